@@ -1,0 +1,248 @@
+// Package formats holds what every importer and exporter shares: the
+// positioned ParseError that all of them return for bad input, text-encoding
+// detection for the Windows-made files they read, and atomic file writing.
+//
+// Each format lives in its own sub-package (outlookcsv, vcard, pst, crmcsv)
+// and converts between its files and engine/contact values.
+package formats
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// ParseError is a problem at a place in an input file. Its message has the
+// form "file:line:col: field: what is wrong"; Line and Col are 1-based, and
+// 0 when unknown (then they are left out of the message).
+type ParseError struct {
+	File  string // path of the file as the user named it
+	Line  int    // line (for binary formats: 0, with Offset set)
+	Col   int    // column in characters, 1-based
+	Field string // column header, property name or structure; may be empty
+	Err   error  // what is wrong
+	// Offset is the byte offset for binary formats (PST); -1 or 0 when unused.
+	Offset int64
+}
+
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Col > 0 {
+			fmt.Fprintf(&b, ":%d", e.Col)
+		}
+	} else if e.Offset > 0 {
+		fmt.Fprintf(&b, ":offset 0x%x", e.Offset)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString("invalid input")
+	}
+	return b.String()
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Errorf returns a ParseError for file at line:col.
+func Errorf(file string, line, col int, field, format string, args ...any) *ParseError {
+	return &ParseError{File: file, Line: line, Col: col, Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+// IsParseError reports whether err is, or wraps, a ParseError.
+func IsParseError(err error) bool {
+	var pe *ParseError
+	return errors.As(err, &pe)
+}
+
+// ErrorList collects several positioned problems (validate reports all of
+// them; readers stop at the first).
+type ErrorList []*ParseError
+
+func (l ErrorList) Error() string {
+	switch len(l) {
+	case 0:
+		return "no errors"
+	case 1:
+		return l[0].Error()
+	}
+	return fmt.Sprintf("%s (and %d more errors)", l[0].Error(), len(l)-1)
+}
+
+// Err returns nil for an empty list and the list otherwise.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// Encoding names used by DecodeText and EncodeText.
+const (
+	UTF8        = "utf-8"
+	UTF8BOM     = "utf-8-bom"
+	UTF16LE     = "utf-16le"
+	UTF16BE     = "utf-16be"
+	Windows1252 = "windows-1252"
+)
+
+// DecodeText turns the bytes of a text file into UTF-8 and says which
+// encoding they were in. With force empty it detects: a UTF-8 BOM, a UTF-16
+// BOM (LE or BE), valid UTF-8, else Windows-1252 (the ANSI code page of
+// Western Windows, which is what Outlook writes). force names a code page
+// ("1250", "cp1251", "windows-1253", "iso-8859-2", "shift_jis", ...) to use
+// instead of the detection for files without a BOM.
+func DecodeText(b []byte, force string) (text []byte, enc string, err error) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		return b[3:], UTF8BOM, nil
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+		out, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(b)
+		return out, UTF16LE, err
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		out, err := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder().Bytes(b)
+		return out, UTF16BE, err
+	}
+	if force != "" {
+		e, name, err := LookupEncoding(force)
+		if err != nil {
+			return nil, "", err
+		}
+		if e == nil {
+			return b, name, nil
+		}
+		out, err := e.NewDecoder().Bytes(b)
+		return out, name, err
+	}
+	if utf8.Valid(b) {
+		return b, UTF8, nil
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	return out, Windows1252, err
+}
+
+// LookupEncoding finds a text encoding by a user-given name: a bare Windows
+// code page number ("1250"), "cp1250", or any WHATWG/IANA name. A nil
+// Encoding with no error means UTF-8.
+func LookupEncoding(name string) (encoding.Encoding, string, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	n = strings.TrimPrefix(n, "cp")
+	if n != "" && strings.Trim(n, "0123456789") == "" {
+		n = "windows-" + n
+	}
+	switch n {
+	case "utf-8", "utf8":
+		return nil, UTF8, nil
+	case "windows-437":
+		return charmap.CodePage437, "cp437", nil
+	case "windows-850":
+		return charmap.CodePage850, "cp850", nil
+	}
+	e, err := htmlindex.Get(n)
+	if err != nil {
+		return nil, "", fmt.Errorf("unknown encoding %q (try a Windows code page number such as 1252, or a name such as iso-8859-2)", name)
+	}
+	canon, _ := htmlindex.Name(e)
+	if canon == "utf-8" {
+		return nil, UTF8, nil
+	}
+	return e, canon, nil
+}
+
+// EncodeText converts UTF-8 text to the named encoding (as returned by
+// DecodeText). For utf-8-bom the BOM is prepended. It fails when a character
+// has no representation in a single-byte code page.
+func EncodeText(text []byte, enc string) ([]byte, error) {
+	switch enc {
+	case "", UTF8:
+		return text, nil
+	case UTF8BOM:
+		return append([]byte{0xEF, 0xBB, 0xBF}, text...), nil
+	case UTF16LE:
+		return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes(text)
+	case UTF16BE:
+		return unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewEncoder().Bytes(text)
+	}
+	e, _, err := LookupEncoding(enc)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil {
+		return text, nil
+	}
+	return e.NewEncoder().Bytes(text)
+}
+
+// Fits1252 reports whether every character of s can be written in Windows-1252.
+func Fits1252(s string) bool {
+	for _, r := range s {
+		if r < 0x80 {
+			continue
+		}
+		if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// folder, syncs it, and renames it into place, so that a reader (or a crash)
+// sees either the old file or the complete new one.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return SyncDir(dir)
+}
+
+// SyncDir fsyncs a directory so that renames in it are durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
+	}
+	return nil
+}
