@@ -1,0 +1,383 @@
+// Package engine decides what one sync cycle does. It is a pure function of
+// its inputs: Reconcile(state, crm, outlook, policy) returns a Plan and
+// writes nothing; the caller writes the plan's outputs and then commits it to
+// the journal.
+//
+// The model:
+//
+//   - A side is one of the two address books: the CRM (records keyed by
+//     CONTACTID) and Outlook (keyed by PST entry id, vCard UID or the sync key
+//     contactsync writes into an Outlook field).
+//   - A link joins one CRM contact and one Outlook contact. Links have stable
+//     ids and outlive cycles; the journal keeps them.
+//   - The base of a link is the value of every mapped field that both sides
+//     agreed on after the last cycle. A field that differs from the base on
+//     one side changed there and is copied to the other; a field changed on
+//     both sides to different values is a conflict, decided by the latest
+//     modification time and, on a tie, by Policy.Prefer.
+//   - Pending work: records the last cycle asked a side to create or change.
+//     If the side's new export does not show them, the outputs were not
+//     imported and the cycle stops (a guard) instead of undoing them.
+//   - Presence: a CRM contact that left the sync group or the dump sends its
+//     Outlook contact to Deleted Items; an Outlook contact that left the sync
+//     folder removes its CRM contact from the sync group (the CRM contact is
+//     never deleted).
+//   - Guards are errors (*GuardError) returned instead of a plan; Policy.Force
+//     turns them into notices.
+//
+// Everything is decided in input order and link-id order, so the same inputs
+// and state give the same plan, byte for byte.
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"contactsync/engine/contact"
+)
+
+// Side names one of the two address books.
+type Side int
+
+// The sides. NoSide is used for events that concern a link as a whole.
+const (
+	NoSide Side = iota
+	CRM
+	Outlook
+)
+
+func (s Side) String() string {
+	switch s {
+	case CRM:
+		return "crm"
+	case Outlook:
+		return "outlook"
+	}
+	return "-"
+}
+
+// Other returns the opposite side.
+func (s Side) Other() Side {
+	if s == CRM {
+		return Outlook
+	}
+	return CRM
+}
+
+// ParseSide parses "crm" or "outlook".
+func ParseSide(s string) (Side, error) {
+	switch strings.ToLower(s) {
+	case "crm":
+		return CRM, nil
+	case "outlook":
+		return Outlook, nil
+	}
+	return NoSide, fmt.Errorf("unknown side %q (want crm or outlook)", s)
+}
+
+// Direction limits which way changes flow, as the CRM's own sync options do.
+type Direction int
+
+// The directions.
+const (
+	Both Direction = iota
+	ToOutlook
+	ToCRM
+)
+
+func (d Direction) String() string {
+	switch d {
+	case ToOutlook:
+		return "to-outlook"
+	case ToCRM:
+		return "to-crm"
+	}
+	return "both"
+}
+
+// ParseDirection parses "both", "to-outlook" or "to-crm".
+func ParseDirection(s string) (Direction, error) {
+	switch strings.ToLower(s) {
+	case "", "both":
+		return Both, nil
+	case "to-outlook":
+		return ToOutlook, nil
+	case "to-crm":
+		return ToCRM, nil
+	}
+	return Both, fmt.Errorf("unknown direction %q (want both, to-outlook or to-crm)", s)
+}
+
+// allows reports whether changes may flow into side to.
+func (d Direction) allows(to Side) bool {
+	switch d {
+	case ToOutlook:
+		return to == Outlook
+	case ToCRM:
+		return to == CRM
+	}
+	return true
+}
+
+// DefaultMapping is the set of fields transferred between the sides, after
+// the CRM's own Outlook mapping (DESIGN §3).
+var DefaultMapping = []contact.Field{
+	contact.Prefix, contact.First, contact.Middle, contact.Last, contact.Suffix,
+	contact.Company, contact.Department, contact.JobTitle,
+	contact.Email1, contact.Email2,
+	contact.PhoneBusiness, contact.PhoneMobile, contact.PhoneHome, contact.PhoneFaxBusiness,
+	contact.BusinessStreet, contact.BusinessCity, contact.BusinessState,
+	contact.BusinessPostalCode, contact.BusinessCountry,
+}
+
+// MappingText is the canonical text form of a mapping, as journaled.
+func MappingText(fields []contact.Field) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.String()
+	}
+	return strings.Join(names, ",")
+}
+
+// SyncKeyPrefix starts every sync key contactsync writes into Outlook.
+const SyncKeyPrefix = "contactsync:"
+
+// SyncKey returns the Outlook sync key of a link.
+func SyncKey(link int64) string { return fmt.Sprintf("%s%d", SyncKeyPrefix, link) }
+
+// Policy holds the options of one cycle.
+type Policy struct {
+	// Fields is the mapping: the fields transferred. Nil means DefaultMapping.
+	Fields []contact.Field
+	// Prefer is the side that wins a conflict whose times tie or are unknown.
+	Prefer Side
+	// Direction limits where changes may go.
+	Direction Direction
+	// MaxDeletePercent and MaxDeleteMin form the mass-deletion guard: the
+	// cycle stops when more than MaxDeletePercent of a side's links, and at
+	// least MaxDeleteMin records, would be deleted or unlinked.
+	MaxDeletePercent float64
+	MaxDeleteMin     int
+	// Force turns guards into notices.
+	Force bool
+	// User is the CRM user id of the syncing user (ACCOUNTMANAGERID of new
+	// accounts and contacts).
+	User string
+	// CaseSensitiveKeys compares e-mail addresses and names case-sensitively,
+	// as Infor's own sync does.
+	CaseSensitiveKeys bool
+}
+
+// DefaultPolicy returns the policy of DESIGN §6-7 for user.
+func DefaultPolicy(user string) Policy {
+	return Policy{Prefer: CRM, MaxDeletePercent: 10, MaxDeleteMin: 5, User: user}
+}
+
+func (p *Policy) fields() []contact.Field {
+	if p.Fields == nil {
+		return DefaultMapping
+	}
+	return p.Fields
+}
+
+// State is what the journal knows before a cycle.
+type State struct {
+	Cycle      int    // number of the last committed cycle; 0 before the first
+	User       string // Policy.User of the last cycle
+	Mapping    string // MappingText of the last cycle
+	NextLinkID int64  // the id the next new link gets (at least 1)
+	Links      []Link // the open links, in id order
+}
+
+// Link is one CRM contact joined to one Outlook contact.
+type Link struct {
+	ID int64
+	// CRMID is the CONTACTID; empty while the CRM has still to create the
+	// contact (then the link waits for it by e-mail and name).
+	CRMID string
+	// OutlookKey is the Outlook contact's key (entry id, UID or sync key).
+	OutlookKey string
+	// Base is the agreed value of every mapped field.
+	Base contact.Values
+	// NameAccount is set when the CRM account was created from the contact's
+	// name because the Outlook contact had no company: a CRM company equal
+	// to it means "no company" to Outlook.
+	NameAccount string
+	// PendingCRM and PendingOutlook are what the last cycle asked each side
+	// to import for this link.
+	PendingCRM     Pending
+	PendingOutlook Pending
+}
+
+// Pending records one side's outstanding import for a link.
+type Pending struct {
+	Op     Op              `json:"op,omitempty"` // OpCreate, OpUpdate or ""
+	Fields []contact.Field `json:"fields,omitempty"`
+	Old    []string        `json:"old,omitempty"` // the side's values before the update, per field
+}
+
+// CRMInput is the CRM dump of one cycle.
+type CRMInput struct {
+	Contacts     []contact.Contact
+	Accounts     []contact.Account
+	SyncGroup    []string // CONTACTIDs in the contact sync group
+	HasSyncGroup bool     // false: every contact of the dump is in scope
+}
+
+// OutlookInput is the Outlook export of one cycle.
+type OutlookInput struct {
+	Contacts []contact.Contact // the sync folder
+	Deleted  []contact.Contact // Deleted Items, when the export has it (PST)
+}
+
+// Op is what a change does.
+type Op string
+
+// The operations journaled.
+const (
+	OpLink        Op = "link"         // a CRM and an Outlook contact were joined
+	OpCreate      Op = "create"       // a record is created on Side
+	OpUpdate      Op = "update"       // a field of the record on Side changes
+	OpDelete      Op = "delete"       // the Outlook contact moves to Deleted Items
+	OpGroupAdd    Op = "group-add"    // the CRM contact joins the sync group
+	OpGroupRemove Op = "group-remove" // the CRM contact leaves the sync group
+	OpUnlink      Op = "unlink"       // the link ends
+	OpHeld        Op = "held"         // a change not sent because of the direction
+	OpLost        Op = "lost"         // an edit that a deletion discards
+)
+
+// Rule names the part of the contract that decided a change.
+type Rule string
+
+// The rules.
+const (
+	RuleLinkEmail         Rule = "link-by-email"
+	RuleLinkEmailName     Rule = "link-by-email-and-name"
+	RuleNewInOutlook      Rule = "new-in-outlook"
+	RuleNewInCRM          Rule = "new-in-crm"
+	RuleChangedInCRM      Rule = "changed-in-crm"
+	RuleChangedInOutlook  Rule = "changed-in-outlook"
+	RuleConflictLatest    Rule = "conflict-latest-wins"
+	RuleConflictPrefer    Rule = "conflict-tie-prefer"
+	RuleConflictDirection Rule = "conflict-direction"
+	RuleInitialFill       Rule = "initial-empty-never-overwrites"
+	RuleCategoriesMerge   Rule = "categories-set-merge"
+	RuleDirection         Rule = "direction"
+	RuleDeletedInCRM      Rule = "deleted-in-crm"
+	RuleLeftSyncGroup     Rule = "left-sync-group"
+	RuleDeletedInOutlook  Rule = "deleted-in-outlook"
+	RuleGoneBoth          Rule = "gone-on-both-sides"
+	RuleAccountExact      Rule = "account-exact-name"
+	RuleAccountFirst      Rule = "account-first-of-several"
+	RuleAccountNew        Rule = "account-new"
+	RuleJoinGroup         Rule = "linked-outside-sync-group"
+)
+
+// Change is one decision of a cycle, as journaled.
+type Change struct {
+	Link  int64  `json:"link"`
+	Side  string `json:"side"` // "crm", "outlook" or "-"
+	Op    Op     `json:"op"`
+	Field string `json:"field,omitempty"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
+	Rule  Rule   `json:"rule"`
+	// Name is a human name of the contact, for reports.
+	Name string `json:"name,omitempty"`
+}
+
+// Conflict is a field changed on both sides to different values.
+type Conflict struct {
+	Link        int64     `json:"link"`
+	Field       string    `json:"field"`
+	Base        string    `json:"base"`
+	CRM         string    `json:"crm"`
+	Outlook     string    `json:"outlook"`
+	CRMTime     time.Time `json:"crm_time"`
+	OutlookTime time.Time `json:"outlook_time"`
+	Winner      string    `json:"winner"`
+	Rule        Rule      `json:"rule"`
+	Name        string    `json:"name,omitempty"`
+}
+
+// Notice is something a reviewer should know that changed nothing by itself:
+// an ambiguity, a likely duplicate, a pending record that arrived.
+type Notice struct {
+	Kind    string `json:"kind"`
+	Link    int64  `json:"link,omitempty"`
+	Message string `json:"message"`
+}
+
+// CRMOutput is what the CRM is asked to import.
+type CRMOutput struct {
+	New         []contact.Contact // new contacts: no CONTACTID; ACCOUNTID or a new account's name
+	Updates     []contact.Contact // changed contacts: Key and every mapped field
+	NewAccounts []contact.Account
+	GroupAdd    []string
+	GroupRemove []string
+}
+
+// OutlookOutput is what Outlook is asked to import.
+type OutlookOutput struct {
+	Folder  []contact.Contact // the whole sync folder after the cycle
+	New     []contact.Contact // the contacts created this cycle (also in Folder)
+	Updates []contact.Contact // the contacts changed this cycle (also in Folder)
+	Deleted []contact.Contact // contacts to move to Deleted Items
+}
+
+// LinkState is a link after the cycle.
+type LinkState struct {
+	Link
+	// Changed is true when the link is new or its base, keys or pending
+	// work changed, so the journal must write it.
+	Changed bool
+}
+
+// Counts summarise a plan.
+type Counts struct {
+	Links          int `json:"links"`
+	Linked         int `json:"linked"`
+	CRMCreated     int `json:"crm_created"`
+	CRMUpdated     int `json:"crm_updated"`
+	OutlookCreated int `json:"outlook_created"`
+	OutlookUpdated int `json:"outlook_updated"`
+	OutlookDeleted int `json:"outlook_deleted"`
+	GroupAdded     int `json:"group_added"`
+	GroupRemoved   int `json:"group_removed"`
+	AccountsNew    int `json:"accounts_new"`
+	Conflicts      int `json:"conflicts"`
+	Held           int `json:"held"`
+	Unlinked       int `json:"unlinked"`
+}
+
+// Plan is everything one cycle decided.
+type Plan struct {
+	Cycle     int        `json:"cycle"`
+	User      string     `json:"user"`
+	Mapping   string     `json:"mapping"`
+	Prefer    string     `json:"prefer"`
+	Direction string     `json:"direction"`
+	Counts    Counts     `json:"counts"`
+	Changes   []Change   `json:"changes"`
+	Conflicts []Conflict `json:"conflicts"`
+	Notices   []Notice   `json:"notices"`
+
+	CRM     CRMOutput     `json:"-"`
+	Outlook OutlookOutput `json:"-"`
+
+	// Links is the state of every link that is open after the cycle, in id
+	// order; Closed lists the links the cycle ended.
+	Links      []LinkState `json:"-"`
+	Closed     []int64     `json:"closed,omitempty"`
+	NextLinkID int64       `json:"-"`
+}
+
+// GuardError is a safety guard that stopped the cycle.
+type GuardError struct {
+	Guard   string // short name: "max-delete", "empty-input", "not-imported", "mapping-changed", "user-changed"
+	Message string
+	Hint    string // what to do next
+}
+
+func (e *GuardError) Error() string { return e.Guard + ": " + e.Message }

@@ -1,0 +1,952 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"contactsync/engine/contact"
+)
+
+// Reconcile decides one cycle. It does not modify its arguments.
+func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
+	if p.Prefer == NoSide {
+		p.Prefer = CRM
+	}
+	r := &reconciler{
+		st: st, crm: crm, ol: ol, p: p, fields: p.fields(),
+		plan: &Plan{
+			Cycle:     st.Cycle + 1,
+			User:      p.User,
+			Prefer:    p.Prefer.String(),
+			Direction: p.Direction.String(),
+		},
+	}
+	r.plan.Mapping = MappingText(r.fields)
+	for _, f := range r.fields {
+		r.mapped[f] = true
+	}
+	if err := r.preGuards(); err != nil {
+		return nil, err
+	}
+	r.index()
+	r.resolveLinks()
+	if err := r.postGuards(); err != nil {
+		return nil, err
+	}
+	r.applyLinks()
+	r.newOutlookRecords()
+	r.newCRMRecords()
+	r.finish()
+	return r.plan, nil
+}
+
+// pair is one link being decided.
+type pair struct {
+	link    Link
+	isNew   bool // made this cycle (no base yet)
+	crm     int  // index into crm.Contacts, -1 when absent
+	ol      int  // index into ol.Contacts, -1 when absent
+	inGroup bool
+	crmRule Rule // why the CRM record is absent (deleted, left group)
+	changed bool
+	closed  bool
+	linkOp  *Change
+}
+
+type reconciler struct {
+	st     State
+	crm    CRMInput
+	ol     OutlookInput
+	p      Policy
+	fields []contact.Field
+	mapped [contact.NumFields]bool
+	plan   *Plan
+
+	crmByID    map[string]int
+	inGroup    map[string]bool
+	olByKey    map[string]int
+	crmClaimed []bool
+	olClaimed  []bool
+	pairs      []*pair
+	nextID     int64
+
+	accountsByName map[string][]int
+	newAccounts    map[string]int // name → index into plan.CRM.NewAccounts
+
+	// olOut holds the Outlook folder after the cycle, index-aligned with
+	// ol.Contacts; nil entries are removed from the folder.
+	olOut      []*contact.Contact
+	olDeleted  []bool
+	olAppended []contact.Contact
+}
+
+func (r *reconciler) preGuards() error {
+	if r.st.Cycle == 0 || r.p.Force {
+		return nil
+	}
+	if r.st.Mapping != "" && r.st.Mapping != r.plan.Mapping {
+		return &GuardError{Guard: "mapping-changed",
+			Message: fmt.Sprintf("the field mapping changed since cycle %d (was %q)", r.st.Cycle, r.st.Mapping),
+			Hint:    "a new mapping changes what \"unchanged\" means; run with --force to accept it"}
+	}
+	if r.st.User != "" && r.st.User != r.p.User {
+		return &GuardError{Guard: "user-changed",
+			Message: fmt.Sprintf("the syncing user changed since cycle %d: was %q, now %q", r.st.Cycle, r.st.User, r.p.User),
+			Hint:    "use the same --user as before, or run with --force to sync as the new user"}
+	}
+	return nil
+}
+
+func trimID(s string) string { return strings.TrimRight(s, " ") }
+
+func (r *reconciler) index() {
+	r.crmByID = make(map[string]int, len(r.crm.Contacts))
+	for i := range r.crm.Contacts {
+		id := trimID(r.crm.Contacts[i].Key)
+		if _, dup := r.crmByID[id]; !dup && id != "" {
+			r.crmByID[id] = i
+		}
+	}
+	if r.crm.HasSyncGroup {
+		r.inGroup = make(map[string]bool, len(r.crm.SyncGroup))
+		for _, id := range r.crm.SyncGroup {
+			r.inGroup[trimID(id)] = true
+		}
+	}
+	r.olByKey = make(map[string]int, len(r.ol.Contacts))
+	for i := range r.ol.Contacts {
+		k := r.ol.Contacts[i].Key
+		if k == "" {
+			continue
+		}
+		if _, dup := r.olByKey[k]; dup {
+			r.notice("duplicate-key", 0, fmt.Sprintf("Outlook contact %q (record %d) repeats the key %q of an earlier record; it is treated as a new contact",
+				r.ol.Contacts[i].DisplayName(), i+1, k))
+			continue
+		}
+		r.olByKey[k] = i
+	}
+	r.crmClaimed = make([]bool, len(r.crm.Contacts))
+	r.olClaimed = make([]bool, len(r.ol.Contacts))
+	r.accountsByName = make(map[string][]int)
+	for i, a := range r.crm.Accounts {
+		r.accountsByName[a.Name] = append(r.accountsByName[a.Name], i)
+	}
+	r.newAccounts = make(map[string]int)
+	r.nextID = max(r.st.NextLinkID, 1)
+	r.olOut = make([]*contact.Contact, len(r.ol.Contacts))
+	for i := range r.ol.Contacts {
+		c := r.ol.Contacts[i].Clone()
+		r.olOut[i] = &c
+	}
+	r.olDeleted = make([]bool, len(r.ol.Contacts))
+}
+
+func (r *reconciler) crmInScope(i int) bool {
+	if !r.crm.HasSyncGroup {
+		return true
+	}
+	return r.inGroup[trimID(r.crm.Contacts[i].Key)]
+}
+
+// resolveLinks finds the records of every open link: by CRM id and Outlook
+// key first, then keyless Outlook records and CRM records the CRM created
+// for us by their last agreed e-mail and name.
+func (r *reconciler) resolveLinks() {
+	for _, l := range r.st.Links {
+		pr := &pair{link: l, crm: -1, ol: -1}
+		if l.CRMID != "" {
+			if i, ok := r.crmByID[trimID(l.CRMID)]; ok && !r.crmClaimed[i] {
+				pr.crm = i
+				r.crmClaimed[i] = true
+			}
+		}
+		if l.OutlookKey != "" {
+			if i, ok := r.olByKey[l.OutlookKey]; ok && !r.olClaimed[i] {
+				pr.ol = i
+				r.olClaimed[i] = true
+			}
+		}
+		r.pairs = append(r.pairs, pr)
+	}
+	// Outlook records without a key we know: match by the last agreed
+	// state, e-mail first, then name and company.
+	r.matchByBase(Outlook, func(pr *pair) bool { return pr.ol < 0 })
+	// CRM records the CRM created from our last outputs.
+	r.matchByBase(CRM, func(pr *pair) bool { return pr.crm < 0 && pr.link.CRMID == "" })
+
+	for _, pr := range r.pairs {
+		if pr.crm >= 0 {
+			pr.inGroup = r.crmInScope(pr.crm)
+			if pr.link.CRMID == "" {
+				pr.link.CRMID = trimID(r.crm.Contacts[pr.crm].Key)
+				pr.changed = true
+				r.notice("arrived", pr.link.ID, fmt.Sprintf("the CRM created %q as %s", r.crm.Contacts[pr.crm].DisplayName(), pr.link.CRMID))
+			}
+			if !pr.inGroup {
+				pr.crmRule = RuleLeftSyncGroup
+			}
+		} else {
+			pr.crmRule = RuleDeletedInCRM
+		}
+	}
+}
+
+func (r *reconciler) matchByBase(side Side, want func(*pair) bool) {
+	byEmail := map[string][]*pair{}
+	byName := map[string][]*pair{}
+	for _, pr := range r.pairs {
+		if !want(pr) {
+			continue
+		}
+		for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
+			if e := r.normEmail(pr.link.Base[f]); e != "" {
+				byEmail[e] = append(byEmail[e], pr)
+			}
+		}
+		if k := r.nameKey(&pr.link.Base, pr.link.NameAccount); k != "" {
+			byName[k] = append(byName[k], pr)
+		}
+	}
+	if len(byEmail) == 0 && len(byName) == 0 {
+		return
+	}
+	recs, claimed := r.crm.Contacts, r.crmClaimed
+	if side == Outlook {
+		recs, claimed = r.ol.Contacts, r.olClaimed
+	}
+	take := func(cands []*pair, i int) bool {
+		for _, pr := range cands {
+			if !want(pr) {
+				continue
+			}
+			if side == Outlook {
+				pr.ol = i
+				if pr.link.OutlookKey != recs[i].Key && recs[i].Key != "" {
+					pr.link.OutlookKey = recs[i].Key
+					pr.changed = true
+				}
+			} else {
+				pr.crm = i
+			}
+			claimed[i] = true
+			return true
+		}
+		return false
+	}
+	for i := range recs {
+		if claimed[i] {
+			continue
+		}
+		if side == Outlook && recs[i].Key != "" {
+			if _, ok := r.olByKey[recs[i].Key]; ok && r.keyOwned(recs[i].Key) {
+				continue
+			}
+		}
+		if side == CRM {
+			if r.crmIDLinked(trimID(recs[i].Key)) {
+				continue
+			}
+		}
+		done := false
+		for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
+			if e := r.normEmail(recs[i].Values[f]); e != "" && take(byEmail[e], i) {
+				done = true
+				break
+			}
+		}
+		if !done {
+			if k := r.nameKey(&recs[i].Values, ""); k != "" {
+				take(byName[k], i)
+			}
+		}
+	}
+}
+
+// keyOwned reports whether an open link has this Outlook key.
+func (r *reconciler) keyOwned(key string) bool {
+	for _, pr := range r.pairs {
+		if pr.link.OutlookKey == key {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *reconciler) crmIDLinked(id string) bool {
+	if id == "" {
+		return false
+	}
+	for _, pr := range r.pairs {
+		if trimID(pr.link.CRMID) == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *reconciler) normEmail(v string) string {
+	return contact.NormalizeEmail(v, r.p.CaseSensitiveKeys)
+}
+
+func (r *reconciler) fold(v string) string {
+	v = strings.TrimSpace(v)
+	if r.p.CaseSensitiveKeys {
+		return v
+	}
+	return strings.ToLower(v)
+}
+
+// nameKey is "last\x00first\x00company" for matching keyless records; empty
+// when the record has no name.
+func (r *reconciler) nameKey(v *contact.Values, nameAccount string) string {
+	last, first := r.fold(v[contact.Last]), r.fold(v[contact.First])
+	if last == "" && first == "" {
+		return ""
+	}
+	company := v[contact.Company]
+	if nameAccount != "" && company == nameAccount {
+		company = ""
+	}
+	return last + "\x00" + first + "\x00" + r.fold(company)
+}
+
+// postGuards stops the cycle when the inputs look wrong: an empty side, the
+// last cycle's outputs not imported, or mass deletion.
+func (r *reconciler) postGuards() error {
+	if len(r.st.Links) > 0 {
+		for _, s := range []struct {
+			side Side
+			n    int
+		}{{CRM, len(r.crm.Contacts)}, {Outlook, len(r.ol.Contacts)}} {
+			if s.n == 0 {
+				err := &GuardError{Guard: "empty-input",
+					Message: fmt.Sprintf("the %s export is empty but the journal links %d contacts to it", s.side, len(r.st.Links)),
+					Hint:    "check that the right file was exported; run with --force only if the address book really is empty"}
+				if !r.p.Force {
+					return err
+				}
+				r.notice("guard-overridden", 0, err.Error())
+			}
+		}
+	}
+	var missing []string
+	unapplied := map[Side][2]int{} // side → {unapplied, pending}
+	for _, pr := range r.pairs {
+		l := &pr.link
+		if l.PendingOutlook.Op == OpCreate && pr.ol < 0 {
+			missing = append(missing, fmt.Sprintf("outlook: %q (link %d) created by cycle %d", baseName(l), l.ID, r.st.Cycle))
+		}
+		if l.PendingCRM.Op == OpCreate && pr.crm < 0 {
+			missing = append(missing, fmt.Sprintf("crm: %q (link %d) created by cycle %d", baseName(l), l.ID, r.st.Cycle))
+		}
+		for _, s := range []Side{CRM, Outlook} {
+			pd, rec := l.PendingCRM, r.record(CRM, pr)
+			if s == Outlook {
+				pd, rec = l.PendingOutlook, r.record(Outlook, pr)
+			}
+			if pd.Op != OpUpdate || rec == nil {
+				continue
+			}
+			u := unapplied[s]
+			u[1]++
+			if pendingUnapplied(pd, l, rec) {
+				u[0]++
+			}
+			unapplied[s] = u
+		}
+	}
+	for _, s := range []Side{CRM, Outlook} {
+		if u := unapplied[s]; u[1] > 0 && u[0] == u[1] {
+			missing = append(missing, fmt.Sprintf("%s: none of the %d updates of cycle %d show in the new export", s, u[1], r.st.Cycle))
+		}
+	}
+	if len(missing) > 0 {
+		err := &GuardError{Guard: "not-imported",
+			Message: "the previous cycle's outputs were not imported: " + strings.Join(missing, "; "),
+			Hint:    "import the files of the last cycle's output folder and export again; run with --force if they were deliberately discarded"}
+		if !r.p.Force {
+			return err
+		}
+		r.notice("guard-overridden", 0, err.Error())
+		// Forced: forget what was pending so it is not read as a deletion.
+		for _, pr := range r.pairs {
+			if pr.link.PendingOutlook.Op == OpCreate && pr.ol < 0 || pr.link.PendingCRM.Op == OpCreate && pr.crm < 0 {
+				pr.closed = true
+				r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: "not-imported-forced", Name: baseName(&pr.link)})
+			}
+		}
+	}
+
+	var olDel, crmDel int
+	for _, pr := range r.pairs {
+		if pr.closed {
+			continue
+		}
+		switch {
+		case pr.crm >= 0 && pr.inGroup && pr.ol < 0:
+			crmDel++
+		case (pr.crm < 0 || !pr.inGroup) && pr.ol >= 0:
+			olDel++
+		}
+	}
+	n := len(r.st.Links)
+	for _, d := range []struct {
+		side Side
+		n    int
+		what string
+	}{{Outlook, olDel, "moved to Deleted Items in Outlook"}, {CRM, crmDel, "removed from the CRM sync group"}} {
+		limit := math.Max(float64(n)*r.p.MaxDeletePercent/100, 0)
+		if d.n >= max(r.p.MaxDeleteMin, 1) && float64(d.n) > limit && r.p.MaxDeletePercent > 0 {
+			err := &GuardError{Guard: "max-delete",
+				Message: fmt.Sprintf("%d of %d linked contacts would be %s (more than --max-delete %g%%)", d.n, n, d.what, r.p.MaxDeletePercent),
+				Hint:    "this is the usual sign of a truncated or wrong export; check the inputs, or raise --max-delete or use --force"}
+			if !r.p.Force {
+				return err
+			}
+			r.notice("guard-overridden", 0, err.Error())
+		}
+	}
+	return nil
+}
+
+func pendingUnapplied(pd Pending, l *Link, rec *contact.Contact) bool {
+	for i, f := range pd.Fields {
+		if i >= len(pd.Old) {
+			return false
+		}
+		if rec.Values[f] != pd.Old[i] || pd.Old[i] == l.Base[f] {
+			return false
+		}
+	}
+	return len(pd.Fields) > 0
+}
+
+func baseName(l *Link) string {
+	c := contact.Contact{Values: l.Base}
+	return c.DisplayName()
+}
+
+func (r *reconciler) record(s Side, pr *pair) *contact.Contact {
+	if s == CRM {
+		if pr.crm < 0 {
+			return nil
+		}
+		return &r.crm.Contacts[pr.crm]
+	}
+	if pr.ol < 0 {
+		return nil
+	}
+	return &r.ol.Contacts[pr.ol]
+}
+
+// applyLinks decides presence and fields for every existing link.
+func (r *reconciler) applyLinks() {
+	for _, pr := range r.pairs {
+		if pr.closed {
+			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+			continue
+		}
+		if pr.link.PendingCRM.Op != "" || pr.link.PendingOutlook.Op != "" {
+			pr.changed = true
+		}
+		pr.link.PendingCRM, pr.link.PendingOutlook = Pending{}, Pending{}
+		crmHere := pr.crm >= 0 && pr.inGroup
+		olHere := pr.ol >= 0
+		name := baseName(&pr.link)
+		switch {
+		case crmHere && olHere:
+			r.merge(pr)
+		case crmHere && !olHere:
+			// Gone from the Outlook sync folder: leave the CRM contact alone,
+			// take it out of the sync group.
+			id := r.crm.Contacts[pr.crm].Key
+			if r.crm.HasSyncGroup {
+				r.plan.CRM.GroupRemove = append(r.plan.CRM.GroupRemove, id)
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupRemove, Old: trimID(id), Rule: RuleDeletedInOutlook, Name: name})
+			}
+			r.lostEdits(pr, CRM, RuleDeletedInOutlook)
+			r.close(pr, RuleDeletedInOutlook, name)
+		case !crmHere && olHere:
+			c := r.ol.Contacts[pr.ol].Clone()
+			r.olDeleted[pr.ol] = true
+			r.plan.Outlook.Deleted = append(r.plan.Outlook.Deleted, c)
+			r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpDelete, Old: c.Key, Rule: pr.crmRule, Name: name})
+			r.lostEdits(pr, Outlook, pr.crmRule)
+			r.close(pr, pr.crmRule, name)
+		default:
+			r.close(pr, RuleGoneBoth, name)
+		}
+	}
+}
+
+// lostEdits journals the edits made on side since the base that a deletion
+// on the other side discards.
+func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule) {
+	rec := r.record(s, pr)
+	if rec == nil {
+		return
+	}
+	for _, f := range r.fields {
+		if v := r.sideValue(pr, s, f); v != pr.link.Base[f] {
+			r.change(Change{Link: pr.link.ID, Side: s.String(), Op: OpLost, Field: f.String(), Old: pr.link.Base[f], New: v, Rule: rule, Name: baseName(&pr.link)})
+		}
+	}
+}
+
+func (r *reconciler) close(pr *pair, rule Rule, name string) {
+	pr.closed = true
+	r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+	r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: rule, Name: name})
+}
+
+// sideValue is the value of f on side s as the merge sees it.
+func (r *reconciler) sideValue(pr *pair, s Side, f contact.Field) string {
+	rec := r.record(s, pr)
+	v := rec.Values[f]
+	if s == CRM && f == contact.Company && pr.link.NameAccount != "" && v == pr.link.NameAccount {
+		return ""
+	}
+	return v
+}
+
+// merge does the per-field 3-way merge of a link whose records are both present.
+func (r *reconciler) merge(pr *pair) {
+	crmRec, olRec := r.record(CRM, pr), r.record(Outlook, pr)
+	name := olRec.DisplayName()
+	if name == "" {
+		name = crmRec.DisplayName()
+	}
+	var crmNew, olNew contact.Values
+	var crmFields, olFields []contact.Field
+	var crmOld, olOld []string
+	newBase := pr.link.Base
+	for _, f := range r.fields {
+		b := pr.link.Base[f]
+		c, o := r.sideValue(pr, CRM, f), r.sideValue(pr, Outlook, f)
+		res, winner, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
+		if winner == NoSide && rule == "" {
+			newBase[f] = res
+			continue
+		}
+		newBase[f] = res
+		if res != c {
+			if r.p.Direction.allows(CRM) {
+				crmNew[f] = res
+				crmFields = append(crmFields, f)
+				crmOld = append(crmOld, crmRec.Values[f])
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpUpdate, Field: f.String(), Old: c, New: res, Rule: rule, Name: name})
+			} else {
+				newBase[f] = c
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpHeld, Field: f.String(), Old: c, New: res, Rule: RuleDirection, Name: name})
+			}
+		}
+		if res != o {
+			if r.p.Direction.allows(Outlook) {
+				olNew[f] = res
+				olFields = append(olFields, f)
+				olOld = append(olOld, olRec.Values[f])
+				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpUpdate, Field: f.String(), Old: o, New: res, Rule: rule, Name: name})
+			} else {
+				newBase[f] = o
+				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpHeld, Field: f.String(), Old: o, New: res, Rule: RuleDirection, Name: name})
+			}
+		}
+	}
+	if newBase != pr.link.Base {
+		pr.link.Base = newBase
+		pr.changed = true
+	}
+	if len(crmFields) > 0 {
+		u := crmRec.Clone()
+		for _, f := range crmFields {
+			u.Values[f] = crmNew[f]
+		}
+		if slices.Contains(crmFields, contact.Company) {
+			pr.link.NameAccount = ""
+			if acc := r.assignAccount(&u, pr, name); u.Values[contact.Company] == "" {
+				u.Values[contact.Company] = acc
+				pr.link.NameAccount = acc
+			}
+		}
+		r.plan.CRM.Updates = append(r.plan.CRM.Updates, u)
+		pr.link.PendingCRM = Pending{Op: OpUpdate, Fields: crmFields, Old: crmOld}
+		pr.changed = true
+	}
+	if pr.link.OutlookKey == "" {
+		pr.link.OutlookKey = SyncKey(pr.link.ID)
+		pr.changed = true
+	}
+	r.olOut[pr.ol].Key = pr.link.OutlookKey
+	if len(olFields) > 0 {
+		out := r.olOut[pr.ol]
+		for _, f := range olFields {
+			out.Values[f] = olNew[f]
+		}
+		r.plan.Outlook.Updates = append(r.plan.Outlook.Updates, out.Clone())
+		pr.link.PendingOutlook = Pending{Op: OpUpdate, Fields: olFields, Old: olOld}
+		pr.changed = true
+	}
+}
+
+// decide merges one field. It returns the resulting value, the side whose
+// value won (NoSide with an empty rule when nothing changes), and the rule.
+func (r *reconciler) decide(pr *pair, f contact.Field, b, c, o string, crmRec, olRec *contact.Contact, name string) (string, Side, Rule) {
+	if c == o {
+		return c, NoSide, ""
+	}
+	if f == contact.Categories {
+		return r.mergeCategories(pr, b, c, o)
+	}
+	if pr.isNew {
+		switch {
+		case c == "":
+			return o, Outlook, RuleInitialFill
+		case o == "":
+			return c, CRM, RuleInitialFill
+		}
+		return r.conflict(pr, f, b, c, o, crmRec, olRec, name)
+	}
+	switch {
+	case c == b:
+		return o, Outlook, RuleChangedInOutlook
+	case o == b:
+		return c, CRM, RuleChangedInCRM
+	}
+	return r.conflict(pr, f, b, c, o, crmRec, olRec, name)
+}
+
+func (r *reconciler) conflict(pr *pair, f contact.Field, b, c, o string, crmRec, olRec *contact.Contact, name string) (string, Side, Rule) {
+	ct, ot := crmRec.Modified, olRec.Modified
+	var winner Side
+	var rule Rule
+	switch {
+	case r.p.Direction == ToOutlook:
+		winner, rule = CRM, RuleConflictDirection
+	case r.p.Direction == ToCRM:
+		winner, rule = Outlook, RuleConflictDirection
+	case !ct.IsZero() && !ot.IsZero() && ct.After(ot):
+		winner, rule = CRM, RuleConflictLatest
+	case !ct.IsZero() && !ot.IsZero() && ot.After(ct):
+		winner, rule = Outlook, RuleConflictLatest
+	default:
+		winner, rule = r.p.Prefer, RuleConflictPrefer
+	}
+	res := c
+	if winner == Outlook {
+		res = o
+	}
+	r.plan.Conflicts = append(r.plan.Conflicts, Conflict{
+		Link: pr.link.ID, Field: f.String(), Base: b, CRM: c, Outlook: o,
+		CRMTime: ct, OutlookTime: ot, Winner: winner.String(), Rule: rule, Name: name,
+	})
+	return res, winner, rule
+}
+
+// mergeCategories merges categories as sets: kept where both kept them,
+// added where either added them.
+func (r *reconciler) mergeCategories(pr *pair, b, c, o string) (string, Side, Rule) {
+	bs, cs, os := contact.SplitCategories(b), contact.SplitCategories(c), contact.SplitCategories(o)
+	var out []string
+	add := func(v string) {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	for _, v := range cs {
+		if pr.isNew || !slices.Contains(bs, v) || slices.Contains(os, v) {
+			add(v)
+		}
+	}
+	for _, v := range os {
+		if pr.isNew || !slices.Contains(bs, v) || slices.Contains(cs, v) {
+			add(v)
+		}
+	}
+	res := contact.JoinCategories(out)
+	return res, NoSide, RuleCategoriesMerge
+}
+
+// newOutlookRecords links or creates every Outlook record no link claimed.
+func (r *reconciler) newOutlookRecords() {
+	// Index unclaimed CRM contacts by e-mail (EMAIL, SECONDARYEMAIL).
+	byEmail := map[string][]int{}
+	for i := range r.crm.Contacts {
+		if r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key)) {
+			continue
+		}
+		for _, f := range []contact.Field{contact.Email1, contact.Email2} {
+			if e := r.normEmail(r.crm.Contacts[i].Values[f]); e != "" && !slices.Contains(byEmail[e], i) {
+				byEmail[e] = append(byEmail[e], i)
+			}
+		}
+	}
+	// Every e-mail of a CRM contact, claimed or not, to tell duplicates.
+	linkedEmail := map[string]bool{}
+	for i := range r.crm.Contacts {
+		if r.crmClaimed[i] {
+			for _, f := range []contact.Field{contact.Email1, contact.Email2} {
+				if e := r.normEmail(r.crm.Contacts[i].Values[f]); e != "" {
+					linkedEmail[e] = true
+				}
+			}
+		}
+	}
+	for i := range r.ol.Contacts {
+		if r.olClaimed[i] {
+			continue
+		}
+		rec := &r.ol.Contacts[i]
+		var emails []string
+		for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
+			if e := r.normEmail(rec.Values[f]); e != "" {
+				emails = append(emails, e)
+			}
+		}
+		var cands []int
+		dupOf := ""
+		for _, e := range emails {
+			for _, j := range byEmail[e] {
+				if !r.crmClaimed[j] && !slices.Contains(cands, j) {
+					cands = append(cands, j)
+				}
+			}
+			if linkedEmail[e] && dupOf == "" {
+				dupOf = e
+			}
+		}
+		rule := RuleLinkEmail
+		if len(cands) > 1 {
+			var narrowed []int
+			for _, j := range cands {
+				cv := &r.crm.Contacts[j].Values
+				if r.fold(cv[contact.Last]) == r.fold(rec.Values[contact.Last]) && r.fold(cv[contact.First]) == r.fold(rec.Values[contact.First]) {
+					narrowed = append(narrowed, j)
+				}
+			}
+			if len(narrowed) != 1 {
+				r.notice("ambiguous-email", 0, fmt.Sprintf("Outlook contact %q: %d CRM contacts share its e-mail and %d match its name; a new CRM contact is created",
+					rec.DisplayName(), len(cands), len(narrowed)))
+				cands = nil
+			} else {
+				cands, rule = narrowed, RuleLinkEmailName
+			}
+		}
+		switch {
+		case len(cands) == 1:
+			r.linkNew(cands[0], i, rule)
+		case dupOf != "":
+			r.notice("likely-duplicate", 0, fmt.Sprintf("Outlook contact %q (record %d) has the e-mail %s of a contact that is already linked; it is left as it is — merge the duplicates in Outlook",
+				rec.DisplayName(), i+1, dupOf))
+		default:
+			r.createInCRM(i)
+		}
+		for _, e := range emails {
+			linkedEmail[e] = true
+		}
+	}
+}
+
+func (r *reconciler) newLink() Link {
+	id := r.nextID
+	r.nextID++
+	return Link{ID: id}
+}
+
+// linkNew joins an unlinked CRM contact and Outlook record found by e-mail.
+func (r *reconciler) linkNew(ci, oi int, rule Rule) {
+	r.crmClaimed[ci], r.olClaimed[oi] = true, true
+	l := r.newLink()
+	crmRec, olRec := &r.crm.Contacts[ci], &r.ol.Contacts[oi]
+	l.CRMID = trimID(crmRec.Key)
+	l.OutlookKey = olRec.Key
+	if l.OutlookKey == "" {
+		l.OutlookKey = SyncKey(l.ID)
+	}
+	pr := &pair{link: l, isNew: true, crm: ci, ol: oi, inGroup: r.crmInScope(ci), changed: true}
+	r.pairs = append(r.pairs, pr)
+	name := olRec.DisplayName()
+	r.change(Change{Link: l.ID, Side: "-", Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: rule, Name: name})
+	if !pr.inGroup && r.crm.HasSyncGroup {
+		r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, crmRec.Key)
+		r.change(Change{Link: l.ID, Side: "crm", Op: OpGroupAdd, New: l.CRMID, Rule: RuleJoinGroup, Name: name})
+	}
+	r.merge(pr)
+}
+
+// createInCRM asks the CRM to create the Outlook record at index oi.
+func (r *reconciler) createInCRM(oi int) {
+	rec := &r.ol.Contacts[oi]
+	name := rec.DisplayName()
+	if !r.p.Direction.allows(CRM) {
+		r.change(Change{Side: "crm", Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
+		return
+	}
+	r.olClaimed[oi] = true
+	l := r.newLink()
+	l.OutlookKey = rec.Key
+	if l.OutlookKey == "" {
+		l.OutlookKey = SyncKey(l.ID)
+	}
+	var c contact.Contact
+	c.Modified = rec.Modified
+	for _, f := range r.fields {
+		c.Values[f] = rec.Values[f]
+		l.Base[f] = rec.Values[f]
+	}
+	if acc := r.assignAccount(&c, &pair{link: l}, name); c.Values[contact.Company] == "" {
+		// The account is named after the contact; in the CRM its company
+		// reads as that name, which means "no company" to Outlook.
+		c.Values[contact.Company] = acc
+		l.NameAccount = acc
+	}
+	l.PendingCRM = Pending{Op: OpCreate}
+	r.plan.CRM.New = append(r.plan.CRM.New, c)
+	r.change(Change{Link: l.ID, Side: "crm", Op: OpCreate, New: name, Rule: RuleNewInOutlook, Name: name})
+	r.fieldChanges(l.ID, "crm", &c.Values, name, RuleNewInOutlook)
+	r.olOut[oi].Key = l.OutlookKey
+	r.pairs = append(r.pairs, &pair{link: l, isNew: true, crm: -1, ol: oi, changed: true})
+}
+
+// assignAccount sets the account of a CRM contact from its company (DESIGN §6)
+// and returns the account's name.
+func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) string {
+	company := c.Values[contact.Company]
+	accName := company
+	if accName == "" {
+		accName = strings.TrimSpace(c.Values[contact.First] + " " + c.Values[contact.Last])
+		if accName == "" {
+			accName = name
+		}
+	}
+	c.CRM.AccountManagerID = r.p.User
+	if idx := r.accountsByName[accName]; len(idx) > 0 {
+		a := r.crm.Accounts[idx[0]]
+		c.CRM.AccountID, c.CRM.Owner = a.ID, a.Owner
+		if c.CRM.Owner == "" {
+			c.CRM.Owner = contact.Everyone
+		}
+		rule := RuleAccountExact
+		if len(idx) > 1 {
+			rule = RuleAccountFirst
+			r.notice("several-accounts", pr.link.ID, fmt.Sprintf("%q: %d accounts are named %q; the first in the dump (%s) is used", name, len(idx), accName, trimID(a.ID)))
+		}
+		r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpUpdate, Field: "account", New: trimID(a.ID) + " " + a.Name, Rule: rule, Name: name})
+		return accName
+	}
+	c.CRM.AccountID, c.CRM.Owner = "", contact.Everyone
+	if _, ok := r.newAccounts[accName]; !ok {
+		r.newAccounts[accName] = len(r.plan.CRM.NewAccounts)
+		r.plan.CRM.NewAccounts = append(r.plan.CRM.NewAccounts, contact.Account{
+			Name: accName, Type: "Prospect", Status: "Active", Owner: contact.Everyone, AccountManagerID: r.p.User,
+		})
+		r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpCreate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
+	} else {
+		r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpUpdate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
+	}
+	return accName
+}
+
+// newCRMRecords creates in Outlook every sync group member no link claimed.
+func (r *reconciler) newCRMRecords() {
+	for i := range r.crm.Contacts {
+		if r.crmClaimed[i] || !r.crmInScope(i) || r.crmIDLinked(trimID(r.crm.Contacts[i].Key)) {
+			continue
+		}
+		rec := &r.crm.Contacts[i]
+		name := rec.DisplayName()
+		if !r.p.Direction.allows(Outlook) {
+			r.change(Change{Side: "outlook", Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
+			continue
+		}
+		r.crmClaimed[i] = true
+		l := r.newLink()
+		l.CRMID = trimID(rec.Key)
+		l.OutlookKey = SyncKey(l.ID)
+		var c contact.Contact
+		c.Key = l.OutlookKey
+		for _, f := range r.fields {
+			c.Values[f] = rec.Values[f]
+			l.Base[f] = rec.Values[f]
+		}
+		l.PendingOutlook = Pending{Op: OpCreate}
+		r.olAppended = append(r.olAppended, c)
+		r.plan.Outlook.New = append(r.plan.Outlook.New, c)
+		r.change(Change{Link: l.ID, Side: "outlook", Op: OpCreate, New: name, Rule: RuleNewInCRM, Name: name})
+		r.fieldChanges(l.ID, "outlook", &c.Values, name, RuleNewInCRM)
+		r.pairs = append(r.pairs, &pair{link: l, isNew: true, crm: i, ol: -1, changed: true})
+	}
+}
+
+func (r *reconciler) fieldChanges(link int64, side string, v *contact.Values, name string, rule Rule) {
+	for _, f := range r.fields {
+		if v[f] != "" {
+			r.change(Change{Link: link, Side: side, Op: OpCreate, Field: f.String(), New: v[f], Rule: rule, Name: name})
+		}
+	}
+}
+
+func (r *reconciler) change(c Change) { r.plan.Changes = append(r.plan.Changes, c) }
+
+func (r *reconciler) notice(kind string, link int64, msg string) {
+	r.plan.Notices = append(r.plan.Notices, Notice{Kind: kind, Link: link, Message: msg})
+}
+
+// finish assembles the outputs, the link states and the counts.
+func (r *reconciler) finish() {
+	p := r.plan
+	for i, c := range r.olOut {
+		if !r.olDeleted[i] {
+			p.Outlook.Folder = append(p.Outlook.Folder, *c)
+		}
+	}
+	p.Outlook.Folder = append(p.Outlook.Folder, r.olAppended...)
+	slices.SortFunc(r.pairs, func(a, b *pair) int { return cmpInt64(a.link.ID, b.link.ID) })
+	for _, pr := range r.pairs {
+		if pr.closed {
+			continue
+		}
+		p.Links = append(p.Links, LinkState{Link: pr.link, Changed: pr.changed || pr.isNew})
+	}
+	slices.Sort(p.Closed)
+	p.Closed = slices.Compact(p.Closed)
+	p.NextLinkID = r.nextID
+	cn := &p.Counts
+	cn.Links = len(p.Links)
+	for _, c := range p.Changes {
+		switch {
+		case c.Op == OpLink:
+			cn.Linked++
+		case c.Op == OpCreate && c.Field == "" && c.Side == "crm":
+			cn.CRMCreated++
+		case c.Op == OpCreate && c.Field == "" && c.Side == "outlook":
+			cn.OutlookCreated++
+		case c.Op == OpDelete:
+			cn.OutlookDeleted++
+		case c.Op == OpGroupAdd:
+			cn.GroupAdded++
+		case c.Op == OpGroupRemove:
+			cn.GroupRemoved++
+		case c.Op == OpHeld:
+			cn.Held++
+		case c.Op == OpUnlink:
+			cn.Unlinked++
+		}
+	}
+	cn.CRMUpdated = len(p.CRM.Updates)
+	cn.OutlookUpdated = len(p.Outlook.Updates)
+	cn.AccountsNew = len(p.CRM.NewAccounts)
+	cn.Conflicts = len(p.Conflicts)
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
