@@ -1,0 +1,157 @@
+package crmcsv
+
+import (
+	"strings"
+	"time"
+)
+
+// Formula injection (DESIGN §10). A spreadsheet treats a cell that starts
+// with '=', '@', '+' or '-' (and, in some, tab or CR) as a formula. The
+// writers put a "'" in front of such a cell; a "+"/"-" cell that is a phone
+// number or a number ("+1 555-0100", "-3.5") is left alone.
+//
+// The readers undo exactly that and nothing else: a cell whose first
+// character is "'" loses it only when the rest would itself need
+// neutralising. So decodeCell(encodeCell(v)) == v for every v, and a
+// user's own "'quoted" text is read as it is. The one value that cannot
+// be told apart is a user's literal "'=..." text: it reads as "=..." and is
+// written back as "'=...", byte for byte what it was.
+
+// dangerous reports whether v would be taken for a formula.
+func dangerous(v string) bool {
+	if v == "" {
+		return false
+	}
+	switch v[0] {
+	case '=', '@', '\t', '\r':
+		return true
+	case '+', '-':
+		return !phoneOrNumber(v[1:])
+	}
+	return false
+}
+
+// phoneOrNumber reports whether s (what follows a leading sign) is made of
+// digits and the punctuation of phone numbers and decimals, with at least
+// one digit. Letters are never allowed: "-A1" is a cell reference.
+func phoneOrNumber(s string) bool {
+	digit := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c == ' ' || c == '(' || c == ')' || c == '-' || c == '.' || c == '/' || c == ',':
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+// encodeCell neutralises a value for writing.
+func encodeCell(v string) string {
+	if dangerous(v) {
+		return "'" + v
+	}
+	return v
+}
+
+// decodeCell undoes encodeCell (see the rule above).
+func decodeCell(c string) string {
+	if len(c) > 1 && c[0] == '\'' && dangerous(c[1:]) {
+		return c[1:]
+	}
+	return c
+}
+
+// trimID removes the blanks that pad char(12) ids ("ADMIN       ").
+func trimID(v string) string { return strings.TrimRight(v, " ") }
+
+// dateLayouts are the MODIFYDATE forms accepted, most common first. Dates
+// without a zone are UTC (the CRM stores UTC).
+var dateLayouts = []string{
+	"2006-01-02 15:04:05",
+	"2006-01-02T15:04:05Z07:00",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05.000",
+	"1/2/2006 3:04:05 PM",
+	"1/2/2006 15:04:05",
+	"2006-01-02",
+}
+
+// defaultDateLayout is used to write dates when the dump had none.
+const defaultDateLayout = "2006-01-02 15:04:05"
+
+// parseDate parses a MODIFYDATE/CREATEDATE cell and says which layout
+// matched. An empty cell is the zero time.
+func parseDate(v string) (time.Time, string, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, "", true
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, v); err == nil {
+			return t.UTC(), l, true
+		}
+	}
+	return time.Time{}, "", false
+}
+
+// formatDate writes t in layout (the dump's own), in UTC.
+func formatDate(t time.Time, layout string) string {
+	if t.IsZero() {
+		return ""
+	}
+	if layout == "" {
+		layout = defaultDateLayout
+	}
+	return t.UTC().Format(layout)
+}
+
+// utf8BOM starts every file written: the CRM Import Wizard shows extended
+// characters wrongly unless it can tell the file is UTF-8.
+const utf8BOM = "\ufeff"
+
+// appendRecord appends one CSV record with CRLF line ends. Cells are
+// written as given (callers neutralise them). A cell is quoted when it
+// holds a quote, comma, CR or LF, or starts or ends with a blank; inside
+// quotes "\n" is written as CRLF and a lone CR is kept (encoding/csv's
+// writer drops it with UseCRLF). A record of one empty cell is written as
+// "" so that it is not an empty line, which readers skip.
+func appendRecord(b []byte, cells []string) []byte {
+	if len(cells) == 1 && cells[0] == "" {
+		return append(b, "\"\"\r\n"...)
+	}
+	for i, c := range cells {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if !needsQuotes(c) {
+			b = append(b, c...)
+			continue
+		}
+		b = append(b, '"')
+		for j := 0; j < len(c); j++ {
+			switch c[j] {
+			case '"':
+				b = append(b, '"', '"')
+			case '\n':
+				b = append(b, '\r', '\n')
+			default:
+				b = append(b, c[j])
+			}
+		}
+		b = append(b, '"')
+	}
+	return append(b, '\r', '\n')
+}
+
+func needsQuotes(c string) bool {
+	if c == "" {
+		return false
+	}
+	if c[0] == ' ' || c[0] == '\t' || c[len(c)-1] == ' ' || c[len(c)-1] == '\t' {
+		return true
+	}
+	return strings.ContainsAny(c, "\",\r\n")
+}

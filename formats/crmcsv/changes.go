@@ -1,0 +1,263 @@
+package crmcsv
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"contactsync/engine/contact"
+)
+
+// File names of a cycle's crm/ output folder (DESIGN §4).
+const (
+	NewContactsFile    = "contacts-new.csv"
+	UpdateContactsFile = "contacts-update.csv"
+	NewAccountsFile    = "accounts-new.csv"
+	GroupAddFile       = "syncgroup-add.csv"
+	GroupRemoveFile    = "syncgroup-remove.csv"
+)
+
+// Changes is what one cycle asks the CRM to import (DESIGN §4 outputs,
+// folder crm/).
+type Changes struct {
+	// Fields are the mapped fields: update rows carry CONTACTID and exactly
+	// the columns of these fields.
+	Fields []contact.Field
+	// New are contacts-new.csv: no CONTACTID; ACCOUNTID when the account
+	// exists, else ACCOUNT (the company value) names an account of
+	// NewAccounts; SECCODEID and ACCOUNTMANAGERID from contact.CRM.
+	New []contact.Contact
+	// Updates are contacts-update.csv: Key is the CONTACTID; every mapped
+	// column holds its new value (an empty cell means empty).
+	Updates []contact.Contact
+	// NewAccounts are accounts-new.csv: no ACCOUNTID; ACCOUNT, TYPE,
+	// STATUS, SECCODEID, ACCOUNTMANAGERID.
+	NewAccounts []contact.Account
+	GroupAdd    []string // syncgroup-add.csv (CONTACTID)
+	GroupRemove []string // syncgroup-remove.csv (CONTACTID)
+}
+
+// Empty reports whether ch asks for nothing.
+func (ch *Changes) Empty() bool {
+	return len(ch.New) == 0 && len(ch.Updates) == 0 && len(ch.NewAccounts) == 0 &&
+		len(ch.GroupAdd) == 0 && len(ch.GroupRemove) == 0
+}
+
+// changeHeaders returns the headers of contacts-update.csv and
+// contacts-new.csv for fields, spelled and ordered as in dump's
+// contacts.csv; fields the dump has no column for follow under their
+// canonical names (the street as ADDRESS1..3).
+func changeHeaders(fields []contact.Field, dump *Dump) (update, create []string, err error) {
+	var dl *layout
+	if dump != nil && dump.ContactHeader != nil {
+		dl = newLayout(dump.ContactHeader, contactKind, nop)
+	}
+	want := map[contact.Field]bool{}
+	for _, f := range fields {
+		if _, ok := ColumnFor(f); !ok {
+			return nil, nil, fmt.Errorf("field %s has no column in the CRM contact table", f)
+		}
+		want[f] = true
+	}
+	var cols []string
+	covered := map[contact.Field]bool{}
+	if dl != nil {
+		for i, col := range dl.cols {
+			if (col.kind == kindField || col.kind == kindStreet) && want[col.field] {
+				cols = append(cols, dl.header[i])
+				covered[col.field] = true
+			}
+		}
+	}
+	for _, f := range fields {
+		if covered[f] {
+			continue
+		}
+		covered[f] = true
+		if f == contact.BusinessStreet {
+			cols = append(cols, streetColumns...)
+			continue
+		}
+		name, _ := ColumnFor(f)
+		cols = append(cols, name)
+	}
+
+	update = append([]string{dl.spell(colContactID)}, cols...)
+	create = []string{dl.spell(colAccountID)}
+	if !want[contact.Company] {
+		create = append(create, dl.spell(colAccount))
+	}
+	create = append(create, cols...)
+	create = append(create, dl.spell(colOwner), dl.spell(colManager))
+	for _, n := range []string{colType, colStatus} {
+		if dl != nil && dl.has(n) {
+			create = append(create, dl.spell(n))
+		}
+	}
+	return update, create, nil
+}
+
+// WriteChanges writes the files of ch that have rows into dir (created if
+// needed), each atomically, and returns the paths written. Columns are
+// named as in dump (its header's spelling and case) when dump is given.
+// Files are UTF-8 with a BOM, so that the Import Wizard shows extended
+// characters right, with CRLF line ends and formula injection
+// neutralised. A file of this set that is already in dir and has no rows
+// this time is removed, so the folder never mixes two cycles' files.
+func WriteChanges(dir string, ch *Changes, dump *Dump) ([]string, error) {
+	updateHeader, newHeader, err := changeHeaders(ch.Fields, dump)
+	if err != nil {
+		return nil, err
+	}
+	var dateLayout string
+	var al, idl *layout
+	if dump != nil {
+		dateLayout = dump.dateLayout
+		if dump.AccountHeader != nil {
+			al = newLayout(dump.AccountHeader, accountKind, nop)
+		}
+		if dump.SyncGroupHeader != nil {
+			idl = newLayout(dump.SyncGroupHeader, syncKind, nop)
+		} else if dump.ContactHeader != nil {
+			idl = newLayout(dump.ContactHeader, contactKind, nop)
+		}
+	}
+
+	files := map[string][]byte{}
+	if len(ch.Updates) > 0 {
+		l := newLayout(updateHeader, contactKind, nop)
+		b := startFile(l.header)
+		for i := range ch.Updates {
+			if ch.Updates[i].Key == "" {
+				return nil, fmt.Errorf("update of %q: no CONTACTID", ch.Updates[i].DisplayName())
+			}
+			b = appendRecord(b, l.contactCells(&ch.Updates[i], nil, dateLayout))
+		}
+		files[UpdateContactsFile] = b
+	}
+	if len(ch.New) > 0 {
+		l := newLayout(newHeader, contactKind, nop)
+		b := startFile(l.header)
+		for i := range ch.New {
+			b = appendRecord(b, l.contactCells(&ch.New[i], nil, dateLayout))
+		}
+		files[NewContactsFile] = b
+	}
+	if len(ch.NewAccounts) > 0 {
+		h := []string{al.spell(colAccount), al.spell(colType), al.spell(colStatus), al.spell(colOwner), al.spell(colManager)}
+		l := newLayout(h, accountKind, nop)
+		b := startFile(l.header)
+		for i := range ch.NewAccounts {
+			b = appendRecord(b, l.accountCells(&ch.NewAccounts[i], nil))
+		}
+		files[NewAccountsFile] = b
+	}
+	for name, ids := range map[string][]string{GroupAddFile: ch.GroupAdd, GroupRemoveFile: ch.GroupRemove} {
+		if len(ids) == 0 {
+			continue
+		}
+		l := newLayout([]string{idl.spell(colContactID)}, syncKind, nop)
+		b := startFile(l.header)
+		for _, id := range ids {
+			b = appendRecord(b, l.idCells(id, nil))
+		}
+		files[name] = b
+	}
+
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create crm output folder: %w", err)
+	}
+	var written []string
+	for _, name := range []string{NewAccountsFile, NewContactsFile, UpdateContactsFile, GroupAddFile, GroupRemoveFile} {
+		path := filepath.Join(dir, name)
+		b, ok := files[name]
+		if !ok {
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return written, fmt.Errorf("remove stale %s: %w", path, err)
+			}
+			continue
+		}
+		if err := writeFile(path, b); err != nil {
+			return written, err
+		}
+		written = append(written, path)
+	}
+	return written, nil
+}
+
+// ReadChanges reads a cycle's crm/ folder back; a missing file means no
+// rows. Fields are the mapped columns of contacts-update.csv, or, without
+// it, of contacts-new.csv (which always has ACCOUNT, so company is among
+// them), in canonical order. Columns a change file should not have are
+// kept in Extra; Apply ignores them.
+func ReadChanges(dir string) (*Changes, error) {
+	ch := &Changes{}
+	var fieldsFrom *layout
+
+	name := filepath.Join(dir, UpdateContactsFile)
+	if data, err := readFile(name, false); err != nil {
+		return nil, err
+	} else if data != nil {
+		t, errs := readContacts(name, data, false, keyRequired)
+		if len(errs) > 0 {
+			return nil, errs[0]
+		}
+		ch.Updates, fieldsFrom = t.contacts, t.lay
+	}
+
+	name = filepath.Join(dir, NewContactsFile)
+	if data, err := readFile(name, false); err != nil {
+		return nil, err
+	} else if data != nil {
+		t, errs := readContacts(name, data, false, keyNone)
+		if len(errs) > 0 {
+			return nil, errs[0]
+		}
+		ch.New = t.contacts
+		if fieldsFrom == nil {
+			fieldsFrom = t.lay
+		}
+	}
+	if fieldsFrom != nil {
+		for _, col := range fieldsFrom.cols {
+			if (col.kind == kindField || col.kind == kindStreet) && !slices.Contains(ch.Fields, col.field) {
+				ch.Fields = append(ch.Fields, col.field)
+			}
+		}
+		slices.Sort(ch.Fields)
+	}
+
+	name = filepath.Join(dir, NewAccountsFile)
+	if data, err := readFile(name, false); err != nil {
+		return nil, err
+	} else if data != nil {
+		t, errs := readAccounts(name, data, false, false)
+		if len(errs) > 0 {
+			return nil, errs[0]
+		}
+		ch.NewAccounts = t.accounts
+	}
+
+	for _, g := range []struct {
+		file string
+		ids  *[]string
+	}{{GroupAddFile, &ch.GroupAdd}, {GroupRemoveFile, &ch.GroupRemove}} {
+		name = filepath.Join(dir, g.file)
+		data, err := readFile(name, false)
+		if err != nil {
+			return nil, err
+		}
+		if data == nil {
+			continue
+		}
+		t, errs := readIDList(name, data, false)
+		if len(errs) > 0 {
+			return nil, errs[0]
+		}
+		*g.ids = t.ids
+	}
+	return ch, nil
+}

@@ -1,0 +1,382 @@
+package crmcsv
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"contactsync/engine/contact"
+	"contactsync/formats"
+)
+
+// File names of a CRM dump folder.
+const (
+	ContactsFile  = "contacts.csv"
+	AccountsFile  = "accounts.csv"
+	SyncGroupFile = "syncgroup.csv"
+)
+
+// Dump is one CRM dump folder.
+type Dump struct {
+	Dir           string
+	Contacts      []contact.Contact // from contacts.csv, in file order
+	Accounts      []contact.Account // from accounts.csv, in file order
+	SyncGroup     []string          // CONTACTIDs from syncgroup.csv, in order; nil without the file
+	HasSyncGroup  bool
+	ContactHeader []string // contacts.csv header as in the file
+	AccountHeader []string // accounts.csv header as in the file
+	// SyncGroupHeader is the syncgroup.csv header as in the file; nil
+	// without the file.
+	SyncGroupHeader []string
+
+	// The cells as read, by id, so that WriteDump writes every value that
+	// did not change byte for byte as it was (padding, quoting of the
+	// user's own "'" text, address lines with line breaks of their own).
+	contactRows map[string][]string
+	accountRows map[string][]string
+	syncRows    map[string][]string
+	// dateLayout is the MODIFYDATE form the dump uses; written dates follow it.
+	dateLayout string
+}
+
+// ReadDir reads the CRM dump folder dir. The first problem found is
+// returned as a *formats.ParseError.
+func ReadDir(dir string) (*Dump, error) {
+	d, errs := readDir(dir, false)
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return d, nil
+}
+
+// Validate reads the dump folder dir and returns every problem it finds;
+// an empty list means ReadDir would succeed.
+func Validate(dir string) formats.ErrorList {
+	_, errs := readDir(dir, true)
+	return errs
+}
+
+func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
+	d := &Dump{Dir: dir}
+	var errs formats.ErrorList
+
+	name := filepath.Join(dir, ContactsFile)
+	data, err := readFile(name, true)
+	if err != nil {
+		errs = append(errs, err)
+	} else {
+		t, es := readContacts(name, data, collect, keyRequired)
+		errs = append(errs, es...)
+		if t != nil {
+			d.Contacts, d.ContactHeader, d.contactRows, d.dateLayout = t.contacts, t.lay.header, t.rows, t.dateLayout
+		}
+	}
+	if len(errs) > 0 && !collect {
+		return nil, errs
+	}
+
+	name = filepath.Join(dir, AccountsFile)
+	data, err = readFile(name, true)
+	if err != nil {
+		errs = append(errs, err)
+	} else {
+		t, es := readAccounts(name, data, collect, true)
+		errs = append(errs, es...)
+		if t != nil {
+			d.Accounts, d.AccountHeader, d.accountRows = t.accounts, t.lay.header, t.rows
+		}
+	}
+	if len(errs) > 0 && !collect {
+		return nil, errs
+	}
+
+	name = filepath.Join(dir, SyncGroupFile)
+	data, err = readFile(name, false)
+	if err != nil {
+		errs = append(errs, err)
+	} else if data != nil {
+		t, es := readIDList(name, data, collect)
+		errs = append(errs, es...)
+		if t != nil {
+			d.SyncGroup, d.SyncGroupHeader, d.syncRows = t.ids, t.lay.header, t.rows
+			d.HasSyncGroup = true
+			if d.SyncGroup == nil {
+				d.SyncGroup = []string{}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return d, nil
+}
+
+// readFile reads a file of the dump. A missing optional file is nil data
+// and no error.
+func readFile(name string, required bool) ([]byte, *formats.ParseError) {
+	data, err := os.ReadFile(name)
+	switch {
+	case err == nil:
+		return data, nil
+	case errors.Is(err, fs.ErrNotExist) && !required:
+		return nil, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &formats.ParseError{File: name, Err: errors.New("file not found: a CRM dump folder needs contacts.csv and accounts.csv")}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return nil, &formats.ParseError{File: name, Err: err}
+}
+
+// keyRule says what a contacts table requires of CONTACTID.
+type keyRule int
+
+const (
+	keyRequired keyRule = iota // column required, every value non-blank and unique
+	keyNone                    // new contacts: no requirement
+)
+
+type contactTable struct {
+	lay        *layout
+	contacts   []contact.Contact
+	rows       map[string][]string
+	dateLayout string
+}
+
+// readContacts reads a contacts table: the dump's contacts.csv or a
+// cycle's contacts-new.csv / contacts-update.csv.
+func readContacts(name string, data []byte, collect bool, rule keyRule) (*contactTable, formats.ErrorList) {
+	f := newCSVFile(name, data, collect)
+	if !f.readHeader("CONTACTID, LASTNAME, FIRSTNAME, ...") {
+		return nil, f.errs
+	}
+	lay := newLayout(f.header, contactKind, func(i, first int) {
+		f.fieldErr(i, f.header[i], "duplicate column (same as column %d)", first+1)
+	})
+	if rule == keyRequired && !lay.has(colContactID) {
+		f.add(1, 1, colContactID, "missing column: every CRM contact row needs its CONTACTID (the header has %s)", headerList(f.header))
+	}
+	if f.stopped() {
+		return nil, f.errs
+	}
+	t := &contactTable{lay: lay, rows: map[string][]string{}}
+	seen := map[string]int{}
+	keyCol, hasKey := lay.first[colContactID]
+	f.each(func(rec []string, line int) {
+		c, bad, dl := lay.contact(rec)
+		c.Line = line
+		if bad >= 0 {
+			f.fieldErr(bad, lay.header[bad], "cannot read the date %q (want YYYY-MM-DD hh:mm:ss)", rec[bad])
+		} else if dl != "" && t.dateLayout == "" {
+			t.dateLayout = dl
+		}
+		if rule == keyRequired && hasKey {
+			switch first, dup := seen[c.Key]; {
+			case c.Key == "":
+				f.fieldErr(keyCol, lay.header[keyCol], "blank CONTACTID: every contact needs its id")
+				return
+			case dup:
+				f.fieldErr(keyCol, lay.header[keyCol], "duplicate CONTACTID %q (also on line %d)", c.Key, first)
+				return
+			}
+			seen[c.Key] = line
+			t.rows[c.Key] = rec
+		}
+		t.contacts = append(t.contacts, c)
+	})
+	if f.stopped() {
+		return nil, f.errs
+	}
+	return t, f.errs
+}
+
+// contact maps one contacts-table record.
+func (l *layout) contact(rec []string) (c contact.Contact, badDate int, dateLayout string) {
+	badDate = -1
+	var street []string
+	if l.nStreet > 0 {
+		street = make([]string, l.nStreet)
+	}
+	for i, col := range l.cols {
+		v := cellValue(col, rec[i])
+		switch col.kind {
+		case kindExtra:
+			c.Extra = append(c.Extra, contact.Extra{Name: col.name, Value: v})
+		case kindField:
+			c.Values[col.field] = v
+		case kindStreet:
+			street[col.street] = v
+		case kindContactID:
+			c.Key = v
+		case kindAccountID:
+			c.CRM.AccountID = v
+		case kindOwner:
+			c.CRM.Owner = v
+		case kindManager:
+			c.CRM.AccountManagerID = v
+		case kindType:
+			c.CRM.Type = v
+		case kindStatus:
+			c.CRM.Status = v
+		case kindModified:
+			t, dl, ok := parseDate(v)
+			if !ok {
+				badDate = i
+				continue
+			}
+			c.Modified = t
+			if !t.IsZero() {
+				c.ModifiedFrom = colModifyDate
+				dateLayout = dl
+			}
+		}
+	}
+	if l.nStreet > 0 {
+		c.Values[contact.BusinessStreet] = joinStreet(street)
+	}
+	return c, badDate, dateLayout
+}
+
+// cellValue is the value a cell of col stands for.
+func cellValue(col column, cell string) string {
+	if col.kind.isID() {
+		cell = trimID(cell)
+	}
+	return decodeCell(cell)
+}
+
+type accountTable struct {
+	lay      *layout
+	accounts []contact.Account
+	rows     map[string][]string
+}
+
+// readAccounts reads accounts.csv (requireID) or accounts-new.csv.
+func readAccounts(name string, data []byte, collect, requireID bool) (*accountTable, formats.ErrorList) {
+	f := newCSVFile(name, data, collect)
+	if !f.readHeader("ACCOUNTID, ACCOUNT, ...") {
+		return nil, f.errs
+	}
+	lay := newLayout(f.header, accountKind, func(i, first int) {
+		f.fieldErr(i, f.header[i], "duplicate column (same as column %d)", first+1)
+	})
+	required := []string{colAccount}
+	if requireID {
+		required = []string{colAccountID, colAccount}
+	}
+	for _, r := range required {
+		if !lay.has(r) {
+			f.add(1, 1, r, "missing column (the header has %s)", headerList(f.header))
+		}
+	}
+	if f.stopped() {
+		return nil, f.errs
+	}
+	t := &accountTable{lay: lay, rows: map[string][]string{}}
+	seen := map[string]int{}
+	idCol := lay.first[colAccountID]
+	f.each(func(rec []string, line int) {
+		a := lay.account(rec)
+		a.Line = line
+		if requireID {
+			switch first, dup := seen[a.ID]; {
+			case a.ID == "":
+				f.fieldErr(idCol, lay.header[idCol], "blank ACCOUNTID: every account needs its id")
+				return
+			case dup:
+				f.fieldErr(idCol, lay.header[idCol], "duplicate ACCOUNTID %q (also on line %d)", a.ID, first)
+				return
+			}
+			seen[a.ID] = line
+			t.rows[a.ID] = rec
+		}
+		t.accounts = append(t.accounts, a)
+	})
+	if f.stopped() {
+		return nil, f.errs
+	}
+	return t, f.errs
+}
+
+// account maps one accounts-table record.
+func (l *layout) account(rec []string) (a contact.Account) {
+	for i, col := range l.cols {
+		v := cellValue(col, rec[i])
+		switch col.kind {
+		case kindExtra:
+			a.Extra = append(a.Extra, contact.Extra{Name: col.name, Value: v})
+		case kindAccountID:
+			a.ID = v
+		case kindAccountName:
+			a.Name = v
+		case kindOwner:
+			a.Owner = v
+		case kindManager:
+			a.AccountManagerID = v
+		case kindType:
+			a.Type = v
+		case kindStatus:
+			a.Status = v
+		}
+	}
+	return a
+}
+
+type idTable struct {
+	lay  *layout
+	ids  []string
+	rows map[string][]string // first row of each id
+}
+
+// readIDList reads a one-CONTACTID-per-row table: syncgroup.csv and the
+// cycle's syncgroup-add.csv / syncgroup-remove.csv. An id listed twice is
+// kept twice: membership is what counts, and dropping a row would lose it.
+func readIDList(name string, data []byte, collect bool) (*idTable, formats.ErrorList) {
+	f := newCSVFile(name, data, collect)
+	if !f.readHeader("CONTACTID") {
+		return nil, f.errs
+	}
+	lay := newLayout(f.header, syncKind, func(i, first int) {
+		f.fieldErr(i, f.header[i], "duplicate column (same as column %d)", first+1)
+	})
+	if !lay.has(colContactID) {
+		f.add(1, 1, colContactID, "missing column: list one CONTACTID per row (the header has %s)", headerList(f.header))
+	}
+	if f.stopped() {
+		return nil, f.errs
+	}
+	t := &idTable{lay: lay, rows: map[string][]string{}}
+	col := lay.first[colContactID]
+	f.each(func(rec []string, line int) {
+		id := cellValue(lay.cols[col], rec[col])
+		if id == "" {
+			f.fieldErr(col, lay.header[col], "blank CONTACTID")
+			return
+		}
+		if _, ok := t.rows[id]; !ok {
+			t.rows[id] = rec
+		}
+		t.ids = append(t.ids, id)
+	})
+	if f.stopped() {
+		return nil, f.errs
+	}
+	return t, f.errs
+}
+
+// headerList shows a header in an error message, shortened when long.
+func headerList(h []string) string {
+	if len(h) == 0 {
+		return "no columns"
+	}
+	const max = 8
+	s := strings.Join(h[:min(len(h), max)], ", ")
+	if len(h) > max {
+		s += ", ..."
+	}
+	return s
+}

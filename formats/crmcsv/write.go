@@ -1,0 +1,231 @@
+package crmcsv
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"contactsync/engine/contact"
+	"contactsync/formats"
+)
+
+// Headers used for a Dump built in code, without a header read from files.
+var (
+	defaultContactHeader = []string{
+		"CONTACTID", "ACCOUNTID", "ACCOUNT", "LASTNAME", "FIRSTNAME", "MIDDLENAME", "PREFIX", "SUFFIX",
+		"TITLE", "DEPARTMENT", "EMAIL", "SECONDARYEMAIL", "WORKPHONE", "MOBILE", "HOMEPHONE", "FAX",
+		"ADDRESS1", "ADDRESS2", "ADDRESS3", "CITY", "STATE", "POSTALCODE", "COUNTRY",
+		"SECCODEID", "ACCOUNTMANAGERID", "CREATEDATE", "MODIFYDATE",
+	}
+	defaultAccountHeader = []string{"ACCOUNTID", "ACCOUNT", "TYPE", "STATUS", "SECCODEID", "ACCOUNTMANAGERID"}
+	defaultSyncHeader    = []string{"CONTACTID"}
+)
+
+func (d *Dump) contactHeader() []string {
+	if d.ContactHeader == nil {
+		return defaultContactHeader
+	}
+	return d.ContactHeader
+}
+
+func (d *Dump) accountHeader() []string {
+	if d.AccountHeader == nil {
+		return defaultAccountHeader
+	}
+	return d.AccountHeader
+}
+
+func (d *Dump) syncHeader() []string {
+	if d.SyncGroupHeader == nil {
+		return defaultSyncHeader
+	}
+	return d.SyncGroupHeader
+}
+
+func nop(int, int) {}
+
+// WriteDump writes the dump as the CRM would export it into dir (created
+// if needed): contacts.csv, accounts.csv, and syncgroup.csv when
+// HasSyncGroup, each atomically, under the dump's own headers. A value
+// that did not change since ReadDir is written with the cells it was read
+// from; a changed one is written like WriteChanges writes it (neutralised,
+// dates in the dump's own layout). Columns not in the header are not
+// written.
+func WriteDump(dir string, d *Dump) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create crm dump folder: %w", err)
+	}
+	cl := newLayout(d.contactHeader(), contactKind, nop)
+	b := startFile(cl.header)
+	for i := range d.Contacts {
+		c := &d.Contacts[i]
+		b = appendRecord(b, cl.contactCells(c, d.contactRows[c.Key], d.dateLayout))
+	}
+	if err := writeFile(filepath.Join(dir, ContactsFile), b); err != nil {
+		return err
+	}
+
+	al := newLayout(d.accountHeader(), accountKind, nop)
+	b = startFile(al.header)
+	for i := range d.Accounts {
+		a := &d.Accounts[i]
+		b = appendRecord(b, al.accountCells(a, d.accountRows[a.ID]))
+	}
+	if err := writeFile(filepath.Join(dir, AccountsFile), b); err != nil {
+		return err
+	}
+
+	if !d.HasSyncGroup {
+		return nil
+	}
+	sl := newLayout(d.syncHeader(), syncKind, nop)
+	b = startFile(sl.header)
+	for _, id := range d.SyncGroup {
+		b = appendRecord(b, sl.idCells(id, d.syncRows[id]))
+	}
+	return writeFile(filepath.Join(dir, SyncGroupFile), b)
+}
+
+func startFile(header []string) []byte {
+	return appendRecord([]byte(utf8BOM), header)
+}
+
+func writeFile(name string, data []byte) error {
+	if err := formats.WriteFileAtomic(name, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+// contactCells returns the cells of c under layout l. With raw (the cells
+// c was read from), every column whose value is unchanged keeps its raw
+// cell; the address lines count as one value.
+func (l *layout) contactCells(c *contact.Contact, raw []string, dateLayout string) []string {
+	var rc *contact.Contact
+	if len(raw) == len(l.cols) {
+		r, _, _ := l.contact(raw)
+		rc = &r
+	}
+	var street []string
+	cells := make([]string, len(l.cols))
+	for i, col := range l.cols {
+		if rc != nil && sameContactValue(col, c, rc) {
+			cells[i] = raw[i]
+			continue
+		}
+		var v string
+		switch col.kind {
+		case kindStreet:
+			if street == nil {
+				street = splitStreet(c.Values[contact.BusinessStreet], l.nStreet)
+			}
+			v = street[col.street]
+		case kindModified:
+			v = formatDate(c.Modified, dateLayout)
+		default:
+			v = contactValue(col, c)
+		}
+		cells[i] = encodeCell(v)
+	}
+	return cells
+}
+
+func sameContactValue(col column, c, rc *contact.Contact) bool {
+	switch col.kind {
+	case kindStreet:
+		return c.Values[contact.BusinessStreet] == rc.Values[contact.BusinessStreet]
+	case kindModified:
+		return c.Modified.Equal(rc.Modified)
+	}
+	return contactValue(col, c) == contactValue(col, rc)
+}
+
+// contactValue is the value of a column other than street and date.
+func contactValue(col column, c *contact.Contact) string {
+	switch col.kind {
+	case kindField:
+		return c.Values[col.field]
+	case kindContactID:
+		return c.Key
+	case kindAccountID:
+		return c.CRM.AccountID
+	case kindOwner:
+		return c.CRM.Owner
+	case kindManager:
+		return c.CRM.AccountManagerID
+	case kindType:
+		return c.CRM.Type
+	case kindStatus:
+		return c.CRM.Status
+	case kindExtra:
+		return extraValue(c.Extra, col.name, col.nth)
+	}
+	return ""
+}
+
+// extraValue returns the nth extra named name ("" when there is none).
+func extraValue(extra []contact.Extra, name string, nth int) string {
+	for _, e := range extra {
+		if e.Name == name {
+			if nth == 0 {
+				return e.Value
+			}
+			nth--
+		}
+	}
+	return ""
+}
+
+// accountCells is contactCells for accounts.
+func (l *layout) accountCells(a *contact.Account, raw []string) []string {
+	var ra *contact.Account
+	if len(raw) == len(l.cols) {
+		r := l.account(raw)
+		ra = &r
+	}
+	cells := make([]string, len(l.cols))
+	for i, col := range l.cols {
+		v := accountValue(col, a)
+		if ra != nil && v == accountValue(col, ra) {
+			cells[i] = raw[i]
+			continue
+		}
+		cells[i] = encodeCell(v)
+	}
+	return cells
+}
+
+func accountValue(col column, a *contact.Account) string {
+	switch col.kind {
+	case kindAccountID:
+		return a.ID
+	case kindAccountName:
+		return a.Name
+	case kindOwner:
+		return a.Owner
+	case kindManager:
+		return a.AccountManagerID
+	case kindType:
+		return a.Type
+	case kindStatus:
+		return a.Status
+	case kindExtra:
+		return extraValue(a.Extra, col.name, col.nth)
+	}
+	return ""
+}
+
+// idCells is one row of a CONTACTID list: the row read for id when there
+// is one, else id with every other column blank.
+func (l *layout) idCells(id string, raw []string) []string {
+	if len(raw) == len(l.cols) {
+		return raw
+	}
+	cells := make([]string, len(l.cols))
+	for i, col := range l.cols {
+		if col.kind == kindContactID {
+			cells[i] = encodeCell(id)
+		}
+	}
+	return cells
+}
