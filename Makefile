@@ -1,0 +1,64 @@
+# contactsync — build, demo, tests, fuzzing and benchmarks.
+# Everything a fresh machine needs beyond Go and gcc is installed by `make deps`.
+
+GO       ?= go
+BIN      := bin/contactsync
+DEMO     := demo-out
+FUZZTIME ?= 20s
+export CGO_ENABLED := 1
+
+.PHONY: all build deps test demo fuzz bench clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/contactsync
+
+# python3-vobject (Debian) is the independent vCard parser the vCard tests
+# check our output with; it must be importable by Debian's /usr/bin/python3.
+deps:
+	@if ! /usr/bin/python3 -c 'import vobject' >/dev/null 2>&1; then \
+		echo "installing python3-vobject (Debian) for the vCard tests"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-vobject >/dev/null; \
+	fi
+	$(GO) mod download
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 8m ./...
+
+# The main job on the bundled fixtures: cycle 1, both imports simulated,
+# cycle 2 (which finds nothing left to do), then the journal.
+demo: build
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@echo "== cycle 1: fixtures/crm ⇄ fixtures/outlook/contacts.csv"
+	$(BIN) sync --journal $(DEMO)/journal.db --crm fixtures/crm --outlook fixtures/outlook/contacts.csv \
+		--outlook-exported-at 2026-11-20T09:00:00Z --user U6UJ9A00000D --out $(DEMO)/cycle1
+	@echo; echo "== the plan of cycle 1 (first 40 lines of $(DEMO)/cycle1/plan.txt)"
+	@head -40 $(DEMO)/cycle1/plan.txt
+	@echo; echo "== import the outputs (simulated) on both sides"
+	$(BIN) simulate --side crm --input fixtures/crm --outputs $(DEMO)/cycle1 --to $(DEMO)/crm2 --now 2026-11-21T08:00:00Z
+	$(BIN) simulate --side outlook --input fixtures/outlook/contacts.csv --outputs $(DEMO)/cycle1 --to $(DEMO)/outlook2.csv
+	@echo; echo "== cycle 2: nothing left to do"
+	$(BIN) sync --journal $(DEMO)/journal.db --crm $(DEMO)/crm2 --outlook $(DEMO)/outlook2.csv \
+		--outlook-exported-at 2026-11-21T09:00:00Z --user U6UJ9A00000D --out $(DEMO)/cycle2
+	@echo; echo "== the journal"
+	$(BIN) journal log --journal $(DEMO)/journal.db
+	$(BIN) journal verify --journal $(DEMO)/journal.db
+	@echo; echo "Open $(DEMO)/cycle1/report.html, or run: $(BIN) journal show --journal $(DEMO)/journal.db 1"
+
+# Runs every Fuzz target of every package for FUZZTIME each.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+clean:
+	rm -rf bin $(DEMO)
