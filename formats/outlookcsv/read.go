@@ -1,0 +1,333 @@
+package outlookcsv
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"contactsync/engine/contact"
+	"contactsync/formats"
+)
+
+// DefaultKeyColumn is the column that holds contactsync's sync key.
+const DefaultKeyColumn = "User 4"
+
+// KeyPrefix starts every sync key that contactsync writes.
+const KeyPrefix = "contactsync:"
+
+// Options tune reading and writing.
+type Options struct {
+	KeyColumn  string // English name of the column holding the sync key; "" = DefaultKeyColumn
+	Encoding   string // force a code page for files without BOM ("1250", "cp1251", ...); "" = detect
+	DateFormat string // exporter's short-date format, e.g. "M/D/YYYY"; "" = the locale's usual one (en M/D/YYYY, de D.M.YYYY, fr/es DD/MM/YYYY)
+	Locale     string // for writing a fresh layout: "" or "en", "de", "fr", "es"
+}
+
+// File is one Outlook (or Google) CSV export: its layout and its contacts.
+type File struct {
+	Path      string
+	Header    []string // the input's header cells exactly (trimmed)
+	Dialect   string   // "outlook", "outlook-legacy", "outlook.com", "google", "google-legacy"
+	Locale    string   // detected "en", "de", "fr", "es"
+	Encoding  string   // as formats.DecodeText names it
+	Delimiter rune
+	Contacts  []contact.Contact
+	Warnings  []string // unknown headers (once each), unreadable dates, cells beyond the header; positioned
+
+	problems []*formats.ParseError // Warnings as errors, for Validate
+	schema   *schema
+}
+
+// ReadFile reads an export from path.
+func ReadFile(path string, opt Options) (*File, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &formats.ParseError{File: path, Err: err}
+	}
+	return parse(b, path, opt, false)
+}
+
+// Read reads an export; name is used in errors and as File.Path.
+func Read(r io.Reader, name string, opt Options) (*File, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &formats.ParseError{File: name, Err: err}
+	}
+	return parse(b, name, opt, false)
+}
+
+// Validate reads the file at path and returns every problem found: broken
+// quoting (reading goes on at the next line), unknown headers, unreadable
+// dates, cells beyond the header.
+func Validate(path string, opt Options) formats.ErrorList {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return formats.ErrorList{{File: path, Err: err}}
+	}
+	f, err := parse(b, path, opt, true)
+	var list formats.ErrorList
+	if f != nil {
+		list = append(list, f.problems...)
+	}
+	var pe *formats.ParseError
+	if errors.As(err, &pe) && (f == nil || !contains(f.problems, pe)) {
+		list = append(list, pe)
+	} else if err != nil && pe == nil {
+		list = append(list, &formats.ParseError{File: path, Err: err})
+	}
+	return list
+}
+
+func contains(l []*formats.ParseError, e *formats.ParseError) bool {
+	for _, x := range l {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}
+
+// maxProblems bounds the warnings kept for one file.
+const maxProblems = 1000
+
+func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
+	text, enc, err := formats.DecodeText(b, opt.Encoding)
+	if err != nil {
+		return nil, formats.Errorf(name, 0, 0, "", "cannot decode text: %v", err)
+	}
+	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
+	text = bytes.TrimLeft(text, "\x00")
+	if len(bytes.TrimSpace(text)) == 0 {
+		return nil, formats.Errorf(name, 1, 1, "", "empty file: no header line")
+	}
+	delim := detectDelimiter(text)
+	cr := newCSV(text, delim)
+	header, err := cr.Read()
+	if err != nil {
+		return nil, csvError(name, text, 0, err)
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	header = append([]string(nil), header...)
+	sch, err := newSchema(header, opt.KeyColumn, opt.DateFormat, "")
+	if err != nil {
+		return nil, formats.Errorf(name, 0, 0, "", "%v", err)
+	}
+	f := &File{Path: name, Header: header, Dialect: sch.dialect, Locale: sch.locale, Encoding: enc, Delimiter: delim}
+	f.schema = sch
+	for _, i := range sch.unknown {
+		_, col := cr.FieldPos(i)
+		f.warn(formats.Errorf(name, 1, charCol(text, 1, col), header[i], "unknown column, kept as is"))
+	}
+	d := decoder{s: sch, file: f, name: name}
+	baseLine := 0 // lines consumed before a restart after a broken record
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			pe := csvError(name, text, baseLine, err)
+			if !keepGoing {
+				return f, pe
+			}
+			f.warn(pe)
+			// Go on at the line after the error, as a fresh reader.
+			next := pe.Line
+			off := lineOffset(text, next-baseLine)
+			if off < 0 || len(f.problems) >= maxProblems {
+				return f, nil
+			}
+			text = text[off:]
+			baseLine = next
+			cr = newCSV(text, delim)
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		d.record(rec, line+baseLine, cr)
+	}
+	return f, nil
+}
+
+func newCSV(text []byte, delim rune) *csv.Reader {
+	cr := csv.NewReader(bytes.NewReader(text))
+	cr.Comma = delim
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	return cr
+}
+
+func (f *File) warn(pe *formats.ParseError) {
+	if len(f.problems) >= maxProblems {
+		return
+	}
+	f.problems = append(f.problems, pe)
+	f.Warnings = append(f.Warnings, pe.Error())
+}
+
+// decoder turns records into contacts.
+type decoder struct {
+	s       *schema
+	file    *File
+	name    string
+	row     []string // a record padded to the header's width
+	tmp     []string // encoding scratch for the round-trip check
+	shadow  []bool   // per group: keep the original cells
+	warned  bool
+	extraAt int
+}
+
+func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
+	s := d.s
+	n := len(s.cols)
+	row := rec
+	if len(rec) < n {
+		// Outlook leaves out trailing empty cells; they are empty.
+		d.row = append(d.row[:0], rec...)
+		for len(d.row) < n {
+			d.row = append(d.row, "")
+		}
+		row = d.row
+	}
+	c := contact.Contact{Line: line}
+	if len(d.tmp) < n {
+		d.tmp = make([]string, n)
+		d.shadow = make([]bool, len(s.groups))
+	}
+	extras := 0
+	for i := 0; i < n; i++ {
+		switch s.cols[i].kind {
+		case kSimple:
+			c.Values[s.cols[i].field] = row[i]
+		case kUnmapped:
+			if row[i] != "" {
+				extras++
+			}
+		}
+	}
+	for gi, g := range s.groups {
+		if w := g.decode(row, &c.Values); w != "" {
+			_, col := cr.FieldPos(g.idx[0])
+			d.file.warn(formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header, "%s", w))
+		}
+		g.encode(&c.Values, nil, d.tmp)
+		d.shadow[gi] = false
+		for _, i := range g.all {
+			if d.tmp[i] != row[i] {
+				d.shadow[gi] = true
+				extras += len(g.all)
+				break
+			}
+		}
+	}
+	if extras > 0 {
+		c.Extra = make([]contact.Extra, 0, extras)
+	}
+	for i := 0; i < n; i++ {
+		col := &s.cols[i]
+		switch {
+		case i == s.keyIdx && strings.HasPrefix(row[i], KeyPrefix):
+			c.Key = row[i]
+		case col.kind == kUnmapped && row[i] != "":
+			c.Extra = append(c.Extra, contact.Extra{Name: col.name, Value: row[i]})
+		case col.kind == kGroup && d.shadow[col.group] && row[i] != "":
+			c.Extra = append(c.Extra, contact.Extra{Name: col.name, Value: row[i]})
+		}
+	}
+	for i := n; i < len(rec); i++ {
+		if rec[i] == "" {
+			continue
+		}
+		name := "column " + strconv.Itoa(i+1)
+		c.Extra = append(c.Extra, contact.Extra{Name: name, Value: rec[i]})
+		l, col := cr.FieldPos(i)
+		d.file.warn(formats.Errorf(d.name, l, col, name, "cell beyond the %d header columns, kept", n))
+	}
+	d.file.Contacts = append(d.file.Contacts, c)
+}
+
+// detectDelimiter picks ',', ';' or tab: whichever occurs most often in the
+// header line outside quotes (',' on a tie).
+func detectDelimiter(text []byte) rune {
+	var n [3]int
+	inQuote := false
+	for _, ch := range text {
+		if ch == '"' {
+			inQuote = !inQuote
+			continue
+		}
+		if inQuote {
+			continue
+		}
+		if ch == '\n' || ch == '\r' {
+			break
+		}
+		switch ch {
+		case ',':
+			n[0]++
+		case ';':
+			n[1]++
+		case '\t':
+			n[2]++
+		}
+	}
+	switch {
+	case n[1] > n[0] && n[1] >= n[2]:
+		return ';'
+	case n[2] > n[0] && n[2] > n[1]:
+		return '\t'
+	}
+	return ','
+}
+
+// csvError turns an encoding/csv error into a ParseError with the column
+// counted in characters.
+func csvError(name string, text []byte, baseLine int, err error) *formats.ParseError {
+	var ce *csv.ParseError
+	if !errors.As(err, &ce) {
+		return &formats.ParseError{File: name, Err: err}
+	}
+	what := ce.Err.Error()
+	switch {
+	case errors.Is(ce.Err, csv.ErrQuote) && ce.Line != ce.StartLine:
+		what = fmt.Sprintf("quoted field that starts on line %d is not closed", ce.StartLine+baseLine)
+	case errors.Is(ce.Err, csv.ErrQuote):
+		what = `extraneous or missing " in quoted field`
+	case errors.Is(ce.Err, csv.ErrBareQuote):
+		what = `bare " in a field that is not quoted (quote the whole field and double the ")`
+	}
+	return &formats.ParseError{File: name, Line: ce.Line + baseLine, Col: charCol(text, ce.Line, ce.Column), Err: errors.New(what)}
+}
+
+// lineOffset returns the byte offset where 1-based line starts; -1 past the end.
+func lineOffset(text []byte, line int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(text[off:], '\n')
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+	}
+	return off
+}
+
+// charCol converts a 1-based byte column on a line into a character column.
+func charCol(text []byte, line, byteCol int) int {
+	off := lineOffset(text, line)
+	if off < 0 || byteCol <= 0 {
+		return byteCol
+	}
+	end := off + byteCol - 1
+	if end > len(text) {
+		end = len(text)
+	}
+	return utf8.RuneCount(text[off:end]) + 1
+}

@@ -1,0 +1,295 @@
+package outlookcsv
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"contactsync/engine/contact"
+	"contactsync/formats"
+)
+
+// Write writes contacts as Outlook CSV. layout is the file the contacts came
+// from (nil: a fresh Outlook 92-column layout in opt.Locale). With a layout,
+// the output keeps exactly the layout's columns (same names, same order,
+// same dialect/locale, same delimiter) plus nothing lost: every Extra value
+// whose name is not a layout column, every canonical value the layout has
+// no column for, and the sync key when the layout lacks the key column, are
+// appended as extra columns (named in the layout's language).
+//
+// The output is Windows-1252 when every character fits, else UTF-8 with a
+// BOM; enc says which (formats' names) and EncodingReason(enc) why.
+func Write(w io.Writer, contacts []contact.Contact, layout *File, opt Options) (enc string, err error) {
+	text, err := render(contacts, layout, opt)
+	if err != nil {
+		return "", err
+	}
+	out, enc, err := encode(text)
+	if err != nil {
+		return "", err
+	}
+	_, err = w.Write(out)
+	return enc, err
+}
+
+// WriteFile writes the CSV to path atomically (temporary file, fsync, rename).
+func WriteFile(path string, contacts []contact.Contact, layout *File, opt Options) (enc string, err error) {
+	text, err := render(contacts, layout, opt)
+	if err != nil {
+		return "", err
+	}
+	out, enc, err := encode(text)
+	if err != nil {
+		return "", err
+	}
+	if err := formats.WriteFileAtomic(path, out, 0o644); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return enc, nil
+}
+
+// EncodingReason says why Write chose enc.
+func EncodingReason(enc string) string {
+	if enc == formats.Windows1252 {
+		return "every character fits Windows-1252, the code page Outlook reads CSV in"
+	}
+	return "some characters do not fit Windows-1252, so UTF-8 with a byte-order mark (which Outlook recognises)"
+}
+
+func encode(text []byte) ([]byte, string, error) {
+	if formats.Fits1252(string(text)) {
+		b, err := formats.EncodeText(text, formats.Windows1252)
+		return b, formats.Windows1252, err
+	}
+	b, err := formats.EncodeText(text, formats.UTF8BOM)
+	return b, formats.UTF8BOM, err
+}
+
+// render writes the CSV text in UTF-8.
+func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, error) {
+	var header []string
+	delim, loc, forced := ',', opt.Locale, ""
+	if layout != nil {
+		header, delim, loc, forced = layout.Header, layout.Delimiter, layout.Locale, layout.Locale
+		if delim == 0 {
+			delim = ','
+		}
+	} else {
+		if loc == "" {
+			loc = "en"
+		}
+		if locales[loc] == nil {
+			return nil, fmt.Errorf("unknown Outlook locale %q (use en, de, fr or es)", opt.Locale)
+		}
+		header, forced = freshHeader(loc), loc
+	}
+	s, err := newSchema(header, opt.KeyColumn, opt.DateFormat, forced)
+	if err != nil {
+		return nil, err
+	}
+	e := &encoder{s: s, loc: loc, extraCol: map[string]int{}}
+	// Pass 1: which columns must be appended.
+	n := len(s.cols)
+	e.row = make([]string, n)
+	for i := range contacts {
+		e.fill(&contacts[i], true)
+	}
+	var b bytes.Buffer
+	b.Grow(len(contacts)*256 + 4096)
+	cw := cellWriter{b: &b, delim: byte(delim)}
+	for _, h := range header {
+		cw.cell(h)
+	}
+	for _, h := range e.extraNames {
+		cw.cell(h)
+	}
+	cw.end()
+	for i := range contacts {
+		e.fill(&contacts[i], false)
+		for _, v := range e.row {
+			cw.cell(v)
+		}
+		cw.end()
+	}
+	return b.Bytes(), nil
+}
+
+type encoder struct {
+	s          *schema
+	loc        string
+	row        []string // layout cells, then appended cells
+	orig       []string // the original row rebuilt from shadows
+	extraNames []string // appended columns, in order of first need
+	extraCol   map[string]int
+}
+
+// overflow records value v for appended column name; in pass 1 it only
+// learns the name.
+func (e *encoder) overflow(name, v string, learn bool) {
+	if v == "" {
+		return
+	}
+	i, ok := e.extraCol[name]
+	if !ok {
+		if !learn {
+			return // cannot happen: pass 1 saw every name
+		}
+		i = len(e.s.cols) + len(e.extraNames)
+		e.extraCol[name] = i
+		e.extraNames = append(e.extraNames, name)
+		return
+	}
+	if !learn {
+		e.row[i] = v
+	}
+}
+
+// fieldName is the appended column's name for a field the layout lacks.
+func (e *encoder) fieldName(f contact.Field) string {
+	if c := fieldCol[f]; c >= 0 {
+		if strings.HasPrefix(e.s.dialect, "google") {
+			return englishColumns[c]
+		}
+		return columnName(e.loc, c)
+	}
+	return f.String()
+}
+
+// fill computes the cells of c into e.row (pass 2) or learns the appended
+// columns c needs (pass 1).
+func (e *encoder) fill(c *contact.Contact, learn bool) {
+	s := e.s
+	n := len(s.cols)
+	if !learn {
+		want := n + len(e.extraNames)
+		if cap(e.row) < want {
+			e.row = make([]string, want)
+		}
+		e.row = e.row[:want]
+		clear(e.row)
+	}
+	row := e.row
+	for i := 0; i < n; i++ {
+		if s.cols[i].kind == kSimple {
+			row[i] = c.Values[s.cols[i].field]
+		}
+	}
+	// Extras: into their column, or appended. Shadows are collected for
+	// the groups.
+	var shadows []int
+	for _, x := range c.Extra {
+		i, ok := s.byName[x.Name]
+		if !ok {
+			e.overflow(x.Name, x.Value, learn)
+			continue
+		}
+		switch s.cols[i].kind {
+		case kUnmapped:
+			row[i] = x.Value
+		case kGroup:
+			shadows = append(shadows, i)
+		default:
+			e.overflow(x.Name, x.Value, learn) // a value for a mapped column: keep it beside
+		}
+	}
+	if s.keyIdx >= 0 {
+		if strings.HasPrefix(c.Key, KeyPrefix) {
+			row[s.keyIdx] = c.Key
+		}
+	} else if strings.HasPrefix(c.Key, KeyPrefix) {
+		e.overflow(s.keyName, c.Key, learn)
+	}
+	for gi, g := range s.groups {
+		var orig []string
+		if len(shadows) > 0 {
+			orig = e.rebuild(c, g, gi)
+		}
+		if orig != nil {
+			var v contact.Values
+			g.decode(orig, &v)
+			if g.same(&v, &c.Values) {
+				for _, i := range g.all {
+					row[i] = orig[i]
+				}
+				continue
+			}
+		}
+		for _, f := range g.encode(&c.Values, orig, row) {
+			e.overflow(e.fieldName(f), c.Values[f], learn)
+		}
+	}
+	for f := range contact.NumFields {
+		if !s.hasField[f] && c.Values[f] != "" {
+			e.overflow(e.fieldName(contact.Field(f)), c.Values[f], learn)
+		}
+	}
+}
+
+// rebuild returns the original cells of group g from c's shadows, or nil
+// when c has none for it.
+func (e *encoder) rebuild(c *contact.Contact, g *group, gi int) []string {
+	found := false
+	for _, x := range c.Extra {
+		if i, ok := e.s.byName[x.Name]; ok && e.s.cols[i].kind == kGroup && e.s.cols[i].group == gi {
+			if !found {
+				if len(e.orig) < len(e.s.cols) {
+					e.orig = make([]string, len(e.s.cols))
+				}
+				for _, j := range g.all {
+					e.orig[j] = ""
+				}
+				found = true
+			}
+			e.orig[i] = x.Value
+		}
+	}
+	if !found {
+		return nil
+	}
+	return e.orig
+}
+
+// cellWriter writes CSV the way Outlook does: CRLF line ends, every
+// non-empty cell in double quotes with quotes doubled and line breaks as
+// CRLF, empty cells bare.
+type cellWriter struct {
+	b     *bytes.Buffer
+	delim byte
+	n     int
+}
+
+func (w *cellWriter) cell(v string) {
+	if w.n > 0 {
+		w.b.WriteByte(w.delim)
+	}
+	w.n++
+	if v == "" {
+		return
+	}
+	w.b.WriteByte('"')
+	for {
+		i := strings.IndexAny(v, "\"\n")
+		if i < 0 {
+			w.b.WriteString(v)
+			break
+		}
+		w.b.WriteString(v[:i])
+		if v[i] == '"' {
+			w.b.WriteString(`""`)
+		} else {
+			if i > 0 && v[i-1] == '\r' {
+				w.b.WriteByte('\n')
+			} else {
+				w.b.WriteString("\r\n")
+			}
+		}
+		v = v[i+1:]
+	}
+	w.b.WriteByte('"')
+}
+
+func (w *cellWriter) end() {
+	w.b.WriteString("\r\n")
+	w.n = 0
+}
