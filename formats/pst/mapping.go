@@ -163,6 +163,9 @@ func (r *reader) mapContact(p *pc, nid uint32) (contact.Contact, error) {
 		}
 		if name, ok := tagExtras[id]; ok {
 			v, _ := p.text(id)
+			if id == 0x0037 {
+				v = normalizedSubject(v)
+			}
 			extra(name, v)
 			continue
 		}
@@ -260,6 +263,15 @@ func (r *reader) mapContact(p *pc, nid uint32) (contact.Contact, error) {
 		c.Extra[i].Value = strings.ReplaceAll(c.Extra[i].Value, "\r\n", "\n")
 	}
 	return c, nil
+}
+
+// normalizedSubject drops the subject-prefix marker ([MS-OXCMSG]
+// §2.2.1.46): a leading U+0001 followed by the prefix length.
+func normalizedSubject(s string) string {
+	if r := []rune(s); len(r) >= 2 && r[0] == 1 {
+		return string(r[2:])
+	}
+	return s
 }
 
 // emailLID says which e-mail (0..2) and which part (0 display name, 2 type,
