@@ -110,7 +110,7 @@ func (n *node) heap() (*heap, error) {
 func (h *heap) errf(blk int, format string, args ...any) error {
 	n := h.n
 	field := nodeField(n.nid)
-	var off int64
+	off := n.off()
 	if blk >= 0 && blk < len(n.blocks) {
 		field += " " + blockField(n.blocks[blk].bid)
 		off = n.blocks[blk].off

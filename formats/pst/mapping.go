@@ -155,6 +155,7 @@ func (r *reader) mapContact(p *pc, nid uint32) (contact.Contact, error) {
 		birthLocal time.Time
 		html       string
 		keywords   []string
+		full       = map[uint32]string{} // PidLidHome/Work/OtherAddress
 	)
 	for _, id := range p.order {
 		if f, ok := tagFields[id]; ok {
@@ -209,6 +210,9 @@ func (r *reader) mapContact(p *pc, nid uint32) (contact.Contact, error) {
 			if name, ok := lidExtras[lid]; ok {
 				v, _ := p.text(id)
 				extra(name, v)
+				if lid >= 0x801A && lid <= 0x801C {
+					full[lid] = v
+				}
 			}
 		case np.is(psPublicStrings) && strings.EqualFold(np.name, "Keywords"):
 			keywords = p.multiStrings(id)
@@ -229,6 +233,15 @@ func (r *reader) mapContact(p *pc, nid uint32) (contact.Contact, error) {
 			}
 		}
 		c.Values[contact.Email1+contact.Field(i)] = addr
+	}
+
+	// Some writers (Aspose) store only the full address text. Then the
+	// street carries it, so the address is not lost to the canonical
+	// fields; the full text stays in Extra as well.
+	for lid, street := range map[uint32]contact.Field{0x801A: contact.HomeStreet, 0x801B: contact.BusinessStreet, 0x801C: contact.OtherStreet} {
+		if v := full[lid]; v != "" && allEmpty(c.Values[street:street+5]) {
+			c.Values[street] = v
+		}
 	}
 
 	c.Values[contact.WebPage], _ = p.text(tagBusinessHome)
@@ -288,6 +301,15 @@ func emailLID(lid uint32) (int, int) {
 // dateOf rounds a stored birthday to the nearest midnight and formats it.
 func dateOf(t time.Time) string {
 	return t.UTC().Add(12 * time.Hour).Format("2006-01-02")
+}
+
+func allEmpty(vs []string) bool {
+	for _, v := range vs {
+		if v != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func trimAll(ss []string) []string {

@@ -127,6 +127,18 @@ func (f *file) parseHeader(h []byte) error {
 		f.bbtBid, f.bbtRoot = uint64(le.Uint32(h[192:])), int64(le.Uint32(h[196:]))
 		f.crypt = h[461]
 	}
+	// ibFileEof: the size the file had when Outlook closed it. A shorter
+	// file lost its end (an interrupted copy); say so before any B-tree
+	// lookup fails somewhere in the missing part.
+	var eof int64
+	if f.unicode {
+		eof = int64(le.Uint64(h[184:]))
+	} else {
+		eof = int64(le.Uint32(h[168:]))
+	}
+	if eof > f.size {
+		return f.perr(f.size, field, "file truncated: the header says it is %d bytes long but it has %d", eof, f.size)
+	}
 	switch f.crypt {
 	case cryptNone, cryptPermute, cryptCyclic:
 	default:

@@ -36,6 +36,7 @@ package pst
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -64,25 +65,43 @@ type Store struct {
 // Bad structure gives a *formats.ParseError with Offset and the node or
 // block id in Field.
 func ReadFile(path string, opt Options) (*Store, error) {
-	r, err := open(path)
+	osf, size, err := openOS(path)
 	if err != nil {
 		return nil, err
 	}
-	defer r.close()
-	return r.read(opt, nil)
+	defer osf.Close()
+	return Read(osf, size, path, opt)
+}
+
+// Read is ReadFile for a PST held by any io.ReaderAt of the given size;
+// name is used in errors.
+func Read(ra io.ReaderAt, size int64, name string, opt Options) (*Store, error) {
+	f, err := openFile(ra, size, name)
+	if err != nil {
+		return nil, err
+	}
+	return (&reader{f: f}).read(opt, nil)
 }
 
 // Validate reads the whole store — every folder and every message in it —
 // and reports every problem it finds instead of stopping at the first.
 func Validate(path string) formats.ErrorList {
-	r, err := open(path)
+	osf, size, err := openOS(path)
 	if err != nil {
 		return errorList(err, path)
 	}
-	defer r.close()
+	defer osf.Close()
+	return validate(osf, size, path)
+}
+
+func validate(ra io.ReaderAt, size int64, name string) formats.ErrorList {
+	f, err := openFile(ra, size, name)
+	if err != nil {
+		return errorList(err, name)
+	}
 	var errs formats.ErrorList
-	if _, err := r.read(Options{}, &errs); err != nil {
-		errs = append(errs, errorList(err, path)...)
+	if _, err := (&reader{f: f}).read(Options{}, &errs); err != nil {
+		errs = append(errs, errorList(err, name)...)
 	}
 	return errs
 }
@@ -104,32 +123,24 @@ func asParseError(err error) *formats.ParseError {
 
 // reader holds an open PST and what the messaging layer learned about it.
 type reader struct {
-	osf       *os.File
 	f         *file
 	names     *nameMap
 	recordKey []byte
 	folders   []*folder
 }
 
-func open(path string) (*reader, error) {
+func openOS(path string) (*os.File, int64, error) {
 	osf, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	st, err := osf.Stat()
 	if err != nil {
 		osf.Close()
-		return nil, err
+		return nil, 0, err
 	}
-	f, err := openFile(osf, st.Size(), path)
-	if err != nil {
-		osf.Close()
-		return nil, err
-	}
-	return &reader{osf: osf, f: f}, nil
+	return osf, st.Size(), nil
 }
-
-func (r *reader) close() { r.osf.Close() }
 
 const (
 	nidMessageStore = 0x21
@@ -245,17 +256,17 @@ func entryNID(eid []byte) uint32 {
 // subfolders, depth first. seen guards against a folder listed inside
 // itself.
 func (r *reader) walkFolders(fo *folder, depth int, seen map[uint32]bool, errs *formats.ErrorList) error {
-	if seen[fo.nid] {
-		return r.f.perr(0, nodeField(fo.nid), "folder appears twice in the folder tree (cycle)")
-	}
-	if depth > 64 {
-		return r.f.perr(0, nodeField(fo.nid), "folders nested deeper than 64 levels")
-	}
-	seen[fo.nid] = true
 	n, err := r.f.openNode(fo.nid)
 	if err != nil {
 		return fmt.Errorf("folder: %w", err)
 	}
+	if seen[fo.nid] {
+		return r.f.perr(n.off(), nodeField(fo.nid), "folder appears twice in the folder tree (cycle)")
+	}
+	if depth > 64 {
+		return r.f.perr(n.off(), nodeField(fo.nid), "folders nested deeper than 64 levels")
+	}
+	seen[fo.nid] = true
 	p, err := n.pc()
 	if err != nil {
 		return fmt.Errorf("folder: %w", err)
