@@ -1,0 +1,1007 @@
+package vcard
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"contactsync/engine/contact"
+	"contactsync/formats"
+)
+
+// File is what was read from one .vcf file or vdir folder.
+type File struct {
+	Path     string            // the file or folder as named by the caller
+	Contacts []contact.Contact // one per BEGIN:VCARD, in file order (a nested card follows its parent)
+	Cards    int               // number of BEGIN:VCARD lines seen
+	Encoding string            // "" (bytes as written), "utf-8-bom", "utf-16le" or "utf-16be"
+	Warnings []string          // non-fatal notes, each "file:line: ..."
+}
+
+// ReadFile reads a .vcf file, or every *.vcf file of a vdir folder (in
+// name order, not recursing; each file may hold several cards).
+func ReadFile(path string) (*File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return Read(f, path)
+	}
+	names, err := vdirFiles(path)
+	if err != nil {
+		return nil, err
+	}
+	out := &File{Path: path}
+	for _, n := range names {
+		one, err := ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out.Contacts = append(out.Contacts, one.Contacts...)
+		out.Cards += one.Cards
+		out.Warnings = append(out.Warnings, one.Warnings...)
+	}
+	return out, nil
+}
+
+func vdirFiles(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(e.Name()), ".vcf") && !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, filepath.Join(dir, e.Name()))
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Read reads every card of r. name is used in errors and warnings. It stops
+// at the first problem it cannot read past and returns it as a
+// *formats.ParseError.
+func Read(r io.Reader, name string) (*File, error) {
+	p := newParser(r, name, true)
+	p.run()
+	if len(p.errs) > 0 {
+		return nil, p.errs[0]
+	}
+	return p.file, nil
+}
+
+// Validate reads the file or vdir folder at path and returns every problem
+// found, each positioned; an empty list means Read succeeds. Warnings are
+// not problems and are not listed (ReadFile returns them).
+func Validate(path string) formats.ErrorList {
+	st, err := os.Stat(path)
+	if err != nil {
+		return formats.ErrorList{{File: path, Err: err}}
+	}
+	files := []string{path}
+	if st.IsDir() {
+		if files, err = vdirFiles(path); err != nil {
+			return formats.ErrorList{{File: path, Err: err}}
+		}
+	}
+	var out formats.ErrorList
+	for _, fn := range files {
+		f, err := os.Open(fn)
+		if err != nil {
+			out = append(out, &formats.ParseError{File: fn, Err: err})
+			continue
+		}
+		p := newParser(f, fn, false)
+		p.run()
+		f.Close()
+		out = append(out, p.errs...)
+	}
+	return out
+}
+
+// maxErrors bounds what Validate collects from one file.
+const maxErrors = 1000
+
+type parser struct {
+	name   string
+	lr     *lineReader
+	strict bool
+	errs   formats.ErrorList
+	file   *File
+}
+
+func newParser(r io.Reader, name string, strict bool) *parser {
+	dr, enc := decodeInput(r)
+	return &parser{name: name, lr: newLineReader(dr), strict: strict, file: &File{Path: name, Encoding: enc}}
+}
+
+func (p *parser) stopped() bool {
+	return p.strict && len(p.errs) > 0 || len(p.errs) >= maxErrors
+}
+
+func (p *parser) fail(line, col int, field, format string, args ...any) {
+	p.errs = append(p.errs, formats.Errorf(p.name, line, col, field, format, args...))
+}
+
+func (p *parser) warn(line int, format string, args ...any) {
+	p.file.Warnings = append(p.file.Warnings, fmt.Sprintf("%s:%d: %s", p.name, line, fmt.Sprintf(format, args...)))
+}
+
+// prop is one property of a card after unfolding and decoding.
+type prop struct {
+	header
+	value string // UTF-8, escaped as in vCard 3.0 (see wire30)
+	b64   bool   // ENCODING=b with a valid base64 value
+	line  int
+}
+
+type card struct {
+	line    int
+	index   int // position in File.Contacts
+	version string
+	props   []prop
+}
+
+func (p *parser) run() {
+	var stack []*card
+	for !p.stopped() {
+		l, ok := p.lr.next()
+		if !ok {
+			break
+		}
+		num := p.lr.num
+		if isBlank(l) {
+			continue
+		}
+		if isMarker(l, "BEGIN") {
+			if len(stack) > 0 {
+				p.warn(num, "vCard nested inside the card begun at line %d: read as a contact of its own", stack[len(stack)-1].line)
+			}
+			p.file.Cards++
+			stack = append(stack, &card{line: num, index: len(p.file.Contacts)})
+			p.file.Contacts = append(p.file.Contacts, contact.Contact{})
+			continue
+		}
+		if len(stack) == 0 {
+			if isMarker(l, "END") {
+				p.fail(num, 1, "END", "END:VCARD without BEGIN:VCARD")
+			} else {
+				p.fail(num, 1, "", "text outside a vCard (expected BEGIN:VCARD)")
+			}
+			continue
+		}
+		c := stack[len(stack)-1]
+		if isMarker(l, "END") {
+			p.file.Contacts[c.index] = p.mapCard(c)
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			p.fail(num, 1, "", "continuation line (starting with a blank) without a property before it")
+			continue
+		}
+		if pr, ok := p.readProp(l, num, c); ok {
+			if pr.upper() == "VERSION" {
+				c.version = strings.TrimSpace(pr.value)
+			}
+			c.props = append(c.props, pr)
+		}
+	}
+	if err := p.lr.err(); err != nil && !p.stopped() {
+		p.fail(p.lr.num+1, 0, "", "read: %v", err)
+	}
+	if !p.stopped() && len(stack) > 0 {
+		c := stack[len(stack)-1]
+		p.fail(p.lr.num, 0, "END", "end of input inside the vCard begun at line %d (END:VCARD missing)", c.line)
+	}
+	if len(p.errs) > 0 && p.strict {
+		p.file = nil
+	}
+}
+
+func isBlank(l []byte) bool {
+	for _, c := range l {
+		if c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// isMarker reports whether l is "BEGIN:VCARD" (or END), in any case, with
+// blanks around allowed.
+func isMarker(l []byte, what string) bool {
+	s := strings.TrimSpace(string(l))
+	if len(s) != len(what)+6 {
+		return false
+	}
+	return strings.EqualFold(s[:len(what)], what) && s[len(what)] == ':' && strings.EqualFold(s[len(what)+1:], "VCARD")
+}
+
+// readProp reads the property starting at line l (number num) with all its
+// continuation lines: folded lines (leading blank), quoted-printable soft
+// line breaks ('=' at the end, next line taken as is), vCard 2.1 base64
+// lines without indentation, and lines after a trailing backslash.
+func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
+	acc := string(l)
+	var h header
+	var vi int
+	for {
+		var col int
+		var msg string
+		h, vi, col, msg = parseHeader(acc)
+		if msg == "" {
+			break
+		}
+		if col >= len(acc) && p.peekFold() {
+			nl, _ := p.lr.next()
+			acc += string(nl[1:])
+			continue
+		}
+		field := h.Name
+		if col > len(l) {
+			col = len(l)
+		}
+		p.fail(num, utf8.RuneCount(l[:col])+1, field, "%s", msg)
+		return prop{}, false
+	}
+	enc := h.encoding()
+	var b strings.Builder
+	b.WriteString(acc[vi:])
+	backslashJoined := false
+	for {
+		nl, ok := p.lr.peek()
+		if !ok {
+			break
+		}
+		v := b.String()
+		switch {
+		case enc == "qp" && strings.HasSuffix(v, "="):
+			if isMarker(nl, "END") {
+				// A soft line break before END: nothing follows.
+				break
+			}
+			p.lr.next()
+			s := v[:len(v)-1]
+			b.Reset()
+			b.WriteString(s)
+			b.Write(nl)
+			continue
+		case len(nl) > 0 && (nl[0] == ' ' || nl[0] == '\t'):
+			p.lr.next()
+			b.Write(nl[1:])
+			continue
+		case enc == "b64" && isBase64Line(nl):
+			p.lr.next()
+			b.Write(nl)
+			continue
+		case oddBackslash(v) && len(nl) > 0 && !containsByte(nl, ':') && !isBlank(nl):
+			p.lr.next()
+			s := v[:len(v)-1]
+			b.Reset()
+			b.WriteString(s)
+			b.WriteByte('\n')
+			b.Write(nl)
+			backslashJoined = true
+			continue
+		}
+		break
+	}
+	raw := b.String()
+	if enc == "qp" {
+		raw = strings.TrimSuffix(raw, "=")
+	}
+	if backslashJoined {
+		p.warn(num, "%s: value continued on the next line after a trailing backslash; read as a line break", h.Name)
+	}
+	pr := prop{header: h, line: num}
+	charset, _ := h.paramValue("CHARSET")
+	var text string
+	var note string
+	switch enc {
+	case "qp":
+		bs, bad := decodeQP(raw)
+		if bad {
+			p.warn(num, "%s: '=' not followed by two hex digits in quoted-printable value; kept as is", h.Name)
+		}
+		text, note = decodeCharset(bs, charset)
+	case "b64":
+		text = stripSpace(raw)
+		if validBase64(text) {
+			pr.b64 = true
+			pr.value = text
+			return pr, true
+		}
+		p.warn(num, "%s: value is not valid base64; kept as text without ENCODING", h.Name)
+	default:
+		if charset == "" && isASCII(raw) {
+			text = raw
+		} else {
+			text, note = decodeCharset([]byte(raw), charset)
+		}
+	}
+	if note != "" {
+		p.warn(num, "%s: %s", h.Name, note)
+	}
+	pr.value = wire30(text, c.version, strings.EqualFold(h.Name, "CATEGORIES"))
+	return pr, true
+}
+
+func (p *parser) peekFold() bool {
+	nl, ok := p.lr.peek()
+	return ok && len(nl) > 0 && (nl[0] == ' ' || nl[0] == '\t')
+}
+
+func oddBackslash(s string) bool {
+	n := 0
+	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+func containsByte(b []byte, c byte) bool {
+	for _, x := range b {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// wire30 rewrites a decoded value into vCard 3.0 escaping, the one form in
+// which values are kept (Extra) and mapped. Real line breaks (from
+// quoted-printable) become "\n". For vCard 2.1 (and cards without VERSION),
+// where only "\\", "\;" and "\:" are escapes and commas are plain text, a
+// lone backslash becomes "\\" and a comma "\," (except in CATEGORIES, whose
+// commas separate categories).
+func wire30(s, version string, categories bool) string {
+	v21 := version != "3.0" && version != "4.0"
+	if !v21 && strings.IndexAny(s, "\r\n") < 0 {
+		return s
+	}
+	if v21 && strings.IndexAny(s, "\r\n\\,") < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\r':
+			if i+1 < len(s) && s[i+1] == '\n' {
+				i++
+			}
+			b.WriteString(`\n`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case v21 && c == '\\':
+			if i+1 < len(s) {
+				switch s[i+1] {
+				case '\\', ';', ',':
+					b.WriteByte('\\')
+					b.WriteByte(s[i+1])
+					i++
+					continue
+				case ':':
+					b.WriteByte(':')
+					i++
+					continue
+				}
+			}
+			b.WriteString(`\\`)
+		case v21 && c == ',' && !categories:
+			b.WriteString(`\,`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// unescape undoes vCard 3.0 text escaping: \\ \n \N \, \; and (leniently)
+// \: ; any other backslash is kept as a backslash.
+func unescape(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && i+1 < len(s) {
+			switch s[i+1] {
+			case '\\', ',', ';', ':':
+				b.WriteByte(s[i+1])
+				i++
+				continue
+			case 'n', 'N':
+				b.WriteByte('\n')
+				i++
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// splitRaw splits an escaped value at each sep that is not escaped; the
+// parts stay escaped.
+func splitRaw(s string, sep byte) []string {
+	if strings.IndexByte(s, sep) < 0 {
+		return []string{s}
+	}
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case sep:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// Slots that a mapped property can fill; their names follow "=" in Extra
+// names of the carriers (see the package doc).
+const (
+	slotN          = "N"
+	slotFN         = "FN"
+	slotORG        = "ORG"
+	slotTITLE      = "TITLE"
+	slotNOTE       = "NOTE"
+	slotBDAY       = "BDAY"
+	slotCATEGORIES = "CATEGORIES"
+	slotREV        = "REV"
+	slotUID        = "UID"
+	slotURL        = "URL"
+)
+
+// telSlots lists the phone fields in the order the writer writes them, with
+// the TYPE values it writes.
+var telSlots = []struct {
+	field contact.Field
+	types string
+}{
+	{contact.PhoneBusiness, "WORK,VOICE"},
+	{contact.PhoneBusiness2, "WORK,VOICE"},
+	{contact.PhoneMobile, "CELL,VOICE"},
+	{contact.PhoneHome, "HOME,VOICE"},
+	{contact.PhoneHome2, "HOME,VOICE"},
+	{contact.PhoneFaxBusiness, "WORK,FAX"},
+	{contact.PhoneFaxHome, "HOME,FAX"},
+	{contact.PhoneOther, "VOICE"},
+	{contact.PhonePager, "PAGER"},
+	{contact.PhoneAssistant, "X-ASSISTANT"},
+	{contact.PhoneCompanyMain, "X-COMPANY-MAIN"},
+}
+
+// adrSlots are the three addresses: the first field of each block of five
+// (street, city, state, postal code, country) and the TYPE written.
+var adrSlots = []struct {
+	street contact.Field
+	slot   string
+	types  string
+}{
+	{contact.BusinessStreet, "address_business", "WORK"},
+	{contact.HomeStreet, "address_home", "HOME"},
+	{contact.OtherStreet, "address_other", ""},
+}
+
+var emailFields = []contact.Field{contact.Email1, contact.Email2, contact.Email3}
+
+// types returns the lower-case TYPE values of h, including vCard 2.1
+// nameless parameters.
+func (h *header) types() []string {
+	var out []string
+	for _, p := range h.Params {
+		if p.Name == "" || strings.EqualFold(p.Name, "TYPE") {
+			for _, v := range p.Values {
+				for _, t := range strings.Split(v, ",") {
+					out = append(out, strings.ToLower(strings.TrimSpace(t)))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// prefRank is 1 for TYPE=pref, n for PREF=n, 101 otherwise.
+func (h *header) prefRank() int {
+	for _, t := range h.types() {
+		if t == "pref" {
+			return 1
+		}
+	}
+	if v, ok := h.paramValue("PREF"); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 1 && n <= 100 {
+			return n
+		}
+	}
+	return 101
+}
+
+func has(ts []string, want ...string) bool {
+	for _, t := range ts {
+		for _, w := range want {
+			if t == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// telCandidates returns the phone fields a TEL with these types may fill,
+// in order of preference.
+func telCandidates(ts []string) []contact.Field {
+	work, home := has(ts, "work"), has(ts, "home")
+	switch {
+	case has(ts, "fax"):
+		switch {
+		case work:
+			return []contact.Field{contact.PhoneFaxBusiness}
+		case home:
+			return []contact.Field{contact.PhoneFaxHome}
+		}
+		return []contact.Field{contact.PhoneFaxBusiness, contact.PhoneFaxHome}
+	case has(ts, "pager"):
+		return []contact.Field{contact.PhonePager}
+	}
+	for _, t := range ts {
+		if t == "x-assistant" || strings.HasPrefix(t, "x-") && strings.Contains(t, "assistant") {
+			return []contact.Field{contact.PhoneAssistant}
+		}
+		if t == "main" || t == "x-main" || t == "x-company-main" || strings.HasPrefix(t, "x-") && strings.Contains(t, "company") {
+			return []contact.Field{contact.PhoneCompanyMain}
+		}
+	}
+	switch {
+	case has(ts, "cell", "mobile", "iphone"):
+		return []contact.Field{contact.PhoneMobile}
+	case work:
+		return []contact.Field{contact.PhoneBusiness, contact.PhoneBusiness2}
+	case home:
+		return []contact.Field{contact.PhoneHome, contact.PhoneHome2}
+	}
+	return []contact.Field{contact.PhoneOther}
+}
+
+func adrIndex(ts []string) int {
+	switch {
+	case has(ts, "work"):
+		return 0
+	case has(ts, "home"):
+		return 1
+	}
+	return 2
+}
+
+// form is the Extra name of a property: "[group.]NAME(;PARAM=v,...)*" in
+// vCard 3.0 syntax. vCard 2.1 nameless parameters are gathered into one
+// TYPE; CHARSET and ENCODING=QUOTED-PRINTABLE/8BIT/7BIT are dropped because
+// the value is kept decoded; ENCODING=BASE64 becomes ENCODING=b.
+func (pr *prop) form() string {
+	var b strings.Builder
+	if pr.Group != "" {
+		b.WriteString(pr.Group)
+		b.WriteByte('.')
+	}
+	b.WriteString(pr.Name)
+	var bare []string
+	bareAt := -1
+	type out struct {
+		name string
+		vals []string
+	}
+	var ps []out
+	for _, p := range pr.Params {
+		switch {
+		case p.Name == "":
+			v := p.Values[0]
+			switch strings.ToUpper(v) {
+			case "QUOTED-PRINTABLE", "8BIT", "7BIT":
+				continue
+			case "BASE64":
+				if pr.b64 {
+					ps = append(ps, out{"ENCODING", []string{"b"}})
+				}
+				continue
+			}
+			if bareAt < 0 {
+				bareAt = len(ps)
+				ps = append(ps, out{})
+			}
+			bare = append(bare, v)
+		case strings.EqualFold(p.Name, "CHARSET"):
+		case strings.EqualFold(p.Name, "ENCODING"):
+			if pr.b64 {
+				ps = append(ps, out{p.Name, []string{"b"}})
+			}
+		default:
+			ps = append(ps, out{p.Name, p.Values})
+		}
+	}
+	if bareAt >= 0 {
+		ps[bareAt] = out{"TYPE", bare}
+	}
+	for _, p := range ps {
+		b.WriteByte(';')
+		b.WriteString(p.name)
+		b.WriteByte('=')
+		for i, v := range p.vals {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeParamValue(&b, v)
+		}
+	}
+	return b.String()
+}
+
+func writeParamValue(b *strings.Builder, v string) {
+	if strings.ContainsAny(v, ";:,\"") {
+		b.WriteByte('"')
+		b.WriteString(encodeCaret(v))
+		b.WriteByte('"')
+		return
+	}
+	b.WriteString(v)
+}
+
+// defaultForm is the form the writer uses for a slot when no carrier says
+// otherwise.
+func defaultForm(slot string, v4 bool) string {
+	t := func(s string) string {
+		if v4 {
+			return strings.ToLower(s)
+		}
+		return s
+	}
+	switch slot {
+	case "email1", "email2", "email3":
+		if v4 {
+			return "EMAIL"
+		}
+		return "EMAIL;TYPE=INTERNET"
+	}
+	for _, s := range telSlots {
+		if s.field.String() == slot {
+			return "TEL;TYPE=" + t(s.types)
+		}
+	}
+	for _, s := range adrSlots {
+		if s.slot == slot {
+			if s.types == "" {
+				return "ADR"
+			}
+			return "ADR;TYPE=" + t(s.types)
+		}
+	}
+	return slot
+}
+
+// foreignName is the property that carries an Extra whose name is not a
+// vCard property (for example a CSV column): X-CONTACTSYNC-EXTRA;X-NAME=...
+const foreignName = "X-CONTACTSYNC-EXTRA"
+
+func isEmpty(v string) bool { return strings.Trim(v, " \t;") == "" }
+
+// mapCard turns the properties of one card into a contact: the first
+// property of each mapped kind fills the fields, everything else goes to
+// Extra in source order.
+func (p *parser) mapCard(c *card) contact.Contact {
+	ct := contact.Contact{Line: c.line}
+	v4 := c.version == "4.0"
+	const (
+		toExtra = iota
+		toSlot
+		toSkip
+	)
+	kind := make([]int, len(c.props))
+	slot := make([]string, len(c.props))
+	seen := map[string]bool{}
+	var emails []int
+	telUsed := map[contact.Field]bool{}
+	var adrUsed [3]bool
+	for i := range c.props {
+		pr := &c.props[i]
+		name := pr.upper()
+		switch name {
+		case "VERSION":
+			if !seen[name] {
+				kind[i], seen[name] = toSkip, true
+			}
+		case slotN, slotFN:
+			if !seen[name] {
+				kind[i], slot[i], seen[name] = toSlot, name, true
+			}
+		case slotORG, slotTITLE, slotNOTE, slotCATEGORIES, slotUID, slotURL:
+			if !seen[name] && !isEmpty(pr.value) && !pr.b64 {
+				kind[i], slot[i], seen[name] = toSlot, name, true
+			}
+		case slotBDAY:
+			if !seen[name] && !isEmpty(pr.value) {
+				if _, ok := parseBDay(pr.value); ok {
+					kind[i], slot[i], seen[name] = toSlot, name, true
+				} else {
+					p.warn(pr.line, "BDAY: %q is not a date; kept as an extra property", pr.value)
+				}
+			}
+		case slotREV:
+			if !seen[name] && !isEmpty(pr.value) {
+				if _, ok := parseRev(pr.value); ok {
+					kind[i], slot[i], seen[name] = toSlot, name, true
+				} else {
+					p.warn(pr.line, "REV: %q is not a timestamp; kept as an extra property", pr.value)
+				}
+			}
+		case "EMAIL":
+			if !isEmpty(pr.value) && !pr.b64 {
+				emails = append(emails, i)
+			}
+		case "TEL":
+			if isEmpty(pr.value) || pr.b64 {
+				break
+			}
+			for _, f := range telCandidates(pr.types()) {
+				if !telUsed[f] {
+					telUsed[f] = true
+					kind[i], slot[i] = toSlot, f.String()
+					break
+				}
+			}
+		case "ADR":
+			if isEmpty(pr.value) || pr.b64 {
+				break
+			}
+			if a := adrIndex(pr.types()); !adrUsed[a] {
+				adrUsed[a] = true
+				kind[i], slot[i] = toSlot, adrSlots[a].slot
+			}
+		}
+	}
+	sort.SliceStable(emails, func(a, b int) bool {
+		return c.props[emails[a]].prefRank() < c.props[emails[b]].prefRank()
+	})
+	for n, i := range emails {
+		if n < len(emailFields) {
+			kind[i], slot[i] = toSlot, emailFields[n].String()
+		}
+	}
+
+	fnText, fnAt := "", -1
+	for i := range c.props {
+		pr := &c.props[i]
+		switch kind[i] {
+		case toSkip:
+			continue
+		case toExtra:
+			if strings.EqualFold(pr.Name, foreignName) && pr.Group == "" {
+				if n, ok := pr.paramValue("X-NAME"); ok {
+					ct.Extra = append(ct.Extra, contact.Extra{Name: decodeCaret(n), Value: unescape(pr.value)})
+					continue
+				}
+			}
+			ct.Extra = append(ct.Extra, contact.Extra{Name: pr.form(), Value: pr.value})
+			continue
+		}
+		s := slot[i]
+		if f := pr.form(); !strings.EqualFold(f, defaultForm(s, v4)) {
+			ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + s, Value: f})
+		}
+		switch s {
+		case slotN:
+			parts := splitRaw(pr.value, ';')
+			fs := []contact.Field{contact.Last, contact.First, contact.Middle, contact.Prefix, contact.Suffix}
+			for k, part := range parts {
+				if k < len(fs) {
+					ct.Values[fs[k]] = unescape(part)
+				}
+			}
+			if len(parts) > len(fs) {
+				ct.Extra = append(ct.Extra, contact.Extra{Name: "=N.rest", Value: strings.Join(parts[len(fs):], ";")})
+			}
+		case slotFN:
+			fnText, fnAt = unescape(pr.value), len(ct.Extra)
+		case slotORG:
+			parts := splitRaw(pr.value, ';')
+			ct.Values[contact.Company] = unescape(parts[0])
+			if len(parts) > 1 {
+				ct.Values[contact.Department] = unescape(parts[1])
+			}
+			if len(parts) > 2 {
+				ct.Extra = append(ct.Extra, contact.Extra{Name: "=ORG.rest", Value: strings.Join(parts[2:], ";")})
+			}
+		case slotTITLE:
+			ct.Values[contact.JobTitle] = unescape(pr.value)
+		case slotNOTE:
+			ct.Values[contact.Notes] = unescape(pr.value)
+		case slotURL:
+			ct.Values[contact.WebPage] = unescape(pr.value)
+		case slotUID:
+			ct.Key = unescape(pr.value)
+		case slotBDAY:
+			ct.Values[contact.Birthday], _ = parseBDay(pr.value)
+		case slotREV:
+			ct.Modified, _ = parseRev(pr.value)
+			ct.ModifiedFrom = "REV"
+		case slotCATEGORIES:
+			var cats []string
+			for _, part := range splitRaw(pr.value, ',') {
+				if v := strings.TrimSpace(unescape(part)); v != "" {
+					cats = append(cats, v)
+				}
+			}
+			ct.Values[contact.Categories] = contact.JoinCategories(cats)
+		case "email1", "email2", "email3":
+			f, _ := contact.ParseField(s)
+			ct.Values[f] = unescape(pr.value)
+		case "address_business", "address_home", "address_other":
+			a := adrSlots[0]
+			for _, x := range adrSlots {
+				if x.slot == s {
+					a = x
+				}
+			}
+			parts := splitRaw(pr.value, ';')
+			for k, part := range parts {
+				switch {
+				case k == 0 && part != "":
+					ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + s + ".pobox", Value: unescape(part)})
+				case k == 1 && part != "":
+					ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + s + ".extended", Value: unescape(part)})
+				case k >= 2 && k < 7:
+					ct.Values[a.street+contact.Field(k-2)] = unescape(part)
+				}
+			}
+			if len(parts) > 7 {
+				ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + s + ".rest", Value: strings.Join(parts[7:], ";")})
+			}
+		default: // phone fields
+			f, _ := contact.ParseField(s)
+			ct.Values[f] = unescape(pr.value)
+		}
+	}
+	if fnAt >= 0 {
+		if def := defaultFN(&ct); fnText != def {
+			keep := []contact.Extra{{Name: "=FN.text", Value: fnText}, {Name: "=FN.from", Value: def}}
+			ct.Extra = append(ct.Extra[:fnAt], append(keep, ct.Extra[fnAt:]...)...)
+		}
+	}
+	return ct
+}
+
+// defaultFN is the formatted name the writer derives from the fields:
+// prefix, first, middle, last and suffix joined by blanks, else the
+// company, else the first e-mail address.
+func defaultFN(c *contact.Contact) string {
+	var parts []string
+	for _, f := range []contact.Field{contact.Prefix, contact.First, contact.Middle, contact.Last, contact.Suffix} {
+		if v := strings.TrimSpace(c.Values[f]); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	switch {
+	case len(parts) > 0:
+		return strings.Join(parts, " ")
+	case c.Values[contact.Company] != "":
+		return c.Values[contact.Company]
+	}
+	return c.Values[contact.Email1]
+}
+
+// parseBDay accepts YYYYMMDD, YYYY-MM-DD, --MMDD and --MM-DD, optionally
+// followed by a midnight time (KDE writes "1955-07-19T00:00:00Z"), and
+// returns "YYYY-MM-DD" or "--MM-DD".
+func parseBDay(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "Tt"); i >= 0 {
+		if strings.Trim(s[i+1:], "0:.Zz+-") != "" {
+			return "", false
+		}
+		s = s[:i]
+	}
+	if strings.HasPrefix(s, "--") {
+		md := strings.ReplaceAll(s[2:], "-", "")
+		if len(md) != 4 || !digits(md) {
+			return "", false
+		}
+		if _, err := time.Parse("20060102", "2000"+md); err != nil {
+			return "", false
+		}
+		return "--" + md[:2] + "-" + md[2:], true
+	}
+	ymd := strings.ReplaceAll(s, "-", "")
+	if len(ymd) != 8 || !digits(ymd) || len(s) != 8 && len(s) != 10 {
+		return "", false
+	}
+	t, err := time.Parse("20060102", ymd)
+	if err != nil {
+		return "", false
+	}
+	return t.Format("2006-01-02"), true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+var revLayouts = []string{
+	"20060102T150405Z07:00", "20060102T150405Z0700", "20060102T150405Z07", "20060102T150405",
+	"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04:05Z0700",
+	"20060102T1504Z07:00", "2006-01-02T15:04Z07:00",
+	"20060102", "2006-01-02",
+}
+
+// parseRev parses a REV timestamp in basic or extended ISO 8601 form; a
+// time without zone is taken as UTC. The result is UTC, whole seconds.
+func parseRev(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	// fractional seconds: drop them (REV is compared at second precision)
+	if i := strings.IndexByte(s, '.'); i > 0 {
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j > i+1 {
+			s = s[:i] + s[j:]
+		}
+	}
+	for _, l := range revLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC().Truncate(time.Second), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// decodeCaret undoes RFC 6868 parameter encoding (^n, ^^, ^').
+func decodeCaret(s string) string {
+	if strings.IndexByte(s, '^') < 0 {
+		return s
+	}
+	r := strings.NewReplacer("^n", "\n", "^N", "\n", "^^", "^", "^'", `"`)
+	return r.Replace(s)
+}
+
+// encodeCaret applies RFC 6868 parameter encoding to the characters a
+// quoted parameter value cannot hold.
+func encodeCaret(s string) string {
+	if strings.IndexAny(s, "\"\n\r") < 0 {
+		return s
+	}
+	r := strings.NewReplacer("^", "^^", "\"", "^'", "\r\n", "^n", "\n", "^n", "\r", "^n")
+	return r.Replace(s)
+}
