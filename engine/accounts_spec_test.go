@@ -42,19 +42,19 @@ func TestAccountResolution(t *testing.T) {
 			notices: []string{"several-accounts"},
 		},
 		{
-			name:    "no account with the name: a new account named by the company",
-			ol:      person("", "first=Cy", "last=Doe", "company=Umbrella", "email1=cy@umbrella.example", "phone_business=555", "address_business.city=Oslo"),
-			owner:   contact.Everyone, company: "Umbrella", newAcc: "Umbrella", rule: RuleAccountNew,
+			name:  "no account with the name: a new account named by the company",
+			ol:    person("", "first=Cy", "last=Doe", "company=Umbrella", "email1=cy@umbrella.example", "phone_business=555", "address_business.city=Oslo"),
+			owner: contact.Everyone, company: "Umbrella", newAcc: "Umbrella", rule: RuleAccountNew,
 		},
 		{
-			name:    "a name that only starts like an account's is no match",
-			ol:      person("", "first=Dee", "last=Fox", "company=Initech", "email1=dee@initech.example"),
-			owner:   contact.Everyone, company: "Initech", newAcc: "Initech", rule: RuleAccountNew,
+			name:  "a name that only starts like an account's is no match",
+			ol:    person("", "first=Dee", "last=Fox", "company=Initech", "email1=dee@initech.example"),
+			owner: contact.Everyone, company: "Initech", newAcc: "Initech", rule: RuleAccountNew,
 		},
 		{
-			name:    "no company: a new account named after the contact",
-			ol:      person("", "first=Eve", "last=Gray", "email1=eve@example.com"),
-			owner:   contact.Everyone, company: "Eve Gray", newAcc: "Eve Gray", rule: RuleAccountNew,
+			name:  "no company: a new account named after the contact",
+			ol:    person("", "first=Eve", "last=Gray", "email1=eve@example.com"),
+			owner: contact.Everyone, company: "Eve Gray", newAcc: "Eve Gray", rule: RuleAccountNew,
 		},
 	}
 	for _, tt := range tests {
