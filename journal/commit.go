@@ -1,0 +1,430 @@
+package journal
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"slices"
+	"strconv"
+	"time"
+
+	"contactsync/engine"
+)
+
+// FileHash is one input or output file of a cycle.
+type FileHash struct {
+	Role   string // "input" or "output" (or a finer name such as "input crm")
+	Path   string
+	SHA256 string // hex
+	Size   int64
+}
+
+// CycleInfo is what the caller knows about a cycle beyond its plan.
+type CycleInfo struct {
+	Kind        string // "sync"; empty means "sync"
+	Started     time.Time
+	User        string // who ran the tool; empty means the plan's user
+	ToolVersion string
+	Options     map[string]string // the flags of the run
+	Inputs      []FileHash
+	Outputs     []FileHash
+	OutDir      string
+}
+
+// StatusCommitted is the status of every cycle in the journal: a cycle that
+// fails is rolled back and leaves no row.
+const StatusCommitted = "committed"
+
+// ConflictError says that the journal moved on since the plan was made.
+type ConflictError struct {
+	Path      string
+	PlanCycle int // the cycle the plan was made for
+	Last      int // the journal's last cycle now
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("journal %q: the plan is for cycle %d but the journal's last cycle is %d: another run committed meanwhile; run the cycle again",
+		e.Path, e.PlanCycle, e.Last)
+}
+
+// Commit records one cycle in one transaction: the cycle row, its files,
+// every change, conflict and notice, the link rows the plan changed (new
+// links inserted, changed ones rewritten, plan.Closed ones marked closed),
+// the next link id, and the cycle's hash. Either all of it is written or
+// nothing.
+func (j *Journal) Commit(plan *engine.Plan, info CycleInfo) error {
+	if j.ro {
+		return fmt.Errorf("commit cycle %d: journal %q is open read-only", plan.Cycle, j.path)
+	}
+	if err := j.commit(plan, info); err != nil {
+		var ce *ConflictError
+		if errors.As(err, &ce) {
+			return err
+		}
+		return fmt.Errorf("commit cycle %d to journal %q: %w", plan.Cycle, j.path, err)
+	}
+	return nil
+}
+
+func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
+	tx, err := j.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	last, prevHash, err := lastCycle(tx)
+	if err != nil {
+		return err
+	}
+	if plan.Cycle != last+1 {
+		return &ConflictError{Path: j.path, PlanCycle: plan.Cycle, Last: last}
+	}
+	n := plan.Cycle
+	h := cycleRow{
+		Number: n, Kind: info.Kind, Status: StatusCommitted,
+		Started: stamp(info.Started), Finished: stamp(j.now()),
+		SyncUser: plan.User, RunBy: info.User, ToolVersion: info.ToolVersion,
+		Mapping: plan.Mapping, Prefer: plan.Prefer, Direction: plan.Direction,
+		OutDir: info.OutDir, NextLinkID: plan.NextLinkID, PrevHash: prevHash,
+	}
+	if h.Kind == "" {
+		h.Kind = "sync"
+	}
+	if h.RunBy == "" {
+		h.RunBy = plan.User
+	}
+	opts := info.Options
+	if opts == nil {
+		opts = map[string]string{}
+	}
+	ob, err := json.Marshal(opts) // map keys come out sorted
+	if err != nil {
+		return err
+	}
+	h.Options = string(ob)
+	cb, err := json.Marshal(plan.Counts)
+	if err != nil {
+		return err
+	}
+	h.Counts = string(cb)
+
+	ch := newChain()
+	ch.header(&h)
+	if _, err := tx.Exec(`INSERT INTO cycles (number, kind, status, started, finished, sync_user, run_by, tool_version,
+		mapping, prefer, direction, options, counts, out_dir, next_link_id, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')`,
+		h.Number, h.Kind, h.Status, h.Started, h.Finished, h.SyncUser, h.RunBy, h.ToolVersion,
+		h.Mapping, h.Prefer, h.Direction, h.Options, h.Counts, h.OutDir, h.NextLinkID, h.PrevHash); err != nil {
+		return err
+	}
+
+	if err := insertFiles(tx, ch, n, info); err != nil {
+		return err
+	}
+	if err := insertChanges(tx, ch, n, plan.Changes); err != nil {
+		return err
+	}
+	if err := insertConflicts(tx, ch, n, plan.Conflicts); err != nil {
+		return err
+	}
+	if err := insertNotices(tx, ch, n, plan.Notices); err != nil {
+		return err
+	}
+	writes, err := writeLinks(tx, n, plan)
+	if err != nil {
+		return err
+	}
+	ch.linkWrites(writes)
+
+	if _, err := tx.Exec(`UPDATE cycles SET hash = ? WHERE number = ?`, ch.sum(), n); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// lastCycle returns the number and hash of the last cycle (0, "" for none).
+func lastCycle(q interface {
+	QueryRow(string, ...any) *sql.Row
+}) (int, string, error) {
+	var n int
+	var h string
+	err := q.QueryRow(`SELECT number, hash FROM cycles ORDER BY number DESC LIMIT 1`).Scan(&n, &h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	return n, h, err
+}
+
+func insertFiles(tx *sql.Tx, ch *chain, n int, info CycleInfo) error {
+	st, err := tx.Prepare(`INSERT INTO files (cycle, seq, role, path, sha256, size) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	seq := 0
+	for _, group := range [][]FileHash{info.Inputs, info.Outputs} {
+		for _, f := range group {
+			seq++
+			ch.file(seq, f)
+			if _, err := st.Exec(n, seq, f.Role, f.Path, f.SHA256, f.Size); err != nil {
+				return fmt.Errorf("file %q: %w", f.Path, err)
+			}
+		}
+	}
+	return nil
+}
+
+func insertChanges(tx *sql.Tx, ch *chain, n int, changes []engine.Change) error {
+	st, err := tx.Prepare(`INSERT INTO changes (cycle, seq, link, side, op, field, old, new, rule, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i := range changes {
+		c := &changes[i]
+		ch.change(i+1, c)
+		if _, err := st.Exec(n, i+1, c.Link, c.Side, string(c.Op), c.Field, c.Old, c.New, string(c.Rule), c.Name); err != nil {
+			return fmt.Errorf("change %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func insertConflicts(tx *sql.Tx, ch *chain, n int, conflicts []engine.Conflict) error {
+	st, err := tx.Prepare(`INSERT INTO conflicts (cycle, seq, link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i := range conflicts {
+		c := &conflicts[i]
+		r := conflictRow{c.Link, c.Field, c.Base, c.CRM, c.Outlook, stamp(c.CRMTime), stamp(c.OutlookTime), c.Winner, string(c.Rule), c.Name}
+		ch.conflict(i+1, &r)
+		if _, err := st.Exec(n, i+1, r.link, r.field, r.base, r.crm, r.outlook, r.crmTime, r.outlookTime, r.winner, r.rule, r.name); err != nil {
+			return fmt.Errorf("conflict %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func insertNotices(tx *sql.Tx, ch *chain, n int, notices []engine.Notice) error {
+	st, err := tx.Prepare(`INSERT INTO notices (cycle, seq, kind, link, message) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i, x := range notices {
+		ch.notice(i+1, x.Kind, x.Link, x.Message)
+		if _, err := st.Exec(n, i+1, x.Kind, x.Link, x.Message); err != nil {
+			return fmt.Errorf("notice %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// linkWrite is the hash of one link row version written by a cycle.
+type linkWrite struct {
+	link int64
+	sum  string
+}
+
+// writeLinks inserts or rewrites the changed links and closes plan.Closed,
+// recording each row's hash in link_writes. The writes come back in link
+// order, as the chain hashes them.
+func writeLinks(tx *sql.Tx, n int, plan *engine.Plan) ([]linkWrite, error) {
+	upsert, err := tx.Prepare(`INSERT INTO links (id, crm_id, outlook_key, base, base_sha256, opened, written, closed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+		ON CONFLICT (id) DO UPDATE SET crm_id = excluded.crm_id, outlook_key = excluded.outlook_key,
+			base = excluded.base, base_sha256 = excluded.base_sha256, written = excluded.written
+		WHERE links.closed IS NULL
+		RETURNING opened`)
+	if err != nil {
+		return nil, err
+	}
+	defer upsert.Close()
+	closeSt, err := tx.Prepare(`UPDATE links SET closed = ?, written = ? WHERE id = ? AND closed IS NULL
+		RETURNING crm_id, outlook_key, base_sha256, opened`)
+	if err != nil {
+		return nil, err
+	}
+	defer closeSt.Close()
+	record, err := tx.Prepare(`INSERT INTO link_writes (cycle, link, sha256) VALUES (?, ?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	defer record.Close()
+
+	var writes []linkWrite
+	var buf []byte
+	rc := newChain()
+	for i := range plan.Links {
+		ls := &plan.Links[i]
+		if !ls.Changed {
+			continue
+		}
+		l := &ls.Link
+		if l.ID <= 0 {
+			return nil, fmt.Errorf("link with id %d: ids start at 1", l.ID)
+		}
+		buf = appendBase(buf[:0], l)
+		bs := sha256.Sum256(buf)
+		baseSum := hex.EncodeToString(bs[:])
+		var opened int
+		if err := upsert.QueryRow(l.ID, l.CRMID, l.OutlookKey, string(buf), baseSum, n, n).Scan(&opened); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("link %d: the journal has it closed; a closed link is never reopened", l.ID)
+			}
+			return nil, fmt.Errorf("link %d: %w", l.ID, err)
+		}
+		row := linkRow{l.ID, l.CRMID, l.OutlookKey, baseSum, opened, n, 0}
+		writes = append(writes, linkWrite{l.ID, row.sum(rc)})
+	}
+	for _, id := range plan.Closed {
+		row := linkRow{id: id, written: n, closed: n}
+		if err := closeSt.QueryRow(n, n, id).Scan(&row.crmID, &row.outlookKey, &row.baseSum, &row.opened); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("close link %d: the journal has no open link with that id", id)
+			}
+			return nil, fmt.Errorf("close link %d: %w", id, err)
+		}
+		writes = append(writes, linkWrite{id, row.sum(rc)})
+	}
+	slices.SortFunc(writes, func(a, b linkWrite) int { return cmpInt64(a.link, b.link) })
+	for _, w := range writes {
+		if _, err := record.Exec(n, w.link, w.sum); err != nil {
+			return nil, fmt.Errorf("link %d: %w (written twice in one cycle?)", w.link, err)
+		}
+	}
+	return writes, nil
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// cycleRow is the cycles row as stored.
+type cycleRow struct {
+	Number                          int
+	Kind, Status, Started, Finished string
+	SyncUser, RunBy, ToolVersion    string
+	Mapping, Prefer, Direction      string
+	Options, Counts, OutDir         string
+	NextLinkID                      int64
+	PrevHash, Hash                  string
+}
+
+type conflictRow struct {
+	link                                                                int64
+	field, base, crm, outlook, crmTime, outlookTime, winner, rule, name string
+}
+
+// linkRow is what a link row's hash covers. The base is covered through
+// its sha256, which Verify checks against the base itself.
+type linkRow struct {
+	id                         int64
+	crmID, outlookKey, baseSum string
+	opened, written, closed    int // closed 0: open
+}
+
+// sum returns the row's hash, using c (reset first) to hash it.
+func (r *linkRow) sum(c *chain) string {
+	c.h.Reset()
+	c.tag("link")
+	c.int(r.id)
+	c.str(r.crmID)
+	c.str(r.outlookKey)
+	c.str(r.baseSum)
+	c.int(int64(r.opened))
+	c.int(int64(r.written))
+	c.int(int64(r.closed))
+	return c.sum()
+}
+
+// chain hashes a cycle's rows in a fixed order and encoding: every value is
+// length-prefixed, so no two different row sets hash alike by shifting
+// bytes between fields. Commit and Verify must feed it identically.
+type chain struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func newChain() *chain { return &chain{h: sha256.New()} }
+
+func (c *chain) str(s string) {
+	c.buf = binary.AppendUvarint(c.buf[:0], uint64(len(s)))
+	c.buf = append(c.buf, s...)
+	c.h.Write(c.buf)
+}
+
+func (c *chain) int(n int64) { c.str(strconv.FormatInt(n, 10)) }
+
+func (c *chain) tag(t string) { c.str("\x00" + t) }
+
+func (c *chain) sum() string { return hex.EncodeToString(c.h.Sum(nil)) }
+
+func (c *chain) header(r *cycleRow) {
+	c.tag("contactsync journal cycle v1")
+	c.str(r.PrevHash)
+	c.int(int64(r.Number))
+	for _, s := range []string{r.Kind, r.Status, r.Started, r.Finished, r.SyncUser, r.RunBy, r.ToolVersion,
+		r.Mapping, r.Prefer, r.Direction, r.Options, r.Counts, r.OutDir} {
+		c.str(s)
+	}
+	c.int(r.NextLinkID)
+}
+
+func (c *chain) file(seq int, f FileHash) {
+	c.tag("file")
+	c.int(int64(seq))
+	c.str(f.Role)
+	c.str(f.Path)
+	c.str(f.SHA256)
+	c.int(f.Size)
+}
+
+func (c *chain) change(seq int, x *engine.Change) {
+	c.tag("change")
+	c.int(int64(seq))
+	c.int(x.Link)
+	for _, s := range []string{x.Side, string(x.Op), x.Field, x.Old, x.New, string(x.Rule), x.Name} {
+		c.str(s)
+	}
+}
+
+func (c *chain) conflict(seq int, r *conflictRow) {
+	c.tag("conflict")
+	c.int(int64(seq))
+	c.int(r.link)
+	for _, s := range []string{r.field, r.base, r.crm, r.outlook, r.crmTime, r.outlookTime, r.winner, r.rule, r.name} {
+		c.str(s)
+	}
+}
+
+func (c *chain) notice(seq int, kind string, link int64, msg string) {
+	c.tag("notice")
+	c.int(int64(seq))
+	c.str(kind)
+	c.int(link)
+	c.str(msg)
+}
+
+func (c *chain) linkWrites(ws []linkWrite) {
+	c.tag("links")
+	for _, w := range ws {
+		c.int(w.link)
+		c.str(w.sum)
+	}
+}

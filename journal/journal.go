@@ -1,0 +1,289 @@
+// Package journal is contactsync's memory and its audit trail: one SQLite
+// file that holds every committed cycle, everything each cycle decided, and
+// the links with the base the engine reconciles against. It is the only
+// package that speaks SQL.
+//
+// The model:
+//
+//   - A cycle is committed in one transaction (Commit) after its outputs are
+//     written: a cycles row, the files it read and wrote with their sha256,
+//     every change, conflict and notice of the plan, and the link rows that
+//     changed. A failed cycle writes nothing, so there is no "failed" status.
+//   - A link is one row, not one row per field: its base (the mapped values,
+//     the account made from the contact's name, and the pending imports of
+//     both sides) is one JSON document with its sha256. At a million links a
+//     row per field would be tens of millions of rows; this way a cycle writes
+//     rows only for the links it changed. Closed links keep their last row,
+//     marked with the cycle that closed them.
+//   - The hash chain: each cycle stores a sha256 over its own rows (header,
+//     files, changes, conflicts, notices, and the hash of every link row it
+//     wrote, kept in link_writes) and the previous cycle's hash. Verify
+//     recomputes it, and checks every current link row against the hash its
+//     last cycle recorded, so an edit made with plain SQL afterwards is found.
+//     Without a secret key the chain detects edits, not a forger who
+//     recomputes every hash.
+//   - A lock file "<journal>.lock" (pid, host, start time) keeps a second run
+//     out for the life of a writable Journal. A stale lock is explained, not
+//     broken, unless Options.BreakStale says so.
+//
+// Surprising choices: times are stored as RFC 3339 text with the offset of
+// the run, because auditors read them; values in the base are JSON strings
+// written byte for byte (bytes that are not UTF-8 are kept as they are, not
+// replaced), and are decoded by a small reader of our own because
+// encoding/json is several times too slow to load a million links.
+package journal
+
+import (
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+)
+
+// Options controls Open.
+type Options struct {
+	// Now is the clock used for finish times and the lock; nil means time.Now.
+	Now func() time.Time
+	// BreakStale lets Open remove a lock whose process no longer runs on
+	// this host. Without it a stale lock is an error that explains itself.
+	BreakStale bool
+	// ReadOnly opens an existing journal for log, show, history and verify:
+	// no lock, no migrations, no writes.
+	ReadOnly bool
+}
+
+// Journal is an open journal file.
+type Journal struct {
+	db   *sql.DB
+	path string
+	now  func() time.Time
+	lock *lockFile // nil when read-only
+	ro   bool
+}
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in version order. Their file
+// names are "NNNN_what.sql", numbered from 1 without gaps.
+func migrations() ([]migration, error) {
+	ents, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range ents {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("migration file %q is not named NNNN_what.sql", e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{v, e.Name(), string(b)})
+	}
+	sort.Slice(ms, func(i, k int) bool { return ms[i].version < ms[k].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %q: want version %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the schema version this build writes.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// Open opens the journal at path, creating it (mode 0600) when it is missing
+// and not read-only, takes the lock, and brings the schema up to date.
+func Open(path string, opt Options) (*Journal, error) {
+	if path == "" {
+		return nil, errors.New("open journal: no path given")
+	}
+	j := &Journal{path: path, now: opt.Now, ro: opt.ReadOnly}
+	if j.now == nil {
+		j.now = time.Now
+	}
+	if opt.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open journal %q: %w", path, err)
+		}
+	} else {
+		lk, err := acquireLock(path, j.now(), opt.BreakStale)
+		if err != nil {
+			return nil, err
+		}
+		j.lock = lk
+		// Create the file ourselves so that it gets mode 0600; SQLite gives
+		// its -wal and -shm files the same mode.
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			lk.release()
+			return nil, fmt.Errorf("open journal %q: %w", path, err)
+		}
+		f.Close()
+	}
+	db, err := sql.Open("sqlite3", dsn(path, opt.ReadOnly))
+	if err == nil {
+		// One connection: SQLite writes one at a time anyway, and pragmas
+		// and transactions stay on the connection that set them.
+		db.SetMaxOpenConns(1)
+		j.db = db
+		err = j.migrate()
+	}
+	if err != nil {
+		if db != nil {
+			db.Close()
+		}
+		if j.lock != nil {
+			j.lock.release()
+		}
+		return nil, fmt.Errorf("open journal %q: %w", path, err)
+	}
+	return j, nil
+}
+
+// dsn builds a SQLite URI for path. Characters that URIs reserve are
+// escaped so that any file name works.
+func dsn(path string, ro bool) string {
+	p := path
+	if abs, err := filepath.Abs(path); err == nil {
+		p = abs
+	}
+	p = filepath.ToSlash(p)
+	if runtime.GOOS == "windows" && !strings.HasPrefix(p, "/") {
+		p = "/" + p // file:///C:/dir/journal.db
+	}
+	u := url.URL{Path: p}
+	q := url.Values{}
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	if ro {
+		q.Set("mode", "ro")
+	} else {
+		q.Set("mode", "rwc")
+		q.Set("_journal_mode", "WAL")
+		// FULL: a cycle committed is a cycle kept, even after a power cut;
+		// it costs one fsync per cycle.
+		q.Set("_synchronous", "FULL")
+		q.Set("_txlock", "immediate")
+		q.Set("_cache_size", "-65536") // 64 MiB: big cycles touch many index pages
+	}
+	return "file://" + u.EscapedPath() + "?" + q.Encode()
+}
+
+// migrate applies the embedded migrations the file lacks, in order, in one
+// transaction. A read-only journal must already be current.
+func (j *Journal) migrate() error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var have int
+	var tables int
+	if err := j.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).Scan(&tables); err != nil {
+		return notJournal(err)
+	}
+	var hasMig int
+	if err := j.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&hasMig); err != nil {
+		return notJournal(err)
+	}
+	if hasMig == 1 {
+		if err := j.db.QueryRow(`SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+			return err
+		}
+	} else if tables > 0 {
+		return errors.New("the file is a SQLite database but not a contactsync journal (it has no schema_migrations table)")
+	}
+	if have > len(ms) {
+		return fmt.Errorf("the journal has schema version %d, newer than this contactsync knows (%d); use a newer contactsync", have, len(ms))
+	}
+	if have == len(ms) {
+		return nil
+	}
+	if j.ro {
+		return fmt.Errorf("the journal has schema version %d and this contactsync needs %d; open it once for writing (a sync) to upgrade it", have, len(ms))
+	}
+	tx, err := j.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	for _, m := range ms[have:] {
+		if _, err := tx.Exec(m.sql); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.Exec(`INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
+			m.version, m.name, stamp(j.now())); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return tx.Commit()
+}
+
+func notJournal(err error) error {
+	return fmt.Errorf("not a readable SQLite journal: %w", err)
+}
+
+// Close closes the database and releases the lock.
+func (j *Journal) Close() error {
+	err := j.db.Close()
+	if j.lock != nil {
+		if lerr := j.lock.release(); err == nil {
+			err = lerr
+		}
+		j.lock = nil
+	}
+	if err != nil {
+		return fmt.Errorf("close journal %q: %w", j.path, err)
+	}
+	return nil
+}
+
+// Path returns the file name the journal was opened with.
+func (j *Journal) Path() string { return j.path }
+
+// stamp formats a time as the journal stores it: RFC 3339 with nanoseconds
+// and the offset; "" for the zero time.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func parseStamp(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}

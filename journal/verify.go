@@ -1,0 +1,218 @@
+package journal
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+
+	"contactsync/engine"
+)
+
+// VerifyError says where the journal stopped matching its hash chain.
+type VerifyError struct {
+	Path  string
+	Cycle int   // the first cycle whose rows do not match
+	Link  int64 // the link row that does not match, when the problem is a link
+	What  string
+}
+
+func (e *VerifyError) Error() string {
+	if e.Link != 0 {
+		return fmt.Sprintf("journal %q fails verification at cycle %d, link %d: %s", e.Path, e.Cycle, e.Link, e.What)
+	}
+	return fmt.Sprintf("journal %q fails verification at cycle %d: %s", e.Path, e.Cycle, e.What)
+}
+
+// Verify recomputes the hash chain of every cycle from its rows, then checks
+// every link row against the hash its last writing cycle recorded and its
+// base against its sha256. The error names the first cycle that does not
+// match; it is a *VerifyError when the journal was edited.
+func (j *Journal) Verify() error {
+	tx, err := j.db.Begin()
+	if err != nil {
+		return fmt.Errorf("verify journal %q: %w", j.path, err)
+	}
+	defer tx.Rollback()
+	if err := j.verifyCycles(tx); err != nil {
+		return err
+	}
+	return j.verifyLinks(tx)
+}
+
+func (j *Journal) verifyCycles(tx *sql.Tx) error {
+	rows, err := tx.Query(`SELECT number, kind, status, started, finished, sync_user, run_by, tool_version,
+		mapping, prefer, direction, options, counts, out_dir, next_link_id, prev_hash, hash FROM cycles ORDER BY number`)
+	if err != nil {
+		return fmt.Errorf("verify journal %q: %w", j.path, err)
+	}
+	var cycles []cycleRow
+	for rows.Next() {
+		var r cycleRow
+		if err := rows.Scan(&r.Number, &r.Kind, &r.Status, &r.Started, &r.Finished, &r.SyncUser, &r.RunBy, &r.ToolVersion,
+			&r.Mapping, &r.Prefer, &r.Direction, &r.Options, &r.Counts, &r.OutDir, &r.NextLinkID, &r.PrevHash, &r.Hash); err != nil {
+			rows.Close()
+			return fmt.Errorf("verify journal %q: %w", j.path, err)
+		}
+		cycles = append(cycles, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("verify journal %q: %w", j.path, err)
+	}
+	prev := ""
+	for i := range cycles {
+		r := &cycles[i]
+		bad := func(what string, args ...any) error {
+			return &VerifyError{Path: j.path, Cycle: r.Number, What: fmt.Sprintf(what, args...)}
+		}
+		if r.Number != i+1 {
+			return &VerifyError{Path: j.path, Cycle: i + 1, What: fmt.Sprintf("cycle %d is missing (the next one is %d)", i+1, r.Number)}
+		}
+		if r.PrevHash != prev {
+			return bad("its link to cycle %d's hash is broken (a cycle was edited, removed or replaced)", r.Number-1)
+		}
+		sum, err := cycleSum(tx, r)
+		if err != nil {
+			return fmt.Errorf("verify journal %q: cycle %d: %w", j.path, r.Number, err)
+		}
+		if sum != r.Hash {
+			return bad("its rows do not match its hash (changes, conflicts, notices, files, counts or link writes were edited after commit)")
+		}
+		prev = r.Hash
+	}
+	return nil
+}
+
+// cycleSum recomputes the hash of one cycle from its rows, in the order
+// Commit hashed them.
+func cycleSum(tx *sql.Tx, r *cycleRow) (string, error) {
+	c := newChain()
+	c.header(r)
+	n := r.Number
+	if err := each(tx, `SELECT seq, role, path, sha256, size FROM files WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
+		var seq int
+		var f FileHash
+		if err := rs.Scan(&seq, &f.Role, &f.Path, &f.SHA256, &f.Size); err != nil {
+			return err
+		}
+		c.file(seq, f)
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	if err := each(tx, `SELECT seq, link, side, op, field, old, new, rule, name FROM changes WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
+		var seq int
+		var x engine.Change
+		if err := rs.Scan(&seq, &x.Link, &x.Side, &x.Op, &x.Field, &x.Old, &x.New, &x.Rule, &x.Name); err != nil {
+			return err
+		}
+		c.change(seq, &x)
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	if err := each(tx, `SELECT seq, link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name
+		FROM conflicts WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
+		var seq int
+		var x conflictRow
+		if err := rs.Scan(&seq, &x.link, &x.field, &x.base, &x.crm, &x.outlook, &x.crmTime, &x.outlookTime, &x.winner, &x.rule, &x.name); err != nil {
+			return err
+		}
+		c.conflict(seq, &x)
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	if err := each(tx, `SELECT seq, kind, link, message FROM notices WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
+		var seq int
+		var kind, msg string
+		var link int64
+		if err := rs.Scan(&seq, &kind, &link, &msg); err != nil {
+			return err
+		}
+		c.notice(seq, kind, link, msg)
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	var ws []linkWrite
+	if err := each(tx, `SELECT link, sha256 FROM link_writes WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
+		var w linkWrite
+		if err := rs.Scan(&w.link, &w.sum); err != nil {
+			return err
+		}
+		ws = append(ws, w)
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	c.linkWrites(ws)
+	return c.sum(), nil
+}
+
+// verifyLinks checks every link row: its base against base_sha256, and the
+// row against the hash its last writing cycle recorded.
+func (j *Journal) verifyLinks(tx *sql.Tx) error {
+	rows, err := tx.Query(`SELECT l.id, l.crm_id, l.outlook_key, l.base, l.base_sha256, l.opened, l.written,
+		coalesce(l.closed, 0), w.sha256
+		FROM links l LEFT JOIN link_writes w ON w.cycle = l.written AND w.link = l.id ORDER BY l.id`)
+	if err != nil {
+		return fmt.Errorf("verify journal %q: %w", j.path, err)
+	}
+	defer rows.Close()
+	c := newChain()
+	var base sql.RawBytes
+	for rows.Next() {
+		var r linkRow
+		var recorded sql.NullString
+		if err := rows.Scan(&r.id, &r.crmID, &r.outlookKey, &base, &r.baseSum, &r.opened, &r.written, &r.closed, &recorded); err != nil {
+			return fmt.Errorf("verify journal %q: %w", j.path, err)
+		}
+		bad := func(what string) error {
+			return &VerifyError{Path: j.path, Cycle: r.written, Link: r.id, What: what}
+		}
+		bs := sha256.Sum256(base)
+		if hex.EncodeToString(bs[:]) != r.baseSum {
+			return bad("the link's base does not match its sha256 (edited after commit)")
+		}
+		if !recorded.Valid {
+			return bad("the cycle that last wrote the link row recorded no hash for it (row added or moved after commit)")
+		}
+		if r.sum(c) != recorded.String {
+			return bad("the link row does not match the hash its cycle recorded (edited after commit)")
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("verify journal %q: %w", j.path, err)
+	}
+	rows.Close()
+	// Every link a cycle wrote must still have its row, last written by the
+	// last cycle that wrote it.
+	var id int64
+	var cycle int
+	err = tx.QueryRow(`SELECT link, last FROM (SELECT link, max(cycle) AS last FROM link_writes GROUP BY link)
+		WHERE NOT EXISTS (SELECT 1 FROM links WHERE id = link AND written = last) ORDER BY link LIMIT 1`).Scan(&id, &cycle)
+	if err == nil {
+		return &VerifyError{Path: j.path, Cycle: cycle, Link: id, What: "the link row this cycle wrote is missing or was rewritten after commit"}
+	}
+	if err != sql.ErrNoRows {
+		return fmt.Errorf("verify journal %q: %w", j.path, err)
+	}
+	return nil
+}
+
+// each runs query with one argument and calls fn for every row.
+func each(tx *sql.Tx, query string, arg any, fn func(*sql.Rows) error) error {
+	rows, err := tx.Query(query, arg)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
