@@ -11,11 +11,13 @@ import (
 // number or a number ("+1 555-0100", "-3.5") is left alone.
 //
 // The readers undo exactly that and nothing else: a cell whose first
-// character is "'" loses it only when the rest would itself need
-// neutralising. So decodeCell(encodeCell(v)) == v for every v, and a
-// user's own "'quoted" text is read as it is. The one value that cannot
-// be told apart is a user's literal "'=..." text: it reads as "=..." and is
-// written back as "'=...", byte for byte what it was.
+// character is "'" loses it only when the rest would itself get one. To
+// keep that reversible, a value made of apostrophes and then a dangerous
+// start ("'=x") gets one more apostrophe too. So
+// decodeCell(encodeCell(v)) == v for every v, and a user's own
+// "'quoted" text is read as it is. The one cell read differently from
+// what the user typed is a literal "'=..." in the CRM: it reads as "=..."
+// and, unchanged, is written back as "'=...", byte for byte what it was.
 
 // dangerous reports whether v would be taken for a formula.
 func dangerous(v string) bool {
@@ -48,9 +50,16 @@ func phoneOrNumber(s string) bool {
 	return digit
 }
 
+// needsMark reports whether v gets a leading "'" when written: it is
+// dangerous after any number of leading apostrophes.
+func needsMark(v string) bool {
+	v = strings.TrimLeft(v, "'")
+	return dangerous(v)
+}
+
 // encodeCell neutralises a value for writing.
 func encodeCell(v string) string {
-	if dangerous(v) {
+	if needsMark(v) {
 		return "'" + v
 	}
 	return v
@@ -58,7 +67,7 @@ func encodeCell(v string) string {
 
 // decodeCell undoes encodeCell (see the rule above).
 func decodeCell(c string) string {
-	if len(c) > 1 && c[0] == '\'' && dangerous(c[1:]) {
+	if len(c) > 1 && c[0] == '\'' && needsMark(c[1:]) {
 		return c[1:]
 	}
 	return c
@@ -76,7 +85,6 @@ var dateLayouts = []string{
 	"2006-01-02 15:04:05.000",
 	"1/2/2006 3:04:05 PM",
 	"1/2/2006 15:04:05",
-	"2006-01-02",
 }
 
 // defaultDateLayout is used to write dates when the dump had none.
@@ -114,7 +122,8 @@ const utf8BOM = "\ufeff"
 
 // appendRecord appends one CSV record with CRLF line ends. Cells are
 // written as given (callers neutralise them). A cell is quoted when it
-// holds a quote, comma, CR or LF, or starts or ends with a blank; inside
+// holds a quote, comma, CR or LF (blanks need no quotes: encoding/csv and
+// the Import Wizard keep them, and padded ids stay as the CRM wrote them); inside
 // quotes "\n" is written as CRLF and a lone CR is kept (encoding/csv's
 // writer drops it with UseCRLF). A record of one empty cell is written as
 // "" so that it is not an empty line, which readers skip.
@@ -149,9 +158,6 @@ func appendRecord(b []byte, cells []string) []byte {
 func needsQuotes(c string) bool {
 	if c == "" {
 		return false
-	}
-	if c[0] == ' ' || c[0] == '\t' || c[len(c)-1] == ' ' || c[len(c)-1] == '\t' {
-		return true
 	}
 	return strings.ContainsAny(c, "\",\r\n")
 }

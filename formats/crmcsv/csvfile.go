@@ -79,10 +79,17 @@ func (f *csvFile) csvErr(err error) {
 	}
 	msg := pe.Err.Error()
 	switch {
-	case errors.Is(pe.Err, csv.ErrQuote) && pe.Line != pe.StartLine:
-		msg = "a quoted field is not closed, or a quote inside it is not doubled (the record starts on line " + strconv.Itoa(pe.StartLine) + ")"
 	case errors.Is(pe.Err, csv.ErrQuote):
-		msg = "a quoted field is not closed, or a quote inside it is not doubled"
+		// At the end of the text the problem is an unclosed field: point
+		// at its opening quote rather than at the end of the file.
+		if line, col, ok := f.unclosedQuote(pe.StartLine); ok && pe.Line >= len(f.lines)-1 {
+			f.add(line, col, "", "this quoted field is never closed: it runs to the end of the file (a missing \" or a stray one)")
+			return
+		}
+		msg = "a quote inside a quoted field is not doubled, or the field goes on after its closing quote"
+		if pe.Line != pe.StartLine {
+			msg += " (the record starts on line " + strconv.Itoa(pe.StartLine) + ")"
+		}
 	case errors.Is(pe.Err, csv.ErrBareQuote):
 		msg = `a " inside a field that does not start with a quote (quote the whole field and double the inner quote)`
 	}
@@ -129,4 +136,50 @@ func (f *csvFile) each(fn func(rec []string, line int)) {
 		line, _ := f.r.FieldPos(0)
 		fn(rec, line)
 	}
+}
+
+// unclosedQuote scans the records from startLine to the end of the text
+// and, when the text ends inside a quoted field, returns where that field's
+// opening quote is. encoding/csv only says where the text ended.
+func (f *csvFile) unclosedQuote(startLine int) (line, col int, ok bool) {
+	f.charCol(1, 1) // build the line index
+	if startLine < 1 || startLine > len(f.lines) {
+		return 0, 0, false
+	}
+	text := f.text[f.lines[startLine-1]:]
+	line, lineStart := startLine, 0
+	fieldStart, quoted := true, false
+	openLine, openOff := 0, 0
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case quoted && c == '"':
+			if i+1 < len(text) && text[i+1] == '"' {
+				i++
+				continue
+			}
+			quoted = false
+		case quoted:
+			// inside the field
+		case fieldStart && c == '"':
+			quoted, openLine, openOff = true, line, i-lineStart
+		case c == ',':
+			fieldStart = true
+			continue
+		}
+		if c == '\n' {
+			line++
+			lineStart = i + 1
+			if !quoted {
+				fieldStart = true
+				continue
+			}
+		}
+		fieldStart = false
+	}
+	if !quoted {
+		return 0, 0, false
+	}
+	start := f.lines[openLine-1]
+	return openLine, utf8.RuneCount(f.text[start:start+openOff]) + 1, true
 }
