@@ -126,7 +126,7 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 		_, col := cr.FieldPos(i)
 		f.warn(formats.Errorf(name, 1, charCol(text, 1, col), header[i], "unknown column, kept as is"))
 	}
-	d := decoder{s: sch, file: f, name: name}
+	d := decoder{s: sch, file: f, name: name, text: text}
 	baseLine := 0 // lines consumed before a restart after a broken record
 	for {
 		rec, err := cr.Read()
@@ -140,13 +140,14 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 			}
 			f.warn(pe)
 			// Go on at the line after the error, as a fresh reader.
-			next := pe.Line
-			off := lineOffset(text, next-baseLine)
-			if off < 0 || len(f.problems) >= maxProblems {
+			rel := pe.Line - baseLine
+			off := lineOffset(text, rel+1)
+			if off < 0 || off >= len(text) || len(f.problems) >= maxProblems {
 				return f, nil
 			}
 			text = text[off:]
-			baseLine = next
+			baseLine += rel
+			d.text, d.base, d.lastL = text, baseLine, 0
 			cr = newCSV(text, delim)
 			continue
 		}
@@ -180,8 +181,25 @@ type decoder struct {
 	row     []string // a record padded to the header's width
 	tmp     []string // encoding scratch for the round-trip check
 	shadow  []bool   // per group: keep the original cells
-	warned  bool
-	extraAt int
+	text    []byte   // the text the current csv.Reader reads
+	base    int      // lines before text
+	lastL   int      // a line of text whose start offset is known: lastOff
+	lastOff int
+}
+
+// pos returns the absolute line and character column of field i of the
+// current record.
+func (d *decoder) pos(cr *csv.Reader, i int) (int, int) {
+	l, col := cr.FieldPos(i)
+	if d.lastL < 1 || l < d.lastL {
+		d.lastL, d.lastOff = 1, 0
+	}
+	off := lineOffsetFrom(d.text, d.lastL, d.lastOff, l)
+	if off < 0 {
+		return l + d.base, col
+	}
+	d.lastL, d.lastOff = l, off
+	return l + d.base, charColAt(d.text, off, col)
 }
 
 func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
@@ -214,7 +232,7 @@ func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
 	}
 	for gi, g := range s.groups {
 		if w := g.decode(row, &c.Values); w != "" {
-			_, col := cr.FieldPos(g.idx[0])
+			_, col := d.pos(cr, g.idx[0])
 			d.file.warn(formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header, "%s", w))
 		}
 		g.encode(&c.Values, nil, d.tmp)
@@ -247,7 +265,7 @@ func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
 		}
 		name := "column " + strconv.Itoa(i+1)
 		c.Extra = append(c.Extra, contact.Extra{Name: name, Value: rec[i]})
-		l, col := cr.FieldPos(i)
+		l, col := d.pos(cr, i)
 		d.file.warn(formats.Errorf(d.name, l, col, name, "cell beyond the %d header columns, kept", n))
 	}
 	d.file.Contacts = append(d.file.Contacts, c)
@@ -308,8 +326,12 @@ func csvError(name string, text []byte, baseLine int, err error) *formats.ParseE
 
 // lineOffset returns the byte offset where 1-based line starts; -1 past the end.
 func lineOffset(text []byte, line int) int {
-	off := 0
-	for l := 1; l < line; l++ {
+	return lineOffsetFrom(text, 1, 0, line)
+}
+
+// lineOffsetFrom is lineOffset starting from a known line start.
+func lineOffsetFrom(text []byte, fromLine, off, line int) int {
+	for l := fromLine; l < line; l++ {
 		i := bytes.IndexByte(text[off:], '\n')
 		if i < 0 {
 			return -1
@@ -321,7 +343,10 @@ func lineOffset(text []byte, line int) int {
 
 // charCol converts a 1-based byte column on a line into a character column.
 func charCol(text []byte, line, byteCol int) int {
-	off := lineOffset(text, line)
+	return charColAt(text, lineOffset(text, line), byteCol)
+}
+
+func charColAt(text []byte, off, byteCol int) int {
 	if off < 0 || byteCol <= 0 {
 		return byteCol
 	}
