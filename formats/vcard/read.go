@@ -246,7 +246,7 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 		if msg == "" {
 			break
 		}
-		if col >= len(acc) && p.peekFold() {
+		if p.peekFold() { // the header may be folded anywhere, even inside quotes
 			nl, _ := p.lr.next()
 			acc += string(nl[1:])
 			continue
@@ -796,7 +796,9 @@ func (p *parser) mapCard(c *card) contact.Contact {
 		}
 	}
 
-	fnText, fnAt := "", -1
+	fnText, fnSeen := "", false
+	carriers := map[string]string{}
+	carry := func(name, value string) { carriers[name] = value }
 	for i := range c.props {
 		pr := &c.props[i]
 		switch kind[i] {
@@ -814,7 +816,7 @@ func (p *parser) mapCard(c *card) contact.Contact {
 		}
 		s := slot[i]
 		if f := pr.form(); !strings.EqualFold(f, defaultForm(s, v4)) {
-			ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + s, Value: f})
+			carry(s, f)
 		}
 		switch s {
 		case slotN:
@@ -826,10 +828,10 @@ func (p *parser) mapCard(c *card) contact.Contact {
 				}
 			}
 			if len(parts) > len(fs) {
-				ct.Extra = append(ct.Extra, contact.Extra{Name: "=N.rest", Value: strings.Join(parts[len(fs):], ";")})
+				carry("N.rest", strings.Join(parts[len(fs):], ";"))
 			}
 		case slotFN:
-			fnText, fnAt = unescape(pr.value), len(ct.Extra)
+			fnText, fnSeen = unescape(pr.value), true
 		case slotORG:
 			parts := splitRaw(pr.value, ';')
 			ct.Values[contact.Company] = unescape(parts[0])
@@ -837,7 +839,7 @@ func (p *parser) mapCard(c *card) contact.Contact {
 				ct.Values[contact.Department] = unescape(parts[1])
 			}
 			if len(parts) > 2 {
-				ct.Extra = append(ct.Extra, contact.Extra{Name: "=ORG.rest", Value: strings.Join(parts[2:], ";")})
+				carry("ORG.rest", strings.Join(parts[2:], ";"))
 			}
 		case slotTITLE:
 			ct.Values[contact.JobTitle] = unescape(pr.value)
@@ -874,29 +876,54 @@ func (p *parser) mapCard(c *card) contact.Contact {
 			for k, part := range parts {
 				switch {
 				case k == 0 && part != "":
-					ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + s + ".pobox", Value: unescape(part)})
+					carry(s+".pobox", unescape(part))
 				case k == 1 && part != "":
-					ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + s + ".extended", Value: unescape(part)})
+					carry(s+".extended", unescape(part))
 				case k >= 2 && k < 7:
 					ct.Values[a.street+contact.Field(k-2)] = unescape(part)
 				}
 			}
 			if len(parts) > 7 {
-				ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + s + ".rest", Value: strings.Join(parts[7:], ";")})
+				carry(s+".rest", strings.Join(parts[7:], ";"))
 			}
 		default: // phone fields
 			f, _ := contact.ParseField(s)
 			ct.Values[f] = unescape(pr.value)
 		}
 	}
-	if fnAt >= 0 {
+	if fnSeen {
 		if def := defaultFN(&ct); fnText != def {
-			keep := []contact.Extra{{Name: "=FN.text", Value: fnText}, {Name: "=FN.from", Value: def}}
-			ct.Extra = append(ct.Extra[:fnAt], append(keep, ct.Extra[fnAt:]...)...)
+			carry("FN.text", fnText)
+			carry("FN.from", def)
+		}
+	}
+	// Carriers follow the kept properties, in the order the writer writes
+	// the slots, so that a round trip gives the same Extra list.
+	if len(carriers) > 0 {
+		for _, k := range carrierOrder {
+			if v, ok := carriers[k]; ok {
+				ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + k, Value: v})
+			}
 		}
 	}
 	return ct
 }
+
+// carrierOrder lists every carrier slot in the order the writer writes the
+// properties.
+var carrierOrder = func() []string {
+	out := []string{slotFN, "FN.text", "FN.from", slotN, "N.rest", slotORG, "ORG.rest", slotTITLE}
+	for _, f := range emailFields {
+		out = append(out, f.String())
+	}
+	for _, s := range telSlots {
+		out = append(out, s.field.String())
+	}
+	for _, a := range adrSlots {
+		out = append(out, a.slot, a.slot+".pobox", a.slot+".extended", a.slot+".rest")
+	}
+	return append(out, slotURL, slotNOTE, slotBDAY, slotCATEGORIES, slotUID, slotREV)
+}()
 
 // defaultFN is the formatted name the writer derives from the fields:
 // prefix, first, middle, last and suffix joined by blanks, else the
