@@ -1,0 +1,603 @@
+package journal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.FixedZone("CET", 3600))
+
+// clock returns an injected clock that advances one minute per call.
+func clock() func() time.Time {
+	n := 0
+	return func() time.Time {
+		n++
+		return t0.Add(time.Duration(n) * time.Minute)
+	}
+}
+
+func openTest(t testing.TB, path string) *Journal {
+	t.Helper()
+	j, err := Open(path, Options{Now: clock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+func info(cycle int) CycleInfo {
+	return CycleInfo{
+		Started:     t0.Add(time.Duration(cycle) * time.Hour),
+		User:        "alice",
+		ToolVersion: "contactsync 0.1.0-test",
+		Options:     map[string]string{"prefer": "crm", "max-delete": "10%"},
+		Inputs:      []FileHash{{Role: "input", Path: "crm/contacts.csv", SHA256: strings.Repeat("ab", 32), Size: 1234}},
+		Outputs:     []FileHash{{Role: "output", Path: "out/crm/contacts-new.csv", SHA256: strings.Repeat("cd", 32), Size: 99}},
+		OutDir:      fmt.Sprintf("/data/out/%d", cycle),
+	}
+}
+
+// fullLink is a link with every part of a row set, including values that
+// need escaping and a byte that is not UTF-8.
+func fullLink(id int64) engine.Link {
+	l := engine.Link{ID: id, CRMID: "CDEMOA00000" + strconv.FormatInt(id, 10), OutlookKey: engine.SyncKey(id)}
+	for _, f := range contact.AllFields() {
+		l.Base[f] = fmt.Sprintf("%s of %d", f, id)
+	}
+	l.Base[contact.First] = "Zoë"
+	l.Base[contact.Last] = "Núñez-Øster"
+	l.Base[contact.Email1] = fmt.Sprintf("zoe%d@example.com", id)
+	l.Base[contact.Notes] = "line 1, \"quoted\"\nline 2\\ with\ttab and \x01 control, \u2028 and bad \xff byte"
+	l.Base[contact.Categories] = "Customers;VIP"
+	l.NameAccount = "Zoë Núñez-Øster"
+	l.PendingCRM = engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.PhoneBusiness, contact.Notes}, Old: []string{"111", "old\nnote"}}
+	l.PendingOutlook = engine.Pending{Op: engine.OpCreate}
+	return l
+}
+
+func smallLink(id int64, first, email string) engine.Link {
+	l := engine.Link{ID: id, CRMID: "C" + strconv.FormatInt(id, 10), OutlookKey: "OL" + strconv.FormatInt(id, 10)}
+	l.Base[contact.First] = first
+	l.Base[contact.Last] = "Lee"
+	l.Base[contact.Email1] = email
+	return l
+}
+
+// normal makes empty slices nil, as the journal returns them.
+func normal(l engine.Link) engine.Link {
+	for _, p := range []*engine.Pending{&l.PendingCRM, &l.PendingOutlook} {
+		if len(p.Fields) == 0 {
+			p.Fields = nil
+		}
+		if len(p.Old) == 0 {
+			p.Old = nil
+		}
+	}
+	return l
+}
+
+func plan(cycle int, next int64, links ...engine.LinkState) *engine.Plan {
+	p := &engine.Plan{Cycle: cycle, User: "U1", Mapping: engine.MappingText(engine.DefaultMapping),
+		Prefer: "crm", Direction: "both", NextLinkID: next, Links: links}
+	for _, l := range links {
+		if l.Changed {
+			p.Counts.Links++
+		}
+	}
+	return p
+}
+
+func changed(l engine.Link) engine.LinkState { return engine.LinkState{Link: l, Changed: true} }
+
+func TestOpenCreatesPrivateFileWithSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sync.db")
+	j := openTest(t, path)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := st.Mode().Perm(); m != 0o600 {
+		t.Errorf("journal mode = %o, want 600", m)
+	}
+	var v int
+	if err := j.db.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil || v != SchemaVersion() || v < 1 {
+		t.Errorf("schema version = %d, %v; want %d", v, err, SchemaVersion())
+	}
+	var mode string
+	if err := j.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	}
+	var fk int
+	if err := j.db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+		t.Errorf("foreign_keys = %d, %v; want 1", fk, err)
+	}
+	for _, table := range []string{"cycles", "files", "changes", "conflicts", "notices", "links", "link_writes"} {
+		var n int
+		if err := j.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil || n != 1 {
+			t.Errorf("table %s: count %d, %v", table, n, err)
+		}
+	}
+	st0, err := j.Load()
+	if err != nil || st0.Cycle != 0 || st0.NextLinkID != 1 || len(st0.Links) != 0 {
+		t.Errorf("Load of a new journal = %+v, %v; want cycle 0, next link 1, no links", st0, err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Reopening applies nothing twice.
+	j2 := openTest(t, path)
+	var rows int
+	if err := j2.db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != SchemaVersion() {
+		t.Errorf("schema_migrations rows after reopen = %d, %v", rows, err)
+	}
+}
+
+func TestOpenRefusesOtherDatabases(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("this is not a database, just some text that is long enough to have a header"), 0o600)
+	if _, err := Open(text, Options{}); err == nil {
+		t.Error("Open of a text file succeeded")
+	} else if _, lerr := os.Stat(LockPath(text)); lerr == nil {
+		t.Error("failed Open left its lock file behind")
+	}
+	if _, err := Open(filepath.Join(dir, "missing.db"), Options{ReadOnly: true}); err == nil {
+		t.Error("read-only Open of a missing journal succeeded")
+	}
+}
+
+func TestCommitThenLoadRoundTrips(t *testing.T) {
+	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
+	l1, l2 := fullLink(1), smallLink(2, "Bob", "bob@example.com")
+	notWritten := smallLink(3, "Cy", "cy@example.com") // Changed false: must not be written
+	p1 := plan(1, 10, changed(l1), changed(l2), engine.LinkState{Link: notWritten})
+	if err := j.Commit(p1, info(1)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := j.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Cycle != 1 || st.User != "U1" || st.Mapping != p1.Mapping || st.NextLinkID != 10 {
+		t.Errorf("Load = cycle %d user %q mapping %q next %d; want 1 U1 %q 10", st.Cycle, st.User, st.Mapping, st.NextLinkID, p1.Mapping)
+	}
+	want := []engine.Link{normal(l1), normal(l2)}
+	if !reflect.DeepEqual(st.Links, want) {
+		t.Fatalf("loaded links:\n%+v\nwant\n%+v", st.Links, want)
+	}
+
+	// Cycle 2: link 1 changes, link 2 closes, link 10 is new, link 1's
+	// pendings are cleared.
+	l1b := fullLink(1)
+	l1b.Base[contact.PhoneMobile] = "+49 170 1234567"
+	l1b.Base[contact.Notes] = ""
+	l1b.CRMID = "CNEWID000001"
+	l1b.PendingCRM, l1b.PendingOutlook = engine.Pending{}, engine.Pending{}
+	l10 := smallLink(10, "Dee", "dee@example.com")
+	p2 := plan(2, 11, changed(l1b), changed(l10))
+	p2.Closed = []int64{2}
+	if err := j.Commit(p2, info(2)); err != nil {
+		t.Fatal(err)
+	}
+	st, err = j.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []engine.Link{normal(l1b), normal(l10)}
+	if st.Cycle != 2 || st.NextLinkID != 11 || !reflect.DeepEqual(st.Links, want) {
+		t.Fatalf("after cycle 2: cycle %d next %d links\n%+v\nwant\n%+v", st.Cycle, st.NextLinkID, st.Links, want)
+	}
+	var closed, opened int
+	if err := j.db.QueryRow(`SELECT closed, opened FROM links WHERE id = 2`).Scan(&closed, &opened); err != nil || closed != 2 || opened != 1 {
+		t.Errorf("link 2 closed %d opened %d, %v; want closed in 2, opened in 1", closed, opened, err)
+	}
+	// One row per link, never one per field.
+	var n int
+	j.db.QueryRow(`SELECT count(*) FROM links`).Scan(&n)
+	if n != 3 {
+		t.Errorf("links rows = %d, want 3", n)
+	}
+
+	// A closed link is never reopened.
+	p3 := plan(3, 11, changed(smallLink(2, "Bob", "bob@example.com")))
+	if err := j.Commit(p3, info(3)); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("reopening link 2: err = %v, want an error saying it is closed", err)
+	}
+}
+
+func TestCommitRecordsChangesConflictsNotices(t *testing.T) {
+	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
+	p := plan(1, 3, changed(smallLink(1, "Ann", "ann@example.com")))
+	p.Changes = []engine.Change{
+		{Link: 1, Side: "-", Op: engine.OpLink, Old: "C1", New: "OL1", Rule: engine.RuleLinkEmail, Name: "Ann Lee"},
+		{Link: 1, Side: "crm", Op: engine.OpUpdate, Field: "phone_business", Old: "111", New: "222", Rule: engine.RuleConflictLatest, Name: "Ann Lee"},
+		{Side: "crm", Op: engine.OpHeld, New: "Nobody", Rule: engine.RuleDirection},
+	}
+	p.Conflicts = []engine.Conflict{{Link: 1, Field: "phone_business", Base: "", CRM: "111", Outlook: "222",
+		CRMTime: t0, OutlookTime: t0.Add(time.Hour).UTC(), Winner: "outlook", Rule: engine.RuleConflictLatest, Name: "Ann Lee"}}
+	p.Notices = []engine.Notice{{Kind: "duplicate", Link: 1, Message: "two Outlook contacts share ann@example.com"}}
+	if err := j.Commit(p, info(1)); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := j.Changes(1)
+	if err != nil || !reflect.DeepEqual(ch, p.Changes) {
+		t.Errorf("Changes(1) = %+v, %v\nwant %+v", ch, err, p.Changes)
+	}
+	cf, err := j.Conflicts(1)
+	if err != nil || len(cf) != 1 {
+		t.Fatalf("Conflicts(1) = %+v, %v", cf, err)
+	}
+	got, w := cf[0], p.Conflicts[0]
+	if !got.CRMTime.Equal(w.CRMTime) || !got.OutlookTime.Equal(w.OutlookTime) {
+		t.Errorf("conflict times = %v, %v; want %v, %v", got.CRMTime, got.OutlookTime, w.CRMTime, w.OutlookTime)
+	}
+	got.CRMTime, got.OutlookTime, w.CRMTime, w.OutlookTime = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if got != w {
+		t.Errorf("conflict = %+v, want %+v", got, w)
+	}
+	if _, err := j.Changes(5); err == nil || err.Error() != fmt.Sprintf("journal %q: changes: cycle 5 not found (the journal has cycles 1..1)", j.path) {
+		t.Errorf("Changes(5) err = %v", err)
+	}
+}
+
+func TestCommitIsAllOrNothing(t *testing.T) {
+	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
+	if err := j.Commit(plan(1, 3, changed(smallLink(1, "Ann", "ann@example.com")), changed(smallLink(2, "Bob", "bob@example.com"))), info(1)); err != nil {
+		t.Fatal(err)
+	}
+	before, err := j.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := func() string {
+		var s []string
+		for _, table := range []string{"cycles", "files", "changes", "conflicts", "notices", "links", "link_writes"} {
+			var n int
+			j.db.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n)
+			s = append(s, fmt.Sprintf("%s=%d", table, n))
+		}
+		return strings.Join(s, " ")
+	}
+	countsBefore := counts()
+
+	failing := map[string]*engine.Plan{}
+	// Fails after the cycle row, its changes and link 3 are written: the
+	// link to close does not exist.
+	p := plan(2, 5, changed(smallLink(1, "Ann", "new@example.com")), changed(smallLink(3, "Cy", "cy@example.com")))
+	p.Changes = []engine.Change{{Link: 3, Side: "outlook", Op: engine.OpCreate, New: "Cy Lee", Rule: engine.RuleNewInCRM}}
+	p.Notices = []engine.Notice{{Kind: "info", Message: "x"}}
+	p.Closed = []int64{99}
+	failing["close unknown link"] = p
+	// Fails at the second write of the same link.
+	p = plan(2, 5, changed(smallLink(4, "Di", "di@example.com")), changed(smallLink(4, "Di", "di2@example.com")))
+	p.Changes = []engine.Change{{Link: 4, Side: "crm", Op: engine.OpCreate, Rule: engine.RuleNewInOutlook}}
+	failing["same link twice"] = p
+	// The journal moved on: the plan is for a cycle already committed, or
+	// one too far.
+	failing["duplicate cycle number"] = plan(1, 5, changed(smallLink(5, "Ed", "ed@example.com")))
+	failing["cycle gap"] = plan(3, 5, changed(smallLink(5, "Ed", "ed@example.com")))
+
+	for name, p := range failing {
+		err := j.Commit(p, info(p.Cycle))
+		if err == nil {
+			t.Errorf("%s: Commit succeeded", name)
+			continue
+		}
+		var ce *ConflictError
+		if strings.Contains(name, "cycle") != errors.As(err, &ce) {
+			t.Errorf("%s: err = %v (%T)", name, err, err)
+		}
+		if got := counts(); got != countsBefore {
+			t.Errorf("%s: rows after failed commit: %s, want %s", name, got, countsBefore)
+		}
+		after, err := j.Load()
+		if err != nil || !reflect.DeepEqual(after, before) {
+			t.Errorf("%s: Load after failed commit = %+v, %v; want %+v", name, after, err, before)
+		}
+	}
+	if err := j.Verify(); err != nil {
+		t.Errorf("Verify after failed commits: %v", err)
+	}
+	// The journal still takes the real cycle 2.
+	if err := j.Commit(plan(2, 4, changed(smallLink(3, "Cy", "cy@example.com"))), info(2)); err != nil {
+		t.Fatalf("commit after failures: %v", err)
+	}
+}
+
+// twoCycles builds a journal with two committed cycles and some of every row.
+func twoCycles(t *testing.T) *Journal {
+	t.Helper()
+	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
+	p1 := plan(1, 4, changed(smallLink(1, "Ann", "ann@example.com")), changed(smallLink(2, "Bob", "bob@example.com")),
+		changed(fullLink(3)))
+	p1.Changes = []engine.Change{
+		{Link: 1, Side: "-", Op: engine.OpLink, Old: "C1", New: "OL1", Rule: engine.RuleLinkEmail, Name: "Ann Lee"},
+		{Link: 2, Side: "outlook", Op: engine.OpCreate, New: "Bob Lee", Rule: engine.RuleNewInCRM, Name: "Bob Lee"},
+		{Link: 2, Side: "outlook", Op: engine.OpCreate, Field: "email1", New: "bob@example.com", Rule: engine.RuleNewInCRM, Name: "Bob Lee"},
+	}
+	p1.Notices = []engine.Notice{{Kind: "ambiguous", Message: "two accounts named Acme; used the first"}}
+	if err := j.Commit(p1, info(1)); err != nil {
+		t.Fatal(err)
+	}
+	a2 := smallLink(1, "Ann", "ann.lee@example.org")
+	p2 := plan(2, 4, changed(a2))
+	p2.Closed = []int64{2}
+	p2.Changes = []engine.Change{
+		{Link: 1, Side: "crm", Op: engine.OpUpdate, Field: "email1", Old: "ann@example.com", New: "ann.lee@example.org", Rule: engine.RuleChangedInOutlook, Name: "Ann Lee"},
+		{Link: 1, Side: "outlook", Op: engine.OpUpdate, Field: "notes", Old: "", New: "met at\nthe fair", Rule: engine.RuleConflictLatest, Name: "Ann Lee"},
+		{Link: 2, Side: "crm", Op: engine.OpGroupRemove, Old: "C2", Rule: engine.RuleDeletedInOutlook, Name: "Bob Lee"},
+		{Link: 2, Side: "-", Op: engine.OpUnlink, Rule: engine.RuleDeletedInOutlook, Name: "Bob Lee"},
+	}
+	p2.Conflicts = []engine.Conflict{{Link: 1, Field: "notes", Base: "", CRM: "call back", Outlook: "met at\nthe fair",
+		CRMTime: t0, OutlookTime: t0.Add(90 * time.Minute), Winner: "outlook", Rule: engine.RuleConflictLatest, Name: "Ann Lee"}}
+	p2.Counts.Conflicts, p2.Counts.CRMUpdated, p2.Counts.GroupRemoved, p2.Counts.Unlinked = 1, 1, 1, 1
+	if err := j.Commit(p2, info(2)); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func TestVerifyDetectsEdits(t *testing.T) {
+	if err := twoCycles(t).Verify(); err != nil {
+		t.Fatalf("Verify of an untouched journal: %v", err)
+	}
+	edits := []struct {
+		name  string
+		sql   string
+		cycle int
+		link  int64
+	}{
+		{"change value", `UPDATE changes SET new = 'ann@evil.example' WHERE cycle = 2 AND seq = 1`, 2, 0},
+		{"change rule in cycle 1", `UPDATE changes SET rule = 'manual' WHERE cycle = 1 AND seq = 2`, 1, 0},
+		{"deleted change", `DELETE FROM changes WHERE cycle = 2 AND seq = 3`, 2, 0},
+		{"conflict winner", `UPDATE conflicts SET winner = 'crm' WHERE cycle = 2`, 2, 0},
+		{"notice", `DELETE FROM notices WHERE cycle = 1`, 1, 0},
+		{"file hash", `UPDATE files SET sha256 = 'ff' WHERE cycle = 1 AND seq = 1`, 1, 0},
+		{"counts", `UPDATE cycles SET counts = '{}' WHERE number = 2`, 2, 0},
+		{"user", `UPDATE cycles SET sync_user = 'mallory' WHERE number = 1`, 1, 0},
+		{"cycle removed", `DELETE FROM cycles WHERE number = 1`, 1, 0},
+		{"link base", `UPDATE links SET base = replace(base, 'Ann', 'Eve') WHERE id = 1`, 2, 1},
+		{"link base and its hash", `UPDATE links SET base = '{"values":{}}', base_sha256 = 'ad206068c29722297302d4fadb11c198d45356f4a95c319d937e57a9290aa547' WHERE id = 3`, 1, 3},
+		{"link key", `UPDATE links SET crm_id = 'CEVIL' WHERE id = 3`, 1, 3},
+		{"link reopened", `UPDATE links SET closed = NULL WHERE id = 2`, 2, 2},
+		{"link removed", `DELETE FROM links WHERE id = 3`, 1, 3},
+	}
+	for _, e := range edits {
+		t.Run(e.name, func(t *testing.T) {
+			j := twoCycles(t)
+			if _, err := j.db.Exec(`PRAGMA foreign_keys = off`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := j.db.Exec(e.sql); err != nil {
+				t.Fatal(err)
+			}
+			err := j.Verify()
+			var ve *VerifyError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Verify after %q = %v, want a *VerifyError", e.sql, err)
+			}
+			if ve.Cycle != e.cycle || ve.Link != e.link {
+				t.Errorf("Verify names cycle %d link %d, want cycle %d link %d: %v", ve.Cycle, ve.Link, e.cycle, e.link, err)
+			}
+			if !strings.Contains(err.Error(), fmt.Sprintf("at cycle %d", e.cycle)) {
+				t.Errorf("message does not name the cycle: %v", err)
+			}
+		})
+	}
+}
+
+func TestWriteLog(t *testing.T) {
+	j := twoCycles(t)
+	var b bytes.Buffer
+	if err := j.WriteLog(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("log has %d lines, want a header and 2 cycles:\n%s", len(lines), b.String())
+	}
+	for i, want := range []string{
+		"    1  2026-03-02 10:30:00 +0100  U1 (run by alice)  committed  links 3 (linked 0, ended 0);",
+		"    2  2026-03-02 11:30:00 +0100  U1 (run by alice)  committed  links 1 (linked 0, ended 1); crm +0 ~1, accounts +0, sync group +0 -1; outlook +0 ~0 -0; conflicts 1, held 0  out /data/out/2",
+	} {
+		if !strings.HasPrefix(lines[i+1], want) {
+			t.Errorf("log line %d:\n%s\nwant prefix\n%s", i+1, lines[i+1], want)
+		}
+	}
+	empty := openTest(t, filepath.Join(t.TempDir(), "empty.db"))
+	b.Reset()
+	empty.WriteLog(&b)
+	if b.String() != "the journal has no cycles yet\n" {
+		t.Errorf("log of an empty journal = %q", b.String())
+	}
+}
+
+func TestWriteShow(t *testing.T) {
+	j := twoCycles(t)
+	var b bytes.Buffer
+	if err := j.WriteShow(&b, 2); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"cycle 2: sync, committed\n",
+		"started:   2026-03-02T11:30:00+01:00\n",
+		"finished:  2026-03-02T09:3", // the injected clock
+		"user:      U1 (run by alice)\n",
+		"tool:      contactsync 0.1.0-test\n",
+		"options:   --max-delete=10% --prefer=crm\n",
+		"output:    /data/out/2\n",
+		"  input   crm/contacts.csv  1234 bytes  sha256 " + strings.Repeat("ab", 32) + "\n",
+		"  output  out/crm/contacts-new.csv  99 bytes  sha256 " + strings.Repeat("cd", 32) + "\n",
+		"changes (4):\n",
+		`  link 1 crm update email1: "ann@example.com" → "ann.lee@example.org" [changed-in-outlook] "Ann Lee"` + "\n",
+		`  link 1 outlook update notes: "" → "met at\nthe fair" [conflict-latest-wins] "Ann Lee"` + "\n",
+		`  link 2 - unlink: "" → "" [deleted-in-outlook] "Bob Lee"` + "\n",
+		"conflicts (1):\n",
+		`  link 1 "Ann Lee" notes: base ""; crm "call back" (2026-03-02T09:30:00+01:00); outlook "met at\nthe fair" (2026-03-02T11:00:00+01:00) → outlook wins [conflict-latest-wins]` + "\n",
+		"notices (0):\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show 2 lacks %q; got:\n%s", want, out)
+		}
+	}
+	b.Reset()
+	j.WriteShow(&b, 1)
+	if !strings.Contains(b.String(), "  [ambiguous] two accounts named Acme; used the first\n") ||
+		!strings.Contains(b.String(), "hash:      ") || !strings.Contains(b.String(), "(previous none)") {
+		t.Errorf("show 1:\n%s", b.String())
+	}
+	err := j.WriteShow(&b, 7)
+	if err == nil || !strings.HasSuffix(err.Error(), "cycle 7 not found (the journal has cycles 1..2)") {
+		t.Errorf("show 7: err = %v", err)
+	}
+}
+
+func TestWriteHistory(t *testing.T) {
+	j := twoCycles(t)
+	cases := []struct {
+		key       string
+		want      []string
+		wantLinks int
+	}{
+		// The old e-mail is in a change only; the new one also in the base.
+		{"ANN@example.com", []string{`link 1 "Ann Lee": crm C1, outlook OL1, opened in cycle 1, open`,
+			"  cycle 1 (2026-03-02 10:30:00 +0100 by U1):\n    link 1 - link: \"C1\" → \"OL1\" [link-by-email] \"Ann Lee\"",
+			"  cycle 2 (2026-03-02 11:30:00 +0100 by U1):\n    link 1 crm update email1:",
+			`    conflict: link 1 "Ann Lee" notes: base ""`}, 1},
+		{"mailto:ann.lee@example.org", []string{"link 1 "}, 1},
+		{"C2", []string{`link 2 "Bob Lee": crm C2, outlook OL2, opened in cycle 1, closed in cycle 2`,
+			`link 2 crm group-remove: "C2" → "" [deleted-in-outlook]`, `link 2 - unlink:`}, 1},
+		{"OL2", []string{"link 2 "}, 1},
+		{"zoe3@example.com", []string{"link 3 \"Zoë middle of 3 Núñez-Øster\": crm CDEMOA000003"}, 1},
+	}
+	for _, c := range cases {
+		var b bytes.Buffer
+		if err := j.WriteHistory(&b, c.key); err != nil {
+			t.Errorf("history %q: %v", c.key, err)
+			continue
+		}
+		out := b.String()
+		if n := strings.Count(out, "\nlink "); n != c.wantLinks {
+			t.Errorf("history %q shows %d links, want %d:\n%s", c.key, n, c.wantLinks, out)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("history %q lacks %q; got:\n%s", c.key, w, out)
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := j.WriteHistory(&b, "nobody@example.com"); err == nil || !strings.Contains(err.Error(), "no link matches") {
+		t.Errorf("history of an unknown key: err = %v", err)
+	}
+	// A substring of an address is not a match.
+	if err := j.WriteHistory(&b, "example.com"); err == nil {
+		t.Errorf("history of a partial address matched:\n%s", b.String())
+	}
+}
+
+func TestSecondOpenIsLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sync.db")
+	j := openTest(t, path)
+	st, err := os.Stat(LockPath(path))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("lock file: %v, %v", st, err)
+	}
+	_, err = Open(path, Options{})
+	var le *LockedError
+	if !errors.As(err, &le) {
+		t.Fatalf("second Open: err = %v, want *LockedError", err)
+	}
+	if le.PID != os.Getpid() || le.Stale || !le.Since.Equal(t0.Add(time.Minute)) {
+		t.Errorf("LockedError = %+v, want pid %d, not stale, since %v", le, os.Getpid(), t0.Add(time.Minute))
+	}
+	if msg := err.Error(); !strings.Contains(msg, fmt.Sprintf("locked by pid %d", os.Getpid())) || !strings.Contains(msg, "since 2026-03-02 09:31:00 +0100") ||
+		!strings.Contains(msg, "wait for it to finish") {
+		t.Errorf("message = %q", msg)
+	}
+	// Readers need no lock.
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only Open while locked: %v", err)
+	}
+	if err := ro.Commit(plan(1, 1), info(1)); err == nil {
+		t.Error("Commit on a read-only journal succeeded")
+	}
+	ro.Close()
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(LockPath(path)); !os.IsNotExist(err) {
+		t.Errorf("lock file after Close: %v", err)
+	}
+	j2, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	j2.Close()
+}
+
+func TestStaleLockIsExplainedThenBroken(t *testing.T) {
+	host, _ := os.Hostname()
+	since := time.Date(2026, 2, 1, 8, 0, 0, 0, time.UTC)
+	const deadPID = 1 << 30 // above any pid_max
+	for _, c := range []struct {
+		name, content, want string
+		breakable          bool
+	}{
+		{"dead pid", fmt.Sprintf(`{"pid":%d,"host":%q,"since":%q}`, deadPID, host, since.Format(time.RFC3339)),
+			fmt.Sprintf("has a stale lock: pid %d on host %s took it at 2026-02-01 08:00:00 +0000 and no longer runs", deadPID, host), true},
+		{"garbage", "not json", "which cannot be read (not a contactsync lock", true},
+		{"other host", fmt.Sprintf(`{"pid":%d,"host":"elsewhere.example","since":%q}`, deadPID, since.Format(time.RFC3339)),
+			"on host elsewhere.example since 2026-02-01 08:00:00 +0000; this host cannot tell whether that process still runs", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "sync.db")
+			if err := os.WriteFile(LockPath(path), []byte(c.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Open(path, Options{})
+			var le *LockedError
+			if !errors.As(err, &le) || le.Stale != c.breakable {
+				t.Fatalf("Open: err = %#v, want *LockedError with Stale %v", err, c.breakable)
+			}
+			if !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), LockPath(path)) {
+				t.Errorf("message = %q, want it to contain %q and the lock path", err, c.want)
+			}
+			if b, _ := os.ReadFile(LockPath(path)); string(b) != c.content {
+				t.Errorf("Open without BreakStale changed the lock to %q", b)
+			}
+			j, err := Open(path, Options{BreakStale: true})
+			if !c.breakable {
+				if err == nil {
+					j.Close()
+					t.Fatal("BreakStale broke a lock held on another host")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open with BreakStale: %v", err)
+			}
+			defer j.Close()
+			b, _ := os.ReadFile(LockPath(path))
+			var li lockInfo
+			if json.Unmarshal(b, &li) != nil || li.PID != os.Getpid() || li.Host != host {
+				t.Errorf("lock after breaking = %s, want ours", b)
+			}
+		})
+	}
+}
