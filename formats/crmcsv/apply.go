@@ -2,6 +2,7 @@ package crmcsv
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,14 +134,20 @@ func Apply(d *Dump, ch *Changes, now time.Time) (*Dump, error) {
 	return out, nil
 }
 
-// stampExtras returns the extras of a new row: the named date columns the
-// table has, set to stamp, under the table's own spelling.
+// stampExtras returns the extras of a new row: one per unmapped column of
+// the table, as reading the row back gives them, with the named date
+// columns set to stamp and the others empty.
 func stampExtras(l *layout, stamp string, names ...string) []contact.Extra {
 	var ex []contact.Extra
-	for _, n := range names {
-		if i, ok := l.first[n]; ok && l.cols[i].kind == kindExtra {
-			ex = append(ex, contact.Extra{Name: l.header[i], Value: stamp})
+	for i, col := range l.cols {
+		if col.kind != kindExtra {
+			continue
 		}
+		e := contact.Extra{Name: col.name}
+		if n := norm(col.name); slices.Contains(names, n) && l.first[n] == i {
+			e.Value = stamp
+		}
+		ex = append(ex, e)
 	}
 	return ex
 }

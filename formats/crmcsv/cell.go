@@ -98,7 +98,9 @@ func parseDate(v string) (time.Time, string, bool) {
 		return time.Time{}, "", true
 	}
 	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, v); err == nil {
+		t, err := time.Parse(l, v)
+		// A year that UTC moves outside 1..9999 could not be written back.
+		if err == nil && t.UTC().Year() >= 1 && t.UTC().Year() <= 9999 {
 			return t.UTC(), l, true
 		}
 	}
