@@ -738,6 +738,12 @@ func (p *parser) mapCard(c *card) contact.Contact {
 			if !seen[name] {
 				kind[i], seen[name] = toSkip, true
 			}
+		case "PROFILE":
+			// RFC 2426's "PROFILE:VCARD" repeats BEGIN:VCARD; it is
+			// structure like VERSION, and vobject rejects it.
+			if !seen[name] && strings.EqualFold(strings.TrimSpace(pr.value), "VCARD") && pr.Group == "" {
+				kind[i], seen[name] = toSkip, true
+			}
 		case slotN, slotFN:
 			if !seen[name] {
 				kind[i], slot[i], seen[name] = toSlot, name, true

@@ -155,7 +155,7 @@ func scanCards(text string) [][]rawProp {
 // hold; any more must be in Extra.
 var mappedCapacity = map[string]int{
 	"N": 1, "FN": 1, "ORG": 1, "TITLE": 1, "NOTE": 1, "BDAY": 1, "CATEGORIES": 1, "REV": 1,
-	"UID": 1, "URL": 1, "EMAIL": 3, "ADR": 3, "TEL": 11, "VERSION": 1,
+	"UID": 1, "URL": 1, "EMAIL": 3, "ADR": 3, "TEL": 11, "VERSION": 1, "PROFILE": 1,
 }
 
 // checkAccounted proves that every property of the raw card is either kept
@@ -227,7 +227,7 @@ func checkAccounted(t *testing.T, raw []rawProp, c *contact.Contact) {
 			if c.Modified.IsZero() {
 				t.Errorf("card at line %d: REV %q mapped to nothing", c.Line, r.value)
 			}
-		case "FN", "VERSION":
+		case "FN", "VERSION", "PROFILE":
 		default:
 			parts = []string{r.value}
 		}
