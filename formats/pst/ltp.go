@@ -387,22 +387,21 @@ func (n *node) table() (*table, error) {
 	return t, nil
 }
 
-// row returns the bytes of row number i.
+// row returns the bytes of row number i. Every block of the row matrix but
+// the last holds the same whole number of rows, so the block is i/per.
 func (t *table) row(i int) ([]byte, error) {
-	if t.rowSize <= 0 {
-		return nil, t.h.errf(0, "table rows have size 0")
+	if t.rowSize <= 0 || len(t.rows) == 0 {
+		return nil, t.h.errf(0, "table has no row matrix for row %d", i)
 	}
-	for _, b := range t.rows {
-		per := len(b.b) / t.rowSize
-		if per == 0 {
-			break
-		}
-		if i < per {
-			return b.b[i*t.rowSize : (i+1)*t.rowSize], nil
-		}
-		i -= per
+	per := len(t.rows[0].b) / t.rowSize
+	if per == 0 || i < 0 {
+		return nil, t.h.errf(0, "row %d: row matrix block smaller than a row", i)
 	}
-	return nil, t.h.errf(0, "row %d lies beyond the row matrix", i)
+	bi, ri := i/per, i%per
+	if bi >= len(t.rows) || (ri+1)*t.rowSize > len(t.rows[bi].b) {
+		return nil, t.h.errf(0, "row %d lies beyond the row matrix", i)
+	}
+	return t.rows[bi].b[ri*t.rowSize : (ri+1)*t.rowSize], nil
 }
 
 // cell returns the value of a column in a row: nil when absent. Variable

@@ -363,7 +363,7 @@ func (f *file) lookupNode(nid uint32) (nbtEntry, error) {
 	e, err := f.search(f.nbtRoot, f.nbtBid, ptypeNBT, uint64(nid), 0)
 	if err != nil {
 		if errors.Is(err, errNotFound) {
-			return nbtEntry{}, f.perr(f.nbtRoot, nodeField(nid), "node not found in the node B-tree")
+			return nbtEntry{}, f.perr(f.nbtRoot, nodeField(nid), "node %w in the node B-tree", errNotFound)
 		}
 		return nbtEntry{}, err
 	}
@@ -382,7 +382,7 @@ func (f *file) lookupBlock(bid uint64) (bbtEntry, error) {
 	e, err := f.search(f.bbtRoot, f.bbtBid, ptypeBBT, bid&^1, 1)
 	if err != nil {
 		if errors.Is(err, errNotFound) {
-			return bbtEntry{}, f.perr(f.bbtRoot, blockField(bid), "block not found in the block B-tree")
+			return bbtEntry{}, f.perr(f.bbtRoot, blockField(bid), "block %w in the block B-tree", errNotFound)
 		}
 		return bbtEntry{}, err
 	}

@@ -34,10 +34,12 @@
 package pst
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"contactsync/engine/contact"
@@ -306,7 +308,7 @@ func (r *reader) walkFolders(fo *folder, depth int, seen map[uint32]bool, errs *
 func (r *reader) tableRowIDs(nid uint32, fo *folder) ([]uint32, error) {
 	n, err := r.f.openNode(nid)
 	if err != nil {
-		if pe := asParseError(err); pe != nil && strings.Contains(pe.Err.Error(), "not found") && pe.Field == nodeField(nid) {
+		if pe := asParseError(err); pe != nil && errors.Is(err, errNotFound) && pe.Field == nodeField(nid) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("folder %q: %w", fo.path, err)
@@ -324,7 +326,7 @@ func (r *reader) tableRowIDs(nid uint32, fo *folder) ([]uint32, error) {
 		refs[i] = rowRef{t.rowIDs[i], t.rowIdx[i]}
 	}
 	// Table order is row-matrix order; the row index is sorted by id.
-	sortRefs(refs, func(a, b rowRef) bool { return a.idx < b.idx })
+	slices.SortStableFunc(refs, func(a, b rowRef) int { return cmp.Compare(a.idx, b.idx) })
 	ids := make([]uint32, 0, len(refs))
 	for _, ref := range refs {
 		// Cross-check with the row's own LtpRowId cell when present.
@@ -338,16 +340,6 @@ func (r *reader) tableRowIDs(nid uint32, fo *folder) ([]uint32, error) {
 		ids = append(ids, ref.id)
 	}
 	return ids, nil
-}
-
-func sortRefs[T any](s []T, less func(a, b T) bool) {
-	// Insertion sort keeps it simple and stable for the small tables of a
-	// folder; contents tables of large folders are already in order.
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && less(s[j], s[j-1]); j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // chooseFolder finds the folder named by path (case-insensitive), or the

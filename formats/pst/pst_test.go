@@ -362,3 +362,18 @@ func TestDateOf(t *testing.T) {
 		t.Error("filetime accepted Outlook's 4501-01-01 'none' date")
 	}
 }
+
+func TestValidateRealFiles(t *testing.T) {
+	_, files := realPSTs(t)
+	for _, f := range files {
+		if errs := Validate(f); len(errs) != 0 {
+			t.Errorf("Validate(%s) = %v", filepath.Base(f), errs)
+		}
+	}
+	data := damageSources(t)["SampleContacts.pst"]
+	d := bytes.Clone(data)
+	d[0] = 'X'
+	if errs := validate(bytes.NewReader(d), int64(len(d)), "x.pst"); len(errs) != 1 || errs[0].Field != "header" {
+		t.Errorf("validate(bad magic) = %v, want one header error", errs)
+	}
+}
