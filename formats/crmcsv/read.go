@@ -1,6 +1,7 @@
 package crmcsv
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -163,8 +164,11 @@ func readContacts(name string, data []byte, collect bool, rule keyRule) (*contac
 	if f.stopped() {
 		return nil, f.errs
 	}
-	t := &contactTable{lay: lay, rows: map[string][]string{}}
-	seen := map[string]int{}
+	// One record per line at most: sizing up front avoids copying the
+	// (large) contacts over and over as the slice grows.
+	lines := bytes.Count(f.text, []byte{'\n'})
+	t := &contactTable{lay: lay, rows: make(map[string][]string, lines), contacts: make([]contact.Contact, 0, lines)}
+	seen := make(map[string]int, lines)
 	keyCol, hasKey := lay.first[colContactID]
 	f.each(func(rec []string, line int) {
 		c, bad, dl := lay.contact(rec)

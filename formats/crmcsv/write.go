@@ -56,7 +56,10 @@ func WriteDump(dir string, d *Dump) error {
 		return fmt.Errorf("create crm dump folder: %w", err)
 	}
 	cl := newLayout(d.contactHeader(), contactKind, nop)
-	b := startFile(cl.header)
+	// About 16 bytes a cell: growing a buffer of a million rows by
+	// doubling would copy it many times over.
+	b := make([]byte, 0, 16*len(cl.cols)*(len(d.Contacts)+1))
+	b = appendRecord(append(b, utf8BOM...), cl.header)
 	for i := range d.Contacts {
 		c := &d.Contacts[i]
 		b = appendRecord(b, cl.contactCells(c, d.contactRows[c.Key], d.dateLayout))
