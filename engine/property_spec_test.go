@@ -1,0 +1,348 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"contactsync/engine/contact"
+)
+
+// The property tests: over many seeded random scenarios (deterministic, so
+// a failure names its seed and replays exactly), a cycle is a pure,
+// deterministic function, and once its outputs are imported on both sides
+// the next cycle has nothing left to do, round after round of random edits.
+
+const propertySeeds = 100
+
+var (
+	genFirst   = []string{"Ann", "Bob", "Cy", "Dee", "Eve", "Zoë", "Jürgen", "Øyvind", "Lee", "María"}
+	genLast    = []string{"Lee", "Ray", "Doe", "Núñez", "Øster", "Hogan", "Fox", "Gray", "lee"}
+	genCompany = []string{"", "Acme", "Globex", "Initech", "Fjord AS", "Umbrella", "Acme"}
+	genValue   = []string{"", "1", "2", "+47 22 00 00 00", "Sales", "CEO", "Gate 1\nPostboks 7", "Oslo", "\"quoted\", comma"}
+	genDomain  = []string{"acme.example", "globex.example", "mail.example"}
+)
+
+type gen struct {
+	r   *rand.Rand
+	seq int
+}
+
+func (g *gen) pick(vs []string) string { return vs[g.r.Intn(len(vs))] }
+func (g *gen) chance(p float64) bool   { return g.r.Float64() < p }
+
+func (g *gen) email(first string) string {
+	g.seq++
+	return fmt.Sprintf("%s.%d@%s", strings.ToLower(first), g.seq, g.pick(genDomain))
+}
+
+// when returns a modification time near now, or (rarely) an unknown one.
+func (g *gen) when(now time.Time, unknown float64) time.Time {
+	if g.chance(unknown) {
+		return time.Time{}
+	}
+	return now.Add(time.Duration(g.r.Intn(120)-60) * time.Minute)
+}
+
+// person makes the values of a random contact.
+func (g *gen) person() contact.Values {
+	var v contact.Values
+	v[contact.First], v[contact.Last] = g.pick(genFirst), g.pick(genLast)
+	v[contact.Company] = g.pick(genCompany)
+	if !g.chance(0.1) {
+		v[contact.Email1] = g.email(v[contact.First])
+	}
+	if g.chance(0.2) {
+		v[contact.Email2] = g.email(v[contact.Last])
+	}
+	for _, f := range []contact.Field{contact.PhoneBusiness, contact.JobTitle, contact.BusinessStreet, contact.BusinessCity} {
+		if g.chance(0.5) {
+			v[f] = g.pick(genValue)
+		}
+	}
+	return v
+}
+
+// vary returns v as the other side might hold it: another case of the
+// address, another phone, a missing title.
+func (g *gen) vary(v contact.Values) contact.Values {
+	if g.chance(0.3) {
+		v[contact.Email1] = strings.ToUpper(v[contact.Email1])
+	}
+	if g.chance(0.3) {
+		v[contact.PhoneBusiness] = g.pick(genValue)
+	}
+	if g.chance(0.2) {
+		v[contact.JobTitle] = ""
+	}
+	return v
+}
+
+// scenario builds a first-cycle world: people on one side or both, some
+// sharing an address, some outside the sync group, duplicates in Outlook.
+func (g *gen) scenario(t *testing.T) *world {
+	crm := CRMInput{HasSyncGroup: true, Accounts: []contact.Account{
+		{ID: "AACME0000001", Name: "Acme"}, {ID: "AGLOBEX00001", Name: "Globex"},
+		{ID: "AGLOBEX00002", Name: "Globex"}, {ID: "AFJORD000001", Name: "Fjord AS"},
+	}}
+	var ol OutlookInput
+	var people []contact.Values
+	for range 8 + g.r.Intn(16) {
+		v := g.person()
+		if len(people) > 0 && g.chance(0.1) {
+			v[contact.Email1] = people[g.r.Intn(len(people))][contact.Email1]
+		}
+		people = append(people, v)
+		onCRM, onOL := g.chance(0.7), g.chance(0.7)
+		if !onCRM && !onOL {
+			onOL = true
+		}
+		if onCRM {
+			g.seq++
+			c := contact.Contact{Key: fmt.Sprintf("C%011d", g.seq), Values: v, Modified: g.when(t0, 0)}
+			crm.Contacts = append(crm.Contacts, c)
+			if g.chance(0.85) {
+				crm.SyncGroup = append(crm.SyncGroup, c.Key)
+			}
+		}
+		if onOL {
+			ol.Contacts = append(ol.Contacts, contact.Contact{Values: g.vary(v), Modified: g.when(t0, 0.2)})
+			if g.chance(0.05) {
+				ol.Contacts = append(ol.Contacts, contact.Contact{Values: g.vary(v), Modified: g.when(t0, 0.2)})
+			}
+		}
+	}
+	w := newWorld(t, crm, ol)
+	w.pol.MaxDeletePercent = 100 // random deletions are not a truncated export
+	return w
+}
+
+// edit makes a few random changes on both sides between cycles.
+func (g *gen) edit(w *world) {
+	editable := []contact.Field{contact.First, contact.Last, contact.Company, contact.JobTitle,
+		contact.Email1, contact.Email2, contact.PhoneBusiness, contact.PhoneMobile, contact.BusinessCity}
+	value := func(f contact.Field) string {
+		switch f {
+		case contact.Company:
+			return g.pick(genCompany)
+		case contact.First:
+			return g.pick(genFirst)
+		case contact.Last:
+			return g.pick(genLast)
+		case contact.Email1, contact.Email2:
+			if g.chance(0.2) {
+				return ""
+			}
+			return g.email("x")
+		}
+		return g.pick(genValue)
+	}
+	for range 1 + g.r.Intn(6) {
+		n, m := len(w.crm.Contacts), len(w.ol.Contacts)
+		switch op := g.r.Intn(10); {
+		case op < 3 && n > 0:
+			c := &w.crm.Contacts[g.r.Intn(n)]
+			f := editable[g.r.Intn(len(editable))]
+			c.Values[f], c.Modified = value(f), g.when(w.now, 0)
+		case op < 6 && m > 0:
+			c := &w.ol.Contacts[g.r.Intn(m)]
+			f := editable[g.r.Intn(len(editable))]
+			c.Values[f], c.Modified = value(f), g.when(w.now, 0.2)
+		case op == 6 && len(w.st.Links) > 0:
+			// The same field of a linked pair changed on both sides.
+			l := w.st.Links[g.r.Intn(len(w.st.Links))]
+			ci := slices.IndexFunc(w.crm.Contacts, func(c contact.Contact) bool { return trimID(c.Key) == l.CRMID })
+			oi := slices.IndexFunc(w.ol.Contacts, func(c contact.Contact) bool { return c.Key == l.OutlookKey })
+			if ci < 0 || oi < 0 {
+				continue
+			}
+			f := editable[g.r.Intn(len(editable))]
+			w.crm.Contacts[ci].Values[f], w.crm.Contacts[ci].Modified = value(f), g.when(w.now, 0)
+			w.ol.Contacts[oi].Values[f], w.ol.Contacts[oi].Modified = value(f), g.when(w.now, 0.3)
+		case op == 7 && m > 1:
+			i := g.r.Intn(len(w.ol.Contacts))
+			w.ol.Contacts = slices.Delete(w.ol.Contacts, i, i+1)
+		case op == 8 && n > 1:
+			i := g.r.Intn(n)
+			id := trimID(w.crm.Contacts[i].Key)
+			if g.chance(0.5) {
+				w.crm.Contacts = slices.Delete(w.crm.Contacts, i, i+1)
+			}
+			w.leaveGroup(id)
+		default:
+			v := g.person()
+			if g.chance(0.5) {
+				g.seq++
+				c := contact.Contact{Key: fmt.Sprintf("C%011d", g.seq), Values: v, Modified: g.when(w.now, 0)}
+				w.crm.Contacts = append(w.crm.Contacts, c)
+				w.crm.SyncGroup = append(w.crm.SyncGroup, c.Key)
+			} else {
+				w.ol.Contacts = append(w.ol.Contacts, contact.Contact{Values: v, Modified: g.when(w.now, 0.2)})
+			}
+		}
+	}
+}
+
+func cloneCRM(in CRMInput) CRMInput {
+	out := in
+	out.Contacts = nil
+	for _, c := range in.Contacts {
+		out.Contacts = append(out.Contacts, c.Clone())
+	}
+	out.Accounts = slices.Clone(in.Accounts)
+	out.SyncGroup = slices.Clone(in.SyncGroup)
+	return out
+}
+
+func cloneOutlook(in OutlookInput) OutlookInput {
+	var out OutlookInput
+	for _, c := range in.Contacts {
+		out.Contacts = append(out.Contacts, c.Clone())
+	}
+	for _, c := range in.Deleted {
+		out.Deleted = append(out.Deleted, c.Clone())
+	}
+	return out
+}
+
+func cloneState(st State) State {
+	out := st
+	out.Links = nil
+	for _, l := range st.Links {
+		l.PendingCRM.Fields, l.PendingCRM.Old = slices.Clone(l.PendingCRM.Fields), slices.Clone(l.PendingCRM.Old)
+		l.PendingOutlook.Fields, l.PendingOutlook.Old = slices.Clone(l.PendingOutlook.Fields), slices.Clone(l.PendingOutlook.Old)
+		out.Links = append(out.Links, l)
+	}
+	return out
+}
+
+func planJSON(t *testing.T, p *Plan) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := p.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// checkPure runs the world's next cycle twice on copies of its inputs:
+// both plans must be identical (as JSON and in every output), and the
+// inputs untouched.
+func checkPure(t *testing.T, w *world) {
+	t.Helper()
+	st, crm, ol := cloneState(w.st), cloneCRM(w.crm), cloneOutlook(w.ol)
+	p1, err1 := Reconcile(w.st, w.crm, w.ol, w.pol)
+	p2, err2 := Reconcile(cloneState(st), cloneCRM(crm), cloneOutlook(ol), w.pol)
+	if fmt.Sprint(err1) != fmt.Sprint(err2) {
+		t.Fatalf("same inputs, different errors: %v / %v", err1, err2)
+	}
+	if err1 != nil {
+		return
+	}
+	if j1, j2 := planJSON(t, p1), planJSON(t, p2); !bytes.Equal(j1, j2) {
+		t.Fatalf("same inputs, different plan.json:\n%s\n----\n%s", j1, j2)
+	}
+	if !reflect.DeepEqual(p1, p2) {
+		t.Fatalf("same inputs, different plans (outputs or links differ)")
+	}
+	if !reflect.DeepEqual(st, w.st) || !reflect.DeepEqual(crm, w.crm) || !reflect.DeepEqual(ol, w.ol) {
+		t.Fatalf("Reconcile modified its arguments")
+	}
+}
+
+// checkAgreed: after a quiet cycle every open link has both records, and
+// they agree with the base on every mapped field (a name account reads as
+// no company); sync keys and CRM ids are not shared.
+func checkAgreed(t *testing.T, w *world) {
+	t.Helper()
+	keys, ids := map[string]bool{}, map[string]bool{}
+	for _, l := range w.st.Links {
+		if keys[l.OutlookKey] || ids[l.CRMID] {
+			t.Fatalf("link %d shares its Outlook key %q or CRM id %q with another link", l.ID, l.OutlookKey, l.CRMID)
+		}
+		keys[l.OutlookKey], ids[l.CRMID] = true, true
+		ci := slices.IndexFunc(w.crm.Contacts, func(c contact.Contact) bool { return trimID(c.Key) == l.CRMID })
+		oi := slices.IndexFunc(w.ol.Contacts, func(c contact.Contact) bool { return c.Key == l.OutlookKey })
+		if ci < 0 || oi < 0 || l.CRMID == "" {
+			t.Fatalf("link %d (CRM %q, Outlook %q) lacks a record after a quiet cycle", l.ID, l.CRMID, l.OutlookKey)
+		}
+		for _, f := range w.pol.fields() {
+			cv, ov := w.crm.Contacts[ci].Values[f], w.ol.Contacts[oi].Values[f]
+			if f == contact.Company && l.NameAccount != "" && cv == l.NameAccount {
+				cv = ""
+			}
+			if cv != l.Base[f] || ov != l.Base[f] {
+				t.Fatalf("link %d %s: crm %q, outlook %q, base %q after a quiet cycle", l.ID, f, cv, ov, l.Base[f])
+			}
+		}
+	}
+}
+
+// TestPropertyConvergence: for random scenarios, cycle; import; the next
+// cycle is quiet and both sides agree; edit at random; repeat.
+func TestPropertyConvergence(t *testing.T) {
+	for seed := range int64(propertySeeds) {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			g := &gen{r: rand.New(rand.NewSource(seed))}
+			w := g.scenario(t)
+			for round := range 4 {
+				checkPure(t, w)
+				w.sync()
+				checkPure(t, w)
+				w.syncQuiet()
+				checkAgreed(t, w)
+				if round < 3 {
+					g.edit(w)
+				}
+			}
+		})
+	}
+}
+
+// TestDeterministicPlan: the same inputs and journal give the same plan,
+// byte for byte, however often Reconcile runs (maps must not leak their
+// random order into the plan).
+func TestDeterministicPlan(t *testing.T) {
+	g := &gen{r: rand.New(rand.NewSource(7))}
+	w := g.scenario(t)                    // a first cycle: linking, creations, accounts, conflicts
+	w.ol.Contacts = append(w.ol.Contacts, // and notices
+		person("", "first=Dup", "last=One", "email1=dup@globex.example", "company=Globex"),
+		person("", "first=Dup", "last=Two", "email1=DUP@globex.example"))
+	first, err := w.plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := planJSON(t, first)
+	var wantText bytes.Buffer
+	if err := first.WriteText(&wantText); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		p, err := w.plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := planJSON(t, p); !bytes.Equal(got, want) {
+			t.Fatalf("run %d: plan.json differs from the first run", i+2)
+		}
+		var text bytes.Buffer
+		if err := p.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		if text.String() != wantText.String() {
+			t.Fatalf("run %d: plan.txt differs from the first run", i+2)
+		}
+		if !reflect.DeepEqual(p, first) {
+			t.Fatalf("run %d: outputs or links differ from the first run", i+2)
+		}
+	}
+	if len(first.Changes) == 0 || len(first.Conflicts) == 0 || len(first.Notices) == 0 {
+		t.Fatalf("the scenario has %d changes, %d conflicts, %d notices; determinism is not exercised",
+			len(first.Changes), len(first.Conflicts), len(first.Notices))
+	}
+}
