@@ -17,6 +17,7 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 	r := &reconciler{
 		st: st, crm: crm, ol: ol, p: p, fields: p.fields(),
 		plan: &Plan{
+			Changes:   make([]Change, 0, len(crm.Contacts)/8+16),
 			Cycle:     st.Cycle + 1,
 			User:      p.User,
 			Prefer:    p.Prefer.String(),
@@ -71,6 +72,9 @@ type reconciler struct {
 	olClaimed  []bool
 	pairs      []*pair
 	nextID     int64
+	// linkedCRM and linkedKey index the open links by CRM id and Outlook key.
+	linkedCRM map[string]bool
+	linkedKey map[string]bool
 
 	accountsByName map[string][]int
 	newAccounts    map[string]int // name → index into plan.CRM.NewAccounts
@@ -155,6 +159,16 @@ func (r *reconciler) crmInScope(i int) bool {
 // key first, then keyless Outlook records and CRM records the CRM created
 // for us by their last agreed e-mail and name.
 func (r *reconciler) resolveLinks() {
+	r.linkedCRM = make(map[string]bool, len(r.st.Links))
+	r.linkedKey = make(map[string]bool, len(r.st.Links))
+	for _, l := range r.st.Links {
+		if l.CRMID != "" {
+			r.linkedCRM[trimID(l.CRMID)] = true
+		}
+		if l.OutlookKey != "" {
+			r.linkedKey[l.OutlookKey] = true
+		}
+	}
 	for _, l := range r.st.Links {
 		pr := &pair{link: l, crm: -1, ol: -1}
 		if l.CRMID != "" {
@@ -266,26 +280,10 @@ func (r *reconciler) matchByBase(side Side, want func(*pair) bool) {
 }
 
 // keyOwned reports whether an open link has this Outlook key.
-func (r *reconciler) keyOwned(key string) bool {
-	for _, pr := range r.pairs {
-		if pr.link.OutlookKey == key {
-			return true
-		}
-	}
-	return false
-}
+func (r *reconciler) keyOwned(key string) bool { return r.linkedKey[key] }
 
-func (r *reconciler) crmIDLinked(id string) bool {
-	if id == "" {
-		return false
-	}
-	for _, pr := range r.pairs {
-		if trimID(pr.link.CRMID) == id {
-			return true
-		}
-	}
-	return false
-}
+// crmIDLinked reports whether an open link has this CRM id.
+func (r *reconciler) crmIDLinked(id string) bool { return id != "" && r.linkedCRM[id] }
 
 func (r *reconciler) normEmail(v string) string {
 	return contact.NormalizeEmail(v, r.p.CaseSensitiveKeys)
@@ -897,6 +895,8 @@ func (r *reconciler) notice(kind string, link int64, msg string) {
 // finish assembles the outputs, the link states and the counts.
 func (r *reconciler) finish() {
 	p := r.plan
+	p.Outlook.Folder = make([]contact.Contact, 0, len(r.olOut)+len(r.olAppended))
+	p.Links = make([]LinkState, 0, len(r.pairs))
 	for i, c := range r.olOut {
 		if !r.olDeleted[i] {
 			p.Outlook.Folder = append(p.Outlook.Folder, *c)

@@ -1,0 +1,485 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+	"contactsync/formats"
+	"contactsync/formats/crmcsv"
+	"contactsync/formats/outlookcsv"
+	"contactsync/formats/pst"
+	"contactsync/formats/vcard"
+	"contactsync/journal"
+)
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:    "contactsync",
+		Usage:   "keep Outlook and Infor CRM (Saleslogix) contacts in step, offline, with an audit journal",
+		Version: version,
+		Description: `Each cycle reads the newest export of both sides (an Outlook CSV, vCard file or folder,
+or PST; a CRM dump folder with contacts.csv and accounts.csv), reconciles them against the
+journal of earlier cycles, writes files each side can import into --out, and records every
+decision in the journal.
+
+Exit codes: 0 success, 1 runtime failure, 2 bad usage or unreadable input,
+3 a safety guard stopped the cycle (nothing was written).`,
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		ExitErrHandler:       func(*cli.Context, error) {}, // run() maps errors to exit codes
+		EnableBashCompletion: true,
+		Commands: []*cli.Command{
+			syncCommand(false),
+			syncCommand(true),
+			simulateCommand(),
+			convertCommand(),
+			validateCommand(),
+			journalCommand(),
+		},
+	}
+}
+
+func cycleFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "journal", Usage: "the SQLite journal `FILE` (created on the first cycle, mode 0600)", Required: true},
+		&cli.StringFlag{Name: "crm", Usage: "the CRM dump `DIR` (contacts.csv, accounts.csv, optional syncgroup.csv)", Required: true},
+		&cli.StringFlag{Name: "outlook", Usage: "the Outlook export `PATH`: .csv, .vcf, a folder of .vcf files, or .pst", Required: true},
+		&cli.StringFlag{Name: "user", Usage: "the syncing CRM user `USERID` (account manager of new accounts and contacts)", Required: true},
+		&cli.StringFlag{Name: "prefer", Value: "crm", Usage: "side that wins a conflict when both changes have the same time: crm or outlook"},
+		&cli.StringFlag{Name: "direction", Value: "both", Usage: "where changes may go: both, to-outlook or to-crm"},
+		&cli.StringFlag{Name: "max-delete", Value: "10%", Usage: "stop when more than this share of a side's links (and at least 5) would be deleted, e.g. 10% or 25"},
+		&cli.BoolFlag{Name: "force", Usage: "override the safety guards (mass deletion, empty input, outputs not imported, mapping or user changed)"},
+		&cli.BoolFlag{Name: "case-sensitive-keys", Usage: "compare e-mail addresses and names case-sensitively, as Infor's own sync does"},
+		&cli.StringFlag{Name: "outlook-exported-at", Usage: "when the Outlook CSV was exported (RFC 3339); default: the file's modification time"},
+		&cli.StringFlag{Name: "outlook-key-column", Value: outlookcsv.DefaultKeyColumn, Usage: "Outlook CSV column that holds contactsync's sync key"},
+		&cli.StringFlag{Name: "encoding", Usage: "code page of an Outlook CSV without BOM (e.g. 1250); default: UTF-8 if valid, else Windows-1252"},
+		&cli.StringFlag{Name: "date-format", Value: "M/D/YYYY", Usage: "short-date format of the Outlook CSV exporter"},
+		&cli.StringFlag{Name: "outlook-locale", Usage: "column language for a new Outlook CSV layout: en, de, fr or es"},
+		&cli.StringFlag{Name: "outlook-folder", Usage: "PST folder to sync, e.g. Contacts/CRM (default: the store's Contacts folder)"},
+		&cli.StringFlag{Name: "from", Usage: "force the Outlook input format: csv, vcf, vdir or pst"},
+		&cli.StringFlag{Name: "outlook-output", Usage: "snapshot (the whole folder) or changes (new/updated/deleted files); default: snapshot, changes for PST"},
+		&cli.BoolFlag{Name: "break-stale-lock", Usage: "remove a journal lock left by a run that died"},
+	}
+}
+
+func syncCommand(planOnly bool) *cli.Command {
+	c := &cli.Command{
+		Name:      "sync",
+		Usage:     "run one cycle: read both sides, reconcile, write --out, journal every decision",
+		UsageText: "contactsync sync --journal FILE --crm DIR --outlook PATH --out DIR --user USERID [options]",
+		Flags: append(cycleFlags(),
+			&cli.StringFlag{Name: "out", Usage: "output `DIR` for this cycle (new or empty; crm/, outlook/, plan.txt, plan.json, report.html)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and write nothing (same as the plan command)"},
+		),
+	}
+	if planOnly {
+		c.Name = "plan"
+		c.Usage = "print what a sync would do, and write nothing"
+		c.UsageText = "contactsync plan --journal FILE --crm DIR --outlook PATH --user USERID [options]"
+		c.Flags = cycleFlags()
+	}
+	c.Action = func(ctx *cli.Context) error {
+		o, err := cycleOptionsFrom(ctx, planOnly)
+		if err != nil {
+			return err
+		}
+		_, err = runCycle(o, ctx.App.Writer)
+		return classify(err)
+	}
+	return c
+}
+
+func cycleOptionsFrom(ctx *cli.Context, planOnly bool) (cycleOptions, error) {
+	o := cycleOptions{
+		Journal: ctx.String("journal"), CRM: ctx.String("crm"), Outlook: ctx.String("outlook"),
+		DryRun: planOnly || ctx.Bool("dry-run"), OutlookOutput: ctx.String("outlook-output"),
+		BreakStale: ctx.Bool("break-stale-lock"), Flags: map[string]string{},
+	}
+	if !planOnly {
+		o.Out = ctx.String("out")
+		if o.Out == "" && !o.DryRun {
+			return o, usagef("sync needs --out DIR (a new folder for this cycle's files), or --dry-run")
+		}
+	}
+	for _, name := range ctx.FlagNames() {
+		if ctx.IsSet(name) {
+			o.Flags[name] = ctx.String(name)
+			if b := ctx.Bool(name); b {
+				o.Flags[name] = "true"
+			}
+		}
+	}
+	p := engine.DefaultPolicy(strings.TrimSpace(ctx.String("user")))
+	if p.User == "" {
+		return o, usagef("--user must name the syncing CRM user id")
+	}
+	var err error
+	if p.Prefer, err = engine.ParseSide(ctx.String("prefer")); err != nil {
+		return o, usagef("--prefer: %v", err)
+	}
+	if p.Direction, err = engine.ParseDirection(ctx.String("direction")); err != nil {
+		return o, usagef("--direction: %v", err)
+	}
+	md := strings.TrimSuffix(strings.TrimSpace(ctx.String("max-delete")), "%")
+	if p.MaxDeletePercent, err = strconv.ParseFloat(md, 64); err != nil || p.MaxDeletePercent < 0 || p.MaxDeletePercent > 100 {
+		return o, usagef("--max-delete %q: want a percentage between 0 and 100, such as 10%%", ctx.String("max-delete"))
+	}
+	p.Force = ctx.Bool("force")
+	p.CaseSensitiveKeys = ctx.Bool("case-sensitive-keys")
+	o.Policy = p
+	oo, err := outlookOptionsFrom(ctx)
+	if err != nil {
+		return o, err
+	}
+	o.OutlookOpts = oo
+	return o, nil
+}
+
+func outlookOptionsFrom(ctx *cli.Context) (outlookOptions, error) {
+	oo := outlookOptions{
+		From: ctx.String("from"), KeyColumn: ctx.String("outlook-key-column"), Encoding: ctx.String("encoding"),
+		DateFormat: ctx.String("date-format"), Locale: ctx.String("outlook-locale"), Folder: ctx.String("outlook-folder"),
+		VCardVer: ctx.String("vcard-version"),
+	}
+	if s := ctx.String("outlook-exported-at"); s != "" {
+		t, err := parseTime(s)
+		if err != nil {
+			return oo, err
+		}
+		oo.ExportedAt = t
+	}
+	switch oo.Locale {
+	case "", "en", "de", "fr", "es":
+	default:
+		return oo, usagef("--outlook-locale %q: want en, de, fr or es", oo.Locale)
+	}
+	return oo, nil
+}
+
+func simulateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "simulate",
+		Usage: "write the export a side would give after importing a cycle's output files",
+		UsageText: `contactsync simulate --side crm --input DUMPDIR --outputs OUTDIR --to NEWDUMPDIR [--now TIME]
+   contactsync simulate --side outlook --input EXPORT --outputs OUTDIR --to NEWEXPORT`,
+		Description: `For the CRM: the new contacts are appended with fresh CONTACTIDs (and added to the sync
+group, as the Import Wizard's ad hoc group option does), updated rows are replaced by CONTACTID,
+new accounts are added, and the sync group changes are applied; MODIFYDATE is --now.
+For Outlook: the sync folder becomes the cycle's snapshot (outlook/contacts.csv), written in the
+input's own format and columns; in changes mode, new and updated contacts are applied by key and
+the deleted ones removed.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "side", Required: true, Usage: "crm or outlook"},
+			&cli.StringFlag{Name: "input", Required: true, Usage: "the side's export that the cycle read"},
+			&cli.StringFlag{Name: "outputs", Required: true, Usage: "the cycle's --out folder"},
+			&cli.StringFlag{Name: "to", Required: true, Usage: "where to write the side's next export"},
+			&cli.StringFlag{Name: "now", Usage: "import time (RFC 3339) for CREATEDATE/MODIFYDATE; default: now"},
+			&cli.StringFlag{Name: "outlook-key-column", Value: outlookcsv.DefaultKeyColumn, Usage: "Outlook CSV column that holds the sync key"},
+			&cli.StringFlag{Name: "encoding", Usage: "code page of an Outlook CSV without BOM"},
+			&cli.StringFlag{Name: "date-format", Value: "M/D/YYYY", Usage: "short-date format of the Outlook CSV"},
+			&cli.StringFlag{Name: "outlook-locale", Usage: "column language for a new Outlook CSV layout"},
+			&cli.StringFlag{Name: "outlook-folder", Usage: "PST folder"},
+			&cli.StringFlag{Name: "from", Usage: "force the Outlook input format"},
+			&cli.StringFlag{Name: "vcard-version", Value: "3.0", Usage: "vCard version to write: 3.0 or 4.0"},
+		},
+		Action: func(ctx *cli.Context) error {
+			side, err := engine.ParseSide(ctx.String("side"))
+			if err != nil {
+				return usagef("--side: %v", err)
+			}
+			now := time.Now().UTC().Truncate(time.Second)
+			if s := ctx.String("now"); s != "" {
+				if now, err = parseTime(s); err != nil {
+					return err
+				}
+			}
+			if side == engine.CRM {
+				return classify(simulateCRM(ctx.String("input"), ctx.String("outputs"), ctx.String("to"), now, ctx.App.Writer))
+			}
+			oo, err := outlookOptionsFrom(ctx)
+			if err != nil {
+				return err
+			}
+			return classify(simulateOutlook(ctx.String("input"), ctx.String("outputs"), ctx.String("to"), oo, ctx.App.Writer))
+		},
+	}
+}
+
+func simulateCRM(input, outputs, to string, now time.Time, w io.Writer) error {
+	d, err := crmcsv.ReadDir(input)
+	if err != nil {
+		return err
+	}
+	ch, err := crmcsv.ReadChanges(filepath.Join(outputs, "crm"))
+	if err != nil {
+		return err
+	}
+	d2, err := crmcsv.Apply(d, ch, now)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		return err
+	}
+	if err := crmcsv.WriteDump(to, d2); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "CRM dump after import: %d contacts (+%d new, %d updated), %d accounts (+%d) in %s\n",
+		len(d2.Contacts), len(ch.New), len(ch.Updates), len(d2.Accounts), len(ch.NewAccounts), to)
+	return nil
+}
+
+func simulateOutlook(input, outputs, to string, oo outlookOptions, w io.Writer) error {
+	in, err := readOutlook(input, oo)
+	if err != nil {
+		return err
+	}
+	olDir := filepath.Join(outputs, "outlook")
+	csvOpts := oo
+	var folder []contact.Contact
+	if _, err := os.Stat(filepath.Join(olDir, "contacts.csv")); err == nil {
+		snap, err := outlookcsv.ReadFile(filepath.Join(olDir, "contacts.csv"), csvOpts.csv())
+		if err != nil {
+			return err
+		}
+		folder = snap.Contacts
+	} else {
+		// changes mode: apply new, updated and deleted contacts by key.
+		folder = append(folder, in.Contacts...)
+		index := map[string]int{}
+		for i, c := range folder {
+			if c.Key != "" {
+				index[c.Key] = i
+			}
+		}
+		read := func(name string) ([]contact.Contact, error) {
+			p := filepath.Join(olDir, name)
+			if _, err := os.Stat(p); err != nil {
+				return nil, nil
+			}
+			f, err := outlookcsv.ReadFile(p, csvOpts.csv())
+			if err != nil {
+				return nil, err
+			}
+			return f.Contacts, nil
+		}
+		upd, err := read("contacts-update.csv")
+		if err != nil {
+			return err
+		}
+		for _, u := range upd {
+			if i, ok := index[u.Key]; ok {
+				folder[i].Values = u.Values
+			} else {
+				return fmt.Errorf("%s: updated contact %q has key %q that the input does not have", filepath.Join(olDir, "contacts-update.csv"), u.DisplayName(), u.Key)
+			}
+		}
+		del, err := read("deleted-items.csv")
+		if err != nil {
+			return err
+		}
+		gone := map[string]bool{}
+		for _, d := range del {
+			gone[d.Key] = true
+		}
+		kept := folder[:0]
+		for _, c := range folder {
+			if !gone[c.Key] || c.Key == "" {
+				kept = append(kept, c)
+			}
+		}
+		folder = kept
+		nw, err := read("contacts-new.csv")
+		if err != nil {
+			return err
+		}
+		folder = append(folder, nw...)
+	}
+	format, err := writeContacts(to, "", folder, in.CSV, oo)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Outlook export after import: %d contacts in %s (%s)\n", len(folder), to, format)
+	return nil
+}
+
+func convertCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "convert",
+		Usage:     "convert an Outlook export between PST, vCard and Outlook CSV",
+		UsageText: "contactsync convert IN OUT [--from csv|vcf|vdir|pst] [--to csv|vcf|vdir]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "from", Usage: "input format: csv, vcf, vdir or pst (default: from the name and content)"},
+			&cli.StringFlag{Name: "to", Usage: "output format: csv, vcf or vdir (default: from the name)"},
+			&cli.StringFlag{Name: "vcard-version", Value: "3.0", Usage: "vCard version to write: 3.0 or 4.0"},
+			&cli.StringFlag{Name: "encoding", Usage: "code page of an Outlook CSV input without BOM"},
+			&cli.StringFlag{Name: "date-format", Value: "M/D/YYYY", Usage: "short-date format of an Outlook CSV"},
+			&cli.StringFlag{Name: "outlook-locale", Usage: "column language of the Outlook CSV written: en, de, fr or es"},
+			&cli.StringFlag{Name: "outlook-folder", Usage: "PST folder to read"},
+			&cli.StringFlag{Name: "outlook-key-column", Value: outlookcsv.DefaultKeyColumn, Usage: "Outlook CSV column of the sync key"},
+		},
+		Action: func(ctx *cli.Context) error {
+			if ctx.NArg() != 2 {
+				return usagef("convert needs IN and OUT, e.g. contactsync convert contacts.pst contacts.vcf")
+			}
+			oo, err := outlookOptionsFrom(ctx)
+			if err != nil {
+				return err
+			}
+			in, err := readOutlook(ctx.Args().Get(0), oo)
+			if err != nil {
+				return classify(err)
+			}
+			var layout *outlookcsv.File
+			if in.CSV != nil && oo.Locale == "" {
+				layout = in.CSV
+			}
+			format, err := writeContacts(ctx.Args().Get(1), ctx.String("to"), in.Contacts, layout, oo)
+			if err != nil {
+				return classify(err)
+			}
+			for _, w := range in.Warnings {
+				fmt.Fprintf(ctx.App.ErrWriter, "warning: %s\n", w)
+			}
+			fmt.Fprintf(ctx.App.Writer, "%d contacts written to %s (%s)\n", len(in.Contacts), ctx.Args().Get(1), format)
+			return nil
+		},
+	}
+}
+
+func validateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "check an export and list every problem with file:line:col",
+		UsageText: "contactsync validate PATH   (an Outlook .csv, .vcf, vCard folder, .pst, or a CRM dump folder)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "from", Usage: "format: csv, vcf, vdir, pst or crm (default: from the name and content)"},
+			&cli.StringFlag{Name: "encoding", Usage: "code page of an Outlook CSV without BOM"},
+			&cli.StringFlag{Name: "date-format", Value: "M/D/YYYY", Usage: "short-date format of an Outlook CSV"},
+		},
+		Action: func(ctx *cli.Context) error {
+			if ctx.NArg() != 1 {
+				return usagef("validate needs one PATH")
+			}
+			path := ctx.Args().Get(0)
+			kind := ctx.String("from")
+			if kind == "" {
+				if _, err := os.Stat(filepath.Join(path, "contacts.csv")); err == nil {
+					kind = "crm"
+				}
+			}
+			var errs formats.ErrorList
+			if kind == "crm" {
+				errs = crmcsv.Validate(path)
+			} else {
+				k, err := detectKind(path, kind)
+				if err != nil {
+					return classify(err)
+				}
+				switch k {
+				case kindCSV:
+					errs = outlookcsv.Validate(path, outlookcsv.Options{Encoding: ctx.String("encoding"), DateFormat: ctx.String("date-format")})
+				case kindVCard, kindVdir:
+					errs = vcard.Validate(path)
+				case kindPST:
+					errs = pst.Validate(path)
+				}
+			}
+			for _, e := range errs {
+				fmt.Fprintln(ctx.App.Writer, e.Error())
+			}
+			if len(errs) > 0 {
+				return &cmdError{code: exitUsage, err: fmt.Errorf("%s: %d problems", path, len(errs))}
+			}
+			fmt.Fprintf(ctx.App.Writer, "%s: no problems found\n", path)
+			return nil
+		},
+	}
+}
+
+func journalCommand() *cli.Command {
+	jflag := &cli.StringFlag{Name: "journal", Required: true, Usage: "the journal `FILE`"}
+	open := func(ctx *cli.Context) (*journal.Journal, error) {
+		p := ctx.String("journal")
+		if _, err := os.Stat(p); err != nil {
+			return nil, classify(fmt.Errorf("journal %q: %w", p, err))
+		}
+		j, err := journal.Open(p, journal.Options{ReadOnly: true})
+		if err != nil {
+			return nil, classify(fmt.Errorf("open journal %q: %w", p, err))
+		}
+		return j, nil
+	}
+	return &cli.Command{
+		Name:  "journal",
+		Usage: "read the journal: who changed what, when, and why",
+		Subcommands: []*cli.Command{
+			{
+				Name: "log", Usage: "list the cycles", Flags: []cli.Flag{jflag},
+				Action: func(ctx *cli.Context) error {
+					j, err := open(ctx)
+					if err != nil {
+						return err
+					}
+					defer j.Close()
+					return classify(j.WriteLog(ctx.App.Writer))
+				},
+			},
+			{
+				Name: "show", Usage: "show one cycle: files, every change with its rule, conflicts, notices",
+				UsageText: "contactsync journal show --journal FILE CYCLE", Flags: []cli.Flag{jflag},
+				Action: func(ctx *cli.Context) error {
+					n, err := strconv.Atoi(ctx.Args().First())
+					if err != nil || ctx.NArg() != 1 {
+						return usagef("journal show needs a cycle number, e.g. contactsync journal show --journal sync.db 3")
+					}
+					j, err := open(ctx)
+					if err != nil {
+						return err
+					}
+					defer j.Close()
+					return classify(j.WriteShow(ctx.App.Writer, n))
+				},
+			},
+			{
+				Name: "history", Usage: "every change of one contact, by CONTACTID, Outlook key or e-mail",
+				UsageText: "contactsync journal history --journal FILE CONTACTID|EMAIL", Flags: []cli.Flag{jflag},
+				Action: func(ctx *cli.Context) error {
+					if ctx.NArg() != 1 {
+						return usagef("journal history needs a CONTACTID, Outlook key or e-mail")
+					}
+					j, err := open(ctx)
+					if err != nil {
+						return err
+					}
+					defer j.Close()
+					return classify(j.WriteHistory(ctx.App.Writer, ctx.Args().First()))
+				},
+			},
+			{
+				Name: "verify", Usage: "check the hash chain: detect any edit of the journal after the fact", Flags: []cli.Flag{jflag},
+				Action: func(ctx *cli.Context) error {
+					j, err := open(ctx)
+					if err != nil {
+						return err
+					}
+					defer j.Close()
+					if err := j.Verify(); err != nil {
+						return &cmdError{code: exitFailure, err: err, hint: "the journal was changed outside contactsync; restore it from a backup"}
+					}
+					fmt.Fprintln(ctx.App.Writer, "journal verified: the hash chain is intact")
+					return nil
+				},
+			},
+		},
+	}
+}

@@ -1,0 +1,341 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+	"contactsync/formats"
+	"contactsync/formats/crmcsv"
+	"contactsync/journal"
+)
+
+// cycleOptions are the inputs of sync and plan.
+type cycleOptions struct {
+	Journal       string
+	CRM           string
+	Outlook       string
+	Out           string
+	DryRun        bool // plan only: print, write nothing
+	OutlookOutput string
+	Policy        engine.Policy
+	OutlookOpts   outlookOptions
+	BreakStale    bool
+	Now           func() time.Time
+	Flags         map[string]string // as given, journaled
+}
+
+// markerName is the file in an output folder that says which cycle wrote it.
+const markerName = "cycle.json"
+
+type marker struct {
+	Cycle   int       `json:"cycle"`
+	Journal string    `json:"journal"`
+	Written time.Time `json:"written"`
+}
+
+// runCycle reads both sides, reconciles them with the journal and, unless
+// DryRun, writes the outputs and then commits the cycle. Nothing is written
+// before the plan is complete; outputs are written to a staging folder and
+// renamed into place before the journal transaction, so a crash leaves
+// either no outputs or complete ones, and a journal that has either the old
+// state or the new one. A rerun after a crash between the two rewrites the
+// same outputs.
+func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	started := o.Now().UTC()
+	dump, err := crmcsv.ReadDir(o.CRM)
+	if err != nil {
+		return nil, fmt.Errorf("read CRM dump: %w", err)
+	}
+	ol, err := readOutlook(o.Outlook, o.OutlookOpts)
+	if err != nil {
+		return nil, fmt.Errorf("read Outlook export: %w", err)
+	}
+	mode := o.OutlookOutput
+	if mode == "" {
+		mode = "snapshot"
+		if ol.Kind == kindPST {
+			mode = "changes"
+		}
+	}
+	if mode != "snapshot" && mode != "changes" {
+		return nil, usagef("--outlook-output must be snapshot or changes, not %q", mode)
+	}
+
+	var state engine.State
+	var j *journal.Journal
+	if o.DryRun {
+		if _, err := os.Stat(o.Journal); err == nil {
+			j, err = journal.Open(o.Journal, journal.Options{ReadOnly: true, Now: o.Now})
+			if err != nil {
+				return nil, fmt.Errorf("open journal %q: %w", o.Journal, err)
+			}
+		}
+	} else {
+		if err := checkOut(o.Out); err != nil {
+			return nil, err
+		}
+		j, err = journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale})
+		if err != nil {
+			return nil, fmt.Errorf("open journal %q: %w", o.Journal, err)
+		}
+	}
+	if j != nil {
+		defer j.Close()
+		if state, err = j.Load(); err != nil {
+			return nil, fmt.Errorf("load journal %q: %w", o.Journal, err)
+		}
+	}
+
+	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup}
+	olIn := engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}
+	plan, err := engine.Reconcile(state, crmIn, olIn, o.Policy)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range ol.Warnings {
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: w})
+	}
+	if ol.Note != "" {
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: ol.Note})
+	}
+	plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: outlookModeReason(mode, ol.Kind)})
+	if o.DryRun {
+		return plan, plan.WriteText(stdout)
+	}
+
+	outputs, err := writeOutputs(o, plan, dump, ol, mode)
+	if err != nil {
+		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
+	}
+	inputs, err := hashInputs(o.CRM, o.Outlook)
+	if err != nil {
+		return nil, err
+	}
+	info := journal.CycleInfo{
+		Kind: "sync", Started: started, User: o.Policy.User, ToolVersion: version,
+		Options: o.Flags, Inputs: inputs, Outputs: outputs, OutDir: o.Out,
+	}
+	if err := j.Commit(plan, info); err != nil {
+		return nil, fmt.Errorf("commit cycle %d to journal %q (the outputs in %q are complete; rerun the same command to commit them): %w", plan.Cycle, o.Journal, o.Out, err)
+	}
+	c := plan.Counts
+	fmt.Fprintf(stdout, "cycle %d committed: %d links; CRM +%d ~%d, accounts +%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d conflicts; %d changes\n",
+		plan.Cycle, c.Links, c.CRMCreated, c.CRMUpdated, c.AccountsNew, c.GroupAdded, c.GroupRemoved,
+		c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted, c.Conflicts, len(plan.Changes))
+	fmt.Fprintf(stdout, "outputs in %s (see plan.txt); import crm/ into the CRM and outlook/ into Outlook before the next cycle\n", o.Out)
+	return plan, nil
+}
+
+func outlookModeReason(mode, kind string) string {
+	if mode == "changes" {
+		return "Outlook output: changes (contacts-new.csv, contacts-update.csv, deleted-items.csv), because replacing the folder from a " + kind + " would lose what a CSV cannot hold"
+	}
+	return "Outlook output: snapshot (outlook/contacts.csv and contacts.vcf are the whole sync folder; import into an emptied folder), because Outlook's import cannot delete"
+}
+
+// checkOut refuses an output folder that holds anything but an uncommitted
+// earlier attempt of contactsync.
+func checkOut(dir string) error {
+	if dir == "" {
+		return usagef("--out is required")
+	}
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(ents) == 0) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil {
+		return usagef("output folder %q is not empty and was not written by contactsync; give a new --out for each cycle", dir)
+	}
+	return nil // replaced after the plan is known; see writeOutputs
+}
+
+// writeOutputs writes every output file into a staging folder, then swaps
+// it into place. It returns the files written with their hashes.
+func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outlookSide, mode string) ([]journal.FileHash, error) {
+	if m, err := readMarker(o.Out); err == nil && m.Cycle != plan.Cycle {
+		return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, plan.Cycle)
+	}
+	parent := filepath.Dir(filepath.Clean(o.Out))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, err
+	}
+	stage, err := os.MkdirTemp(parent, "."+filepath.Base(o.Out)+".partial-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(stage)
+
+	crmDir := filepath.Join(stage, "crm")
+	if err := os.MkdirAll(crmDir, 0o755); err != nil {
+		return nil, err
+	}
+	ch := &crmcsv.Changes{
+		Fields: fieldsOf(o.Policy), New: plan.CRM.New, Updates: plan.CRM.Updates,
+		NewAccounts: plan.CRM.NewAccounts, GroupAdd: plan.CRM.GroupAdd, GroupRemove: plan.CRM.GroupRemove,
+	}
+	if _, err := crmcsv.WriteChanges(crmDir, ch, dump); err != nil {
+		return nil, err
+	}
+	olDir := filepath.Join(stage, "outlook")
+	if err := os.MkdirAll(olDir, 0o755); err != nil {
+		return nil, err
+	}
+	oo := o.OutlookOpts
+	if mode == "snapshot" {
+		if _, err := writeContacts(filepath.Join(olDir, "contacts.csv"), kindCSV, plan.Outlook.Folder, ol.CSV, oo); err != nil {
+			return nil, err
+		}
+		if _, err := writeContacts(filepath.Join(olDir, "contacts.vcf"), kindVCard, plan.Outlook.Folder, nil, oo); err != nil {
+			return nil, err
+		}
+	} else {
+		if len(plan.Outlook.New) > 0 {
+			if _, err := writeContacts(filepath.Join(olDir, "contacts-new.csv"), kindCSV, plan.Outlook.New, ol.CSV, oo); err != nil {
+				return nil, err
+			}
+		}
+		if len(plan.Outlook.Updates) > 0 {
+			if _, err := writeContacts(filepath.Join(olDir, "contacts-update.csv"), kindCSV, plan.Outlook.Updates, ol.CSV, oo); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(plan.Outlook.Deleted) > 0 {
+		if _, err := writeContacts(filepath.Join(olDir, "deleted-items.csv"), kindCSV, plan.Outlook.Deleted, ol.CSV, oo); err != nil {
+			return nil, err
+		}
+	}
+	var txt, js, html bytes.Buffer
+	if err := plan.WriteText(&txt); err != nil {
+		return nil, err
+	}
+	if err := plan.WriteJSON(&js); err != nil {
+		return nil, err
+	}
+	if err := writeReport(&html, plan); err != nil {
+		return nil, err
+	}
+	for name, b := range map[string][]byte{"plan.txt": txt.Bytes(), "plan.json": js.Bytes(), "report.html": html.Bytes()} {
+		if err := formats.WriteFileAtomic(filepath.Join(stage, name), b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	mb, _ := json.MarshalIndent(marker{Cycle: plan.Cycle, Journal: o.Journal, Written: o.Now().UTC()}, "", "  ")
+	if err := formats.WriteFileAtomic(filepath.Join(stage, markerName), append(mb, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	hashes, err := hashTree(stage, "output")
+	if err != nil {
+		return nil, err
+	}
+	// Swap the staging folder into place. An earlier uncommitted attempt
+	// (same cycle) is replaced.
+	if err := os.RemoveAll(o.Out); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(stage, o.Out); err != nil {
+		return nil, err
+	}
+	if err := formats.SyncDir(parent); err != nil {
+		return nil, err
+	}
+	for i := range hashes {
+		hashes[i].Path = filepath.Join(o.Out, hashes[i].Path)
+	}
+	return hashes, nil
+}
+
+func readMarker(dir string) (*marker, error) {
+	b, err := os.ReadFile(filepath.Join(dir, markerName))
+	if err != nil {
+		return nil, err
+	}
+	var m marker
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func fieldsOf(p engine.Policy) []contact.Field {
+	if p.Fields == nil {
+		return engine.DefaultMapping
+	}
+	return p.Fields
+}
+
+func hashInputs(crmDir, outlook string) ([]journal.FileHash, error) {
+	a, err := hashTree(crmDir, "crm-input")
+	if err != nil {
+		return nil, err
+	}
+	b, err := hashTree(outlook, "outlook-input")
+	if err != nil {
+		return nil, err
+	}
+	for i := range a {
+		a[i].Path = filepath.Join(crmDir, a[i].Path)
+	}
+	for i := range b {
+		if b[i].Path != "." {
+			b[i].Path = filepath.Join(outlook, b[i].Path)
+		} else {
+			b[i].Path = outlook
+		}
+	}
+	return append(a, b...), nil
+}
+
+// hashTree hashes a file, or every regular file under a folder (paths
+// relative to it, sorted).
+func hashTree(root, role string) ([]journal.FileHash, error) {
+	var out []journal.FileHash
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		sum := sha256.Sum256(b)
+		out = append(out, journal.FileHash{Role: role, Path: rel, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))})
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, err
+}
+
+// parseTime reads a time flag: RFC 3339, or "2006-01-02 15:04:05" (UTC), or a date.
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, usagef("cannot read time %q: use RFC 3339 such as 2026-11-25T10:00:00Z", s)
+}

@@ -1,0 +1,114 @@
+// Command contactsync keeps Outlook contacts and Infor CRM (Saleslogix)
+// contacts in step offline, through export files and a SQLite journal.
+//
+// The command only translates: each subcommand turns its flags into an
+// options struct and makes one call; exitCode maps errors to exit codes
+// (0 success, 1 runtime failure, 2 bad usage or unreadable input, 3 a safety
+// guard stopped the cycle).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+
+	"contactsync/engine"
+	"contactsync/formats"
+	"contactsync/journal"
+)
+
+// version is set by the build (-ldflags -X main.version=...).
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line args and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return 0
+	}
+	code := exitCode(err)
+	fmt.Fprintf(stderr, "contactsync: %v\n", err)
+	if h := hint(err); h != "" {
+		fmt.Fprintf(stderr, "  hint: %s\n", h)
+	}
+	return code
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+	exitGuard   = 3
+)
+
+// cmdError carries an exit code decided where the error was made.
+type cmdError struct {
+	code int
+	err  error
+	hint string
+}
+
+func (e *cmdError) Error() string { return e.err.Error() }
+func (e *cmdError) Unwrap() error { return e.err }
+
+// usagef reports bad usage (exit 2).
+func usagef(format string, args ...any) error {
+	return &cmdError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// classify gives an error from a subcommand its exit code: guards 3, bad
+// input 2, anything else 1. Errors that never pass through here come from
+// flag parsing and are usage errors.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *cmdError
+	if errors.As(err, &ce) {
+		return err
+	}
+	var ge *engine.GuardError
+	var le *journal.LockedError
+	switch {
+	case errors.As(err, &ge):
+		return &cmdError{code: exitGuard, err: err, hint: ge.Hint}
+	case errors.As(err, &le):
+		return &cmdError{code: exitGuard, err: err, hint: "wait for the other run to finish; if it died, rerun with --break-stale-lock"}
+	case formats.IsParseError(err), errors.Is(err, fs.ErrNotExist):
+		return &cmdError{code: exitUsage, err: err, hint: "fix the input named above and run again; nothing was written"}
+	}
+	var el formats.ErrorList
+	if errors.As(err, &el) {
+		return &cmdError{code: exitUsage, err: err}
+	}
+	return &cmdError{code: exitFailure, err: err}
+}
+
+func exitCode(err error) int {
+	var ce *cmdError
+	if errors.As(err, &ce) {
+		return ce.code
+	}
+	return exitUsage
+}
+
+func hint(err error) string {
+	var ce *cmdError
+	if errors.As(err, &ce) {
+		return ce.hint
+	}
+	return "run 'contactsync help' or 'contactsync COMMAND --help'"
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"contactsync/engine/contact"
+	"contactsync/formats/outlookcsv"
+	"contactsync/formats/pst"
+	"contactsync/formats/vcard"
+)
+
+// Outlook input kinds.
+const (
+	kindCSV   = "csv"
+	kindVCard = "vcf"
+	kindVdir  = "vdir"
+	kindPST   = "pst"
+)
+
+// outlookOptions are the flags that shape how the Outlook side is read and written.
+type outlookOptions struct {
+	From       string // force the input kind
+	KeyColumn  string
+	Encoding   string
+	DateFormat string
+	Locale     string
+	Folder     string // PST folder
+	ExportedAt time.Time
+	VCardVer   string
+}
+
+func (o outlookOptions) csv() outlookcsv.Options {
+	return outlookcsv.Options{KeyColumn: o.KeyColumn, Encoding: o.Encoding, DateFormat: o.DateFormat, Locale: o.Locale}
+}
+
+// outlookSide is one Outlook export read into the model, with what is
+// needed to write that side back in its own layout.
+type outlookSide struct {
+	Kind     string
+	Path     string
+	Contacts []contact.Contact
+	Deleted  []contact.Contact
+	CSV      *outlookcsv.File // layout of a CSV input
+	Warnings []string
+	Note     string // a summary for the plan ("PST: 3 distribution lists not synced")
+}
+
+// detectKind tells the kind of an Outlook export from its name and first bytes.
+func detectKind(path, force string) (string, error) {
+	switch strings.ToLower(force) {
+	case "":
+	case "csv":
+		return kindCSV, nil
+	case "vcf", "vcard":
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			return kindVdir, nil
+		}
+		return kindVCard, nil
+	case "vdir":
+		return kindVdir, nil
+	case "pst":
+		return kindPST, nil
+	default:
+		return "", usagef("unknown format %q (want csv, vcf, vdir or pst)", force)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if st.IsDir() {
+		return kindVdir, nil
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv", ".txt":
+		return kindCSV, nil
+	case ".vcf", ".vcard":
+		return kindVCard, nil
+	case ".pst", ".ost":
+		return kindPST, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := f.Read(head)
+	head = bytes.ToUpper(bytes.ReplaceAll(head[:n], []byte{0}, nil))
+	switch {
+	case bytes.HasPrefix(head, []byte("!BDN")):
+		return kindPST, nil
+	case bytes.Contains(head, []byte("BEGIN:VCARD")):
+		return kindVCard, nil
+	}
+	return kindCSV, nil
+}
+
+// readOutlook reads an Outlook export of any supported kind.
+func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
+	kind, err := detectKind(path, o.From)
+	if err != nil {
+		return nil, err
+	}
+	s := &outlookSide{Kind: kind, Path: path}
+	switch kind {
+	case kindCSV:
+		f, err := outlookcsv.ReadFile(path, o.csv())
+		if err != nil {
+			return nil, err
+		}
+		s.CSV, s.Contacts, s.Warnings = f, f.Contacts, f.Warnings
+		// Outlook CSV has no modification times: every record changed, at
+		// the latest, when the file was exported.
+		at := o.ExportedAt
+		from := "--outlook-exported-at"
+		if at.IsZero() {
+			st, err := os.Stat(path)
+			if err != nil {
+				return nil, err
+			}
+			at, from = st.ModTime().UTC().Truncate(time.Second), "export file mtime"
+		}
+		for i := range s.Contacts {
+			s.Contacts[i].Modified, s.Contacts[i].ModifiedFrom = at, from
+		}
+	case kindVCard, kindVdir:
+		f, err := vcard.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		s.Contacts, s.Warnings = f.Contacts, f.Warnings
+	case kindPST:
+		st, err := pst.ReadFile(path, pst.Options{Folder: o.Folder})
+		if err != nil {
+			return nil, err
+		}
+		s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, st.Warnings
+		if st.DistLists > 0 {
+			s.Note = fmt.Sprintf("%d distribution lists in the PST are not synced", st.DistLists)
+		}
+	}
+	return s, nil
+}
+
+// writeContacts writes contacts to path in the format its name (or to) says:
+// .csv Outlook CSV (in layout's columns when given), .vcf one vCard file, a
+// folder (or to = vdir) one .vcf per contact.
+func writeContacts(path, to string, contacts []contact.Contact, layout *outlookcsv.File, o outlookOptions) (string, error) {
+	kind := strings.ToLower(to)
+	if kind == "" {
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".csv", ".txt":
+			kind = kindCSV
+		case ".vcf", ".vcard":
+			kind = kindVCard
+		case "":
+			kind = kindVdir
+		default:
+			return "", usagef("cannot tell the output format of %q: name it .csv or .vcf, or give --to csv|vcf|vdir", path)
+		}
+	}
+	switch kind {
+	case kindCSV:
+		enc, err := outlookcsv.WriteFile(path, contacts, layout, o.csv())
+		return "Outlook CSV, " + enc, err
+	case kindVCard, "vcard":
+		return "vCard " + vcardVersion(o.VCardVer), vcard.WriteFile(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})
+	case kindVdir:
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			return "", err
+		}
+		return "vdir of vCard " + vcardVersion(o.VCardVer), vcard.WriteDir(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})
+	case kindPST:
+		return "", usagef("contactsync reads PST files but does not write them; write .csv or .vcf")
+	}
+	return "", usagef("unknown output format %q (want csv, vcf or vdir)", to)
+}
+
+func vcardVersion(v string) string {
+	if v == "" {
+		return "3.0"
+	}
+	return v
+}
