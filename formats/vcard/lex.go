@@ -41,7 +41,17 @@ func (lr *lineReader) raw() ([]byte, bool) {
 	if lr.readErr != nil {
 		return nil, false
 	}
-	b, err := lr.br.ReadBytes('\n')
+	// ReadSlice avoids an allocation per line; the slice is valid until
+	// the next read, which callers respect (they copy what they keep).
+	b, err := lr.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		long := append([]byte(nil), b...)
+		for err == bufio.ErrBufferFull {
+			b, err = lr.br.ReadSlice('\n')
+			long = append(long, b...)
+		}
+		b = long
+	}
 	if err != nil {
 		lr.readErr = err
 		if len(b) == 0 {
@@ -53,7 +63,7 @@ func (lr *lineReader) raw() ([]byte, bool) {
 		b = b[:len(b)-1]
 	}
 	if bytes.IndexByte(b, '\r') >= 0 {
-		parts := bytes.Split(b, []byte{'\r'})
+		parts := bytes.Split(append([]byte(nil), b...), []byte{'\r'})
 		lr.queue = append(lr.queue, parts[1:]...)
 		b = parts[0]
 	}
@@ -262,8 +272,12 @@ func (h *header) encoding() string {
 			switch strings.ToUpper(v) {
 			case "QUOTED-PRINTABLE":
 				return "qp"
-			case "BASE64", "B":
+			case "BASE64":
 				return "b64"
+			case "B":
+				if p.Name != "" { // a bare "B" is a TYPE, not ENCODING=b
+					return "b64"
+				}
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package vcard
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -112,15 +113,22 @@ func Validate(path string) formats.ErrorList {
 	return out
 }
 
+// maxHeaderFolds bounds how many folded lines a property's name and
+// parameters may span (re-parsing them is quadratic).
+const maxHeaderFolds = 100
+
 // maxErrors bounds what Validate collects from one file.
 const maxErrors = 1000
 
 type parser struct {
-	name   string
-	lr     *lineReader
-	strict bool
-	errs   formats.ErrorList
-	file   *File
+	foldedBytes int      // bytes of acc that came from folded lines (readProp)
+	free        [][]prop // property slices of finished cards, for reuse
+	store       store
+	name        string
+	lr          *lineReader
+	strict      bool
+	errs        formats.ErrorList
+	file        *File
 }
 
 func newParser(r io.Reader, name string, strict bool) *parser {
@@ -138,6 +146,40 @@ func (p *parser) fail(line, col int, field, format string, args ...any) {
 
 func (p *parser) warn(line int, format string, args ...any) {
 	p.file.Warnings = append(p.file.Warnings, fmt.Sprintf("%s:%d: %s", p.name, line, fmt.Sprintf(format, args...)))
+}
+
+// store holds the contacts being read in fixed-size chunks: growing one
+// slice of large Contact values by appending copies it again and again.
+type store struct {
+	chunks [][]contact.Contact
+	n      int
+}
+
+const chunkSize = 1024
+
+// add reserves the next contact and returns its index.
+func (s *store) add() int {
+	if s.n%chunkSize == 0 {
+		s.chunks = append(s.chunks, make([]contact.Contact, chunkSize))
+	}
+	s.n++
+	return s.n - 1
+}
+
+func (s *store) at(i int) *contact.Contact { return &s.chunks[i/chunkSize][i%chunkSize] }
+
+func (s *store) all() []contact.Contact {
+	if s.n == 0 {
+		return nil
+	}
+	if len(s.chunks) == 1 {
+		return s.chunks[0][:s.n:s.n]
+	}
+	out := make([]contact.Contact, 0, s.n)
+	for _, c := range s.chunks {
+		out = append(out, c[:min(len(c), s.n-len(out))]...)
+	}
+	return out
 }
 
 // prop is one property of a card after unfolding and decoding.
@@ -171,8 +213,11 @@ func (p *parser) run() {
 				p.warn(num, "vCard nested inside the card begun at line %d: read as a contact of its own", stack[len(stack)-1].line)
 			}
 			p.file.Cards++
-			stack = append(stack, &card{line: num, index: len(p.file.Contacts)})
-			p.file.Contacts = append(p.file.Contacts, contact.Contact{})
+			nc := &card{line: num, index: p.store.add()}
+			if n := len(p.free); n > 0 {
+				nc.props, p.free = p.free[n-1][:0], p.free[:n-1]
+			}
+			stack = append(stack, nc)
 			continue
 		}
 		if len(stack) == 0 {
@@ -185,8 +230,10 @@ func (p *parser) run() {
 		}
 		c := stack[len(stack)-1]
 		if isMarker(l, "END") {
-			p.file.Contacts[c.index] = p.mapCard(c)
+			*p.store.at(c.index) = p.mapCard(c)
 			stack = stack[:len(stack)-1]
+			clear(c.props) // drop references; the slice is reused
+			p.free = append(p.free, c.props)
 			continue
 		}
 		if l[0] == ' ' || l[0] == '\t' {
@@ -209,7 +256,9 @@ func (p *parser) run() {
 	}
 	if len(p.errs) > 0 && p.strict {
 		p.file = nil
+		return
 	}
+	p.file.Contacts = p.store.all()
 }
 
 func isBlank(l []byte) bool {
@@ -224,11 +273,27 @@ func isBlank(l []byte) bool {
 // isMarker reports whether l is "BEGIN:VCARD" (or END), in any case, with
 // blanks around allowed.
 func isMarker(l []byte, what string) bool {
-	s := strings.TrimSpace(string(l))
-	if len(s) != len(what)+6 {
+	s := bytes.TrimSpace(l)
+	if len(s) != len(what)+6 || s[len(what)] != ':' {
 		return false
 	}
-	return strings.EqualFold(s[:len(what)], what) && s[len(what)] == ':' && strings.EqualFold(s[len(what)+1:], "VCARD")
+	return asciiEqualFold(s[:len(what)], what) && asciiEqualFold(s[len(what)+1:], "VCARD")
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // readProp reads the property starting at line l (number num) with all its
@@ -237,70 +302,76 @@ func isMarker(l []byte, what string) bool {
 // lines without indentation, and lines after a trailing backslash.
 func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 	acc := string(l)
+	p.foldedBytes = 0
 	var h header
 	var vi int
-	for {
+	for folds := 0; ; folds++ {
 		var col int
 		var msg string
 		h, vi, col, msg = parseHeader(acc)
 		if msg == "" {
 			break
 		}
-		if p.peekFold() { // the header may be folded anywhere, even inside quotes
+		if folds < maxHeaderFolds && p.peekFold() { // the header may be folded anywhere, even inside quotes
 			nl, _ := p.lr.next()
 			acc += string(nl[1:])
+			p.foldedBytes += len(nl) - 1
 			continue
 		}
 		field := h.Name
-		if col > len(l) {
-			col = len(l)
+		first := acc
+		if i := len(first) - p.foldedBytes; p.foldedBytes > 0 && i >= 0 {
+			first = first[:i]
 		}
-		p.fail(num, utf8.RuneCount(l[:col])+1, field, "%s", msg)
+		if col > len(first) {
+			col = len(first)
+		}
+		p.fail(num, utf8.RuneCountInString(first[:col])+1, field, "%s", msg)
 		return prop{}, false
 	}
 	enc := h.encoding()
-	var b strings.Builder
-	b.WriteString(acc[vi:])
+	var buf []byte // set when continuation lines follow
 	backslashJoined := false
 	for {
 		nl, ok := p.lr.peek()
 		if !ok {
 			break
 		}
-		v := b.String()
+		if buf == nil && continues(nl, enc, acc[vi:]) {
+			buf = []byte(acc[vi:])
+		}
+		n := len(buf)
 		switch {
-		case enc == "qp" && strings.HasSuffix(v, "="):
+		case buf == nil:
+		case enc == "qp" && n > 0 && buf[n-1] == '=':
 			if isMarker(nl, "END") {
 				// A soft line break before END: nothing follows.
 				break
 			}
 			p.lr.next()
-			s := v[:len(v)-1]
-			b.Reset()
-			b.WriteString(s)
-			b.Write(nl)
+			buf = append(buf[:n-1], nl...)
 			continue
 		case len(nl) > 0 && (nl[0] == ' ' || nl[0] == '\t'):
 			p.lr.next()
-			b.Write(nl[1:])
+			buf = append(buf, nl[1:]...)
 			continue
 		case enc == "b64" && isBase64Line(nl):
 			p.lr.next()
-			b.Write(nl)
+			buf = append(buf, nl...)
 			continue
-		case oddBackslash(v) && len(nl) > 0 && !containsByte(nl, ':') && !isBlank(nl):
+		case len(nl) > 0 && !containsByte(nl, ':') && !isBlank(nl) && oddBackslash(buf):
 			p.lr.next()
-			s := v[:len(v)-1]
-			b.Reset()
-			b.WriteString(s)
-			b.WriteByte('\n')
-			b.Write(nl)
+			buf[n-1] = '\n'
+			buf = append(buf, nl...)
 			backslashJoined = true
 			continue
 		}
 		break
 	}
-	raw := b.String()
+	raw := acc[vi:]
+	if buf != nil {
+		raw = string(buf)
+	}
 	if enc == "qp" {
 		raw = strings.TrimSuffix(raw, "=")
 	}
@@ -326,8 +397,9 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 			return pr, true
 		}
 		p.warn(num, "%s: value is not valid base64; kept as text without ENCODING", h.Name)
+		text, note = decodeCharset([]byte(raw), charset)
 	default:
-		if charset == "" && isASCII(raw) {
+		if charset == "" && (isASCII(raw) || utf8.ValidString(raw)) {
 			text = raw
 		} else {
 			text, note = decodeCharset([]byte(raw), charset)
@@ -340,12 +412,21 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 	return pr, true
 }
 
+// continues reports whether line nl may continue a value (see readProp);
+// it is a quick filter, readProp decides.
+func continues(nl []byte, enc, v string) bool {
+	if len(nl) == 0 {
+		return false
+	}
+	return nl[0] == ' ' || nl[0] == '\t' || enc != "" || strings.HasSuffix(v, "\\")
+}
+
 func (p *parser) peekFold() bool {
 	nl, ok := p.lr.peek()
 	return ok && len(nl) > 0 && (nl[0] == ' ' || nl[0] == '\t')
 }
 
-func oddBackslash(s string) bool {
+func oddBackslash(s []byte) bool {
 	n := 0
 	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
 		n++
@@ -523,13 +604,29 @@ func (h *header) types() []string {
 	for _, p := range h.Params {
 		if p.Name == "" || strings.EqualFold(p.Name, "TYPE") {
 			for _, v := range p.Values {
-				for _, t := range strings.Split(v, ",") {
-					out = append(out, strings.ToLower(strings.TrimSpace(t)))
+				for v != "" {
+					t := v
+					if i := strings.IndexByte(v, ','); i >= 0 {
+						t, v = v[:i], v[i+1:]
+					} else {
+						v = ""
+					}
+					out = append(out, lower(strings.TrimSpace(t)))
 				}
 			}
 		}
 	}
 	return out
+}
+
+// lower is strings.ToLower without an allocation for lower-case input.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // prefRank is 1 for TYPE=pref, n for PREF=n, 101 otherwise.
@@ -608,6 +705,9 @@ func adrIndex(ts []string) int {
 // TYPE; CHARSET and ENCODING=QUOTED-PRINTABLE/8BIT/7BIT are dropped because
 // the value is kept decoded; ENCODING=BASE64 becomes ENCODING=b.
 func (pr *prop) form() string {
+	if len(pr.Params) == 0 && pr.Group == "" {
+		return pr.Name
+	}
 	var b strings.Builder
 	if pr.Group != "" {
 		b.WriteString(pr.Group)
@@ -678,6 +778,25 @@ func writeParamValue(b *strings.Builder, v string) {
 // defaultForm is the form the writer uses for a slot when no carrier says
 // otherwise.
 func defaultForm(slot string, v4 bool) string {
+	if v4 {
+		if f, ok := defaultForms4[slot]; ok {
+			return f
+		}
+	} else if f, ok := defaultForms3[slot]; ok {
+		return f
+	}
+	return makeDefaultForm(slot, v4)
+}
+
+var defaultForms3, defaultForms4 = func() (m3, m4 map[string]string) {
+	m3, m4 = map[string]string{}, map[string]string{}
+	for _, k := range carrierOrder {
+		m3[k], m4[k] = makeDefaultForm(k, false), makeDefaultForm(k, true)
+	}
+	return
+}()
+
+func makeDefaultForm(slot string, v4 bool) string {
 	t := func(s string) string {
 		if v4 {
 			return strings.ToLower(s)
@@ -726,9 +845,9 @@ func (p *parser) mapCard(c *card) contact.Contact {
 	)
 	kind := make([]int, len(c.props))
 	slot := make([]string, len(c.props))
-	seen := map[string]bool{}
+	seen := make(map[string]bool, 16)
 	var emails []int
-	telUsed := map[contact.Field]bool{}
+	var telUsed [contact.NumFields]bool
 	var adrUsed [3]bool
 	for i := range c.props {
 		pr := &c.props[i]
@@ -793,9 +912,13 @@ func (p *parser) mapCard(c *card) contact.Contact {
 			}
 		}
 	}
-	sort.SliceStable(emails, func(a, b int) bool {
-		return c.props[emails[a]].prefRank() < c.props[emails[b]].prefRank()
-	})
+	if len(emails) > 1 {
+		rank := make(map[int]int, len(emails))
+		for _, i := range emails {
+			rank[i] = c.props[i].prefRank()
+		}
+		sort.SliceStable(emails, func(a, b int) bool { return rank[emails[a]] < rank[emails[b]] })
+	}
 	for n, i := range emails {
 		if n < len(emailFields) {
 			kind[i], slot[i] = toSlot, emailFields[n].String()
@@ -803,8 +926,13 @@ func (p *parser) mapCard(c *card) contact.Contact {
 	}
 
 	fnText, fnSeen := "", false
-	carriers := map[string]string{}
-	carry := func(name, value string) { carriers[name] = value }
+	var carriers map[string]string
+	carry := func(name, value string) {
+		if carriers == nil {
+			carriers = map[string]string{}
+		}
+		carriers[name] = value
+	}
 	for i := range c.props {
 		pr := &c.props[i]
 		switch kind[i] {
