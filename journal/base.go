@@ -260,6 +260,7 @@ func (d *decoder) pending(p *engine.Pending) error {
 			p.Op = engine.Op(v)
 			return err
 		case "fields":
+			p.Fields = nil // a repeated key replaces, as in encoding/json
 			return d.array(func() error {
 				name, err := d.str()
 				if err != nil {
@@ -273,6 +274,7 @@ func (d *decoder) pending(p *engine.Pending) error {
 				return nil
 			})
 		case "old":
+			p.Old = nil
 			return d.array(func() error {
 				v, err := d.str()
 				p.Old = append(p.Old, v)

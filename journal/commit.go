@@ -82,6 +82,12 @@ func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
 	if err != nil {
 		return err
 	}
+	firstNew := int64(1) // links with this id or above are new in this cycle
+	if last > 0 {
+		if err := tx.QueryRow(`SELECT next_link_id FROM cycles WHERE number = ?`, last).Scan(&firstNew); err != nil {
+			return err
+		}
+	}
 	if plan.Cycle != last+1 {
 		return &ConflictError{Path: j.path, PlanCycle: plan.Cycle, Last: last}
 	}
@@ -136,7 +142,7 @@ func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
 	if err := insertNotices(tx, ch, n, plan.Notices); err != nil {
 		return err
 	}
-	writes, err := writeLinks(tx, n, plan)
+	writes, err := writeLinks(tx, n, firstNew, plan)
 	if err != nil {
 		return err
 	}
@@ -181,50 +187,58 @@ func insertFiles(tx *sql.Tx, ch *chain, n int, info CycleInfo) error {
 }
 
 func insertChanges(tx *sql.Tx, ch *chain, n int, changes []engine.Change) error {
-	st, err := tx.Prepare(`INSERT INTO changes (cycle, seq, link, side, op, field, old, new, rule, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	b, err := newBatch(tx, "changes", "cycle, seq, link, side, op, field, old, new, rule, name")
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer b.close()
 	for i := range changes {
 		c := &changes[i]
 		ch.change(i+1, c)
-		if _, err := st.Exec(n, i+1, c.Link, c.Side, string(c.Op), c.Field, c.Old, c.New, string(c.Rule), c.Name); err != nil {
-			return fmt.Errorf("change %d: %w", i+1, err)
+		if err := b.add(n, i+1, c.Link, c.Side, string(c.Op), c.Field, c.Old, c.New, string(c.Rule), c.Name); err != nil {
+			return fmt.Errorf("changes: %w", err)
 		}
+	}
+	if err := b.flush(); err != nil {
+		return fmt.Errorf("changes: %w", err)
 	}
 	return nil
 }
 
 func insertConflicts(tx *sql.Tx, ch *chain, n int, conflicts []engine.Conflict) error {
-	st, err := tx.Prepare(`INSERT INTO conflicts (cycle, seq, link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	b, err := newBatch(tx, "conflicts", "cycle, seq, link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name")
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer b.close()
 	for i := range conflicts {
 		c := &conflicts[i]
 		r := conflictRow{c.Link, c.Field, c.Base, c.CRM, c.Outlook, stamp(c.CRMTime), stamp(c.OutlookTime), c.Winner, string(c.Rule), c.Name}
 		ch.conflict(i+1, &r)
-		if _, err := st.Exec(n, i+1, r.link, r.field, r.base, r.crm, r.outlook, r.crmTime, r.outlookTime, r.winner, r.rule, r.name); err != nil {
-			return fmt.Errorf("conflict %d: %w", i+1, err)
+		if err := b.add(n, i+1, r.link, r.field, r.base, r.crm, r.outlook, r.crmTime, r.outlookTime, r.winner, r.rule, r.name); err != nil {
+			return fmt.Errorf("conflicts: %w", err)
 		}
+	}
+	if err := b.flush(); err != nil {
+		return fmt.Errorf("conflicts: %w", err)
 	}
 	return nil
 }
 
 func insertNotices(tx *sql.Tx, ch *chain, n int, notices []engine.Notice) error {
-	st, err := tx.Prepare(`INSERT INTO notices (cycle, seq, kind, link, message) VALUES (?, ?, ?, ?, ?)`)
+	b, err := newBatch(tx, "notices", "cycle, seq, kind, link, message")
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer b.close()
 	for i, x := range notices {
 		ch.notice(i+1, x.Kind, x.Link, x.Message)
-		if _, err := st.Exec(n, i+1, x.Kind, x.Link, x.Message); err != nil {
-			return fmt.Errorf("notice %d: %w", i+1, err)
+		if err := b.add(n, i+1, x.Kind, x.Link, x.Message); err != nil {
+			return fmt.Errorf("notices: %w", err)
 		}
+	}
+	if err := b.flush(); err != nil {
+		return fmt.Errorf("notices: %w", err)
 	}
 	return nil
 }
@@ -235,31 +249,28 @@ type linkWrite struct {
 	sum  string
 }
 
-// writeLinks inserts or rewrites the changed links and closes plan.Closed,
-// recording each row's hash in link_writes. The writes come back in link
-// order, as the chain hashes them.
-func writeLinks(tx *sql.Tx, n int, plan *engine.Plan) ([]linkWrite, error) {
-	upsert, err := tx.Prepare(`INSERT INTO links (id, crm_id, outlook_key, base, base_sha256, opened, written, closed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
-		ON CONFLICT (id) DO UPDATE SET crm_id = excluded.crm_id, outlook_key = excluded.outlook_key,
-			base = excluded.base, base_sha256 = excluded.base_sha256, written = excluded.written
-		WHERE links.closed IS NULL
-		RETURNING opened`)
+// writeLinks inserts the new links (ids from firstNew on, as the engine
+// numbers them from State.NextLinkID), rewrites the changed old ones, closes
+// plan.Closed, and records each row's hash in link_writes. The writes come
+// back in link order, as the chain hashes them.
+func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan) ([]linkWrite, error) {
+	insert, err := newBatch(tx, "links", "id, crm_id, outlook_key, base, base_sha256, opened, written")
 	if err != nil {
 		return nil, err
 	}
-	defer upsert.Close()
+	defer insert.close()
+	update, err := tx.Prepare(`UPDATE links SET crm_id = ?, outlook_key = ?, base = ?, base_sha256 = ?, written = ?
+		WHERE id = ? AND closed IS NULL RETURNING opened`)
+	if err != nil {
+		return nil, err
+	}
+	defer update.Close()
 	closeSt, err := tx.Prepare(`UPDATE links SET closed = ?, written = ? WHERE id = ? AND closed IS NULL
 		RETURNING crm_id, outlook_key, base_sha256, opened`)
 	if err != nil {
 		return nil, err
 	}
 	defer closeSt.Close()
-	record, err := tx.Prepare(`INSERT INTO link_writes (cycle, link, sha256) VALUES (?, ?, ?)`)
-	if err != nil {
-		return nil, err
-	}
-	defer record.Close()
 
 	var writes []linkWrite
 	var buf []byte
@@ -276,15 +287,21 @@ func writeLinks(tx *sql.Tx, n int, plan *engine.Plan) ([]linkWrite, error) {
 		buf = appendBase(buf[:0], l)
 		bs := sha256.Sum256(buf)
 		baseSum := hex.EncodeToString(bs[:])
-		var opened int
-		if err := upsert.QueryRow(l.ID, l.CRMID, l.OutlookKey, string(buf), baseSum, n, n).Scan(&opened); err != nil {
+		row := linkRow{l.ID, l.CRMID, l.OutlookKey, baseSum, n, n, 0}
+		if l.ID >= firstNew {
+			if err := insert.add(l.ID, l.CRMID, l.OutlookKey, string(buf), baseSum, n, n); err != nil {
+				return nil, fmt.Errorf("new links: %w", err)
+			}
+		} else if err := update.QueryRow(l.CRMID, l.OutlookKey, string(buf), baseSum, n, l.ID).Scan(&row.opened); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return nil, fmt.Errorf("link %d: the journal has it closed; a closed link is never reopened", l.ID)
+				return nil, fmt.Errorf("link %d: the journal has no open link with that id (a closed link is never reopened)", l.ID)
 			}
 			return nil, fmt.Errorf("link %d: %w", l.ID, err)
 		}
-		row := linkRow{l.ID, l.CRMID, l.OutlookKey, baseSum, opened, n, 0}
 		writes = append(writes, linkWrite{l.ID, row.sum(rc)})
+	}
+	if err := insert.flush(); err != nil {
+		return nil, fmt.Errorf("new links: %w", err)
 	}
 	for _, id := range plan.Closed {
 		row := linkRow{id: id, written: n, closed: n}
@@ -297,10 +314,21 @@ func writeLinks(tx *sql.Tx, n int, plan *engine.Plan) ([]linkWrite, error) {
 		writes = append(writes, linkWrite{id, row.sum(rc)})
 	}
 	slices.SortFunc(writes, func(a, b linkWrite) int { return cmpInt64(a.link, b.link) })
-	for _, w := range writes {
-		if _, err := record.Exec(n, w.link, w.sum); err != nil {
-			return nil, fmt.Errorf("link %d: %w (written twice in one cycle?)", w.link, err)
+	record, err := newBatch(tx, "link_writes", "cycle, link, sha256")
+	if err != nil {
+		return nil, err
+	}
+	defer record.close()
+	for i, w := range writes {
+		if i > 0 && writes[i-1].link == w.link {
+			return nil, fmt.Errorf("link %d is written twice in one cycle", w.link)
 		}
+		if err := record.add(n, w.link, w.sum); err != nil {
+			return nil, fmt.Errorf("link writes: %w", err)
+		}
+	}
+	if err := record.flush(); err != nil {
+		return nil, fmt.Errorf("link writes: %w", err)
 	}
 	return writes, nil
 }

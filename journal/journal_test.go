@@ -213,7 +213,7 @@ func TestCommitThenLoadRoundTrips(t *testing.T) {
 
 	// A closed link is never reopened.
 	p3 := plan(3, 11, changed(smallLink(2, "Bob", "bob@example.com")))
-	if err := j.Commit(p3, info(3)); err == nil || !strings.Contains(err.Error(), "closed") {
+	if err := j.Commit(p3, info(3)); err == nil || !strings.Contains(err.Error(), "no open link") {
 		t.Errorf("reopening link 2: err = %v, want an error saying it is closed", err)
 	}
 }
@@ -557,7 +557,7 @@ func TestStaleLockIsExplainedThenBroken(t *testing.T) {
 	const deadPID = 1 << 30 // above any pid_max
 	for _, c := range []struct {
 		name, content, want string
-		breakable          bool
+		breakable           bool
 	}{
 		{"dead pid", fmt.Sprintf(`{"pid":%d,"host":%q,"since":%q}`, deadPID, host, since.Format(time.RFC3339)),
 			fmt.Sprintf("has a stale lock: pid %d on host %s took it at 2026-02-01 08:00:00 +0000 and no longer runs", deadPID, host), true},

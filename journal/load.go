@@ -10,8 +10,9 @@ import (
 
 // Load returns what the journal knows before the next cycle: the last cycle's
 // number, user and mapping, the next link id, and every open link with its
-// base and pending imports, in id order. Rows are streamed and each link's
-// strings share one allocation, so a million links load in seconds.
+// base and pending imports, in id order. Rows are streamed and the values
+// of a link share the string of its base, so a million links load in
+// seconds.
 func (j *Journal) Load() (engine.State, error) {
 	st, err := j.load()
 	if err != nil {
@@ -45,21 +46,19 @@ func (j *Journal) load() (engine.State, error) {
 		return st, err
 	}
 	defer rows.Close()
-	var crm, ol, base sql.RawBytes
-	var buf []byte
+	var base string
 	for rows.Next() {
-		var l engine.Link
-		if err := rows.Scan(&l.ID, &crm, &ol, &base); err != nil {
+		// Decode in place: a link is big (its Values array), so no copy.
+		st.Links = append(st.Links, engine.Link{})
+		l := &st.Links[len(st.Links)-1]
+		// The driver hands over TEXT as Go strings and database/sql assigns
+		// them without copying; values are substrings of base.
+		if err := rows.Scan(&l.ID, &l.CRMID, &l.OutlookKey, &base); err != nil {
 			return st, err
 		}
-		buf = append(append(append(buf[:0], crm...), ol...), base...)
-		s := string(buf)
-		l.CRMID = s[:len(crm)]
-		l.OutlookKey = s[len(crm) : len(crm)+len(ol)]
-		if err := decodeBase(s[len(crm)+len(ol):], &l); err != nil {
+		if err := decodeBase(base, l); err != nil {
 			return st, fmt.Errorf("link %d: %w", l.ID, err)
 		}
-		st.Links = append(st.Links, l)
 	}
 	if err := rows.Err(); err != nil {
 		return st, err

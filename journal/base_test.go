@@ -1,0 +1,81 @@
+package journal
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"unicode/utf8"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+)
+
+func TestBaseDocument(t *testing.T) {
+	l := smallLink(7, "Ann", "ann@example.com")
+	l.NameAccount = "Ann Lee"
+	l.PendingCRM = engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.PhoneBusiness}, Old: []string{"1\n2"}}
+	got := string(appendBase(nil, &l))
+	want := `{"values":{"first":"Ann","last":"Lee","email1":"ann@example.com"},"name_account":"Ann Lee",` +
+		`"pending_crm":{"op":"update","fields":["phone_business"],"old":["1\n2"]}}`
+	if got != want {
+		t.Errorf("base document =\n%s\nwant\n%s", got, want)
+	}
+	if !json.Valid([]byte(got)) {
+		t.Error("base document is not valid JSON")
+	}
+	for _, bad := range []string{``, `{`, `{"values":{"nope":"x"}}`, `{"values":{"first":1}}`, `{"other":"x"}`,
+		`{"values":{}} x`, `{"values":{"first":"a` + "\x01" + `"}}`, `{"values":{"first":"\q"}}`, `{"values":{"first":"\u12"}}`,
+		`{"pending_crm":{"fields":["nope"]}}`, `{"values":{"first":"x",}}`} {
+		var l engine.Link
+		if err := decodeBase(bad, &l); err == nil {
+			t.Errorf("decodeBase(%q) succeeded", bad)
+		}
+	}
+}
+
+// FuzzBase checks that every link survives encode and decode byte for byte,
+// and that the decoder agrees with encoding/json on valid UTF-8 documents and
+// never panics on anything.
+func FuzzBase(f *testing.F) {
+	f.Add("Zoë", "line\n\"2\"\\", "\xff\x01", `{"values":{"first":"\ud83d\ude00 \u00e9\/"}}`)
+	f.Add("", "", "", `{"values":{},"pending_outlook":{"op":"create","old":["a","b"]}}`)
+	f.Add("a\tb", "\u2028", "x", `{"values":{"notes":"\ud800"}}`)
+	f.Fuzz(func(t *testing.T, a, b, c, doc string) {
+		l := engine.Link{ID: 1, NameAccount: c}
+		l.Base[contact.First], l.Base[contact.Notes], l.Base[contact.Categories] = a, b, c
+		if a != "" {
+			l.PendingCRM = engine.Pending{Op: engine.Op(a), Fields: []contact.Field{contact.Notes}, Old: []string{b}}
+		}
+		enc := appendBase(nil, &l)
+		var got engine.Link
+		got.ID = 1
+		if err := decodeBase(string(enc), &got); err != nil {
+			t.Fatalf("decode of %q: %v", enc, err)
+		}
+		if !reflect.DeepEqual(normal(got), normal(l)) {
+			t.Fatalf("round trip of %q:\n%+v\nwant\n%+v", enc, got, l)
+		}
+		if utf8.ValidString(a+b+c) && !json.Valid(enc) {
+			t.Fatalf("not valid JSON: %q", enc)
+		}
+
+		var mine engine.Link
+		if decodeBase(doc, &mine) != nil || !utf8.ValidString(doc) {
+			return
+		}
+		var std struct {
+			Values      map[string]string `json:"values"`
+			NameAccount string            `json:"name_account"`
+		}
+		if err := json.Unmarshal([]byte(doc), &std); err != nil {
+			t.Fatalf("decodeBase accepted %q, encoding/json says %v", doc, err)
+		}
+		var fromStd contact.Values
+		for k, v := range std.Values {
+			fromStd[fieldByName[k]] = v
+		}
+		if fromStd != mine.Base || std.NameAccount != mine.NameAccount {
+			t.Fatalf("decodeBase(%q) = %q %q, encoding/json = %q %q", doc, mine.Base, mine.NameAccount, fromStd, std.NameAccount)
+		}
+	})
+}

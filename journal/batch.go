@@ -1,0 +1,68 @@
+package journal
+
+import (
+	"database/sql"
+	"strings"
+)
+
+// batchRows is how many rows one INSERT carries. Fewer statements means
+// fewer trips through database/sql and cgo, which dominate the cost of a row.
+const batchRows = 100
+
+// batch inserts rows into one table with multi-row INSERT statements.
+type batch struct {
+	tx     *sql.Tx
+	prefix string // "INSERT INTO t (a, b) VALUES "
+	cols   int
+	full   *sql.Stmt // batchRows rows
+	args   []any
+}
+
+func newBatch(tx *sql.Tx, table, columns string) (*batch, error) {
+	b := &batch{tx: tx, prefix: "INSERT INTO " + table + " (" + columns + ") VALUES ", cols: strings.Count(columns, ",") + 1}
+	st, err := tx.Prepare(b.query(batchRows))
+	if err != nil {
+		return nil, err
+	}
+	b.full = st
+	b.args = make([]any, 0, batchRows*b.cols)
+	return b, nil
+}
+
+func (b *batch) query(rows int) string {
+	one := "(" + strings.Repeat("?, ", b.cols-1) + "?)"
+	var s strings.Builder
+	s.WriteString(b.prefix)
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			s.WriteString(", ")
+		}
+		s.WriteString(one)
+	}
+	return s.String()
+}
+
+// add queues one row; its values must number cols.
+func (b *batch) add(values ...any) error {
+	b.args = append(b.args, values...)
+	if len(b.args) == cap(b.args) {
+		if _, err := b.full.Exec(b.args...); err != nil {
+			return err
+		}
+		b.args = b.args[:0]
+	}
+	return nil
+}
+
+// flush writes the queued rows and closes the statement.
+func (b *batch) flush() error {
+	defer b.full.Close()
+	if len(b.args) == 0 {
+		return nil
+	}
+	_, err := b.tx.Exec(b.query(len(b.args)/b.cols), b.args...)
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *batch) close() { b.full.Close() }

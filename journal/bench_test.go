@@ -1,0 +1,112 @@
+package journal
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+)
+
+const benchLinks = 100_000
+
+// benchPlan is a first cycle that creates n links with realistic bases:
+// a dozen filled fields, a multi-line street, and pending work on one side.
+func benchPlan(n int) *engine.Plan {
+	p := &engine.Plan{Cycle: 1, User: "U1", Mapping: engine.MappingText(engine.DefaultMapping),
+		Prefer: "crm", Direction: "both", NextLinkID: int64(n) + 1}
+	p.Links = make([]engine.LinkState, n)
+	for i := range p.Links {
+		id := int64(i + 1)
+		l := &p.Links[i].Link
+		p.Links[i].Changed = true
+		l.ID = id
+		l.CRMID = fmt.Sprintf("C6UJ9A%06d", i)
+		l.OutlookKey = engine.SyncKey(id)
+		v := &l.Base
+		v[contact.First] = fmt.Sprintf("First%d", i)
+		v[contact.Last] = fmt.Sprintf("Lastname%d", i%5000)
+		v[contact.Company] = fmt.Sprintf("Company %d GmbH", i%20000)
+		v[contact.JobTitle] = "Head of Purchasing"
+		v[contact.Department] = "Procurement"
+		v[contact.Email1] = fmt.Sprintf("first%d.last@company%d.example", i, i%20000)
+		v[contact.PhoneBusiness] = fmt.Sprintf("+49 89 %07d", i)
+		v[contact.PhoneMobile] = fmt.Sprintf("+49 170 %07d", i)
+		v[contact.BusinessStreet] = fmt.Sprintf("Hauptstraße %d\nGebäude B", i%300)
+		v[contact.BusinessCity] = "München"
+		v[contact.BusinessPostalCode] = fmt.Sprintf("80%03d", i%1000)
+		v[contact.BusinessCountry] = "Germany"
+		l.PendingOutlook = engine.Pending{Op: engine.OpCreate}
+		p.Changes = append(p.Changes, engine.Change{Link: id, Side: "outlook", Op: engine.OpCreate,
+			New: v[contact.First] + " " + v[contact.Last], Rule: engine.RuleNewInCRM, Name: v[contact.First] + " " + v[contact.Last]})
+	}
+	p.Counts.Links, p.Counts.OutlookCreated = n, n
+	return p
+}
+
+// BenchmarkCommit commits a first cycle of 100,000 new links (one change
+// each) into a new journal.
+func BenchmarkCommit(b *testing.B) {
+	p := benchPlan(benchLinks)
+	dir := b.TempDir()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		j, err := Open(filepath.Join(dir, fmt.Sprintf("j%d.db", i)), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := j.Commit(p, info(1)); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		j.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(benchLinks*b.N)/b.Elapsed().Seconds(), "links/s")
+}
+
+// BenchmarkLoad loads 100,000 open links.
+func BenchmarkLoad(b *testing.B) {
+	j, err := Open(filepath.Join(b.TempDir(), "j.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.Commit(benchPlan(benchLinks), info(1)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st, err := j.Load()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(st.Links) != benchLinks {
+			b.Fatalf("loaded %d links, want %d", len(st.Links), benchLinks)
+		}
+	}
+	b.ReportMetric(float64(benchLinks*b.N)/b.Elapsed().Seconds(), "links/s")
+}
+
+// BenchmarkVerify verifies a journal of 100,000 links.
+func BenchmarkVerify(b *testing.B) {
+	j, err := Open(filepath.Join(b.TempDir(), "j.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.Commit(benchPlan(benchLinks), info(1)); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := j.Verify(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(benchLinks*b.N)/b.Elapsed().Seconds(), "links/s")
+}
