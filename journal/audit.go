@@ -38,10 +38,7 @@ func (j *Journal) cycleNotFound(q interface {
 
 func (j *Journal) cycle(tx *sql.Tx, n int) (*cycleRow, error) {
 	var r cycleRow
-	err := tx.QueryRow(`SELECT number, kind, status, started, finished, sync_user, run_by, tool_version,
-		mapping, prefer, direction, options, counts, out_dir, next_link_id, prev_hash, hash FROM cycles WHERE number = ?`, n).
-		Scan(&r.Number, &r.Kind, &r.Status, &r.Started, &r.Finished, &r.SyncUser, &r.RunBy, &r.ToolVersion,
-			&r.Mapping, &r.Prefer, &r.Direction, &r.Options, &r.Counts, &r.OutDir, &r.NextLinkID, &r.PrevHash, &r.Hash)
+	err := tx.QueryRow(`SELECT `+cycleColumns+` FROM cycles WHERE number = ?`, n).Scan(r.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, j.cycleNotFound(tx, n)
 	}
@@ -154,7 +151,7 @@ func (j *Journal) writeShow(w io.Writer, n int) error {
 	fmt.Fprintf(b, "options:   %s\n", showOptions(r.Options))
 	fmt.Fprintf(b, "output:    %s\n", quoteIfNeeded(r.OutDir))
 	fmt.Fprintf(b, "summary:   %s\n", summary(r.Counts))
-	fmt.Fprintf(b, "next link: %d\n", r.NextLinkID)
+	fmt.Fprintf(b, "links:     %d open after the cycle; next link id %d\n", r.OpenLinks, r.NextLinkID)
 	fmt.Fprintf(b, "hash:      %s (previous %s)\n", r.Hash, orNone(r.PrevHash))
 
 	var files []FileHash

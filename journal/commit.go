@@ -82,14 +82,27 @@ func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
 	if err != nil {
 		return err
 	}
+	if plan.Cycle != last+1 {
+		return &ConflictError{Path: j.path, PlanCycle: plan.Cycle, Last: last}
+	}
 	firstNew := int64(1) // links with this id or above are new in this cycle
+	var open int64       // links open before the cycle
 	if last > 0 {
-		if err := tx.QueryRow(`SELECT next_link_id FROM cycles WHERE number = ?`, last).Scan(&firstNew); err != nil {
+		if err := tx.QueryRow(`SELECT next_link_id, open_links FROM cycles WHERE number = ?`, last).Scan(&firstNew, &open); err != nil {
 			return err
 		}
 	}
-	if plan.Cycle != last+1 {
-		return &ConflictError{Path: j.path, PlanCycle: plan.Cycle, Last: last}
+	// plan.Links is every link open after the cycle. If the arithmetic does
+	// not agree, the plan was not made from this journal's state, and
+	// committing it would silently drop or invent links.
+	for i := range plan.Links {
+		if plan.Links[i].Changed && plan.Links[i].ID >= firstNew {
+			open++
+		}
+	}
+	open -= int64(len(plan.Closed))
+	if open != int64(len(plan.Links)) {
+		return fmt.Errorf("the plan keeps %d links open but the journal would have %d: the plan was not made from this journal's state", len(plan.Links), open)
 	}
 	n := plan.Cycle
 	h := cycleRow{
@@ -97,7 +110,7 @@ func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
 		Started: stamp(info.Started), Finished: stamp(j.now()),
 		SyncUser: plan.User, RunBy: info.User, ToolVersion: info.ToolVersion,
 		Mapping: plan.Mapping, Prefer: plan.Prefer, Direction: plan.Direction,
-		OutDir: info.OutDir, NextLinkID: plan.NextLinkID, PrevHash: prevHash,
+		OutDir: info.OutDir, NextLinkID: plan.NextLinkID, OpenLinks: open, PrevHash: prevHash,
 	}
 	if h.Kind == "" {
 		h.Kind = "sync"
@@ -122,11 +135,8 @@ func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
 
 	ch := newChain()
 	ch.header(&h)
-	if _, err := tx.Exec(`INSERT INTO cycles (number, kind, status, started, finished, sync_user, run_by, tool_version,
-		mapping, prefer, direction, options, counts, out_dir, next_link_id, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')`,
-		h.Number, h.Kind, h.Status, h.Started, h.Finished, h.SyncUser, h.RunBy, h.ToolVersion,
-		h.Mapping, h.Prefer, h.Direction, h.Options, h.Counts, h.OutDir, h.NextLinkID, h.PrevHash); err != nil {
+	if _, err := tx.Exec(`INSERT INTO cycles (`+cycleColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, h.dest()...); err != nil {
 		return err
 	}
 
@@ -350,8 +360,19 @@ type cycleRow struct {
 	SyncUser, RunBy, ToolVersion    string
 	Mapping, Prefer, Direction      string
 	Options, Counts, OutDir         string
-	NextLinkID                      int64
+	NextLinkID, OpenLinks           int64
 	PrevHash, Hash                  string
+}
+
+// cycleColumns are the columns of cycles, in the order of cycleRow.dest.
+const cycleColumns = `number, kind, status, started, finished, sync_user, run_by, tool_version,
+	mapping, prefer, direction, options, counts, out_dir, next_link_id, open_links, prev_hash, hash`
+
+// dest returns pointers to the fields, in the order of cycleColumns, for
+// Scan (and, as values, for Exec: database/sql reads through the pointers).
+func (r *cycleRow) dest() []any {
+	return []any{&r.Number, &r.Kind, &r.Status, &r.Started, &r.Finished, &r.SyncUser, &r.RunBy, &r.ToolVersion,
+		&r.Mapping, &r.Prefer, &r.Direction, &r.Options, &r.Counts, &r.OutDir, &r.NextLinkID, &r.OpenLinks, &r.PrevHash, &r.Hash}
 }
 
 type conflictRow struct {
@@ -412,6 +433,7 @@ func (c *chain) header(r *cycleRow) {
 		c.str(s)
 	}
 	c.int(r.NextLinkID)
+	c.int(r.OpenLinks)
 }
 
 func (c *chain) file(seq int, f FileHash) {

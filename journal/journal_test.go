@@ -161,9 +161,8 @@ func TestOpenRefusesOtherDatabases(t *testing.T) {
 
 func TestCommitThenLoadRoundTrips(t *testing.T) {
 	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
-	l1, l2 := fullLink(1), smallLink(2, "Bob", "bob@example.com")
-	notWritten := smallLink(3, "Cy", "cy@example.com") // Changed false: must not be written
-	p1 := plan(1, 10, changed(l1), changed(l2), engine.LinkState{Link: notWritten})
+	l1, l2, l3 := fullLink(1), smallLink(2, "Bob", "bob@example.com"), smallLink(3, "Cy", "cy@example.com")
+	p1 := plan(1, 10, changed(l1), changed(l2), changed(l3))
 	if err := j.Commit(p1, info(1)); err != nil {
 		t.Fatal(err)
 	}
@@ -174,20 +173,23 @@ func TestCommitThenLoadRoundTrips(t *testing.T) {
 	if st.Cycle != 1 || st.User != "U1" || st.Mapping != p1.Mapping || st.NextLinkID != 10 {
 		t.Errorf("Load = cycle %d user %q mapping %q next %d; want 1 U1 %q 10", st.Cycle, st.User, st.Mapping, st.NextLinkID, p1.Mapping)
 	}
-	want := []engine.Link{normal(l1), normal(l2)}
+	want := []engine.Link{normal(l1), normal(l2), normal(l3)}
 	if !reflect.DeepEqual(st.Links, want) {
 		t.Fatalf("loaded links:\n%+v\nwant\n%+v", st.Links, want)
 	}
 
 	// Cycle 2: link 1 changes, link 2 closes, link 10 is new, link 1's
-	// pendings are cleared.
+	// pendings are cleared. Link 3 is not Changed, so whatever the plan
+	// says about it is not written.
 	l1b := fullLink(1)
 	l1b.Base[contact.PhoneMobile] = "+49 170 1234567"
 	l1b.Base[contact.Notes] = ""
 	l1b.CRMID = "CNEWID000001"
 	l1b.PendingCRM, l1b.PendingOutlook = engine.Pending{}, engine.Pending{}
 	l10 := smallLink(10, "Dee", "dee@example.com")
-	p2 := plan(2, 11, changed(l1b), changed(l10))
+	l3b := l3
+	l3b.Base[contact.First] = "not written"
+	p2 := plan(2, 11, changed(l1b), engine.LinkState{Link: l3b}, changed(l10))
 	p2.Closed = []int64{2}
 	if err := j.Commit(p2, info(2)); err != nil {
 		t.Fatal(err)
@@ -196,7 +198,7 @@ func TestCommitThenLoadRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = []engine.Link{normal(l1b), normal(l10)}
+	want = []engine.Link{normal(l1b), normal(l3), normal(l10)}
 	if st.Cycle != 2 || st.NextLinkID != 11 || !reflect.DeepEqual(st.Links, want) {
 		t.Fatalf("after cycle 2: cycle %d next %d links\n%+v\nwant\n%+v", st.Cycle, st.NextLinkID, st.Links, want)
 	}
@@ -207,12 +209,14 @@ func TestCommitThenLoadRoundTrips(t *testing.T) {
 	// One row per link, never one per field.
 	var n int
 	j.db.QueryRow(`SELECT count(*) FROM links`).Scan(&n)
-	if n != 3 {
-		t.Errorf("links rows = %d, want 3", n)
+	if n != 4 {
+		t.Errorf("links rows = %d, want 4", n)
 	}
 
 	// A closed link is never reopened.
-	p3 := plan(3, 11, changed(smallLink(2, "Bob", "bob@example.com")))
+	// (Link 3 is left out so that the open count agrees and the reopening
+	// itself is what fails.)
+	p3 := plan(3, 11, changed(l1b), changed(smallLink(2, "Bob", "bob@example.com")), changed(l10))
 	if err := j.Commit(p3, info(3)); err == nil || !strings.Contains(err.Error(), "no open link") {
 		t.Errorf("reopening link 2: err = %v, want an error saying it is closed", err)
 	}
@@ -276,15 +280,20 @@ func TestCommitIsAllOrNothing(t *testing.T) {
 	failing := map[string]*engine.Plan{}
 	// Fails after the cycle row, its changes and link 3 are written: the
 	// link to close does not exist.
-	p := plan(2, 5, changed(smallLink(1, "Ann", "new@example.com")), changed(smallLink(3, "Cy", "cy@example.com")))
+	keep := engine.LinkState{Link: smallLink(2, "Bob", "bob@example.com")}
+	p := plan(2, 5, changed(smallLink(1, "Ann", "new@example.com")), keep, changed(smallLink(3, "Cy", "cy@example.com")))
 	p.Changes = []engine.Change{{Link: 3, Side: "outlook", Op: engine.OpCreate, New: "Cy Lee", Rule: engine.RuleNewInCRM}}
 	p.Notices = []engine.Notice{{Kind: "info", Message: "x"}}
 	p.Closed = []int64{99}
+	p.Links = append(p.Links, engine.LinkState{Link: smallLink(99, "Zed", "")}) // so that the open count agrees
 	failing["close unknown link"] = p
 	// Fails at the second write of the same link.
-	p = plan(2, 5, changed(smallLink(4, "Di", "di@example.com")), changed(smallLink(4, "Di", "di2@example.com")))
+	p = plan(2, 5, engine.LinkState{Link: smallLink(1, "Ann", "ann@example.com")}, keep,
+		changed(smallLink(4, "Di", "di@example.com")), changed(smallLink(4, "Di", "di2@example.com")))
 	p.Changes = []engine.Change{{Link: 4, Side: "crm", Op: engine.OpCreate, Rule: engine.RuleNewInOutlook}}
 	failing["same link twice"] = p
+	// A plan that forgets an open link was not made from this journal.
+	failing["plan forgets a link"] = plan(2, 5, keep, changed(smallLink(3, "Cy", "cy@example.com")))
 	// The journal moved on: the plan is for a cycle already committed, or
 	// one too far.
 	failing["duplicate cycle number"] = plan(1, 5, changed(smallLink(5, "Ed", "ed@example.com")))
@@ -312,7 +321,7 @@ func TestCommitIsAllOrNothing(t *testing.T) {
 		t.Errorf("Verify after failed commits: %v", err)
 	}
 	// The journal still takes the real cycle 2.
-	if err := j.Commit(plan(2, 4, changed(smallLink(3, "Cy", "cy@example.com"))), info(2)); err != nil {
+	if err := j.Commit(plan(2, 4, engine.LinkState{Link: smallLink(1, "Ann", "ann@example.com")}, keep, changed(smallLink(3, "Cy", "cy@example.com"))), info(2)); err != nil {
 		t.Fatalf("commit after failures: %v", err)
 	}
 }
@@ -333,7 +342,7 @@ func twoCycles(t *testing.T) *Journal {
 		t.Fatal(err)
 	}
 	a2 := smallLink(1, "Ann", "ann.lee@example.org")
-	p2 := plan(2, 4, changed(a2))
+	p2 := plan(2, 4, changed(a2), engine.LinkState{Link: fullLink(3)})
 	p2.Closed = []int64{2}
 	p2.Changes = []engine.Change{
 		{Link: 1, Side: "crm", Op: engine.OpUpdate, Field: "email1", Old: "ann@example.com", New: "ann.lee@example.org", Rule: engine.RuleChangedInOutlook, Name: "Ann Lee"},
@@ -599,5 +608,29 @@ func TestStaleLockIsExplainedThenBroken(t *testing.T) {
 				t.Errorf("lock after breaking = %s, want ours", b)
 			}
 		})
+	}
+}
+
+func TestOpenPathWithURICharacters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "my journal ?#%20&x=1.db")
+	j := openTest(t, path)
+	if err := j.Commit(plan(1, 2, changed(smallLink(1, "Ann", "ann@example.com"))), info(1)); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+		t.Fatalf("journal not at %q: %v", path, err)
+	}
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	st, err := ro.Load()
+	if err != nil || st.Cycle != 1 || len(st.Links) != 1 {
+		t.Errorf("read-only Load = %+v, %v", st, err)
+	}
+	if err := ro.Verify(); err != nil {
+		t.Error(err)
 	}
 }

@@ -2,7 +2,6 @@ package journal
 
 import (
 	"database/sql"
-	"encoding/json"
 	"fmt"
 
 	"contactsync/engine"
@@ -28,18 +27,17 @@ func (j *Journal) load() (engine.State, error) {
 		return st, err
 	}
 	defer tx.Rollback()
-	var counts string
-	err = tx.QueryRow(`SELECT number, sync_user, mapping, next_link_id, counts FROM cycles ORDER BY number DESC LIMIT 1`).
-		Scan(&st.Cycle, &st.User, &st.Mapping, &st.NextLinkID, &counts)
+	var open int
+	err = tx.QueryRow(`SELECT number, sync_user, mapping, next_link_id, open_links FROM cycles ORDER BY number DESC LIMIT 1`).
+		Scan(&st.Cycle, &st.User, &st.Mapping, &st.NextLinkID, &open)
 	if err == sql.ErrNoRows {
 		return st, nil
 	}
 	if err != nil {
 		return st, err
 	}
-	var c engine.Counts
-	if json.Unmarshal([]byte(counts), &c) == nil && c.Links > 0 && c.Links < 1<<26 {
-		st.Links = make([]engine.Link, 0, c.Links) // a size hint only
+	if open > 0 && open < 1<<26 {
+		st.Links = make([]engine.Link, 0, open) // a size hint; the rows decide
 	}
 	rows, err := tx.Query(`SELECT id, crm_id, outlook_key, base FROM links WHERE closed IS NULL ORDER BY id`)
 	if err != nil {

@@ -34,31 +34,31 @@ func (j *Journal) Verify() error {
 		return fmt.Errorf("verify journal %q: %w", j.path, err)
 	}
 	defer tx.Rollback()
-	if err := j.verifyCycles(tx); err != nil {
+	last, err := j.verifyCycles(tx)
+	if err != nil {
 		return err
 	}
-	return j.verifyLinks(tx)
+	return j.verifyLinks(tx, last)
 }
 
-func (j *Journal) verifyCycles(tx *sql.Tx) error {
-	rows, err := tx.Query(`SELECT number, kind, status, started, finished, sync_user, run_by, tool_version,
-		mapping, prefer, direction, options, counts, out_dir, next_link_id, prev_hash, hash FROM cycles ORDER BY number`)
+// verifyCycles checks the chain and returns the last cycle (nil for none).
+func (j *Journal) verifyCycles(tx *sql.Tx) (*cycleRow, error) {
+	rows, err := tx.Query(`SELECT ` + cycleColumns + ` FROM cycles ORDER BY number`)
 	if err != nil {
-		return fmt.Errorf("verify journal %q: %w", j.path, err)
+		return nil, fmt.Errorf("verify journal %q: %w", j.path, err)
 	}
 	var cycles []cycleRow
 	for rows.Next() {
 		var r cycleRow
-		if err := rows.Scan(&r.Number, &r.Kind, &r.Status, &r.Started, &r.Finished, &r.SyncUser, &r.RunBy, &r.ToolVersion,
-			&r.Mapping, &r.Prefer, &r.Direction, &r.Options, &r.Counts, &r.OutDir, &r.NextLinkID, &r.PrevHash, &r.Hash); err != nil {
+		if err := rows.Scan(r.dest()...); err != nil {
 			rows.Close()
-			return fmt.Errorf("verify journal %q: %w", j.path, err)
+			return nil, fmt.Errorf("verify journal %q: %w", j.path, err)
 		}
 		cycles = append(cycles, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("verify journal %q: %w", j.path, err)
+		return nil, fmt.Errorf("verify journal %q: %w", j.path, err)
 	}
 	prev := ""
 	for i := range cycles {
@@ -67,21 +67,24 @@ func (j *Journal) verifyCycles(tx *sql.Tx) error {
 			return &VerifyError{Path: j.path, Cycle: r.Number, What: fmt.Sprintf(what, args...)}
 		}
 		if r.Number != i+1 {
-			return &VerifyError{Path: j.path, Cycle: i + 1, What: fmt.Sprintf("cycle %d is missing (the next one is %d)", i+1, r.Number)}
+			return nil, &VerifyError{Path: j.path, Cycle: i + 1, What: fmt.Sprintf("cycle %d is missing (the next one is %d)", i+1, r.Number)}
 		}
 		if r.PrevHash != prev {
-			return bad("its link to cycle %d's hash is broken (a cycle was edited, removed or replaced)", r.Number-1)
+			return nil, bad("its link to cycle %d's hash is broken (a cycle was edited, removed or replaced)", r.Number-1)
 		}
 		sum, err := cycleSum(tx, r)
 		if err != nil {
-			return fmt.Errorf("verify journal %q: cycle %d: %w", j.path, r.Number, err)
+			return nil, fmt.Errorf("verify journal %q: cycle %d: %w", j.path, r.Number, err)
 		}
 		if sum != r.Hash {
-			return bad("its rows do not match its hash (changes, conflicts, notices, files, counts or link writes were edited after commit)")
+			return nil, bad("its rows do not match its hash (changes, conflicts, notices, files, counts or link writes were edited after commit)")
 		}
 		prev = r.Hash
 	}
-	return nil
+	if len(cycles) == 0 {
+		return nil, nil
+	}
+	return &cycles[len(cycles)-1], nil
 }
 
 // cycleSum recomputes the hash of one cycle from its rows, in the order
@@ -153,7 +156,7 @@ func cycleSum(tx *sql.Tx, r *cycleRow) (string, error) {
 
 // verifyLinks checks every link row: its base against base_sha256, and the
 // row against the hash its last writing cycle recorded.
-func (j *Journal) verifyLinks(tx *sql.Tx) error {
+func (j *Journal) verifyLinks(tx *sql.Tx, last *cycleRow) error {
 	rows, err := tx.Query(`SELECT l.id, l.crm_id, l.outlook_key, l.base, l.base_sha256, l.opened, l.written,
 		coalesce(l.closed, 0), w.sha256
 		FROM links l LEFT JOIN link_writes w ON w.cycle = l.written AND w.link = l.id ORDER BY l.id`)
@@ -163,6 +166,7 @@ func (j *Journal) verifyLinks(tx *sql.Tx) error {
 	defer rows.Close()
 	c := newChain()
 	var base sql.RawBytes
+	var open int64
 	for rows.Next() {
 		var r linkRow
 		var recorded sql.NullString
@@ -182,6 +186,9 @@ func (j *Journal) verifyLinks(tx *sql.Tx) error {
 		if r.sum(c) != recorded.String {
 			return bad("the link row does not match the hash its cycle recorded (edited after commit)")
 		}
+		if r.closed == 0 {
+			open++
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("verify journal %q: %w", j.path, err)
@@ -198,6 +205,9 @@ func (j *Journal) verifyLinks(tx *sql.Tx) error {
 	}
 	if err != sql.ErrNoRows {
 		return fmt.Errorf("verify journal %q: %w", j.path, err)
+	}
+	if last != nil && open != last.OpenLinks {
+		return &VerifyError{Path: j.path, Cycle: last.Number, What: fmt.Sprintf("the journal has %d open links, the cycle left %d", open, last.OpenLinks)}
 	}
 	return nil
 }

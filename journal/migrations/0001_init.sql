@@ -19,6 +19,7 @@ CREATE TABLE cycles (
     counts       TEXT    NOT NULL,     -- JSON of engine.Counts
     out_dir      TEXT    NOT NULL,
     next_link_id INTEGER NOT NULL,
+    open_links   INTEGER NOT NULL,     -- links open after the cycle
     prev_hash    TEXT    NOT NULL,     -- hash of cycle number-1, "" for cycle 1
     hash         TEXT    NOT NULL      -- sha256 over this cycle's rows and prev_hash
 );
