@@ -48,8 +48,11 @@ type ConflictError struct {
 }
 
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("journal %q: the plan is for cycle %d but the journal's last cycle is %d: another run committed meanwhile; run the cycle again",
-		e.Path, e.PlanCycle, e.Last)
+	why := "another run committed meanwhile; run the cycle again"
+	if e.PlanCycle > e.Last+1 {
+		why = "the plan was made from another journal's state"
+	}
+	return fmt.Sprintf("journal %q: the plan is for cycle %d but the journal's last cycle is %d: %s", e.Path, e.PlanCycle, e.Last, why)
 }
 
 // Commit records one cycle in one transaction: the cycle row, its files,
@@ -95,8 +98,14 @@ func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
 	// plan.Links is every link open after the cycle. If the arithmetic does
 	// not agree, the plan was not made from this journal's state, and
 	// committing it would silently drop or invent links.
+	if plan.NextLinkID < firstNew {
+		return fmt.Errorf("the plan's next link id %d is below the journal's %d", plan.NextLinkID, firstNew)
+	}
 	for i := range plan.Links {
-		if plan.Links[i].Changed && plan.Links[i].ID >= firstNew {
+		if id := plan.Links[i].ID; plan.Links[i].Changed && id >= firstNew {
+			if id >= plan.NextLinkID {
+				return fmt.Errorf("new link %d is not below the plan's next link id %d", id, plan.NextLinkID)
+			}
 			open++
 		}
 	}

@@ -22,6 +22,12 @@
 //     last cycle recorded, so an edit made with plain SQL afterwards is found.
 //     Without a secret key the chain detects edits, not a forger who
 //     recomputes every hash.
+//   - Commit trusts the plan only as far as it can check it: the plan must be
+//     for the cycle after the journal's last, links with ids from the last
+//     cycle's next link id on are inserted and all others must already be
+//     open, and the open links after the cycle must number len(plan.Links).
+//     A plan made from another state is refused instead of silently dropping
+//     or duplicating links.
 //   - A lock file "<journal>.lock" (pid, host, start time) keeps a second run
 //     out for the life of a writable Journal. A stale lock is explained, not
 //     broken, unless Options.BreakStale says so.

@@ -292,6 +292,9 @@ func TestCommitIsAllOrNothing(t *testing.T) {
 		changed(smallLink(4, "Di", "di@example.com")), changed(smallLink(4, "Di", "di2@example.com")))
 	p.Changes = []engine.Change{{Link: 4, Side: "crm", Op: engine.OpCreate, Rule: engine.RuleNewInOutlook}}
 	failing["same link twice"] = p
+	one := engine.LinkState{Link: smallLink(1, "Ann", "ann@example.com")}
+	failing["new link not below next id"] = plan(2, 3, one, keep, changed(smallLink(3, "Cy", "cy@example.com")))
+	failing["next id going back"] = plan(2, 2, one, keep)
 	// A plan that forgets an open link was not made from this journal.
 	failing["plan forgets a link"] = plan(2, 5, keep, changed(smallLink(3, "Cy", "cy@example.com")))
 	// The journal moved on: the plan is for a cycle already committed, or
