@@ -208,6 +208,18 @@ type Link struct {
 	// to import for this link.
 	PendingCRM     Pending
 	PendingOutlook Pending
+	// Detached is NoSide for a live link. A link whose record left one side
+	// stays in the journal as a detached link that remembers the CRM contact
+	// on the other side, so that the contact is neither created again nor
+	// linked again by e-mail behind the user's back:
+	//   - Outlook: the Outlook contact was deleted; the CRM contact left the
+	//     sync group (or, without a sync group, is excluded from the sync).
+	//     A new Outlook contact with its e-mail links to it again.
+	//   - CRM: the CRM contact left the sync group; the Outlook contact went
+	//     to Deleted Items. If the CRM contact rejoins the group it is synced
+	//     anew.
+	// A detached link ends when its CRM contact disappears from the dump.
+	Detached Side
 }
 
 // Pending records one side's outstanding import for a link.
@@ -272,6 +284,8 @@ const (
 	RuleAccountFirst      Rule = "account-first-of-several"
 	RuleAccountNew        Rule = "account-new"
 	RuleJoinGroup         Rule = "linked-outside-sync-group"
+	RuleNotImported       Rule = "not-imported-sent-again"
+	RuleRelink            Rule = "relink-after-outlook-delete"
 )
 
 // Change is one decision of a cycle, as journaled.

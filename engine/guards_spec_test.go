@@ -112,7 +112,7 @@ func TestGuardMaxDelete(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected stop: %v", err)
 			}
-			if got := len(p.Closed); got != tt.deleted {
+			if got := endedCount(p); got != tt.deleted {
 				t.Errorf("links ended = %d, want %d", got, tt.deleted)
 			}
 		})

@@ -53,7 +53,9 @@ type pair struct {
 	crmRule Rule // why the CRM record is absent (deleted, left group)
 	changed bool
 	closed  bool
-	linkOp  *Change
+	// prevCRM and prevOutlook are what the last cycle asked each side to
+	// import; the link's own pendings are replaced by this cycle's.
+	prevCRM, prevOutlook Pending
 }
 
 type reconciler struct {
@@ -71,6 +73,9 @@ type reconciler struct {
 	crmClaimed []bool
 	olClaimed  []bool
 	pairs      []*pair
+	tombs      []*pair // detached links (Link.Detached != NoSide)
+	// tombCRM marks CRM records held by a detached link, with its side.
+	tombCRM    map[int]*pair
 	nextID     int64
 	// linkedCRM and linkedKey index the open links by CRM id and Outlook key.
 	linkedCRM map[string]bool
@@ -87,18 +92,25 @@ type reconciler struct {
 }
 
 func (r *reconciler) preGuards() error {
-	if r.st.Cycle == 0 || r.p.Force {
+	if r.st.Cycle == 0 {
 		return nil
 	}
+	var errs []*GuardError
 	if r.st.Mapping != "" && r.st.Mapping != r.plan.Mapping {
-		return &GuardError{Guard: "mapping-changed",
+		errs = append(errs, &GuardError{Guard: "mapping-changed",
 			Message: fmt.Sprintf("the field mapping changed since cycle %d (was %q)", r.st.Cycle, r.st.Mapping),
-			Hint:    "a new mapping changes what \"unchanged\" means; run with --force to accept it"}
+			Hint:    "a new mapping changes what \"unchanged\" means; run with --force to accept it"})
 	}
 	if r.st.User != "" && r.st.User != r.p.User {
-		return &GuardError{Guard: "user-changed",
+		errs = append(errs, &GuardError{Guard: "user-changed",
 			Message: fmt.Sprintf("the syncing user changed since cycle %d: was %q, now %q", r.st.Cycle, r.st.User, r.p.User),
-			Hint:    "use the same --user as before, or run with --force to sync as the new user"}
+			Hint:    "use the same --user as before, or run with --force to sync as the new user"})
+	}
+	for _, err := range errs {
+		if !r.p.Force {
+			return err
+		}
+		r.notice("guard-overridden", 0, err.Error())
 	}
 	return nil
 }
@@ -156,26 +168,31 @@ func (r *reconciler) crmInScope(i int) bool {
 }
 
 // resolveLinks finds the records of every open link: by CRM id and Outlook
-// key first, then keyless Outlook records and CRM records the CRM created
-// for us by their last agreed e-mail and name.
+// key first, then keyless Outlook records by the link's last agreed e-mail
+// and name, then the CRM contacts the CRM created from our last outputs.
 func (r *reconciler) resolveLinks() {
 	r.linkedCRM = make(map[string]bool, len(r.st.Links))
 	r.linkedKey = make(map[string]bool, len(r.st.Links))
+	r.tombCRM = map[int]*pair{}
 	for _, l := range r.st.Links {
 		if l.CRMID != "" {
 			r.linkedCRM[trimID(l.CRMID)] = true
 		}
-		if l.OutlookKey != "" {
+		if l.OutlookKey != "" && l.Detached == NoSide {
 			r.linkedKey[l.OutlookKey] = true
 		}
 	}
 	for _, l := range r.st.Links {
-		pr := &pair{link: l, crm: -1, ol: -1}
+		pr := &pair{link: l, crm: -1, ol: -1, prevCRM: l.PendingCRM, prevOutlook: l.PendingOutlook}
 		if l.CRMID != "" {
 			if i, ok := r.crmByID[trimID(l.CRMID)]; ok && !r.crmClaimed[i] {
 				pr.crm = i
 				r.crmClaimed[i] = true
 			}
+		}
+		if l.Detached != NoSide {
+			r.tombs = append(r.tombs, pr)
+			continue
 		}
 		if l.OutlookKey != "" {
 			if i, ok := r.olByKey[l.OutlookKey]; ok && !r.olClaimed[i] {
@@ -185,99 +202,225 @@ func (r *reconciler) resolveLinks() {
 		}
 		r.pairs = append(r.pairs, pr)
 	}
-	// Outlook records without a key we know: match by the last agreed
-	// state, e-mail first, then name and company.
-	r.matchByBase(Outlook, func(pr *pair) bool { return pr.ol < 0 })
-	// CRM records the CRM created from our last outputs.
-	r.matchByBase(CRM, func(pr *pair) bool { return pr.crm < 0 && pr.link.CRMID == "" })
+	r.matchOutlookByBase()
+	r.matchCreatedCRM()
 
 	for _, pr := range r.pairs {
-		if pr.crm >= 0 {
-			pr.inGroup = r.crmInScope(pr.crm)
-			if pr.link.CRMID == "" {
-				pr.link.CRMID = trimID(r.crm.Contacts[pr.crm].Key)
-				pr.changed = true
-				r.notice("arrived", pr.link.ID, fmt.Sprintf("the CRM created %q as %s", r.crm.Contacts[pr.crm].DisplayName(), pr.link.CRMID))
-			}
-			if !pr.inGroup {
-				pr.crmRule = RuleLeftSyncGroup
-			}
-		} else {
+		if pr.crm < 0 {
 			pr.crmRule = RuleDeletedInCRM
+			continue
+		}
+		pr.inGroup = r.crmInScope(pr.crm)
+		if pr.link.CRMID == "" {
+			rec := &r.crm.Contacts[pr.crm]
+			pr.link.CRMID = trimID(rec.Key)
+			r.linkedCRM[pr.link.CRMID] = true
+			pr.changed = true
+			r.notice("arrived", pr.link.ID, fmt.Sprintf("the CRM created %q as %s", rec.DisplayName(), pr.link.CRMID))
+			if !pr.inGroup {
+				// The import did not put it in the sync group: do it now
+				// rather than read it as having left the group.
+				r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, rec.Key)
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupAdd, New: pr.link.CRMID, Rule: RuleJoinGroup, Name: rec.DisplayName()})
+				pr.inGroup = true
+			}
+		}
+		if !pr.inGroup {
+			pr.crmRule = RuleLeftSyncGroup
+		}
+	}
+	r.resolveTombs()
+}
+
+// resolveTombs decides what becomes of the detached links.
+func (r *reconciler) resolveTombs() {
+	for _, pr := range r.tombs {
+		if pr.crm < 0 {
+			// The CRM contact is gone: nothing left to remember.
+			pr.closed = true
+			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+			continue
+		}
+		in := r.crmInScope(pr.crm)
+		switch {
+		case pr.link.Detached == Outlook && r.crm.HasSyncGroup && in && pr.link.PendingCRM.Op == OpGroupRemove:
+			// Our removal from the sync group is not imported yet: keep
+			// the contact out of Outlook.
+			r.notice("not-imported", pr.link.ID, fmt.Sprintf("%q is still in the sync group; import crm/syncgroup-remove.csv of cycle %d", r.crm.Contacts[pr.crm].DisplayName(), r.st.Cycle))
+			r.tombCRM[pr.crm] = pr
+		case in && (r.crm.HasSyncGroup || pr.link.Detached == CRM):
+			// Back in the sync group: the user wants it synced again.
+			pr.closed = true
+			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+			r.crmClaimed[pr.crm] = false
+			delete(r.linkedCRM, trimID(pr.link.CRMID))
+			r.notice("rejoined", pr.link.ID, fmt.Sprintf("%q is in the sync group again and is synced anew", r.crm.Contacts[pr.crm].DisplayName()))
+		default:
+			if pr.link.PendingCRM.Op != "" {
+				pr.link.PendingCRM = Pending{}
+				pr.changed = true
+			}
+			r.tombCRM[pr.crm] = pr
 		}
 	}
 }
 
-func (r *reconciler) matchByBase(side Side, want func(*pair) bool) {
+// matchOutlookByBase finds Outlook records that carry no key we know by the
+// last agreed state of links whose Outlook record is missing: e-mail first,
+// then name and company.
+func (r *reconciler) matchOutlookByBase() {
 	byEmail := map[string][]*pair{}
 	byName := map[string][]*pair{}
+	want := func(pr *pair) bool { return pr.ol < 0 }
 	for _, pr := range r.pairs {
 		if !want(pr) {
 			continue
 		}
-		for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
+		for _, f := range emailFields {
 			if e := r.normEmail(pr.link.Base[f]); e != "" {
 				byEmail[e] = append(byEmail[e], pr)
 			}
 		}
-		if k := r.nameKey(&pr.link.Base, pr.link.NameAccount); k != "" {
+		if k := r.nameKey(&pr.link.Base); k != "" {
 			byName[k] = append(byName[k], pr)
 		}
 	}
 	if len(byEmail) == 0 && len(byName) == 0 {
 		return
 	}
-	recs, claimed := r.crm.Contacts, r.crmClaimed
-	if side == Outlook {
-		recs, claimed = r.ol.Contacts, r.olClaimed
-	}
 	take := func(cands []*pair, i int) bool {
 		for _, pr := range cands {
 			if !want(pr) {
 				continue
 			}
-			if side == Outlook {
-				pr.ol = i
-				if pr.link.OutlookKey != recs[i].Key && recs[i].Key != "" {
-					pr.link.OutlookKey = recs[i].Key
-					pr.changed = true
-				}
-			} else {
-				pr.crm = i
+			pr.ol = i
+			if k := r.ol.Contacts[i].Key; k != "" && k != pr.link.OutlookKey {
+				pr.link.OutlookKey = k
+				pr.changed = true
 			}
-			claimed[i] = true
+			r.olClaimed[i] = true
 			return true
 		}
 		return false
 	}
-	for i := range recs {
-		if claimed[i] {
+	for i := range r.ol.Contacts {
+		rec := &r.ol.Contacts[i]
+		if r.olClaimed[i] || (rec.Key != "" && r.keyOwned(rec.Key)) {
 			continue
 		}
-		if side == Outlook && recs[i].Key != "" {
-			if _, ok := r.olByKey[recs[i].Key]; ok && r.keyOwned(recs[i].Key) {
-				continue
-			}
-		}
-		if side == CRM {
-			if r.crmIDLinked(trimID(recs[i].Key)) {
-				continue
-			}
-		}
 		done := false
-		for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
-			if e := r.normEmail(recs[i].Values[f]); e != "" && take(byEmail[e], i) {
+		for _, f := range emailFields {
+			if e := r.normEmail(rec.Values[f]); e != "" && take(byEmail[e], i) {
 				done = true
 				break
 			}
 		}
 		if !done {
-			if k := r.nameKey(&recs[i].Values, ""); k != "" {
+			if k := r.nameKey(&rec.Values); k != "" {
 				take(byName[k], i)
 			}
 		}
 	}
 }
+
+// matchCreatedCRM finds the CRM contacts that the CRM created from the last
+// cycle's contacts-new.csv. They have ids no link knows; a candidate must
+// have every identifier the link's base has (one of its e-mails, and its
+// name and company as the CRM shows them), and among several the one in the
+// sync group and last in the dump (imports append) wins.
+func (r *reconciler) matchCreatedCRM() {
+	var waiting []*pair
+	for _, pr := range r.pairs {
+		if pr.crm < 0 && pr.link.CRMID == "" {
+			waiting = append(waiting, pr)
+		}
+	}
+	if len(waiting) == 0 {
+		return
+	}
+	byEmail := map[string][]int{}
+	byName := map[string][]int{}
+	for i := range r.crm.Contacts {
+		if r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key)) {
+			continue
+		}
+		v := &r.crm.Contacts[i].Values
+		for _, f := range emailFields {
+			if e := r.normEmail(v[f]); e != "" {
+				byEmail[e] = append(byEmail[e], i)
+			}
+		}
+		if k := r.nameKey(v); k != "" {
+			byName[k] = append(byName[k], i)
+		}
+	}
+	groups := map[string][]waitingCands{}
+	var order []string
+	for _, pr := range waiting {
+		base := pr.link.Base
+		if base[contact.Company] == "" {
+			base[contact.Company] = pr.link.NameAccount
+		}
+		var cands []int
+		hasEmail := false
+		for _, f := range emailFields {
+			if e := r.normEmail(base[f]); e != "" {
+				hasEmail = true
+				for _, i := range byEmail[e] {
+					if !slices.Contains(cands, i) {
+						cands = append(cands, i)
+					}
+				}
+			}
+		}
+		nk := r.nameKey(&base)
+		switch {
+		case hasEmail && nk != "":
+			cands = slices.DeleteFunc(cands, func(i int) bool { return r.nameKey(&r.crm.Contacts[i].Values) != nk })
+		case !hasEmail && nk != "":
+			cands = append(cands, byName[nk]...)
+		}
+		slices.Sort(cands)
+		cands = slices.Compact(cands)
+		key := fmt.Sprint(cands)
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], waitingCands{pr, cands})
+	}
+	// Links waiting with the same candidates take the last ones in dump
+	// order (an import appends), the sync group's members first, in link
+	// order, which is the order they were written to contacts-new.csv.
+	for _, key := range order {
+		g := groups[key]
+		cands := g[0].cands
+		var in []int
+		for _, i := range cands {
+			if r.crmInScope(i) {
+				in = append(in, i)
+			}
+		}
+		if len(in) >= len(g) {
+			cands = in
+		}
+		if len(cands) > len(g) {
+			cands = cands[len(cands)-len(g):]
+		}
+		for j, w := range g {
+			if j < len(cands) && !r.crmClaimed[cands[j]] {
+				w.pr.crm = cands[j]
+				r.crmClaimed[cands[j]] = true
+			}
+		}
+	}
+}
+
+type waitingCands struct {
+	pr    *pair
+	cands []int
+}
+
+var emailFields = []contact.Field{contact.Email1, contact.Email2, contact.Email3}
 
 // keyOwned reports whether an open link has this Outlook key.
 func (r *reconciler) keyOwned(key string) bool { return r.linkedKey[key] }
@@ -297,31 +440,28 @@ func (r *reconciler) fold(v string) string {
 	return strings.ToLower(v)
 }
 
-// nameKey is "last\x00first\x00company" for matching keyless records; empty
-// when the record has no name.
-func (r *reconciler) nameKey(v *contact.Values, nameAccount string) string {
-	last, first := r.fold(v[contact.Last]), r.fold(v[contact.First])
-	if last == "" && first == "" {
+// nameKey is "last\x00first\x00company" for matching records that have no
+// key; a record with neither name uses its company alone. Empty when the
+// record has none of them.
+func (r *reconciler) nameKey(v *contact.Values) string {
+	last, first, company := r.fold(v[contact.Last]), r.fold(v[contact.First]), r.fold(v[contact.Company])
+	if last == "" && first == "" && company == "" {
 		return ""
 	}
-	company := v[contact.Company]
-	if nameAccount != "" && company == nameAccount {
-		company = ""
-	}
-	return last + "\x00" + first + "\x00" + r.fold(company)
+	return last + "\x00" + first + "\x00" + company
 }
 
 // postGuards stops the cycle when the inputs look wrong: an empty side, the
 // last cycle's outputs not imported, or mass deletion.
 func (r *reconciler) postGuards() error {
-	if len(r.st.Links) > 0 {
+	if len(r.pairs) > 0 {
 		for _, s := range []struct {
 			side Side
 			n    int
 		}{{CRM, len(r.crm.Contacts)}, {Outlook, len(r.ol.Contacts)}} {
 			if s.n == 0 {
 				err := &GuardError{Guard: "empty-input",
-					Message: fmt.Sprintf("the %s export is empty but the journal links %d contacts to it", s.side, len(r.st.Links)),
+					Message: fmt.Sprintf("the %s export is empty but the journal links %d contacts to it", s.side, len(r.pairs)),
 					Hint:    "check that the right file was exported; run with --force only if the address book really is empty"}
 				if !r.p.Force {
 					return err
@@ -384,20 +524,20 @@ func (r *reconciler) postGuards() error {
 			continue
 		}
 		switch {
-		case pr.crm >= 0 && pr.inGroup && pr.ol < 0:
+		case pr.crm >= 0 && pr.inGroup && pr.ol < 0 && r.p.Direction.allows(CRM):
 			crmDel++
-		case (pr.crm < 0 || !pr.inGroup) && pr.ol >= 0:
+		case (pr.crm < 0 || !pr.inGroup) && pr.ol >= 0 && r.p.Direction.allows(Outlook):
 			olDel++
 		}
 	}
-	n := len(r.st.Links)
+	n := len(r.pairs)
 	for _, d := range []struct {
 		side Side
 		n    int
 		what string
 	}{{Outlook, olDel, "moved to Deleted Items in Outlook"}, {CRM, crmDel, "removed from the CRM sync group"}} {
 		limit := math.Max(float64(n)*r.p.MaxDeletePercent/100, 0)
-		if d.n >= max(r.p.MaxDeleteMin, 1) && float64(d.n) > limit && r.p.MaxDeletePercent > 0 {
+		if d.n >= max(r.p.MaxDeleteMin, 1) && float64(d.n) > limit {
 			err := &GuardError{Guard: "max-delete",
 				Message: fmt.Sprintf("%d of %d linked contacts would be %s (more than --max-delete %g%%)", d.n, n, d.what, r.p.MaxDeletePercent),
 				Hint:    "this is the usual sign of a truncated or wrong export; check the inputs, or raise --max-delete or use --force"}
@@ -458,22 +598,34 @@ func (r *reconciler) applyLinks() {
 		case crmHere && olHere:
 			r.merge(pr)
 		case crmHere && !olHere:
-			// Gone from the Outlook sync folder: leave the CRM contact alone,
-			// take it out of the sync group.
+			// Gone from the Outlook sync folder: leave the CRM contact (and
+			// its edits) alone, take it out of the sync group.
+			if !r.p.Direction.allows(CRM) {
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpHeld, New: "group-remove", Rule: RuleDirection, Name: name})
+				continue
+			}
 			id := r.crm.Contacts[pr.crm].Key
 			if r.crm.HasSyncGroup {
 				r.plan.CRM.GroupRemove = append(r.plan.CRM.GroupRemove, id)
 				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupRemove, Old: trimID(id), Rule: RuleDeletedInOutlook, Name: name})
+				pr.link.PendingCRM = Pending{Op: OpGroupRemove}
 			}
-			r.lostEdits(pr, CRM, RuleDeletedInOutlook)
-			r.close(pr, RuleDeletedInOutlook, name)
+			r.detach(pr, Outlook, RuleDeletedInOutlook, name)
 		case !crmHere && olHere:
+			if !r.p.Direction.allows(Outlook) {
+				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpHeld, New: "delete", Rule: RuleDirection, Name: name})
+				continue
+			}
 			c := r.ol.Contacts[pr.ol].Clone()
 			r.olDeleted[pr.ol] = true
 			r.plan.Outlook.Deleted = append(r.plan.Outlook.Deleted, c)
 			r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpDelete, Old: c.Key, Rule: pr.crmRule, Name: name})
 			r.lostEdits(pr, Outlook, pr.crmRule)
-			r.close(pr, pr.crmRule, name)
+			if pr.crm >= 0 {
+				r.detach(pr, CRM, pr.crmRule, name)
+			} else {
+				r.close(pr, pr.crmRule, name)
+			}
 		default:
 			r.close(pr, RuleGoneBoth, name)
 		}
@@ -500,10 +652,35 @@ func (r *reconciler) close(pr *pair, rule Rule, name string) {
 	r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: rule, Name: name})
 }
 
-// sideValue is the value of f on side s as the merge sees it.
+// detach ends a link whose record left side gone, keeping it as a detached
+// link that holds the CRM contact (see Link.Detached).
+func (r *reconciler) detach(pr *pair, gone Side, rule Rule, name string) {
+	pr.link.Detached = gone
+	pr.changed = true
+	r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: rule, Name: name})
+}
+
+// sideValue is the value of f on side s as the merge sees it: a CRM company
+// that is the account named after the contact reads as empty, and a field
+// the side was asked to change last cycle but still shows its old value
+// reads as the base (the change was not imported and is sent again).
 func (r *reconciler) sideValue(pr *pair, s Side, f contact.Field) string {
-	rec := r.record(s, pr)
-	v := rec.Values[f]
+	v := r.actualValue(pr, s, f)
+	prev := pr.prevCRM
+	if s == Outlook {
+		prev = pr.prevOutlook
+	}
+	if prev.Op == OpUpdate {
+		if i := slices.Index(prev.Fields, f); i >= 0 && i < len(prev.Old) && r.record(s, pr).Values[f] == prev.Old[i] {
+			return pr.link.Base[f]
+		}
+	}
+	return v
+}
+
+// actualValue is the value of f in the side's record.
+func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
+	v := r.record(s, pr).Values[f]
 	if s == CRM && f == contact.Company && pr.link.NameAccount != "" && v == pr.link.NameAccount {
 		return ""
 	}
@@ -524,32 +701,37 @@ func (r *reconciler) merge(pr *pair) {
 	for _, f := range r.fields {
 		b := pr.link.Base[f]
 		c, o := r.sideValue(pr, CRM, f), r.sideValue(pr, Outlook, f)
-		res, winner, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
-		if winner == NoSide && rule == "" {
-			newBase[f] = res
-			continue
-		}
+		ca, oa := r.actualValue(pr, CRM, f), r.actualValue(pr, Outlook, f)
+		res, _, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
 		newBase[f] = res
-		if res != c {
+		if res != ca {
+			rule := rule
+			if rule == "" || c != ca {
+				rule = RuleNotImported
+			}
 			if r.p.Direction.allows(CRM) {
 				crmNew[f] = res
 				crmFields = append(crmFields, f)
 				crmOld = append(crmOld, crmRec.Values[f])
-				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpUpdate, Field: f.String(), Old: c, New: res, Rule: rule, Name: name})
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpUpdate, Field: f.String(), Old: ca, New: res, Rule: rule, Name: name})
 			} else {
 				newBase[f] = c
-				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpHeld, Field: f.String(), Old: c, New: res, Rule: RuleDirection, Name: name})
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpHeld, Field: f.String(), Old: ca, New: res, Rule: RuleDirection, Name: name})
 			}
 		}
-		if res != o {
+		if res != oa {
+			rule := rule
+			if rule == "" || o != oa {
+				rule = RuleNotImported
+			}
 			if r.p.Direction.allows(Outlook) {
 				olNew[f] = res
 				olFields = append(olFields, f)
 				olOld = append(olOld, olRec.Values[f])
-				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpUpdate, Field: f.String(), Old: o, New: res, Rule: rule, Name: name})
+				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpUpdate, Field: f.String(), Old: oa, New: res, Rule: rule, Name: name})
 			} else {
 				newBase[f] = o
-				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpHeld, Field: f.String(), Old: o, New: res, Rule: RuleDirection, Name: name})
+				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpHeld, Field: f.String(), Old: oa, New: res, Rule: RuleDirection, Name: name})
 			}
 		}
 	}
@@ -669,10 +851,14 @@ func (r *reconciler) mergeCategories(pr *pair, b, c, o string) (string, Side, Ru
 
 // newOutlookRecords links or creates every Outlook record no link claimed.
 func (r *reconciler) newOutlookRecords() {
-	// Index unclaimed CRM contacts by e-mail (EMAIL, SECONDARYEMAIL).
+	// Index the CRM contacts a new Outlook record may link to by e-mail
+	// (EMAIL, SECONDARYEMAIL): those no link holds, and those held by a link
+	// whose Outlook contact was deleted (the user put it back).
 	byEmail := map[string][]int{}
 	for i := range r.crm.Contacts {
-		if r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key)) {
+		if tp, ok := r.tombCRM[i]; ok && tp.link.Detached != Outlook {
+			continue
+		} else if !ok && (r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key))) {
 			continue
 		}
 		for _, f := range []contact.Field{contact.Email1, contact.Email2} {
@@ -681,14 +867,15 @@ func (r *reconciler) newOutlookRecords() {
 			}
 		}
 	}
-	// Every e-mail of a CRM contact, claimed or not, to tell duplicates.
+	// The e-mails of the live links as merged this cycle, to tell duplicates.
 	linkedEmail := map[string]bool{}
-	for i := range r.crm.Contacts {
-		if r.crmClaimed[i] {
-			for _, f := range []contact.Field{contact.Email1, contact.Email2} {
-				if e := r.normEmail(r.crm.Contacts[i].Values[f]); e != "" {
-					linkedEmail[e] = true
-				}
+	for _, pr := range r.pairs {
+		if pr.closed || pr.link.Detached != NoSide {
+			continue
+		}
+		for _, f := range emailFields {
+			if e := r.normEmail(pr.link.Base[f]); e != "" {
+				linkedEmail[e] = true
 			}
 		}
 	}
@@ -698,7 +885,7 @@ func (r *reconciler) newOutlookRecords() {
 		}
 		rec := &r.ol.Contacts[i]
 		var emails []string
-		for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
+		for _, f := range emailFields {
 			if e := r.normEmail(rec.Values[f]); e != "" {
 				emails = append(emails, e)
 			}
@@ -707,7 +894,7 @@ func (r *reconciler) newOutlookRecords() {
 		dupOf := ""
 		for _, e := range emails {
 			for _, j := range byEmail[e] {
-				if !r.crmClaimed[j] && !slices.Contains(cands, j) {
+				if (!r.crmClaimed[j] || r.tombCRM[j] != nil) && !slices.Contains(cands, j) {
 					cands = append(cands, j)
 				}
 			}
@@ -755,6 +942,14 @@ func (r *reconciler) newLink() Link {
 
 // linkNew joins an unlinked CRM contact and Outlook record found by e-mail.
 func (r *reconciler) linkNew(ci, oi int, rule Rule) {
+	if tp := r.tombCRM[ci]; tp != nil {
+		// The Outlook contact was deleted once and is back: a new link
+		// replaces the detached one.
+		tp.closed = true
+		r.plan.Closed = append(r.plan.Closed, tp.link.ID)
+		delete(r.tombCRM, ci)
+		rule = RuleRelink
+	}
 	r.crmClaimed[ci], r.olClaimed[oi] = true, true
 	l := r.newLink()
 	crmRec, olRec := &r.crm.Contacts[ci], &r.ol.Contacts[oi]
@@ -778,6 +973,11 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule) {
 func (r *reconciler) createInCRM(oi int) {
 	rec := &r.ol.Contacts[oi]
 	name := rec.DisplayName()
+	v := &rec.Values
+	if v[contact.First] == "" && v[contact.Last] == "" && v[contact.Company] == "" && v[contact.Email1] == "" && v[contact.Email2] == "" && v[contact.Email3] == "" {
+		r.notice("not-created", 0, fmt.Sprintf("Outlook record %d has no name, company or e-mail; it is not created in the CRM", oi+1))
+		return
+	}
 	if !r.p.Direction.allows(CRM) {
 		r.change(Change{Side: "crm", Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
 		return
@@ -850,7 +1050,7 @@ func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) st
 // newCRMRecords creates in Outlook every sync group member no link claimed.
 func (r *reconciler) newCRMRecords() {
 	for i := range r.crm.Contacts {
-		if r.crmClaimed[i] || !r.crmInScope(i) || r.crmIDLinked(trimID(r.crm.Contacts[i].Key)) {
+		if r.crmClaimed[i] || !r.crmInScope(i) || r.tombCRM[i] != nil {
 			continue
 		}
 		rec := &r.crm.Contacts[i]
@@ -903,10 +1103,15 @@ func (r *reconciler) finish() {
 		}
 	}
 	p.Outlook.Folder = append(p.Outlook.Folder, r.olAppended...)
+	r.pairs = append(r.pairs, r.tombs...)
 	slices.SortFunc(r.pairs, func(a, b *pair) int { return cmpInt64(a.link.ID, b.link.ID) })
+	live := 0
 	for _, pr := range r.pairs {
 		if pr.closed {
 			continue
+		}
+		if pr.link.Detached == NoSide {
+			live++
 		}
 		p.Links = append(p.Links, LinkState{Link: pr.link, Changed: pr.changed || pr.isNew})
 	}
@@ -914,7 +1119,7 @@ func (r *reconciler) finish() {
 	p.Closed = slices.Compact(p.Closed)
 	p.NextLinkID = r.nextID
 	cn := &p.Counts
-	cn.Links = len(p.Links)
+	cn.Links = live
 	for _, c := range p.Changes {
 		switch {
 		case c.Op == OpLink:

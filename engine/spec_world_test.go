@@ -128,10 +128,11 @@ func noticeKinds(p *Plan) []string {
 	return ks
 }
 
-// linkOf returns the open link of a CRM id after the plan, or nil.
+// linkOf returns the live link of a CRM id after the plan, or nil. A
+// detached link (Link.Detached) is not live: it only remembers the contact.
 func linkOf(p *Plan, crmID string) *Link {
 	for i := range p.Links {
-		if p.Links[i].CRMID == crmID {
+		if p.Links[i].CRMID == crmID && p.Links[i].Detached == NoSide {
 			return &p.Links[i].Link
 		}
 	}
@@ -382,4 +383,28 @@ func (w *world) deleteCRM(id string) {
 // leaveGroup takes a CRM contact out of the sync group.
 func (w *world) leaveGroup(id string) {
 	w.crm.SyncGroup = slices.DeleteFunc(slices.Clone(w.crm.SyncGroup), func(g string) bool { return trimID(g) == id })
+}
+
+// ended reports whether the plan ends link id: it is closed, or detached.
+func ended(p *Plan, id int64) bool {
+	if slices.Contains(p.Closed, id) {
+		return true
+	}
+	for _, l := range p.Links {
+		if l.ID == id && l.Detached != NoSide {
+			return true
+		}
+	}
+	return false
+}
+
+// endedCount counts the links a plan ends (closed or detached this cycle).
+func endedCount(p *Plan) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Op == OpUnlink {
+			n++
+		}
+	}
+	return n
 }
