@@ -75,8 +75,8 @@ type reconciler struct {
 	pairs      []*pair
 	tombs      []*pair // detached links (Link.Detached != NoSide)
 	// tombCRM marks CRM records held by a detached link, with its side.
-	tombCRM    map[int]*pair
-	nextID     int64
+	tombCRM map[int]*pair
+	nextID  int64
 	// linkedCRM and linkedKey index the open links by CRM id and Outlook key.
 	linkedCRM map[string]bool
 	linkedKey map[string]bool
