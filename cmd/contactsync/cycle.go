@@ -201,9 +201,11 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	}
 	oo := o.OutlookOpts
 	if mode == "snapshot" {
-		if _, err := writeContacts(filepath.Join(olDir, "contacts.csv"), kindCSV, plan.Outlook.Folder, ol.CSV, oo); err != nil {
+		format, err := writeContacts(filepath.Join(olDir, "contacts.csv"), kindCSV, plan.Outlook.Folder, ol.CSV, oo)
+		if err != nil {
 			return nil, err
 		}
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "outlook/contacts.csv is " + format})
 		if _, err := writeContacts(filepath.Join(olDir, "contacts.vcf"), kindVCard, plan.Outlook.Folder, nil, oo); err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ type cycleEnv struct {
 // sync runs one cycle and returns its output folder.
 func (e *cycleEnv) sync(n int, crm, outlook string, exportedAt time.Time) string {
 	e.t.Helper()
-	out := filepath.Join(e.dir, "cycle"+itoa(n))
+	out := filepath.Join(e.dir, "cycle"+strconv.Itoa(n))
 	mustCLI(e.t, "sync", "--journal", e.journal, "--crm", crm, "--outlook", outlook,
 		"--outlook-exported-at", exportedAt.Format(time.RFC3339), "--user", e.user, "--out", out)
 	return out
@@ -54,8 +55,8 @@ func (e *cycleEnv) sync(n int, crm, outlook string, exportedAt time.Time) string
 // importBoth simulates importing a cycle's outputs on both sides.
 func (e *cycleEnv) importBoth(n int, crm, outlook, out string, at time.Time) (string, string) {
 	e.t.Helper()
-	crm2 := filepath.Join(e.dir, "crm"+itoa(n+1))
-	ol2 := filepath.Join(e.dir, "outlook"+itoa(n+1)+".csv")
+	crm2 := filepath.Join(e.dir, "crm"+strconv.Itoa(n+1))
+	ol2 := filepath.Join(e.dir, "outlook"+strconv.Itoa(n+1)+".csv")
 	mustCLI(e.t, "simulate", "--side", "crm", "--input", crm, "--outputs", out, "--to", crm2, "--now", at.Format(time.RFC3339))
 	mustCLI(e.t, "simulate", "--side", "outlook", "--input", outlook, "--outputs", out, "--to", ol2)
 	return crm2, ol2
@@ -79,7 +80,6 @@ func (e *cycleEnv) changes(cycle int) ([]engine.Change, []engine.Conflict) {
 	return ch, co
 }
 
-func itoa(n int) string { return string(rune('0' + n)) }
 
 // TestFourCycles is the backbone scenario of issue 2: cycle 1 on the
 // fixtures, both imports simulated, cycle 2 finds nothing to do; then an

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"strings"
 
 	"contactsync/engine"
 	"contactsync/formats"
@@ -34,7 +35,7 @@ func main() {
 // run executes the command line args and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, flagsFirst(args))
 	if err == nil {
 		return 0
 	}
@@ -111,4 +112,48 @@ func hint(err error) string {
 		return ce.hint
 	}
 	return "run 'contactsync help' or 'contactsync COMMAND --help'"
+}
+
+// flagsFirst moves the flags of the commands that take arguments before
+// those arguments, so that "convert a.pst b.vcf --vcard-version 4.0" works:
+// urfave/cli stops reading flags at the first argument. Every flag of these
+// commands takes a value.
+func flagsFirst(args []string) []string {
+	at := -1
+	for i, a := range args {
+		if i == 0 || strings.HasPrefix(a, "-") {
+			continue
+		}
+		switch a {
+		case "convert", "validate", "show", "history":
+			at = i
+		}
+		if at >= 0 || a != "journal" {
+			break
+		}
+	}
+	if at < 0 {
+		return args
+	}
+	var flags, rest []string
+	tail := args[at+1:]
+	for i := 0; i < len(tail); i++ {
+		a := tail[i]
+		switch {
+		case a == "--":
+			rest = append(rest, tail[i:]...)
+			i = len(tail)
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			flags = append(flags, a)
+			if !strings.Contains(a, "=") && i+1 < len(tail) && a != "-h" && a != "--help" {
+				i++
+				flags = append(flags, tail[i])
+			}
+		default:
+			rest = append(rest, a)
+		}
+	}
+	out := append([]string{}, args[:at+1]...)
+	out = append(out, flags...)
+	return append(out, rest...)
 }

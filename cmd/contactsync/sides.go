@@ -140,6 +140,14 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 			return nil, err
 		}
 		s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, st.Warnings
+		if len(st.Contacts) == 0 && o.Folder == "" {
+			for _, w := range st.Warnings {
+				if strings.HasPrefix(w, "no contacts folder") {
+					return nil, &cmdError{code: exitUsage, err: fmt.Errorf("%s: %s", path, w),
+						hint: "name the folder that holds the contacts with --outlook-folder"}
+				}
+			}
+		}
 		if st.DistLists > 0 {
 			s.Note = fmt.Sprintf("%d distribution lists in the PST are not synced", st.DistLists)
 		}
@@ -167,7 +175,7 @@ func writeContacts(path, to string, contacts []contact.Contact, layout *outlookc
 	switch kind {
 	case kindCSV:
 		enc, err := outlookcsv.WriteFile(path, contacts, layout, o.csv())
-		return "Outlook CSV, " + enc, err
+		return "Outlook CSV in " + enc + " (" + outlookcsv.EncodingReason(enc) + ")", err
 	case kindVCard, "vcard":
 		return "vCard " + vcardVersion(o.VCardVer), vcard.WriteFile(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})
 	case kindVdir:

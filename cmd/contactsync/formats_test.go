@@ -1,0 +1,164 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"contactsync/fixtures"
+	"contactsync/formats/outlookcsv"
+	"contactsync/formats/pst"
+	"contactsync/formats/vcard"
+)
+
+func realWorld(t *testing.T) string {
+	t.Helper()
+	dir, ok := fixtures.RealWorld()
+	if !ok {
+		t.Fatalf("real-world samples not found at %s (CI has them beside the repository)", dir)
+	}
+	return dir
+}
+
+func findFiles(t *testing.T, root, ext string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(p), ext) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if len(out) == 0 {
+		t.Fatalf("no %s files under %s", ext, root)
+	}
+	return out
+}
+
+var wrote = regexp.MustCompile(`^(\d+) contacts written to `)
+
+// TestConvertEveryPST: each real PST converts to vCard and to Outlook CSV
+// with as many contacts as the PST reader finds, and both outputs read back
+// with that count.
+func TestConvertEveryPST(t *testing.T) {
+	dir := t.TempDir()
+	converted := 0
+	for _, p := range findFiles(t, realWorld(t), ".pst") {
+		st, err := pst.ReadFile(p, pst.Options{})
+		if err != nil || len(st.Contacts) == 0 {
+			// Unreadable or without a contacts folder: convert must fail
+			// with exit 2 and say why, never write a file.
+			out := filepath.Join(dir, filepath.Base(p)+".vcf")
+			code, _, errs := runCLI(t, "convert", p, out)
+			if err != nil && code != 2 || err == nil && code != 0 && code != 2 {
+				t.Errorf("convert %s: exit %d (%s)", p, code, errs)
+			}
+			continue
+		}
+		for _, ext := range []string{".vcf", ".csv"} {
+			out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(p), ".pst")+ext)
+			msg := mustCLI(t, "convert", p, out)
+			m := wrote.FindStringSubmatch(msg)
+			if m == nil || m[1] != strconv.Itoa(len(st.Contacts)) {
+				t.Errorf("convert %s %s: %q, want %d contacts", p, ext, msg, len(st.Contacts))
+			}
+			var n int
+			if ext == ".vcf" {
+				f, err := vcard.ReadFile(out)
+				if err != nil {
+					t.Fatalf("read back %s: %v", out, err)
+				}
+				n = len(f.Contacts)
+			} else {
+				f, err := outlookcsv.ReadFile(out, outlookcsv.Options{})
+				if err != nil {
+					t.Fatalf("read back %s: %v", out, err)
+				}
+				n = len(f.Contacts)
+			}
+			if n != len(st.Contacts) {
+				t.Errorf("%s has %d contacts, the PST %d", out, n, len(st.Contacts))
+			}
+		}
+		converted++
+	}
+	if converted < 3 {
+		t.Fatalf("only %d PSTs with contacts converted", converted)
+	}
+}
+
+// TestConvertVCardCSVRoundTrip: vCard → Outlook CSV → vCard keeps the
+// number of contacts and their names and e-mails.
+func TestConvertVCardCSVRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(realWorld(t), "ez-vcard", "src", "test", "resources", "ezvcard", "io", "text", "John_Doe_MS_OUTLOOK.vcf")
+	csv := filepath.Join(dir, "a.csv")
+	back := filepath.Join(dir, "b.vcf")
+	mustCLI(t, "convert", src, csv)
+	mustCLI(t, "convert", csv, back, "--vcard-version", "4.0")
+	a, err := vcard.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := vcard.ReadFile(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Contacts) != len(b.Contacts) || len(a.Contacts) == 0 {
+		t.Fatalf("%d contacts became %d", len(a.Contacts), len(b.Contacts))
+	}
+	for i := range a.Contacts {
+		for _, f := range []int{1, 3, 8} { // first, last, email1
+			if a.Contacts[i].Values[f] != b.Contacts[i].Values[f] {
+				t.Errorf("contact %d field %d: %q became %q", i, f, a.Contacts[i].Values[f], b.Contacts[i].Values[f])
+			}
+		}
+	}
+}
+
+// TestValidate: a good file reports no problems (exit 0); a malformed one
+// lists positioned problems and exits 2.
+func TestValidate(t *testing.T) {
+	rw := realWorld(t)
+	good := []string{
+		filepath.Join(fixtures.Dir(), "outlook", "contacts.csv"),
+		filepath.Join(fixtures.Dir(), "crm"),
+		filepath.Join(rw, "Aspose.Email-for-.NET", "Examples", "Data", "Outlook", "SampleContacts.pst"),
+		filepath.Join(rw, "ez-vcard", "src", "test", "resources", "ezvcard", "io", "text", "outlook-2007.vcf"),
+	}
+	for _, p := range good {
+		out := mustCLI(t, "validate", p)
+		if !strings.Contains(out, "no problems") {
+			t.Errorf("validate %s: %q", p, out)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.vcf")
+	os.WriteFile(bad, []byte("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nthis line has no colon\r\nEND:VCARD\r\n"), 0o644)
+	code, out, _ := runCLI(t, "validate", bad)
+	if code != 2 || !regexp.MustCompile(`bad\.vcf:4:\d+: `).MatchString(out) {
+		t.Errorf("validate bad.vcf: exit %d, output %q; want exit 2 and bad.vcf:4:col", code, out)
+	}
+}
+
+// TestSyncFromPST: a PST is a valid Outlook side; its outputs default to
+// the changes mode, since a CSV snapshot would lose what the PST holds.
+func TestSyncFromPST(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(realWorld(t), "Aspose.Email-for-.NET", "Examples", "Data", "Outlook", "SampleContacts.pst")
+	out := filepath.Join(dir, "c1")
+	mustCLI(t, "sync", "--journal", filepath.Join(dir, "j.db"), "--crm", filepath.Join(fixtures.Dir(), "crm"),
+		"--outlook", p, "--user", "U1", "--out", out)
+	if _, err := os.Stat(filepath.Join(out, "outlook", "contacts.csv")); err == nil {
+		t.Error("PST input wrote a folder snapshot; want the changes mode")
+	}
+	if _, err := os.Stat(filepath.Join(out, "outlook", "contacts-new.csv")); err != nil {
+		t.Errorf("no outlook/contacts-new.csv for the CRM contacts: %v", err)
+	}
+	plan, _ := os.ReadFile(filepath.Join(out, "plan.txt"))
+	if !strings.Contains(string(plan), "Outlook output: changes") {
+		t.Errorf("plan does not say which Outlook output mode ran and why:\n%s", plan)
+	}
+}
