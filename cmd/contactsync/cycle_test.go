@@ -80,7 +80,6 @@ func (e *cycleEnv) changes(cycle int) ([]engine.Change, []engine.Conflict) {
 	return ch, co
 }
 
-
 // TestFourCycles is the backbone scenario of issue 2: cycle 1 on the
 // fixtures, both imports simulated, cycle 2 finds nothing to do; then an
 // edit on each side and a conflicting edit on both, cycle 3 carries them
