@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -1002,8 +1003,7 @@ func (r *reconciler) createInCRM(oi int) {
 	}
 	l.PendingCRM = Pending{Op: OpCreate}
 	r.plan.CRM.New = append(r.plan.CRM.New, c)
-	r.change(Change{Link: l.ID, Side: "crm", Op: OpCreate, New: name, Rule: RuleNewInOutlook, Name: name})
-	r.fieldChanges(l.ID, "crm", &c.Values, name, RuleNewInOutlook)
+	r.change(Change{Link: l.ID, Side: "crm", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInOutlook, Name: name})
 	r.olOut[oi].Key = l.OutlookKey
 	r.pairs = append(r.pairs, &pair{link: l, isNew: true, crm: -1, ol: oi, changed: true})
 }
@@ -1072,18 +1072,32 @@ func (r *reconciler) newCRMRecords() {
 		l.PendingOutlook = Pending{Op: OpCreate}
 		r.olAppended = append(r.olAppended, c)
 		r.plan.Outlook.New = append(r.plan.Outlook.New, c)
-		r.change(Change{Link: l.ID, Side: "outlook", Op: OpCreate, New: name, Rule: RuleNewInCRM, Name: name})
-		r.fieldChanges(l.ID, "outlook", &c.Values, name, RuleNewInCRM)
+		r.change(Change{Link: l.ID, Side: "outlook", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInCRM, Name: name})
 		r.pairs = append(r.pairs, &pair{link: l, isNew: true, crm: i, ol: -1, changed: true})
 	}
 }
 
-func (r *reconciler) fieldChanges(link int64, side string, v *contact.Values, name string, rule Rule) {
+// valuesText renders the mapped, non-empty values of a created record as
+// one JSON object in field order: a creation is one journal row that still
+// says every value it set.
+func (r *reconciler) valuesText(v *contact.Values) string {
+	var b strings.Builder
+	b.WriteByte('{')
 	for _, f := range r.fields {
-		if v[f] != "" {
-			r.change(Change{Link: link, Side: side, Op: OpCreate, Field: f.String(), New: v[f], Rule: rule, Name: name})
+		if v[f] == "" {
+			continue
 		}
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.String())
+		val, _ := json.Marshal(v[f])
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(val)
 	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 func (r *reconciler) change(c Change) { r.plan.Changes = append(r.plan.Changes, c) }

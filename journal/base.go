@@ -15,6 +15,7 @@ import (
 //
 //	{"values":{"first":"Ann","email1":"ann@example.com"},
 //	 "name_account":"Ann Lee",
+//	 "detached":"outlook",
 //	 "pending_crm":{"op":"update","fields":["phone_business"],"old":["111"]},
 //	 "pending_outlook":{...}}
 //
@@ -53,6 +54,10 @@ func appendBase(b []byte, l *engine.Link) []byte {
 	if l.NameAccount != "" {
 		b = append(b, `,"name_account":`...)
 		b = appendString(b, l.NameAccount)
+	}
+	if l.Detached != engine.NoSide {
+		b = append(b, `,"detached":`...)
+		b = appendString(b, l.Detached.String())
 	}
 	b = appendPending(b, "pending_crm", &l.PendingCRM)
 	b = appendPending(b, "pending_outlook", &l.PendingOutlook)
@@ -141,6 +146,17 @@ func decodeBase(doc string, l *engine.Link) error {
 			v, err := d.str()
 			l.NameAccount = v
 			return err
+		case "detached":
+			v, err := d.str()
+			if err != nil {
+				return err
+			}
+			side, perr := engine.ParseSide(v)
+			if perr != nil {
+				return d.errorf("detached: %v", perr)
+			}
+			l.Detached = side
+			return nil
 		case "pending_crm":
 			return d.pending(&l.PendingCRM)
 		case "pending_outlook":

@@ -13,19 +13,24 @@ import (
 func TestBaseDocument(t *testing.T) {
 	l := smallLink(7, "Ann", "ann@example.com")
 	l.NameAccount = "Ann Lee"
+	l.Detached = engine.Outlook
 	l.PendingCRM = engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.PhoneBusiness}, Old: []string{"1\n2"}}
 	got := string(appendBase(nil, &l))
-	want := `{"values":{"first":"Ann","last":"Lee","email1":"ann@example.com"},"name_account":"Ann Lee",` +
+	want := `{"values":{"first":"Ann","last":"Lee","email1":"ann@example.com"},"name_account":"Ann Lee","detached":"outlook",` +
 		`"pending_crm":{"op":"update","fields":["phone_business"],"old":["1\n2"]}}`
 	if got != want {
 		t.Errorf("base document =\n%s\nwant\n%s", got, want)
+	}
+	var back engine.Link
+	if err := decodeBase(got, &back); err != nil || back.Detached != engine.Outlook || back.NameAccount != "Ann Lee" {
+		t.Errorf("decodeBase(%s) = %+v, %v; want the detached side and name account back", got, back, err)
 	}
 	if !json.Valid([]byte(got)) {
 		t.Error("base document is not valid JSON")
 	}
 	for _, bad := range []string{``, `{`, `{"values":{"nope":"x"}}`, `{"values":{"first":1}}`, `{"other":"x"}`,
 		`{"values":{}} x`, `{"values":{"first":"a` + "\x01" + `"}}`, `{"values":{"first":"\q"}}`, `{"values":{"first":"\u12"}}`,
-		`{"pending_crm":{"fields":["nope"]}}`, `{"values":{"first":"x",}}`} {
+		`{"pending_crm":{"fields":["nope"]}}`, `{"values":{"first":"x",}}`, `{"detached":"both"}`} {
 		var l engine.Link
 		if err := decodeBase(bad, &l); err == nil {
 			t.Errorf("decodeBase(%q) succeeded", bad)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -128,7 +129,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		return nil, err
 	}
 	info := journal.CycleInfo{
-		Kind: "sync", Started: started, User: o.Policy.User, ToolVersion: version,
+		Kind: "sync", Started: started, User: osUser(), ToolVersion: version,
 		Options: o.Flags, Inputs: inputs, Outputs: outputs, OutDir: o.Out,
 	}
 	if err := j.Commit(plan, info); err != nil {
@@ -340,4 +341,15 @@ func parseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, usagef("cannot read time %q: use RFC 3339 such as 2026-11-25T10:00:00Z", s)
+}
+
+// osUser names who ran the tool, for the journal ("who changed what").
+func osUser() string {
+	if u, err := user.Current(); err == nil {
+		if h, err := os.Hostname(); err == nil {
+			return u.Username + "@" + h
+		}
+		return u.Username
+	}
+	return ""
 }

@@ -83,11 +83,18 @@ func classify(err error) error {
 	}
 	var ge *engine.GuardError
 	var le *journal.LockedError
+	var je *journal.ConflictError
 	switch {
+	case errors.As(err, &je):
+		return &cmdError{code: exitFailure, err: err, hint: "another run committed a cycle meanwhile; run the same command again to plan against it"}
 	case errors.As(err, &ge):
 		return &cmdError{code: exitGuard, err: err, hint: ge.Hint}
 	case errors.As(err, &le):
-		return &cmdError{code: exitGuard, err: err, hint: "wait for the other run to finish; if it died, rerun with --break-stale-lock"}
+		h := "wait for the other run to finish"
+		if le.Stale {
+			h = "the run that held the lock is gone; rerun with --break-stale-lock"
+		}
+		return &cmdError{code: exitGuard, err: err, hint: h}
 	case formats.IsParseError(err), errors.Is(err, fs.ErrNotExist):
 		return &cmdError{code: exitUsage, err: err, hint: "fix the input named above and run again; nothing was written"}
 	}
