@@ -121,12 +121,27 @@ type Values [NumFields]string
 
 // Extra is one value of the source record that has no canonical field: an
 // unmapped CSV column, a vCard property line, a PST property. Name is what
-// the format calls it (column header, property name with parameters, tag);
-// the format that wrote it is the one that reads it back.
+// the format calls it (column header, property name with parameters, tag).
+//
+// Format names the format that read the value and can write it back as it
+// was (one of the Format* constants). A writer of that format writes it
+// natively; a writer of another format keeps it only where it has a
+// lossless carrier for foreign values (vCard: an X-CONTACTSYNC-EXTRA
+// property), and otherwise leaves it out: an Outlook CSV column named after a
+// vCard property would only confuse Outlook's import.
 type Extra struct {
-	Name  string
-	Value string
+	Name   string
+	Value  string
+	Format string
 }
+
+// The formats that own Extra values.
+const (
+	FormatOutlookCSV = "outlookcsv"
+	FormatVCard      = "vcard"
+	FormatPST        = "pst"
+	FormatCRM        = "crmcsv"
+)
 
 // CRM holds the attributes only the CRM side has.
 type CRM struct {
