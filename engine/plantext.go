@@ -74,11 +74,55 @@ func (ch Change) Line() string {
 	return s.String()
 }
 
-// WriteJSON writes the plan as indented JSON.
+// WriteJSON writes the plan as JSON: one object, with one change, conflict
+// or notice per line so that large plans stay cheap to write and easy to
+// grep.
 func (p *Plan) WriteJSON(w io.Writer) error {
-	e := json.NewEncoder(w)
-	e.SetIndent("", "  ")
-	return e.Encode(p)
+	b := bufio.NewWriter(w)
+	head, err := json.Marshal(struct {
+		Cycle     int     `json:"cycle"`
+		User      string  `json:"user"`
+		Mapping   string  `json:"mapping"`
+		Prefer    string  `json:"prefer"`
+		Direction string  `json:"direction"`
+		Counts    Counts  `json:"counts"`
+		Closed    []int64 `json:"closed"`
+	}{p.Cycle, p.User, p.Mapping, p.Prefer, p.Direction, p.Counts, p.Closed})
+	if err != nil {
+		return err
+	}
+	b.Write(head[:len(head)-1]) // leave the object open
+	if err := writeArray(b, "changes", p.Changes); err != nil {
+		return err
+	}
+	if err := writeArray(b, "conflicts", p.Conflicts); err != nil {
+		return err
+	}
+	if err := writeArray(b, "notices", p.Notices); err != nil {
+		return err
+	}
+	b.WriteString("\n}\n")
+	return b.Flush()
+}
+
+func writeArray[T any](b *bufio.Writer, name string, items []T) error {
+	fmt.Fprintf(b, ",\n%q: [", name)
+	for i := range items {
+		v, err := json.Marshal(items[i])
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n  ")
+		b.Write(v)
+	}
+	if len(items) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteByte(']')
+	return nil
 }
 
 func quoteName(s string) string { return fmt.Sprintf("%q", s) }

@@ -26,10 +26,25 @@ th{background:#f3f3f3}.crm{color:#05529b}.outlook{color:#8a3b00}code{white-space
 {{end}}</table>{{end}}
 {{if .Notices}}<h2>Notices</h2><ul>{{range .Notices}}<li><b>{{.Kind}}</b>{{if .Link}} (link {{.Link}}){{end}}: {{.Message}}</li>{{end}}</ul>{{end}}
 <h2>Changes</h2>
-{{if .Changes}}<table><tr><th>link</th><th>side</th><th>op</th><th>contact</th><th>field</th><th>old</th><th>new</th><th>rule</th></tr>
+{{if .Changes}}{{if .More}}<p>The first {{len .Changes}} of {{.Total}} changes; plan.txt and the journal have all of them.</p>{{end}}<table><tr><th>link</th><th>side</th><th>op</th><th>contact</th><th>field</th><th>old</th><th>new</th><th>rule</th></tr>
 {{range .Changes}}<tr><td>{{.Link}}</td><td class="{{.Side}}">{{.Side}}</td><td>{{.Op}}</td><td>{{.Name}}</td><td>{{.Field}}</td><td><code>{{.Old}}</code></td><td><code>{{.New}}</code></td><td>{{.Rule}}</td></tr>
 {{end}}</table>{{else}}<p>No changes: both sides agree.</p>{{end}}
 </body></html>
 `))
 
-func writeReport(w io.Writer, p *engine.Plan) error { return reportTemplate.Execute(w, p) }
+// reportRows caps the changes table: a browser page of a million rows helps
+// no reviewer, and plan.txt and the journal hold every change.
+const reportRows = 5000
+
+func writeReport(w io.Writer, p *engine.Plan) error {
+	view := struct {
+		*engine.Plan
+		Changes []engine.Change
+		Total   int
+		More    bool
+	}{Plan: p, Changes: p.Changes, Total: len(p.Changes)}
+	if len(view.Changes) > reportRows {
+		view.Changes, view.More = view.Changes[:reportRows], true
+	}
+	return reportTemplate.Execute(w, view)
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"contactsync/engine/contact"
+	"contactsync/fixtures/synth"
+	"contactsync/formats/crmcsv"
+	"contactsync/formats/outlookcsv"
+)
+
+// BenchmarkCycle measures whole cycles as the CLI runs them (read both
+// exports, reconcile, write every output, commit the journal) against the
+// targets of DESIGN §11: a first cycle of a million contacts a side within
+// 30 s and 2 GiB, a second cycle with 1% changed within 15 s. It reports
+// contacts/s and the peak resident memory of the cycle (VmHWM, reset before
+// each run).
+func BenchmarkCycle(b *testing.B) {
+	sizes := []int{100_000, 1_000_000}
+	if s := os.Getenv("CONTACTSYNC_BENCH_SIZES"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("CONTACTSYNC_BENCH_SIZES: %v", err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, n := range sizes {
+		dir := b.TempDir()
+		crmDir, olPath := filepath.Join(dir, "crm"), filepath.Join(dir, "outlook.csv")
+		s := synth.Generate(n, 1, 0.8, 0.1)
+		if err := crmcsv.WriteDump(crmDir, &crmcsv.Dump{Contacts: s.CRM, Accounts: s.Accounts}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := outlookcsv.WriteFile(olPath, s.Outlook, nil, outlookcsv.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		s = nil
+		t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+		opts := func(journal, crm, ol, out string) cycleOptions {
+			o, err := benchOptions(journal, crm, ol, out, t1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return o
+		}
+		var firstJournal, firstOut string
+		b.Run(fmt.Sprintf("first/%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				firstJournal = filepath.Join(dir, fmt.Sprintf("j%d.db", i))
+				firstOut = filepath.Join(dir, fmt.Sprintf("out%d", i))
+				measure(b, 2*n, func() {
+					if _, err := runCycle(opts(firstJournal, crmDir, olPath, firstOut), io.Discard); err != nil {
+						b.Fatal(err)
+					}
+				})
+			}
+		})
+		if firstJournal == "" {
+			continue
+		}
+		// Import the first cycle's outputs, then change 1% of the contacts
+		// in Outlook.
+		crm2, ol2 := filepath.Join(dir, "crm2"), filepath.Join(dir, "outlook2.csv")
+		if err := simulateCRM(crmDir, firstOut, crm2, t1.Add(time.Hour), io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		snap, err := outlookcsv.ReadFile(filepath.Join(firstOut, "outlook", "contacts.csv"), outlookcsv.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < len(snap.Contacts); i += 100 {
+			snap.Contacts[i].Values[contact.JobTitle] += " (edited)"
+		}
+		if _, err := outlookcsv.WriteFile(ol2, snap.Contacts, snap, outlookcsv.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		snap = nil
+		journalBytes, err := os.ReadFile(firstJournal)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("second-1pct/%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				j := filepath.Join(dir, fmt.Sprintf("j2-%d.db", i))
+				if err := os.WriteFile(j, journalBytes, 0o600); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				measure(b, 2*n, func() {
+					o := opts(j, crm2, ol2, filepath.Join(dir, fmt.Sprintf("out2-%d", i)))
+					o.OutlookOpts.ExportedAt = t1.Add(24 * time.Hour)
+					if _, err := runCycle(o, io.Discard); err != nil {
+						b.Fatal(err)
+					}
+				})
+			}
+		})
+	}
+}
+
+func benchOptions(journal, crm, ol, out string, exported time.Time) (cycleOptions, error) {
+	o := cycleOptions{Journal: journal, CRM: crm, Outlook: ol, Out: out, Flags: map[string]string{}}
+	o.Policy.User = "U6UJ9A00000D"
+	o.Policy.MaxDeletePercent, o.Policy.MaxDeleteMin = 10, 5
+	o.OutlookOpts.ExportedAt = exported
+	return o, nil
+}
+
+// measure runs f, then reports contacts/s and the peak resident memory.
+func measure(b *testing.B, contacts int, f func()) {
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	start := time.Now()
+	f()
+	el := time.Since(start)
+	b.ReportMetric(float64(contacts)/el.Seconds(), "contacts/s")
+	if hwm := peakRSS(); hwm > 0 {
+		b.ReportMetric(float64(hwm)/(1<<20), "peak-MiB")
+	}
+}
+
+// resetPeakRSS resets VmHWM (Linux: writing 5 to /proc/self/clear_refs).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS returns VmHWM in bytes, 0 where /proc is missing.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
