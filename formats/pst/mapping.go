@@ -145,7 +145,7 @@ func (r *reader) mapContact(p *pc, nid uint32) (contact.Contact, error) {
 	}
 	extra := func(name, v string) {
 		if v != "" {
-			c.Extra = append(c.Extra, contact.Extra{Name: name, Value: v})
+			c.Extra = append(c.Extra, contact.Extra{Name: name, Value: v, Format: contact.FormatPST})
 		}
 	}
 	var (

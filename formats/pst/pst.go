@@ -26,6 +26,10 @@
 //     store) and the message's 4-byte node id, little-endian — the EntryID
 //     Outlook itself shows for items of a PST. It is stable while the item
 //     stays in the same .pst file.
+//   - Every property with no canonical field is kept in Contact.Extra under
+//     its [MS-OXPROPS] name ("PidTagNickname", "PidLidFileUnder") with
+//     Format contact.FormatPST. This package only reads, so those values
+//     are PST's own: other writers carry them (vCard) or leave them out.
 //   - Distribution lists (IPM.DistList) are counted and reported in
 //     Warnings, not mapped.
 //   - 4k-page files (wVer 36, Outlook 2013 OST) are refused with a clear

@@ -228,6 +228,11 @@ func TestContactMapping(t *testing.T) {
 		if v, _ := c.ExtraValue("PidTagDisplayName"); v != "Saqib Razzaq" {
 			t.Errorf("Extra PidTagDisplayName = %q", v)
 		}
+		for _, e := range c.Extra {
+			if e.Format != contact.FormatPST {
+				t.Errorf("Extra %s has Format %q, want %q", e.Name, e.Format, contact.FormatPST)
+			}
+		}
 		if len(c.Key) != 48 || !strings.HasPrefix(c.Key, "00000000") {
 			t.Errorf("Key = %q, want a 24-byte entry id in hex", c.Key)
 		}
@@ -311,6 +316,14 @@ func TestMapContactSynthetic(t *testing.T) {
 	} {
 		if got, _ := c.ExtraValue(name); got != w {
 			t.Errorf("Extra %s = %q, want %q", name, got, w)
+		}
+	}
+	if len(c.Extra) < 3 {
+		t.Fatalf("%d extras, want at least 3", len(c.Extra))
+	}
+	for _, e := range c.Extra {
+		if e.Format != contact.FormatPST {
+			t.Errorf("Extra %s has Format %q, want %q", e.Name, e.Format, contact.FormatPST)
 		}
 	}
 	if want := "00000000" + strings.Repeat("AB", 16) + "24002000"; c.Key != want {
