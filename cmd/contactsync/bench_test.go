@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,6 +28,20 @@ import (
 // contacts/s and the peak resident memory of the cycle (VmHWM, reset before
 // each run).
 func BenchmarkCycle(b *testing.B) {
+	if p := os.Getenv("CONTACTSYNC_HEAP_PROFILE"); p != "" {
+		testHookAfterPlan = func() {
+			f, err := os.Create(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			runtime.GC()
+			if err := pprof.WriteHeapProfile(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+		defer func() { testHookAfterPlan = nil }()
+	}
 	sizes := []int{100_000, 1_000_000}
 	if s := os.Getenv("CONTACTSYNC_BENCH_SIZES"); s != "" {
 		sizes = nil
