@@ -92,6 +92,7 @@ func syncCommand(planOnly bool) *cli.Command {
 		if err != nil {
 			return err
 		}
+		o.Progress = newProgress(ctx.App.ErrWriter)
 		_, err = runCycle(o, ctx.App.Writer)
 		return classify(err)
 	}

@@ -36,6 +36,7 @@ type cycleOptions struct {
 	BreakStale    bool
 	Now           func() time.Time
 	Flags         map[string]string // as given, journaled
+	Progress      *progress         // phase display on a terminal; nil for none
 }
 
 // testHookAfterPlan, when set by a benchmark, runs once the plan is made,
@@ -63,10 +64,14 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		o.Now = time.Now
 	}
 	started := o.Now().UTC()
+	pg := o.Progress
+	defer pg.end()
+	pg.phase("reading the CRM dump " + o.CRM)
 	dump, err := crmcsv.ReadDir(o.CRM)
 	if err != nil {
 		return nil, fmt.Errorf("read CRM dump: %w", err)
 	}
+	pg.phase("reading the Outlook export " + o.Outlook)
 	ol, err := readOutlook(o.Outlook, o.OutlookOpts)
 	if err != nil {
 		return nil, fmt.Errorf("read Outlook export: %w", err)
@@ -107,6 +112,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		}
 	}
 
+	pg.phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(dump.Contacts), len(ol.Contacts)))
 	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup}
 	olIn := engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}
 	plan, err := engine.Reconcile(state, crmIn, olIn, o.Policy)
@@ -121,16 +127,19 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	}
 	plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: outlookModeReason(mode, ol.Kind)})
 	if o.DryRun {
+		pg.end()
 		return plan, plan.WriteText(stdout)
 	}
 
 	if testHookAfterPlan != nil {
 		testHookAfterPlan()
 	}
+	pg.phase("writing the outputs to " + o.Out)
 	outputs, err := writeOutputs(o, plan, dump, ol, mode)
 	if err != nil {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
+	pg.phase("committing the cycle to the journal")
 	inputs, err := hashInputs(o.CRM, o.Outlook)
 	if err != nil {
 		return nil, err
@@ -142,6 +151,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	if err := j.Commit(plan, info); err != nil {
 		return nil, fmt.Errorf("commit cycle %d to journal %q (the outputs in %q are complete; rerun the same command to commit them): %w", plan.Cycle, o.Journal, o.Out, err)
 	}
+	pg.end()
 	c := plan.Counts
 	fmt.Fprintf(stdout, "cycle %d committed: %d links; CRM +%d ~%d, accounts +%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d conflicts; %d changes\n",
 		plan.Cycle, c.Links, c.CRMCreated, c.CRMUpdated, c.AccountsNew, c.GroupAdded, c.GroupRemoved,
