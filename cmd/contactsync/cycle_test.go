@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -302,5 +303,80 @@ func TestGuardEmptyOutlook(t *testing.T) {
 	after, _ := os.ReadFile(jpath)
 	if !bytes.Equal(before, after) {
 		t.Error("guarded cycle changed the journal")
+	}
+}
+
+// TestDeletionsAcrossCycles: a contact deleted in Outlook leaves the CRM sync
+// group and is not created again in later cycles; a contact taken out of
+// the sync group in the CRM goes to Outlook's Deleted Items. Both stay that
+// way through the journal (detached links).
+func TestDeletionsAcrossCycles(t *testing.T) {
+	e := &cycleEnv{t: t, dir: t.TempDir(), user: "U6UJ9A00000D"}
+	e.journal = filepath.Join(e.dir, "journal.db")
+	crm1 := filepath.Join(fixtures.Dir(), "crm")
+	ol1 := filepath.Join(fixtures.Dir(), "outlook", "contacts.csv")
+	t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	out1 := e.sync(1, crm1, ol1, t1)
+	crm2, ol2 := e.importBoth(1, crm1, ol1, out1, t1.Add(time.Hour))
+
+	dump, err := crmcsv.ReadDir(crm2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	olf, err := outlookcsv.ReadFile(ol2, outlookcsv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := linkedPairs(dump.Contacts, olf.Contacts)
+	gone := olf.Contacts[pairs[0][1]]      // deleted in Outlook
+	left := dump.Contacts[pairs[1][0]].Key // taken out of the sync group
+	olf.Contacts = append(olf.Contacts[:pairs[0][1]:pairs[0][1]], olf.Contacts[pairs[0][1]+1:]...)
+	var group []string
+	for _, id := range dump.SyncGroup {
+		if id != left {
+			group = append(group, id)
+		}
+	}
+	dump.SyncGroup = group
+	crm3, ol3 := filepath.Join(e.dir, "crm3"), filepath.Join(e.dir, "outlook3.csv")
+	if err := crmcsv.WriteDump(crm3, dump); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outlookcsv.WriteFile(ol3, olf.Contacts, olf, outlookcsv.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	t2 := t1.Add(24 * time.Hour)
+	out2 := e.sync(2, crm3, ol3, t2)
+	ch, _ := e.changes(2)
+	var ops []string
+	for _, c := range ch {
+		ops = append(ops, string(c.Op)+" "+c.Side+" "+string(c.Rule))
+	}
+	slices.Sort(ops)
+	want := []string{
+		"delete outlook left-sync-group",
+		"group-remove crm deleted-in-outlook",
+		"unlink - deleted-in-outlook",
+		"unlink - left-sync-group",
+	}
+	if !slices.Equal(ops, want) {
+		t.Fatalf("cycle 2 ops = %q, want %q\n%s", ops, want, lines(ch))
+	}
+	if _, err := os.Stat(filepath.Join(out2, "outlook", "deleted-items.csv")); err != nil {
+		t.Errorf("no deleted-items.csv: %v", err)
+	}
+	crm4, ol4 := e.importBoth(2, crm3, ol3, out2, t2.Add(time.Hour))
+	e.sync(3, crm4, ol4, t2.Add(24*time.Hour))
+	if ch, co := e.changes(3); len(ch) != 0 || len(co) != 0 {
+		t.Fatalf("cycle 3: %d changes, %d conflicts; want none (the deleted contact must stay deleted):\n%s", len(ch), len(co), lines(ch))
+	}
+	f4, err := outlookcsv.ReadFile(ol4, outlookcsv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f4.Contacts {
+		if c.Values[contact.Email1] == gone.Values[contact.Email1] {
+			t.Errorf("%q came back to Outlook", gone.DisplayName())
+		}
 	}
 }
