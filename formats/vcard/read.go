@@ -2,6 +2,7 @@ package vcard
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -826,9 +827,39 @@ func makeDefaultForm(slot string, v4 bool) string {
 	return slot
 }
 
-// foreignName is the property that carries an Extra whose name is not a
-// vCard property (for example a CSV column): X-CONTACTSYNC-EXTRA;X-NAME=...
+// foreignName is the property that carries an Extra that is not written
+// as a property of its own: one of another format (a CSV column, a PST
+// property), or an own one whose name is not a property. See the package
+// doc for the encoding.
 const foreignName = "X-CONTACTSYNC-EXTRA"
+
+// carried restores the Extra an X-CONTACTSYNC-EXTRA property carries: Name
+// from X-NAME, Format from X-FORMAT (vcard when absent), Value unescaped, or
+// base64-decoded under ENCODING=b. ok is false for anything else, which is
+// then kept as an ordinary property.
+func carried(pr *prop) (contact.Extra, bool) {
+	if pr.Group != "" || !strings.EqualFold(pr.Name, foreignName) {
+		return contact.Extra{}, false
+	}
+	n, ok := pr.paramValue("X-NAME")
+	if !ok {
+		return contact.Extra{}, false
+	}
+	e := contact.Extra{Name: decodeParam(n), Format: contact.FormatVCard}
+	if f, ok := pr.paramValue("X-FORMAT"); ok && f != "" {
+		e.Format = decodeParam(f)
+	}
+	if pr.b64 {
+		b, err := base64.StdEncoding.DecodeString(pr.value)
+		if err != nil {
+			b, _ = base64.RawStdEncoding.DecodeString(strings.TrimRight(pr.value, "="))
+		}
+		e.Value = string(b)
+	} else {
+		e.Value = unescape(pr.value)
+	}
+	return e, true
+}
 
 func isEmpty(v string) bool { return strings.Trim(v, " \t;") == "" }
 
@@ -939,13 +970,11 @@ func (p *parser) mapCard(c *card) contact.Contact {
 		case toSkip:
 			continue
 		case toExtra:
-			if strings.EqualFold(pr.Name, foreignName) && pr.Group == "" {
-				if n, ok := pr.paramValue("X-NAME"); ok {
-					ct.Extra = append(ct.Extra, contact.Extra{Name: decodeCaret(n), Value: unescape(pr.value)})
-					continue
-				}
+			if e, ok := carried(pr); ok {
+				ct.Extra = append(ct.Extra, e)
+				continue
 			}
-			ct.Extra = append(ct.Extra, contact.Extra{Name: pr.form(), Value: pr.value})
+			ct.Extra = append(ct.Extra, contact.Extra{Name: pr.form(), Value: pr.value, Format: contact.FormatVCard})
 			continue
 		}
 		s := slot[i]
@@ -1036,7 +1065,7 @@ func (p *parser) mapCard(c *card) contact.Contact {
 	if len(carriers) > 0 {
 		for _, k := range carrierOrder {
 			if v, ok := carriers[k]; ok {
-				ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + k, Value: v})
+				ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + k, Value: v, Format: contact.FormatVCard})
 			}
 		}
 	}
@@ -1148,13 +1177,98 @@ func parseRev(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// decodeCaret undoes RFC 6868 parameter encoding (^n, ^^, ^').
-func decodeCaret(s string) string {
+// decodeParam undoes encodeParam: RFC 6868's ^n (also ^N), ^^ and ^', and
+// ^xHH for one byte. A '^' before anything else stays as it is, as RFC 6868
+// says, so a name written raw by an older writer reads back unchanged.
+func decodeParam(s string) string {
 	if strings.IndexByte(s, '^') < 0 {
 		return s
 	}
-	r := strings.NewReplacer("^n", "\n", "^N", "\n", "^^", "^", "^'", `"`)
-	return r.Replace(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '^' && i+1 < len(s) {
+			switch s[i+1] {
+			case 'n', 'N':
+				b.WriteByte('\n')
+				i++
+				continue
+			case '^':
+				b.WriteByte('^')
+				i++
+				continue
+			case '\'':
+				b.WriteByte('"')
+				i++
+				continue
+			case 'x':
+				if i+3 < len(s) {
+					h, ok1 := unhex(s[i+2])
+					l, ok2 := unhex(s[i+3])
+					if ok1 && ok2 {
+						b.WriteByte(h<<4 | l)
+						i += 3
+						continue
+					}
+				}
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// encodeParam makes any string fit a quoted parameter value (QSAFE-CHAR
+// only) reversibly: RFC 6868's ^^ for '^', ^' for '"' and ^n for a line
+// feed, and ^xHH (two upper-case hex digits) for each byte RFC 6868 cannot
+// carry: the other ASCII control characters (tab and CR included), DEL,
+// and every byte that is not part of valid UTF-8.
+func encodeParam(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7F || c == '^' || c == '"' || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '^':
+			b.WriteString("^^")
+		case c == '"':
+			b.WriteString("^'")
+		case c == '\n':
+			b.WriteString("^n")
+		case c < 0x20 || c == 0x7F:
+			b.WriteString("^x")
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		case c >= 0x80:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n <= 1 {
+				b.WriteString("^x")
+				b.WriteByte(hexDigits[c>>4])
+				b.WriteByte(hexDigits[c&15])
+				i++
+				continue
+			}
+			b.WriteString(s[i : i+n])
+			i += n
+			continue
+		default:
+			b.WriteByte(c)
+		}
+		i++
+	}
+	return b.String()
 }
 
 // encodeCaret applies RFC 6868 parameter encoding to the characters a

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -177,7 +178,7 @@ func noBreaks(s string) string {
 func (cw *cardWriter) card(c *contact.Contact) {
 	carriers := map[string]string{}
 	for _, e := range c.Extra {
-		if strings.HasPrefix(e.Name, "=") {
+		if isSlotCarrier(e) {
 			carriers[e.Name[1:]] = e.Value
 		}
 	}
@@ -286,7 +287,7 @@ func (cw *cardWriter) card(c *contact.Contact) {
 		cw.line(form(slotREV, "REV") + ":" + c.Modified.UTC().Format("20060102T150405Z"))
 	}
 	for _, e := range c.Extra {
-		if strings.HasPrefix(e.Name, "=") {
+		if isSlotCarrier(e) {
 			continue
 		}
 		cw.extra(e)
@@ -294,17 +295,97 @@ func (cw *cardWriter) card(c *contact.Contact) {
 	cw.line("END:VCARD")
 }
 
-// extra writes one kept property. A name that is not a vCard property with
-// parameters (an Extra from another format, say a CSV column) is written as
-// X-CONTACTSYNC-EXTRA;X-NAME="...":value so that reading gives it back.
-func (cw *cardWriter) extra(e contact.Extra) {
-	h, _, _, msg := parseHeader(e.Name + ":")
-	up := h.upper()
-	if msg != "" || up == "BEGIN" || up == "END" || up == "VERSION" || strings.ContainsAny(e.Name, "\r\n") {
-		cw.line(foreignName + `;X-NAME="` + encodeCaret(e.Name) + `":` + escape(e.Value))
-		return
+// isOwn reports whether e was read by this package and can be written
+// natively. An empty Format counts as own: Extras made before Format
+// existed were always the writer's own.
+func isOwn(e contact.Extra) bool {
+	return e.Format == "" || e.Format == contact.FormatVCard
+}
+
+// isSlotCarrier reports whether e is one of this package's own "=slot"
+// carriers, which the writer consumes when it writes the mapped properties
+// and the reader makes again (see the package doc).
+func isSlotCarrier(e contact.Extra) bool {
+	return isOwn(e) && strings.HasPrefix(e.Name, "=") && knownCarriers[e.Name[1:]]
+}
+
+var knownCarriers = func() map[string]bool {
+	m := make(map[string]bool, len(carrierOrder))
+	for _, k := range carrierOrder {
+		m[k] = true
 	}
-	cw.line(cw.convert(e.Name) + ":" + cw.dataURI(h, noBreaks(e.Value)))
+	return m
+}()
+
+// extra writes one kept property: an own Extra whose name is a property
+// with parameters natively, anything else (a foreign Extra, an own name that
+// is no property) in the X-CONTACTSYNC-EXTRA carrier.
+func (cw *cardWriter) extra(e contact.Extra) {
+	if isOwn(e) && !strings.HasPrefix(e.Name, "=") {
+		h, _, _, msg := parseHeader(e.Name + ":")
+		up := h.upper()
+		_, named := h.paramValue("X-NAME")
+		native := msg == "" && up != "BEGIN" && up != "END" && up != "VERSION" &&
+			!strings.ContainsAny(e.Name, "\r\n") &&
+			!(up == foreignName && h.Group == "" && named) // would read back as a carrier
+		if native {
+			cw.line(cw.convert(e.Name) + ":" + cw.dataURI(h, noBreaks(e.Value)))
+			return
+		}
+	}
+	cw.carry(e)
+}
+
+// carry writes e as X-CONTACTSYNC-EXTRA[;X-FORMAT=f];X-NAME="name"[;ENCODING=b]:value
+// (the encoding is in the package doc), from which the reader restores
+// Name, Value and Format exactly.
+func (cw *cardWriter) carry(e contact.Extra) {
+	var b strings.Builder
+	b.Grow(len(foreignName) + len(e.Name) + len(e.Value) + 32)
+	b.WriteString(foreignName)
+	if !isOwn(e) {
+		b.WriteString(";X-FORMAT=")
+		if isToken(e.Format) {
+			b.WriteString(e.Format)
+		} else {
+			b.WriteByte('"')
+			b.WriteString(encodeParam(e.Format))
+			b.WriteByte('"')
+		}
+	}
+	b.WriteString(`;X-NAME="`)
+	b.WriteString(encodeParam(e.Name))
+	b.WriteByte('"')
+	if textSafe(e.Value) {
+		b.WriteByte(':')
+		b.WriteString(escape(e.Value))
+	} else {
+		b.WriteString(";ENCODING=b:")
+		b.WriteString(base64.StdEncoding.EncodeToString([]byte(e.Value)))
+	}
+	cw.line(b.String())
+}
+
+// isToken reports whether s can be an unquoted parameter value that needs
+// no decoding: letters, digits, '-' and '_'.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isNameByte(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// textSafe reports whether s survives vCard text escaping unchanged: valid
+// UTF-8 with no control character other than tab and line feed.
+func textSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // convert adapts a kept 3.0-style name with parameters to the output

@@ -26,7 +26,10 @@ func sample() contact.Contact {
 	c.Values[contact.Notes] = strings.Repeat("Grüße, 日本語 ", 20) + "\nend"
 	c.Values[contact.Birthday] = "--03-22"
 	c.Values[contact.Categories] = "VIP;Kunde, alt"
-	c.Extra = []contact.Extra{{Name: "X-FOO;TYPE=a", Value: "bar\\, baz"}, {Name: "Business PO Box", Value: "PO 1\nx"}}
+	c.Extra = []contact.Extra{
+		{Name: "X-FOO;TYPE=a", Value: "bar\\, baz", Format: contact.FormatVCard},
+		{Name: "Business PO Box", Value: "PO 1\nx", Format: contact.FormatOutlookCSV},
+	}
 	return c
 }
 
@@ -74,7 +77,7 @@ func TestWriteEscapes(t *testing.T) {
 		"REV:20240131T101500Z\r\n",
 		"BDAY:--03-22\r\n",
 		`X-FOO;TYPE=a:bar\, baz` + "\r\n",
-		`X-CONTACTSYNC-EXTRA;X-NAME="Business PO Box":PO 1\nx` + "\r\n",
+		`X-CONTACTSYNC-EXTRA;X-FORMAT=outlookcsv;X-NAME="Business PO Box":PO 1\nx` + "\r\n",
 	} {
 		if !strings.Contains(unfolded, want) {
 			t.Errorf("output lacks %q:\n%s", want, unfolded)
@@ -168,17 +171,30 @@ func TestWriteDirAndReadDir(t *testing.T) {
 	}
 }
 
-func TestForeignExtraRoundTrip(t *testing.T) {
-	c := contact.Contact{Extra: []contact.Extra{{Name: "Business PO Box", Value: "a\nb;c"}, {Name: `Weird "quoted" ^ name`, Value: `x\y`}, {Name: "VERSION", Value: "9"}}}
+// TestLegacyExtraRoundTrip: Extras without Format (made before Format
+// existed) are the writer's own; they come back with Format vcard, names
+// that are no property through the carrier.
+func TestLegacyExtraRoundTrip(t *testing.T) {
+	c := contact.Contact{Extra: []contact.Extra{
+		{Name: "Business PO Box", Value: "a\nb;c"}, {Name: `Weird "quoted" ^ name`, Value: `x\y`},
+		{Name: "VERSION", Value: "9"}, {Name: "X-FOO;TYPE=a", Value: `b\,c`},
+	}}
 	var buf bytes.Buffer
 	if err := Write(&buf, []contact.Contact{c}, Options{}); err != nil {
 		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, "\r\nX-FOO;TYPE=a:b\\,c\r\n") || strings.Contains(out, "X-FORMAT") {
+		t.Errorf("own extras must be written natively and without X-FORMAT:\n%s", out)
 	}
 	f, err := Read(&buf, "f.vcf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(f.Contacts[0].Extra, c.Extra) {
-		t.Errorf("foreign extras = %q, want %q", f.Contacts[0].Extra, c.Extra)
+	want := append([]contact.Extra(nil), c.Extra...)
+	for i := range want {
+		want[i].Format = contact.FormatVCard
+	}
+	if !reflect.DeepEqual(f.Contacts[0].Extra, want) {
+		t.Errorf("extras = %q, want %q", f.Contacts[0].Extra, want)
 	}
 }
