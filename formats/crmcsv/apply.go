@@ -143,7 +143,7 @@ func stampExtras(l *layout, stamp string, names ...string) []contact.Extra {
 		if col.kind != kindExtra {
 			continue
 		}
-		e := contact.Extra{Name: col.name}
+		e := contact.Extra{Name: col.name, Format: contact.FormatCRM}
 		if n := norm(col.name); slices.Contains(names, n) && l.first[n] == i {
 			e.Value = stamp
 		}

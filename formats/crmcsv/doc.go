@@ -26,6 +26,14 @@
 // CREATEUSER, user fields — is kept in Extra under its header name and
 // written back; a known column that appears twice is an error.
 //
+// Extras read here are marked Format contact.FormatCRM. WriteDump fills an
+// unmapped column only from the CRM's own extras (FormatCRM, or no format
+// for ones made in code); an Extra another format read (a vCard property,
+// a PST tag, an Outlook CSV column) is never written, even when its name
+// is that of a column: the table fixes the columns of a dump, and a
+// vCard's "NOTE" is not the CRM's. WriteChanges writes mapped columns
+// only, so no Extra reaches the Import Wizard.
+//
 // Surprising choices:
 //
 //   - encoding/csv with a header map, not github.com/gocarina/gocsv. The

@@ -1,12 +1,14 @@
 package crmcsv
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
+	"contactsync/engine/contact"
 	"contactsync/fixtures"
 	"contactsync/formats"
 )
@@ -57,6 +59,25 @@ func FuzzRead(f *testing.F) {
 						cells = ct.rows[c.Key]
 					}
 					b = appendRecord(b, ct.lay.contactCells(c, cells, ct.dateLayout))
+				}
+				// Foreign extras named like the table's columns, put
+				// before the own ones, change no cell.
+				b2 := startFile(ct.lay.header)
+				for i := range ct.contacts {
+					c := ct.contacts[i].Clone()
+					var cells []string
+					if raw {
+						cells = ct.rows[c.Key]
+					}
+					var foreign []contact.Extra
+					for _, h := range ct.lay.header {
+						foreign = append(foreign, contact.Extra{Name: h, Value: "foreign", Format: contact.FormatVCard})
+					}
+					c.Extra = append(foreign, c.Extra...)
+					b2 = appendRecord(b2, ct.lay.contactCells(&c, cells, ct.dateLayout))
+				}
+				if !bytes.Equal(b, b2) {
+					t.Fatalf("raw=%v: foreign extras changed the output:\n%q\n%q", raw, b, b2)
 				}
 				back, errs := readContacts("f.csv", b, false, keyRequired)
 				if len(errs) > 0 {

@@ -209,7 +209,7 @@ func (l *layout) contact(rec []string) (c contact.Contact, badDate int, dateLayo
 		v := cellValue(col, rec[i])
 		switch col.kind {
 		case kindExtra:
-			c.Extra = append(c.Extra, contact.Extra{Name: col.name, Value: v})
+			c.Extra = append(c.Extra, contact.Extra{Name: col.name, Value: v, Format: contact.FormatCRM})
 		case kindField:
 			c.Values[col.field] = v
 		case kindStreet:
@@ -312,7 +312,7 @@ func (l *layout) account(rec []string) (a contact.Account) {
 		v := cellValue(col, rec[i])
 		switch col.kind {
 		case kindExtra:
-			a.Extra = append(a.Extra, contact.Extra{Name: col.name, Value: v})
+			a.Extra = append(a.Extra, contact.Extra{Name: col.name, Value: v, Format: contact.FormatCRM})
 		case kindAccountID:
 			a.ID = v
 		case kindAccountName:

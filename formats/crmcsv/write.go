@@ -166,10 +166,13 @@ func contactValue(col column, c *contact.Contact) string {
 	return ""
 }
 
-// extraValue returns the nth extra named name ("" when there is none).
+// extraValue returns the nth extra of the CRM's own named name ("" when
+// there is none). Extras another format read (Format set and not
+// contact.FormatCRM) never fill a column, even one of the same name: a
+// vCard's or Outlook CSV's "NOTES" or "CREATEUSER" is not the CRM's.
 func extraValue(extra []contact.Extra, name string, nth int) string {
 	for _, e := range extra {
-		if e.Name == name {
+		if e.Name == name && own(e) {
 			if nth == 0 {
 				return e.Value
 			}
@@ -231,4 +234,10 @@ func (l *layout) idCells(id string, raw []string) []string {
 		}
 	}
 	return cells
+}
+
+// own reports whether e is the CRM's own: read from a CRM table, or made
+// in code without a format.
+func own(e contact.Extra) bool {
+	return e.Format == contact.FormatCRM || e.Format == ""
 }
