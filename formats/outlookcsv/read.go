@@ -262,9 +262,9 @@ func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
 		case i == s.keyIdx && strings.HasPrefix(row[i], KeyPrefix):
 			c.Key = row[i]
 		case col.kind == kUnmapped && row[i] != "":
-			c.Extra = append(c.Extra, contact.Extra{Name: col.name, Value: row[i]})
+			c.Extra = append(c.Extra, contact.Extra{Name: col.name, Value: row[i], Format: contact.FormatOutlookCSV})
 		case col.kind == kGroup && d.shadow[col.group] && row[i] != "":
-			c.Extra = append(c.Extra, contact.Extra{Name: col.name, Value: row[i]})
+			c.Extra = append(c.Extra, contact.Extra{Name: col.name, Value: row[i], Format: contact.FormatOutlookCSV})
 		}
 	}
 	for i := n; i < len(rec); i++ {
@@ -272,7 +272,7 @@ func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
 			continue
 		}
 		name := "column " + strconv.Itoa(i+1)
-		c.Extra = append(c.Extra, contact.Extra{Name: name, Value: rec[i]})
+		c.Extra = append(c.Extra, contact.Extra{Name: name, Value: rec[i], Format: contact.FormatOutlookCSV})
 		l, col := d.pos(cr, i)
 		d.file.warn(formats.Errorf(d.name, l, col, name, "cell beyond the %d header columns, kept", n))
 	}
