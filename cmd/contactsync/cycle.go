@@ -113,6 +113,11 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	}
 
 	pg.phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(dump.Contacts), len(ol.Contacts)))
+	if !o.DryRun {
+		if m, err := readMarker(o.Out); err == nil && m.Cycle <= state.Cycle {
+			return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, state.Cycle+1)
+		}
+	}
 	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup}
 	olIn := engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}
 	plan, err := engine.Reconcile(state, crmIn, olIn, o.Policy)
