@@ -40,6 +40,8 @@ type schema struct {
 	// hasField says which canonical fields a column or group can hold.
 	hasField [contact.NumFields]bool
 	unknown  []int // columns whose header is not known
+	// date is the exporter's short-date format; nil for Google layouts.
+	date *dateFormat
 }
 
 // googleRe matches Google's numbered multi-value columns ("E-mail 1 - Value").
@@ -83,6 +85,7 @@ func newSchema(header []string, keyColumn, dateFormat, forceLocale string) (*sch
 	if err != nil {
 		return nil, err
 	}
+	s.date = df
 	s.outlookGroups(df)
 	if keyColumn == "" {
 		keyColumn = DefaultKeyColumn

@@ -13,40 +13,78 @@ import (
 // Write writes contacts as Outlook CSV. layout is the file the contacts came
 // from (nil: a fresh Outlook 92-column layout in opt.Locale). With a layout,
 // the output keeps exactly the layout's columns (same names, same order,
-// same dialect/locale, same delimiter) plus nothing lost: every Extra value
-// whose name is not a layout column, every canonical value the layout has
-// no column for, and the sync key when the layout lacks the key column, are
-// appended as extra columns (named in the layout's language).
+// same dialect/locale, same delimiter) plus nothing lost: every Outlook CSV
+// Extra whose name is not a layout column, every canonical value the layout
+// has no column for, and the sync key when the layout lacks the key column,
+// are appended as extra columns (named in the layout's language).
+//
+// Extras another format read (a vCard property, a PST tag, a CRM column)
+// are never appended: those with an Outlook column go into it, the others
+// are left out (see foreign.go for the table; WriteReport counts them).
 //
 // The output is Windows-1252 when every character fits, else UTF-8 with a
 // BOM; enc says which (formats' names) and EncodingReason(enc) why.
 func Write(w io.Writer, contacts []contact.Contact, layout *File, opt Options) (enc string, err error) {
-	text, err := render(contacts, layout, opt)
-	if err != nil {
-		return "", err
-	}
-	out, enc, err := encode(text)
-	if err != nil {
-		return "", err
-	}
-	_, err = w.Write(out)
-	return enc, err
+	res, err := WriteReport(w, contacts, layout, opt)
+	return res.Encoding, err
 }
 
 // WriteFile writes the CSV to path atomically (temporary file, fsync, rename).
 func WriteFile(path string, contacts []contact.Contact, layout *File, opt Options) (enc string, err error) {
-	text, err := render(contacts, layout, opt)
+	res, err := WriteFileReport(path, contacts, layout, opt)
+	return res.Encoding, err
+}
+
+// WriteResult tells what a write did besides writing.
+type WriteResult struct {
+	// Encoding is formats.Windows1252 or formats.UTF8BOM; EncodingReason
+	// says why.
+	Encoding string
+	// Mapped counts the values of other formats written into the Outlook
+	// column that holds the same thing (a vCard X-MS-SPOUSE into Spouse).
+	Mapped int
+	// Dropped counts the values of other formats left out because no
+	// column of the layout holds them (a vCard PHOTO, a PST display name),
+	// and DroppedNames lists their Extra names, each once, in the order
+	// first met.
+	Dropped      int
+	DroppedNames []string
+}
+
+// WriteReport is Write that also reports what became of other formats'
+// values.
+func WriteReport(w io.Writer, contacts []contact.Contact, layout *File, opt Options) (WriteResult, error) {
+	text, res, err := render(contacts, layout, opt)
 	if err != nil {
-		return "", err
+		return WriteResult{}, err
 	}
 	out, enc, err := encode(text)
 	if err != nil {
-		return "", err
+		return WriteResult{}, err
+	}
+	res.Encoding = enc
+	if _, err := w.Write(out); err != nil {
+		return WriteResult{}, err
+	}
+	return res, nil
+}
+
+// WriteFileReport is WriteFile that also reports what became of other
+// formats' values.
+func WriteFileReport(path string, contacts []contact.Contact, layout *File, opt Options) (WriteResult, error) {
+	text, res, err := render(contacts, layout, opt)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	out, enc, err := encode(text)
+	if err != nil {
+		return WriteResult{}, err
 	}
 	if err := formats.WriteFileAtomic(path, out, 0o644); err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
+		return WriteResult{}, fmt.Errorf("write %s: %w", path, err)
 	}
-	return enc, nil
+	res.Encoding = enc
+	return res, nil
 }
 
 // EncodingReason says why Write chose enc.
@@ -67,7 +105,7 @@ func encode(text []byte) ([]byte, string, error) {
 }
 
 // render writes the CSV text in UTF-8.
-func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, error) {
+func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, WriteResult, error) {
 	var header []string
 	delim, loc, forced := ',', opt.Locale, ""
 	if layout != nil {
@@ -80,15 +118,23 @@ func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, erro
 			loc = "en"
 		}
 		if locales[loc] == nil {
-			return nil, fmt.Errorf("unknown Outlook locale %q (use en, de, fr or es)", opt.Locale)
+			return nil, WriteResult{}, fmt.Errorf("unknown Outlook locale %q (use en, de, fr or es)", opt.Locale)
 		}
 		header, forced = freshHeader(loc), loc
 	}
 	s, err := newSchema(header, opt.KeyColumn, opt.DateFormat, forced)
 	if err != nil {
-		return nil, err
+		return nil, WriteResult{}, err
 	}
-	e := &encoder{s: s, loc: loc, extraCol: map[string]int{}}
+	e := &encoder{s: s, loc: loc, extraCol: map[string]int{}, byCol: make([]int, len(englishColumns))}
+	for i := range e.byCol {
+		e.byCol[i] = -1
+	}
+	for i := len(s.cols) - 1; i >= 0; i-- {
+		if c := s.cols[i]; c.col >= 0 && c.kind == kUnmapped {
+			e.byCol[c.col] = i
+		}
+	}
 	// Pass 1: which columns must be appended.
 	n := len(s.cols)
 	e.row = make([]string, n)
@@ -112,7 +158,7 @@ func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, erro
 		}
 		cw.end()
 	}
-	return b.Bytes(), nil
+	return b.Bytes(), e.res, nil
 }
 
 type encoder struct {
@@ -122,6 +168,9 @@ type encoder struct {
 	orig       []string // the original row rebuilt from shadows
 	extraNames []string // appended columns, in order of first need
 	extraCol   map[string]int
+	byCol      []int // per English column, the layout's unmapped column of it; -1: none
+	res        WriteResult
+	dropped    map[string]bool // names in res.DroppedNames
 }
 
 // overflow records value v for appended column name; in pass 1 it only
@@ -178,7 +227,12 @@ func (e *encoder) fill(c *contact.Contact, learn bool) {
 	// Extras: into their column, or appended. Shadows are collected for
 	// the groups.
 	var shadows []int
+	foreign := false
 	for _, x := range c.Extra {
+		if !own(x) {
+			foreign = true
+			continue
+		}
 		i, ok := s.byName[x.Name]
 		if !ok {
 			e.overflow(x.Name, x.Value, learn)
@@ -199,6 +253,13 @@ func (e *encoder) fill(c *contact.Contact, learn bool) {
 		}
 	} else if strings.HasPrefix(c.Key, KeyPrefix) {
 		e.overflow(s.keyName, c.Key, learn)
+	}
+	if foreign && !learn {
+		for _, x := range c.Extra {
+			if !own(x) && x.Value != "" {
+				e.foreign(x)
+			}
+		}
 	}
 	for gi, g := range s.groups {
 		var orig []string
@@ -226,11 +287,44 @@ func (e *encoder) fill(c *contact.Contact, learn bool) {
 	}
 }
 
+// foreign puts a value of another format into the Outlook column that
+// holds the same thing, if the layout has it and the cell is free (an
+// Outlook CSV value or the sync key already there wins); else it is left
+// out and counted. Pass 1 has nothing to learn: no column is appended.
+func (e *encoder) foreign(x contact.Extra) {
+	col, cell, ok, hint := foreignCell(x, e.s)
+	if hint {
+		return
+	}
+	if ok {
+		i := e.byCol[col]
+		if i == e.s.keyIdx && strings.HasPrefix(cell, KeyPrefix) {
+			i = -1 // it would read back as the sync key
+		}
+		if i >= 0 && (e.row[i] == "" || e.row[i] == cell) {
+			e.row[i] = cell
+			e.res.Mapped++
+			return
+		}
+	}
+	e.res.Dropped++
+	if !e.dropped[x.Name] {
+		if e.dropped == nil {
+			e.dropped = map[string]bool{}
+		}
+		e.dropped[x.Name] = true
+		e.res.DroppedNames = append(e.res.DroppedNames, x.Name)
+	}
+}
+
 // rebuild returns the original cells of group g from c's shadows, or nil
 // when c has none for it.
 func (e *encoder) rebuild(c *contact.Contact, g *group, gi int) []string {
 	found := false
 	for _, x := range c.Extra {
+		if !own(x) {
+			continue
+		}
 		if i, ok := e.s.byName[x.Name]; ok && e.s.cols[i].kind == kGroup && e.s.cols[i].group == gi {
 			if !found {
 				if len(e.orig) < len(e.s.cols) {
