@@ -346,6 +346,7 @@ type LinkState struct {
 	// Changed is true when the link is new or its base, keys or pending
 	// work changed, so the journal must write it.
 	Changed bool
+	closed  bool // ended by the cycle; dropped from Plan.Links
 }
 
 // Counts summarise a plan.

@@ -44,12 +44,14 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 	return r.plan, nil
 }
 
-// pair is one link being decided.
+// pair is one link being decided. Its link lives in the reconciler's arena,
+// which becomes Plan.Links: a million links are stored once, not twice.
 type pair struct {
-	link    Link
-	isNew   bool // made this cycle (no base yet)
-	crm     int  // index into crm.Contacts, -1 when absent
-	ol      int  // index into ol.Contacts, -1 when absent
+	ls      *LinkState
+	link    *Link // &ls.Link
+	isNew   bool  // made this cycle (no base yet)
+	crm     int   // index into crm.Contacts, -1 when absent
+	ol      int   // index into ol.Contacts, -1 when absent
 	inGroup bool
 	crmRule Rule // why the CRM record is absent (deleted, left group)
 	changed bool
@@ -74,7 +76,11 @@ type reconciler struct {
 	crmClaimed []bool
 	olClaimed  []bool
 	pairs      []*pair
-	tombs      []*pair // detached links (Link.Detached != NoSide)
+	// arena holds every link of the cycle in id order (the state's, then
+	// the new ones); it becomes Plan.Links.
+	arena    []LinkState
+	overflow bool
+	tombs    []*pair // detached links (Link.Detached != NoSide)
 	// tombCRM marks CRM records held by a detached link, with its side.
 	tombCRM map[int]*pair
 	nextID  int64
@@ -161,6 +167,21 @@ func (r *reconciler) index() {
 	r.olDeleted = make([]bool, len(r.ol.Contacts))
 }
 
+// newPair stores l in the arena and returns a pair that points to it.
+func (r *reconciler) newPair(l Link) *pair {
+	var ls *LinkState
+	if len(r.arena) < cap(r.arena) {
+		r.arena = append(r.arena, LinkState{Link: l})
+		ls = &r.arena[len(r.arena)-1]
+	} else {
+		// Never expected (the arena is sized for every possible link); a
+		// separate allocation keeps the pointers valid all the same.
+		r.overflow = true
+		ls = &LinkState{Link: l}
+	}
+	return &pair{ls: ls, link: &ls.Link, crm: -1, ol: -1}
+}
+
 func (r *reconciler) crmInScope(i int) bool {
 	if !r.crm.HasSyncGroup {
 		return true
@@ -183,8 +204,10 @@ func (r *reconciler) resolveLinks() {
 			r.linkedKey[l.OutlookKey] = true
 		}
 	}
+	r.arena = make([]LinkState, 0, len(r.st.Links)+len(r.crm.Contacts)+len(r.ol.Contacts))
 	for _, l := range r.st.Links {
-		pr := &pair{link: l, crm: -1, ol: -1, prevCRM: l.PendingCRM, prevOutlook: l.PendingOutlook}
+		pr := r.newPair(l)
+		pr.prevCRM, pr.prevOutlook = l.PendingCRM, l.PendingOutlook
 		if l.CRMID != "" {
 			if i, ok := r.crmByID[trimID(l.CRMID)]; ok && !r.crmClaimed[i] {
 				pr.crm = i
@@ -474,7 +497,7 @@ func (r *reconciler) postGuards() error {
 	var missing []string
 	unapplied := map[Side][2]int{} // side → {unapplied, pending}
 	for _, pr := range r.pairs {
-		l := &pr.link
+		l := pr.link
 		if l.PendingOutlook.Op == OpCreate && pr.ol < 0 {
 			missing = append(missing, fmt.Sprintf("outlook: %q (link %d) created by cycle %d", baseName(l), l.ID, r.st.Cycle))
 		}
@@ -514,7 +537,7 @@ func (r *reconciler) postGuards() error {
 		for _, pr := range r.pairs {
 			if pr.link.PendingOutlook.Op == OpCreate && pr.ol < 0 || pr.link.PendingCRM.Op == OpCreate && pr.crm < 0 {
 				pr.closed = true
-				r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: "not-imported-forced", Name: baseName(&pr.link)})
+				r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: "not-imported-forced", Name: baseName(pr.link)})
 			}
 		}
 	}
@@ -594,7 +617,7 @@ func (r *reconciler) applyLinks() {
 		pr.link.PendingCRM, pr.link.PendingOutlook = Pending{}, Pending{}
 		crmHere := pr.crm >= 0 && pr.inGroup
 		olHere := pr.ol >= 0
-		name := baseName(&pr.link)
+		name := baseName(pr.link)
 		switch {
 		case crmHere && olHere:
 			r.merge(pr)
@@ -642,7 +665,7 @@ func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule) {
 	}
 	for _, f := range r.fields {
 		if v := r.sideValue(pr, s, f); v != pr.link.Base[f] {
-			r.change(Change{Link: pr.link.ID, Side: s.String(), Op: OpLost, Field: f.String(), Old: pr.link.Base[f], New: v, Rule: rule, Name: baseName(&pr.link)})
+			r.change(Change{Link: pr.link.ID, Side: s.String(), Op: OpLost, Field: f.String(), Old: pr.link.Base[f], New: v, Rule: rule, Name: baseName(pr.link)})
 		}
 	}
 }
@@ -959,7 +982,8 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule) {
 	if l.OutlookKey == "" {
 		l.OutlookKey = SyncKey(l.ID)
 	}
-	pr := &pair{link: l, isNew: true, crm: ci, ol: oi, inGroup: r.crmInScope(ci), changed: true}
+	pr := r.newPair(l)
+	pr.isNew, pr.crm, pr.ol, pr.inGroup, pr.changed = true, ci, oi, r.crmInScope(ci), true
 	r.pairs = append(r.pairs, pr)
 	name := olRec.DisplayName()
 	r.change(Change{Link: l.ID, Side: "-", Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: rule, Name: name})
@@ -995,7 +1019,7 @@ func (r *reconciler) createInCRM(oi int) {
 		c.Values[f] = rec.Values[f]
 		l.Base[f] = rec.Values[f]
 	}
-	if acc := r.assignAccount(&c, &pair{link: l}, name); c.Values[contact.Company] == "" {
+	if acc := r.assignAccount(&c, &pair{link: &l}, name); c.Values[contact.Company] == "" {
 		// The account is named after the contact; in the CRM its company
 		// reads as that name, which means "no company" to Outlook.
 		c.Values[contact.Company] = acc
@@ -1005,7 +1029,9 @@ func (r *reconciler) createInCRM(oi int) {
 	r.plan.CRM.New = append(r.plan.CRM.New, c)
 	r.change(Change{Link: l.ID, Side: "crm", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInOutlook, Name: name})
 	r.olOut[oi].Key = l.OutlookKey
-	r.pairs = append(r.pairs, &pair{link: l, isNew: true, crm: -1, ol: oi, changed: true})
+	pr := r.newPair(l)
+	pr.isNew, pr.ol, pr.changed = true, oi, true
+	r.pairs = append(r.pairs, pr)
 }
 
 // assignAccount sets the account of a CRM contact from its company (DESIGN §6)
@@ -1073,7 +1099,9 @@ func (r *reconciler) newCRMRecords() {
 		r.olAppended = append(r.olAppended, c)
 		r.plan.Outlook.New = append(r.plan.Outlook.New, c)
 		r.change(Change{Link: l.ID, Side: "outlook", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInCRM, Name: name})
-		r.pairs = append(r.pairs, &pair{link: l, isNew: true, crm: i, ol: -1, changed: true})
+		pr := r.newPair(l)
+		pr.isNew, pr.crm, pr.changed = true, i, true
+		r.pairs = append(r.pairs, pr)
 	}
 }
 
@@ -1118,16 +1146,31 @@ func (r *reconciler) finish() {
 	}
 	p.Outlook.Folder = append(folder, r.olAppended...)
 	r.pairs = append(r.pairs, r.tombs...)
-	slices.SortFunc(r.pairs, func(a, b *pair) int { return cmpInt64(a.link.ID, b.link.ID) })
 	live := 0
 	for _, pr := range r.pairs {
-		if pr.closed {
-			continue
-		}
-		if pr.link.Detached == NoSide {
+		pr.ls.Changed = pr.changed || pr.isNew
+		pr.ls.closed = pr.closed
+		if !pr.closed && pr.link.Detached == NoSide {
 			live++
 		}
-		p.Links = append(p.Links, LinkState{Link: pr.link, Changed: pr.changed || pr.isNew})
+	}
+	if r.overflow {
+		slices.SortFunc(r.pairs, func(a, b *pair) int { return cmpInt64(a.link.ID, b.link.ID) })
+		p.Links = make([]LinkState, 0, len(r.pairs))
+		for _, pr := range r.pairs {
+			if !pr.closed {
+				p.Links = append(p.Links, *pr.ls)
+			}
+		}
+	} else {
+		// The arena is in id order: the state's links, then the new ones.
+		links := r.arena[:0]
+		for i := range r.arena {
+			if !r.arena[i].closed {
+				links = append(links, r.arena[i])
+			}
+		}
+		p.Links = links
 	}
 	slices.Sort(p.Closed)
 	p.Closed = slices.Compact(p.Closed)
