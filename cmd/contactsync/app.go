@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -467,6 +468,45 @@ func journalCommand() *cli.Command {
 				},
 			},
 			{
+				Name: "diff", Usage: "word-level diff of every field a cycle changed ([-removed-]{+added+})",
+				UsageText: "contactsync journal diff --journal FILE CYCLE", Flags: []cli.Flag{jflag},
+				Action: func(ctx *cli.Context) error {
+					n, err := strconv.Atoi(ctx.Args().First())
+					if err != nil || ctx.NArg() != 1 {
+						return usagef("journal diff needs a cycle number, e.g. contactsync journal diff --journal sync.db 3")
+					}
+					j, err := open(ctx)
+					if err != nil {
+						return err
+					}
+					defer j.Close()
+					return classify(j.WriteDiff(ctx.App.Writer, n))
+				},
+			},
+			{
+				Name: "export", Usage: "the audit trail as CSV (one row per change) or JSON (everything)",
+				UsageText: "contactsync journal export --journal FILE [--format csv|json] [--cycle N] [--out FILE]",
+				Flags: []cli.Flag{jflag,
+					&cli.StringFlag{Name: "format", Value: "csv", Usage: "csv or json"},
+					&cli.IntFlag{Name: "cycle", Usage: "only this cycle (default: all)"},
+					&cli.StringFlag{Name: "out", Usage: "write to `FILE` instead of standard output"},
+				},
+				Action: func(ctx *cli.Context) error {
+					f := ctx.String("format")
+					if f != "csv" && f != "json" {
+						return usagef("--format must be csv or json, not %q", f)
+					}
+					j, err := open(ctx)
+					if err != nil {
+						return err
+					}
+					defer j.Close()
+					return classify(writeTo(ctx.String("out"), ctx.App.Writer, func(w io.Writer) error {
+						return j.Export(w, f, ctx.Int("cycle"))
+					}))
+				},
+			},
+			{
 				Name: "verify", Usage: "check the hash chain: detect any edit of the journal after the fact", Flags: []cli.Flag{jflag},
 				Action: func(ctx *cli.Context) error {
 					j, err := open(ctx)
@@ -483,4 +523,16 @@ func journalCommand() *cli.Command {
 			},
 		},
 	}
+}
+
+// writeTo runs write into the file path (atomically) or, without a path, w.
+func writeTo(path string, w io.Writer, write func(io.Writer) error) error {
+	if path == "" {
+		return write(w)
+	}
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	return formats.WriteFileAtomic(path, b.Bytes(), 0o644)
 }
