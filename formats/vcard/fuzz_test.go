@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"contactsync/engine/contact"
 	"contactsync/formats"
 )
 
@@ -47,7 +48,9 @@ func FuzzRead(f *testing.F) {
 }
 
 // FuzzRoundTrip: whatever reads, written as 3.0 and read again, gives the
-// same contacts, and writing those gives the same bytes.
+// same contacts, and writing those gives the same bytes. Each contact also
+// gets a foreign Extra (an Outlook CSV column) made of the input's bytes,
+// which must come back exactly through the X-CONTACTSYNC-EXTRA carrier.
 func FuzzRoundTrip(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
@@ -56,6 +59,12 @@ func FuzzRoundTrip(f *testing.F) {
 		file, err := Read(bytes.NewReader(data), "fuzz.vcf")
 		if err != nil {
 			return
+		}
+		foreign := contact.Extra{Name: string(data[:len(data)/2]), Value: string(data[len(data)/2:]), Format: contact.FormatOutlookCSV}
+		for i := range file.Contacts {
+			// First, so that the own "=slot" carriers the reader puts last
+			// stay last.
+			file.Contacts[i].Extra = append([]contact.Extra{foreign}, file.Contacts[i].Extra...)
 		}
 		var out bytes.Buffer
 		if err := Write(&out, file.Contacts, Options{}); err != nil {
@@ -73,6 +82,37 @@ func FuzzRoundTrip(f *testing.F) {
 		Write(&out, back.Contacts, Options{})
 		if out.String() != first {
 			t.Fatalf("second write differs:\n%q\n%q", first, out.String())
+		}
+	})
+}
+
+// FuzzCarrier: an Extra of another format with any name, value and format
+// name comes back exactly, next to an own one, in vCard 3.0 and 4.0.
+func FuzzCarrier(f *testing.F) {
+	for i, n := range carrierNames {
+		f.Add(n, carrierValues[i%len(carrierValues)], carrierFormats[i%len(carrierFormats)])
+	}
+	f.Fuzz(func(t *testing.T, name, value, format string) {
+		if format == "" || format == contact.FormatVCard {
+			format = contact.FormatPST
+		}
+		in := contact.Contact{Extra: []contact.Extra{
+			{Name: name, Value: value, Format: format},
+			{Name: "X-OWN;TYPE=x", Value: "v", Format: contact.FormatVCard},
+		}}
+		in.Values[contact.Last] = "L"
+		for _, ver := range []string{"3.0", "4.0"} {
+			var out bytes.Buffer
+			if err := Write(&out, []contact.Contact{in}, Options{Version: ver}); err != nil {
+				t.Fatal(err)
+			}
+			back, err := Read(bytes.NewReader(out.Bytes()), "out.vcf")
+			if err != nil {
+				t.Fatalf("%s: reading our output: %v\n%q", ver, err, out.String())
+			}
+			if len(back.Contacts) != 1 || !reflect.DeepEqual(back.Contacts[0].Extra, in.Extra) {
+				t.Fatalf("%s: round trip changed the extras:\n got %+v\nwant %q\noutput %q", ver, back.Contacts, in.Extra, out.String())
+			}
 		}
 	})
 }

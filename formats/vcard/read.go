@@ -114,22 +114,21 @@ func Validate(path string) formats.ErrorList {
 	return out
 }
 
-// maxHeaderFolds bounds how many folded lines a property's name and
-// parameters may span (re-parsing them is quadratic).
+// maxHeaderFolds bounds how many folded lines are taken into a property
+// whose name and parameters cannot be read whatever follows.
 const maxHeaderFolds = 100
 
 // maxErrors bounds what Validate collects from one file.
 const maxErrors = 1000
 
 type parser struct {
-	foldedBytes int      // bytes of acc that came from folded lines (readProp)
-	free        [][]prop // property slices of finished cards, for reuse
-	store       store
-	name        string
-	lr          *lineReader
-	strict      bool
-	errs        formats.ErrorList
-	file        *File
+	free   [][]prop // property slices of finished cards, for reuse
+	store  store
+	name   string
+	lr     *lineReader
+	strict bool
+	errs   formats.ErrorList
+	file   *File
 }
 
 func newParser(r io.Reader, name string, strict bool) *parser {
@@ -297,33 +296,69 @@ func asciiEqualFold(b []byte, s string) bool {
 	return true
 }
 
+// colonScan finds, line by line, the first ':' outside double quotes of a
+// folded header: the first place where parseHeader can succeed.
+type colonScan struct{ quoted, seen bool }
+
+// feed scans the next part of the header and reports whether it holds that
+// ':'. After it, later parts are not looked at.
+func (s *colonScan) feed(b []byte) bool {
+	if s.seen {
+		return false
+	}
+	for _, c := range b {
+		switch {
+		case c == '"':
+			s.quoted = !s.quoted
+		case c == ':' && !s.quoted:
+			s.seen = true
+			return true
+		}
+	}
+	return false
+}
+
 // readProp reads the property starting at line l (number num) with all its
 // continuation lines: folded lines (leading blank), quoted-printable soft
 // line breaks ('=' at the end, next line taken as is), vCard 2.1 base64
 // lines without indentation, and lines after a trailing backslash.
 func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 	acc := string(l)
-	p.foldedBytes = 0
 	var h header
 	var vi int
-	for folds := 0; ; folds++ {
+	var sc colonScan
+	sc.feed(l)
+	folds := 0
+	for {
 		var col int
 		var msg string
 		h, vi, col, msg = parseHeader(acc)
 		if msg == "" {
 			break
 		}
-		if folds < maxHeaderFolds && p.peekFold() { // the header may be folded anywhere, even inside quotes
+		// The header may be folded anywhere, even inside quotes (a long
+		// X-NAME of a carrier). parseHeader can first succeed once a ':'
+		// outside quotes has come, and once one has come and it still
+		// fails, no further line helps. So folded lines are joined up to
+		// that ':' without parsing each time, which would be quadratic;
+		// after a hopeless failure at most maxHeaderFolds of them are taken
+		// into the bad property.
+		hopeless := sc.seen
+		var more []byte
+		for p.peekFold() && !(hopeless && folds >= maxHeaderFolds) {
 			nl, _ := p.lr.next()
-			acc += string(nl[1:])
-			p.foldedBytes += len(nl) - 1
+			folds++
+			more = append(more, nl[1:]...)
+			if !hopeless && sc.feed(nl[1:]) {
+				break
+			}
+		}
+		if more != nil && !hopeless {
+			acc += string(more)
 			continue
 		}
 		field := h.Name
-		first := acc
-		if i := len(first) - p.foldedBytes; p.foldedBytes > 0 && i >= 0 {
-			first = first[:i]
-		}
+		first := acc[:len(l)] // positions are reported in the first line
 		if col > len(first) {
 			col = len(first)
 		}

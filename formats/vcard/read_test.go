@@ -178,6 +178,8 @@ func TestReadErrors(t *testing.T) {
 		{"unterminated quote", "BEGIN:VCARD\nVERSION:3.0\nTEL;TYPE=\"work:1\nEND:VCARD\n", "t.vcf:3:10: TEL: unterminated quoted parameter value"},
 		{"END without BEGIN", "END:VCARD\n", "t.vcf:1:1: END: END:VCARD without BEGIN:VCARD"},
 		{"stray continuation", "BEGIN:VCARD\n continued\nEND:VCARD\n", "t.vcf:2:1: continuation line (starting with a blank) without a property before it"},
+		{"unterminated quote over many folds", "BEGIN:VCARD\nVERSION:3.0\nX-A;P=\"a" + strings.Repeat("\n :x", 500) + "\nEND:VCARD\n", "t.vcf:3:7: X-A: unterminated quoted parameter value"},
+		{"bad header then many folds", "BEGIN:VCARD\nVERSION:3.0\nX-A/B:1" + strings.Repeat("\n :x", 500) + "\nEND:VCARD\n", "t.vcf:3:4: X-A: invalid character '/' in property name"},
 	}
 	for _, tc := range tests {
 		_, err := Read(strings.NewReader(tc.src), "t.vcf")
@@ -189,6 +191,17 @@ func TestReadErrors(t *testing.T) {
 		if err.Error() != tc.want {
 			t.Errorf("%s: Read error = %q, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestReadLongFoldedHeader: a header folded over far more lines than any
+// client writes (a long carrier X-NAME) still reads.
+func TestReadLongFoldedHeader(t *testing.T) {
+	name := strings.Repeat("a:b;", 5000)
+	src := "BEGIN:VCARD\r\nVERSION:3.0\r\nX-CONTACTSYNC-EXTRA;X-NAME=\"" + strings.Join(strings.SplitAfter(name, ";"), "\r\n ") + "\":v\r\nEND:VCARD\r\n"
+	c := readOne(t, src)
+	if len(c.Extra) != 1 || c.Extra[0].Name != name || c.Extra[0].Value != "v" {
+		t.Errorf("extras %.100q", c.Extra)
 	}
 }
 
