@@ -167,6 +167,31 @@ type Policy struct {
 	// CaseSensitiveKeys compares e-mail addresses and names case-sensitively,
 	// as Infor's own sync does.
 	CaseSensitiveKeys bool
+	// FieldDirections makes single fields one-way (a mapping file's
+	// "job_title to-crm"); fields not named follow Direction.
+	FieldDirections map[contact.Field]Direction
+}
+
+// dir returns the direction of field f.
+func (p *Policy) dir(f contact.Field) Direction {
+	if d, ok := p.FieldDirections[f]; ok {
+		return d
+	}
+	return p.Direction
+}
+
+// mappingText is MappingText of the fields, with each field's own
+// direction after a colon: what the journal compares between cycles.
+func (p *Policy) mappingText() string {
+	fields := p.fields()
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.String()
+		if d, ok := p.FieldDirections[f]; ok {
+			names[i] += ":" + d.String()
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 // DefaultPolicy returns the policy of DESIGN §6-7 for user.
@@ -235,6 +260,10 @@ type CRMInput struct {
 	Accounts     []contact.Account
 	SyncGroup    []string // CONTACTIDs in the contact sync group
 	HasSyncGroup bool     // false: every contact of the dump is in scope
+	// Visible is the set of owner codes (SECCODEID) the syncing user may
+	// see; nil means every record is visible. Records owned by Everyone
+	// (contact.Everyone) or without an owner are always visible.
+	Visible map[string]bool
 }
 
 // OutlookInput is the Outlook export of one cycle.
@@ -278,6 +307,7 @@ const (
 	RuleDirection         Rule = "direction"
 	RuleDeletedInCRM      Rule = "deleted-in-crm"
 	RuleLeftSyncGroup     Rule = "left-sync-group"
+	RuleNotVisible        Rule = "not-visible-to-user"
 	RuleDeletedInOutlook  Rule = "deleted-in-outlook"
 	RuleGoneBoth          Rule = "gone-on-both-sides"
 	RuleAccountExact      Rule = "account-exact-name"
@@ -364,6 +394,9 @@ type Counts struct {
 	Conflicts      int `json:"conflicts"`
 	Held           int `json:"held"`
 	Unlinked       int `json:"unlinked"`
+	// NotVisible counts the CRM contacts of the dump the syncing user may
+	// not see: they are neither sent to Outlook nor changed.
+	NotVisible int `json:"not_visible"`
 }
 
 // Plan is everything one cycle decided.

@@ -25,7 +25,7 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 			Direction: p.Direction.String(),
 		},
 	}
-	r.plan.Mapping = MappingText(r.fields)
+	r.plan.Mapping = r.p.mappingText()
 	for _, f := range r.fields {
 		r.mapped[f] = true
 	}
@@ -182,11 +182,25 @@ func (r *reconciler) newPair(l Link) *pair {
 	return &pair{ls: ls, link: &ls.Link, crm: -1, ol: -1}
 }
 
+// crmInScope reports whether CRM contact i takes part in the sync: visible
+// to the syncing user and in the sync group.
 func (r *reconciler) crmInScope(i int) bool {
+	if !r.visible(i) {
+		return false
+	}
 	if !r.crm.HasSyncGroup {
 		return true
 	}
 	return r.inGroup[trimID(r.crm.Contacts[i].Key)]
+}
+
+// visible reports whether the syncing user may see CRM contact i.
+func (r *reconciler) visible(i int) bool {
+	if r.crm.Visible == nil {
+		return true
+	}
+	o := trimID(r.crm.Contacts[i].CRM.Owner)
+	return o == "" || o == contact.Everyone || r.crm.Visible[o]
 }
 
 // resolveLinks finds the records of every open link: by CRM id and Outlook
@@ -251,6 +265,9 @@ func (r *reconciler) resolveLinks() {
 		}
 		if !pr.inGroup {
 			pr.crmRule = RuleLeftSyncGroup
+			if !r.visible(pr.crm) {
+				pr.crmRule = RuleNotVisible
+			}
 		}
 	}
 	r.resolveTombs()
@@ -733,7 +750,7 @@ func (r *reconciler) merge(pr *pair) {
 			if rule == "" || c != ca {
 				rule = RuleNotImported
 			}
-			if r.p.Direction.allows(CRM) {
+			if r.p.dir(f).allows(CRM) {
 				crmNew[f] = res
 				crmFields = append(crmFields, f)
 				crmOld = append(crmOld, crmRec.Values[f])
@@ -748,7 +765,7 @@ func (r *reconciler) merge(pr *pair) {
 			if rule == "" || o != oa {
 				rule = RuleNotImported
 			}
-			if r.p.Direction.allows(Outlook) {
+			if r.p.dir(f).allows(Outlook) {
 				olNew[f] = res
 				olFields = append(olFields, f)
 				olOld = append(olOld, olRec.Values[f])
@@ -827,9 +844,9 @@ func (r *reconciler) conflict(pr *pair, f contact.Field, b, c, o string, crmRec,
 	var winner Side
 	var rule Rule
 	switch {
-	case r.p.Direction == ToOutlook:
+	case r.p.dir(f) == ToOutlook:
 		winner, rule = CRM, RuleConflictDirection
-	case r.p.Direction == ToCRM:
+	case r.p.dir(f) == ToCRM:
 		winner, rule = Outlook, RuleConflictDirection
 	case !ct.IsZero() && !ot.IsZero() && ct.After(ot):
 		winner, rule = CRM, RuleConflictLatest
@@ -880,6 +897,9 @@ func (r *reconciler) newOutlookRecords() {
 	// whose Outlook contact was deleted (the user put it back).
 	byEmail := map[string][]int{}
 	for i := range r.crm.Contacts {
+		if !r.visible(i) {
+			continue
+		}
 		if tp, ok := r.tombCRM[i]; ok && tp.link.Detached != Outlook {
 			continue
 		} else if !ok && (r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key))) {
@@ -1177,6 +1197,16 @@ func (r *reconciler) finish() {
 	p.NextLinkID = r.nextID
 	cn := &p.Counts
 	cn.Links = live
+	if r.crm.Visible != nil {
+		for i := range r.crm.Contacts {
+			if !r.visible(i) {
+				cn.NotVisible++
+			}
+		}
+		if cn.NotVisible > 0 {
+			r.notice("not-visible", 0, fmt.Sprintf("%d CRM contacts belong to owners user %s may not see; they are neither sent to Outlook nor changed", cn.NotVisible, r.p.User))
+		}
+	}
 	for _, c := range p.Changes {
 		switch {
 		case c.Op == OpLink:

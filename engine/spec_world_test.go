@@ -242,7 +242,7 @@ func (w *world) newID(prefix string) string {
 // members added and removed. Imported rows get the import time as MODIFYDATE.
 func (w *world) importCRM(p *Plan) CRMInput {
 	in := w.crm
-	out := CRMInput{HasSyncGroup: in.HasSyncGroup}
+	out := CRMInput{HasSyncGroup: in.HasSyncGroup, Visible: in.Visible}
 	out.Accounts = slices.Clone(in.Accounts)
 	for _, c := range in.Contacts {
 		out.Contacts = append(out.Contacts, c.Clone())
