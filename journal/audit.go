@@ -20,7 +20,9 @@ import (
 // one line per cycle (WriteLog), everything one cycle did (WriteShow), and
 // everything that ever happened to one contact (WriteHistory). Values are
 // quoted Go-style so that a multi-line note stays on one line and an empty
-// value is visible as "".
+// value is visible as "". What a cycle did to long text is shown word by
+// word by WriteDiff (diff.go); Export (export.go) hands the whole trail to
+// spreadsheets and other tools, and WriteReport (report.go) to a browser.
 
 // cycleNotFound is the error for a cycle number the journal does not have.
 func (j *Journal) cycleNotFound(q interface {
