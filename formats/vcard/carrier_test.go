@@ -136,6 +136,11 @@ func TestCarrierWireForm(t *testing.T) {
 			`X-CONTACTSYNC-EXTRA;X-FORMAT=outlookcsv;X-NAME="NOTE";ENCODING=b:Y3INCg==`},
 		{contact.Extra{Name: "bad \xff", Value: "", Format: "my fmt"},
 			`X-CONTACTSYNC-EXTRA;X-FORMAT="my fmt";X-NAME="bad ^xFF":`},
+		// The examples of the package doc.
+		{contact.Extra{Name: "a\"b\nc\r", Value: "x, y", Format: contact.FormatPST},
+			`X-CONTACTSYNC-EXTRA;X-FORMAT=pst;X-NAME="a^'b^nc^x0D":x\, y`},
+		{contact.Extra{Name: "Notes 2", Value: "a\rb", Format: contact.FormatOutlookCSV},
+			`X-CONTACTSYNC-EXTRA;X-FORMAT=outlookcsv;X-NAME="Notes 2";ENCODING=b:YQ1i`},
 		{contact.Extra{Name: "Business PO Box", Value: "1", Format: contact.FormatVCard},
 			`X-CONTACTSYNC-EXTRA;X-NAME="Business PO Box":1`},
 		{contact.Extra{Name: "=custom", Value: "1"}, `X-CONTACTSYNC-EXTRA;X-NAME="=custom":1`},

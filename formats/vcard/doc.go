@@ -60,7 +60,7 @@
 //
 // Everything else is kept in Contact.Extra, in file order, and written
 // back: the property as Extra{Name: "[group.]NAME;PARAM=v,...", Value: the
-// value exactly as in a vCard 3.0 line}. Name and parameters are as in the
+// value exactly as in a vCard 3.0 line, Format: contact.FormatVCard}. Name and parameters are as in the
 // file except that vCard 2.1 nameless parameters become one TYPE=,
 // CHARSET and ENCODING=QUOTED-PRINTABLE/8BIT are dropped (the value is kept
 // decoded, in UTF-8) and ENCODING=BASE64 becomes ENCODING=b (base64 kept
@@ -69,7 +69,7 @@
 // are kept the same way. So are properties beyond the slots (a fourth
 // EMAIL, a second NOTE, a BDAY that is no date).
 //
-// Extra names starting with "=" are carriers: what a mapped property had
+// Own Extra names starting with "=" are carriers: what a mapped property had
 // that the fields cannot hold. "=email1" (and =N, =FN, =TEL slots such as
 // =phone_mobile, =address_home, =URL, ...) holds the group, name and
 // parameters of the property that filled the slot when they differ from
@@ -92,9 +92,47 @@
 // Lines end CRLF and are folded at 75 octets, never inside a UTF-8
 // character. Text is escaped (\\ \n \, \;) in every component of N, ADR and
 // ORG and in each category. For 4.0, BDAY uses the basic format, TYPE=pref
-// becomes PREF=1 and base64 values become data: URIs. An Extra whose name
-// is not a vCard property (a CSV column of another format) is written as
-// X-CONTACTSYNC-EXTRA;X-NAME="name" and read back under its name.
-// Reading what Write wrote gives the same contacts (tests check this for
-// every real-world sample).
+// becomes PREF=1 and base64 values become data: URIs. Reading what Write
+// wrote gives the same contacts (tests check this for every real-world
+// sample).
+//
+// # Extras of other formats
+//
+// Extra.Format says which format read a value. Extras of this package
+// (Format vcard, or empty: Extras made before Format existed were always
+// the writer's own) are written as the properties they were. Every other
+// Extra — an Outlook CSV column such as "Gender", a PST property such as
+// "PidTagNickname", another format's "="-prefixed shadow — is not a vCard
+// property even when its name looks like one, and goes into one carrier
+// property, from which the reader restores Name, Value and Format exactly:
+//
+//	X-CONTACTSYNC-EXTRA;X-FORMAT=outlookcsv;X-NAME="Gender":Unspecified
+//	X-CONTACTSYNC-EXTRA;X-FORMAT=pst;X-NAME="a^'b^nc^x0D":x\, y
+//	X-CONTACTSYNC-EXTRA;X-FORMAT=outlookcsv;X-NAME="Notes 2";ENCODING=b:YQ1i
+//
+// The same carrier, without X-FORMAT, keeps an own Extra whose name is not
+// a property ("Business PO Box" from an older version, "VERSION", an
+// unknown "=" name); it reads back with Format vcard.
+//
+//   - X-NAME is always quoted. Its text is encoded as RFC 6868 says (^^ for
+//     '^', ^' for '"', ^n for a line feed) and, for what RFC 6868 cannot
+//     carry, ^xHH with two hex digits for each byte: the other ASCII
+//     control characters (tab and CR too), DEL, and bytes that are not
+//     valid UTF-8. ';', ':' and ',' stay as they are inside the quotes. A
+//     '^' followed by anything else reads as itself, so carriers written
+//     before ^x (which left a lone '^' raw) read the same.
+//   - X-FORMAT is the Format, bare when it is letters, digits, '-' and '_',
+//     else quoted and encoded like X-NAME; absent for own Extras.
+//   - The value is vCard text (\\ \n \, \; escaped) when that gives it back
+//     exactly: valid UTF-8 with no control character but tab and line
+//     feed. Anything else (a CR, a NUL, Windows-1252 bytes) is base64 with
+//     ENCODING=b, in 4.0 too (an X- property may have any parameter).
+//   - Only an ungrouped X-CONTACTSYNC-EXTRA with an X-NAME is a carrier;
+//     anything else of that name is kept like any unknown property. An own
+//     Extra that would read back as a carrier is itself carried.
+//
+// vobject reads carriers as ordinary X- properties (tested). Nothing of
+// another format is mapped to a vCard field: PST's PidTagNickname is
+// carried, not written as NICKNAME, so that reading the vCard back gives
+// the PST's Extra again.
 package vcard

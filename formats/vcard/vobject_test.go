@@ -1,6 +1,7 @@
 package vcard
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -139,4 +140,94 @@ func TestVobjectReadsOurOutput(t *testing.T) {
 		t.Fatalf("only %d files checked", len(written))
 	}
 	_ = os.Remove
+}
+
+// vobjectCarrierScript prints, per file, every X-CONTACTSYNC-EXTRA with its
+// parameters as vobject sees them and its value (base64 when vobject
+// decoded ENCODING=b to bytes).
+const vobjectCarrierScript = `
+import base64, json, sys, vobject
+out = {}
+for path in sys.argv[1:]:
+    got = []
+    with open(path, encoding="utf-8", newline="") as f:
+        for card in vobject.readComponents(f.read()):
+            for ch in card.getChildren():
+                if ch.name == "X-CONTACTSYNC-EXTRA":
+                    v, b64 = ch.value, False
+                    if isinstance(v, bytes):
+                        v, b64 = base64.b64encode(v).decode(), True
+                    got.append({"params": {k: list(vs) for k, vs in ch.params.items()}, "value": v, "b64": b64})
+    out[path] = got
+print(json.dumps(out))
+`
+
+// TestVobjectReadsCarriers: vobject reads our carriers of foreign Extras in
+// 3.0 and 4.0 as ordinary X- properties with parameters, and what it sees
+// decodes to the Extras: X-NAME and X-FORMAT through decodeParam (vobject
+// leaves parameter values as written), the value as text or base64.
+func TestVobjectReadsCarriers(t *testing.T) {
+	var extras []contact.Extra
+	// Every name and every value once (all pairs would make vobject slow
+	// on the longest names).
+	for i := range max(len(carrierNames), len(carrierValues)) {
+		extras = append(extras, contact.Extra{Name: carrierNames[i%len(carrierNames)], Value: carrierValues[i%len(carrierValues)], Format: carrierFormats[i%len(carrierFormats)]})
+	}
+	extras = append(extras, contact.Extra{Name: "own name", Value: "v", Format: contact.FormatVCard})
+	c := mixedContact()
+	c.Extra = append(c.Extra, extras...)
+	var want []contact.Extra
+	for _, e := range c.Extra {
+		if !isOwn(e) || e.Name == "own name" {
+			want = append(want, e)
+		}
+	}
+	if _, err := exec.LookPath("/usr/bin/python3"); err != nil {
+		t.Fatalf("no /usr/bin/python3: %v", err)
+	}
+	dir := t.TempDir()
+	var files []string
+	for _, ver := range []string{"3.0", "4.0"} {
+		p := filepath.Join(dir, "carriers"+ver+".vcf")
+		if err := WriteFile(p, []contact.Contact{c}, Options{Version: ver}); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	out, err := exec.Command("/usr/bin/python3", append([]string{"-c", vobjectCarrierScript}, files...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("vobject: %v\n%s", err, out)
+	}
+	var res map[string][]struct {
+		Params map[string][]string `json:"params"`
+		Value  string              `json:"value"`
+		B64    bool                `json:"b64"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("vobject output: %v\n%.300s", err, out)
+	}
+	for _, p := range files {
+		got := res[p]
+		if len(got) != len(want) {
+			t.Errorf("%s: vobject found %d carriers, want %d", filepath.Base(p), len(got), len(want))
+			continue
+		}
+		for i, g := range got {
+			w := want[i]
+			e := contact.Extra{Format: contact.FormatVCard, Value: g.Value}
+			if n := g.Params["X-NAME"]; len(n) == 1 {
+				e.Name = decodeParam(n[0])
+			}
+			if f := g.Params["X-FORMAT"]; len(f) == 1 {
+				e.Format = decodeParam(f[0])
+			}
+			if g.B64 {
+				b, _ := base64.StdEncoding.DecodeString(g.Value)
+				e.Value = string(b)
+			}
+			if e != w {
+				t.Errorf("%s carrier %d: vobject gives %q, want %q", filepath.Base(p), i, e, w)
+			}
+		}
+	}
 }
