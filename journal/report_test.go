@@ -136,3 +136,25 @@ func TestWriteReportErrors(t *testing.T) {
 		t.Errorf("report of an empty journal:\n%s", b.String())
 	}
 }
+
+// The auditor commands work on a journal opened read-only, as the CLI
+// opens it for them, while a sync holds the lock.
+func TestAuditCommandsReadOnly(t *testing.T) {
+	j := twoCycles(t)
+	ro, err := Open(j.path, Options{ReadOnly: true, Now: clock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	for name, run := range map[string]func(*bytes.Buffer) error{
+		"diff":   func(b *bytes.Buffer) error { return ro.WriteDiff(b, 2) },
+		"csv":    func(b *bytes.Buffer) error { return ro.Export(b, "csv", 0) },
+		"json":   func(b *bytes.Buffer) error { return ro.Export(b, "json", 1) },
+		"report": func(b *bytes.Buffer) error { return ro.WriteReport(b, 0) },
+	} {
+		var b bytes.Buffer
+		if err := run(&b); err != nil || b.Len() == 0 {
+			t.Errorf("%s on a read-only journal: %v, %d bytes", name, err, b.Len())
+		}
+	}
+}
