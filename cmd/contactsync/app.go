@@ -507,6 +507,25 @@ func journalCommand() *cli.Command {
 				},
 			},
 			{
+				Name: "report", Usage: "a self-contained HTML report for reviewers, the hash chain checked at the top",
+				UsageText: "contactsync journal report --journal FILE [--cycle N] [--out FILE.html]",
+				Flags: []cli.Flag{jflag,
+					&cli.IntFlag{Name: "cycle", Usage: "only this cycle (default: all)"},
+					&cli.StringFlag{Name: "out", Usage: "write to `FILE` instead of standard output"},
+					&cli.BoolFlag{Name: "html", Value: true, Usage: "HTML (the only form; accepted for DESIGN's 'journal report --html')"},
+				},
+				Action: func(ctx *cli.Context) error {
+					j, err := open(ctx)
+					if err != nil {
+						return err
+					}
+					defer j.Close()
+					return classify(writeTo(ctx.String("out"), ctx.App.Writer, func(w io.Writer) error {
+						return j.WriteReport(w, ctx.Int("cycle"))
+					}))
+				},
+			},
+			{
 				Name: "verify", Usage: "check the hash chain: detect any edit of the journal after the fact", Flags: []cli.Flag{jflag},
 				Action: func(ctx *cli.Context) error {
 					j, err := open(ctx)
