@@ -161,6 +161,8 @@ type Policy struct {
 	MaxDeleteMin     int
 	// Force turns guards into notices.
 	Force bool
+	// AcceptMapping acknowledges a changed mapping (and only that guard).
+	AcceptMapping bool
 	// User is the CRM user id of the syncing user (ACCOUNTMANAGERID of new
 	// accounts and contacts).
 	User string

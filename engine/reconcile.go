@@ -106,7 +106,7 @@ func (r *reconciler) preGuards() error {
 	if r.st.Mapping != "" && r.st.Mapping != r.plan.Mapping {
 		errs = append(errs, &GuardError{Guard: "mapping-changed",
 			Message: fmt.Sprintf("the field mapping changed since cycle %d (was %q)", r.st.Cycle, r.st.Mapping),
-			Hint:    "a new mapping changes what \"unchanged\" means; run with --force to accept it"})
+			Hint:    "a new mapping changes what \"unchanged\" means; run with --accept-mapping to acknowledge it"})
 	}
 	if r.st.User != "" && r.st.User != r.p.User {
 		errs = append(errs, &GuardError{Guard: "user-changed",
@@ -114,7 +114,7 @@ func (r *reconciler) preGuards() error {
 			Hint:    "use the same --user as before, or run with --force to sync as the new user"})
 	}
 	for _, err := range errs {
-		if !r.p.Force {
+		if !r.p.Force && !(err.Guard == "mapping-changed" && r.p.AcceptMapping) {
 			return err
 		}
 		r.notice("guard-overridden", 0, err.Error())

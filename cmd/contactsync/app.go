@@ -59,6 +59,8 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "direction", Value: "both", Usage: "where changes may go: both, to-outlook or to-crm"},
 		&cli.StringFlag{Name: "max-delete", Value: "10%", Usage: "stop when more than this share of a side's links (and at least 5) would be deleted, e.g. 10% or 25"},
 		&cli.BoolFlag{Name: "force", Usage: "override the safety guards (mass deletion, empty input, outputs not imported, mapping or user changed)"},
+		&cli.StringFlag{Name: "mapping", Usage: "mapping `FILE`: the fields to sync, one per line, each optionally one-way (to-outlook, to-crm); default: the CRM's own mapping"},
+		&cli.BoolFlag{Name: "accept-mapping", Usage: "acknowledge that the mapping changed since the last cycle"},
 		&cli.BoolFlag{Name: "case-sensitive-keys", Usage: "compare e-mail addresses and names case-sensitively, as Infor's own sync does"},
 		&cli.StringFlag{Name: "outlook-exported-at", Usage: "when the Outlook CSV was exported (RFC 3339); default: the file's modification time"},
 		&cli.StringFlag{Name: "outlook-key-column", Value: outlookcsv.DefaultKeyColumn, Usage: "Outlook CSV column that holds contactsync's sync key"},
@@ -136,6 +138,14 @@ func cycleOptionsFrom(ctx *cli.Context, planOnly bool) (cycleOptions, error) {
 		return o, usagef("--max-delete %q: want a percentage between 0 and 100, such as 10%%", ctx.String("max-delete"))
 	}
 	p.Force = ctx.Bool("force")
+	p.AcceptMapping = ctx.Bool("accept-mapping")
+	if m := ctx.String("mapping"); m != "" {
+		fields, dirs, err := readMapping(m)
+		if err != nil {
+			return o, classify(fmt.Errorf("read mapping: %w", err))
+		}
+		p.Fields, p.FieldDirections = fields, dirs
+	}
 	p.CaseSensitiveKeys = ctx.Bool("case-sensitive-keys")
 	o.Policy = p
 	oo, err := outlookOptionsFrom(ctx)
