@@ -213,6 +213,15 @@ func (d *decoder) pos(cr *csv.Reader, i int) (int, int) {
 func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
 	s := d.s
 	n := len(s.cols)
+	for i, v := range rec {
+		// A line break is "\n" in the contact model. encoding/csv turns a
+		// quoted CRLF into "\n" but leaves the other CRs of "\r\r\n"; the
+		// writer writes a CR before a line break as part of that break, so
+		// CRs before a "\n" are dropped here.
+		if strings.Contains(v, "\r\n") {
+			rec[i] = dropCRBeforeLF(v)
+		}
+	}
 	row := rec
 	if len(rec) < n {
 		// Outlook leaves out trailing empty cells; they are empty.
@@ -277,6 +286,28 @@ func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
 		d.file.warn(formats.Errorf(d.name, l, col, name, "cell beyond the %d header columns, kept", n))
 	}
 	d.file.Contacts = append(d.file.Contacts, c)
+}
+
+// dropCRBeforeLF removes every run of CRs that a "\n" follows.
+func dropCRBeforeLF(v string) string {
+	var b strings.Builder
+	b.Grow(len(v))
+	for i := 0; i < len(v); {
+		if v[i] != '\r' {
+			b.WriteByte(v[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(v) && v[j] == '\r' {
+			j++
+		}
+		if j == len(v) || v[j] != '\n' {
+			b.WriteString(v[i:j])
+		}
+		i = j
+	}
+	return b.String()
 }
 
 // detectDelimiter picks ',', ';' or tab: whichever occurs most often in the

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"contactsync/engine/contact"
 	"contactsync/formats"
 )
 
@@ -48,8 +49,32 @@ func pad(recs [][]string) [][]string {
 func roundTrip(t *testing.T, f *File, opt Options) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	if _, err := Write(&out, f.Contacts, f, opt); err != nil {
+	res, err := WriteReport(&out, f.Contacts, f, opt)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if res.Mapped != 0 || res.Dropped != 0 || res.DroppedNames != nil {
+		t.Errorf("Outlook CSV's own values counted as foreign: %+v", res)
+	}
+	// Read back, the contacts are the same: values, key, and every Extra
+	// with its name, value and format.
+	back, err := Read(bytes.NewReader(out.Bytes()), f.Path, opt)
+	if err != nil {
+		t.Fatalf("reading own output: %v", err)
+	}
+	if len(back.Contacts) != len(f.Contacts) {
+		t.Fatalf("%d contacts came back as %d", len(f.Contacts), len(back.Contacts))
+	}
+	for i := range f.Contacts {
+		a, b := &f.Contacts[i], &back.Contacts[i]
+		if a.Values != b.Values || a.Key != b.Key || !reflect.DeepEqual(a.Extra, b.Extra) {
+			t.Errorf("contact %d read back differs:\n got %+v\nwant %+v", i, *b, *a)
+		}
+		for _, x := range b.Extra {
+			if x.Format != contact.FormatOutlookCSV {
+				t.Errorf("contact %d: extra %q read with format %q", i, x.Name, x.Format)
+			}
+		}
 	}
 	raw, err := readRaw(f.Path, opt)
 	if err != nil {

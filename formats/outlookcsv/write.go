@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"contactsync/engine/contact"
 	"contactsync/formats"
@@ -92,16 +93,30 @@ func EncodingReason(enc string) string {
 	if enc == formats.Windows1252 {
 		return "every character fits Windows-1252, the code page Outlook reads CSV in"
 	}
-	return "some characters do not fit Windows-1252, so UTF-8 with a byte-order mark (which Outlook recognises)"
+	return "some characters do not fit Windows-1252 (or their Windows-1252 bytes would read as UTF-8), so UTF-8 with a byte-order mark (which Outlook recognises)"
 }
 
 func encode(text []byte) ([]byte, string, error) {
 	if formats.Fits1252(string(text)) {
 		b, err := formats.EncodeText(text, formats.Windows1252)
-		return b, formats.Windows1252, err
+		// Text such as "Ã±" is Windows-1252 bytes that are valid UTF-8
+		// ("ñ"): a reader would take them for UTF-8, so such text is
+		// written as UTF-8 with a BOM, which cannot be mistaken.
+		if err != nil || !utf8.Valid(b) || ascii(b) {
+			return b, formats.Windows1252, err
+		}
 	}
 	b, err := formats.EncodeText(text, formats.UTF8BOM)
 	return b, formats.UTF8BOM, err
+}
+
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // render writes the CSV text in UTF-8.
@@ -144,6 +159,9 @@ func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, Writ
 	var b bytes.Buffer
 	b.Grow(len(contacts)*256 + 4096)
 	cw := cellWriter{b: &b, delim: byte(delim)}
+	// Header cells are always quoted: a header of empty or blank names
+	// would otherwise be a line a reader takes for no header at all.
+	cw.quoteEmpty = true
 	for _, h := range header {
 		cw.cell(h)
 	}
@@ -151,6 +169,7 @@ func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, Writ
 		cw.cell(h)
 	}
 	cw.end()
+	cw.quoteEmpty = false
 	for i := range contacts {
 		e.fill(&contacts[i], false)
 		for _, v := range e.row {
@@ -351,14 +370,20 @@ type cellWriter struct {
 	b     *bytes.Buffer
 	delim byte
 	n     int
+	start int // where the current record starts in b
+	// quoteEmpty writes empty cells as "" too.
+	quoteEmpty bool
 }
 
 func (w *cellWriter) cell(v string) {
+	if w.n == 0 {
+		w.start = w.b.Len()
+	}
 	if w.n > 0 {
 		w.b.WriteByte(w.delim)
 	}
 	w.n++
-	if v == "" {
+	if v == "" && !w.quoteEmpty {
 		return
 	}
 	w.b.WriteByte('"')
@@ -383,7 +408,12 @@ func (w *cellWriter) cell(v string) {
 	w.b.WriteByte('"')
 }
 
+// end ends the record. A record of one empty cell is written `""`: an
+// empty line is no record to a CSV reader, so the row would be lost.
 func (w *cellWriter) end() {
+	if w.n == 1 && w.b.Len() == w.start {
+		w.b.WriteString(`""`)
+	}
 	w.b.WriteString("\r\n")
 	w.n = 0
 }
