@@ -14,7 +14,56 @@
 // Unknown headers are kept and reported once. Reader and writer share the
 // schema, so writing with the layout a file was read with gives back every
 // cell (compared as parsed records; cells Outlook left out at the end of a
-// short row come back as empty cells).
+// short row come back as empty cells). Every Extra read is marked
+// Format contact.FormatOutlookCSV.
+//
+// Values of other formats. An Extra another format read (Format set and
+// not FormatOutlookCSV: a vCard property, a PST tag, a CRM column) never
+// becomes a column of its own: a header "PHOTO;TYPE=JPEG;ENCODING=b" or
+// "PidTagNickname" only confuses Outlook's import. Where an Outlook column
+// holds the same thing and the layout has it, the value goes there, in
+// the column's form; otherwise it is left out and counted. WriteReport and
+// WriteFileReport return the counts and names (WriteResult). An Extra
+// without a Format is taken as Outlook CSV's own. The mapping (foreign.go):
+//
+//	PST (formats/pst names)                      Outlook column
+//	PidTagInitials, PidTagSpouseName,            Initials, Spouse,
+//	PidTagProfession, PidTagHobbies,             Profession, Hobby,
+//	PidTagManagerName, PidTagAssistant,          Manager's Name, Assistant's Name,
+//	PidTagChildrensNames, PidTagLanguage,        Children, Language,
+//	PidTagAccount, PidTagOfficeLocation,         Account, Office Location,
+//	PidTagOrganizationalIdNumber, PidTagLocation Organizational ID Number, Location
+//	PidTagGender (0/1/2)                         Gender (Unspecified/Female/Male)
+//	PidTagWeddingAnniversary                     Anniversary (layout's date format)
+//	PidTag{Primary,Car,Radio,Callback}…Number,   Primary Phone, Car Phone, Radio Phone,
+//	PidTagIsdnNumber, PidTagTelexNumber,         Callback, ISDN, Telex,
+//	PidTagTtyTddPhoneNumber                      TTY/TDD Phone
+//	PidLidWorkAddressPostOfficeBox,              Business/Home/Other Address PO Box
+//	PidTag{Home,Other}AddressPostOfficeBox
+//	PidLidEmail{1,2,3}DisplayName                E-mail [2/3] Display Name
+//	PidLidEmail{1,2,3}AddressType (SMTP only)    E-mail [2/3] Type
+//	PidLidContactUserField1..4                   User 1..4
+//	PidTagNickname, PidLidInstantMessaging-      Nickname, IMAddress, Personal Web Page
+//	Address, PidTagPersonalHomePage              (Outlook.com layouts only)
+//
+//	vCard (property, any group/parameters)       Outlook column
+//	X-MS-MANAGER, X-MS-ASSISTANT, X-MS-SPOUSE    Manager's Name, Assistant's Name, Spouse
+//	ROLE                                         Profession
+//	X-MS-ANNIVERSARY, ANNIVERSARY                Anniversary (layout's date format)
+//	FBURL                                        Internet Free Busy
+//	GENDER (M/F/U)                               Gender
+//	X-MS-TEL;TYPE=…CALLBACK                      Callback
+//	=address_{business,home,other}.pobox         Business/Home/Other Address PO Box
+//	NICKNAME, X-MS-IMADDRESS                     Nickname, IMAddress (Outlook.com only)
+//
+// vCard values are unescaped; base64 values (ENCODING=b) are never text.
+// formats/vcard's spelling carriers ("=email1": the property's name and
+// parameters, "=FN.from") are no values: neither written nor counted. An
+// Outlook CSV value or the sync key already in the column wins; a foreign
+// value that would read back as a sync key is left out. Gender words are
+// known for English, and "Keine Angabe" for German; elsewhere an
+// unspecified gender is an empty cell and a known one is left out. CRM
+// columns are never mapped.
 //
 // Surprising choices:
 //   - Groups whose cells cannot be rebuilt from the canonical value (a line
@@ -43,8 +92,12 @@
 //   - Reading decodes a UTF-8 or UTF-16 BOM, else valid UTF-8, else
 //     Windows-1252 or the forced code page (Options.Encoding). The delimiter
 //     (',', ';' or tab) is the most frequent one in the header line outside
-//     quotes. Writing uses CRLF, quotes every non-empty cell as Outlook does,
-//     and picks Windows-1252 when every character fits, else UTF-8 with BOM.
+//     quotes. CRs before a line break inside a cell are dropped (the model's
+//     line break is "\n"). Writing uses CRLF, quotes every non-empty cell
+//     (and every header cell) as Outlook does, and picks Windows-1252 when
+//     every character fits, else UTF-8 with BOM; also UTF-8 when the
+//     Windows-1252 bytes would read as UTF-8 ("Ã±"), which no reader could
+//     tell apart.
 //   - No spreadsheet formula neutralisation (DESIGN §10) is done here:
 //     Outlook's import would keep a "'" prefix as part of the value, so
 //     values are written exactly as they are.
