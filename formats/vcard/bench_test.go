@@ -40,7 +40,11 @@ func synthetic(n int) []contact.Contact {
 			v[contact.Notes] = "Met at the fair, wants a quote.\nCall back in spring."
 		}
 		v[contact.Categories] = "Kunde;VIP"
-		c.Extra = []contact.Extra{{Name: "X-MS-OL-DEFAULT-POSTAL-ADDRESS", Value: "2"}}
+		c.Extra = []contact.Extra{{Name: "X-MS-OL-DEFAULT-POSTAL-ADDRESS", Value: "2", Format: contact.FormatVCard}}
+		if i%2 == 0 { // converted from Outlook CSV: foreign Extras in carriers
+			c.Extra = append(c.Extra, contact.Extra{Name: "Gender", Value: "Unspecified", Format: contact.FormatOutlookCSV},
+				contact.Extra{Name: "E-mail Display Name", Value: fmt.Sprintf("Jörg (user%d@example.com)", i), Format: contact.FormatOutlookCSV})
+		}
 	}
 	return cs
 }
