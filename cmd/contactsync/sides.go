@@ -174,8 +174,19 @@ func writeContacts(path, to string, contacts []contact.Contact, layout *outlookc
 	}
 	switch kind {
 	case kindCSV:
-		enc, err := outlookcsv.WriteFile(path, contacts, layout, o.csv())
-		return "Outlook CSV in " + enc + " (" + outlookcsv.EncodingReason(enc) + ")", err
+		res, err := outlookcsv.WriteFileReport(path, contacts, layout, o.csv())
+		desc := "Outlook CSV in " + res.Encoding + " (" + outlookcsv.EncodingReason(res.Encoding) + ")"
+		if res.Mapped > 0 {
+			desc += fmt.Sprintf("; %d values from another format filled their Outlook columns", res.Mapped)
+		}
+		if res.Dropped > 0 {
+			names := res.DroppedNames
+			if len(names) > 8 {
+				names = append(names[:8:8], "...")
+			}
+			desc += fmt.Sprintf("; %d values from another format have no Outlook CSV column and are not in this file (%s)", res.Dropped, strings.Join(names, ", "))
+		}
+		return desc, err
 	case kindVCard, "vcard":
 		return "vCard " + vcardVersion(o.VCardVer), vcard.WriteFile(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})
 	case kindVdir:
