@@ -118,7 +118,8 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 			return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, state.Cycle+1)
 		}
 	}
-	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup}
+	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup,
+		Visible: dump.VisibleTo(o.Policy.User)}
 	olIn := engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}
 	plan, err := engine.Reconcile(state, crmIn, olIn, o.Policy)
 	if err != nil {

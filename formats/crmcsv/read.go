@@ -40,6 +40,10 @@ type Dump struct {
 	syncRows    map[string][]string
 	// dateLayout is the MODIFYDATE form the dump uses; written dates follow it.
 	dateLayout string
+	// secRights is secrights.csv (user → owner codes), nil without it;
+	// secRightsRaw is the file as read, written back unchanged.
+	secRights    map[string]map[string]bool
+	secRightsRaw []byte
 }
 
 // ReadDir reads the CRM dump folder dir. The first problem found is
@@ -107,6 +111,15 @@ func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
 				d.SyncGroup = []string{}
 			}
 		}
+	}
+	name = filepath.Join(dir, SecRightsFile)
+	data, err = readFile(name, false)
+	if err != nil {
+		errs = append(errs, err)
+	} else if data != nil {
+		rights, es := readSecRights(name, data)
+		errs = append(errs, es...)
+		d.secRights, d.secRightsRaw = rights, data
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -78,6 +78,11 @@ func WriteDump(dir string, d *Dump) error {
 		return err
 	}
 
+	if d.secRightsRaw != nil {
+		if err := writeFile(filepath.Join(dir, SecRightsFile), d.secRightsRaw); err != nil {
+			return err
+		}
+	}
 	if !d.HasSyncGroup {
 		return nil
 	}
