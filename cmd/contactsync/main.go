@@ -132,7 +132,7 @@ func flagsFirst(args []string) []string {
 			continue
 		}
 		switch a {
-		case "convert", "validate", "show", "history":
+		case "convert", "validate", "show", "history", "diff":
 			at = i
 		}
 		if at >= 0 || a != "journal" {
