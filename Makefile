@@ -7,7 +7,7 @@ DEMO     := demo-out
 FUZZTIME ?= 20s
 export CGO_ENABLED := 1
 
-.PHONY: all build deps test demo fuzz bench clean
+.PHONY: all build deps test demo fuzz bench dist clean
 
 all: build
 
@@ -60,5 +60,21 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
+# Release binaries for the sites this tool is for: a static Linux binary and
+# a Windows .exe (cross-compiled with Debian's mingw-w64, installed if missing),
+# reproducible with -trimpath (see ../shared/notes/windows.md).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -buildid= -X main.version=$(VERSION)
+dist:
+	@command -v x86_64-w64-mingw32-gcc >/dev/null || { \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-mingw-w64-x86-64 >/dev/null; }
+	mkdir -p dist
+	$(GO) build -trimpath -buildvcs=false -tags 'osusergo netgo sqlite_omit_load_extension' \
+		-ldflags '$(LDFLAGS) -linkmode external -extldflags "-static"' -o dist/contactsync-linux-amd64 ./cmd/contactsync
+	CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 $(GO) build -trimpath -buildvcs=false \
+		-tags sqlite_omit_load_extension -ldflags '$(LDFLAGS)' -o dist/contactsync-windows-amd64.exe ./cmd/contactsync
+	@ls -l dist
+
 clean:
-	rm -rf bin $(DEMO)
+	rm -rf bin dist $(DEMO)
