@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -92,10 +91,17 @@ type reconciler struct {
 	newAccounts    map[string]int // name → index into plan.CRM.NewAccounts
 
 	// olOut holds the Outlook folder after the cycle, index-aligned with
-	// ol.Contacts; nil entries are removed from the folder.
-	olOut      []contact.Contact
-	olDeleted  []bool
-	olAppended []contact.Contact
+	// ol.Contacts; olDeleted marks the records removed from it. Its
+	// capacity also holds the records created in Outlook (Plan.Outlook.New),
+	// so the folder is assembled in place.
+	olOut     []contact.Contact
+	olDeleted []bool
+
+	textBuf []byte // valuesText's buffer
+
+	// slab is where pairs are allocated, a chunk at a time: a million
+	// links are a few hundred allocations instead of a million.
+	slab []pair
 }
 
 func (r *reconciler) preGuards() error {
@@ -159,27 +165,44 @@ func (r *reconciler) index() {
 	}
 	r.newAccounts = make(map[string]int)
 	r.nextID = max(r.st.NextLinkID, 1)
-	// A shallow copy: the folder's records share their Extra with the
-	// input (nothing here changes Extra), which matters at a million
-	// records.
-	r.olOut = make([]contact.Contact, len(r.ol.Contacts), len(r.ol.Contacts)+16)
-	copy(r.olOut, r.ol.Contacts)
-	r.olDeleted = make([]bool, len(r.ol.Contacts))
 }
 
 // newPair stores l in the arena and returns a pair that points to it.
-func (r *reconciler) newPair(l Link) *pair {
+func (r *reconciler) newPair(l *Link) *pair {
 	var ls *LinkState
 	if len(r.arena) < cap(r.arena) {
-		r.arena = append(r.arena, LinkState{Link: l})
+		r.arena = r.arena[:len(r.arena)+1]
 		ls = &r.arena[len(r.arena)-1]
+		ls.Link = *l
 	} else {
 		// Never expected (the arena is sized for every possible link); a
 		// separate allocation keeps the pointers valid all the same.
 		r.overflow = true
-		ls = &LinkState{Link: l}
+		ls = &LinkState{Link: *l}
 	}
-	return &pair{ls: ls, link: &ls.Link, crm: -1, ol: -1}
+	if len(r.slab) == cap(r.slab) {
+		r.slab = make([]pair, 0, 4096)
+	}
+	r.slab = append(r.slab, pair{ls: ls, link: &ls.Link, crm: -1, ol: -1})
+	return &r.slab[len(r.slab)-1]
+}
+
+// unclaimed counts the records no link holds: the in-scope CRM contacts
+// (at most one new Outlook contact each) and the Outlook records (at most
+// one new CRM contact each). Sizing the outputs by them keeps them from
+// growing, which at a million records means copying gigabytes.
+func (r *reconciler) unclaimed() (crm, ol int) {
+	for i := range r.crm.Contacts {
+		if !r.crmClaimed[i] && r.tombCRM[i] == nil && r.crmInScope(i) {
+			crm++
+		}
+	}
+	for i := range r.ol.Contacts {
+		if !r.olClaimed[i] {
+			ol++
+		}
+	}
+	return crm, ol
 }
 
 // crmInScope reports whether CRM contact i takes part in the sync: visible
@@ -218,28 +241,57 @@ func (r *reconciler) resolveLinks() {
 			r.linkedKey[l.OutlookKey] = true
 		}
 	}
-	r.arena = make([]LinkState, 0, len(r.st.Links)+len(r.crm.Contacts)+len(r.ol.Contacts))
-	for _, l := range r.st.Links {
-		pr := r.newPair(l)
-		pr.prevCRM, pr.prevOutlook = l.PendingCRM, l.PendingOutlook
+	// Claim the records of the links by id and key first, so that the
+	// arena can be sized for the links the cycle can make at most: every
+	// record left unclaimed, and the CRM contacts of detached links, which
+	// may rejoin.
+	claims := make([][2]int32, len(r.st.Links))
+	tombs := 0
+	for k := range r.st.Links {
+		l := &r.st.Links[k]
+		claims[k] = [2]int32{-1, -1}
 		if l.CRMID != "" {
 			if i, ok := r.crmByID[trimID(l.CRMID)]; ok && !r.crmClaimed[i] {
-				pr.crm = i
+				claims[k][0] = int32(i)
 				r.crmClaimed[i] = true
 			}
 		}
 		if l.Detached != NoSide {
-			r.tombs = append(r.tombs, pr)
+			tombs++
 			continue
 		}
 		if l.OutlookKey != "" {
 			if i, ok := r.olByKey[l.OutlookKey]; ok && !r.olClaimed[i] {
-				pr.ol = i
+				claims[k][1] = int32(i)
 				r.olClaimed[i] = true
 			}
 		}
+	}
+	bound := tombs
+	for _, c := range r.crmClaimed {
+		if !c {
+			bound++
+		}
+	}
+	for _, c := range r.olClaimed {
+		if !c {
+			bound++
+		}
+	}
+	r.arena = make([]LinkState, 0, len(r.st.Links)+bound)
+	r.pairs = make([]*pair, 0, len(r.st.Links)-tombs+bound)
+	for k := range r.st.Links {
+		l := &r.st.Links[k]
+		pr := r.newPair(l)
+		pr.prevCRM, pr.prevOutlook = l.PendingCRM, l.PendingOutlook
+		pr.crm, pr.ol = int(claims[k][0]), int(claims[k][1])
+		if l.Detached != NoSide {
+			r.tombs = append(r.tombs, pr)
+			continue
+		}
 		r.pairs = append(r.pairs, pr)
 	}
+	claims = nil
 	r.matchOutlookByBase()
 	r.matchCreatedCRM()
 
@@ -623,6 +675,16 @@ func (r *reconciler) record(s Side, pr *pair) *contact.Contact {
 
 // applyLinks decides presence and fields for every existing link.
 func (r *reconciler) applyLinks() {
+	// The Outlook folder after the cycle: a shallow copy of the input (the
+	// records share their Extra with it; nothing here changes Extra), with
+	// room for the contacts newCRMRecords may add.
+	newOL := 0
+	if r.p.Direction.allows(Outlook) {
+		newOL, _ = r.unclaimed()
+	}
+	r.olOut = make([]contact.Contact, len(r.ol.Contacts), len(r.ol.Contacts)+newOL)
+	copy(r.olOut, r.ol.Contacts)
+	r.olDeleted = make([]bool, len(r.ol.Contacts))
 	for _, pr := range r.pairs {
 		if pr.closed {
 			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
@@ -1002,7 +1064,7 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule) {
 	if l.OutlookKey == "" {
 		l.OutlookKey = SyncKey(l.ID)
 	}
-	pr := r.newPair(l)
+	pr := r.newPair(&l)
 	pr.isNew, pr.crm, pr.ol, pr.inGroup, pr.changed = true, ci, oi, r.crmInScope(ci), true
 	r.pairs = append(r.pairs, pr)
 	name := olRec.DisplayName()
@@ -1049,7 +1111,7 @@ func (r *reconciler) createInCRM(oi int) {
 	r.plan.CRM.New = append(r.plan.CRM.New, c)
 	r.change(Change{Link: l.ID, Side: "crm", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInOutlook, Name: name})
 	r.olOut[oi].Key = l.OutlookKey
-	pr := r.newPair(l)
+	pr := r.newPair(&l)
 	pr.isNew, pr.ol, pr.changed = true, oi, true
 	r.pairs = append(r.pairs, pr)
 }
@@ -1095,6 +1157,10 @@ func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) st
 
 // newCRMRecords creates in Outlook every sync group member no link claimed.
 func (r *reconciler) newCRMRecords() {
+	if r.p.Direction.allows(Outlook) {
+		n, _ := r.unclaimed()
+		r.plan.Outlook.New = slices.Grow(r.plan.Outlook.New, n)
+	}
 	for i := range r.crm.Contacts {
 		if r.crmClaimed[i] || !r.crmInScope(i) || r.tombCRM[i] != nil {
 			continue
@@ -1116,36 +1182,34 @@ func (r *reconciler) newCRMRecords() {
 			l.Base[f] = rec.Values[f]
 		}
 		l.PendingOutlook = Pending{Op: OpCreate}
-		r.olAppended = append(r.olAppended, c)
 		r.plan.Outlook.New = append(r.plan.Outlook.New, c)
 		r.change(Change{Link: l.ID, Side: "outlook", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInCRM, Name: name})
-		pr := r.newPair(l)
+		pr := r.newPair(&l)
 		pr.isNew, pr.crm, pr.changed = true, i, true
 		r.pairs = append(r.pairs, pr)
 	}
 }
 
 // valuesText renders the mapped, non-empty values of a created record as
-// one JSON object in field order: a creation is one journal row that still
-// says every value it set.
+// one JSON object in field order, as encoding/json writes it: a creation is
+// one journal row that still says every value it set.
 func (r *reconciler) valuesText(v *contact.Values) string {
-	var b strings.Builder
-	b.WriteByte('{')
+	b := r.textBuf[:0]
+	b = append(b, '{')
 	for _, f := range r.fields {
 		if v[f] == "" {
 			continue
 		}
-		if b.Len() > 1 {
-			b.WriteByte(',')
+		if len(b) > 1 {
+			b = append(b, ',')
 		}
-		k, _ := json.Marshal(f.String())
-		val, _ := json.Marshal(v[f])
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(val)
+		b = appendJSONString(b, f.String())
+		b = append(b, ':')
+		b = appendJSONString(b, v[f])
 	}
-	b.WriteByte('}')
-	return b.String()
+	b = append(b, '}')
+	r.textBuf = b
+	return string(b)
 }
 
 func (r *reconciler) change(c Change) { r.plan.Changes = append(r.plan.Changes, c) }
@@ -1157,14 +1221,21 @@ func (r *reconciler) notice(kind string, link int64, msg string) {
 // finish assembles the outputs, the link states and the counts.
 func (r *reconciler) finish() {
 	p := r.plan
-	// The folder is olOut without the deleted records, compacted in place.
-	folder := r.olOut[:0]
-	for i := range r.olOut {
-		if !r.olDeleted[i] {
-			folder = append(folder, r.olOut[i])
+	// The folder is olOut without the deleted records, compacted in place
+	// (records before the first deletion stay where they are), then the
+	// new contacts, within olOut's capacity.
+	folder := r.olOut
+	if k := slices.Index(r.olDeleted, true); k >= 0 {
+		folder = r.olOut[:k]
+		for i := k + 1; i < len(r.olOut); i++ {
+			if !r.olDeleted[i] {
+				folder = append(folder, r.olOut[i])
+			}
 		}
+		clear(r.olOut[len(folder):]) // no stale copies behind the folder
 	}
-	p.Outlook.Folder = append(folder, r.olAppended...)
+	p.Outlook.Folder = append(folder, p.Outlook.New...)
+	r.olOut = nil
 	r.pairs = append(r.pairs, r.tombs...)
 	live := 0
 	for _, pr := range r.pairs {
@@ -1184,11 +1255,20 @@ func (r *reconciler) finish() {
 		}
 	} else {
 		// The arena is in id order: the state's links, then the new ones.
-		links := r.arena[:0]
-		for i := range r.arena {
-			if !r.arena[i].closed {
-				links = append(links, r.arena[i])
+		// Links before the first closed one stay where they are.
+		links := r.arena
+		for k := range r.arena {
+			if !r.arena[k].closed {
+				continue
 			}
+			links = r.arena[:k]
+			for i := k + 1; i < len(r.arena); i++ {
+				if !r.arena[i].closed {
+					links = append(links, r.arena[i])
+				}
+			}
+			clear(r.arena[len(links):])
+			break
 		}
 		p.Links = links
 	}
