@@ -34,8 +34,35 @@ var fieldByName = func() map[string]contact.Field {
 	return m
 }()
 
-// appendBase appends the base document of l to b.
+// appendBase appends the base document of l to b, with its pending work
+// (the form of schema 1, which the decoder still reads).
 func appendBase(b []byte, l *engine.Link) []byte {
+	b = appendLinkBase(b, l)
+	b = b[:len(b)-1] // reopen the object
+	b = appendPending(b, "pending_crm", &l.PendingCRM)
+	b = appendPending(b, "pending_outlook", &l.PendingOutlook)
+	return append(b, '}')
+}
+
+// appendPendingDoc appends the pending document of l, {"pending_crm":...,
+// "pending_outlook":...}, and reports whether l has pending work at all
+// (when it has none, b is returned as it was).
+func appendPendingDoc(b []byte, l *engine.Link) ([]byte, bool) {
+	start := len(b)
+	b = append(b, '{')
+	b = appendPending(b, "pending_crm", &l.PendingCRM)
+	b = appendPending(b, "pending_outlook", &l.PendingOutlook)
+	if len(b) == start+1 {
+		return b[:start], false
+	}
+	b = append(b[:start+1], b[start+2:]...) // the first member's comma
+	return append(b, '}'), true
+}
+
+// appendLinkBase appends the base document of a link row to b: the values,
+// the name account and the detached side, without pending work (which has
+// its own table since schema 2).
+func appendLinkBase(b []byte, l *engine.Link) []byte {
 	b = append(b, `{"values":{`...)
 	first := true
 	for f, v := range l.Base {
@@ -59,8 +86,6 @@ func appendBase(b []byte, l *engine.Link) []byte {
 		b = append(b, `,"detached":`...)
 		b = appendString(b, l.Detached.String())
 	}
-	b = appendPending(b, "pending_crm", &l.PendingCRM)
-	b = appendPending(b, "pending_outlook", &l.PendingOutlook)
 	return append(b, '}')
 }
 

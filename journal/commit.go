@@ -58,8 +58,13 @@ func (e *ConflictError) Error() string {
 // Commit records one cycle in one transaction: the cycle row, its files,
 // every change, conflict and notice, the link rows the plan changed (new
 // links inserted, changed ones rewritten, plan.Closed ones marked closed),
-// the next link id, and the cycle's hash. Either all of it is written or
-// nothing.
+// the pending work of every open link, the next link id, and the cycle's
+// hash. Either all of it is written or nothing.
+//
+// A Changed link whose keys and base are what the journal loaded for it
+// (its pending work is all that changed) keeps its row: each cycle clears
+// the previous one's pending work, and rewriting a million rows for that
+// would make every cycle as costly as the first.
 func (j *Journal) Commit(plan *engine.Plan, info CycleInfo) error {
 	if j.ro {
 		return fmt.Errorf("commit cycle %d: journal %q is open read-only", plan.Cycle, j.path)
@@ -75,6 +80,14 @@ func (j *Journal) Commit(plan *engine.Plan, info CycleInfo) error {
 }
 
 func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
+	if err := j.commitTx(plan, info); err != nil {
+		return err
+	}
+	j.loaded = nil // the rows moved on
+	return nil
+}
+
+func (j *Journal) commitTx(plan *engine.Plan, info CycleInfo) error {
 	tx, err := j.db.Begin()
 	if err != nil {
 		return err
@@ -114,12 +127,14 @@ func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
 		return fmt.Errorf("the plan keeps %d links open but the journal would have %d: the plan was not made from this journal's state", len(plan.Links), open)
 	}
 	n := plan.Cycle
+	pending := pendingOf(plan)
 	h := cycleRow{
 		Number: n, Kind: info.Kind, Status: StatusCommitted,
 		Started: stamp(info.Started), Finished: stamp(j.now()),
 		SyncUser: plan.User, RunBy: info.User, ToolVersion: info.ToolVersion,
 		Mapping: plan.Mapping, Prefer: plan.Prefer, Direction: plan.Direction,
 		OutDir: info.OutDir, NextLinkID: plan.NextLinkID, OpenLinks: open, PrevHash: prevHash,
+		PendingRows: sql.NullInt64{Int64: int64(len(pending)), Valid: true},
 	}
 	if h.Kind == "" {
 		h.Kind = "sync"
@@ -145,7 +160,7 @@ func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
 	ch := newChain()
 	ch.header(&h)
 	if _, err := tx.Exec(`INSERT INTO cycles (`+cycleColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, h.dest()...); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, h.dest()...); err != nil {
 		return err
 	}
 
@@ -161,11 +176,19 @@ func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
 	if err := insertNotices(tx, ch, n, plan.Notices); err != nil {
 		return err
 	}
-	writes, err := writeLinks(tx, n, firstNew, plan)
+	loaded := j.loaded
+	if loaded != nil && loaded.cycle != last {
+		loaded = nil // loaded before another cycle: compare nothing
+	}
+	writes, err := writeLinks(tx, n, firstNew, plan, loaded)
 	if err != nil {
 		return err
 	}
 	ch.linkWrites(writes)
+	if err := insertPending(tx, n, pending); err != nil {
+		return err
+	}
+	ch.pending(h.PendingRows, pending)
 
 	if _, err := tx.Exec(`UPDATE cycles SET hash = ? WHERE number = ?`, ch.sum(), n); err != nil {
 		return err
@@ -272,7 +295,7 @@ type linkWrite struct {
 // numbers them from State.NextLinkID), rewrites the changed old ones, closes
 // plan.Closed, and records each row's hash in link_writes. The writes come
 // back in link order, as the chain hashes them.
-func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan) ([]linkWrite, error) {
+func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *loadedState) ([]linkWrite, error) {
 	insert, err := newBatch(tx, "links", "id, crm_id, outlook_key, base, base_sha256, opened, written")
 	if err != nil {
 		return nil, err
@@ -303,8 +326,11 @@ func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan) ([]linkWri
 		if l.ID <= 0 {
 			return nil, fmt.Errorf("link with id %d: ids start at 1", l.ID)
 		}
-		buf = appendBase(buf[:0], l)
+		buf = appendLinkBase(buf[:0], l)
 		bs := sha256.Sum256(buf)
+		if l.ID < firstNew && loaded.unchanged(l.ID, l.CRMID, l.OutlookKey, &bs) {
+			continue // only its pending work changed; see Commit
+		}
 		baseSum := hex.EncodeToString(bs[:])
 		row := linkRow{l.ID, l.CRMID, l.OutlookKey, baseSum, n, n, 0}
 		if l.ID >= firstNew {
@@ -352,6 +378,42 @@ func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan) ([]linkWri
 	return writes, nil
 }
 
+// pendingOf returns the pending work of the plan's links, in link order.
+func pendingOf(plan *engine.Plan) []pendingRow {
+	var out []pendingRow
+	var buf []byte
+	for i := range plan.Links {
+		var ok bool
+		if buf, ok = appendPendingDoc(buf[:0], &plan.Links[i].Link); ok {
+			out = append(out, pendingRow{plan.Links[i].ID, string(buf)})
+		}
+	}
+	// The engine keeps links in id order; sorting anyway keeps the hash
+	// order (by link, as Verify reads them) true for any plan.
+	if !slices.IsSortedFunc(out, func(a, b pendingRow) int { return cmpInt64(a.link, b.link) }) {
+		slices.SortStableFunc(out, func(a, b pendingRow) int { return cmpInt64(a.link, b.link) })
+	}
+	return out
+}
+
+// insertPending writes the cycle's pending rows.
+func insertPending(tx *sql.Tx, n int, pending []pendingRow) error {
+	b, err := newBatch(tx, "pending", "cycle, link, doc")
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	for _, p := range pending {
+		if err := b.add(n, p.link, p.doc); err != nil {
+			return fmt.Errorf("pending work of link %d: %w", p.link, err)
+		}
+	}
+	if err := b.flush(); err != nil {
+		return fmt.Errorf("pending work: %w", err)
+	}
+	return nil
+}
+
 func cmpInt64(a, b int64) int {
 	switch {
 	case a < b:
@@ -371,17 +433,20 @@ type cycleRow struct {
 	Options, Counts, OutDir         string
 	NextLinkID, OpenLinks           int64
 	PrevHash, Hash                  string
+	// PendingRows is the number of pending rows of the cycle; NULL for a
+	// cycle of schema 1, whose pending work is in its link rows.
+	PendingRows sql.NullInt64
 }
 
 // cycleColumns are the columns of cycles, in the order of cycleRow.dest.
 const cycleColumns = `number, kind, status, started, finished, sync_user, run_by, tool_version,
-	mapping, prefer, direction, options, counts, out_dir, next_link_id, open_links, prev_hash, hash`
+	mapping, prefer, direction, options, counts, out_dir, next_link_id, open_links, prev_hash, hash, pending_rows`
 
 // dest returns pointers to the fields, in the order of cycleColumns, for
 // Scan (and, as values, for Exec: database/sql reads through the pointers).
 func (r *cycleRow) dest() []any {
 	return []any{&r.Number, &r.Kind, &r.Status, &r.Started, &r.Finished, &r.SyncUser, &r.RunBy, &r.ToolVersion,
-		&r.Mapping, &r.Prefer, &r.Direction, &r.Options, &r.Counts, &r.OutDir, &r.NextLinkID, &r.OpenLinks, &r.PrevHash, &r.Hash}
+		&r.Mapping, &r.Prefer, &r.Direction, &r.Options, &r.Counts, &r.OutDir, &r.NextLinkID, &r.OpenLinks, &r.PrevHash, &r.Hash, &r.PendingRows}
 }
 
 type conflictRow struct {
@@ -478,6 +543,20 @@ func (c *chain) notice(seq int, kind string, link int64, msg string) {
 	c.str(kind)
 	c.int(link)
 	c.str(msg)
+}
+
+// pending hashes the cycle's pending rows; a cycle of schema 1 (count
+// NULL) has none and hashes nothing, so its hash stays what it was.
+func (c *chain) pending(count sql.NullInt64, rows []pendingRow) {
+	if !count.Valid {
+		return
+	}
+	c.tag("pending")
+	c.int(count.Int64)
+	for _, p := range rows {
+		c.int(p.link)
+		c.str(p.doc)
+	}
 }
 
 func (c *chain) linkWrites(ws []linkWrite) {

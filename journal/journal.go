@@ -76,6 +76,9 @@ type Journal struct {
 	now  func() time.Time
 	lock *lockFile // nil when read-only
 	ro   bool
+	// loaded is what the last Load read, for the next Commit; nil when
+	// unknown.
+	loaded *loadedState
 }
 
 //go:embed migrations/*.sql

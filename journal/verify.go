@@ -77,7 +77,7 @@ func (j *Journal) verifyCycles(tx *sql.Tx) (*cycleRow, error) {
 			return nil, fmt.Errorf("verify journal %q: cycle %d: %w", j.path, r.Number, err)
 		}
 		if sum != r.Hash {
-			return nil, bad("its rows do not match its hash (changes, conflicts, notices, files, counts or link writes were edited after commit)")
+			return nil, bad("its rows do not match its hash (changes, conflicts, notices, files, counts, link writes or pending work were edited after commit)")
 		}
 		prev = r.Hash
 	}
@@ -151,6 +151,18 @@ func cycleSum(tx *sql.Tx, r *cycleRow) (string, error) {
 		return "", err
 	}
 	c.linkWrites(ws)
+	var pending []pendingRow
+	if r.PendingRows.Valid {
+		if err := each(tx, `SELECT link, doc FROM pending WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
+			var p pendingRow
+			err := rs.Scan(&p.link, &p.doc)
+			pending = append(pending, p)
+			return err
+		}); err != nil {
+			return "", err
+		}
+	}
+	c.pending(r.PendingRows, pending)
 	return c.sum(), nil
 }
 

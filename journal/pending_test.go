@@ -1,0 +1,202 @@
+package journal
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+)
+
+// rowState is what the journal holds for one link row.
+func rowState(t *testing.T, j *Journal, id int64) (written int, base string) {
+	t.Helper()
+	if err := j.db.QueryRow(`SELECT written, base FROM links WHERE id = ?`, id).Scan(&written, &base); err != nil {
+		t.Fatal(err)
+	}
+	return written, base
+}
+
+func TestClearingPendingWorkKeepsTheLinkRow(t *testing.T) {
+	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
+	l1, l2 := fullLink(1), smallLink(2, "Bob", "bob@example.com")
+	l2.PendingOutlook = engine.Pending{Op: engine.OpCreate}
+	if err := j.Commit(plan(1, 3, changed(l1), changed(l2)), info(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, base := rowState(t, j, 1); base != string(appendLinkBase(nil, &l1)) {
+		t.Errorf("link row holds %s, want the base without pending work", base)
+	}
+	st, err := j.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []engine.Link{normal(l1), normal(l2)}; !reflect.DeepEqual(st.Links, want) {
+		t.Fatalf("loaded\n%+v\nwant\n%+v", st.Links, want)
+	}
+
+	// Cycle 2 clears every pending import (the links are Changed, as the
+	// engine marks them) and changes link 2's base: only link 2's row is
+	// written, and link 1 keeps a pending update of cycle 2.
+	l1b, l2b := l1, l2
+	l1b.PendingCRM, l1b.PendingOutlook = engine.Pending{}, engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.Notes}, Old: []string{"x"}}
+	l2b.PendingOutlook = engine.Pending{}
+	l2b.Base[contact.JobTitle] = "Buyer"
+	if err := j.Commit(plan(2, 3, changed(l1b), changed(l2b)), info(2)); err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := rowState(t, j, 1); w != 1 {
+		t.Errorf("link 1 row last written by cycle %d, want 1 (only its pending work changed)", w)
+	}
+	if w, _ := rowState(t, j, 2); w != 2 {
+		t.Errorf("link 2 row last written by cycle %d, want 2", w)
+	}
+	var writes, pend int
+	j.db.QueryRow(`SELECT count(*) FROM link_writes WHERE cycle = 2`).Scan(&writes)
+	j.db.QueryRow(`SELECT count(*) FROM pending WHERE cycle = 2`).Scan(&pend)
+	if writes != 1 || pend != 1 {
+		t.Errorf("cycle 2 wrote %d link rows and %d pending rows, want 1 and 1", writes, pend)
+	}
+	st, err = j.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []engine.Link{normal(l1b), normal(l2b)}; !reflect.DeepEqual(st.Links, want) {
+		t.Fatalf("after cycle 2 loaded\n%+v\nwant\n%+v", st.Links, want)
+	}
+	if err := j.Verify(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Without a Load of the current state, Commit compares nothing and
+	// writes every Changed link, which is merely slower.
+	j.loaded = nil
+	if err := j.Commit(plan(3, 3, changed(l1b), changed(l2b)), info(3)); err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := rowState(t, j, 1); w != 3 {
+		t.Errorf("link 1 row last written by cycle %d, want 3", w)
+	}
+	if err := j.Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestVerifyDetectsPendingEdits(t *testing.T) {
+	for name, edit := range map[string]string{
+		"pending doc":         `UPDATE pending SET doc = '{"pending_crm":{"op":"create"}}' WHERE cycle = 2 AND link = 3`,
+		"pending removed":     `DELETE FROM pending WHERE cycle = 1`,
+		"pending added":       `INSERT INTO pending (cycle, link, doc) VALUES (2, 1, '{"pending_crm":{"op":"create"}}')`,
+		"count made schema 1": `UPDATE cycles SET pending_rows = NULL WHERE number = 2`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			j := twoCycles(t)
+			if _, err := j.db.Exec(`PRAGMA foreign_keys = off`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := j.db.Exec(edit); err != nil {
+				t.Fatal(err)
+			}
+			var ve *VerifyError
+			if err := j.Verify(); !errors.As(err, &ve) {
+				t.Fatalf("Verify after %q = %v, want a *VerifyError", edit, err)
+			}
+		})
+	}
+}
+
+// TestSchema1JournalUpgrades makes a journal as schema 1 left it (pending
+// work inside the link rows, no pending table), reopens it, and runs a
+// cycle on it.
+func TestSchema1JournalUpgrades(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sync.db")
+	j := openTest(t, path)
+	l1, l2, l3 := fullLink(1), smallLink(2, "Bob", "bob@example.com"), smallLink(3, "Cy", "cy@example.com")
+	l3.PendingCRM = engine.Pending{Op: engine.OpGroupRemove}
+	l3.Detached = engine.Outlook
+	if err := j.Commit(plan(1, 4, changed(l1), changed(l2), changed(l3)), info(1)); err != nil {
+		t.Fatal(err)
+	}
+	// Rewrite it in the form of schema 1, hashes included.
+	tx, err := j.db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := newChain()
+	for _, l := range []*engine.Link{&l1, &l2, &l3} {
+		base := appendBase(nil, l)
+		s := sha256.Sum256(base)
+		sum := hex.EncodeToString(s[:])
+		row := linkRow{l.ID, l.CRMID, l.OutlookKey, sum, 1, 1, 0}
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`UPDATE links SET base = ?, base_sha256 = ? WHERE id = ?`, []any{string(base), sum, l.ID}},
+			{`UPDATE link_writes SET sha256 = ? WHERE cycle = 1 AND link = ?`, []any{row.sum(rc), l.ID}},
+		} {
+			if _, err := tx.Exec(q.sql, q.args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, q := range []string{`DELETE FROM pending`, `UPDATE cycles SET pending_rows = NULL`} {
+		if _, err := tx.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var c1 cycleRow
+	if err := tx.QueryRow(`SELECT ` + cycleColumns + ` FROM cycles WHERE number = 1`).Scan(c1.dest()...); err != nil {
+		t.Fatal(err)
+	}
+	h, err := cycleSum(tx, &c1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE cycles SET hash = '` + h + `'`, `DROP TABLE pending`, `ALTER TABLE cycles DROP COLUMN pending_rows`,
+		`DELETE FROM schema_migrations WHERE version > 1`} {
+		if _, err := tx.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+
+	j = openTest(t, path) // applies schema 2
+	if err := j.Verify(); err != nil {
+		t.Fatalf("Verify of the upgraded journal: %v", err)
+	}
+	st, err := j.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []engine.Link{normal(l1), normal(l2), normal(l3)}; !reflect.DeepEqual(st.Links, want) {
+		t.Fatalf("loaded from schema 1 rows\n%+v\nwant\n%+v", st.Links, want)
+	}
+	// Cycle 2 clears links 1 and 2's pending work; link 3 is not Changed
+	// and keeps its pending removal, now in the pending table.
+	l1b := l1
+	l1b.PendingCRM, l1b.PendingOutlook = engine.Pending{}, engine.Pending{}
+	if err := j.Commit(plan(2, 4, changed(l1b), changed(l2), engine.LinkState{Link: l3}), info(2)); err != nil {
+		t.Fatal(err)
+	}
+	if w, base := rowState(t, j, 1); w != 2 || base != string(appendLinkBase(nil, &l1b)) {
+		t.Errorf("link 1: written %d, base %s; want rewritten without pending work", w, base)
+	}
+	st, err = j.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []engine.Link{normal(l1b), normal(l2), normal(l3)}; !reflect.DeepEqual(st.Links, want) {
+		t.Fatalf("after cycle 2 loaded\n%+v\nwant\n%+v", st.Links, want)
+	}
+	if err := j.Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
