@@ -7,9 +7,11 @@
 package formats
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,36 +204,131 @@ func Fits1252(s string) bool {
 	return true
 }
 
+// Append1252 appends the Windows-1252 bytes of the UTF-8 text s to dst. It
+// reports false (and dst as far as it got) when a character has no
+// Windows-1252 byte or s is not valid UTF-8: what makes Fits1252 false.
+func Append1252(dst []byte, s string) ([]byte, bool) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		b, ok := charmap.Windows1252.EncodeRune(r)
+		if !ok || (r == utf8.RuneError && size == 1) {
+			return dst, false
+		}
+		dst = append(dst, b)
+		i += size
+	}
+	return dst, true
+}
+
 // WriteFileAtomic writes data to path through a temporary file in the same
 // folder, syncs it, and renames it into place, so that a reader (or a crash)
 // sees either the old file or the complete new one.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, err := CreateAtomic(path, perm)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
 	if _, err := f.Write(data); err != nil {
-		f.Close()
+		f.Abort()
 		return err
 	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
+	return f.Commit()
+}
+
+// AtomicFile is a file being written in place of path: the bytes go,
+// buffered, into a temporary file in the same folder, and Commit syncs it
+// and renames it into place. Until then path is untouched, so a reader (or
+// a crash) sees either the old file or the complete new one: what
+// WriteFileAtomic does, for a file too large to build in memory first.
+// Call exactly one of Commit and Abort; Abort after Commit does nothing,
+// so "defer f.Abort()" is the usual cleanup.
+type AtomicFile struct {
+	path string
+	perm os.FileMode
+	f    *os.File
+	w    *bufio.Writer
+	done bool
+}
+
+// CreateAtomic starts writing path atomically with permission perm.
+func CreateAtomic(path string, perm os.FileMode) (*AtomicFile, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return nil, err
+	}
+	return &AtomicFile{path: path, perm: perm, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
+}
+
+// Write writes p to the temporary file.
+func (a *AtomicFile) Write(p []byte) (int, error) {
+	return a.w.Write(p)
+}
+
+// WriteString writes s to the temporary file.
+func (a *AtomicFile) WriteString(s string) (int, error) {
+	return a.w.WriteString(s)
+}
+
+// WriteByte writes one byte to the temporary file.
+func (a *AtomicFile) WriteByte(c byte) error {
+	return a.w.WriteByte(c)
+}
+
+// Rewind discards everything written so far, so that the file can be
+// written again from its start (a writer that learns late that it chose the
+// wrong encoding).
+func (a *AtomicFile) Rewind() error {
+	a.w.Reset(a.f)
+	if _, err := a.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
+	return a.f.Truncate(0)
+}
+
+// Commit flushes, syncs and closes the temporary file, renames it to path
+// and syncs the folder. On error path is untouched and the temporary file
+// is removed.
+func (a *AtomicFile) Commit() error {
+	if a.done {
+		return errors.New("atomic file " + a.path + " already committed or aborted")
+	}
+	a.done = true
+	tmp := a.f.Name()
+	err := a.w.Flush()
+	if err == nil {
+		err = a.f.Chmod(a.perm)
+	}
+	if err == nil {
+		err = a.f.Sync()
+	}
+	if cerr := a.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, a.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
+	return SyncDir(filepath.Dir(a.path))
+}
+
+// Abort drops the temporary file and leaves path as it was. It does
+// nothing after Commit or a first Abort.
+func (a *AtomicFile) Abort() {
+	if a.done {
+		return
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return SyncDir(dir)
+	a.done = true
+	a.f.Close()
+	os.Remove(a.f.Name())
 }
 
 // SyncDir fsyncs a directory so that renames in it are durable.

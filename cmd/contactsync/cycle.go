@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"contactsync/engine"
@@ -250,18 +250,24 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 			return nil, err
 		}
 	}
-	var txt, js, html bytes.Buffer
-	if err := plan.WriteText(&txt); err != nil {
-		return nil, err
-	}
-	if err := plan.WriteJSON(&js); err != nil {
-		return nil, err
-	}
-	if err := writeReport(&html, plan); err != nil {
-		return nil, err
-	}
-	for name, b := range map[string][]byte{"plan.txt": txt.Bytes(), "plan.json": js.Bytes(), "report.html": html.Bytes()} {
-		if err := formats.WriteFileAtomic(filepath.Join(stage, name), b, 0o644); err != nil {
+	// The plan files are streamed: a million-contact plan is large.
+	for _, pf := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"plan.txt", plan.WriteText},
+		{"plan.json", plan.WriteJSON},
+		{"report.html", func(w io.Writer) error { return writeReport(w, plan) }},
+	} {
+		f, err := formats.CreateAtomic(filepath.Join(stage, pf.name), 0o644)
+		if err != nil {
+			return nil, err
+		}
+		if err := pf.write(f); err != nil {
+			f.Abort()
+			return nil, err
+		}
+		if err := f.Commit(); err != nil {
 			return nil, err
 		}
 	}
@@ -310,13 +316,22 @@ func fieldsOf(p engine.Policy) []contact.Field {
 }
 
 func hashInputs(crmDir, outlook string) ([]journal.FileHash, error) {
+	// The two inputs are hashed at the same time: each is hundreds of
+	// megabytes at a million contacts.
+	var b []journal.FileHash
+	var errB error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b, errB = hashTree(outlook, "outlook-input")
+	}()
 	a, err := hashTree(crmDir, "crm-input")
+	<-done
 	if err != nil {
 		return nil, err
 	}
-	b, err := hashTree(outlook, "outlook-input")
-	if err != nil {
-		return nil, err
+	if errB != nil {
+		return nil, errB
 	}
 	for i := range a {
 		a[i].Path = filepath.Join(crmDir, a[i].Path)
@@ -332,9 +347,11 @@ func hashInputs(crmDir, outlook string) ([]journal.FileHash, error) {
 }
 
 // hashTree hashes a file, or every regular file under a folder (paths
-// relative to it, sorted).
+// relative to it, sorted). Files are streamed through the hash, two at a
+// time.
 func hashTree(root, role string) ([]journal.FileHash, error) {
 	var out []journal.FileHash
+	var paths []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -342,17 +359,51 @@ func hashTree(root, role string) ([]journal.FileHash, error) {
 		if d.IsDir() || !d.Type().IsRegular() {
 			return nil
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
 		rel, _ := filepath.Rel(root, p)
-		sum := sha256.Sum256(b)
-		out = append(out, journal.FileHash{Role: role, Path: rel, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))})
+		out = append(out, journal.FileHash{Role: role, Path: rel})
+		paths = append(paths, p)
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(out))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(2, len(out)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i].SHA256, out[i].Size, errs[i] = hashFile(paths[i])
+			}
+		}()
+	}
+	for i := range out {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out, err
+	return out, nil
+}
+
+// hashFile returns the SHA-256 (hex) and size of the file at p.
+func hashFile(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // parseTime reads a time flag: RFC 3339, or "2006-01-02 15:04:05" (UTC), or a date.

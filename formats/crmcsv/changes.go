@@ -126,64 +126,72 @@ func WriteChanges(dir string, ch *Changes, dump *Dump) ([]string, error) {
 		}
 	}
 
-	files := map[string][]byte{}
-	if len(ch.Updates) > 0 {
-		l := newLayout(updateHeader, contactKind, nop)
-		b := startFile(l.header)
-		for i := range ch.Updates {
-			if ch.Updates[i].Key == "" {
-				return nil, fmt.Errorf("update of %q: no CONTACTID", ch.Updates[i].DisplayName())
-			}
-			b = appendRecord(b, l.contactCells(&ch.Updates[i], nil, dateLayout))
+	for i := range ch.Updates {
+		if ch.Updates[i].Key == "" {
+			return nil, fmt.Errorf("update of %q: no CONTACTID", ch.Updates[i].DisplayName())
 		}
-		files[UpdateContactsFile] = b
 	}
-	if len(ch.New) > 0 {
-		l := newLayout(newHeader, contactKind, nop)
-		b := startFile(l.header)
-		for i := range ch.New {
-			b = appendRecord(b, l.contactCells(&ch.New[i], nil, dateLayout))
-		}
-		files[NewContactsFile] = b
-	}
-	if len(ch.NewAccounts) > 0 {
-		h := []string{al.spell(colAccount), al.spell(colType), al.spell(colStatus), al.spell(colOwner), al.spell(colManager)}
-		l := newLayout(h, accountKind, nop)
-		b := startFile(l.header)
-		for i := range ch.NewAccounts {
-			b = appendRecord(b, l.accountCells(&ch.NewAccounts[i], nil))
-		}
-		files[NewAccountsFile] = b
-	}
-	for name, ids := range map[string][]string{GroupAddFile: ch.GroupAdd, GroupRemoveFile: ch.GroupRemove} {
-		if len(ids) == 0 {
-			continue
-		}
-		l := newLayout([]string{idl.spell(colContactID)}, syncKind, nop)
-		b := startFile(l.header)
-		for _, id := range ids {
-			b = appendRecord(b, l.idCells(id, nil))
-		}
-		files[name] = b
-	}
-
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create crm output folder: %w", err)
 	}
 	var written []string
-	for _, name := range []string{NewAccountsFile, NewContactsFile, UpdateContactsFile, GroupAddFile, GroupRemoveFile} {
+	// write streams one file of rows into place, or removes a stale one
+	// when there are none.
+	write := func(name string, n int, header []string, row func(t *table, i int)) error {
 		path := filepath.Join(dir, name)
-		b, ok := files[name]
-		if !ok {
+		if n == 0 {
 			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return written, fmt.Errorf("remove stale %s: %w", path, err)
+				return fmt.Errorf("remove stale %s: %w", path, err)
 			}
-			continue
+			return nil
 		}
-		if err := writeFile(path, b); err != nil {
-			return written, err
+		t, err := createTable(path, header)
+		if err != nil {
+			return err
+		}
+		defer t.abort()
+		for i := 0; i < n; i++ {
+			row(t, i)
+		}
+		if err := t.commit(); err != nil {
+			return err
 		}
 		written = append(written, path)
+		return nil
+	}
+	ah := []string{al.spell(colAccount), al.spell(colType), al.spell(colStatus), al.spell(colOwner), al.spell(colManager)}
+	aLay := newLayout(ah, accountKind, nop)
+	nLay := newLayout(newHeader, contactKind, nop)
+	uLay := newLayout(updateHeader, contactKind, nop)
+	idLay := newLayout([]string{idl.spell(colContactID)}, syncKind, nop)
+	files := []struct {
+		name   string
+		n      int
+		header []string
+		row    func(t *table, i int)
+	}{
+		{NewAccountsFile, len(ch.NewAccounts), aLay.header, func(t *table, i int) {
+			t.record(aLay.accountCells(&ch.NewAccounts[i], nil))
+		}},
+		{NewContactsFile, len(ch.New), nLay.header, func(t *table, i int) {
+			t.cells = nLay.contactCells(t.cells, &ch.New[i], nil, dateLayout)
+			t.record(t.cells)
+		}},
+		{UpdateContactsFile, len(ch.Updates), uLay.header, func(t *table, i int) {
+			t.cells = uLay.contactCells(t.cells, &ch.Updates[i], nil, dateLayout)
+			t.record(t.cells)
+		}},
+		{GroupAddFile, len(ch.GroupAdd), idLay.header, func(t *table, i int) {
+			t.record(idLay.idCells(ch.GroupAdd[i], nil))
+		}},
+		{GroupRemoveFile, len(ch.GroupRemove), idLay.header, func(t *table, i int) {
+			t.record(idLay.idCells(ch.GroupRemove[i], nil))
+		}},
+	}
+	for _, f := range files {
+		if err := write(f.name, f.n, f.header, f.row); err != nil {
+			return written, err
+		}
 	}
 	return written, nil
 }

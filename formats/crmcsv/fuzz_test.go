@@ -58,7 +58,7 @@ func FuzzRead(f *testing.F) {
 					if raw {
 						cells = ct.rows[c.Key]
 					}
-					b = appendRecord(b, ct.lay.contactCells(c, cells, ct.dateLayout))
+					b = appendRecord(b, ct.lay.contactCells(nil, c, cells, ct.dateLayout))
 				}
 				// Foreign extras named like the table's columns, put
 				// before the own ones, change no cell.
@@ -74,7 +74,7 @@ func FuzzRead(f *testing.F) {
 						foreign = append(foreign, contact.Extra{Name: h, Value: "foreign", Format: contact.FormatVCard})
 					}
 					c.Extra = append(foreign, c.Extra...)
-					b2 = appendRecord(b2, ct.lay.contactCells(&c, cells, ct.dateLayout))
+					b2 = appendRecord(b2, ct.lay.contactCells(nil, &c, cells, ct.dateLayout))
 				}
 				if !bytes.Equal(b, b2) {
 					t.Fatalf("raw=%v: foreign extras changed the output:\n%q\n%q", raw, b, b2)

@@ -56,25 +56,30 @@ func WriteDump(dir string, d *Dump) error {
 		return fmt.Errorf("create crm dump folder: %w", err)
 	}
 	cl := newLayout(d.contactHeader(), contactKind, nop)
-	// About 16 bytes a cell: growing a buffer of a million rows by
-	// doubling would copy it many times over.
-	b := make([]byte, 0, 16*len(cl.cols)*(len(d.Contacts)+1))
-	b = appendRecord(append(b, utf8BOM...), cl.header)
+	t, err := createTable(filepath.Join(dir, ContactsFile), cl.header)
+	if err != nil {
+		return err
+	}
+	defer t.abort()
 	for i := range d.Contacts {
 		c := &d.Contacts[i]
-		b = appendRecord(b, cl.contactCells(c, d.contactRows[c.Key], d.dateLayout))
+		t.cells = cl.contactCells(t.cells, c, d.contactRows[c.Key], d.dateLayout)
+		t.record(t.cells)
 	}
-	if err := writeFile(filepath.Join(dir, ContactsFile), b); err != nil {
+	if err := t.commit(); err != nil {
 		return err
 	}
 
 	al := newLayout(d.accountHeader(), accountKind, nop)
-	b = startFile(al.header)
+	if t, err = createTable(filepath.Join(dir, AccountsFile), al.header); err != nil {
+		return err
+	}
+	defer t.abort()
 	for i := range d.Accounts {
 		a := &d.Accounts[i]
-		b = appendRecord(b, al.accountCells(a, d.accountRows[a.ID]))
+		t.record(al.accountCells(a, d.accountRows[a.ID]))
 	}
-	if err := writeFile(filepath.Join(dir, AccountsFile), b); err != nil {
+	if err := t.commit(); err != nil {
 		return err
 	}
 
@@ -87,13 +92,17 @@ func WriteDump(dir string, d *Dump) error {
 		return nil
 	}
 	sl := newLayout(d.syncHeader(), syncKind, nop)
-	b = startFile(sl.header)
-	for _, id := range d.SyncGroup {
-		b = appendRecord(b, sl.idCells(id, d.syncRows[id]))
+	if t, err = createTable(filepath.Join(dir, SyncGroupFile), sl.header); err != nil {
+		return err
 	}
-	return writeFile(filepath.Join(dir, SyncGroupFile), b)
+	defer t.abort()
+	for _, id := range d.SyncGroup {
+		t.record(sl.idCells(id, d.syncRows[id]))
+	}
+	return t.commit()
 }
 
+// startFile is a table's bytes up to and with its header.
 func startFile(header []string) []byte {
 	return appendRecord([]byte(utf8BOM), header)
 }
@@ -105,37 +114,81 @@ func writeFile(name string, data []byte) error {
 	return nil
 }
 
-// contactCells returns the cells of c under layout l. With raw (the cells
-// c was read from), every column whose value is unchanged keeps its raw
-// cell; the address lines count as one value.
-func (l *layout) contactCells(c *contact.Contact, raw []string, dateLayout string) []string {
+// table streams one CSV file (UTF-8 with a BOM, CRLF) into place
+// atomically: a million rows are never held as one buffer.
+type table struct {
+	name  string
+	f     *formats.AtomicFile
+	buf   []byte   // one record's bytes
+	cells []string // a row's cells, for callers to reuse
+}
+
+// createTable starts writing name with header as its first record.
+func createTable(name string, header []string) (*table, error) {
+	f, err := formats.CreateAtomic(name, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", name, err)
+	}
+	t := &table{name: name, f: f}
+	f.WriteString(utf8BOM)
+	t.record(header)
+	return t, nil
+}
+
+func (t *table) record(cells []string) {
+	t.buf = appendRecord(t.buf[:0], cells)
+	t.f.Write(t.buf)
+}
+
+func (t *table) commit() error {
+	if err := t.f.Commit(); err != nil {
+		return fmt.Errorf("write %s: %w", t.name, err)
+	}
+	return nil
+}
+
+// abort drops the file unless it was committed.
+func (t *table) abort() { t.f.Abort() }
+
+// contactCells returns the cells of c under layout l, in cells (reused
+// when large enough). With raw (the cells c was read from), every column
+// whose value is unchanged keeps its raw cell; the address lines count as
+// one value.
+func (l *layout) contactCells(cells []string, c *contact.Contact, raw []string, dateLayout string) []string {
 	var rc *contact.Contact
 	if len(raw) == len(l.cols) {
 		r, _, _ := l.contact(raw)
 		rc = &r
 	}
 	var street []string
-	cells := make([]string, len(l.cols))
+	if cap(cells) < len(l.cols) {
+		cells = make([]string, len(l.cols))
+	}
+	cells = cells[:len(l.cols)]
 	for i, col := range l.cols {
 		if rc != nil && sameContactValue(col, c, rc) {
 			cells[i] = raw[i]
 			continue
 		}
-		var v string
-		switch col.kind {
-		case kindStreet:
-			if street == nil {
-				street = splitStreet(c.Values[contact.BusinessStreet], l.nStreet)
-			}
-			v = street[col.street]
-		case kindModified:
-			v = formatDate(c.Modified, dateLayout)
-		default:
-			v = contactValue(col, c)
-		}
-		cells[i] = encodeCell(v)
+		cells[i] = encodeCell(l.value(col, c, &street, dateLayout))
 	}
 	return cells
+}
+
+// value is the value column col of c is written from: a line of the
+// street (split once into *street), the date in dateLayout, or the
+// column's value.
+func (l *layout) value(col column, c *contact.Contact, street *[]string, dateLayout string) string {
+	switch col.kind {
+	case kindStreet:
+		if *street == nil {
+			*street = splitStreet(c.Values[contact.BusinessStreet], l.nStreet)
+		}
+		return (*street)[col.street]
+	case kindModified:
+		return formatDate(c.Modified, dateLayout)
+	}
+	return contactValue(col, c)
 }
 
 func sameContactValue(col column, c, rc *contact.Contact) bool {

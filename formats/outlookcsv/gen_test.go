@@ -16,7 +16,7 @@ func sample(loc string, n int, extra string) string {
 	date := map[string]string{"en": "%d/%d/%d", "de": "%[2]d.%[1]d.%[3]d", "fr": "%02[2]d/%02[1]d/%[3]d", "es": "%02[2]d/%02[1]d/%[3]d"}[loc]
 	zero := map[string]string{"en": "0/0/00", "de": "0.0.00", "fr": "00/00/00", "es": "00/00/00"}[loc]
 	var b strings.Builder
-	cw := cellWriter{b: nil, delim: ','}
+	cw := cellWriter{w: nil, delim: ','}
 	_ = cw
 	q := func(s string) string {
 		if s == "" {

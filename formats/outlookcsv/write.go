@@ -55,36 +55,33 @@ type WriteResult struct {
 // WriteReport is Write that also reports what became of other formats'
 // values.
 func WriteReport(w io.Writer, contacts []contact.Contact, layout *File, opt Options) (WriteResult, error) {
-	text, res, err := render(contacts, layout, opt)
+	var b memTarget
+	res, err := writeTo(&b, contacts, layout, opt)
 	if err != nil {
 		return WriteResult{}, err
 	}
-	out, enc, err := encode(text)
-	if err != nil {
-		return WriteResult{}, err
-	}
-	res.Encoding = enc
-	if _, err := w.Write(out); err != nil {
+	if _, err := w.Write(b.Bytes()); err != nil {
 		return WriteResult{}, err
 	}
 	return res, nil
 }
 
 // WriteFileReport is WriteFile that also reports what became of other
-// formats' values.
+// formats' values. The CSV is streamed into the temporary file, never held
+// whole in memory.
 func WriteFileReport(path string, contacts []contact.Contact, layout *File, opt Options) (WriteResult, error) {
-	text, res, err := render(contacts, layout, opt)
+	f, err := formats.CreateAtomic(path, 0o644)
 	if err != nil {
-		return WriteResult{}, err
-	}
-	out, enc, err := encode(text)
-	if err != nil {
-		return WriteResult{}, err
-	}
-	if err := formats.WriteFileAtomic(path, out, 0o644); err != nil {
 		return WriteResult{}, fmt.Errorf("write %s: %w", path, err)
 	}
-	res.Encoding = enc
+	defer f.Abort()
+	res, err := writeTo(fileTarget{f}, contacts, layout, opt)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	if err := f.Commit(); err != nil {
+		return WriteResult{}, fmt.Errorf("write %s: %w", path, err)
+	}
 	return res, nil
 }
 
@@ -96,31 +93,99 @@ func EncodingReason(enc string) string {
 	return "some characters do not fit Windows-1252 (or their Windows-1252 bytes would read as UTF-8), so UTF-8 with a byte-order mark (which Outlook recognises)"
 }
 
-func encode(text []byte) ([]byte, string, error) {
-	if formats.Fits1252(string(text)) {
-		b, err := formats.EncodeText(text, formats.Windows1252)
-		// Text such as "Ã±" is Windows-1252 bytes that are valid UTF-8
-		// ("ñ"): a reader would take them for UTF-8, so such text is
-		// written as UTF-8 with a BOM, which cannot be mistaken.
-		if err != nil || !utf8.Valid(b) || ascii(b) {
-			return b, formats.Windows1252, err
-		}
-	}
-	b, err := formats.EncodeText(text, formats.UTF8BOM)
-	return b, formats.UTF8BOM, err
+// sink is what cellWriter writes to.
+type sink interface {
+	WriteString(s string) (int, error)
+	WriteByte(c byte) error
 }
 
-func ascii(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
+// target is where the CSV goes: a sink that can be started over.
+type target interface {
+	sink
+	rewind() error
 }
 
-// render writes the CSV text in UTF-8.
-func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, WriteResult, error) {
+type memTarget struct{ bytes.Buffer }
+
+func (m *memTarget) rewind() error { m.Reset(); return nil }
+
+type fileTarget struct{ *formats.AtomicFile }
+
+func (f fileTarget) rewind() error { return f.Rewind() }
+
+// writeTo writes the CSV to t. The encoding is chosen as the text is
+// written, without holding it: the rows are written in Windows-1252 while
+// every character fits; the first one that does not (or, at the end,
+// Windows-1252 bytes that would read as UTF-8, such as "Ã±") starts the
+// file over as UTF-8 with a BOM. Only files that end up UTF-8 are written
+// (partly) twice.
+func writeTo(t target, contacts []contact.Contact, layout *File, opt Options) (WriteResult, error) {
+	e, err := newEncoder(contacts, layout, opt)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	cp := &cp1252Sink{w: t}
+	if e.emit(cp, contacts, func() bool { return cp.bad }) && !(cp.nonASCII && !cp.notUTF8) {
+		e.res.Encoding = formats.Windows1252
+		return e.res, nil
+	}
+	if err := t.rewind(); err != nil {
+		return WriteResult{}, err
+	}
+	e.res, e.dropped = WriteResult{}, nil
+	t.WriteString("\uFEFF")
+	e.emit(t, contacts, func() bool { return false })
+	e.res.Encoding = formats.UTF8BOM
+	return e.res, nil
+}
+
+// cp1252Sink encodes UTF-8 text to Windows-1252 on the way to w. bad says
+// a character did not fit (what follows is not written); nonASCII and
+// notUTF8 say whether the bytes written had any byte above 0x7F and whether
+// they would fail to read as UTF-8. cellWriter splits text only at ASCII
+// characters, so each write can be checked for UTF-8 on its own.
+type cp1252Sink struct {
+	w        sink
+	buf      []byte
+	bad      bool
+	nonASCII bool
+	notUTF8  bool
+}
+
+func (c *cp1252Sink) WriteString(s string) (int, error) {
+	if c.bad {
+		return 0, nil
+	}
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(s) {
+		return c.w.WriteString(s)
+	}
+	var ok bool
+	c.buf, ok = formats.Append1252(c.buf[:0], s)
+	if !ok {
+		c.bad = true
+		return 0, nil
+	}
+	c.nonASCII = true
+	if !c.notUTF8 && !utf8.Valid(c.buf) {
+		c.notUTF8 = true
+	}
+	return c.w.WriteString(string(c.buf))
+}
+
+func (c *cp1252Sink) WriteByte(b byte) error {
+	if c.bad {
+		return nil
+	}
+	return c.w.WriteByte(b) // only ASCII bytes are written by byte
+}
+
+// newEncoder makes the encoder for layout and learns, in a first pass over
+// the contacts, which columns must be appended.
+func newEncoder(contacts []contact.Contact, layout *File, opt Options) (*encoder, error) {
 	var header []string
 	delim, loc, forced := ',', opt.Locale, ""
 	if layout != nil {
@@ -133,15 +198,15 @@ func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, Writ
 			loc = "en"
 		}
 		if locales[loc] == nil {
-			return nil, WriteResult{}, fmt.Errorf("unknown Outlook locale %q (use en, de, fr or es)", opt.Locale)
+			return nil, fmt.Errorf("unknown Outlook locale %q (use en, de, fr or es)", opt.Locale)
 		}
 		header, forced = freshHeader(loc), loc
 	}
 	s, err := newSchema(header, opt.KeyColumn, opt.DateFormat, forced)
 	if err != nil {
-		return nil, WriteResult{}, err
+		return nil, err
 	}
-	e := &encoder{s: s, loc: loc, extraCol: map[string]int{}, byCol: make([]int, len(englishColumns))}
+	e := &encoder{s: s, loc: loc, header: header, delim: byte(delim), extraCol: map[string]int{}, byCol: make([]int, len(englishColumns))}
 	for i := range e.byCol {
 		e.byCol[i] = -1
 	}
@@ -156,13 +221,17 @@ func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, Writ
 	for i := range contacts {
 		e.fill(&contacts[i], true)
 	}
-	var b bytes.Buffer
-	b.Grow(len(contacts)*256 + 4096)
-	cw := cellWriter{b: &b, delim: byte(delim)}
+	return e, nil
+}
+
+// emit writes the header and the rows (pass 2) to w, checking stop after
+// each row; it reports false when stop ended it early.
+func (e *encoder) emit(w sink, contacts []contact.Contact, stop func() bool) bool {
+	cw := cellWriter{w: w, delim: e.delim}
 	// Header cells are always quoted: a header of empty or blank names
 	// would otherwise be a line a reader takes for no header at all.
 	cw.quoteEmpty = true
-	for _, h := range header {
+	for _, h := range e.header {
 		cw.cell(h)
 	}
 	for _, h := range e.extraNames {
@@ -171,18 +240,23 @@ func render(contacts []contact.Contact, layout *File, opt Options) ([]byte, Writ
 	cw.end()
 	cw.quoteEmpty = false
 	for i := range contacts {
+		if stop() {
+			return false
+		}
 		e.fill(&contacts[i], false)
 		for _, v := range e.row {
 			cw.cell(v)
 		}
 		cw.end()
 	}
-	return b.Bytes(), e.res, nil
+	return !stop()
 }
 
 type encoder struct {
 	s          *schema
 	loc        string
+	header     []string
+	delim      byte
 	row        []string // layout cells, then appended cells
 	orig       []string // the original row rebuilt from shadows
 	extraNames []string // appended columns, in order of first need
@@ -367,53 +441,51 @@ func (e *encoder) rebuild(c *contact.Contact, g *group, gi int) []string {
 // non-empty cell in double quotes with quotes doubled and line breaks as
 // CRLF, empty cells bare.
 type cellWriter struct {
-	b     *bytes.Buffer
+	w     sink
 	delim byte
 	n     int
-	start int // where the current record starts in b
+	wrote bool // the current record has a non-empty cell
 	// quoteEmpty writes empty cells as "" too.
 	quoteEmpty bool
 }
 
 func (w *cellWriter) cell(v string) {
-	if w.n == 0 {
-		w.start = w.b.Len()
-	}
 	if w.n > 0 {
-		w.b.WriteByte(w.delim)
+		w.w.WriteByte(w.delim)
 	}
 	w.n++
 	if v == "" && !w.quoteEmpty {
 		return
 	}
-	w.b.WriteByte('"')
+	w.wrote = true
+	w.w.WriteByte('"')
 	for {
 		i := strings.IndexAny(v, "\"\n")
 		if i < 0 {
-			w.b.WriteString(v)
+			w.w.WriteString(v)
 			break
 		}
-		w.b.WriteString(v[:i])
+		w.w.WriteString(v[:i])
 		if v[i] == '"' {
-			w.b.WriteString(`""`)
+			w.w.WriteString(`""`)
 		} else {
 			if i > 0 && v[i-1] == '\r' {
-				w.b.WriteByte('\n')
+				w.w.WriteByte('\n')
 			} else {
-				w.b.WriteString("\r\n")
+				w.w.WriteString("\r\n")
 			}
 		}
 		v = v[i+1:]
 	}
-	w.b.WriteByte('"')
+	w.w.WriteByte('"')
 }
 
 // end ends the record. A record of one empty cell is written `""`: an
 // empty line is no record to a CSV reader, so the row would be lost.
 func (w *cellWriter) end() {
-	if w.n == 1 && w.b.Len() == w.start {
-		w.b.WriteString(`""`)
+	if w.n == 1 && !w.wrote {
+		w.w.WriteString(`""`)
 	}
-	w.b.WriteString("\r\n")
-	w.n = 0
+	w.w.WriteString("\r\n")
+	w.n, w.wrote = 0, false
 }

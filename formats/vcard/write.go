@@ -2,7 +2,6 @@ package vcard
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -48,12 +47,20 @@ func Write(w io.Writer, contacts []contact.Contact, opt Options) error {
 }
 
 // WriteFile writes the contacts to one .vcf file atomically.
+// The cards are streamed into the temporary file, never held whole.
 func WriteFile(path string, contacts []contact.Contact, opt Options) error {
-	var buf bytes.Buffer
-	if err := Write(&buf, contacts, opt); err != nil {
+	if _, err := opt.v4(); err != nil {
 		return err
 	}
-	return formats.WriteFileAtomic(path, buf.Bytes(), 0o644)
+	f, err := formats.CreateAtomic(path, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if err := Write(f, contacts, opt); err != nil {
+		return err
+	}
+	return f.Commit()
 }
 
 // WriteDir writes a vdir: one .vcf per contact in dir (created if needed),

@@ -1,0 +1,105 @@
+package outlookcsv
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"unicode/utf8"
+
+	"contactsync/engine/contact"
+	"contactsync/formats"
+)
+
+// wholeTextRule is the encoding rule stated on Write, applied to the whole
+// UTF-8 text at once: Windows-1252 when every character fits and its bytes
+// do not read as UTF-8 (or are plain ASCII), else UTF-8 with a BOM.
+func wholeTextRule(t *testing.T, text []byte) ([]byte, string) {
+	t.Helper()
+	if formats.Fits1252(string(text)) {
+		b, err := formats.EncodeText(text, formats.Windows1252)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ascii := true
+		for _, c := range b {
+			ascii = ascii && c < utf8.RuneSelf
+		}
+		if !utf8.Valid(b) || ascii {
+			return b, formats.Windows1252
+		}
+	}
+	return append([]byte("\uFEFF"), text...), formats.UTF8BOM
+}
+
+// TestStreamedEncodingChoice checks that writing while choosing the
+// encoding (WriteFile, Write) gives byte for byte the file the rule gives
+// on the whole text, including when the deciding character comes last and
+// the file has to be started over, and that starting over does not count
+// other formats' values twice.
+func TestStreamedEncodingChoice(t *testing.T) {
+	cases := []struct {
+		name, last string // last: the last contact's first name
+		want       string
+	}{
+		{"ascii", "Ann", formats.Windows1252},
+		{"fits 1252", "Zoë", formats.Windows1252},
+		{"not 1252 at the end", "Čapek", formats.UTF8BOM},
+		{"1252 bytes that read as UTF-8", "Ã±", formats.UTF8BOM},
+		{"invalid UTF-8", "a\xffb", formats.UTF8BOM},
+		{"U+FFFD", "a\uFFFDb", formats.UTF8BOM},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cs := make([]contact.Contact, 300)
+			for i := range cs {
+				cs[i].Values[contact.First] = "Ann"
+				cs[i].Values[contact.Email1] = fmt.Sprintf("a%d@example.com", i)
+				cs[i].Extra = []contact.Extra{{Name: "PHOTO", Value: "x", Format: contact.FormatVCard}}
+			}
+			cs[len(cs)-1].Values[contact.First] = tc.last
+			p := filepath.Join(t.TempDir(), "out.csv")
+			res, err := WriteFileReport(p, cs, nil, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The UTF-8 text the file holds, whatever its encoding.
+			text, _, err := formats.DecodeText(got, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, wantEnc := wholeTextRule(t, text)
+			if res.Encoding != tc.want || wantEnc != tc.want {
+				t.Errorf("encoding %s, the rule on the whole text gives %s, want %s", res.Encoding, wantEnc, tc.want)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("file differs from the whole-text rule's bytes (%d vs %d bytes)", len(got), len(want))
+			}
+			if res.Dropped != len(cs) || len(res.DroppedNames) != 1 {
+				t.Errorf("dropped %d values named %q, want %d values named once", res.Dropped, res.DroppedNames, len(cs))
+			}
+			var mem bytes.Buffer
+			if _, err := WriteReport(&mem, cs, nil, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(mem.Bytes(), got) {
+				t.Error("Write and WriteFile give different bytes")
+			}
+			f, err := ReadFile(p, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Encoding != tc.want && !(tc.want == formats.Windows1252 && f.Encoding == formats.UTF8) {
+				t.Errorf("read back as %s", f.Encoding)
+			}
+			if v := f.Contacts[len(cs)-1].Values[contact.First]; utf8.ValidString(tc.last) && v != tc.last {
+				t.Errorf("last first name read back %q, want %q", v, tc.last)
+			}
+		})
+	}
+}
