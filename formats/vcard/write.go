@@ -127,24 +127,46 @@ func FileName(c *contact.Contact) string {
 }
 
 type cardWriter struct {
-	w  *bufio.Writer
-	v4 bool
+	w   *bufio.Writer
+	v4  bool
+	buf []byte // the content line being built (begin, esc, raw, end)
 }
 
 // line writes one content line, folded.
 func (cw *cardWriter) line(s string) {
+	cw.buf = append(cw.buf[:0], s...)
+	cw.end()
+}
+
+// begin starts a content line: name and parameters, then ':'. The value
+// is appended with esc and raw, and end writes the line: no string is made
+// per line.
+func (cw *cardWriter) begin(form string) {
+	cw.buf = append(append(cw.buf[:0], form...), ':')
+}
+
+// esc appends s with text escaping.
+func (cw *cardWriter) esc(s string) { cw.buf = appendEscape(cw.buf, s) }
+
+// raw appends s as it is.
+func (cw *cardWriter) raw(s string) { cw.buf = append(cw.buf, s...) }
+
+// end writes the line built, folded at 75 octets without splitting a
+// UTF-8 character.
+func (cw *cardWriter) end() {
+	s := cw.buf
 	limit := 75
 	for len(s) > limit {
 		cut := limit
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
-		cw.w.WriteString(s[:cut])
+		cw.w.Write(s[:cut])
 		cw.w.WriteString("\r\n ")
 		s = s[cut:]
 		limit = 74
 	}
-	cw.w.WriteString(s)
+	cw.w.Write(s)
 	cw.w.WriteString("\r\n")
 }
 
@@ -153,25 +175,30 @@ func escape(s string) string {
 	if strings.IndexAny(s, "\\,;\n\r") < 0 {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
+	return string(appendEscape(make([]byte, 0, len(s)+8), s))
+}
+
+// appendEscape appends escape(s) to b.
+func appendEscape(b []byte, s string) []byte {
+	if strings.IndexAny(s, "\\,;\n\r") < 0 {
+		return append(b, s...)
+	}
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\\', ',', ';':
-			b.WriteByte('\\')
-			b.WriteByte(c)
+			b = append(b, '\\', c)
 		case '\r':
 			if i+1 < len(s) && s[i+1] == '\n' {
 				i++
 			}
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	return b.String()
+	return b
 }
 
 // noBreaks makes sure a kept raw value holds no line break.
@@ -183,9 +210,12 @@ func noBreaks(s string) string {
 }
 
 func (cw *cardWriter) card(c *contact.Contact) {
-	carriers := map[string]string{}
+	var carriers map[string]string // nil when c has none: most contacts
 	for _, e := range c.Extra {
 		if isSlotCarrier(e) {
+			if carriers == nil {
+				carriers = map[string]string{}
+			}
 			carriers[e.Name[1:]] = e.Value
 		}
 	}
@@ -211,66 +241,93 @@ func (cw *cardWriter) card(c *contact.Contact) {
 	if t, ok := carriers["FN.text"]; ok && carriers["FN.from"] == fn {
 		fn = t
 	}
-	cw.line(form(slotFN, "FN") + ":" + escape(fn))
+	cw.begin(form(slotFN, "FN"))
+	cw.esc(fn)
+	cw.end()
 
-	n := escape(v[contact.Last]) + ";" + escape(v[contact.First]) + ";" + escape(v[contact.Middle]) + ";" +
-		escape(v[contact.Prefix]) + ";" + escape(v[contact.Suffix])
-	if r, ok := carriers["N.rest"]; ok {
-		n += ";" + noBreaks(r)
+	cw.begin(form(slotN, "N"))
+	cw.esc(v[contact.Last])
+	for _, f := range []contact.Field{contact.First, contact.Middle, contact.Prefix, contact.Suffix} {
+		cw.raw(";")
+		cw.esc(v[f])
 	}
-	cw.line(form(slotN, "N") + ":" + n)
+	if r, ok := carriers["N.rest"]; ok {
+		cw.raw(";")
+		cw.raw(noBreaks(r))
+	}
+	cw.end()
 
 	if v[contact.Company] != "" || v[contact.Department] != "" {
-		org := escape(v[contact.Company])
+		cw.begin(form(slotORG, "ORG"))
+		cw.esc(v[contact.Company])
 		r, hasRest := carriers["ORG.rest"]
 		if v[contact.Department] != "" || hasRest {
-			org += ";" + escape(v[contact.Department])
+			cw.raw(";")
+			cw.esc(v[contact.Department])
 		}
 		if hasRest {
-			org += ";" + noBreaks(r)
+			cw.raw(";")
+			cw.raw(noBreaks(r))
 		}
-		cw.line(form(slotORG, "ORG") + ":" + org)
+		cw.end()
 	}
 	if x := v[contact.JobTitle]; x != "" {
-		cw.line(form(slotTITLE, "TITLE") + ":" + escape(x))
+		cw.begin(form(slotTITLE, "TITLE"))
+		cw.esc(x)
+		cw.end()
 	}
 	for _, f := range emailFields {
 		if x := v[f]; x != "" {
-			cw.line(form(f.String(), "EMAIL") + ":" + escape(x))
+			cw.begin(form(f.String(), "EMAIL"))
+			cw.esc(x)
+			cw.end()
 		}
 	}
 	for _, s := range telSlots {
 		if x := v[s.field]; x != "" {
-			cw.line(form(s.field.String(), "TEL") + ":" + escape(x))
+			cw.begin(form(s.field.String(), "TEL"))
+			cw.esc(x)
+			cw.end()
 		}
 	}
 	for _, a := range adrSlots {
-		var parts [5]string
 		any := false
-		for k := range parts {
-			parts[k] = v[a.street+contact.Field(k)]
-			any = any || parts[k] != ""
+		for k := range 5 {
+			any = any || v[a.street+contact.Field(k)] != ""
 		}
-		pobox, hasBox := carriers[a.slot+".pobox"]
-		ext, hasExt := carriers[a.slot+".extended"]
-		rest, hasRest := carriers[a.slot+".rest"]
+		var pobox, ext, rest string
+		var hasBox, hasExt, hasRest bool
+		if carriers != nil {
+			pobox, hasBox = carriers[a.slot+".pobox"]
+			ext, hasExt = carriers[a.slot+".extended"]
+			rest, hasRest = carriers[a.slot+".rest"]
+		}
 		if !any && !hasBox && !hasExt {
 			continue
 		}
-		s := escape(pobox) + ";" + escape(ext)
-		for _, p := range parts {
-			s += ";" + escape(p)
+		cw.begin(form(a.slot, "ADR"))
+		cw.esc(pobox)
+		cw.raw(";")
+		cw.esc(ext)
+		for k := range 5 {
+			cw.raw(";")
+			cw.esc(v[a.street+contact.Field(k)])
 		}
 		if hasRest {
-			s += ";" + noBreaks(rest)
+			cw.raw(";")
+			cw.raw(noBreaks(rest))
 		}
-		cw.line(form(a.slot, "ADR") + ":" + s)
+		cw.end()
 	}
 	if x := v[contact.WebPage]; x != "" {
-		cw.line(form(slotURL, "URL") + ":" + escape(x))
+		cw.begin(form(slotURL, "URL"))
+		cw.esc(x)
+		cw.end()
 	}
 	if x := v[contact.Notes]; x != "" {
-		cw.line(form(slotNOTE, "NOTE") + ":" + escape(x))
+		cw.begin(form(slotNOTE, "NOTE"))
+		cw.esc(x)
+		cw.end()
 	}
 	if x := v[contact.Birthday]; x != "" {
 		if cw.v4 {
@@ -279,19 +336,29 @@ func (cw *cardWriter) card(c *contact.Contact) {
 				x = "--" + x
 			}
 		}
-		cw.line(form(slotBDAY, "BDAY") + ":" + escape(x))
+		cw.begin(form(slotBDAY, "BDAY"))
+		cw.esc(x)
+		cw.end()
 	}
 	if cats := contact.SplitCategories(v[contact.Categories]); len(cats) > 0 {
-		for i := range cats {
-			cats[i] = escape(cats[i])
+		cw.begin(form(slotCATEGORIES, "CATEGORIES"))
+		for i, cat := range cats {
+			if i > 0 {
+				cw.raw(",")
+			}
+			cw.esc(cat)
 		}
-		cw.line(form(slotCATEGORIES, "CATEGORIES") + ":" + strings.Join(cats, ","))
+		cw.end()
 	}
 	if c.Key != "" {
-		cw.line(form(slotUID, "UID") + ":" + escape(c.Key))
+		cw.begin(form(slotUID, "UID"))
+		cw.esc(c.Key)
+		cw.end()
 	}
 	if !c.Modified.IsZero() {
-		cw.line(form(slotREV, "REV") + ":" + c.Modified.UTC().Format("20060102T150405Z"))
+		cw.begin(form(slotREV, "REV"))
+		cw.buf = c.Modified.UTC().AppendFormat(cw.buf, "20060102T150405Z")
+		cw.end()
 	}
 	for _, e := range c.Extra {
 		if isSlotCarrier(e) {
