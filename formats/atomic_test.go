@@ -1,10 +1,13 @@
 package formats
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 func TestAtomicFileCommit(t *testing.T) {
@@ -91,5 +94,36 @@ func assertOnly(t *testing.T, dir, name string) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("folder holds %v, want only %s", names, name)
+	}
+}
+
+// TestDecode1252 checks the Windows-1252 decoder against x/text's on every
+// byte and on mixed text.
+func TestDecode1252(t *testing.T) {
+	all := make([]byte, 0, 512)
+	for i := range 256 {
+		all = append(all, byte(i), 'a')
+	}
+	mixed := make([]byte, 4000) // ASCII runs of every length up to 40 between high bytes
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range mixed {
+		if r.IntN(20) == 0 {
+			mixed[i] = byte(0x80 + r.IntN(128))
+		} else {
+			mixed[i] = byte(0x20 + r.IntN(0x5f))
+		}
+	}
+	for _, in := range [][]byte{all, mixed, []byte("plain ascii, longer than eight bytes"), []byte("Z\xf6e \x80 \x81\x8d\x8f\x90\x9d end\xff"), {}} {
+		want, err := charmap.Windows1252.NewDecoder().Bytes(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := decode1252(in)
+		if string(got) != string(want) || cap(got) != len(want) {
+			t.Errorf("decode1252(%q) = %q (cap %d), want %q", in, got, cap(got), want)
+		}
+	}
+	if text, enc, err := DecodeText([]byte("M\xfcller"), ""); err != nil || enc != Windows1252 || string(text) != "Müller" {
+		t.Errorf("DecodeText = %q, %s, %v", text, enc, err)
 	}
 }

@@ -9,6 +9,7 @@ package formats
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -135,8 +136,39 @@ func DecodeText(b []byte, force string) (text []byte, enc string, err error) {
 	if utf8.Valid(b) {
 		return b, UTF8, nil
 	}
-	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
-	return out, Windows1252, err
+	return decode1252(b), Windows1252, nil
+}
+
+// cp1252 is the character of each Windows-1252 byte.
+var cp1252 = func() (t [256]rune) {
+	for i := range t {
+		t[i] = charmap.Windows1252.DecodeByte(byte(i))
+	}
+	return t
+}()
+
+// decode1252 is what charmap.Windows1252's decoder does, into a slice
+// sized exactly once: the decoder grows its output by doubling, which for
+// an export of hundreds of megabytes copies it several times over.
+func decode1252(b []byte) []byte {
+	n := len(b)
+	for i := 0; i < len(b); i++ {
+		i += asciiRun(b[i:])
+		if i < len(b) {
+			n += utf8.RuneLen(cp1252[b[i]]) - 1
+		}
+	}
+	out := make([]byte, 0, n)
+	for len(b) > 0 {
+		i := asciiRun(b)
+		out = append(out, b[:i]...)
+		if i == len(b) {
+			break
+		}
+		out = utf8.AppendRune(out, cp1252[b[i]])
+		b = b[i+1:]
+	}
+	return out
 }
 
 // LookupEncoding finds a text encoding by a user-given name: a bare Windows
@@ -224,6 +256,19 @@ func Append1252(dst []byte, s string) ([]byte, bool) {
 		i += size
 	}
 	return dst, true
+}
+
+// asciiRun returns the length of the run of ASCII bytes b starts with,
+// eight bytes at a time where it can.
+func asciiRun(b []byte) int {
+	i := 0
+	for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
+		i += 8
+	}
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same
