@@ -63,6 +63,12 @@ func TestDecodeText(t *testing.T) {
 			t.Errorf("%s: DecodeText = %q, %q, %v; want %q, %q", c.name, got, enc, err, c.want, c.enc)
 		}
 	}
+	// A file that says UTF-8 but holds stray bytes keeps them: readers
+	// tolerate them, and writers of our own outputs may have put them there
+	// from an input value.
+	if out, enc, err := DecodeText([]byte("\xef\xbb\xbfab\xbb"), ""); err != nil || string(out) != "ab\xbb" || enc != UTF8BOM {
+		t.Errorf("UTF-8 BOM then a stray byte: %q, %s, %v; want the bytes unchanged", out, enc, err)
+	}
 	if _, _, err := DecodeText([]byte("x"), "klingon"); err == nil {
 		t.Error("an unknown forced encoding was accepted")
 	}
@@ -119,7 +125,8 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 }
 
-// FuzzDecodeText: any bytes decode to valid UTF-8 or fail cleanly.
+// FuzzDecodeText: any bytes decode or fail cleanly; what is not UTF-16 or a
+// UTF-8 file with its mark (whose stray bytes are kept) comes out as UTF-8.
 func FuzzDecodeText(f *testing.F) {
 	for _, s := range []string{"", "Zoë", "\xef\xbb\xbfa", "\xff\xfea\x00", "\xfe\xff\x00a", "\xff\xfe\x00", "Zo\xeb"} {
 		f.Add([]byte(s))
@@ -132,7 +139,10 @@ func FuzzDecodeText(f *testing.F) {
 		if enc == "" {
 			t.Fatal("no encoding named")
 		}
-		if enc != UTF16LE && enc != UTF16BE && !utf8.Valid(out) {
+		if enc == UTF8BOM && !bytes.Equal(out, b[3:]) {
+			t.Fatalf("DecodeText(%q) changed the text after the byte-order mark", b)
+		}
+		if enc != UTF16LE && enc != UTF16BE && enc != UTF8BOM && !utf8.Valid(out) {
 			t.Fatalf("DecodeText(%q) = %q as %s: not UTF-8", b, out, enc)
 		}
 	})
