@@ -954,6 +954,24 @@ func (r *reconciler) mergeCategories(pr *pair, b, c, o string) (string, Side, Ru
 
 // newOutlookRecords links or creates every Outlook record no link claimed.
 func (r *reconciler) newOutlookRecords() {
+	// The e-mails of the records to decide. With none, there is nothing to
+	// index (the usual later cycle: every record has its link).
+	wanted := map[string]bool{}
+	none := true
+	for i := range r.ol.Contacts {
+		if r.olClaimed[i] {
+			continue
+		}
+		none = false
+		for _, f := range emailFields {
+			if e := r.normEmail(r.ol.Contacts[i].Values[f]); e != "" {
+				wanted[e] = true
+			}
+		}
+	}
+	if none {
+		return
+	}
 	// Index the CRM contacts a new Outlook record may link to by e-mail
 	// (EMAIL, SECONDARYEMAIL): those no link holds, and those held by a link
 	// whose Outlook contact was deleted (the user put it back).
@@ -968,19 +986,20 @@ func (r *reconciler) newOutlookRecords() {
 			continue
 		}
 		for _, f := range []contact.Field{contact.Email1, contact.Email2} {
-			if e := r.normEmail(r.crm.Contacts[i].Values[f]); e != "" && !slices.Contains(byEmail[e], i) {
+			if e := r.normEmail(r.crm.Contacts[i].Values[f]); e != "" && wanted[e] && !slices.Contains(byEmail[e], i) {
 				byEmail[e] = append(byEmail[e], i)
 			}
 		}
 	}
-	// The e-mails of the live links as merged this cycle, to tell duplicates.
+	// The e-mails of the live links as merged this cycle, to tell
+	// duplicates; only those of the records to decide are ever asked for.
 	linkedEmail := map[string]bool{}
 	for _, pr := range r.pairs {
 		if pr.closed || pr.link.Detached != NoSide {
 			continue
 		}
 		for _, f := range emailFields {
-			if e := r.normEmail(pr.link.Base[f]); e != "" {
+			if e := r.normEmail(pr.link.Base[f]); e != "" && wanted[e] {
 				linkedEmail[e] = true
 			}
 		}
