@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"contactsync/engine/contact"
 )
@@ -176,5 +177,36 @@ func TestCompanyClearedInOutlookUsesNameAccount(t *testing.T) {
 	w.syncQuiet()
 	if o := w.outlookContact("ann@example.com"); o.Values[contact.Company] != "" {
 		t.Errorf("Outlook company = %q, want empty", o.Values[contact.Company])
+	}
+}
+
+// TestExistingNameAccountIsNoCompany: a CRM contact filed under an account
+// named after the person ("Ilse Brandt") links to an Outlook contact without
+// company, and Outlook does not get the person's name as its company.
+func TestExistingNameAccountIsNoCompany(t *testing.T) {
+	w := newWorld(t,
+		dump(person("C1", "first=Ilse", "last=Brandt", "company=Ilse Brandt", "email1=ilse@example.com"),
+			person("C2", "first=Ann", "last=Lee", "company=Lee, Ann", "email1=ann@example.com"),
+			person("C3", "first=Bob", "last=Ray", "company=Acme", "email1=bob@example.com")),
+		folder(person("", "first=Ilse", "last=Brandt", "email1=ilse@example.com"),
+			person("", "first=Ann", "last=Lee", "email1=ann@example.com"),
+			person("", "first=Bob", "last=Ray", "email1=bob@example.com")))
+	p := w.sync()
+	for _, key := range []string{"ilse@example.com", "ann@example.com"} {
+		for _, c := range p.Outlook.Folder {
+			if c.Values[contact.Email1] == key && c.Values[contact.Company] != "" {
+				t.Errorf("%s got the company %q in Outlook:\n%s", key, c.Values[contact.Company], planText(p))
+			}
+		}
+	}
+	if !hasChange(p, Change{Side: "outlook", Op: OpUpdate, Field: "company", New: "Acme"}) {
+		t.Errorf("a real company is still copied to Outlook:\n%s", planText(p))
+	}
+	w.syncQuiet()
+	// A company typed in Outlook later goes to the CRM as a real change.
+	w.editOutlook("ilse@example.com", "company", "Brandt GmbH", w.now.Add(time.Hour))
+	p = w.sync()
+	if !hasChange(p, Change{Side: "crm", Op: OpUpdate, Field: "company", New: "Brandt GmbH"}) {
+		t.Errorf("the new company did not reach the CRM:\n%s", planText(p))
 	}
 }

@@ -1083,6 +1083,12 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule) {
 	if l.OutlookKey == "" {
 		l.OutlookKey = SyncKey(l.ID)
 	}
+	if acc := crmRec.Values[contact.Company]; acc != "" && olRec.Values[contact.Company] == "" && isNameAccount(acc, &crmRec.Values) {
+		// The CRM keeps a contact without company under an account named
+		// after the person (as its own Outlook sync creates them): that is
+		// no company to Outlook.
+		l.NameAccount = acc
+	}
 	pr := r.newPair(&l)
 	pr.isNew, pr.crm, pr.ol, pr.inGroup, pr.changed = true, ci, oi, r.crmInScope(ci), true
 	r.pairs = append(r.pairs, pr)
@@ -1093,6 +1099,18 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule) {
 		r.change(Change{Link: l.ID, Side: "crm", Op: OpGroupAdd, New: l.CRMID, Rule: RuleJoinGroup, Name: name})
 	}
 	r.merge(pr)
+}
+
+// isNameAccount reports whether account is the contact's own name, as the
+// CRM names the account of a contact without company: "First Last" (or
+// "Last, First").
+func isNameAccount(account string, v *contact.Values) bool {
+	first, last := strings.TrimSpace(v[contact.First]), strings.TrimSpace(v[contact.Last])
+	if first == "" && last == "" {
+		return false
+	}
+	a := strings.Join(strings.Fields(account), " ")
+	return strings.EqualFold(a, strings.TrimSpace(first+" "+last)) || last != "" && first != "" && strings.EqualFold(a, last+", "+first)
 }
 
 // createInCRM asks the CRM to create the Outlook record at index oi.
