@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -35,7 +36,10 @@ func newCSVFile(name string, data []byte, collect bool) *csvFile {
 	}
 	f.text = text
 	f.r = csv.NewReader(bytes.NewReader(text))
-	f.r.ReuseRecord = false
+	// Records are reused: a reader keeps what it needs (the strings,
+	// which never share the record's backing array, and a clone of the
+	// rare row it must keep whole).
+	f.r.ReuseRecord = true
 	return f
 }
 
@@ -111,7 +115,7 @@ func (f *csvFile) readHeader(what string) bool {
 		f.csvErr(err)
 		return false
 	}
-	f.header = rec
+	f.header = slices.Clone(rec)
 	return true
 }
 

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"contactsync/engine/contact"
@@ -35,6 +36,9 @@ type Dump struct {
 	// The cells as read, by id, so that WriteDump writes every value that
 	// did not change byte for byte as it was (padding, quoting of the
 	// user's own "'" text, address lines with line breaks of their own).
+	// contactRows and syncRows hold only the rows that writing without
+	// them would not give back (see layout.reproduces): most rows need no
+	// copy.
 	contactRows map[string][]string
 	accountRows map[string][]string
 	syncRows    map[string][]string
@@ -180,7 +184,7 @@ func readContacts(name string, data []byte, collect bool, rule keyRule) (*contac
 	// One record per line at most: sizing up front avoids copying the
 	// (large) contacts over and over as the slice grows.
 	lines := bytes.Count(f.text, []byte{'\n'})
-	t := &contactTable{lay: lay, rows: make(map[string][]string, lines), contacts: make([]contact.Contact, 0, lines)}
+	t := &contactTable{lay: lay, rows: map[string][]string{}, contacts: make([]contact.Contact, 0, lines)}
 	seen := make(map[string]int, lines)
 	keyCol, hasKey := lay.first[colContactID]
 	f.each(func(rec []string, line int) {
@@ -201,7 +205,9 @@ func readContacts(name string, data []byte, collect bool, rule keyRule) (*contac
 				return
 			}
 			seen[c.Key] = line
-			t.rows[c.Key] = rec
+			if !lay.reproduces(rec, &c, t.dateLayout) {
+				t.rows[c.Key] = slices.Clone(rec)
+			}
 		}
 		t.contacts = append(t.contacts, c)
 	})
@@ -309,7 +315,7 @@ func readAccounts(name string, data []byte, collect, requireID bool) (*accountTa
 				return
 			}
 			seen[a.ID] = line
-			t.rows[a.ID] = rec
+			t.rows[a.ID] = slices.Clone(rec)
 		}
 		t.accounts = append(t.accounts, a)
 	})
@@ -346,7 +352,7 @@ func (l *layout) account(rec []string) (a contact.Account) {
 type idTable struct {
 	lay  *layout
 	ids  []string
-	rows map[string][]string // first row of each id
+	rows map[string][]string // first row of each id, when idCells would not give it
 }
 
 // readIDList reads a one-CONTACTID-per-row table: syncgroup.csv and the
@@ -367,6 +373,7 @@ func readIDList(name string, data []byte, collect bool) (*idTable, formats.Error
 		return nil, f.errs
 	}
 	t := &idTable{lay: lay, rows: map[string][]string{}}
+	seen := map[string]struct{}{}
 	col := lay.first[colContactID]
 	f.each(func(rec []string, line int) {
 		id := cellValue(lay.cols[col], rec[col])
@@ -374,8 +381,11 @@ func readIDList(name string, data []byte, collect bool) (*idTable, formats.Error
 			f.fieldErr(col, lay.header[col], "blank CONTACTID")
 			return
 		}
-		if _, ok := t.rows[id]; !ok {
-			t.rows[id] = rec
+		if _, ok := seen[id]; !ok {
+			seen[id] = struct{}{}
+			if !slices.Equal(rec, lay.idCells(id, nil)) {
+				t.rows[id] = slices.Clone(rec)
+			}
 		}
 		t.ids = append(t.ids, id)
 	})
