@@ -236,10 +236,11 @@ func Fits1252(s string) bool {
 	return true
 }
 
-// Append1252 appends the Windows-1252 bytes of the UTF-8 text s to dst. It
+// Append1252 appends the Windows-1252 bytes of the UTF-8 text s (a string
+// or bytes) to dst. It
 // reports false (and dst as far as it got) when a character has no
 // Windows-1252 byte or s is not valid UTF-8: what makes Fits1252 false.
-func Append1252(dst []byte, s string) ([]byte, bool) {
+func Append1252[T ~string | ~[]byte](dst []byte, s T) ([]byte, bool) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -247,7 +248,7 @@ func Append1252(dst []byte, s string) ([]byte, bool) {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		b, ok := charmap.Windows1252.EncodeRune(r)
 		if !ok || (r == utf8.RuneError && size == 1) {
 			return dst, false

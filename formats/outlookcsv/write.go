@@ -2,6 +2,7 @@ package outlookcsv
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strings"
@@ -93,10 +94,9 @@ func EncodingReason(enc string) string {
 	return "some characters do not fit Windows-1252 (or their Windows-1252 bytes would read as UTF-8), so UTF-8 with a byte-order mark (which Outlook recognises)"
 }
 
-// sink is what cellWriter writes to.
+// sink is what cellWriter writes each record to.
 type sink interface {
-	WriteString(s string) (int, error)
-	WriteByte(c byte) error
+	Write(p []byte) (int, error)
 }
 
 // target is where the CSV goes: a sink that can be started over.
@@ -133,17 +133,17 @@ func writeTo(t target, contacts []contact.Contact, layout *File, opt Options) (W
 		return WriteResult{}, err
 	}
 	e.res, e.dropped = WriteResult{}, nil
-	t.WriteString("\uFEFF")
+	t.Write([]byte("\uFEFF"))
 	e.emit(t, contacts, func() bool { return false })
 	e.res.Encoding = formats.UTF8BOM
 	return e.res, nil
 }
 
-// cp1252Sink encodes UTF-8 text to Windows-1252 on the way to w. bad says
-// a character did not fit (what follows is not written); nonASCII and
+// cp1252Sink encodes UTF-8 records to Windows-1252 on the way to w. bad
+// says a character did not fit (what follows is not written); nonASCII and
 // notUTF8 say whether the bytes written had any byte above 0x7F and whether
-// they would fail to read as UTF-8. cellWriter splits text only at ASCII
-// characters, so each write can be checked for UTF-8 on its own.
+// they would fail to read as UTF-8. Records are checked for UTF-8 one by
+// one: a record ends in a line break, so no character spans two.
 type cp1252Sink struct {
 	w        sink
 	buf      []byte
@@ -152,19 +152,15 @@ type cp1252Sink struct {
 	notUTF8  bool
 }
 
-func (c *cp1252Sink) WriteString(s string) (int, error) {
+func (c *cp1252Sink) Write(p []byte) (int, error) {
 	if c.bad {
 		return 0, nil
 	}
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf {
-		i++
-	}
-	if i == len(s) {
-		return c.w.WriteString(s)
+	if ascii(p) {
+		return c.w.Write(p)
 	}
 	var ok bool
-	c.buf, ok = formats.Append1252(c.buf[:0], s)
+	c.buf, ok = formats.Append1252(c.buf[:0], p)
 	if !ok {
 		c.bad = true
 		return 0, nil
@@ -173,14 +169,23 @@ func (c *cp1252Sink) WriteString(s string) (int, error) {
 	if !c.notUTF8 && !utf8.Valid(c.buf) {
 		c.notUTF8 = true
 	}
-	return c.w.WriteString(string(c.buf))
+	return c.w.Write(c.buf)
 }
 
-func (c *cp1252Sink) WriteByte(b byte) error {
-	if c.bad {
-		return nil
+// ascii reports whether b is all ASCII, eight bytes at a time.
+func ascii(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
 	}
-	return c.w.WriteByte(b) // only ASCII bytes are written by byte
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // newEncoder makes the encoder for layout and learns, in a first pass over
@@ -439,9 +444,10 @@ func (e *encoder) rebuild(c *contact.Contact, g *group, gi int) []string {
 
 // cellWriter writes CSV the way Outlook does: CRLF line ends, every
 // non-empty cell in double quotes with quotes doubled and line breaks as
-// CRLF, empty cells bare.
+// CRLF, empty cells bare. A record is built in buf and written to w whole.
 type cellWriter struct {
 	w     sink
+	buf   []byte
 	delim byte
 	n     int
 	wrote bool // the current record has a non-empty cell
@@ -451,41 +457,43 @@ type cellWriter struct {
 
 func (w *cellWriter) cell(v string) {
 	if w.n > 0 {
-		w.w.WriteByte(w.delim)
+		w.buf = append(w.buf, w.delim)
 	}
 	w.n++
 	if v == "" && !w.quoteEmpty {
 		return
 	}
 	w.wrote = true
-	w.w.WriteByte('"')
+	w.buf = append(w.buf, '"')
 	for {
 		i := strings.IndexAny(v, "\"\n")
 		if i < 0 {
-			w.w.WriteString(v)
+			w.buf = append(w.buf, v...)
 			break
 		}
-		w.w.WriteString(v[:i])
+		w.buf = append(w.buf, v[:i]...)
 		if v[i] == '"' {
-			w.w.WriteString(`""`)
+			w.buf = append(w.buf, `""`...)
 		} else {
 			if i > 0 && v[i-1] == '\r' {
-				w.w.WriteByte('\n')
+				w.buf = append(w.buf, '\n')
 			} else {
-				w.w.WriteString("\r\n")
+				w.buf = append(w.buf, "\r\n"...)
 			}
 		}
 		v = v[i+1:]
 	}
-	w.w.WriteByte('"')
+	w.buf = append(w.buf, '"')
 }
 
-// end ends the record. A record of one empty cell is written `""`: an
-// empty line is no record to a CSV reader, so the row would be lost.
+// end ends the record and writes it. A record of one empty cell is
+// written `""`: an empty line is no record to a CSV reader, so the row
+// would be lost.
 func (w *cellWriter) end() {
 	if w.n == 1 && !w.wrote {
-		w.w.WriteString(`""`)
+		w.buf = append(w.buf, `""`...)
 	}
-	w.w.WriteString("\r\n")
-	w.n, w.wrote = 0, false
+	w.buf = append(w.buf, "\r\n"...)
+	w.w.Write(w.buf)
+	w.buf, w.n, w.wrote = w.buf[:0], 0, false
 }
