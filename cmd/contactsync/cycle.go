@@ -212,45 +212,55 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	if err := os.MkdirAll(crmDir, 0o755); err != nil {
 		return nil, err
 	}
-	ch := &crmcsv.Changes{
-		Fields: fieldsOf(o.Policy), New: plan.CRM.New, Updates: plan.CRM.Updates,
-		NewAccounts: plan.CRM.NewAccounts, GroupAdd: plan.CRM.GroupAdd, GroupRemove: plan.CRM.GroupRemove,
-	}
-	if _, err := crmcsv.WriteChanges(crmDir, ch, dump); err != nil {
-		return nil, err
-	}
 	olDir := filepath.Join(stage, "outlook")
 	if err := os.MkdirAll(olDir, 0o755); err != nil {
 		return nil, err
 	}
+	// The writers only read the plan, so they run side by side: at a
+	// million contacts each output takes seconds, and the machine has
+	// more than one core.
+	ch := &crmcsv.Changes{
+		Fields: fieldsOf(o.Policy), New: plan.CRM.New, Updates: plan.CRM.Updates,
+		NewAccounts: plan.CRM.NewAccounts, GroupAdd: plan.CRM.GroupAdd, GroupRemove: plan.CRM.GroupRemove,
+	}
+	jobs := []func() error{func() error {
+		_, err := crmcsv.WriteChanges(crmDir, ch, dump)
+		return err
+	}}
 	oo := o.OutlookOpts
+	csvJob := func(name string, contacts []contact.Contact, format *string) {
+		if len(contacts) == 0 && format == nil {
+			return
+		}
+		jobs = append(jobs, func() error {
+			f, err := writeContacts(filepath.Join(olDir, name), kindCSV, contacts, ol.CSV, oo)
+			if format != nil {
+				*format = f
+			}
+			return err
+		})
+	}
+	var format string
 	if mode == "snapshot" {
-		format, err := writeContacts(filepath.Join(olDir, "contacts.csv"), kindCSV, plan.Outlook.Folder, ol.CSV, oo)
-		if err != nil {
-			return nil, err
-		}
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "outlook/contacts.csv is " + format})
-		if _, err := writeContacts(filepath.Join(olDir, "contacts.vcf"), kindVCard, plan.Outlook.Folder, nil, oo); err != nil {
-			return nil, err
-		}
+		csvJob("contacts.csv", plan.Outlook.Folder, &format)
+		jobs = append(jobs, func() error {
+			_, err := writeContacts(filepath.Join(olDir, "contacts.vcf"), kindVCard, plan.Outlook.Folder, nil, oo)
+			return err
+		})
 	} else {
-		if len(plan.Outlook.New) > 0 {
-			if _, err := writeContacts(filepath.Join(olDir, "contacts-new.csv"), kindCSV, plan.Outlook.New, ol.CSV, oo); err != nil {
-				return nil, err
-			}
-		}
-		if len(plan.Outlook.Updates) > 0 {
-			if _, err := writeContacts(filepath.Join(olDir, "contacts-update.csv"), kindCSV, plan.Outlook.Updates, ol.CSV, oo); err != nil {
-				return nil, err
-			}
-		}
+		csvJob("contacts-new.csv", plan.Outlook.New, nil)
+		csvJob("contacts-update.csv", plan.Outlook.Updates, nil)
 	}
-	if len(plan.Outlook.Deleted) > 0 {
-		if _, err := writeContacts(filepath.Join(olDir, "deleted-items.csv"), kindCSV, plan.Outlook.Deleted, ol.CSV, oo); err != nil {
-			return nil, err
-		}
+	csvJob("deleted-items.csv", plan.Outlook.Deleted, nil)
+	if err := parallel(jobs); err != nil {
+		return nil, err
 	}
-	// The plan files are streamed: a million-contact plan is large.
+	if mode == "snapshot" {
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "outlook/contacts.csv is " + format})
+	}
+	// The plan files are streamed (a million-contact plan is large), side
+	// by side too; they go after the outputs, whose notices they show.
+	jobs = nil
 	for _, pf := range []struct {
 		name  string
 		write func(io.Writer) error
@@ -259,17 +269,20 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		{"plan.json", plan.WriteJSON},
 		{"report.html", func(w io.Writer) error { return writeReport(w, plan) }},
 	} {
-		f, err := formats.CreateAtomic(filepath.Join(stage, pf.name), 0o644)
-		if err != nil {
-			return nil, err
-		}
-		if err := pf.write(f); err != nil {
-			f.Abort()
-			return nil, err
-		}
-		if err := f.Commit(); err != nil {
-			return nil, err
-		}
+		jobs = append(jobs, func() error {
+			f, err := formats.CreateAtomic(filepath.Join(stage, pf.name), 0o644)
+			if err != nil {
+				return err
+			}
+			defer f.Abort()
+			if err := pf.write(f); err != nil {
+				return err
+			}
+			return f.Commit()
+		})
+	}
+	if err := parallel(jobs); err != nil {
+		return nil, err
 	}
 	mb, _ := json.MarshalIndent(marker{Cycle: plan.Cycle, Journal: o.Journal, Written: o.Now().UTC()}, "", "  ")
 	if err := formats.WriteFileAtomic(filepath.Join(stage, markerName), append(mb, '\n'), 0o644); err != nil {
@@ -294,6 +307,27 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		hashes[i].Path = filepath.Join(o.Out, hashes[i].Path)
 	}
 	return hashes, nil
+}
+
+// parallel runs every job at once and returns the error of the first
+// job (in order) that failed.
+func parallel(jobs []func() error) error {
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, job := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = job()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func readMarker(dir string) (*marker, error) {
