@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
@@ -65,7 +66,9 @@ func (j *Journal) writeLog(w io.Writer) error {
 		return err
 	}
 	defer rows.Close()
+	// Columns are aligned over all rows, so a long log reads as a table.
 	b := bufio.NewWriter(w)
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	seen := false
 	for rows.Next() {
 		var n int
@@ -74,19 +77,22 @@ func (j *Journal) writeLog(w io.Writer) error {
 			return err
 		}
 		if !seen {
-			fmt.Fprintf(b, "cycle  started                    user  status  summary (+ new, ~ updated, - deleted or removed)  output\n")
+			fmt.Fprintf(tw, "cycle\tstarted\tuser\tstatus\tsummary (+ new, ~ updated, - deleted or removed)\toutput\n")
 			seen = true
 		}
 		if runBy != user {
 			user += " (run by " + runBy + ")"
 		}
-		fmt.Fprintf(b, "%5d  %s  %s  %s  %s  out %s\n", n, showTime(started), user, status, summary(counts), quoteIfNeeded(out))
+		fmt.Fprintf(tw, "%5d\t%s\t%s\t%s\t%s\tout %s\n", n, showTime(started), user, status, summary(counts), quoteIfNeeded(out))
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	if !seen {
 		fmt.Fprintf(b, "the journal has no cycles yet\n")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
 	}
 	return b.Flush()
 }

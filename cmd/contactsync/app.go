@@ -427,7 +427,7 @@ func journalCommand() *cli.Command {
 		}
 		j, err := journal.Open(p, journal.Options{ReadOnly: true})
 		if err != nil {
-			return nil, classify(fmt.Errorf("open journal %q: %w", p, err))
+			return nil, classify(err) // the journal names itself
 		}
 		return j, nil
 	}
