@@ -66,16 +66,27 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	started := o.Now().UTC()
 	pg := o.Progress
 	defer pg.end()
-	pg.phase("reading the CRM dump " + o.CRM)
-	dump, err := crmcsv.ReadDir(o.CRM)
-	if err != nil {
-		return nil, fmt.Errorf("read CRM dump: %w", err)
+	// The two exports are read at the same time (a core each). The CRM
+	// dump's error is reported first, as when they were read in turn.
+	pg.phase("reading the CRM dump " + o.CRM + " and the Outlook export " + o.Outlook)
+	var dump *crmcsv.Dump
+	var ol *outlookSide
+	var crmErr, olErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		dump, crmErr = crmcsv.ReadDir(o.CRM)
+	}()
+	ol, olErr = readOutlook(o.Outlook, o.OutlookOpts)
+	wg.Wait()
+	if crmErr != nil {
+		return nil, fmt.Errorf("read CRM dump: %w", crmErr)
 	}
-	pg.phase("reading the Outlook export " + o.Outlook)
-	ol, err := readOutlook(o.Outlook, o.OutlookOpts)
-	if err != nil {
-		return nil, fmt.Errorf("read Outlook export: %w", err)
+	if olErr != nil {
+		return nil, fmt.Errorf("read Outlook export: %w", olErr)
 	}
+	var err error
 	mode := o.OutlookOutput
 	if mode == "" {
 		mode = "snapshot"
@@ -93,7 +104,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		if _, err := os.Stat(o.Journal); err == nil {
 			j, err = journal.Open(o.Journal, journal.Options{ReadOnly: true, Now: o.Now})
 			if err != nil {
-				return nil, fmt.Errorf("open journal %q: %w", o.Journal, err)
+				return nil, err // the journal names itself
 			}
 		}
 	} else {
@@ -102,7 +113,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		}
 		j, err = journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale})
 		if err != nil {
-			return nil, fmt.Errorf("open journal %q: %w", o.Journal, err)
+			return nil, err // the journal names itself
 		}
 	}
 	if j != nil {
