@@ -75,8 +75,9 @@ func (df *dateFormat) parse(s string) (string, bool) {
 	if t == "" {
 		return "", true
 	}
-	var nums []int
-	var widths []int
+	// At most three numbers: fixed arrays keep a row's dates off the heap.
+	var nums, widths [3]int
+	count := 0
 	for i := 0; i < len(t); {
 		if t[i] < '0' || t[i] > '9' {
 			i++
@@ -86,14 +87,15 @@ func (df *dateFormat) parse(s string) (string, bool) {
 		for j < len(t) && t[j] >= '0' && t[j] <= '9' {
 			j++
 		}
-		n, err := strconv.Atoi(t[i:j])
-		if err != nil || j-i > 4 {
+		if j-i > 4 || count == 3 {
 			return "", false
 		}
-		nums, widths = append(nums, n), append(widths, j-i)
+		n, _ := strconv.Atoi(t[i:j]) // at most four digits: cannot fail
+		nums[count], widths[count] = n, j-i
+		count++
 		i = j
 	}
-	if len(nums) != 3 {
+	if count != 3 {
 		return "", false
 	}
 	if nums[0] == 0 && nums[1] == 0 && nums[2] == 0 {
@@ -124,11 +126,19 @@ func (df *dateFormat) parse(s string) (string, bool) {
 	if m < 1 || m > 12 || d < 1 || d > 31 {
 		return "", false
 	}
+	var b [10]byte
+	out := b[:0]
 	if y == noYear {
-		return fmt.Sprintf("--%02d-%02d", m, d), true
+		out = append(out, '-', '-')
+	} else {
+		out = append(out, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", y, m, d), true
+	out = appendTwoDigits(append(appendTwoDigits(out, m), '-'), d)
+	return string(out), true
 }
+
+// appendTwoDigits appends 0..99 as two digits.
+func appendTwoDigits(b []byte, n int) []byte { return append(b, byte('0'+n/10%10), byte('0'+n%10)) }
 
 // format writes a canonical date (YYYY-MM-DD or --MM-DD) in the format; a
 // value that is neither is written as it is.
@@ -153,12 +163,13 @@ func (df *dateFormat) format(v string) string {
 	if err1 != nil || err2 != nil || err3 != nil {
 		return v
 	}
-	var b strings.Builder
+	var buf [24]byte
+	b := buf[:0]
 	for _, p := range df.parts {
 		n := 0
 		switch p.comp {
 		case 0:
-			b.WriteString(p.lit)
+			b = append(b, p.lit...)
 			continue
 		case 'Y':
 			n = y
@@ -170,11 +181,12 @@ func (df *dateFormat) format(v string) string {
 		case 'D':
 			n = d
 		}
-		s := strconv.Itoa(n)
-		for w := len(s); w < p.width && w < 4; w++ {
-			b.WriteByte('0')
+		var num [20]byte
+		digits := strconv.AppendInt(num[:0], int64(n), 10)
+		for w := len(digits); w < p.width && w < 4; w++ {
+			b = append(b, '0')
 		}
-		b.WriteString(s)
+		b = append(b, digits...)
 	}
-	return b.String()
+	return string(b)
 }
