@@ -64,6 +64,11 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		o.Now = time.Now
 	}
 	started := o.Now().UTC()
+	if dir := filepath.Dir(o.Journal); !o.DryRun {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, usagef("journal folder %q does not exist; create it, or name a journal file in an existing folder", dir)
+		}
+	}
 	pg := o.Progress
 	defer pg.end()
 	// The two exports are read at the same time (a core each). The CRM
