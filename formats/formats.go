@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -377,8 +378,13 @@ func (a *AtomicFile) Abort() {
 	os.Remove(a.f.Name())
 }
 
-// SyncDir fsyncs a directory so that renames in it are durable.
+// SyncDir fsyncs a directory so that renames in it are durable. Windows
+// has no such call (opening a folder to flush it is refused with "Access
+// denied"); NTFS journals its metadata, so there it does nothing.
 func SyncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
