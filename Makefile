@@ -7,7 +7,7 @@ DEMO     := demo-out
 FUZZTIME ?= 20s
 export CGO_ENABLED := 1
 
-.PHONY: all build deps test demo fuzz bench dist clean
+.PHONY: all build deps test demo fuzz bench dist windows-smoke clean
 
 all: build
 
@@ -75,6 +75,28 @@ dist:
 	CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 $(GO) build -trimpath -buildvcs=false \
 		-tags sqlite_omit_load_extension -ldflags '$(LDFLAGS)' -o dist/contactsync-windows-amd64.exe ./cmd/contactsync
 	@ls -l dist
+
+# Runs two cycles of the demo with the Windows .exe under Wine, in a folder
+# whose name has a space and a non-ASCII letter. Installs Debian's wine64.
+WINE_DIR := $(CURDIR)/dist/wine
+windows-smoke: dist
+	@command -v wine >/dev/null || { \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wine64 >/dev/null; }
+	rm -rf "$(WINE_DIR)" && mkdir -p "$(WINE_DIR)/Zoë dir"
+	x86_64-w64-mingw32-gcc -shared -o $(WINE_DIR)/bcryptprimitives.dll \
+		cmd/contactsync/testdata/wine/bcryptprimitives.c cmd/contactsync/testdata/wine/bcryptprimitives.def -ladvapi32
+	export WINEPREFIX=$(WINE_DIR)/prefix WINEDEBUG=-all; \
+	wineboot -i >/dev/null 2>&1; wineserver -w; \
+	cp $(WINE_DIR)/bcryptprimitives.dll $$WINEPREFIX/drive_c/windows/system32/ && \
+	cp -r fixtures/crm fixtures/outlook/contacts.csv "$(WINE_DIR)/Zoë dir/" && cd "$(WINE_DIR)/Zoë dir" && \
+	E=$(CURDIR)/dist/contactsync-windows-amd64.exe && \
+	wine $$E sync --journal j.db --crm crm --outlook contacts.csv --user U6UJ9A00000D --outlook-exported-at 2026-11-20T09:00:00Z --out c1 && \
+	wine $$E simulate --side crm --input crm --outputs c1 --to crm2 && \
+	wine $$E simulate --side outlook --input contacts.csv --outputs c1 --to o2.csv && \
+	wine $$E sync --journal j.db --crm crm2 --outlook o2.csv --user U6UJ9A00000D --outlook-exported-at 2026-11-21T09:00:00Z --out c2 | tee c2.txt && \
+	grep -q '0 conflicts; 0 changes' c2.txt && wine $$E journal verify --journal j.db; \
+	rc=$$?; wineserver -k; exit $$rc
 
 clean:
 	rm -rf bin dist $(DEMO)
