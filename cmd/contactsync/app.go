@@ -208,6 +208,9 @@ the deleted ones removed.`,
 			if err != nil {
 				return usagef("--side: %v", err)
 			}
+			if _, err := readMarker(ctx.String("outputs")); err != nil {
+				return usagef("--outputs %q is not the output folder of a contactsync cycle (it has no readable %s)", ctx.String("outputs"), markerName)
+			}
 			now := time.Now().UTC().Truncate(time.Second)
 			if s := ctx.String("now"); s != "" {
 				if now, err = parseTime(s); err != nil {
