@@ -96,6 +96,7 @@ func syncCommand(planOnly bool) *cli.Command {
 			return err
 		}
 		o.Progress = newProgress(ctx.App.ErrWriter)
+		o.Ctx = ctx.Context
 		_, err = runCycle(o, ctx.App.Writer)
 		return classify(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -37,6 +38,16 @@ type cycleOptions struct {
 	Now           func() time.Time
 	Flags         map[string]string // as given, journaled
 	Progress      *progress         // phase display on a terminal; nil for none
+	// Ctx, when done, stops the cycle at the next safe point; nil for none.
+	Ctx context.Context
+}
+
+// interrupted returns an error when the cycle was asked to stop.
+func (o *cycleOptions) interrupted() error {
+	if o.Ctx != nil && o.Ctx.Err() != nil {
+		return &cmdError{code: exitFailure, err: errors.New("interrupted: nothing was committed"), hint: "run the same command again; it starts over"}
+	}
+	return nil
 }
 
 // testHookAfterPlan, when set by a benchmark, runs once the plan is made,
@@ -128,6 +139,9 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		}
 	}
 
+	if err := o.interrupted(); err != nil {
+		return nil, err
+	}
 	pg.phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(dump.Contacts), len(ol.Contacts)))
 	if !o.DryRun {
 		if m, err := readMarker(o.Out); err == nil && m.Cycle <= state.Cycle {
@@ -156,10 +170,16 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	if testHookAfterPlan != nil {
 		testHookAfterPlan()
 	}
+	if err := o.interrupted(); err != nil {
+		return nil, err
+	}
 	pg.phase("writing the outputs to " + o.Out)
 	outputs, err := writeOutputs(o, plan, dump, ol, mode)
 	if err != nil {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
+	}
+	if err := o.interrupted(); err != nil {
+		return nil, err
 	}
 	pg.phase("committing the cycle to the journal")
 	inputs, err := hashInputs(o.CRM, o.Outlook)
@@ -223,6 +243,11 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		return nil, err
 	}
 	defer os.RemoveAll(stage)
+	// MkdirTemp makes the folder private; the outputs are meant to be
+	// imported by people, like the folders inside it.
+	if err := os.Chmod(stage, 0o755); err != nil {
+		return nil, err
+	}
 
 	crmDir := filepath.Join(stage, "crm")
 	if err := os.MkdirAll(crmDir, 0o755); err != nil {

@@ -26,9 +26,20 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// The first Ctrl-C asks the cycle to stop at the next safe point (the
+	// journal and the outputs stay consistent, and the journal's lock is
+	// released); a second one stops at once (default handling is back).
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	go func() {
+		<-sig
+		signal.Stop(sig)
+		fmt.Fprintln(os.Stderr, "contactsync: interrupted; stopping after the current step (Ctrl-C again to stop at once)")
+		cancel()
+	}()
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
-	stop()
+	cancel()
 	os.Exit(code)
 }
 
