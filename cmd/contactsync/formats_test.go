@@ -4,11 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"contactsync/engine"
 	"contactsync/fixtures"
+	"contactsync/formats"
 	"contactsync/formats/outlookcsv"
 	"contactsync/formats/pst"
 	"contactsync/formats/vcard"
@@ -160,5 +164,39 @@ func TestSyncFromPST(t *testing.T) {
 	plan, _ := os.ReadFile(filepath.Join(out, "plan.txt"))
 	if !strings.Contains(string(plan), "Outlook output: changes") {
 		t.Errorf("plan does not say which Outlook output mode ran and why:\n%s", plan)
+	}
+}
+
+// TestGermanOutlookCycle: a real German Outlook 2013 export (Windows-1252,
+// German headers) is a side like any other: the snapshot keeps its German
+// columns, the sync key goes into "Benutzer 4", and the second cycle after
+// the imports does nothing.
+func TestGermanOutlookCycle(t *testing.T) {
+	e := &cycleEnv{t: t, dir: t.TempDir(), user: "U6UJ9A00000D"}
+	e.journal = filepath.Join(e.dir, "journal.db")
+	de := filepath.Join(realWorld(t), "tine20", "tests", "tine20", "Addressbook", "Import", "files", "importtest_outlook2013.csv")
+	crm := filepath.Join(fixtures.Dir(), "crm")
+	t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	out1 := e.sync(1, crm, de, t1)
+	snap, err := outlookcsv.ReadFile(filepath.Join(out1, "outlook", "contacts.csv"), outlookcsv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Locale != "de" || snap.Encoding != formats.Windows1252 || !slices.Contains(snap.Header, "Benutzer 4") {
+		t.Errorf("snapshot locale %q, encoding %q, header has Benutzer 4: %v", snap.Locale, snap.Encoding, slices.Contains(snap.Header, "Benutzer 4"))
+	}
+	keyed := 0
+	for _, c := range snap.Contacts {
+		if strings.HasPrefix(c.Key, engine.SyncKeyPrefix) {
+			keyed++
+		}
+	}
+	if keyed != len(snap.Contacts) || keyed == 0 {
+		t.Errorf("%d of %d snapshot contacts carry a sync key", keyed, len(snap.Contacts))
+	}
+	crm2, ol2 := e.importBoth(1, crm, de, out1, t1.Add(time.Hour))
+	e.sync(2, crm2, ol2, t1.Add(24*time.Hour))
+	if ch, co := e.changes(2); len(ch) != 0 || len(co) != 0 {
+		t.Fatalf("cycle 2: %d changes, %d conflicts; want none:\n%s", len(ch), len(co), lines(ch))
 	}
 }
