@@ -269,14 +269,13 @@ func simulateOutlook(input, outputs, to string, oo outlookOptions, w io.Writer) 
 		}
 		folder = snap.Contacts
 	} else {
-		// changes mode: apply new, updated and deleted contacts by key.
+		// changes mode: apply new, updated and deleted contacts as Outlook's
+		// import with "replace duplicates" does. The files carry the sync
+		// key only for contacts contactsync keys itself; a PST's contacts
+		// (keyed by entry id) are found as Outlook finds duplicates: by
+		// e-mail address, else by full name.
 		folder = append(folder, in.Contacts...)
-		index := map[string]int{}
-		for i, c := range folder {
-			if c.Key != "" {
-				index[c.Key] = i
-			}
-		}
+		find := outlookFinder(folder)
 		read := func(name string) ([]contact.Contact, error) {
 			p := filepath.Join(olDir, name)
 			if _, err := os.Stat(p); err != nil {
@@ -293,23 +292,25 @@ func simulateOutlook(input, outputs, to string, oo outlookOptions, w io.Writer) 
 			return err
 		}
 		for _, u := range upd {
-			if i, ok := index[u.Key]; ok {
-				folder[i].Values = u.Values
-			} else {
-				return fmt.Errorf("%s: updated contact %q has key %q that the input does not have", filepath.Join(olDir, "contacts-update.csv"), u.DisplayName(), u.Key)
+			i := find(&u)
+			if i < 0 {
+				return fmt.Errorf("%s: updated contact %q matches no contact of the input by key, e-mail or name", filepath.Join(olDir, "contacts-update.csv"), u.DisplayName())
 			}
+			folder[i].Values = u.Values
 		}
 		del, err := read("deleted-items.csv")
 		if err != nil {
 			return err
 		}
-		gone := map[string]bool{}
+		gone := map[int]bool{}
 		for _, d := range del {
-			gone[d.Key] = true
+			if i := find(&d); i >= 0 {
+				gone[i] = true
+			}
 		}
 		kept := folder[:0]
-		for _, c := range folder {
-			if !gone[c.Key] || c.Key == "" {
+		for i, c := range folder {
+			if !gone[i] {
 				kept = append(kept, c)
 			}
 		}
@@ -326,6 +327,40 @@ func simulateOutlook(input, outputs, to string, oo outlookOptions, w io.Writer) 
 	}
 	fmt.Fprintf(w, "Outlook export after import: %d contacts in %s (%s)\n", len(folder), to, format)
 	return nil
+}
+
+// outlookFinder returns a function that finds a contact of folder by key,
+// else by first e-mail address, else by full name: -1 when none matches.
+func outlookFinder(folder []contact.Contact) func(*contact.Contact) int {
+	byKey, byEmail, byName := map[string]int{}, map[string]int{}, map[string]int{}
+	for i := range folder {
+		c := &folder[i]
+		if c.Key != "" {
+			byKey[c.Key] = i
+		}
+		if e := contact.NormalizeEmail(c.Values[contact.Email1], false); e != "" {
+			if _, dup := byEmail[e]; !dup {
+				byEmail[e] = i
+			}
+		}
+		if n := strings.ToLower(c.DisplayName()); n != "" {
+			if _, dup := byName[n]; !dup {
+				byName[n] = i
+			}
+		}
+	}
+	return func(c *contact.Contact) int {
+		if i, ok := byKey[c.Key]; ok && c.Key != "" {
+			return i
+		}
+		if i, ok := byEmail[contact.NormalizeEmail(c.Values[contact.Email1], false)]; ok {
+			return i
+		}
+		if i, ok := byName[strings.ToLower(c.DisplayName())]; ok {
+			return i
+		}
+		return -1
+	}
 }
 
 func convertCommand() *cli.Command {

@@ -148,6 +148,13 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 			return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, state.Cycle+1)
 		}
 	}
+	// A mapped field whose CRM column the dump lacks cannot be synced: the
+	// CRM would take the value on import, but the next dump would show it
+	// empty, and that would read as the CRM clearing it. Such fields are
+	// left out of this cycle's mapping (and the mapping guard notices when
+	// the dump's columns change).
+	var unmapped []string
+	o.Policy.Fields, unmapped = fieldsInDump(fieldsOf(o.Policy), dump.ContactHeader)
 	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup,
 		Visible: dump.VisibleTo(o.Policy.User)}
 	olIn := engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}
@@ -162,6 +169,9 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: ol.Note})
 	}
 	plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: outlookModeReason(mode, ol.Kind)})
+	if len(unmapped) > 0 {
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "not-synced", Message: "the CRM dump has no column for " + strings.Join(unmapped, ", ") + ": these fields are not synced; export those columns to sync them"})
+	}
 	if o.DryRun {
 		pg.end()
 		return plan, plan.WriteText(stdout)
@@ -501,4 +511,22 @@ func osUser() string {
 		return u.Username
 	}
 	return ""
+}
+
+// fieldsInDump keeps the fields whose CRM column the dump's contacts header
+// has, and names the others ("phone_mobile (MOBILE)").
+func fieldsInDump(fields []contact.Field, header []string) (kept []contact.Field, missing []string) {
+	have := map[string]bool{}
+	for _, h := range header {
+		have[strings.ToUpper(strings.TrimSpace(h))] = true
+	}
+	for _, f := range fields {
+		col, ok := crmcsv.ColumnFor(f)
+		if ok && have[strings.ToUpper(col)] {
+			kept = append(kept, f)
+			continue
+		}
+		missing = append(missing, f.String()+" ("+col+")")
+	}
+	return kept, missing
 }

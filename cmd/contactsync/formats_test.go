@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,8 +12,10 @@ import (
 	"time"
 
 	"contactsync/engine"
+	"contactsync/engine/contact"
 	"contactsync/fixtures"
 	"contactsync/formats"
+	"contactsync/formats/crmcsv"
 	"contactsync/formats/outlookcsv"
 	"contactsync/formats/pst"
 	"contactsync/formats/vcard"
@@ -196,6 +199,68 @@ func TestGermanOutlookCycle(t *testing.T) {
 	}
 	crm2, ol2 := e.importBoth(1, crm, de, out1, t1.Add(time.Hour))
 	e.sync(2, crm2, ol2, t1.Add(24*time.Hour))
+	if ch, co := e.changes(2); len(ch) != 0 || len(co) != 0 {
+		t.Fatalf("cycle 2: %d changes, %d conflicts; want none:\n%s", len(ch), len(co), lines(ch))
+	}
+}
+
+// TestPSTCycles: a PST against a CRM dump that shares its e-mails, with a
+// different job title in the CRM. The changes for Outlook go out as update
+// files (the PST keeps what a CSV cannot hold); once imported (simulated as
+// Outlook's "replace duplicates" does, by e-mail and name), the next cycle,
+// here from a vCard export of the result, does nothing.
+func TestPSTCycles(t *testing.T) {
+	e := &cycleEnv{t: t, dir: t.TempDir(), user: "U1"}
+	e.journal = filepath.Join(e.dir, "journal.db")
+	p := filepath.Join(realWorld(t), "Aspose.Email-for-.NET", "Examples", "Data", "Outlook", "SampleContacts.pst")
+	st, err := pst.ReadFile(p, pst.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d crmcsv.Dump
+	d.Accounts = []contact.Account{{ID: "A00000000001", Name: "Acme"}}
+	for i, c := range st.Contacts {
+		if c.Values[contact.Email1] == "" {
+			continue
+		}
+		var r contact.Contact
+		r.Key = fmt.Sprintf("C%011d", i+1)
+		r.Values[contact.First], r.Values[contact.Last] = c.Values[contact.First], c.Values[contact.Last]
+		r.Values[contact.Email1], r.Values[contact.Company] = c.Values[contact.Email1], "Acme"
+		r.Values[contact.JobTitle] = "Title from the CRM"
+		r.CRM.AccountID = "A00000000001"
+		r.Modified = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) // later than the PST: the CRM wins
+		d.Contacts = append(d.Contacts, r)
+	}
+	if len(d.Contacts) < 3 {
+		t.Fatalf("only %d PST contacts with e-mail", len(d.Contacts))
+	}
+	crm := filepath.Join(e.dir, "crm")
+	if err := crmcsv.WriteDump(crm, &d); err != nil {
+		t.Fatal(err)
+	}
+	out1 := filepath.Join(e.dir, "c1")
+	mustCLI(t, "sync", "--journal", e.journal, "--crm", crm, "--outlook", p, "--user", "U1", "--out", out1)
+	if _, err := os.Stat(filepath.Join(out1, "outlook", "contacts-update.csv")); err != nil {
+		t.Fatalf("no contacts-update.csv for the PST: %v", err)
+	}
+	ol2 := filepath.Join(e.dir, "outlook2.vcf")
+	mustCLI(t, "simulate", "--side", "outlook", "--input", p, "--outputs", out1, "--to", ol2)
+	mustCLI(t, "simulate", "--side", "crm", "--input", crm, "--outputs", out1, "--to", filepath.Join(e.dir, "crm2"))
+	f, err := vcard.ReadFile(ol2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	titled := 0
+	for _, c := range f.Contacts {
+		if c.Values[contact.JobTitle] == "Title from the CRM" {
+			titled++
+		}
+	}
+	if titled != len(d.Contacts) {
+		t.Errorf("%d of %d PST contacts got the CRM's job title", titled, len(d.Contacts))
+	}
+	mustCLI(t, "sync", "--journal", e.journal, "--crm", filepath.Join(e.dir, "crm2"), "--outlook", ol2, "--user", "U1", "--out", filepath.Join(e.dir, "c2"))
 	if ch, co := e.changes(2); len(ch) != 0 || len(co) != 0 {
 		t.Fatalf("cycle 2: %d changes, %d conflicts; want none:\n%s", len(ch), len(co), lines(ch))
 	}
