@@ -54,6 +54,10 @@ func (o *cycleOptions) interrupted() error {
 // when the cycle holds the most memory.
 var testHookAfterPlan func()
 
+// testHookBeforeCommit, when set by a test, runs after the outputs are in
+// place and before the journal commit; an error stands for a crash there.
+var testHookBeforeCommit func() error
+
 // markerName is the file in an output folder that says which cycle wrote it.
 const markerName = "cycle.json"
 
@@ -192,6 +196,11 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		return nil, err
 	}
 	pg.phase("committing the cycle to the journal")
+	if testHookBeforeCommit != nil {
+		if err := testHookBeforeCommit(); err != nil {
+			return nil, err
+		}
+	}
 	inputs, err := hashInputs(o.CRM, o.Outlook)
 	if err != nil {
 		return nil, err

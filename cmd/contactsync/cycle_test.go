@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -379,4 +380,69 @@ func TestDeletionsAcrossCycles(t *testing.T) {
 			t.Errorf("%q came back to Outlook", gone.DisplayName())
 		}
 	}
+}
+
+// TestCrashBeforeCommit: a cycle that dies after writing its outputs and
+// before committing leaves the journal as it was; running the same command
+// again writes the same outputs, byte for byte, and commits them once.
+func TestCrashBeforeCommit(t *testing.T) {
+	dir := t.TempDir()
+	jpath, out := filepath.Join(dir, "journal.db"), filepath.Join(dir, "c1")
+	args := []string{"sync", "--journal", jpath, "--crm", filepath.Join(fixtures.Dir(), "crm"),
+		"--outlook", filepath.Join(fixtures.Dir(), "outlook", "contacts.csv"),
+		"--outlook-exported-at", "2026-11-20T09:00:00Z", "--user", "U6UJ9A00000D", "--out", out}
+	testHookBeforeCommit = func() error { return errors.New("simulated crash") }
+	code, _, errs := runCLI(t, args...)
+	testHookBeforeCommit = nil
+	if code != 1 || !strings.Contains(errs, "simulated crash") {
+		t.Fatalf("exit %d, stderr %q; want the crash reported", code, errs)
+	}
+	first := readTree(t, out)
+	if len(first) == 0 {
+		t.Fatal("no outputs were in place before the commit")
+	}
+	j, err := journal.Open(jpath, journal.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := j.Load()
+	j.Close()
+	if err != nil || st.Cycle != 0 || len(st.Links) != 0 {
+		t.Fatalf("journal after the crash: cycle %d, %d links, %v; want it untouched", st.Cycle, len(st.Links), err)
+	}
+	mustCLI(t, args...)
+	second := readTree(t, out)
+	for name, b := range first {
+		if name == "cycle.json" {
+			continue // records when it was written
+		}
+		if !bytes.Equal(b, second[name]) {
+			t.Errorf("%s differs between the crashed run and the rerun", name)
+		}
+	}
+	if len(second) != len(first) {
+		t.Errorf("the rerun wrote %d files, the crashed run %d", len(second), len(first))
+	}
+	if ch, _ := (&cycleEnv{t: t, journal: jpath}).changes(1); len(ch) == 0 {
+		t.Error("the rerun committed no changes")
+	}
+}
+
+// readTree returns every file under dir by its relative path.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[rel] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
