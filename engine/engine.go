@@ -266,12 +266,19 @@ type CRMInput struct {
 	// see; nil means every record is visible. Records owned by Everyone
 	// (contact.Everyone) or without an owner are always visible.
 	Visible map[string]bool
+	// Incomplete says some records of the dump could not be read and were
+	// set aside (--skip-invalid): a missing CRM contact may be one of them,
+	// so none counts as deleted this cycle.
+	Incomplete bool
 }
 
 // OutlookInput is the Outlook export of one cycle.
 type OutlookInput struct {
 	Contacts []contact.Contact // the sync folder
 	Deleted  []contact.Contact // Deleted Items, when the export has it (PST)
+	// Incomplete says some records could not be read and were set aside
+	// (--skip-invalid): none of this side counts as deleted this cycle.
+	Incomplete bool
 }
 
 // Op is what a change does.
@@ -310,6 +317,7 @@ const (
 	RuleDeletedInCRM      Rule = "deleted-in-crm"
 	RuleLeftSyncGroup     Rule = "left-sync-group"
 	RuleNotVisible        Rule = "not-visible-to-user"
+	RuleIncomplete        Rule = "input-incomplete"
 	RuleDeletedInOutlook  Rule = "deleted-in-outlook"
 	RuleGoneBoth          Rule = "gone-on-both-sides"
 	RuleAccountExact      Rule = "account-exact-name"

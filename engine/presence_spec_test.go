@@ -272,3 +272,40 @@ func TestGoneOnBothSides(t *testing.T) {
 		t.Errorf("plan does more than end the link:\n%s", planText(p))
 	}
 }
+
+// TestIncompleteSideHoldsPresence: when a side's export had records set
+// aside (--skip-invalid), a record missing from it may be one of them, so
+// its link is held, not ended; the next complete export decides.
+func TestIncompleteSideHoldsPresence(t *testing.T) {
+	w := newWorld(t,
+		dump(person("C1", "first=Ann", "last=Lee", "email1=ann@example.com"),
+			person("C2", "first=Bob", "last=Ray", "email1=bob@example.com")),
+		folder(person("", "first=Ann", "last=Lee", "email1=ann@example.com"),
+			person("", "first=Bob", "last=Ray", "email1=bob@example.com")))
+	w.sync()
+	w.syncQuiet()
+
+	// Ann's Outlook row was unreadable and set aside.
+	saved := OutlookInput{Contacts: slices.Clone(w.ol.Contacts)}
+	w.deleteOutlook("ann@example.com")
+	w.ol.Incomplete = true
+	p, err := w.plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.CRM.GroupRemove) != 0 || linkOf(p, "C1") == nil || !hasChange(p, Change{Side: "-", Op: OpHeld, Rule: RuleIncomplete}) {
+		t.Fatalf("an incomplete Outlook export ended Ann's link:\n%s", planText(p))
+	}
+
+	// Bob's CRM row was set aside the same way.
+	w.ol = saved
+	w.crm.Incomplete = true
+	w.deleteCRM("C2")
+	p, err = w.plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Outlook.Deleted) != 0 || linkOf(p, "C2") == nil {
+		t.Fatalf("an incomplete CRM dump sent Bob to Deleted Items:\n%s", planText(p))
+	}
+}

@@ -567,10 +567,12 @@ func (r *reconciler) postGuards() error {
 	unapplied := map[Side][2]int{} // side → {unapplied, pending}
 	for _, pr := range r.pairs {
 		l := pr.link
-		if l.PendingOutlook.Op == OpCreate && pr.ol < 0 {
+		// A side with records set aside may be missing exactly those: its
+		// creations are waited for, not taken as not imported.
+		if l.PendingOutlook.Op == OpCreate && pr.ol < 0 && !r.ol.Incomplete {
 			missing = append(missing, fmt.Sprintf("outlook: %q (link %d) created by cycle %d", baseName(l), l.ID, r.st.Cycle))
 		}
-		if l.PendingCRM.Op == OpCreate && pr.crm < 0 {
+		if l.PendingCRM.Op == OpCreate && pr.crm < 0 && !r.crm.Incomplete {
 			missing = append(missing, fmt.Sprintf("crm: %q (link %d) created by cycle %d", baseName(l), l.ID, r.st.Cycle))
 		}
 		for _, s := range []Side{CRM, Outlook} {
@@ -617,9 +619,9 @@ func (r *reconciler) postGuards() error {
 			continue
 		}
 		switch {
-		case pr.crm >= 0 && pr.inGroup && pr.ol < 0 && r.p.Direction.allows(CRM):
+		case pr.crm >= 0 && pr.inGroup && pr.ol < 0 && r.p.Direction.allows(CRM) && !r.ol.Incomplete:
 			crmDel++
-		case (pr.crm < 0 || !pr.inGroup) && pr.ol >= 0 && r.p.Direction.allows(Outlook):
+		case (pr.crm < 0 && !r.crm.Incomplete || pr.crm >= 0 && !pr.inGroup) && pr.ol >= 0 && r.p.Direction.allows(Outlook):
 			olDel++
 		}
 	}
@@ -697,6 +699,15 @@ func (r *reconciler) applyLinks() {
 		crmHere := pr.crm >= 0 && pr.inGroup
 		olHere := pr.ol >= 0
 		name := baseName(pr.link)
+		// A record missing from a side whose export had records set aside
+		// may be one of them: the link waits for the next cycle.
+		if held := (pr.ol < 0 && r.ol.Incomplete) || (pr.crm < 0 && r.crm.Incomplete); held && !(crmHere && olHere) {
+			if pr.prevCRM.Op != "" || pr.prevOutlook.Op != "" {
+				pr.link.PendingCRM, pr.link.PendingOutlook = pr.prevCRM, pr.prevOutlook
+			}
+			r.change(Change{Link: pr.link.ID, Side: "-", Op: OpHeld, New: "presence", Rule: RuleIncomplete, Name: name})
+			continue
+		}
 		switch {
 		case crmHere && olHere:
 			r.merge(pr)
