@@ -308,4 +308,22 @@ func TestIncompleteSideHoldsPresence(t *testing.T) {
 	if len(p.Outlook.Deleted) != 0 || linkOf(p, "C2") == nil {
 		t.Fatalf("an incomplete CRM dump sent Bob to Deleted Items:\n%s", planText(p))
 	}
+
+	// Nothing is created into an incomplete side: it may hold the record
+	// already, among those set aside.
+	w.crm.Contacts = append(w.crm.Contacts, person("C3", "first=Cy", "last=Doe", "email1=cy@example.com"))
+	w.crm.SyncGroup = append(w.crm.SyncGroup, "C3")
+	w.crm.Incomplete = false
+	w.ol.Contacts = append(w.ol.Contacts, person("", "first=Dee", "last=Fox", "email1=dee@example.com"))
+	w.ol.Incomplete = true
+	p, err = w.plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Outlook.New) != 0 || !hasChange(p, Change{Side: "outlook", Op: OpHeld, Rule: RuleIncomplete}) {
+		t.Errorf("a CRM contact was created in an incomplete Outlook:\n%s", planText(p))
+	}
+	if len(p.CRM.New) != 1 {
+		t.Errorf("Dee was not created in the complete CRM:\n%s", planText(p))
+	}
 }

@@ -1137,6 +1137,12 @@ func (r *reconciler) createInCRM(oi int) {
 		r.change(Change{Side: "crm", Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
 		return
 	}
+	if r.crm.Incomplete {
+		// It may match a CRM contact that was set aside: creating it
+		// could make a duplicate. It waits for a complete dump.
+		r.change(Change{Side: "crm", Op: OpHeld, New: name, Rule: RuleIncomplete, Name: name})
+		return
+	}
 	r.olClaimed[oi] = true
 	l := r.newLink()
 	l.OutlookKey = rec.Key
@@ -1217,6 +1223,11 @@ func (r *reconciler) newCRMRecords() {
 		name := rec.DisplayName()
 		if !r.p.Direction.allows(Outlook) {
 			r.change(Change{Side: "outlook", Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
+			continue
+		}
+		if r.ol.Incomplete {
+			// It may be one of the Outlook records that were set aside.
+			r.change(Change{Side: "outlook", Op: OpHeld, New: name, Rule: RuleIncomplete, Name: name})
 			continue
 		}
 		r.crmClaimed[i] = true
