@@ -25,6 +25,9 @@ type csvFile struct {
 	errs    formats.ErrorList
 	header  []string
 	lines   []int // byte offset of each line start; built on the first error
+	// rowErrs counts the problems that concern one row only (set aside
+	// by ReadDirLenient); the others concern the file.
+	rowErrs int
 }
 
 func newCSVFile(name string, data []byte, collect bool) *csvFile {
@@ -132,6 +135,7 @@ func (f *csvFile) each(fn func(rec []string, line int)) {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
 				f.add(pe.StartLine, 1, "", "the record has %d fields, the header has %d", len(rec), len(f.header))
+				f.rowErrs++
 				continue
 			}
 			f.csvErr(err)

@@ -67,23 +67,61 @@ func Validate(dir string) formats.ErrorList {
 	return errs
 }
 
+// ReadDirLenient reads the dump folder dir like ReadDir, but sets aside
+// the contact rows it cannot read (a bad date, a blank or repeated
+// CONTACTID, a wrong number of cells) and returns them as problems with the
+// rest of the dump. A problem that is not one row's (a missing file or
+// column, a broken header, quoting that breaks the rest of a file, any
+// problem in accounts.csv, syncgroup.csv or secrights.csv) still fails:
+// the dump returned is nil.
+func ReadDirLenient(dir string) (*Dump, formats.ErrorList) {
+	d, errs, fileErrs := readDirCounting(dir, true)
+	if len(errs) == 0 {
+		return d, nil
+	}
+	contacts := filepath.Join(dir, ContactsFile)
+	for _, e := range errs {
+		if e.File != contacts {
+			return nil, errs
+		}
+	}
+	if fileErrs > 0 || d == nil {
+		return nil, errs
+	}
+	return d, errs
+}
+
 func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
-	d := &Dump{Dir: dir}
-	var errs formats.ErrorList
+	d, errs, _ := readDirCounting(dir, collect)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return d, nil
+}
+
+// readDirCounting reads the dump; in collect mode it goes on after
+// problems and returns what it read with all of them, and how many of the
+// problems concern contacts.csv as a whole rather than one of its rows.
+func readDirCounting(dir string, collect bool) (d *Dump, errs formats.ErrorList, fileErrs int) {
+	d = &Dump{Dir: dir}
 
 	name := filepath.Join(dir, ContactsFile)
 	data, err := readFile(name, true)
 	if err != nil {
 		errs = append(errs, err)
+		fileErrs++
 	} else {
 		t, es := readContacts(name, data, collect, keyRequired)
 		errs = append(errs, es...)
 		if t != nil {
 			d.Contacts, d.ContactHeader, d.contactRows, d.dateLayout = t.contacts, t.lay.header, t.rows, t.dateLayout
+			fileErrs = t.fileErrs
+		} else {
+			fileErrs = len(es)
 		}
 	}
 	if len(errs) > 0 && !collect {
-		return nil, errs
+		return nil, errs, fileErrs
 	}
 
 	name = filepath.Join(dir, AccountsFile)
@@ -98,7 +136,7 @@ func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
 		}
 	}
 	if len(errs) > 0 && !collect {
-		return nil, errs
+		return nil, errs, fileErrs
 	}
 
 	name = filepath.Join(dir, SyncGroupFile)
@@ -125,10 +163,7 @@ func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
 		errs = append(errs, es...)
 		d.secRights, d.secRightsRaw = rights, data
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return d, nil
+	return d, errs, fileErrs
 }
 
 // readFile reads a file of the dump. A missing optional file is nil data
@@ -159,6 +194,8 @@ const (
 )
 
 type contactTable struct {
+	// fileErrs counts the problems that are not one row's.
+	fileErrs   int
 	lay        *layout
 	contacts   []contact.Contact
 	rows       map[string][]string
@@ -188,6 +225,7 @@ func readContacts(name string, data []byte, collect bool, rule keyRule) (*contac
 	seen := make(map[string]int, lines)
 	keyCol, hasKey := lay.first[colContactID]
 	f.each(func(rec []string, line int) {
+		errs := len(f.errs)
 		c, bad, dl := lay.contact(rec)
 		c.Line = line
 		if bad >= 0 {
@@ -199,21 +237,28 @@ func readContacts(name string, data []byte, collect bool, rule keyRule) (*contac
 			switch first, dup := seen[c.Key]; {
 			case c.Key == "":
 				f.fieldErr(keyCol, lay.header[keyCol], "blank CONTACTID: every contact needs its id")
+				f.rowErrs += len(f.errs) - errs
 				return
 			case dup:
 				f.fieldErr(keyCol, lay.header[keyCol], "duplicate CONTACTID %q (also on line %d)", c.Key, first)
+				f.rowErrs += len(f.errs) - errs
 				return
 			}
 			seen[c.Key] = line
-			if !lay.reproduces(rec, &c, t.dateLayout) {
-				t.rows[c.Key] = slices.Clone(rec)
-			}
+		}
+		if len(f.errs) > errs {
+			f.rowErrs += len(f.errs) - errs
+			return // a row with a problem is set aside (ReadDirLenient)
+		}
+		if rule == keyRequired && hasKey && !lay.reproduces(rec, &c, t.dateLayout) {
+			t.rows[c.Key] = slices.Clone(rec)
 		}
 		t.contacts = append(t.contacts, c)
 	})
 	if f.stopped() {
 		return nil, f.errs
 	}
+	t.fileErrs = len(f.errs) - f.rowErrs
 	return t, f.errs
 }
 
