@@ -41,6 +41,7 @@ type File struct {
 	Warnings  []string // unknown headers (once each), unreadable dates, cells beyond the header; positioned
 
 	problems []*formats.ParseError // Warnings as errors, for Validate
+	rejected formats.ErrorList     // records set aside by a lenient read
 	schema   *schema
 }
 
@@ -79,6 +80,23 @@ func readAll(r io.Reader) ([]byte, error) {
 		return append(b[:n], rest...), err
 	}
 	return io.ReadAll(r)
+}
+
+// ReadFileLenient reads an export like ReadFile, but goes on after records
+// it cannot read (broken quoting), which are set aside: it returns the
+// contacts it could read and, separately, the problems of the records it
+// could not. Warnings about records it did read stay in File.Warnings.
+// A file it cannot read at all (missing, no header) is an error.
+func ReadFileLenient(path string, opt Options) (*File, formats.ErrorList, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, &formats.ParseError{File: path, Err: err}
+	}
+	f, err := parse(b, path, opt, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f.rejected, nil
 }
 
 // Validate reads the file at path and returns every problem found: broken
@@ -158,6 +176,7 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 				return f, pe
 			}
 			f.warn(pe)
+			f.rejected = append(f.rejected, pe)
 			// Go on at the line after the error, as a fresh reader.
 			rel := pe.Line - baseLine
 			off := lineOffset(text, rel+1)
