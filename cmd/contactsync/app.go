@@ -71,6 +71,7 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "from", Usage: "force the Outlook input format: csv, vcf, vdir or pst"},
 		&cli.StringFlag{Name: "outlook-output", Usage: "snapshot (the whole folder) or changes (new/updated/deleted files); default: snapshot, changes for PST"},
 		&cli.BoolFlag{Name: "break-stale-lock", Usage: "remove a journal lock left by a run that died"},
+		&cli.BoolFlag{Name: "skip-invalid", Usage: "set aside the records of a CRM dump or Outlook CSV that cannot be read (listed in OUT/rejected.csv and journaled) instead of stopping; their side's contacts are then neither deleted nor created on the other side this cycle"},
 	}
 }
 
@@ -163,6 +164,7 @@ func outlookOptionsFrom(ctx *cli.Context) (outlookOptions, error) {
 		DateFormat: ctx.String("date-format"), Locale: ctx.String("outlook-locale"), Folder: ctx.String("outlook-folder"),
 		VCardVer: ctx.String("vcard-version"),
 	}
+	oo.SkipInvalid = ctx.Bool("skip-invalid")
 	if s := ctx.String("outlook-exported-at"); s != "" {
 		t, err := parseTime(s)
 		if err != nil {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -13,6 +15,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -94,9 +97,17 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	var crmErr, olErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
+	var crmRejected formats.ErrorList
 	go func() {
 		defer wg.Done()
-		dump, crmErr = crmcsv.ReadDir(o.CRM)
+		if !o.OutlookOpts.SkipInvalid {
+			dump, crmErr = crmcsv.ReadDir(o.CRM)
+			return
+		}
+		dump, crmRejected = crmcsv.ReadDirLenient(o.CRM)
+		if dump == nil {
+			crmErr, crmRejected = crmRejected, nil
+		}
 	}()
 	ol, olErr = readOutlook(o.Outlook, o.OutlookOpts)
 	wg.Wait()
@@ -160,8 +171,8 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	var unmapped []string
 	o.Policy.Fields, unmapped = fieldsInDump(fieldsOf(o.Policy), dump.ContactHeader)
 	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup,
-		Visible: dump.VisibleTo(o.Policy.User)}
-	olIn := engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}
+		Visible: dump.VisibleTo(o.Policy.User), Incomplete: len(crmRejected) > 0}
+	olIn := engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted, Incomplete: len(ol.Rejected) > 0}
 	plan, err := engine.Reconcile(state, crmIn, olIn, o.Policy)
 	if err != nil {
 		return nil, err
@@ -173,6 +184,14 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: ol.Note})
 	}
 	plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: outlookModeReason(mode, ol.Kind)})
+	rejected := append(append(formats.ErrorList(nil), crmRejected...), ol.Rejected...)
+	for _, e := range rejected {
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "rejected", Message: e.Error()})
+	}
+	if len(rejected) > 0 {
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "rejected", Message: fmt.Sprintf(
+			"%d records could not be read and were set aside (rejected.csv); the contacts of a side with records set aside are neither deleted nor created on the other side this cycle; fix them and they are read next cycle", len(rejected))})
+	}
 	if len(unmapped) > 0 {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "not-synced", Message: "the CRM dump has no column for " + strings.Join(unmapped, ", ") + ": these fields are not synced; export those columns to sync them"})
 	}
@@ -188,7 +207,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		return nil, err
 	}
 	pg.phase("writing the outputs to " + o.Out)
-	outputs, err := writeOutputs(o, plan, dump, ol, mode)
+	outputs, err := writeOutputs(o, plan, dump, ol, mode, rejected)
 	if err != nil {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
@@ -249,7 +268,7 @@ func checkOut(dir string) error {
 
 // writeOutputs writes every output file into a staging folder, then swaps
 // it into place. It returns the files written with their hashes.
-func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outlookSide, mode string) ([]journal.FileHash, error) {
+func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outlookSide, mode string, rejected formats.ErrorList) ([]journal.FileHash, error) {
 	if m, err := readMarker(o.Out); err == nil && m.Cycle != plan.Cycle {
 		return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, plan.Cycle)
 	}
@@ -312,6 +331,9 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		csvJob("contacts-update.csv", plan.Outlook.Updates, nil)
 	}
 	csvJob("deleted-items.csv", plan.Outlook.Deleted, nil)
+	if len(rejected) > 0 {
+		jobs = append(jobs, func() error { return writeRejected(filepath.Join(stage, "rejected.csv"), rejected) })
+	}
 	if err := parallel(jobs); err != nil {
 		return nil, err
 	}
@@ -538,4 +560,33 @@ func fieldsInDump(fields []contact.Field, header []string) (kept []contact.Field
 		missing = append(missing, f.String()+" ("+col+")")
 	}
 	return kept, missing
+}
+
+// writeRejected lists the records set aside by --skip-invalid: where each
+// is and what is wrong with it, for whoever fixes the export. Cells a
+// spreadsheet would take for a formula get a leading "'".
+func writeRejected(path string, rejected formats.ErrorList) error {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	w.Write([]string{"file", "line", "column", "field", "problem"})
+	for _, e := range rejected {
+		problem := ""
+		if e.Err != nil {
+			problem = e.Err.Error()
+		}
+		w.Write([]string{safeCell(e.File), strconv.Itoa(e.Line), strconv.Itoa(e.Col), safeCell(e.Field), safeCell(problem)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return formats.WriteFileAtomic(path, append([]byte("\uFEFF"), b.Bytes()...), 0o644)
+}
+
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"contactsync/engine/contact"
+	"contactsync/formats"
 	"contactsync/formats/outlookcsv"
 	"contactsync/formats/pst"
 	"contactsync/formats/vcard"
@@ -32,6 +33,9 @@ type outlookOptions struct {
 	Folder     string // PST folder
 	ExportedAt time.Time
 	VCardVer   string
+	// SkipInvalid reads an Outlook CSV leniently: records it cannot read
+	// are set aside (outlookSide.Rejected) instead of stopping the cycle.
+	SkipInvalid bool
 }
 
 func (o outlookOptions) csv() outlookcsv.Options {
@@ -48,6 +52,8 @@ type outlookSide struct {
 	CSV      *outlookcsv.File // layout of a CSV input
 	Warnings []string
 	Note     string // a summary for the plan ("PST: 3 distribution lists not synced")
+	// Rejected are the records set aside by a lenient read.
+	Rejected formats.ErrorList
 }
 
 // detectKind tells the kind of an Outlook export from its name and first bytes.
@@ -109,7 +115,13 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 	s := &outlookSide{Kind: kind, Path: path}
 	switch kind {
 	case kindCSV:
-		f, err := outlookcsv.ReadFile(path, o.csv())
+		var f *outlookcsv.File
+		var err error
+		if o.SkipInvalid {
+			f, s.Rejected, err = outlookcsv.ReadFileLenient(path, o.csv())
+		} else {
+			f, err = outlookcsv.ReadFile(path, o.csv())
+		}
 		if err != nil {
 			return nil, err
 		}
