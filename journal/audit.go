@@ -386,7 +386,6 @@ type linkInfo struct {
 	crmID, outlookKey string
 	opened            int
 	closed            sql.NullInt64
-	name              string
 }
 
 func (j *Journal) writeHistory(w io.Writer, key string) error {

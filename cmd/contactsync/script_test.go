@@ -16,9 +16,9 @@ import (
 // TestMain lets the test binary stand in for the contactsync command in the
 // scripts under testdata/script.
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(m, map[string]func() int{
-		"contactsync": func() int { return run(context.Background(), os.Args, os.Stdout, os.Stderr) },
-	}))
+	testscript.Main(m, map[string]func(){
+		"contactsync": func() { os.Exit(run(context.Background(), os.Args, os.Stdout, os.Stderr)) },
+	})
 }
 
 // TestScripts runs the command-line scenarios in testdata/script: each file
