@@ -268,6 +268,7 @@ func (r *reader) mapContact(p *pc, nid uint32) (contact.Contact, error) {
 		return c, err
 	}
 	c.Values[contact.Notes] = notes
+	nameFromDisplay(&c)
 
 	for f, v := range c.Values {
 		c.Values[f] = strings.ReplaceAll(v, "\r\n", "\n")
@@ -347,4 +348,31 @@ func (r *reader) entryKey(nid uint32) string {
 	eid = append(eid, r.recordKey...)
 	eid = le.AppendUint32(eid, nid)
 	return strings.ToUpper(hex.EncodeToString(eid))
+}
+
+// nameFromDisplay fills the first and last name from the display name when
+// the contact has neither (some writers store only "Sebastian Wright" as
+// PidTagDisplayName): "Last, First" or "First ... Last". A display name that
+// is an e-mail address is no name. The display name stays in Extra.
+func nameFromDisplay(c *contact.Contact) {
+	if c.Values[contact.First] != "" || c.Values[contact.Last] != "" {
+		return
+	}
+	name, ok := c.ExtraValue("PidTagDisplayName")
+	if !ok || strings.TrimSpace(name) == "" {
+		name, _ = c.ExtraValue("PidTagSubject")
+	}
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" || strings.Contains(name, "@") || name == c.Values[contact.Company] {
+		return
+	}
+	if last, first, ok := strings.Cut(name, ", "); ok {
+		c.Values[contact.Last], c.Values[contact.First] = last, first
+		return
+	}
+	if i := strings.LastIndexByte(name, ' '); i > 0 {
+		c.Values[contact.First], c.Values[contact.Last] = name[:i], name[i+1:]
+		return
+	}
+	c.Values[contact.Last] = name
 }

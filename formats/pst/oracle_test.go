@@ -60,8 +60,14 @@ func oracleName(t *testing.T, dir, pst string, logs []string) string {
 // card is what the oracle comparison looks at.
 type card struct {
 	first, last string
+	fn          string // readpst's FN: the display name, or "(null)"
 	emails      []string
 	phones      []string
+}
+
+// contactKey is key without the name.
+func (c card) contactKey() string {
+	return strings.Join(c.emails, ",") + "|" + strings.Join(c.phones, ",")
 }
 
 func (c card) key() string {
@@ -102,6 +108,8 @@ func parseReadpst(t *testing.T, path string) []card {
 			if len(parts) > 1 {
 				cur.first = parts[1]
 			}
+		case prop == "FN":
+			cur.fn = strings.Join(strings.Fields(unescape(val)), " ")
 		case prop == "EMAIL":
 			cur.emails = append(cur.emails, unescape(val))
 		case prop == "TEL":
@@ -169,12 +177,27 @@ func cardOf(c contact.Contact) card {
 // a contact message in which it found no contact property at all ("items
 // skipped" in its log), so such records are left out of the comparison.
 func hasMappedValue(c contact.Contact) bool {
-	for _, v := range c.Values {
-		if v != "" {
-			return true
+	for f, v := range c.Values {
+		if v == "" {
+			continue
 		}
+		// A name taken from the display name alone (nameFromDisplay) is
+		// not a contact property readpst would have found.
+		if (f == int(contact.First) || f == int(contact.Last)) && nameFromDisplayOnly(c) {
+			continue
+		}
+		return true
 	}
 	return false
+}
+
+// nameFromDisplayOnly reports whether c's name is what nameFromDisplay
+// makes of its display name alone.
+func nameFromDisplayOnly(c contact.Contact) bool {
+	d := c
+	d.Values[contact.First], d.Values[contact.Last] = "", ""
+	nameFromDisplay(&d)
+	return d.Values[contact.First] == c.Values[contact.First] && d.Values[contact.Last] == c.Values[contact.Last]
 }
 
 // TestReadpstOracle compares every real PST with what readpst extracted:
@@ -242,6 +265,21 @@ func TestReadpstOracle(t *testing.T) {
 				}
 				if len(got) != len(want) {
 					t.Errorf("%s folder %q: %d contacts, readpst %d", rel, folder, len(got), len(want))
+				}
+				// readpst shows no name at all (FN:(null), N empty) for a
+				// contact whose name is only in its display name, which it
+				// does not read; we take the name from there. For those
+				// contacts only the e-mails and phones are compared.
+				nameless := map[string]bool{}
+				for _, w := range want {
+					if w.first == "" && w.last == "" {
+						nameless[w.contactKey()] = true
+					}
+				}
+				for i := range got {
+					if nameless[got[i].contactKey()] {
+						got[i].first, got[i].last = "", ""
+					}
 				}
 				gotKeys := keys(got)
 				wantKeys := keys(want)
