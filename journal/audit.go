@@ -25,6 +25,10 @@ import (
 // word by WriteDiff (diff.go); Export (export.go) hands the whole trail to
 // spreadsheets and other tools, and WriteReport (report.go) to a browser.
 
+// ErrNoCycle is wrapped by the errors for a cycle number the journal does
+// not have (a user's mistake, not a failure of the journal).
+var ErrNoCycle = errors.New("no such cycle")
+
 // cycleNotFound is the error for a cycle number the journal does not have.
 func (j *Journal) cycleNotFound(q interface {
 	QueryRow(string, ...any) *sql.Row
@@ -34,10 +38,15 @@ func (j *Journal) cycleNotFound(q interface {
 		return err
 	}
 	if last == 0 {
-		return fmt.Errorf("cycle %d not found (the journal has no cycles yet)", n)
+		return &noCycleError{fmt.Sprintf("cycle %d not found (the journal has no cycles yet)", n)}
 	}
-	return fmt.Errorf("cycle %d not found (the journal has cycles 1..%d)", n, last)
+	return &noCycleError{fmt.Sprintf("cycle %d not found (the journal has cycles 1..%d)", n, last)}
 }
+
+type noCycleError struct{ msg string }
+
+func (e *noCycleError) Error() string { return e.msg }
+func (e *noCycleError) Unwrap() error { return ErrNoCycle }
 
 func (j *Journal) cycle(tx *sql.Tx, n int) (*cycleRow, error) {
 	var r cycleRow

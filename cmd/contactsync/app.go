@@ -57,7 +57,7 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "user", Usage: "the syncing CRM user `USERID` (account manager of new accounts and contacts)", Required: true},
 		&cli.StringFlag{Name: "prefer", Value: "crm", Usage: "side that wins a conflict when both changes have the same time: crm or outlook"},
 		&cli.StringFlag{Name: "direction", Value: "both", Usage: "where changes may go: both, to-outlook or to-crm"},
-		&cli.StringFlag{Name: "max-delete", Value: "10%", Usage: "stop when more than this share of a side's links (and at least 5) would be deleted, e.g. 10% or 25"},
+		&cli.StringFlag{Name: "max-delete", Value: "10%", Usage: "stop when more than this percentage of a side's links (and at least 5 records) would be deleted or unlinked: 10% or 10 both mean ten percent"},
 		&cli.BoolFlag{Name: "force", Usage: "override the safety guards (mass deletion, empty input, outputs not imported, mapping or user changed)"},
 		&cli.StringFlag{Name: "mapping", Usage: "mapping `FILE`: the fields to sync, one per line, each optionally one-way (to-outlook, to-crm); default: the CRM's own mapping"},
 		&cli.BoolFlag{Name: "accept-mapping", Usage: "acknowledge that the mapping changed since the last cycle"},
@@ -392,6 +392,14 @@ func convertCommand() *cli.Command {
 			if err != nil {
 				return classify(err)
 			}
+			if in.Kind == kindCSV && oo.ExportedAt.IsZero() {
+				// An Outlook CSV has no modification times; the file's mtime
+				// stands in for them in a sync, but written into a vCard as
+				// REV it would look like a real one.
+				for i := range in.Contacts {
+					in.Contacts[i].Modified, in.Contacts[i].ModifiedFrom = time.Time{}, ""
+				}
+			}
 			var layout *outlookcsv.File
 			if in.CSV != nil && oo.Locale == "" {
 				layout = in.CSV
@@ -445,13 +453,28 @@ func validateCommand() *cli.Command {
 					errs = vcard.Validate(path)
 				case kindPST:
 					errs = pst.Validate(path)
+					if len(errs) == 0 {
+						// A store without a contacts folder cannot be synced
+						// or converted without --outlook-folder: say so here.
+						if st, err := pst.ReadFile(path, pst.Options{}); err == nil && len(st.Contacts) == 0 {
+							for _, w := range st.Warnings {
+								if strings.HasPrefix(w, "no contacts folder") {
+									errs = append(errs, &formats.ParseError{File: path, Err: fmt.Errorf("%s (sync and convert need --outlook-folder)", w)})
+								}
+							}
+						}
+					}
 				}
 			}
 			for _, e := range errs {
 				fmt.Fprintln(ctx.App.Writer, e.Error())
 			}
 			if len(errs) > 0 {
-				return &cmdError{code: exitUsage, err: fmt.Errorf("%s: %d problems", path, len(errs))}
+				noun := "problems"
+				if len(errs) == 1 {
+					noun = "problem"
+				}
+				return &cmdError{code: exitUsage, err: fmt.Errorf("%s: %d %s", path, len(errs), noun)}
 			}
 			fmt.Fprintf(ctx.App.Writer, "%s: no problems found\n", path)
 			return nil

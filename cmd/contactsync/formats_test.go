@@ -142,6 +142,12 @@ func TestValidate(t *testing.T) {
 			t.Errorf("validate %s: %q", p, out)
 		}
 	}
+	// A PST without a contacts folder reads, but cannot be synced without
+	// --outlook-folder: validate says so.
+	noContacts := filepath.Join(rw, "go-pst", "data", "32-bit.pst")
+	if code, out, _ := runCLI(t, "validate", noContacts); code != 2 || !strings.Contains(out, "no contacts folder") {
+		t.Errorf("validate 32-bit.pst: exit %d, output %q; want exit 2 and the missing contacts folder", code, out)
+	}
 	bad := filepath.Join(t.TempDir(), "bad.vcf")
 	os.WriteFile(bad, []byte("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nthis line has no colon\r\nEND:VCARD\r\n"), 0o644)
 	code, out, _ := runCLI(t, "validate", bad)

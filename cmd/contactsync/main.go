@@ -106,6 +106,8 @@ func classify(err error) error {
 			h = "the run that held the lock is gone; rerun with --break-stale-lock"
 		}
 		return &cmdError{code: exitGuard, err: err, hint: h}
+	case errors.Is(err, journal.ErrNoCycle):
+		return &cmdError{code: exitUsage, err: err, hint: "journal log lists the cycles"}
 	case formats.IsParseError(err), errors.Is(err, fs.ErrNotExist):
 		return &cmdError{code: exitUsage, err: err, hint: "fix the input named above and run again; nothing was written"}
 	}

@@ -181,7 +181,7 @@ func writeContacts(path, to string, contacts []contact.Contact, layout *outlookc
 		case "":
 			kind = kindVdir
 		default:
-			return "", usagef("cannot tell the output format of %q: name it .csv or .vcf, or give --to csv|vcf|vdir", path)
+			return "", usagef("cannot tell the output format of %q: name it .csv or .vcf (or name a folder, without extension, for one .vcf per contact)", path)
 		}
 	}
 	switch kind {
