@@ -168,7 +168,7 @@ func outlookOptionsFrom(ctx *cli.Context) (outlookOptions, error) {
 	if s := ctx.String("outlook-exported-at"); s != "" {
 		t, err := parseTime(s)
 		if err != nil {
-			return oo, err
+			return oo, usagef("--outlook-exported-at: %v", err)
 		}
 		oo.ExportedAt = t
 	}
@@ -217,7 +217,7 @@ the deleted ones removed.`,
 			now := time.Now().UTC().Truncate(time.Second)
 			if s := ctx.String("now"); s != "" {
 				if now, err = parseTime(s); err != nil {
-					return err
+					return usagef("--now: %v", err)
 				}
 			}
 			if side == engine.CRM {
