@@ -808,57 +808,54 @@ func (r *reconciler) merge(pr *pair) {
 	if name == "" {
 		name = crmRec.DisplayName()
 	}
-	var crmNew, olNew contact.Values
-	var crmFields, olFields []contact.Field
-	var crmOld, olOld []string
+	// What each side is sent: the same decision applies to both, the
+	// CRM first, then Outlook.
+	type sideUpdate struct {
+		side   Side
+		rec    *contact.Contact
+		vals   contact.Values
+		fields []contact.Field
+		old    []string // the side's values before the update, for Pending
+	}
+	upd := [2]*sideUpdate{{side: CRM, rec: crmRec}, {side: Outlook, rec: olRec}}
+	crmU, olU := upd[0], upd[1]
 	newBase := pr.link.Base
 	for _, f := range r.fields {
 		b := pr.link.Base[f]
 		c, o := r.sideValue(pr, CRM, f), r.sideValue(pr, Outlook, f)
-		ca, oa := r.actualValue(pr, CRM, f), r.actualValue(pr, Outlook, f)
 		res, _, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
 		newBase[f] = res
-		if res != ca {
+		effective := [2]string{c, o}
+		for k, u := range upd {
+			actual := r.actualValue(pr, u.side, f)
+			if res == actual {
+				continue
+			}
 			rule := rule
-			if rule == "" || c != ca {
+			if rule == "" || effective[k] != actual {
 				rule = RuleNotImported
 			}
-			if r.p.dir(f).allows(CRM) {
-				crmNew[f] = res
-				crmFields = append(crmFields, f)
-				crmOld = append(crmOld, crmRec.Values[f])
-				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpUpdate, Field: f.String(), Old: ca, New: res, Rule: rule, Name: name})
-			} else {
-				newBase[f] = c
-				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpHeld, Field: f.String(), Old: ca, New: res, Rule: RuleDirection, Name: name})
+			if !r.p.dir(f).allows(u.side) {
+				newBase[f] = effective[k]
+				r.change(Change{Link: pr.link.ID, Side: u.side.String(), Op: OpHeld, Field: f.String(), Old: actual, New: res, Rule: RuleDirection, Name: name})
+				continue
 			}
-		}
-		if res != oa {
-			rule := rule
-			if rule == "" || o != oa {
-				rule = RuleNotImported
-			}
-			if r.p.dir(f).allows(Outlook) {
-				olNew[f] = res
-				olFields = append(olFields, f)
-				olOld = append(olOld, olRec.Values[f])
-				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpUpdate, Field: f.String(), Old: oa, New: res, Rule: rule, Name: name})
-			} else {
-				newBase[f] = o
-				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpHeld, Field: f.String(), Old: oa, New: res, Rule: RuleDirection, Name: name})
-			}
+			u.vals[f] = res
+			u.fields = append(u.fields, f)
+			u.old = append(u.old, u.rec.Values[f])
+			r.change(Change{Link: pr.link.ID, Side: u.side.String(), Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
 		}
 	}
 	if newBase != pr.link.Base {
 		pr.link.Base = newBase
 		pr.changed = true
 	}
-	if len(crmFields) > 0 {
+	if len(crmU.fields) > 0 {
 		u := crmRec.Clone()
-		for _, f := range crmFields {
-			u.Values[f] = crmNew[f]
+		for _, f := range crmU.fields {
+			u.Values[f] = crmU.vals[f]
 		}
-		if slices.Contains(crmFields, contact.Company) {
+		if slices.Contains(crmU.fields, contact.Company) {
 			pr.link.NameAccount = ""
 			if acc := r.assignAccount(&u, pr, name); u.Values[contact.Company] == "" {
 				u.Values[contact.Company] = acc
@@ -866,7 +863,7 @@ func (r *reconciler) merge(pr *pair) {
 			}
 		}
 		r.plan.CRM.Updates = append(r.plan.CRM.Updates, u)
-		pr.link.PendingCRM = Pending{Op: OpUpdate, Fields: crmFields, Old: crmOld}
+		pr.link.PendingCRM = Pending{Op: OpUpdate, Fields: crmU.fields, Old: crmU.old}
 		pr.changed = true
 	}
 	if pr.link.OutlookKey == "" {
@@ -874,13 +871,13 @@ func (r *reconciler) merge(pr *pair) {
 		pr.changed = true
 	}
 	r.olOut[pr.ol].Key = pr.link.OutlookKey
-	if len(olFields) > 0 {
+	if len(olU.fields) > 0 {
 		out := &r.olOut[pr.ol]
-		for _, f := range olFields {
-			out.Values[f] = olNew[f]
+		for _, f := range olU.fields {
+			out.Values[f] = olU.vals[f]
 		}
 		r.plan.Outlook.Updates = append(r.plan.Outlook.Updates, out.Clone())
-		pr.link.PendingOutlook = Pending{Op: OpUpdate, Fields: olFields, Old: olOld}
+		pr.link.PendingOutlook = Pending{Op: OpUpdate, Fields: olU.fields, Old: olU.old}
 		pr.changed = true
 	}
 }
