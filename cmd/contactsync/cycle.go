@@ -575,18 +575,11 @@ func writeRejected(path string, rejected formats.ErrorList) error {
 		if e.Err != nil {
 			problem = e.Err.Error()
 		}
-		w.Write([]string{safeCell(e.File), strconv.Itoa(e.Line), strconv.Itoa(e.Col), safeCell(e.Field), safeCell(problem)})
+		w.Write([]string{formats.SpreadsheetCell(e.File), strconv.Itoa(e.Line), strconv.Itoa(e.Col), formats.SpreadsheetCell(e.Field), formats.SpreadsheetCell(problem)})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
 		return err
 	}
 	return formats.WriteFileAtomic(path, append([]byte("\uFEFF"), b.Bytes()...), 0o644)
-}
-
-func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -3,6 +3,8 @@ package crmcsv
 import (
 	"strings"
 	"time"
+
+	"contactsync/formats"
 )
 
 // Formula injection (DESIGN §10). A spreadsheet treats a cell that starts
@@ -20,35 +22,7 @@ import (
 // and, unchanged, is written back as "'=...", byte for byte what it was.
 
 // dangerous reports whether v would be taken for a formula.
-func dangerous(v string) bool {
-	if v == "" {
-		return false
-	}
-	switch v[0] {
-	case '=', '@', '\t', '\r':
-		return true
-	case '+', '-':
-		return !phoneOrNumber(v[1:])
-	}
-	return false
-}
-
-// phoneOrNumber reports whether s (what follows a leading sign) is made of
-// digits and the punctuation of phone numbers and decimals, with at least
-// one digit. Letters are never allowed: "-A1" is a cell reference.
-func phoneOrNumber(s string) bool {
-	digit := false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digit = true
-		case c == ' ' || c == '(' || c == ')' || c == '-' || c == '.' || c == '/' || c == ',':
-		default:
-			return false
-		}
-	}
-	return digit
-}
+func dangerous(v string) bool { return formats.FormulaLike(v) }
 
 // needsMark reports whether v gets a leading "'" when written: it is
 // dangerous after any number of leading apostrophes.
