@@ -3,57 +3,12 @@ package engine
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"time"
 	"unicode/utf8"
 )
 
-// WriteText writes the plan for people: a summary, then every change,
-// conflict and notice, one per line.
-func (p *Plan) WriteText(w io.Writer) error {
-	b := bufio.NewWriter(w)
-	c := p.Counts
-	fmt.Fprintf(b, "contactsync plan for cycle %d (user %s, prefer %s, direction %s)\n", p.Cycle, p.User, p.Prefer, p.Direction)
-	fmt.Fprintf(b, "mapping: %s\n\n", p.Mapping)
-	fmt.Fprintf(b, "links after the cycle: %d (new: %d by e-mail, %d created in the CRM, %d created in Outlook; ended: %d)\n",
-		c.Links, c.Linked, c.CRMCreated, c.OutlookCreated, c.Unlinked)
-	fmt.Fprintf(b, "CRM:     %d new contacts, %d updated, %d new accounts, sync group +%d -%d\n",
-		c.CRMCreated, c.CRMUpdated, c.AccountsNew, c.GroupAdded, c.GroupRemoved)
-	fmt.Fprintf(b, "Outlook: %d new contacts, %d updated, %d to Deleted Items\n", c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted)
-	fmt.Fprintf(b, "conflicts: %d; held by direction: %d; changes in all: %d\n", c.Conflicts, c.Held, len(p.Changes))
-	if len(p.Conflicts) > 0 {
-		fmt.Fprintf(b, "\nConflicts (both sides changed a field):\n")
-		for _, k := range p.Conflicts {
-			fmt.Fprintf(b, "  link %d %s %s: base %s, crm %s (%s), outlook %s (%s) -> %s wins by %s\n",
-				k.Link, quoteName(k.Name), k.Field, short(k.Base), short(k.CRM), stamp(k.CRMTime),
-				short(k.Outlook), stamp(k.OutlookTime), k.Winner, k.Rule)
-		}
-	}
-	if len(p.Notices) > 0 {
-		fmt.Fprintf(b, "\nNotices:\n")
-		for _, n := range p.Notices {
-			if n.Link != 0 {
-				fmt.Fprintf(b, "  [%s] link %d: %s\n", n.Kind, n.Link, n.Message)
-			} else {
-				fmt.Fprintf(b, "  [%s] %s\n", n.Kind, n.Message)
-			}
-		}
-	}
-	if len(p.Changes) > 0 {
-		fmt.Fprintf(b, "\nChanges:\n")
-		// One reused buffer: a million changes are a million lines.
-		var line []byte
-		for i := range p.Changes {
-			line = append(line[:0], "  "...)
-			line = p.Changes[i].appendLine(line)
-			line = append(line, '\n')
-			b.Write(line)
-		}
-	}
-	return b.Flush()
-}
 
 // Line renders a change on one line.
 func (ch Change) Line() string { return string(ch.appendLine(nil)) }
@@ -95,69 +50,66 @@ func (ch *Change) appendLine(b []byte) []byte {
 	return append(b, ']')
 }
 
-// WriteJSON writes the plan as JSON: one object, with one change, conflict
-// or notice per line so that large plans stay cheap to write and easy to
-// grep.
+// WriteJSON writes the plan as JSON Lines: a first line with the cycle, its
+// options and counts ({"type":"plan",...}), then one line per change
+// ({"type":"change",...}), conflict, notice and link the cycle closed
+// ({"type":"closed","link":N}). Nothing else: unchanged links are not
+// listed, so the file grows with what the cycle does, not with the
+// address books; and a line is read without reading the rest.
 func (p *Plan) WriteJSON(w io.Writer) error {
 	b := bufio.NewWriter(w)
 	head, err := json.Marshal(struct {
-		Cycle     int     `json:"cycle"`
-		User      string  `json:"user"`
-		Mapping   string  `json:"mapping"`
-		Prefer    string  `json:"prefer"`
-		Direction string  `json:"direction"`
-		Counts    Counts  `json:"counts"`
-		Closed    []int64 `json:"closed"`
-	}{p.Cycle, p.User, p.Mapping, p.Prefer, p.Direction, p.Counts, p.Closed})
+		Type      string `json:"type"`
+		Cycle     int    `json:"cycle"`
+		User      string `json:"user"`
+		Mapping   string `json:"mapping"`
+		Prefer    string `json:"prefer"`
+		Direction string `json:"direction"`
+		Counts    Counts `json:"counts"`
+	}{"plan", p.Cycle, p.User, p.Mapping, p.Prefer, p.Direction, p.Counts})
 	if err != nil {
 		return err
 	}
-	b.Write(head[:len(head)-1]) // leave the object open
+	b.Write(head)
+	b.WriteByte('\n')
 	// Changes and notices are encoded by hand, byte for byte as
 	// encoding/json would: a million changes through reflection cost
-	// seconds.
-	if err := writeArray(b, "changes", p.Changes, func(c *Change, buf []byte) ([]byte, error) {
-		return c.appendJSON(buf), nil
-	}); err != nil {
-		return err
-	}
-	if err := writeArray(b, "conflicts", p.Conflicts, func(c *Conflict, buf []byte) ([]byte, error) {
-		v, err := json.Marshal(c)
-		return append(buf, v...), err
-	}); err != nil {
-		return err
-	}
-	if err := writeArray(b, "notices", p.Notices, func(n *Notice, buf []byte) ([]byte, error) {
-		return n.appendJSON(buf), nil
-	}); err != nil {
-		return err
-	}
-	b.WriteString("\n}\n")
-	return b.Flush()
-}
-
-// writeArray writes items as the JSON array name, one item a line, each
-// appended to a reused buffer by enc.
-func writeArray[T any](b *bufio.Writer, name string, items []T, enc func(*T, []byte) ([]byte, error)) error {
-	fmt.Fprintf(b, ",\n%q: [", name)
+	// seconds. One buffer is reused for every line.
 	var buf []byte
-	for i := range items {
-		buf = buf[:0]
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, "\n  "...)
-		var err error
-		if buf, err = enc(&items[i], buf); err != nil {
-			return err
-		}
+	for i := range p.Changes {
+		buf = append(buf[:0], `{"type":"change",`...)
+		n := len(buf)
+		buf = p.Changes[i].appendJSON(buf)
+		buf = append(buf[:n], buf[n+1:]...) // drop the change's own '{'
+		buf = append(buf, '\n')
 		b.Write(buf)
 	}
-	if len(items) > 0 {
-		b.WriteString("\n")
+	for i := range p.Conflicts {
+		v, err := json.Marshal(struct {
+			Type string `json:"type"`
+			*Conflict
+		}{"conflict", &p.Conflicts[i]})
+		if err != nil {
+			return err
+		}
+		b.Write(v)
+		b.WriteByte('\n')
 	}
-	b.WriteByte(']')
-	return nil
+	for i := range p.Notices {
+		buf = append(buf[:0], `{"type":"notice",`...)
+		n := len(buf)
+		buf = p.Notices[i].appendJSON(buf)
+		buf = append(buf[:n], buf[n+1:]...)
+		buf = append(buf, '\n')
+		b.Write(buf)
+	}
+	for _, id := range p.Closed {
+		buf = append(buf[:0], `{"type":"closed","link":`...)
+		buf = strconv.AppendInt(buf, id, 10)
+		buf = append(buf, "}\n"...)
+		b.Write(buf)
+	}
+	return b.Flush()
 }
 
 // appendJSON appends the change as json.Marshal encodes it.

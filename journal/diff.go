@@ -3,7 +3,6 @@ package journal
 import (
 	"bufio"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -81,10 +80,10 @@ func (j *Journal) writeDiff(w io.Writer, n int) error {
 		b.WriteString("\n")
 		b.WriteString(diffHeader(&c))
 		if c.Op == engine.OpCreate && c.Field == "" {
-			if fields, ok := createdValues(c.New); ok {
+			if fields, ok := engine.CreatedFields(c.New); ok {
 				for _, f := range fields {
-					fmt.Fprintf(b, "  %s: ", f.name)
-					writeMarked(b, []span{{opInsert, f.value}}, "    ")
+					fmt.Fprintf(b, "  %s: ", f.Field)
+					writeMarked(b, []span{{opInsert, f.Value}}, "    ")
 					b.WriteString("\n")
 				}
 				return nil
@@ -125,40 +124,6 @@ func diffHeader(c *engine.Change) string {
 	}
 	fmt.Fprintf(&s, " (%s %s, %s):\n", c.Side, c.Op, c.Rule)
 	return s.String()
-}
-
-type fieldValue struct{ name, value string }
-
-// createdValues decodes the New of a creation: a JSON object of field name
-// to value, in the mapping's order (kept, so the fields read as the
-// contact's card does). ok is false when New is not such an object.
-func createdValues(s string) (fields []fieldValue, ok bool) {
-	if !strings.HasPrefix(s, "{") {
-		return nil, false
-	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, false
-	}
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return nil, false
-		}
-		name, isStr := k.(string)
-		var v string
-		if !isStr || dec.Decode(&v) != nil {
-			return nil, false
-		}
-		fields = append(fields, fieldValue{name, v})
-	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
-		return nil, false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, false
-	}
-	return fields, true
 }
 
 // writeMarked writes spans with [-...-] and {+...+} markers, putting indent

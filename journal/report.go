@@ -211,13 +211,13 @@ func valid(r cycleRow) cycleRow {
 func reportRow(d *wordDiffer, x *engine.Change) reportChange {
 	c := reportChange{Link: x.Link, Name: x.Name, Side: x.Side, Op: string(x.Op), Field: x.Field, Old: x.Old, New: x.New, Rule: string(x.Rule)}
 	if x.Op == engine.OpCreate && x.Field == "" {
-		if fields, ok := createdValues(x.New); ok {
+		if fields, ok := engine.CreatedFields(x.New); ok {
 			var s strings.Builder
 			for i, f := range fields {
 				if i > 0 {
 					s.WriteString("\n")
 				}
-				s.WriteString(f.name + ": " + f.value)
+				s.WriteString(f.Field + ": " + f.Value)
 			}
 			c.New = s.String()
 		}
