@@ -31,6 +31,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,8 +160,11 @@ type Policy struct {
 	// least MaxDeleteMin records, would be deleted or unlinked.
 	MaxDeletePercent float64
 	MaxDeleteMin     int
-	// Force turns guards into notices.
+	// Force turns every guard into a notice (--force).
 	Force bool
+	// Allow names the guards turned into notices, one at a time
+	// (--allow max-delete,not-imported); the others still stop the cycle.
+	Allow []string
 	// AcceptMapping acknowledges a changed mapping (and only that guard).
 	AcceptMapping bool
 	// User is the CRM user id of the syncing user (ACCOUNTMANAGERID of new
@@ -172,6 +176,23 @@ type Policy struct {
 	// FieldDirections makes single fields one-way (a mapping file's
 	// "job_title to-crm"); fields not named follow Direction.
 	FieldDirections map[contact.Field]Direction
+}
+
+// Overridden reports whether the guard named guard is overridden by this
+// policy, and by which flag ("--force", "--allow max-delete",
+// "--accept-mapping"), for the journal. It holds for any guard name, also
+// those checked outside the engine.
+func (p *Policy) Overridden(guard string) (by string, ok bool) {
+	if slices.Contains(p.Allow, guard) {
+		return "--allow " + guard, true
+	}
+	if guard == GuardMappingChanged && p.AcceptMapping {
+		return "--accept-mapping", true
+	}
+	if p.Force {
+		return "--force", true
+	}
+	return "", false
 }
 
 // dir returns the direction of field f.
@@ -431,9 +452,24 @@ type Plan struct {
 	NextLinkID int64       `json:"-"`
 }
 
+// The names of the engine's guards, as printed in their messages and given
+// to --allow.
+const (
+	GuardMaxDelete      = "max-delete"
+	GuardEmptyInput     = "empty-input"
+	GuardNotImported    = "not-imported"
+	GuardMappingChanged = "mapping-changed"
+	GuardUserChanged    = "user-changed"
+)
+
+// Guards lists the guards a policy can override by name (Policy.Allow).
+// Guards checked outside the engine (by the cycle, before the engine runs)
+// add their names here in their own package's init.
+var Guards = []string{GuardMaxDelete, GuardEmptyInput, GuardNotImported, GuardMappingChanged, GuardUserChanged}
+
 // GuardError is a safety guard that stopped the cycle.
 type GuardError struct {
-	Guard   string // short name: "max-delete", "empty-input", "not-imported", "mapping-changed", "user-changed"
+	Guard   string // short name: one of Guards
 	Message string
 	Hint    string // what to do next
 }

@@ -38,14 +38,35 @@ func checkGuard(t *testing.T, w *world, guard string) {
 	if g.Message == "" || g.Hint == "" || !strings.HasPrefix(err.Error(), guard+": ") {
 		t.Errorf("guard error %q with hint %q: want a message and a hint", err, g.Hint)
 	}
-	w.pol.Force = true
-	p, err = w.plan()
-	w.pol.Force = false
-	if err != nil {
-		t.Fatalf("with Force: %v", err)
+	// Allowing every other guard does not override this one.
+	for _, g := range Guards {
+		if g != guard {
+			w.pol.Allow = append(w.pol.Allow, g)
+		}
 	}
-	if !slices.Contains(noticeKinds(p), "guard-overridden") {
-		t.Errorf("with Force the %s guard leaves no notice: %q", guard, noticeKinds(p))
+	_, err = w.plan()
+	if got := guardOf(err); got != guard {
+		t.Errorf("allowing the other guards: guard = %q (err %v), want %q", got, err, guard)
+	}
+	for _, how := range []struct {
+		by    string
+		allow []string
+		force bool
+	}{{"--force", nil, true}, {"--allow " + guard, []string{guard}, false}} {
+		w.pol.Force, w.pol.Allow = how.force, how.allow
+		p, err = w.plan()
+		w.pol.Force, w.pol.Allow = false, nil
+		if err != nil {
+			t.Fatalf("with %s: %v", how.by, err)
+		}
+		want := guard + " overridden by " + how.by + ": "
+		found := false
+		for _, n := range p.Notices {
+			found = found || n.Kind == "guard-overridden" && strings.HasPrefix(n.Message, want)
+		}
+		if !found {
+			t.Errorf("with %s the %s guard leaves no notice %q: %v", how.by, guard, want, p.Notices)
+		}
 	}
 }
 

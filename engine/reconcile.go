@@ -110,21 +110,31 @@ func (r *reconciler) preGuards() error {
 	}
 	var errs []*GuardError
 	if r.st.Mapping != "" && r.st.Mapping != r.plan.Mapping {
-		errs = append(errs, &GuardError{Guard: "mapping-changed",
+		errs = append(errs, &GuardError{Guard: GuardMappingChanged,
 			Message: fmt.Sprintf("the field mapping changed since cycle %d (was %q)", r.st.Cycle, r.st.Mapping),
-			Hint:    "a new mapping changes what \"unchanged\" means; run with --accept-mapping to acknowledge it"})
+			Hint:    "a new mapping changes what \"unchanged\" means; run with --accept-mapping (or --allow mapping-changed) to acknowledge it"})
 	}
 	if r.st.User != "" && r.st.User != r.p.User {
-		errs = append(errs, &GuardError{Guard: "user-changed",
+		errs = append(errs, &GuardError{Guard: GuardUserChanged,
 			Message: fmt.Sprintf("the syncing user changed since cycle %d: was %q, now %q", r.st.Cycle, r.st.User, r.p.User),
-			Hint:    "use the same --user as before, or run with --force to sync as the new user"})
+			Hint:    "use the same --user as before, or run with --allow user-changed to sync as the new user"})
 	}
 	for _, err := range errs {
-		if !r.p.Force && !(err.Guard == "mapping-changed" && r.p.AcceptMapping) {
+		if err := r.guard(err); err != nil {
 			return err
 		}
-		r.notice("guard-overridden", 0, err.Error())
 	}
+	return nil
+}
+
+// guard returns err when the policy does not override it; an overridden
+// guard becomes a notice that names the flag that overrode it.
+func (r *reconciler) guard(err *GuardError) error {
+	by, ok := r.p.Overridden(err.Guard)
+	if !ok {
+		return err
+	}
+	r.notice("guard-overridden", 0, err.Guard+" overridden by "+by+": "+err.Message)
 	return nil
 }
 
@@ -553,13 +563,12 @@ func (r *reconciler) postGuards() error {
 			n    int
 		}{{CRM, len(r.crm.Contacts)}, {Outlook, len(r.ol.Contacts)}} {
 			if s.n == 0 {
-				err := &GuardError{Guard: "empty-input",
+				err := &GuardError{Guard: GuardEmptyInput,
 					Message: fmt.Sprintf("the %s export is empty but the journal links %d contacts to it", s.side, len(r.pairs)),
-					Hint:    "check that the right file was exported; run with --force only if the address book really is empty"}
-				if !r.p.Force {
+					Hint:    "check that the right file was exported; run with --allow empty-input only if the address book really is empty"}
+				if err := r.guard(err); err != nil {
 					return err
 				}
-				r.notice("guard-overridden", 0, err.Error())
 			}
 		}
 	}
@@ -597,14 +606,13 @@ func (r *reconciler) postGuards() error {
 		}
 	}
 	if len(missing) > 0 {
-		err := &GuardError{Guard: "not-imported",
+		err := &GuardError{Guard: GuardNotImported,
 			Message: "the previous cycle's outputs were not imported: " + strings.Join(missing, "; "),
-			Hint:    "import the files of the last cycle's output folder and export again; run with --force if they were deliberately discarded"}
-		if !r.p.Force {
+			Hint:    "import the files of the last cycle's output folder and export again; run with --allow not-imported if they were deliberately discarded"}
+		if err := r.guard(err); err != nil {
 			return err
 		}
-		r.notice("guard-overridden", 0, err.Error())
-		// Forced: forget what was pending so it is not read as a deletion.
+		// Overridden: forget what was pending so it is not read as a deletion.
 		for _, pr := range r.pairs {
 			if pr.link.PendingOutlook.Op == OpCreate && pr.ol < 0 || pr.link.PendingCRM.Op == OpCreate && pr.crm < 0 {
 				pr.closed = true
@@ -633,13 +641,12 @@ func (r *reconciler) postGuards() error {
 	}{{Outlook, olDel, "moved to Deleted Items in Outlook"}, {CRM, crmDel, "removed from the CRM sync group"}} {
 		limit := math.Max(float64(n)*r.p.MaxDeletePercent/100, 0)
 		if d.n >= max(r.p.MaxDeleteMin, 1) && float64(d.n) > limit {
-			err := &GuardError{Guard: "max-delete",
+			err := &GuardError{Guard: GuardMaxDelete,
 				Message: fmt.Sprintf("%d of %d linked contacts would be %s (more than --max-delete %g%%)", d.n, n, d.what, r.p.MaxDeletePercent),
-				Hint:    "this is the usual sign of a truncated or wrong export; check the inputs, or raise --max-delete or use --force"}
-			if !r.p.Force {
+				Hint:    "this is the usual sign of a truncated or wrong export; check the inputs, or raise --max-delete or run with --allow max-delete"}
+			if err := r.guard(err); err != nil {
 				return err
 			}
-			r.notice("guard-overridden", 0, err.Error())
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,7 +59,8 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "prefer", Value: "crm", Usage: "side that wins a conflict when both changes have the same time: crm or outlook"},
 		&cli.StringFlag{Name: "direction", Value: "both", Usage: "where changes may go: both, to-outlook or to-crm"},
 		&cli.StringFlag{Name: "max-delete", Value: "10%", Usage: "stop when more than this percentage of a side's links (and at least 5 records) would be deleted or unlinked: 10% or 10 both mean ten percent"},
-		&cli.BoolFlag{Name: "force", Usage: "override the safety guards (mass deletion, empty input, outputs not imported, mapping or user changed)"},
+		&cli.BoolFlag{Name: "force", Usage: "override every safety guard (mass deletion, empty input, outputs not imported, mapping or user changed)"},
+		&cli.StringFlag{Name: "allow", Usage: "override only the named safety `GUARD`s, comma-separated, as named in the guard's message: " + strings.Join(engine.Guards, ", ")},
 		&cli.StringFlag{Name: "mapping", Usage: "mapping `FILE`: the fields to sync, one per line, each optionally one-way (to-outlook, to-crm); default: the CRM's own mapping"},
 		&cli.BoolFlag{Name: "accept-mapping", Usage: "acknowledge that the mapping changed since the last cycle"},
 		&cli.BoolFlag{Name: "case-sensitive-keys", Usage: "compare e-mail addresses and names case-sensitively, as Infor's own sync does"},
@@ -140,6 +142,9 @@ func cycleOptionsFrom(ctx *cli.Context, planOnly bool) (cycleOptions, error) {
 		return o, usagef("--max-delete %q: want a percentage between 0 and 100, such as 10%%", ctx.String("max-delete"))
 	}
 	p.Force = ctx.Bool("force")
+	if p.Allow, err = parseAllow(ctx.String("allow")); err != nil {
+		return o, err
+	}
 	p.AcceptMapping = ctx.Bool("accept-mapping")
 	if m := ctx.String("mapping"); m != "" {
 		fields, dirs, err := readMapping(m)
@@ -156,6 +161,25 @@ func cycleOptionsFrom(ctx *cli.Context, planOnly bool) (cycleOptions, error) {
 	}
 	o.OutlookOpts = oo
 	return o, nil
+}
+
+// parseAllow reads --allow: guard names separated by commas (blanks
+// ignored), each one the engine knows.
+func parseAllow(s string) ([]string, error) {
+	var names []string
+	for _, n := range strings.Split(s, ",") {
+		n = strings.ToLower(strings.TrimSpace(n))
+		if n == "" {
+			continue
+		}
+		if !slices.Contains(engine.Guards, n) {
+			return nil, usagef("--allow %q: no such guard (the guards are %s)", n, strings.Join(engine.Guards, ", "))
+		}
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names, nil
 }
 
 func outlookOptionsFrom(ctx *cli.Context) (outlookOptions, error) {
