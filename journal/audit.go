@@ -70,7 +70,7 @@ func (j *Journal) WriteLog(w io.Writer) error {
 }
 
 func (j *Journal) writeLog(w io.Writer) error {
-	rows, err := j.db.Query(`SELECT number, started, sync_user, run_by, status, counts, out_dir FROM cycles ORDER BY number`)
+	rows, err := j.db.Query(`SELECT number, started, sync_user, run_by, status, counts, out_dir, tool_version FROM cycles ORDER BY number`)
 	if err != nil {
 		return err
 	}
@@ -81,18 +81,18 @@ func (j *Journal) writeLog(w io.Writer) error {
 	seen := false
 	for rows.Next() {
 		var n int
-		var started, user, runBy, status, counts, out string
-		if err := rows.Scan(&n, &started, &user, &runBy, &status, &counts, &out); err != nil {
+		var started, user, runBy, status, counts, out, tool string
+		if err := rows.Scan(&n, &started, &user, &runBy, &status, &counts, &out, &tool); err != nil {
 			return err
 		}
 		if !seen {
-			fmt.Fprintf(tw, "cycle\tstarted\tuser\tstatus\tsummary (+ new, ~ updated, - deleted or removed)\toutput\n")
+			fmt.Fprintf(tw, "cycle\tstarted\tuser\tstatus\tsummary (+ new, ~ updated, - deleted or removed)\toutput\ttool\n")
 			seen = true
 		}
 		if runBy != user {
 			user += " (run by " + runBy + ")"
 		}
-		fmt.Fprintf(tw, "%5d\t%s\t%s\t%s\t%s\tout %s\n", n, showTime(started), user, status, summary(counts), quoteIfNeeded(out))
+		fmt.Fprintf(tw, "%5d\t%s\t%s\t%s\t%s\tout %s\ttool %s\n", n, showTime(started), user, status, summary(counts), quoteIfNeeded(out), tool)
 	}
 	if err := rows.Err(); err != nil {
 		return err

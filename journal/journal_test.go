@@ -428,6 +428,9 @@ func TestWriteLog(t *testing.T) {
 		if !strings.HasPrefix(lines[i+1], want) {
 			t.Errorf("log line %d:\n%s\nwant prefix\n%s", i+1, lines[i+1], want)
 		}
+		if !strings.HasSuffix(lines[i+1], "  tool contactsync 0.1.0-test") {
+			t.Errorf("log line %d does not end with the build that ran the cycle:\n%s", i+1, lines[i+1])
+		}
 	}
 	empty := openTest(t, filepath.Join(t.TempDir(), "empty.db"))
 	b.Reset()

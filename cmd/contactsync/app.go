@@ -27,7 +27,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:    "contactsync",
 		Usage:   "keep Outlook and Infor CRM (Saleslogix) contacts in step, offline, with an audit journal",
-		Version: version,
+		Version: buildVersion(),
 		Description: `Each cycle reads the newest export of both sides (an Outlook CSV, vCard file or folder,
 or PST; a CRM dump folder with contacts.csv and accounts.csv), reconciles them against the
 journal of earlier cycles, writes files each side can import into --out, and records every

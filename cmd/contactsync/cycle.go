@@ -225,7 +225,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		return nil, err
 	}
 	info := journal.CycleInfo{
-		Kind: "sync", Started: started, User: osUser(), ToolVersion: version,
+		Kind: "sync", Started: started, User: osUser(), ToolVersion: buildVersion(),
 		Options: o.Flags, Inputs: inputs, Outputs: outputs, OutDir: o.Out,
 	}
 	if err := j.Commit(plan, info); err != nil {

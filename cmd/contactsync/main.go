@@ -22,9 +22,6 @@ import (
 	"contactsync/journal"
 )
 
-// version is set by the build (-ldflags -X main.version=...).
-var version = "dev"
-
 func main() {
 	// The first Ctrl-C asks the cycle to stop at the next safe point (the
 	// journal and the outputs stay consistent, and the journal's lock is
