@@ -11,8 +11,9 @@ export CGO_ENABLED := 1
 
 all: build
 
+# -buildvcs=auto: record the commit for --version even where GOFLAGS turns it off.
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/contactsync
+	$(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/contactsync
 
 # python3-vobject (Debian) is the independent vCard parser the vCard tests
 # check our output with; it must be importable by Debian's /usr/bin/python3.

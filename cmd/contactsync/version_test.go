@@ -62,7 +62,9 @@ func TestVersionOfPlainGoBuild(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "contactsync")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	// -buildvcs=auto is go build's default; it is spelled out because a
+	// machine may turn stamping off in GOFLAGS (go env -w), as this one does.
+	build := exec.Command("go", "build", "-buildvcs=auto", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
