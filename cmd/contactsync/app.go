@@ -463,6 +463,7 @@ func validateCommand() *cli.Command {
 				}
 			}
 			var errs formats.ErrorList
+			var warnings []string
 			if kind == "crm" {
 				errs = crmcsv.Validate(path)
 			} else {
@@ -474,7 +475,7 @@ func validateCommand() *cli.Command {
 				case kindCSV:
 					errs = outlookcsv.Validate(path, outlookcsv.Options{Encoding: ctx.String("encoding"), DateFormat: ctx.String("date-format")})
 				case kindVCard, kindVdir:
-					errs = vcard.Validate(path)
+					errs, warnings = vcard.Check(path)
 				case kindPST:
 					errs = pst.Validate(path)
 					if len(errs) == 0 {
@@ -489,9 +490,19 @@ func validateCommand() *cli.Command {
 						}
 					}
 				}
+				if len(errs) == 0 && warnings == nil {
+					// What a read reads past is listed too, so that nothing
+					// is taken leniently without the user seeing it.
+					if in, err := readOutlook(path, outlookOptions{From: k, Encoding: ctx.String("encoding"), DateFormat: ctx.String("date-format")}); err == nil {
+						warnings = in.Warnings
+					}
+				}
 			}
 			for _, e := range errs {
 				fmt.Fprintln(ctx.App.Writer, e.Error())
+			}
+			for _, w := range warnings {
+				fmt.Fprintln(ctx.App.Writer, "warning: "+w)
 			}
 			if len(errs) > 0 {
 				noun := "problems"
@@ -499,6 +510,10 @@ func validateCommand() *cli.Command {
 					noun = "problem"
 				}
 				return &cmdError{code: exitUsage, err: fmt.Errorf("%s: %d %s", path, len(errs), noun)}
+			}
+			if len(warnings) > 0 {
+				fmt.Fprintf(ctx.App.Writer, "%s: no problems found, %d warnings (read as shown)\n", path, len(warnings))
+				return nil
 			}
 			fmt.Fprintf(ctx.App.Writer, "%s: no problems found\n", path)
 			return nil

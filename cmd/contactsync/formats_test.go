@@ -149,10 +149,20 @@ func TestValidate(t *testing.T) {
 		t.Errorf("validate 32-bit.pst: exit %d, output %q; want exit 2 and the missing contacts folder", code, out)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.vcf")
-	os.WriteFile(bad, []byte("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nthis line has no colon\r\nEND:VCARD\r\n"), 0o644)
+	os.WriteFile(bad, []byte("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nthis line: has a blank in its name\r\nEND:VCARD\r\n"), 0o644)
 	code, out, _ := runCLI(t, "validate", bad)
 	if code != 2 || !regexp.MustCompile(`bad\.vcf:4:\d+: `).MatchString(out) {
 		t.Errorf("validate bad.vcf: exit %d, output %q; want exit 2 and bad.vcf:4:col", code, out)
+	}
+	// What a read reads past is listed as warnings; the file is valid.
+	odd := filepath.Join(t.TempDir(), "odd.vcf")
+	os.WriteFile(odd, []byte("ENCODING:UTF-8\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nNOTE;:x\r\nFN:A\r\n"), 0o644)
+	code, out, _ = runCLI(t, "validate", odd)
+	for _, w := range []string{"warning: " + odd + ":1:1: text outside a vCard skipped", "warning: " + odd + ":4:6: NOTE: empty parameter ignored",
+		"warning: " + odd + ":5: END: end of input", "no problems found, 3 warnings"} {
+		if code != 0 || !strings.Contains(out, w) {
+			t.Errorf("validate odd.vcf: exit %d, output %q; want exit 0 and %q", code, out, w)
+		}
 	}
 }
 

@@ -40,11 +40,24 @@
 // apart.) A CHARSET=UTF-8 value with invalid bytes keeps its valid text and
 // gets U+FFFD for the bad bytes, with a warning.
 //
-// Errors: a line that is not a property ("# comment", "FN" with no ':', a
-// name with '/'), text outside BEGIN…END and a missing END:VCARD are
-// *formats.ParseError values with file:line:col. Read stops at the first;
-// Validate lists all. Oddities that lose nothing (a BDAY that is no date,
-// invalid base64, a nested card) are Warnings, "file:line: ...".
+// Leniencies, each a warning "file:line:col: field: ..." (Check and
+// `validate` list them), never silent, as Evolution, python-vobject,
+// ez-vcard and sabre/vobject read such files: text outside BEGIN…END (an
+// "ENCODING:UTF-8" line before the first card) is skipped; an empty
+// parameter ("NOTE;:x", "TEL;TYPE=WORK;;X=1:") is ignored; a ',' right
+// after the property name ("LABEL,TYPE=HOME:") is read as ';'; other
+// visible punctuation in a name ("X-messaging/twitter-All") is read as
+// written (such a name is written back inside X-CONTACTSYNC-EXTRA); a line
+// with no ':' (a bare "FN", a "# comment") is skipped; bytes that are not
+// UTF-8 in a 3.0/4.0 value without CHARSET are Windows-1252; a file that
+// ends inside a card closes it.
+//
+// Errors: what cannot be delimited or read (END:VCARD without BEGIN, a file
+// with no card at all, a header with ':' that still cannot be parsed: a
+// blank in a name, an unterminated quote) is a *formats.ParseError with
+// file:line:col. Read stops at the first; Validate lists all. Oddities that
+// lose nothing (a BDAY that is no date, invalid base64, a nested card) are
+// Warnings, "file:line: ...".
 //
 // # Mapping
 //

@@ -21,6 +21,10 @@ var fuzzSeeds = []string{
 	"\xfe\xff\x00B\x00E\x00G\x00I\x00N\x00:\x00V\x00C\x00A\x00R\x00D\x00\n\x00E\x00N\x00D\x00:\x00V\x00C\x00A\x00R\x00D",
 	"BEGIN:VCARD\nFN\nEND:VCARD\n",
 	"x",
+	// leniencies: text outside cards, empty parameters, ',' for ';',
+	// Windows-1252 in 3.0, '/' in a name, comment lines, no END at the end
+	"ENCODING:UTF-8\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nNOTE;:x\r\nTEL;TYPE=WORK;;X=1:1\r\nLABEL,TYPE=HOME:s\r\nN:M\xfcller\r\nEND:VCARD\r\njunk\r\n",
+	"BEGIN:VCARD\nVERSION:4.0\n# c\nX-a/b-All:v\nFN\nBEGIN:VCARD\nN:x",
 }
 
 // FuzzRead: no input panics or hangs; every error is a positioned

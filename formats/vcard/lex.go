@@ -138,10 +138,32 @@ type header struct {
 // upper returns the upper-case property name.
 func (h *header) upper() string { return strings.ToUpper(h.Name) }
 
+// leniency is a departure from the grammar that the header parser read
+// past, as other readers do: at 0-based byte col of the header.
+type leniency struct {
+	col int
+	msg string
+}
+
 // parseHeader parses "[group.]name(;param)*:" at the start of s and returns
 // the header and the index of the value (after the colon). col is the
-// 0-based byte index of a syntax error, with ok false.
+// 0-based byte index of a syntax error, with msg saying what it is.
+// It accepts nothing that parseHeaderLenient reads past: the writer uses it
+// to tell whether a kept name can be written as it is.
 func parseHeader(s string) (h header, value int, col int, msg string) {
+	h, value, col, msg, lax := parseHeaderLenient(s)
+	if msg == "" && len(lax) > 0 {
+		return h, 0, lax[0].col, lax[0].msg
+	}
+	return
+}
+
+// parseHeaderLenient is parseHeader that also reports what it read past,
+// as Evolution, python-vobject, ez-vcard and sabre/vobject do: an empty
+// parameter ("NOTE;:x", "TEL;TYPE=WORK;;X=1:") is ignored, and a comma
+// right after the property name ("LABEL,TYPE=HOME:") stands for the ';'
+// that belongs there.
+func parseHeaderLenient(s string) (h header, value int, col int, msg string, lax []leniency) {
 	i := 0
 	for i < len(s) && isNameByte(s[i]) {
 		i++
@@ -159,28 +181,55 @@ func parseHeader(s string) (h header, value int, col int, msg string) {
 	}
 	if h.Name == "" {
 		if i >= len(s) || s[i] == ':' || s[i] == ';' {
-			return h, 0, i, "property name missing"
+			return h, 0, i, "property name missing", nil
 		}
-		return h, 0, i, "invalid character " + quoteByte(s, i) + " in property name"
+		return h, 0, i, "invalid character " + quoteByte(s, i) + " in property name", nil
 	}
+	first := true
 	for i < len(s) {
 		switch s[i] {
 		case ':':
-			return h, i + 1, 0, ""
+			return h, i + 1, 0, "", lax
+		case ',':
+			if !first || i+1 >= len(s) || !isNameByte(s[i+1]) {
+				return h, 0, i, "invalid character " + quoteByte(s, i) + " in property name", lax
+			}
+			lax = append(lax, leniency{i, "',' after the property name read as ';' (a parameter follows)"})
+			fallthrough
 		case ';':
 			i++
 			p, n, errCol, msg := parseParam(s, i)
+			if msg == msgEmptyParam {
+				lax = append(lax, leniency{errCol, "empty parameter ignored"})
+				i = n
+				break
+			}
 			if msg != "" {
-				return h, 0, errCol, msg
+				return h, 0, errCol, msg, lax
 			}
 			h.Params = append(h.Params, p)
 			i = n
 		default:
-			return h, 0, i, "invalid character " + quoteByte(s, i) + " in property name"
+			if first && isLaxNameByte(s[i]) {
+				// "X-messaging/twitter-All": KContacts, ez-vcard and
+				// Evolution read such a name as written.
+				lax = append(lax, leniency{i, "invalid character " + quoteByte(s, i) + " in property name; name read as written"})
+				j := i
+				for j < len(s) && (isNameByte(s[j]) || isLaxNameByte(s[j])) {
+					j++
+				}
+				h.Name = s[i-len(h.Name) : j]
+				i = j
+				continue
+			}
+			return h, 0, i, "invalid character " + quoteByte(s, i) + " in property name", lax
 		}
+		first = false
 	}
-	return h, 0, len(s), "no ':' after the property name"
+	return h, 0, len(s), "no ':' after the property name", lax
 }
+
+const msgEmptyParam = "empty parameter"
 
 // parseParam parses one parameter starting at s[i] and returns the index
 // after it (at ';' or ':').
@@ -198,7 +247,7 @@ func parseParam(s string, i int) (param, int, int, string) {
 	if s[i] != '=' {
 		v := strings.TrimSpace(s[start:i])
 		if v == "" {
-			return param{}, 0, start, "empty parameter"
+			return param{}, i, start, msgEmptyParam
 		}
 		return param{Values: []string{v}}, i, 0, ""
 	}
@@ -233,6 +282,12 @@ func parseParam(s string, i int) (param, int, int, string) {
 		}
 		i++
 	}
+}
+
+// isLaxNameByte is a visible ASCII character that has no role in a
+// content line's header and that names of real files hold ('/', '+', ...).
+func isLaxNameByte(c byte) bool {
+	return c > ' ' && c < 0x7F && !isNameByte(c) && !strings.ContainsRune("\"\\:;,.=", rune(c))
 }
 
 func isNameByte(c byte) bool {

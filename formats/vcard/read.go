@@ -89,17 +89,23 @@ func Read(r io.Reader, name string) (*File, error) {
 // found, each positioned; an empty list means Read succeeds. Warnings are
 // not problems and are not listed (ReadFile returns them).
 func Validate(path string) formats.ErrorList {
+	errs, _ := Check(path)
+	return errs
+}
+
+// Check is Validate that also returns the warnings: what was read past
+// (text outside a card, an empty parameter, a missing END:VCARD, ...).
+func Check(path string) (out formats.ErrorList, warnings []string) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return formats.ErrorList{{File: path, Err: err}}
+		return formats.ErrorList{{File: path, Err: err}}, nil
 	}
 	files := []string{path}
 	if st.IsDir() {
 		if files, err = vdirFiles(path); err != nil {
-			return formats.ErrorList{{File: path, Err: err}}
+			return formats.ErrorList{{File: path, Err: err}}, nil
 		}
 	}
-	var out formats.ErrorList
 	for _, fn := range files {
 		f, err := os.Open(fn)
 		if err != nil {
@@ -110,8 +116,9 @@ func Validate(path string) formats.ErrorList {
 		p.run()
 		f.Close()
 		out = append(out, p.errs...)
+		warnings = append(warnings, p.file.Warnings...)
 	}
-	return out
+	return out, warnings
 }
 
 // maxHeaderFolds bounds how many folded lines are taken into a property
@@ -142,6 +149,27 @@ func (p *parser) stopped() bool {
 
 func (p *parser) fail(line, col int, field, format string, args ...any) {
 	p.errs = append(p.errs, formats.Errorf(p.name, line, col, field, format, args...))
+}
+
+// warnAt records a leniency: something other readers read past, which
+// this reader reads past too, positioned as file:line:col: field: ...
+// (col 0 leaves the column out).
+func (p *parser) warnAt(line, col int, field, format string, args ...any) {
+	p.file.Warnings = append(p.file.Warnings, formats.Errorf(p.name, line, col, field, format, args...).Error())
+}
+
+// flushOutside warns about the run of lines outside any card that ended
+// before the current line, if any.
+func (p *parser) flushOutside(last *int, first int) {
+	if *last == 0 {
+		return
+	}
+	if *last == first {
+		p.warnAt(first, 1, "", "text outside a vCard skipped")
+	} else {
+		p.warnAt(first, 1, "", "text outside a vCard skipped (lines %d-%d)", first, *last)
+	}
+	*last = 0
 }
 
 func (p *parser) warn(line int, format string, args ...any) {
@@ -199,6 +227,7 @@ type card struct {
 
 func (p *parser) run() {
 	var stack []*card
+	outside, outsideFrom := 0, 0 // last and first line of skipped text outside a card
 	for !p.stopped() {
 		l, ok := p.lr.next()
 		if !ok {
@@ -223,11 +252,18 @@ func (p *parser) run() {
 		if len(stack) == 0 {
 			if isMarker(l, "END") {
 				p.fail(num, 1, "END", "END:VCARD without BEGIN:VCARD")
-			} else {
-				p.fail(num, 1, "", "text outside a vCard (expected BEGIN:VCARD)")
+				continue
 			}
+			// Text before the first card or between cards (an
+			// "ENCODING:UTF-8" line, a mailer's banner) is skipped, as
+			// other readers do; one warning per run of such lines.
+			if outside == 0 {
+				outsideFrom = num
+			}
+			outside = num
 			continue
 		}
+		p.flushOutside(&outside, outsideFrom)
 		c := stack[len(stack)-1]
 		if isMarker(l, "END") {
 			*p.store.at(c.index) = p.mapCard(c)
@@ -250,9 +286,20 @@ func (p *parser) run() {
 	if err := p.lr.err(); err != nil && !p.stopped() {
 		p.fail(p.lr.num+1, 0, "", "read: %v", err)
 	}
-	if !p.stopped() && len(stack) > 0 {
+	if !p.stopped() && outside > 0 {
+		if p.file.Cards == 0 {
+			p.fail(outsideFrom, 1, "", "no BEGIN:VCARD in the file: not a vCard")
+		} else {
+			p.flushOutside(&outside, outsideFrom)
+		}
+	}
+	// A file cut after its last property (no END:VCARD) is read as other
+	// readers read it: the cards still open end with the file.
+	for !p.stopped() && len(stack) > 0 {
 		c := stack[len(stack)-1]
-		p.fail(p.lr.num, 0, "END", "end of input inside the vCard begun at line %d (END:VCARD missing)", c.line)
+		p.warnAt(p.lr.num, 0, "END", "end of input inside the vCard begun at line %d (END:VCARD missing): the card ends with the file", c.line)
+		*p.store.at(c.index) = p.mapCard(c)
+		stack = stack[:len(stack)-1]
 	}
 	if len(p.errs) > 0 && p.strict {
 		p.file = nil
@@ -332,8 +379,14 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 	for {
 		var col int
 		var msg string
-		h, vi, col, msg = parseHeader(acc)
+		var lax []leniency
+		h, vi, col, msg, lax = parseHeaderLenient(acc)
 		if msg == "" {
+			first := acc[:len(l)]
+			for _, x := range lax {
+				c := min(x.col, len(first))
+				p.warnAt(num, utf8.RuneCountInString(first[:c])+1, h.Name, "%s", x.msg)
+			}
 			break
 		}
 		// The header may be folded anywhere, even inside quotes (a long
@@ -361,6 +414,13 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 		first := acc[:len(l)] // positions are reported in the first line
 		if col > len(first) {
 			col = len(first)
+		}
+		if strings.IndexByte(acc, ':') < 0 || acc[0] == '#' {
+			// A line with no ':' has no value to lose ("FN" alone, a
+			// "# comment"): Evolution, ez-vcard, Android and KContacts
+			// skip it, and so does this reader, with a warning.
+			p.warnAt(num, utf8.RuneCountInString(first[:col])+1, field, "%s: not a property, line skipped", msg)
+			return prop{}, false
 		}
 		p.fail(num, utf8.RuneCountInString(first[:col])+1, field, "%s", msg)
 		return prop{}, false
@@ -439,6 +499,16 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 			text = raw
 		} else {
 			text, note = decodeCharset([]byte(raw), charset)
+			if charset == "" && (c.version == "3.0" || c.version == "4.0") {
+				// vCard 3.0 and 4.0 are UTF-8; what is not is read as the
+				// Windows ANSI code page, as formats.DecodeText reads a
+				// whole file, rather than replaced.
+				col := 0
+				if bad := firstInvalidUTF8(raw); vi+bad < len(l) {
+					col = utf8.RuneCount(l[:vi+bad]) + 1
+				}
+				p.warnAt(num, col, h.Name, "bytes that are not UTF-8 and no CHARSET: read as Windows-1252")
+			}
 		}
 	}
 	if note != "" {
@@ -477,6 +547,19 @@ func containsByte(b []byte, c byte) bool {
 		}
 	}
 	return false
+}
+
+// firstInvalidUTF8 is the byte index of the first byte of s that is not
+// part of valid UTF-8, or len(s).
+func firstInvalidUTF8(s string) int {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(s)
 }
 
 func isASCII(s string) bool {
