@@ -236,7 +236,8 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	fmt.Fprintf(stdout, "cycle %d committed: %d links; CRM +%d ~%d, accounts +%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d conflicts; %d changes\n",
 		plan.Cycle, c.Links, c.CRMCreated, c.CRMUpdated, c.AccountsNew, c.GroupAdded, c.GroupRemoved,
 		c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted, c.Conflicts, len(plan.Changes))
-	fmt.Fprintf(stdout, "outputs in %s (see plan.txt); import crm/ into the CRM and outlook/ into Outlook before the next cycle\n", o.Out)
+	fmt.Fprintf(stdout, "outputs in %s (see plan.txt); import them as %s says, then export both sides again and run the next cycle\n",
+		o.Out, filepath.Join(o.Out, importFileName))
 	return plan, nil
 }
 
@@ -339,6 +340,14 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	}
 	if mode == "snapshot" {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "outlook/contacts.csv is " + format})
+	}
+	// IMPORT.txt names the files just written, in the order to import them.
+	var steps strings.Builder
+	if err := writeImportSteps(&steps, importSteps{Cycle: plan.Cycle, Dir: o.Out, Has: filesIn(stage), KeyColumn: oo.KeyColumn}); err != nil {
+		return nil, err
+	}
+	if err := formats.WriteFileAtomic(filepath.Join(stage, importFileName), []byte(steps.String()), 0o644); err != nil {
+		return nil, err
 	}
 	// The plan files are streamed (a million-contact plan is large), side
 	// by side too; they go after the outputs, whose notices they show.
