@@ -91,10 +91,11 @@ var layerRules = []layerRule{
 // exclusiveLibs maps each third-party library to the one project package
 // allowed to import it (STYLE §1).
 var exclusiveLibs = map[string]string{
-	"github.com/emersion/go-vcard": module + "/formats/vcard",
-	"github.com/mattn/go-sqlite3":  module + "/journal",
-	"github.com/urfave/cli":        module + "/cmd/contactsync",
-	"github.com/gocarina/gocsv":    module + "/formats/crmcsv",
+	"github.com/emersion/go-vcard":    module + "/formats/vcard",
+	"github.com/mattn/go-sqlite3":     module + "/journal",
+	"github.com/urfave/cli":           module + "/cmd/contactsync",
+	"github.com/gocarina/gocsv":       module + "/formats/crmcsv",
+	"github.com/nyaruka/phonenumbers": module + "/formats/phone",
 }
 
 // layeringViolations returns one line per broken rule, sorted. A

@@ -1,0 +1,158 @@
+// Package phone puts telephone numbers into one comparable form, E.164
+// ("+493012345678"), so that "030 1234-5678", "+49 (0)30 12345678" and
+// "0049 30 12345678" are found to be the same number. It is the adapter of
+// github.com/nyaruka/phonenumbers (Google's libphonenumber metadata), the
+// only package that imports it.
+//
+// A number written without a country code can only be placed with a
+// region: Normalizer.Region (an ISO 3166 code such as "DE" or "US"). Without
+// one, or when the library cannot read a number, its key is its digits,
+// marked as such ("digits:0301234"), so such numbers still match the very
+// same digits but never a number in E.164 form by accident. An extension is
+// part of the key: two people behind one switchboard are not one person.
+package phone
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Normalizer turns phone numbers into keys. The zero value places no
+// number without a country code.
+type Normalizer struct {
+	// Region is the ISO 3166-1 alpha-2 region for numbers without a
+	// country code; "" for none.
+	Region string
+}
+
+// New returns a Normalizer for region ("" for none), refusing a region the
+// phone metadata does not know.
+func New(region string) (*Normalizer, error) {
+	region = strings.ToUpper(strings.TrimSpace(region))
+	if region != "" && !phonenumbers.GetSupportedRegions()[region] {
+		return nil, fmt.Errorf("unknown region %q: want a two-letter country code such as %s", region, strings.Join(someRegions(), ", "))
+	}
+	return &Normalizer{Region: region}, nil
+}
+
+func someRegions() []string {
+	out := []string{"DE", "FR", "GB", "US"}
+	sort.Strings(out)
+	return out
+}
+
+// Key returns the comparable form of a phone number: E.164, with
+// ";ext=" and the extension when it has one; "digits:" and its digits when
+// it cannot be placed; "" when s holds fewer than five digits (no number).
+func (n *Normalizer) Key(s string) string {
+	digits := Digits(s)
+	if len(digits) < 5 {
+		return ""
+	}
+	if k, ok := international(s); ok {
+		return k
+	}
+	region := n.Region
+	if region == "" {
+		region = "ZZ" // unknown: only numbers with a country code parse
+	}
+	num, err := phonenumbers.Parse(s, region)
+	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+		return "digits:" + digits
+	}
+	key := phonenumbers.Format(num, phonenumbers.E164)
+	if ext := num.GetExtension(); ext != "" {
+		key += ";ext=" + ext
+	}
+	return key
+}
+
+// international is the fast path for a number written with its country
+// code ("+49 30 1234-5678"): its E.164 form is "+" and its digits. A full
+// parse costs about 0.1 ms, which at a million contacts is minutes, so the
+// library is asked only where it would change the digits: a national part
+// that starts with 0 or with what the country's metadata strips as a
+// national prefix ("+49 (0)30 ...", "+54 9 11 ..."), letters or an
+// extension, or a number of impossible length. The fuzz test checks that
+// this path and the library agree.
+func international(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "+") {
+		return "", false
+	}
+	d := make([]byte, 0, len(s))
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			d = append(d, c)
+		case c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')':
+		default:
+			return "", false
+		}
+	}
+	if len(d) < 7 || len(d) > 15 || d[0] == '0' {
+		return "", false
+	}
+	for l := 1; l <= 3; l++ {
+		cc, _ := strconv.Atoi(string(d[:l]))
+		region := phonenumbers.GetRegionCodeForCountryCode(cc)
+		if region == "ZZ" {
+			continue
+		}
+		national := string(d[l:])
+		if national == "" || national[0] == '0' {
+			return "", false
+		}
+		strip, ok := nationalPrefixes()[region]
+		if !ok || (strip != nil && strip.MatchString(national)) {
+			return "", false
+		}
+		nn, err := strconv.ParseUint(national, 10, 64)
+		if err != nil {
+			return "", false
+		}
+		cc32 := int32(cc)
+		if !phonenumbers.IsPossibleNumber(&phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &nn}) {
+			return "", false
+		}
+		return "+" + string(d), true
+	}
+	return "", false
+}
+
+// nationalPrefixes maps each region of the metadata to the pattern of the
+// national prefix its numbers are stripped of when parsed (nil for none).
+var nationalPrefixes = sync.OnceValue(func() map[string]*regexp.Regexp {
+	m := map[string]*regexp.Regexp{}
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		return m // every number goes to the library
+	}
+	for _, md := range coll.GetMetadata() {
+		var re *regexp.Regexp
+		if p := md.GetNationalPrefixForParsing(); p != "" {
+			if re, err = regexp.Compile("^(?:" + p + ")"); err != nil {
+				continue // unknown region: the library decides
+			}
+		}
+		m[md.GetId()] = re
+	}
+	return m
+})
+
+// Digits returns the ASCII digits of s, in order.
+func Digits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
