@@ -1,0 +1,283 @@
+package engine
+
+import (
+	"sort"
+	"strings"
+
+	"contactsync/engine/contact"
+)
+
+// Likely duplicates within one side.
+//
+// A duplicate on one side can be linked to only one contact on the other,
+// so a bulk migration multiplies whatever duplicates it starts with.
+// FindDuplicates groups the contacts of one side that are likely one
+// person: they share a normalised e-mail address (any of E-mail 1-3), a
+// personal phone number in one canonical form (business, business 2,
+// mobile, home, home 2, other: not fax, pager, assistant or company main
+// numbers, which people share), or their name together with their company
+// after folding case and accents (contact.FoldName; a contact without a
+// name is never grouped by name). Groups are the connected sets of such
+// matches: if A shares an e-mail with B and B a phone with C, all three are
+// one group.
+
+// DuplicateReason is one kind of evidence that two contacts are one.
+type DuplicateReason string
+
+// The reasons.
+const (
+	DupEmail       DuplicateReason = "e-mail"
+	DupPhone       DuplicateReason = "phone"
+	DupNameCompany DuplicateReason = "name and company"
+)
+
+// DuplicateOptions say how values are compared.
+type DuplicateOptions struct {
+	// PhoneKey returns the canonical form of a phone number (E.164), or ""
+	// when the value is no number. Nil compares the digits. It may be
+	// slow: it is called only for numbers whose last seven digits another
+	// contact's number shares.
+	PhoneKey func(string) string
+	// CaseSensitiveKeys compares e-mail addresses case-sensitively.
+	CaseSensitiveKeys bool
+}
+
+// DuplicateGroup is one set of likely duplicate contacts.
+type DuplicateGroup struct {
+	Number  int               // 1, 2, ... in the order of the groups' first contacts
+	Members []DuplicateMember // in input order
+}
+
+// DuplicateMember is one contact of a group.
+type DuplicateMember struct {
+	Index int // into the contacts given to FindDuplicates
+	// Matches are the values this contact shares with another member, in
+	// the order e-mail, phone, name and company.
+	Matches []DuplicateMatch
+}
+
+// DuplicateMatch is one shared value.
+type DuplicateMatch struct {
+	Reason DuplicateReason
+	Value  string // the normalised e-mail, the phone key, or "name / company" as folded
+}
+
+// String is "e-mail ann@example.com", "phone +4930123456", "name and company ann lee / acme".
+func (m DuplicateMatch) String() string { return string(m.Reason) + " " + m.Value }
+
+// Reason joins the matches of a member: "e-mail a@b.com; phone +1555...".
+func (m *DuplicateMember) Reason() string {
+	parts := make([]string, len(m.Matches))
+	for i, x := range m.Matches {
+		parts[i] = x.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+var dupPhoneFields = []contact.Field{
+	contact.PhoneBusiness, contact.PhoneBusiness2, contact.PhoneMobile,
+	contact.PhoneHome, contact.PhoneHome2, contact.PhoneOther,
+}
+
+var dupEmailFields = []contact.Field{contact.Email1, contact.Email2, contact.Email3}
+
+// FindDuplicates returns the groups of likely duplicates among cs (see the
+// comment above DuplicateReason). It is a pure function of its inputs;
+// time and memory grow linearly with the contacts.
+func FindDuplicates(cs []contact.Contact, o DuplicateOptions) []DuplicateGroup {
+	d := dupFinder{parent: make([]int32, len(cs)), first: map[DuplicateMatch]int32{}}
+	for i := range d.parent {
+		d.parent[i] = int32(i)
+	}
+	// Every contact's keys, each once: a contact with one number in two
+	// fields is not its own duplicate.
+	keys := make([][]DuplicateMatch, len(cs))
+	add := func(i int, m DuplicateMatch) {
+		for _, k := range keys[i] {
+			if k == m {
+				return
+			}
+		}
+		keys[i] = append(keys[i], m)
+	}
+	for i := range cs {
+		v := &cs[i].Values
+		for _, f := range dupEmailFields {
+			if e := contact.NormalizeEmail(v[f], o.CaseSensitiveKeys); e != "" {
+				add(i, DuplicateMatch{DupEmail, e})
+			}
+		}
+	}
+	d.phones(cs, o.PhoneKey, add)
+	for i := range cs {
+		v := &cs[i].Values
+		name := contact.FoldName(v[contact.First] + " " + v[contact.Middle] + " " + v[contact.Last])
+		if name != "" {
+			add(i, DuplicateMatch{DupNameCompany, name + " / " + contact.FoldName(v[contact.Company])})
+		}
+	}
+	// Union every contact with the first contact of each of its keys, and
+	// count how many contacts hold each key.
+	count := map[DuplicateMatch]int32{}
+	for i := range cs {
+		for _, k := range keys[i] {
+			count[k]++
+			if f, ok := d.first[k]; ok {
+				d.union(f, int32(i))
+			} else {
+				d.first[k] = int32(i)
+			}
+		}
+	}
+	members := map[int32][]int{}
+	var roots []int32
+	for i := range cs {
+		r := d.find(int32(i))
+		if r == int32(i) && !d.joined(r) {
+			continue
+		}
+		if _, ok := members[r]; !ok {
+			roots = append(roots, r)
+		}
+		members[r] = append(members[r], i)
+	}
+	var groups []DuplicateGroup
+	for _, r := range roots {
+		idx := members[r]
+		if len(idx) < 2 {
+			continue
+		}
+		g := DuplicateGroup{Number: len(groups) + 1}
+		for _, i := range idx {
+			m := DuplicateMember{Index: i}
+			for _, k := range keys[i] {
+				if count[k] > 1 {
+					m.Matches = append(m.Matches, k)
+				}
+			}
+			sort.SliceStable(m.Matches, func(a, b int) bool { return reasonOrder(m.Matches[a].Reason) < reasonOrder(m.Matches[b].Reason) })
+			g.Members = append(g.Members, m)
+		}
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+func reasonOrder(r DuplicateReason) int {
+	switch r {
+	case DupEmail:
+		return 0
+	case DupPhone:
+		return 1
+	}
+	return 2
+}
+
+type dupFinder struct {
+	parent []int32
+	first  map[DuplicateMatch]int32
+	size   map[int32]bool
+}
+
+func (d *dupFinder) find(i int32) int32 {
+	for d.parent[i] != i {
+		d.parent[i] = d.parent[d.parent[i]]
+		i = d.parent[i]
+	}
+	return i
+}
+
+func (d *dupFinder) union(a, b int32) {
+	ra, rb := d.find(a), d.find(b)
+	if ra == rb {
+		return
+	}
+	if rb < ra {
+		ra, rb = rb, ra
+	}
+	d.parent[rb] = ra // the smaller index is the root: groups keep input order
+	if d.size == nil {
+		d.size = map[int32]bool{}
+	}
+	d.size[ra] = true
+}
+
+// joined reports whether root r has any other member.
+func (d *dupFinder) joined(r int32) bool { return d.size[r] }
+
+// phones adds the phone keys. The canonical form can be costly to compute
+// (a full parse against the numbering plan), so only numbers that share
+// their last seven digits with another contact's number are put in it:
+// two numbers with one canonical form end in the same national number,
+// which is the tail of their digits however they are written.
+func (d *dupFinder) phones(cs []contact.Contact, key func(string) string, add func(int, DuplicateMatch)) {
+	owner := map[string]int32{} // tail → first contact, or -1 once another contact has it
+	tails := make([][]string, len(cs))
+	for i := range cs {
+		for _, f := range dupPhoneFields {
+			t := phoneTail(cs[i].Values[f])
+			if t == "" {
+				continue
+			}
+			tails[i] = append(tails[i], t)
+			switch o, ok := owner[t]; {
+			case !ok:
+				owner[t] = int32(i)
+			case o != int32(i):
+				owner[t] = -1
+			}
+		}
+	}
+	for i := range cs {
+		k := 0
+		for _, f := range dupPhoneFields {
+			raw := cs[i].Values[f]
+			if phoneTail(raw) == "" {
+				continue
+			}
+			t := tails[i][k]
+			k++
+			if owner[t] != -1 {
+				continue // no other contact has a number ending so
+			}
+			var pk string
+			if key != nil {
+				pk = key(raw)
+			} else {
+				pk = phoneDigits(raw)
+			}
+			if pk != "" {
+				add(i, DuplicateMatch{DupPhone, pk})
+			}
+		}
+	}
+}
+
+// phoneDigits returns the digits of a phone number before any extension
+// (the first letter or '#' ends the number proper).
+func phoneDigits(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			b = append(b, c)
+		case c == '#' || (c|0x20 >= 'a' && c|0x20 <= 'z'):
+			return string(b)
+		}
+	}
+	return string(b)
+}
+
+// phoneTail is the last seven digits of a number ("" for fewer than five
+// digits: no number).
+func phoneTail(s string) string {
+	d := phoneDigits(s)
+	if len(d) < 5 {
+		return ""
+	}
+	if len(d) > 7 {
+		d = d[len(d)-7:]
+	}
+	return d
+}
