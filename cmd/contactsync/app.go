@@ -18,6 +18,7 @@ import (
 	"contactsync/formats"
 	"contactsync/formats/crmcsv"
 	"contactsync/formats/outlookcsv"
+	"contactsync/formats/phone"
 	"contactsync/formats/pst"
 	"contactsync/formats/vcard"
 	"contactsync/journal"
@@ -46,6 +47,7 @@ Exit codes: 0 success, 1 runtime failure, 2 bad usage or unreadable input,
 			convertCommand(),
 			validateCommand(),
 			journalCommand(),
+			duplicatesCommand(),
 		},
 	}
 }
@@ -73,6 +75,7 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "from", Usage: "force the Outlook input format: csv, vcf, vdir or pst"},
 		&cli.StringFlag{Name: "outlook-output", Usage: "snapshot (the whole folder) or changes (new/updated/deleted files); default: snapshot, changes for PST"},
 		&cli.BoolFlag{Name: "break-stale-lock", Usage: "remove a journal lock left by a run that died"},
+		&cli.StringFlag{Name: "region", Usage: "country `CC` (ISO 3166, e.g. DE, US) of phone numbers written without a country code, for the list of likely duplicates"},
 		&cli.BoolFlag{Name: "skip-invalid", Usage: "set aside the records of a CRM dump or Outlook CSV that cannot be read (listed in OUT/rejected.csv and journaled) instead of stopping; their side's contacts are then neither deleted nor created on the other side this cycle"},
 	}
 }
@@ -155,6 +158,9 @@ func cycleOptionsFrom(ctx *cli.Context, planOnly bool) (cycleOptions, error) {
 	}
 	p.CaseSensitiveKeys = ctx.Bool("case-sensitive-keys")
 	o.Policy = p
+	if o.Phones, err = phone.New(ctx.String("region")); err != nil {
+		return o, usagef("--region: %v", err)
+	}
 	oo, err := outlookOptionsFrom(ctx)
 	if err != nil {
 		return o, err

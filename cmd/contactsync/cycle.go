@@ -24,6 +24,7 @@ import (
 	"contactsync/engine/contact"
 	"contactsync/formats"
 	"contactsync/formats/crmcsv"
+	"contactsync/formats/phone"
 	"contactsync/journal"
 )
 
@@ -41,6 +42,9 @@ type cycleOptions struct {
 	Now           func() time.Time
 	Flags         map[string]string // as given, journaled
 	Progress      *progress         // phase display on a terminal; nil for none
+	// Phones puts phone numbers in E.164 form for the likely-duplicates
+	// list (--region); nil: no region.
+	Phones *phone.Normalizer
 	// Ctx, when done, stops the cycle at the next safe point; nil for none.
 	Ctx context.Context
 }
@@ -173,7 +177,19 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup,
 		Visible: dump.VisibleTo(o.Policy.User), Incomplete: len(crmRejected) > 0}
 	olIn := engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted, Incomplete: len(ol.Rejected) > 0}
+	// The likely duplicates of each side, for duplicates.csv and the
+	// report, found while the engine reconciles (both only read).
+	var dups sideDuplicates
+	dupsDone := make(chan struct{})
+	go func() {
+		defer close(dupsDone)
+		if o.DryRun {
+			return
+		}
+		dups = findSideDuplicates(dump.Contacts, ol.Contacts, o.Phones, o.Policy.CaseSensitiveKeys)
+	}()
 	plan, err := engine.Reconcile(state, crmIn, olIn, o.Policy)
+	<-dupsDone
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +223,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		return nil, err
 	}
 	pg.phase("writing the outputs to " + o.Out)
-	outputs, err := writeOutputs(o, plan, dump, ol, mode, rejected)
+	outputs, err := writeOutputs(o, plan, dump, ol, mode, rejected, &dups)
 	if err != nil {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
@@ -238,6 +254,9 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted, c.Conflicts, len(plan.Changes))
 	fmt.Fprintf(stdout, "outputs in %s (see plan.txt); import them as %s says, then export both sides again and run the next cycle\n",
 		o.Out, filepath.Join(o.Out, importFileName))
+	if state.Cycle == 0 {
+		fmt.Fprint(stdout, dups.summary(filepath.Join(o.Out, duplicatesName)))
+	}
 	return plan, nil
 }
 
@@ -269,7 +288,7 @@ func checkOut(dir string) error {
 
 // writeOutputs writes every output file into a staging folder, then swaps
 // it into place. It returns the files written with their hashes.
-func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outlookSide, mode string, rejected formats.ErrorList) ([]journal.FileHash, error) {
+func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outlookSide, mode string, rejected formats.ErrorList, dups *sideDuplicates) ([]journal.FileHash, error) {
 	if m, err := readMarker(o.Out); err == nil && m.Cycle != plan.Cycle {
 		return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, plan.Cycle)
 	}
@@ -335,6 +354,15 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	if len(rejected) > 0 {
 		jobs = append(jobs, func() error { return writeRejected(filepath.Join(stage, "rejected.csv"), rejected) })
 	}
+	if !dups.empty() {
+		jobs = append(jobs, func() error {
+			b, err := dups.csv()
+			if err != nil {
+				return err
+			}
+			return formats.WriteFileAtomic(filepath.Join(stage, duplicatesName), b, 0o644)
+		})
+	}
 	if err := parallel(jobs); err != nil {
 		return nil, err
 	}
@@ -358,7 +386,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	}{
 		{"plan.txt", plan.WriteText},
 		{"plan.json", plan.WriteJSON},
-		{"report.html", func(w io.Writer) error { return writeReport(w, plan) }},
+		{"report.html", func(w io.Writer) error { return writeReport(w, plan, dups) }},
 	} {
 		jobs = append(jobs, func() error {
 			f, err := formats.CreateAtomic(filepath.Join(stage, pf.name), 0o644)
