@@ -487,12 +487,9 @@ func validateCommand() *cli.Command {
 					if len(errs) == 0 {
 						// A store without a contacts folder cannot be synced
 						// or converted without --outlook-folder: say so here.
-						if st, err := pst.ReadFile(path, pst.Options{}); err == nil && len(st.Contacts) == 0 {
-							for _, w := range st.Warnings {
-								if strings.HasPrefix(w, "no contacts folder") {
-									errs = append(errs, &formats.ParseError{File: path, Err: fmt.Errorf("%s (sync and convert need --outlook-folder)", w)})
-								}
-							}
+						if st, err := pst.ReadFile(path, pst.Options{}); err == nil && st.Unchosen != nil {
+							errs = append(errs, &formats.ParseError{File: path, Err: fmt.Errorf("%s (sync and convert need --outlook-folder)",
+								strings.TrimPrefix(st.Unchosen.Error(), path+": "))})
 						}
 					}
 				}

@@ -145,7 +145,7 @@ func TestValidate(t *testing.T) {
 	// A PST without a contacts folder reads, but cannot be synced without
 	// --outlook-folder: validate says so.
 	noContacts := filepath.Join(rw, "go-pst", "data", "32-bit.pst")
-	if code, out, _ := runCLI(t, "validate", noContacts); code != 2 || !strings.Contains(out, "no contacts folder") {
+	if code, out, _ := runCLI(t, "validate", noContacts); code != 2 || !strings.Contains(out, "no contact items (IPM.Contact, IPM.DistList) in any folder") {
 		t.Errorf("validate 32-bit.pst: exit %d, output %q; want exit 2 and the missing contacts folder", code, out)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.vcf")
@@ -183,6 +183,25 @@ func TestSyncFromPST(t *testing.T) {
 	plan, _ := os.ReadFile(filepath.Join(out, "plan.txt"))
 	if !strings.Contains(string(plan), "Outlook output: changes") {
 		t.Errorf("plan does not say which Outlook output mode ran and why:\n%s", plan)
+	}
+}
+
+// TestPSTFolderByItems: Aspose's PersonalStorageFile.pst keeps its 18
+// contacts in "myInbox" (readpst finds them there) and has no IPF.Contact
+// folder: convert and sync find them without --outlook-folder, and the plan
+// names the folder and why it was taken.
+func TestPSTFolderByItems(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(realWorld(t), "Aspose.Email-for-.NET", "Examples", "Data", "Outlook", "PersonalStorageFile.pst")
+	if out := mustCLI(t, "convert", p, filepath.Join(dir, "c.vcf")); !strings.HasPrefix(out, "18 contacts written") {
+		t.Errorf("convert: %q", out)
+	}
+	out := filepath.Join(dir, "c1")
+	mustCLI(t, "sync", "--journal", filepath.Join(dir, "j.db"), "--crm", filepath.Join(fixtures.Dir(), "crm"),
+		"--outlook", p, "--user", "U1", "--out", out)
+	plan, _ := os.ReadFile(filepath.Join(out, "plan.txt"))
+	if !strings.Contains(string(plan), `PST folder "myInbox" (the only folder holding contact items`) {
+		t.Errorf("plan does not name the folder chosen:\n%s", plan)
 	}
 }
 

@@ -151,17 +151,14 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, st.Warnings
-		if len(st.Contacts) == 0 && o.Folder == "" {
-			for _, w := range st.Warnings {
-				if strings.HasPrefix(w, "no contacts folder") {
-					return nil, &cmdError{code: exitUsage, err: fmt.Errorf("%s: %s", path, w),
-						hint: "name the folder that holds the contacts with --outlook-folder"}
-				}
-			}
+		if st.Unchosen != nil {
+			return nil, &cmdError{code: exitUsage, err: st.Unchosen,
+				hint: "name the folder that holds the contacts with --outlook-folder"}
 		}
+		s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, st.Warnings
+		s.Note = fmt.Sprintf("PST folder %q (%s)", st.Folder, st.FolderChoice)
 		if st.DistLists > 0 {
-			s.Note = fmt.Sprintf("%d distribution lists in the PST are not synced", st.DistLists)
+			s.Note += fmt.Sprintf("; %d distribution lists in the PST are not synced", st.DistLists)
 		}
 	}
 	return s, nil

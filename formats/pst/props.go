@@ -37,6 +37,7 @@ const (
 	tagIpmSubTreeEntryID = 0x35E0
 	tagWastebasketEntry  = 0x35E3
 	tagPstPassword       = 0x67FF
+	tagAttributeHidden   = 0x10F4
 	tagLastModification  = 0x3008
 	tagBody              = 0x1000
 	tagRtfCompressed     = 0x1009

@@ -30,6 +30,13 @@
 //     its [MS-OXPROPS] name ("PidTagNickname", "PidLidFileUnder") with
 //     Format contact.FormatPST. This package only reads, so those values
 //     are PST's own: other writers carry them (vCard) or leave them out.
+//   - Without a folder named, the contacts folder is chosen by class
+//     (IPF.Contact, "Contacts" first) and, when no such folder holds
+//     contact items, by the items the folders hold (IPM.Contact,
+//     IPM.DistList): tools that write PSTs file contacts anywhere (Aspose's
+//     samples keep them in "myInbox"). Several candidates, or none, leave
+//     Store.Unchosen set with the counts instead of guessing. Outlook's
+//     Recipient Cache and hidden folders are never taken.
 //   - Distribution lists (IPM.DistList) are counted and reported in
 //     Warnings, not mapped.
 //   - 4k-page files (wVer 36, Outlook 2013 OST) are refused with a clear
@@ -63,8 +70,14 @@ type Store struct {
 	DistLists int               // IPM.DistList messages seen (counted, reported, not mapped)
 	Folders   []string          // every folder path in the store, for messages/help
 	Warnings  []string          // e.g. "password-protected PST: read anyway", dist lists skipped
-	// Folder is the path of the folder the contacts were read from.
-	Folder string
+	// Folder is the path of the folder the contacts were read from, and
+	// FolderChoice how it was chosen (Choice...).
+	Folder       string
+	FolderChoice string
+	// Unchosen is set, and no contacts are read, when no folder was named
+	// and the store does not say which holds the contacts: several hold
+	// contact items, or none does and there is no contacts folder.
+	Unchosen *FolderError
 }
 
 // ReadFile reads the contacts of the chosen folder and of Deleted Items.
@@ -160,6 +173,7 @@ type folder struct {
 	class  string // PidTagContainerClass, e.g. "IPF.Contact"
 	path   string // "/"-joined names below the IPM subtree
 	parent *folder
+	system bool // kept by Outlook for itself (Recipient Cache, hidden): never chosen unless named
 }
 
 // read does the work of ReadFile; with errs non-nil (Validate) it goes on
@@ -201,10 +215,6 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 		st.Folders = append(st.Folders, fo.path)
 	}
 
-	chosen, err := r.chooseFolder(opt.Folder)
-	if err != nil {
-		return nil, err
-	}
 	var deleted *folder
 	for _, fo := range r.folders {
 		if fo.nid == waste || waste == 0 && fo.parent != nil && fo.parent.parent == nil && strings.EqualFold(fo.name, "Deleted Items") {
@@ -222,9 +232,20 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 		}
 		return st, nil
 	}
-	if chosen == nil {
-		st.Warnings = append(st.Warnings, "no contacts folder (container class IPF.Contact) in the store; choose one of: "+strings.Join(st.Folders, ", "))
-	} else {
+	chosen, why, err := r.chooseFolder(opt.Folder, deleted)
+	var fe *FolderError
+	switch {
+	case errors.As(err, &fe):
+		// Not a fault of the file: the caller must name the folder.
+		st.Unchosen = fe
+		st.Warnings = append(st.Warnings, fe.Error())
+	case err != nil:
+		return nil, err
+	default:
+		st.FolderChoice = why
+		if why == choiceEmptyStore {
+			st.Warnings = append(st.Warnings, fmt.Sprintf("no contact items (IPM.Contact, IPM.DistList) in any folder of the store; %q is empty", chosen.path))
+		}
 		st.Folder = chosen.path
 		cs, dl, err := r.readFolder(chosen, nil)
 		if err != nil {
@@ -279,6 +300,11 @@ func (r *reader) walkFolders(fo *folder, depth int, seen map[uint32]bool, errs *
 	}
 	fo.name = p.str(tagDisplayName)
 	fo.class = p.str(tagContainerClass)
+	hidden := false
+	if v, ok := p.props[tagAttributeHidden]; ok && v.typ == typBool && len(v.val) > 0 && v.val[0] != 0 {
+		hidden = true
+	}
+	fo.system = systemFolder(fo.name, fo.class, hidden) || fo.parent != nil && fo.parent.system
 	if fo.parent != nil {
 		if fo.parent.path == "" {
 			fo.path = fo.name
@@ -346,36 +372,190 @@ func (r *reader) tableRowIDs(nid uint32, fo *folder) ([]uint32, error) {
 	return ids, nil
 }
 
-// chooseFolder finds the folder named by path (case-insensitive), or the
-// default contacts folder: a top-level IPF.Contact folder named Contacts,
-// else the first IPF.Contact folder.
-func (r *reader) chooseFolder(path string) (*folder, error) {
+// How the contacts folder was chosen (Store.FolderChoice).
+const (
+	ChoiceNamed      = "named by the caller"
+	ChoiceContacts   = "the store's Contacts folder"
+	ChoiceClass      = "the only contacts folder (IPF.Contact) holding contact items"
+	ChoiceItems      = "the only folder holding contact items (IPM.Contact, IPM.DistList)"
+	choiceEmptyStore = "the store's contacts folder; no folder holds contact items"
+)
+
+// FolderCount is a folder and the contact items it holds.
+type FolderCount struct {
+	Path      string
+	Contacts  int // IPM.Contact items
+	DistLists int // IPM.DistList items
+}
+
+func (fc FolderCount) String() string {
+	s := fmt.Sprintf("%q (%d contacts", fc.Path, fc.Contacts)
+	if fc.DistLists > 0 {
+		s += fmt.Sprintf(", %d distribution lists", fc.DistLists)
+	}
+	return s + ")"
+}
+
+// FolderError says that the folder of the contacts cannot be chosen
+// without the caller naming it: Candidates are the folders that hold
+// contact items (several), or none when no folder of the store holds any.
+type FolderError struct {
+	Path       string
+	Candidates []FolderCount
+	Folders    []string // every folder of the store
+}
+
+func (e *FolderError) Error() string {
+	if len(e.Candidates) == 0 {
+		return fmt.Sprintf("%s: no contact items (IPM.Contact, IPM.DistList) in any folder of the store and no contacts folder (folders: %s)",
+			e.Path, strings.Join(e.Folders, ", "))
+	}
+	parts := make([]string, len(e.Candidates))
+	for i, c := range e.Candidates {
+		parts[i] = c.String()
+	}
+	return fmt.Sprintf("%s: contact items in several folders: %s", e.Path, strings.Join(parts, ", "))
+}
+
+// chooseFolder finds the folder named by path (case-insensitive), or else
+// the folder of the user's contacts:
+//  1. the contacts folders (container class IPF.Contact) that hold contact
+//     items: the top-level "Contacts" among them, else the only one;
+//  2. else every folder that holds contact items (a store written by a tool
+//     that files contacts under "myInbox", or leaves out the container
+//     class): the only one;
+//  3. several in step 1 or 2 are a *FolderError listing them with their
+//     counts; no contact item anywhere takes the empty contacts folder if
+//     there is one, else is a *FolderError too.
+//
+// Deleted Items, Outlook's "Recipient Cache" (the addresses Outlook
+// remembers, not the user's contacts) and other hidden folders are never
+// taken unless named.
+func (r *reader) chooseFolder(path string, deleted *folder) (*folder, string, error) {
 	path = strings.Trim(strings.ReplaceAll(path, "\\", "/"), "/")
 	if path != "" {
 		for _, fo := range r.folders {
 			if strings.EqualFold(fo.path, path) {
-				return fo, nil
+				return fo, ChoiceNamed, nil
 			}
 		}
 		names := make([]string, len(r.folders))
 		for i, fo := range r.folders {
 			names[i] = fo.path
 		}
-		return nil, fmt.Errorf("%s: no folder %q in the store (folders: %s)", r.f.path, path, strings.Join(names, ", "))
+		return nil, "", fmt.Errorf("%s: no folder %q in the store (folders: %s)", r.f.path, path, strings.Join(names, ", "))
 	}
-	var first *folder
-	for _, fo := range r.folders {
-		if !isContactClass(fo.class) {
+	return pickFolder(r.f.path, r.folders, deleted, r.countItems)
+}
+
+// pickFolder is chooseFolder without a folder named: folders in tree order,
+// count gives the contact items of one.
+func pickFolder(file string, folders []*folder, deleted *folder, count func(*folder) (int, int, error)) (*folder, string, error) {
+	var counts []FolderCount
+	var held []*folder
+	var emptyContacts *folder
+	paths := make([]string, len(folders))
+	for i, fo := range folders {
+		paths[i] = fo.path
+	}
+	for _, fo := range folders {
+		if fo == deleted || fo.system {
 			continue
 		}
-		if strings.EqualFold(fo.path, "Contacts") {
-			return fo, nil
+		c, d, err := count(fo)
+		if err != nil {
+			return nil, "", err
 		}
-		if first == nil {
-			first = fo
+		if c+d == 0 {
+			if isContactClass(fo.class) && (emptyContacts == nil || strings.EqualFold(fo.path, "Contacts")) {
+				emptyContacts = fo
+			}
+			continue
+		}
+		counts = append(counts, FolderCount{Path: fo.path, Contacts: c, DistLists: d})
+		held = append(held, fo)
+	}
+	pick := func(classOnly bool) (*folder, []FolderCount) {
+		var fs []*folder
+		var cs []FolderCount
+		for i, fo := range held {
+			if !classOnly || isContactClass(fo.class) {
+				fs, cs = append(fs, fo), append(cs, counts[i])
+			}
+		}
+		if len(fs) == 1 {
+			return fs[0], nil
+		}
+		return nil, cs
+	}
+	for _, fo := range held {
+		if isContactClass(fo.class) && strings.EqualFold(fo.path, "Contacts") {
+			return fo, ChoiceContacts, nil
 		}
 	}
-	return first, nil
+	fo, several := pick(true)
+	if fo != nil {
+		return fo, ChoiceClass, nil
+	}
+	if len(several) == 0 {
+		if fo, several = pick(false); fo != nil {
+			return fo, ChoiceItems, nil
+		}
+	}
+	if len(several) > 0 {
+		return nil, "", &FolderError{Path: file, Candidates: several, Folders: paths}
+	}
+	if emptyContacts != nil {
+		return emptyContacts, choiceEmptyStore, nil
+	}
+	return nil, "", &FolderError{Path: file, Folders: paths}
+}
+
+// systemFolder reports whether Outlook keeps fo for itself: the Recipient
+// Cache (every address the user wrote to), the hidden folders of
+// Skype/Lync and the address book caches, anything marked hidden.
+func systemFolder(name, class string, hidden bool) bool {
+	c := strings.ToUpper(class)
+	return hidden || strings.EqualFold(name, "Recipient Cache") || strings.Contains(c, "RECIPIENTCACHE") ||
+		strings.HasPrefix(c, "IPF.CONTACT.MOC.") || strings.Contains(c, "GALCONTACTS") || strings.Contains(c, "ORGANIZATIONALCONTACTS")
+}
+
+// countItems counts the contact items (IPM.Contact) and distribution lists
+// of a folder, by the message class column of its contents table, else by
+// each message's own class.
+func (r *reader) countItems(fo *folder) (contacts, dists int, err error) {
+	ids, err := r.tableRowIDs(fo.nid&^0x1F|0x0E, fo)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, id := range ids {
+		n, err := r.f.openNode(id)
+		if err != nil {
+			return 0, 0, fmt.Errorf("folder %q message 0x%x: %w", fo.path, id, err)
+		}
+		p, err := n.pc()
+		if err != nil {
+			return 0, 0, fmt.Errorf("folder %q message 0x%x: %w", fo.path, id, err)
+		}
+		switch classKind(p.str(tagMessageClass)) {
+		case kindContact:
+			contacts++
+		case kindDistList:
+			dists++
+		}
+	}
+	return contacts, dists, nil
+}
+
+func classKind(class string) int {
+	class = strings.ToUpper(class)
+	switch {
+	case class == "IPM.CONTACT" || strings.HasPrefix(class, "IPM.CONTACT.") || class == "IPM.ABCHPERSON":
+		return kindContact
+	case class == "IPM.DISTLIST" || strings.HasPrefix(class, "IPM.DISTLIST."):
+		return kindDistList
+	}
+	return kindOther
 }
 
 func isContactClass(c string) bool {
@@ -428,10 +608,9 @@ func (r *reader) readMessage(nid uint32) (contact.Contact, int, error) {
 	if err != nil {
 		return contact.Contact{}, 0, err
 	}
-	class := strings.ToUpper(p.str(tagMessageClass))
-	switch {
-	case class == "IPM.CONTACT" || strings.HasPrefix(class, "IPM.CONTACT.") || class == "IPM.ABCHPERSON":
-	case class == "IPM.DISTLIST" || strings.HasPrefix(class, "IPM.DISTLIST."):
+	switch classKind(p.str(tagMessageClass)) {
+	case kindContact:
+	case kindDistList:
 		return contact.Contact{}, kindDistList, nil
 	default:
 		return contact.Contact{}, kindOther, nil
