@@ -169,9 +169,13 @@ func (r *reconciler) index() {
 	}
 	r.crmClaimed = make([]bool, len(r.crm.Contacts))
 	r.olClaimed = make([]bool, len(r.ol.Contacts))
+	// An account the syncing user may not see does not exist for them
+	// (DESIGN §6): it is never chosen, counted or named.
 	r.accountsByName = make(map[string][]int)
 	for i, a := range r.crm.Accounts {
-		r.accountsByName[a.Name] = append(r.accountsByName[a.Name], i)
+		if r.ownerVisible(a.Owner) {
+			r.accountsByName[a.Name] = append(r.accountsByName[a.Name], i)
+		}
 	}
 	r.newAccounts = make(map[string]int)
 	r.nextID = max(r.st.NextLinkID, 1)
@@ -232,7 +236,16 @@ func (r *reconciler) visible(i int) bool {
 	if r.crm.Visible == nil {
 		return true
 	}
-	o := trimID(r.crm.Contacts[i].CRM.Owner)
+	return r.ownerVisible(r.crm.Contacts[i].CRM.Owner)
+}
+
+// ownerVisible reports whether the syncing user may see the records of an
+// owner code (SECCODEID).
+func (r *reconciler) ownerVisible(owner string) bool {
+	if r.crm.Visible == nil {
+		return true
+	}
+	o := trimID(owner)
 	return o == "" || o == contact.Everyone || r.crm.Visible[o]
 }
 
@@ -444,7 +457,9 @@ func (r *reconciler) matchCreatedCRM() {
 	byEmail := map[string][]int{}
 	byName := map[string][]int{}
 	for i := range r.crm.Contacts {
-		if r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key)) {
+		// A contact the user may not see is not theirs to claim: taking it
+		// would name it and add it to the sync group.
+		if r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key)) || !r.visible(i) {
 			continue
 		}
 		v := &r.crm.Contacts[i].Values
