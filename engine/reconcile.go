@@ -174,7 +174,8 @@ func (r *reconciler) index() {
 	r.accountsByName = make(map[string][]int)
 	for i, a := range r.crm.Accounts {
 		if r.ownerVisible(a.Owner) {
-			r.accountsByName[a.Name] = append(r.accountsByName[a.Name], i)
+			name := strings.TrimSpace(a.Name)
+			r.accountsByName[name] = append(r.accountsByName[name], i)
 		}
 	}
 	r.newAccounts = make(map[string]int)
@@ -672,7 +673,7 @@ func pendingUnapplied(pd Pending, l *Link, rec *contact.Contact) bool {
 		if i >= len(pd.Old) {
 			return false
 		}
-		if rec.Values[f] != pd.Old[i] || pd.Old[i] == l.Base[f] {
+		if old := contact.Clean(f, pd.Old[i]); contact.Clean(f, rec.Values[f]) != old || same(f, old, contact.Clean(f, l.Base[f])) {
 			return false
 		}
 	}
@@ -708,6 +709,14 @@ func (r *reconciler) applyLinks() {
 	}
 	r.olOut = make([]contact.Contact, len(r.ol.Contacts), len(r.ol.Contacts)+newOL)
 	copy(r.olOut, r.ol.Contacts)
+	// The folder after the cycle holds clean values in the mapped fields
+	// (contact.Clean): what was read with blanks or a wrapped address is
+	// the same value, written as the side wants it.
+	for i := range r.olOut {
+		for _, f := range r.fields {
+			r.olOut[i].Values[f] = contact.Clean(f, r.olOut[i].Values[f])
+		}
+	}
 	r.olDeleted = make([]bool, len(r.ol.Contacts))
 	for _, pr := range r.pairs {
 		if pr.closed {
@@ -802,21 +811,32 @@ func (r *reconciler) detach(pr *pair, gone Side, rule Rule, name string) {
 // reads as the base (the change was not imported and is sent again).
 func (r *reconciler) sideValue(pr *pair, s Side, f contact.Field) string {
 	v := r.actualValue(pr, s, f)
+	b := contact.Clean(f, pr.link.Base[f])
 	prev := pr.prevCRM
 	if s == Outlook {
 		prev = pr.prevOutlook
 	}
 	if prev.Op == OpUpdate {
-		if i := slices.Index(prev.Fields, f); i >= 0 && i < len(prev.Old) && r.record(s, pr).Values[f] == prev.Old[i] {
-			return pr.link.Base[f]
+		if i := slices.Index(prev.Fields, f); i >= 0 && i < len(prev.Old) && v == contact.Clean(f, prev.Old[i]) {
+			return b
 		}
+	}
+	if same(f, v, b) {
+		// A difference of letter case alone in an e-mail is no change.
+		return b
 	}
 	return v
 }
 
-// actualValue is the value of f in the side's record.
+// same reports whether two clean values of f are the same: equal, or for
+// an e-mail, equal but for letter case.
+func same(f contact.Field, a, b string) bool {
+	return a == b || f.IsEmail() && strings.EqualFold(a, b)
+}
+
+// actualValue is the value of f in the side's record, clean (contact.Clean).
 func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
-	v := r.record(s, pr).Values[f]
+	v := contact.Clean(f, r.record(s, pr).Values[f])
 	if s == CRM && f == contact.Company && pr.link.NameAccount != "" && v == pr.link.NameAccount {
 		return ""
 	}
@@ -843,14 +863,14 @@ func (r *reconciler) merge(pr *pair) {
 	crmU, olU := upd[0], upd[1]
 	newBase := pr.link.Base
 	for _, f := range r.fields {
-		b := pr.link.Base[f]
+		b := contact.Clean(f, pr.link.Base[f])
 		c, o := r.sideValue(pr, CRM, f), r.sideValue(pr, Outlook, f)
 		res, _, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
 		newBase[f] = res
 		effective := [2]string{c, o}
 		for k, u := range upd {
 			actual := r.actualValue(pr, u.side, f)
-			if res == actual {
+			if same(f, res, actual) {
 				continue
 			}
 			rule := rule
@@ -864,7 +884,7 @@ func (r *reconciler) merge(pr *pair) {
 			}
 			u.vals[f] = res
 			u.fields = append(u.fields, f)
-			u.old = append(u.old, u.rec.Values[f])
+			u.old = append(u.old, actual)
 			r.change(Change{Link: pr.link.ID, Side: u.side.String(), Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
 		}
 	}
@@ -873,7 +893,11 @@ func (r *reconciler) merge(pr *pair) {
 		pr.changed = true
 	}
 	if len(crmU.fields) > 0 {
+		// The update row carries every mapped field: all of them clean.
 		u := crmRec.Clone()
+		for _, f := range r.fields {
+			u.Values[f] = contact.Clean(f, u.Values[f])
+		}
 		for _, f := range crmU.fields {
 			u.Values[f] = crmU.vals[f]
 		}
@@ -907,7 +931,9 @@ func (r *reconciler) merge(pr *pair) {
 // decide merges one field. It returns the resulting value, the side whose
 // value won (NoSide with an empty rule when nothing changes), and the rule.
 func (r *reconciler) decide(pr *pair, f contact.Field, b, c, o string, crmRec, olRec *contact.Contact, name string) (string, Side, Rule) {
-	if c == o {
+	if same(f, c, o) {
+		// Equal, or e-mails that differ in letter case alone: the CRM's
+		// value is kept.
 		return c, NoSide, ""
 	}
 	if f == contact.Categories {
@@ -1171,8 +1197,9 @@ func (r *reconciler) createInCRM(oi int) {
 	var c contact.Contact
 	c.Modified = rec.Modified
 	for _, f := range r.fields {
-		c.Values[f] = rec.Values[f]
-		l.Base[f] = rec.Values[f]
+		v := contact.Clean(f, rec.Values[f])
+		c.Values[f] = v
+		l.Base[f] = v
 	}
 	if acc := r.assignAccount(&c, &pair{link: &l}, name); c.Values[contact.Company] == "" {
 		// The account is named after the contact; in the CRM its company
@@ -1256,8 +1283,9 @@ func (r *reconciler) newCRMRecords() {
 		var c contact.Contact
 		c.Key = l.OutlookKey
 		for _, f := range r.fields {
-			c.Values[f] = rec.Values[f]
-			l.Base[f] = rec.Values[f]
+			v := contact.Clean(f, rec.Values[f])
+			c.Values[f] = v
+			l.Base[f] = v
 		}
 		l.PendingOutlook = Pending{Op: OpCreate}
 		r.plan.Outlook.New = append(r.plan.Outlook.New, c)

@@ -65,7 +65,7 @@ func TestSmokeCycles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Counts.Linked != 1 || p.Counts.CRMCreated != 1 || p.Counts.OutlookCreated != 1 || p.Counts.Conflicts != 2 {
+	if p.Counts.Linked != 1 || p.Counts.CRMCreated != 1 || p.Counts.OutlookCreated != 1 || p.Counts.Conflicts != 1 { // the phone; ANN@ and ann@ are the same address
 		t.Fatalf("cycle 1 counts = %+v", p.Counts)
 	}
 	st := State{Cycle: 1, User: "U1", Mapping: p.Mapping, NextLinkID: p.NextLinkID}

@@ -241,6 +241,32 @@ func SplitCategories(v string) []string {
 // JoinCategories is the inverse of SplitCategories.
 func JoinCategories(cs []string) string { return strings.Join(cs, ";") }
 
+// IsEmail reports whether f is one of the e-mail fields.
+func (f Field) IsEmail() bool { return f == Email1 || f == Email2 || f == Email3 }
+
+// Clean returns the value of field f as it is written and compared: without
+// surrounding blanks and, in an e-mail field, the bare address ("mailto:"
+// and "Name <addr>" unwrapped, letter case kept). Exporters wrap addresses
+// in these forms; the CRM and Outlook want the address alone.
+func Clean(f Field, v string) string {
+	if f.IsEmail() {
+		return NormalizeEmail(v, true)
+	}
+	return strings.TrimSpace(v)
+}
+
+// CleanValues cleans every value of v (see Clean) and reports whether any
+// changed.
+func CleanValues(v *Values) bool {
+	changed := false
+	for f := range v {
+		if c := Clean(Field(f), v[f]); c != v[f] {
+			v[f], changed = c, true
+		}
+	}
+	return changed
+}
+
 // NormalizeEmail returns the form of an address used for matching: trimmed,
 // "mailto:" and "Name <addr>" unwrapped, and lower-cased unless caseSensitive.
 func NormalizeEmail(v string, caseSensitive bool) string {
