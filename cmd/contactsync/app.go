@@ -35,12 +35,13 @@ journal of earlier cycles, writes files each side can import into --out, and rec
 decision in the journal.
 
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or unreadable input,
-3 a safety guard stopped the cycle (nothing was written).`,
-		Writer:               stdout,
-		ErrWriter:            stderr,
-		ExitErrHandler:       func(*cli.Context, error) {}, // run() maps errors to exit codes
-		EnableBashCompletion: true,
-		Commands: []*cli.Command{
+3 a safety guard stopped the cycle (nothing was written); see 'contactsync help exit-codes'.`,
+		CustomAppHelpTemplate: appHelpTemplate(),
+		Writer:                stdout,
+		ErrWriter:             stderr,
+		ExitErrHandler:        func(*cli.Context, error) {}, // run() maps errors to exit codes
+		EnableBashCompletion:  true,
+		Commands: append([]*cli.Command{
 			syncCommand(false),
 			syncCommand(true),
 			simulateCommand(),
@@ -48,7 +49,8 @@ Exit codes: 0 success, 1 runtime failure, 2 bad usage or unreadable input,
 			validateCommand(),
 			journalCommand(),
 			duplicatesCommand(),
-		},
+			manCommand(),
+		}, topicCommands()...),
 	}
 }
 
