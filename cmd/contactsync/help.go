@@ -12,9 +12,10 @@ import (
 	"contactsync/formats"
 )
 
-// The help topics are plain text in help/*.txt, so that the terminal help
-// ("contactsync help TOPIC"), the man page and any file a cycle writes for
-// its users (topicText) say the same thing from one place.
+// The help topics are plain text in help/*.txt, except the import steps,
+// which writeImportSteps writes for the help as for every cycle's
+// IMPORT.txt: the terminal help ("contactsync help TOPIC") and the man page
+// say the same thing as the files, from one place.
 //
 //go:embed help/*.txt
 var helpFiles embed.FS
@@ -29,6 +30,13 @@ var helpTopics = []struct{ name, title string }{
 // topicText returns the text of a help topic; it panics for a name that is
 // not one, which only a programming error can cause (a test reads them all).
 func topicText(name string) string {
+	if name == "import" {
+		var b strings.Builder
+		if err := writeImportSteps(&b, importSteps{}); err != nil {
+			panic(fmt.Sprintf("help topic %q: %v", name, err))
+		}
+		return b.String()
+	}
 	b, err := helpFiles.ReadFile("help/" + name + ".txt")
 	if err != nil {
 		panic(fmt.Sprintf("help topic %q: %v", name, err))

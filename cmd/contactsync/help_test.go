@@ -50,7 +50,7 @@ func TestImportTopicNamesEveryOutput(t *testing.T) {
 				t.Errorf("%s cycle wrote no %s files", c.out, side)
 			}
 			for _, f := range files {
-				if !strings.Contains(text, f.Name()) {
+				if !strings.Contains(text, side+"/"+f.Name()) {
 					t.Errorf("the import topic does not say what to do with %s/%s", side, f.Name())
 				}
 			}

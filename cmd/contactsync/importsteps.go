@@ -112,32 +112,41 @@ func writeImportSteps(w io.Writer, s importSteps) error {
 		"contacts > Import contacts) only add contacts and cannot replace duplicates: use\n" +
 		"them only for a snapshot into an emptied folder. Keep the column " + quoted(key) + ": it\n" +
 		"holds the sync key that joins each contact to its CRM contact.\n\n")
+	// The help topic (no folder) describes both forms of the Outlook output.
+	general := s.Has == nil
 	snapshot := ol("contacts.csv")
-	switch {
-	case snapshot:
-		step("Empty the Outlook sync folder: select every contact in it (Ctrl+A) and delete\n"+
-			"them (they go to Deleted Items). outlook/contacts.csv is the whole folder\n"+
+	if general {
+		b.WriteString("  When outlook/ holds contacts.csv (a snapshot of the folder, the default):\n\n")
+	}
+	if snapshot {
+		step("Empty the Outlook sync folder: select every contact in it (Ctrl+A) and delete\n" +
+			"them (they go to Deleted Items). outlook/contacts.csv is the whole folder\n" +
 			"after this cycle, and Outlook's import can add and replace but never delete.")
-		step("Import outlook/contacts.csv into the emptied sync folder (options:\n"+
-			"\"Allow duplicates to be created\" is safe, the folder is empty; choose the sync\n"+
-			"folder as the destination). outlook/contacts.vcf holds the same contacts for\n"+
+		step("Import outlook/contacts.csv into the emptied sync folder (options:\n" +
+			"\"Allow duplicates to be created\" is safe, the folder is empty; choose the sync\n" +
+			"folder as the destination). outlook/contacts.vcf holds the same contacts for\n" +
 			"programs that import vCards.")
 		if ol("deleted-items.csv") {
-			step("outlook/deleted-items.csv lists the contacts this cycle removed from the\n"+
+			step("outlook/deleted-items.csv lists the contacts this cycle removed from the\n" +
 				"folder; emptying it already moved them to Deleted Items. Nothing more to do.")
 		}
-	default:
+	}
+	if general {
+		b.WriteString("  When outlook/ holds contacts-new.csv and contacts-update.csv instead\n" +
+			"  (--outlook-output changes, the default for PST input):\n\n")
+	}
+	if !snapshot || general {
 		if ol("contacts-update.csv") {
-			step("Import outlook/contacts-update.csv into the sync folder with the option\n"+
-				"\"Replace duplicates with items imported\" (Outlook finds the contacts by name\n"+
+			step("Import outlook/contacts-update.csv into the sync folder with the option\n" +
+				"\"Replace duplicates with items imported\" (Outlook finds the contacts by name\n" +
 				"and e-mail and replaces them).")
 		}
 		if ol("contacts-new.csv") {
-			step("Import outlook/contacts-new.csv into the sync folder (option \"Replace\n"+
+			step("Import outlook/contacts-new.csv into the sync folder (option \"Replace\n" +
 				"duplicates with items imported\", so that a second import does not double them).")
 		}
 		if ol("deleted-items.csv") {
-			step("Move each contact listed in outlook/deleted-items.csv from the sync folder\n"+
+			step("Move each contact listed in outlook/deleted-items.csv from the sync folder\n" +
 				"to Deleted Items by hand: Outlook's import cannot delete.")
 		}
 		if !ol("contacts-update.csv") && !ol("contacts-new.csv") && !ol("deleted-items.csv") {
@@ -145,7 +154,7 @@ func writeImportSteps(w io.Writer, s importSteps) error {
 		}
 	}
 	if has("rejected.csv") {
-		step("rejected.csv lists the records that could not be read and were set aside:\n"+
+		step("rejected.csv lists the records that could not be read and were set aside:\n" +
 			"fix them in their program before the next export; they are read again then.")
 	}
 	step("Export both sides again: the CRM dump (contacts.csv, accounts.csv and\n" +
