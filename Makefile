@@ -17,11 +17,12 @@ build:
 
 # python3-vobject (Debian) is the independent vCard parser the vCard tests
 # check our output with; it must be importable by Debian's /usr/bin/python3.
+# groff (Debian groff-base) checks the man pages.
 deps:
-	@if ! /usr/bin/python3 -c 'import vobject' >/dev/null 2>&1; then \
-		echo "installing python3-vobject (Debian) for the vCard tests"; \
+	@if ! /usr/bin/python3 -c 'import vobject' >/dev/null 2>&1 || ! command -v groff >/dev/null; then \
+		echo "installing python3-vobject and groff-base (Debian) for the tests"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-vobject >/dev/null; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-vobject groff-base >/dev/null; \
 	fi
 	$(GO) mod download
 
