@@ -78,7 +78,7 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "outlook-output", Usage: "snapshot (the whole folder) or changes (new/updated/deleted files); default: snapshot, changes for PST"},
 		&cli.BoolFlag{Name: "break-stale-lock", Usage: "remove a journal lock left by a run that died"},
 		&cli.StringFlag{Name: "region", Usage: "country `CC` (ISO 3166, e.g. DE, US) of phone numbers written without a country code, for the list of likely duplicates"},
-		&cli.BoolFlag{Name: "skip-invalid", Usage: "set aside the records of a CRM dump or Outlook CSV that cannot be read (listed in OUT/rejected.csv and journaled) instead of stopping; their side's contacts are then neither deleted nor created on the other side this cycle"},
+		&cli.BoolFlag{Name: "skip-invalid", Usage: "set aside the records of a CRM dump or Outlook export (CSV record, vCard card, PST item) that cannot be read (listed in OUT/rejected.csv and journaled) instead of stopping; their side's contacts are then neither deleted nor created on the other side this cycle"},
 	}
 }
 

@@ -33,8 +33,9 @@ type outlookOptions struct {
 	Folder     string // PST folder
 	ExportedAt time.Time
 	VCardVer   string
-	// SkipInvalid reads an Outlook CSV leniently: records it cannot read
-	// are set aside (outlookSide.Rejected) instead of stopping the cycle.
+	// SkipInvalid reads the Outlook side leniently: CSV records, vCard
+	// cards and PST items it cannot read are set aside
+	// (outlookSide.Rejected) instead of stopping the cycle.
 	SkipInvalid bool
 }
 
@@ -141,16 +142,23 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 			s.Contacts[i].Modified, s.Contacts[i].ModifiedFrom = at, from
 		}
 	case kindVCard, kindVdir:
-		f, err := vcard.ReadFile(path)
+		var f *vcard.File
+		var err error
+		if o.SkipInvalid {
+			f, s.Rejected, err = vcard.ReadFileLenient(path)
+		} else {
+			f, err = vcard.ReadFile(path)
+		}
 		if err != nil {
 			return nil, err
 		}
 		s.Contacts, s.Warnings = f.Contacts, f.Warnings
 	case kindPST:
-		st, err := pst.ReadFile(path, pst.Options{Folder: o.Folder})
+		st, err := pst.ReadFile(path, pst.Options{Folder: o.Folder, SkipInvalid: o.SkipInvalid})
 		if err != nil {
 			return nil, err
 		}
+		s.Rejected = st.Rejected
 		if st.Unchosen != nil {
 			return nil, &cmdError{code: exitUsage, err: st.Unchosen,
 				hint: "name the folder that holds the contacts with --outlook-folder"}

@@ -49,8 +49,22 @@ func FuzzHeader(f *testing.F) {
 	}
 	f.Add([]byte("!BDN"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, err := Read(bytes.NewReader(b), int64(len(b)), "fuzz.pst", Options{})
+		st, err := Read(bytes.NewReader(b), int64(len(b)), "fuzz.pst", Options{})
 		mustParseError(t, err)
+		// --skip-invalid: never an error where Read succeeds; each item
+		// set aside is positioned; a store Read takes whole loses nothing.
+		lst, lerr := Read(bytes.NewReader(b), int64(len(b)), "fuzz.pst", Options{SkipInvalid: true})
+		mustParseError(t, lerr)
+		if err == nil && (lerr != nil || len(lst.Rejected) != 0 || len(lst.Contacts) != len(st.Contacts)) {
+			t.Fatalf("SkipInvalid read %v (%d rejected) where Read took the store whole", lerr, len(lst.Rejected))
+		}
+		if lerr == nil {
+			for _, r := range lst.Rejected {
+				if r.Offset <= 0 && r.Field == "" {
+					t.Fatalf("item set aside without position: %v", r)
+				}
+			}
+		}
 	})
 }
 

@@ -60,6 +60,10 @@ import (
 // Options says which folder to read.
 type Options struct {
 	Folder string // folder path like "Contacts" or "Contacts/CRM"; "" = the store's default Contacts folder
+	// SkipInvalid sets aside the items that cannot be read (Store.Rejected)
+	// instead of stopping; a folder or table that cannot be read still
+	// stops the read.
+	SkipInvalid bool
 }
 
 // Store is what ReadFile found in a PST.
@@ -78,6 +82,9 @@ type Store struct {
 	// and the store does not say which holds the contacts: several hold
 	// contact items, or none does and there is no contacts folder.
 	Unchosen *FolderError
+	// Rejected lists the items set aside under Options.SkipInvalid, one
+	// positioned problem each.
+	Rejected formats.ErrorList
 }
 
 // ReadFile reads the contacts of the chosen folder and of Deleted Items.
@@ -99,7 +106,7 @@ func Read(ra io.ReaderAt, size int64, name string, opt Options) (*Store, error) 
 	if err != nil {
 		return nil, err
 	}
-	return (&reader{f: f}).read(opt, nil)
+	return (&reader{f: f, lenient: opt.SkipInvalid}).read(opt, nil)
 }
 
 // Validate reads the whole store — every folder and every message in it —
@@ -142,6 +149,7 @@ func asParseError(err error) *formats.ParseError {
 
 // reader holds an open PST and what the messaging layer learned about it.
 type reader struct {
+	lenient   bool // Options.SkipInvalid
 	f         *file
 	names     *nameMap
 	recordKey []byte
@@ -247,7 +255,7 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 			st.Warnings = append(st.Warnings, fmt.Sprintf("no contact items (IPM.Contact, IPM.DistList) in any folder of the store; %q is empty", chosen.path))
 		}
 		st.Folder = chosen.path
-		cs, dl, err := r.readFolder(chosen, nil)
+		cs, dl, err := r.readFolder(chosen, r.rejects(st))
 		if err != nil {
 			return nil, err
 		}
@@ -257,7 +265,7 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 		}
 	}
 	if deleted != nil && deleted != chosen {
-		cs, dl, err := r.readFolder(deleted, nil)
+		cs, dl, err := r.readFolder(deleted, r.rejects(st))
 		if err != nil {
 			return nil, err
 		}
@@ -268,6 +276,15 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 		}
 	}
 	return st, nil
+}
+
+// rejects is where readFolder sets aside the items it cannot read: nil
+// (stop at the first) unless reading leniently.
+func (r *reader) rejects(st *Store) *formats.ErrorList {
+	if r.lenient {
+		return &st.Rejected
+	}
+	return nil
 }
 
 // entryNID returns the node id at the end of a PST entry id (flags, store
@@ -530,11 +547,14 @@ func (r *reader) countItems(fo *folder) (contacts, dists int, err error) {
 	}
 	for _, id := range ids {
 		n, err := r.f.openNode(id)
-		if err != nil {
-			return 0, 0, fmt.Errorf("folder %q message 0x%x: %w", fo.path, id, err)
+		var p *pc
+		if err == nil {
+			p, err = n.pc()
 		}
-		p, err := n.pc()
 		if err != nil {
+			if r.lenient {
+				continue // set aside when the folder is read
+			}
 			return 0, 0, fmt.Errorf("folder %q message 0x%x: %w", fo.path, id, err)
 		}
 		switch classKind(p.str(tagMessageClass)) {
@@ -578,6 +598,16 @@ func (r *reader) readFolder(fo *folder, errs *formats.ErrorList) ([]contact.Cont
 			err = fmt.Errorf("folder %q message 0x%x: %w", fo.path, id, err)
 			if errs == nil {
 				return nil, 0, err
+			}
+			if r.lenient {
+				// Set aside: say which item, where, and why.
+				pe := &formats.ParseError{File: r.f.path, Field: nodeField(id), Err: err}
+				if inner := asParseError(err); inner != nil {
+					pe.Offset, pe.Field = inner.Offset, inner.Field
+					pe.Err = fmt.Errorf("folder %q item 0x%x: %w", fo.path, id, inner.Err)
+				}
+				*errs = append(*errs, pe)
+				continue
 			}
 			*errs = append(*errs, errorList(err, r.f.path)...)
 			continue

@@ -51,6 +51,41 @@ func FuzzRead(f *testing.F) {
 	})
 }
 
+// FuzzReadLenient: the --skip-invalid read never panics; every card is
+// either a contact or one positioned problem; a file Read takes whole
+// gives the same contacts and nothing set aside.
+func FuzzReadLenient(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte("BEGIN:VCARD\nN:a\nEND:VCARD\nBEGIN:VCARD\nX-A B:1\nEND:VCARD\nBEGIN:VCARD\nTEL;TYPE=\"x:1\nEND:VCARD\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, rejected, err := ReadLenient(bytes.NewReader(data), "fuzz.vcf")
+		if err != nil {
+			var pe *formats.ParseError
+			if !errors.As(err, &pe) || pe.Line <= 0 {
+				t.Fatalf("error without position: %#v", err)
+			}
+			return
+		}
+		if file.Cards != len(file.Contacts)+len(rejected) {
+			t.Fatalf("%d cards but %d contacts and %d set aside", file.Cards, len(file.Contacts), len(rejected))
+		}
+		for _, r := range rejected {
+			if r.Line <= 0 {
+				t.Fatalf("rejected card without position: %v", r)
+			}
+		}
+		strict, err := Read(bytes.NewReader(data), "fuzz.vcf")
+		if (err == nil) != (len(rejected) == 0) {
+			t.Fatalf("Read error %v but %d cards set aside", err, len(rejected))
+		}
+		if err == nil && !reflect.DeepEqual(strict.Contacts, file.Contacts) {
+			t.Fatalf("lenient read of a good file differs from Read")
+		}
+	})
+}
+
 // FuzzRoundTrip: whatever reads, written as 3.0 and read again, gives the
 // same contacts, and writing those gives the same bytes. Each contact also
 // gets a foreign Extra (an Outlook CSV column) made of the input's bytes,

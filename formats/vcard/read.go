@@ -85,6 +85,56 @@ func Read(r io.Reader, name string) (*File, error) {
 	return p.file, nil
 }
 
+// ReadFileLenient reads like ReadFile but sets aside each card with a
+// problem (a property that cannot be read) instead of stopping: it returns
+// the contacts of the other cards and, separately, one positioned problem
+// per card set aside. What cannot be delimited into cards (END:VCARD
+// without BEGIN, a file with no card) is still an error.
+func ReadFileLenient(path string) (*File, formats.ErrorList, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	files := []string{path}
+	if st.IsDir() {
+		if files, err = vdirFiles(path); err != nil {
+			return nil, nil, err
+		}
+	}
+	out := &File{Path: path}
+	var rejected formats.ErrorList
+	for _, fn := range files {
+		f, err := os.Open(fn)
+		if err != nil {
+			return nil, nil, err
+		}
+		one, rej, err := ReadLenient(f, fn)
+		f.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+		if !st.IsDir() {
+			out.Encoding = one.Encoding
+		}
+		out.Contacts = append(out.Contacts, one.Contacts...)
+		out.Cards += one.Cards
+		out.Warnings = append(out.Warnings, one.Warnings...)
+		rejected = append(rejected, rej...)
+	}
+	return out, rejected, nil
+}
+
+// ReadLenient is ReadFileLenient for one stream; name is used in errors.
+func ReadLenient(r io.Reader, name string) (*File, formats.ErrorList, error) {
+	p := newParser(r, name, true)
+	p.lenient, p.badCards = true, map[int]bool{}
+	p.run()
+	if len(p.errs) > 0 {
+		return nil, nil, p.errs[0]
+	}
+	return p.file, p.rejected, nil
+}
+
 // Validate reads the file or vdir folder at path and returns every problem
 // found, each positioned; an empty list means Read succeeds. Warnings are
 // not problems and are not listed (ReadFile returns them).
@@ -129,13 +179,19 @@ const maxHeaderFolds = 100
 const maxErrors = 1000
 
 type parser struct {
-	free   [][]prop // property slices of finished cards, for reuse
-	store  store
-	name   string
-	lr     *lineReader
-	strict bool
-	errs   formats.ErrorList
-	file   *File
+	// lenient sets aside the cards with a problem (rejected) and goes on;
+	// a problem outside any card still stops the read.
+	lenient  bool
+	rejected formats.ErrorList
+	badCards map[int]bool // File.Contacts index of each card set aside
+	inCard   int          // 1 + index of the innermost open card, 0 outside
+	free     [][]prop     // property slices of finished cards, for reuse
+	store    store
+	name     string
+	lr       *lineReader
+	strict   bool
+	errs     formats.ErrorList
+	file     *File
 }
 
 func newParser(r io.Reader, name string, strict bool) *parser {
@@ -148,7 +204,15 @@ func (p *parser) stopped() bool {
 }
 
 func (p *parser) fail(line, col int, field, format string, args ...any) {
-	p.errs = append(p.errs, formats.Errorf(p.name, line, col, field, format, args...))
+	e := formats.Errorf(p.name, line, col, field, format, args...)
+	if p.lenient && p.inCard > 0 {
+		if !p.badCards[p.inCard-1] {
+			p.badCards[p.inCard-1] = true
+			p.rejected = append(p.rejected, e)
+		}
+		return
+	}
+	p.errs = append(p.errs, e)
 }
 
 // warnAt records a leniency: something other readers read past, which
@@ -247,6 +311,7 @@ func (p *parser) run() {
 				nc.props, p.free = p.free[n-1][:0], p.free[:n-1]
 			}
 			stack = append(stack, nc)
+			p.inCard = nc.index + 1
 			continue
 		}
 		if len(stack) == 0 {
@@ -270,6 +335,10 @@ func (p *parser) run() {
 			stack = stack[:len(stack)-1]
 			clear(c.props) // drop references; the slice is reused
 			p.free = append(p.free, c.props)
+			p.inCard = 0
+			if len(stack) > 0 {
+				p.inCard = stack[len(stack)-1].index + 1
+			}
 			continue
 		}
 		if l[0] == ' ' || l[0] == '\t' {
@@ -283,6 +352,7 @@ func (p *parser) run() {
 			c.props = append(c.props, pr)
 		}
 	}
+	p.inCard = 0 // what follows is about the file, not a card
 	if err := p.lr.err(); err != nil && !p.stopped() {
 		p.fail(p.lr.num+1, 0, "", "read: %v", err)
 	}
@@ -306,6 +376,15 @@ func (p *parser) run() {
 		return
 	}
 	p.file.Contacts = p.store.all()
+	if len(p.badCards) > 0 {
+		kept := p.file.Contacts[:0]
+		for i, c := range p.file.Contacts {
+			if !p.badCards[i] {
+				kept = append(kept, c)
+			}
+		}
+		p.file.Contacts = kept
+	}
 }
 
 func isBlank(l []byte) bool {
