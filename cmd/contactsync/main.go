@@ -131,6 +131,9 @@ func hint(err error) string {
 	return "run 'contactsync help' or 'contactsync COMMAND --help'"
 }
 
+// boolFlags are the flags of the commands flagsFirst handles that take no value.
+var boolFlags = map[string]bool{"case-sensitive-keys": true}
+
 // flagsFirst moves the flags of the commands that take arguments before
 // those arguments, so that "convert a.pst b.vcf --vcard-version 4.0" works:
 // urfave/cli stops reading flags at the first argument. Every flag of these
@@ -142,7 +145,7 @@ func flagsFirst(args []string) []string {
 			continue
 		}
 		switch a {
-		case "convert", "validate", "show", "history", "diff":
+		case "convert", "validate", "show", "history", "diff", "duplicates":
 			at = i
 		}
 		if at >= 0 || a != "journal" {
@@ -162,7 +165,7 @@ func flagsFirst(args []string) []string {
 			i = len(tail)
 		case strings.HasPrefix(a, "-") && len(a) > 1:
 			flags = append(flags, a)
-			if !strings.Contains(a, "=") && i+1 < len(tail) && a != "-h" && a != "--help" {
+			if !strings.Contains(a, "=") && i+1 < len(tail) && a != "-h" && a != "--help" && !boolFlags[strings.TrimLeft(a, "-")] {
 				i++
 				flags = append(flags, tail[i])
 			}
