@@ -176,6 +176,10 @@ type Policy struct {
 	// FieldDirections makes single fields one-way (a mapping file's
 	// "job_title to-crm"); fields not named follow Direction.
 	FieldDirections map[contact.Field]Direction
+	// Decisions, when not nil, decide every conflict a person may choose
+	// (see Decision); a cycle whose conflicts they do not match fails with
+	// a *DecisionError.
+	Decisions map[DecisionKey]Decision
 }
 
 // Overridden reports whether the guard named guard is overridden by this

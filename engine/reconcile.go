@@ -39,6 +39,9 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 	r.applyLinks()
 	r.newOutlookRecords()
 	r.newCRMRecords()
+	if err := r.checkDecisions(); err != nil {
+		return nil, err
+	}
 	r.finish()
 	return r.plan, nil
 }
@@ -98,6 +101,10 @@ type reconciler struct {
 	olDeleted []bool
 
 	textBuf []byte // valuesText's buffer
+
+	// usedDecisions and decisionProblems check Policy.Decisions.
+	usedDecisions    map[DecisionKey]bool
+	decisionProblems []string
 
 	// slab is where pairs are allocated, a chunk at a time: a million
 	// links are a few hundred allocations instead of a million.
@@ -977,11 +984,25 @@ func (r *reconciler) conflict(pr *pair, f contact.Field, b, c, o string, crmRec,
 	if winner == Outlook {
 		res = o
 	}
+	if rule != RuleConflictDirection {
+		if v, side, ok := r.decided(pr, f, b, c, o); ok {
+			res, winner, rule = v, side, RuleDecidedByUser
+		}
+	}
 	r.plan.Conflicts = append(r.plan.Conflicts, Conflict{
 		Link: pr.link.ID, Field: f.String(), Base: b, CRM: c, Outlook: o,
-		CRMTime: ct, OutlookTime: ot, Winner: winner.String(), Rule: rule, Name: name,
+		CRMTime: ct, OutlookTime: ot, Winner: winnerName(winner, rule), Rule: rule, Name: name,
 	})
 	return res, winner, rule
+}
+
+// winnerName is the side that won a conflict, or "user" for a value a
+// person wrote.
+func winnerName(s Side, rule Rule) string {
+	if s == NoSide && rule == RuleDecidedByUser {
+		return "user"
+	}
+	return s.String()
 }
 
 // mergeCategories merges categories as sets: kept where both kept them,
