@@ -90,6 +90,8 @@ func syncCommand(planOnly bool) *cli.Command {
 		Flags: append(cycleFlags(),
 			&cli.StringFlag{Name: "out", Usage: "output `DIR` for this cycle (new or empty; crm/, outlook/, plan.txt, plan.json, report.html)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and write nothing (same as the plan command)"},
+			&cli.StringFlag{Name: "conflicts", Usage: "ask: write the conflicts to OUT/conflicts.csv for a person to decide and stop (exit 3) without committing; default: the latest change wins"},
+			&cli.StringFlag{Name: "resolutions", Usage: "a conflicts.csv `FILE` whose choose column a person filled (crm, outlook or a value): run the cycle with those decisions"},
 		),
 	}
 	if planOnly {
@@ -117,6 +119,14 @@ func cycleOptionsFrom(ctx *cli.Context, planOnly bool) (cycleOptions, error) {
 		DryRun: planOnly || ctx.Bool("dry-run"), OutlookOutput: ctx.String("outlook-output"),
 		BreakStale: ctx.Bool("break-stale-lock"), Flags: map[string]string{},
 	}
+	switch c := ctx.String("conflicts"); c {
+	case "", "latest":
+	case "ask":
+		o.AskConflicts = !o.DryRun
+	default:
+		return o, usagef("--conflicts %q: want ask (or latest, the default)", c)
+	}
+	o.Resolutions = ctx.String("resolutions")
 	if !planOnly {
 		o.Out = ctx.String("out")
 		if o.Out == "" && !o.DryRun {

@@ -42,6 +42,11 @@ type cycleOptions struct {
 	Now           func() time.Time
 	Flags         map[string]string // as given, journaled
 	Progress      *progress         // phase display on a terminal; nil for none
+	// AskConflicts (--conflicts ask) writes the conflicts a person may
+	// decide to OUT/conflicts.csv and stops without committing.
+	AskConflicts bool
+	// Resolutions (--resolutions FILE) is a conflicts.csv a person decided.
+	Resolutions string
 	// Phones puts phone numbers in E.164 form for the likely-duplicates
 	// list (--region); nil: no region.
 	Phones *phone.Normalizer
@@ -93,6 +98,14 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	}
 	pg := o.Progress
 	defer pg.end()
+	var res *resolutions
+	if o.Resolutions != "" {
+		var err error
+		if res, err = readResolutions(o.Resolutions); err != nil {
+			return nil, err
+		}
+		o.Policy.Decisions = res.Decisions
+	}
 	// The two exports are read at the same time (a core each). The CRM
 	// dump's error is reported first, as when they were read in turn.
 	pg.phase("reading the CRM dump " + o.CRM + " and the Outlook export " + o.Outlook)
@@ -190,8 +203,17 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	}()
 	plan, err := engine.Reconcile(state, crmIn, olIn, o.Policy)
 	<-dupsDone
+	var de *engine.DecisionError
+	if errors.As(err, &de) {
+		return nil, &cmdError{code: exitUsage, err: fmt.Errorf("%s: %w", o.Resolutions, err),
+			hint: "decide the conflicts of these inputs: run the sync with --conflicts ask for a new conflicts.csv"}
+	}
 	if err != nil {
 		return nil, err
+	}
+	if res != nil {
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "decided-by-user", Message: fmt.Sprintf(
+			"%d conflicts decided by a person in %s (sha256 %s), kept in the outputs as %s", len(res.Decisions), res.Path, res.SHA256, conflictsName)})
 	}
 	for _, w := range ol.Warnings {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: w})
@@ -216,6 +238,10 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		return plan, plan.WriteText(stdout)
 	}
 
+	if o.AskConflicts && res == nil && askable(plan) > 0 {
+		pg.end()
+		return nil, askConflicts(o, plan)
+	}
 	if testHookAfterPlan != nil {
 		testHookAfterPlan()
 	}
@@ -223,7 +249,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		return nil, err
 	}
 	pg.phase("writing the outputs to " + o.Out)
-	outputs, err := writeOutputs(o, plan, dump, ol, mode, rejected, &dups)
+	outputs, err := writeOutputs(o, plan, dump, ol, mode, rejected, &dups, res)
 	if err != nil {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
@@ -239,6 +265,9 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	inputs, err := hashInputs(o.CRM, o.Outlook)
 	if err != nil {
 		return nil, err
+	}
+	if res != nil {
+		inputs = append(inputs, journal.FileHash{Role: "resolutions", Path: res.Path, SHA256: res.SHA256, Size: int64(len(res.Data))})
 	}
 	info := journal.CycleInfo{
 		Kind: "sync", Started: started, User: osUser(), ToolVersion: buildVersion(),
@@ -280,7 +309,7 @@ func checkOut(dir string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil && !onlyConflicts(ents) {
 		return usagef("output folder %q is not empty and was not written by contactsync; give a new --out for each cycle", dir)
 	}
 	return nil // replaced after the plan is known; see writeOutputs
@@ -288,7 +317,7 @@ func checkOut(dir string) error {
 
 // writeOutputs writes every output file into a staging folder, then swaps
 // it into place. It returns the files written with their hashes.
-func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outlookSide, mode string, rejected formats.ErrorList, dups *sideDuplicates) ([]journal.FileHash, error) {
+func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outlookSide, mode string, rejected formats.ErrorList, dups *sideDuplicates, res *resolutions) ([]journal.FileHash, error) {
 	if m, err := readMarker(o.Out); err == nil && m.Cycle != plan.Cycle {
 		return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, plan.Cycle)
 	}
@@ -353,6 +382,13 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	csvJob("deleted-items.csv", plan.Outlook.Deleted, nil)
 	if len(rejected) > 0 {
 		jobs = append(jobs, func() error { return writeRejected(filepath.Join(stage, "rejected.csv"), rejected) })
+	}
+	if res != nil {
+		// The decisions go with the outputs they made (the user's file
+		// may be in the folder this cycle replaces).
+		jobs = append(jobs, func() error {
+			return formats.WriteFileAtomic(filepath.Join(stage, conflictsName), res.Data, 0o644)
+		})
 	}
 	if !dups.empty() {
 		jobs = append(jobs, func() error {

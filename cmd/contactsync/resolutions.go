@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+	"contactsync/formats"
+)
+
+// conflictsName is the file `sync --conflicts ask` writes for a person to
+// decide, and the name the decided file keeps in the cycle's outputs.
+const conflictsName = "conflicts.csv"
+
+// conflictsHeader are the columns of conflicts.csv.
+var conflictsHeader = []string{"link", "contact", "field", "base", "crm", "crm_time", "outlook", "outlook_time", "choose"}
+
+// writeConflictsCSV writes the conflicts a person may decide, one per row,
+// with an empty choose column: UTF-8 with BOM and CRLF for Excel, cells a
+// spreadsheet would take for a formula with a leading "'" (read back
+// without it).
+func writeConflictsCSV(path string, conflicts []engine.Conflict) (int, error) {
+	var b bytes.Buffer
+	b.WriteString("\uFEFF")
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	w.Write(conflictsHeader)
+	n := 0
+	for i := range conflicts {
+		c := &conflicts[i]
+		if !c.Askable() {
+			continue
+		}
+		n++
+		w.Write([]string{strconv.FormatInt(c.Link, 10), formats.SpreadsheetCell(c.Name), c.Field,
+			formats.SpreadsheetCell(c.Base), formats.SpreadsheetCell(c.CRM), stampOrEmpty(c.CRMTime),
+			formats.SpreadsheetCell(c.Outlook), stampOrEmpty(c.OutlookTime), ""})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return 0, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return 0, err
+	}
+	return n, formats.WriteFileAtomic(path, b.Bytes(), 0o644)
+}
+
+func stampOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// unSpreadsheet undoes formats.SpreadsheetCell: a leading "'" that the
+// writer added (the rest would have been taken for a formula) is removed.
+// A value that itself began with "'=" reads back without its "'": the one
+// value the round trip cannot tell apart.
+func unSpreadsheet(v string) string {
+	if strings.HasPrefix(v, "'") && formats.FormulaLike(v[1:]) {
+		return v[1:]
+	}
+	return v
+}
+
+// resolutions is a decided conflicts.csv.
+type resolutions struct {
+	Path      string
+	Data      []byte // the file as read, copied into the cycle's outputs
+	SHA256    string
+	Decisions map[engine.DecisionKey]engine.Decision
+}
+
+// readResolutions reads a conflicts.csv whose choose column a person
+// filled: "crm", "outlook" (any case), or a value of their own. Every
+// problem is reported as file:line:col: column: what is wrong.
+func readResolutions(path string) (*resolutions, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read resolutions: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	res := &resolutions{Path: path, Data: data, SHA256: hex.EncodeToString(sum[:]), Decisions: map[engine.DecisionKey]engine.Decision{}}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\uFEFF"))))
+	r.FieldsPerRecord = -1
+	var errs formats.ErrorList
+	perr := func(line, col int, field, format string, args ...any) {
+		errs = append(errs, &formats.ParseError{File: path, Line: line, Col: col, Field: field, Err: fmt.Errorf(format, args...)})
+	}
+	head, err := r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &formats.ParseError{File: path, Line: 1, Col: 1, Err: errors.New("the file is empty; want the conflicts.csv a sync --conflicts ask wrote")}
+		}
+		return nil, &formats.ParseError{File: path, Line: 1, Col: 1, Err: err}
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, h := range []string{"link", "field", "base", "crm", "outlook", "choose"} {
+		if _, ok := col[h]; !ok {
+			return nil, &formats.ParseError{File: path, Line: 1, Col: 1, Field: h, Err: fmt.Errorf("no %q column; want the columns %s", h, strings.Join(conflictsHeader, ","))}
+		}
+	}
+	rows := map[engine.DecisionKey]int{}
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				perr(pe.Line, pe.Column, "", "%v", pe.Err)
+				break // the rest of the file cannot be trusted
+			}
+			return nil, err
+		}
+		line, _ := r.FieldPos(0)
+		get := func(name string) (string, int) {
+			i := col[name]
+			if i >= len(rec) {
+				return "", 0
+			}
+			_, c := r.FieldPos(i)
+			return rec[i], c
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		linkText, c := get("link")
+		link, err := strconv.ParseInt(strings.TrimSpace(linkText), 10, 64)
+		if err != nil || link <= 0 {
+			perr(line, c, "link", "%q is not a link number", linkText)
+			continue
+		}
+		fieldText, c := get("field")
+		f, ok := contact.ParseField(strings.TrimSpace(fieldText))
+		if !ok {
+			perr(line, c, "field", "%q is not a field name", fieldText)
+			continue
+		}
+		k := engine.DecisionKey{Link: link, Field: f}
+		if first, dup := rows[k]; dup {
+			perr(line, 1, "", "link %d %s is decided twice (also on line %d)", link, f, first)
+			continue
+		}
+		rows[k] = line
+		base, _ := get("base")
+		crmV, _ := get("crm")
+		olV, _ := get("outlook")
+		choose, c := get("choose")
+		d := engine.Decision{Row: fmt.Sprintf("%s:%d", path, line), Base: unSpreadsheet(base), CRM: unSpreadsheet(crmV), Outlook: unSpreadsheet(olV)}
+		switch strings.ToLower(strings.TrimSpace(choose)) {
+		case "":
+			perr(line, c, "choose", "empty: write crm, outlook, or the value both sides should get")
+			continue
+		case "crm":
+			d.Choice = engine.ChooseCRM
+		case "outlook":
+			d.Choice = engine.ChooseOutlook
+		default:
+			d.Choice, d.Value = engine.ChooseValue, unSpreadsheet(choose)
+		}
+		res.Decisions[k] = d
+	}
+	if len(errs) > 0 {
+		lines := make([]string, len(errs))
+		for i, e := range errs {
+			lines[i] = e.Error()
+		}
+		return nil, &cmdError{code: exitUsage, err: fmt.Errorf("resolutions: %d rows cannot be used:\n  %s", len(errs), strings.Join(lines, "\n  ")),
+			hint: "fill every choose cell with crm, outlook or the value both sides should get, and run again; nothing was written"}
+	}
+	return res, nil
+}
+
+// askConflicts writes the cycle's conflicts for a person to decide and
+// returns the error that stops the cycle (exit 3, nothing committed).
+func askConflicts(o cycleOptions, plan *engine.Plan) error {
+	path := filepath.Join(o.Out, conflictsName)
+	n, err := writeConflictsCSV(path, plan.Conflicts)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return &cmdError{code: exitGuard,
+		err: fmt.Errorf("conflicts-ask: %d conflicts wait for a decision in %s; nothing was committed", n, path),
+		hint: fmt.Sprintf("fill its choose column with crm, outlook or the value both sides should get, then run the same sync with --resolutions %s", path)}
+}
+
+// askable counts the conflicts a person may decide.
+func askable(plan *engine.Plan) int {
+	n := 0
+	for i := range plan.Conflicts {
+		if plan.Conflicts[i].Askable() {
+			n++
+		}
+	}
+	return n
+}
+
+// onlyConflicts reports whether dir holds nothing but a conflicts.csv
+// written by --conflicts ask, which the cycle may replace.
+func onlyConflicts(ents []os.DirEntry) bool {
+	return len(ents) == 1 && ents[0].Name() == conflictsName
+}
