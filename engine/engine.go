@@ -320,6 +320,9 @@ const (
 	OpUnlink      Op = "unlink"       // the link ends
 	OpHeld        Op = "held"         // a change not sent because of the direction
 	OpLost        Op = "lost"         // an edit that a deletion discards
+	// OpKey is pending work only: the Outlook record is to carry the
+	// link's new sync key (what tells the next cycle the import happened).
+	OpKey Op = "key"
 )
 
 // Rule names the part of the contract that decided a change.
@@ -351,6 +354,14 @@ const (
 	RuleJoinGroup         Rule = "linked-outside-sync-group"
 	RuleNotImported       Rule = "not-imported-sent-again"
 	RuleRelink            Rule = "relink-after-outlook-delete"
+	// RuleDeletedAfterImport: a record the last cycle created on a side is
+	// missing from that side's new export, while other records or updates
+	// of that cycle show in it: the import happened, and the record was
+	// deleted afterwards.
+	RuleDeletedAfterImport Rule = "deleted-after-import"
+	// RuleNotImportedForced: a creation that never arrived is forgotten
+	// because the not-imported guard was overridden.
+	RuleNotImportedForced Rule = "not-imported-forced"
 )
 
 // Change is one decision of a cycle, as journaled.

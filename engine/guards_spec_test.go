@@ -235,3 +235,50 @@ func TestPartlyImportedUpdateIsNotSentBack(t *testing.T) {
 		t.Errorf("the update Outlook did not import is sent back to the CRM as %q:\n%s", u.Values[contact.PhoneBusiness], planText(p))
 	}
 }
+
+// TestCreatedThenDeleted: the not-imported guard fires only when a side
+// shows nothing of the last cycle. When some of what was created there
+// shows, the import happened, and a created record that is missing was
+// deleted afterwards: a deletion journaled as such.
+func TestCreatedThenDeleted(t *testing.T) {
+	t.Run("in Outlook", func(t *testing.T) {
+		w := newWorld(t, dump(
+			person("C1", "first=Ann", "last=Lee", "email1=ann@example.com"),
+			person("C2", "first=Bob", "last=Ray", "email1=bob@example.com")), folder())
+		w.sync() // both created in Outlook, and imported
+		w.deleteOutlook("bob@example.com")
+		p := w.sync()
+		if !hasChange(p, Change{Side: "crm", Op: OpGroupRemove, Old: "C2", Rule: RuleDeletedAfterImport}) {
+			t.Errorf("Bob, deleted in Outlook after the import, does not leave the sync group by %s:\n%s", RuleDeletedAfterImport, planText(p))
+		}
+		w.syncQuiet()
+	})
+	t.Run("in the CRM", func(t *testing.T) {
+		w := newWorld(t, dump(), folder(
+			person("", "first=Ann", "last=Lee", "email1=ann@example.com"),
+			person("", "first=Bob", "last=Ray", "email1=bob@example.com")))
+		w.sync() // both created in the CRM, and imported
+		for _, c := range w.crm.Contacts {
+			if c.Values[contact.First] == "Bob" {
+				w.deleteCRM(trimID(c.Key))
+			}
+		}
+		p := w.sync()
+		if !hasChange(p, Change{Side: "outlook", Op: OpDelete, Rule: RuleDeletedAfterImport}) || len(p.Outlook.Deleted) != 1 {
+			t.Errorf("Bob, deleted in the CRM after the import, does not go to Deleted Items by %s:\n%s", RuleDeletedAfterImport, planText(p))
+		}
+		w.syncQuiet()
+	})
+	t.Run("a side showing nothing still stops the cycle", func(t *testing.T) {
+		w := newWorld(t, dump(
+			person("C1", "first=Ann", "last=Lee", "email1=ann@example.com"),
+			person("C2", "first=Bob", "last=Ray", "email1=bob@example.com")), folder())
+		p, err := w.plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.commit(p)
+		w.ol = folder(person("", "first=Zed", "last=Zo", "email1=zed@example.com")) // the Outlook import did not happen
+		checkGuard(t, w, GuardNotImported)
+	})
+}

@@ -56,6 +56,8 @@ type pair struct {
 	ol      int   // index into ol.Contacts, -1 when absent
 	inGroup bool
 	crmRule Rule // why the CRM record is absent (deleted, left group)
+	olRule  Rule // why the Outlook record is absent, when not RuleDeletedInOutlook
+	olByKey bool // the Outlook record was found by the link's key
 	changed bool
 	closed  bool
 	// prevCRM and prevOutlook are what the last cycle asked each side to
@@ -316,6 +318,7 @@ func (r *reconciler) resolveLinks() {
 		pr := r.newPair(l)
 		pr.prevCRM, pr.prevOutlook = l.PendingCRM, l.PendingOutlook
 		pr.crm, pr.ol = int(claims[k][0]), int(claims[k][1])
+		pr.olByKey = pr.ol >= 0
 		if l.Detached != NoSide {
 			r.tombs = append(r.tombs, pr)
 			continue
@@ -595,53 +598,8 @@ func (r *reconciler) postGuards() error {
 			}
 		}
 	}
-	var missing []string
-	unapplied := map[Side][2]int{} // side → {unapplied, pending}
-	for _, pr := range r.pairs {
-		l := pr.link
-		// A side with records set aside may be missing exactly those: its
-		// creations are waited for, not taken as not imported.
-		if l.PendingOutlook.Op == OpCreate && pr.ol < 0 && !r.ol.Incomplete {
-			missing = append(missing, fmt.Sprintf("outlook: %q (link %d) created by cycle %d", baseName(l), l.ID, r.st.Cycle))
-		}
-		if l.PendingCRM.Op == OpCreate && pr.crm < 0 && !r.crm.Incomplete {
-			missing = append(missing, fmt.Sprintf("crm: %q (link %d) created by cycle %d", baseName(l), l.ID, r.st.Cycle))
-		}
-		for _, s := range []Side{CRM, Outlook} {
-			pd, rec := l.PendingCRM, r.record(CRM, pr)
-			if s == Outlook {
-				pd, rec = l.PendingOutlook, r.record(Outlook, pr)
-			}
-			if pd.Op != OpUpdate || rec == nil {
-				continue
-			}
-			u := unapplied[s]
-			u[1]++
-			if pendingUnapplied(pd, l, rec) {
-				u[0]++
-			}
-			unapplied[s] = u
-		}
-	}
-	for _, s := range []Side{CRM, Outlook} {
-		if u := unapplied[s]; u[1] > 0 && u[0] == u[1] {
-			missing = append(missing, fmt.Sprintf("%s: none of the %d updates of cycle %d show in the new export", s, u[1], r.st.Cycle))
-		}
-	}
-	if len(missing) > 0 {
-		err := &GuardError{Guard: GuardNotImported,
-			Message: "the previous cycle's outputs were not imported: " + strings.Join(missing, "; "),
-			Hint:    "import the files of the last cycle's output folder and export again; run with --allow not-imported if they were deliberately discarded"}
-		if err := r.guard(err); err != nil {
-			return err
-		}
-		// Overridden: forget what was pending so it is not read as a deletion.
-		for _, pr := range r.pairs {
-			if pr.link.PendingOutlook.Op == OpCreate && pr.ol < 0 || pr.link.PendingCRM.Op == OpCreate && pr.crm < 0 {
-				pr.closed = true
-				r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: "not-imported-forced", Name: baseName(pr.link)})
-			}
-		}
+	if err := r.notImportedGuard(); err != nil {
+		return err
 	}
 
 	var olDel, crmDel int
@@ -669,6 +627,115 @@ func (r *reconciler) postGuards() error {
 				Hint:    "this is the usual sign of a truncated or wrong export; check the inputs, or raise --max-delete or run with --allow max-delete"}
 			if err := r.guard(err); err != nil {
 				return err
+			}
+		}
+	}
+	return nil
+}
+
+// notImportedGuard stops the cycle when a side shows nothing of what the
+// last cycle sent it: none of the records created for it and none of its
+// updates are in its new export. If some of it shows, the import happened,
+// and a created record that is missing was deleted after it: a deletion
+// (RuleDeletedAfterImport), not a reason to stop.
+func (r *reconciler) notImportedGuard() error {
+	type sent struct {
+		created, createdSeen, updated, updatedSeen int
+		otherSeen                                  int // sync keys, group removals
+		missing                                    []*pair
+	}
+	var by [3]sent // by Side
+	for _, pr := range r.pairs {
+		l := pr.link
+		for _, s := range []Side{CRM, Outlook} {
+			pd, incomplete := l.PendingCRM, r.crm.Incomplete
+			if s == Outlook {
+				pd, incomplete = l.PendingOutlook, r.ol.Incomplete
+			}
+			rec := r.record(s, pr)
+			b := &by[s]
+			switch {
+			case pd.Op == OpCreate && rec != nil:
+				b.created++
+				b.createdSeen++
+			case pd.Op == OpCreate && !incomplete:
+				// A side with records set aside may be missing exactly
+				// those: its creations are waited for.
+				b.created++
+				b.missing = append(b.missing, pr)
+			case pd.Op == OpUpdate && rec != nil:
+				b.updated++
+				if !pendingUnapplied(pd, l, rec) {
+					b.updatedSeen++
+				}
+			case pd.Op == OpKey && pr.olByKey:
+				// Evidence only: a sync key is written by the snapshot,
+				// not by every kind of output, so its absence says nothing.
+				b.otherSeen++
+			}
+		}
+	}
+	for _, pr := range r.tombs {
+		// A removal from the sync group that shows is evidence too.
+		if pr.link.PendingCRM.Op == OpGroupRemove && r.crm.HasSyncGroup && (pr.crm < 0 || !r.crmInScope(pr.crm)) {
+			by[CRM].otherSeen++
+		}
+	}
+	var stopped []string
+	for _, s := range []Side{CRM, Outlook} {
+		b := &by[s]
+		if b.created+b.updated == 0 {
+			continue
+		}
+		if b.createdSeen+b.updatedSeen+b.otherSeen > 0 {
+			// The import happened: what is missing was deleted since.
+			for _, pr := range b.missing {
+				if s == CRM {
+					pr.crmRule = RuleDeletedAfterImport
+				} else {
+					pr.olRule = RuleDeletedAfterImport
+				}
+			}
+			b.missing = nil
+			continue
+		}
+		var what []string
+		if b.created > 0 {
+			what = append(what, fmt.Sprintf("none of the %d records it created", b.created))
+		}
+		if b.updated > 0 {
+			what = append(what, fmt.Sprintf("none of its %d updates", b.updated))
+		}
+		msg := fmt.Sprintf("%s: %s show in the new export", s, strings.Join(what, " and "))
+		if len(b.missing) > 0 {
+			var names []string
+			for i, pr := range b.missing {
+				if i == 5 {
+					names = append(names, fmt.Sprintf("and %d more", len(b.missing)-i))
+					break
+				}
+				names = append(names, fmt.Sprintf("%q (link %d)", baseName(pr.link), pr.link.ID))
+			}
+			msg += " (missing: " + strings.Join(names, ", ") + ")"
+		}
+		stopped = append(stopped, msg)
+	}
+	if len(stopped) == 0 {
+		return nil
+	}
+	err := &GuardError{Guard: GuardNotImported,
+		Message: fmt.Sprintf("the outputs of cycle %d were not imported: %s", r.st.Cycle, strings.Join(stopped, "; ")),
+		Hint:    "import the files of the last cycle's output folder and export again; run with --allow not-imported if they were deliberately discarded"}
+	if err := r.guard(err); err != nil {
+		return err
+	}
+	// Overridden: forget the creations that never arrived, so that they
+	// are not read as deletions.
+	for _, s := range []Side{CRM, Outlook} {
+		for _, pr := range by[s].missing {
+			if !pr.closed {
+				pr.closed = true
+				r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: RuleNotImportedForced, Name: baseName(pr.link)})
 			}
 		}
 	}
@@ -756,13 +823,17 @@ func (r *reconciler) applyLinks() {
 				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpHeld, New: "group-remove", Rule: RuleDirection, Name: name})
 				continue
 			}
+			rule := RuleDeletedInOutlook
+			if pr.olRule != "" {
+				rule = pr.olRule
+			}
 			id := r.crm.Contacts[pr.crm].Key
 			if r.crm.HasSyncGroup {
 				r.plan.CRM.GroupRemove = append(r.plan.CRM.GroupRemove, id)
-				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupRemove, Old: trimID(id), Rule: RuleDeletedInOutlook, Name: name})
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupRemove, Old: trimID(id), Rule: rule, Name: name})
 				pr.link.PendingCRM = Pending{Op: OpGroupRemove}
 			}
-			r.detach(pr, Outlook, RuleDeletedInOutlook, name)
+			r.detach(pr, Outlook, rule, name)
 		case !crmHere && olHere:
 			if !r.p.Direction.allows(Outlook) {
 				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpHeld, New: "delete", Rule: RuleDirection, Name: name})
@@ -919,9 +990,15 @@ func (r *reconciler) merge(pr *pair) {
 		pr.link.PendingCRM = Pending{Op: OpUpdate, Fields: crmU.fields, Old: crmU.old}
 		pr.changed = true
 	}
+	newKey := pr.isNew
 	if pr.link.OutlookKey == "" {
 		pr.link.OutlookKey = SyncKey(pr.link.ID)
-		pr.changed = true
+		pr.changed, newKey = true, true
+	}
+	if newKey && len(olU.fields) == 0 && r.ol.Contacts[pr.ol].Key != pr.link.OutlookKey {
+		// The record is to carry its new sync key: once it does, the
+		// next cycle knows the import happened.
+		pr.link.PendingOutlook = Pending{Op: OpKey}
 	}
 	r.olOut[pr.ol].Key = pr.link.OutlookKey
 	if len(olU.fields) > 0 {
@@ -1229,6 +1306,9 @@ func (r *reconciler) createInCRM(oi int) {
 		l.NameAccount = acc
 	}
 	l.PendingCRM = Pending{Op: OpCreate}
+	if rec.Key == "" {
+		l.PendingOutlook = Pending{Op: OpKey}
+	}
 	r.plan.CRM.New = append(r.plan.CRM.New, c)
 	r.change(Change{Link: l.ID, Side: "crm", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInOutlook, Name: name})
 	r.olOut[oi].Key = l.OutlookKey
