@@ -127,6 +127,9 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 			return nil, err
 		}
 		s.CSV, s.Contacts, s.Warnings = f, f.Contacts, f.Warnings
+		if len(f.Guessed) > 0 {
+			s.Note = "Outlook CSV columns read by what their names say: " + strings.Join(f.Guessed, ", ")
+		}
 		// Outlook CSV has no modification times: every record changed, at
 		// the latest, when the file was exported.
 		at := o.ExportedAt

@@ -21,6 +21,8 @@ var englishColumns = []string{
 	"Gender", "Government ID Number", "Hobby", "Home Address PO Box", "Initials", "Internet Free Busy", "Keywords", "Language", "Location", "Manager's Name", "Mileage", "Notes", "Office Location", "Organizational ID Number", "Other Address PO Box", "Priority", "Private", "Profession", "Referred By", "Sensitivity", "Spouse", "User 1", "User 2", "User 3", "User 4", "Web Page",
 	// Known beyond the 92: Outlook.com and Outlook 2000/2003. Kept in Extra.
 	"Nickname", "Given Yomi", "Surname Yomi", "Company Yomi", "IMAddress", "Personal Web Page", "Schools", "PO Box",
+	// Thunderbird's birthday, one date in three columns (dialects.go).
+	"Birth Year", "Birth Month", "Birth Day",
 }
 
 // numDesktop is the number of columns of a current Outlook desktop export.
@@ -216,10 +218,15 @@ var locales = map[string]*locale{
 		"Surnom": colOf("Nickname"),
 	}},
 	"es": {name: "es", names: spanishNames, order: spanishOrder, aliases: map[string]int{}},
+	"it": {name: "it", names: italianNames, order: englishOrder, aliases: map[string]int{}},
+	"nl": {name: "nl", names: dutchNames, order: dutchOrder, aliases: map[string]int{
+		"Categorien": colOf("Categories"), "Priv": colOf("Private"),
+	}},
+	"pt": {name: "pt", names: portugueseNames, order: englishOrder, aliases: map[string]int{}},
 }
 
 // localeOrder is the order in which locales are tried; ties go to the first.
-var localeOrder = []string{"en", "de", "fr", "es"}
+var localeOrder = []string{"en", "de", "fr", "es", "it", "nl", "pt"}
 
 func init() {
 	for _, l := range locales {
@@ -235,6 +242,9 @@ func init() {
 		}
 		l.lookup = map[string][]int{}
 		for i, n := range l.names {
+			if n == "" {
+				continue // a column the locale's source does not name
+			}
 			k := fold(n)
 			l.lookup[k] = append(l.lookup[k], i)
 		}
@@ -247,6 +257,10 @@ func init() {
 			l.lookup[fold(n)] = append(l.lookup[fold(n)], i)
 		}
 	}
+	en := locales["en"]
+	for n, c := range otherNames {
+		en.lookup[fold(n)] = append(en.lookup[fold(n)], colOf(c))
+	}
 }
 
 // fold is the form of a header used to look it up: trimmed, case-folded.
@@ -255,7 +269,7 @@ func fold(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 // columnName returns the name of English column c in locale loc.
 func columnName(loc string, c int) string {
 	l := locales[loc]
-	if l == nil || c >= len(l.names) {
+	if l == nil || c >= len(l.names) || l.names[c] == "" {
 		return englishColumns[c]
 	}
 	return l.names[c]

@@ -24,7 +24,8 @@ type datePart struct {
 
 // localeDateFormat is the usual short-date format of a locale's Windows,
 // used when the user gives none.
-var localeDateFormat = map[string]string{"en": "M/D/YYYY", "de": "D.M.YYYY", "fr": "DD/MM/YYYY", "es": "DD/MM/YYYY"}
+var localeDateFormat = map[string]string{"en": "M/D/YYYY", "de": "D.M.YYYY", "fr": "DD/MM/YYYY", "es": "DD/MM/YYYY",
+	"it": "DD/MM/YYYY", "nl": "D-M-YYYY", "pt": "DD/MM/YYYY"}
 
 func parseDateFormat(src, loc string) (*dateFormat, error) {
 	if src == "" {

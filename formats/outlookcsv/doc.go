@@ -3,7 +3,11 @@
 // columns (2010 and later), the older 2000/2003 layout ("Business Country",
 // one "PO Box"), Outlook.com's 61 columns, and Google Contacts CSV (current
 // "E-mail 1 - Value" form with " ::: " multi-values, and the legacy form),
-// with headers in English, German, French or Spanish.
+// with headers in English, German, French, Spanish, Italian, Dutch or
+// Portuguese; Thunderbird's and Windows Live Mail's exports by their
+// headers (dialects.go, with the source of each table). A header not known
+// as a whole is read column by column: an unknown column whose name says
+// e-mail, mobile, fax or phone fills that field when free (File.Guessed).
 //
 // Model. A header line is resolved into a schema: each column is found by
 // its (trimmed, case-folded) name in the locale that matches most headers,

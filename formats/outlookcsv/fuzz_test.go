@@ -22,6 +22,12 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("\xff\xfeF\x00i\x00r\x00s\x00t\x00 \x00N\x00a\x00m\x00e\x00\n\x00A\x00"))
 	f.Add([]byte("Vorname;Geburtstag\n\"A\";0.0.00\n"))
 	f.Add([]byte("First Name\r\n\"\"\r\nB\r\n")) // a record of one empty cell
+	// dialects and guessed columns: Thunderbird's birthday in three cells,
+	// Windows Live Mail names, Dutch Outlook, headers that say e-mail
+	f.Add([]byte("First Name,Primary Email,Work Address,Work Address 2,Birth Year,Birth Month,Birth Day,\nA,a@b,x,y,1970,2,30,\n"))
+	f.Add([]byte("Email Home,Home Mobile,Work Zip,Website Home Page,Birthday\na@b,1,2,u,20/01/1991\n"))
+	f.Add([]byte("Voornaam,\"Werkadres, straat\",E-mailadres,Verjaardag\nJan,s,j@x,0-0-00\n"))
+	f.Add([]byte("Nom,Courriel perso,Portable GSM\nA,a@b,1\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file, err := Read(bytes.NewReader(b), "fuzz.csv", Options{})
 		if err != nil {

@@ -1,7 +1,10 @@
 package outlookcsv
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"contactsync/engine/contact"
 )
@@ -38,6 +41,7 @@ const (
 	gList                        // Google "E-mail N - Value" cells with " ::: " multi-values ↔ email1..3
 	gPhones                      // Google "Phone N - Type/Value" ↔ the phone fields
 	gAddresses                   // Google "Address N - Type/Street/..." ↔ the address fields
+	gDateParts                   // Thunderbird's [year,] month, day cells ↔ YYYY-MM-DD or --MM-DD
 )
 
 // slot is one numbered Google entry: its type cell and its value cells.
@@ -95,8 +99,51 @@ func (g *group) decode(row []string, v *contact.Values) string {
 		g.decodePhones(row, v)
 	case gAddresses:
 		g.decodeAddresses(row, v)
+	case gDateParts:
+		d, ok := g.partsDate(row)
+		v[g.fields[0]] = d
+		if !ok {
+			return "cannot read the birthday from its year, month and day cells; kept as is"
+		}
 	}
 	return ""
+}
+
+// partsDate reads Thunderbird's birthday cells: all empty is no date; a
+// month and day without a year is "--MM-DD".
+func (g *group) partsDate(row []string) (string, bool) {
+	cells := make([]string, len(g.idx))
+	empty := true
+	for i, c := range g.idx {
+		cells[i] = strings.TrimSpace(row[c])
+		empty = empty && cells[i] == ""
+	}
+	if empty {
+		return "", true
+	}
+	y := ""
+	if len(cells) == 3 {
+		y, cells = cells[0], cells[1:]
+	}
+	m, err1 := strconv.Atoi(cells[0])
+	d, err2 := strconv.Atoi(cells[1])
+	if err1 != nil || err2 != nil || m < 1 || m > 12 || d < 1 || d > 31 {
+		return "", false
+	}
+	if y == "" {
+		if t := time.Date(2000, time.Month(m), d, 0, 0, 0, 0, time.UTC); t.Day() != d {
+			return "", false
+		}
+		return fmt.Sprintf("--%02d-%02d", m, d), true
+	}
+	yy, err := strconv.Atoi(y)
+	if err != nil || yy < 1 || yy > 9999 {
+		return "", false
+	}
+	if t := time.Date(yy, time.Month(m), d, 0, 0, 0, 0, time.UTC); t.Day() != d {
+		return "", false
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", yy, m, d), true
 }
 
 // encode writes the group's cells for the values v into out. orig, when not
@@ -140,6 +187,27 @@ func (g *group) encode(v *contact.Values, orig []string, out []string) []contact
 		return g.encodePhones(v, orig, out)
 	case gAddresses:
 		return g.encodeAddresses(v, orig, out)
+	case gDateParts:
+		for _, c := range g.idx {
+			out[c] = ""
+		}
+		b := v[g.fields[0]]
+		var y, m, d string
+		switch {
+		case len(b) == 10 && b[4] == '-':
+			y, m, d = b[:4], b[5:7], b[8:]
+		case len(b) == 7 && strings.HasPrefix(b, "--"):
+			m, d = b[2:4], b[5:]
+		default:
+			return nil
+		}
+		if len(g.idx) == 3 {
+			out[g.idx[0]] = y
+		} else if y != "" {
+			return []contact.Field{g.fields[0]} // no year cell for it
+		}
+		out[g.idx[len(g.idx)-2]] = strings.TrimLeft(m, "0")
+		out[g.idx[len(g.idx)-1]] = strings.TrimLeft(d, "0")
 	}
 	return nil
 }

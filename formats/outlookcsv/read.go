@@ -39,6 +39,10 @@ type File struct {
 	Delimiter rune
 	Contacts  []contact.Contact
 	Warnings  []string // unknown headers (once each), unreadable dates, cells beyond the header; positioned
+	// Guessed lists the columns whose header the reader did not know but
+	// whose name says what they hold, and what they were read as:
+	// "\"Courriel perso\" as \"E-mail Address\"".
+	Guessed []string
 
 	problems []*formats.ParseError // Warnings as errors, for Validate
 	rejected formats.ErrorList     // records set aside by a lenient read
@@ -159,6 +163,13 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 	}
 	f := &File{Path: name, Header: header, Dialect: sch.dialect, Locale: sch.locale, Encoding: enc, Delimiter: delim}
 	f.schema = sch
+	f.Guessed = sch.guessed
+	for i, c := range sch.cols {
+		if c.col >= 0 && sch.isGuessed(i) {
+			_, col := cr.FieldPos(i)
+			f.Warnings = append(f.Warnings, formats.Errorf(name, 1, charCol(text, 1, col), header[i], "unknown column read as %q because of its name", englishColumns[c.col]).Error())
+		}
+	}
 	for _, i := range sch.unknown {
 		_, col := cr.FieldPos(i)
 		f.warn(formats.Errorf(name, 1, charCol(text, 1, col), header[i], "unknown column, kept as is"))

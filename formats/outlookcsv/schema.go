@@ -1,6 +1,7 @@
 package outlookcsv
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
@@ -42,6 +43,19 @@ type schema struct {
 	unknown  []int // columns whose header is not known
 	// date is the exporter's short-date format; nil for Google layouts.
 	date *dateFormat
+	// guessed says, per column taken by its name's meaning rather than a
+	// known header, what it was taken as ("Courriel perso" → "E-mail Address").
+	guessed     []string
+	guessedCols []int
+}
+
+func (s *schema) isGuessed(i int) bool {
+	for _, g := range s.guessedCols {
+		if g == i {
+			return true
+		}
+	}
+	return false
 }
 
 // googleRe matches Google's numbered multi-value columns ("E-mail 1 - Value").
@@ -193,6 +207,7 @@ func (s *schema) outlook(forceLocale string) {
 		s.cols[i].col = pick
 		used[pick] = true
 	}
+	s.guess(used)
 	// Dialect: Outlook.com has Yomi/IM columns and no e-mail types; old
 	// desktop versions say "Country" without "/Region" and have one PO Box.
 	has := map[string]bool{}
@@ -200,6 +215,10 @@ func (s *schema) outlook(forceLocale string) {
 		has[fold(c.header)] = true
 	}
 	s.dialect = "outlook"
+	if d := dialectOf(has); d != "" {
+		s.dialect = d
+		return
+	}
 	switch {
 	case (has["given yomi"] || has["surname yomi"] || has["imaddress"] || has["personal web page"]) && !has["e-mail type"]:
 		s.dialect = "outlook.com"
@@ -241,6 +260,14 @@ func (s *schema) outlookGroups(df *dateFormat) {
 	}
 	if i := idxOf(colBirthday); i >= 0 {
 		s.addGroup(&group{kind: gDate, idx: []int{i}, fields: []contact.Field{contact.Birthday}, date: df})
+	}
+	if y, m, d := idxOf(colOf(tbBirthday[0])), idxOf(colOf(tbBirthday[1])), idxOf(colOf(tbBirthday[2])); m >= 0 && d >= 0 && !s.hasField[contact.Birthday] {
+		// Thunderbird: year (may be empty), month, day in three columns.
+		g := &group{kind: gDateParts, idx: []int{m, d}, fields: []contact.Field{contact.Birthday}}
+		if y >= 0 {
+			g.idx = []int{y, m, d}
+		}
+		s.addGroup(g)
 	}
 	if i := idxOf(colCategories); i >= 0 {
 		s.addGroup(&group{kind: gCategories, idx: []int{i}, fields: []contact.Field{contact.Categories}, sep: ";"})
@@ -404,4 +431,54 @@ func freshHeader(loc string) []string {
 		h = append(h, l.names[c])
 	}
 	return h
+}
+
+// Words in a header that say what the column holds, for headers the reader
+// does not know: any language's e-mail, mobile, fax and phone.
+var (
+	guessEmail  = regexp.MustCompile(`(?i)(^|[^\pL])(e-?mail|courriel|correo|posta elettronica|e-?post)([^\pL]|$)`)
+	guessMobile = regexp.MustCompile(`(?i)(^|[^\pL])(mobile?|cell(ular)?|handy|cellulare|celular|m[óo]vil|gsm)([^\pL]|$)`)
+	guessFax    = regexp.MustCompile(`(?i)(^|[^\pL])(fax|telefax|t[ée]l[ée]copie)([^\pL]|$)`)
+	guessPhone  = regexp.MustCompile(`(?i)(^|[^\pL])(phone|tel(e?fon[eo]?)?|t[ée]l[ée]phone|fone|telefono)([^\pL]|$)`)
+	// what a column about an address's type or label says: never a value.
+	guessNot = regexp.MustCompile(`(?i)(type|typ|display|anzeige|label|name)`)
+)
+
+// guess reads the unknown columns whose header says what they hold: an
+// e-mail column fills the next free e-mail field, a mobile, fax or phone
+// column the mobile, business fax or other phone when free. Each guess is
+// recorded (schema.guessed) for the plan; what is not guessed stays an
+// unknown column, kept in Extra.
+func (s *schema) guess(used map[int]bool) {
+	var still []int
+	for _, i := range s.unknown {
+		h := s.cols[i].header
+		var cands []string
+		switch {
+		case guessNot.MatchString(h):
+		case guessEmail.MatchString(h):
+			cands = []string{"E-mail Address", "E-mail 2 Address", "E-mail 3 Address"}
+		case guessFax.MatchString(h):
+			cands = []string{"Business Fax"}
+		case guessMobile.MatchString(h):
+			cands = []string{"Mobile Phone"}
+		case guessPhone.MatchString(h):
+			cands = []string{"Other Phone"}
+		}
+		took := false
+		for _, c := range cands {
+			if col := colOf(c); !used[col] {
+				used[col] = true
+				s.cols[i].col = col
+				s.guessed = append(s.guessed, fmt.Sprintf("%q as %q", h, c))
+				s.guessedCols = append(s.guessedCols, i)
+				took = true
+				break
+			}
+		}
+		if !took {
+			still = append(still, i)
+		}
+	}
+	s.unknown = still
 }
