@@ -34,6 +34,9 @@ type CycleInfo struct {
 	Inputs      []FileHash
 	Outputs     []FileHash
 	OutDir      string
+	// Reopen lists closed links the cycle opens again: a discard returns
+	// the links a discarded cycle closed (engine.Plan.Links has them).
+	Reopen []int64
 }
 
 // StatusCommitted is the status of every cycle in the journal: a cycle that
@@ -123,6 +126,7 @@ func (j *Journal) commitTx(plan *engine.Plan, info CycleInfo) error {
 		}
 	}
 	open -= int64(len(plan.Closed))
+	open += int64(len(info.Reopen))
 	if open != int64(len(plan.Links)) {
 		return fmt.Errorf("the plan keeps %d links open but the journal would have %d: the plan was not made from this journal's state", len(plan.Links), open)
 	}
@@ -135,6 +139,7 @@ func (j *Journal) commitTx(plan *engine.Plan, info CycleInfo) error {
 		Mapping: plan.Mapping, Prefer: plan.Prefer, Direction: plan.Direction,
 		OutDir: info.OutDir, NextLinkID: plan.NextLinkID, OpenLinks: open, PrevHash: prevHash,
 		PendingRows: sql.NullInt64{Int64: int64(len(pending)), Valid: true},
+		HistoryRows: sql.NullInt64{Valid: true}, // counted by writeLinks
 	}
 	if h.Kind == "" {
 		h.Kind = "sync"
@@ -160,7 +165,7 @@ func (j *Journal) commitTx(plan *engine.Plan, info CycleInfo) error {
 	ch := newChain()
 	ch.header(&h)
 	if _, err := tx.Exec(`INSERT INTO cycles (`+cycleColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, h.dest()...); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, h.dest()...); err != nil {
 		return err
 	}
 
@@ -180,17 +185,19 @@ func (j *Journal) commitTx(plan *engine.Plan, info CycleInfo) error {
 	if loaded != nil && loaded.cycle != last {
 		loaded = nil // loaded before another cycle: compare nothing
 	}
-	writes, err := writeLinks(tx, n, firstNew, plan, loaded)
+	writes, history, err := writeLinks(tx, n, firstNew, plan, loaded, info.Reopen)
 	if err != nil {
 		return err
 	}
 	ch.linkWrites(writes)
+	h.HistoryRows.Int64 = int64(len(history))
 	if err := insertPending(tx, n, pending); err != nil {
 		return err
 	}
 	ch.pending(h.PendingRows, pending)
+	ch.history(h.HistoryRows, history)
 
-	if _, err := tx.Exec(`UPDATE cycles SET hash = ? WHERE number = ?`, ch.sum(), n); err != nil {
+	if _, err := tx.Exec(`UPDATE cycles SET hash = ?, history_rows = ? WHERE number = ?`, ch.sum(), h.HistoryRows.Int64, n); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -293,27 +300,64 @@ type linkWrite struct {
 
 // writeLinks inserts the new links (ids from firstNew on, as the engine
 // numbers them from State.NextLinkID), rewrites the changed old ones, closes
-// plan.Closed, and records each row's hash in link_writes. The writes come
-// back in link order, as the chain hashes them.
-func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *loadedState) ([]linkWrite, error) {
+// plan.Closed, and records each row's hash in link_writes. The version of
+// every row it rewrites, closes or reopens is kept in link_history first.
+// The writes and the history come back in link order, as the chain hashes
+// them.
+func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *loadedState, reopen []int64) ([]linkWrite, []historyRow, error) {
 	insert, err := newBatch(tx, "links", "id, crm_id, outlook_key, base, base_sha256, opened, written")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer insert.close()
 	update, err := tx.Prepare(`UPDATE links SET crm_id = ?, outlook_key = ?, base = ?, base_sha256 = ?, written = ?
 		WHERE id = ? AND closed IS NULL RETURNING opened`)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer update.Close()
 	closeSt, err := tx.Prepare(`UPDATE links SET closed = ?, written = ? WHERE id = ? AND closed IS NULL
 		RETURNING crm_id, outlook_key, base_sha256, opened`)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer closeSt.Close()
 
+	keep, err := tx.Prepare(`INSERT INTO link_history (cycle, link, crm_id, outlook_key, base, written)
+		SELECT ?, id, crm_id, outlook_key, base, written FROM links WHERE id = ? AND closed IS NULL
+		RETURNING link, crm_id, outlook_key, base, written`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer keep.Close()
+	var history []historyRow
+	// remember keeps the row of link id as it is before this cycle
+	// rewrites or closes it.
+	remember := func(id int64) error {
+		var h historyRow
+		if err := keep.QueryRow(n, id).Scan(&h.link, &h.crmID, &h.outlookKey, &h.base, &h.written); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("link %d: keep its row: %w", id, err)
+		}
+		if h.link != 0 {
+			history = append(history, h)
+		}
+		return nil
+	}
+	reopened := map[int64]bool{}
+	for _, id := range reopen {
+		// A link this cycle reopens (a discarded cycle had closed it).
+		var h historyRow
+		if err := tx.QueryRow(`INSERT INTO link_history (cycle, link, crm_id, outlook_key, base, written)
+			SELECT ?, id, crm_id, outlook_key, base, written FROM links WHERE id = ? AND closed IS NOT NULL
+			RETURNING link, crm_id, outlook_key, base, written`, n, id).Scan(&h.link, &h.crmID, &h.outlookKey, &h.base, &h.written); err != nil {
+			return nil, nil, fmt.Errorf("reopen link %d: the journal has no closed link with that id: %w", id, err)
+		}
+		history = append(history, h)
+		if _, err := tx.Exec(`UPDATE links SET closed = NULL WHERE id = ?`, id); err != nil {
+			return nil, nil, fmt.Errorf("reopen link %d: %w", id, err)
+		}
+		reopened[id] = true
+	}
 	var writes []linkWrite
 	var buf []byte
 	rc := newChain()
@@ -324,58 +368,72 @@ func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *lo
 		}
 		l := &ls.Link
 		if l.ID <= 0 {
-			return nil, fmt.Errorf("link with id %d: ids start at 1", l.ID)
+			return nil, nil, fmt.Errorf("link with id %d: ids start at 1", l.ID)
 		}
 		buf = appendLinkBase(buf[:0], l)
 		bs := sha256.Sum256(buf)
-		if l.ID < firstNew && loaded.unchanged(l.ID, l.CRMID, l.OutlookKey, &bs) {
+		if l.ID < firstNew && !reopened[l.ID] && loaded.unchanged(l.ID, l.CRMID, l.OutlookKey, &bs) {
 			continue // only its pending work changed; see Commit
+		}
+		if l.ID < firstNew && !reopened[l.ID] {
+			if err := remember(l.ID); err != nil {
+				return nil, nil, err
+			}
 		}
 		baseSum := hex.EncodeToString(bs[:])
 		row := linkRow{l.ID, l.CRMID, l.OutlookKey, baseSum, n, n, 0}
 		if l.ID >= firstNew {
 			if err := insert.add(l.ID, l.CRMID, l.OutlookKey, string(buf), baseSum, n, n); err != nil {
-				return nil, fmt.Errorf("new links: %w", err)
+				return nil, nil, fmt.Errorf("new links: %w", err)
 			}
 		} else if err := update.QueryRow(l.CRMID, l.OutlookKey, string(buf), baseSum, n, l.ID).Scan(&row.opened); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return nil, fmt.Errorf("link %d: the journal has no open link with that id (a closed link is never reopened)", l.ID)
+				return nil, nil, fmt.Errorf("link %d: the journal has no open link with that id (a closed link is never reopened)", l.ID)
 			}
-			return nil, fmt.Errorf("link %d: %w", l.ID, err)
+			return nil, nil, fmt.Errorf("link %d: %w", l.ID, err)
 		}
 		writes = append(writes, linkWrite{l.ID, row.sum(rc)})
 	}
 	if err := insert.flush(); err != nil {
-		return nil, fmt.Errorf("new links: %w", err)
+		return nil, nil, fmt.Errorf("new links: %w", err)
 	}
 	for _, id := range plan.Closed {
+		if err := remember(id); err != nil {
+			return nil, nil, err
+		}
 		row := linkRow{id: id, written: n, closed: n}
 		if err := closeSt.QueryRow(n, n, id).Scan(&row.crmID, &row.outlookKey, &row.baseSum, &row.opened); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return nil, fmt.Errorf("close link %d: the journal has no open link with that id", id)
+				return nil, nil, fmt.Errorf("close link %d: the journal has no open link with that id", id)
 			}
-			return nil, fmt.Errorf("close link %d: %w", id, err)
+			return nil, nil, fmt.Errorf("close link %d: %w", id, err)
 		}
 		writes = append(writes, linkWrite{id, row.sum(rc)})
 	}
 	slices.SortFunc(writes, func(a, b linkWrite) int { return cmpInt64(a.link, b.link) })
 	record, err := newBatch(tx, "link_writes", "cycle, link, sha256")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer record.close()
 	for i, w := range writes {
 		if i > 0 && writes[i-1].link == w.link {
-			return nil, fmt.Errorf("link %d is written twice in one cycle", w.link)
+			return nil, nil, fmt.Errorf("link %d is written twice in one cycle", w.link)
 		}
 		if err := record.add(n, w.link, w.sum); err != nil {
-			return nil, fmt.Errorf("link writes: %w", err)
+			return nil, nil, fmt.Errorf("link writes: %w", err)
 		}
 	}
 	if err := record.flush(); err != nil {
-		return nil, fmt.Errorf("link writes: %w", err)
+		return nil, nil, fmt.Errorf("link writes: %w", err)
 	}
-	return writes, nil
+	slices.SortFunc(history, func(a, b historyRow) int { return cmpInt64(a.link, b.link) })
+	for i := 1; i < len(history); i++ {
+		if history[i-1].link == history[i].link {
+			return nil, nil, fmt.Errorf("link %d is written twice in one cycle", history[i].link)
+		}
+	}
+	return writes, history, nil
 }
 
 // pendingOf returns the pending work of the plan's links, in link order.
@@ -436,17 +494,20 @@ type cycleRow struct {
 	// PendingRows is the number of pending rows of the cycle; NULL for a
 	// cycle of schema 1, whose pending work is in its link rows.
 	PendingRows sql.NullInt64
+	// HistoryRows is the number of link_history rows of the cycle; NULL
+	// for a cycle of schema 1 or 2, which kept none.
+	HistoryRows sql.NullInt64
 }
 
 // cycleColumns are the columns of cycles, in the order of cycleRow.dest.
 const cycleColumns = `number, kind, status, started, finished, sync_user, run_by, tool_version,
-	mapping, prefer, direction, options, counts, out_dir, next_link_id, open_links, prev_hash, hash, pending_rows`
+	mapping, prefer, direction, options, counts, out_dir, next_link_id, open_links, prev_hash, hash, pending_rows, history_rows`
 
 // dest returns pointers to the fields, in the order of cycleColumns, for
 // Scan (and, as values, for Exec: database/sql reads through the pointers).
 func (r *cycleRow) dest() []any {
 	return []any{&r.Number, &r.Kind, &r.Status, &r.Started, &r.Finished, &r.SyncUser, &r.RunBy, &r.ToolVersion,
-		&r.Mapping, &r.Prefer, &r.Direction, &r.Options, &r.Counts, &r.OutDir, &r.NextLinkID, &r.OpenLinks, &r.PrevHash, &r.Hash, &r.PendingRows}
+		&r.Mapping, &r.Prefer, &r.Direction, &r.Options, &r.Counts, &r.OutDir, &r.NextLinkID, &r.OpenLinks, &r.PrevHash, &r.Hash, &r.PendingRows, &r.HistoryRows}
 }
 
 type conflictRow struct {
@@ -556,6 +617,31 @@ func (c *chain) pending(count sql.NullInt64, rows []pendingRow) {
 	for _, p := range rows {
 		c.int(p.link)
 		c.str(p.doc)
+	}
+}
+
+// historyRow is one link row version a cycle replaced (link_history).
+type historyRow struct {
+	link              int64
+	crmID, outlookKey string
+	base              string
+	written           int
+}
+
+// history hashes the cycle's link_history rows (in link order); a cycle
+// of schema 1 or 2 (count NULL) has none and hashes nothing.
+func (c *chain) history(count sql.NullInt64, rows []historyRow) {
+	if !count.Valid {
+		return
+	}
+	c.tag("history")
+	c.int(count.Int64)
+	for _, h := range rows {
+		c.int(h.link)
+		c.str(h.crmID)
+		c.str(h.outlookKey)
+		c.str(h.base)
+		c.int(int64(h.written))
 	}
 }
 

@@ -144,7 +144,7 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 			}
 		}
 	}
-	for _, q := range []string{`DELETE FROM pending`, `UPDATE cycles SET pending_rows = NULL`} {
+	for _, q := range []string{`DELETE FROM pending`, `DELETE FROM link_history`, `UPDATE cycles SET pending_rows = NULL, history_rows = NULL`} {
 		if _, err := tx.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -158,6 +158,7 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{`UPDATE cycles SET hash = '` + h + `'`, `DROP TABLE pending`, `ALTER TABLE cycles DROP COLUMN pending_rows`,
+		`DROP TABLE link_history`, `ALTER TABLE cycles DROP COLUMN history_rows`,
 		`DELETE FROM schema_migrations WHERE version > 1`} {
 		if _, err := tx.Exec(q); err != nil {
 			t.Fatal(err)
@@ -168,7 +169,7 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 	}
 	j.Close()
 
-	j = openTest(t, path) // applies schema 2
+	j = openTest(t, path) // applies schemas 2 and 3
 	if err := j.Verify(); err != nil {
 		t.Fatalf("Verify of the upgraded journal: %v", err)
 	}

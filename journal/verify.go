@@ -77,7 +77,7 @@ func (j *Journal) verifyCycles(tx *sql.Tx) (*cycleRow, error) {
 			return nil, fmt.Errorf("verify journal %q: cycle %d: %w", j.path, r.Number, err)
 		}
 		if sum != r.Hash {
-			return nil, bad("its rows do not match its hash (changes, conflicts, notices, files, counts, link writes or pending work were edited after commit)")
+			return nil, bad("its rows do not match its hash (changes, conflicts, notices, files, counts, link writes, pending work or link history were edited after commit)")
 		}
 		prev = r.Hash
 	}
@@ -163,6 +163,18 @@ func cycleSum(tx *sql.Tx, r *cycleRow) (string, error) {
 		}
 	}
 	c.pending(r.PendingRows, pending)
+	var history []historyRow
+	if r.HistoryRows.Valid {
+		if err := each(tx, `SELECT link, crm_id, outlook_key, base, written FROM link_history WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
+			var h historyRow
+			err := rs.Scan(&h.link, &h.crmID, &h.outlookKey, &h.base, &h.written)
+			history = append(history, h)
+			return err
+		}); err != nil {
+			return "", err
+		}
+	}
+	c.history(r.HistoryRows, history)
 	return c.sum(), nil
 }
 
