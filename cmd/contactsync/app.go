@@ -72,7 +72,7 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "outlook-key-column", Value: outlookcsv.DefaultKeyColumn, Usage: "Outlook CSV column that holds contactsync's sync key"},
 		&cli.StringFlag{Name: "encoding", Usage: "code page of an Outlook CSV without BOM (e.g. 1250); default: UTF-8 if valid, else Windows-1252"},
 		&cli.StringFlag{Name: "date-format", Usage: "short-date format of the Outlook CSV exporter, e.g. D.M.YYYY (default: the usual one of the file's language: M/D/YYYY English, D.M.YYYY German, DD/MM/YYYY French and Spanish)"},
-		&cli.StringFlag{Name: "outlook-locale", Usage: "column language for a new Outlook CSV layout: en, de, fr or es"},
+		&cli.StringFlag{Name: "outlook-locale", Usage: "column language for a new Outlook CSV layout: en, de, fr, es or nl"},
 		&cli.StringFlag{Name: "outlook-folder", Usage: "PST folder to sync, e.g. Contacts/CRM (default: the store's Contacts folder)"},
 		&cli.StringFlag{Name: "from", Usage: "force the Outlook input format: csv, vcf, vdir or pst"},
 		&cli.StringFlag{Name: "outlook-output", Usage: "snapshot (the whole folder) or changes (new/updated/deleted files); default: snapshot, changes for PST"},
@@ -215,9 +215,9 @@ func outlookOptionsFrom(ctx *cli.Context) (outlookOptions, error) {
 		oo.ExportedAt = t
 	}
 	switch oo.Locale {
-	case "", "en", "de", "fr", "es":
+	case "", "en", "de", "fr", "es", "nl":
 	default:
-		return oo, usagef("--outlook-locale %q: want en, de, fr or es", oo.Locale)
+		return oo, usagef("--outlook-locale %q: want en, de, fr, es or nl", oo.Locale)
 	}
 	return oo, nil
 }
@@ -418,7 +418,7 @@ func convertCommand() *cli.Command {
 			&cli.StringFlag{Name: "vcard-version", Value: "3.0", Usage: "vCard version to write: 3.0 or 4.0"},
 			&cli.StringFlag{Name: "encoding", Usage: "code page of an Outlook CSV input without BOM"},
 			&cli.StringFlag{Name: "date-format", Usage: "short-date format of the Outlook CSV exporter, e.g. D.M.YYYY (default: the usual one of the file's language: M/D/YYYY English, D.M.YYYY German, DD/MM/YYYY French and Spanish)"},
-			&cli.StringFlag{Name: "outlook-locale", Usage: "column language of the Outlook CSV written: en, de, fr or es"},
+			&cli.StringFlag{Name: "outlook-locale", Usage: "column language of the Outlook CSV written: en, de, fr, es or nl"},
 			&cli.StringFlag{Name: "outlook-folder", Usage: "PST folder to read"},
 			&cli.StringFlag{Name: "outlook-key-column", Value: outlookcsv.DefaultKeyColumn, Usage: "Outlook CSV column of the sync key"},
 		},

@@ -127,9 +127,14 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 			return nil, err
 		}
 		s.CSV, s.Contacts, s.Warnings = f, f.Contacts, f.Warnings
+		var notes []string
 		if len(f.Guessed) > 0 {
-			s.Note = "Outlook CSV columns read by what their names say: " + strings.Join(f.Guessed, ", ")
+			notes = append(notes, "Outlook CSV columns read by what their names say: "+strings.Join(f.Guessed, ", "))
 		}
+		if f.DateInferred {
+			notes = append(notes, "Outlook CSV dates read as "+f.DateFormat+", the one order that reads every date of the file (the language's usual order does not)")
+		}
+		s.Note = strings.Join(notes, "; ")
 		// Outlook CSV has no modification times: every record changed, at
 		// the latest, when the file was exported.
 		at := o.ExportedAt

@@ -2,6 +2,7 @@ package outlookcsv
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -190,4 +191,109 @@ func (df *dateFormat) format(v string) string {
 		b = append(b, digits...)
 	}
 	return string(b)
+}
+
+// inferDateFormat finds the short-date format of a file whose dates the
+// locale's usual format cannot read: the first of day-month-year,
+// month-day-year and year-month-day that reads every non-empty cell of
+// every date column, spelled with the separators and widths of the first
+// such cell ("20/01/1991" gives DD/MM/YYYY). "" when no order reads them
+// all, or the file cannot be read again.
+func inferDateFormat(text []byte, delim rune, s *schema) string {
+	var cols []int
+	for _, g := range s.groups {
+		if g.kind == gDate {
+			cols = append(cols, g.idx[0])
+		}
+	}
+	if len(cols) == 0 {
+		return ""
+	}
+	cr := newCSV(text, delim)
+	if _, err := cr.Read(); err != nil {
+		return ""
+	}
+	var cells []string
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "" // broken quoting: leave it to the reader's own errors
+		}
+		for _, c := range cols {
+			if c < len(rec) && strings.TrimSpace(rec[c]) != "" {
+				cells = append(cells, rec[c])
+			}
+		}
+	}
+	for _, order := range []string{"DMY", "MDY", "YMD"} {
+		df := &dateFormat{order: [3]byte{order[0], order[1], order[2]}}
+		sample := ""
+		all := true
+		for _, c := range cells {
+			if _, ok := df.parse(c); !ok {
+				all = false
+				break
+			}
+			if sample == "" && dateNumbers(c) == 3 {
+				sample = c
+			}
+		}
+		if all && sample != "" {
+			if src := spell(sample, order); src != "" {
+				if _, err := parseDateFormat(src, ""); err == nil {
+					return src
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// dateNumbers counts the runs of digits in s.
+func dateNumbers(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' && (i == 0 || s[i-1] < '0' || s[i-1] > '9') {
+			n++
+		}
+	}
+	return n
+}
+
+// spell writes the format of a date cell: its digit runs become the order's
+// components at their widths, everything between them stays.
+func spell(cell, order string) string {
+	var b strings.Builder
+	k := 0
+	t := strings.TrimSpace(cell)
+	for i := 0; i < len(t); {
+		if t[i] < '0' || t[i] > '9' {
+			if strings.ContainsRune("MDYmdy", rune(t[i])) {
+				return ""
+			}
+			b.WriteByte(t[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(t) && t[j] >= '0' && t[j] <= '9' {
+			j++
+		}
+		if k == 3 {
+			return ""
+		}
+		w := j - i
+		if order[k] == 'Y' && w != 2 {
+			w = 4
+		} else if order[k] != 'Y' && w > 2 {
+			return ""
+		}
+		b.WriteString(strings.Repeat(string(order[k]), w))
+		k++
+		i = j
+	}
+	return b.String()
 }

@@ -170,3 +170,51 @@ func csvLine(header []string, values map[string]string) string {
 	}
 	return strings.Join(cells, ",")
 }
+
+// TestDateOrderInferred: Roundcube's test export (tests/src/Csv2vcard/all.csv)
+// writes "20/01/1991" under English headers, which M/D/YYYY cannot read:
+// the order is inferred from every date of the file, used for all of them
+// and for writing back, and reported. A file whose dates no order reads
+// keeps the usual format and warns per cell.
+func TestDateOrderInferred(t *testing.T) {
+	src := "First Name,Birthday,Anniversary\nA,20/01/1991,20/02/1992\nB,03/04/1985,\nC,,1/12/2001\n"
+	f, err := Read(strings.NewReader(src), "d.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.DateFormat != "DD/MM/YYYY" || !f.DateInferred {
+		t.Errorf("date format %q inferred %v, want DD/MM/YYYY inferred", f.DateFormat, f.DateInferred)
+	}
+	if got := f.Contacts[0].Values[contact.Birthday] + " " + f.Contacts[1].Values[contact.Birthday]; got != "1991-01-20 1985-04-03" {
+		t.Errorf("birthdays %q: the whole file must be read in the inferred order", got)
+	}
+	if len(f.Warnings) != 0 {
+		t.Errorf("warnings %q", f.Warnings)
+	}
+	var out bytes.Buffer
+	if _, err := Write(&out, f.Contacts, f, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"20/01/1991"`) || !strings.Contains(out.String(), `"03/04/1985"`) {
+		t.Errorf("written back:\n%s", out.String())
+	}
+
+	// The usual order reads it: nothing is inferred.
+	f, _ = Read(strings.NewReader("First Name,Birthday\nA,1/20/1991\n"), "d.csv", Options{})
+	if f.DateInferred || f.Contacts[0].Values[contact.Birthday] != "1991-01-20" {
+		t.Errorf("M/D/YYYY file: inferred %v, %q", f.DateInferred, f.Contacts[0].Values[contact.Birthday])
+	}
+	// No order reads both 13/20/1991 and 20/13/1991: no inference, warnings.
+	f, err = Read(strings.NewReader("First Name,Birthday\nA,13/20/1991\nB,20/13/1991\n"), "d.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.DateInferred || f.DateFormat != "M/D/YYYY" || len(f.Warnings) != 2 {
+		t.Errorf("unreadable column: %q inferred %v, warnings %q", f.DateFormat, f.DateInferred, f.Warnings)
+	}
+	// A format the user gives is not second-guessed.
+	f, _ = Read(strings.NewReader("First Name,Birthday\nA,20/01/1991\n"), "d.csv", Options{DateFormat: "M/D/YYYY"})
+	if f.DateInferred || len(f.Warnings) != 1 {
+		t.Errorf("forced format: inferred %v, warnings %q", f.DateInferred, f.Warnings)
+	}
+}

@@ -86,7 +86,13 @@
 //     when it precedes the name and company columns and Job Title otherwise.
 //   - Dates are in the exporting Windows' short-date format
 //     (Options.DateFormat; by default M/D/YYYY for English headers, D.M.YYYY
-//     for German, DD/MM/YYYY for French and Spanish). All-zero dates
+//     for German, D-M-YYYY for Dutch, DD/MM/YYYY for French, Spanish,
+//     Italian and Portuguese). When no format is given and the default
+//     cannot read a date, the order (day-month-year, month-day-year,
+//     year-month-day) is inferred from every date cell of the file, the
+//     file is read again in it and written back in it (File.DateInferred);
+//     when no order reads them all, each unreadable cell is a warning and
+//     is kept as it is. All-zero dates
 //     ("0/0/00", "0.0.00") are empty. A birthday without a year ("--MM-DD")
 //     is written with the year 1604, which Outlook and Exchange use for that.
 //   - The sync key: the key column (Options.KeyColumn, default "User 4")

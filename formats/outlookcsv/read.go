@@ -27,6 +27,8 @@ type Options struct {
 	Encoding   string // force a code page for files without BOM ("1250", "cp1251", ...); "" = detect
 	DateFormat string // exporter's short-date format, e.g. "M/D/YYYY"; "" = the locale's usual one (en M/D/YYYY, de D.M.YYYY, fr/es DD/MM/YYYY)
 	Locale     string // for writing a fresh layout: "" or "en", "de", "fr", "es"
+
+	inferring bool // parse is reading again with a date order it inferred
 }
 
 // File is one Outlook (or Google) CSV export: its layout and its contacts.
@@ -43,10 +45,17 @@ type File struct {
 	// whose name says what they hold, and what they were read as:
 	// "\"Courriel perso\" as \"E-mail Address\"".
 	Guessed []string
+	// DateFormat is the short-date format the dates were read in, and
+	// DateInferred says that it was inferred from the date columns because
+	// the locale's usual one could not read them ("20/01/1991" in an English
+	// file): the one order that reads every date of the file.
+	DateFormat   string
+	DateInferred bool
 
-	problems []*formats.ParseError // Warnings as errors, for Validate
-	rejected formats.ErrorList     // records set aside by a lenient read
-	schema   *schema
+	problems  []*formats.ParseError // Warnings as errors, for Validate
+	dateFails int                   // date cells the format could not read
+	rejected  formats.ErrorList     // records set aside by a lenient read
+	schema    *schema
 }
 
 // ReadFile reads an export from path.
@@ -148,6 +157,7 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 		return nil, formats.Errorf(name, 1, 1, "", "empty file: no header line")
 	}
 	delim := detectDelimiter(text)
+	text0 := text
 	cr := newCSV(text, delim)
 	header, err := cr.Read()
 	if err != nil {
@@ -162,6 +172,9 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 		return nil, formats.Errorf(name, 0, 0, "", "%v", err)
 	}
 	f := &File{Path: name, Header: header, Dialect: sch.dialect, Locale: sch.locale, Encoding: enc, Delimiter: delim}
+	if sch.date != nil {
+		f.DateFormat = sch.date.src
+	}
 	f.schema = sch
 	f.Guessed = sch.guessed
 	for i, c := range sch.cols {
@@ -202,6 +215,19 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		d.record(rec, line+baseLine, cr)
+		if f.dateFails > 0 && opt.DateFormat == "" && !opt.inferring {
+			// The locale's date order does not read this file's dates:
+			// infer the order from every date cell and read again with it.
+			if df := inferDateFormat(text0, delim, sch); df != "" {
+				opt.DateFormat, opt.inferring = df, true
+				g, err := parse(b, name, opt, keepGoing)
+				if g != nil {
+					g.DateInferred = true
+				}
+				return g, err
+			}
+			opt.inferring = true // no order reads them all: read on, warning per cell
+		}
 		if len(f.Contacts) == 64 && baseLine == 0 {
 			// Size the slice once from the first records' length instead of
 			// growing a 100,000-contact slice by copying.
@@ -299,6 +325,9 @@ func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
 	// columns below.
 	for gi, g := range s.groups {
 		if w := g.decode(row, &c.Values); w != "" {
+			if g.kind == gDate {
+				d.file.dateFails++
+			}
 			_, col := d.pos(cr, g.idx[0])
 			d.file.warn(formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header, "%s", w))
 		}

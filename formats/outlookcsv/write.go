@@ -203,11 +203,15 @@ func newEncoder(contacts []contact.Contact, layout *File, opt Options) (*encoder
 			loc = "en"
 		}
 		if locales[loc] == nil {
-			return nil, fmt.Errorf("unknown Outlook locale %q (use en, de, fr or es)", opt.Locale)
+			return nil, fmt.Errorf("unknown Outlook locale %q (use en, de, fr, es, it, nl or pt)", opt.Locale)
 		}
 		header, forced = freshHeader(loc), loc
 	}
-	s, err := newSchema(header, opt.KeyColumn, opt.DateFormat, forced)
+	df := opt.DateFormat
+	if df == "" && layout != nil {
+		df = layout.DateFormat // the layout's own, also when inferred from its dates
+	}
+	s, err := newSchema(header, opt.KeyColumn, df, forced)
 	if err != nil {
 		return nil, err
 	}
