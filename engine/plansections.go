@@ -121,7 +121,7 @@ func (p *Plan) Totals() Totals {
 	return t
 }
 
-var sideTitle = map[string]string{"crm": "CRM", "outlook": "Outlook", "-": "links"}
+var sideTitle = map[string]string{"crm": "CRM", "outlook": "Outlook", "-": "links", "user": "the value a person wrote", "later": "the later value"}
 
 // WriteText writes the plan for people: totals first, then the sections in
 // the order a reviewer decides in (conflicts, deletions, creations,

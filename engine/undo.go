@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"contactsync/engine/contact"
 )
@@ -175,8 +176,8 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				plan.CRM.New = append(plan.CRM.New, c)
 				plan.Outlook.New = append(plan.Outlook.New, contact.Contact{Key: nl.OutlookKey, Values: b.Base})
 				nl.PendingCRM, nl.PendingOutlook = Pending{Op: OpCreate}, Pending{Op: OpCreate}
-				change(Change{Link: nl.ID, Side: "crm", Op: OpCreate, New: "link " + strconv.FormatInt(ul.ID, 10), Name: name})
-				change(Change{Link: nl.ID, Side: "outlook", Op: OpCreate, New: "link " + strconv.FormatInt(ul.ID, 10), Name: name})
+				change(Change{Link: nl.ID, Side: "crm", Op: OpCreate, New: valuesJSON(fields, &b.Base), Name: name})
+				change(Change{Link: nl.ID, Side: "outlook", Op: OpCreate, New: valuesJSON(fields, &b.Base), Name: name})
 				newLinks = append(newLinks, nl)
 				continue
 			}
@@ -191,7 +192,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 			cur.OutlookKey = SyncKey(ul.ID)
 			plan.Outlook.New = append(plan.Outlook.New, contact.Contact{Key: cur.OutlookKey, Values: b.Base})
 			cur.PendingOutlook = Pending{Op: OpCreate}
-			change(Change{Link: ul.ID, Side: "outlook", Op: OpCreate, New: cur.OutlookKey, Name: name})
+			change(Change{Link: ul.ID, Side: "outlook", Op: OpCreate, New: valuesJSON(fields, &b.Base), Name: name})
 		case ul.Before != nil && ul.Before.Detached == NoSide:
 			// A live link before and now: its fields go back.
 			b, after := ul.Before, &ul.After
@@ -241,6 +242,24 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 	return plan, rep, nil
 }
 
+// valuesJSON is the journal's text of a created record: its non-empty
+// mapped fields as a JSON object, as a cycle's creations are journaled.
+func valuesJSON(fields []contact.Field, v *contact.Values) string {
+	b := []byte{'{'}
+	for _, f := range fields {
+		if v[f] == "" {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, f.String())
+		b = append(b, ':')
+		b = appendJSONString(b, v[f])
+	}
+	return string(append(b, '}'))
+}
+
 // createdIn reports whether cycle's changes created link's record on side.
 func createdIn(changes []Change, link int64, side Side) bool {
 	for i := range changes {
@@ -252,7 +271,7 @@ func createdIn(changes []Change, link int64, side Side) bool {
 }
 
 func countUndo(p *Plan) Counts {
-	c := Counts{Links: len(p.Links), CRMCreated: len(p.CRM.New), CRMUpdated: len(p.CRM.Updates),
+	c := Counts{Links: liveLinks(p.Links), CRMCreated: len(p.CRM.New), CRMUpdated: len(p.CRM.Updates),
 		OutlookCreated: len(p.Outlook.New), OutlookUpdated: len(p.Outlook.Updates), OutlookDeleted: len(p.Outlook.Deleted),
 		GroupAdded: len(p.CRM.GroupAdd), GroupRemoved: len(p.CRM.GroupRemove), Conflicts: len(p.Conflicts)}
 	for i := range p.Changes {
@@ -312,12 +331,52 @@ func Discard(st State, u *UndoInput) (*Plan, []int64, error) {
 		}
 	}
 	plan.Links = links
-	plan.Counts = Counts{Links: len(links), Unlinked: len(plan.Closed)}
+	plan.Counts = Counts{Links: liveLinks(links), Unlinked: len(plan.Closed)}
 	plan.Notices = append(plan.Notices, Notice{Kind: "discard", Message: fmt.Sprintf(
 		"cycle %d is discarded: its outputs were not imported; the journal is back to the state after cycle %d", u.Cycle, u.Cycle-1)})
 	return plan, reopen, nil
 }
 
+// liveLinks counts the links that are not detached.
+func liveLinks(ls []LinkState) int {
+	n := 0
+	for i := range ls {
+		if ls[i].Detached == NoSide {
+			n++
+		}
+	}
+	return n
+}
+
 func samePending(a, b Pending) bool {
 	return a.Op == b.Op && slices.Equal(a.Fields, b.Fields) && slices.Equal(a.Old, b.Old)
+}
+
+// ParseMappingText reads the mapping a cycle journaled (Plan.Mapping:
+// field names, each optionally ":to-crm" or ":to-outlook").
+func ParseMappingText(s string) ([]contact.Field, map[contact.Field]Direction, error) {
+	var fields []contact.Field
+	var dirs map[contact.Field]Direction
+	for _, part := range strings.Split(s, ",") {
+		if part == "" {
+			continue
+		}
+		name, dir, hasDir := strings.Cut(part, ":")
+		f, ok := contact.ParseField(name)
+		if !ok {
+			return nil, nil, fmt.Errorf("mapping %q: unknown field %q", s, name)
+		}
+		fields = append(fields, f)
+		if hasDir {
+			d, err := ParseDirection(dir)
+			if err != nil {
+				return nil, nil, fmt.Errorf("mapping %q: %v", s, err)
+			}
+			if dirs == nil {
+				dirs = map[contact.Field]Direction{}
+			}
+			dirs[f] = d
+		}
+	}
+	return fields, dirs, nil
 }

@@ -49,6 +49,7 @@ Exit codes: 0 success, 1 runtime failure, 2 bad usage or unreadable input,
 			validateCommand(),
 			journalCommand(),
 			duplicatesCommand(),
+			undoCommand(),
 			manCommand(),
 		}, topicCommands()...),
 	}

@@ -47,6 +47,9 @@ type cycleOptions struct {
 	AskConflicts bool
 	// Resolutions (--resolutions FILE) is a conflicts.csv a person decided.
 	Resolutions string
+	// ExtraFiles are written into the output folder beside the rest
+	// (name → content), hashed and journaled with them.
+	ExtraFiles map[string][]byte
 	// Phones puts phone numbers in E.164 form for the likely-duplicates
 	// list (--region); nil: no region.
 	Phones *phone.Normalizer
@@ -389,6 +392,9 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		jobs = append(jobs, func() error {
 			return formats.WriteFileAtomic(filepath.Join(stage, conflictsName), res.Data, 0o644)
 		})
+	}
+	for name, data := range o.ExtraFiles {
+		jobs = append(jobs, func() error { return formats.WriteFileAtomic(filepath.Join(stage, name), data, 0o644) })
 	}
 	if !dups.empty() {
 		jobs = append(jobs, func() error {

@@ -138,7 +138,7 @@ type sideDuplicates struct {
 	CRMContacts, OutlookContacts []contact.Contact
 }
 
-func (d *sideDuplicates) empty() bool { return len(d.CRM) == 0 && len(d.Outlook) == 0 }
+func (d *sideDuplicates) empty() bool { return d == nil || len(d.CRM) == 0 && len(d.Outlook) == 0 }
 
 // csv returns duplicates.csv: both sides' groups with a side column.
 func (d *sideDuplicates) csv() ([]byte, error) {

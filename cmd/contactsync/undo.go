@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"contactsync/engine"
+	"contactsync/formats"
+	"contactsync/formats/outlookcsv"
+	"contactsync/journal"
+)
+
+// adminName lists the CRM contacts an undo took out of the sync group, for
+// the administrator (the tool never deletes a CRM contact).
+const adminName = "crm-contacts-for-administrator.csv"
+
+func undoCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "undo",
+		Usage: "return both sides to what they agreed before a cycle (a journaled cycle of its own)",
+		UsageText: `contactsync undo --journal FILE --cycle N --out DIR [--imported | --not-imported]
+
+   Every field cycle N changed gets its value from before N on both sides; what N sent to
+   Deleted Items or took out of the sync group comes back; contacts N linked first go from both
+   sides (Outlook: Deleted Items; CRM: out of the sync group, listed in ` + adminName + `).
+   A field changed again after N is left alone and listed as a conflict. Import the files as
+   DIR/IMPORT.txt says; the next sync then finds nothing to do.
+   For the last cycle say whether its files were imported: --not-imported discards it (the
+   journal returns to the state before it; nothing to import), --imported undoes it.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "journal", Required: true, Usage: "the journal `FILE`"},
+			&cli.IntFlag{Name: "cycle", Required: true, Usage: "the cycle `N` to undo"},
+			&cli.StringFlag{Name: "out", Usage: "output `DIR` for the undo's files (new or empty); not needed with --not-imported"},
+			&cli.BoolFlag{Name: "imported", Usage: "the last cycle's files were imported: undo it with a cycle of its own"},
+			&cli.BoolFlag{Name: "not-imported", Usage: "the last cycle's files were not imported: discard it"},
+			&cli.StringFlag{Name: "outlook-key-column", Value: outlookcsv.DefaultKeyColumn, Usage: "Outlook CSV column that holds the sync key"},
+			&cli.StringFlag{Name: "outlook-locale", Usage: "column language of the Outlook CSV files: en, de, fr or es"},
+			&cli.BoolFlag{Name: "break-stale-lock", Usage: "remove a journal lock left by a run that died"},
+		},
+		Action: func(ctx *cli.Context) error {
+			o := undoOptions{
+				Journal: ctx.String("journal"), Cycle: ctx.Int("cycle"), Out: ctx.String("out"),
+				Imported: ctx.Bool("imported"), NotImported: ctx.Bool("not-imported"), BreakStale: ctx.Bool("break-stale-lock"),
+				Flags: map[string]string{},
+			}
+			for _, name := range ctx.FlagNames() {
+				if ctx.IsSet(name) {
+					o.Flags[name] = ctx.String(name)
+					if ctx.Bool(name) {
+						o.Flags[name] = "true"
+					}
+				}
+			}
+			oo, err := outlookOptionsFrom(ctx)
+			if err != nil {
+				return err
+			}
+			o.OutlookOpts = oo
+			return classify(runUndo(o, ctx.App.Writer))
+		},
+	}
+}
+
+type undoOptions struct {
+	Journal                           string
+	Cycle                             int
+	Out                               string
+	Imported, NotImported, BreakStale bool
+	OutlookOpts                       outlookOptions
+	Flags                             map[string]string
+	Now                               func() time.Time
+}
+
+// runUndo undoes or discards a cycle: it reads the journal, plans with
+// engine.Undo or engine.Discard, writes the outputs (an undo only) and
+// commits the cycle.
+func runUndo(o undoOptions, stdout io.Writer) error {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	started := o.Now().UTC()
+	if o.Imported && o.NotImported {
+		return usagef("--imported and --not-imported exclude each other")
+	}
+	if _, err := os.Stat(o.Journal); err != nil {
+		return usagef("journal %q: %v", o.Journal, err)
+	}
+	if !o.NotImported {
+		if err := checkOut(o.Out); err != nil {
+			return err
+		}
+	}
+	j, err := journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale})
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	st, err := j.Load()
+	if err != nil {
+		return err
+	}
+	if o.Cycle < 1 || o.Cycle > st.Cycle {
+		return usagef("cycle %d does not exist: the journal has cycles 1..%d", o.Cycle, st.Cycle)
+	}
+	last := o.Cycle == st.Cycle
+	switch {
+	case o.NotImported && !last:
+		return usagef("--not-imported discards the last cycle (%d) only; cycle %d was followed by others, which read its imports", st.Cycle, o.Cycle)
+	case last && !o.Imported && !o.NotImported:
+		return usagef("cycle %d is the last cycle: say whether its files were imported (--imported undoes it with a cycle of its own) or not (--not-imported discards it)", o.Cycle)
+	}
+	u, err := j.UndoSource(o.Cycle)
+	if err != nil {
+		return err
+	}
+	info := journal.CycleInfo{Started: started, User: osUser(), ToolVersion: buildVersion(), Options: o.Flags}
+	if o.NotImported {
+		plan, reopen, err := engine.Discard(st, u)
+		if err != nil {
+			return err
+		}
+		info.Kind, info.Reopen = "discard", reopen
+		if err := j.Commit(plan, info); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "cycle %d committed: cycle %d discarded; the journal is back to the state after cycle %d (%d links restored, %d closed, %d reopened); its output folder is not to be imported\n",
+			plan.Cycle, o.Cycle, o.Cycle-1, len(plan.Changes)-len(plan.Closed)-len(reopen), len(plan.Closed), len(reopen))
+		return nil
+	}
+	fields, dirs, err := engine.ParseMappingText(st.Mapping)
+	if err != nil {
+		return err
+	}
+	pol := engine.DefaultPolicy(st.User)
+	pol.Fields, pol.FieldDirections = fields, dirs
+	plan, rep, err := engine.Undo(st, u, pol)
+	if err != nil {
+		return err
+	}
+	co := cycleOptions{Journal: o.Journal, Out: o.Out, Policy: pol, OutlookOpts: o.OutlookOpts, Now: o.Now, OutlookOutput: "changes"}
+	if len(rep.Administrator) > 0 {
+		b, err := adminCSV(rep, o.Cycle)
+		if err != nil {
+			return err
+		}
+		co.ExtraFiles = map[string][]byte{adminName: b}
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "undo", Message: fmt.Sprintf(
+			"%d CRM contacts leave the sync group; %s lists them for an administrator, who may delete those cycle %d created", len(rep.Administrator), adminName, o.Cycle)})
+	}
+	plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv): an undo has no export to make a whole folder from"})
+	outputs, err := writeOutputs(co, plan, nil, &outlookSide{Kind: kindCSV}, "changes", nil, nil, nil)
+	if err != nil {
+		return fmt.Errorf("write outputs to %q: %w", o.Out, err)
+	}
+	info.Kind, info.Outputs, info.OutDir = "undo", outputs, o.Out
+	if err := j.Commit(plan, info); err != nil {
+		return fmt.Errorf("commit cycle %d to journal %q (the outputs in %q are complete; rerun the same command to commit them): %w", plan.Cycle, o.Journal, o.Out, err)
+	}
+	c := plan.Counts
+	fmt.Fprintf(stdout, "cycle %d committed: undoes cycle %d; CRM +%d ~%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d fields changed after cycle %d left alone\n",
+		plan.Cycle, o.Cycle, c.CRMCreated, c.CRMUpdated, c.GroupAdded, c.GroupRemoved, c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted, c.Conflicts, o.Cycle)
+	fmt.Fprintf(stdout, "outputs in %s (see plan.txt); import them as %s says, then export both sides again and run the next cycle\n",
+		o.Out, filepath.Join(o.Out, importFileName))
+	return nil
+}
+
+// adminCSV lists the CRM contacts an undo took out of the sync group.
+func adminCSV(rep *engine.UndoReport, cycle int) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("\uFEFF")
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	w.Write([]string{"CONTACTID", "name", "email", "created_by_cycle_" + strconv.Itoa(cycle)})
+	for _, r := range rep.Administrator {
+		created := "no"
+		if r.Created {
+			created = "yes"
+		}
+		w.Write([]string{formats.SpreadsheetCell(r.ContactID), formats.SpreadsheetCell(r.Name), formats.SpreadsheetCell(r.Email), created})
+	}
+	w.Flush()
+	return b.Bytes(), w.Error()
+}
