@@ -477,7 +477,7 @@ func validateCommand() *cli.Command {
 			path := ctx.Args().Get(0)
 			kind := ctx.String("from")
 			if kind == "" {
-				if _, err := os.Stat(filepath.Join(path, "contacts.csv")); err == nil {
+				if crmcsv.IsDumpDir(path) {
 					kind = "crm"
 				}
 			}

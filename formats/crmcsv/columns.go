@@ -73,6 +73,7 @@ const (
 	colStatus     = "STATUS"
 	colModifyDate = "MODIFYDATE"
 	colCreateDate = "CREATEDATE"
+	colAddressID  = "ADDRESSID"
 )
 
 // ColumnFor returns the canonical CRM column name of a field, and false for
@@ -107,10 +108,42 @@ type layout struct {
 	first   map[string]int // upper-cased trimmed name → index of its first column
 }
 
-// norm is the form in which column names are compared: trimmed and
-// upper-cased, as the CRM's own names are upper-case but users' exports
-// vary.
-func norm(name string) string { return strings.ToUpper(strings.TrimSpace(name)) }
+// norm is the form in which column names are compared: trimmed,
+// upper-cased (the CRM's own names are upper-case but users' exports vary)
+// and, for another spelling of a CRM column (columnAliases), that column's
+// own name.
+func norm(name string) string {
+	n := strings.ToUpper(strings.TrimSpace(name))
+	if a, ok := columnAliases[n]; ok {
+		return a
+	}
+	return n
+}
+
+// columnAliases is the one table of other names for the CRM's columns
+// (upper-cased): the display headers of a list-view export from the CRM's
+// clients ("Last Name", "Account", "Email", "Work Phone": the labels the
+// Infor CRM web and LAN clients show for the CONTACT table's fields) and
+// the entity property names of its SData/REST exports ("AccountName",
+// "WorkPhone"). Written back, a column keeps the spelling it was read with.
+var columnAliases = map[string]string{
+	"CONTACT ID": colContactID, "ACCOUNT ID": colAccountID,
+	"ACCOUNT NAME": colAccount, "ACCOUNTNAME": colAccount, "COMPANY": colAccount,
+	"LAST NAME": "LASTNAME", "FIRST NAME": "FIRSTNAME", "MIDDLE NAME": "MIDDLENAME",
+	"NAME PREFIX": "PREFIX", "NAME SUFFIX": "SUFFIX",
+	"E-MAIL": "EMAIL", "EMAIL ADDRESS": "EMAIL", "E-MAIL ADDRESS": "EMAIL",
+	"SECONDARY EMAIL": "SECONDARYEMAIL", "SECONDARY E-MAIL": "SECONDARYEMAIL", "EMAIL 2": "SECONDARYEMAIL",
+	"WORK PHONE": "WORKPHONE", "WORK": "WORKPHONE", "PHONE": "WORKPHONE",
+	"MOBILE PHONE": "MOBILE", "CELL PHONE": "MOBILE", "HOME PHONE": "HOMEPHONE", "HOME": "HOMEPHONE",
+	"FAX PHONE": "FAX", "WORK FAX": "FAX",
+	"ADDRESS 1": "ADDRESS1", "ADDRESS 2": "ADDRESS2", "ADDRESS 3": "ADDRESS3", "ADDRESS": "ADDRESS1",
+	"POSTAL CODE": "POSTALCODE", "ZIP": "POSTALCODE", "ZIP CODE": "POSTALCODE",
+	"WEB ADDRESS": "WEBADDRESS", "WEB": "WEBADDRESS",
+	"ACCOUNT MANAGER ID": colManager, "OWNER ID": colOwner,
+	"ACCOUNT TYPE": colType, "CONTACT TYPE": colType,
+	"MODIFY DATE": colModifyDate, "CREATE DATE": colCreateDate,
+	"ADDRESS ID": colAddressID,
+}
 
 // contactKinds maps a normalised contacts.csv column name to its kind.
 func contactKind(n string) (kind, contact.Field, bool) {

@@ -11,6 +11,12 @@
 // WriteDump writes the result as the CRM's next export. Validate lists
 // every problem of a dump folder.
 //
+// A dump may also be table-shaped: CONTACT.csv, ACCOUNT.csv and
+// ADDRESS.csv as the CRM database holds them, the address joined through
+// ADDRESSID (tables.go). Other spellings of the columns — a list view's
+// display headers, SData property names — resolve through one alias
+// table, columnAliases, and are written back as they were spelled.
+//
 // Columns map to the contact model by name, compared trimmed and
 // case-insensitively: ACCOUNT↔company, LASTNAME, FIRSTNAME, MIDDLENAME,
 // PREFIX, SUFFIX↔name parts, TITLE↔job_title, DEPARTMENT, EMAIL↔email1,

@@ -48,6 +48,17 @@ type Dump struct {
 	// secRightsRaw is the file as read, written back unchanged.
 	secRights    map[string]map[string]bool
 	secRightsRaw []byte
+	// contactFile and accountFile are the files read (contacts.csv or a
+	// CONTACT table, ...); address is the ADDRESS table joined onto the
+	// contacts of a table-shaped dump (tables.go), nil otherwise.
+	contactFile, accountFile string
+	address                  *addressJoin
+}
+
+// TableShaped reports whether the dump came as the CRM's CONTACT, ACCOUNT
+// and ADDRESS tables rather than contacts.csv and accounts.csv.
+func (d *Dump) TableShaped() bool {
+	return d.address != nil || strings.EqualFold(filepath.Base(d.contactFile), ContactTable)
 }
 
 // ReadDir reads the CRM dump folder dir. The first problem found is
@@ -79,7 +90,7 @@ func ReadDirLenient(dir string) (*Dump, formats.ErrorList) {
 	if len(errs) == 0 {
 		return d, nil
 	}
-	contacts := filepath.Join(dir, ContactsFile)
+	contacts, _ := findTable(dir, ContactsFile, ContactTable)
 	for _, e := range errs {
 		if e.File != contacts {
 			return nil, errs
@@ -105,13 +116,29 @@ func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
 func readDirCounting(dir string, collect bool) (d *Dump, errs formats.ErrorList, fileErrs int) {
 	d = &Dump{Dir: dir}
 
-	name := filepath.Join(dir, ContactsFile)
+	name, tables := findTable(dir, ContactsFile, ContactTable)
+	d.contactFile = name
+	var join *addressJoin
+	if tables {
+		if an, ok := findTable(dir, "", AddressTable); ok {
+			adata, err := readFile(an, true)
+			if err != nil {
+				return nil, append(errs, err), fileErrs + 1
+			}
+			j, es := readAddressTable(an, adata, collect)
+			if j == nil || len(es) > 0 {
+				return nil, append(errs, es...), fileErrs + len(es)
+			}
+			join = j
+		}
+	}
 	data, err := readFile(name, true)
 	if err != nil {
 		errs = append(errs, err)
 		fileErrs++
 	} else {
-		t, es := readContacts(name, data, collect, keyRequired)
+		t, es := readContactsJoined(name, data, collect, keyRequired, join)
+		d.address = join
 		errs = append(errs, es...)
 		if t != nil {
 			d.Contacts, d.ContactHeader, d.contactRows, d.dateLayout = t.contacts, t.lay.header, t.rows, t.dateLayout
@@ -124,7 +151,8 @@ func readDirCounting(dir string, collect bool) (d *Dump, errs formats.ErrorList,
 		return nil, errs, fileErrs
 	}
 
-	name = filepath.Join(dir, AccountsFile)
+	name, _ = findTable(dir, AccountsFile, AccountTable)
+	d.accountFile = name
 	data, err = readFile(name, true)
 	if err != nil {
 		errs = append(errs, err)
@@ -176,7 +204,7 @@ func readFile(name string, required bool) ([]byte, *formats.ParseError) {
 	case errors.Is(err, fs.ErrNotExist) && !required:
 		return nil, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, &formats.ParseError{File: name, Err: errors.New("file not found: a CRM dump folder needs contacts.csv and accounts.csv")}
+		return nil, &formats.ParseError{File: name, Err: errors.New("file not found: a CRM dump folder needs contacts.csv and accounts.csv (or the CONTACT and ACCOUNT tables: CONTACT.csv, ACCOUNT.csv)")}
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -205,12 +233,22 @@ type contactTable struct {
 // readContacts reads a contacts table: the dump's contacts.csv or a
 // cycle's contacts-new.csv / contacts-update.csv.
 func readContacts(name string, data []byte, collect bool, rule keyRule) (*contactTable, formats.ErrorList) {
+	return readContactsJoined(name, data, collect, rule, nil)
+}
+
+// readContactsJoined is readContacts for a CONTACT table with the ADDRESS
+// table's columns joined onto each row (join non-nil).
+func readContactsJoined(name string, data []byte, collect bool, rule keyRule, join *addressJoin) (*contactTable, formats.ErrorList) {
 	f := newCSVFile(name, data, collect)
 	if !f.readHeader("CONTACTID, LASTNAME, FIRSTNAME, ...") {
 		return nil, f.errs
 	}
-	lay := newLayout(f.header, contactKind, func(i, first int) {
-		f.fieldErr(i, f.header[i], "duplicate column (same as column %d)", first+1)
+	header := f.header
+	if join != nil {
+		header = join.extend(slices.Clone(f.header))
+	}
+	lay := newLayout(header, contactKind, func(i, first int) {
+		f.fieldErr(i, header[i], "duplicate column (same as column %d)", first+1)
 	})
 	if rule == keyRequired && !lay.has(colContactID) {
 		f.add(1, 1, colContactID, "missing column: every CRM contact row needs its CONTACTID (the header has %s)", headerList(f.header))
@@ -226,6 +264,9 @@ func readContacts(name string, data []byte, collect bool, rule keyRule) (*contac
 	keyCol, hasKey := lay.first[colContactID]
 	f.each(func(rec []string, line int) {
 		errs := len(f.errs)
+		if join != nil {
+			rec = join.cells(rec)
+		}
 		c, bad, dl := lay.contact(rec)
 		c.Line = line
 		if bad >= 0 {

@@ -57,22 +57,42 @@ func WriteDump(dir string, d *Dump) error {
 		return fmt.Errorf("create crm dump folder: %w", err)
 	}
 	cl := newLayout(d.contactHeader(), contactKind, nop)
-	t, err := createTable(filepath.Join(dir, ContactsFile), cl.header)
-	if err != nil {
-		return err
-	}
-	defer t.abort()
-	for i := range d.Contacts {
-		c := &d.Contacts[i]
-		t.cells = cl.contactCells(t.cells, c, d.contactRows[c.Key], d.dateLayout)
-		t.record(t.cells)
-	}
-	if err := t.commit(); err != nil {
-		return err
+	if d.address != nil {
+		rows := make([][]string, len(d.Contacts))
+		for i := range d.Contacts {
+			c := &d.Contacts[i]
+			rows[i] = cl.contactCells(nil, c, d.contactRows[c.Key], d.dateLayout)
+		}
+		if err := d.writeTables(dir, rows); err != nil {
+			return err
+		}
+	} else {
+		name := ContactsFile
+		if d.TableShaped() {
+			name = filepath.Base(d.contactFile)
+		}
+		t, err := createTable(filepath.Join(dir, name), cl.header)
+		if err != nil {
+			return err
+		}
+		defer t.abort()
+		for i := range d.Contacts {
+			c := &d.Contacts[i]
+			t.cells = cl.contactCells(t.cells, c, d.contactRows[c.Key], d.dateLayout)
+			t.record(t.cells)
+		}
+		if err := t.commit(); err != nil {
+			return err
+		}
 	}
 
 	al := newLayout(d.accountHeader(), accountKind, nop)
-	if t, err = createTable(filepath.Join(dir, AccountsFile), al.header); err != nil {
+	accounts := AccountsFile
+	if d.TableShaped() && d.accountFile != "" {
+		accounts = filepath.Base(d.accountFile)
+	}
+	t, err := createTable(filepath.Join(dir, accounts), al.header)
+	if err != nil {
 		return err
 	}
 	defer t.abort()
