@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"contactsync/engine"
+	"contactsync/engine/contact"
 	"contactsync/formats"
 	"contactsync/formats/outlookcsv"
 	"contactsync/journal"
@@ -41,13 +42,18 @@ func undoCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "output `DIR` for the undo's files (new or empty); not needed with --not-imported"},
 			&cli.BoolFlag{Name: "imported", Usage: "the last cycle's files were imported: undo it with a cycle of its own"},
 			&cli.BoolFlag{Name: "not-imported", Usage: "the last cycle's files were not imported: discard it"},
+			&cli.StringFlag{Name: "outlook", Usage: "the current Outlook export `PATH` (optional): the Outlook files then keep everything else the contacts hold, and a CSV or vCard export gets a whole-folder snapshot"},
+			&cli.StringFlag{Name: "from", Usage: "force the Outlook input format: csv, vcf, vdir or pst"},
+			&cli.StringFlag{Name: "outlook-folder", Usage: "PST folder of the sync (default: the store's Contacts folder)"},
+			&cli.StringFlag{Name: "encoding", Usage: "code page of an Outlook CSV without BOM"},
+			&cli.StringFlag{Name: "date-format", Usage: "short-date format of the Outlook CSV exporter, e.g. D.M.YYYY"},
 			&cli.StringFlag{Name: "outlook-key-column", Value: outlookcsv.DefaultKeyColumn, Usage: "Outlook CSV column that holds the sync key"},
 			&cli.StringFlag{Name: "outlook-locale", Usage: "column language of the Outlook CSV files: en, de, fr or es"},
 			&cli.BoolFlag{Name: "break-stale-lock", Usage: "remove a journal lock left by a run that died"},
 		},
 		Action: func(ctx *cli.Context) error {
 			o := undoOptions{
-				Journal: ctx.String("journal"), Cycle: ctx.Int("cycle"), Out: ctx.String("out"),
+				Journal: ctx.String("journal"), Cycle: ctx.Int("cycle"), Out: ctx.String("out"), Outlook: ctx.String("outlook"),
 				Imported: ctx.Bool("imported"), NotImported: ctx.Bool("not-imported"), BreakStale: ctx.Bool("break-stale-lock"),
 				Flags: map[string]string{},
 			}
@@ -73,6 +79,7 @@ type undoOptions struct {
 	Journal                           string
 	Cycle                             int
 	Out                               string
+	Outlook                           string // the current Outlook export, optional
 	Imported, NotImported, BreakStale bool
 	OutlookOpts                       outlookOptions
 	Flags                             map[string]string
@@ -146,6 +153,14 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 		return err
 	}
 	co := cycleOptions{Journal: o.Journal, Out: o.Out, Policy: pol, OutlookOpts: o.OutlookOpts, Now: o.Now, OutlookOutput: "changes"}
+	ol := &outlookSide{Kind: kindCSV}
+	mode := "changes"
+	if o.Outlook != "" {
+		if ol, err = readOutlook(o.Outlook, o.OutlookOpts); err != nil {
+			return fmt.Errorf("read Outlook export: %w", err)
+		}
+		mode = fillFromExport(plan, ol, fields)
+	}
 	if len(rep.Administrator) > 0 {
 		b, err := adminCSV(rep, o.Cycle)
 		if err != nil {
@@ -155,8 +170,16 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "undo", Message: fmt.Sprintf(
 			"%d CRM contacts leave the sync group; %s lists them for an administrator, who may delete those cycle %d created", len(rep.Administrator), adminName, o.Cycle)})
 	}
-	plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv): an undo has no export to make a whole folder from"})
-	outputs, err := writeOutputs(co, plan, nil, &outlookSide{Kind: kindCSV}, "changes", nil, nil, nil)
+	switch {
+	case o.Outlook == "":
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv) holding the synced fields only, because no --outlook export was given: \"replace duplicates\" clears what else those contacts hold; give --outlook to keep it"})
+	case mode == "snapshot":
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: outlookModeReason(mode, ol.Kind)})
+	default:
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv), the contacts as the " + ol.Kind + " export holds them with the synced fields set back"})
+	}
+	co.OutlookOutput = mode
+	outputs, err := writeOutputs(co, plan, nil, ol, mode, nil, nil, nil)
 	if err != nil {
 		return fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
@@ -188,4 +211,81 @@ func adminCSV(rep *engine.UndoReport, cycle int) ([]byte, error) {
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()
+}
+
+// fillFromExport makes the undo's Outlook records whole from the current
+// Outlook export: an updated contact is the export's record with the synced
+// fields set back, a contact brought back is the one in Deleted Items when
+// the export has it (a PST), and a CSV or vCard export gets the whole
+// folder (mode "snapshot"), so importing it loses nothing. Records are
+// found by key, else by the first e-mail. It returns the output mode.
+func fillFromExport(plan *engine.Plan, ol *outlookSide, fields []contact.Field) string {
+	find := func(cs []contact.Contact) func(c *contact.Contact) int {
+		byKey, byEmail := map[string]int{}, map[string]int{}
+		for i := range cs {
+			if cs[i].Key != "" {
+				byKey[cs[i].Key] = i
+			}
+			if e := contact.NormalizeEmail(cs[i].Values[contact.Email1], false); e != "" {
+				if _, dup := byEmail[e]; !dup {
+					byEmail[e] = i
+				}
+			}
+		}
+		return func(c *contact.Contact) int {
+			if i, ok := byKey[c.Key]; ok && c.Key != "" {
+				return i
+			}
+			if i, ok := byEmail[contact.NormalizeEmail(c.Values[contact.Email1], false)]; ok {
+				return i
+			}
+			return -1
+		}
+	}
+	inFolder, inDeleted := find(ol.Contacts), find(ol.Deleted)
+	whole := func(from *contact.Contact, synced *contact.Contact) contact.Contact {
+		c := from.Clone()
+		for _, f := range fields {
+			c.Values[f] = synced.Values[f]
+		}
+		c.Key = synced.Key
+		return c
+	}
+	updated := map[int]int{} // export index → plan.Outlook.Updates index
+	for k := range plan.Outlook.Updates {
+		u := &plan.Outlook.Updates[k]
+		if i := inFolder(u); i >= 0 {
+			*u = whole(&ol.Contacts[i], u)
+			updated[i] = k
+		}
+	}
+	for k := range plan.Outlook.New {
+		n := &plan.Outlook.New[k]
+		if i := inDeleted(n); i >= 0 {
+			*n = whole(&ol.Deleted[i], n)
+		}
+	}
+	gone := map[int]bool{}
+	for k := range plan.Outlook.Deleted {
+		d := &plan.Outlook.Deleted[k]
+		if i := inFolder(d); i >= 0 {
+			gone[i] = true
+			*d = ol.Contacts[i].Clone()
+		}
+	}
+	if ol.Kind == kindPST {
+		return "changes"
+	}
+	plan.Outlook.Folder = plan.Outlook.Folder[:0]
+	for i := range ol.Contacts {
+		switch k, ok := updated[i]; {
+		case gone[i]:
+		case ok:
+			plan.Outlook.Folder = append(plan.Outlook.Folder, plan.Outlook.Updates[k])
+		default:
+			plan.Outlook.Folder = append(plan.Outlook.Folder, ol.Contacts[i])
+		}
+	}
+	plan.Outlook.Folder = append(plan.Outlook.Folder, plan.Outlook.New...)
+	return "snapshot"
 }
