@@ -18,11 +18,17 @@ build:
 # python3-vobject (Debian) is the independent vCard parser the vCard tests
 # check our output with; it must be importable by Debian's /usr/bin/python3.
 # groff (Debian groff-base) checks the man pages.
+# Debian's chromium renders report.html headless in the report test.
 deps:
 	@if ! /usr/bin/python3 -c 'import vobject' >/dev/null 2>&1 || ! command -v groff >/dev/null; then \
 		echo "installing python3-vobject and groff-base (Debian) for the tests"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-vobject groff-base >/dev/null; \
+	fi
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium (Debian) for the report.html test"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 	$(GO) mod download
 

@@ -289,7 +289,7 @@ func (p *Plan) writeSection(b *bufio.Writer, sec Section, title, what string, n 
 			s.entry(lines)
 			i = j - 1
 		default:
-			s.entry([]string{"  " + describe(c)})
+			s.entry([]string{"  " + c.Describe()})
 		}
 	}
 	s.end(strings.ToLower(title))
@@ -319,8 +319,9 @@ func appendOldNew(b []byte, c *Change) []byte {
 	return append(b, "(empty)"...)
 }
 
-// describe is one line for a change of any kind but a creation.
-func describe(c *Change) string {
+// Describe is one line for people about a change of any kind but a
+// creation (plan.txt, the report's cards).
+func (c *Change) Describe() string {
 	name := quoteName(c.Name) + linkNote(c.Link)
 	var s string
 	switch c.Op {

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 )
 
-
 // Line renders a change on one line.
 func (ch Change) Line() string { return string(ch.appendLine(nil)) }
 

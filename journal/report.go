@@ -2,113 +2,96 @@ package journal
 
 import (
 	"bufio"
+	"cmp"
 	"database/sql"
 	"fmt"
-	"html/template"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
 	"contactsync/engine"
 )
 
-// WriteReport writes a self-contained HTML page (no scripts, no external
-// files) for auditors about cycle n, or every cycle when n is 0: at the top
-// the result of Verify, "hash chain intact" or the error, then an overview
-// line per cycle, and for each cycle its header and summary, its files,
-// every change (with a word diff for field updates, as WriteDiff shows it),
-// every conflict with the base, both values, both times, the winner and the
-// rule, and the notices. Every value is escaped by html/template.
+// WriteReport writes the report page (page.go) for auditors about cycle n,
+// or every cycle when n is 0.
+func (j *Journal) WriteReport(w io.Writer, n int) error {
+	return j.WriteReportRange(w, n, n)
+}
+
+// WriteReportRange writes the report page for cycles from..to (0 for
+// either end means open): at the top the result of Verify, "hash chain
+// intact" or the error, an overview line per cycle, and for each cycle its
+// header, files and summary, one card per contact it changed and its
+// notices. Every value is escaped by html/template.
 //
 // A journal that fails Verify still gets its report, with the failure at
-// the top: the report is how an auditor sees what was changed. The report
-// is streamed row by row, so a cycle of a million changes is never held in
-// memory.
-func (j *Journal) WriteReport(w io.Writer, n int) error {
-	if err := j.writeReport(w, n); err != nil {
+// the top: the report is how an auditor sees what was changed. Changes are
+// streamed from the database in link order, so a cycle of a million
+// changes is never held in memory; the page is bounded (page.go).
+func (j *Journal) WriteReportRange(w io.Writer, from, to int) error {
+	if err := j.writeReport(w, from, to); err != nil {
 		return fmt.Errorf("journal %q: report: %w", j.path, err)
 	}
 	return nil
 }
 
-// reportHead is the data of the page's top.
-type reportHead struct {
-	Title     string
-	Path      string
-	Generated string
-	VerifyOK  bool
-	Verify    string
-	Cycles    []reportOverview
+// ChainStatus runs Verify and says in one line how it went.
+func (j *Journal) ChainStatus() (ok bool, text string) {
+	if err := j.Verify(); err != nil {
+		return false, "hash chain broken: " + err.Error()
+	}
+	return true, "hash chain intact: every cycle and every link row matches its hash"
 }
 
-type reportOverview struct {
-	Number                      int
-	Started, User, Summary      string
-	Changes, Conflicts, Notices int
-}
-
-// reportCycle is the data of a cycle's header.
-type reportCycle struct {
-	cycleRow
-	User, Summary, Options string
-	Files                  []FileHash
-	Changes, Conflicts     int
-	Notices                []reportNotice
-}
-
-type reportChange struct {
-	Link                                  int64
-	Name, Side, Op, Field, Old, New, Rule string
-	Diff                                  []reportSpan
-}
-
-type reportSpan struct {
-	Kind string // "del", "ins" or ""
-	Text string
-}
-
-type reportConflict struct {
-	Link                                     int64
-	Name, Field, Base, CRM, CRMTime, Outlook string
-	OutlookTime, Winner, Rule                string
-}
-
-type reportNotice struct {
-	Kind    string
-	Link    int64
-	Message string
-}
-
-func (j *Journal) writeReport(w io.Writer, n int) error {
+func (j *Journal) writeReport(w io.Writer, from, to int) error {
 	// Verify first: it runs its own transaction, and the journal has one
 	// connection.
-	head := reportHead{Path: j.path, Generated: stamp(j.now())}
-	verr := j.Verify()
-	if verr == nil {
-		head.VerifyOK, head.Verify = true, "hash chain intact: every cycle and every link row matches its hash"
-	} else {
-		head.Verify = "hash chain broken: " + verr.Error()
-	}
+	head := pageHead{Overview: true}
+	head.VerifyOK, head.Verify = j.ChainStatus()
+	head.Lines = []string{"Journal " + j.path + ", report made " + stamp(j.now()) + "."}
 
 	tx, err := j.db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	where, arg, err := j.cycleFilter(tx, "number", n)
+	for _, n := range []int{from, to} {
+		if n != 0 {
+			if _, err := j.cycle(tx, n); err != nil {
+				return err
+			}
+		}
+	}
+	hi := to
+	if hi == 0 {
+		hi = int(^uint(0) >> 1)
+	}
+	switch {
+	case from == 0 && to == 0:
+		head.Title = "contactsync journal: all cycles"
+	case from == to:
+		head.Title = fmt.Sprintf("contactsync journal: cycle %d", from)
+	case to == 0:
+		head.Title = fmt.Sprintf("contactsync journal: cycles %d and later", from)
+	default:
+		head.Title = fmt.Sprintf("contactsync journal: cycles %d to %d", max(from, 1), to)
+	}
+	var cycles []cycleRow
+	rows, err := tx.Query(`SELECT `+cycleColumns+` FROM cycles WHERE number >= ? AND number <= ? ORDER BY number`, from, hi)
 	if err != nil {
 		return err
 	}
-	head.Title = "contactsync journal: all cycles"
-	if n != 0 {
-		head.Title = fmt.Sprintf("contactsync journal: cycle %d", n)
-	}
-	var cycles []cycleRow
-	if err := each(tx, `SELECT `+cycleColumns+` FROM cycles WHERE `+where+` ORDER BY number`, arg, func(rs *sql.Rows) error {
+	for rows.Next() {
 		var r cycleRow
-		err := rs.Scan(r.dest()...)
+		if err := rows.Scan(r.dest()...); err != nil {
+			rows.Close()
+			return err
+		}
 		cycles = append(cycles, r)
-		return err
-	}); err != nil {
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	for i := range cycles {
@@ -118,70 +101,295 @@ func (j *Journal) writeReport(w io.Writer, n int) error {
 			(SELECT count(*) FROM notices WHERE cycle = ?1)`, r.Number).Scan(&o.Changes, &o.Conflicts, &o.Notices); err != nil {
 			return err
 		}
+		o.User, o.Summary = validText(o.User), validText(o.Summary)
 		head.Cycles = append(head.Cycles, o)
 	}
 
 	b := bufio.NewWriter(w)
-	if err := reportTemplate.ExecuteTemplate(b, "head", head); err != nil {
+	pg := newPage(b)
+	if err := pageTemplate.ExecuteTemplate(b, "head", head); err != nil {
 		return err
 	}
-	d := newWordDiffer()
 	for i := range cycles {
-		r := &cycles[i]
-		c := reportCycle{cycleRow: *r, User: userText(r), Summary: summary(r.Counts), Options: showOptions(r.Options),
-			Changes: head.Cycles[i].Changes, Conflicts: head.Cycles[i].Conflicts}
-		c.cycleRow = valid(c.cycleRow)
-		if err := each(tx, `SELECT role, path, sha256, size FROM files WHERE cycle = ? ORDER BY seq`, r.Number, func(rs *sql.Rows) error {
-			var f FileHash
-			err := rs.Scan(&f.Role, &f.Path, &f.SHA256, &f.Size)
-			f.Path = validText(f.Path)
-			c.Files = append(c.Files, f)
-			return err
-		}); err != nil {
-			return err
-		}
-		if err := reportTemplate.ExecuteTemplate(b, "cycle", c); err != nil {
-			return err
-		}
-		if err := each(tx, `SELECT link, side, op, field, old, new, rule, name FROM changes WHERE cycle = ? ORDER BY seq`, r.Number, func(rs *sql.Rows) error {
-			var x engine.Change
-			if err := rs.Scan(&x.Link, &x.Side, &x.Op, &x.Field, &x.Old, &x.New, &x.Rule, &x.Name); err != nil {
-				return err
-			}
-			return reportTemplate.ExecuteTemplate(b, "change", reportRow(d, &x))
-		}); err != nil {
-			return err
-		}
-		if err := reportTemplate.ExecuteTemplate(b, "conflicts", c); err != nil {
-			return err
-		}
-		if err := each(tx, `SELECT link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name
-			FROM conflicts WHERE cycle = ? ORDER BY seq`, r.Number, func(rs *sql.Rows) error {
-			var x reportConflict
-			if err := rs.Scan(&x.Link, &x.Field, &x.Base, &x.CRM, &x.Outlook, &x.CRMTime, &x.OutlookTime, &x.Winner, &x.Rule, &x.Name); err != nil {
-				return err
-			}
-			for _, s := range []*string{&x.Field, &x.Base, &x.CRM, &x.Outlook, &x.CRMTime, &x.OutlookTime, &x.Winner, &x.Rule, &x.Name} {
-				*s = validText(*s)
-			}
-			return reportTemplate.ExecuteTemplate(b, "conflict", x)
-		}); err != nil {
-			return err
-		}
-		if err := each(tx, `SELECT kind, link, message FROM notices WHERE cycle = ? ORDER BY seq`, r.Number, func(rs *sql.Rows) error {
-			var x reportNotice // few
-			err := rs.Scan(&x.Kind, &x.Link, &x.Message)
-			x.Kind, x.Message = validText(x.Kind), validText(x.Message)
-			c.Notices = append(c.Notices, x)
-			return err
-		}); err != nil {
-			return err
-		}
-		if err := reportTemplate.ExecuteTemplate(b, "notices", c); err != nil {
+		if err := j.reportCycle(tx, pg, valid(cycles[i])); err != nil {
 			return err
 		}
 	}
-	if err := reportTemplate.ExecuteTemplate(b, "foot", head); err != nil {
+	if err := pageTemplate.ExecuteTemplate(b, "foot", nil); err != nil {
+		return err
+	}
+	return b.Flush()
+}
+
+func (j *Journal) reportCycle(tx *sql.Tx, pg *page, r cycleRow) error {
+	n := r.Number
+	c := pageCycle{Number: n, Info: [][2]string{
+		{"kind, status", r.Kind + ", " + r.Status},
+		{"started", r.Started}, {"finished", r.Finished},
+		{"user", userText(&r)}, {"tool", r.ToolVersion},
+		{"prefer, direction", r.Prefer + ", " + r.Direction},
+		{"mapping", r.Mapping}, {"options", validText(showOptions(r.Options))},
+		{"output", r.OutDir}, {"summary", summary(r.Counts)},
+		{"links", fmt.Sprintf("%d open after the cycle; next link id %d", r.OpenLinks, r.NextLinkID)},
+		{"hash", r.Hash + " (previous " + orNone(r.PrevHash) + ")"},
+	}}
+	if err := each(tx, `SELECT role, path, sha256, size FROM files WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
+		var f FileHash
+		err := rs.Scan(&f.Role, &f.Path, &f.SHA256, &f.Size)
+		f.Path = validText(f.Path)
+		c.Files = append(c.Files, f)
+		return err
+	}); err != nil {
+		return err
+	}
+	sideOp := map[string]engine.Tally{}
+	if err := each(tx, `SELECT side, op, count(*) FROM changes WHERE cycle = ? GROUP BY side, op`, n, func(rs *sql.Rows) error {
+		var side, op string
+		var k int
+		if err := rs.Scan(&side, &op, &k); err != nil {
+			return err
+		}
+		if sideOp[side] == nil {
+			sideOp[side] = engine.Tally{}
+		}
+		sideOp[side][validText(op)] = k
+		return nil
+	}); err != nil {
+		return err
+	}
+	c.SideOp = sideOpRows(sideOp)
+	rules, fields := engine.Tally{}, engine.Tally{}
+	for _, q := range []struct {
+		sql string
+		t   engine.Tally
+	}{
+		{`SELECT rule, count(*) FROM changes WHERE cycle = ? GROUP BY rule`, rules},
+		{`SELECT field, count(*) FROM changes WHERE cycle = ? AND field != '' GROUP BY field`, fields},
+	} {
+		if err := each(tx, q.sql, n, func(rs *sql.Rows) error {
+			var name string
+			var k int
+			err := rs.Scan(&name, &k)
+			q.t[validText(name)] = k
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	c.Rules, c.Fields = tallies(rules), tallies(fields)
+	var linked, arrived int
+	if err := tx.QueryRow(`SELECT (SELECT count(*) FROM changes WHERE cycle = ?1 AND op = 'link'),
+		(SELECT count(*) FROM notices WHERE cycle = ?1 AND kind = 'arrived')`, n).Scan(&linked, &arrived); err != nil {
+		return err
+	}
+	c.Routine = routineText(linked, arrived)
+	if err := pageTemplate.ExecuteTemplate(pg.b, "cycle", c); err != nil {
+		return err
+	}
+
+	// The conflicts of the cycle, by link and field, for the cards.
+	conflicts := map[linkField]*engine.Conflict{}
+	if err := each(tx, `SELECT link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name
+		FROM conflicts WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
+		var x engine.Conflict
+		var ct, ot string
+		if err := rs.Scan(&x.Link, &x.Field, &x.Base, &x.CRM, &x.Outlook, &ct, &ot, &x.Winner, &x.Rule, &x.Name); err != nil {
+			return err
+		}
+		x.CRMTime, _ = parseStamp(ct)
+		x.OutlookTime, _ = parseStamp(ot)
+		conflicts[linkField{x.Link, x.Field}] = &x
+		return nil
+	}); err != nil {
+		return err
+	}
+	set := pg.cards(n)
+	var group []engine.Change
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		err := set.add(pg.card(n, group, conflicts))
+		group = group[:0]
+		return err
+	}
+	// Links in order, a link's changes in the cycle's order; changes of no
+	// link are a card each. Confirmed links are counted above, not carded.
+	if err := each(tx, `SELECT link, side, op, field, old, new, rule, name FROM changes
+		WHERE cycle = ? AND op != 'link' ORDER BY link, seq`, n, func(rs *sql.Rows) error {
+		var x engine.Change
+		if err := rs.Scan(&x.Link, &x.Side, &x.Op, &x.Field, &x.Old, &x.New, &x.Rule, &x.Name); err != nil {
+			return err
+		}
+		if len(group) > 0 && (x.Link == 0 || x.Link != group[0].Link) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		group = append(group, x)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := addConflictCards(pg, set, n, conflicts); err != nil {
+		return err
+	}
+	where := fmt.Sprintf("'contactsync journal export --journal %s --cycle %d' has every change of the cycle", j.path, n)
+	if err := set.end(where); err != nil {
+		return err
+	}
+	nl := noticeList{Where: where}
+	if err := each(tx, `SELECT kind, link, message FROM notices WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
+		var x reportNotice
+		if err := rs.Scan(&x.Kind, &x.Link, &x.Message); err != nil {
+			return err
+		}
+		nl.add(x)
+		return nil
+	}); err != nil {
+		return err
+	}
+	return pageTemplate.ExecuteTemplate(pg.b, "notices", nl)
+}
+
+// addConflictCards writes a card for each link whose conflicts no change
+// carried.
+func addConflictCards(pg *page, set *cardSet, n int, conflicts map[linkField]*engine.Conflict) error {
+	var links []int64
+	seen := map[int64]bool{}
+	for k := range conflicts {
+		if !seen[k.link] {
+			seen[k.link] = true
+			links = append(links, k.link)
+		}
+	}
+	slices.Sort(links)
+	for _, l := range links {
+		if err := set.add(pg.card(n, []engine.Change{{Link: l}}, conflicts)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (nl *noticeList) add(x reportNotice) {
+	if engine.RoutineNotice(x.Kind) {
+		return
+	}
+	nl.Total++
+	if len(nl.List) >= reportNotices {
+		nl.Left++
+		return
+	}
+	x.Kind, x.Message = validText(x.Kind), validText(x.Message)
+	nl.List = append(nl.List, x)
+}
+
+func routineText(linked, arrived int) string {
+	return "Counted, not carded: " + strconv.Itoa(linked) + " links confirmed, " + strconv.Itoa(arrived) + " records arrived as expected."
+}
+
+func sideOpRows(m map[string]engine.Tally) [][3]string {
+	var out [][3]string
+	for _, side := range []string{"crm", "outlook", "-"} {
+		for _, op := range m[side].Sorted() {
+			out = append(out, [3]string{sideName[side], op, strconv.Itoa(m[side][op])})
+		}
+	}
+	for side, t := range m {
+		if side == "crm" || side == "outlook" || side == "-" {
+			continue
+		}
+		for _, op := range t.Sorted() {
+			out = append(out, [3]string{validText(side), op, strconv.Itoa(t[op])})
+		}
+	}
+	return out
+}
+
+// WritePlanReport writes the report page of a cycle from its plan, before
+// the cycle is committed (the report.html of an output folder). verifyOK
+// and verify say how the journal's hash chain stood before the cycle.
+//
+// Sections the caller adds (extra) follow the notices.
+func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, extra ...ReportTable) error {
+	b := bufio.NewWriter(w)
+	pg := newPage(b)
+	head := pageHead{
+		Title:    fmt.Sprintf("contactsync cycle %d", p.Cycle),
+		Lines:    []string{"The plan of this cycle, written with its output files; the journal records it when they are complete. 'contactsync journal report' shows the same page for any cycles of the journal."},
+		VerifyOK: verifyOK, Verify: verify,
+	}
+	if err := pageTemplate.ExecuteTemplate(b, "head", head); err != nil {
+		return err
+	}
+	t := p.Totals()
+	c := pageCycle{Number: p.Cycle, Info: [][2]string{
+		{"user", validText(p.User)}, {"prefer, direction", p.Prefer + ", " + p.Direction},
+		{"mapping", validText(p.Mapping)},
+		{"summary", fmt.Sprintf("links %d; CRM +%d ~%d, accounts +%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d conflicts; %d changes",
+			p.Counts.Links, p.Counts.CRMCreated, p.Counts.CRMUpdated, p.Counts.AccountsNew, p.Counts.GroupAdded, p.Counts.GroupRemoved,
+			p.Counts.OutlookCreated, p.Counts.OutlookUpdated, p.Counts.OutlookDeleted, p.Counts.Conflicts, len(p.Changes))},
+	}, SideOp: sideOpRows(t.SideOp), Rules: tallies(t.Rules), Fields: tallies(t.Fields),
+		Routine: routineText(t.Sections[engine.SectionRoutine], t.Routine)}
+	if err := pageTemplate.ExecuteTemplate(b, "cycle", c); err != nil {
+		return err
+	}
+	conflicts := map[linkField]*engine.Conflict{}
+	for i := range p.Conflicts {
+		k := &p.Conflicts[i]
+		conflicts[linkField{k.Link, k.Field}] = k
+	}
+	// The changes that are not bookkeeping, by link (stable: a link's
+	// changes keep their order).
+	var idx []int
+	for i := range p.Changes {
+		if p.Changes[i].Op != engine.OpLink {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p.Changes[a].Link, p.Changes[b].Link) })
+	set := pg.cards(p.Cycle)
+	var group []engine.Change
+	for k, i := range idx {
+		x := p.Changes[i]
+		group = append(group, x)
+		if k+1 < len(idx) && x.Link != 0 && p.Changes[idx[k+1]].Link == x.Link {
+			continue
+		}
+		if err := set.add(pg.card(p.Cycle, group, conflicts)); err != nil {
+			return err
+		}
+		group = group[:0]
+	}
+	if err := addConflictCards(pg, set, p.Cycle, conflicts); err != nil {
+		return err
+	}
+	where := "plan.txt and plan.json in this folder list every change"
+	if err := set.end(where); err != nil {
+		return err
+	}
+	nl := noticeList{Where: where}
+	for _, x := range p.Notices {
+		nl.add(reportNotice{x.Kind, x.Link, x.Message})
+	}
+	if err := pageTemplate.ExecuteTemplate(b, "notices", nl); err != nil {
+		return err
+	}
+	for i := range extra {
+		for r := range extra[i].Rows {
+			for c := range extra[i].Rows[r] {
+				extra[i].Rows[r][c] = validText(extra[i].Rows[r][c])
+			}
+		}
+		if err := pageTemplate.ExecuteTemplate(b, "table", &extra[i]); err != nil {
+			return err
+		}
+	}
+	if err := pageTemplate.ExecuteTemplate(b, "foot", nil); err != nil {
 		return err
 	}
 	return b.Flush()
@@ -205,145 +413,3 @@ func valid(r cycleRow) cycleRow {
 	}
 	return r
 }
-
-// reportRow is a change as the report shows it: a creation's values one
-// field a line, and an update with its word diff.
-func reportRow(d *wordDiffer, x *engine.Change) reportChange {
-	c := reportChange{Link: x.Link, Name: x.Name, Side: x.Side, Op: string(x.Op), Field: x.Field, Old: x.Old, New: x.New, Rule: string(x.Rule)}
-	if x.Op == engine.OpCreate && x.Field == "" {
-		if fields, ok := engine.CreatedFields(x.New); ok {
-			var s strings.Builder
-			for i, f := range fields {
-				if i > 0 {
-					s.WriteString("\n")
-				}
-				s.WriteString(f.Field + ": " + f.Value)
-			}
-			c.New = s.String()
-		}
-	}
-	if x.Op == engine.OpUpdate && x.Old != "" && x.New != "" {
-		for _, sp := range d.diff(x.Old, x.New) {
-			kind := ""
-			switch sp.op {
-			case opDelete:
-				kind = "del"
-			case opInsert:
-				kind = "ins"
-			}
-			c.Diff = append(c.Diff, reportSpan{kind, validText(sp.text)})
-		}
-	}
-	for _, s := range []*string{&c.Name, &c.Side, &c.Op, &c.Field, &c.Old, &c.New, &c.Rule} {
-		*s = validText(*s)
-	}
-	return c
-}
-
-// reportTemplate is the page in pieces, executed in order: head, then per
-// cycle "cycle", "change" per change, "conflicts", "conflict" per
-// conflict, "notices"; then foot. Each piece starts and ends in HTML text,
-// so html/template escapes each correctly on its own.
-var reportTemplate = template.Must(template.New("report").Parse(`
-{{- define "head" -}}
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{{.Title}}</title>
-<style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 1em; }
-table { border-collapse: collapse; margin: .5em 0; }
-th, td { border: 1px solid #ccc; padding: 2px 6px; vertical-align: top; text-align: left; }
-th { background: #f0f0f0; }
-td.v { white-space: pre-wrap; font-family: ui-monospace, monospace; max-width: 30em; overflow-wrap: anywhere; }
-dl { display: grid; grid-template-columns: max-content auto; gap: 2px 1em; } dt { font-weight: bold; } dd { margin: 0; }
-.ok { background: #e6f4e6; border: 1px solid #7a7; padding: .5em; }
-.bad { background: #fbe4e4; border: 1px solid #c66; padding: .5em; font-weight: bold; }
-del { background: #fbe4e4; color: #900; } ins { background: #e6f4e6; color: #060; text-decoration: none; }
-.winner { font-weight: bold; }
-</style>
-</head>
-<body>
-<h1>{{.Title}}</h1>
-<p>Journal {{.Path}}, report made {{.Generated}}.</p>
-<p id="verify" class="{{if .VerifyOK}}ok{{else}}bad{{end}}">Verify: {{.Verify}}</p>
-{{if .Cycles -}}
-<table id="overview">
-<thead><tr><th>cycle</th><th>started</th><th>user</th><th>changes</th><th>conflicts</th><th>notices</th><th>summary</th></tr></thead>
-<tbody>
-{{range .Cycles}}<tr><td><a href="#cycle-{{.Number}}">{{.Number}}</a></td><td>{{.Started}}</td><td>{{.User}}</td><td>{{.Changes}}</td><td>{{.Conflicts}}</td><td>{{.Notices}}</td><td>{{.Summary}}</td></tr>
-{{end -}}
-</tbody>
-</table>
-{{- else -}}
-<p>The journal has no cycles yet.</p>
-{{- end}}
-{{end -}}
-
-{{- define "cycle" -}}
-<h2 id="cycle-{{.Number}}">Cycle {{.Number}}</h2>
-<dl>
-<dt>kind, status</dt><dd>{{.Kind}}, {{.Status}}</dd>
-<dt>started</dt><dd>{{.Started}}</dd>
-<dt>finished</dt><dd>{{.Finished}}</dd>
-<dt>user</dt><dd>{{.User}}</dd>
-<dt>tool</dt><dd>{{.ToolVersion}}</dd>
-<dt>prefer, direction</dt><dd>{{.Prefer}}, {{.Direction}}</dd>
-<dt>mapping</dt><dd>{{.Mapping}}</dd>
-<dt>options</dt><dd>{{.Options}}</dd>
-<dt>output</dt><dd>{{.OutDir}}</dd>
-<dt>summary</dt><dd>{{.Summary}}</dd>
-<dt>links</dt><dd>{{.OpenLinks}} open after the cycle; next link id {{.NextLinkID}}</dd>
-<dt>hash</dt><dd>{{.Hash}} (previous {{if .PrevHash}}{{.PrevHash}}{{else}}none{{end}})</dd>
-</dl>
-<h3>Files ({{len .Files}})</h3>
-{{if .Files -}}
-<table class="files"><thead><tr><th>role</th><th>path</th><th>bytes</th><th>sha256</th></tr></thead><tbody>
-{{range .Files}}<tr><td>{{.Role}}</td><td>{{.Path}}</td><td>{{.Size}}</td><td>{{.SHA256}}</td></tr>
-{{end -}}
-</tbody></table>
-{{- end}}
-<h3>Changes ({{.Changes}})</h3>
-{{if .Changes -}}
-<table class="changes"><thead><tr><th>link</th><th>contact</th><th>side</th><th>operation</th><th>field</th><th>old</th><th>new</th><th>word diff</th><th>rule</th></tr></thead><tbody>
-{{end -}}
-{{end -}}
-
-{{- define "change" -}}
-<tr><td>{{if .Link}}{{.Link}}{{end}}</td><td>{{.Name}}</td><td>{{.Side}}</td><td>{{.Op}}</td><td>{{.Field}}</td><td class="v">{{.Old}}</td><td class="v">{{.New}}</td><td class="v">
-{{- range .Diff}}{{if eq .Kind "del"}}<del>{{.Text}}</del>{{else if eq .Kind "ins"}}<ins>{{.Text}}</ins>{{else}}{{.Text}}{{end}}{{end -}}
-</td><td>{{.Rule}}</td></tr>
-{{end -}}
-
-{{- define "conflicts" -}}
-{{if .Changes}}</tbody></table>
-{{end -}}
-<h3>Conflicts ({{.Conflicts}})</h3>
-{{if .Conflicts -}}
-<table class="conflicts"><thead><tr><th>link</th><th>contact</th><th>field</th><th>base</th><th>CRM value</th><th>CRM time</th><th>Outlook value</th><th>Outlook time</th><th>winner</th><th>rule</th></tr></thead><tbody>
-{{end -}}
-{{end -}}
-
-{{- define "conflict" -}}
-<tr><td>{{.Link}}</td><td>{{.Name}}</td><td>{{.Field}}</td><td class="v">{{.Base}}</td><td class="v{{if eq .Winner "crm"}} winner{{end}}">{{.CRM}}</td><td>{{if .CRMTime}}{{.CRMTime}}{{else}}unknown{{end}}</td><td class="v{{if eq .Winner "outlook"}} winner{{end}}">{{.Outlook}}</td><td>{{if .OutlookTime}}{{.OutlookTime}}{{else}}unknown{{end}}</td><td>{{.Winner}}</td><td>{{.Rule}}</td></tr>
-{{end -}}
-
-{{- define "notices" -}}
-{{if .Conflicts}}</tbody></table>
-{{end -}}
-<h3>Notices ({{len .Notices}})</h3>
-{{if .Notices -}}
-<ul class="notices">
-{{range .Notices}}<li>[{{.Kind}}] {{if .Link}}link {{.Link}}: {{end}}{{.Message}}</li>
-{{end -}}
-</ul>
-{{- end}}
-{{end -}}
-
-{{- define "foot" -}}
-</body>
-</html>
-{{end -}}
-`))

@@ -6,22 +6,26 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"contactsync/engine"
 )
 
-// checkPage checks that a report is one page with balanced tables.
+// checkPage checks that a report is one page with balanced tables, whose
+// only script is the page's own filter script, loading nothing.
 func checkPage(t *testing.T, out string) {
 	t.Helper()
 	if !strings.HasPrefix(out, "<!DOCTYPE html>\n") || !strings.HasSuffix(out, "</body>\n</html>\n") {
 		t.Errorf("the report is not one HTML page:\n%s", out)
 	}
-	for _, tag := range []string{"table", "tr", "tbody", "ul", "dl", "p", "td"} {
+	for _, tag := range []string{"table", "tr", "tbody", "ul", "dl", "p", "td", "section"} {
 		if o, c := strings.Count(out, "<"+tag+">")+strings.Count(out, "<"+tag+" "), strings.Count(out, "</"+tag+">"); o != c {
 			t.Errorf("the report opens <%s> %d times and closes it %d times", tag, o, c)
 		}
 	}
-	// Self-contained and inert: nothing loaded, nothing run.
-	if low := strings.ToLower(out); strings.Contains(low, "<script") || strings.Contains(low, "src=") || strings.Contains(low, "<link") {
-		t.Errorf("the report has a script or an external resource:\n%s", out)
+	low := strings.ToLower(out)
+	if strings.Count(low, "<script") != 1 || strings.Contains(low, "src=") || strings.Contains(low, "<link") ||
+		strings.Contains(low, "http:") || strings.Contains(low, "https:") || strings.Contains(low, "url(") || strings.Contains(low, "@import") {
+		t.Errorf("the report has a script of its own or an external resource:\n%s", out)
 	}
 }
 
@@ -43,17 +47,25 @@ func TestWriteReport(t *testing.T) {
 		`<h2 id="cycle-1">Cycle 1</h2>`, `<h2 id="cycle-2">Cycle 2</h2>`,
 		"<dt>options</dt><dd>--max-delete=10% --prefer=crm</dd>",
 		"<tr><td>input</td><td>crm/contacts.csv</td><td>1234</td><td>" + strings.Repeat("ab", 32) + "</td></tr>",
-		// Values are escaped, creations shown one field a line.
-		"<td>Bob &lt;script&gt;alert(1)&lt;/script&gt;</td>",
-		"last: &lt;script&gt;alert(1)&lt;/script&gt;\ncompany: =HYPERLINK(&#34;x&#34;)\n",
-		// An update with both values and its word diff.
-		"<td>1</td><td>Ann Lee</td><td>outlook</td><td>update</td><td>notes</td><td class=\"v\">Met Ann at the fair.\nCall back on Monday",
-		"<td class=\"v\">Met Ann at the <ins>spring </ins>fair.\nCall back on <del>Monday</del><ins>Tuesday</ins> about the order.\nLikes <ins>tennis and </ins>golf.</td><td>changed-in-crm</td></tr>",
-		"<h3>Conflicts (0)</h3>\n<h3>Notices (0)</h3>",
+		// The summary per side and operation, rule, field.
+		"<tr><td>Outlook</td><td>update</td><td>1</td></tr>", "<tr><td>changed-in-crm</td><td>1</td></tr>", "<tr><td>notes</td><td>1</td></tr>",
+		// Values are escaped; a creation is a card with a row per field.
+		`<section class="card" id="c1-2" data-kind="creation">` + "\n<h4>Bob &lt;script&gt;alert(1)&lt;/script&gt; <small>link 2</small>",
+		`<tr><th>last</th><td><span class="note">none</span></td><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td><span class="note">new</span></td><td class="result">&lt;script&gt;alert(1)&lt;/script&gt;</td><td>CRM: new-in-crm</td></tr>`,
+		// An update: base, both sides (the changed one with its word diff),
+		// the result, the winner and why.
+		"<tr><th>notes</th><td>Met Ann at the fair.\nCall back on Monday about the order.\nLikes golf.</td>" +
+			"<td>Met Ann at the <ins>spring </ins>fair.\nCall back on <del>Monday</del><ins>Tuesday</ins> about the order.\nLikes <ins>tennis and </ins>golf.</td>" +
+			"<td>Met Ann at the fair.\nCall back on Monday about the order.\nLikes golf.</td>" +
+			"<td class=\"result\">Met Ann at the spring fair.\nCall back on Tuesday about the order.\nLikes tennis and golf.</td><td>CRM: changed-in-crm</td></tr>",
+		"<h3>Notices (0)</h3>",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+	if n := strings.Count(out, `<section class="card"`); n != 3 {
+		t.Errorf("%d cards, want 3 (two creations, one update)", n)
 	}
 }
 
@@ -69,14 +81,16 @@ func TestWriteReportOfOneCycle(t *testing.T) {
 		"<title>contactsync journal: cycle 2</title>",
 		"hash chain intact",
 		`<h2 id="cycle-2">Cycle 2</h2>`,
-		"<h3>Changes (4)</h3>",
-		// A conflict: base, both values with their times, the winner marked.
-		"<h3>Conflicts (1)</h3>",
-		"<tr><td>1</td><td>Ann Lee</td><td>notes</td><td class=\"v\"></td><td class=\"v\">call back</td><td>2026-03-02T09:30:00&#43;01:00</td>" +
-			"<td class=\"v winner\">met at\nthe fair</td><td>2026-03-02T11:00:00&#43;01:00</td><td>outlook</td><td>conflict-latest-wins</td></tr>",
-		// An e-mail update with its diff; a change of no field has no diff.
-		"<td class=\"v\">ann<ins>.lee</ins>@example.<del>com</del><ins>org</ins></td>",
-		"<td>2</td><td>Bob Lee</td><td>-</td><td>unlink</td><td></td><td class=\"v\"></td><td class=\"v\"></td><td class=\"v\"></td><td>deleted-in-outlook</td></tr>",
+		// A conflict: base, both values, the winner and the times; the
+		// other field of the card with its diff.
+		`<section class="card" id="c2-1" data-kind="conflict update">`,
+		"<tr class=\"conflict\"><th>notes</th><td><span class=\"note\">empty</span></td><td>call back</td><td>met at\nthe fair</td>" +
+			"<td class=\"result\">met at\nthe fair</td><td>Outlook: conflict-latest-wins (CRM changed 2026-03-02 08:30, Outlook 2026-03-02 10:00)</td></tr>",
+		"<td>ann<ins>.lee</ins>@example.<del>com</del><ins>org</ins></td>",
+		// A deletion is a card of its own kind.
+		`<section class="card" id="c2-2" data-kind="deletion">`,
+		"<li>end the link of &#34;Bob Lee&#34; (link 2)  [deleted-in-outlook]</li>",
+		"<tr><td>both</td><td>unlink</td><td>1</td></tr>",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report 2 lacks %q", want)
@@ -91,6 +105,14 @@ func TestWriteReportOfOneCycle(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "<ul class=\"notices\">\n<li>[ambiguous] two accounts named Acme; used the first</li>\n</ul>") {
 		t.Errorf("report 1 lacks the notice:\n%s", b.String())
+	}
+	// A range.
+	b.Reset()
+	if err := j.WriteReportRange(&b, 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, "<title>contactsync journal: cycles 1 to 2</title>") || !strings.Contains(out, `id="cycle-1"`) || !strings.Contains(out, `id="cycle-2"`) {
+		t.Errorf("report of cycles 1 to 2:\n%s", out)
 	}
 }
 
@@ -132,8 +154,40 @@ func TestWriteReportErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPage(t, b.String())
-	if !strings.Contains(b.String(), "<p>The journal has no cycles yet.</p>") || !strings.Contains(b.String(), "hash chain intact") {
+	if !strings.Contains(b.String(), "<p>The journal has no cycles in this range.</p>") || !strings.Contains(b.String(), "hash chain intact") {
 		t.Errorf("report of an empty journal:\n%s", b.String())
+	}
+}
+
+// The page is bounded: a cycle of many changes shows at most
+// reportCardsPerKind cards of a kind and says where the rest are; every
+// contact is still counted.
+func TestPlanReportBounded(t *testing.T) {
+	p := &engine.Plan{Cycle: 7, User: "U1", Prefer: "crm", Direction: "both"}
+	const n = 3 * reportCardsPerKind
+	for i := 1; i <= n; i++ {
+		p.Changes = append(p.Changes,
+			engine.Change{Link: int64(i), Side: "-", Op: engine.OpLink, Rule: engine.RuleLinkEmail, Name: "P"},
+			engine.Change{Link: int64(i), Side: "crm", Op: engine.OpUpdate, Field: "job_title", Old: "a b c", New: "a x c", Rule: engine.RuleChangedInOutlook, Name: "P"})
+	}
+	p.Changes = append(p.Changes, engine.Change{Link: n + 1, Side: "outlook", Op: engine.OpDelete, Old: "k", Rule: engine.RuleDeletedInCRM, Name: "Gone"})
+	var b bytes.Buffer
+	if err := WritePlanReport(&b, p, true, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	checkPage(t, out)
+	if got := strings.Count(out, `data-kind="update"`); got != reportCardsPerKind {
+		t.Errorf("%d update cards, want the bound %d", got, reportCardsPerKind)
+	}
+	if !strings.Contains(out, `data-kind="deletion"`) {
+		t.Error("the deletion card was crowded out by updates")
+	}
+	if want := fmt.Sprintf("%d more cards not shown here (%d update): plan.txt and plan.json", n-reportCardsPerKind, n-reportCardsPerKind); !strings.Contains(out, want) {
+		t.Errorf("report lacks %q", want)
+	}
+	if !strings.Contains(out, "Counted, not carded: 750 links confirmed") || strings.Contains(out, "<th>link</th>") {
+		t.Error("confirmed links are not counted, or are carded")
 	}
 }
 

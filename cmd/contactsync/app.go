@@ -636,21 +636,33 @@ func journalCommand() *cli.Command {
 				},
 			},
 			{
-				Name: "report", Usage: "a self-contained HTML report for reviewers, the hash chain checked at the top",
-				UsageText: "contactsync journal report --journal FILE [--cycle N] [--out FILE.html]",
+				Name: "report", Usage: "the report page of any cycles (as each cycle's report.html), the hash chain checked at the top",
+				UsageText: "contactsync journal report --journal FILE [--cycle N | --from N --to M] [--out FILE.html]",
 				Flags: []cli.Flag{jflag,
-					&cli.IntFlag{Name: "cycle", Usage: "only this cycle (default: all)"},
+					&cli.IntFlag{Name: "cycle", Usage: "only cycle `N`", DefaultText: "all cycles"},
+					&cli.IntFlag{Name: "from", Usage: "the first cycle `N` of a range", DefaultText: "the first"},
+					&cli.IntFlag{Name: "to", Usage: "the last cycle `M` of a range", DefaultText: "the last"},
 					&cli.StringFlag{Name: "out", Usage: "write to `FILE` instead of standard output"},
-					&cli.BoolFlag{Name: "html", Value: true, Usage: "HTML (the only form; accepted for DESIGN's 'journal report --html')"},
+					&cli.BoolFlag{Name: "html", Usage: "accepted for DESIGN's 'journal report --html': HTML is the only form"},
 				},
 				Action: func(ctx *cli.Context) error {
+					from, to := ctx.Int("from"), ctx.Int("to")
+					if n := ctx.Int("cycle"); n != 0 {
+						if ctx.IsSet("from") || ctx.IsSet("to") {
+							return usagef("journal report: give --cycle N or --from/--to, not both")
+						}
+						from, to = n, n
+					}
+					if from < 0 || to < 0 || (to != 0 && from > to) {
+						return usagef("journal report: --from %d --to %d is not a range of cycles", from, to)
+					}
 					j, err := open(ctx)
 					if err != nil {
 						return err
 					}
 					defer j.Close()
 					return classify(writeTo(ctx.String("out"), ctx.App.Writer, func(w io.Writer) error {
-						return j.WriteReport(w, ctx.Int("cycle"))
+						return j.WriteReportRange(w, from, to)
 					}))
 				},
 			},

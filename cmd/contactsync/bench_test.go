@@ -82,6 +82,7 @@ func BenchmarkCycle(b *testing.B) {
 						b.Fatal(err)
 					}
 				})
+				reportOutputSizes(b, firstOut)
 			}
 		})
 		if firstJournal == "" {
@@ -119,6 +120,7 @@ func BenchmarkCycle(b *testing.B) {
 						b.Fatal(err)
 					}
 				})
+				reportOutputSizes(b, filepath.Join(dir, fmt.Sprintf("out2-%d", i)))
 			}
 		})
 	}
@@ -143,6 +145,16 @@ func measure(b *testing.B, contacts int, f func()) {
 	b.ReportMetric(float64(contacts)/el.Seconds(), "contacts/s")
 	if hwm := peakRSS(); hwm > 0 {
 		b.ReportMetric(float64(hwm)/(1<<20), "peak-MiB")
+	}
+}
+
+// reportOutputSizes reports the size of the files people read: they must
+// stay readable at any size (report.html under 10 MB at a million).
+func reportOutputSizes(b *testing.B, out string) {
+	for _, f := range []struct{ name, unit string }{{"report.html", "report-KB"}, {"plan.txt", "plantxt-KB"}, {"plan.json", "planjson-KB"}} {
+		if st, err := os.Stat(filepath.Join(out, f.name)); err == nil {
+			b.ReportMetric(float64(st.Size())/1000, f.unit)
+		}
 	}
 }
 

@@ -55,6 +55,9 @@ type cycleOptions struct {
 	Phones *phone.Normalizer
 	// Ctx, when done, stops the cycle at the next safe point; nil for none.
 	Ctx context.Context
+
+	chainOK bool   // the journal's hash chain before the cycle verified
+	chain   string // what its check said, for report.html
 }
 
 // interrupted returns an error when the cycle was asked to stop.
@@ -173,6 +176,18 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 			return nil, fmt.Errorf("load journal %q: %w", o.Journal, err)
 		}
 	}
+	// The hash chain is checked for report.html while the cycle reconciles
+	// (it reads every row of the journal: seconds at a million links).
+	chain := make(chan struct{})
+	if !o.DryRun {
+		go func() {
+			defer close(chain)
+			o.chainOK, o.chain = chainStatus(j, state.Cycle)
+		}()
+		defer func() { <-chain }() // before the journal closes
+	} else {
+		close(chain)
+	}
 
 	if err := o.interrupted(); err != nil {
 		return nil, err
@@ -252,6 +267,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		return nil, err
 	}
 	pg.phase("writing the outputs to " + o.Out)
+	<-chain
 	outputs, err := writeOutputs(o, plan, dump, ol, mode, rejected, &dups, res)
 	if err != nil {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
@@ -428,7 +444,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	}{
 		{"plan.txt", plan.WriteText},
 		{"plan.json", plan.WriteJSON},
-		{"report.html", func(w io.Writer) error { return writeReport(w, plan, dups) }},
+		{"report.html", func(w io.Writer) error { return writeReport(w, plan, o.chainOK, o.chain, dups) }},
 	} {
 		jobs = append(jobs, func() error {
 			f, err := formats.CreateAtomic(filepath.Join(stage, pf.name), 0o644)

@@ -77,4 +77,3 @@ func TestImportStepsChangesModeAndNothingForCRM(t *testing.T) {
 		}
 	}
 }
-
