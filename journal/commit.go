@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
@@ -69,10 +70,16 @@ func (e *ConflictError) Error() string {
 // the previous one's pending work, and rewriting a million rows for that
 // would make every cycle as costly as the first.
 func (j *Journal) Commit(plan *engine.Plan, info CycleInfo) error {
+	return j.CommitContext(context.Background(), plan, info)
+}
+
+// CommitContext is Commit that gives up when ctx is done: a transaction
+// under way is rolled back, and nothing is committed once ctx is done.
+func (j *Journal) CommitContext(ctx context.Context, plan *engine.Plan, info CycleInfo) error {
 	if j.ro {
 		return fmt.Errorf("commit cycle %d: journal %q is open read-only", plan.Cycle, j.path)
 	}
-	if err := j.commit(plan, info); err != nil {
+	if err := j.commit(ctx, plan, info); err != nil {
 		var ce *ConflictError
 		if errors.As(err, &ce) {
 			return err
@@ -82,16 +89,16 @@ func (j *Journal) Commit(plan *engine.Plan, info CycleInfo) error {
 	return nil
 }
 
-func (j *Journal) commit(plan *engine.Plan, info CycleInfo) error {
-	if err := j.commitTx(plan, info); err != nil {
+func (j *Journal) commit(ctx context.Context, plan *engine.Plan, info CycleInfo) error {
+	if err := j.commitTx(ctx, plan, info); err != nil {
 		return err
 	}
 	j.loaded = nil // the rows moved on
 	return nil
 }
 
-func (j *Journal) commitTx(plan *engine.Plan, info CycleInfo) error {
-	tx, err := j.db.Begin()
+func (j *Journal) commitTx(ctx context.Context, plan *engine.Plan, info CycleInfo) error {
+	tx, err := j.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -200,8 +207,18 @@ func (j *Journal) commitTx(plan *engine.Plan, info CycleInfo) error {
 	if _, err := tx.Exec(`UPDATE cycles SET hash = ?, history_rows = ? WHERE number = ?`, ch.sum(), h.HistoryRows.Int64, n); err != nil {
 		return err
 	}
+	if testHookBeforeTxCommit != nil {
+		testHookBeforeTxCommit()
+	}
+	if err := ctx.Err(); err != nil {
+		return err // rolled back by the deferred Rollback
+	}
 	return tx.Commit()
 }
+
+// testHookBeforeTxCommit, when set by a test, runs inside the commit's
+// transaction, once every row is written, before it commits.
+var testHookBeforeTxCommit func()
 
 // lastCycle returns the number and hash of the last cycle (0, "" for none).
 func lastCycle(q interface {

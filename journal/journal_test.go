@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"context"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -638,5 +639,37 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	}
 	if err := ro.Verify(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestCommitContextInterrupted: a context done before or during the commit
+// (Ctrl-C) rolls it back: nothing of the cycle is in the journal, and the
+// same plan commits afterwards.
+func TestCommitContextInterrupted(t *testing.T) {
+	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
+	p1 := plan(1, 3, changed(smallLink(1, "Ann", "ann@example.com")), changed(smallLink(2, "Bob", "bob@example.com")))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := j.CommitContext(ctx, p1, info(1)); err == nil {
+		t.Fatal("commit with a cancelled context succeeded")
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	testHookBeforeTxCommit = cancel // Ctrl-C with every row written
+	err := j.CommitContext(ctx, p1, info(1))
+	testHookBeforeTxCommit = nil
+	if err == nil {
+		t.Fatal("commit interrupted in its transaction succeeded")
+	}
+	st, err := j.Load()
+	if err != nil || st.Cycle != 0 || len(st.Links) != 0 {
+		t.Fatalf("after the interrupted commits: cycle %d, %d links, %v; want nothing committed", st.Cycle, len(st.Links), err)
+	}
+	var rows int
+	j.db.QueryRow(`SELECT (SELECT count(*) FROM cycles) + (SELECT count(*) FROM links) + (SELECT count(*) FROM changes)`).Scan(&rows)
+	if rows != 0 {
+		t.Errorf("%d rows left by the interrupted commits", rows)
+	}
+	if err := j.Commit(p1, info(1)); err != nil {
+		t.Fatalf("the same plan afterwards: %v", err)
 	}
 }

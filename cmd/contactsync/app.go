@@ -35,7 +35,8 @@ journal of earlier cycles, writes files each side can import into --out, and rec
 decision in the journal.
 
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or unreadable input,
-3 a safety guard stopped the cycle (nothing was written); see 'contactsync help exit-codes'.`,
+3 a safety guard stopped the cycle (nothing was written), 130 interrupted (Ctrl-C or
+SIGTERM; nothing was committed); see 'contactsync help exit-codes'.`,
 		CustomAppHelpTemplate: appHelpTemplate(),
 		Writer:                stdout,
 		ErrWriter:             stderr,

@@ -63,9 +63,17 @@ type cycleOptions struct {
 // interrupted returns an error when the cycle was asked to stop.
 func (o *cycleOptions) interrupted() error {
 	if o.Ctx != nil && o.Ctx.Err() != nil {
-		return &cmdError{code: exitFailure, err: errors.New("interrupted: nothing was committed"), hint: "run the same command again; it starts over"}
+		return &cmdError{code: exitInterrupted, err: errors.New("interrupted: nothing was committed"), hint: "run the same command again; it starts over"}
 	}
 	return nil
+}
+
+// context is Ctx, or a context that is never done.
+func (o *cycleOptions) context() context.Context {
+	if o.Ctx == nil {
+		return context.Background()
+	}
+	return o.Ctx
 }
 
 // testHookAfterPlan, when set by a benchmark, runs once the plan is made,
@@ -92,7 +100,7 @@ type marker struct {
 // either no outputs or complete ones, and a journal that has either the old
 // state or the new one. A rerun after a crash between the two rewrites the
 // same outputs.
-func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
+func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -101,6 +109,49 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			return nil, usagef("journal folder %q does not exist; create it, or name a journal file in an existing folder", dir)
 		}
+	}
+	committed := false
+	// Check before the work: the lock, the journal and the output folder
+	// are checked before the inputs are read, so that a second run or a
+	// folder that cannot be written fails at once, not after minutes.
+	var j *journal.Journal
+	if o.DryRun {
+		if _, err := os.Stat(o.Journal); err == nil {
+			j, err = journal.Open(o.Journal, journal.Options{ReadOnly: true, Now: o.Now})
+			if err != nil {
+				return nil, err // the journal names itself
+			}
+		}
+	} else {
+		if err := checkWritable(filepath.Dir(filepath.Clean(o.Out))); err != nil {
+			return nil, err
+		}
+		if err := checkOut(o.Out); err != nil {
+			return nil, err
+		}
+		_, statErr := os.Stat(o.Journal)
+		created := errors.Is(statErr, fs.ErrNotExist)
+		j, err = journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale})
+		if err != nil {
+			return nil, err // the journal names itself
+		}
+		if created {
+			// A first cycle that fails leaves no journal behind: it was
+			// opened before the inputs were read only to hold the lock.
+			defer func() {
+				if err != nil && !committed { // j is closed by then (defers run last first)
+					for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+						os.Remove(o.Journal + suffix)
+					}
+				}
+			}()
+		}
+	}
+	if j != nil {
+		defer j.Close()
+	}
+	if err := o.interrupted(); err != nil {
+		return nil, err
 	}
 	pg := o.Progress
 	defer pg.end()
@@ -140,7 +191,6 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	if olErr != nil {
 		return nil, fmt.Errorf("read Outlook export: %w", olErr)
 	}
-	var err error
 	mode := o.OutlookOutput
 	if mode == "" {
 		mode = "snapshot"
@@ -153,25 +203,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 	}
 
 	var state engine.State
-	var j *journal.Journal
-	if o.DryRun {
-		if _, err := os.Stat(o.Journal); err == nil {
-			j, err = journal.Open(o.Journal, journal.Options{ReadOnly: true, Now: o.Now})
-			if err != nil {
-				return nil, err // the journal names itself
-			}
-		}
-	} else {
-		if err := checkOut(o.Out); err != nil {
-			return nil, err
-		}
-		j, err = journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale})
-		if err != nil {
-			return nil, err // the journal names itself
-		}
-	}
 	if j != nil {
-		defer j.Close()
 		if state, err = j.Load(); err != nil {
 			return nil, fmt.Errorf("load journal %q: %w", o.Journal, err)
 		}
@@ -273,6 +305,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
 	if err := o.interrupted(); err != nil {
+		os.RemoveAll(o.Out) // written by this run, not committed
 		return nil, err
 	}
 	pg.phase("committing the cycle to the journal")
@@ -281,9 +314,14 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 			return nil, err
 		}
 	}
-	inputs, err := hashInputs(o.CRM, o.Outlook)
-	if err != nil {
-		return nil, err
+	// The inputs as they were parsed: hashed while read, not read again
+	// now (an export may have been replaced meanwhile).
+	var inputs []journal.FileHash
+	for _, in := range dump.Inputs {
+		inputs = append(inputs, journal.FileHash{Role: "crm-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
+	}
+	for _, in := range ol.Inputs {
+		inputs = append(inputs, journal.FileHash{Role: "outlook-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
 	}
 	if res != nil {
 		inputs = append(inputs, journal.FileHash{Role: "resolutions", Path: res.Path, SHA256: res.SHA256, Size: int64(len(res.Data))})
@@ -292,9 +330,16 @@ func runCycle(o cycleOptions, stdout io.Writer) (*engine.Plan, error) {
 		Kind: "sync", Started: started, User: osUser(), ToolVersion: buildVersion(),
 		Options: o.Flags, Inputs: inputs, Outputs: outputs, OutDir: o.Out,
 	}
-	if err := j.Commit(plan, info); err != nil {
+	if err := j.CommitContext(o.context(), plan, info); err != nil {
+		if ierr := o.interrupted(); ierr != nil {
+			// Ctrl-C during the commit: rolled back, and the outputs of
+			// a cycle that is not committed are removed.
+			os.RemoveAll(o.Out)
+			return nil, ierr
+		}
 		return nil, fmt.Errorf("commit cycle %d to journal %q (the outputs in %q are complete; rerun the same command to commit them): %w", plan.Cycle, o.Journal, o.Out, err)
 	}
+	committed = true
 	pg.end()
 	c := plan.Counts
 	fmt.Fprintf(stdout, "cycle %d committed: %d links; CRM +%d ~%d, accounts +%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d conflicts; %d changes\n",
@@ -313,6 +358,33 @@ func outlookModeReason(mode, kind string) string {
 		return "Outlook output: changes (contacts-new.csv, contacts-update.csv, deleted-items.csv), because replacing the folder from a " + kind + " would lose what a CSV cannot hold"
 	}
 	return "Outlook output: snapshot (outlook/contacts.csv and contacts.vcf are the whole sync folder; import into an emptied folder), because Outlook's import cannot delete"
+}
+
+// checkWritable makes sure that files can be created in dir or, when it
+// does not exist yet, in the nearest folder above it that does.
+func checkWritable(dir string) error {
+	for {
+		st, err := os.Stat(dir)
+		if err == nil {
+			if !st.IsDir() {
+				return usagef("%q is not a folder: --out must be a folder in a folder", dir)
+			}
+			break
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			break
+		}
+		dir = up
+	}
+	f, err := os.CreateTemp(dir, ".contactsync-probe-*")
+	if err != nil {
+		return &cmdError{code: exitUsage, err: fmt.Errorf("cannot write the output folder in %q: %w", dir, err),
+			hint: "give an --out in a folder you may write to; nothing was read or written"}
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // checkOut refuses an output folder that holds anything but an uncommitted
@@ -524,37 +596,6 @@ func fieldsOf(p engine.Policy) []contact.Field {
 		return engine.DefaultMapping
 	}
 	return p.Fields
-}
-
-func hashInputs(crmDir, outlook string) ([]journal.FileHash, error) {
-	// The two inputs are hashed at the same time: each is hundreds of
-	// megabytes at a million contacts.
-	var b []journal.FileHash
-	var errB error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		b, errB = hashTree(outlook, "outlook-input")
-	}()
-	a, err := hashTree(crmDir, "crm-input")
-	<-done
-	if err != nil {
-		return nil, err
-	}
-	if errB != nil {
-		return nil, errB
-	}
-	for i := range a {
-		a[i].Path = filepath.Join(crmDir, a[i].Path)
-	}
-	for i := range b {
-		if b[i].Path != "." {
-			b[i].Path = filepath.Join(outlook, b[i].Path)
-		} else {
-			b[i].Path = outlook
-		}
-	}
-	return append(a, b...), nil
 }
 
 // hashTree hashes a file, or every regular file under a folder (paths

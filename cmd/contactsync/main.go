@@ -4,7 +4,7 @@
 // The command only translates: each subcommand turns its flags into an
 // options struct and makes one call; exitCode maps errors to exit codes
 // (0 success, 1 runtime failure, 2 bad usage or unreadable input, 3 a safety
-// guard stopped the cycle).
+// guard stopped the cycle, 130 interrupted by Ctrl-C or SIGTERM).
 package main
 
 import (
@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"syscall"
 	"strings"
 
 	"contactsync/engine"
@@ -23,21 +24,39 @@ import (
 )
 
 func main() {
-	// The first Ctrl-C asks the cycle to stop at the next safe point (the
-	// journal and the outputs stay consistent, and the journal's lock is
-	// released); a second one stops at once (default handling is back).
+	os.Exit(runMain(os.Args, os.Stdout, os.Stderr))
+}
+
+// runMain runs the command line args as the program does: the first Ctrl-C
+// (SIGINT) or SIGTERM asks the command to stop at the next safe point
+// (nothing is committed, the journal's lock is released, exit code 130); a
+// second one stops at once. signal.Notify also takes a SIGINT that the
+// shell set to be ignored (as it does for a background job), so Ctrl-C
+// and kill -INT are honoured there too.
+func runMain(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
+	defer cancel()
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
 	go func() {
-		<-sig
-		signal.Stop(sig)
-		fmt.Fprintln(os.Stderr, "contactsync: interrupted; stopping after the current step (Ctrl-C again to stop at once)")
+		if _, ok := <-sig; !ok {
+			return
+		}
+		fmt.Fprintln(stderr, "contactsync: interrupted; stopping after the current step, nothing will be committed (Ctrl-C again to stop at once)")
 		cancel()
+		if _, ok := <-sig; ok {
+			fmt.Fprintln(stderr, "contactsync: interrupted again; stopping now")
+			os.Exit(exitInterrupted)
+		}
 	}()
-	code := run(ctx, os.Args, os.Stdout, os.Stderr)
-	cancel()
-	os.Exit(code)
+	code := run(ctx, args, stdout, stderr)
+	if code != exitOK && ctx.Err() != nil {
+		// Whatever failed once the command was asked to stop, it stopped
+		// because it was asked to.
+		code = exitInterrupted
+	}
+	return code
 }
 
 // run executes the command line args and returns the exit code.
@@ -61,6 +80,9 @@ const (
 	exitFailure = 1
 	exitUsage   = 2
 	exitGuard   = 3
+	// exitInterrupted: Ctrl-C or SIGTERM stopped the command (128 + SIGINT,
+	// as shells report it); nothing was committed.
+	exitInterrupted = 130
 )
 
 // cmdError carries an exit code decided where the error was made.

@@ -197,7 +197,7 @@ func askConflicts(o cycleOptions, plan *engine.Plan) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return &cmdError{code: exitGuard,
-		err: fmt.Errorf("conflicts-ask: %d conflicts wait for a decision in %s; nothing was committed", n, path),
+		err:  fmt.Errorf("conflicts-ask: %d conflicts wait for a decision in %s; nothing was committed", n, path),
 		hint: fmt.Sprintf("fill its choose column with crm, outlook or the value both sides should get, then run the same sync with --resolutions %s", path)}
 }
 

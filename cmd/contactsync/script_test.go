@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -17,7 +16,7 @@ import (
 // scripts under testdata/script.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"contactsync": func() { os.Exit(run(context.Background(), os.Args, os.Stdout, os.Stderr)) },
+		"contactsync": func() { os.Exit(runMain(os.Args, os.Stdout, os.Stderr)) },
 	})
 }
 

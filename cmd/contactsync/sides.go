@@ -55,6 +55,8 @@ type outlookSide struct {
 	Note     string // a summary for the plan ("PST: 3 distribution lists not synced")
 	// Rejected are the records set aside by a lenient read.
 	Rejected formats.ErrorList
+	// Inputs are the files read, hashed as they were read.
+	Inputs []formats.InputFile
 }
 
 // detectKind tells the kind of an Outlook export from its name and first bytes.
@@ -135,6 +137,7 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 			notes = append(notes, "Outlook CSV dates read as "+f.DateFormat+", the one order that reads every date of the file (the language's usual order does not)")
 		}
 		s.Note = strings.Join(notes, "; ")
+		s.Inputs = []formats.InputFile{f.Input}
 		// Outlook CSV has no modification times: every record changed, at
 		// the latest, when the file was exported.
 		at := o.ExportedAt
@@ -160,7 +163,7 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.Contacts, s.Warnings = f.Contacts, f.Warnings
+		s.Contacts, s.Warnings, s.Inputs = f.Contacts, f.Warnings, f.Inputs
 	case kindPST:
 		st, err := pst.ReadFile(path, pst.Options{Folder: o.Folder, SkipInvalid: o.SkipInvalid})
 		if err != nil {
@@ -172,6 +175,7 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 				hint: "name the folder that holds the contacts with --outlook-folder"}
 		}
 		s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, st.Warnings
+		s.Inputs = []formats.InputFile{st.Input}
 		s.Note = fmt.Sprintf("PST folder %q (%s)", st.Folder, st.FolderChoice)
 		if st.DistLists > 0 {
 			s.Note += fmt.Sprintf("; %d distribution lists in the PST are not synced", st.DistLists)

@@ -28,6 +28,8 @@ type Dump struct {
 	SyncGroup     []string          // CONTACTIDs from syncgroup.csv, in order; nil without the file
 	HasSyncGroup  bool
 	ContactHeader []string // contacts.csv header as in the file
+	// Inputs are the files of the dump that were read, hashed as read.
+	Inputs []formats.InputFile
 	AccountHeader []string // accounts.csv header as in the file
 	// SyncGroupHeader is the syncgroup.csv header as in the file; nil
 	// without the file.
@@ -115,6 +117,13 @@ func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
 // problems concern contacts.csv as a whole rather than one of its rows.
 func readDirCounting(dir string, collect bool) (d *Dump, errs formats.ErrorList, fileErrs int) {
 	d = &Dump{Dir: dir}
+	readFile := func(name string, required bool) ([]byte, *formats.ParseError) {
+		data, err := readFile(name, required)
+		if data != nil {
+			d.Inputs = append(d.Inputs, formats.HashBytes(name, data)) // before parsing, which may reuse data
+		}
+		return data, err
+	}
 
 	name, tables := findTable(dir, ContactsFile, ContactTable)
 	d.contactFile = name

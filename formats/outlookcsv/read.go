@@ -51,6 +51,8 @@ type File struct {
 	// file): the one order that reads every date of the file.
 	DateFormat   string
 	DateInferred bool
+	// Input is the file read by ReadFile or ReadFileLenient, hashed as read.
+	Input formats.InputFile
 
 	problems  []*formats.ParseError // Warnings as errors, for Validate
 	dateFails int                   // date cells the format could not read
@@ -64,7 +66,12 @@ func ReadFile(path string, opt Options) (*File, error) {
 	if err != nil {
 		return nil, &formats.ParseError{File: path, Err: err}
 	}
-	return parse(b, path, opt, false)
+	in := formats.HashBytes(path, b) // before parse, which may reuse b
+	f, err := parse(b, path, opt, false)
+	if f != nil {
+		f.Input = in
+	}
+	return f, err
 }
 
 // Read reads an export; name is used in errors and as File.Path.
@@ -105,10 +112,12 @@ func ReadFileLenient(path string, opt Options) (*File, formats.ErrorList, error)
 	if err != nil {
 		return nil, nil, &formats.ParseError{File: path, Err: err}
 	}
+	in := formats.HashBytes(path, b)
 	f, err := parse(b, path, opt, true)
 	if err != nil {
 		return nil, nil, err
 	}
+	f.Input = in
 	return f, f.rejected, nil
 }
 

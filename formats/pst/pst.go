@@ -69,6 +69,9 @@ type Options struct {
 // Store is what ReadFile found in a PST.
 type Store struct {
 	Path      string
+	// Input is the file read by ReadFile, hashed from the same open file
+	// while it was read.
+	Input formats.InputFile
 	Contacts  []contact.Contact // IPM.Contact messages of the chosen folder
 	Deleted   []contact.Contact // IPM.Contact messages in Deleted Items
 	DistLists int               // IPM.DistList messages seen (counted, reported, not mapped)
@@ -96,7 +99,25 @@ func ReadFile(path string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	defer osf.Close()
-	return Read(osf, size, path, opt)
+	// The store is read at random; the hash reads the same open file from
+	// start to end meanwhile.
+	var in formats.InputFile
+	var hashErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		in, hashErr = formats.NewHashReader(io.NewSectionReader(osf, 0, size)).Input(path)
+	}()
+	st, err := Read(osf, size, path, opt)
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	if hashErr != nil {
+		return nil, hashErr
+	}
+	st.Input = in
+	return st, nil
 }
 
 // Read is ReadFile for a PST held by any io.ReaderAt of the given size;

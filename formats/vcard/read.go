@@ -24,6 +24,9 @@ type File struct {
 	Cards    int               // number of BEGIN:VCARD lines seen
 	Encoding string            // "" (bytes as written), "utf-8-bom", "utf-16le" or "utf-16be"
 	Warnings []string          // non-fatal notes, each "file:line: ..."
+	// Inputs are the files read by ReadFile or ReadFileLenient (one per
+	// card file of a vdir), hashed as they were read.
+	Inputs []formats.InputFile
 }
 
 // ReadFile reads a .vcf file, or every *.vcf file of a vdir folder (in
@@ -39,7 +42,17 @@ func ReadFile(path string) (*File, error) {
 			return nil, err
 		}
 		defer f.Close()
-		return Read(f, path)
+		hr := formats.NewHashReader(f)
+		out, err := Read(hr, path)
+		if err != nil {
+			return nil, err
+		}
+		in, err := hr.Input(path)
+		if err != nil {
+			return nil, err
+		}
+		out.Inputs = []formats.InputFile{in}
+		return out, nil
 	}
 	names, err := vdirFiles(path)
 	if err != nil {
@@ -54,6 +67,7 @@ func ReadFile(path string) (*File, error) {
 		out.Contacts = append(out.Contacts, one.Contacts...)
 		out.Cards += one.Cards
 		out.Warnings = append(out.Warnings, one.Warnings...)
+		out.Inputs = append(out.Inputs, one.Inputs...)
 	}
 	return out, nil
 }
@@ -108,11 +122,17 @@ func ReadFileLenient(path string) (*File, formats.ErrorList, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		one, rej, err := ReadLenient(f, fn)
+		hr := formats.NewHashReader(f)
+		one, rej, err := ReadLenient(hr, fn)
+		var in formats.InputFile
+		if err == nil {
+			in, err = hr.Input(fn)
+		}
 		f.Close()
 		if err != nil {
 			return nil, nil, err
 		}
+		out.Inputs = append(out.Inputs, in)
 		if !st.IsDir() {
 			out.Encoding = one.Encoding
 		}
