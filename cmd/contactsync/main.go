@@ -15,8 +15,8 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
-	"syscall"
 	"strings"
+	"syscall"
 
 	"contactsync/engine"
 	"contactsync/formats"

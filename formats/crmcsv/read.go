@@ -29,7 +29,7 @@ type Dump struct {
 	HasSyncGroup  bool
 	ContactHeader []string // contacts.csv header as in the file
 	// Inputs are the files of the dump that were read, hashed as read.
-	Inputs []formats.InputFile
+	Inputs        []formats.InputFile
 	AccountHeader []string // accounts.csv header as in the file
 	// SyncGroupHeader is the syncgroup.csv header as in the file; nil
 	// without the file.

@@ -68,10 +68,10 @@ type Options struct {
 
 // Store is what ReadFile found in a PST.
 type Store struct {
-	Path      string
+	Path string
 	// Input is the file read by ReadFile, hashed from the same open file
 	// while it was read.
-	Input formats.InputFile
+	Input     formats.InputFile
 	Contacts  []contact.Contact // IPM.Contact messages of the chosen folder
 	Deleted   []contact.Contact // IPM.Contact messages in Deleted Items
 	DistLists int               // IPM.DistList messages seen (counted, reported, not mapped)
