@@ -74,9 +74,20 @@ var layerRules = []layerRule{
 	},
 	{
 		name:    "formats and formats/* import only the standard library, formats, engine/contact and third-party libraries",
-		applies: func(p string) bool { return within(p, module+"/formats") },
+		applies: func(p string) bool { return within(p, module+"/formats") && p != module+"/formats/msg" },
 		allowed: func(p string) bool {
 			return isStd(p) || isThirdParty(p) || p == module+"/formats" || p == module+"/engine/contact"
+		},
+		transitive: true,
+	},
+	{
+		// An .msg holds the same MAPI properties as a PST item: formats/msg
+		// reads the compound file and maps with formats/pst's one mapping
+		// (pst.Message), so the two cannot disagree.
+		name:    "formats/msg imports only what formats/* may, and formats/pst",
+		applies: inSet("formats/msg"),
+		allowed: func(p string) bool {
+			return isStd(p) || isThirdParty(p) || p == module+"/formats" || p == module+"/engine/contact" || p == module+"/formats/pst"
 		},
 		transitive: true,
 	},
@@ -96,6 +107,7 @@ var exclusiveLibs = map[string]string{
 	"github.com/urfave/cli":           module + "/cmd/contactsync",
 	"github.com/gocarina/gocsv":       module + "/formats/crmcsv",
 	"github.com/nyaruka/phonenumbers": module + "/formats/phone",
+	"github.com/richardlehane/mscfb":  module + "/formats/msg",
 }
 
 // layeringViolations returns one line per broken rule, sorted. A

@@ -17,6 +17,7 @@ import (
 	"contactsync/engine/contact"
 	"contactsync/formats"
 	"contactsync/formats/crmcsv"
+	"contactsync/formats/msg"
 	"contactsync/formats/outlookcsv"
 	"contactsync/formats/phone"
 	"contactsync/formats/pst"
@@ -76,7 +77,7 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "date-format", Usage: "short-date format of the Outlook CSV exporter, e.g. D.M.YYYY (default: the usual one of the file's language: M/D/YYYY English, D.M.YYYY German, DD/MM/YYYY French and Spanish)"},
 		&cli.StringFlag{Name: "outlook-locale", Usage: "column language for a new Outlook CSV layout: en, de, fr, es or nl"},
 		&cli.StringFlag{Name: "outlook-folder", Usage: "PST folder to sync, e.g. Contacts/CRM (default: the store's Contacts folder)"},
-		&cli.StringFlag{Name: "from", Usage: "force the Outlook input format: csv, vcf, vdir or pst"},
+		&cli.StringFlag{Name: "from", Usage: "force the Outlook input format: csv, vcf, vdir, pst or msg"},
 		&cli.StringFlag{Name: "outlook-output", Usage: "snapshot (the whole folder) or changes (new/updated/deleted files); default: snapshot, changes for PST"},
 		&cli.BoolFlag{Name: "break-stale-lock", Usage: "remove a journal lock left by a run that died"},
 		&cli.StringFlag{Name: "region", Usage: "country `CC` (ISO 3166, e.g. DE, US) of phone numbers written without a country code, for the list of likely duplicates"},
@@ -413,9 +414,9 @@ func convertCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "convert",
 		Usage:     "convert an Outlook export between PST, vCard and Outlook CSV",
-		UsageText: "contactsync convert IN OUT [--from csv|vcf|vdir|pst] [--to csv|vcf|vdir]",
+		UsageText: "contactsync convert IN OUT [--from csv|vcf|vdir|pst|msg] [--to csv|vcf|vdir]",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "from", Usage: "input format: csv, vcf, vdir or pst (default: from the name and content)"},
+			&cli.StringFlag{Name: "from", Usage: "input format: csv, vcf, vdir, pst or msg (default: from the name and content)"},
 			&cli.StringFlag{Name: "to", Usage: "output format: csv, vcf or vdir (default: from the name)"},
 			&cli.StringFlag{Name: "vcard-version", Value: "3.0", Usage: "vCard version to write: 3.0 or 4.0"},
 			&cli.StringFlag{Name: "encoding", Usage: "code page of an Outlook CSV input without BOM"},
@@ -465,9 +466,9 @@ func validateCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "validate",
 		Usage:     "check an export and list every problem with file:line:col",
-		UsageText: "contactsync validate PATH   (an Outlook .csv, .vcf, vCard folder, .pst, or a CRM dump folder)",
+		UsageText: "contactsync validate PATH   (an Outlook .csv, .vcf, vCard folder, .pst, .msg or folder of them, or a CRM dump folder)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "from", Usage: "format: csv, vcf, vdir, pst or crm (default: from the name and content)"},
+			&cli.StringFlag{Name: "from", Usage: "format: csv, vcf, vdir, pst, msg or crm (default: from the name and content)"},
 			&cli.StringFlag{Name: "encoding", Usage: "code page of an Outlook CSV without BOM"},
 			&cli.StringFlag{Name: "date-format", Usage: "short-date format of the Outlook CSV exporter, e.g. D.M.YYYY (default: the usual one of the file's language: M/D/YYYY English, D.M.YYYY German, DD/MM/YYYY French and Spanish)"},
 		},
@@ -496,6 +497,8 @@ func validateCommand() *cli.Command {
 					errs = outlookcsv.Validate(path, outlookcsv.Options{Encoding: ctx.String("encoding"), DateFormat: ctx.String("date-format")})
 				case kindVCard, kindVdir:
 					errs, warnings = vcard.Check(path)
+				case kindMSG:
+					errs = msg.Validate(path)
 				case kindPST:
 					errs = pst.Validate(path)
 					if len(errs) == 0 {

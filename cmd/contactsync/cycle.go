@@ -194,8 +194,8 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	mode := o.OutlookOutput
 	if mode == "" {
 		mode = "snapshot"
-		if ol.Kind == kindPST {
-			mode = "changes"
+		if ol.Kind == kindPST || ol.Kind == kindMSG {
+			mode = "changes" // a CSV snapshot would lose what a PST or .msg item holds
 		}
 	}
 	if mode != "snapshot" && mode != "changes" {

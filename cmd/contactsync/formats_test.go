@@ -205,6 +205,35 @@ func TestPSTFolderByItems(t *testing.T) {
 	}
 }
 
+// TestMSG: Outlook .msg contact items (Aspose's real Contact.msg, alone and
+// as a folder of dragged-out contacts) convert and sync like any Outlook
+// export; sync writes the changes mode, as for a PST.
+func TestMSG(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(realWorld(t), "Aspose.Email-for-.NET", "Examples", "Data", "Outlook", "Contact.msg")
+	if out := mustCLI(t, "convert", p, filepath.Join(dir, "c.vcf")); !strings.HasPrefix(out, "1 contacts written") {
+		t.Errorf("convert: %q", out)
+	}
+	vcf, _ := os.ReadFile(filepath.Join(dir, "c.vcf"))
+	if !strings.Contains(string(vcf), "N:LastName;FirstName;;;") || !strings.Contains(string(vcf), "user@domain.com") {
+		t.Errorf("converted:\n%s", vcf)
+	}
+	folder := filepath.Join(dir, "dragged")
+	os.Mkdir(folder, 0o755)
+	raw, _ := os.ReadFile(p)
+	os.WriteFile(filepath.Join(folder, "FirstName LastName.msg"), raw, 0o644)
+	if out := mustCLI(t, "validate", folder); !strings.Contains(out, "no problems") {
+		t.Errorf("validate folder: %q", out)
+	}
+	out := filepath.Join(dir, "c1")
+	mustCLI(t, "sync", "--journal", filepath.Join(dir, "j.db"), "--crm", filepath.Join(fixtures.Dir(), "crm"),
+		"--outlook", folder, "--user", "U1", "--out", out)
+	plan, _ := os.ReadFile(filepath.Join(out, "plan.txt"))
+	if !strings.Contains(string(plan), "Outlook output: changes") {
+		t.Errorf("plan:\n%s", plan)
+	}
+}
+
 // TestGermanOutlookCycle: a real German Outlook 2013 export (Windows-1252,
 // German headers) is a side like any other: the snapshot keeps its German
 // columns, the sync key goes into "Benutzer 4", and the second cycle after

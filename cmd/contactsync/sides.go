@@ -10,6 +10,7 @@ import (
 
 	"contactsync/engine/contact"
 	"contactsync/formats"
+	"contactsync/formats/msg"
 	"contactsync/formats/outlookcsv"
 	"contactsync/formats/pst"
 	"contactsync/formats/vcard"
@@ -21,6 +22,7 @@ const (
 	kindVCard = "vcf"
 	kindVdir  = "vdir"
 	kindPST   = "pst"
+	kindMSG   = "msg" // an Outlook .msg contact item, or a folder of them
 )
 
 // outlookOptions are the flags that shape how the Outlook side is read and written.
@@ -74,14 +76,23 @@ func detectKind(path, force string) (string, error) {
 		return kindVdir, nil
 	case "pst":
 		return kindPST, nil
+	case "msg":
+		return kindMSG, nil
 	default:
-		return "", usagef("unknown format %q (want csv, vcf, vdir or pst)", force)
+		return "", usagef("unknown format %q (want csv, vcf, vdir, pst or msg)", force)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", err
 	}
 	if st.IsDir() {
+		// A folder of .msg files (contacts dragged out of Outlook) rather
+		// than of .vcf files.
+		if ms, _ := msg.Files(path); len(ms) > 0 {
+			if vs, _ := filepath.Glob(filepath.Join(path, "*.[vV][cC][fF]")); len(vs) == 0 {
+				return kindMSG, nil
+			}
+		}
 		return kindVdir, nil
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
@@ -91,6 +102,8 @@ func detectKind(path, force string) (string, error) {
 		return kindVCard, nil
 	case ".pst", ".ost":
 		return kindPST, nil
+	case ".msg":
+		return kindMSG, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -103,6 +116,8 @@ func detectKind(path, force string) (string, error) {
 	switch {
 	case bytes.HasPrefix(head, []byte("!BDN")):
 		return kindPST, nil
+	case msg.IsMSG(head):
+		return kindMSG, nil
 	case bytes.Contains(head, []byte("BEGIN:VCARD")):
 		return kindVCard, nil
 	}
@@ -164,6 +179,21 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 			return nil, err
 		}
 		s.Contacts, s.Warnings, s.Inputs = f.Contacts, f.Warnings, f.Inputs
+	case kindMSG:
+		var f *msg.File
+		var err error
+		if o.SkipInvalid {
+			f, s.Rejected, err = msg.ReadFileLenient(path)
+		} else {
+			f, err = msg.ReadFile(path)
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.Contacts, s.Warnings, s.Inputs = f.Contacts, f.Warnings, f.Inputs
+		if f.DistLists > 0 {
+			s.Note = fmt.Sprintf("%d distribution lists among the .msg files are not synced", f.DistLists)
+		}
 	case kindPST:
 		st, err := pst.ReadFile(path, pst.Options{Folder: o.Folder, SkipInvalid: o.SkipInvalid})
 		if err != nil {
@@ -223,8 +253,8 @@ func writeContacts(path, to string, contacts []contact.Contact, layout *outlookc
 			return "", err
 		}
 		return "vdir of vCard " + vcardVersion(o.VCardVer), vcard.WriteDir(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})
-	case kindPST:
-		return "", usagef("contactsync reads PST files but does not write them; write .csv or .vcf")
+	case kindPST, kindMSG:
+		return "", usagef("contactsync reads PST and .msg files but does not write them; write .csv or .vcf")
 	}
 	return "", usagef("unknown output format %q (want csv, vcf or vdir)", to)
 }

@@ -137,8 +137,19 @@ const (
 
 // mapContact turns a contact message's properties into a Contact.
 func (r *reader) mapContact(p *pc, nid uint32) (contact.Contact, error) {
-	var c contact.Contact
+	c, err := mapProps(p, r.names)
 	c.Key = r.entryKey(nid)
+	if err != nil {
+		return c, r.f.perr(p.n.off(), nodeField(p.n.nid)+" PidTagRtfCompressed", "%v", err)
+	}
+	return c, nil
+}
+
+// mapProps is the one MAPI contact mapping: a contact message's properties
+// (from a PST, or from an .msg file through Message) into a Contact
+// without its Key. An error is the compressed RTF body's.
+func mapProps(p *pc, names *nameMap) (contact.Contact, error) {
+	var c contact.Contact
 	if t, ok := p.time(tagLastModification); ok {
 		c.Modified = t
 		c.ModifiedFrom = "PidTagLastModificationTime"
@@ -179,7 +190,7 @@ func (r *reader) mapContact(p *pc, nid uint32) (contact.Contact, error) {
 		if id < 0x8000 {
 			continue
 		}
-		np, ok := r.names.byID[id]
+		np, ok := names.byID[id]
 		if !ok {
 			continue
 		}
@@ -263,7 +274,7 @@ func (r *reader) mapContact(p *pc, nid uint32) (contact.Contact, error) {
 
 	c.Values[contact.Categories] = contact.JoinCategories(trimAll(keywords))
 
-	notes, err := r.notes(p)
+	notes, err := notesOf(p)
 	if err != nil {
 		return c, err
 	}
@@ -325,7 +336,7 @@ func trimAll(ss []string) []string {
 
 // notes returns the plain-text body, or the text of the compressed RTF
 // body when there is no plain one.
-func (r *reader) notes(p *pc) (string, error) {
+func notesOf(p *pc) (string, error) {
 	if s, ok := p.text(tagBody); ok && s != "" {
 		return strings.TrimRight(s, "\r\n\x00"), nil
 	}
@@ -335,7 +346,7 @@ func (r *reader) notes(p *pc) (string, error) {
 	}
 	rtf, err := decompressRTF(raw)
 	if err != nil {
-		return "", r.f.perr(p.n.off(), nodeField(p.n.nid)+" PidTagRtfCompressed", "%v", err)
+		return "", err
 	}
 	return strings.TrimRight(rtfText(rtf), "\r\n"), nil
 }
