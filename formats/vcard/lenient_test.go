@@ -62,6 +62,10 @@ func TestLeniencies(t *testing.T) {
 				want(t, cs[0].Values[contact.Last]+"|"+cs[0].Values[contact.First], "Müller|J€rg")
 			},
 			"l.vcf:3:4: N: bytes that are not UTF-8 and no CHARSET: read as Windows-1252"},
+		{"quoted-printable Windows-1252 in a 3.0 card without CHARSET",
+			"BEGIN:VCARD\nVERSION:3.0\nNOTE;ENCODING=QUOTED-PRINTABLE:Gr=FC=DFe\nEND:VCARD\n",
+			func(t *testing.T, cs []contact.Contact) { want(t, cs[0].Values[contact.Notes], "Grüße") },
+			"l.vcf:3: NOTE: quoted-printable bytes that are not UTF-8 and no CHARSET: read as Windows-1252"},
 		{"END:VCARD missing at the end",
 			"BEGIN:VCARD\nVERSION:3.0\nN:A\nEND:VCARD\nBEGIN:VCARD\nVERSION:3.0\nN:Cut\nEMAIL:c@x.org",
 			func(t *testing.T, cs []contact.Contact) {

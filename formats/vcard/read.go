@@ -584,6 +584,9 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 			p.warn(num, "%s: '=' not followed by two hex digits in quoted-printable value; kept as is", h.Name)
 		}
 		text, note = decodeCharset(bs, charset)
+		if charset == "" && (c.version == "3.0" || c.version == "4.0") && !utf8.Valid(bs) {
+			p.warnAt(num, 0, h.Name, "quoted-printable bytes that are not UTF-8 and no CHARSET: read as Windows-1252")
+		}
 	case "b64":
 		text = stripSpace(raw)
 		if validBase64(text) {
