@@ -1,8 +1,10 @@
 package formats
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"hash"
 	"io"
 )
@@ -46,4 +48,46 @@ func (h *HashReader) Input(path string) (InputFile, error) {
 		return InputFile{}, err
 	}
 	return InputFile{Path: path, SHA256: hex.EncodeToString(h.h.Sum(nil)), Size: h.n}, nil
+}
+
+// binarySignatures are the first bytes of files that are often given by
+// mistake where a text export is wanted, and what they are.
+var binarySignatures = []struct {
+	magic, what string
+}{
+	{"PK\x03\x04", "a zip file, such as an Excel .xlsx workbook"},
+	{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "an OLE compound file, such as an Excel .xls workbook or an Outlook .msg"},
+	{"!BDN", "an Outlook .pst file"},
+	{"%PDF-", "a PDF document"},
+	{"\x1F\x8B", "a gzip file"},
+	{"SQLite format 3\x00", "a SQLite database, such as a contactsync journal"},
+}
+
+// CheckText returns an error of one line when data, the content of a file
+// meant to be text (a CSV export), is binary: it starts like a known
+// binary format, or its start holds many control bytes. A few stray
+// control bytes in a text file are not enough.
+func CheckText(data []byte) error {
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return nil // UTF-16 text
+	}
+	for _, s := range binarySignatures {
+		if bytes.HasPrefix(data, []byte(s.magic)) {
+			return fmt.Errorf("not a text file: this is %s; export the data as CSV", s.what)
+		}
+	}
+	sample := bytes.TrimLeft(data, "\x00") // some exporters pad the start
+	if len(sample) > 8192 {
+		sample = sample[:8192]
+	}
+	control := 0
+	for _, c := range sample {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' {
+			control++
+		}
+	}
+	if control >= 8 && control*50 > len(sample) {
+		return fmt.Errorf("not a text file: %d of its first %d bytes are control bytes; export the data as CSV", control, len(sample))
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"contactsync/engine/contact"
 	"contactsync/formats"
+	"contactsync/formats/crmcsv"
 	"contactsync/formats/msg"
 	"contactsync/formats/outlookcsv"
 	"contactsync/formats/pst"
@@ -69,11 +70,11 @@ func detectKind(path, force string) (string, error) {
 		return kindCSV, nil
 	case "vcf", "vcard":
 		if st, err := os.Stat(path); err == nil && st.IsDir() {
-			return kindVdir, nil
+			return kindVdir, checkVdir(path)
 		}
 		return kindVCard, nil
 	case "vdir":
-		return kindVdir, nil
+		return kindVdir, checkVdir(path)
 	case "pst":
 		return kindPST, nil
 	case "msg":
@@ -93,7 +94,7 @@ func detectKind(path, force string) (string, error) {
 				return kindMSG, nil
 			}
 		}
-		return kindVdir, nil
+		return kindVdir, checkVdir(path)
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv", ".txt":
@@ -122,6 +123,49 @@ func detectKind(path, force string) (string, error) {
 		return kindVCard, nil
 	}
 	return kindCSV, nil
+}
+
+// checkVdir refuses a folder given as a vCard folder that holds no .vcf
+// file (nor .msg files, which detectKind looks for first), and says what it does hold: a folder of something else is a wrong
+// argument, not an address book that became empty.
+func checkVdir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var names []string
+	crmDump := false
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), ".vcf") {
+			return nil
+		}
+		name := e.Name()
+		if e.IsDir() {
+			name += string(filepath.Separator)
+		}
+		names = append(names, name)
+		crmDump = crmDump || strings.EqualFold(e.Name(), crmcsv.ContactsFile)
+	}
+	var holds string
+	switch n := len(names); {
+	case n == 0:
+		holds = "is empty"
+	case n == 1:
+		holds = "holds " + names[0]
+	case n <= 5:
+		holds = "holds " + strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+	default:
+		holds = fmt.Sprintf("holds %s and %d more", strings.Join(names[:4], ", "), n-4)
+	}
+	hint := "give a folder of .vcf or .msg files, a .vcf file, an Outlook .csv export or a .pst"
+	if crmDump {
+		holds += ": is this the CRM dump?"
+		hint = "the CRM dump goes to --crm; give the Outlook export to --outlook"
+	}
+	return &cmdError{code: exitUsage, err: fmt.Errorf("%s holds no .vcf or .msg file, so it is no Outlook export; it %s", dir, holds), hint: hint}
 }
 
 // readOutlook reads an Outlook export of any supported kind.

@@ -32,6 +32,10 @@ type csvFile struct {
 
 func newCSVFile(name string, data []byte, collect bool) *csvFile {
 	f := &csvFile{name: name, collect: collect}
+	if err := formats.CheckText(data); err != nil {
+		f.errs = append(f.errs, &formats.ParseError{File: name, Err: err})
+		return f
+	}
 	text, _, err := formats.DecodeText(data, "")
 	if err != nil {
 		f.add(1, 1, "", "cannot decode text: %v", err)

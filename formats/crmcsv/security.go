@@ -18,6 +18,9 @@ const SecRightsFile = "secrights.csv"
 // readSecRights reads secrights.csv: columns ACCESSID and SECCODEID (any
 // case, any order, other columns ignored), user → visible owner codes.
 func readSecRights(name string, data []byte) (map[string]map[string]bool, formats.ErrorList) {
+	if err := formats.CheckText(data); err != nil {
+		return nil, formats.ErrorList{{File: name, Err: err}}
+	}
 	text, _, err := formats.DecodeText(data, "")
 	if err != nil {
 		return nil, formats.ErrorList{{File: name, Err: err}}

@@ -156,6 +156,9 @@ func contains(l []*formats.ParseError, e *formats.ParseError) bool {
 const maxProblems = 1000
 
 func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
+	if err := formats.CheckText(b); err != nil {
+		return nil, &formats.ParseError{File: name, Err: err}
+	}
 	text, enc, err := formats.DecodeText(b, opt.Encoding)
 	if err != nil {
 		return nil, formats.Errorf(name, 0, 0, "", "cannot decode text: %v", err)
