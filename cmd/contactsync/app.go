@@ -26,7 +26,7 @@ import (
 )
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:    "contactsync",
 		Usage:   "keep Outlook and Infor CRM (Saleslogix) contacts in step, offline, with an audit journal",
 		Version: buildVersion(),
@@ -55,6 +55,8 @@ SIGTERM; nothing was committed); see 'contactsync help exit-codes'.`,
 			manCommand(),
 		}, topicCommands()...),
 	}
+	shortUsage(app)
+	return app
 }
 
 func cycleFlags() []cli.Flag {

@@ -67,6 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	code := exitCode(err)
+	if errors.Is(err, errSilent) {
+		return code
+	}
 	fmt.Fprintf(stderr, "contactsync: %v\n", err)
 	if h := hint(err); h != "" {
 		fmt.Fprintf(stderr, "  hint: %s\n", h)
