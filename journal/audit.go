@@ -29,6 +29,10 @@ import (
 // not have (a user's mistake, not a failure of the journal).
 var ErrNoCycle = errors.New("no such cycle")
 
+// ErrNoContact is wrapped by the errors for a contact key that no link of
+// the journal has (a user's mistake, not a failure of the journal).
+var ErrNoContact = errors.New("no link matches")
+
 // cycleNotFound is the error for a cycle number the journal does not have.
 func (j *Journal) cycleNotFound(q interface {
 	QueryRow(string, ...any) *sql.Row
@@ -389,28 +393,22 @@ func (j *Journal) WriteHistory(w io.Writer, key string) error {
 	return nil
 }
 
-// linkInfo is a link row as history shows it.
-type linkInfo struct {
-	id                int64
-	crmID, outlookKey string
-	opened            int
-	closed            sql.NullInt64
-}
-
-func (j *Journal) writeHistory(w io.Writer, key string) error {
+// contactKey cleans a CRM id, Outlook key or e-mail address as given.
+func contactKey(key string) (string, error) {
 	key = strings.TrimSpace(key)
 	if low := strings.ToLower(key); strings.HasPrefix(low, "mailto:") {
 		key = strings.TrimSpace(key[len("mailto:"):])
 	}
 	if key == "" {
-		return errors.New("no CRM id, Outlook key or e-mail address given")
+		return "", errors.New("no CRM id, Outlook key or e-mail address given")
 	}
-	tx, err := j.db.Begin()
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	return key, nil
+}
 
+// linksOf returns the links of a CRM id, Outlook key or e-mail address:
+// the links that have or had that key, that linked by it, whose e-mail
+// fields a change set to or from it, or whose base holds it.
+func linksOf(tx *sql.Tx, key string) (map[int64]bool, error) {
 	ids := map[int64]bool{}
 	collect := func(query string, args ...any) error {
 		rows, err := tx.Query(query, args...)
@@ -428,12 +426,12 @@ func (j *Journal) writeHistory(w io.Writer, key string) error {
 		return rows.Err()
 	}
 	if err := collect(`SELECT id FROM links WHERE trim(crm_id) = ? OR outlook_key = ?`, key, key); err != nil {
-		return err
+		return nil, err
 	}
 	if err := collect(`SELECT DISTINCT link FROM changes WHERE link != 0 AND (
 		(field IN ('email1', 'email2', 'email3') AND (old = ?1 COLLATE NOCASE OR new = ?1 COLLATE NOCASE))
 		OR (op = 'link' AND (trim(old) = ?1 OR new = ?1)))`, key); err != nil {
-		return err
+		return nil, err
 	}
 	// The current base holds e-mails that no change mentions (linked by
 	// e-mail, never edited): find candidates by text, confirm by decoding.
@@ -460,10 +458,36 @@ func (j *Journal) writeHistory(w io.Writer, key string) error {
 		}
 		return rows.Err()
 	}(); err != nil {
-		return err
+		return nil, err
 	}
 	if len(ids) == 0 {
-		return errors.New("no link matches (searched CRM ids, Outlook keys and e-mail addresses)")
+		return nil, fmt.Errorf("%w (searched CRM ids, Outlook keys and e-mail addresses)", ErrNoContact)
+	}
+	return ids, nil
+}
+
+// linkInfo is a link row as history shows it.
+type linkInfo struct {
+	id                int64
+	crmID, outlookKey string
+	opened            int
+	closed            sql.NullInt64
+}
+
+func (j *Journal) writeHistory(w io.Writer, key string) error {
+	key, err := contactKey(key)
+	if err != nil {
+		return err
+	}
+	tx, err := j.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	ids, err := linksOf(tx, key)
+	if err != nil {
+		return err
 	}
 	sorted := make([]int64, 0, len(ids))
 	for id := range ids {

@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -38,12 +40,33 @@ import (
 // (RFC 3339, "" when unknown). JSON text is UTF-8, so bytes of a value that
 // are not UTF-8 become U+FFFD there too.
 func (j *Journal) Export(w io.Writer, format string, n int) error {
+	return j.ExportFiltered(w, format, ExportFilter{Cycle: n})
+}
+
+// ExportFilter selects what ExportFiltered writes; the zero value selects
+// everything.
+type ExportFilter struct {
+	// Cycle selects one cycle (0: all).
+	Cycle int
+	// Contact selects the rows of one contact's links: a CRM id, Outlook
+	// key or e-mail address, found as WriteHistory finds them. A cycle
+	// with no row of the contact is left out.
+	Contact string
+	// Since and Until select the cycles started at or after Since and
+	// before Until (zero: no bound).
+	Since, Until time.Time
+}
+
+// ExportFiltered is Export of the cycles and rows f selects, so that an
+// auditor pulls one contact's whole history, or one month, without
+// post-processing.
+func (j *Journal) ExportFiltered(w io.Writer, format string, f ExportFilter) error {
 	var err error
 	switch format {
 	case "csv":
-		err = j.exportCSV(w, n)
+		err = j.exportCSV(w, f)
 	case "json":
-		err = j.exportJSON(w, n)
+		err = j.exportJSON(w, f)
 	default:
 		err = fmt.Errorf("unknown format %q (want csv or json)", format)
 	}
@@ -68,13 +91,87 @@ func (j *Journal) cycleFilter(tx *sql.Tx, col string, n int) (string, any, error
 	return col + ` = ?`, n, nil
 }
 
-func (j *Journal) exportCSV(w io.Writer, n int) error {
+// selection is what a filter selects: cycles, and the links of a contact
+// (nil: every row).
+type selection struct {
+	cycles []cycleRow
+	links  string // "" or " AND link IN (1,2,3)" for a table of rows
+}
+
+func (j *Journal) selectRows(tx *sql.Tx, f ExportFilter) (*selection, error) {
+	where, arg, err := j.cycleFilter(tx, "number", f.Cycle)
+	if err != nil {
+		return nil, err
+	}
+	sel := &selection{}
+	if err := each(tx, `SELECT `+cycleColumns+` FROM cycles WHERE `+where+` ORDER BY number`, arg, func(rs *sql.Rows) error {
+		var r cycleRow
+		if err := rs.Scan(r.dest()...); err != nil {
+			return err
+		}
+		if !f.Since.IsZero() || !f.Until.IsZero() {
+			t, err := parseStamp(r.Started)
+			if err != nil {
+				return fmt.Errorf("cycle %d: start time %q: %w", r.Number, r.Started, err)
+			}
+			if (!f.Since.IsZero() && t.Before(f.Since)) || (!f.Until.IsZero() && !t.Before(f.Until)) {
+				return nil
+			}
+		}
+		sel.cycles = append(sel.cycles, r) // a few hundred bytes each
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if f.Contact != "" {
+		key, err := contactKey(f.Contact)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := linksOf(tx, key)
+		if err != nil {
+			return nil, fmt.Errorf("contact %q: %w", key, err)
+		}
+		sorted := make([]int64, 0, len(ids))
+		for id := range ids {
+			sorted = append(sorted, id)
+		}
+		slices.Sort(sorted)
+		var b strings.Builder
+		b.WriteString(" AND link IN (")
+		for i, id := range sorted {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(id, 10))
+		}
+		b.WriteString(")")
+		sel.links = b.String()
+		// Only the cycles with a row of the contact.
+		kept := sel.cycles[:0]
+		for _, r := range sel.cycles {
+			var n int
+			if err := tx.QueryRow(`SELECT (SELECT count(*) FROM changes WHERE cycle = ?1`+sel.links+`)
+				+ (SELECT count(*) FROM conflicts WHERE cycle = ?1`+sel.links+`)
+				+ (SELECT count(*) FROM notices WHERE cycle = ?1`+sel.links+`)`, r.Number).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				kept = append(kept, r)
+			}
+		}
+		sel.cycles = kept
+	}
+	return sel, nil
+}
+
+func (j *Journal) exportCSV(w io.Writer, f ExportFilter) error {
 	tx, err := j.db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	where, arg, err := j.cycleFilter(tx, "c.cycle", n)
+	sel, err := j.selectRows(tx, f)
 	if err != nil {
 		return err
 	}
@@ -82,26 +179,28 @@ func (j *Journal) exportCSV(w io.Writer, n int) error {
 	b.WriteString("\uFEFF")
 	writeCSVRecord(b, csvHeader)
 	row := make([]string, len(csvHeader))
-	err = each(tx, `SELECT c.cycle, y.started, y.sync_user, y.run_by, c.link, c.side, c.op, c.field, c.old, c.new, c.rule, c.name
-		FROM changes c JOIN cycles y ON y.number = c.cycle WHERE `+where+` ORDER BY c.cycle, c.seq`, arg, func(rs *sql.Rows) error {
-		var cycle int
-		var link int64
-		if err := rs.Scan(&cycle, &row[1], &row[2], &row[3], &link, &row[5], &row[6], &row[7], &row[8], &row[9], &row[10], &row[11]); err != nil {
+	for _, r := range sel.cycles {
+		err = each(tx, `SELECT c.cycle, y.started, y.sync_user, y.run_by, c.link, c.side, c.op, c.field, c.old, c.new, c.rule, c.name
+		FROM changes c JOIN cycles y ON y.number = c.cycle WHERE c.cycle = ?`+strings.ReplaceAll(sel.links, "link", "c.link")+` ORDER BY c.seq`, r.Number, func(rs *sql.Rows) error {
+			var cycle int
+			var link int64
+			if err := rs.Scan(&cycle, &row[1], &row[2], &row[3], &link, &row[5], &row[6], &row[7], &row[8], &row[9], &row[10], &row[11]); err != nil {
+				return err
+			}
+			row[0] = strconv.Itoa(cycle)
+			row[4] = ""
+			if link != 0 {
+				row[4] = strconv.FormatInt(link, 10)
+			}
+			for i := 1; i < len(row); i++ {
+				row[i] = spreadsheetCell(row[i])
+			}
+			writeCSVRecord(b, row)
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		row[0] = strconv.Itoa(cycle)
-		row[4] = ""
-		if link != 0 {
-			row[4] = strconv.FormatInt(link, 10)
-		}
-		for i := 1; i < len(row); i++ {
-			row[i] = spreadsheetCell(row[i])
-		}
-		writeCSVRecord(b, row)
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	return b.Flush()
 }
@@ -242,25 +341,17 @@ func rawObject(s string) json.RawMessage {
 	return b
 }
 
-func (j *Journal) exportJSON(w io.Writer, n int) error {
+func (j *Journal) exportJSON(w io.Writer, f ExportFilter) error {
 	tx, err := j.db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	where, arg, err := j.cycleFilter(tx, "number", n)
+	sel, err := j.selectRows(tx, f)
 	if err != nil {
 		return err
 	}
-	var cycles []cycleRow // a few hundred bytes each
-	if err := each(tx, `SELECT `+cycleColumns+` FROM cycles WHERE `+where+` ORDER BY number`, arg, func(rs *sql.Rows) error {
-		var r cycleRow
-		err := rs.Scan(r.dest()...)
-		cycles = append(cycles, r)
-		return err
-	}); err != nil {
-		return err
-	}
+	cycles := sel.cycles
 
 	b := bufio.NewWriter(w)
 	enc := newRecordEncoder()
@@ -288,7 +379,7 @@ func (j *Journal) exportJSON(w io.Writer, n int) error {
 			return err
 		}
 		b.Write(head[:len(head)-1]) // without its "}": the row arrays follow
-		if err := jsonArray(b, enc, tx, "changes", `SELECT link, side, op, field, old, new, rule, name FROM changes WHERE cycle = ? ORDER BY seq`,
+		if err := jsonArray(b, enc, tx, "changes", `SELECT link, side, op, field, old, new, rule, name FROM changes WHERE cycle = ?`+sel.links+` ORDER BY seq`,
 			r.Number, func(rs *sql.Rows) (any, error) {
 				var x exportChange
 				err := rs.Scan(&x.Link, &x.Side, &x.Op, &x.Field, &x.Old, &x.New, &x.Rule, &x.Name)
@@ -297,14 +388,14 @@ func (j *Journal) exportJSON(w io.Writer, n int) error {
 			return err
 		}
 		if err := jsonArray(b, enc, tx, "conflicts", `SELECT link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name
-			FROM conflicts WHERE cycle = ? ORDER BY seq`, r.Number, func(rs *sql.Rows) (any, error) {
+			FROM conflicts WHERE cycle = ?`+sel.links+` ORDER BY seq`, r.Number, func(rs *sql.Rows) (any, error) {
 			var x exportConflict
 			err := rs.Scan(&x.Link, &x.Field, &x.Base, &x.CRM, &x.Outlook, &x.CRMTime, &x.OutlookTime, &x.Winner, &x.Rule, &x.Name)
 			return &x, err
 		}); err != nil {
 			return err
 		}
-		if err := jsonArray(b, enc, tx, "notices", `SELECT kind, link, message FROM notices WHERE cycle = ? ORDER BY seq`,
+		if err := jsonArray(b, enc, tx, "notices", `SELECT kind, link, message FROM notices WHERE cycle = ?`+sel.links+` ORDER BY seq`,
 			r.Number, func(rs *sql.Rows) (any, error) {
 				var x exportNotice
 				err := rs.Scan(&x.Kind, &x.Link, &x.Message)

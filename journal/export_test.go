@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -275,5 +276,77 @@ func TestExportJSON(t *testing.T) {
 	b.Reset()
 	if err := empty.Export(&b, "json", 0); err != nil || strings.TrimSpace(b.String()) != "{\"cycles\":[\n]}" {
 		t.Errorf("export of an empty journal = %q, %v", b.String(), err)
+	}
+}
+
+// An auditor pulls one contact's whole history, or a span of time, without
+// post-processing.
+func TestExportFiltered(t *testing.T) {
+	j := twoCycles(t)
+	export := func(format string, f ExportFilter) string {
+		t.Helper()
+		var b bytes.Buffer
+		if err := j.ExportFiltered(&b, format, f); err != nil {
+			t.Fatalf("export %s %+v: %v", format, f, err)
+		}
+		return b.String()
+	}
+	all := export("csv", ExportFilter{})
+	ann := export("csv", ExportFilter{Contact: "mailto:ANN@example.com"})
+	if !strings.Contains(ann, "Ann Lee") || strings.Contains(ann, "Bob Lee") {
+		t.Errorf("Ann's history holds another contact or not hers:\n%s", ann)
+	}
+	// Every row of Ann's links is there, from both cycles.
+	var want []string
+	for _, line := range strings.Split(all, "\r\n")[1:] {
+		if strings.Contains(line, "Ann Lee") {
+			want = append(want, line)
+		}
+	}
+	if got := strings.Split(strings.TrimSuffix(ann, "\r\n"), "\r\n")[1:]; strings.Join(got, "\n") != strings.Join(want, "\n") || len(got) < 2 {
+		t.Errorf("Ann's rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Time: cycle 1 started 10:30 +01:00, cycle 2 11:30 +01:00.
+	at := func(s string) time.Time {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	since := export("csv", ExportFilter{Since: at("2026-03-02T10:00:00Z")})
+	until := export("csv", ExportFilter{Until: at("2026-03-02T10:00:00Z")})
+	if strings.Contains(since, "\r\n1,") || !strings.Contains(since, "\r\n2,") {
+		t.Errorf("--since between the cycles:\n%s", since)
+	}
+	if !strings.Contains(until, "\r\n1,") || strings.Contains(until, "\r\n2,") {
+		t.Errorf("--until between the cycles:\n%s", until)
+	}
+	if got := export("csv", ExportFilter{Since: at("2026-03-02T10:00:00Z"), Until: at("2026-03-02T10:30:00Z")}); strings.Count(got, "\r\n") != 1 {
+		t.Errorf("an empty span has rows:\n%s", got)
+	}
+	// JSON: only the cycles where the contact has rows, only its rows.
+	js := export("json", ExportFilter{Contact: "ann@example.com", Cycle: 2})
+	var doc struct {
+		Cycles []struct {
+			Number    int
+			Changes   []struct{ Name string }
+			Conflicts []struct{ Name string }
+		}
+	}
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Cycles) != 1 || doc.Cycles[0].Number != 2 || len(doc.Cycles[0].Changes) == 0 || len(doc.Cycles[0].Conflicts) != 1 {
+		t.Errorf("json of Ann in cycle 2: %s", js)
+	}
+	for _, c := range doc.Cycles[0].Changes {
+		if c.Name != "Ann Lee" {
+			t.Errorf("json of Ann holds a change of %q", c.Name)
+		}
+	}
+	var b bytes.Buffer
+	if err := j.ExportFiltered(&b, "csv", ExportFilter{Contact: "nobody@example.com"}); !errors.Is(err, ErrNoContact) {
+		t.Errorf("unknown contact: err = %v", err)
 	}
 }

@@ -619,11 +619,14 @@ func journalCommand() *cli.Command {
 				},
 			},
 			{
-				Name: "export", Usage: "the audit trail as CSV (one row per change) or JSON (everything)",
-				UsageText: "contactsync journal export --journal FILE [--format csv|json] [--cycle N] [--out FILE]",
+				Name: "export", Usage: "the audit trail as CSV (one row per change) or JSON (everything), for any cycles or one contact",
+				UsageText: "contactsync journal export --journal FILE [--format csv|json] [--cycle N] [--contact ID-OR-EMAIL] [--since DATE] [--until DATE] [--out FILE]",
 				Flags: []cli.Flag{jflag,
 					&cli.StringFlag{Name: "format", Value: "csv", Usage: "csv or json"},
-					&cli.IntFlag{Name: "cycle", Usage: "only this cycle (default: all)"},
+					&cli.IntFlag{Name: "cycle", Usage: "only cycle `N`", DefaultText: "all cycles"},
+					&cli.StringFlag{Name: "contact", Usage: "only the history of one contact: its CONTACTID, Outlook key or e-mail `ID-OR-EMAIL` (as journal history finds it)"},
+					&cli.StringFlag{Name: "since", Usage: "only cycles started on or after `DATE` (2026-11-01, or a time in RFC 3339)"},
+					&cli.StringFlag{Name: "until", Usage: "only cycles started before `DATE` (with --since: one month is --since 2026-11-01 --until 2026-12-01)"},
 					&cli.StringFlag{Name: "out", Usage: "write to `FILE` instead of standard output"},
 				},
 				Action: func(ctx *cli.Context) error {
@@ -631,13 +634,29 @@ func journalCommand() *cli.Command {
 					if f != "csv" && f != "json" {
 						return usagef("--format must be csv or json, not %q", f)
 					}
+					filter := journal.ExportFilter{Cycle: ctx.Int("cycle"), Contact: ctx.String("contact")}
+					for _, d := range []struct {
+						name string
+						to   *time.Time
+					}{{"since", &filter.Since}, {"until", &filter.Until}} {
+						if v := ctx.String(d.name); v != "" {
+							t, err := parseTime(v)
+							if err != nil {
+								return usagef("--%s: %v", d.name, err)
+							}
+							*d.to = t
+						}
+					}
+					if ctx.IsSet("contact") && strings.TrimSpace(filter.Contact) == "" {
+						return usagef("--contact needs a CONTACTID, Outlook key or e-mail address")
+					}
 					j, err := open(ctx)
 					if err != nil {
 						return err
 					}
 					defer j.Close()
 					return classify(writeTo(ctx.String("out"), ctx.App.Writer, func(w io.Writer) error {
-						return j.Export(w, f, ctx.Int("cycle"))
+						return j.ExportFiltered(w, f, filter)
 					}))
 				},
 			},

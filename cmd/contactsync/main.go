@@ -130,6 +130,8 @@ func classify(err error) error {
 		return &cmdError{code: exitGuard, err: err, hint: h}
 	case errors.Is(err, journal.ErrNoCycle):
 		return &cmdError{code: exitUsage, err: err, hint: "journal log lists the cycles"}
+	case errors.Is(err, journal.ErrNoContact):
+		return &cmdError{code: exitUsage, err: err, hint: "give a CONTACTID, an Outlook key or an e-mail address the journal has seen"}
 	case formats.IsParseError(err), errors.Is(err, fs.ErrNotExist):
 		return &cmdError{code: exitUsage, err: err, hint: "fix the input named above and run again; nothing was written"}
 	}
