@@ -85,55 +85,71 @@ var dupEmailFields = []contact.Field{contact.Email1, contact.Email2, contact.Ema
 // comment above DuplicateReason). It is a pure function of its inputs;
 // time and memory grow linearly with the contacts.
 func FindDuplicates(cs []contact.Contact, o DuplicateOptions) []DuplicateGroup {
-	d := dupFinder{parent: make([]int32, len(cs)), first: map[DuplicateMatch]int32{}}
+	d := dupFinder{parent: make([]int32, len(cs))}
 	for i := range d.parent {
 		d.parent[i] = int32(i)
 	}
-	// Every contact's keys, each once: a contact with one number in two
-	// fields is not its own duplicate.
-	keys := make([][]DuplicateMatch, len(cs))
+	// Every contact's keys, each once (a contact with one number in two
+	// fields is not its own duplicate), in one flat slice: keys[at[i]:at[i+1]].
+	keys := make([]DuplicateMatch, 0, len(cs)*2)
+	at := make([]int32, len(cs)+1)
+	cur := 0 // the contact keys are being added for
 	add := func(i int, m DuplicateMatch) {
-		for _, k := range keys[i] {
+		for _, k := range keys[at[i]:] {
 			if k == m {
 				return
 			}
 		}
-		keys[i] = append(keys[i], m)
+		keys = append(keys, m)
 	}
+	phoneKeys := d.phones(cs, o.PhoneKey)
 	for i := range cs {
+		cur = i
+		at[i] = int32(len(keys))
 		v := &cs[i].Values
 		for _, f := range dupEmailFields {
 			if e := contact.NormalizeEmail(v[f], o.CaseSensitiveKeys); e != "" {
-				add(i, DuplicateMatch{DupEmail, e})
+				add(cur, DuplicateMatch{DupEmail, e})
+			}
+		}
+		for _, pk := range phoneKeys[i] {
+			add(cur, DuplicateMatch{DupPhone, pk})
+		}
+		if v[contact.First] != "" || v[contact.Middle] != "" || v[contact.Last] != "" {
+			if name := contact.FoldName(v[contact.First] + " " + v[contact.Middle] + " " + v[contact.Last]); name != "" {
+				add(cur, DuplicateMatch{DupNameCompany, name + " / " + contact.FoldName(v[contact.Company])})
 			}
 		}
 	}
-	d.phones(cs, o.PhoneKey, add)
-	for i := range cs {
-		v := &cs[i].Values
-		name := contact.FoldName(v[contact.First] + " " + v[contact.Middle] + " " + v[contact.Last])
-		if name != "" {
-			add(i, DuplicateMatch{DupNameCompany, name + " / " + contact.FoldName(v[contact.Company])})
-		}
-	}
+	at[len(cs)] = int32(len(keys))
 	// Union every contact with the first contact of each of its keys, and
-	// count how many contacts hold each key.
-	count := map[DuplicateMatch]int32{}
+	// count how many contacts hold each key: one map lookup per key.
+	type keyInfo struct{ first, n int32 }
+	index := make(map[DuplicateMatch]int32, len(keys))
+	var infos []keyInfo
+	keyIdx := make([]int32, len(keys))
 	for i := range cs {
-		for _, k := range keys[i] {
-			count[k]++
-			if f, ok := d.first[k]; ok {
-				d.union(f, int32(i))
+		for j := at[i]; j < at[i+1]; j++ {
+			k, ok := index[keys[j]]
+			if !ok {
+				k = int32(len(infos))
+				index[keys[j]] = k
+				infos = append(infos, keyInfo{first: int32(i)})
 			} else {
-				d.first[k] = int32(i)
+				d.union(infos[k].first, int32(i))
 			}
+			infos[k].n++
+			keyIdx[j] = k
 		}
+	}
+	if !d.any {
+		return nil
 	}
 	members := map[int32][]int{}
 	var roots []int32
 	for i := range cs {
 		r := d.find(int32(i))
-		if r == int32(i) && !d.joined(r) {
+		if r == int32(i) && !d.joined[r] {
 			continue
 		}
 		if _, ok := members[r]; !ok {
@@ -150,9 +166,9 @@ func FindDuplicates(cs []contact.Contact, o DuplicateOptions) []DuplicateGroup {
 		g := DuplicateGroup{Number: len(groups) + 1}
 		for _, i := range idx {
 			m := DuplicateMember{Index: i}
-			for _, k := range keys[i] {
-				if count[k] > 1 {
-					m.Matches = append(m.Matches, k)
+			for j := at[i]; j < at[i+1]; j++ {
+				if infos[keyIdx[j]].n > 1 {
+					m.Matches = append(m.Matches, keys[j])
 				}
 			}
 			sort.SliceStable(m.Matches, func(a, b int) bool { return reasonOrder(m.Matches[a].Reason) < reasonOrder(m.Matches[b].Reason) })
@@ -175,8 +191,8 @@ func reasonOrder(r DuplicateReason) int {
 
 type dupFinder struct {
 	parent []int32
-	first  map[DuplicateMatch]int32
-	size   map[int32]bool
+	joined map[int32]bool // roots with another member
+	any    bool
 }
 
 func (d *dupFinder) find(i int32) int32 {
@@ -196,50 +212,48 @@ func (d *dupFinder) union(a, b int32) {
 		ra, rb = rb, ra
 	}
 	d.parent[rb] = ra // the smaller index is the root: groups keep input order
-	if d.size == nil {
-		d.size = map[int32]bool{}
+	if d.joined == nil {
+		d.joined = map[int32]bool{}
 	}
-	d.size[ra] = true
+	d.joined[ra] = true
+	d.any = true
 }
 
-// joined reports whether root r has any other member.
-func (d *dupFinder) joined(r int32) bool { return d.size[r] }
-
-// phones adds the phone keys. The canonical form can be costly to compute
-// (a full parse against the numbering plan), so only numbers that share
-// their last seven digits with another contact's number are put in it:
-// two numbers with one canonical form end in the same national number,
-// which is the tail of their digits however they are written.
-func (d *dupFinder) phones(cs []contact.Contact, key func(string) string, add func(int, DuplicateMatch)) {
-	owner := map[string]int32{} // tail → first contact, or -1 once another contact has it
-	tails := make([][]string, len(cs))
+// phones returns the phone keys of each contact. The canonical form can
+// be costly to compute (a full parse against the numbering plan), so only
+// numbers that share their last seven digits with another contact's number
+// are put in it: two numbers with one canonical form end in the same
+// national number, which is the tail of their digits however written.
+func (d *dupFinder) phones(cs []contact.Contact, key func(string) string) [][]string {
+	out := make([][]string, len(cs))
+	type tailOwner struct {
+		first  int32
+		shared bool
+	}
+	owner := make(map[uint32]tailOwner, len(cs))
+	tails := make([]uint32, len(cs)*len(dupPhoneFields)) // 0: no number
 	for i := range cs {
-		for _, f := range dupPhoneFields {
+		for k, f := range dupPhoneFields {
 			t := phoneTail(cs[i].Values[f])
-			if t == "" {
+			if t == 0 {
 				continue
 			}
-			tails[i] = append(tails[i], t)
+			tails[i*len(dupPhoneFields)+k] = t
 			switch o, ok := owner[t]; {
 			case !ok:
-				owner[t] = int32(i)
-			case o != int32(i):
-				owner[t] = -1
+				owner[t] = tailOwner{first: int32(i)}
+			case !o.shared && o.first != int32(i):
+				owner[t] = tailOwner{shared: true}
 			}
 		}
 	}
 	for i := range cs {
-		k := 0
-		for _, f := range dupPhoneFields {
-			raw := cs[i].Values[f]
-			if phoneTail(raw) == "" {
-				continue
-			}
-			t := tails[i][k]
-			k++
-			if owner[t] != -1 {
+		for k, f := range dupPhoneFields {
+			t := tails[i*len(dupPhoneFields)+k]
+			if t == 0 || !owner[t].shared {
 				continue // no other contact has a number ending so
 			}
+			raw := cs[i].Values[f]
 			var pk string
 			if key != nil {
 				pk = key(raw)
@@ -247,10 +261,11 @@ func (d *dupFinder) phones(cs []contact.Contact, key func(string) string, add fu
 				pk = phoneDigits(raw)
 			}
 			if pk != "" {
-				add(i, DuplicateMatch{DupPhone, pk})
+				out[i] = append(out[i], pk)
 			}
 		}
 	}
+	return out
 }
 
 // phoneDigits returns the digits of a phone number before any extension
@@ -269,15 +284,28 @@ func phoneDigits(s string) string {
 	return string(b)
 }
 
-// phoneTail is the last seven digits of a number ("" for fewer than five
-// digits: no number).
-func phoneTail(s string) string {
-	d := phoneDigits(s)
-	if len(d) < 5 {
-		return ""
+// phoneTail is the last seven digits of a number, as a number with a
+// leading 1 (so that no tail is 0); 0 for fewer than five digits (no
+// number). Extensions are not part of it.
+func phoneTail(s string) uint32 {
+	var t uint32
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '#' || (c|0x20 >= 'a' && c|0x20 <= 'z') {
+			break
+		}
+		if c >= '0' && c <= '9' {
+			t = (t*10 + uint32(c-'0')) % 10000000
+			n++
+		}
 	}
-	if len(d) > 7 {
-		d = d[len(d)-7:]
+	if n < 5 {
+		return 0
 	}
-	return d
+	if n < 7 {
+		// Fewer than seven digits: keep the count, so 01234 and 1234x differ.
+		return t + uint32(n)*10000000
+	}
+	return t + 10000000*10
 }

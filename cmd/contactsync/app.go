@@ -103,7 +103,8 @@ func syncCommand(planOnly bool) *cli.Command {
 		c.Name = "plan"
 		c.Usage = "print what a sync would do, and write nothing"
 		c.UsageText = "contactsync plan --journal FILE --crm DIR --outlook PATH --user USERID [options]"
-		c.Flags = cycleFlags()
+		c.Flags = append(cycleFlags(),
+			&cli.StringFlag{Name: "resolutions", Usage: "a conflicts.csv `FILE` whose choose column a person filled: plan with those decisions"})
 	}
 	c.Action = func(ctx *cli.Context) error {
 		o, err := cycleOptionsFrom(ctx, planOnly)
