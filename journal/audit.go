@@ -121,6 +121,24 @@ func summary(countsJSON string) string {
 		c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted, c.Conflicts, c.Held)
 }
 
+// linksAfter says how many links a cycle left open, counted as its summary
+// and the sync's last line count them (links that join two contacts), and
+// how many ended links the journal keeps besides: a link ended because its
+// contact left one side stays as a detached row that remembers the CRM
+// contact, so that it is neither created nor linked again behind the
+// user's back.
+func linksAfter(r *cycleRow) string {
+	var c engine.Counts
+	if err := json.Unmarshal([]byte(r.Counts), &c); err != nil || int64(c.Links) > r.OpenLinks {
+		return fmt.Sprintf("%d open after the cycle; next link id %d", r.OpenLinks, r.NextLinkID)
+	}
+	s := fmt.Sprintf("%d open after the cycle", c.Links)
+	if d := r.OpenLinks - int64(c.Links); d > 0 {
+		s += fmt.Sprintf(" (and %d closed ones kept to remember contacts that left the sync)", d)
+	}
+	return s + fmt.Sprintf("; next link id %d", r.NextLinkID)
+}
+
 // showTime shortens a stored time to seconds for the one-line log.
 func showTime(s string) string {
 	t, err := parseStamp(s)
@@ -172,7 +190,7 @@ func (j *Journal) writeShow(w io.Writer, n int) error {
 	fmt.Fprintf(b, "options:   %s\n", showOptions(r.Options))
 	fmt.Fprintf(b, "output:    %s\n", quoteIfNeeded(r.OutDir))
 	fmt.Fprintf(b, "summary:   %s\n", summary(r.Counts))
-	fmt.Fprintf(b, "links:     %d open after the cycle; next link id %d\n", r.OpenLinks, r.NextLinkID)
+	fmt.Fprintf(b, "links:     %s\n", linksAfter(r))
 	fmt.Fprintf(b, "hash:      %s (previous %s)\n", r.Hash, orNone(r.PrevHash))
 
 	var files []FileHash
@@ -534,9 +552,23 @@ func (j *Journal) writeHistory(w io.Writer, key string) error {
 				}
 			}
 			fmt.Fprintf(b, ": crm %s, outlook %s, opened in cycle %d", orNone(strings.TrimSpace(li.crmID)), orNone(li.outlookKey), li.opened)
-			if li.closed.Valid {
+			// A link is closed once a cycle unlinked it, also when its
+			// row stays (detached) to remember the CRM contact: the cycle
+			// and rule are those of the unlink.
+			var detached engine.Link
+			decodeBase(base, &detached)
+			unlinkCycle, unlinkRule := 0, engine.Rule("")
+			for _, c := range changes {
+				if c.Op == engine.OpUnlink {
+					unlinkCycle, unlinkRule = c.Cycle, c.Rule
+				}
+			}
+			switch {
+			case (li.closed.Valid || detached.Detached != engine.NoSide) && unlinkCycle > 0:
+				fmt.Fprintf(b, ", closed in cycle %d (%s)", unlinkCycle, unlinkRule)
+			case li.closed.Valid:
 				fmt.Fprintf(b, ", closed in cycle %d", li.closed.Int64)
-			} else {
+			default:
 				fmt.Fprintf(b, ", open")
 			}
 		}

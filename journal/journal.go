@@ -158,6 +158,19 @@ func Open(path string, opt Options) (*Journal, error) {
 		f.Close()
 	}
 	db, err := sql.Open("sqlite3", dsn(path, opt.ReadOnly))
+	if err == nil && opt.ReadOnly {
+		// A SQLite connection opened read-only cannot remove the -wal and
+		// -shm files it makes beside the journal when it closes; one that
+		// may write (but, query_only, never does) removes them as the
+		// last connection, as a sync does. Without write access to the
+		// file or its folder, a read-only connection it is.
+		db.SetMaxOpenConns(1)
+		j.db = db
+		if err = j.migrate(); err != nil {
+			db.Close()
+			db, err = sql.Open("sqlite3", strings.Replace(dsn(path, true), "mode=rw", "mode=ro", 1))
+		}
+	}
 	if err == nil {
 		// One connection: SQLite writes one at a time anyway, and pragmas
 		// and transactions stay on the connection that set them.
@@ -193,7 +206,9 @@ func dsn(path string, ro bool) string {
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "10000")
 	if ro {
-		q.Set("mode", "ro")
+		// Replaced by mode=ro when the file may not be written (see Open).
+		q.Set("mode", "rw")
+		q.Set("_query_only", "true")
 	} else {
 		q.Set("mode", "rwc")
 		q.Set("_journal_mode", "WAL")

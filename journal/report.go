@@ -130,7 +130,7 @@ func (j *Journal) reportCycle(tx *sql.Tx, pg *page, r cycleRow) error {
 		{"prefer, direction", r.Prefer + ", " + r.Direction},
 		{"mapping", r.Mapping}, {"options", validText(showOptions(r.Options))},
 		{"output", r.OutDir}, {"summary", summary(r.Counts)},
-		{"links", fmt.Sprintf("%d open after the cycle; next link id %d", r.OpenLinks, r.NextLinkID)},
+		{"links", linksAfter(&r)},
 		{"hash", r.Hash + " (previous " + orNone(r.PrevHash) + ")"},
 	}}
 	if err := each(tx, `SELECT role, path, sha256, size FROM files WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
