@@ -98,6 +98,7 @@ type column struct {
 	field  contact.Field // kindField
 	street int           // kindStreet: 0-based line of the street
 	nth    int           // kindExtra: how many earlier extra columns have this exact name
+	xi     int           // kindExtra: how many extra columns precede this one
 }
 
 // layout is a table's header resolved to column kinds.
@@ -105,6 +106,7 @@ type layout struct {
 	header  []string
 	cols    []column
 	nStreet int            // number of ADDRESSn columns present
+	extras  []string       // the names of the extra columns, in order
 	first   map[string]int // upper-cased trimmed name → index of its first column
 }
 
@@ -230,6 +232,8 @@ func newLayout(header []string, classify func(string) (kind, contact.Field, bool
 			c.kind = kindExtra
 			c.nth = extraSeen[h]
 			extraSeen[h]++
+			c.xi = len(l.extras)
+			l.extras = append(l.extras, h)
 		}
 		l.cols[i] = c
 	}

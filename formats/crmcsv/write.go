@@ -177,21 +177,24 @@ func (t *table) abort() { t.f.Abort() }
 // one value.
 func (l *layout) contactCells(cells []string, c *contact.Contact, raw []string, dateLayout string) []string {
 	var rc *contact.Contact
+	var rx extraFinder
 	if len(raw) == len(l.cols) {
 		r, _, _ := l.contact(raw)
 		rc = &r
+		rx = l.finder(r.Extra)
 	}
+	x := l.finder(c.Extra)
 	var street []string
 	if cap(cells) < len(l.cols) {
 		cells = make([]string, len(l.cols))
 	}
 	cells = cells[:len(l.cols)]
 	for i, col := range l.cols {
-		if rc != nil && sameContactValue(col, c, rc) {
+		if rc != nil && sameContactValue(col, c, rc, &x, &rx) {
 			cells[i] = raw[i]
 			continue
 		}
-		cells[i] = encodeCell(l.value(col, c, &street, dateLayout))
+		cells[i] = encodeCell(l.value(col, c, &x, &street, dateLayout))
 	}
 	return cells
 }
@@ -199,7 +202,7 @@ func (l *layout) contactCells(cells []string, c *contact.Contact, raw []string, 
 // value is the value column col of c is written from: a line of the
 // street (split once into *street), the date in dateLayout, or the
 // column's value.
-func (l *layout) value(col column, c *contact.Contact, street *[]string, dateLayout string) string {
+func (l *layout) value(col column, c *contact.Contact, x *extraFinder, street *[]string, dateLayout string) string {
 	switch col.kind {
 	case kindStreet:
 		if *street == nil {
@@ -209,7 +212,7 @@ func (l *layout) value(col column, c *contact.Contact, street *[]string, dateLay
 	case kindModified:
 		return formatDate(c.Modified, dateLayout)
 	}
-	return contactValue(col, c)
+	return contactValue(col, c, x)
 }
 
 // reproduces reports whether contactCells(c) without raw cells gives rec,
@@ -220,6 +223,7 @@ func (l *layout) value(col column, c *contact.Contact, street *[]string, dateLay
 // nothing: it runs for every row read.
 func (l *layout) reproduces(rec []string, c *contact.Contact, dateLayout string) bool {
 	var date [64]byte
+	x := l.finder(c.Extra)
 	for i := range l.cols {
 		col := &l.cols[i]
 		var v string
@@ -239,7 +243,7 @@ func (l *layout) reproduces(rec []string, c *contact.Contact, dateLayout string)
 			}
 			continue
 		default:
-			v = contactValue(*col, c)
+			v = contactValue(*col, c, &x)
 		}
 		if !isCell(rec[i], v) {
 			return false
@@ -275,18 +279,18 @@ func isCell(cell, v string) bool {
 	return false
 }
 
-func sameContactValue(col column, c, rc *contact.Contact) bool {
+func sameContactValue(col column, c, rc *contact.Contact, x, rx *extraFinder) bool {
 	switch col.kind {
 	case kindStreet:
 		return c.Values[contact.BusinessStreet] == rc.Values[contact.BusinessStreet]
 	case kindModified:
 		return c.Modified.Equal(rc.Modified)
 	}
-	return contactValue(col, c) == contactValue(col, rc)
+	return contactValue(col, c, x) == contactValue(col, rc, rx)
 }
 
 // contactValue is the value of a column other than street and date.
-func contactValue(col column, c *contact.Contact) string {
+func contactValue(col column, c *contact.Contact, x *extraFinder) string {
 	switch col.kind {
 	case kindField:
 		return c.Values[col.field]
@@ -303,7 +307,52 @@ func contactValue(col column, c *contact.Contact) string {
 	case kindStatus:
 		return c.CRM.Status
 	case kindExtra:
-		return extraValue(c.Extra, col.name, col.nth)
+		return x.value(col)
+	}
+	return ""
+}
+
+// extraFinder finds the values of a record's extra columns in time linear
+// in the record, however many columns the table has: a dump of 100,000
+// columns must not cost 100,000² per row.
+type extraFinder struct {
+	extra []contact.Extra
+	// direct: extra[k] is the value of the k-th extra column (the record
+	// was read from this layout), so a column is one index away.
+	direct bool
+	// byName holds the own extras by name, built on first use for a
+	// record with many extras that are not in column order.
+	byName map[string][]string
+}
+
+// finder returns the extraFinder of extra under l. It allocates nothing
+// for a record read from l or one with few extras.
+func (l *layout) finder(extra []contact.Extra) extraFinder {
+	x := extraFinder{extra: extra, direct: len(extra) == len(l.extras)}
+	for k := 0; x.direct && k < len(extra); k++ {
+		x.direct = extra[k].Name == l.extras[k] && own(extra[k])
+	}
+	return x
+}
+
+// value returns the value of the extra column col ("" when there is none).
+func (x *extraFinder) value(col column) string {
+	switch {
+	case x.direct:
+		return x.extra[col.xi].Value
+	case len(x.extra) <= 16:
+		return extraValue(x.extra, col.name, col.nth)
+	}
+	if x.byName == nil {
+		x.byName = make(map[string][]string)
+		for _, e := range x.extra {
+			if own(e) {
+				x.byName[e.Name] = append(x.byName[e.Name], e.Value)
+			}
+		}
+	}
+	if vs := x.byName[col.name]; col.nth < len(vs) {
+		return vs[col.nth]
 	}
 	return ""
 }
@@ -327,14 +376,17 @@ func extraValue(extra []contact.Extra, name string, nth int) string {
 // accountCells is contactCells for accounts.
 func (l *layout) accountCells(a *contact.Account, raw []string) []string {
 	var ra *contact.Account
+	var rx extraFinder
 	if len(raw) == len(l.cols) {
 		r := l.account(raw)
 		ra = &r
+		rx = l.finder(r.Extra)
 	}
+	x := l.finder(a.Extra)
 	cells := make([]string, len(l.cols))
 	for i, col := range l.cols {
-		v := accountValue(col, a)
-		if ra != nil && v == accountValue(col, ra) {
+		v := accountValue(col, a, &x)
+		if ra != nil && v == accountValue(col, ra, &rx) {
 			cells[i] = raw[i]
 			continue
 		}
@@ -343,7 +395,7 @@ func (l *layout) accountCells(a *contact.Account, raw []string) []string {
 	return cells
 }
 
-func accountValue(col column, a *contact.Account) string {
+func accountValue(col column, a *contact.Account, x *extraFinder) string {
 	switch col.kind {
 	case kindAccountID:
 		return a.ID
@@ -358,7 +410,7 @@ func accountValue(col column, a *contact.Account) string {
 	case kindStatus:
 		return a.Status
 	case kindExtra:
-		return extraValue(a.Extra, col.name, col.nth)
+		return x.value(col)
 	}
 	return ""
 }

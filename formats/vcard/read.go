@@ -198,6 +198,16 @@ const maxHeaderFolds = 100
 // maxErrors bounds what Validate collects from one file.
 const maxErrors = 1000
 
+// maxNesting bounds how deep cards may nest. Real files nest one level
+// (a vCard 2.1 AGENT); a file of a million nested BEGIN:VCARD lines must
+// not hold a million open cards.
+const maxNesting = 10
+
+// maxSameWarnings is how many warnings of one kind a file lists; the rest
+// are counted in one more warning, so that hostile input cannot fill the
+// plan and the journal with millions of notices.
+const maxSameWarnings = 10
+
 type parser struct {
 	// lenient sets aside the cards with a problem (rejected) and goes on;
 	// a problem outside any card still stops the read.
@@ -212,6 +222,10 @@ type parser struct {
 	strict   bool
 	errs     formats.ErrorList
 	file     *File
+	// warned counts the warnings of each kind (their format string).
+	warned map[string]int
+	kinds  []string // the kinds in order of their first warning
+	sample []string // the first warning of each kind, as kinds
 }
 
 func newParser(r io.Reader, name string, strict bool) *parser {
@@ -239,7 +253,9 @@ func (p *parser) fail(line, col int, field, format string, args ...any) {
 // this reader reads past too, positioned as file:line:col: field: ...
 // (col 0 leaves the column out).
 func (p *parser) warnAt(line, col int, field, format string, args ...any) {
-	p.file.Warnings = append(p.file.Warnings, formats.Errorf(p.name, line, col, field, format, args...).Error())
+	if p.count(format) {
+		p.listWarning(format, formats.Errorf(p.name, line, col, field, format, args...).Error())
+	}
 }
 
 // flushOutside warns about the run of lines outside any card that ended
@@ -257,7 +273,38 @@ func (p *parser) flushOutside(last *int, first int) {
 }
 
 func (p *parser) warn(line int, format string, args ...any) {
-	p.file.Warnings = append(p.file.Warnings, fmt.Sprintf("%s:%d: %s", p.name, line, fmt.Sprintf(format, args...)))
+	if p.count(format) {
+		p.listWarning(format, fmt.Sprintf("%s:%d: %s", p.name, line, fmt.Sprintf(format, args...)))
+	}
+}
+
+// count counts a warning of the kind format and reports whether it is to
+// be listed: the first maxSameWarnings of each kind are.
+func (p *parser) count(format string) bool {
+	if p.warned == nil {
+		p.warned = make(map[string]int)
+	}
+	n := p.warned[format]
+	p.warned[format] = n + 1
+	return n < maxSameWarnings
+}
+
+func (p *parser) listWarning(format, msg string) {
+	if p.warned[format] == 1 {
+		p.kinds = append(p.kinds, format)
+		p.sample = append(p.sample, msg)
+	}
+	p.file.Warnings = append(p.file.Warnings, msg)
+}
+
+// countWarnings adds one warning per kind that was warned of more than
+// maxSameWarnings times, with the count of those not listed.
+func (p *parser) countWarnings() {
+	for i, k := range p.kinds {
+		if n := p.warned[k]; n > maxSameWarnings {
+			p.file.Warnings = append(p.file.Warnings, fmt.Sprintf("%s: %d more warnings like %q not listed (%d in all)", p.name, n-maxSameWarnings, p.sample[i], n))
+		}
+	}
 }
 
 // store holds the contacts being read in fixed-size chunks: growing one
@@ -322,6 +369,12 @@ func (p *parser) run() {
 			continue
 		}
 		if isMarker(l, "BEGIN") {
+			if len(stack) >= maxNesting {
+				p.inCard = 0 // the file, not a card, is at fault
+				p.fail(num, 1, "BEGIN", "vCards nested more than %d deep (the card begun at line %d holds %d open cards): not a contact file", maxNesting, stack[0].line, len(stack))
+				stack = nil
+				break
+			}
 			if len(stack) > 0 {
 				p.warn(num, "vCard nested inside the card begun at line %d: read as a contact of its own", stack[len(stack)-1].line)
 			}
@@ -395,6 +448,7 @@ func (p *parser) run() {
 		p.file = nil
 		return
 	}
+	p.countWarnings()
 	p.file.Contacts = p.store.all()
 	if len(p.badCards) > 0 {
 		kept := p.file.Contacts[:0]
