@@ -56,14 +56,23 @@ demo: build
 	$(BIN) journal verify --journal $(DEMO)/journal.db
 	@echo; echo "Open $(DEMO)/cycle1/report.html, or run: $(BIN) journal show --journal $(DEMO)/journal.db 1"
 
-# Runs every Fuzz target of every package for FUZZTIME each.
+# Runs every Fuzz target of every package for FUZZTIME each, then prints the
+# executions each made. -fuzzminimizetime bounds the time a target may spend
+# minimising a new input, so that no target spends its FUZZTIME minimising.
+FUZZMINIMIZETIME ?= 2s
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@set -e; log=$$(mktemp); sum=$$(mktemp); trap 'rm -f $$log $$sum' EXIT; \
+	for pkg in $$($(GO) list ./...); do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 			echo "== $$pkg $$f"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg >$$log 2>&1 || { cat $$log; exit 1; }; \
+			tail -3 $$log; \
+			execs=$$(grep -o 'execs: [0-9]*' $$log | tail -1 | cut -d' ' -f2); \
+			printf '%-40s %-22s %12s\n' "$${pkg#contactsync/}" "$$f" "$${execs:-?}" >>$$sum; \
 		done; \
-	done
+	done; \
+	echo; echo "== executions per target in $(FUZZTIME) (minimising at most $(FUZZMINIMIZETIME) per input)"; \
+	printf '%-40s %-22s %12s\n' package target executions; cat $$sum
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...

@@ -673,3 +673,45 @@ func TestCommitContextInterrupted(t *testing.T) {
 		t.Fatalf("the same plan afterwards: %v", err)
 	}
 }
+
+// The lock holds the file, not its name: a second run through a hard link
+// or a symbolic link to the journal is refused, and the holder is named
+// where the name allows.
+func TestLockHoldsTheFileNotItsName(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sync.db")
+	j := openTest(t, path)
+	defer j.Close()
+	hard := filepath.Join(dir, "hard.db")
+	if err := os.Link(path, hard); err != nil {
+		t.Fatal(err)
+	}
+	sym := filepath.Join(t.TempDir(), "sym.db")
+	if err := os.Symlink(path, sym); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, via, want string }{
+		{"hard link", hard, "under another name (a hard link)"},
+		{"symbolic link", sym, fmt.Sprintf("locked by pid %d", os.Getpid())},
+	} {
+		j2, err := Open(c.via, Options{BreakStale: true})
+		var le *LockedError
+		if !errors.As(err, &le) || le.Stale {
+			if j2 != nil {
+				j2.Close()
+			}
+			t.Fatalf("%s: second Open = %v, want *LockedError, not stale", c.name, err)
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: message %q lacks %q", c.name, err, c.want)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	j3, err := Open(hard, Options{})
+	if err != nil {
+		t.Fatalf("Open through the hard link after Close: %v", err)
+	}
+	j3.Close()
+}

@@ -31,16 +31,29 @@ type LockedError struct {
 	Stale bool
 	// Problem says what is wrong with a lock file that cannot be read.
 	Problem string
+	// OtherName is true when a live run holds the journal file through
+	// another name (a hard link), so this name has no lock file saying who.
+	OtherName bool
 }
 
-// LockPath returns the lock file of the journal at path.
-func LockPath(path string) string { return path + ".lock" }
+// LockPath returns the lock file of the journal at path: beside the file
+// the path leads to, so that a run through a symbolic link finds the
+// holder's name too.
+func LockPath(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real + ".lock"
+	}
+	return path + ".lock"
+}
 
 func (e *LockedError) Error() string {
 	lp := LockPath(e.Path)
 	since := e.Since.Format("2006-01-02 15:04:05 -0700")
 	here, _ := os.Hostname()
 	switch {
+	case e.OtherName:
+		return fmt.Sprintf("journal %q is locked by another contactsync run that opened the same file under another name (a hard link); "+
+			"its pid, host and start time are in the .lock file beside that name; wait for it to finish", e.Path)
 	case e.Problem != "":
 		return fmt.Sprintf("journal %q is locked by %q, which cannot be read (%s); if no contactsync run uses the journal, remove %q or break the stale lock",
 			e.Path, lp, e.Problem, lp)
@@ -57,18 +70,59 @@ func (e *LockedError) Error() string {
 		e.Path, e.PID, e.Host, since)
 }
 
-// lockFile is a lock this process holds.
+// lockFile is a lock this process holds: an OS lock on the journal file
+// itself and the lock file that names the holder.
 type lockFile struct {
 	path    string
 	content []byte
+	file    fileLock
 }
 
-// acquireLock creates "<path>.lock" holding this process's pid, host and
-// start time. The file is written under a temporary name and hard-linked into
-// place, so nobody ever reads a half-written lock.
+// fileLock is an OS lock held on an open descriptor of the journal file
+// (flock on Unix, LockFileEx on Windows). It locks the file, not its name:
+// a second run through a hard link or symbolic link finds it held, and the
+// OS releases it when the holder dies.
+type fileLock interface{ unlock() error }
+
+// acquireLock takes the OS lock on the journal file (creating it 0600),
+// then creates "<path>.lock" holding this process's pid, host and start
+// time, for the message another run gives. The lock file is written under
+// a temporary name and hard-linked into place, so nobody ever reads a
+// half-written lock. A lock file left by a run that died is explained, not
+// silently removed, unless breakStale.
 func acquireLock(path string, now time.Time, breakStale bool) (*lockFile, error) {
-	lp := LockPath(path)
 	host, _ := os.Hostname()
+	fl, held, err := lockJournalFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("lock journal %q: %w", path, err)
+	}
+	if held {
+		le := inspectLock(path, LockPath(path), host)
+		for try := 0; le == nil && try < 5; try++ {
+			// The holder may be between taking the OS lock and writing
+			// its lock file.
+			time.Sleep(20 * time.Millisecond)
+			le = inspectLock(path, LockPath(path), host)
+		}
+		if le == nil || le.Stale {
+			// The file is locked by a live run, and this name's lock file
+			// does not say who: it went through another name.
+			le = &LockedError{Path: path, OtherName: true}
+		}
+		le.Stale = false
+		return nil, le
+	}
+	lk, err := acquireLockFile(path, now, breakStale, host)
+	if err != nil {
+		fl.unlock()
+		return nil, err
+	}
+	lk.file = fl
+	return lk, nil
+}
+
+func acquireLockFile(path string, now time.Time, breakStale bool, host string) (*lockFile, error) {
+	lp := LockPath(path)
 	content, err := json.Marshal(lockInfo{PID: os.Getpid(), Host: host, Since: now})
 	if err != nil {
 		return nil, err
@@ -153,8 +207,20 @@ func inspectLock(path, lp, host string) *LockedError {
 	return le
 }
 
-// release removes the lock file if it is still this process's lock.
+// release removes the lock file if it is still this process's lock, then
+// releases the OS lock.
 func (l *lockFile) release() error {
+	err := l.removeFile()
+	if l.file != nil {
+		if uerr := l.file.unlock(); err == nil && uerr != nil {
+			err = fmt.Errorf("release lock: %w", uerr)
+		}
+		l.file = nil
+	}
+	return err
+}
+
+func (l *lockFile) removeFile() error {
 	b, err := os.ReadFile(l.path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
