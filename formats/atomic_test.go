@@ -36,8 +36,8 @@ func TestAtomicFileCommit(t *testing.T) {
 	if err != nil || string(b) != want {
 		t.Fatalf("after Commit: %d bytes, err %v; want %d bytes", len(b), err, len(want))
 	}
-	if st, _ := os.Stat(path); st.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v, want 0644", st.Mode().Perm())
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600: asked 0644, but nobody but the owner gets a bit", st.Mode().Perm())
 	}
 	if err := f.Commit(); err == nil {
 		t.Error("a second Commit succeeded")

@@ -303,13 +303,35 @@ type AtomicFile struct {
 	done bool
 }
 
-// CreateAtomic starts writing path atomically with permission perm.
+// FilePerm and DirPerm are the modes of every file and folder contactsync
+// writes: contacts are personal data, so only their owner may read them.
+const (
+	FilePerm os.FileMode = 0o600
+	DirPerm  os.FileMode = 0o700
+)
+
+// MkdirPrivate creates dir, and any missing parent, with mode DirPerm
+// whatever the umask. A folder that exists already is left as it is: it is
+// the user's.
+func MkdirPrivate(dir string) error {
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return nil
+	}
+	if err := os.MkdirAll(dir, DirPerm); err != nil {
+		return err
+	}
+	return os.Chmod(dir, DirPerm)
+}
+
+// CreateAtomic starts writing path atomically with permission perm, less
+// any bit for group and others.
 func CreateAtomic(path string, perm os.FileMode) (*AtomicFile, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return nil, err
 	}
-	return &AtomicFile{path: path, perm: perm, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
+	// Personal data: whatever perm asks, nobody but the owner gets a bit.
+	return &AtomicFile{path: path, perm: perm &^ 0o077, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
 }
 
 // Write writes p to the temporary file.

@@ -79,6 +79,37 @@ type Journal struct {
 	// loaded is what the last Load read, for the next Commit; nil when
 	// unknown.
 	loaded *loadedState
+	// notices are what Open did that the user should hear of.
+	notices []string
+}
+
+// Notices returns what Open did that the user should hear of, such as
+// permissions it tightened.
+func (j *Journal) Notices() []string { return j.notices }
+
+// makePrivate gives a new journal mode 0600, and takes the group's and
+// others' bits from an existing journal and its -wal and -shm files, with a
+// notice: the journal holds personal data.
+func (j *Journal) makePrivate(created bool) error {
+	if created {
+		return os.Chmod(j.path, 0o600)
+	}
+	for _, p := range []string{j.path, j.path + "-wal", j.path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if perm := st.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(p, perm&^0o077); err != nil {
+				return err
+			}
+			j.notices = append(j.notices, fmt.Sprintf("%s was readable by others (mode %04o); made private (%04o): the journal holds personal data", p, perm, perm&^0o077))
+		}
+	}
+	return nil
 }
 
 //go:embed migrations/*.sql
@@ -143,19 +174,18 @@ func Open(path string, opt Options) (*Journal, error) {
 			return nil, fmt.Errorf("open journal %q: %w", path, err)
 		}
 	} else {
+		_, statErr := os.Stat(path)
 		lk, err := acquireLock(path, j.now(), opt.BreakStale)
 		if err != nil {
 			return nil, err
 		}
 		j.lock = lk
-		// Create the file ourselves so that it gets mode 0600; SQLite gives
-		// its -wal and -shm files the same mode.
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
+		// The lock created the file; it gets mode 0600 whatever the umask,
+		// and SQLite gives its -wal and -shm files the same mode.
+		if err := j.makePrivate(errors.Is(statErr, fs.ErrNotExist)); err != nil {
 			lk.release()
 			return nil, fmt.Errorf("open journal %q: %w", path, err)
 		}
-		f.Close()
 	}
 	db, err := sql.Open("sqlite3", dsn(path, opt.ReadOnly))
 	if err == nil && opt.ReadOnly {

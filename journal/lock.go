@@ -236,3 +236,8 @@ func (l *lockFile) removeFile() error {
 	}
 	return nil
 }
+
+// ProcessRuns reports whether the process pid runs on this host (true
+// when this platform cannot tell). The cycle uses it to tell a staging
+// folder of a run that died from one still being written.
+func ProcessRuns(pid int) bool { return processAlive(pid) }

@@ -293,7 +293,7 @@ func simulateCRM(input, outputs, to string, now time.Time, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(to, 0o755); err != nil {
+	if err := formats.MkdirPrivate(to); err != nil {
 		return err
 	}
 	if err := crmcsv.WriteDump(to, d2); err != nil {
@@ -720,5 +720,5 @@ func writeTo(path string, w io.Writer, write func(io.Writer) error) error {
 	if err := write(&b); err != nil {
 		return err
 	}
-	return formats.WriteFileAtomic(path, b.Bytes(), 0o644)
+	return formats.WriteFileAtomic(path, b.Bytes(), formats.FilePerm)
 }

@@ -111,6 +111,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 		}
 	}
 	committed := false
+	var early []string // notices from before the plan exists
 	// Check before the work: the lock, the journal and the output folder
 	// are checked before the inputs are read, so that a second run or a
 	// folder that cannot be written fails at once, not after minutes.
@@ -135,6 +136,10 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 		if err != nil {
 			return nil, err // the journal names itself
 		}
+		early = append(early, j.Notices()...)
+		// With the journal locked, what runs of it that were killed left
+		// behind is cleaned up.
+		removeLeftStaging(o.Out, func(m string) { early = append(early, m) })
 		if created {
 			// A first cycle that fails leaves no journal behind: it was
 			// opened before the inputs were read only to hold the lock.
@@ -149,6 +154,9 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	}
 	if j != nil {
 		defer j.Close()
+	}
+	for _, m := range early {
+		fmt.Fprintln(stdout, "notice: "+m)
 	}
 	if err := o.interrupted(); err != nil {
 		return nil, err
@@ -264,6 +272,9 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	if res != nil {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "decided-by-user", Message: fmt.Sprintf(
 			"%d conflicts decided by a person in %s (sha256 %s), kept in the outputs as %s", len(res.Decisions), res.Path, res.SHA256, conflictsName)})
+	}
+	for _, m := range early {
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "housekeeping", Message: m})
 	}
 	for _, w := range ol.Warnings {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: w})
@@ -413,26 +424,23 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, plan.Cycle)
 	}
 	parent := filepath.Dir(filepath.Clean(o.Out))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := formats.MkdirPrivate(parent); err != nil {
 		return nil, err
 	}
-	stage, err := os.MkdirTemp(parent, "."+filepath.Base(o.Out)+".partial-")
+	stage, err := os.MkdirTemp(parent, stagePrefix(o.Out))
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(stage)
-	// MkdirTemp makes the folder private; the outputs are meant to be
-	// imported by people, like the folders inside it.
-	if err := os.Chmod(stage, 0o755); err != nil {
-		return nil, err
-	}
+	// MkdirTemp makes the folder 0700 whatever the umask: contacts are
+	// personal data. Once renamed into place it is the output folder.
 
 	crmDir := filepath.Join(stage, "crm")
-	if err := os.MkdirAll(crmDir, 0o755); err != nil {
+	if err := formats.MkdirPrivate(crmDir); err != nil {
 		return nil, err
 	}
 	olDir := filepath.Join(stage, "outlook")
-	if err := os.MkdirAll(olDir, 0o755); err != nil {
+	if err := formats.MkdirPrivate(olDir); err != nil {
 		return nil, err
 	}
 	// The writers only read the plan, so they run side by side: at a
@@ -490,7 +498,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 			if err != nil {
 				return err
 			}
-			return formats.WriteFileAtomic(filepath.Join(stage, duplicatesName), b, 0o644)
+			return formats.WriteFileAtomic(filepath.Join(stage, duplicatesName), b, formats.FilePerm)
 		})
 	}
 	if err := parallel(jobs); err != nil {
@@ -504,7 +512,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	if err := writeImportSteps(&steps, importSteps{Cycle: plan.Cycle, Dir: o.Out, Has: filesIn(stage), KeyColumn: oo.KeyColumn}); err != nil {
 		return nil, err
 	}
-	if err := formats.WriteFileAtomic(filepath.Join(stage, importFileName), []byte(steps.String()), 0o644); err != nil {
+	if err := formats.WriteFileAtomic(filepath.Join(stage, importFileName), []byte(steps.String()), formats.FilePerm); err != nil {
 		return nil, err
 	}
 	// The plan files are streamed (a million-contact plan is large), side
@@ -519,7 +527,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		{"report.html", func(w io.Writer) error { return writeReport(w, plan, o.chainOK, o.chain, dups) }},
 	} {
 		jobs = append(jobs, func() error {
-			f, err := formats.CreateAtomic(filepath.Join(stage, pf.name), 0o644)
+			f, err := formats.CreateAtomic(filepath.Join(stage, pf.name), formats.FilePerm)
 			if err != nil {
 				return err
 			}
@@ -534,7 +542,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		return nil, err
 	}
 	mb, _ := json.MarshalIndent(marker{Cycle: plan.Cycle, Journal: o.Journal, Written: o.Now().UTC()}, "", "  ")
-	if err := formats.WriteFileAtomic(filepath.Join(stage, markerName), append(mb, '\n'), 0o644); err != nil {
+	if err := formats.WriteFileAtomic(filepath.Join(stage, markerName), append(mb, '\n'), formats.FilePerm); err != nil {
 		return nil, err
 	}
 	hashes, err := hashTree(stage, "output")
@@ -556,6 +564,58 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		hashes[i].Path = filepath.Join(o.Out, hashes[i].Path)
 	}
 	return hashes, nil
+}
+
+// stagePrefix is the name prefix of the staging folders of out: hidden,
+// named for out, this host and this process, so that a later run can tell
+// a folder left by a run that died from one still being written.
+func stagePrefix(out string) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf(".%s.partial-%s-%d-", filepath.Base(filepath.Clean(out)), safeName(host), os.Getpid())
+}
+
+// safeName keeps letters, digits, '.' and '-' of s.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// removeLeftStaging removes the staging folders (".NAME.partial-*") that
+// runs killed before their rename left in the parent of out, and says so.
+// A folder of a process that still runs on this host, or of another host,
+// is left alone: it may be being written.
+func removeLeftStaging(out string, notice func(string)) {
+	parent := filepath.Dir(filepath.Clean(out))
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	host, _ := os.Hostname()
+	for _, e := range ents {
+		name := e.Name()
+		i := strings.Index(name, ".partial-")
+		if !e.IsDir() || !strings.HasPrefix(name, ".") || i < 0 {
+			continue
+		}
+		// .NAME.partial-HOST-PID-RANDOM; older runs wrote .NAME.partial-RANDOM.
+		if rest := strings.Split(name[i+len(".partial-"):], "-"); len(rest) >= 3 {
+			pid, err := strconv.Atoi(rest[len(rest)-2])
+			h := strings.Join(rest[:len(rest)-2], "-")
+			if err != nil || h != safeName(host) || pid == os.Getpid() || journal.ProcessRuns(pid) {
+				continue
+			}
+		}
+		p := filepath.Join(parent, name)
+		if err := os.RemoveAll(p); err != nil {
+			notice(fmt.Sprintf("could not remove %s, left by a run that was stopped: %v", p, err))
+			continue
+		}
+		notice(fmt.Sprintf("removed %s, the unfinished outputs of a run that was stopped", p))
+	}
 }
 
 // parallel runs every job at once and returns the error of the first
@@ -717,5 +777,5 @@ func writeRejected(path string, rejected formats.ErrorList) error {
 	if err := w.Error(); err != nil {
 		return err
 	}
-	return formats.WriteFileAtomic(path, append([]byte("\uFEFF"), b.Bytes()...), 0o644)
+	return formats.WriteFileAtomic(path, append([]byte("\uFEFF"), b.Bytes()...), formats.FilePerm)
 }

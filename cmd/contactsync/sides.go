@@ -293,7 +293,7 @@ func writeContacts(path, to string, contacts []contact.Contact, layout *outlookc
 	case kindVCard, "vcard":
 		return "vCard " + vcardVersion(o.VCardVer), vcard.WriteFile(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})
 	case kindVdir:
-		if err := os.MkdirAll(path, 0o755); err != nil {
+		if err := formats.MkdirPrivate(path); err != nil {
 			return "", err
 		}
 		return "vdir of vCard " + vcardVersion(o.VCardVer), vcard.WriteDir(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"contactsync/engine/contact"
+	"contactsync/formats"
 )
 
 // File names of a cycle's crm/ output folder (DESIGN §4).
@@ -131,7 +132,7 @@ func WriteChanges(dir string, ch *Changes, dump *Dump) ([]string, error) {
 			return nil, fmt.Errorf("update of %q: no CONTACTID", ch.Updates[i].DisplayName())
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := formats.MkdirPrivate(dir); err != nil {
 		return nil, fmt.Errorf("create crm output folder: %w", err)
 	}
 	var written []string

@@ -2,7 +2,6 @@ package crmcsv
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -53,7 +52,7 @@ func nop(int, int) {}
 // dates in the dump's own layout). Columns not in the header are not
 // written.
 func WriteDump(dir string, d *Dump) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := formats.MkdirPrivate(dir); err != nil {
 		return fmt.Errorf("create crm dump folder: %w", err)
 	}
 	cl := newLayout(d.contactHeader(), contactKind, nop)
@@ -129,7 +128,7 @@ func startFile(header []string) []byte {
 }
 
 func writeFile(name string, data []byte) error {
-	if err := formats.WriteFileAtomic(name, data, 0o644); err != nil {
+	if err := formats.WriteFileAtomic(name, data, formats.FilePerm); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
@@ -146,7 +145,7 @@ type table struct {
 
 // createTable starts writing name with header as its first record.
 func createTable(name string, header []string) (*table, error) {
-	f, err := formats.CreateAtomic(name, 0o644)
+	f, err := formats.CreateAtomic(name, formats.FilePerm)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", name, err)
 	}

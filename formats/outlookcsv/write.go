@@ -71,7 +71,7 @@ func WriteReport(w io.Writer, contacts []contact.Contact, layout *File, opt Opti
 // formats' values. The CSV is streamed into the temporary file, never held
 // whole in memory.
 func WriteFileReport(path string, contacts []contact.Contact, layout *File, opt Options) (WriteResult, error) {
-	f, err := formats.CreateAtomic(path, 0o644)
+	f, err := formats.CreateAtomic(path, formats.FilePerm)
 	if err != nil {
 		return WriteResult{}, fmt.Errorf("write %s: %w", path, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -52,7 +51,7 @@ func WriteFile(path string, contacts []contact.Contact, opt Options) error {
 	if _, err := opt.v4(); err != nil {
 		return err
 	}
-	f, err := formats.CreateAtomic(path, 0o644)
+	f, err := formats.CreateAtomic(path, formats.FilePerm)
 	if err != nil {
 		return err
 	}
@@ -71,7 +70,7 @@ func WriteDir(dir string, contacts []contact.Contact, opt Options) error {
 	if _, err := opt.v4(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := formats.MkdirPrivate(dir); err != nil {
 		return err
 	}
 	used := map[string]bool{}
