@@ -32,6 +32,9 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 		return nil, err
 	}
 	r.index()
+	if err := r.historyGuard(); err != nil {
+		return nil, err
+	}
 	r.resolveLinks()
 	if err := r.postGuards(); err != nil {
 		return nil, err

@@ -692,6 +692,7 @@ func journalCommand() *cli.Command {
 					}))
 				},
 			},
+			rebuildCommand(),
 			{
 				Name: "verify", Usage: "check the hash chain: detect any edit of the journal after the fact", Flags: []cli.Flag{jflag},
 				Action: func(ctx *cli.Context) error {

@@ -1,0 +1,241 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"contactsync/engine/contact"
+)
+
+// GuardUnknownHistory stops a cycle whose Outlook export holds sync keys
+// the journal never issued: the journal is new, wrong or lost, and syncing
+// would take contacts the CRM deleted since for new ones and create them
+// again.
+const GuardUnknownHistory = "unknown-history"
+
+func init() { Guards = append(Guards, GuardUnknownHistory) }
+
+// RuleRebuilt is the rule of the links Rebuild makes from sync keys.
+const RuleRebuilt Rule = "rebuilt-from-sync-key"
+
+// syncKeyID returns the link id in a sync key, and whether key is one.
+func syncKeyID(key string) (int64, bool) {
+	n, ok := strings.CutPrefix(key, SyncKeyPrefix)
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(n, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// historyGuard stops the cycle when Outlook contacts carry sync keys that
+// no link of the journal holds and that the journal never issued (their
+// id is at or past its next link id): keys written by another journal, or
+// by this one before it was lost or replaced.
+func (r *reconciler) historyGuard() error {
+	held := make(map[string]bool, len(r.st.Links))
+	for i := range r.st.Links {
+		held[r.st.Links[i].OutlookKey] = true
+	}
+	var n int
+	var examples []string
+	for i := range r.ol.Contacts {
+		k := r.ol.Contacts[i].Key
+		if id, ok := syncKeyID(k); !ok || id < r.st.NextLinkID || held[k] {
+			continue
+		}
+		n++
+		if len(examples) < 3 {
+			examples = append(examples, fmt.Sprintf("%s (%q)", k, r.ol.Contacts[i].DisplayName()))
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("the journal has %d cycles and never issued them", r.st.Cycle)
+	if r.st.Cycle == 0 {
+		what = "the journal is new or empty"
+	}
+	return r.guard(&GuardError{Guard: GuardUnknownHistory,
+		Message: fmt.Sprintf("%d Outlook contacts carry contactsync sync keys, such as %s, but %s: "+
+			"this is likely the wrong journal, or a lost one; a fresh start would create again what the CRM deleted since",
+			n, strings.Join(examples, ", "), what),
+		Hint: "give the journal of the earlier cycles (--journal); or start a journal from the keys present with " +
+			"\"contactsync journal rebuild\"; or run with --allow unknown-history to treat these contacts as new"})
+}
+
+// Rebuild makes the plan of a journal's first cycle from the sync keys the
+// Outlook export holds, for a journal that was lost: each Outlook contact
+// with a sync key is linked again to its CRM contact, found as the CRM
+// contacts a cycle created are found (by e-mail and name, else by name and
+// company). The base of a link is each mapped value both sides agree on;
+// a field on which they differ has no base, so the next cycle treats it as
+// changed on both sides (a conflict the latest change wins) and the plan
+// lists it. A keyed contact with no CRM contact keeps a link without one,
+// so the next cycle takes it as deleted in the CRM instead of creating it
+// again (the max-delete guard still applies). Contacts without a key and
+// CRM contacts left over are not linked: the next cycle links them by
+// e-mail or creates them. The plan creates and changes nothing on either
+// side; it is committed without outputs.
+func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
+	if p.Prefer == NoSide {
+		p.Prefer = CRM
+	}
+	r := &reconciler{
+		crm: crm, ol: ol, p: p, fields: p.fields(),
+		plan: &Plan{Cycle: 1, User: p.User, Prefer: p.Prefer.String(), Direction: p.Direction.String()},
+	}
+	r.plan.Mapping = r.p.mappingText()
+	r.index()
+	var maxID int64
+	for i := range ol.Contacts {
+		if id, ok := syncKeyID(ol.Contacts[i].Key); ok {
+			maxID = max(maxID, id)
+		}
+	}
+	r.nextID = maxID + 1
+	r.arena = make([]LinkState, 0, len(ol.Contacts))
+	taken := map[int64]bool{}
+	for i := range ol.Contacts {
+		c := &ol.Contacts[i]
+		id, ok := syncKeyID(c.Key)
+		if !ok || r.olByKey[c.Key] != i {
+			continue
+		}
+		if taken[id] {
+			id = r.nextID
+			r.nextID++
+		}
+		taken[id] = true
+		l := Link{ID: id, OutlookKey: c.Key}
+		for _, f := range r.fields {
+			l.Base[f] = contact.Clean(f, c.Values[f])
+		}
+		pr := r.newPair(&l)
+		pr.ol, pr.isNew, pr.changed = i, true, true
+		r.olClaimed[i] = true
+		r.pairs = append(r.pairs, pr)
+	}
+	r.matchCreatedCRM()
+	r.matchByPerson()
+	var lonely, differing int
+	for _, pr := range r.pairs {
+		l := pr.link
+		olRec := &ol.Contacts[pr.ol]
+		name := olRec.DisplayName()
+		if pr.crm < 0 {
+			lonely++
+			r.change(Change{Link: l.ID, Side: "-", Op: OpLink, New: l.OutlookKey, Rule: RuleRebuilt, Name: name})
+			r.notice("rebuild", l.ID, fmt.Sprintf("Outlook contact %q (%s) has no CRM contact: deleted in the CRM, or not visible to the user; the next cycle moves it to Deleted Items", name, l.OutlookKey))
+			continue
+		}
+		crmRec := &crm.Contacts[pr.crm]
+		l.CRMID = trimID(crmRec.Key)
+		if acc := crmRec.Values[contact.Company]; acc != "" && olRec.Values[contact.Company] == "" && isNameAccount(acc, &crmRec.Values) {
+			l.NameAccount = acc
+		}
+		pr.inGroup = r.crmInScope(pr.crm)
+		var diff []string
+		for _, f := range r.fields {
+			c := r.actualValue(pr, CRM, f)
+			o := r.actualValue(pr, Outlook, f)
+			if same(f, c, o) {
+				l.Base[f] = c
+				continue
+			}
+			l.Base[f] = ""
+			diff = append(diff, f.String())
+		}
+		r.change(Change{Link: l.ID, Side: "-", Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: RuleRebuilt, Name: name})
+		if len(diff) > 0 {
+			differing++
+			r.notice("rebuild", l.ID, fmt.Sprintf("%q: the sides differ in %s; no base is known for them, so the next cycle decides them as conflicts (the latest change wins)", name, strings.Join(diff, ", ")))
+		}
+	}
+	var olLeft, crmLeft int
+	for i := range ol.Contacts {
+		if !r.olClaimed[i] {
+			olLeft++
+		}
+	}
+	for i := range crm.Contacts {
+		if !r.crmClaimed[i] && r.crmInScope(i) {
+			crmLeft++
+		}
+	}
+	r.notice("rebuild", 0, fmt.Sprintf("rebuilt %d links from sync keys: %d with their CRM contact (%d of them differ in some field), %d whose CRM contact is gone; "+
+		"not linked: %d Outlook contacts without a sync key and %d CRM contacts, which the next cycle links by e-mail or creates",
+		len(r.pairs), len(r.pairs)-lonely, differing, lonely, olLeft, crmLeft))
+	r.overflow = true // the arena is in Outlook order: finish sorts the links by id
+	r.finish()
+	return r.plan, nil
+}
+
+// matchByPerson links the keyed Outlook contacts matchCreatedCRM left
+// alone to the one unclaimed CRM contact with the same first and last name
+// and, when the Outlook contact has one, a shared e-mail: the CRM may hold
+// a contact without company under an account named after the person, or a
+// company spelt otherwise.
+func (r *reconciler) matchByPerson() {
+	person := func(v *contact.Values) string {
+		last, first := r.fold(v[contact.Last]), r.fold(v[contact.First])
+		if last == "" && first == "" {
+			return ""
+		}
+		return last + "\x00" + first
+	}
+	byPerson := map[string][]int{}
+	for i := range r.crm.Contacts {
+		if r.crmClaimed[i] || !r.visible(i) {
+			continue
+		}
+		if k := person(&r.crm.Contacts[i].Values); k != "" {
+			byPerson[k] = append(byPerson[k], i)
+		}
+	}
+	for _, pr := range r.pairs {
+		if pr.crm >= 0 {
+			continue
+		}
+		v := &r.ol.Contacts[pr.ol].Values
+		var cands []int
+		for _, i := range byPerson[person(v)] {
+			if r.crmClaimed[i] {
+				continue
+			}
+			if hasEmail(v) && !r.shareEmail(v, &r.crm.Contacts[i].Values) {
+				continue
+			}
+			cands = append(cands, i)
+		}
+		if len(cands) == 1 {
+			pr.crm = cands[0]
+			r.crmClaimed[cands[0]] = true
+		}
+	}
+}
+
+func hasEmail(v *contact.Values) bool {
+	for _, f := range emailFields {
+		if v[f] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *reconciler) shareEmail(a, b *contact.Values) bool {
+	for _, f := range emailFields {
+		ea := r.normEmail(a[f])
+		if ea == "" {
+			continue
+		}
+		for _, g := range emailFields {
+			if r.normEmail(b[g]) == ea {
+				return true
+			}
+		}
+	}
+	return false
+}
