@@ -486,7 +486,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		// The decisions go with the outputs they made (the user's file
 		// may be in the folder this cycle replaces).
 		jobs = append(jobs, func() error {
-			return formats.WriteFileAtomic(filepath.Join(stage, conflictsName), res.Data, 0o644)
+			return formats.WriteFileAtomic(filepath.Join(stage, conflictsName), res.Data, formats.FilePerm)
 		})
 	}
 	for name, data := range o.ExtraFiles {

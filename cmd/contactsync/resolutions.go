@@ -51,10 +51,10 @@ func writeConflictsCSV(path string, conflicts []engine.Conflict) (int, error) {
 	if err := w.Error(); err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := formats.MkdirPrivate(filepath.Dir(path)); err != nil {
 		return 0, err
 	}
-	return n, formats.WriteFileAtomic(path, b.Bytes(), 0o644)
+	return n, formats.WriteFileAtomic(path, b.Bytes(), formats.FilePerm)
 }
 
 func stampOrEmpty(t time.Time) string {
