@@ -715,3 +715,82 @@ func TestLockHoldsTheFileNotItsName(t *testing.T) {
 	}
 	j3.Close()
 }
+
+// journal verify catches insertions and deletions too: rows filed under a
+// cycle that does not exist, a renamed migration, and the last cycle
+// deleted with or without its rows. Each failure names the table, the row
+// and the cycle.
+func TestVerifyDetectsInsertionsAndDeletions(t *testing.T) {
+	for _, e := range []struct {
+		name, sql  string
+		cycle      int
+		table, row string
+	}{
+		{"notice under a missing cycle", `INSERT INTO notices (cycle, seq, kind, link, message) VALUES (7, 1, 'x', 0, 'forged')`, 7, "notices", "seq 1"},
+		{"change under the next cycle", `INSERT INTO changes VALUES (3, 1, 1, 'crm', 'update', 'email1', 'a', 'b', 'r', 'n')`, 3, "changes", "seq 1"},
+		{"file under cycle 0", `INSERT INTO files VALUES (0, 1, 'output', 'x', 'ff', 1)`, 0, "files", "seq 1"},
+		{"link write under a missing cycle", `INSERT INTO link_writes VALUES (9, 1, 'ff')`, 9, "link_writes", "link 1"},
+		{"renamed migration", `UPDATE schema_migrations SET name = '0001_other.sql' WHERE version = 1`, 0, "schema_migrations", "version 1"},
+		{"migration row removed", `DELETE FROM schema_migrations WHERE version = 2`, 0, "schema_migrations", "version 2"},
+		{"last cycle row deleted, rows kept", `DELETE FROM cycles WHERE number = 2`, 2, "files", "seq 1"},
+		{"last cycle deleted with its rows", `DELETE FROM changes WHERE cycle = 2; DELETE FROM conflicts WHERE cycle = 2; DELETE FROM notices WHERE cycle = 2;
+			DELETE FROM files WHERE cycle = 2; DELETE FROM link_writes WHERE cycle = 2; DELETE FROM pending WHERE cycle = 2; DELETE FROM cycles WHERE number = 2`, 2, "links", "link 1"},
+	} {
+		t.Run(e.name, func(t *testing.T) {
+			j := twoCycles(t)
+			if _, err := j.db.Exec(`PRAGMA foreign_keys = off`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := j.db.Exec(e.sql); err != nil {
+				t.Fatal(err)
+			}
+			err := j.Verify()
+			var ve *VerifyError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Verify = %v, want a *VerifyError", err)
+			}
+			if ve.Cycle != e.cycle || ve.Table != e.table || ve.Row != e.row {
+				t.Errorf("Verify names cycle %d, table %q, row %q; want %d, %q, %q: %v", ve.Cycle, ve.Table, ve.Row, e.cycle, e.table, e.row, err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "table "+e.table+" "+e.row) || !strings.Contains(msg, fmt.Sprintf("cycle %d", e.cycle)) {
+				t.Errorf("message does not name table, row and cycle: %v", msg)
+			}
+		})
+	}
+}
+
+// The last cycle cannot be proven from the journal alone: deleting a cycle
+// that wrote no link rows leaves a consistent chain. The chain head an
+// output folder kept after the commit proves it.
+func TestVerifyAnchorsProveTheLastCycle(t *testing.T) {
+	j := twoCycles(t)
+	p3 := plan(3, 4, engine.LinkState{Link: smallLink(1, "Ann", "ann.lee@example.org")}, engine.LinkState{Link: fullLink(3)})
+	if err := j.Commit(p3, info(3)); err != nil {
+		t.Fatal(err)
+	}
+	n, head, err := j.Head()
+	if err != nil || n != 3 || len(head) != 64 {
+		t.Fatalf("Head = %d, %q, %v", n, head, err)
+	}
+	h2, _, _ := j.CycleHash(2)
+	anchors := []Anchor{{Dir: "out/2", Cycle: 2, Head: h2}, {Dir: "out/3", Cycle: 3, Head: head}}
+	if err := j.VerifyAnchors(anchors); err != nil {
+		t.Fatalf("VerifyAnchors of an untouched journal: %v", err)
+	}
+	if _, err := j.db.Exec(`PRAGMA foreign_keys = off; DELETE FROM files WHERE cycle = 3; DELETE FROM notices WHERE cycle = 3;
+		DELETE FROM changes WHERE cycle = 3; DELETE FROM pending WHERE cycle = 3; DELETE FROM link_writes WHERE cycle = 3; DELETE FROM cycles WHERE number = 3`); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Verify(); err != nil {
+		t.Fatalf("the journal alone should not tell (this is why anchors exist): %v", err)
+	}
+	err = j.VerifyAnchors(anchors)
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Cycle != 3 || ve.Table != "cycles" || !strings.Contains(err.Error(), `output folder "out/3"`) {
+		t.Errorf("VerifyAnchors after deleting cycle 3 = %v", err)
+	}
+	err = j.VerifyAnchors([]Anchor{{Dir: "out/2", Cycle: 2, Head: head}})
+	if !errors.As(err, &ve) || ve.Cycle != 2 || !strings.Contains(err.Error(), "recorded the chain head") {
+		t.Errorf("VerifyAnchors with another head = %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"contactsync/engine"
 )
@@ -12,16 +13,25 @@ import (
 // VerifyError says where the journal stopped matching its hash chain.
 type VerifyError struct {
 	Path  string
-	Cycle int   // the first cycle whose rows do not match
-	Link  int64 // the link row that does not match, when the problem is a link
+	Cycle int    // the first cycle whose rows do not match
+	Link  int64  // the link row that does not match, when the problem is a link
+	Table string // the table of the row at fault, when one row is
+	Row   string // that row's key ("seq 3", "link 12", "version 2")
 	What  string
 }
 
 func (e *VerifyError) Error() string {
-	if e.Link != 0 {
-		return fmt.Sprintf("journal %q fails verification at cycle %d, link %d: %s", e.Path, e.Cycle, e.Link, e.What)
+	where := fmt.Sprintf("cycle %d", e.Cycle)
+	if e.Table != "" {
+		where += ", table " + e.Table
+		if e.Row != "" {
+			where += " " + e.Row
+		}
 	}
-	return fmt.Sprintf("journal %q fails verification at cycle %d: %s", e.Path, e.Cycle, e.What)
+	if e.Link != 0 && !strings.Contains(e.Row, "link") {
+		where += fmt.Sprintf(", link %d", e.Link)
+	}
+	return fmt.Sprintf("journal %q fails verification at %s: %s", e.Path, where, e.What)
 }
 
 // Verify recomputes the hash chain of every cycle from its rows, then checks
@@ -34,11 +44,85 @@ func (j *Journal) Verify() error {
 		return fmt.Errorf("verify journal %q: %w", j.path, err)
 	}
 	defer tx.Rollback()
+	if err := j.verifyMigrations(tx); err != nil {
+		return err
+	}
 	last, err := j.verifyCycles(tx)
 	if err != nil {
 		return err
 	}
+	if err := j.verifyOrphans(tx); err != nil {
+		return err
+	}
 	return j.verifyLinks(tx, last)
+}
+
+// verifyMigrations checks schema_migrations against the migrations this
+// build knows: same versions, same names. The rows are outside the hash
+// chain, so they are compared with what they must be.
+func (j *Journal) verifyMigrations(tx *sql.Tx) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	k := 0
+	err = each(tx, `SELECT version, name FROM schema_migrations WHERE ? ORDER BY version`, 1, func(rs *sql.Rows) error {
+		var v int
+		var name string
+		if err := rs.Scan(&v, &name); err != nil {
+			return err
+		}
+		row := fmt.Sprintf("version %d", v)
+		switch {
+		case k >= len(ms):
+			return &VerifyError{Path: j.path, Table: "schema_migrations", Row: row, What: fmt.Sprintf("a migration this contactsync does not have (%q)", name)}
+		case v != ms[k].version:
+			return &VerifyError{Path: j.path, Table: "schema_migrations", Row: fmt.Sprintf("version %d", ms[k].version), What: "the migration's row is missing"}
+		case name != ms[k].name:
+			return &VerifyError{Path: j.path, Table: "schema_migrations", Row: row, What: fmt.Sprintf("the migration is named %q, not %q (renamed after the fact)", name, ms[k].name)}
+		}
+		k++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if k != len(ms) {
+		return &VerifyError{Path: j.path, Table: "schema_migrations", Row: fmt.Sprintf("version %d", ms[k].version), What: "the migration's row is missing"}
+	}
+	return nil
+}
+
+// verifyOrphans finds rows filed under a cycle that does not exist: an
+// insertion after the fact, or what is left of a cycle whose row was
+// deleted.
+func (j *Journal) verifyOrphans(tx *sql.Tx) error {
+	for _, q := range []struct{ table, row, query string }{
+		{"files", "seq", `SELECT cycle AS c, seq AS k FROM files`},
+		{"changes", "seq", `SELECT cycle AS c, seq AS k FROM changes`},
+		{"conflicts", "seq", `SELECT cycle AS c, seq AS k FROM conflicts`},
+		{"notices", "seq", `SELECT cycle AS c, seq AS k FROM notices`},
+		{"link_writes", "link", `SELECT cycle AS c, link AS k FROM link_writes`},
+		{"pending", "link", `SELECT cycle AS c, link AS k FROM pending`},
+		{"links", "link", `SELECT opened AS c, id AS k FROM links UNION ALL SELECT written, id FROM links UNION ALL SELECT closed, id FROM links WHERE closed IS NOT NULL`},
+	} {
+		var cycle int
+		var key int64
+		err := tx.QueryRow(`SELECT c, k FROM (`+q.query+`) WHERE c NOT IN (SELECT number FROM cycles) ORDER BY c, k LIMIT 1`).Scan(&cycle, &key)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("verify journal %q: %s: %w", j.path, q.table, err)
+		}
+		e := &VerifyError{Path: j.path, Cycle: cycle, Table: q.table, Row: fmt.Sprintf("%s %d", q.row, key),
+			What: fmt.Sprintf("the row is filed under cycle %d, which the journal does not have (inserted after the fact, or left by a deleted cycle)", cycle)}
+		if q.row == "link" {
+			e.Link = key
+		}
+		return e
+	}
+	return nil
 }
 
 // verifyCycles checks the chain and returns the last cycle (nil for none).
@@ -249,4 +333,62 @@ func each(tx *sql.Tx, query string, arg any, fn func(*sql.Rows) error) error {
 		}
 	}
 	return rows.Err()
+}
+
+// Anchor is what an output folder recorded of the journal after its
+// cycle's commit: the chain head (the cycle's hash) and the chain it
+// belongs to (cycle 1's hash). The last cycle cannot be proven from the
+// journal alone, since deleting it with its rows leaves a consistent
+// chain; the output folders, kept elsewhere, can prove it.
+type Anchor struct {
+	Dir   string // the output folder
+	Cycle int
+	Head  string // "" when the folder was written before its commit finished
+}
+
+// Head returns the number and hash of the last cycle (0, "" before the
+// first): the chain head, which sync prints and writes into the output
+// folder.
+func (j *Journal) Head() (int, string, error) {
+	n, h, err := lastCycle(j.db)
+	if err != nil {
+		return 0, "", fmt.Errorf("journal %q: %w", j.path, err)
+	}
+	return n, h, nil
+}
+
+// CycleHash returns the hash of cycle n, and false when the journal has
+// no such cycle.
+func (j *Journal) CycleHash(n int) (string, bool, error) {
+	var h string
+	err := j.db.QueryRow(`SELECT hash FROM cycles WHERE number = ?`, n).Scan(&h)
+	if err == sql.ErrNoRows {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("journal %q: %w", j.path, err)
+	}
+	return h, true, nil
+}
+
+// VerifyAnchors checks the journal against what output folders recorded:
+// a folder whose cycle the journal lacks, or whose chain head differs from
+// that cycle's hash, fails.
+func (j *Journal) VerifyAnchors(anchors []Anchor) error {
+	for _, a := range anchors {
+		h, ok, err := j.CycleHash(a.Cycle)
+		if err != nil {
+			return err
+		}
+		row := fmt.Sprintf("number %d", a.Cycle)
+		if !ok {
+			return &VerifyError{Path: j.path, Cycle: a.Cycle, Table: "cycles", Row: row,
+				What: fmt.Sprintf("output folder %q holds the outputs of cycle %d, which the journal does not have (deleted after the fact)", a.Dir, a.Cycle)}
+		}
+		if a.Head != "" && a.Head != h {
+			return &VerifyError{Path: j.path, Cycle: a.Cycle, Table: "cycles", Row: row,
+				What: fmt.Sprintf("output folder %q recorded the chain head %s after the commit of cycle %d, but the journal's cycle %d has hash %s (replaced after the fact)", a.Dir, a.Head, a.Cycle, a.Cycle, h)}
+		}
+	}
+	return nil
 }

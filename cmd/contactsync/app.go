@@ -694,17 +694,47 @@ func journalCommand() *cli.Command {
 			},
 			rebuildCommand(),
 			{
-				Name: "verify", Usage: "check the hash chain: detect any edit of the journal after the fact", Flags: []cli.Flag{jflag},
+				Name: "verify", Usage: "check the hash chain: detect any edit of the journal after the fact",
+				UsageText: "contactsync journal verify --journal FILE [--outputs DIR]...\n\n" +
+					"With --outputs, also checks the journal against the output folders found in DIR (each cycle's\n" +
+					"cycle.json holds the chain head after its commit): this proves that no cycle was removed from the end.",
+				Flags: []cli.Flag{jflag,
+					&cli.StringSliceFlag{Name: "outputs", Usage: "a `DIR` holding output folders (or one output folder); repeatable"},
+				},
 				Action: func(ctx *cli.Context) error {
 					j, err := open(ctx)
 					if err != nil {
 						return err
 					}
 					defer j.Close()
+					hint := "the journal was changed outside contactsync; restore it from a backup"
 					if err := j.Verify(); err != nil {
-						return &cmdError{code: exitFailure, err: err, hint: "the journal was changed outside contactsync; restore it from a backup"}
+						return &cmdError{code: exitFailure, err: err, hint: hint}
 					}
-					fmt.Fprintln(ctx.App.Writer, "journal verified: the hash chain is intact")
+					dirs := append(ctx.StringSlice("outputs"), ctx.Args().Slice()...)
+					anchors, other, err := findAnchors(j, dirs)
+					if err != nil {
+						return classify(err)
+					}
+					if err := j.VerifyAnchors(anchors); err != nil {
+						return &cmdError{code: exitFailure, err: err, hint: hint}
+					}
+					n, head, err := j.Head()
+					if err != nil {
+						return classify(err)
+					}
+					fmt.Fprintf(ctx.App.Writer, "journal verified: the hash chain is intact; %d cycles, chain head %s\n", n, head)
+					if len(dirs) > 0 {
+						fmt.Fprintf(ctx.App.Writer, "checked against %d output folders", len(anchors))
+						if other > 0 {
+							fmt.Fprintf(ctx.App.Writer, " (%d folders of another journal left out)", other)
+						}
+						fmt.Fprintln(ctx.App.Writer)
+						if len(anchors) == 0 {
+							return &cmdError{code: exitUsage, err: fmt.Errorf("no output folder of this journal in %s", strings.Join(dirs, ", ")),
+								hint: "name the folder that holds the --out folders of the cycles"}
+						}
+					}
 					return nil
 				},
 			},
@@ -722,4 +752,51 @@ func writeTo(path string, w io.Writer, write func(io.Writer) error) error {
 		return err
 	}
 	return formats.WriteFileAtomic(path, b.Bytes(), formats.FilePerm)
+}
+
+// findAnchors reads the markers of the output folders in dirs: each dir
+// itself, its folders and theirs. Folders of another journal (whose chain
+// names another cycle 1) are counted, not checked.
+func findAnchors(j *journal.Journal, dirs []string) (anchors []journal.Anchor, other int, err error) {
+	chain, _, err := j.CycleHash(1)
+	if err != nil {
+		return nil, 0, err
+	}
+	seen := map[string]bool{}
+	var visit func(dir string, depth int) error
+	visit = func(dir string, depth int) error {
+		if seen[dir] {
+			return nil
+		}
+		seen[dir] = true
+		if m, err := readMarker(dir); err == nil {
+			if m.Chain != "" && chain != "" && m.Chain != chain {
+				other++
+				return nil
+			}
+			anchors = append(anchors, journal.Anchor{Dir: dir, Cycle: m.Cycle, Head: m.Head})
+			return nil
+		}
+		if depth == 0 {
+			return nil
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range ents {
+			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				if err := visit(filepath.Join(dir, e.Name()), depth-1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, d := range dirs {
+		if err := visit(d, 2); err != nil {
+			return nil, 0, fmt.Errorf("read output folders: %w", err)
+		}
+	}
+	return anchors, other, nil
 }

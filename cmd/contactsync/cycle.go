@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,6 +92,36 @@ type marker struct {
 	Cycle   int       `json:"cycle"`
 	Journal string    `json:"journal"`
 	Written time.Time `json:"written"`
+	// Head is the journal's chain head after this cycle's commit (the
+	// cycle's hash), and Chain the hash of its cycle 1, which names the
+	// journal: written once the commit is done, so that journal verify
+	// --outputs can prove the journal still has this cycle as it was
+	// (DESIGN §8). Empty when the run stopped between commit and marker.
+	Head  string `json:"head,omitempty"`
+	Chain string `json:"chain,omitempty"`
+}
+
+// anchorOutputs writes the journal's chain head after the commit of cycle
+// into the marker of out, and returns it.
+func anchorOutputs(j *journal.Journal, out string, cycle int) (string, error) {
+	m, err := readMarker(out)
+	if err != nil {
+		return "", err
+	}
+	head, ok, err := j.CycleHash(cycle)
+	if err == nil && !ok {
+		err = fmt.Errorf("the journal has no cycle %d", cycle)
+	}
+	if err != nil {
+		return "", err
+	}
+	chain, _, err := j.CycleHash(1)
+	if err != nil {
+		return "", err
+	}
+	m.Head, m.Chain = head, chain
+	mb, _ := json.MarshalIndent(m, "", "  ")
+	return head, formats.WriteFileAtomic(filepath.Join(out, markerName), append(mb, '\n'), formats.FilePerm)
 }
 
 // runCycle reads both sides, reconciles them with the journal and, unless
@@ -352,12 +383,18 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	}
 	committed = true
 	pg.end()
+	head, herr := anchorOutputs(j, o.Out, plan.Cycle)
 	c := plan.Counts
 	fmt.Fprintf(stdout, "cycle %d committed: %d links; CRM +%d ~%d, accounts +%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d conflicts; %d changes\n",
 		plan.Cycle, c.Links, c.CRMCreated, c.CRMUpdated, c.AccountsNew, c.GroupAdded, c.GroupRemoved,
 		c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted, c.Conflicts, len(plan.Changes))
 	fmt.Fprintf(stdout, "outputs in %s (see plan.txt); import them as %s says, then export both sides again and run the next cycle\n",
 		o.Out, filepath.Join(o.Out, importFileName))
+	if herr != nil {
+		fmt.Fprintf(stdout, "notice: the chain head could not be recorded in %s: %v\n", filepath.Join(o.Out, markerName), herr)
+	} else {
+		fmt.Fprintf(stdout, "journal chain head after cycle %d: %s (kept in %s; journal verify --outputs checks it)\n", plan.Cycle, head, filepath.Join(o.Out, markerName))
+	}
 	if state.Cycle == 0 {
 		fmt.Fprint(stdout, dups.summary(filepath.Join(o.Out, duplicatesName)))
 	}
@@ -549,6 +586,9 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	if err != nil {
 		return nil, err
 	}
+	// The marker gets the chain head after the commit, so it is not one
+	// of the files the cycle hashes.
+	hashes = slices.DeleteFunc(hashes, func(h journal.FileHash) bool { return h.Path == markerName })
 	// Swap the staging folder into place. An earlier uncommitted attempt
 	// (same cycle) is replaced.
 	if err := os.RemoveAll(o.Out); err != nil {

@@ -93,3 +93,45 @@ func TestLostJournalIsNotAFreshStart(t *testing.T) {
 		t.Errorf("--allow unknown-history:\n%s", out)
 	}
 }
+
+// The output folders anchor the journal: each cycle.json keeps the chain
+// head after its commit, sync prints it, and journal verify --outputs
+// fails on a journal put back to before its last cycle (the perfect
+// deletion of that cycle and all its rows).
+func TestVerifyOutputsCatchesARemovedLastCycle(t *testing.T) {
+	e := &cycleEnv{t: t, dir: t.TempDir(), user: "U6UJ9A00000D"}
+	e.journal = filepath.Join(e.dir, "journal.db")
+	crm1 := filepath.Join(fixtures.Dir(), "crm")
+	ol1 := filepath.Join(fixtures.Dir(), "outlook", "contacts.csv")
+	outs := filepath.Join(e.dir, "outs")
+	out1 := filepath.Join(outs, "1")
+	stdout := mustCLI(t, "sync", "--journal", e.journal, "--crm", crm1, "--outlook", ol1, "--outlook-exported-at", "2026-11-20T09:00:00Z",
+		"--user", e.user, "--out", out1)
+	m := regexp.MustCompile(`journal chain head after cycle 1: ([0-9a-f]{64})`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("sync printed no chain head:\n%s", stdout)
+	}
+	if mk, err := readMarker(out1); err != nil || mk.Head != m[1] || mk.Chain != m[1] {
+		t.Fatalf("cycle.json = %+v, %v; want head and chain %s", mk, err, m[1])
+	}
+	backup, err := os.ReadFile(e.journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crm2, ol2 := e.importBoth(1, crm1, ol1, out1, time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC))
+	mustCLI(t, "sync", "--journal", e.journal, "--crm", crm2, "--outlook", ol2, "--outlook-exported-at", "2026-11-21T09:00:00Z",
+		"--user", e.user, "--out", filepath.Join(outs, "2"))
+	out := mustCLI(t, "journal", "verify", "--journal", e.journal, "--outputs", outs)
+	if !strings.Contains(out, "2 cycles") || !strings.Contains(out, "checked against 2 output folders") {
+		t.Errorf("verify --outputs of an untouched journal:\n%s", out)
+	}
+	// The journal is put back to cycle 1: cycle 2 is gone with every row.
+	if err := os.WriteFile(e.journal, backup, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, "journal", "verify", "--journal", e.journal)
+	code, _, stderr := runCLI(t, "journal", "verify", "--journal", e.journal, "--outputs", outs)
+	if code != exitFailure || !strings.Contains(stderr, "at cycle 2, table cycles number 2") || !strings.Contains(stderr, "which the journal does not have") {
+		t.Errorf("verify --outputs of a journal without its last cycle: exit %d\n%s", code, stderr)
+	}
+}
