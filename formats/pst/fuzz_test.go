@@ -84,19 +84,57 @@ func FuzzPage(f *testing.F) {
 		if nbt {
 			typ = ptypeNBT
 		}
-		p, err := ff.parsePage(b, 512, 1, typ)
-		mustParseError(t, err)
-		if err == nil {
-			for _, e := range p.entries {
-				if nbt && p.level == 0 {
-					ff.parseNBTEntry(e)
-				} else {
-					ff.id(e)
-					ff.id(e[ff.idSize():])
+		// As given (mostly a CRC error), then with the trailer's CRC
+		// made right, so that the parser behind the check is fuzzed too.
+		for _, b := range [][]byte{b, withPageCRC(b, unicode)} {
+			p, err := ff.parsePage(b, 512, 1, typ)
+			mustParseError(t, err)
+			if err == nil {
+				for _, e := range p.entries {
+					if nbt && p.level == 0 {
+						ff.parseNBTEntry(e)
+					} else {
+						ff.id(e)
+						ff.id(e[ff.idSize():])
+					}
 				}
 			}
 		}
 	})
+}
+
+// withPageCRC returns a copy of page b whose trailer CRC matches.
+func withPageCRC(b []byte, unicode bool) []byte {
+	if len(b) != pageSize {
+		return b
+	}
+	b = bytes.Clone(b)
+	if unicode {
+		le.PutUint32(b[500:], crc(b[:496]))
+	} else {
+		le.PutUint32(b[508:], crc(b[:500]))
+	}
+	return b
+}
+
+// withBlockCRC returns a copy of raw block b whose trailer CRC covers its
+// first cb bytes.
+func withBlockCRC(b []byte, cb int, unicode bool) []byte {
+	ts := 16
+	if !unicode {
+		ts = 12
+	}
+	if len(b) < ts || cb+ts > len(b) {
+		return b
+	}
+	b = bytes.Clone(b)
+	t := b[len(b)-ts:]
+	if unicode {
+		le.PutUint32(t[4:], crc(b[:cb]))
+	} else {
+		le.PutUint32(t[8:], crc(b[:cb]))
+	}
+	return b
 }
 
 // FuzzBlock feeds arbitrary raw blocks to the block parser, the decoders and
@@ -110,7 +148,10 @@ func FuzzBlock(f *testing.F) {
 		if len(raw) >= ff.trailerSize() {
 			be.cb = int(le.Uint16(raw[len(raw)-ff.trailerSize():]))
 		}
-		b, err := ff.parseBlock(raw, be, bid)
+		_, err := ff.parseBlock(raw, be, bid)
+		mustParseError(t, err)
+		// With the trailer's CRC made right, the checks behind it run.
+		b, err := ff.parseBlock(withBlockCRC(raw, be.cb, unicode), be, bid)
 		mustParseError(t, err)
 		if err != nil {
 			b = raw

@@ -206,6 +206,16 @@ func (f *file) parsePage(b []byte, off int64, bid uint64, ptype byte) (*page, er
 	if b[tOff] != ptype || b[tOff+1] != ptype {
 		return nil, f.perr(off, field, "page type 0x%02x/0x%02x, want 0x%02x (%s)", b[tOff], b[tOff+1], ptype, ptypeName(ptype))
 	}
+	// PAGETRAILER dwCRC ([MS-PST] §2.2.2.7.1) covers the page before the
+	// trailer: a flipped byte in a B-tree page is found here instead of
+	// sending the descent astray.
+	crcOff := tOff + 4
+	if !f.unicode {
+		crcOff = tOff + 8
+	}
+	if got, want := crc(b[:tOff]), le.Uint32(b[crcOff:]); got != want {
+		return nil, f.perr(off, field, "page CRC 0x%08x does not match its trailer's 0x%08x: the file is damaged between offsets 0x%x and 0x%x", got, want, off, off+int64(tOff))
+	}
 	var want int
 	switch {
 	case level > 0:
@@ -447,6 +457,16 @@ func (f *file) parseBlock(raw []byte, be bbtEntry, bid uint64) ([]byte, error) {
 		return nil, f.perr(be.off, field, "block trailer says size %d id 0x%x, want size %d id 0x%x", cb, tbid, be.cb, bid)
 	}
 	b := raw[:cb:cb]
+	// BLOCKTRAILER dwCRC ([MS-PST] §2.2.2.8.1) covers the block's data as
+	// stored (before decoding): a flipped byte is an error here, not a
+	// contact silently read short or left out.
+	want := le.Uint32(t[4:])
+	if !f.unicode {
+		want = le.Uint32(t[8:])
+	}
+	if got := crc(b); got != want {
+		return nil, f.perr(be.off, field, "block CRC 0x%08x does not match its trailer's 0x%08x: the file is damaged between offsets 0x%x and 0x%x", got, want, be.off, be.off+int64(cb))
+	}
 	if bid&2 == 0 {
 		decode(b, f.crypt, uint32(be.bid))
 	}
