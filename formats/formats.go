@@ -23,6 +23,8 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/unicode"
+
+	"contactsync/engine/contact"
 )
 
 // ParseError is a problem at a place in an input file. Its message has the
@@ -419,44 +421,10 @@ func SyncDir(dir string) error {
 }
 
 // FormulaLike reports whether a spreadsheet would take the cell v for a
-// formula (DESIGN §10): it starts with '=', '@', tab or CR, or with '+' or
-// '-' followed by anything but a phone number or a number ("+1 555-0100"
-// and "-3.5" are data; "-A1" is a cell reference).
-func FormulaLike(v string) bool {
-	if v == "" {
-		return false
-	}
-	switch v[0] {
-	case '=', '@', '\t', '\r':
-		return true
-	case '+', '-':
-		return !phoneOrNumber(v[1:])
-	}
-	return false
-}
+// formula (DESIGN §10); the rule is contact.FormulaLike, the one every CSV
+// meant for a spreadsheet uses.
+func FormulaLike(v string) bool { return contact.FormulaLike(v) }
 
 // SpreadsheetCell returns v with a leading "'" when a spreadsheet would take
 // it for a formula: for CSV files people open in Excel, not read back.
-func SpreadsheetCell(v string) string {
-	if FormulaLike(v) {
-		return "'" + v
-	}
-	return v
-}
-
-// phoneOrNumber reports whether s (what follows a leading sign) is made of
-// digits and the punctuation of phone numbers and decimals, with at least
-// one digit. Letters are never allowed.
-func phoneOrNumber(s string) bool {
-	digit := false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digit = true
-		case c == ' ' || c == '(' || c == ')' || c == '-' || c == '.' || c == '/' || c == ',':
-		default:
-			return false
-		}
-	}
-	return digit
-}
+func SpreadsheetCell(v string) string { return contact.SpreadsheetCell(v) }

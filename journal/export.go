@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"contactsync/engine/contact"
 )
 
 // Export writes the audit trail of cycle n, or of every cycle when n is 0,
@@ -230,45 +232,9 @@ func spreadsheetCell(v string) string {
 	if !utf8.ValidString(v) {
 		v = strings.ToValidUTF8(v, "\uFFFD")
 	}
-	if formulaLike(v) {
-		return "'" + v
-	}
-	return v
+	return contact.SpreadsheetCell(v)
 }
 
-// formulaLike reports whether a spreadsheet would take v for a formula: it
-// starts with =, @, tab or CR, or with + or - followed by anything but a
-// number or a phone number ("+49 170 1234567", "-3.5"). A lone "+" or "-"
-// (the side of a link change) is text.
-func formulaLike(v string) bool {
-	if len(v) < 1 {
-		return false
-	}
-	switch v[0] {
-	case '=', '@', '\t', '\r':
-		return true
-	case '+', '-':
-		return len(v) > 1 && !phoneOrNumber(v[1:])
-	}
-	return false
-}
-
-// phoneOrNumber reports whether s is made of digits and the punctuation of
-// phone numbers and decimals, with at least one digit. Letters are never
-// allowed: "-A1" is a cell reference.
-func phoneOrNumber(s string) bool {
-	digit := false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digit = true
-		case c == ' ' || c == '(' || c == ')' || c == '-' || c == '.' || c == '/' || c == ',':
-		default:
-			return false
-		}
-	}
-	return digit
-}
 
 // The JSON export's records. Every key is always present so that each
 // record has the same shape.

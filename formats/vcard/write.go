@@ -90,7 +90,9 @@ func WriteDir(dir string, contacts []contact.Contact, opt Options) error {
 
 // FileName is the vdir file name WriteDir uses for c (before making names
 // unique): the Key with every character other than letters, digits, '-',
-// '_', '.' and '@' replaced by '_', at most 100 bytes (longer keys, and keys
+// '_', '.' and '@' replaced by '_' (so none that Windows forbids), a name
+// Windows reserves for a device (CON, NUL, COM1, ...) prefixed with '_',
+// at most 100 bytes (longer keys, and keys
 // that had to be changed, get a short hash so that different keys never
 // share a name), plus ".vcf".
 func FileName(c *contact.Contact) string {
@@ -110,7 +112,7 @@ func FileName(c *contact.Contact) string {
 		}
 	}
 	s := b.String()
-	if strings.HasPrefix(s, ".") {
+	if strings.HasPrefix(s, ".") || windowsReserved(s) {
 		s = "_" + s
 		changed = true
 	}
@@ -123,6 +125,19 @@ func FileName(c *contact.Contact) string {
 		s += "-" + hex.EncodeToString(h[:4])
 	}
 	return s + ".vcf"
+}
+
+// windowsReserved reports whether a file named s (and any extension)
+// would be a device on Windows: CON, PRN, AUX, NUL, COM0-9 and LPT0-9, in
+// any letter case, before the first dot ("nul.vcf" and "Com1.x.vcf" too).
+func windowsReserved(s string) bool {
+	stem, _, _ := strings.Cut(s, ".")
+	stem = strings.ToUpper(stem)
+	switch stem {
+	case "CON", "PRN", "AUX", "NUL":
+		return true
+	}
+	return len(stem) == 4 && (strings.HasPrefix(stem, "COM") || strings.HasPrefix(stem, "LPT")) && stem[3] >= '0' && stem[3] <= '9'
 }
 
 type cardWriter struct {

@@ -1,0 +1,88 @@
+package contact
+
+// FormulaLike reports whether a spreadsheet would evaluate the cell v
+// (DESIGN §10): the one rule of every CSV contactsync writes for people to
+// open in a spreadsheet (CRM import files, the journal's export, rejected
+// and conflict lists). A cell is a formula when it starts with '=', '@',
+// tab or CR, or with '+' or '-' followed by anything but
+//   - nothing ("+" and "-" alone are text),
+//   - a plain number ("-3.5", "+42": read as the number it is), or
+//   - a phone number in which two numbers stand side by side with no
+//     operator between them, which makes it no valid formula
+//     ("+1 555-0100", "+49 (170) 1234567").
+//
+// So "+1-1", "-2+3", "+1555-0100", "+(1)-1", "+49/170" and "-A1" are
+// formulas: a spreadsheet computes them or reads a cell reference.
+func FormulaLike(v string) bool {
+	if v == "" {
+		return false
+	}
+	switch v[0] {
+	case '=', '@', '\t', '\r':
+		return true
+	case '+', '-':
+		rest := v[1:]
+		return rest != "" && !plainNumber(rest) && !phoneNotFormula(rest)
+	}
+	return false
+}
+
+// SpreadsheetCell returns v with a leading "'" when a spreadsheet would
+// evaluate it (FormulaLike).
+func SpreadsheetCell(v string) string {
+	if FormulaLike(v) {
+		return "'" + v
+	}
+	return v
+}
+
+// plainNumber reports whether s is digits with at most one decimal point
+// or comma between them.
+func plainNumber(s string) bool {
+	digits, seps := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case (c == '.' || c == ',') && i > 0 && i < len(s)-1:
+			seps++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && seps <= 1
+}
+
+// phoneNotFormula reports whether s is made of digits and the punctuation
+// of phone numbers, with at least one digit, and has two numbers side by
+// side with no operator between them ("1 555", "1 (555)", "(555) 0100"),
+// which makes it no valid formula: a spreadsheet keeps it as text.
+func phoneNotFormula(s string) bool {
+	operand := false // the last token ended a number or a ')'
+	gap := false     // blanks since then
+	digit, adjacent := false, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9' || c == '.':
+			digit = digit || c != '.'
+			if operand && (gap || s[i-1] == ')') {
+				adjacent = true
+			}
+			operand, gap = true, false
+		case c == ' ':
+			gap = operand
+		case c == '(':
+			if operand {
+				adjacent = true
+			}
+			operand, gap = false, false
+		case c == ')':
+			operand, gap = true, false
+		case c == '-' || c == '/':
+			operand, gap = false, false
+		default:
+			return false
+		}
+	}
+	return digit && adjacent
+}
