@@ -68,9 +68,12 @@ func runRebuild(o cycleOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	inputs, err := hashInputs(o.CRM, o.Outlook)
-	if err != nil {
-		return err
+	var inputs []journal.FileHash
+	for _, in := range dump.Inputs {
+		inputs = append(inputs, journal.FileHash{Role: "crm-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
+	}
+	for _, in := range ol.Inputs {
+		inputs = append(inputs, journal.FileHash{Role: "outlook-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
 	}
 	info := journal.CycleInfo{Kind: "rebuild", Started: started, User: osUser(), ToolVersion: version, Options: o.Flags, Inputs: inputs}
 	if err := j.Commit(plan, info); err != nil {
