@@ -527,7 +527,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 		})
 	}
 	for name, data := range o.ExtraFiles {
-		jobs = append(jobs, func() error { return formats.WriteFileAtomic(filepath.Join(stage, name), data, 0o644) })
+		jobs = append(jobs, func() error { return formats.WriteFileAtomic(filepath.Join(stage, name), data, formats.FilePerm) })
 	}
 	if !dups.empty() {
 		jobs = append(jobs, func() error {
