@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"time"
 
 	"contactsync/engine"
@@ -792,5 +793,32 @@ func TestVerifyAnchorsProveTheLastCycle(t *testing.T) {
 	err = j.VerifyAnchors([]Anchor{{Dir: "out/2", Cycle: 2, Head: head}})
 	if !errors.As(err, &ve) || ve.Cycle != 2 || !strings.Contains(err.Error(), "recorded the chain head") {
 		t.Errorf("VerifyAnchors with another head = %v", err)
+	}
+}
+
+// No byte that is not UTF-8 reaches an HTML page raw, also when a write
+// cuts a sequence in two.
+func TestUTF8Writer(t *testing.T) {
+	in := "a\xffb é\xe2\x82\xacc\xe2\x82"
+	want := "a\uFFFDb é€c\uFFFD"
+	for split := 0; split <= len(in); split++ {
+		var b bytes.Buffer
+		w := &utf8Writer{w: &b}
+		w.Write([]byte(in[:split]))
+		w.Write([]byte(in[split:]))
+		if err := w.flush(); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != want {
+			t.Errorf("split at %d: %q, want %q", split, b.String(), want)
+		}
+	}
+	var page bytes.Buffer
+	p := &engine.Plan{Cycle: 1, Notices: []engine.Notice{{Kind: "input", Message: "bad \xff\xfe byte"}}}
+	if err := WritePlanReport(&page, p, true, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(page.Bytes()) {
+		t.Error("the plan report holds bytes that are not UTF-8")
 	}
 }

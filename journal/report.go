@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"database/sql"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"contactsync/engine"
 )
@@ -105,7 +107,8 @@ func (j *Journal) writeReport(w io.Writer, from, to int) error {
 		head.Cycles = append(head.Cycles, o)
 	}
 
-	b := bufio.NewWriter(w)
+	vw := &utf8Writer{w: w}
+	b := bufio.NewWriter(vw)
 	pg := newPage(b)
 	if err := pageTemplate.ExecuteTemplate(b, "head", head); err != nil {
 		return err
@@ -118,7 +121,10 @@ func (j *Journal) writeReport(w io.Writer, from, to int) error {
 	if err := pageTemplate.ExecuteTemplate(b, "foot", nil); err != nil {
 		return err
 	}
-	return b.Flush()
+	if err := b.Flush(); err != nil {
+		return err
+	}
+	return vw.flush()
 }
 
 func (j *Journal) reportCycle(tx *sql.Tx, pg *page, r cycleRow) error {
@@ -316,7 +322,8 @@ func sideOpRows(m map[string]engine.Tally) [][3]string {
 //
 // Sections the caller adds (extra) follow the notices.
 func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, extra ...ReportTable) error {
-	b := bufio.NewWriter(w)
+	vw := &utf8Writer{w: w}
+	b := bufio.NewWriter(vw)
 	pg := newPage(b)
 	head := pageHead{
 		Title:    fmt.Sprintf("contactsync cycle %d", p.Cycle),
@@ -392,7 +399,10 @@ func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, 
 	if err := pageTemplate.ExecuteTemplate(b, "foot", nil); err != nil {
 		return err
 	}
-	return b.Flush()
+	if err := b.Flush(); err != nil {
+		return err
+	}
+	return vw.flush()
 }
 
 func userText(r *cycleRow) string {
@@ -412,4 +422,50 @@ func valid(r cycleRow) cycleRow {
 		*s = validText(*s)
 	}
 	return r
+}
+
+// utf8Writer passes on what is written with every byte that is not UTF-8
+// replaced by U+FFFD: html/template escapes markup but passes such bytes
+// through, and no byte of the input may reach an HTML page raw. A sequence
+// cut between two writes is held until the next one; flush writes what is
+// held.
+type utf8Writer struct {
+	w    io.Writer
+	held []byte
+}
+
+func (v *utf8Writer) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(v.held) > 0 {
+		p = append(v.held, p...)
+		v.held = nil
+	}
+	cut := len(p)
+	// An incomplete sequence at the end waits for its continuation.
+	for k := 1; k <= utf8.UTFMax-1 && k <= len(p); k++ {
+		c := p[len(p)-k]
+		if c < 0x80 {
+			break
+		}
+		if c >= 0xC0 {
+			if !utf8.FullRune(p[len(p)-k:]) {
+				cut = len(p) - k
+			}
+			break
+		}
+	}
+	v.held = append(v.held, p[cut:]...)
+	if _, err := v.w.Write(bytes.ToValidUTF8(p[:cut], []byte("\uFFFD"))); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func (v *utf8Writer) flush() error {
+	if len(v.held) == 0 {
+		return nil
+	}
+	_, err := v.w.Write(bytes.ToValidUTF8(v.held, []byte("\uFFFD")))
+	v.held = nil
+	return err
 }

@@ -230,6 +230,9 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	if olErr != nil {
 		return nil, fmt.Errorf("read Outlook export: %w", olErr)
 	}
+	if w := dropControls(o.CRM, dump.Contacts); w != "" {
+		early = append(early, w)
+	}
 	mode := o.OutlookOutput
 	if mode == "" {
 		mode = "snapshot"

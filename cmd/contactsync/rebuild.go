@@ -61,6 +61,9 @@ func runRebuild(o cycleOptions, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("read Outlook export: %w", err)
 	}
+	if w := dropControls(o.CRM, dump.Contacts); w != "" {
+		fmt.Fprintln(stdout, "notice: "+w)
+	}
 	o.Policy.Fields, _ = fieldsInDump(fieldsOf(o.Policy), dump.ContactHeader)
 	plan, err := engine.Rebuild(
 		engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup, Visible: dump.VisibleTo(o.Policy.User)},

@@ -255,6 +255,9 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 			s.Note += fmt.Sprintf("; %d distribution lists in the PST are not synced", st.DistLists)
 		}
 	}
+	if w := dropControls(path, s.Contacts, s.Deleted); w != "" {
+		s.Warnings = append(s.Warnings, w)
+	}
 	return s, nil
 }
 
@@ -308,4 +311,31 @@ func vcardVersion(v string) string {
 		return "3.0"
 	}
 	return v
+}
+
+// dropControls removes the control characters no import takes (NUL, ESC,
+// ...; not tab, CR or LF) from the values of the contacts read from path,
+// and says so in one warning: how many values, and the first record.
+func dropControls(path string, lists ...[]contact.Contact) string {
+	n := 0
+	first := ""
+	for _, cs := range lists {
+		for i := range cs {
+			fields := contact.DropControls(&cs[i])
+			if len(fields) == 0 {
+				continue
+			}
+			n += len(fields)
+			if first == "" {
+				first = fmt.Sprintf("%q (%s)", cs[i].DisplayName(), strings.Join(fields, ", "))
+				if cs[i].Line > 0 {
+					first = fmt.Sprintf("line %d, %s", cs[i].Line, first)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: %d values held control characters (NUL, ESC and the like) that no import takes; they were dropped, the first at %s", path, n, first)
 }

@@ -86,3 +86,45 @@ func phoneNotFormula(s string) bool {
 	}
 	return digit && adjacent
 }
+
+// DropControls removes the C0 control characters other than tab, CR and
+// LF (NUL, BEL, ESC, ...) from every value and extra of c: no program
+// that imports contacts takes them, and in a CSV, JSON or HTML output they
+// do harm. It returns the fields changed ("notes", or an extra's name).
+func DropControls(c *Contact) []string {
+	var changed []string
+	for f := range c.Values {
+		if v := c.Values[f]; hasControl(v) {
+			c.Values[f] = dropControls(v)
+			changed = append(changed, Field(f).String())
+		}
+	}
+	for i := range c.Extra {
+		if v := c.Extra[i].Value; hasControl(v) {
+			c.Extra[i].Value = dropControls(v)
+			changed = append(changed, c.Extra[i].Name)
+		}
+	}
+	return changed
+}
+
+func isControl(b byte) bool { return b < 0x20 && b != '\t' && b != '\r' && b != '\n' }
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isControl(s[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+func dropControls(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if !isControl(s[i]) {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
