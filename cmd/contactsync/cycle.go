@@ -85,6 +85,9 @@ var testHookAfterPlan func()
 // place and before the journal commit; an error stands for a crash there.
 var testHookBeforeCommit func() error
 
+// maxInputWarnings bounds the warnings about an export that a plan lists.
+const maxInputWarnings = 1000
+
 // markerName is the file in an output folder that says which cycle wrote it.
 const markerName = "cycle.json"
 
@@ -310,7 +313,14 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	for _, m := range early {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "housekeeping", Message: m})
 	}
-	for _, w := range ol.Warnings {
+	for i, w := range ol.Warnings {
+		if i == maxInputWarnings {
+			// Each reader counts its repeated warnings; this bounds the
+			// rest, so hostile input cannot fill the plan and the journal.
+			plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: fmt.Sprintf(
+				"%d more warnings about the Outlook export not listed (%d in all); contactsync validate lists every problem", len(ol.Warnings)-i, len(ol.Warnings))})
+			break
+		}
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: w})
 	}
 	if ol.Note != "" {
