@@ -151,7 +151,7 @@ func (j *Journal) verifyCycles(tx *sql.Tx) (*cycleRow, error) {
 			return &VerifyError{Path: j.path, Cycle: r.Number, What: fmt.Sprintf(what, args...)}
 		}
 		if r.Number != i+1 {
-			return nil, &VerifyError{Path: j.path, Cycle: i + 1, What: fmt.Sprintf("cycle %d is missing (the next one is %d)", i+1, r.Number)}
+			return nil, &VerifyError{Path: j.path, Cycle: i + 1, Table: "cycles", Row: fmt.Sprintf("number %d", i+1), What: fmt.Sprintf("cycle %d is missing (the next one is %d)", i+1, r.Number)}
 		}
 		if r.PrevHash != prev {
 			return nil, bad("its link to cycle %d's hash is broken (a cycle was edited, removed or replaced)", r.Number-1)
@@ -282,7 +282,7 @@ func (j *Journal) verifyLinks(tx *sql.Tx, last *cycleRow) error {
 			return fmt.Errorf("verify journal %q: %w", j.path, err)
 		}
 		bad := func(what string) error {
-			return &VerifyError{Path: j.path, Cycle: r.written, Link: r.id, What: what}
+			return &VerifyError{Path: j.path, Cycle: r.written, Link: r.id, Table: "links", Row: fmt.Sprintf("link %d", r.id), What: what}
 		}
 		bs := sha256.Sum256(base)
 		if hex.EncodeToString(bs[:]) != r.baseSum {
@@ -309,13 +309,13 @@ func (j *Journal) verifyLinks(tx *sql.Tx, last *cycleRow) error {
 	err = tx.QueryRow(`SELECT link, last FROM (SELECT link, max(cycle) AS last FROM link_writes GROUP BY link)
 		WHERE NOT EXISTS (SELECT 1 FROM links WHERE id = link AND written = last) ORDER BY link LIMIT 1`).Scan(&id, &cycle)
 	if err == nil {
-		return &VerifyError{Path: j.path, Cycle: cycle, Link: id, What: "the link row this cycle wrote is missing or was rewritten after commit"}
+		return &VerifyError{Path: j.path, Cycle: cycle, Link: id, Table: "links", Row: fmt.Sprintf("link %d", id), What: "the link row this cycle wrote is missing or was rewritten after commit"}
 	}
 	if err != sql.ErrNoRows {
 		return fmt.Errorf("verify journal %q: %w", j.path, err)
 	}
 	if last != nil && open != last.OpenLinks {
-		return &VerifyError{Path: j.path, Cycle: last.Number, What: fmt.Sprintf("the journal has %d open links, the cycle left %d", open, last.OpenLinks)}
+		return &VerifyError{Path: j.path, Cycle: last.Number, Table: "links", What: fmt.Sprintf("the journal has %d open links, the cycle left %d", open, last.OpenLinks)}
 	}
 	return nil
 }
