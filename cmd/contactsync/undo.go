@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"contactsync/engine"
 	"contactsync/engine/contact"
 	"contactsync/formats"
+	"contactsync/formats/crmcsv"
 	"contactsync/formats/outlookcsv"
 	"contactsync/journal"
 )
@@ -42,6 +44,7 @@ func undoCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "output `DIR` for the undo's files (new or empty); not needed with --not-imported"},
 			&cli.BoolFlag{Name: "imported", Usage: "the last cycle's files were imported: undo it with a cycle of its own"},
 			&cli.BoolFlag{Name: "not-imported", Usage: "the last cycle's files were not imported: discard it"},
+			&cli.StringFlag{Name: "crm", Usage: "the current CRM dump `DIR` (optional): with --outlook, tells whether the last cycle's files were imported"},
 			&cli.StringFlag{Name: "outlook", Usage: "the current Outlook export `PATH` (optional): the Outlook files then keep everything else the contacts hold, and a CSV or vCard export gets a whole-folder snapshot"},
 			&cli.StringFlag{Name: "from", Usage: "force the Outlook input format: csv, vcf, vdir or pst"},
 			&cli.StringFlag{Name: "outlook-folder", Usage: "PST folder of the sync (default: the store's Contacts folder)"},
@@ -53,7 +56,7 @@ func undoCommand() *cli.Command {
 		},
 		Action: func(ctx *cli.Context) error {
 			o := undoOptions{
-				Journal: ctx.String("journal"), Cycle: ctx.Int("cycle"), Out: ctx.String("out"), Outlook: ctx.String("outlook"),
+				Journal: ctx.String("journal"), Cycle: ctx.Int("cycle"), Out: ctx.String("out"), Outlook: ctx.String("outlook"), CRM: ctx.String("crm"),
 				Imported: ctx.Bool("imported"), NotImported: ctx.Bool("not-imported"), BreakStale: ctx.Bool("break-stale-lock"),
 				Flags: map[string]string{},
 			}
@@ -80,6 +83,7 @@ type undoOptions struct {
 	Cycle                             int
 	Out                               string
 	Outlook                           string // the current Outlook export, optional
+	CRM                               string // the current CRM dump, optional
 	Imported, NotImported, BreakStale bool
 	OutlookOpts                       outlookOptions
 	Flags                             map[string]string
@@ -118,11 +122,26 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 		return usagef("cycle %d does not exist: the journal has cycles 1..%d", o.Cycle, st.Cycle)
 	}
 	last := o.Cycle == st.Cycle
+	var ol *outlookSide
+	if o.Outlook != "" {
+		if ol, err = readOutlook(o.Outlook, o.OutlookOpts); err != nil {
+			return fmt.Errorf("read Outlook export: %w", err)
+		}
+	}
 	switch {
 	case o.NotImported && !last:
 		return usagef("--not-imported discards the last cycle (%d) only; cycle %d was followed by others, which read its imports", st.Cycle, o.Cycle)
+	case last && !o.Imported && !o.NotImported && o.CRM != "" && ol != nil:
+		imported, why, err := importedByExports(st, o.CRM, ol)
+		if err != nil {
+			return err
+		}
+		o.NotImported = !imported
+		if !imported {
+			fmt.Fprintf(stdout, "the exports do not show cycle %d's files (%s): discarding it\n", o.Cycle, why)
+		}
 	case last && !o.Imported && !o.NotImported:
-		return usagef("cycle %d is the last cycle: say whether its files were imported (--imported undoes it with a cycle of its own) or not (--not-imported discards it)", o.Cycle)
+		return usagef("cycle %d is the last cycle: say whether its files were imported (--imported undoes it with a cycle of its own) or not (--not-imported discards it), or give the current exports (--crm and --outlook) to tell", o.Cycle)
 	}
 	u, err := j.UndoSource(o.Cycle)
 	if err != nil {
@@ -153,13 +172,11 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 		return err
 	}
 	co := cycleOptions{Journal: o.Journal, Out: o.Out, Policy: pol, OutlookOpts: o.OutlookOpts, Now: o.Now, OutlookOutput: "changes"}
-	ol := &outlookSide{Kind: kindCSV}
 	mode := "changes"
-	if o.Outlook != "" {
-		if ol, err = readOutlook(o.Outlook, o.OutlookOpts); err != nil {
-			return fmt.Errorf("read Outlook export: %w", err)
-		}
+	if ol != nil {
 		mode = fillFromExport(plan, ol, fields)
+	} else {
+		ol = &outlookSide{Kind: kindCSV}
 	}
 	if len(rep.Administrator) > 0 {
 		b, err := adminCSV(rep, o.Cycle)
@@ -288,4 +305,30 @@ func fillFromExport(plan *engine.Plan, ol *outlookSide, fields []contact.Field) 
 	}
 	plan.Outlook.Folder = append(plan.Outlook.Folder, plan.Outlook.New...)
 	return "snapshot"
+}
+
+// importedByExports tells from the current exports whether the last
+// cycle's files were imported, as the next sync would: the engine's
+// not-imported guard decides (created records missing, or none of a side's
+// updates visible). The other guards do not matter here.
+func importedByExports(st engine.State, crmDir string, ol *outlookSide) (bool, string, error) {
+	dump, err := crmcsv.ReadDir(crmDir)
+	if err != nil {
+		return false, "", fmt.Errorf("read CRM dump: %w", err)
+	}
+	fields, dirs, err := engine.ParseMappingText(st.Mapping)
+	if err != nil {
+		return false, "", err
+	}
+	pol := engine.DefaultPolicy(st.User)
+	pol.Fields, pol.FieldDirections = fields, dirs
+	pol.Allow = []string{engine.GuardMaxDelete, engine.GuardEmptyInput, engine.GuardMappingChanged, engine.GuardUserChanged}
+	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup,
+		Visible: dump.VisibleTo(st.User)}
+	_, err = engine.Reconcile(st, crmIn, engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}, pol)
+	var ge *engine.GuardError
+	if errors.As(err, &ge) && ge.Guard == engine.GuardNotImported {
+		return false, ge.Message, nil
+	}
+	return true, "", nil
 }
