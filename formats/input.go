@@ -38,6 +38,7 @@ func (h *HashReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	h.h.Write(p[:n])
 	h.n += int64(n)
+	bytesRead.Add(int64(n))
 	return n, err
 }
 

@@ -81,6 +81,7 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "outlook-folder", Usage: "PST folder to sync, e.g. Contacts/CRM (default: the store's Contacts folder)"},
 		&cli.StringFlag{Name: "from", Usage: "force the Outlook input format: csv, vcf, vdir, pst or msg"},
 		&cli.StringFlag{Name: "outlook-output", Usage: "snapshot (the whole folder) or changes (new/updated/deleted files); default: snapshot, changes for PST"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr (on a terminal a bar per phase, else one line per phase with its time)"},
 		&cli.BoolFlag{Name: "break-stale-lock", Usage: "remove a journal lock left by a run that died"},
 		&cli.StringFlag{Name: "region", Usage: "country `CC` (ISO 3166, e.g. DE, US) of phone numbers written without a country code, for the list of likely duplicates"},
 		&cli.BoolFlag{Name: "skip-invalid", Usage: "set aside the records of a CRM dump or Outlook export (CSV record, vCard card, PST item) that cannot be read (listed in OUT/rejected.csv and journaled) instead of stopping; their side's contacts are then neither deleted nor created on the other side this cycle"},
@@ -111,7 +112,7 @@ func syncCommand(planOnly bool) *cli.Command {
 		if err != nil {
 			return err
 		}
-		o.Progress = newProgress(ctx.App.ErrWriter)
+		o.Progress = newProgress(ctx.App.ErrWriter, ctx.Bool("quiet"))
 		o.Ctx = ctx.Context
 		_, err = runCycle(o, ctx.App.Writer)
 		return classify(err)

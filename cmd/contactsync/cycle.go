@@ -196,7 +196,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 		return nil, err
 	}
 	pg := o.Progress
-	defer pg.end()
+	defer pg.cancel() // a phase that failed prints no line
 	var res *resolutions
 	if o.Resolutions != "" {
 		var err error
@@ -207,7 +207,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	}
 	// The two exports are read at the same time (a core each). The CRM
 	// dump's error is reported first, as when they were read in turn.
-	pg.phase("reading the CRM dump " + o.CRM + " and the Outlook export " + o.Outlook)
+	pg.phaseBytes("reading the CRM dump "+o.CRM+" and the Outlook export "+o.Outlook, inputSize(o.CRM)+inputSize(o.Outlook))
 	var dump *crmcsv.Dump
 	var ol *outlookSide
 	var crmErr, olErr error
@@ -269,7 +269,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	if err := o.interrupted(); err != nil {
 		return nil, err
 	}
-	pg.phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(dump.Contacts), len(ol.Contacts)))
+	pg.phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(dump.Contacts), len(ol.Contacts)), len(dump.Contacts)+len(ol.Contacts), "contacts")
 	if !o.DryRun {
 		if m, err := readMarker(o.Out); err == nil && m.Cycle <= state.Cycle {
 			return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, state.Cycle+1)
@@ -353,7 +353,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	if err := o.interrupted(); err != nil {
 		return nil, err
 	}
-	pg.phase("writing the outputs to " + o.Out)
+	pg.phase("writing the outputs to "+o.Out, len(plan.Changes), "changes")
 	<-chain
 	outputs, err := writeOutputs(o, plan, dump, ol, mode, rejected, &dups, res)
 	if err != nil {
@@ -363,7 +363,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 		os.RemoveAll(o.Out) // written by this run, not committed
 		return nil, err
 	}
-	pg.phase("committing the cycle to the journal")
+	pg.phase("committing the cycle to the journal", len(plan.Changes), "changes")
 	if testHookBeforeCommit != nil {
 		if err := testHookBeforeCommit(); err != nil {
 			return nil, err

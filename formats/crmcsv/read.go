@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -206,7 +205,7 @@ func readDirCounting(dir string, collect bool) (d *Dump, errs formats.ErrorList,
 // readFile reads a file of the dump. A missing optional file is nil data
 // and no error.
 func readFile(name string, required bool) ([]byte, *formats.ParseError) {
-	data, err := os.ReadFile(name)
+	data, err := formats.ReadFile(name)
 	switch {
 	case err == nil:
 		return data, nil

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -62,7 +61,7 @@ type File struct {
 
 // ReadFile reads an export from path.
 func ReadFile(path string, opt Options) (*File, error) {
-	b, err := os.ReadFile(path)
+	b, err := formats.ReadFile(path)
 	if err != nil {
 		return nil, &formats.ParseError{File: path, Err: err}
 	}
@@ -108,7 +107,7 @@ func readAll(r io.Reader) ([]byte, error) {
 // could not. Warnings about records it did read stay in File.Warnings.
 // A file it cannot read at all (missing, no header) is an error.
 func ReadFileLenient(path string, opt Options) (*File, formats.ErrorList, error) {
-	b, err := os.ReadFile(path)
+	b, err := formats.ReadFile(path)
 	if err != nil {
 		return nil, nil, &formats.ParseError{File: path, Err: err}
 	}
@@ -125,7 +124,7 @@ func ReadFileLenient(path string, opt Options) (*File, formats.ErrorList, error)
 // quoting (reading goes on at the next line), unknown headers, unreadable
 // dates, cells beyond the header.
 func Validate(path string, opt Options) formats.ErrorList {
-	b, err := os.ReadFile(path)
+	b, err := formats.ReadFile(path)
 	if err != nil {
 		return formats.ErrorList{{File: path, Err: err}}
 	}
