@@ -735,7 +735,8 @@ func TestVerifyDetectsInsertionsAndDeletions(t *testing.T) {
 		{"migration row removed", `DELETE FROM schema_migrations WHERE version = 2`, 0, "schema_migrations", "version 2"},
 		{"last cycle row deleted, rows kept", `DELETE FROM cycles WHERE number = 2`, 2, "files", "seq 1"},
 		{"last cycle deleted with its rows", `DELETE FROM changes WHERE cycle = 2; DELETE FROM conflicts WHERE cycle = 2; DELETE FROM notices WHERE cycle = 2;
-			DELETE FROM files WHERE cycle = 2; DELETE FROM link_writes WHERE cycle = 2; DELETE FROM pending WHERE cycle = 2; DELETE FROM cycles WHERE number = 2`, 2, "links", "link 1"},
+			DELETE FROM files WHERE cycle = 2; DELETE FROM link_writes WHERE cycle = 2; DELETE FROM pending WHERE cycle = 2;
+			DELETE FROM link_history WHERE cycle = 2; DELETE FROM cycles WHERE number = 2`, 2, "links", "link 1"},
 	} {
 		t.Run(e.name, func(t *testing.T) {
 			j := twoCycles(t)

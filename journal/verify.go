@@ -104,6 +104,7 @@ func (j *Journal) verifyOrphans(tx *sql.Tx) error {
 		{"notices", "seq", `SELECT cycle AS c, seq AS k FROM notices`},
 		{"link_writes", "link", `SELECT cycle AS c, link AS k FROM link_writes`},
 		{"pending", "link", `SELECT cycle AS c, link AS k FROM pending`},
+		{"link_history", "link", `SELECT cycle AS c, link AS k FROM link_history`},
 		{"links", "link", `SELECT opened AS c, id AS k FROM links UNION ALL SELECT written, id FROM links UNION ALL SELECT closed, id FROM links WHERE closed IS NOT NULL`},
 	} {
 		var cycle int
