@@ -48,7 +48,9 @@
 // after the property name ("LABEL,TYPE=HOME:") is read as ';'; other
 // visible punctuation in a name ("X-messaging/twitter-All") is read as
 // written (such a name is written back inside X-CONTACTSYNC-EXTRA); a line
-// with no ':' (a bare "FN", a "# comment") is skipped; bytes that are not
+// with no ':' (a bare "FN", a "# comment") is skipped; a blank between
+// the name and ':' is ignored; a quote inside an unquoted parameter value
+// (Apple's X-ADDRESS=...\"Name\"...) is text; bytes that are not
 // UTF-8 in a 3.0/4.0 value without CHARSET are Windows-1252; a file that
 // ends inside a card closes it.
 //

@@ -25,6 +25,7 @@ var fuzzSeeds = []string{
 	// Windows-1252 in 3.0, '/' in a name, comment lines, no END at the end
 	"ENCODING:UTF-8\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nNOTE;:x\r\nTEL;TYPE=WORK;;X=1:1\r\nLABEL,TYPE=HOME:s\r\nN:M\xfcller\r\nEND:VCARD\r\njunk\r\n",
 	"BEGIN:VCARD\nVERSION:4.0\n# c\nX-a/b-All:v\nFN\nBEGIN:VCARD\nN:x",
+	"BEGIN:VCARD\nFN :x\nX-L;X-ADDRESS=a \\\"b\\\" c;X-T=d:geo:1,2\nEND:VCARD\n",
 }
 
 // FuzzRead: no input panics or hangs; every error is a positioned

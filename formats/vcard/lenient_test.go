@@ -128,3 +128,34 @@ func extraNames(c contact.Contact) string {
 	}
 	return strings.Join(n, ",")
 }
+
+// TestMoreLeniencies: a blank between the name and ':' ("FN :x", as some
+// phone exports write) and Apple's quotes inside an unquoted parameter
+// value (py-vobject issue 111: X-APPLE-STRUCTURED-LOCATION;X-ADDRESS=...
+// \"Name\"...) are read with a warning each; the property keeps its value.
+func TestMoreLeniencies(t *testing.T) {
+	f, err := Read(strings.NewReader("BEGIN:VCARD\nVERSION:3.0\nFN :Ann Lee\nN:Lee;Ann\n"+
+		"X-APPLE-STRUCTURED-LOCATION;VALUE=URI;X-ADDRESS=Airport \\\"Makedonia\\\" 551 03;X-TITLE=Thessaloniki:geo:40.5,22.9\nEND:VCARD\n"), "m.vcf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"m.vcf:3:3: FN: blank after the property name ignored",
+		"m.vcf:5:58: X-APPLE-STRUCTURED-LOCATION: quote inside an unquoted parameter value read as text",
+		"m.vcf:5:69: X-APPLE-STRUCTURED-LOCATION: quote inside an unquoted parameter value read as text",
+	}
+	if strings.Join(f.Warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(f.Warnings, "\n"), strings.Join(want, "\n"))
+	}
+	c := f.Contacts[0]
+	if v, _ := c.ExtraValue("=FN.text"); v != "" {
+		t.Errorf("FN kept apart: %q", v)
+	}
+	found := false
+	for _, e := range c.Extra {
+		found = found || strings.HasPrefix(e.Name, "X-APPLE-STRUCTURED-LOCATION") && e.Value == "geo:40.5,22.9"
+	}
+	if !found {
+		t.Errorf("the Apple property is not kept: %+v", c.Extra)
+	}
+}

@@ -198,7 +198,7 @@ func parseHeaderLenient(s string) (h header, value int, col int, msg string, lax
 			fallthrough
 		case ';':
 			i++
-			p, n, errCol, msg := parseParam(s, i)
+			p, n, errCol, msg := parseParam(s, i, &lax)
 			if msg == msgEmptyParam {
 				lax = append(lax, leniency{errCol, "empty parameter ignored"})
 				i = n
@@ -209,6 +209,17 @@ func parseHeaderLenient(s string) (h header, value int, col int, msg string, lax
 			}
 			h.Params = append(h.Params, p)
 			i = n
+		case ' ', '\t':
+			j := i
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+				j++
+			}
+			if j >= len(s) || s[j] != ':' && s[j] != ';' {
+				return h, 0, i, "invalid character " + quoteByte(s, i) + " in property name", lax
+			}
+			lax = append(lax, leniency{i, "blank after the property name ignored"})
+			i = j
+			continue
 		default:
 			if first && isLaxNameByte(s[i]) {
 				// "X-messaging/twitter-All": KContacts, ez-vcard and
@@ -233,7 +244,7 @@ const msgEmptyParam = "empty parameter"
 
 // parseParam parses one parameter starting at s[i] and returns the index
 // after it (at ';' or ':').
-func parseParam(s string, i int) (param, int, int, string) {
+func parseParam(s string, i int, lax *[]leniency) (param, int, int, string) {
 	start := i
 	for i < len(s) && s[i] != '=' && s[i] != ';' && s[i] != ':' && s[i] != '"' {
 		i++
@@ -268,7 +279,12 @@ func parseParam(s string, i int) (param, int, int, string) {
 			j := i
 			for i < len(s) && s[i] != ',' && s[i] != ';' && s[i] != ':' {
 				if s[i] == '"' {
-					return param{}, 0, i, "quote inside an unquoted parameter value"
+					if i == j || lax == nil {
+						return param{}, 0, i, "quote inside an unquoted parameter value"
+					}
+					// Apple writes \"...\" inside X-ADDRESS=...: the quote is
+					// text, as Apple's own reader and ez-vcard take it.
+					*lax = append(*lax, leniency{i, "quote inside an unquoted parameter value read as text"})
 				}
 				i++
 			}
