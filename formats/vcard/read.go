@@ -1041,7 +1041,9 @@ func (pr *prop) form() string {
 }
 
 func writeParamValue(b *strings.Builder, v string) {
-	if strings.ContainsAny(v, ";:,\"") {
+	// "^'" is what a '"' read as text becomes (encodeCaret): quoting it too
+	// keeps the name the same when it is read back and written again.
+	if strings.ContainsAny(v, ";:,\"") || strings.Contains(v, "^'") {
 		b.WriteByte('"')
 		b.WriteString(encodeCaret(v))
 		b.WriteByte('"')
