@@ -254,12 +254,17 @@ func (r *reconciler) visible(i int) bool {
 
 // ownerVisible reports whether the syncing user may see the records of an
 // owner code (SECCODEID).
-func (r *reconciler) ownerVisible(owner string) bool {
-	if r.crm.Visible == nil {
+func (r *reconciler) ownerVisible(owner string) bool { return r.crm.OwnerVisible(owner) }
+
+// OwnerVisible reports whether the syncing user may see the records of an
+// owner code (SECCODEID): Everyone's, those without an owner, and those
+// Visible names; all when Visible is nil.
+func (in *CRMInput) OwnerVisible(owner string) bool {
+	if in.Visible == nil {
 		return true
 	}
 	o := trimID(owner)
-	return o == "" || o == contact.Everyone || r.crm.Visible[o]
+	return o == "" || o == contact.Everyone || in.Visible[o]
 }
 
 // resolveLinks finds the records of every open link: by CRM id and Outlook

@@ -294,7 +294,17 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 		if o.DryRun {
 			return
 		}
-		dups = findSideDuplicates(dump.Contacts, ol.Contacts, o.Phones, o.Policy.CaseSensitiveKeys)
+		// Contacts the user may not see are not theirs to be told about.
+		crmContacts := dump.Contacts
+		if crmIn.Visible != nil {
+			crmContacts = nil
+			for _, c := range dump.Contacts {
+				if crmIn.OwnerVisible(c.CRM.Owner) {
+					crmContacts = append(crmContacts, c)
+				}
+			}
+		}
+		dups = findSideDuplicates(crmContacts, ol.Contacts, o.Phones, o.Policy.CaseSensitiveKeys)
 	}()
 	plan, err := engine.Reconcile(state, crmIn, olIn, o.Policy)
 	<-dupsDone
