@@ -258,6 +258,15 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 	if w := dropControls(path, s.Contacts, s.Deleted); w != "" {
 		s.Warnings = append(s.Warnings, w)
 	}
+	// An e-mail field holds the bare address, whatever reads it (sync,
+	// convert, duplicates): "mailto:" and "Name <addr>" are unwrapped.
+	for _, cs := range [][]contact.Contact{s.Contacts, s.Deleted} {
+		for i := range cs {
+			for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
+				cs[i].Values[f] = contact.Clean(f, cs[i].Values[f])
+			}
+		}
+	}
 	return s, nil
 }
 
