@@ -57,6 +57,9 @@ type UndoInput struct {
 	// PendingBefore is the pending work after cycle N-1, by link (for a
 	// discard).
 	PendingBefore map[int64]LinkPending
+	// UndoneBy is the cycle that already undid or discarded N (and was not
+	// itself discarded); 0 for none.
+	UndoneBy int
 }
 
 // LinkPending is the pending work of one link.
@@ -102,6 +105,9 @@ type AdminRow struct {
 func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 	if u.Cycle < 1 || u.Cycle > st.Cycle {
 		return nil, nil, fmt.Errorf("cycle %d does not exist (the journal has cycles 1..%d)", u.Cycle, st.Cycle)
+	}
+	if u.UndoneBy > 0 {
+		return nil, nil, fmt.Errorf("cycle %d was already undone by cycle %d; undo cycle %d to have its changes back", u.Cycle, u.UndoneBy, u.UndoneBy)
 	}
 	plan := &Plan{Cycle: st.Cycle + 1, User: st.User, Mapping: st.Mapping, Prefer: p.Prefer.String(), Direction: Both.String(), NextLinkID: st.NextLinkID}
 	rep := &UndoReport{}
@@ -288,6 +294,9 @@ func countUndo(p *Plan) Counts {
 func Discard(st State, u *UndoInput) (*Plan, []int64, error) {
 	if u.Cycle != st.Cycle {
 		return nil, nil, fmt.Errorf("only the last cycle (%d) can be discarded, not cycle %d", st.Cycle, u.Cycle)
+	}
+	if u.UndoneBy > 0 {
+		return nil, nil, fmt.Errorf("cycle %d was already undone by cycle %d", u.Cycle, u.UndoneBy)
 	}
 	plan := &Plan{Cycle: st.Cycle + 1, User: st.User, Mapping: st.Mapping, Prefer: CRM.String(), Direction: Both.String(), NextLinkID: st.NextLinkID}
 	rule := Rule(string(RuleDiscard) + "-" + strconv.Itoa(u.Cycle))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"contactsync/engine"
 )
@@ -27,6 +28,12 @@ func (j *Journal) UndoSource(n int) (*engine.UndoInput, error) {
 		}
 		if !r.HistoryRows.Valid {
 			return fmt.Errorf("cycle %d: %w", n, ErrNoHistory)
+		}
+		// An undo or discard of n that was not itself discarded.
+		if err := tx.QueryRow(`SELECT u.number FROM cycles u WHERE u.kind IN ('undo', 'discard') AND json_extract(u.options, '$.cycle') = ?
+			AND NOT EXISTS (SELECT 1 FROM cycles d WHERE d.kind = 'discard' AND json_extract(d.options, '$.cycle') = CAST(u.number AS TEXT))
+			ORDER BY u.number LIMIT 1`, strconv.Itoa(n)).Scan(&u.UndoneBy); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
 		var ids []int64
 		seen := map[int64]bool{}

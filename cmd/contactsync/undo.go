@@ -147,6 +147,9 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if u.UndoneBy > 0 {
+		return usagef("cycle %d was already undone by cycle %d; to have its changes back, undo cycle %d", o.Cycle, u.UndoneBy, u.UndoneBy)
+	}
 	info := journal.CycleInfo{Started: started, User: osUser(), ToolVersion: buildVersion(), Options: o.Flags}
 	if o.NotImported {
 		plan, reopen, err := engine.Discard(st, u)
