@@ -74,7 +74,8 @@ func (j *Journal) WriteLog(w io.Writer) error {
 }
 
 func (j *Journal) writeLog(w io.Writer) error {
-	rows, err := j.db.Query(`SELECT number, started, sync_user, run_by, status, counts, out_dir, tool_version FROM cycles ORDER BY number`)
+	rows, err := j.db.Query(`SELECT number, started, sync_user, run_by, status, counts, out_dir, tool_version,
+		kind, coalesce(json_extract(options, '$.cycle'), '') FROM cycles ORDER BY number`)
 	if err != nil {
 		return err
 	}
@@ -85,9 +86,13 @@ func (j *Journal) writeLog(w io.Writer) error {
 	seen := false
 	for rows.Next() {
 		var n int
-		var started, user, runBy, status, counts, out, tool string
-		if err := rows.Scan(&n, &started, &user, &runBy, &status, &counts, &out, &tool); err != nil {
+		var started, user, runBy, status, counts, out, tool, kind, of string
+		if err := rows.Scan(&n, &started, &user, &runBy, &status, &counts, &out, &tool, &kind, &of); err != nil {
 			return err
+		}
+		if kind == "undo" || kind == "discard" {
+			// An undo or a discard says which cycle it took back.
+			status += " (" + kind + " of " + of + ")"
 		}
 		if !seen {
 			fmt.Fprintf(tw, "cycle\tstarted\tuser\tstatus\tsummary (+ new, ~ updated, - deleted or removed)\toutput\ttool\n")
