@@ -514,11 +514,20 @@ func validateCommand() *cli.Command {
 						}
 					}
 				}
-				if len(errs) == 0 && warnings == nil {
+				if warnings == nil && (len(errs) == 0 || k == kindCSV) {
 					// What a read reads past is listed too, so that nothing
-					// is taken leniently without the user seeing it.
+					// is taken leniently without the user seeing it (an
+					// Outlook CSV reads despite its listed problems).
 					if in, err := readOutlook(path, outlookOptions{From: k, Encoding: ctx.String("encoding"), DateFormat: ctx.String("date-format")}); err == nil {
-						warnings = in.Warnings
+						listed := map[string]bool{}
+						for _, e := range errs {
+							listed[e.Error()] = true
+						}
+						for _, w := range in.Warnings {
+							if !listed[w] {
+								warnings = append(warnings, w)
+							}
+						}
 					}
 				}
 			}

@@ -21,8 +21,10 @@ var otherNames = map[string]string{
 	"Website Home Page": "Web Page", "URL": "Web Page", "Date of Birth": "Birthday", "Info": "Notes",
 	"Group": "Categories", "Groups": "Categories",
 	// Outlook.com (live.com) export: "Given Name Yomi", "Family Name Yomi"
-	// (michalbe/csv2vcard README, "Outlook CSV schema").
-	"Given Name Yomi": "Given Yomi", "Family Name Yomi": "Surname Yomi",
+	// (michalbe/csv2vcard README, "Outlook CSV schema"). Windows Live
+	// Mail's own export names the business web page apart from the
+	// personal one, which Outlook.com's "Personal Web Page" already is.
+	"Given Name Yomi": "Given Yomi", "Family Name Yomi": "Surname Yomi", "Business Web Page": "Web Page",
 	// Thunderbird's address book export: Roundcube's map ("Thunderbird")
 	// and its Thunderbird test export tests/src/Csv2vcard/tb_plain.csv.
 	// Birth Year/Month/Day are one date (tbBirthday).

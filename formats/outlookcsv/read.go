@@ -234,6 +234,7 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 				g, err := parse(b, name, opt, keepGoing)
 				if g != nil {
 					g.DateInferred = true
+					g.Warnings = append(g.Warnings, formats.Errorf(name, 1, 0, "", "dates read as %s: the usual %s of the file's language cannot read them, this order reads every one", df, sch.date.src).Error())
 				}
 				return g, err
 			}
