@@ -125,3 +125,28 @@ func TestDamagedMSG(t *testing.T) {
 		t.Error("a vCard read as an .msg")
 	}
 }
+
+// TestLenientFolder: under --skip-invalid an .msg that cannot be read is
+// set aside with its name, the others are read; without it the read stops.
+func TestLenientFolder(t *testing.T) {
+	raw, err := os.ReadFile(realMSG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.msg"), raw, 0o644)
+	os.WriteFile(filepath.Join(dir, "b.msg"), raw[:1000], 0o644)
+	if _, err := ReadFile(dir); err == nil || !strings.Contains(err.Error(), "b.msg") {
+		t.Errorf("ReadFile: %v, want b.msg's problem", err)
+	}
+	f, rejected, err := ReadFileLenient(dir)
+	if err != nil || len(f.Contacts) != 1 || len(rejected) != 1 || !strings.HasSuffix(rejected[0].File, "b.msg") {
+		t.Errorf("lenient: %v, %d contacts, rejected %v", err, len(f.Contacts), rejected)
+	}
+	if len(f.Inputs) != 2 {
+		t.Errorf("inputs %v: both files were read", f.Inputs)
+	}
+	if v := Validate(dir); len(v) != 1 {
+		t.Errorf("Validate = %v", v)
+	}
+}
