@@ -28,6 +28,7 @@ func rebuildCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			o.Ctx = ctx.Context
 			return classify(runRebuild(o, ctx.App.Writer))
 		},
 	}
@@ -79,7 +80,10 @@ func runRebuild(o cycleOptions, stdout io.Writer) error {
 		inputs = append(inputs, journal.FileHash{Role: "outlook-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
 	}
 	info := journal.CycleInfo{Kind: "rebuild", Started: started, User: osUser(), ToolVersion: version, Options: o.Flags, Inputs: inputs}
-	if err := j.Commit(plan, info); err != nil {
+	if err := j.CommitContext(o.context(), plan, info); err != nil {
+		if ierr := o.interrupted(); ierr != nil {
+			return ierr
+		}
 		return fmt.Errorf("commit the rebuilt journal %q: %w", o.Journal, err)
 	}
 	for _, n := range plan.Notices {

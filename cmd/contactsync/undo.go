@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -73,6 +74,7 @@ func undoCommand() *cli.Command {
 				return err
 			}
 			o.OutlookOpts = oo
+			o.Ctx = ctx.Context
 			return classify(runUndo(o, ctx.App.Writer))
 		},
 	}
@@ -88,7 +90,12 @@ type undoOptions struct {
 	OutlookOpts                       outlookOptions
 	Flags                             map[string]string
 	Now                               func() time.Time
+	// Ctx, when done (Ctrl-C), keeps the cycle from being committed.
+	Ctx context.Context
 }
+
+// undoCtx is the cycle options of an undo, for its interruption checks.
+func undoCtx(o undoOptions) *cycleOptions { return &cycleOptions{Ctx: o.Ctx} }
 
 // runUndo undoes or discards a cycle: it reads the journal, plans with
 // engine.Undo or engine.Discard, writes the outputs (an undo only) and
@@ -157,7 +164,10 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 			return err
 		}
 		info.Kind, info.Reopen = "discard", reopen
-		if err := j.Commit(plan, info); err != nil {
+		if err := j.CommitContext(undoCtx(o).context(), plan, info); err != nil {
+			if ierr := undoCtx(o).interrupted(); ierr != nil {
+				return ierr
+			}
 			return err
 		}
 		fmt.Fprintf(stdout, "cycle %d committed: cycle %d discarded; the journal is back to the state after cycle %d (%d links restored, %d closed, %d reopened); its output folder is not to be imported\n",
@@ -174,7 +184,7 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	co := cycleOptions{Journal: o.Journal, Out: o.Out, Policy: pol, OutlookOpts: o.OutlookOpts, Now: o.Now, OutlookOutput: "changes"}
+	co := cycleOptions{Journal: o.Journal, Out: o.Out, Policy: pol, OutlookOpts: o.OutlookOpts, Now: o.Now, OutlookOutput: "changes", Ctx: o.Ctx}
 	mode := "changes"
 	if ol != nil {
 		mode = fillFromExport(plan, ol, fields)
@@ -204,7 +214,11 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 		return fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
 	info.Kind, info.Outputs, info.OutDir = "undo", outputs, o.Out
-	if err := j.Commit(plan, info); err != nil {
+	if err := j.CommitContext(co.context(), plan, info); err != nil {
+		if ierr := co.interrupted(); ierr != nil {
+			os.RemoveAll(o.Out) // the outputs of a cycle that is not committed
+			return ierr
+		}
 		return fmt.Errorf("commit cycle %d to journal %q (the outputs in %q are complete; rerun the same command to commit them): %w", plan.Cycle, o.Journal, o.Out, err)
 	}
 	c := plan.Counts
