@@ -116,12 +116,11 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 	links := make([]LinkState, len(st.Links))
 	byID := make(map[int64]int, len(st.Links))
 	for i := range st.Links {
+		// The pending work of the last cycle stays: an undo reads no
+		// export, so it cannot tell whether that work was imported, and
+		// the next sync still has to check it. A link the undo changes
+		// gets the undo's pending work instead.
 		links[i] = LinkState{Link: st.Links[i]}
-		// Every cycle replaces the previous one's pending work.
-		if links[i].PendingCRM.Op != "" || links[i].PendingOutlook.Op != "" {
-			links[i].PendingCRM, links[i].PendingOutlook = Pending{}, Pending{}
-			links[i].Changed = true
-		}
 		byID[st.Links[i].ID] = i
 	}
 	notice := func(link int64, format string, args ...any) {
@@ -147,6 +146,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				notice(ul.ID, "%q (link %d) was linked by cycle %d and is no longer linked on both sides; nothing to take back", name, ul.ID, u.Cycle)
 				continue
 			}
+			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
 			ol := contact.Contact{Key: cur.OutlookKey, Values: cur.Base}
 			plan.Outlook.Deleted = append(plan.Outlook.Deleted, ol)
 			change(Change{Link: ul.ID, Side: "outlook", Op: OpDelete, Old: cur.OutlookKey, Name: name})
@@ -187,6 +187,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				newLinks = append(newLinks, nl)
 				continue
 			}
+			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
 			cur.Detached = NoSide
 			cur.Base = b.Base
 			cur.NameAccount = b.NameAccount
@@ -224,6 +225,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				continue
 			}
 			cur.Base = nb
+			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
 			if slices.Contains(crmU, contact.Company) {
 				cur.NameAccount = b.NameAccount
 			}

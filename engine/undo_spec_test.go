@@ -17,8 +17,12 @@ func TestUndoSpec(t *testing.T) {
 	ann := person("", "first=Ann", "last=Lee", "company=Acme", "email1=ann@example.com").Values
 	bob := person("", "first=Bob", "last=Roe", "email1=bob@example.com").Values
 	live := Link{ID: 1, CRMID: "C1", OutlookKey: SyncKey(1), Base: ann}
-	fresh := Link{ID: 2, OutlookKey: SyncKey(2), Base: bob, PendingCRM: Pending{Op: OpCreate}}
-	st := State{Cycle: 3, User: specUser, Mapping: MappingText(DefaultMapping), NextLinkID: 4, Links: []Link{fresh}}
+	fresh := Link{ID: 2, OutlookKey: SyncKey(2), Base: bob, PendingCRM: Pending{Op: OpCreate}, PendingOutlook: Pending{Op: OpCreate}}
+	// Link 3 is untouched: the last cycle's pending work on it stays, for
+	// the next sync to check (an undo reads no export).
+	other := Link{ID: 3, CRMID: "C3", OutlookKey: SyncKey(3), Base: bob,
+		PendingCRM: Pending{Op: OpUpdate, Fields: []contact.Field{contact.Last}, Old: []string{"Ro"}}}
+	st := State{Cycle: 3, User: specUser, Mapping: MappingText(DefaultMapping), NextLinkID: 4, Links: []Link{fresh, other}}
 	u := &UndoInput{Cycle: 3, Links: []UndoLink{
 		{ID: 1, Before: &live, After: live, ClosedBy: 3},
 		{ID: 2, Opened: true, After: fresh},
@@ -33,11 +37,22 @@ func TestUndoSpec(t *testing.T) {
 	if len(p.CRM.New) != 1 || p.CRM.New[0].Values[contact.Email1] != "ann@example.com" || len(p.Outlook.New) != 1 || p.Outlook.New[0].Key != SyncKey(4) {
 		t.Errorf("Ann comes back as new link 4 on both sides; CRM new %+v, Outlook new %+v", p.CRM.New, p.Outlook.New)
 	}
-	var l4 *LinkState
+	var l2, l3, l4 *LinkState
 	for i := range p.Links {
-		if p.Links[i].ID == 4 {
+		switch p.Links[i].ID {
+		case 2:
+			l2 = &p.Links[i]
+		case 3:
+			l3 = &p.Links[i]
+		case 4:
 			l4 = &p.Links[i]
 		}
+	}
+	if l3 == nil || l3.Changed || l3.PendingCRM.Op != OpUpdate {
+		t.Errorf("untouched link 3 = %+v, want it unchanged with its pending update", l3)
+	}
+	if l2 == nil || l2.Detached != Outlook || l2.PendingOutlook.Op != "" || l2.PendingCRM.Op != "" {
+		t.Errorf("link 2 = %+v, want it detached without the creations it waited for", l2)
 	}
 	if l4 == nil || !l4.Changed || l4.PendingCRM.Op != OpCreate || l4.PendingOutlook.Op != OpCreate || l4.Base != ann {
 		t.Errorf("link 4 = %+v, want a new link waiting for both creations with Ann's base", l4)
