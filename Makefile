@@ -59,20 +59,28 @@ demo: build
 # Runs every Fuzz target of every package for FUZZTIME each, then prints the
 # executions each made. -fuzzminimizetime bounds the time a target may spend
 # minimising a new input, so that no target spends its FUZZTIME minimising.
+# A run that ends while minimising reports "context deadline exceeded"
+# without any failing input; that is not a failure.
 FUZZMINIMIZETIME ?= 2s
 fuzz:
-	@set -e; log=$$(mktemp); sum=$$(mktemp); trap 'rm -f $$log $$sum' EXIT; \
+	@log=$$(mktemp); sum=$$(mktemp); failed=0; trap 'rm -f $$log $$sum' EXIT; \
 	for pkg in $$($(GO) list ./...); do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 			echo "== $$pkg $$f"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg >$$log 2>&1 || { cat $$log; exit 1; }; \
+			result=ok; \
+			if ! $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg >$$log 2>&1; then \
+				if grep -q 'context deadline exceeded' $$log && ! grep -q 'Failing input written' $$log; then \
+					echo "(the time ran out while a new input was being minimised: a known quirk of go test -fuzz, not a failure)"; \
+				else cat $$log; result=FAILED; failed=1; fi; \
+			fi; \
 			tail -3 $$log; \
 			execs=$$(grep -o 'execs: [0-9]*' $$log | tail -1 | cut -d' ' -f2); \
-			printf '%-40s %-22s %12s\n' "$${pkg#contactsync/}" "$$f" "$${execs:-?}" >>$$sum; \
+			printf '%-32s %-22s %12s  %s\n' "$${pkg#contactsync/}" "$$f" "$${execs:-?}" $$result >>$$sum; \
 		done; \
 	done; \
 	echo; echo "== executions per target in $(FUZZTIME) (minimising at most $(FUZZMINIMIZETIME) per input)"; \
-	printf '%-40s %-22s %12s\n' package target executions; cat $$sum
+	printf '%-32s %-22s %12s  %s\n' package target executions result; cat $$sum; \
+	exit $$failed
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
