@@ -28,7 +28,7 @@ func duplicatesCommand() *cli.Command {
    Contacts are one group when they share an e-mail address (E-mail 1-3, compared without
    letter case, mailto: or display name), a personal phone number (business, business 2, mobile,
    home, home 2, other) in E.164 form, or their name and company after folding case and accents.
-   Columns: group, reason, key, line, name, email; one row per contact of a group.`,
+   Columns: group, reason, key, name, email, line; one row per contact of a group.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "region", Usage: "country `CC` (ISO 3166, e.g. DE, US) of phone numbers written without a country code; without it such numbers match only the same digits"},
 			&cli.StringFlag{Name: "from", Usage: "format: csv, vcf, vdir, pst or crm (default: from the name and content)"},
@@ -90,12 +90,12 @@ func duplicateOptions(n *phone.Normalizer, caseSensitive bool) engine.DuplicateO
 }
 
 // writeDuplicatesCSV writes one row per contact of each group: group,
-// reason, key, line, name, e-mail (and first the side, when side is not
+// reason, key, name, e-mail, line (and first the side, when side is not
 // empty, for the cycle's duplicates.csv). Cells a spreadsheet would take
 // for a formula get a leading "'".
 func writeDuplicatesCSV(w io.Writer, side string, cs []contact.Contact, groups []engine.DuplicateGroup) error {
 	cw := csv.NewWriter(w)
-	head := []string{"group", "reason", "key", "line", "name", "email"}
+	head := []string{"group", "reason", "key", "name", "email", "line"}
 	if side != "" {
 		head = append([]string{"side"}, head...)
 	}
@@ -109,8 +109,8 @@ func writeDuplicatesCSV(w io.Writer, side string, cs []contact.Contact, groups [
 			if c.Line > 0 {
 				line = strconv.Itoa(c.Line)
 			}
-			row := []string{strconv.Itoa(g.Number), formats.SpreadsheetCell(m.Reason()), formats.SpreadsheetCell(c.Key), line,
-				formats.SpreadsheetCell(c.DisplayName()), formats.SpreadsheetCell(firstEmail(c))}
+			row := []string{strconv.Itoa(g.Number), formats.SpreadsheetCell(m.Reason()), formats.SpreadsheetCell(c.Key),
+				formats.SpreadsheetCell(c.DisplayName()), formats.SpreadsheetCell(firstEmail(c)), line}
 			if side != "" {
 				row = append([]string{side}, row...)
 			}

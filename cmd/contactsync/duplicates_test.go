@@ -96,12 +96,12 @@ func TestDuplicatesDistinctAndPlanted(t *testing.T) {
 	if err != nil {
 		t.Fatalf("output is not CSV: %v", err)
 	}
-	if len(rows) == 0 || strings.Join(rows[0], ",") != "group,reason,key,line,name,email" {
+	if len(rows) == 0 || strings.Join(rows[0], ",") != "group,reason,key,name,email,line" {
 		t.Fatalf("header = %q", rows)
 	}
 	got := map[string][]string{}
 	for _, row := range rows[1:] {
-		got[row[0]] = append(got[row[0]], row[3]+" "+row[1])
+		got[row[0]] = append(got[row[0]], row[5]+" "+row[1])
 	}
 	var groups []string
 	for _, members := range got {
