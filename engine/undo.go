@@ -57,6 +57,11 @@ type UndoInput struct {
 	// PendingBefore is the pending work after cycle N-1, by link (for a
 	// discard).
 	PendingBefore map[int64]LinkPending
+	// Accounts are the CRM dump's accounts when the undo was given the
+	// dump: a contact created again in the CRM goes to the account named
+	// like its company, else to a new one, as in a cycle. Nil: the account
+	// is named only, for the Import Wizard to find.
+	Accounts []contact.Account
 	// UndoneBy is the cycle that already undid or discarded N (and was not
 	// itself discarded); 0 for none.
 	UndoneBy int
@@ -179,6 +184,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				if c.Values[contact.Company] == "" && b.NameAccount != "" {
 					c.Values[contact.Company] = b.NameAccount
 				}
+				undoAccount(plan, u.Accounts, &c, st.User, nl.ID, name, notice)
 				plan.CRM.New = append(plan.CRM.New, c)
 				plan.Outlook.New = append(plan.Outlook.New, contact.Contact{Key: nl.OutlookKey, Values: b.Base})
 				nl.PendingCRM, nl.PendingOutlook = Pending{Op: OpCreate}, Pending{Op: OpCreate}
@@ -250,6 +256,40 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 	return plan, rep, nil
 }
 
+// undoAccount puts a contact created again in the CRM into an account: the
+// first of the dump's accounts named like its company (or, without one,
+// "First Last"), else a new account (Prospect, Active, owner Everyone,
+// account manager the syncing user), as a cycle does.
+func undoAccount(plan *Plan, accounts []contact.Account, c *contact.Contact, user string, link int64, name string, notice func(int64, string, ...any)) {
+	accName := c.Values[contact.Company]
+	if accName == "" {
+		accName = strings.TrimSpace(c.Values[contact.First] + " " + c.Values[contact.Last])
+		c.Values[contact.Company] = accName
+	}
+	c.CRM.AccountManagerID, c.CRM.Owner = user, contact.Everyone
+	if accounts == nil {
+		notice(link, "%q: created again in the CRM in the account named %q; the undo was given no CRM dump (--crm) to look the account up", name, accName)
+		return
+	}
+	for _, a := range accounts {
+		if a.Name == accName {
+			c.CRM.AccountID = a.ID
+			if a.Owner != "" {
+				c.CRM.Owner = a.Owner
+			}
+			return
+		}
+	}
+	for _, a := range plan.CRM.NewAccounts {
+		if a.Name == accName {
+			return
+		}
+	}
+	plan.CRM.NewAccounts = append(plan.CRM.NewAccounts, contact.Account{
+		Name: accName, Type: "Prospect", Status: "Active", Owner: contact.Everyone, AccountManagerID: user,
+	})
+}
+
 // valuesJSON is the journal's text of a created record: its non-empty
 // mapped fields as a JSON object, as a cycle's creations are journaled.
 func valuesJSON(fields []contact.Field, v *contact.Values) string {
@@ -279,7 +319,7 @@ func createdIn(changes []Change, link int64, side Side) bool {
 }
 
 func countUndo(p *Plan) Counts {
-	c := Counts{Links: liveLinks(p.Links), CRMCreated: len(p.CRM.New), CRMUpdated: len(p.CRM.Updates),
+	c := Counts{Links: liveLinks(p.Links), CRMCreated: len(p.CRM.New), AccountsNew: len(p.CRM.NewAccounts), CRMUpdated: len(p.CRM.Updates),
 		OutlookCreated: len(p.Outlook.New), OutlookUpdated: len(p.Outlook.Updates), OutlookDeleted: len(p.Outlook.Deleted),
 		GroupAdded: len(p.CRM.GroupAdd), GroupRemoved: len(p.CRM.GroupRemove), Conflicts: len(p.Conflicts)}
 	for i := range p.Changes {

@@ -76,6 +76,21 @@ func TestUndoSpec(t *testing.T) {
 		}
 	}
 
+	if c := p.CRM.New[0]; c.CRM.AccountID != "" || c.Values[contact.Company] != "Acme" || len(p.CRM.NewAccounts) != 0 {
+		t.Errorf("without a dump the account is named only: %+v, new accounts %+v", c, p.CRM.NewAccounts)
+	}
+	// With the dump's accounts: the account named like the company, else
+	// a new one.
+	u.Accounts = []contact.Account{{ID: "A1", Name: "Acme", Owner: "S1"}}
+	if p, _, _ = Undo(st, u, DefaultPolicy(specUser)); p.CRM.New[0].CRM.AccountID != "A1" || p.CRM.New[0].CRM.Owner != "S1" {
+		t.Errorf("account of the contact created again = %+v, want A1 owned by S1", p.CRM.New[0].CRM)
+	}
+	u.Accounts = []contact.Account{{ID: "A2", Name: "Other"}}
+	if p, _, _ = Undo(st, u, DefaultPolicy(specUser)); len(p.CRM.NewAccounts) != 1 || p.CRM.NewAccounts[0].Name != "Acme" || p.CRM.NewAccounts[0].Type != "Prospect" || p.Counts.AccountsNew != 1 {
+		t.Errorf("new accounts = %+v, want a new Prospect account Acme", p.CRM.NewAccounts)
+	}
+	u.Accounts = nil
+
 	// Ended after the undone cycle: not brought back.
 	u.Links[0].ClosedBy, u.Links[0].ChangedAfter = 5, true
 	st.Cycle = 5

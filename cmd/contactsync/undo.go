@@ -129,6 +129,12 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 		return usagef("cycle %d does not exist: the journal has cycles 1..%d", o.Cycle, st.Cycle)
 	}
 	last := o.Cycle == st.Cycle
+	var dump *crmcsv.Dump
+	if o.CRM != "" {
+		if dump, err = crmcsv.ReadDir(o.CRM); err != nil {
+			return fmt.Errorf("read CRM dump: %w", err)
+		}
+	}
 	var ol *outlookSide
 	if o.Outlook != "" {
 		if ol, err = readOutlook(o.Outlook, o.OutlookOpts); err != nil {
@@ -138,8 +144,8 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 	switch {
 	case o.NotImported && !last:
 		return usagef("--not-imported discards the last cycle (%d) only; cycle %d was followed by others, which read its imports", st.Cycle, o.Cycle)
-	case last && !o.Imported && !o.NotImported && o.CRM != "" && ol != nil:
-		imported, why, err := importedByExports(st, o.CRM, ol)
+	case last && !o.Imported && !o.NotImported && dump != nil && ol != nil:
+		imported, why, err := importedByExports(st, dump, ol)
 		if err != nil {
 			return err
 		}
@@ -180,6 +186,12 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 	}
 	pol := engine.DefaultPolicy(st.User)
 	pol.Fields, pol.FieldDirections = fields, dirs
+	if dump != nil {
+		u.Accounts = dump.Accounts
+		if u.Accounts == nil {
+			u.Accounts = []contact.Account{}
+		}
+	}
 	plan, rep, err := engine.Undo(st, u, pol)
 	if err != nil {
 		return err
@@ -328,11 +340,7 @@ func fillFromExport(plan *engine.Plan, ol *outlookSide, fields []contact.Field) 
 // cycle's files were imported, as the next sync would: the engine's
 // not-imported guard decides (created records missing, or none of a side's
 // updates visible). The other guards do not matter here.
-func importedByExports(st engine.State, crmDir string, ol *outlookSide) (bool, string, error) {
-	dump, err := crmcsv.ReadDir(crmDir)
-	if err != nil {
-		return false, "", fmt.Errorf("read CRM dump: %w", err)
-	}
+func importedByExports(st engine.State, dump *crmcsv.Dump, ol *outlookSide) (bool, string, error) {
 	fields, dirs, err := engine.ParseMappingText(st.Mapping)
 	if err != nil {
 		return false, "", err
