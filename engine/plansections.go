@@ -189,6 +189,13 @@ func (s *bounded) entry(lines []string) {
 	s.lines += len(lines)
 }
 
+// skipping reports whether the section is full: the caller counts an entry
+// with skip instead of rendering it (a million entries are not rendered to
+// be thrown away).
+func (s *bounded) skipping() bool { return s.skipped > 0 }
+
+func (s *bounded) skip() { s.skipped++ }
+
 func (s *bounded) end(what string) {
 	if s.skipped > 0 {
 		fmt.Fprintf(s.b, "  ... %d more %s not listed here: plan.json has every one (one per line), and so does 'contactsync journal show' once the cycle is committed\n", s.skipped, what)
@@ -204,6 +211,10 @@ func (p *Plan) writeConflicts(b *bufio.Writer) {
 	s := bounded{b: b}
 	for i := range p.Conflicts {
 		k := &p.Conflicts[i]
+		if s.skipping() {
+			s.skip()
+			continue
+		}
 		s.entry([]string{
 			fmt.Sprintf("  %s (link %d) %s: %s wins by %s", quoteName(k.Name), k.Link, k.Field, sideTitle[k.Winner], k.Rule),
 			"      base:    " + short(k.Base),
@@ -268,6 +279,10 @@ func (p *Plan) writeSection(b *bufio.Writer, sec Section, title, what string, n 
 		if SectionOf(c) != sec || accountOfCreation(c, creations) {
 			continue
 		}
+		if s.skipping() {
+			s.skip()
+			continue
+		}
 		switch {
 		case sec == SectionCreations:
 			s.entry(creationLines(c, accounts[c.Link]))
@@ -283,10 +298,13 @@ func (p *Plan) writeSection(b *bufio.Writer, sec Section, title, what string, n 
 				}
 				lines = append(lines, "      "+d.Field+": "+string(appendOldNew(nil, d))+"  ["+string(d.Rule)+"]")
 			}
-			for range j - i - 1 {
-				s.entry(nil) // the grouped changes count as entries of their own
+			if s.lines > 0 && s.lines+len(lines) > TextSectionLines {
+				for range j - i { // each change of the group counts
+					s.skip()
+				}
+			} else {
+				s.entry(lines)
 			}
-			s.entry(lines)
 			i = j - 1
 		default:
 			s.entry([]string{"  " + c.Describe()})
@@ -435,6 +453,10 @@ func (p *Plan) writeNotices(b *bufio.Writer, n int) {
 	s := bounded{b: b}
 	for _, x := range p.Notices {
 		if RoutineNotice(x.Kind) {
+			continue
+		}
+		if s.skipping() {
+			s.skip()
 			continue
 		}
 		if x.Link != 0 {

@@ -235,7 +235,6 @@ func spreadsheetCell(v string) string {
 	return contact.SpreadsheetCell(v)
 }
 
-
 // The JSON export's records. Every key is always present so that each
 // record has the same shape.
 type (

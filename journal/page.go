@@ -31,15 +31,17 @@ const (
 	reportCardsPerKind = 250
 	reportCardsPage    = 2000
 	reportNotices      = 200
+	reportNoticesPage  = 1000
 )
 
 // cardKinds are the filters, in the order a reviewer decides in.
 var cardKinds = []string{"conflict", "deletion", "creation", "update"}
 
 type page struct {
-	b      *bufio.Writer
-	d      *wordDiffer
-	ncards int // cards on the page so far
+	b        *bufio.Writer
+	d        *wordDiffer
+	ncards   int // cards on the page so far
+	nnotices int // notices on the page so far
 }
 
 func newPage(b *bufio.Writer) *page { return &page{b: b, d: newWordDiffer()} }
@@ -188,8 +190,9 @@ func (p *page) card(cycle int, changes []engine.Change, conflicts map[linkField]
 			c.Name = x.Name
 		}
 		switch {
-		case x.Op == engine.OpLink:
-			// bookkeeping: counted in the summary
+		case x.Op == engine.OpLink, x.Op == "":
+			// bookkeeping, counted in the summary; or no change at all (the
+			// card of a conflict no change carried)
 		case x.Op == engine.OpCreate && x.Field == "":
 			c.addKind("creation")
 			from := engine.CRM.String()
@@ -300,12 +303,58 @@ type cardSet struct {
 	p       *page
 	cycle   int
 	shown   map[string]int
-	skipped map[string]int
+	skip    map[string]int // cards left out, by kind
+	handled map[int64]bool // links whose card was made or left out
 	seq     int
 }
 
 func (p *page) cards(cycle int) *cardSet {
-	return &cardSet{p: p, cycle: cycle, shown: map[string]int{}, skipped: map[string]int{}}
+	return &cardSet{p: p, cycle: cycle, shown: map[string]int{}, skip: map[string]int{}, handled: map[int64]bool{}}
+}
+
+// skipped reports, before a card is built, whether the card of a group of
+// changes falls beyond the bounds; it then counts it. Building a card
+// (decoding a creation, diffing words) for a million contacts only to drop
+// it would cost seconds.
+func (s *cardSet) skipped(group []engine.Change, conflictLinks map[int64]bool) bool {
+	link := int64(0)
+	if len(group) > 0 {
+		link = group[0].Link
+	}
+	k := ""
+	if link != 0 && conflictLinks[link] {
+		k = "conflict"
+	}
+	for i := range group {
+		if k == "conflict" {
+			break
+		}
+		x := &group[i]
+		switch x.Op {
+		case engine.OpLink:
+		case engine.OpDelete, engine.OpGroupRemove, engine.OpUnlink, engine.OpLost:
+			k = "deletion"
+		case engine.OpCreate:
+			if k != "deletion" {
+				k = "creation"
+			}
+		default:
+			if k == "" {
+				k = "update"
+			}
+		}
+	}
+	if link != 0 {
+		s.handled[link] = true
+	}
+	if k == "" {
+		return true // bookkeeping only: no card
+	}
+	if s.shown[k] >= reportCardsPerKind || s.p.ncards >= reportCardsPage {
+		s.skip[k]++
+		return true
+	}
+	return false
 }
 
 func (s *cardSet) add(c *reportCard) error {
@@ -318,7 +367,7 @@ func (s *cardSet) add(c *reportCard) error {
 	}
 	k := c.primary()
 	if s.shown[k] >= reportCardsPerKind || s.p.ncards >= reportCardsPage {
-		s.skipped[k]++
+		s.skip[k]++
 		return nil
 	}
 	s.shown[k]++
@@ -331,7 +380,7 @@ func (s *cardSet) end(where string) error {
 	var parts []string
 	total := 0
 	for _, k := range cardKinds {
-		if n := s.skipped[k]; n > 0 {
+		if n := s.skip[k]; n > 0 {
 			parts = append(parts, strconv.Itoa(n)+" "+k)
 			total += n
 		}
@@ -541,6 +590,19 @@ type noticeList struct {
 	List  []reportNotice
 	Left  int
 	Where string
+	limit int
+}
+
+// notices returns the list of a cycle's notices, within the bounds of the
+// cycle and of the page.
+func (p *page) notices(where string) *noticeList {
+	return &noticeList{Where: where, limit: max(0, min(reportNotices, reportNoticesPage-p.nnotices))}
+}
+
+// writeNotices writes the list and counts it against the page.
+func (p *page) writeNotices(nl *noticeList) error {
+	p.nnotices += len(nl.List)
+	return pageTemplate.ExecuteTemplate(p.b, "notices", nl)
 }
 
 type reportNotice struct {

@@ -211,11 +211,15 @@ func (j *Journal) reportCycle(tx *sql.Tx, pg *page, r cycleRow) error {
 	}
 	set := pg.cards(n)
 	var group []engine.Change
+	conflictLinks := linksOfConflicts(conflicts)
 	flush := func() error {
 		if len(group) == 0 {
 			return nil
 		}
-		err := set.add(pg.card(n, group, conflicts))
+		var err error
+		if !set.skipped(group, conflictLinks) {
+			err = set.add(pg.card(n, group, conflicts))
+		}
 		group = group[:0]
 		return err
 	}
@@ -247,7 +251,7 @@ func (j *Journal) reportCycle(tx *sql.Tx, pg *page, r cycleRow) error {
 	if err := set.end(where); err != nil {
 		return err
 	}
-	nl := noticeList{Where: where}
+	nl := pg.notices(where)
 	if err := each(tx, `SELECT kind, link, message FROM notices WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
 		var x reportNotice
 		if err := rs.Scan(&x.Kind, &x.Link, &x.Message); err != nil {
@@ -258,7 +262,7 @@ func (j *Journal) reportCycle(tx *sql.Tx, pg *page, r cycleRow) error {
 	}); err != nil {
 		return err
 	}
-	return pageTemplate.ExecuteTemplate(pg.b, "notices", nl)
+	return pg.writeNotices(nl)
 }
 
 // addConflictCards writes a card for each link whose conflicts no change
@@ -267,18 +271,32 @@ func addConflictCards(pg *page, set *cardSet, n int, conflicts map[linkField]*en
 	var links []int64
 	seen := map[int64]bool{}
 	for k := range conflicts {
-		if !seen[k.link] {
+		if !seen[k.link] && !set.handled[k.link] {
 			seen[k.link] = true
 			links = append(links, k.link)
 		}
 	}
 	slices.Sort(links)
+	conflictLinks := linksOfConflicts(conflicts)
 	for _, l := range links {
-		if err := set.add(pg.card(n, []engine.Change{{Link: l}}, conflicts)); err != nil {
+		group := []engine.Change{{Link: l}}
+		if set.skipped(group, conflictLinks) {
+			continue
+		}
+		if err := set.add(pg.card(n, group, conflicts)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// linksOfConflicts is the set of links that have a conflict.
+func linksOfConflicts(conflicts map[linkField]*engine.Conflict) map[int64]bool {
+	m := make(map[int64]bool, len(conflicts))
+	for k := range conflicts {
+		m[k.link] = true
+	}
+	return m
 }
 
 func (nl *noticeList) add(x reportNotice) {
@@ -286,7 +304,7 @@ func (nl *noticeList) add(x reportNotice) {
 		return
 	}
 	nl.Total++
-	if len(nl.List) >= reportNotices {
+	if len(nl.List) >= nl.limit {
 		nl.Left++
 		return
 	}
@@ -360,6 +378,7 @@ func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, 
 	}
 	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p.Changes[a].Link, p.Changes[b].Link) })
 	set := pg.cards(p.Cycle)
+	conflictLinks := linksOfConflicts(conflicts)
 	var group []engine.Change
 	for k, i := range idx {
 		x := p.Changes[i]
@@ -367,8 +386,10 @@ func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, 
 		if k+1 < len(idx) && x.Link != 0 && p.Changes[idx[k+1]].Link == x.Link {
 			continue
 		}
-		if err := set.add(pg.card(p.Cycle, group, conflicts)); err != nil {
-			return err
+		if !set.skipped(group, conflictLinks) {
+			if err := set.add(pg.card(p.Cycle, group, conflicts)); err != nil {
+				return err
+			}
 		}
 		group = group[:0]
 	}
@@ -379,11 +400,11 @@ func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, 
 	if err := set.end(where); err != nil {
 		return err
 	}
-	nl := noticeList{Where: where}
+	nl := pg.notices(where)
 	for _, x := range p.Notices {
 		nl.add(reportNotice{x.Kind, x.Link, x.Message})
 	}
-	if err := pageTemplate.ExecuteTemplate(b, "notices", nl); err != nil {
+	if err := pg.writeNotices(nl); err != nil {
 		return err
 	}
 	for i := range extra {

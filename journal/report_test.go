@@ -171,6 +171,9 @@ func TestPlanReportBounded(t *testing.T) {
 			engine.Change{Link: int64(i), Side: "crm", Op: engine.OpUpdate, Field: "job_title", Old: "a b c", New: "a x c", Rule: engine.RuleChangedInOutlook, Name: "P"})
 	}
 	p.Changes = append(p.Changes, engine.Change{Link: n + 1, Side: "outlook", Op: engine.OpDelete, Old: "k", Rule: engine.RuleDeletedInCRM, Name: "Gone"})
+	for i := 0; i < reportNotices+100; i++ {
+		p.Notices = append(p.Notices, engine.Notice{Kind: "likely-duplicate", Message: "dup"}, engine.Notice{Kind: "arrived", Message: "routine"})
+	}
 	var b bytes.Buffer
 	if err := WritePlanReport(&b, p, true, "ok"); err != nil {
 		t.Fatal(err)
@@ -185,6 +188,10 @@ func TestPlanReportBounded(t *testing.T) {
 	}
 	if want := fmt.Sprintf("%d more cards not shown here (%d update): plan.txt and plan.json", n-reportCardsPerKind, n-reportCardsPerKind); !strings.Contains(out, want) {
 		t.Errorf("report lacks %q", want)
+	}
+	if got := strings.Count(out, "<li>[likely-duplicate]"); got != reportNotices || !strings.Contains(out, "100 more notices not shown here") ||
+		strings.Contains(out, "[arrived]") || !strings.Contains(out, fmt.Sprintf("<h3>Notices (%d)</h3>", reportNotices+100)) {
+		t.Errorf("%d notices listed, want the bound %d, the rest counted, routine ones not listed", got, reportNotices)
 	}
 	if !strings.Contains(out, "Counted, not carded: 750 links confirmed") || strings.Contains(out, "<th>link</th>") {
 		t.Error("confirmed links are not counted, or are carded")

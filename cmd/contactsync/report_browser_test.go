@@ -353,4 +353,28 @@ func TestReportInChromium(t *testing.T) {
 	if got := sorted(r.After); !slices.Equal(got, want) {
 		t.Errorf("after clearing the filters, visible %v, want every card", got)
 	}
+
+	// journal report draws the same page from the journal, with the
+	// cycle's files (long paths and hashes) and the overview: it fits too.
+	jr := filepath.Join(dir, "journal.html")
+	mustCLI(t, "journal", "report", "--journal", filepath.Join(dir, "j.db"), "--out", jr)
+	jabs, err := filepath.Abs(jr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := startChromium(t, "file://"+filepath.ToSlash(jabs))
+	v, err := c2.evaluate(pageScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r2 struct {
+		Width, ScrollWidth int
+		Cards              []struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(v), &r2); err != nil {
+		t.Fatal(err)
+	}
+	if r2.Width != 1280 || r2.ScrollWidth > r2.Width || len(r2.Cards) != len(want) {
+		t.Errorf("journal report: %d px wide at %d px, %d cards (want %d)", r2.ScrollWidth, r2.Width, len(r2.Cards), len(want))
+	}
 }
