@@ -189,6 +189,14 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	if j != nil {
 		defer j.Close()
 	}
+	if j != nil && !o.DryRun {
+		// The committed outputs of an earlier cycle are never overwritten.
+		if last, _, err := j.Head(); err == nil {
+			if m, err := readMarker(o.Out); err == nil && m.Cycle <= last {
+				return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, last+1)
+			}
+		}
+	}
 	for _, m := range early {
 		fmt.Fprintln(stdout, "notice: "+m)
 	}
