@@ -233,11 +233,17 @@ func runUndo(o undoOptions, stdout io.Writer) error {
 		}
 		return fmt.Errorf("commit cycle %d to journal %q (the outputs in %q are complete; rerun the same command to commit them): %w", plan.Cycle, o.Journal, o.Out, err)
 	}
+	head, herr := anchorOutputs(j, o.Out, plan.Cycle)
 	c := plan.Counts
 	fmt.Fprintf(stdout, "cycle %d committed: undoes cycle %d; CRM +%d ~%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d fields changed after cycle %d left alone\n",
 		plan.Cycle, o.Cycle, c.CRMCreated, c.CRMUpdated, c.GroupAdded, c.GroupRemoved, c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted, c.Conflicts, o.Cycle)
 	fmt.Fprintf(stdout, "outputs in %s (see plan.txt); import them as %s says, then export both sides again and run the next cycle\n",
 		o.Out, filepath.Join(o.Out, importFileName))
+	if herr != nil {
+		fmt.Fprintf(stdout, "notice: the chain head could not be recorded in %s: %v\n", filepath.Join(o.Out, markerName), herr)
+	} else {
+		fmt.Fprintf(stdout, "journal chain head after cycle %d: %s (kept in %s; journal verify --outputs checks it)\n", plan.Cycle, head, filepath.Join(o.Out, markerName))
+	}
 	return nil
 }
 
