@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // dateFormat is an exporter's short-date format such as "M/D/YYYY": runs of
@@ -193,13 +194,53 @@ func (df *dateFormat) format(v string) string {
 	return string(b)
 }
 
+// dateOrders are the orders a date column is tried in when the locale's
+// usual one cannot read it, in this order.
+var dateOrders = [...]string{"DMY", "MDY", "YMD"}
+
+// orderName names an order for messages: "day-month-year".
+func orderName(order string) string {
+	names := map[byte]string{'D': "day", 'M': "month", 'Y': "year"}
+	return names[order[0]] + "-" + names[order[1]] + "-" + names[order[2]]
+}
+
+// triedOrders lists every order tried, for messages.
+const triedOrders = "day-month-year, month-day-year and year-month-day"
+
+// dateShaped says whether a cell is written as a date, not as text: three
+// runs of digits and no letters ("20/01/1991", "1991-01-20", "45.45.1991").
+// Only such a cell counts for or against a date order; a cell that is not
+// a date at all ("unknown", "spring 1980", "20/01") is text, kept with a
+// warning.
+func dateShaped(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return dateNumbers(s) == 3
+}
+
+// readers lists the orders that read a date cell.
+func readers(cell string) []string {
+	var out []string
+	for _, order := range dateOrders {
+		df := &dateFormat{order: [3]byte{order[0], order[1], order[2]}}
+		if _, ok := df.parse(cell); ok {
+			out = append(out, order)
+		}
+	}
+	return out
+}
+
 // inferDateFormat finds the short-date format of a file whose dates the
-// locale's usual format cannot read: the first of day-month-year,
-// month-day-year and year-month-day that reads every non-empty cell of
-// every date column, spelled with the separators and widths of the first
-// such cell ("20/01/1991" gives DD/MM/YYYY). "" when no order reads them
-// all, or the file cannot be read again.
-func inferDateFormat(text []byte, delim rune, s *schema) string {
+// locale's usual format cannot read: of day-month-year, month-day-year and
+// year-month-day, the one that reads the most date cells of every date
+// column (usual, the locale's order, on a tie, then the first; text cells, see dateShaped, do not count),
+// spelled with the separators and widths of the first cell it reads
+// ("20/01/1991" gives DD/MM/YYYY). all says that it reads every one. ""
+// when no order reads any date, or the file cannot be read again.
+func inferDateFormat(text []byte, delim rune, s *schema, usual [3]byte) (format string, all bool) {
 	var cols []int
 	for _, g := range s.groups {
 		if g.kind == gDate {
@@ -207,11 +248,11 @@ func inferDateFormat(text []byte, delim rune, s *schema) string {
 		}
 	}
 	if len(cols) == 0 {
-		return ""
+		return "", false
 	}
 	cr := newCSV(text, delim)
 	if _, err := cr.Read(); err != nil {
-		return ""
+		return "", false
 	}
 	var cells []string
 	for {
@@ -220,36 +261,40 @@ func inferDateFormat(text []byte, delim rune, s *schema) string {
 			break
 		}
 		if err != nil {
-			return "" // broken quoting: leave it to the reader's own errors
+			// Broken quoting: leave it to the reader's own errors, and
+			// infer from the dates before it.
+			break
 		}
 		for _, c := range cols {
-			if c < len(rec) && strings.TrimSpace(rec[c]) != "" {
+			if c < len(rec) && strings.TrimSpace(rec[c]) != "" && dateShaped(rec[c]) {
 				cells = append(cells, rec[c])
 			}
 		}
 	}
-	for _, order := range []string{"DMY", "MDY", "YMD"} {
+	best, bestN := "", 0
+	orders := append([]string{string(usual[:])}, dateOrders[:]...)
+	for _, order := range orders {
 		df := &dateFormat{order: [3]byte{order[0], order[1], order[2]}}
 		sample := ""
-		all := true
+		n := 0
 		for _, c := range cells {
 			if _, ok := df.parse(c); !ok {
-				all = false
-				break
+				continue
 			}
-			if sample == "" && dateNumbers(c) == 3 {
-				sample = c
-			}
-		}
-		if all && sample != "" {
-			if src := spell(sample, order); src != "" {
-				if _, err := parseDateFormat(src, ""); err == nil {
-					return src
+			n++
+			if sample == "" {
+				if src := spell(c, order); src != "" {
+					if _, err := parseDateFormat(src, ""); err == nil {
+						sample = src
+					}
 				}
 			}
 		}
+		if sample != "" && n > bestN {
+			best, bestN = sample, n
+		}
 	}
-	return ""
+	return best, best != "" && bestN == len(cells)
 }
 
 // dateNumbers counts the runs of digits in s.

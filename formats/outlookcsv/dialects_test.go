@@ -2,10 +2,12 @@ package outlookcsv
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
 	"contactsync/engine/contact"
+	"contactsync/formats"
 )
 
 // Each dialect is read from a file with its own header: the header line is
@@ -204,17 +206,86 @@ func TestDateOrderInferred(t *testing.T) {
 	if f.DateInferred || f.Contacts[0].Values[contact.Birthday] != "1991-01-20" {
 		t.Errorf("M/D/YYYY file: inferred %v, %q", f.DateInferred, f.Contacts[0].Values[contact.Birthday])
 	}
-	// No order reads both 13/20/1991 and 20/13/1991: no inference, warnings.
-	f, err = Read(strings.NewReader("First Name,Birthday\nA,13/20/1991\nB,20/13/1991\n"), "d.csv", Options{})
+	// A format the user gives is not second-guessed: a date it cannot read
+	// is an error (TestDateColumnNoOrderReads).
+	f, _ = Read(strings.NewReader("First Name,Birthday\nA,1/20/1991\n"), "d.csv", Options{DateFormat: "M/D/YYYY"})
+	if f.DateInferred || len(f.Warnings) != 0 || f.Contacts[0].Values[contact.Birthday] != "1991-01-20" {
+		t.Errorf("forced format: inferred %v, warnings %q", f.DateInferred, f.Warnings)
+	}
+}
+
+// TestDateColumnNoOrderReads: a cell written as a date that no order
+// reading the column reads is an error at its position, naming the column
+// and the orders tried; with a lenient read its record is set aside and
+// the others are read. A cell that is not written as a date at all (free
+// text in Birthday) is kept with a warning and does not stop inference.
+func TestDateColumnNoOrderReads(t *testing.T) {
+	errCases := []struct {
+		name, in string
+		opt      Options
+		want     string
+	}{
+		{"no order reads the cell", "First Name,Birthday\nA,20/01/1991\nB,13/45/1999\n", Options{},
+			`d.csv:3:3: Birthday: cannot read "13/45/1999" as a date in any order (tried day-month-year, month-day-year and year-month-day)`},
+		{"no order reads both", "First Name,Birthday\nA,13/20/1991\nB,20/13/1991\n", Options{},
+			`d.csv:2:3: Birthday: cannot read "13/20/1991" as a date in any order (tried day-month-year, month-day-year and year-month-day)`},
+		// M/D/YYYY reads 01/20 and 03/04, D/M/YYYY reads 20/01 and 03/04:
+		// on a tie the language's usual order is kept, and 20/01 is the error.
+		{"orders disagree", "First Name,Last Name,Birthday\nA,Lee,01/20/1991\nÄ,Öz,20/01/1991\nC,,03/04/1985\n", Options{},
+			`d.csv:3:6: Birthday: cannot read "20/01/1991" as a date in the form M/D/YYYY, the order that reads most of the column's dates: only day-month-year reads it, and no order reads every date of the column (tried day-month-year, month-day-year and year-month-day)`},
+		{"the user's format", "First Name,Birthday\nA,20/01/1991\n", Options{DateFormat: "M/D/YYYY"},
+			`d.csv:2:3: Birthday: cannot read "20/01/1991" as a date in the form M/D/YYYY given by --date-format`},
+		{"German", "Vorname;Geburtstag\nA;1.2.1980\nB;31.31.1980\n", Options{},
+			`d.csv:3:3: Geburtstag: cannot read "31.31.1980" as a date in any order (tried day-month-year, month-day-year and year-month-day)`},
+	}
+	for _, c := range errCases {
+		_, err := Read(strings.NewReader(c.in), "d.csv", c.opt)
+		var pe *formats.ParseError
+		if !errors.As(err, &pe) || err.Error() != c.want {
+			t.Errorf("%s: error %v\nwant %s", c.name, err, c.want)
+		}
+		// Lenient: the record is set aside, the others are read.
+		p := writeTemp(t, "d.csv", []byte(c.in))
+		f, rejected, err := ReadFileLenient(p, c.opt)
+		if err != nil {
+			t.Fatalf("%s: lenient: %v", c.name, err)
+		}
+		n := strings.Count(c.in, "\n") - 1
+		if len(rejected) == 0 || len(f.Contacts)+len(rejected) != n {
+			t.Errorf("%s: lenient: %d contacts, rejected %v; want the %d records split", c.name, len(f.Contacts), rejected, n)
+		} else if want := strings.Replace(c.want, "d.csv", p, 1); rejected[0].Error() != want {
+			t.Errorf("%s: lenient: first rejected %v, want %s", c.name, rejected[0], want)
+		}
+		for _, r := range rejected {
+			for _, ct := range f.Contacts {
+				if ct.Line == r.Line {
+					t.Errorf("%s: record on line %d both read and set aside", c.name, r.Line)
+				}
+			}
+		}
+		if list := Validate(p, c.opt); len(list) == 0 || list[0].Error() != rejected[0].Error() {
+			t.Errorf("%s: Validate %v", c.name, list)
+		}
+	}
+
+	// Free text in a date column is not a date: kept as is with a warning,
+	// and the other cells still decide the order.
+	src := "First Name,Birthday\nA,unknown\nB,20/01/1991\nC,ask Bob (spring)\nD,20/01\n"
+	f, err := Read(strings.NewReader(src), "d.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.DateInferred || f.DateFormat != "M/D/YYYY" || len(f.Warnings) != 2 {
-		t.Errorf("unreadable column: %q inferred %v, warnings %q", f.DateFormat, f.DateInferred, f.Warnings)
+	if !f.DateInferred || f.DateFormat != "DD/MM/YYYY" || len(f.Contacts) != 4 || f.Contacts[1].Values[contact.Birthday] != "1991-01-20" {
+		t.Errorf("free text: format %q inferred %v, %d contacts", f.DateFormat, f.DateInferred, len(f.Contacts))
 	}
-	// A format the user gives is not second-guessed.
-	f, _ = Read(strings.NewReader("First Name,Birthday\nA,20/01/1991\n"), "d.csv", Options{DateFormat: "M/D/YYYY"})
-	if f.DateInferred || len(f.Warnings) != 1 {
-		t.Errorf("forced format: inferred %v, warnings %q", f.DateInferred, f.Warnings)
+	if v, _ := f.Contacts[0].ExtraValue("Birthday"); v != "unknown" {
+		t.Errorf("free text not kept: %q", v)
+	}
+	if len(f.Warnings) != 4 || f.Warnings[0] != `d.csv:2:3: Birthday: "unknown" is not written as a date (a day, a month and a year in digits); kept as is` {
+		t.Errorf("free text warnings %q", f.Warnings)
+	}
+	// Validate lists it as a warning (read as shown), not a problem.
+	if list := Validate(writeTemp(t, "t.csv", []byte(src)), Options{}); len(list) != 0 {
+		t.Errorf("free text: Validate problems %v", list)
 	}
 }

@@ -28,6 +28,9 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("Email Home,Home Mobile,Work Zip,Website Home Page,Birthday\na@b,1,2,u,20/01/1991\n"))
 	f.Add([]byte("Voornaam,\"Werkadres, straat\",E-mailadres,Verjaardag\nJan,s,j@x,0-0-00\n"))
 	f.Add([]byte("Nom,Courriel perso,Portable GSM\nA,a@b,1\n"))
+	// date columns: orders that disagree, a cell no order reads, free text
+	f.Add([]byte("First Name,Birthday\nA,01/20/1991\nB,20/01/1991\nC,03/04/1985\n"))
+	f.Add([]byte("First Name,Birthday\nA,31/31/1990\nB,unknown\nC,20/01/1991\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file, err := Read(bytes.NewReader(b), "fuzz.csv", Options{})
 		if err != nil {

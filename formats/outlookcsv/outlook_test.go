@@ -319,7 +319,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	}
 	want := []string{
 		p + ":1:21: Mystery: unknown column, kept as is",
-		p + ":2:3: Birthday: cannot read \"13/45/1999\" as a date in the form M/D/YYYY; kept as is",
+		p + ":2:3: Birthday: cannot read \"13/45/1999\" as a date in any order (tried day-month-year, month-day-year and year-month-day)",
 		p + ":3:7: extraneous or missing \" in quoted field",
 		p + ":4:15: column 4: cell beyond the 3 header columns, kept",
 	}

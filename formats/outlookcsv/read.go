@@ -53,10 +53,10 @@ type File struct {
 	// Input is the file read by ReadFile or ReadFileLenient, hashed as read.
 	Input formats.InputFile
 
-	problems  []*formats.ParseError // Warnings as errors, for Validate
-	dateFails int                   // date cells the format could not read
-	rejected  formats.ErrorList     // records set aside by a lenient read
-	schema    *schema
+	problems []*formats.ParseError // Warnings as errors, for Validate
+	badDate  *formats.ParseError   // the current record's date cell that the format cannot read
+	rejected formats.ErrorList     // records set aside by a lenient read
+	schema   *schema
 }
 
 // ReadFile reads an export from path.
@@ -198,7 +198,8 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 		_, col := cr.FieldPos(i)
 		f.warn(formats.Errorf(name, 1, charCol(text, 1, col), header[i], "unknown column, kept as is"))
 	}
-	d := decoder{s: sch, file: f, name: name, text: text, strayCR: bytes.Contains(text, []byte("\r\r\n"))}
+	d := decoder{s: sch, file: f, name: name, text: text, strayCR: bytes.Contains(text, []byte("\r\r\n")),
+		userDate: opt.DateFormat != "" && !opt.inferring}
 	baseLine := 0 // lines consumed before a restart after a broken record
 	for {
 		rec, err := cr.Read()
@@ -226,19 +227,36 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		d.record(rec, line+baseLine, cr)
-		if f.dateFails > 0 && opt.DateFormat == "" && !opt.inferring {
-			// The locale's date order does not read this file's dates:
-			// infer the order from every date cell and read again with it.
-			if df := inferDateFormat(text0, delim, sch); df != "" {
-				opt.DateFormat, opt.inferring = df, true
-				g, err := parse(b, name, opt, keepGoing)
-				if g != nil {
-					g.DateInferred = true
-					g.Warnings = append(g.Warnings, formats.Errorf(name, 1, 0, "", "dates read as %s: the usual %s of the file's language cannot read them, this order reads every one", df, sch.date.src).Error())
+		if pe := f.badDate; pe != nil {
+			f.badDate = nil
+			if opt.DateFormat == "" && !opt.inferring {
+				// The locale's date order does not read this file's dates:
+				// infer the order from every date cell and read again with
+				// it, unless the usual order is still the one that reads
+				// the most.
+				opt.inferring = true
+				if df, all := inferDateFormat(text0, delim, sch, sch.date.order); df != "" {
+					if idf, err := parseDateFormat(df, ""); err == nil && idf.order != sch.date.order {
+						opt.DateFormat = df
+						g, err := parse(b, name, opt, keepGoing)
+						if g != nil {
+							g.DateInferred = all
+							if all {
+								g.Warnings = append(g.Warnings, formats.Errorf(name, 1, 0, "", "dates read as %s: the usual %s of the file's language cannot read them, this order reads every one", df, sch.date.src).Error())
+							} else {
+								g.Warnings = append(g.Warnings, formats.Errorf(name, 1, 0, "", "dates read as %s, the order that reads most of them (no order reads every one; the usual %s of the file's language reads fewer)", df, sch.date.src).Error())
+							}
+						}
+						return g, err
+					}
 				}
-				return g, err
 			}
-			opt.inferring = true // no order reads them all: read on, warning per cell
+			// No order reads this date: the record cannot be read.
+			if !keepGoing {
+				return f, pe
+			}
+			f.Contacts = f.Contacts[:len(f.Contacts)-1]
+			f.rejected = append(f.rejected, pe)
 		}
 		if len(f.Contacts) == 64 && baseLine == 0 {
 			// Size the slice once from the first records' length instead of
@@ -270,19 +288,20 @@ func (f *File) warn(pe *formats.ParseError) {
 
 // decoder turns records into contacts.
 type decoder struct {
-	s       *schema
-	file    *File
-	name    string
-	row     []string // a record padded to the header's width
-	tmp     []string // encoding scratch for the round-trip check
-	shadow  []bool   // per group: keep the original cells
-	text    []byte   // the text the current csv.Reader reads
-	base    int      // lines before text
-	lastL   int      // a line of text whose start offset is known: lastOff
-	lastOff int
-	strayCR bool            // the text has "\r\r\n": cells may hold a CR before "\n"
-	scratch []contact.Extra // the current record's Extras
-	block   []contact.Extra // shared storage the contacts' Extras point into
+	s        *schema
+	file     *File
+	name     string
+	row      []string // a record padded to the header's width
+	tmp      []string // encoding scratch for the round-trip check
+	shadow   []bool   // per group: keep the original cells
+	text     []byte   // the text the current csv.Reader reads
+	base     int      // lines before text
+	lastL    int      // a line of text whose start offset is known: lastOff
+	lastOff  int
+	strayCR  bool            // the text has "\r\r\n": cells may hold a CR before "\n"
+	userDate bool            // the date format is the user's (Options.DateFormat), not inferred
+	scratch  []contact.Extra // the current record's Extras
+	block    []contact.Extra // shared storage the contacts' Extras point into
 }
 
 // pos returns the absolute line and character column of field i of the
@@ -337,11 +356,25 @@ func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
 	// columns below.
 	for gi, g := range s.groups {
 		if w := g.decode(row, &c.Values); w != "" {
-			if g.kind == gDate {
-				d.file.dateFails++
-			}
 			_, col := d.pos(cr, g.idx[0])
-			d.file.warn(formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header, "%s", w))
+			if cell := row[g.idx[0]]; g.kind == gDate && dateShaped(cell) {
+				// Written as a date, but not one this format reads: an
+				// error, unless another order reads the column (see parse).
+				pe := formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header, "%s", d.dateError(cell, g.date))
+				d.file.warn(pe)
+				if d.file.badDate == nil {
+					d.file.badDate = pe
+				}
+			} else if g.kind == gDate {
+				// Not written as a date (free text an exporter put in
+				// Birthday): kept as it is, a warning, not a problem.
+				if len(d.file.Warnings) < maxProblems {
+					d.file.Warnings = append(d.file.Warnings, formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header,
+						"%s is not written as a date (a day, a month and a year in digits); kept as is", quote(cell)).Error())
+				}
+			} else {
+				d.file.warn(formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header, "%s", w))
+			}
 		}
 		g.encode(&c.Values, nil, d.tmp)
 		d.shadow[gi] = false
@@ -385,6 +418,24 @@ func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
 		d.file.warn(formats.Errorf(d.name, l, col, name, "cell beyond the %d header columns, kept", n))
 	}
 	c.Extra = d.keepExtras(d.scratch)
+}
+
+// dateError says why a cell written as a date cannot be read, naming the
+// orders tried.
+func (d *decoder) dateError(cell string, df *dateFormat) string {
+	if d.userDate {
+		return fmt.Sprintf("cannot read %s as a date in the form %s given by --date-format", quote(cell), df.src)
+	}
+	r := readers(cell)
+	if len(r) == 0 {
+		return fmt.Sprintf("cannot read %s as a date in any order (tried %s)", quote(cell), triedOrders)
+	}
+	names := make([]string, len(r))
+	for i, o := range r {
+		names[i] = orderName(o)
+	}
+	return fmt.Sprintf("cannot read %s as a date in the form %s, the order that reads most of the column's dates: only %s reads it, and no order reads every date of the column (tried %s)",
+		quote(cell), df.src, strings.Join(names, " or "), triedOrders)
 }
 
 // keepExtras copies a record's Extras into the current block and returns

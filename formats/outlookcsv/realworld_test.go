@@ -1,6 +1,7 @@
 package outlookcsv
 
 import (
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -142,4 +143,49 @@ func TestGoogleLegacyTine20(t *testing.T) {
 		t.Errorf("axel: email %q categories %q notes %q", axel.Values[contact.Email1], axel.Values[contact.Categories], axel.Values[contact.Notes])
 	}
 	roundTrip(t, f, Options{})
+}
+
+// TestRealWorldCSVDates: every real CSV export is still read whole in the
+// strict read that sync and convert use (a date column that no order reads
+// is an error now), its dates in the language's usual order, without a
+// date warning.
+func TestRealWorldCSVDates(t *testing.T) {
+	dir, ok := fixtures.RealWorld()
+	if !ok {
+		t.Fatalf("real-world samples not found at %s", dir)
+	}
+	n, dates := 0, 0
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.EqualFold(filepath.Ext(p), ".csv") {
+			return err
+		}
+		n++
+		f, err := ReadFile(p, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			return nil
+		}
+		if f.DateInferred {
+			t.Errorf("%s: dates inferred as %s", p, f.DateFormat)
+		}
+		for _, w := range f.Warnings {
+			if strings.Contains(w, "date") {
+				t.Errorf("%s: %s", p, w)
+			}
+		}
+		for _, c := range f.Contacts {
+			if c.Values[contact.Birthday] != "" {
+				dates++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 4 CSVs today; the one birthday is Roundcube's gmail.csv 1975-12-12
+	// (tine20's German export writes 0.0.00, no date).
+	if n < 4 || dates < 1 {
+		t.Errorf("%d CSVs, %d birthdays read: the samples are not where they were", n, dates)
+	}
 }
