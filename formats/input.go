@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -64,6 +65,10 @@ var binarySignatures = []struct {
 	{"SQLite format 3\x00", "a SQLite database, such as a contactsync journal"},
 }
 
+// ErrNotText is what CheckText's errors wrap: the whole file is not text,
+// so its error names the file but no line or column.
+var ErrNotText = errors.New("not a text file")
+
 // CheckText returns an error of one line when data, the content of a file
 // meant to be text (a CSV export), is binary: it starts like a known
 // binary format, or its start holds many control bytes. A few stray
@@ -74,7 +79,7 @@ func CheckText(data []byte) error {
 	}
 	for _, s := range binarySignatures {
 		if bytes.HasPrefix(data, []byte(s.magic)) {
-			return fmt.Errorf("not a text file: this is %s; export the data as CSV", s.what)
+			return fmt.Errorf("%w: this is %s; export the data as CSV", ErrNotText, s.what)
 		}
 	}
 	sample := bytes.TrimLeft(data, "\x00") // some exporters pad the start
@@ -88,7 +93,7 @@ func CheckText(data []byte) error {
 		}
 	}
 	if control >= 8 && control*50 > len(sample) {
-		return fmt.Errorf("not a text file: %d of its first %d bytes are control bytes; export the data as CSV", control, len(sample))
+		return fmt.Errorf("%w: %d of its first %d bytes are control bytes; export the data as CSV", ErrNotText, control, len(sample))
 	}
 	return nil
 }
