@@ -7,7 +7,7 @@ DEMO     := demo-out
 FUZZTIME ?= 20s
 export CGO_ENABLED := 1
 
-.PHONY: all build deps test demo fuzz bench dist windows-smoke clean
+.PHONY: all build deps test demo fuzz bench release-deps release dist release-check windows-smoke clean
 
 all: build
 
@@ -85,43 +85,50 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
-# Release binaries for the sites this tool is for: a static Linux binary and
-# a Windows .exe (cross-compiled with Debian's mingw-w64, installed if missing),
-# reproducible with -trimpath (see ../shared/notes/windows.md).
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -buildid= -X main.version=$(VERSION)
-dist:
-	@command -v x86_64-w64-mingw32-gcc >/dev/null || { \
+# The release (see README "Install"): static Linux amd64 and arm64 binaries,
+# the Windows .exe and a zip of it, .debs for amd64 and arm64 with the man
+# pages, the man pages, a source archive with vendor/ that builds offline,
+# and SHA256SUMS, all in $(DIST). scripts/release.sh says how; it builds the
+# binaries from the source archive alone. The C cross-compilers, Wine, QEMU
+# and the rest come from Debian (release-deps).
+DIST ?= dist
+RELEASE_PKGS := gcc-mingw-w64-x86-64 gcc-aarch64-linux-gnu qemu-user-static wine64 file unzip groff-base python3
+release-deps:
+	@missing=; for p in $(RELEASE_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing from Debian:$$missing"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-mingw-w64-x86-64 >/dev/null; }
-	mkdir -p dist
-	$(GO) build -trimpath -buildvcs=false -tags 'osusergo netgo sqlite_omit_load_extension' \
-		-ldflags '$(LDFLAGS) -linkmode external -extldflags "-static"' -o dist/contactsync-linux-amd64 ./cmd/contactsync
-	CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 $(GO) build -trimpath -buildvcs=false \
-		-tags sqlite_omit_load_extension -ldflags '$(LDFLAGS)' -o dist/contactsync-windows-amd64.exe ./cmd/contactsync
-	@ls -l dist
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
-# Runs two cycles of the demo with the Windows .exe under Wine, in a folder
-# whose name has a space and a non-ASCII letter. Installs Debian's wine64.
-WINE_DIR := $(CURDIR)/dist/wine
-windows-smoke: dist
-	@command -v wine >/dev/null || { \
-		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wine64 >/dev/null; }
-	rm -rf "$(WINE_DIR)" && mkdir -p "$(WINE_DIR)/Zoë dir"
-	x86_64-w64-mingw32-gcc -shared -o $(WINE_DIR)/bcryptprimitives.dll \
-		cmd/contactsync/testdata/wine/bcryptprimitives.c cmd/contactsync/testdata/wine/bcryptprimitives.def -ladvapi32
-	export WINEPREFIX=$(WINE_DIR)/prefix WINEDEBUG=-all; \
-	wineboot -i >/dev/null 2>&1; wineserver -w; \
-	cp $(WINE_DIR)/bcryptprimitives.dll $$WINEPREFIX/drive_c/windows/system32/ && \
-	cp -r fixtures/crm fixtures/outlook/contacts.csv "$(WINE_DIR)/Zoë dir/" && cd "$(WINE_DIR)/Zoë dir" && \
-	E=$(CURDIR)/dist/contactsync-windows-amd64.exe && \
-	wine $$E sync --journal j.db --crm crm --outlook contacts.csv --user U6UJ9A00000D --outlook-exported-at 2026-11-20T09:00:00Z --out c1 && \
-	wine $$E simulate --side crm --input crm --outputs c1 --to crm2 && \
-	wine $$E simulate --side outlook --input contacts.csv --outputs c1 --to o2.csv && \
-	wine $$E sync --journal j.db --crm crm2 --outlook o2.csv --user U6UJ9A00000D --outlook-exported-at 2026-11-21T09:00:00Z --out c2 | tee c2.txt && \
-	grep -q '0 conflicts; 0 changes' c2.txt && wine $$E journal verify --journal j.db; \
-	rc=$$?; wineserver -k; exit $$rc
+release: release-deps
+	$(GO) mod download
+	scripts/release.sh $(DIST)
+
+dist: release
+
+# Builds the release twice (the second time from another path with an empty
+# build cache), requires identical bytes, and checks what the files claim.
+release-check: release-deps
+	$(GO) mod download
+	scripts/release-check.sh $(DIST)
+
+# The Windows build under Wine: two cycles on the bundled CSV and two on the
+# bundled PST, in a folder named "Zoë dir", every output compared with the
+# Linux build's. Uses the release's binaries when $(DIST) has those of HEAD
+# and the tree is unchanged,
+# else builds both (the .exe as the release does, with mingw-w64).
+windows-smoke: release-deps
+	@set -e; exe=$$(ls $(DIST)/contactsync-*-windows-amd64.exe 2>/dev/null | head -1); \
+	lin=$$(ls $(DIST)/contactsync-*-linux-amd64 2>/dev/null | head -1); \
+	if [ -z "$$exe" ] || [ -z "$$lin" ] || [ -n "$$(git status --porcelain --untracked-files=no)" ] || \
+		! "$$lin" --version | grep -q "commit $$(git rev-parse HEAD), clean"; then \
+		mkdir -p $(DIST)/smoke; exe=$(DIST)/smoke/contactsync.exe; lin=$(DIST)/smoke/contactsync; \
+		echo "building $$exe and $$lin"; \
+		CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 $(GO) build -trimpath -tags sqlite_omit_load_extension -o $$exe ./cmd/contactsync; \
+		$(GO) build -trimpath -o $$lin ./cmd/contactsync; \
+	fi; \
+	scripts/windows-smoke.sh $$exe $$lin
 
 clean:
 	rm -rf bin dist $(DEMO)
