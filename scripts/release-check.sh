@@ -35,7 +35,8 @@ while read -r _ f; do
 done <"$dist/SHA256SUMS"
 echo "release-check: two builds are byte-identical: $(wc -l <"$dist/SHA256SUMS") files"
 
-# 2. What the files claim.
+# 2. What the files claim. (grep reads here-strings, not pipes: with
+# pipefail, grep -q leaving early would fail the writer with SIGPIPE.)
 (cd "$dist" && sha256sum --quiet -c SHA256SUMS) || fail "SHA256SUMS does not verify"
 commit=$(git rev-parse HEAD)
 want_count=8
@@ -45,14 +46,14 @@ amd64=$(one 'contactsync-*-linux-amd64')
 arm64=$(one 'contactsync-*-linux-arm64')
 exe=$(one 'contactsync-*-windows-amd64.exe')
 src=$(one 'contactsync-*-src.tar.gz')
-file -b "$amd64" | grep -q 'ELF 64-bit LSB executable, x86-64.*statically linked' || fail "$amd64: $(file -b "$amd64")"
-file -b "$arm64" | grep -q 'ELF 64-bit LSB executable, ARM aarch64.*statically linked' || fail "$arm64: $(file -b "$arm64")"
-file -b "$exe" | grep -q 'PE32+ executable (console) x86-64' || fail "$exe: $(file -b "$exe")"
+grep -q 'ELF 64-bit LSB executable, x86-64.*statically linked' <<<"$(file -b "$amd64")" || fail "$amd64: $(file -b "$amd64")"
+grep -q 'ELF 64-bit LSB executable, ARM aarch64.*statically linked' <<<"$(file -b "$arm64")" || fail "$arm64: $(file -b "$arm64")"
+grep -q 'PE32+ executable (console) x86-64' <<<"$(file -b "$exe")" || fail "$exe: $(file -b "$exe")"
 version=$("$amd64" --version)
 echo "release-check: $version"
 [[ $version == "contactsync version v"*" (commit $commit, clean)" ]] || fail "--version says $version; want commit $commit, clean"
 [ "$(qemu-aarch64-static "$arm64" --version)" = "$version" ] || fail "the arm64 binary (qemu) says $(qemu-aarch64-static "$arm64" --version)"
-unzip -l "$(one 'contactsync-*-windows-amd64.zip')" | grep -q ' contactsync.exe$' || fail "the Windows zip lacks contactsync.exe"
+grep -qx 'contactsync.exe' <<<"$(unzip -Z1 "$(one 'contactsync-*-windows-amd64.zip')")" || fail "the Windows zip lacks contactsync.exe"
 unzip -p "$(one 'contactsync-*-windows-amd64.zip')" contactsync.exe | cmp - "$exe" || fail "the zip's contactsync.exe is not the .exe"
 
 # A plain go build of the unpacked archive, offline, says the same.
@@ -74,5 +75,5 @@ for arch in amd64 arm64; do
 	dpkg-deb -x "$deb" "$scratch/deb-$arch"
 	cmp "$scratch/deb-$arch/usr/bin/contactsync" "$(one "contactsync-*-linux-$arch")" || fail "$deb holds another binary than contactsync-*-linux-$arch"
 done
-zcat "$scratch/deb-amd64/usr/share/man/man1/contactsync.1.gz" | groff -man -Tutf8 2>/dev/null | grep -q "EXIT CODES" || fail "contactsync.1 from the .deb does not render"
+grep -q "EXIT CODES" <<<"$(zcat "$scratch/deb-amd64/usr/share/man/man1/contactsync.1.gz" | groff -man -Tutf8 -P-cbou 2>/dev/null)" || fail "contactsync.1 from the .deb does not render"
 echo "release-check: OK ($(($(date +%s) - t0)) s)"
