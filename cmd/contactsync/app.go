@@ -326,7 +326,7 @@ func simulateOutlook(input, outputs, to string, oo outlookOptions, w io.Writer) 
 		// (keyed by entry id) are found as Outlook finds duplicates: by
 		// e-mail address, else by full name.
 		folder = append(folder, in.Contacts...)
-		find := outlookFinder(folder)
+		find := outlookFinder(folder, true)
 		read := func(name string) ([]contact.Contact, error) {
 			p := filepath.Join(olDir, name)
 			if _, err := os.Stat(p); err != nil {
@@ -381,8 +381,9 @@ func simulateOutlook(input, outputs, to string, oo outlookOptions, w io.Writer) 
 }
 
 // outlookFinder returns a function that finds a contact of folder by key,
-// else by first e-mail address, else by full name: -1 when none matches.
-func outlookFinder(folder []contact.Contact) func(*contact.Contact) int {
+// else by first e-mail address, else (when byFullName) by full name: -1
+// when none matches.
+func outlookFinder(folder []contact.Contact, byFullName bool) func(*contact.Contact) int {
 	byKey, byEmail, byName := map[string]int{}, map[string]int{}, map[string]int{}
 	for i := range folder {
 		c := &folder[i]
@@ -394,7 +395,7 @@ func outlookFinder(folder []contact.Contact) func(*contact.Contact) int {
 				byEmail[e] = i
 			}
 		}
-		if n := strings.ToLower(c.DisplayName()); n != "" {
+		if n := strings.ToLower(c.DisplayName()); byFullName && n != "" {
 			if _, dup := byName[n]; !dup {
 				byName[n] = i
 			}

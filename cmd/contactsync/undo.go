@@ -272,29 +272,7 @@ func adminCSV(rep *engine.UndoReport, cycle int) ([]byte, error) {
 // folder (mode "snapshot"), so importing it loses nothing. Records are
 // found by key, else by the first e-mail. It returns the output mode.
 func fillFromExport(plan *engine.Plan, ol *outlookSide, fields []contact.Field) string {
-	find := func(cs []contact.Contact) func(c *contact.Contact) int {
-		byKey, byEmail := map[string]int{}, map[string]int{}
-		for i := range cs {
-			if cs[i].Key != "" {
-				byKey[cs[i].Key] = i
-			}
-			if e := contact.NormalizeEmail(cs[i].Values[contact.Email1], false); e != "" {
-				if _, dup := byEmail[e]; !dup {
-					byEmail[e] = i
-				}
-			}
-		}
-		return func(c *contact.Contact) int {
-			if i, ok := byKey[c.Key]; ok && c.Key != "" {
-				return i
-			}
-			if i, ok := byEmail[contact.NormalizeEmail(c.Values[contact.Email1], false)]; ok {
-				return i
-			}
-			return -1
-		}
-	}
-	inFolder, inDeleted := find(ol.Contacts), find(ol.Deleted)
+	inFolder, inDeleted := outlookFinder(ol.Contacts, false), outlookFinder(ol.Deleted, false)
 	whole := func(from *contact.Contact, synced *contact.Contact) contact.Contact {
 		c := from.Clone()
 		for _, f := range fields {
