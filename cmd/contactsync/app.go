@@ -31,7 +31,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage:   "keep Outlook and Infor CRM (Saleslogix) contacts in step, offline, with an audit journal",
 		Version: buildVersion(),
 		Description: `Each cycle reads the newest export of both sides (an Outlook CSV, vCard file or folder,
-or PST; a CRM dump folder with contacts.csv and accounts.csv), reconciles them against the
+PST or .msg files; a CRM dump folder with contacts.csv and accounts.csv), reconciles them against the
 journal of earlier cycles, writes files each side can import into --out, and records every
 decision in the journal.
 
@@ -68,7 +68,7 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "prefer", Value: "crm", Usage: "side that wins a conflict when both changes have the same time: crm or outlook"},
 		&cli.StringFlag{Name: "direction", Value: "both", Usage: "where changes may go: both, to-outlook or to-crm"},
 		&cli.StringFlag{Name: "max-delete", Value: "10%", Usage: "stop when more than this percentage of a side's links (and at least 5 records) would be deleted or unlinked: 10% or 10 both mean ten percent"},
-		&cli.BoolFlag{Name: "force", Usage: "override every safety guard (mass deletion, empty input, outputs not imported, mapping or user changed)"},
+		&cli.BoolFlag{Name: "force", Usage: "override every safety guard (mass deletion, empty input, outputs not imported, mapping or user changed, unknown history)"},
 		&cli.StringFlag{Name: "allow", Usage: "override only the named safety `GUARD`s, comma-separated, as named in the guard's message: " + strings.Join(engine.Guards, ", ")},
 		&cli.StringFlag{Name: "mapping", Usage: "mapping `FILE`: the fields to sync, one per line, each optionally one-way (to-outlook, to-crm); default: the CRM's own mapping"},
 		&cli.BoolFlag{Name: "accept-mapping", Usage: "acknowledge that the mapping changed since the last cycle"},
