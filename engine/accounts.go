@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"contactsync/engine/contact"
+)
+
+// Accounts: the CRM account of a contact.
+
+// isNameAccount reports whether account is the contact's own name, as the
+// CRM names the account of a contact without company: "First Last" (or
+// "Last, First").
+func isNameAccount(account string, v *contact.Values) bool {
+	first, last := strings.TrimSpace(v[contact.First]), strings.TrimSpace(v[contact.Last])
+	if first == "" && last == "" {
+		return false
+	}
+	a := strings.Join(strings.Fields(account), " ")
+	return strings.EqualFold(a, strings.TrimSpace(first+" "+last)) || last != "" && first != "" && strings.EqualFold(a, last+", "+first)
+}
+
+// assignAccount sets the account of a CRM contact from its company (DESIGN §6)
+// and returns the account's name.
+func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) string {
+	company := c.Values[contact.Company]
+	accName := company
+	if accName == "" {
+		accName = strings.TrimSpace(c.Values[contact.First] + " " + c.Values[contact.Last])
+		if accName == "" {
+			accName = name
+		}
+	}
+	c.CRM.AccountManagerID = r.p.User
+	if idx := r.accountsByName[accName]; len(idx) > 0 {
+		a := r.crm.Accounts[idx[0]]
+		c.CRM.AccountID, c.CRM.Owner = a.ID, a.Owner
+		if c.CRM.Owner == "" {
+			c.CRM.Owner = contact.Everyone
+		}
+		rule := RuleAccountExact
+		if len(idx) > 1 {
+			rule = RuleAccountFirst
+			r.notice("several-accounts", pr.link.ID, fmt.Sprintf("%q: %d accounts are named %q; the first in the dump (%s) is used", name, len(idx), accName, trimID(a.ID)))
+		}
+		r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpUpdate, Field: "account", New: trimID(a.ID) + " " + a.Name, Rule: rule, Name: name})
+		return accName
+	}
+	c.CRM.AccountID, c.CRM.Owner = "", contact.Everyone
+	if _, ok := r.newAccounts[accName]; !ok {
+		r.newAccounts[accName] = len(r.plan.CRM.NewAccounts)
+		r.plan.CRM.NewAccounts = append(r.plan.CRM.NewAccounts, contact.Account{
+			Name: accName, Type: "Prospect", Status: "Active", Owner: contact.Everyone, AccountManagerID: r.p.User,
+		})
+		r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpCreate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
+	} else {
+		r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpUpdate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
+	}
+	return accName
+}

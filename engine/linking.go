@@ -1,0 +1,482 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"contactsync/engine/contact"
+)
+
+// Linking: finding the records of the open links, matching keyless and
+// CRM-created records to them, and joining new records found by e-mail.
+
+// resolveLinks finds the records of every open link: by CRM id and Outlook
+// key first, then keyless Outlook records by the link's last agreed e-mail
+// and name, then the CRM contacts the CRM created from our last outputs.
+func (r *reconciler) resolveLinks() {
+	r.linkedCRM = make(map[string]bool, len(r.st.Links))
+	r.linkedKey = make(map[string]bool, len(r.st.Links))
+	r.tombCRM = map[int]*pair{}
+	for _, l := range r.st.Links {
+		if l.CRMID != "" {
+			r.linkedCRM[trimID(l.CRMID)] = true
+		}
+		if l.OutlookKey != "" && l.Detached == NoSide {
+			r.linkedKey[l.OutlookKey] = true
+		}
+	}
+	// Claim the records of the links by id and key first, so that the
+	// arena can be sized for the links the cycle can make at most: every
+	// record left unclaimed, and the CRM contacts of detached links, which
+	// may rejoin.
+	claims := make([][2]int32, len(r.st.Links))
+	tombs := 0
+	for k := range r.st.Links {
+		l := &r.st.Links[k]
+		claims[k] = [2]int32{-1, -1}
+		if l.CRMID != "" {
+			if i, ok := r.crmByID[trimID(l.CRMID)]; ok && !r.crmClaimed[i] {
+				claims[k][0] = int32(i)
+				r.crmClaimed[i] = true
+			}
+		}
+		if l.Detached != NoSide {
+			tombs++
+			continue
+		}
+		if l.OutlookKey != "" {
+			if i, ok := r.olByKey[l.OutlookKey]; ok && !r.olClaimed[i] {
+				claims[k][1] = int32(i)
+				r.olClaimed[i] = true
+			}
+		}
+	}
+	bound := tombs
+	for _, c := range r.crmClaimed {
+		if !c {
+			bound++
+		}
+	}
+	for _, c := range r.olClaimed {
+		if !c {
+			bound++
+		}
+	}
+	r.arena = make([]LinkState, 0, len(r.st.Links)+bound)
+	r.pairs = make([]*pair, 0, len(r.st.Links)-tombs+bound)
+	for k := range r.st.Links {
+		l := &r.st.Links[k]
+		pr := r.newPair(l)
+		pr.prevCRM, pr.prevOutlook = l.PendingCRM, l.PendingOutlook
+		pr.crm, pr.ol = int(claims[k][0]), int(claims[k][1])
+		pr.olByKey = pr.ol >= 0
+		if l.Detached != NoSide {
+			r.tombs = append(r.tombs, pr)
+			continue
+		}
+		r.pairs = append(r.pairs, pr)
+	}
+	claims = nil
+	r.matchOutlookByBase()
+	r.matchCreatedCRM()
+
+	for _, pr := range r.pairs {
+		if pr.crm < 0 {
+			pr.crmRule = RuleDeletedInCRM
+			continue
+		}
+		pr.inGroup = r.crmInScope(pr.crm)
+		if pr.link.CRMID == "" {
+			rec := &r.crm.Contacts[pr.crm]
+			pr.link.CRMID = trimID(rec.Key)
+			r.linkedCRM[pr.link.CRMID] = true
+			pr.changed = true
+			r.notice("arrived", pr.link.ID, fmt.Sprintf("the CRM created %q as %s", rec.DisplayName(), pr.link.CRMID))
+			if !pr.inGroup {
+				// The import did not put it in the sync group: do it now
+				// rather than read it as having left the group.
+				r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, rec.Key)
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupAdd, New: pr.link.CRMID, Rule: RuleJoinGroup, Name: rec.DisplayName()})
+				pr.inGroup = true
+			}
+		}
+		if !pr.inGroup {
+			pr.crmRule = RuleLeftSyncGroup
+			if !r.visible(pr.crm) {
+				pr.crmRule = RuleNotVisible
+			}
+		}
+	}
+	r.resolveTombs()
+}
+
+// resolveTombs decides what becomes of the detached links.
+func (r *reconciler) resolveTombs() {
+	for _, pr := range r.tombs {
+		if pr.crm < 0 {
+			// The CRM contact is gone: nothing left to remember.
+			pr.closed = true
+			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+			continue
+		}
+		in := r.crmInScope(pr.crm)
+		switch {
+		case pr.link.Detached == Outlook && r.crm.HasSyncGroup && in && pr.link.PendingCRM.Op == OpGroupRemove:
+			// Our removal from the sync group is not imported yet: keep
+			// the contact out of Outlook.
+			r.notice("not-imported", pr.link.ID, fmt.Sprintf("%q is still in the sync group; import crm/syncgroup-remove.csv of cycle %d", r.crm.Contacts[pr.crm].DisplayName(), r.st.Cycle))
+			r.tombCRM[pr.crm] = pr
+		case in && (r.crm.HasSyncGroup || pr.link.Detached == CRM):
+			// Back in the sync group: the user wants it synced again.
+			pr.closed = true
+			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+			r.crmClaimed[pr.crm] = false
+			delete(r.linkedCRM, trimID(pr.link.CRMID))
+			r.notice("rejoined", pr.link.ID, fmt.Sprintf("%q is in the sync group again and is synced anew", r.crm.Contacts[pr.crm].DisplayName()))
+		default:
+			if pr.link.PendingCRM.Op != "" {
+				pr.link.PendingCRM = Pending{}
+				pr.changed = true
+			}
+			r.tombCRM[pr.crm] = pr
+		}
+	}
+}
+
+// matchOutlookByBase finds Outlook records that carry no key we know by the
+// last agreed state of links whose Outlook record is missing: e-mail first,
+// then name and company.
+func (r *reconciler) matchOutlookByBase() {
+	byEmail := map[string][]*pair{}
+	byName := map[string][]*pair{}
+	want := func(pr *pair) bool { return pr.ol < 0 }
+	for _, pr := range r.pairs {
+		if !want(pr) {
+			continue
+		}
+		for _, f := range emailFields {
+			if e := r.normEmail(pr.link.Base[f]); e != "" {
+				byEmail[e] = append(byEmail[e], pr)
+			}
+		}
+		if k := r.nameKey(&pr.link.Base); k != "" {
+			byName[k] = append(byName[k], pr)
+		}
+	}
+	if len(byEmail) == 0 && len(byName) == 0 {
+		return
+	}
+	take := func(cands []*pair, i int) bool {
+		for _, pr := range cands {
+			if !want(pr) {
+				continue
+			}
+			pr.ol = i
+			if k := r.ol.Contacts[i].Key; k != "" && k != pr.link.OutlookKey {
+				pr.link.OutlookKey = k
+				pr.changed = true
+			}
+			r.olClaimed[i] = true
+			return true
+		}
+		return false
+	}
+	for i := range r.ol.Contacts {
+		rec := &r.ol.Contacts[i]
+		if r.olClaimed[i] || (rec.Key != "" && r.keyOwned(rec.Key)) {
+			continue
+		}
+		done := false
+		for _, f := range emailFields {
+			if e := r.normEmail(rec.Values[f]); e != "" && take(byEmail[e], i) {
+				done = true
+				break
+			}
+		}
+		if !done {
+			if k := r.nameKey(&rec.Values); k != "" {
+				take(byName[k], i)
+			}
+		}
+	}
+}
+
+// matchCreatedCRM finds the CRM contacts that the CRM created from the last
+// cycle's contacts-new.csv. They have ids no link knows; a candidate must
+// have every identifier the link's base has (one of its e-mails, and its
+// name and company as the CRM shows them), and among several the one in the
+// sync group and last in the dump (imports append) wins.
+func (r *reconciler) matchCreatedCRM() {
+	var waiting []*pair
+	for _, pr := range r.pairs {
+		if pr.crm < 0 && pr.link.CRMID == "" {
+			waiting = append(waiting, pr)
+		}
+	}
+	if len(waiting) == 0 {
+		return
+	}
+	byEmail := map[string][]int{}
+	byName := map[string][]int{}
+	for i := range r.crm.Contacts {
+		// A contact the user may not see is not theirs to claim: taking it
+		// would name it and add it to the sync group.
+		if r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key)) || !r.visible(i) {
+			continue
+		}
+		v := &r.crm.Contacts[i].Values
+		for _, f := range emailFields {
+			if e := r.normEmail(v[f]); e != "" {
+				byEmail[e] = append(byEmail[e], i)
+			}
+		}
+		if k := r.nameKey(v); k != "" {
+			byName[k] = append(byName[k], i)
+		}
+	}
+	groups := map[string][]waitingCands{}
+	var order []string
+	for _, pr := range waiting {
+		base := pr.link.Base
+		if base[contact.Company] == "" {
+			base[contact.Company] = pr.link.NameAccount
+		}
+		var cands []int
+		hasEmail := false
+		for _, f := range emailFields {
+			if e := r.normEmail(base[f]); e != "" {
+				hasEmail = true
+				for _, i := range byEmail[e] {
+					if !slices.Contains(cands, i) {
+						cands = append(cands, i)
+					}
+				}
+			}
+		}
+		nk := r.nameKey(&base)
+		switch {
+		case hasEmail && nk != "":
+			cands = slices.DeleteFunc(cands, func(i int) bool { return r.nameKey(&r.crm.Contacts[i].Values) != nk })
+		case !hasEmail && nk != "":
+			cands = append(cands, byName[nk]...)
+		}
+		slices.Sort(cands)
+		cands = slices.Compact(cands)
+		key := fmt.Sprint(cands)
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], waitingCands{pr, cands})
+	}
+	// Links waiting with the same candidates take the last ones in dump
+	// order (an import appends), the sync group's members first, in link
+	// order, which is the order they were written to contacts-new.csv.
+	for _, key := range order {
+		g := groups[key]
+		cands := g[0].cands
+		var in []int
+		for _, i := range cands {
+			if r.crmInScope(i) {
+				in = append(in, i)
+			}
+		}
+		if len(in) >= len(g) {
+			cands = in
+		}
+		if len(cands) > len(g) {
+			cands = cands[len(cands)-len(g):]
+		}
+		for j, w := range g {
+			if j < len(cands) && !r.crmClaimed[cands[j]] {
+				w.pr.crm = cands[j]
+				r.crmClaimed[cands[j]] = true
+			}
+		}
+	}
+}
+
+type waitingCands struct {
+	pr    *pair
+	cands []int
+}
+
+var emailFields = []contact.Field{contact.Email1, contact.Email2, contact.Email3}
+
+// keyOwned reports whether an open link has this Outlook key.
+func (r *reconciler) keyOwned(key string) bool { return r.linkedKey[key] }
+
+// crmIDLinked reports whether an open link has this CRM id.
+func (r *reconciler) crmIDLinked(id string) bool { return id != "" && r.linkedCRM[id] }
+
+func (r *reconciler) normEmail(v string) string {
+	return contact.NormalizeEmail(v, r.p.CaseSensitiveKeys)
+}
+
+func (r *reconciler) fold(v string) string {
+	v = strings.TrimSpace(v)
+	if r.p.CaseSensitiveKeys {
+		return v
+	}
+	return strings.ToLower(v)
+}
+
+// nameKey is "last\x00first\x00company" for matching records that have no
+// key; a record with neither name uses its company alone. Empty when the
+// record has none of them.
+func (r *reconciler) nameKey(v *contact.Values) string {
+	last, first, company := r.fold(v[contact.Last]), r.fold(v[contact.First]), r.fold(v[contact.Company])
+	if last == "" && first == "" && company == "" {
+		return ""
+	}
+	return last + "\x00" + first + "\x00" + company
+}
+
+// newOutlookRecords links or creates every Outlook record no link claimed.
+func (r *reconciler) newOutlookRecords() {
+	// The e-mails of the records to decide. With none, there is nothing to
+	// index (the usual later cycle: every record has its link).
+	wanted := map[string]bool{}
+	none := true
+	for i := range r.ol.Contacts {
+		if r.olClaimed[i] {
+			continue
+		}
+		none = false
+		for _, f := range emailFields {
+			if e := r.normEmail(r.ol.Contacts[i].Values[f]); e != "" {
+				wanted[e] = true
+			}
+		}
+	}
+	if none {
+		return
+	}
+	// Index the CRM contacts a new Outlook record may link to by e-mail
+	// (EMAIL, SECONDARYEMAIL): those no link holds, and those held by a link
+	// whose Outlook contact was deleted (the user put it back).
+	byEmail := map[string][]int{}
+	for i := range r.crm.Contacts {
+		if !r.visible(i) {
+			continue
+		}
+		if tp, ok := r.tombCRM[i]; ok && tp.link.Detached != Outlook {
+			continue
+		} else if !ok && (r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key))) {
+			continue
+		}
+		for _, f := range []contact.Field{contact.Email1, contact.Email2} {
+			if e := r.normEmail(r.crm.Contacts[i].Values[f]); e != "" && wanted[e] && !slices.Contains(byEmail[e], i) {
+				byEmail[e] = append(byEmail[e], i)
+			}
+		}
+	}
+	// The e-mails of the live links as merged this cycle, to tell
+	// duplicates; only those of the records to decide are ever asked for.
+	linkedEmail := map[string]bool{}
+	for _, pr := range r.pairs {
+		if pr.closed || pr.link.Detached != NoSide {
+			continue
+		}
+		for _, f := range emailFields {
+			if e := r.normEmail(pr.link.Base[f]); e != "" && wanted[e] {
+				linkedEmail[e] = true
+			}
+		}
+	}
+	for i := range r.ol.Contacts {
+		if r.olClaimed[i] {
+			continue
+		}
+		rec := &r.ol.Contacts[i]
+		var emails []string
+		for _, f := range emailFields {
+			if e := r.normEmail(rec.Values[f]); e != "" {
+				emails = append(emails, e)
+			}
+		}
+		var cands []int
+		dupOf := ""
+		for _, e := range emails {
+			for _, j := range byEmail[e] {
+				if (!r.crmClaimed[j] || r.tombCRM[j] != nil) && !slices.Contains(cands, j) {
+					cands = append(cands, j)
+				}
+			}
+			if linkedEmail[e] && dupOf == "" {
+				dupOf = e
+			}
+		}
+		rule := RuleLinkEmail
+		if len(cands) > 1 {
+			var narrowed []int
+			for _, j := range cands {
+				cv := &r.crm.Contacts[j].Values
+				if r.fold(cv[contact.Last]) == r.fold(rec.Values[contact.Last]) && r.fold(cv[contact.First]) == r.fold(rec.Values[contact.First]) {
+					narrowed = append(narrowed, j)
+				}
+			}
+			if len(narrowed) != 1 {
+				r.notice("ambiguous-email", 0, fmt.Sprintf("Outlook contact %q: %d CRM contacts share its e-mail and %d match its name; a new CRM contact is created",
+					rec.DisplayName(), len(cands), len(narrowed)))
+				cands = nil
+			} else {
+				cands, rule = narrowed, RuleLinkEmailName
+			}
+		}
+		switch {
+		case len(cands) == 1:
+			r.linkNew(cands[0], i, rule)
+		case dupOf != "":
+			r.notice("likely-duplicate", 0, fmt.Sprintf("Outlook contact %q (record %d) has the e-mail %s of a contact that is already linked; it is left as it is — merge the duplicates in Outlook",
+				rec.DisplayName(), i+1, dupOf))
+		default:
+			r.createInCRM(i)
+		}
+		for _, e := range emails {
+			linkedEmail[e] = true
+		}
+	}
+}
+
+func (r *reconciler) newLink() Link {
+	id := r.nextID
+	r.nextID++
+	return Link{ID: id}
+}
+
+// linkNew joins an unlinked CRM contact and Outlook record found by e-mail.
+func (r *reconciler) linkNew(ci, oi int, rule Rule) {
+	if tp := r.tombCRM[ci]; tp != nil {
+		// The Outlook contact was deleted once and is back: a new link
+		// replaces the detached one.
+		tp.closed = true
+		r.plan.Closed = append(r.plan.Closed, tp.link.ID)
+		delete(r.tombCRM, ci)
+		rule = RuleRelink
+	}
+	r.crmClaimed[ci], r.olClaimed[oi] = true, true
+	l := r.newLink()
+	crmRec, olRec := &r.crm.Contacts[ci], &r.ol.Contacts[oi]
+	l.CRMID = trimID(crmRec.Key)
+	l.OutlookKey = olRec.Key
+	if l.OutlookKey == "" {
+		l.OutlookKey = SyncKey(l.ID)
+	}
+	if acc := crmRec.Values[contact.Company]; acc != "" && olRec.Values[contact.Company] == "" && isNameAccount(acc, &crmRec.Values) {
+		// The CRM keeps a contact without company under an account named
+		// after the person (as its own Outlook sync creates them): that is
+		// no company to Outlook.
+		l.NameAccount = acc
+	}
+	pr := r.newPair(&l)
+	pr.isNew, pr.crm, pr.ol, pr.inGroup, pr.changed = true, ci, oi, r.crmInScope(ci), true
+	r.pairs = append(r.pairs, pr)
+	name := olRec.DisplayName()
+	r.change(Change{Link: l.ID, Side: "-", Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: rule, Name: name})
+	if !pr.inGroup && r.crm.HasSyncGroup {
+		r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, crmRec.Key)
+		r.change(Change{Link: l.ID, Side: "crm", Op: OpGroupAdd, New: l.CRMID, Rule: RuleJoinGroup, Name: name})
+	}
+	r.merge(pr)
+}

@@ -1,0 +1,234 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+
+	"contactsync/engine/contact"
+)
+
+// Merge: the per-field three-way merge of a link whose records are both
+// present.
+
+// sideValue is the value of f on side s as the merge sees it: a CRM company
+// that is the account named after the contact reads as empty, and a field
+// the side was asked to change last cycle but still shows its old value
+// reads as the base (the change was not imported and is sent again).
+func (r *reconciler) sideValue(pr *pair, s Side, f contact.Field) string {
+	v := r.actualValue(pr, s, f)
+	b := contact.Clean(f, pr.link.Base[f])
+	prev := pr.prevCRM
+	if s == Outlook {
+		prev = pr.prevOutlook
+	}
+	if prev.Op == OpUpdate {
+		if i := slices.Index(prev.Fields, f); i >= 0 && i < len(prev.Old) && v == contact.Clean(f, prev.Old[i]) {
+			return b
+		}
+	}
+	if same(f, v, b) {
+		// A difference of letter case alone in an e-mail is no change.
+		return b
+	}
+	return v
+}
+
+// same reports whether two clean values of f are the same: equal, or for
+// an e-mail, equal but for letter case.
+func same(f contact.Field, a, b string) bool {
+	return a == b || f.IsEmail() && strings.EqualFold(a, b)
+}
+
+// actualValue is the value of f in the side's record, clean (contact.Clean).
+func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
+	v := contact.Clean(f, r.record(s, pr).Values[f])
+	if s == CRM && f == contact.Company && pr.link.NameAccount != "" && v == pr.link.NameAccount {
+		return ""
+	}
+	return v
+}
+
+// merge does the per-field 3-way merge of a link whose records are both present.
+func (r *reconciler) merge(pr *pair) {
+	crmRec, olRec := r.record(CRM, pr), r.record(Outlook, pr)
+	name := olRec.DisplayName()
+	if name == "" {
+		name = crmRec.DisplayName()
+	}
+	// What each side is sent: the same decision applies to both, the
+	// CRM first, then Outlook.
+	type sideUpdate struct {
+		side   Side
+		rec    *contact.Contact
+		vals   contact.Values
+		fields []contact.Field
+		old    []string // the side's values before the update, for Pending
+	}
+	upd := [2]*sideUpdate{{side: CRM, rec: crmRec}, {side: Outlook, rec: olRec}}
+	crmU, olU := upd[0], upd[1]
+	newBase := pr.link.Base
+	for _, f := range r.fields {
+		b := contact.Clean(f, pr.link.Base[f])
+		c, o := r.sideValue(pr, CRM, f), r.sideValue(pr, Outlook, f)
+		res, _, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
+		newBase[f] = res
+		effective := [2]string{c, o}
+		for k, u := range upd {
+			actual := r.actualValue(pr, u.side, f)
+			if same(f, res, actual) {
+				continue
+			}
+			rule := rule
+			if rule == "" || effective[k] != actual {
+				rule = RuleNotImported
+			}
+			if !r.p.dir(f).allows(u.side) {
+				newBase[f] = effective[k]
+				r.change(Change{Link: pr.link.ID, Side: u.side.String(), Op: OpHeld, Field: f.String(), Old: actual, New: res, Rule: RuleDirection, Name: name})
+				continue
+			}
+			u.vals[f] = res
+			u.fields = append(u.fields, f)
+			u.old = append(u.old, actual)
+			r.change(Change{Link: pr.link.ID, Side: u.side.String(), Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
+		}
+	}
+	if newBase != pr.link.Base {
+		pr.link.Base = newBase
+		pr.changed = true
+	}
+	if len(crmU.fields) > 0 {
+		// The update row carries every mapped field: all of them clean.
+		u := crmRec.Clone()
+		for _, f := range r.fields {
+			u.Values[f] = contact.Clean(f, u.Values[f])
+		}
+		for _, f := range crmU.fields {
+			u.Values[f] = crmU.vals[f]
+		}
+		if slices.Contains(crmU.fields, contact.Company) {
+			pr.link.NameAccount = ""
+			if acc := r.assignAccount(&u, pr, name); u.Values[contact.Company] == "" {
+				u.Values[contact.Company] = acc
+				pr.link.NameAccount = acc
+			}
+		}
+		r.plan.CRM.Updates = append(r.plan.CRM.Updates, u)
+		pr.link.PendingCRM = Pending{Op: OpUpdate, Fields: crmU.fields, Old: crmU.old}
+		pr.changed = true
+	}
+	newKey := pr.isNew
+	if pr.link.OutlookKey == "" {
+		pr.link.OutlookKey = SyncKey(pr.link.ID)
+		pr.changed, newKey = true, true
+	}
+	if newKey && len(olU.fields) == 0 && r.ol.Contacts[pr.ol].Key != pr.link.OutlookKey {
+		// The record is to carry its new sync key: once it does, the
+		// next cycle knows the import happened.
+		pr.link.PendingOutlook = Pending{Op: OpKey}
+	}
+	r.olOut[pr.ol].Key = pr.link.OutlookKey
+	if len(olU.fields) > 0 {
+		out := &r.olOut[pr.ol]
+		for _, f := range olU.fields {
+			out.Values[f] = olU.vals[f]
+		}
+		r.plan.Outlook.Updates = append(r.plan.Outlook.Updates, out.Clone())
+		pr.link.PendingOutlook = Pending{Op: OpUpdate, Fields: olU.fields, Old: olU.old}
+		pr.changed = true
+	}
+}
+
+// decide merges one field. It returns the resulting value, the side whose
+// value won (NoSide with an empty rule when nothing changes), and the rule.
+func (r *reconciler) decide(pr *pair, f contact.Field, b, c, o string, crmRec, olRec *contact.Contact, name string) (string, Side, Rule) {
+	if same(f, c, o) {
+		// Equal, or e-mails that differ in letter case alone: the CRM's
+		// value is kept.
+		return c, NoSide, ""
+	}
+	if f == contact.Categories {
+		return r.mergeCategories(pr, b, c, o)
+	}
+	if pr.isNew {
+		switch {
+		case c == "":
+			return o, Outlook, RuleInitialFill
+		case o == "":
+			return c, CRM, RuleInitialFill
+		}
+		return r.conflict(pr, f, b, c, o, crmRec, olRec, name)
+	}
+	switch {
+	case c == b:
+		return o, Outlook, RuleChangedInOutlook
+	case o == b:
+		return c, CRM, RuleChangedInCRM
+	}
+	return r.conflict(pr, f, b, c, o, crmRec, olRec, name)
+}
+
+func (r *reconciler) conflict(pr *pair, f contact.Field, b, c, o string, crmRec, olRec *contact.Contact, name string) (string, Side, Rule) {
+	ct, ot := crmRec.Modified, olRec.Modified
+	var winner Side
+	var rule Rule
+	switch {
+	case r.p.dir(f) == ToOutlook:
+		winner, rule = CRM, RuleConflictDirection
+	case r.p.dir(f) == ToCRM:
+		winner, rule = Outlook, RuleConflictDirection
+	case !ct.IsZero() && !ot.IsZero() && ct.After(ot):
+		winner, rule = CRM, RuleConflictLatest
+	case !ct.IsZero() && !ot.IsZero() && ot.After(ct):
+		winner, rule = Outlook, RuleConflictLatest
+	default:
+		winner, rule = r.p.Prefer, RuleConflictPrefer
+	}
+	res := c
+	if winner == Outlook {
+		res = o
+	}
+	if rule != RuleConflictDirection {
+		if v, side, ok := r.decided(pr, f, b, c, o); ok {
+			res, winner, rule = v, side, RuleDecidedByUser
+		}
+	}
+	r.plan.Conflicts = append(r.plan.Conflicts, Conflict{
+		Link: pr.link.ID, Field: f.String(), Base: b, CRM: c, Outlook: o,
+		CRMTime: ct, OutlookTime: ot, Winner: winnerName(winner, rule), Rule: rule, Name: name,
+	})
+	return res, winner, rule
+}
+
+// winnerName is the side that won a conflict, or "user" for a value a
+// person wrote.
+func winnerName(s Side, rule Rule) string {
+	if s == NoSide && rule == RuleDecidedByUser {
+		return "user"
+	}
+	return s.String()
+}
+
+// mergeCategories merges categories as sets: kept where both kept them,
+// added where either added them.
+func (r *reconciler) mergeCategories(pr *pair, b, c, o string) (string, Side, Rule) {
+	bs, cs, os := contact.SplitCategories(b), contact.SplitCategories(c), contact.SplitCategories(o)
+	var out []string
+	add := func(v string) {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	for _, v := range cs {
+		if pr.isNew || !slices.Contains(bs, v) || slices.Contains(os, v) {
+			add(v)
+		}
+	}
+	for _, v := range os {
+		if pr.isNew || !slices.Contains(bs, v) || slices.Contains(cs, v) {
+			add(v)
+		}
+	}
+	res := contact.JoinCategories(out)
+	return res, NoSide, RuleCategoriesMerge
+}

@@ -1,0 +1,270 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+
+	"contactsync/engine/contact"
+)
+
+// Presence: which records take part, and what a link becomes when one of
+// its records is gone; the records created on either side.
+
+// crmInScope reports whether CRM contact i takes part in the sync: visible
+// to the syncing user and in the sync group.
+func (r *reconciler) crmInScope(i int) bool {
+	if !r.visible(i) {
+		return false
+	}
+	if !r.crm.HasSyncGroup {
+		return true
+	}
+	return r.inGroup[trimID(r.crm.Contacts[i].Key)]
+}
+
+// visible reports whether the syncing user may see CRM contact i.
+func (r *reconciler) visible(i int) bool {
+	if r.crm.Visible == nil {
+		return true
+	}
+	return r.ownerVisible(r.crm.Contacts[i].CRM.Owner)
+}
+
+// ownerVisible reports whether the syncing user may see the records of an
+// owner code (SECCODEID).
+func (r *reconciler) ownerVisible(owner string) bool { return r.crm.OwnerVisible(owner) }
+
+// OwnerVisible reports whether the syncing user may see the records of an
+// owner code (SECCODEID): Everyone's, those without an owner, and those
+// Visible names; all when Visible is nil.
+func (in *CRMInput) OwnerVisible(owner string) bool {
+	if in.Visible == nil {
+		return true
+	}
+	o := trimID(owner)
+	return o == "" || o == contact.Everyone || in.Visible[o]
+}
+
+// applyLinks decides presence and fields for every existing link.
+func (r *reconciler) applyLinks() {
+	// The Outlook folder after the cycle: a shallow copy of the input (the
+	// records share their Extra with it; nothing here changes Extra), with
+	// room for the contacts newCRMRecords may add.
+	newOL := 0
+	if r.p.Direction.allows(Outlook) {
+		newOL, _ = r.unclaimed()
+	}
+	r.olOut = make([]contact.Contact, len(r.ol.Contacts), len(r.ol.Contacts)+newOL)
+	copy(r.olOut, r.ol.Contacts)
+	// The folder after the cycle holds clean values in the mapped fields
+	// (contact.Clean): what was read with blanks or a wrapped address is
+	// the same value, written as the side wants it.
+	for i := range r.olOut {
+		for _, f := range r.fields {
+			r.olOut[i].Values[f] = contact.Clean(f, r.olOut[i].Values[f])
+		}
+	}
+	r.olDeleted = make([]bool, len(r.ol.Contacts))
+	for _, pr := range r.pairs {
+		if pr.closed {
+			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+			continue
+		}
+		if pr.link.PendingCRM.Op != "" || pr.link.PendingOutlook.Op != "" {
+			pr.changed = true
+		}
+		pr.link.PendingCRM, pr.link.PendingOutlook = Pending{}, Pending{}
+		crmHere := pr.crm >= 0 && pr.inGroup
+		olHere := pr.ol >= 0
+		name := baseName(pr.link)
+		// A record missing from a side whose export had records set aside
+		// may be one of them: the link waits for the next cycle.
+		if held := (pr.ol < 0 && r.ol.Incomplete) || (pr.crm < 0 && r.crm.Incomplete); held && !(crmHere && olHere) {
+			if pr.prevCRM.Op != "" || pr.prevOutlook.Op != "" {
+				pr.link.PendingCRM, pr.link.PendingOutlook = pr.prevCRM, pr.prevOutlook
+			}
+			r.change(Change{Link: pr.link.ID, Side: "-", Op: OpHeld, New: "presence", Rule: RuleIncomplete, Name: name})
+			continue
+		}
+		switch {
+		case crmHere && olHere:
+			r.merge(pr)
+		case crmHere && !olHere:
+			// Gone from the Outlook sync folder: leave the CRM contact (and
+			// its edits) alone, take it out of the sync group.
+			if !r.p.Direction.allows(CRM) {
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpHeld, New: "group-remove", Rule: RuleDirection, Name: name})
+				continue
+			}
+			rule := RuleDeletedInOutlook
+			if pr.olRule != "" {
+				rule = pr.olRule
+			}
+			id := r.crm.Contacts[pr.crm].Key
+			if r.crm.HasSyncGroup {
+				r.plan.CRM.GroupRemove = append(r.plan.CRM.GroupRemove, id)
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupRemove, Old: trimID(id), Rule: rule, Name: name})
+				pr.link.PendingCRM = Pending{Op: OpGroupRemove}
+			}
+			r.detach(pr, Outlook, rule, name)
+		case !crmHere && olHere:
+			if !r.p.Direction.allows(Outlook) {
+				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpHeld, New: "delete", Rule: RuleDirection, Name: name})
+				continue
+			}
+			c := r.ol.Contacts[pr.ol].Clone()
+			r.olDeleted[pr.ol] = true
+			r.plan.Outlook.Deleted = append(r.plan.Outlook.Deleted, c)
+			r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpDelete, Old: c.Key, Rule: pr.crmRule, Name: name})
+			r.lostEdits(pr, Outlook, pr.crmRule)
+			if pr.crm >= 0 {
+				r.detach(pr, CRM, pr.crmRule, name)
+			} else {
+				r.close(pr, pr.crmRule, name)
+			}
+		default:
+			r.close(pr, RuleGoneBoth, name)
+		}
+	}
+}
+
+// lostEdits journals the edits made on side since the base that a deletion
+// on the other side discards.
+func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule) {
+	rec := r.record(s, pr)
+	if rec == nil {
+		return
+	}
+	for _, f := range r.fields {
+		if v := r.sideValue(pr, s, f); v != pr.link.Base[f] {
+			r.change(Change{Link: pr.link.ID, Side: s.String(), Op: OpLost, Field: f.String(), Old: pr.link.Base[f], New: v, Rule: rule, Name: baseName(pr.link)})
+		}
+	}
+}
+
+func (r *reconciler) close(pr *pair, rule Rule, name string) {
+	pr.closed = true
+	r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+	r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: rule, Name: name})
+}
+
+// detach ends a link whose record left side gone, keeping it as a detached
+// link that holds the CRM contact (see Link.Detached).
+func (r *reconciler) detach(pr *pair, gone Side, rule Rule, name string) {
+	pr.link.Detached = gone
+	pr.changed = true
+	r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: rule, Name: name})
+}
+
+// createInCRM asks the CRM to create the Outlook record at index oi.
+func (r *reconciler) createInCRM(oi int) {
+	rec := &r.ol.Contacts[oi]
+	name := rec.DisplayName()
+	v := &rec.Values
+	if v[contact.First] == "" && v[contact.Last] == "" && v[contact.Company] == "" && v[contact.Email1] == "" && v[contact.Email2] == "" && v[contact.Email3] == "" {
+		r.notice("not-created", 0, fmt.Sprintf("Outlook record %d has no name, company or e-mail; it is not created in the CRM", oi+1))
+		return
+	}
+	if !r.p.Direction.allows(CRM) {
+		r.change(Change{Side: "crm", Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
+		return
+	}
+	if r.crm.Incomplete {
+		// It may match a CRM contact that was set aside: creating it
+		// could make a duplicate. It waits for a complete dump.
+		r.change(Change{Side: "crm", Op: OpHeld, New: name, Rule: RuleIncomplete, Name: name})
+		return
+	}
+	r.olClaimed[oi] = true
+	l := r.newLink()
+	l.OutlookKey = rec.Key
+	if l.OutlookKey == "" {
+		l.OutlookKey = SyncKey(l.ID)
+	}
+	var c contact.Contact
+	c.Modified = rec.Modified
+	for _, f := range r.fields {
+		v := contact.Clean(f, rec.Values[f])
+		c.Values[f] = v
+		l.Base[f] = v
+	}
+	if acc := r.assignAccount(&c, &pair{link: &l}, name); c.Values[contact.Company] == "" {
+		// The account is named after the contact; in the CRM its company
+		// reads as that name, which means "no company" to Outlook.
+		c.Values[contact.Company] = acc
+		l.NameAccount = acc
+	}
+	l.PendingCRM = Pending{Op: OpCreate}
+	if rec.Key == "" {
+		l.PendingOutlook = Pending{Op: OpKey}
+	}
+	r.plan.CRM.New = append(r.plan.CRM.New, c)
+	r.change(Change{Link: l.ID, Side: "crm", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInOutlook, Name: name})
+	r.olOut[oi].Key = l.OutlookKey
+	pr := r.newPair(&l)
+	pr.isNew, pr.ol, pr.changed = true, oi, true
+	r.pairs = append(r.pairs, pr)
+}
+
+// newCRMRecords creates in Outlook every sync group member no link claimed.
+func (r *reconciler) newCRMRecords() {
+	if r.p.Direction.allows(Outlook) {
+		n, _ := r.unclaimed()
+		r.plan.Outlook.New = slices.Grow(r.plan.Outlook.New, n)
+	}
+	for i := range r.crm.Contacts {
+		if r.crmClaimed[i] || !r.crmInScope(i) || r.tombCRM[i] != nil {
+			continue
+		}
+		rec := &r.crm.Contacts[i]
+		name := rec.DisplayName()
+		if !r.p.Direction.allows(Outlook) {
+			r.change(Change{Side: "outlook", Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
+			continue
+		}
+		if r.ol.Incomplete {
+			// It may be one of the Outlook records that were set aside.
+			r.change(Change{Side: "outlook", Op: OpHeld, New: name, Rule: RuleIncomplete, Name: name})
+			continue
+		}
+		r.crmClaimed[i] = true
+		l := r.newLink()
+		l.CRMID = trimID(rec.Key)
+		l.OutlookKey = SyncKey(l.ID)
+		var c contact.Contact
+		c.Key = l.OutlookKey
+		for _, f := range r.fields {
+			v := contact.Clean(f, rec.Values[f])
+			c.Values[f] = v
+			l.Base[f] = v
+		}
+		l.PendingOutlook = Pending{Op: OpCreate}
+		r.plan.Outlook.New = append(r.plan.Outlook.New, c)
+		r.change(Change{Link: l.ID, Side: "outlook", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInCRM, Name: name})
+		pr := r.newPair(&l)
+		pr.isNew, pr.crm, pr.changed = true, i, true
+		r.pairs = append(r.pairs, pr)
+	}
+}
+
+// valuesText renders the mapped, non-empty values of a created record as
+// one JSON object in field order, as encoding/json writes it: a creation is
+// one journal row that still says every value it set.
+func (r *reconciler) valuesText(v *contact.Values) string {
+	b := r.textBuf[:0]
+	b = append(b, '{')
+	for _, f := range r.fields {
+		if v[f] == "" {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, f.String())
+		b = append(b, ':')
+		b = appendJSONString(b, v[f])
+	}
+	b = append(b, '}')
+	r.textBuf = b
+	return string(b)
+}
