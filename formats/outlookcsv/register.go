@@ -1,0 +1,34 @@
+package outlookcsv
+
+import (
+	"bytes"
+
+	"contactsync/formats"
+)
+
+// Kind is the name of this format in the registry and on the command line.
+const Kind = "csv"
+
+func init() {
+	formats.Register(&formats.Format{
+		Kind:     Kind,
+		Describe: "Outlook CSV",
+		Exts:     []string{".csv", ".txt"},
+		Order:    100, // the fallback: any text file not recognised as another format
+		Sniff:    func(_ string, head []byte) bool { return !bytes.Contains(head, []byte("BEGIN:VCARD")) },
+		Open: func(path string, o formats.Options) (formats.Reader, error) {
+			return Open(path, options(o), o.Lenient)
+		},
+		Create: func(path string, o formats.Options, like formats.Reader) (formats.Writer, error) {
+			var layout *File
+			if r, ok := like.(*Reader); ok {
+				layout = r.Layout()
+			}
+			return Create(path, layout, options(o))
+		},
+	})
+}
+
+func options(o formats.Options) Options {
+	return Options{KeyColumn: o.KeyColumn, Encoding: o.Encoding, DateFormat: o.DateFormat, Locale: o.Locale}
+}
