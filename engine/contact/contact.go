@@ -200,14 +200,18 @@ func (c *Contact) Clone() Contact {
 // DisplayName returns "First Last", or the company, or the first e-mail:
 // the best short human name for reports.
 func (c *Contact) DisplayName() string {
-	n := strings.TrimSpace(strings.Join(nonEmpty(c.Values[First], c.Values[Middle], c.Values[Last]), " "))
+	return displayName(c.Values[First], c.Values[Middle], c.Values[Last], c.Values[Company], c.Values[Email1])
+}
+
+func displayName(first, middle, last, company, email string) string {
+	n := strings.TrimSpace(strings.Join(nonEmpty(first, middle, last), " "))
 	switch {
 	case n != "":
 		return n
-	case c.Values[Company] != "":
-		return c.Values[Company]
+	case company != "":
+		return company
 	default:
-		return c.Values[Email1]
+		return email
 	}
 }
 

@@ -1,0 +1,258 @@
+package contact
+
+import (
+	"slices"
+	"time"
+)
+
+// Table is the columnar store of one side's records, what the engine
+// reconciles: per record its key, modification time and where that came
+// from, its line, one Handle per kept field into an interned string pool
+// (see Strings), and the CRM attributes likewise. Extra is not kept: a
+// writer that needs the unmapped data reads the side's input again.
+//
+// A record costs about 4 bytes per kept field plus 30 bytes, and each
+// distinct value is stored once per pool: tables that share a pool (see
+// Sibling) store a value both sides hold once.
+//
+// The fields kept are the ones NewTable is given plus IdentityFields, which
+// the engine reads whatever the mapping (matching by e-mail and name,
+// display names). Get of a field not kept returns "".
+type Table struct {
+	pool   *Strings
+	fields []Field         // kept, in column order
+	col    [NumFields]int8 // column of each field, -1 when not kept
+	w      int             // len(fields)
+
+	cells   []Handle // w per record
+	crm     []Handle // numCRM per record; nil while no record has CRM attributes
+	keys    []Handle
+	from    []Handle // ModifiedFrom
+	modSec  []int64
+	modNsec []int32 // -1 for the zero time
+	modLoc  []uint8 // index into locs
+	lines   []int32
+
+	locs  []*time.Location
+	zones map[zone]uint8
+}
+
+// IdentityFields are kept by every Table whatever its mapping: the engine
+// matches records by e-mail and by name and company, and names them by
+// DisplayName.
+var IdentityFields = []Field{First, Middle, Last, Company, Email1, Email2, Email3}
+
+// numCRM is the number of CRM attributes a record holds.
+const numCRM = 5
+
+type zone struct {
+	name   string
+	offset int
+}
+
+// NewTable returns an empty table that keeps fields (the mapped ones) and
+// IdentityFields, with a pool of its own.
+func NewTable(fields []Field) *Table { return NewTableIn(NewStrings(), fields) }
+
+// NewTableIn is NewTable with the values interned into pool, which other
+// tables may share.
+func NewTableIn(pool *Strings, fields []Field) *Table {
+	t := &Table{pool: pool}
+	for i := range t.col {
+		t.col[i] = -1
+	}
+	for _, fs := range [][]Field{fields, IdentityFields} {
+		for _, f := range fs {
+			if f >= 0 && int(f) < NumFields && t.col[f] < 0 {
+				t.col[f] = int8(len(t.fields))
+				t.fields = append(t.fields, f)
+			}
+		}
+	}
+	t.w = len(t.fields)
+	// UTC and Local are locations 0 and 1, the usual ones.
+	t.locs = []*time.Location{time.UTC, time.Local}
+	return t
+}
+
+// Sibling returns an empty table with the same fields that shares t's pool:
+// the other side of a cycle, whose values are mostly the same ones.
+func (t *Table) Sibling() *Table { return NewTableIn(t.pool, t.fields) }
+
+// Pool returns the string pool of the table.
+func (t *Table) Pool() *Strings { return t.pool }
+
+// Fields returns the fields the table keeps, in column order.
+func (t *Table) Fields() []Field { return slices.Clone(t.fields) }
+
+// Has reports whether the table keeps field f.
+func (t *Table) Has(f Field) bool { return f >= 0 && int(f) < NumFields && t.col[f] >= 0 }
+
+// Grow makes room for n more records.
+func (t *Table) Grow(n int) {
+	t.cells = slices.Grow(t.cells, n*t.w)
+	t.keys = slices.Grow(t.keys, n)
+	t.from = slices.Grow(t.from, n)
+	t.modSec = slices.Grow(t.modSec, n)
+	t.modNsec = slices.Grow(t.modNsec, n)
+	t.modLoc = slices.Grow(t.modLoc, n)
+	t.lines = slices.Grow(t.lines, n)
+}
+
+// Add appends c (without its Extra) and returns its index.
+func (t *Table) Add(c *Contact) int {
+	i := len(t.keys)
+	p := t.pool
+	p.mu.Lock()
+	for _, f := range t.fields {
+		t.cells = append(t.cells, p.intern(c.Values[f]))
+	}
+	t.keys = append(t.keys, p.intern(c.Key))
+	t.from = append(t.from, p.intern(c.ModifiedFrom))
+	if c.CRM != (CRM{}) || t.crm != nil {
+		if t.crm == nil {
+			t.crm = make([]Handle, numCRM*i, numCRM*cap(t.keys))
+		}
+		t.crm = append(t.crm, p.intern(c.CRM.AccountID), p.intern(c.CRM.Owner), p.intern(c.CRM.AccountManagerID),
+			p.intern(c.CRM.Type), p.intern(c.CRM.Status))
+	}
+	p.mu.Unlock()
+	t.lines = append(t.lines, int32(min(c.Line, 1<<31-1)))
+	if c.Modified.IsZero() {
+		t.modSec, t.modNsec, t.modLoc = append(t.modSec, 0), append(t.modNsec, -1), append(t.modLoc, 0)
+	} else {
+		t.modSec = append(t.modSec, c.Modified.Unix())
+		t.modNsec = append(t.modNsec, int32(c.Modified.Nanosecond()))
+		t.modLoc = append(t.modLoc, t.location(c.Modified))
+	}
+	return i
+}
+
+// location returns the index of the location of tm in t.locs: UTC, Local,
+// or a fixed zone of the same name and offset (a parsed offset), which
+// prints the same.
+func (t *Table) location(tm time.Time) uint8 {
+	switch tm.Location() {
+	case time.UTC:
+		return 0
+	case time.Local:
+		return 1
+	}
+	name, off := tm.Zone()
+	z := zone{name, off}
+	if k, ok := t.zones[z]; ok {
+		return k
+	}
+	if len(t.locs) == 256 {
+		// More zones than any export has: keep the instant, in UTC.
+		return 0
+	}
+	if t.zones == nil {
+		t.zones = map[zone]uint8{}
+	}
+	k := uint8(len(t.locs))
+	t.locs = append(t.locs, time.FixedZone(name, off))
+	t.zones[z] = k
+	return k
+}
+
+// Len returns the number of records.
+func (t *Table) Len() int { return len(t.keys) }
+
+// Key returns the key of record i.
+func (t *Table) Key(i int) string { return t.pool.Get(t.keys[i]) }
+
+// KeyHandle returns the handle of the key of record i.
+func (t *Table) KeyHandle(i int) Handle { return t.keys[i] }
+
+// Modified returns the modification time of record i.
+func (t *Table) Modified(i int) time.Time {
+	if t.modNsec[i] < 0 {
+		return time.Time{}
+	}
+	return time.Unix(t.modSec[i], int64(t.modNsec[i])).In(t.locs[t.modLoc[i]])
+}
+
+// ModifiedFrom returns where the modification time of record i came from.
+func (t *Table) ModifiedFrom(i int) string { return t.pool.Get(t.from[i]) }
+
+// Line returns the line (or record number) where record i starts.
+func (t *Table) Line(i int) int { return int(t.lines[i]) }
+
+// Get returns the value of field f of record i; "" for a field not kept.
+// It does not allocate.
+func (t *Table) Get(i int, f Field) string { return t.pool.Get(t.Handle(i, f)) }
+
+// Handle returns the handle of field f of record i; 0 ("") for a field not
+// kept. Two records of tables sharing a pool hold the same value exactly
+// when their handles are equal.
+func (t *Table) Handle(i int, f Field) Handle {
+	if f < 0 || int(f) >= NumFields || t.col[f] < 0 {
+		return 0
+	}
+	return t.cells[i*t.w+int(t.col[f])]
+}
+
+// CRM returns the CRM attributes of record i.
+func (t *Table) CRM(i int) CRM {
+	if t.crm == nil {
+		return CRM{}
+	}
+	h := t.crm[i*numCRM : i*numCRM+numCRM]
+	p := t.pool
+	return CRM{AccountID: p.Get(h[0]), Owner: p.Get(h[1]), AccountManagerID: p.Get(h[2]), Type: p.Get(h[3]), Status: p.Get(h[4])}
+}
+
+// Owner returns the owner (SECCODEID) of record i without the other CRM
+// attributes.
+func (t *Table) Owner(i int) string {
+	if t.crm == nil {
+		return ""
+	}
+	return t.pool.Get(t.crm[i*numCRM+1])
+}
+
+// Values returns the values of record i: the kept fields, the others empty.
+func (t *Table) Values(i int) Values {
+	var v Values
+	t.ValuesInto(i, &v)
+	return v
+}
+
+// ValuesInto sets the kept fields of v to those of record i and clears the
+// others.
+func (t *Table) ValuesInto(i int, v *Values) {
+	*v = Values{}
+	row := t.cells[i*t.w : i*t.w+t.w]
+	for k, f := range t.fields {
+		v[f] = t.pool.Get(row[k])
+	}
+}
+
+// Contact returns record i as a Contact, without Extra.
+func (t *Table) Contact(i int) Contact {
+	c := Contact{Key: t.Key(i), Modified: t.Modified(i), ModifiedFrom: t.ModifiedFrom(i), CRM: t.CRM(i), Line: t.Line(i)}
+	t.ValuesInto(i, &c.Values)
+	return c
+}
+
+// DisplayName is Contact.DisplayName of record i.
+func (t *Table) DisplayName(i int) string {
+	return displayName(t.Get(i, First), t.Get(i, Middle), t.Get(i, Last), t.Get(i, Company), t.Get(i, Email1))
+}
+
+// Size returns the bytes the table holds, without its pool.
+func (t *Table) Size() int {
+	return 4*(cap(t.cells)+cap(t.crm)+cap(t.keys)+cap(t.from)+cap(t.lines)+cap(t.modNsec)) + 8*cap(t.modSec) + cap(t.modLoc)
+}
+
+// TableOf returns a table of cs, which keeps fields (see NewTable): for
+// tests and small inputs.
+func TableOf(fields []Field, cs []Contact) *Table {
+	t := NewTable(fields)
+	t.Grow(len(cs))
+	for i := range cs {
+		t.Add(&cs[i])
+	}
+	return t
+}
