@@ -131,7 +131,7 @@ func TestDirectionDecidesConflicts(t *testing.T) {
 // TestDirectionHoldsDeletions: a deletion is a change sent to the other
 // side, so a one-way cycle must hold it like any other change: to-crm
 // never moves an Outlook contact to Deleted Items, to-outlook never takes
-// a contact out of the CRM sync group. (BUG: both are sent.)
+// a contact out of the CRM sync group.
 func TestDirectionHoldsDeletions(t *testing.T) {
 	t.Run("to-crm holds the Outlook deletion", func(t *testing.T) {
 		w := directionWorld(t)

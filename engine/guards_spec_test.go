@@ -188,8 +188,7 @@ func TestGuardOutputsNotImported(t *testing.T) {
 
 // TestGuardMappingOrUserChanged: a new mapping changes what "unchanged"
 // means and a new user changes what is visible; both need Force. Forced,
-// the plan must say a guard was overridden, like every other guard does
-// (BUG: these two say nothing when forced).
+// the plan must say a guard was overridden, like every other guard does.
 func TestGuardMappingOrUserChanged(t *testing.T) {
 	t.Run("mapping changed", func(t *testing.T) {
 		w := linkedWorld(t, 2)
@@ -210,9 +209,7 @@ func TestGuardMappingOrUserChanged(t *testing.T) {
 // TestPartlyImportedUpdateIsNotSentBack: when only some of the last cycle's
 // updates arrived, the missing one must not be read as the user changing
 // the field back: it is either a stop (not-imported) or no change at all,
-// never an update that reverts the other side. (BUG: the guard only fires
-// when none of a side's updates arrived, and the missing one undoes the
-// CRM edit.)
+// never an update that reverts the other side.
 func TestPartlyImportedUpdateIsNotSentBack(t *testing.T) {
 	w := linkedWorld(t, 3)
 	w.editCRM("C000", "phone_business", "900", w.now)

@@ -256,9 +256,9 @@ func TestKeylessOutlookRecordFoundByLastAgreedEmail(t *testing.T) {
 // TestAmbiguousEmailCreatedContactFoundAgain: the contact the CRM created
 // for an ambiguous e-mail must be the one the link finds next cycle, not
 // another, older CRM contact with the same address that happens to be
-// unlinked (here: outside the sync group). (BUG: the arrival is matched by
-// e-mail alone in dump order, so the link takes C2, sees it outside the
-// group and sends the Outlook contact to Deleted Items.)
+// unlinked (here: outside the sync group): matched by e-mail alone in dump
+// order, the link would take C2, see it outside the group and send the
+// Outlook contact to Deleted Items.
 func TestAmbiguousEmailCreatedContactFoundAgain(t *testing.T) {
 	crm := CRMInput{HasSyncGroup: true, SyncGroup: []string{"C1"}, Contacts: []contact.Contact{
 		person("C1", "first=Bob", "last=Ray", "email1=info@acme.example", "company=Acme"),
@@ -287,8 +287,7 @@ func TestAmbiguousEmailCreatedContactFoundAgain(t *testing.T) {
 // TestDuplicateDecidedOnMergedAddresses: whether an unlinked Outlook
 // contact is a likely duplicate must be judged on the addresses linked
 // contacts have after this cycle's merge, not before; otherwise the next
-// cycle, with nothing changed, creates it. (BUG: the duplicate test reads
-// the CRM record's e-mail before the update that the same cycle sends.)
+// cycle, with nothing changed, creates it.
 func TestDuplicateDecidedOnMergedAddresses(t *testing.T) {
 	w := newWorld(t,
 		dump(person("C1", "first=Ann", "last=Lee", "email1=ann@example.com")),
@@ -307,8 +306,7 @@ func TestDuplicateDecidedOnMergedAddresses(t *testing.T) {
 
 // TestRemovedFromSyncGroupStaysOut: a contact the CRM user took out of the
 // sync group must not be pulled back into it by an Outlook duplicate that
-// shares its address once its link has ended. (BUG: the cycle after the
-// removal links the duplicate to it and adds it to the group again.)
+// shares its address once its link has ended.
 func TestRemovedFromSyncGroupStaysOut(t *testing.T) {
 	w := newWorld(t,
 		dump(person("C1", "first=Ann", "last=Lee", "email1=ann@example.com"),

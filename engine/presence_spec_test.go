@@ -85,8 +85,8 @@ func TestCreatedRecordsLinkBack(t *testing.T) {
 		{"with e-mail and company", person("", "first=Ann", "last=Lee", "company=Acme", "email1=ann@acme.example")},
 		{"with e-mail, without company", person("", "first=Cy", "last=Doe", "email1=cy@example.com")},
 		{"without e-mail, with company", person("", "first=Dee", "last=Fox", "company=Acme", "phone_business=555")},
-		{"without e-mail and company (BUG: the name account hides the name match)", person("", "first=Eve", "last=Gray", "phone_mobile=777")},
-		{"company only, like a reception desk (BUG: no name to match on)", person("", "company=Initech", "phone_business=800 123")},
+		{"without e-mail and company", person("", "first=Eve", "last=Gray", "phone_mobile=777")},
+		{"company only, like a reception desk", person("", "company=Initech", "phone_business=800 123")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,7 +213,7 @@ func TestDeletedInOutlook(t *testing.T) {
 // TestDeletedInOutlookWithoutSyncGroupStaysDeleted: with no syncgroup.csv
 // every CRM contact is in scope, so "remove from the group" cannot take
 // the contact out of scope; the deletion must still hold in later cycles
-// instead of the contact reappearing in Outlook. (BUG: it is created again.)
+// instead of the contact reappearing in Outlook.
 func TestDeletedInOutlookWithoutSyncGroupStaysDeleted(t *testing.T) {
 	crm := CRMInput{Contacts: []contact.Contact{
 		person("C1", "first=Ann", "last=Lee", "email1=ann@example.com"),
@@ -235,7 +235,7 @@ func TestDeletedInOutlookWithoutSyncGroupStaysDeleted(t *testing.T) {
 // created in the CRM for a new Outlook contact is added to the sync group.
 // When it arrives outside the group (the import did not add it), the
 // engine must add it, not read it as "removed from the sync group" and
-// send the user's Outlook contact to Deleted Items. (BUG: it deletes.)
+// send the user's Outlook contact to Deleted Items.
 func TestCreatedCRMContactArrivesOutsideSyncGroup(t *testing.T) {
 	w := newWorld(t, dump(), folder(person("", "first=Ann", "last=Lee", "email1=ann@example.com", "company=Acme")))
 	w.crm.Accounts = []contact.Account{{ID: "A1", Name: "Acme"}}
