@@ -1,7 +1,8 @@
 package engine
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 
 	"contactsync/engine/contact"
@@ -95,12 +96,9 @@ func FindDuplicates(cs []contact.Contact, o DuplicateOptions) []DuplicateGroup {
 	at := make([]int32, len(cs)+1)
 	cur := 0 // the contact keys are being added for
 	add := func(i int, m DuplicateMatch) {
-		for _, k := range keys[at[i]:] {
-			if k == m {
-				return
-			}
+		if !slices.Contains(keys[at[i]:], m) {
+			keys = append(keys, m)
 		}
-		keys = append(keys, m)
 	}
 	phoneKeys := d.phones(cs, o.PhoneKey)
 	for i := range cs {
@@ -171,7 +169,7 @@ func FindDuplicates(cs []contact.Contact, o DuplicateOptions) []DuplicateGroup {
 					m.Matches = append(m.Matches, keys[j])
 				}
 			}
-			sort.SliceStable(m.Matches, func(a, b int) bool { return reasonOrder(m.Matches[a].Reason) < reasonOrder(m.Matches[b].Reason) })
+			slices.SortStableFunc(m.Matches, func(a, b DuplicateMatch) int { return cmp.Compare(reasonOrder(a.Reason), reasonOrder(b.Reason)) })
 			g.Members = append(g.Members, m)
 		}
 		groups = append(groups, g)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -253,7 +254,7 @@ func (r *reconciler) finish() {
 		}
 	}
 	if r.overflow {
-		slices.SortFunc(r.pairs, func(a, b *pair) int { return cmpInt64(a.link.ID, b.link.ID) })
+		slices.SortFunc(r.pairs, func(a, b *pair) int { return cmp.Compare(a.link.ID, b.link.ID) })
 		p.Links = make([]LinkState, 0, len(r.pairs))
 		for _, pr := range r.pairs {
 			if !pr.closed {
@@ -318,14 +319,4 @@ func (r *reconciler) finish() {
 	cn.OutlookUpdated = len(p.Outlook.Updates)
 	cn.AccountsNew = len(p.CRM.NewAccounts)
 	cn.Conflicts = len(p.Conflicts)
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

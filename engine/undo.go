@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -372,7 +373,7 @@ func Discard(st State, u *UndoInput) (*Plan, []int64, error) {
 			plan.Changes = append(plan.Changes, Change{Link: ul.ID, Side: "-", Op: OpRestore, Rule: rule, Name: baseName(ul.Before)})
 		}
 	}
-	slices.SortFunc(links, func(a, b LinkState) int { return cmpInt64(a.ID, b.ID) })
+	slices.SortFunc(links, func(a, b LinkState) int { return cmp.Compare(a.ID, b.ID) })
 	for i := range links {
 		l := &links[i]
 		pb := u.PendingBefore[l.ID]

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -427,7 +428,7 @@ func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *lo
 		}
 		writes = append(writes, linkWrite{id, row.sum(rc)})
 	}
-	slices.SortFunc(writes, func(a, b linkWrite) int { return cmpInt64(a.link, b.link) })
+	slices.SortFunc(writes, func(a, b linkWrite) int { return cmp.Compare(a.link, b.link) })
 	record, err := newBatch(tx, "link_writes", "cycle, link, sha256")
 	if err != nil {
 		return nil, nil, err
@@ -444,7 +445,7 @@ func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *lo
 	if err := record.flush(); err != nil {
 		return nil, nil, fmt.Errorf("link writes: %w", err)
 	}
-	slices.SortFunc(history, func(a, b historyRow) int { return cmpInt64(a.link, b.link) })
+	slices.SortFunc(history, func(a, b historyRow) int { return cmp.Compare(a.link, b.link) })
 	for i := 1; i < len(history); i++ {
 		if history[i-1].link == history[i].link {
 			return nil, nil, fmt.Errorf("link %d is written twice in one cycle", history[i].link)
@@ -465,8 +466,8 @@ func pendingOf(plan *engine.Plan) []pendingRow {
 	}
 	// The engine keeps links in id order; sorting anyway keeps the hash
 	// order (by link, as Verify reads them) true for any plan.
-	if !slices.IsSortedFunc(out, func(a, b pendingRow) int { return cmpInt64(a.link, b.link) }) {
-		slices.SortStableFunc(out, func(a, b pendingRow) int { return cmpInt64(a.link, b.link) })
+	if !slices.IsSortedFunc(out, func(a, b pendingRow) int { return cmp.Compare(a.link, b.link) }) {
+		slices.SortStableFunc(out, func(a, b pendingRow) int { return cmp.Compare(a.link, b.link) })
 	}
 	return out
 }
@@ -487,16 +488,6 @@ func insertPending(tx *sql.Tx, n int, pending []pendingRow) error {
 		return fmt.Errorf("pending work: %w", err)
 	}
 	return nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // cycleRow is the cycles row as stored.

@@ -40,6 +40,7 @@
 package journal
 
 import (
+	"cmp"
 	"database/sql"
 	"embed"
 	"errors"
@@ -49,7 +50,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,7 +142,7 @@ func migrations() ([]migration, error) {
 		}
 		ms = append(ms, migration{v, e.Name(), string(b)})
 	}
-	sort.Slice(ms, func(i, k int) bool { return ms[i].version < ms[k].version })
+	slices.SortFunc(ms, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
 	for i, m := range ms {
 		if m.version != i+1 {
 			return nil, fmt.Errorf("migration %q: want version %d", m.name, i+1)

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"cmp"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
@@ -52,7 +53,7 @@ func (s *loadedState) unchanged(id int64, crmID, outlookKey string, baseSum *[sh
 	if s == nil {
 		return false
 	}
-	k, ok := slices.BinarySearchFunc(s.rows, id, func(r loadedRow, id int64) int { return cmpInt64(r.id, id) })
+	k, ok := slices.BinarySearchFunc(s.rows, id, func(r loadedRow, id int64) int { return cmp.Compare(r.id, id) })
 	if !ok {
 		return false
 	}

@@ -1,7 +1,8 @@
 package crmcsv
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 
 	"contactsync/engine/contact"
@@ -170,10 +171,8 @@ func contactKind(n string) (kind, contact.Field, bool) {
 			return kindField, fc.field, true
 		}
 	}
-	for _, s := range streetColumns {
-		if s == n {
-			return kindStreet, contact.BusinessStreet, true
-		}
+	if slices.Contains(streetColumns, n) {
+		return kindStreet, contact.BusinessStreet, true
 	}
 	return kindExtra, 0, false
 }
@@ -238,7 +237,7 @@ func newLayout(header []string, classify func(string) (kind, contact.Field, bool
 		l.cols[i] = c
 	}
 	// Street lines follow the number in the column name, not header order.
-	sort.SliceStable(streets, func(a, b int) bool { return norm(header[streets[a]]) < norm(header[streets[b]]) })
+	slices.SortStableFunc(streets, func(a, b int) int { return cmp.Compare(norm(header[a]), norm(header[b])) })
 	for line, i := range streets {
 		l.cols[i].street = line
 	}

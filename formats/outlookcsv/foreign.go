@@ -1,6 +1,7 @@
 package outlookcsv
 
 import (
+	"slices"
 	"strings"
 
 	"contactsync/engine/contact"
@@ -170,10 +171,8 @@ func hasType(params, t string) bool {
 		if !ok {
 			continue
 		}
-		for _, x := range strings.Split(strings.Trim(v, `"`), ",") {
-			if x == t {
-				return true
-			}
+		if slices.Contains(strings.Split(strings.Trim(v, `"`), ","), t) {
+			return true
 		}
 	}
 	return false

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -134,21 +135,12 @@ func Validate(path string, opt Options) formats.ErrorList {
 		list = append(list, f.problems...)
 	}
 	var pe *formats.ParseError
-	if errors.As(err, &pe) && (f == nil || !contains(f.problems, pe)) {
+	if errors.As(err, &pe) && (f == nil || !slices.Contains(f.problems, pe)) {
 		list = append(list, pe)
 	} else if err != nil && pe == nil {
 		list = append(list, &formats.ParseError{File: path, Err: err})
 	}
 	return list
-}
-
-func contains(l []*formats.ParseError, e *formats.ParseError) bool {
-	for _, x := range l {
-		if x == e {
-			return true
-		}
-	}
-	return false
 }
 
 // maxProblems bounds the warnings kept for one file.

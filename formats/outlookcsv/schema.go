@@ -1,8 +1,10 @@
 package outlookcsv
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,12 +52,7 @@ type schema struct {
 }
 
 func (s *schema) isGuessed(i int) bool {
-	for _, g := range s.guessedCols {
-		if g == i {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(s.guessedCols, i)
 }
 
 // googleRe matches Google's numbered multi-value columns ("E-mail 1 - Value").
@@ -364,7 +361,7 @@ func (s *schema) google() {
 		}
 	}
 	byN := func(l []numbered) []int {
-		sort.Slice(l, func(a, b int) bool { return l[a].n < l[b].n })
+		slices.SortStableFunc(l, func(a, b numbered) int { return cmp.Compare(a.n, b.n) })
 		var out []int
 		for _, x := range l {
 			out = append(out, x.i)
@@ -378,7 +375,7 @@ func (s *schema) google() {
 		for _, sl := range m {
 			out = append(out, *sl)
 		}
-		sort.Slice(out, func(a, b int) bool { return out[a].n < out[b].n })
+		slices.SortFunc(out, func(a, b slot) int { return cmp.Compare(a.n, b.n) })
 		return out
 	}
 	if ps := slots(phones); len(ps) > 0 {

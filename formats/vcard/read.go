@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -608,7 +609,7 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 			p.lr.next()
 			buf = append(buf, nl...)
 			continue
-		case len(nl) > 0 && !containsByte(nl, ':') && !isBlank(nl) && oddBackslash(buf):
+		case len(nl) > 0 && !slices.Contains(nl, ':') && !isBlank(nl) && oddBackslash(buf):
 			p.lr.next()
 			buf[n-1] = '\n'
 			buf = append(buf, nl...)
@@ -694,15 +695,6 @@ func oddBackslash(s []byte) bool {
 		n++
 	}
 	return n%2 == 1
-}
-
-func containsByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // firstInvalidUTF8 is the byte index of the first byte of s that is not
