@@ -13,8 +13,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"contactsync/cycle"
 	"contactsync/engine"
-	"contactsync/engine/contact"
 	"contactsync/formats"
 	"contactsync/formats/crmcsv"
 	"contactsync/formats/msg"
@@ -113,18 +113,22 @@ func syncCommand(planOnly bool) *cli.Command {
 			return err
 		}
 		o.Progress = newProgress(ctx.App.ErrWriter, ctx.Bool("quiet"))
-		o.Ctx = ctx.Context
-		_, err = runCycle(o, ctx.App.Writer)
-		return classify(err)
+		o.Notify = func(m string) { fmt.Fprintln(ctx.App.Writer, "notice: "+m) }
+		o.BeforeCommit = testHookBeforeCommit
+		res, err := cycle.Run(ctx.Context, o)
+		if err != nil {
+			return classify(err)
+		}
+		return classify(printCycle(ctx.App.Writer, o, res))
 	}
 	return c
 }
 
-func cycleOptionsFrom(ctx *cli.Context, planOnly bool) (cycleOptions, error) {
-	o := cycleOptions{
+func cycleOptionsFrom(ctx *cli.Context, planOnly bool) (cycle.Options, error) {
+	o := cycle.Options{
 		Journal: ctx.String("journal"), CRM: ctx.String("crm"), Outlook: ctx.String("outlook"),
 		DryRun: planOnly || ctx.Bool("dry-run"), OutlookOutput: ctx.String("outlook-output"),
-		BreakStale: ctx.Bool("break-stale-lock"), Flags: map[string]string{},
+		BreakStale: ctx.Bool("break-stale-lock"), Flags: map[string]string{}, ToolVersion: buildVersion(),
 	}
 	switch c := ctx.String("conflicts"); c {
 	case "", "latest":
@@ -207,8 +211,8 @@ func parseAllow(s string) ([]string, error) {
 	return names, nil
 }
 
-func outlookOptionsFrom(ctx *cli.Context) (outlookOptions, error) {
-	oo := outlookOptions{
+func outlookOptionsFrom(ctx *cli.Context) (cycle.OutlookOptions, error) {
+	oo := cycle.OutlookOptions{
 		From: ctx.String("from"), KeyColumn: ctx.String("outlook-key-column"), Encoding: ctx.String("encoding"),
 		DateFormat: ctx.String("date-format"), Locale: ctx.String("outlook-locale"), Folder: ctx.String("outlook-folder"),
 		VCardVer: ctx.String("vcard-version"),
@@ -260,8 +264,8 @@ the deleted ones removed.`,
 			if err != nil {
 				return usagef("--side: %v", err)
 			}
-			if _, err := readMarker(ctx.String("outputs")); err != nil {
-				return usagef("--outputs %q is not the output folder of a contactsync cycle (it has no readable %s)", ctx.String("outputs"), markerName)
+			if _, err := cycle.ReadMarker(ctx.String("outputs")); err != nil {
+				return usagef("--outputs %q is not the output folder of a contactsync cycle (it has no readable %s)", ctx.String("outputs"), cycle.MarkerName)
 			}
 			now := time.Now().UTC().Truncate(time.Second)
 			if s := ctx.String("now"); s != "" {
@@ -270,148 +274,25 @@ the deleted ones removed.`,
 				}
 			}
 			if side == engine.CRM {
-				return classify(simulateCRM(ctx.String("input"), ctx.String("outputs"), ctx.String("to"), now, ctx.App.Writer))
+				r, err := cycle.SimulateCRM(ctx.String("input"), ctx.String("outputs"), ctx.String("to"), now)
+				if err != nil {
+					return classify(err)
+				}
+				fmt.Fprintf(ctx.App.Writer, "CRM dump after import: %d contacts (+%d new, %d updated), %d accounts (+%d) in %s\n",
+					r.Contacts, r.New, r.Updated, r.Accounts, r.NewAccounts, ctx.String("to"))
+				return nil
 			}
 			oo, err := outlookOptionsFrom(ctx)
 			if err != nil {
 				return err
 			}
-			return classify(simulateOutlook(ctx.String("input"), ctx.String("outputs"), ctx.String("to"), oo, ctx.App.Writer))
-		},
-	}
-}
-
-func simulateCRM(input, outputs, to string, now time.Time, w io.Writer) error {
-	d, err := crmcsv.ReadDir(input)
-	if err != nil {
-		return err
-	}
-	ch, err := crmcsv.ReadChanges(filepath.Join(outputs, "crm"))
-	if err != nil {
-		return err
-	}
-	d2, err := crmcsv.Apply(d, ch, now)
-	if err != nil {
-		return err
-	}
-	if err := formats.MkdirPrivate(to); err != nil {
-		return err
-	}
-	if err := crmcsv.WriteDump(to, d2); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "CRM dump after import: %d contacts (+%d new, %d updated), %d accounts (+%d) in %s\n",
-		len(d2.Contacts), len(ch.New), len(ch.Updates), len(d2.Accounts), len(ch.NewAccounts), to)
-	return nil
-}
-
-func simulateOutlook(input, outputs, to string, oo outlookOptions, w io.Writer) error {
-	in, err := readOutlook(input, oo)
-	if err != nil {
-		return err
-	}
-	olDir := filepath.Join(outputs, "outlook")
-	csvOpts := oo
-	var folder []contact.Contact
-	if _, err := os.Stat(filepath.Join(olDir, "contacts.csv")); err == nil {
-		snap, err := outlookcsv.ReadFile(filepath.Join(olDir, "contacts.csv"), csvOpts.csv())
-		if err != nil {
-			return err
-		}
-		folder = snap.Contacts
-	} else {
-		// changes mode: apply new, updated and deleted contacts as Outlook's
-		// import with "replace duplicates" does. The files carry the sync
-		// key only for contacts contactsync keys itself; a PST's contacts
-		// (keyed by entry id) are found as Outlook finds duplicates: by
-		// e-mail address, else by full name.
-		folder = append(folder, in.Contacts...)
-		find := outlookFinder(folder, true)
-		read := func(name string) ([]contact.Contact, error) {
-			p := filepath.Join(olDir, name)
-			if _, err := os.Stat(p); err != nil {
-				return nil, nil
-			}
-			f, err := outlookcsv.ReadFile(p, csvOpts.csv())
+			r, err := cycle.SimulateOutlook(ctx.String("input"), ctx.String("outputs"), ctx.String("to"), oo)
 			if err != nil {
-				return nil, err
+				return classify(err)
 			}
-			return f.Contacts, nil
-		}
-		upd, err := read("contacts-update.csv")
-		if err != nil {
-			return err
-		}
-		for _, u := range upd {
-			i := find(&u)
-			if i < 0 {
-				return fmt.Errorf("%s: updated contact %q matches no contact of the input by key, e-mail or name", filepath.Join(olDir, "contacts-update.csv"), u.DisplayName())
-			}
-			folder[i].Values = u.Values
-		}
-		del, err := read("deleted-items.csv")
-		if err != nil {
-			return err
-		}
-		gone := map[int]bool{}
-		for _, d := range del {
-			if i := find(&d); i >= 0 {
-				gone[i] = true
-			}
-		}
-		kept := folder[:0]
-		for i, c := range folder {
-			if !gone[i] {
-				kept = append(kept, c)
-			}
-		}
-		folder = kept
-		nw, err := read("contacts-new.csv")
-		if err != nil {
-			return err
-		}
-		folder = append(folder, nw...)
-	}
-	format, err := writeContacts(to, "", folder, in.CSV, oo)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "Outlook export after import: %d contacts in %s (%s)\n", len(folder), to, format)
-	return nil
-}
-
-// outlookFinder returns a function that finds a contact of folder by key,
-// else by first e-mail address, else (when byFullName) by full name: -1
-// when none matches.
-func outlookFinder(folder []contact.Contact, byFullName bool) func(*contact.Contact) int {
-	byKey, byEmail, byName := map[string]int{}, map[string]int{}, map[string]int{}
-	for i := range folder {
-		c := &folder[i]
-		if c.Key != "" {
-			byKey[c.Key] = i
-		}
-		if e := contact.NormalizeEmail(c.Values[contact.Email1], false); e != "" {
-			if _, dup := byEmail[e]; !dup {
-				byEmail[e] = i
-			}
-		}
-		if n := strings.ToLower(c.DisplayName()); byFullName && n != "" {
-			if _, dup := byName[n]; !dup {
-				byName[n] = i
-			}
-		}
-	}
-	return func(c *contact.Contact) int {
-		if i, ok := byKey[c.Key]; ok && c.Key != "" {
-			return i
-		}
-		if i, ok := byEmail[contact.NormalizeEmail(c.Values[contact.Email1], false)]; ok {
-			return i
-		}
-		if i, ok := byName[strings.ToLower(c.DisplayName())]; ok {
-			return i
-		}
-		return -1
+			fmt.Fprintf(ctx.App.Writer, "Outlook export after import: %d contacts in %s (%s)\n", r.Contacts, ctx.String("to"), r.Format)
+			return nil
+		},
 	}
 }
 
@@ -438,11 +319,11 @@ func convertCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			in, err := readOutlook(ctx.Args().Get(0), oo)
+			in, err := cycle.ReadOutlook(ctx.Args().Get(0), oo)
 			if err != nil {
 				return classify(err)
 			}
-			if in.Kind == kindCSV && oo.ExportedAt.IsZero() {
+			if in.Kind == cycle.KindCSV && oo.ExportedAt.IsZero() {
 				// An Outlook CSV has no modification times; the file's mtime
 				// stands in for them in a sync, but written into a vCard as
 				// REV it would look like a real one.
@@ -454,7 +335,7 @@ func convertCommand() *cli.Command {
 			if in.CSV != nil && oo.Locale == "" {
 				layout = in.CSV
 			}
-			format, err := writeContacts(ctx.Args().Get(1), ctx.String("to"), in.Contacts, layout, oo)
+			format, err := cycle.WriteContacts(ctx.Args().Get(1), ctx.String("to"), in.Contacts, layout, oo)
 			if err != nil {
 				return classify(err)
 			}
@@ -493,18 +374,18 @@ func validateCommand() *cli.Command {
 			if kind == "crm" {
 				errs = crmcsv.Validate(path)
 			} else {
-				k, err := detectKind(path, kind)
+				k, err := cycle.DetectKind(path, kind)
 				if err != nil {
 					return classify(err)
 				}
 				switch k {
-				case kindCSV:
+				case cycle.KindCSV:
 					errs = outlookcsv.Validate(path, outlookcsv.Options{Encoding: ctx.String("encoding"), DateFormat: ctx.String("date-format")})
-				case kindVCard, kindVdir:
+				case cycle.KindVCard, cycle.KindVdir:
 					errs, warnings = vcard.Check(path)
-				case kindMSG:
+				case cycle.KindMSG:
 					errs = msg.Validate(path)
-				case kindPST:
+				case cycle.KindPST:
 					errs = pst.Validate(path)
 					if len(errs) == 0 {
 						// A store without a contacts folder cannot be synced
@@ -515,11 +396,11 @@ func validateCommand() *cli.Command {
 						}
 					}
 				}
-				if warnings == nil && (len(errs) == 0 || k == kindCSV) {
+				if warnings == nil && (len(errs) == 0 || k == cycle.KindCSV) {
 					// What a read reads past is listed too, so that nothing
 					// is taken leniently without the user seeing it (an
 					// Outlook CSV reads despite its listed problems).
-					if in, err := readOutlook(path, outlookOptions{From: k, Encoding: ctx.String("encoding"), DateFormat: ctx.String("date-format")}); err == nil {
+					if in, err := cycle.ReadOutlook(path, cycle.OutlookOptions{From: k, Encoding: ctx.String("encoding"), DateFormat: ctx.String("date-format")}); err == nil {
 						listed := map[string]bool{}
 						for _, e := range errs {
 							listed[e.Error()] = true
@@ -723,7 +604,7 @@ func journalCommand() *cli.Command {
 						return &cmdError{code: exitFailure, err: err, hint: hint}
 					}
 					dirs := append(ctx.StringSlice("outputs"), ctx.Args().Slice()...)
-					anchors, other, err := findAnchors(j, dirs)
+					anchors, other, err := cycle.FindAnchors(j, dirs)
 					if err != nil {
 						return classify(err)
 					}
@@ -765,49 +646,36 @@ func writeTo(path string, w io.Writer, write func(io.Writer) error) error {
 	return formats.WriteFileAtomic(path, b.Bytes(), formats.FilePerm)
 }
 
-// findAnchors reads the markers of the output folders in dirs: each dir
-// itself, its folders and theirs. Folders of another journal (whose chain
-// names another cycle 1) are counted, not checked.
-func findAnchors(j *journal.Journal, dirs []string) (anchors []journal.Anchor, other int, err error) {
-	chain, _, err := j.CycleHash(1)
-	if err != nil {
-		return nil, 0, err
+// printCycle says what a cycle did: a dry run prints its plan, a sync its
+// counts, where its outputs are and the journal's chain head.
+func printCycle(w io.Writer, o cycle.Options, res *cycle.Result) error {
+	plan := res.Plan
+	if !res.Committed {
+		return plan.WriteText(w)
 	}
-	seen := map[string]bool{}
-	var visit func(dir string, depth int) error
-	visit = func(dir string, depth int) error {
-		if seen[dir] {
-			return nil
-		}
-		seen[dir] = true
-		if m, err := readMarker(dir); err == nil {
-			if m.Chain != "" && chain != "" && m.Chain != chain {
-				other++
-				return nil
-			}
-			anchors = append(anchors, journal.Anchor{Dir: dir, Cycle: m.Cycle, Head: m.Head})
-			return nil
-		}
-		if depth == 0 {
-			return nil
-		}
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			return err
-		}
-		for _, e := range ents {
-			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-				if err := visit(filepath.Join(dir, e.Name()), depth-1); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+	c := plan.Counts
+	fmt.Fprintf(w, "cycle %d committed: %d links; CRM +%d ~%d, accounts +%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d conflicts; %d changes\n",
+		plan.Cycle, c.Links, c.CRMCreated, c.CRMUpdated, c.AccountsNew, c.GroupAdded, c.GroupRemoved,
+		c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted, c.Conflicts, len(plan.Changes))
+	printOutputsDone(w, o.Out, plan.Cycle, res.Head, res.HeadErr)
+	if res.FirstCycle {
+		fmt.Fprint(w, res.Duplicates)
 	}
-	for _, d := range dirs {
-		if err := visit(d, 2); err != nil {
-			return nil, 0, fmt.Errorf("read output folders: %w", err)
-		}
-	}
-	return anchors, other, nil
+	return nil
 }
+
+// printOutputsDone says where a committed cycle's outputs are and the
+// journal's chain head recorded with them.
+func printOutputsDone(w io.Writer, out string, n int, head string, herr error) {
+	fmt.Fprintf(w, "outputs in %s (see plan.txt); import them as %s says, then export both sides again and run the next cycle\n",
+		out, filepath.Join(out, cycle.ImportFileName))
+	if herr != nil {
+		fmt.Fprintf(w, "notice: the chain head could not be recorded in %s: %v\n", filepath.Join(out, cycle.MarkerName), herr)
+	} else {
+		fmt.Fprintf(w, "journal chain head after cycle %d: %s (kept in %s; journal verify --outputs checks it)\n", n, head, filepath.Join(out, cycle.MarkerName))
+	}
+}
+
+// testHookBeforeCommit, when set by a test, runs after a sync's outputs are
+// in place and before its journal commit; an error stands for a crash there.
+var testHookBeforeCommit func() error

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"contactsync/cycle"
 	"contactsync/engine/contact"
 	"contactsync/fixtures/synth"
 	"contactsync/formats/crmcsv"
@@ -29,7 +31,7 @@ import (
 // each run).
 func BenchmarkCycle(b *testing.B) {
 	if p := os.Getenv("CONTACTSYNC_HEAP_PROFILE"); p != "" {
-		testHookAfterPlan = func() {
+		afterPlan = func() {
 			f, err := os.Create(p)
 			if err != nil {
 				b.Fatal(err)
@@ -40,7 +42,6 @@ func BenchmarkCycle(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		defer func() { testHookAfterPlan = nil }()
 	}
 	sizes := []int{100_000, 1_000_000}
 	if s := os.Getenv("CONTACTSYNC_BENCH_SIZES"); s != "" {
@@ -65,7 +66,7 @@ func BenchmarkCycle(b *testing.B) {
 		}
 		s = nil
 		t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-		opts := func(journal, crm, ol, out string) cycleOptions {
+		opts := func(journal, crm, ol, out string) cycle.Options {
 			o, err := benchOptions(journal, crm, ol, out, t1)
 			if err != nil {
 				b.Fatal(err)
@@ -78,7 +79,7 @@ func BenchmarkCycle(b *testing.B) {
 				firstJournal = filepath.Join(dir, fmt.Sprintf("j%d.db", i))
 				firstOut = filepath.Join(dir, fmt.Sprintf("out%d", i))
 				measure(b, 2*n, func() {
-					if _, err := runCycle(opts(firstJournal, crmDir, olPath, firstOut), io.Discard); err != nil {
+					if _, err := cycle.Run(context.Background(), opts(firstJournal, crmDir, olPath, firstOut)); err != nil {
 						b.Fatal(err)
 					}
 				})
@@ -91,7 +92,7 @@ func BenchmarkCycle(b *testing.B) {
 		// Import the first cycle's outputs, then change 1% of the contacts
 		// in Outlook.
 		crm2, ol2 := filepath.Join(dir, "crm2"), filepath.Join(dir, "outlook2.csv")
-		if err := simulateCRM(crmDir, firstOut, crm2, t1.Add(time.Hour), io.Discard); err != nil {
+		if _, err := cycle.SimulateCRM(crmDir, firstOut, crm2, t1.Add(time.Hour)); err != nil {
 			b.Fatal(err)
 		}
 		snap, err := outlookcsv.ReadFile(filepath.Join(firstOut, "outlook", "contacts.csv"), outlookcsv.Options{})
@@ -116,7 +117,7 @@ func BenchmarkCycle(b *testing.B) {
 				measure(b, 2*n, func() {
 					o := opts(j, crm2, ol2, filepath.Join(dir, fmt.Sprintf("out2-%d", i)))
 					o.OutlookOpts.ExportedAt = t1.Add(24 * time.Hour)
-					if _, err := runCycle(o, io.Discard); err != nil {
+					if _, err := cycle.Run(context.Background(), o); err != nil {
 						b.Fatal(err)
 					}
 				})
@@ -126,8 +127,12 @@ func BenchmarkCycle(b *testing.B) {
 	}
 }
 
-func benchOptions(journal, crm, ol, out string, exported time.Time) (cycleOptions, error) {
-	o := cycleOptions{Journal: journal, CRM: crm, Outlook: ol, Out: out, Flags: map[string]string{}}
+// afterPlan, when the heap profile is asked for, writes it once the plan
+// is made.
+var afterPlan func()
+
+func benchOptions(journal, crm, ol, out string, exported time.Time) (cycle.Options, error) {
+	o := cycle.Options{Journal: journal, CRM: crm, Outlook: ol, Out: out, Flags: map[string]string{}, AfterPlan: afterPlan}
 	o.Policy.User = "U6UJ9A00000D"
 	o.Policy.MaxDeletePercent, o.Policy.MaxDeleteMin = 10, 5
 	o.OutlookOpts.ExportedAt = exported

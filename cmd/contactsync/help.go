@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"contactsync/cycle"
 	"contactsync/formats"
 )
 
@@ -32,7 +33,7 @@ var helpTopics = []struct{ name, title string }{
 func topicText(name string) string {
 	if name == "import" {
 		var b strings.Builder
-		if err := writeImportSteps(&b, importSteps{}); err != nil {
+		if err := cycle.WriteImportSteps(&b, cycle.ImportSteps{}); err != nil {
 			panic(fmt.Sprintf("help topic %q: %v", name, err))
 		}
 		return b.String()

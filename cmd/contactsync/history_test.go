@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"contactsync/cycle"
 	"contactsync/fixtures"
 )
 
@@ -111,7 +112,7 @@ func TestVerifyOutputsCatchesARemovedLastCycle(t *testing.T) {
 	if m == nil {
 		t.Fatalf("sync printed no chain head:\n%s", stdout)
 	}
-	if mk, err := readMarker(out1); err != nil || mk.Head != m[1] || mk.Chain != m[1] {
+	if mk, err := cycle.ReadMarker(out1); err != nil || mk.Head != m[1] || mk.Chain != m[1] {
 		t.Fatalf("cycle.json = %+v, %v; want head and chain %s", mk, err, m[1])
 	}
 	backup, err := os.ReadFile(e.journal)

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 
+	"contactsync/cycle"
 	"contactsync/engine"
 	"contactsync/formats"
 	"contactsync/journal"
@@ -88,6 +89,14 @@ const (
 	exitInterrupted = 130
 )
 
+// kindCodes are the exit codes of the cycle's error kinds.
+var kindCodes = map[cycle.ErrorKind]int{
+	cycle.Failure:     exitFailure,
+	cycle.Usage:       exitUsage,
+	cycle.Guard:       exitGuard,
+	cycle.Interrupted: exitInterrupted,
+}
+
 // cmdError carries an exit code decided where the error was made.
 type cmdError struct {
 	code int
@@ -113,6 +122,10 @@ func classify(err error) error {
 	var ce *cmdError
 	if errors.As(err, &ce) {
 		return err
+	}
+	var cy *cycle.Error
+	if errors.As(err, &cy) {
+		return &cmdError{code: kindCodes[cy.Kind], err: err, hint: cy.Hint}
 	}
 	var ge *engine.GuardError
 	var le *journal.LockedError

@@ -133,3 +133,14 @@ func TestLeftStagingIsRemoved(t *testing.T) {
 		t.Errorf("plan.txt does not note the removal: %v", err)
 	}
 }
+
+// safeName keeps letters, digits, '.' and '-' of s, as the cycle does for
+// the host name in its staging folders' names.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return -1
+	}, s)
+}

@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -53,22 +51,22 @@ func newProgress(w io.Writer, quiet bool) *progress {
 
 // phase starts a phase of items things (0: not counted), ending the one
 // before.
-func (p *progress) phase(what string, items int, unit string) {
+func (p *progress) Phase(what string, items int, unit string) {
 	if p == nil {
 		return
 	}
-	p.end()
+	p.End()
 	p.begin(what, false, 0)
 	p.items, p.unit = items, unit
 }
 
 // phaseBytes starts a phase that reads total bytes of input through the
 // format readers.
-func (p *progress) phaseBytes(what string, total int64) {
+func (p *progress) PhaseBytes(what string, total int64) {
 	if p == nil {
 		return
 	}
-	p.end()
+	p.End()
 	p.begin(what, true, total)
 }
 
@@ -123,7 +121,7 @@ func (p *progress) begin(what string, bytes bool, total int64) {
 
 // end ends the current phase: on a terminal its bar is cleared; else its
 // line is written.
-func (p *progress) end() {
+func (p *progress) End() {
 	if p == nil {
 		return
 	}
@@ -165,7 +163,7 @@ func (p *progress) end() {
 
 // cancel ends the current phase without its line (it failed: the error
 // says what happened).
-func (p *progress) cancel() {
+func (p *progress) Cancel() {
 	if p == nil {
 		return
 	}
@@ -173,7 +171,7 @@ func (p *progress) cancel() {
 	tty := p.tty
 	p.tty = true // end clears the bar and writes no line
 	p.mu.Unlock()
-	p.end()
+	p.End()
 	p.mu.Lock()
 	p.tty = tty
 	p.mu.Unlock()
@@ -190,19 +188,4 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 	}
 	return fmt.Sprintf("%.2f GB", float64(n)/1e9)
-}
-
-// inputSize is the size of the regular files at path (a file, or the files
-// of a folder and its subfolders): what reading an export will read.
-func inputSize(path string) int64 {
-	var n int64
-	filepath.WalkDir(path, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			if info, err := d.Info(); err == nil {
-				n += info.Size()
-			}
-		}
-		return nil
-	})
-	return n
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -38,7 +39,7 @@ func TestProgressLines(t *testing.T) {
 		}
 	}
 	// The bytes read are those of the inputs.
-	if want := sizeText(inputSize("../../fixtures/crm") + inputSize("../../fixtures/outlook/contacts.csv")); !strings.Contains(lines[0], want+" read") {
+	if want := sizeText(filesSize(t, "../../fixtures/crm") + filesSize(t, "../../fixtures/outlook/contacts.csv")); !strings.Contains(lines[0], want+" read") {
 		t.Errorf("read line %q does not say %s read", lines[0], want)
 	}
 	code, _, stderr = runCLI(t, append(args, "--out", filepath.Join(dir, "c2"), "--quiet", "--allow", "not-imported")...)
@@ -57,7 +58,7 @@ func TestProgressBarOnTerminal(t *testing.T) {
 	}
 	var b bytes.Buffer
 	p := &progress{w: &b, tty: true}
-	p.phaseBytes("reading the exports", inputSize(f))
+	p.PhaseBytes("reading the exports", filesSize(t, f))
 	// Read it slowly, as a large export is read, through a reader that
 	// counts (the vCard and PST readers hash what they read with it).
 	in, err := os.Open(f)
@@ -74,17 +75,35 @@ func TestProgressBarOnTerminal(t *testing.T) {
 		}
 		time.Sleep(120 * time.Millisecond)
 	}
-	p.end()
+	p.End()
 	out := b.String()
 	if !strings.Contains(out, "reading the exports") || !regexp.MustCompile(`\d+% .*\([0-9.]+/3\.1 MB, [0-9.]+ [kMG]?B/s\)`).MatchString(out) || !regexp.MustCompile(`[0-9.]+ [kM]B/s`).MatchString(out) {
 		t.Errorf("terminal bar:\n%q", out)
 	}
 	// A phase without bytes is a spinner with its elapsed time.
 	b.Reset()
-	p.phase("reconciling", 10, "contacts")
+	p.Phase("reconciling", 10, "contacts")
 	time.Sleep(400 * time.Millisecond)
-	p.end()
+	p.End()
 	if out := b.String(); !strings.Contains(out, "reconciling") || !regexp.MustCompile(`\[\d+ms|\[\d+s|\d+s\]`).MatchString(out) {
 		t.Errorf("terminal spinner:\n%q", out)
 	}
+}
+
+// filesSize is the size of the regular files under path.
+func filesSize(t *testing.T, path string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(path, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		info, err := d.Info()
+		n += info.Size()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

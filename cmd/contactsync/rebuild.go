@@ -1,13 +1,8 @@
 package main
 
 import (
+	"contactsync/cycle"
 	"fmt"
-	"io"
-	"time"
-
-	"contactsync/engine"
-	"contactsync/formats/crmcsv"
-	"contactsync/journal"
 
 	"github.com/urfave/cli/v2"
 )
@@ -28,67 +23,16 @@ func rebuildCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			o.Ctx = ctx.Context
-			return classify(runRebuild(o, ctx.App.Writer))
+			o.Notify = func(m string) { fmt.Fprintln(ctx.App.Writer, "notice: "+m) }
+			plan, err := cycle.Rebuild(ctx.Context, o)
+			if err != nil {
+				return classify(err)
+			}
+			for _, n := range plan.Notices {
+				fmt.Fprintln(ctx.App.Writer, n.Message)
+			}
+			fmt.Fprintf(ctx.App.Writer, "journal %s rebuilt as cycle 1 with %d links; run sync with it next (nothing was written for either side)\n", o.Journal, plan.Counts.Links)
+			return nil
 		},
 	}
-}
-
-func runRebuild(o cycleOptions, stdout io.Writer) error {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	started := o.Now().UTC()
-	j, err := journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale})
-	if err != nil {
-		return err
-	}
-	defer j.Close()
-	for _, m := range j.Notices() {
-		fmt.Fprintln(stdout, "notice: "+m)
-	}
-	state, err := j.Load()
-	if err != nil {
-		return fmt.Errorf("load journal %q: %w", o.Journal, err)
-	}
-	if state.Cycle > 0 {
-		return usagef("journal %q already holds %d cycles: rebuild starts a new journal; name a new file", o.Journal, state.Cycle)
-	}
-	dump, err := crmcsv.ReadDir(o.CRM)
-	if err != nil {
-		return fmt.Errorf("read CRM dump: %w", err)
-	}
-	ol, err := readOutlook(o.Outlook, o.OutlookOpts)
-	if err != nil {
-		return fmt.Errorf("read Outlook export: %w", err)
-	}
-	if w := dropControls(o.CRM, dump.Contacts); w != "" {
-		fmt.Fprintln(stdout, "notice: "+w)
-	}
-	o.Policy.Fields, _ = fieldsInDump(fieldsOf(o.Policy), dump.ContactHeader)
-	plan, err := engine.Rebuild(
-		engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup, Visible: dump.VisibleTo(o.Policy.User)},
-		engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}, o.Policy)
-	if err != nil {
-		return err
-	}
-	var inputs []journal.FileHash
-	for _, in := range dump.Inputs {
-		inputs = append(inputs, journal.FileHash{Role: "crm-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
-	}
-	for _, in := range ol.Inputs {
-		inputs = append(inputs, journal.FileHash{Role: "outlook-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
-	}
-	info := journal.CycleInfo{Kind: "rebuild", Started: started, User: osUser(), ToolVersion: version, Options: o.Flags, Inputs: inputs}
-	if err := j.CommitContext(o.context(), plan, info); err != nil {
-		if ierr := o.interrupted(); ierr != nil {
-			return ierr
-		}
-		return fmt.Errorf("commit the rebuilt journal %q: %w", o.Journal, err)
-	}
-	for _, n := range plan.Notices {
-		fmt.Fprintln(stdout, n.Message)
-	}
-	fmt.Fprintf(stdout, "journal %s rebuilt as cycle 1 with %d links; run sync with it next (nothing was written for either side)\n", o.Journal, plan.Counts.Links)
-	return nil
 }

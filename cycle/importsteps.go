@@ -1,4 +1,4 @@
-package main
+package cycle
 
 import (
 	"fmt"
@@ -10,12 +10,12 @@ import (
 	"contactsync/formats/crmcsv"
 )
 
-// importFileName is the file in every output folder that says how to import
+// ImportFileName is the file in every output folder that says how to import
 // it.
-const importFileName = "IMPORT.txt"
+const ImportFileName = "IMPORT.txt"
 
-// importSteps describes an output folder for writeImportSteps.
-type importSteps struct {
+// ImportSteps describes an output folder for WriteImportSteps.
+type ImportSteps struct {
 	Cycle int    // 0: no particular cycle (the help topic)
 	Dir   string // the output folder, as the user named it
 	// Has reports whether the folder holds a file ("crm/accounts-new.csv");
@@ -32,11 +32,11 @@ func filesIn(dir string) func(string) bool {
 	}
 }
 
-// writeImportSteps writes the numbered steps that import a cycle's files
+// WriteImportSteps writes the numbered steps that import a cycle's files
 // into the CRM and Outlook, naming only the files present, in the order
 // the import must follow. It is the one text of these steps: IMPORT.txt of
 // every output folder and the "import" help topic are both written by it.
-func writeImportSteps(w io.Writer, s importSteps) error {
+func WriteImportSteps(w io.Writer, s ImportSteps) error {
 	has := s.Has
 	if has == nil {
 		has = func(string) bool { return true }

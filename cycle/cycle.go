@@ -1,4 +1,4 @@
-package main
+package cycle
 
 import (
 	"bytes"
@@ -29,20 +29,27 @@ import (
 	"contactsync/journal"
 )
 
-// cycleOptions are the inputs of sync and plan.
-type cycleOptions struct {
+// Options are the inputs of one cycle (sync and plan).
+type Options struct {
 	Journal       string
 	CRM           string
 	Outlook       string
 	Out           string
-	DryRun        bool // plan only: print, write nothing
+	DryRun        bool // plan only: write nothing
 	OutlookOutput string
 	Policy        engine.Policy
-	OutlookOpts   outlookOptions
+	OutlookOpts   OutlookOptions
 	BreakStale    bool
 	Now           func() time.Time
 	Flags         map[string]string // as given, journaled
-	Progress      *progress         // phase display on a terminal; nil for none
+	// ToolVersion names the build, for the journal.
+	ToolVersion string
+	// Progress shows the phases of the cycle; nil for none.
+	Progress Progress
+	// Notify receives the notices of housekeeping done before the plan
+	// exists (a stale lock broken, unfinished outputs removed) as they
+	// happen; they are in the plan's notices too. Nil: not told.
+	Notify func(string)
 	// AskConflicts (--conflicts ask) writes the conflicts a person may
 	// decide to OUT/conflicts.csv and stops without committing.
 	AskConflicts bool
@@ -54,44 +61,67 @@ type cycleOptions struct {
 	// Phones puts phone numbers in E.164 form for the likely-duplicates
 	// list (--region); nil: no region.
 	Phones *phone.Normalizer
-	// Ctx, when done, stops the cycle at the next safe point; nil for none.
-	Ctx context.Context
+	// AfterPlan, for benchmarks, runs once the plan is made, when the cycle
+	// holds the most memory.
+	AfterPlan func()
+	// BeforeCommit, for tests, runs after the outputs are in place and
+	// before the journal commit; an error stands for a crash there.
+	BeforeCommit func() error
 
-	chainOK bool   // the journal's hash chain before the cycle verified
-	chain   string // what its check said, for report.html
+	ctx     context.Context // when done, the cycle stops at the next safe point
+	chainOK bool            // the journal's hash chain before the cycle verified
+	chain   string          // what its check said, for report.html
+}
+
+// Result is what a cycle did.
+type Result struct {
+	// Plan is the cycle's plan; in a dry run, all there is.
+	Plan *engine.Plan
+	// Outputs are the files written, with their hashes (none in a dry run).
+	Outputs []journal.FileHash
+	// Committed: the cycle is in the journal.
+	Committed bool
+	// Head is the journal's chain head after the commit, recorded in the
+	// output folder's marker; HeadErr says why it could not be recorded.
+	Head    string
+	HeadErr error
+	// FirstCycle: the journal had no cycle before this one.
+	FirstCycle bool
+	// Duplicates summarises the likely duplicates of both sides (the
+	// first cycle tells them).
+	Duplicates string
 }
 
 // interrupted returns an error when the cycle was asked to stop.
-func (o *cycleOptions) interrupted() error {
-	if o.Ctx != nil && o.Ctx.Err() != nil {
-		return &cmdError{code: exitInterrupted, err: errors.New("interrupted: nothing was committed"), hint: "run the same command again; it starts over"}
+func (o *Options) interrupted() error {
+	if o.ctx != nil && o.ctx.Err() != nil {
+		return errInterrupted()
 	}
 	return nil
 }
 
-// context is Ctx, or a context that is never done.
-func (o *cycleOptions) context() context.Context {
-	if o.Ctx == nil {
+// context is the cycle's context, or one that is never done.
+func (o *Options) context() context.Context {
+	if o.ctx == nil {
 		return context.Background()
 	}
-	return o.Ctx
+	return o.ctx
 }
 
-// testHookAfterPlan, when set by a benchmark, runs once the plan is made,
-// when the cycle holds the most memory.
-var testHookAfterPlan func()
-
-// testHookBeforeCommit, when set by a test, runs after the outputs are in
-// place and before the journal commit; an error stands for a crash there.
-var testHookBeforeCommit func() error
+// notify tells o.Notify of m, when it listens.
+func (o *Options) notify(m string) {
+	if o.Notify != nil {
+		o.Notify(m)
+	}
+}
 
 // maxInputWarnings bounds the warnings about an export that a plan lists.
 const maxInputWarnings = 1000
 
-// markerName is the file in an output folder that says which cycle wrote it.
-const markerName = "cycle.json"
+// MarkerName is the file in an output folder that says which cycle wrote it.
+const MarkerName = "cycle.json"
 
-type marker struct {
+type Marker struct {
 	Cycle   int       `json:"cycle"`
 	Journal string    `json:"journal"`
 	Written time.Time `json:"written"`
@@ -107,7 +137,7 @@ type marker struct {
 // anchorOutputs writes the journal's chain head after the commit of cycle
 // into the marker of out, and returns it.
 func anchorOutputs(j *journal.Journal, out string, cycle int) (string, error) {
-	m, err := readMarker(out)
+	m, err := ReadMarker(out)
 	if err != nil {
 		return "", err
 	}
@@ -124,7 +154,7 @@ func anchorOutputs(j *journal.Journal, out string, cycle int) (string, error) {
 	}
 	m.Head, m.Chain = head, chain
 	mb, _ := json.MarshalIndent(m, "", "  ")
-	return head, formats.WriteFileAtomic(filepath.Join(out, markerName), append(mb, '\n'), formats.FilePerm)
+	return head, formats.WriteFileAtomic(filepath.Join(out, MarkerName), append(mb, '\n'), formats.FilePerm)
 }
 
 // runCycle reads both sides, reconciles them with the journal and, unless
@@ -134,7 +164,8 @@ func anchorOutputs(j *journal.Journal, out string, cycle int) (string, error) {
 // either no outputs or complete ones, and a journal that has either the old
 // state or the new one. A rerun after a crash between the two rewrites the
 // same outputs.
-func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
+func Run(ctx context.Context, o Options) (_ *Result, err error) {
+	o.ctx = ctx
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -192,19 +223,19 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	if j != nil && !o.DryRun {
 		// The committed outputs of an earlier cycle are never overwritten.
 		if last, _, err := j.Head(); err == nil {
-			if m, err := readMarker(o.Out); err == nil && m.Cycle <= last {
+			if m, err := ReadMarker(o.Out); err == nil && m.Cycle <= last {
 				return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, last+1)
 			}
 		}
 	}
 	for _, m := range early {
-		fmt.Fprintln(stdout, "notice: "+m)
+		o.notify(m)
 	}
 	if err := o.interrupted(); err != nil {
 		return nil, err
 	}
-	pg := o.Progress
-	defer pg.cancel() // a phase that failed prints no line
+	pg := progressOf(o.Progress)
+	defer pg.Cancel() // a phase that failed prints no line
 	var res *resolutions
 	if o.Resolutions != "" {
 		var err error
@@ -215,9 +246,9 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	}
 	// The two exports are read at the same time (a core each). The CRM
 	// dump's error is reported first, as when they were read in turn.
-	pg.phaseBytes("reading the CRM dump "+o.CRM+" and the Outlook export "+o.Outlook, inputSize(o.CRM)+inputSize(o.Outlook))
+	pg.PhaseBytes("reading the CRM dump "+o.CRM+" and the Outlook export "+o.Outlook, inputSize(o.CRM)+inputSize(o.Outlook))
 	var dump *crmcsv.Dump
-	var ol *outlookSide
+	var ol *OutlookSide
 	var crmErr, olErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -233,7 +264,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 			crmErr, crmRejected = crmRejected, nil
 		}
 	}()
-	ol, olErr = readOutlook(o.Outlook, o.OutlookOpts)
+	ol, olErr = ReadOutlook(o.Outlook, o.OutlookOpts)
 	wg.Wait()
 	if crmErr != nil {
 		return nil, fmt.Errorf("read CRM dump: %w", crmErr)
@@ -247,7 +278,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	mode := o.OutlookOutput
 	if mode == "" {
 		mode = "snapshot"
-		if ol.Kind == kindPST || ol.Kind == kindMSG {
+		if ol.Kind == KindPST || ol.Kind == KindMSG {
 			mode = "changes" // a CSV snapshot would lose what a PST or .msg item holds
 		}
 	}
@@ -277,9 +308,9 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	if err := o.interrupted(); err != nil {
 		return nil, err
 	}
-	pg.phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(dump.Contacts), len(ol.Contacts)), len(dump.Contacts)+len(ol.Contacts), "contacts")
+	pg.Phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(dump.Contacts), len(ol.Contacts)), len(dump.Contacts)+len(ol.Contacts), "contacts")
 	if !o.DryRun {
-		if m, err := readMarker(o.Out); err == nil && m.Cycle <= state.Cycle {
+		if m, err := ReadMarker(o.Out); err == nil && m.Cycle <= state.Cycle {
 			return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, state.Cycle+1)
 		}
 	}
@@ -318,8 +349,8 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 	<-dupsDone
 	var de *engine.DecisionError
 	if errors.As(err, &de) {
-		return nil, &cmdError{code: exitUsage, err: fmt.Errorf("%s: %w", o.Resolutions, err),
-			hint: "decide the conflicts of these inputs: run the sync with --conflicts ask for a new conflicts.csv"}
+		return nil, &Error{Kind: Usage, Err: fmt.Errorf("%s: %w", o.Resolutions, err),
+			Hint: "decide the conflicts of these inputs: run the sync with --conflicts ask for a new conflicts.csv"}
 	}
 	if err != nil {
 		return nil, err
@@ -357,21 +388,21 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "not-synced", Message: "the CRM dump has no column for " + strings.Join(unmapped, ", ") + ": these fields are not synced; export those columns to sync them"})
 	}
 	if o.DryRun {
-		pg.end()
-		return plan, plan.WriteText(stdout)
+		pg.End()
+		return &Result{Plan: plan}, nil
 	}
 
 	if o.AskConflicts && res == nil && askable(plan) > 0 {
-		pg.end()
+		pg.End()
 		return nil, askConflicts(o, plan)
 	}
-	if testHookAfterPlan != nil {
-		testHookAfterPlan()
+	if o.AfterPlan != nil {
+		o.AfterPlan()
 	}
 	if err := o.interrupted(); err != nil {
 		return nil, err
 	}
-	pg.phase("writing the outputs to "+o.Out, len(plan.Changes), "changes")
+	pg.Phase("writing the outputs to "+o.Out, len(plan.Changes), "changes")
 	<-chain
 	outputs, err := writeOutputs(o, plan, dump, ol, mode, rejected, &dups, res)
 	if err != nil {
@@ -381,9 +412,9 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 		os.RemoveAll(o.Out) // written by this run, not committed
 		return nil, err
 	}
-	pg.phase("committing the cycle to the journal", len(plan.Changes), "changes")
-	if testHookBeforeCommit != nil {
-		if err := testHookBeforeCommit(); err != nil {
+	pg.Phase("committing the cycle to the journal", len(plan.Changes), "changes")
+	if o.BeforeCommit != nil {
+		if err := o.BeforeCommit(); err != nil {
 			return nil, err
 		}
 	}
@@ -400,7 +431,7 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 		inputs = append(inputs, journal.FileHash{Role: "resolutions", Path: res.Path, SHA256: res.SHA256, Size: int64(len(res.Data))})
 	}
 	info := journal.CycleInfo{
-		Kind: "sync", Started: started, User: osUser(), ToolVersion: buildVersion(),
+		Kind: "sync", Started: started, User: osUser(), ToolVersion: o.ToolVersion,
 		Options: o.Flags, Inputs: inputs, Outputs: outputs, OutDir: o.Out,
 	}
 	if err := j.CommitContext(o.context(), plan, info); err != nil {
@@ -413,23 +444,11 @@ func runCycle(o cycleOptions, stdout io.Writer) (_ *engine.Plan, err error) {
 		return nil, fmt.Errorf("commit cycle %d to journal %q (the outputs in %q are complete; rerun the same command to commit them): %w", plan.Cycle, o.Journal, o.Out, err)
 	}
 	committed = true
-	pg.end()
-	head, herr := anchorOutputs(j, o.Out, plan.Cycle)
-	c := plan.Counts
-	fmt.Fprintf(stdout, "cycle %d committed: %d links; CRM +%d ~%d, accounts +%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d conflicts; %d changes\n",
-		plan.Cycle, c.Links, c.CRMCreated, c.CRMUpdated, c.AccountsNew, c.GroupAdded, c.GroupRemoved,
-		c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted, c.Conflicts, len(plan.Changes))
-	fmt.Fprintf(stdout, "outputs in %s (see plan.txt); import them as %s says, then export both sides again and run the next cycle\n",
-		o.Out, filepath.Join(o.Out, importFileName))
-	if herr != nil {
-		fmt.Fprintf(stdout, "notice: the chain head could not be recorded in %s: %v\n", filepath.Join(o.Out, markerName), herr)
-	} else {
-		fmt.Fprintf(stdout, "journal chain head after cycle %d: %s (kept in %s; journal verify --outputs checks it)\n", plan.Cycle, head, filepath.Join(o.Out, markerName))
-	}
-	if state.Cycle == 0 {
-		fmt.Fprint(stdout, dups.summary(filepath.Join(o.Out, duplicatesName)))
-	}
-	return plan, nil
+	pg.End()
+	r := &Result{Plan: plan, Outputs: outputs, Committed: true, FirstCycle: state.Cycle == 0,
+		Duplicates: dups.summary(filepath.Join(o.Out, duplicatesName))}
+	r.Head, r.HeadErr = anchorOutputs(j, o.Out, plan.Cycle)
+	return r, nil
 }
 
 func outlookModeReason(mode, kind string) string {
@@ -458,8 +477,8 @@ func checkWritable(dir string) error {
 	}
 	f, err := os.CreateTemp(dir, ".contactsync-probe-*")
 	if err != nil {
-		return &cmdError{code: exitUsage, err: fmt.Errorf("cannot write the output folder in %q: %w", dir, err),
-			hint: "give an --out in a folder you may write to; nothing was read or written"}
+		return &Error{Kind: Usage, Err: fmt.Errorf("cannot write the output folder in %q: %w", dir, err),
+			Hint: "give an --out in a folder you may write to; nothing was read or written"}
 	}
 	name := f.Name()
 	f.Close()
@@ -479,7 +498,7 @@ func checkOut(dir string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil && !onlyConflicts(ents) {
+	if _, err := os.Stat(filepath.Join(dir, MarkerName)); err != nil && !onlyConflicts(ents) {
 		return usagef("output folder %q is not empty and was not written by contactsync; give a new --out for each cycle", dir)
 	}
 	return nil // replaced after the plan is known; see writeOutputs
@@ -487,8 +506,8 @@ func checkOut(dir string) error {
 
 // writeOutputs writes every output file into a staging folder, then swaps
 // it into place. It returns the files written with their hashes.
-func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outlookSide, mode string, rejected formats.ErrorList, dups *sideDuplicates, res *resolutions) ([]journal.FileHash, error) {
-	if m, err := readMarker(o.Out); err == nil && m.Cycle != plan.Cycle {
+func writeOutputs(o Options, plan *engine.Plan, dump *crmcsv.Dump, ol *OutlookSide, mode string, rejected formats.ErrorList, dups *sideDuplicates, res *resolutions) ([]journal.FileHash, error) {
+	if m, err := ReadMarker(o.Out); err == nil && m.Cycle != plan.Cycle {
 		return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, plan.Cycle)
 	}
 	parent := filepath.Dir(filepath.Clean(o.Out))
@@ -528,7 +547,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 			return
 		}
 		jobs = append(jobs, func() error {
-			f, err := writeContacts(filepath.Join(olDir, name), kindCSV, contacts, ol.CSV, oo)
+			f, err := WriteContacts(filepath.Join(olDir, name), KindCSV, contacts, ol.CSV, oo)
 			if format != nil {
 				*format = f
 			}
@@ -539,7 +558,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	if mode == "snapshot" {
 		csvJob("contacts.csv", plan.Outlook.Folder, &format)
 		jobs = append(jobs, func() error {
-			_, err := writeContacts(filepath.Join(olDir, "contacts.vcf"), kindVCard, plan.Outlook.Folder, nil, oo)
+			_, err := WriteContacts(filepath.Join(olDir, "contacts.vcf"), KindVCard, plan.Outlook.Folder, nil, oo)
 			return err
 		})
 	} else {
@@ -577,10 +596,10 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	}
 	// IMPORT.txt names the files just written, in the order to import them.
 	var steps strings.Builder
-	if err := writeImportSteps(&steps, importSteps{Cycle: plan.Cycle, Dir: o.Out, Has: filesIn(stage), KeyColumn: oo.KeyColumn}); err != nil {
+	if err := WriteImportSteps(&steps, ImportSteps{Cycle: plan.Cycle, Dir: o.Out, Has: filesIn(stage), KeyColumn: oo.KeyColumn}); err != nil {
 		return nil, err
 	}
-	if err := formats.WriteFileAtomic(filepath.Join(stage, importFileName), []byte(steps.String()), formats.FilePerm); err != nil {
+	if err := formats.WriteFileAtomic(filepath.Join(stage, ImportFileName), []byte(steps.String()), formats.FilePerm); err != nil {
 		return nil, err
 	}
 	// The plan files are streamed (a million-contact plan is large), side
@@ -609,8 +628,8 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	if err := parallel(jobs); err != nil {
 		return nil, err
 	}
-	mb, _ := json.MarshalIndent(marker{Cycle: plan.Cycle, Journal: o.Journal, Written: o.Now().UTC()}, "", "  ")
-	if err := formats.WriteFileAtomic(filepath.Join(stage, markerName), append(mb, '\n'), formats.FilePerm); err != nil {
+	mb, _ := json.MarshalIndent(Marker{Cycle: plan.Cycle, Journal: o.Journal, Written: o.Now().UTC()}, "", "  ")
+	if err := formats.WriteFileAtomic(filepath.Join(stage, MarkerName), append(mb, '\n'), formats.FilePerm); err != nil {
 		return nil, err
 	}
 	hashes, err := hashTree(stage, "output")
@@ -619,7 +638,7 @@ func writeOutputs(o cycleOptions, plan *engine.Plan, dump *crmcsv.Dump, ol *outl
 	}
 	// The marker gets the chain head after the commit, so it is not one
 	// of the files the cycle hashes.
-	hashes = slices.DeleteFunc(hashes, func(h journal.FileHash) bool { return h.Path == markerName })
+	hashes = slices.DeleteFunc(hashes, func(h journal.FileHash) bool { return h.Path == MarkerName })
 	// Swap the staging folder into place. An earlier uncommitted attempt
 	// (same cycle) is replaced.
 	if err := os.RemoveAll(o.Out); err != nil {
@@ -710,12 +729,12 @@ func parallel(jobs []func() error) error {
 	return nil
 }
 
-func readMarker(dir string) (*marker, error) {
-	b, err := os.ReadFile(filepath.Join(dir, markerName))
+func ReadMarker(dir string) (*Marker, error) {
+	b, err := os.ReadFile(filepath.Join(dir, MarkerName))
 	if err != nil {
 		return nil, err
 	}
-	var m marker
+	var m Marker
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
@@ -787,17 +806,6 @@ func hashFile(p string) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-// parseTime reads a time flag: RFC 3339, or "2006-01-02 15:04:05" (UTC), or a date.
-func parseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, usagef("cannot read time %q: use RFC 3339 such as 2026-11-25T10:00:00Z", s)
 }
 
 // osUser names who ran the tool, for the journal ("who changed what").

@@ -1,4 +1,4 @@
-package main
+package cycle
 
 import (
 	"regexp"
@@ -14,7 +14,7 @@ func importText(t *testing.T, files ...string) string {
 		present[f] = true
 	}
 	var b strings.Builder
-	if err := writeImportSteps(&b, importSteps{Cycle: 4, Dir: "out/4", Has: func(n string) bool { return present[n] }, KeyColumn: "Benutzer 4"}); err != nil {
+	if err := WriteImportSteps(&b, ImportSteps{Cycle: 4, Dir: "out/4", Has: func(n string) bool { return present[n] }, KeyColumn: "Benutzer 4"}); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()

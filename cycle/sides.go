@@ -1,4 +1,4 @@
-package main
+package cycle
 
 import (
 	"bytes"
@@ -19,15 +19,15 @@ import (
 
 // Outlook input kinds.
 const (
-	kindCSV   = "csv"
-	kindVCard = "vcf"
-	kindVdir  = "vdir"
-	kindPST   = "pst"
-	kindMSG   = "msg" // an Outlook .msg contact item, or a folder of them
+	KindCSV   = "csv"
+	KindVCard = "vcf"
+	KindVdir  = "vdir"
+	KindPST   = "pst"
+	KindMSG   = "msg" // an Outlook .msg contact item, or a folder of them
 )
 
-// outlookOptions are the flags that shape how the Outlook side is read and written.
-type outlookOptions struct {
+// OutlookOptions are the flags that shape how the Outlook side is read and written.
+type OutlookOptions struct {
 	From       string // force the input kind
 	KeyColumn  string
 	Encoding   string
@@ -38,17 +38,17 @@ type outlookOptions struct {
 	VCardVer   string
 	// SkipInvalid reads the Outlook side leniently: CSV records, vCard
 	// cards and PST items it cannot read are set aside
-	// (outlookSide.Rejected) instead of stopping the cycle.
+	// (OutlookSide.Rejected) instead of stopping the cycle.
 	SkipInvalid bool
 }
 
-func (o outlookOptions) csv() outlookcsv.Options {
+func (o OutlookOptions) csv() outlookcsv.Options {
 	return outlookcsv.Options{KeyColumn: o.KeyColumn, Encoding: o.Encoding, DateFormat: o.DateFormat, Locale: o.Locale}
 }
 
-// outlookSide is one Outlook export read into the model, with what is
+// OutlookSide is one Outlook export read into the model, with what is
 // needed to write that side back in its own layout.
-type outlookSide struct {
+type OutlookSide struct {
 	Kind     string
 	Path     string
 	Contacts []contact.Contact
@@ -62,23 +62,23 @@ type outlookSide struct {
 	Inputs []formats.InputFile
 }
 
-// detectKind tells the kind of an Outlook export from its name and first bytes.
-func detectKind(path, force string) (string, error) {
+// DetectKind tells the kind of an Outlook export from its name and first bytes.
+func DetectKind(path, force string) (string, error) {
 	switch strings.ToLower(force) {
 	case "":
 	case "csv":
-		return kindCSV, nil
+		return KindCSV, nil
 	case "vcf", "vcard":
 		if st, err := os.Stat(path); err == nil && st.IsDir() {
-			return kindVdir, checkVdir(path)
+			return KindVdir, checkVdir(path)
 		}
-		return kindVCard, nil
+		return KindVCard, nil
 	case "vdir":
-		return kindVdir, checkVdir(path)
+		return KindVdir, checkVdir(path)
 	case "pst":
-		return kindPST, nil
+		return KindPST, nil
 	case "msg":
-		return kindMSG, nil
+		return KindMSG, nil
 	default:
 		return "", usagef("unknown format %q (want csv, vcf, vdir, pst or msg)", force)
 	}
@@ -91,20 +91,20 @@ func detectKind(path, force string) (string, error) {
 		// than of .vcf files.
 		if ms, _ := msg.Files(path); len(ms) > 0 {
 			if vs, _ := filepath.Glob(filepath.Join(path, "*.[vV][cC][fF]")); len(vs) == 0 {
-				return kindMSG, nil
+				return KindMSG, nil
 			}
 		}
-		return kindVdir, checkVdir(path)
+		return KindVdir, checkVdir(path)
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv", ".txt":
-		return kindCSV, nil
+		return KindCSV, nil
 	case ".vcf", ".vcard":
-		return kindVCard, nil
+		return KindVCard, nil
 	case ".pst", ".ost":
-		return kindPST, nil
+		return KindPST, nil
 	case ".msg":
-		return kindMSG, nil
+		return KindMSG, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -116,17 +116,17 @@ func detectKind(path, force string) (string, error) {
 	head = bytes.ToUpper(bytes.ReplaceAll(head[:n], []byte{0}, nil))
 	switch {
 	case bytes.HasPrefix(head, []byte("!BDN")):
-		return kindPST, nil
+		return KindPST, nil
 	case msg.IsMSG(head):
-		return kindMSG, nil
+		return KindMSG, nil
 	case bytes.Contains(head, []byte("BEGIN:VCARD")):
-		return kindVCard, nil
+		return KindVCard, nil
 	}
-	return kindCSV, nil
+	return KindCSV, nil
 }
 
 // checkVdir refuses a folder given as a vCard folder that holds no .vcf
-// file (nor .msg files, which detectKind looks for first), and says what it does hold: a folder of something else is a wrong
+// file (nor .msg files, which DetectKind looks for first), and says what it does hold: a folder of something else is a wrong
 // argument, not an address book that became empty.
 func checkVdir(dir string) error {
 	ents, err := os.ReadDir(dir)
@@ -165,18 +165,18 @@ func checkVdir(dir string) error {
 		holds += ": is this the CRM dump?"
 		hint = "the CRM dump goes to --crm; give the Outlook export to --outlook"
 	}
-	return &cmdError{code: exitUsage, err: fmt.Errorf("%s holds no .vcf or .msg file, so it is no Outlook export; it %s", dir, holds), hint: hint}
+	return &Error{Kind: Usage, Err: fmt.Errorf("%s holds no .vcf or .msg file, so it is no Outlook export; it %s", dir, holds), Hint: hint}
 }
 
-// readOutlook reads an Outlook export of any supported kind.
-func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
-	kind, err := detectKind(path, o.From)
+// ReadOutlook reads an Outlook export of any supported kind.
+func ReadOutlook(path string, o OutlookOptions) (*OutlookSide, error) {
+	kind, err := DetectKind(path, o.From)
 	if err != nil {
 		return nil, err
 	}
-	s := &outlookSide{Kind: kind, Path: path}
+	s := &OutlookSide{Kind: kind, Path: path}
 	switch kind {
-	case kindCSV:
+	case KindCSV:
 		var f *outlookcsv.File
 		var err error
 		if o.SkipInvalid {
@@ -211,7 +211,7 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 		for i := range s.Contacts {
 			s.Contacts[i].Modified, s.Contacts[i].ModifiedFrom = at, from
 		}
-	case kindVCard, kindVdir:
+	case KindVCard, KindVdir:
 		var f *vcard.File
 		var err error
 		if o.SkipInvalid {
@@ -223,7 +223,7 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 			return nil, err
 		}
 		s.Contacts, s.Warnings, s.Inputs = f.Contacts, f.Warnings, f.Inputs
-	case kindMSG:
+	case KindMSG:
 		var f *msg.File
 		var err error
 		if o.SkipInvalid {
@@ -238,15 +238,15 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 		if f.DistLists > 0 {
 			s.Note = fmt.Sprintf("%d distribution lists among the .msg files are not synced", f.DistLists)
 		}
-	case kindPST:
+	case KindPST:
 		st, err := pst.ReadFile(path, pst.Options{Folder: o.Folder, SkipInvalid: o.SkipInvalid})
 		if err != nil {
 			return nil, err
 		}
 		s.Rejected = st.Rejected
 		if st.Unchosen != nil {
-			return nil, &cmdError{code: exitUsage, err: st.Unchosen,
-				hint: "name the folder that holds the contacts with --outlook-folder"}
+			return nil, &Error{Kind: Usage, Err: st.Unchosen,
+				Hint: "name the folder that holds the contacts with --outlook-folder"}
 		}
 		s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, st.Warnings
 		s.Inputs = []formats.InputFile{st.Input}
@@ -270,25 +270,25 @@ func readOutlook(path string, o outlookOptions) (*outlookSide, error) {
 	return s, nil
 }
 
-// writeContacts writes contacts to path in the format its name (or to) says:
+// WriteContacts writes contacts to path in the format its name (or to) says:
 // .csv Outlook CSV (in layout's columns when given), .vcf one vCard file, a
 // folder (or to = vdir) one .vcf per contact.
-func writeContacts(path, to string, contacts []contact.Contact, layout *outlookcsv.File, o outlookOptions) (string, error) {
+func WriteContacts(path, to string, contacts []contact.Contact, layout *outlookcsv.File, o OutlookOptions) (string, error) {
 	kind := strings.ToLower(to)
 	if kind == "" {
 		switch strings.ToLower(filepath.Ext(path)) {
 		case ".csv", ".txt":
-			kind = kindCSV
+			kind = KindCSV
 		case ".vcf", ".vcard":
-			kind = kindVCard
+			kind = KindVCard
 		case "":
-			kind = kindVdir
+			kind = KindVdir
 		default:
 			return "", usagef("cannot tell the output format of %q: name it .csv or .vcf (or name a folder, without extension, for one .vcf per contact)", path)
 		}
 	}
 	switch kind {
-	case kindCSV:
+	case KindCSV:
 		res, err := outlookcsv.WriteFileReport(path, contacts, layout, o.csv())
 		desc := "Outlook CSV in " + res.Encoding + " (" + outlookcsv.EncodingReason(res.Encoding) + ")"
 		if res.Mapped > 0 {
@@ -302,14 +302,14 @@ func writeContacts(path, to string, contacts []contact.Contact, layout *outlookc
 			desc += fmt.Sprintf("; %d values from another format have no Outlook CSV column and are not in this file (%s)", res.Dropped, strings.Join(names, ", "))
 		}
 		return desc, err
-	case kindVCard, "vcard":
+	case KindVCard, "vcard":
 		return "vCard " + vcardVersion(o.VCardVer), vcard.WriteFile(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})
-	case kindVdir:
+	case KindVdir:
 		if err := formats.MkdirPrivate(path); err != nil {
 			return "", err
 		}
 		return "vdir of vCard " + vcardVersion(o.VCardVer), vcard.WriteDir(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})
-	case kindPST, kindMSG:
+	case KindPST, KindMSG:
 		return "", usagef("contactsync reads PST and .msg files but does not write them; write .csv or .vcf")
 	}
 	return "", usagef("unknown output format %q (want csv, vcf or vdir)", to)

@@ -1,4 +1,4 @@
-package main
+package cycle
 
 import (
 	"bytes"
@@ -182,23 +182,23 @@ func readResolutions(path string) (*resolutions, error) {
 		for i, e := range errs {
 			lines[i] = e.Error()
 		}
-		return nil, &cmdError{code: exitUsage, err: fmt.Errorf("resolutions: %d rows cannot be used:\n  %s", len(errs), strings.Join(lines, "\n  ")),
-			hint: "fill every choose cell with crm, outlook or the value both sides should get, and run again; nothing was written"}
+		return nil, &Error{Kind: Usage, Err: fmt.Errorf("resolutions: %d rows cannot be used:\n  %s", len(errs), strings.Join(lines, "\n  ")),
+			Hint: "fill every choose cell with crm, outlook or the value both sides should get, and run again; nothing was written"}
 	}
 	return res, nil
 }
 
 // askConflicts writes the cycle's conflicts for a person to decide and
 // returns the error that stops the cycle (exit 3, nothing committed).
-func askConflicts(o cycleOptions, plan *engine.Plan) error {
+func askConflicts(o Options, plan *engine.Plan) error {
 	path := filepath.Join(o.Out, conflictsName)
 	n, err := writeConflictsCSV(path, plan.Conflicts)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return &cmdError{code: exitGuard,
-		err:  fmt.Errorf("conflicts-ask: %d conflicts wait for a decision in %s; nothing was committed", n, path),
-		hint: fmt.Sprintf("fill its choose column with crm, outlook or the value both sides should get, then run the same sync with --resolutions %s", path)}
+	return &Error{Kind: Guard,
+		Err:  fmt.Errorf("conflicts-ask: %d conflicts wait for a decision in %s; nothing was committed", n, path),
+		Hint: fmt.Sprintf("fill its choose column with crm, outlook or the value both sides should get, then run the same sync with --resolutions %s", path)}
 }
 
 // askable counts the conflicts a person may decide.

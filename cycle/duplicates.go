@@ -1,0 +1,166 @@
+package cycle
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+	"contactsync/formats"
+	"contactsync/formats/phone"
+)
+
+// DuplicateOptions are the engine options of a duplicates search.
+func DuplicateOptions(n *phone.Normalizer, caseSensitive bool) engine.DuplicateOptions {
+	return engine.DuplicateOptions{PhoneKey: n.Key, CaseSensitiveKeys: caseSensitive}
+}
+
+// WriteDuplicatesCSV writes one row per contact of each group: group,
+// reason, key, name, e-mail, line (and first the side, when side is not
+// empty, for the cycle's duplicates.csv). Cells a spreadsheet would take
+// for a formula get a leading "'".
+func WriteDuplicatesCSV(w io.Writer, side string, cs []contact.Contact, groups []engine.DuplicateGroup) error {
+	cw := csv.NewWriter(w)
+	head := []string{"group", "reason", "key", "name", "email", "line"}
+	if side != "" {
+		head = append([]string{"side"}, head...)
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		for _, m := range g.Members {
+			c := &cs[m.Index]
+			line := ""
+			if c.Line > 0 {
+				line = strconv.Itoa(c.Line)
+			}
+			row := []string{strconv.Itoa(g.Number), formats.SpreadsheetCell(m.Reason()), formats.SpreadsheetCell(c.Key),
+				formats.SpreadsheetCell(c.DisplayName()), formats.SpreadsheetCell(firstEmail(c)), line}
+			if side != "" {
+				row = append([]string{side}, row...)
+			}
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func firstEmail(c *contact.Contact) string {
+	for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
+		if e := contact.NormalizeEmail(c.Values[f], true); e != "" {
+			return e
+		}
+	}
+	return ""
+}
+
+// sideDuplicates are the likely duplicates of both sides of a cycle.
+type sideDuplicates struct {
+	CRM, Outlook                 []engine.DuplicateGroup
+	CRMContacts, OutlookContacts []contact.Contact
+}
+
+func (d *sideDuplicates) empty() bool { return d == nil || len(d.CRM) == 0 && len(d.Outlook) == 0 }
+
+// csv returns duplicates.csv: both sides' groups with a side column.
+func (d *sideDuplicates) csv() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("\uFEFF")
+	var cw bytes.Buffer
+	if err := WriteDuplicatesCSV(&cw, "crm", d.CRMContacts, d.CRM); err != nil {
+		return nil, err
+	}
+	b.Write(cw.Bytes())
+	cw.Reset()
+	if err := WriteDuplicatesCSV(&cw, "outlook", d.OutlookContacts, d.Outlook); err != nil {
+		return nil, err
+	}
+	// The second header line is dropped: one table for both sides.
+	if i := bytes.IndexByte(cw.Bytes(), '\n'); i >= 0 {
+		b.Write(cw.Bytes()[i+1:])
+	}
+	return b.Bytes(), nil
+}
+
+// duplicatesName is the list of likely duplicates in a cycle's output folder.
+const duplicatesName = "duplicates.csv"
+
+// findSideDuplicates finds the likely duplicates of both sides, side by side.
+func findSideDuplicates(crm, ol []contact.Contact, n *phone.Normalizer, caseSensitive bool) sideDuplicates {
+	if n == nil {
+		n = &phone.Normalizer{}
+	}
+	d := sideDuplicates{CRMContacts: crm, OutlookContacts: ol}
+	opt := DuplicateOptions(n, caseSensitive)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.CRM = engine.FindDuplicates(crm, opt)
+	}()
+	d.Outlook = engine.FindDuplicates(ol, opt)
+	<-done
+	return d
+}
+
+// summary is what the first cycle says about duplicates: a duplicate on one
+// side can be linked to only one contact on the other, so they are best
+// merged before they spread.
+func (d *sideDuplicates) summary(path string) string {
+	if d.empty() {
+		return "likely duplicates: none on either side\n"
+	}
+	count := func(gs []engine.DuplicateGroup) (n int) {
+		for _, g := range gs {
+			n += len(g.Members)
+		}
+		return n
+	}
+	return fmt.Sprintf("likely duplicates: CRM %d groups (%d contacts), Outlook %d groups (%d contacts); listed in %s and report.html\n"+
+		"  a duplicate on one side can be linked to only one contact on the other: merge them on their side, or run 'contactsync duplicates' on an export\n",
+		len(d.CRM), count(d.CRM), len(d.Outlook), count(d.Outlook), path)
+}
+
+// reportGroup is one group of the report's duplicates section.
+type reportGroup struct {
+	Side, Number string
+	Members      []reportMember
+}
+
+type reportMember struct{ Key, Line, Name, Email, Reason string }
+
+// reportGroups returns both sides' groups for the report, at most limit
+// contacts in all (the CSV has every one), and whether some were left out.
+func (d *sideDuplicates) reportGroups(limit int) ([]reportGroup, bool) {
+	var out []reportGroup
+	n := 0
+	for _, side := range []struct {
+		name string
+		cs   []contact.Contact
+		gs   []engine.DuplicateGroup
+	}{{"CRM", d.CRMContacts, d.CRM}, {"Outlook", d.OutlookContacts, d.Outlook}} {
+		for _, g := range side.gs {
+			if n+len(g.Members) > limit {
+				return out, true
+			}
+			rg := reportGroup{Side: side.name, Number: strconv.Itoa(g.Number)}
+			for _, m := range g.Members {
+				c := &side.cs[m.Index]
+				line := ""
+				if c.Line > 0 {
+					line = strconv.Itoa(c.Line)
+				}
+				rg.Members = append(rg.Members, reportMember{Key: c.Key, Line: line, Name: c.DisplayName(), Email: firstEmail(c), Reason: m.Reason()})
+			}
+			n += len(g.Members)
+			out = append(out, rg)
+		}
+	}
+	return out, false
+}

@@ -1,0 +1,70 @@
+package cycle
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"contactsync/engine"
+	"contactsync/formats/crmcsv"
+	"contactsync/journal"
+)
+
+// Rebuild starts a lost journal again from the sync keys the Outlook export
+// holds (engine.Rebuild): it commits cycle 1 to the new journal o.Journal
+// and writes no outputs.
+func Rebuild(ctx context.Context, o Options) (*engine.Plan, error) {
+	o.ctx = ctx
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	started := o.Now().UTC()
+	j, err := journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale})
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	for _, m := range j.Notices() {
+		o.notify(m)
+	}
+	state, err := j.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load journal %q: %w", o.Journal, err)
+	}
+	if state.Cycle > 0 {
+		return nil, usagef("journal %q already holds %d cycles: rebuild starts a new journal; name a new file", o.Journal, state.Cycle)
+	}
+	dump, err := crmcsv.ReadDir(o.CRM)
+	if err != nil {
+		return nil, fmt.Errorf("read CRM dump: %w", err)
+	}
+	ol, err := ReadOutlook(o.Outlook, o.OutlookOpts)
+	if err != nil {
+		return nil, fmt.Errorf("read Outlook export: %w", err)
+	}
+	if w := dropControls(o.CRM, dump.Contacts); w != "" {
+		o.notify(w)
+	}
+	o.Policy.Fields, _ = fieldsInDump(fieldsOf(o.Policy), dump.ContactHeader)
+	plan, err := engine.Rebuild(
+		engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup, Visible: dump.VisibleTo(o.Policy.User)},
+		engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}, o.Policy)
+	if err != nil {
+		return nil, err
+	}
+	var inputs []journal.FileHash
+	for _, in := range dump.Inputs {
+		inputs = append(inputs, journal.FileHash{Role: "crm-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
+	}
+	for _, in := range ol.Inputs {
+		inputs = append(inputs, journal.FileHash{Role: "outlook-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
+	}
+	info := journal.CycleInfo{Kind: "rebuild", Started: started, User: osUser(), ToolVersion: o.ToolVersion, Options: o.Flags, Inputs: inputs}
+	if err := j.CommitContext(o.context(), plan, info); err != nil {
+		if ierr := o.interrupted(); ierr != nil {
+			return nil, ierr
+		}
+		return nil, fmt.Errorf("commit the rebuilt journal %q: %w", o.Journal, err)
+	}
+	return plan, nil
+}

@@ -1,0 +1,163 @@
+package cycle
+
+import (
+	"contactsync/engine/contact"
+	"contactsync/formats"
+	"contactsync/formats/crmcsv"
+	"contactsync/formats/outlookcsv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// SimulatedCRM counts the CRM dump SimulateCRM wrote.
+type SimulatedCRM struct {
+	Contacts, New, Updated, Accounts, NewAccounts int
+}
+
+// SimulatedOutlook says what SimulateOutlook wrote.
+type SimulatedOutlook struct {
+	Contacts int
+	Format   string // as WriteContacts describes it
+}
+
+// SimulateCRM writes into the folder to the CRM dump that importing the
+// crm/ files of the output folder outputs into the dump input would give,
+// new and changed records stamped now.
+func SimulateCRM(input, outputs, to string, now time.Time) (*SimulatedCRM, error) {
+	d, err := crmcsv.ReadDir(input)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := crmcsv.ReadChanges(filepath.Join(outputs, "crm"))
+	if err != nil {
+		return nil, err
+	}
+	d2, err := crmcsv.Apply(d, ch, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := formats.MkdirPrivate(to); err != nil {
+		return nil, err
+	}
+	if err := crmcsv.WriteDump(to, d2); err != nil {
+		return nil, err
+	}
+	return &SimulatedCRM{Contacts: len(d2.Contacts), New: len(ch.New), Updated: len(ch.Updates),
+		Accounts: len(d2.Accounts), NewAccounts: len(ch.NewAccounts)}, nil
+}
+
+// SimulateOutlook writes to the path to the Outlook export that importing
+// the outlook/ files of the output folder outputs into the export input
+// would give, in the format the name of to says and, for a CSV, the
+// input's own columns.
+func SimulateOutlook(input, outputs, to string, oo OutlookOptions) (*SimulatedOutlook, error) {
+	in, err := ReadOutlook(input, oo)
+	if err != nil {
+		return nil, err
+	}
+	olDir := filepath.Join(outputs, "outlook")
+	csvOpts := oo
+	var folder []contact.Contact
+	if _, err := os.Stat(filepath.Join(olDir, "contacts.csv")); err == nil {
+		snap, err := outlookcsv.ReadFile(filepath.Join(olDir, "contacts.csv"), csvOpts.csv())
+		if err != nil {
+			return nil, err
+		}
+		folder = snap.Contacts
+	} else {
+		// changes mode: apply new, updated and deleted contacts as Outlook's
+		// import with "replace duplicates" does. The files carry the sync
+		// key only for contacts contactsync keys itself; a PST's contacts
+		// (keyed by entry id) are found as Outlook finds duplicates: by
+		// e-mail address, else by full name.
+		folder = append(folder, in.Contacts...)
+		find := outlookFinder(folder, true)
+		read := func(name string) ([]contact.Contact, error) {
+			p := filepath.Join(olDir, name)
+			if _, err := os.Stat(p); err != nil {
+				return nil, nil
+			}
+			f, err := outlookcsv.ReadFile(p, csvOpts.csv())
+			if err != nil {
+				return nil, err
+			}
+			return f.Contacts, nil
+		}
+		upd, err := read("contacts-update.csv")
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range upd {
+			i := find(&u)
+			if i < 0 {
+				return nil, fmt.Errorf("%s: updated contact %q matches no contact of the input by key, e-mail or name", filepath.Join(olDir, "contacts-update.csv"), u.DisplayName())
+			}
+			folder[i].Values = u.Values
+		}
+		del, err := read("deleted-items.csv")
+		if err != nil {
+			return nil, err
+		}
+		gone := map[int]bool{}
+		for _, d := range del {
+			if i := find(&d); i >= 0 {
+				gone[i] = true
+			}
+		}
+		kept := folder[:0]
+		for i, c := range folder {
+			if !gone[i] {
+				kept = append(kept, c)
+			}
+		}
+		folder = kept
+		nw, err := read("contacts-new.csv")
+		if err != nil {
+			return nil, err
+		}
+		folder = append(folder, nw...)
+	}
+	format, err := WriteContacts(to, "", folder, in.CSV, oo)
+	if err != nil {
+		return nil, err
+	}
+	return &SimulatedOutlook{Contacts: len(folder), Format: format}, nil
+}
+
+// outlookFinder returns a function that finds a contact of folder by key,
+// else by first e-mail address, else (when byFullName) by full name: -1
+// when none matches.
+func outlookFinder(folder []contact.Contact, byFullName bool) func(*contact.Contact) int {
+	byKey, byEmail, byName := map[string]int{}, map[string]int{}, map[string]int{}
+	for i := range folder {
+		c := &folder[i]
+		if c.Key != "" {
+			byKey[c.Key] = i
+		}
+		if e := contact.NormalizeEmail(c.Values[contact.Email1], false); e != "" {
+			if _, dup := byEmail[e]; !dup {
+				byEmail[e] = i
+			}
+		}
+		if n := strings.ToLower(c.DisplayName()); byFullName && n != "" {
+			if _, dup := byName[n]; !dup {
+				byName[n] = i
+			}
+		}
+	}
+	return func(c *contact.Contact) int {
+		if i, ok := byKey[c.Key]; ok && c.Key != "" {
+			return i
+		}
+		if i, ok := byEmail[contact.NormalizeEmail(c.Values[contact.Email1], false)]; ok {
+			return i
+		}
+		if i, ok := byName[strings.ToLower(c.DisplayName())]; ok {
+			return i
+		}
+		return -1
+	}
+}

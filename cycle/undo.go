@@ -1,0 +1,290 @@
+package cycle
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+	"contactsync/formats"
+	"contactsync/formats/crmcsv"
+	"contactsync/journal"
+)
+
+// AdminFileName lists the CRM contacts an undo took out of the sync group,
+// for the administrator (the tool never deletes a CRM contact).
+const AdminFileName = "crm-contacts-for-administrator.csv"
+
+// UndoOptions are the inputs of an undo.
+type UndoOptions struct {
+	Journal                           string
+	Cycle                             int
+	Out                               string
+	Outlook                           string // the current Outlook export, optional
+	CRM                               string // the current CRM dump, optional
+	Imported, NotImported, BreakStale bool
+	OutlookOpts                       OutlookOptions
+	Flags                             map[string]string
+	Now                               func() time.Time
+	// ToolVersion names the build, for the journal.
+	ToolVersion string
+}
+
+// UndoResult is what an undo did.
+type UndoResult struct {
+	Plan *engine.Plan
+	// Discarded: the cycle was discarded (its files were not imported),
+	// not undone; Reopened links were closed by it and are open again.
+	Discarded bool
+	Reopened  int
+	// Why says, when the exports decided that the files were not
+	// imported, what showed it.
+	Why string
+	// Head is the journal's chain head after an undo, recorded in the
+	// output folder's marker; HeadErr says why it could not be recorded.
+	Head    string
+	HeadErr error
+}
+
+// Undo undoes or discards a cycle: it reads the journal, plans with
+// engine.Undo or engine.Discard, writes the outputs (an undo only) and
+// commits the cycle. Once ctx is done, nothing is committed.
+func Undo(ctx context.Context, o UndoOptions) (_ *UndoResult, err error) {
+	co := &Options{ctx: ctx}
+	res := &UndoResult{}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	started := o.Now().UTC()
+	if o.Imported && o.NotImported {
+		return nil, usagef("--imported and --not-imported exclude each other")
+	}
+	if _, err := os.Stat(o.Journal); err != nil {
+		return nil, usagef("journal %q: %v", o.Journal, err)
+	}
+	if !o.NotImported {
+		if err := checkOut(o.Out); err != nil {
+			return nil, err
+		}
+	}
+	j, err := journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale})
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	st, err := j.Load()
+	if err != nil {
+		return nil, err
+	}
+	if o.Cycle < 1 || o.Cycle > st.Cycle {
+		return nil, usagef("cycle %d does not exist: the journal has cycles 1..%d", o.Cycle, st.Cycle)
+	}
+	last := o.Cycle == st.Cycle
+	var dump *crmcsv.Dump
+	if o.CRM != "" {
+		if dump, err = crmcsv.ReadDir(o.CRM); err != nil {
+			return nil, fmt.Errorf("read CRM dump: %w", err)
+		}
+	}
+	var ol *OutlookSide
+	if o.Outlook != "" {
+		if ol, err = ReadOutlook(o.Outlook, o.OutlookOpts); err != nil {
+			return nil, fmt.Errorf("read Outlook export: %w", err)
+		}
+	}
+	switch {
+	case o.NotImported && !last:
+		return nil, usagef("--not-imported discards the last cycle (%d) only; cycle %d was followed by others, which read its imports", st.Cycle, o.Cycle)
+	case last && !o.Imported && !o.NotImported && dump != nil && ol != nil:
+		imported, why, err := importedByExports(st, dump, ol)
+		if err != nil {
+			return nil, err
+		}
+		o.NotImported = !imported
+		if !imported {
+			res.Why = why
+		}
+	case last && !o.Imported && !o.NotImported:
+		return nil, usagef("cycle %d is the last cycle: say whether its files were imported (--imported undoes it with a cycle of its own) or not (--not-imported discards it), or give the current exports (--crm and --outlook) to tell", o.Cycle)
+	}
+	u, err := j.UndoSource(o.Cycle)
+	if err != nil {
+		return nil, err
+	}
+	if u.UndoneBy > 0 {
+		return nil, usagef("cycle %d was already undone by cycle %d; to have its changes back, undo cycle %d", o.Cycle, u.UndoneBy, u.UndoneBy)
+	}
+	info := journal.CycleInfo{Started: started, User: osUser(), ToolVersion: o.ToolVersion, Options: o.Flags}
+	if o.NotImported {
+		plan, reopen, err := engine.Discard(st, u)
+		if err != nil {
+			return nil, err
+		}
+		info.Kind, info.Reopen = "discard", reopen
+		if err := j.CommitContext(co.context(), plan, info); err != nil {
+			if ierr := co.interrupted(); ierr != nil {
+				return nil, ierr
+			}
+			return nil, err
+		}
+		res.Plan, res.Discarded, res.Reopened = plan, true, len(reopen)
+		return res, nil
+	}
+	fields, dirs, err := engine.ParseMappingText(st.Mapping)
+	if err != nil {
+		return nil, err
+	}
+	pol := engine.DefaultPolicy(st.User)
+	pol.Fields, pol.FieldDirections = fields, dirs
+	if dump != nil {
+		u.Accounts = dump.Accounts
+		if u.Accounts == nil {
+			u.Accounts = []contact.Account{}
+		}
+	}
+	plan, rep, err := engine.Undo(st, u, pol)
+	if err != nil {
+		return nil, err
+	}
+	co = &Options{Journal: o.Journal, Out: o.Out, Policy: pol, OutlookOpts: o.OutlookOpts, Now: o.Now, OutlookOutput: "changes", ctx: ctx}
+	mode := "changes"
+	if ol != nil {
+		mode = fillFromExport(plan, ol, fields)
+	} else {
+		ol = &OutlookSide{Kind: KindCSV}
+	}
+	if len(rep.Administrator) > 0 {
+		b, err := adminCSV(rep, o.Cycle)
+		if err != nil {
+			return nil, err
+		}
+		co.ExtraFiles = map[string][]byte{AdminFileName: b}
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "undo", Message: fmt.Sprintf(
+			"%d CRM contacts leave the sync group; %s lists them for an administrator, who may delete those cycle %d created", len(rep.Administrator), AdminFileName, o.Cycle)})
+	}
+	switch {
+	case o.Outlook == "":
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv) holding the synced fields only, because no --outlook export was given: \"replace duplicates\" clears what else those contacts hold; give --outlook to keep it"})
+	case mode == "snapshot":
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: outlookModeReason(mode, ol.Kind)})
+	default:
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv), the contacts as the " + ol.Kind + " export holds them with the synced fields set back"})
+	}
+	co.OutlookOutput = mode
+	outputs, err := writeOutputs(*co, plan, nil, ol, mode, nil, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
+	}
+	info.Kind, info.Outputs, info.OutDir = "undo", outputs, o.Out
+	if err := j.CommitContext(co.context(), plan, info); err != nil {
+		if ierr := co.interrupted(); ierr != nil {
+			os.RemoveAll(o.Out) // the outputs of a cycle that is not committed
+			return nil, ierr
+		}
+		return nil, fmt.Errorf("commit cycle %d to journal %q (the outputs in %q are complete; rerun the same command to commit them): %w", plan.Cycle, o.Journal, o.Out, err)
+	}
+	res.Plan = plan
+	res.Head, res.HeadErr = anchorOutputs(j, o.Out, plan.Cycle)
+	return res, nil
+}
+
+// adminCSV lists the CRM contacts an undo took out of the sync group.
+func adminCSV(rep *engine.UndoReport, cycle int) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("\uFEFF")
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	w.Write([]string{"CONTACTID", "name", "email", "created_by_cycle_" + strconv.Itoa(cycle)})
+	for _, r := range rep.Administrator {
+		created := "no"
+		if r.Created {
+			created = "yes"
+		}
+		w.Write([]string{formats.SpreadsheetCell(r.ContactID), formats.SpreadsheetCell(r.Name), formats.SpreadsheetCell(r.Email), created})
+	}
+	w.Flush()
+	return b.Bytes(), w.Error()
+}
+
+// fillFromExport makes the undo's Outlook records whole from the current
+// Outlook export: an updated contact is the export's record with the synced
+// fields set back, a contact brought back is the one in Deleted Items when
+// the export has it (a PST), and a CSV or vCard export gets the whole
+// folder (mode "snapshot"), so importing it loses nothing. Records are
+// found by key, else by the first e-mail. It returns the output mode.
+func fillFromExport(plan *engine.Plan, ol *OutlookSide, fields []contact.Field) string {
+	inFolder, inDeleted := outlookFinder(ol.Contacts, false), outlookFinder(ol.Deleted, false)
+	whole := func(from *contact.Contact, synced *contact.Contact) contact.Contact {
+		c := from.Clone()
+		for _, f := range fields {
+			c.Values[f] = synced.Values[f]
+		}
+		c.Key = synced.Key
+		return c
+	}
+	updated := map[int]int{} // export index → plan.Outlook.Updates index
+	for k := range plan.Outlook.Updates {
+		u := &plan.Outlook.Updates[k]
+		if i := inFolder(u); i >= 0 {
+			*u = whole(&ol.Contacts[i], u)
+			updated[i] = k
+		}
+	}
+	for k := range plan.Outlook.New {
+		n := &plan.Outlook.New[k]
+		if i := inDeleted(n); i >= 0 {
+			*n = whole(&ol.Deleted[i], n)
+		}
+	}
+	gone := map[int]bool{}
+	for k := range plan.Outlook.Deleted {
+		d := &plan.Outlook.Deleted[k]
+		if i := inFolder(d); i >= 0 {
+			gone[i] = true
+			*d = ol.Contacts[i].Clone()
+		}
+	}
+	if ol.Kind == KindPST {
+		return "changes"
+	}
+	plan.Outlook.Folder = plan.Outlook.Folder[:0]
+	for i := range ol.Contacts {
+		switch k, ok := updated[i]; {
+		case gone[i]:
+		case ok:
+			plan.Outlook.Folder = append(plan.Outlook.Folder, plan.Outlook.Updates[k])
+		default:
+			plan.Outlook.Folder = append(plan.Outlook.Folder, ol.Contacts[i])
+		}
+	}
+	plan.Outlook.Folder = append(plan.Outlook.Folder, plan.Outlook.New...)
+	return "snapshot"
+}
+
+// importedByExports tells from the current exports whether the last
+// cycle's files were imported, as the next sync would: the engine's
+// not-imported guard decides (created records missing, or none of a side's
+// updates visible). The other guards do not matter here.
+func importedByExports(st engine.State, dump *crmcsv.Dump, ol *OutlookSide) (bool, string, error) {
+	fields, dirs, err := engine.ParseMappingText(st.Mapping)
+	if err != nil {
+		return false, "", err
+	}
+	pol := engine.DefaultPolicy(st.User)
+	pol.Fields, pol.FieldDirections = fields, dirs
+	pol.Allow = []string{engine.GuardMaxDelete, engine.GuardEmptyInput, engine.GuardMappingChanged, engine.GuardUserChanged}
+	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup,
+		Visible: dump.VisibleTo(st.User)}
+	_, err = engine.Reconcile(st, crmIn, engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}, pol)
+	var ge *engine.GuardError
+	if errors.As(err, &ge) && ge.Guard == engine.GuardNotImported {
+		return false, ge.Message, nil
+	}
+	return true, "", nil
+}
