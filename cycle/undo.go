@@ -278,7 +278,7 @@ func importedByExports(st engine.State, dump *crmcsv.Dump, ol *OutlookSide) (boo
 	}
 	pol := engine.DefaultPolicy(st.User)
 	pol.Fields, pol.FieldDirections = fields, dirs
-	pol.Allow = []string{engine.GuardMaxDelete, engine.GuardEmptyInput, engine.GuardMappingChanged, engine.GuardUserChanged}
+	pol.Allow = []engine.Guard{engine.GuardMaxDelete, engine.GuardEmptyInput, engine.GuardMappingChanged, engine.GuardUserChanged}
 	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup,
 		Visible: dump.VisibleTo(st.User)}
 	_, err = engine.Reconcile(st, crmIn, engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}, pol)

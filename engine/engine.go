@@ -162,9 +162,9 @@ type Policy struct {
 	MaxDeleteMin     int
 	// Force turns every guard into a notice (--force).
 	Force bool
-	// Allow names the guards turned into notices, one at a time
+	// Allow is the guards turned into notices, one at a time
 	// (--allow max-delete,not-imported); the others still stop the cycle.
-	Allow []string
+	Allow []Guard
 	// AcceptMapping acknowledges a changed mapping (and only that guard).
 	AcceptMapping bool
 	// User is the CRM user id of the syncing user (ACCOUNTMANAGERID of new
@@ -182,13 +182,12 @@ type Policy struct {
 	Decisions map[DecisionKey]Decision
 }
 
-// Overridden reports whether the guard named guard is overridden by this
-// policy, and by which flag ("--force", "--allow max-delete",
-// "--accept-mapping"), for the journal. It holds for any guard name, also
-// those checked outside the engine.
-func (p *Policy) Overridden(guard string) (by string, ok bool) {
+// Overridden reports whether guard is overridden by this policy, and by
+// which flag ("--force", "--allow max-delete", "--accept-mapping"), for the
+// journal.
+func (p *Policy) Overridden(guard Guard) (by string, ok bool) {
 	if slices.Contains(p.Allow, guard) {
-		return "--allow " + guard, true
+		return "--allow " + guard.String(), true
 	}
 	if guard == GuardMappingChanged && p.AcceptMapping {
 		return "--accept-mapping", true
@@ -467,26 +466,68 @@ type Plan struct {
 	NextLinkID int64       `json:"-"`
 }
 
-// The names of the engine's guards, as printed in their messages and given
-// to --allow.
+// Guard is one of the safety guards that stop a cycle. Guards are compared
+// as values; their names (String) are what their messages print and what
+// --allow takes (ParseGuard).
+type Guard uint8
+
+// The guards. The zero Guard is none.
 const (
-	GuardMaxDelete      = "max-delete"
-	GuardEmptyInput     = "empty-input"
-	GuardNotImported    = "not-imported"
-	GuardMappingChanged = "mapping-changed"
-	GuardUserChanged    = "user-changed"
+	GuardMaxDelete Guard = iota + 1
+	GuardEmptyInput
+	GuardNotImported
+	GuardMappingChanged
+	GuardUserChanged
+	// GuardUnknownHistory stops a cycle whose Outlook export holds sync
+	// keys the journal never issued (see historyGuard).
+	GuardUnknownHistory
 )
 
-// Guards lists the guards a policy can override by name (Policy.Allow).
-// Guards checked outside the engine (by the cycle, before the engine runs)
-// add their names here in their own package's init.
-var Guards = []string{GuardMaxDelete, GuardEmptyInput, GuardNotImported, GuardMappingChanged, GuardUserChanged}
+var guardNames = [...]string{
+	GuardMaxDelete:      "max-delete",
+	GuardEmptyInput:     "empty-input",
+	GuardNotImported:    "not-imported",
+	GuardMappingChanged: "mapping-changed",
+	GuardUserChanged:    "user-changed",
+	GuardUnknownHistory: "unknown-history",
+}
+
+// Guards lists the guards a policy can override (Policy.Allow), in the
+// order --help names them.
+var Guards = []Guard{GuardMaxDelete, GuardEmptyInput, GuardNotImported, GuardMappingChanged, GuardUserChanged, GuardUnknownHistory}
+
+// String is the guard's name, e.g. "max-delete"; "-" for no guard.
+func (g Guard) String() string {
+	if int(g) < len(guardNames) && guardNames[g] != "" {
+		return guardNames[g]
+	}
+	return "-"
+}
+
+// ParseGuard returns the guard named name (letter case ignored).
+func ParseGuard(name string) (Guard, error) {
+	for _, g := range Guards {
+		if strings.EqualFold(name, g.String()) {
+			return g, nil
+		}
+	}
+	return 0, fmt.Errorf("no such guard %q (the guards are %s)", name, GuardNames())
+}
+
+// GuardNames is the names of Guards, comma-separated.
+func GuardNames() string {
+	names := make([]string, len(Guards))
+	for i, g := range Guards {
+		names[i] = g.String()
+	}
+	return strings.Join(names, ", ")
+}
 
 // GuardError is a safety guard that stopped the cycle.
 type GuardError struct {
-	Guard   string // short name: one of Guards
+	Guard   Guard
 	Message string
 	Hint    string // what to do next
 }
 
-func (e *GuardError) Error() string { return e.Guard + ": " + e.Message }
+func (e *GuardError) Error() string { return e.Guard.String() + ": " + e.Message }

@@ -25,7 +25,7 @@ func linkedWorld(t *testing.T, n int) *world {
 
 // checkGuard asserts that the cycle stops with the named guard, with a
 // message and a hint, and that Force turns it into a notice.
-func checkGuard(t *testing.T, w *world, guard string) {
+func checkGuard(t *testing.T, w *world, guard Guard) {
 	t.Helper()
 	p, err := w.plan()
 	if got := guardOf(err); got != guard {
@@ -35,7 +35,7 @@ func checkGuard(t *testing.T, w *world, guard string) {
 		t.Errorf("a stopped cycle returned a plan")
 	}
 	g := err.(*GuardError)
-	if g.Message == "" || g.Hint == "" || !strings.HasPrefix(err.Error(), guard+": ") {
+	if g.Message == "" || g.Hint == "" || !strings.HasPrefix(err.Error(), guard.String()+": ") {
 		t.Errorf("guard error %q with hint %q: want a message and a hint", err, g.Hint)
 	}
 	// Allowing every other guard does not override this one.
@@ -50,16 +50,16 @@ func checkGuard(t *testing.T, w *world, guard string) {
 	}
 	for _, how := range []struct {
 		by    string
-		allow []string
+		allow []Guard
 		force bool
-	}{{"--force", nil, true}, {"--allow " + guard, []string{guard}, false}} {
+	}{{"--force", nil, true}, {"--allow " + guard.String(), []Guard{guard}, false}} {
 		w.pol.Force, w.pol.Allow = how.force, how.allow
 		p, err = w.plan()
 		w.pol.Force, w.pol.Allow = false, nil
 		if err != nil {
 			t.Fatalf("with %s: %v", how.by, err)
 		}
-		want := guard + " overridden by " + how.by + ": "
+		want := guard.String() + " overridden by " + how.by + ": "
 		found := false
 		for _, n := range p.Notices {
 			found = found || n.Kind == "guard-overridden" && strings.HasPrefix(n.Message, want)
@@ -74,12 +74,12 @@ func TestGuardEmptyInput(t *testing.T) {
 	t.Run("empty CRM dump while links exist", func(t *testing.T) {
 		w := linkedWorld(t, 3)
 		w.crm = CRMInput{HasSyncGroup: true}
-		checkGuard(t, w, "empty-input")
+		checkGuard(t, w, GuardEmptyInput)
 	})
 	t.Run("empty Outlook folder while links exist", func(t *testing.T) {
 		w := linkedWorld(t, 3)
 		w.ol = OutlookInput{}
-		checkGuard(t, w, "empty-input")
+		checkGuard(t, w, GuardEmptyInput)
 	})
 	t.Run("both empty on the first cycle is fine", func(t *testing.T) {
 		p := mustReconcile(t, State{}, CRMInput{}, OutlookInput{}, DefaultPolicy(specUser))
@@ -90,6 +90,37 @@ func TestGuardEmptyInput(t *testing.T) {
 	t.Run("an empty side on the first cycle is fine", func(t *testing.T) {
 		mustReconcile(t, State{}, dump(person("C1", "first=Ann", "email1=a@x.example")), OutlookInput{}, DefaultPolicy(specUser))
 	})
+}
+
+// TestGuardNames: the names guards print and --allow takes are part of the
+// interface (README, scripts); each parses back to its guard, in any
+// letter case, and nothing else parses.
+func TestGuardNames(t *testing.T) {
+	want := map[Guard]string{
+		GuardMaxDelete: "max-delete", GuardEmptyInput: "empty-input", GuardNotImported: "not-imported",
+		GuardMappingChanged: "mapping-changed", GuardUserChanged: "user-changed", GuardUnknownHistory: "unknown-history",
+	}
+	if len(Guards) != len(want) {
+		t.Errorf("Guards = %v, want the %d guards", Guards, len(want))
+	}
+	for _, g := range Guards {
+		if g.String() != want[g] {
+			t.Errorf("guard %d is named %q, want %q", g, g, want[g])
+		}
+		for _, name := range []string{want[g], strings.ToUpper(want[g])} {
+			if got, err := ParseGuard(name); err != nil || got != g {
+				t.Errorf("ParseGuard(%q) = %v, %v; want %v", name, got, err, g)
+			}
+		}
+	}
+	for _, bad := range []string{"", "-", "max_delete", "force"} {
+		if g, err := ParseGuard(bad); err == nil {
+			t.Errorf("ParseGuard(%q) = %v, want an error", bad, g)
+		}
+	}
+	if got := Guard(0).String(); got != "-" {
+		t.Errorf("the zero guard is named %q, want \"-\"", got)
+	}
 }
 
 // TestGuardMaxDelete: more than --max-delete percent of the links, and at
@@ -126,7 +157,7 @@ func TestGuardMaxDelete(t *testing.T) {
 				}
 			}
 			if tt.stop {
-				checkGuard(t, w, "max-delete")
+				checkGuard(t, w, GuardMaxDelete)
 				return
 			}
 			p, err := w.plan()
@@ -177,7 +208,7 @@ func TestGuardOutputsNotImported(t *testing.T) {
 	for _, side := range []Side{CRM, Outlook} {
 		for _, op := range []Op{OpCreate, OpUpdate} {
 			t.Run(fmt.Sprintf("%s %s not imported", side, op), func(t *testing.T) {
-				checkGuard(t, setup(t, side, op, false), "not-imported")
+				checkGuard(t, setup(t, side, op, false), GuardNotImported)
 			})
 			t.Run(fmt.Sprintf("%s %s imported", side, op), func(t *testing.T) {
 				setup(t, side, op, true).syncQuiet()
@@ -193,12 +224,12 @@ func TestGuardMappingOrUserChanged(t *testing.T) {
 	t.Run("mapping changed", func(t *testing.T) {
 		w := linkedWorld(t, 2)
 		w.pol.Fields = append(slices.Clone(DefaultMapping), contact.Notes)
-		checkGuard(t, w, "mapping-changed")
+		checkGuard(t, w, GuardMappingChanged)
 	})
 	t.Run("user changed", func(t *testing.T) {
 		w := linkedWorld(t, 2)
 		w.pol.User = "UOTHER000001"
-		checkGuard(t, w, "user-changed")
+		checkGuard(t, w, GuardUserChanged)
 	})
 	t.Run("same mapping and user", func(t *testing.T) {
 		w := linkedWorld(t, 2)
@@ -222,7 +253,7 @@ func TestPartlyImportedUpdateIsNotSentBack(t *testing.T) {
 	// Outlook imported the first update only.
 	w.ol.Contacts[1] = olBefore.Contacts[1]
 	p, err := w.plan()
-	if guardOf(err) == "not-imported" {
+	if guardOf(err) == GuardNotImported {
 		return
 	}
 	if err != nil {

@@ -8,14 +8,6 @@ import (
 	"contactsync/engine/contact"
 )
 
-// GuardUnknownHistory stops a cycle whose Outlook export holds sync keys
-// the journal never issued: the journal is new, wrong or lost, and syncing
-// would take contacts the CRM deleted since for new ones and create them
-// again.
-const GuardUnknownHistory = "unknown-history"
-
-func init() { Guards = append(Guards, GuardUnknownHistory) }
-
 // RuleRebuilt is the rule of the links Rebuild makes from sync keys.
 const RuleRebuilt Rule = "rebuilt-from-sync-key"
 
@@ -29,10 +21,12 @@ func syncKeyID(key string) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-// historyGuard stops the cycle when Outlook contacts carry sync keys that
-// no link of the journal holds and that the journal never issued (their
-// id is at or past its next link id): keys written by another journal, or
-// by this one before it was lost or replaced.
+// historyGuard (GuardUnknownHistory) stops the cycle when Outlook contacts
+// carry sync keys that no link of the journal holds and that the journal
+// never issued (their id is at or past its next link id): keys written by
+// another journal, or by this one before it was lost or replaced. Syncing
+// then would take contacts the CRM deleted since for new ones and create
+// them again.
 func (r *reconciler) historyGuard() error {
 	held := make(map[string]bool, len(r.st.Links))
 	for i := range r.st.Links {

@@ -196,10 +196,10 @@ func TestHiddenContactNotClaimed(t *testing.T) {
 	w.ol.Contacts = append(w.ol.Contacts, person("", "first=Cy", "last=Doe", "email1=ann@example.com"))
 	p, err := Reconcile(w.st, w.crm, w.ol, w.pol)
 	if err != nil {
-		if guardOf(err) == "" {
+		if guardOf(err) == 0 {
 			t.Fatal(err)
 		}
-		w.pol.Allow = []string{GuardNotImported}
+		w.pol.Allow = []Guard{GuardNotImported}
 		p, err = Reconcile(w.st, w.crm, w.ol, w.pol)
 		if err != nil {
 			t.Fatal(err)

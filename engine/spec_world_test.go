@@ -72,13 +72,13 @@ func mustReconcile(t *testing.T, st State, crm CRMInput, ol OutlookInput, p Poli
 	return plan
 }
 
-// guardOf returns the guard name of err, or "" when err is not a guard.
-func guardOf(err error) string {
+// guardOf returns the guard of err, or 0 when err is not a guard.
+func guardOf(err error) Guard {
 	var g *GuardError
 	if errors.As(err, &g) {
 		return g.Guard
 	}
-	return ""
+	return 0
 }
 
 // planText renders a plan for failure messages.

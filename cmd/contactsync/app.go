@@ -69,7 +69,7 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "direction", Value: "both", Usage: "where changes may go: both, to-outlook or to-crm"},
 		&cli.StringFlag{Name: "max-delete", Value: "10%", Usage: "stop when more than this percentage of a side's links (and at least 5 records) would be deleted or unlinked: 10% or 10 both mean ten percent"},
 		&cli.BoolFlag{Name: "force", Usage: "override every safety guard (mass deletion, empty input, outputs not imported, mapping or user changed, unknown history)"},
-		&cli.StringFlag{Name: "allow", Usage: "override only the named safety `GUARD`s, comma-separated, as named in the guard's message: " + strings.Join(engine.Guards, ", ")},
+		&cli.StringFlag{Name: "allow", Usage: "override only the named safety `GUARD`s, comma-separated, as named in the guard's message: " + engine.GuardNames()},
 		&cli.StringFlag{Name: "mapping", Usage: "mapping `FILE`: the fields to sync, one per line, each optionally one-way (to-outlook, to-crm); default: the CRM's own mapping"},
 		&cli.BoolFlag{Name: "accept-mapping", Usage: "acknowledge that the mapping changed since the last cycle"},
 		&cli.BoolFlag{Name: "case-sensitive-keys", Usage: "compare e-mail addresses and names case-sensitively, as Infor's own sync does"},
@@ -194,21 +194,22 @@ func cycleOptionsFrom(ctx *cli.Context, planOnly bool) (cycle.Options, error) {
 
 // parseAllow reads --allow: guard names separated by commas (blanks
 // ignored), each one the engine knows.
-func parseAllow(s string) ([]string, error) {
-	var names []string
+func parseAllow(s string) ([]engine.Guard, error) {
+	var guards []engine.Guard
 	for _, n := range strings.Split(s, ",") {
 		n = strings.ToLower(strings.TrimSpace(n))
 		if n == "" {
 			continue
 		}
-		if !slices.Contains(engine.Guards, n) {
-			return nil, usagef("--allow %q: no such guard (the guards are %s)", n, strings.Join(engine.Guards, ", "))
+		g, err := engine.ParseGuard(n)
+		if err != nil {
+			return nil, usagef("--allow %q: no such guard (the guards are %s)", n, engine.GuardNames())
 		}
-		if !slices.Contains(names, n) {
-			names = append(names, n)
+		if !slices.Contains(guards, g) {
+			guards = append(guards, g)
 		}
 	}
-	return names, nil
+	return guards, nil
 }
 
 func outlookOptionsFrom(ctx *cli.Context) (cycle.OutlookOptions, error) {
