@@ -1,0 +1,379 @@
+package cycle
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+	"contactsync/formats"
+	"contactsync/formats/crmcsv"
+	"contactsync/journal"
+)
+
+// checkWritable makes sure that files can be created in dir or, when it
+// does not exist yet, in the nearest folder above it that does.
+func checkWritable(dir string) error {
+	for {
+		st, err := os.Stat(dir)
+		if err == nil {
+			if !st.IsDir() {
+				return usagef("%q is not a folder: --out must be a folder in a folder", dir)
+			}
+			break
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			break
+		}
+		dir = up
+	}
+	f, err := os.CreateTemp(dir, ".contactsync-probe-*")
+	if err != nil {
+		return &Error{Kind: Usage, Err: fmt.Errorf("cannot write the output folder in %q: %w", dir, err),
+			Hint: "give an --out in a folder you may write to; nothing was read or written"}
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// checkOut refuses an output folder that holds anything but an uncommitted
+// earlier attempt of contactsync.
+func checkOut(dir string) error {
+	if dir == "" {
+		return usagef("--out is required")
+	}
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(ents) == 0) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, MarkerName)); err != nil && !onlyConflicts(ents) {
+		return usagef("output folder %q is not empty and was not written by contactsync; give a new --out for each cycle", dir)
+	}
+	return nil // replaced after the plan is known; see writeOutputs
+}
+
+// writeOutputs writes every output file into a staging folder, then swaps
+// it into place. It returns the files written with their hashes.
+func writeOutputs(o Options, plan *engine.Plan, dump *crmcsv.Dump, ol *OutlookSide, mode string, rejected formats.ErrorList, dups *sideDuplicates, res *resolutions) ([]journal.FileHash, error) {
+	if m, err := ReadMarker(o.Out); err == nil && m.Cycle != plan.Cycle {
+		return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, plan.Cycle)
+	}
+	parent := filepath.Dir(filepath.Clean(o.Out))
+	if err := formats.MkdirPrivate(parent); err != nil {
+		return nil, err
+	}
+	stage, err := os.MkdirTemp(parent, stagePrefix(o.Out))
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(stage)
+	// MkdirTemp makes the folder 0700 whatever the umask: contacts are
+	// personal data. Once renamed into place it is the output folder.
+
+	crmDir := filepath.Join(stage, "crm")
+	if err := formats.MkdirPrivate(crmDir); err != nil {
+		return nil, err
+	}
+	olDir := filepath.Join(stage, "outlook")
+	if err := formats.MkdirPrivate(olDir); err != nil {
+		return nil, err
+	}
+	// The writers only read the plan, so they run side by side: at a
+	// million contacts each output takes seconds, and the machine has
+	// more than one core.
+	ch := &crmcsv.Changes{
+		Fields: fieldsOf(o.Policy), New: plan.CRM.New, Updates: plan.CRM.Updates,
+		NewAccounts: plan.CRM.NewAccounts, GroupAdd: plan.CRM.GroupAdd, GroupRemove: plan.CRM.GroupRemove,
+	}
+	jobs := []func() error{func() error {
+		_, err := crmcsv.WriteChanges(crmDir, ch, dump)
+		return err
+	}}
+	oo := o.OutlookOpts
+	csvJob := func(name string, contacts []contact.Contact, format *string) {
+		if len(contacts) == 0 && format == nil {
+			return
+		}
+		jobs = append(jobs, func() error {
+			f, err := WriteContacts(filepath.Join(olDir, name), KindCSV, contacts, ol.CSV, oo)
+			if format != nil {
+				*format = f
+			}
+			return err
+		})
+	}
+	var format string
+	if mode == "snapshot" {
+		csvJob("contacts.csv", plan.Outlook.Folder, &format)
+		jobs = append(jobs, func() error {
+			_, err := WriteContacts(filepath.Join(olDir, "contacts.vcf"), KindVCard, plan.Outlook.Folder, nil, oo)
+			return err
+		})
+	} else {
+		csvJob("contacts-new.csv", plan.Outlook.New, nil)
+		csvJob("contacts-update.csv", plan.Outlook.Updates, nil)
+	}
+	csvJob("deleted-items.csv", plan.Outlook.Deleted, nil)
+	if len(rejected) > 0 {
+		jobs = append(jobs, func() error { return writeRejected(filepath.Join(stage, "rejected.csv"), rejected) })
+	}
+	if res != nil {
+		// The decisions go with the outputs they made (the user's file
+		// may be in the folder this cycle replaces).
+		jobs = append(jobs, func() error {
+			return formats.WriteFileAtomic(filepath.Join(stage, conflictsName), res.Data, formats.FilePerm)
+		})
+	}
+	for name, data := range o.ExtraFiles {
+		jobs = append(jobs, func() error { return formats.WriteFileAtomic(filepath.Join(stage, name), data, formats.FilePerm) })
+	}
+	if !dups.empty() {
+		jobs = append(jobs, func() error {
+			b, err := dups.csv()
+			if err != nil {
+				return err
+			}
+			return formats.WriteFileAtomic(filepath.Join(stage, duplicatesName), b, formats.FilePerm)
+		})
+	}
+	if err := parallel(jobs); err != nil {
+		return nil, err
+	}
+	if mode == "snapshot" {
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "outlook/contacts.csv is " + format})
+	}
+	// IMPORT.txt names the files just written, in the order to import them.
+	var steps strings.Builder
+	if err := WriteImportSteps(&steps, ImportSteps{Cycle: plan.Cycle, Dir: o.Out, Has: filesIn(stage), KeyColumn: oo.KeyColumn}); err != nil {
+		return nil, err
+	}
+	if err := formats.WriteFileAtomic(filepath.Join(stage, ImportFileName), []byte(steps.String()), formats.FilePerm); err != nil {
+		return nil, err
+	}
+	// The plan files are streamed (a million-contact plan is large), side
+	// by side too; they go after the outputs, whose notices they show.
+	jobs = nil
+	for _, pf := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"plan.txt", plan.WriteText},
+		{"plan.json", plan.WriteJSON},
+		{"report.html", func(w io.Writer) error { return writeReport(w, plan, o.chainOK, o.chain, dups) }},
+	} {
+		jobs = append(jobs, func() error {
+			f, err := formats.CreateAtomic(filepath.Join(stage, pf.name), formats.FilePerm)
+			if err != nil {
+				return err
+			}
+			defer f.Abort()
+			if err := pf.write(f); err != nil {
+				return err
+			}
+			return f.Commit()
+		})
+	}
+	if err := parallel(jobs); err != nil {
+		return nil, err
+	}
+	mb, _ := json.MarshalIndent(Marker{Cycle: plan.Cycle, Journal: o.Journal, Written: o.Now().UTC()}, "", "  ")
+	if err := formats.WriteFileAtomic(filepath.Join(stage, MarkerName), append(mb, '\n'), formats.FilePerm); err != nil {
+		return nil, err
+	}
+	hashes, err := hashTree(stage, "output")
+	if err != nil {
+		return nil, err
+	}
+	// The marker gets the chain head after the commit, so it is not one
+	// of the files the cycle hashes.
+	hashes = slices.DeleteFunc(hashes, func(h journal.FileHash) bool { return h.Path == MarkerName })
+	// Swap the staging folder into place. An earlier uncommitted attempt
+	// (same cycle) is replaced.
+	if err := os.RemoveAll(o.Out); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(stage, o.Out); err != nil {
+		return nil, err
+	}
+	if err := formats.SyncDir(parent); err != nil {
+		return nil, err
+	}
+	for i := range hashes {
+		hashes[i].Path = filepath.Join(o.Out, hashes[i].Path)
+	}
+	return hashes, nil
+}
+
+// stagePrefix is the name prefix of the staging folders of out: hidden,
+// named for out, this host and this process, so that a later run can tell
+// a folder left by a run that died from one still being written.
+func stagePrefix(out string) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf(".%s.partial-%s-%d-", filepath.Base(filepath.Clean(out)), safeName(host), os.Getpid())
+}
+
+// safeName keeps letters, digits, '.' and '-' of s.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// removeLeftStaging removes the staging folders (".NAME.partial-*") that
+// runs killed before their rename left in the parent of out, and says so.
+// A folder of a process that still runs on this host, or of another host,
+// is left alone: it may be being written.
+func removeLeftStaging(out string, notice func(string)) {
+	parent := filepath.Dir(filepath.Clean(out))
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	host, _ := os.Hostname()
+	for _, e := range ents {
+		name := e.Name()
+		i := strings.Index(name, ".partial-")
+		if !e.IsDir() || !strings.HasPrefix(name, ".") || i < 0 {
+			continue
+		}
+		// .NAME.partial-HOST-PID-RANDOM; older runs wrote .NAME.partial-RANDOM.
+		if rest := strings.Split(name[i+len(".partial-"):], "-"); len(rest) >= 3 {
+			pid, err := strconv.Atoi(rest[len(rest)-2])
+			h := strings.Join(rest[:len(rest)-2], "-")
+			if err != nil || h != safeName(host) || pid == os.Getpid() || journal.ProcessRuns(pid) {
+				continue
+			}
+		}
+		p := filepath.Join(parent, name)
+		if err := os.RemoveAll(p); err != nil {
+			notice(fmt.Sprintf("could not remove %s, left by a run that was stopped: %v", p, err))
+			continue
+		}
+		notice(fmt.Sprintf("removed %s, the unfinished outputs of a run that was stopped", p))
+	}
+}
+
+// parallel runs every job at once and returns the error of the first
+// job (in order) that failed.
+func parallel(jobs []func() error) error {
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, job := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = job()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hashTree hashes a file, or every regular file under a folder (paths
+// relative to it, sorted). Files are streamed through the hash, two at a
+// time.
+func hashTree(root, role string) ([]journal.FileHash, error) {
+	var out []journal.FileHash
+	var paths []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !d.Type().IsRegular() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		out = append(out, journal.FileHash{Role: role, Path: rel})
+		paths = append(paths, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(out))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(2, len(out)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i].SHA256, out[i].Size, errs[i] = hashFile(paths[i])
+			}
+		}()
+	}
+	for i := range out {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// hashFile returns the SHA-256 (hex) and size of the file at p.
+func hashFile(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// writeRejected lists the records set aside by --skip-invalid: where each
+// is and what is wrong with it, for whoever fixes the export. Cells a
+// spreadsheet would take for a formula get a leading "'".
+func writeRejected(path string, rejected formats.ErrorList) error {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	w.Write([]string{"file", "line", "column", "field", "problem"})
+	for _, e := range rejected {
+		problem := ""
+		if e.Err != nil {
+			problem = e.Err.Error()
+		}
+		w.Write([]string{formats.SpreadsheetCell(e.File), strconv.Itoa(e.Line), strconv.Itoa(e.Col), formats.SpreadsheetCell(e.Field), formats.SpreadsheetCell(problem)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return formats.WriteFileAtomic(path, append([]byte("\uFEFF"), b.Bytes()...), formats.FilePerm)
+}
