@@ -239,6 +239,9 @@ type State struct {
 	Mapping    string // MappingText of the last cycle
 	NextLinkID int64  // the id the next new link gets (at least 1)
 	Links      []Link // the open links, in id order
+	// Bases reads the base of links given without one (Link.Base nil);
+	// nil when every link carries its base.
+	Bases Bases
 }
 
 // Link is one CRM contact joined to one Outlook contact.
@@ -249,8 +252,13 @@ type Link struct {
 	CRMID string
 	// OutlookKey is the Outlook contact's key (entry id, UID or sync key).
 	OutlookKey string
-	// Base is the agreed value of every mapped field.
-	Base contact.Values
+	// Base is the agreed value of every mapped field; nil when the state
+	// carries only its BaseSum (see Bases): the engine reads it through
+	// State.Bases when the link's records differ from the sum.
+	Base *contact.Values
+	// BaseSum is SumValues of the base; zero when unknown. In a plan it is
+	// the sum of the base after the cycle.
+	BaseSum BaseSum
 	// NameAccount is set when the CRM account was created from the contact's
 	// name because the Outlook contact had no company: a CRM company equal
 	// to it means "no company" to Outlook.

@@ -102,7 +102,7 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 			r.nextID++
 		}
 		taken[id] = true
-		l := Link{ID: id, OutlookKey: c.Key}
+		l := Link{ID: id, OutlookKey: c.Key, Base: &contact.Values{}}
 		for _, f := range r.fields {
 			l.Base[f] = contact.Clean(f, c.Values[f])
 		}

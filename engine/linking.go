@@ -14,7 +14,7 @@ import (
 // resolveLinks finds the records of every open link: by CRM id and Outlook
 // key first, then keyless Outlook records by the link's last agreed e-mail
 // and name, then the CRM contacts the CRM created from our last outputs.
-func (r *reconciler) resolveLinks() {
+func (r *reconciler) resolveLinks() error {
 	r.linkedCRM = make(map[string]bool, len(r.st.Links))
 	r.linkedKey = make(map[string]bool, len(r.st.Links))
 	r.tombCRM = map[int]*pair{}
@@ -78,6 +78,9 @@ func (r *reconciler) resolveLinks() {
 		r.pairs = append(r.pairs, pr)
 	}
 	claims = nil
+	if err := r.loadBases(); err != nil {
+		return err
+	}
 	r.matchOutlookByBase()
 	r.matchCreatedCRM()
 
@@ -109,6 +112,7 @@ func (r *reconciler) resolveLinks() {
 		}
 	}
 	r.resolveTombs()
+	return nil
 }
 
 // resolveTombs decides what becomes of the detached links.
@@ -156,11 +160,11 @@ func (r *reconciler) matchOutlookByBase() {
 			continue
 		}
 		for _, f := range emailFields {
-			if e := r.normEmail(pr.link.Base[f]); e != "" {
+			if e := r.normEmail(r.base(pr)[f]); e != "" {
 				byEmail[e] = append(byEmail[e], pr)
 			}
 		}
-		if k := r.nameKey(&pr.link.Base); k != "" {
+		if k := r.nameKey(r.base(pr)); k != "" {
 			byName[k] = append(byName[k], pr)
 		}
 	}
@@ -238,7 +242,7 @@ func (r *reconciler) matchCreatedCRM() {
 	groups := map[string][]waitingCands{}
 	var order []string
 	for _, pr := range waiting {
-		base := pr.link.Base
+		base := *r.base(pr)
 		if base[contact.Company] == "" {
 			base[contact.Company] = pr.link.NameAccount
 		}
@@ -373,13 +377,36 @@ func (r *reconciler) newOutlookRecords() {
 	}
 	// The e-mails of the live links as merged this cycle, to tell
 	// duplicates; only those of the records to decide are ever asked for.
+	// A link whose base was left unread (quiet) has the e-mails of its
+	// records but for letter case: its base is read only when one of them
+	// folds like a wanted one.
 	linkedEmail := map[string]bool{}
+	wantedFold := make(map[string]bool, len(wanted))
+	for e := range wanted {
+		wantedFold[string(appendFold(nil, e))] = true
+	}
+	var fold []byte
 	for _, pr := range r.pairs {
 		if pr.closed || pr.link.Detached != NoSide {
 			continue
 		}
+		if pr.link.Base == nil {
+			maybe := false
+			for _, f := range emailFields {
+				if !r.mapped[f] {
+					continue
+				}
+				fold = appendFold(fold[:0], r.normEmail(r.actualValue(pr, CRM, f)))
+				if len(fold) > 0 && wantedFold[string(fold)] {
+					maybe = true
+				}
+			}
+			if !maybe {
+				continue
+			}
+		}
 		for _, f := range emailFields {
-			if e := r.normEmail(pr.link.Base[f]); e != "" && wanted[e] {
+			if e := r.normEmail(r.base(pr)[f]); e != "" && wanted[e] {
 				linkedEmail[e] = true
 			}
 		}
@@ -442,7 +469,7 @@ func (r *reconciler) newOutlookRecords() {
 func (r *reconciler) newLink() Link {
 	id := r.nextID
 	r.nextID++
-	return Link{ID: id}
+	return Link{ID: id, Base: &contact.Values{}}
 }
 
 // linkNew joins an unlinked CRM contact and Outlook record found by e-mail.

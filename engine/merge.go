@@ -16,7 +16,7 @@ import (
 // reads as the base (the change was not imported and is sent again).
 func (r *reconciler) sideValue(pr *pair, s Side, f contact.Field) string {
 	v := r.actualValue(pr, s, f)
-	b := contact.Clean(f, pr.link.Base[f])
+	b := contact.Clean(f, r.base(pr)[f])
 	prev := pr.prevCRM
 	if s == Outlook {
 		prev = pr.prevOutlook
@@ -66,8 +66,17 @@ func (r *reconciler) merge(pr *pair) {
 	}
 	upd := [2]*sideUpdate{{side: CRM, rec: crmRec}, {side: Outlook, rec: olRec}}
 	crmU, olU := upd[0], upd[1]
-	newBase := pr.link.Base
-	for _, f := range r.fields {
+	// A link whose base was left unread (quiet: both records hash to its
+	// base) has no field to merge.
+	fields := r.fields
+	if pr.link.Base == nil {
+		fields = nil
+	}
+	var newBase contact.Values
+	if pr.link.Base != nil {
+		newBase = *pr.link.Base
+	}
+	for _, f := range fields {
 		b := contact.Clean(f, pr.link.Base[f])
 		c, o := r.sideValue(pr, CRM, f), r.sideValue(pr, Outlook, f)
 		res, _, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
@@ -93,8 +102,8 @@ func (r *reconciler) merge(pr *pair) {
 			r.change(Change{Link: pr.link.ID, Side: u.side.String(), Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
 		}
 	}
-	if newBase != pr.link.Base {
-		pr.link.Base = newBase
+	if pr.link.Base != nil && newBase != *pr.link.Base {
+		pr.link.Base = &newBase
 		pr.changed = true
 	}
 	if len(crmU.fields) > 0 {

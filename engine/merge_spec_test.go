@@ -15,7 +15,7 @@ import (
 func linkedPair(pol Policy, f contact.Field, base, crmV, olV string, crmT, olT time.Time) (State, CRMInput, OutlookInput) {
 	b := person("", "first=Ann", "last=Lee", "company=Acme", "email1=ann@example.com").Values
 	b[f] = base
-	l := Link{ID: 1, CRMID: "C1", OutlookKey: SyncKey(1), Base: b}
+	l := Link{ID: 1, CRMID: "C1", OutlookKey: SyncKey(1), Base: &b}
 	st := State{Cycle: 1, User: pol.User, Mapping: MappingText(pol.fields()), NextLinkID: 2, Links: []Link{l}}
 	c := contact.Contact{Key: "C1", Values: b, Modified: crmT}
 	c.Values[f] = crmV

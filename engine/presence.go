@@ -76,7 +76,10 @@ func (r *reconciler) applyLinks() {
 		pr.link.PendingCRM, pr.link.PendingOutlook = Pending{}, Pending{}
 		crmHere := pr.crm >= 0 && pr.inGroup
 		olHere := pr.ol >= 0
-		name := baseName(pr.link)
+		var name string
+		if !(crmHere && olHere) {
+			name = r.pairName(pr) // the merge names the contact by its records
+		}
 		// A record missing from a side whose export had records set aside
 		// may be one of them: the link waits for the next cycle.
 		if held := (pr.ol < 0 && r.ol.Incomplete) || (pr.crm < 0 && r.crm.Incomplete); held && !(crmHere && olHere) {
@@ -136,8 +139,8 @@ func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule) {
 		return
 	}
 	for _, f := range r.fields {
-		if v := r.sideValue(pr, s, f); v != pr.link.Base[f] {
-			r.change(Change{Link: pr.link.ID, Side: s.String(), Op: OpLost, Field: f.String(), Old: pr.link.Base[f], New: v, Rule: rule, Name: baseName(pr.link)})
+		if v := r.sideValue(pr, s, f); v != r.base(pr)[f] {
+			r.change(Change{Link: pr.link.ID, Side: s.String(), Op: OpLost, Field: f.String(), Old: r.base(pr)[f], New: v, Rule: rule, Name: r.pairName(pr)})
 		}
 	}
 }

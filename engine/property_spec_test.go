@@ -253,7 +253,74 @@ func checkPure(t *testing.T, w *world) {
 	if !reflect.DeepEqual(st, w.st) || !reflect.DeepEqual(crm, w.crm) || !reflect.DeepEqual(ol, w.ol) {
 		t.Fatalf("Reconcile modified its arguments")
 	}
+	checkLight(t, w, p1)
 }
+
+// mapBases serves bases from a map, as the journal does from its rows,
+// and counts what it was asked for.
+type mapBases struct {
+	m     map[int64]contact.Values
+	asked int
+}
+
+func (b *mapBases) Bases(ids []int64) ([]*contact.Values, error) {
+	out := make([]*contact.Values, len(ids))
+	for i, id := range ids {
+		if i > 0 && ids[i-1] >= id {
+			return nil, fmt.Errorf("ids not ascending: %v", ids)
+		}
+		v, ok := b.m[id]
+		if !ok {
+			return nil, fmt.Errorf("no link %d", id)
+		}
+		out[i] = &v
+		b.asked++
+	}
+	return out, nil
+}
+
+// lightStats counts, over a test run, the links given without their base
+// and those whose base the engine read.
+var lightStats struct{ links, asked int }
+
+// checkLight runs the cycle again on a state that carries only each
+// link's BaseSum, as the journal loads it: the plan must be the one made
+// from the full state (full, p1), reading through Bases only what it needs.
+func checkLight(t *testing.T, w *world, full *Plan) {
+	t.Helper()
+	st := cloneState(w.st)
+	bases := &mapBases{m: map[int64]contact.Values{}}
+	for i := range st.Links {
+		l := &st.Links[i]
+		bases.m[l.ID] = *l.Base
+		l.BaseSum = SumValues(l.Base)
+		l.Base = nil
+	}
+	st.Bases = bases
+	p, err := Reconcile(st, cloneCRM(w.crm), cloneOutlook(w.ol), w.pol)
+	if err != nil {
+		t.Fatalf("light state: %v (the full state gave a plan)", err)
+	}
+	lightStats.links += len(st.Links)
+	lightStats.asked += bases.asked
+	if j1, j2 := planJSON(t, full), planJSON(t, p); !bytes.Equal(j1, j2) {
+		t.Fatalf("light state, different plan.json:\n%s\n----\n%s", j1, j2)
+	}
+	for i := range p.Links {
+		l := &p.Links[i].Link
+		if l.Base == nil {
+			if p.Links[i].Changed && full.Links[i].Base != nil && *full.Links[i].Base != bases.m[l.ID] {
+				t.Fatalf("link %d: base left unread but the full state's plan changed it", l.ID)
+			}
+			v := bases.m[l.ID]
+			l.Base = &v
+		}
+	}
+	if !reflect.DeepEqual(full, p) {
+		t.Fatalf("light state: the plan's outputs or links differ from the full state's")
+	}
+}
+
 
 // checkAgreed: after a quiet cycle every open link has both records, and
 // they agree with the base on every mapped field (a name account reads as
@@ -289,8 +356,20 @@ func checkAgreed(t *testing.T, w *world) {
 }
 
 // TestPropertyConvergence: for random scenarios, cycle; import; the next
-// cycle is quiet and both sides agree; edit at random; repeat.
+// cycle is quiet and both sides agree; edit at random; repeat. Every cycle
+// is also made from a state without bases (checkLight), and over the run
+// most links are decided without reading theirs.
 func TestPropertyConvergence(t *testing.T) {
+	lightStats.links, lightStats.asked = 0, 0
+	defer func() {
+		if t.Failed() {
+			return
+		}
+		if lightStats.links == 0 || lightStats.asked*2 > lightStats.links {
+			t.Fatalf("light states held %d links and %d bases were read: want fewer than half read", lightStats.links, lightStats.asked)
+		}
+		t.Logf("light states held %d links; %d bases were read", lightStats.links, lightStats.asked)
+	}()
 	for seed := range int64(propertySeeds) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			g := &gen{r: rand.New(rand.NewSource(seed))}

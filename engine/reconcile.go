@@ -32,6 +32,11 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 	for _, f := range r.fields {
 		r.mapped[f] = true
 	}
+	for f := range r.mapped {
+		if r.mapped[f] {
+			r.sortedFields = append(r.sortedFields, contact.Field(f))
+		}
+	}
 	if err := r.preGuards(); err != nil {
 		return nil, err
 	}
@@ -39,7 +44,9 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 	if err := r.historyGuard(); err != nil {
 		return nil, err
 	}
-	r.resolveLinks()
+	if err := r.resolveLinks(); err != nil {
+		return nil, err
+	}
 	if err := r.postGuards(); err != nil {
 		return nil, err
 	}
@@ -48,6 +55,9 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 	r.newCRMRecords()
 	if err := r.checkDecisions(); err != nil {
 		return nil, err
+	}
+	if r.err != nil {
+		return nil, r.err
 	}
 	r.finish()
 	return r.plan, nil
@@ -118,6 +128,14 @@ type reconciler struct {
 	// slab is where pairs are allocated, a chunk at a time: a million
 	// links are a few hundred allocations instead of a million.
 	slab []pair
+
+	// sortedFields are the mapped fields in field order, for sideSum;
+	// sums is its buffer.
+	sortedFields []contact.Field
+	sums         sumBuilder
+	// err is the first failure to read a base (see base); the cycle fails
+	// with it.
+	err error
 }
 
 func trimID(s string) string { return strings.TrimRight(s, " ") }
@@ -202,8 +220,20 @@ func (r *reconciler) unclaimed() (crm, ol int) {
 	return crm, ol
 }
 
+// baseName is the display name of a link's base; "" when the link carries
+// no base.
 func baseName(l *Link) string {
-	c := contact.Contact{Values: l.Base}
+	if l.Base == nil {
+		return ""
+	}
+	c := contact.Contact{Values: *l.Base}
+	return c.DisplayName()
+}
+
+// pairName is the display name of pr's base, read when the link carries
+// none.
+func (r *reconciler) pairName(pr *pair) string {
+	c := contact.Contact{Values: *r.base(pr)}
 	return c.DisplayName()
 }
 
@@ -249,6 +279,9 @@ func (r *reconciler) finish() {
 	for _, pr := range r.pairs {
 		pr.ls.Changed = pr.changed || pr.isNew
 		pr.ls.closed = pr.closed
+		if pr.link.Base != nil && !pr.closed {
+			pr.link.BaseSum = SumValues(pr.link.Base)
+		}
 		if !pr.closed && pr.link.Detached == NoSide {
 			live++
 		}

@@ -129,6 +129,15 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 		links[i] = LinkState{Link: st.Links[i]}
 		byID[st.Links[i].ID] = i
 	}
+	// The links the undone cycle touched need their base; the state may
+	// carry only their sums.
+	touched := make(map[int64]bool, len(u.Links))
+	for i := range u.Links {
+		touched[u.Links[i].ID] = true
+	}
+	if err := fillBases(&st, links, touched); err != nil {
+		return nil, nil, err
+	}
 	notice := func(link int64, format string, args ...any) {
 		plan.Notices = append(plan.Notices, Notice{Kind: "undo", Link: link, Message: fmt.Sprintf(format, args...)})
 	}
@@ -153,7 +162,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				continue
 			}
 			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
-			ol := contact.Contact{Key: cur.OutlookKey, Values: cur.Base}
+			ol := contact.Contact{Key: cur.OutlookKey, Values: *cur.Base}
 			plan.Outlook.Deleted = append(plan.Outlook.Deleted, ol)
 			change(Change{Link: ul.ID, Side: "outlook", Op: OpDelete, Old: cur.OutlookKey, Name: name})
 			created := createdIn(u.Changes, ul.ID, CRM)
@@ -178,25 +187,25 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 			if cur == nil {
 				// A closed link is never reopened: a new link brings the
 				// contact back, created on both sides.
-				nl := LinkState{Link: Link{ID: plan.NextLinkID, Base: b.Base, NameAccount: b.NameAccount}, Changed: true}
+				nl := LinkState{Link: Link{ID: plan.NextLinkID, Base: cloneValues(b.Base), NameAccount: b.NameAccount}, Changed: true}
 				plan.NextLinkID++
 				nl.OutlookKey = SyncKey(nl.ID)
-				c := contact.Contact{Values: b.Base}
+				c := contact.Contact{Values: *b.Base}
 				if c.Values[contact.Company] == "" && b.NameAccount != "" {
 					c.Values[contact.Company] = b.NameAccount
 				}
 				undoAccount(plan, u.Accounts, &c, st.User, nl.ID, name, notice)
 				plan.CRM.New = append(plan.CRM.New, c)
-				plan.Outlook.New = append(plan.Outlook.New, contact.Contact{Key: nl.OutlookKey, Values: b.Base})
+				plan.Outlook.New = append(plan.Outlook.New, contact.Contact{Key: nl.OutlookKey, Values: *b.Base})
 				nl.PendingCRM, nl.PendingOutlook = Pending{Op: OpCreate}, Pending{Op: OpCreate}
-				change(Change{Link: nl.ID, Side: "crm", Op: OpCreate, New: valuesJSON(fields, &b.Base), Name: name})
-				change(Change{Link: nl.ID, Side: "outlook", Op: OpCreate, New: valuesJSON(fields, &b.Base), Name: name})
+				change(Change{Link: nl.ID, Side: "crm", Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
+				change(Change{Link: nl.ID, Side: "outlook", Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
 				newLinks = append(newLinks, nl)
 				continue
 			}
 			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
 			cur.Detached = NoSide
-			cur.Base = b.Base
+			cur.Base = cloneValues(b.Base)
 			cur.NameAccount = b.NameAccount
 			cur.Changed = true
 			if cur.CRMID != "" {
@@ -204,15 +213,15 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				change(Change{Link: ul.ID, Side: "crm", Op: OpGroupAdd, New: trimID(cur.CRMID), Name: name})
 			}
 			cur.OutlookKey = SyncKey(ul.ID)
-			plan.Outlook.New = append(plan.Outlook.New, contact.Contact{Key: cur.OutlookKey, Values: b.Base})
+			plan.Outlook.New = append(plan.Outlook.New, contact.Contact{Key: cur.OutlookKey, Values: *b.Base})
 			cur.PendingOutlook = Pending{Op: OpCreate}
-			change(Change{Link: ul.ID, Side: "outlook", Op: OpCreate, New: valuesJSON(fields, &b.Base), Name: name})
+			change(Change{Link: ul.ID, Side: "outlook", Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
 		case ul.Before != nil && ul.Before.Detached == NoSide:
 			// A live link before and now: its fields go back.
 			b, after := ul.Before, &ul.After
 			var crmU, olU []contact.Field
 			var old []string
-			nb := cur.Base
+			nb := *cur.Base
 			for _, f := range fields {
 				if b.Base[f] == after.Base[f] {
 					continue // N did not change what both sides agreed on
@@ -231,7 +240,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 			if len(crmU) == 0 {
 				continue
 			}
-			cur.Base = nb
+			cur.Base = &nb
 			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
 			if slices.Contains(crmU, contact.Company) {
 				cur.NameAccount = b.NameAccount
@@ -354,7 +363,7 @@ func Discard(st State, u *UndoInput) (*Plan, []int64, error) {
 		if ul := touched[l.ID]; ul != nil {
 			if ul.Opened {
 				plan.Closed = append(plan.Closed, l.ID)
-				plan.Changes = append(plan.Changes, Change{Link: l.ID, Side: "-", Op: OpUnlink, Rule: rule, Name: baseName(&l)})
+				plan.Changes = append(plan.Changes, Change{Link: l.ID, Side: "-", Op: OpUnlink, Rule: rule, Name: baseName(&ul.After)})
 				continue
 			}
 			if ul.Before != nil {
@@ -431,4 +440,13 @@ func ParseMappingText(s string) ([]contact.Field, map[contact.Field]Direction, e
 		}
 	}
 	return fields, dirs, nil
+}
+
+// cloneValues returns a copy of *v (nil for nil).
+func cloneValues(v *contact.Values) *contact.Values {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
 }

@@ -16,11 +16,11 @@ import (
 func TestUndoSpec(t *testing.T) {
 	ann := person("", "first=Ann", "last=Lee", "company=Acme", "email1=ann@example.com").Values
 	bob := person("", "first=Bob", "last=Roe", "email1=bob@example.com").Values
-	live := Link{ID: 1, CRMID: "C1", OutlookKey: SyncKey(1), Base: ann}
-	fresh := Link{ID: 2, OutlookKey: SyncKey(2), Base: bob, PendingCRM: Pending{Op: OpCreate}, PendingOutlook: Pending{Op: OpCreate}}
+	live := Link{ID: 1, CRMID: "C1", OutlookKey: SyncKey(1), Base: &ann}
+	fresh := Link{ID: 2, OutlookKey: SyncKey(2), Base: &bob, PendingCRM: Pending{Op: OpCreate}, PendingOutlook: Pending{Op: OpCreate}}
 	// Link 3 is untouched: the last cycle's pending work on it stays, for
 	// the next sync to check (an undo reads no export).
-	other := Link{ID: 3, CRMID: "C3", OutlookKey: SyncKey(3), Base: bob,
+	other := Link{ID: 3, CRMID: "C3", OutlookKey: SyncKey(3), Base: &bob,
 		PendingCRM: Pending{Op: OpUpdate, Fields: []contact.Field{contact.Last}, Old: []string{"Ro"}}}
 	st := State{Cycle: 3, User: specUser, Mapping: MappingText(DefaultMapping), NextLinkID: 4, Links: []Link{fresh, other}}
 	u := &UndoInput{Cycle: 3, Links: []UndoLink{
@@ -54,7 +54,7 @@ func TestUndoSpec(t *testing.T) {
 	if l2 == nil || l2.Detached != Outlook || l2.PendingOutlook.Op != "" || l2.PendingCRM.Op != "" {
 		t.Errorf("link 2 = %+v, want it detached without the creations it waited for", l2)
 	}
-	if l4 == nil || !l4.Changed || l4.PendingCRM.Op != OpCreate || l4.PendingOutlook.Op != OpCreate || l4.Base != ann {
+	if l4 == nil || !l4.Changed || l4.PendingCRM.Op != OpCreate || l4.PendingOutlook.Op != OpCreate || *l4.Base != ann {
 		t.Errorf("link 4 = %+v, want a new link waiting for both creations with Ann's base", l4)
 	}
 	if len(p.Outlook.Deleted) != 1 || p.Outlook.Deleted[0].Key != SyncKey(2) || len(p.CRM.GroupRemove) != 0 {
@@ -110,9 +110,9 @@ func TestDiscardSpec(t *testing.T) {
 	ann := person("", "first=Ann", "email1=ann@example.com").Values
 	annNew := ann
 	annNew[contact.PhoneBusiness] = "999"
-	before := Link{ID: 1, CRMID: "C1", OutlookKey: SyncKey(1), Base: ann}
+	before := Link{ID: 1, CRMID: "C1", OutlookKey: SyncKey(1), Base: &ann}
 	after := before
-	after.Base = annNew
+	after.Base = &annNew
 	after.PendingOutlook = Pending{Op: OpUpdate, Fields: []contact.Field{contact.PhoneBusiness}, Old: []string{""}}
 	gone := Link{ID: 2, CRMID: "C2", OutlookKey: SyncKey(2)}
 	opened := Link{ID: 3, CRMID: "C3", OutlookKey: SyncKey(3)}
@@ -132,7 +132,7 @@ func TestDiscardSpec(t *testing.T) {
 	if len(p.Links) != 2 || p.Links[0].ID != 1 || p.Links[1].ID != 2 {
 		t.Fatalf("links %+v, want 1 and 2", p.Links)
 	}
-	if p.Links[0].Base != ann || p.Links[0].PendingOutlook.Op != "" || !p.Links[0].Changed {
+	if *p.Links[0].Base != ann || p.Links[0].PendingOutlook.Op != "" || !p.Links[0].Changed {
 		t.Errorf("link 1 = %+v, want its base before the cycle and no pending work", p.Links[0])
 	}
 	if p.Links[1].PendingCRM.Op != OpCreate {

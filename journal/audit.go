@@ -602,6 +602,9 @@ func (j *Journal) writeHistory(w io.Writer, key string) error {
 
 // baseName is a short human name for a link from its base.
 func baseName(l *engine.Link) string {
-	c := contact.Contact{Values: l.Base}
+	if l.Base == nil {
+		return ""
+	}
+	c := contact.Contact{Values: *l.Base}
 	return c.DisplayName()
 }

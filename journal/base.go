@@ -65,7 +65,11 @@ func appendPendingDoc(b []byte, l *engine.Link) ([]byte, bool) {
 func appendLinkBase(b []byte, l *engine.Link) []byte {
 	b = append(b, `{"values":{`...)
 	first := true
-	for f, v := range l.Base {
+	var values contact.Values
+	if l.Base != nil {
+		values = *l.Base
+	}
+	for f, v := range values {
 		if v == "" {
 			continue
 		}
@@ -158,6 +162,9 @@ func decodeBase(doc string, l *engine.Link) error {
 	err := d.object(func(key string) error {
 		switch key {
 		case "values":
+			if l.Base == nil {
+				l.Base = new(contact.Values)
+			}
 			return d.object(func(name string) error {
 				f, ok := fieldByName[name]
 				if !ok {

@@ -46,7 +46,7 @@ func FuzzBase(f *testing.F) {
 	f.Add("", "", "", `{"values":{},"pending_outlook":{"op":"create","old":["a","b"]}}`)
 	f.Add("a\tb", "\u2028", "x", `{"values":{"notes":"\ud800"}}`)
 	f.Fuzz(func(t *testing.T, a, b, c, doc string) {
-		l := engine.Link{ID: 1, NameAccount: c}
+		l := engine.Link{ID: 1, NameAccount: c, Base: &contact.Values{}}
 		l.Base[contact.First], l.Base[contact.Notes], l.Base[contact.Categories] = a, b, c
 		if a != "" {
 			l.PendingCRM = engine.Pending{Op: engine.Op(a), Fields: []contact.Field{contact.Notes}, Old: []string{b}}
@@ -79,7 +79,10 @@ func FuzzBase(f *testing.F) {
 		for k, v := range std.Values {
 			fromStd[fieldByName[k]] = v
 		}
-		if fromStd != mine.Base || std.NameAccount != mine.NameAccount {
+		if mine.Base == nil {
+			mine.Base = &contact.Values{}
+		}
+		if fromStd != *mine.Base || std.NameAccount != mine.NameAccount {
 			t.Fatalf("decodeBase(%q) = %q %q, encoding/json = %q %q", doc, mine.Base, mine.NameAccount, fromStd, std.NameAccount)
 		}
 	})

@@ -24,7 +24,8 @@ func benchPlan(n int) *engine.Plan {
 		l.ID = id
 		l.CRMID = fmt.Sprintf("C6UJ9A%06d", i)
 		l.OutlookKey = engine.SyncKey(id)
-		v := &l.Base
+		l.Base = &contact.Values{}
+		v := l.Base
 		v[contact.First] = fmt.Sprintf("First%d", i)
 		v[contact.Last] = fmt.Sprintf("Lastname%d", i%5000)
 		v[contact.Company] = fmt.Sprintf("Company %d GmbH", i%20000)

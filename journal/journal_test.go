@@ -55,7 +55,7 @@ func info(cycle int) CycleInfo {
 // fullLink is a link with every part of a row set, including values that
 // need escaping and a byte that is not UTF-8.
 func fullLink(id int64) engine.Link {
-	l := engine.Link{ID: id, CRMID: "CDEMOA00000" + strconv.FormatInt(id, 10), OutlookKey: engine.SyncKey(id)}
+	l := engine.Link{ID: id, CRMID: "CDEMOA00000" + strconv.FormatInt(id, 10), OutlookKey: engine.SyncKey(id), Base: &contact.Values{}}
 	for _, f := range contact.AllFields() {
 		l.Base[f] = fmt.Sprintf("%s of %d", f, id)
 	}
@@ -71,7 +71,7 @@ func fullLink(id int64) engine.Link {
 }
 
 func smallLink(id int64, first, email string) engine.Link {
-	l := engine.Link{ID: id, CRMID: "C" + strconv.FormatInt(id, 10), OutlookKey: "OL" + strconv.FormatInt(id, 10)}
+	l := engine.Link{ID: id, CRMID: "C" + strconv.FormatInt(id, 10), OutlookKey: "OL" + strconv.FormatInt(id, 10), Base: &contact.Values{}}
 	l.Base[contact.First] = first
 	l.Base[contact.Last] = "Lee"
 	l.Base[contact.Email1] = email
@@ -80,6 +80,9 @@ func smallLink(id int64, first, email string) engine.Link {
 
 // normal makes empty slices nil, as the journal returns them.
 func normal(l engine.Link) engine.Link {
+	if l.Base != nil {
+		l.BaseSum = engine.SumValues(l.Base)
+	}
 	for _, p := range []*engine.Pending{&l.PendingCRM, &l.PendingOutlook} {
 		if len(p.Fields) == 0 {
 			p.Fields = nil
@@ -190,6 +193,8 @@ func TestCommitThenLoadRoundTrips(t *testing.T) {
 	l1b.PendingCRM, l1b.PendingOutlook = engine.Pending{}, engine.Pending{}
 	l10 := smallLink(10, "Dee", "dee@example.com")
 	l3b := l3
+	l3b.Base = new(contact.Values)
+	*l3b.Base = *l3.Base
 	l3b.Base[contact.First] = "not written"
 	p2 := plan(2, 11, changed(l1b), engine.LinkState{Link: l3b}, changed(l10))
 	p2.Closed = []int64{2}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"contactsync/engine"
+	"contactsync/engine/contact"
 )
 
 // Load returns what the journal knows before the next cycle: the last cycle's
@@ -119,6 +120,10 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 		if err := decodeBase(base, l); err != nil {
 			return st, nil, fmt.Errorf("link %d: %w", l.ID, err)
 		}
+		if l.Base == nil {
+			l.Base = new(contact.Values)
+		}
+		l.BaseSum = engine.SumValues(l.Base)
 		if pendingRows.Valid {
 			l.PendingCRM, l.PendingOutlook = engine.Pending{}, engine.Pending{}
 			for next < len(pending) && pending[next].link < l.ID {
@@ -163,7 +168,7 @@ func decodePending(doc string, l *engine.Link) error {
 	if err := decodeBase(doc, &p); err != nil {
 		return err
 	}
-	if p.Base != (engine.Link{}).Base || p.NameAccount != "" || p.Detached != engine.NoSide {
+	if (p.Base != nil && *p.Base != contact.Values{}) || p.NameAccount != "" || p.Detached != engine.NoSide {
 		return fmt.Errorf("the pending document %q holds more than pending work", doc)
 	}
 	l.PendingCRM, l.PendingOutlook = p.PendingCRM, p.PendingOutlook

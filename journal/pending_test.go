@@ -43,6 +43,8 @@ func TestClearingPendingWorkKeepsTheLinkRow(t *testing.T) {
 	// engine marks them) and changes link 2's base: only link 2's row is
 	// written, and link 1 keeps a pending update of cycle 2.
 	l1b, l2b := l1, l2
+	l2b.Base = new(contact.Values)
+	*l2b.Base = *l2.Base
 	l1b.PendingCRM, l1b.PendingOutlook = engine.Pending{}, engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.Notes}, Old: []string{"x"}}
 	l2b.PendingOutlook = engine.Pending{}
 	l2b.Base[contact.JobTitle] = "Buyer"

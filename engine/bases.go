@@ -1,0 +1,223 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"unicode"
+	"unicode/utf8"
+
+	"contactsync/engine/contact"
+)
+
+// Bases at scale: a link's base is the value of every mapped field both
+// sides agreed on, forty-one strings. A million of them are most of a
+// cycle's memory, and in a usual cycle almost none is needed: a link whose
+// records on both sides still hold the base has nothing to merge. So the
+// state can carry each link's BaseSum instead of its base (Link.Base nil),
+// and the engine asks State.Bases for the full values of only the links
+// whose records hash differently from their BaseSum (or that lost a record,
+// or have an update pending). The sum is taken over the values as the merge
+// compares them: clean (contact.Clean), an e-mail folded as same() folds it
+// (letter case is no change), so equal sums mean the merge has nothing to do.
+
+// BaseSum is a hash of a base's values (see SumValues). The zero BaseSum is
+// no sum: it never matches a record.
+type BaseSum [16]byte
+
+// IsZero reports whether s is no sum.
+func (s BaseSum) IsZero() bool { return s == BaseSum{} }
+
+// Bases gives the base values of links that a State carries without them.
+// The journal implements it; the engine never writes through it.
+type Bases interface {
+	// Bases returns the base of each link in ids (ascending), in the same
+	// order. A link the journal does not hold is an error.
+	Bases(ids []int64) ([]*contact.Values, error)
+}
+
+// SumValues returns the BaseSum of a base: over every non-empty value,
+// clean, e-mails case-folded, in field order.
+func SumValues(v *contact.Values) BaseSum {
+	var s sumBuilder
+	for f := range v {
+		s.add(contact.Field(f), contact.Clean(contact.Field(f), v[f]))
+	}
+	return s.sum()
+}
+
+// sumBuilder accumulates the canonical form that SumValues hashes. Values
+// must be added in ascending field order.
+type sumBuilder struct{ buf []byte }
+
+func (s *sumBuilder) reset() { s.buf = s.buf[:0] }
+
+// add adds the clean value v of f; empty values are left out.
+func (s *sumBuilder) add(f contact.Field, v string) {
+	if v == "" {
+		return
+	}
+	s.buf = append(s.buf, byte(f))
+	if f.IsEmail() {
+		start := len(s.buf)
+		s.buf = append(s.buf, 0, 0, 0, 0) // room for the length
+		s.buf = appendFold(s.buf, v)
+		binary.BigEndian.PutUint32(s.buf[start:], uint32(len(s.buf)-start-4))
+		return
+	}
+	s.buf = binary.BigEndian.AppendUint32(s.buf, uint32(len(v)))
+	s.buf = append(s.buf, v...)
+}
+
+func (s *sumBuilder) sum() BaseSum {
+	h := sha256.Sum256(s.buf)
+	return BaseSum(h[:16])
+}
+
+// appendFold appends v with every rune replaced by the smallest rune of
+// its case-folding orbit (unicode.SimpleFold), bytes that are not UTF-8 by
+// U+FFFD: two strings fold alike exactly when strings.EqualFold says they
+// are equal.
+func appendFold(b []byte, v string) []byte {
+	for i := 0; i < len(v); {
+		c := v[i]
+		if c < utf8.RuneSelf {
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(v[i:])
+		i += n
+		b = utf8.AppendRune(b, foldMin(r))
+	}
+	return b
+}
+
+// foldMin returns the smallest rune of r's case-folding orbit.
+func foldMin(r rune) rune {
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		m = min(m, f)
+	}
+	return m
+}
+
+// sideSum is the BaseSum of the record of pr on side s as the merge reads
+// it (actualValue), over the mapped fields.
+func (r *reconciler) sideSum(pr *pair, s Side) BaseSum {
+	r.sums.reset()
+	for _, f := range r.sortedFields {
+		r.sums.add(f, r.actualValue(pr, s, f))
+	}
+	return r.sums.sum()
+}
+
+// quiet reports whether pr's base can stay unread: both records are
+// present and in scope, no update of the last cycle is pending (the merge
+// then reads the base to tell an update not imported), and both records
+// hash to the link's BaseSum, so the merge would change no field.
+func (r *reconciler) quiet(pr *pair) bool {
+	l := pr.link
+	return l.BaseSum != BaseSum{} && pr.crm >= 0 && pr.ol >= 0 && l.CRMID != "" && r.crmInScope(pr.crm) &&
+		pr.prevCRM.Op != OpUpdate && pr.prevOutlook.Op != OpUpdate &&
+		r.sideSum(pr, CRM) == l.BaseSum && r.sideSum(pr, Outlook) == l.BaseSum
+}
+
+// loadBases reads the base of every state link that is not quiet, in one
+// call to State.Bases. Links the state gave with their base keep it.
+func (r *reconciler) loadBases() error {
+	var ids []int64
+	var need []*pair
+	for _, pr := range r.pairs {
+		if pr.link.Base != nil || r.quiet(pr) {
+			continue
+		}
+		ids = append(ids, pr.link.ID)
+		need = append(need, pr)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	vs, err := r.fetchBases(ids)
+	if err != nil {
+		return err
+	}
+	for i, pr := range need {
+		pr.link.Base = vs[i]
+	}
+	return nil
+}
+
+// fetchBases asks the state's Bases for ids (ascending).
+func (r *reconciler) fetchBases(ids []int64) ([]*contact.Values, error) {
+	return fetchBases(&r.st, ids)
+}
+
+func fetchBases(st *State, ids []int64) ([]*contact.Values, error) {
+	if st.Bases == nil {
+		return nil, fmt.Errorf("the state holds links %d... without their base and gives no way to read it", ids[0])
+	}
+	vs, err := st.Bases.Bases(ids)
+	if err != nil {
+		return nil, fmt.Errorf("read the base of %d links: %w", len(ids), err)
+	}
+	if len(vs) != len(ids) {
+		return nil, fmt.Errorf("read the base of %d links: got %d", len(ids), len(vs))
+	}
+	for i, v := range vs {
+		if v == nil {
+			return nil, fmt.Errorf("read the base of link %d: none", ids[i])
+		}
+	}
+	return vs, nil
+}
+
+// base returns the base of pr's link, reading it when the state gave it
+// without (a link loadBases found quiet but a later step needs after all).
+// A read that fails is remembered in r.err and reads as an empty base; the
+// cycle then fails with it.
+func (r *reconciler) base(pr *pair) *contact.Values {
+	if pr.link.Base == nil {
+		vs, err := r.fetchBases([]int64{pr.link.ID})
+		if err != nil {
+			if r.err == nil {
+				r.err = err
+			}
+			return &contact.Values{}
+		}
+		pr.link.Base = vs[0]
+	}
+	return pr.link.Base
+}
+
+// FillBases gives every link of links whose id is in ids its base, read
+// through st.Bases when the state carries it without: for Undo and Discard,
+// which read the base of the links a cycle touched.
+func fillBases(st *State, links []LinkState, ids map[int64]bool) error {
+	var want []int64
+	var at []int
+	for i := range links {
+		if links[i].Base == nil && ids[links[i].ID] {
+			want = append(want, links[i].ID)
+			at = append(at, i)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	if !slices.IsSorted(want) {
+		return fmt.Errorf("the state's links are not in id order")
+	}
+	vs, err := fetchBases(st, want)
+	if err != nil {
+		return err
+	}
+	for k, i := range at {
+		links[i].Base = vs[k]
+	}
+	return nil
+}
