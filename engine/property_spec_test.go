@@ -321,7 +321,6 @@ func checkLight(t *testing.T, w *world, full *Plan) {
 	}
 }
 
-
 // checkAgreed: after a quiet cycle every open link has both records, and
 // they agree with the base on every mapped field (a name account reads as
 // no company); sync keys and CRM ids are not shared.
