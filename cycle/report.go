@@ -5,6 +5,7 @@ import (
 
 	"contactsync/engine"
 	"contactsync/journal"
+	"contactsync/journal/audit"
 )
 
 // reportRows caps the likely-duplicates table of report.html (contacts in
@@ -17,7 +18,7 @@ func chainStatus(j *journal.Journal, last int) (bool, string) {
 	if j == nil || last == 0 {
 		return true, "no earlier cycles: the journal starts with this one"
 	}
-	ok, text := j.ChainStatus()
+	ok, text := audit.ChainStatus(j)
 	if ok {
 		text = "checked before this cycle: " + text
 	}
@@ -28,10 +29,10 @@ func chainStatus(j *journal.Journal, last int) (bool, string) {
 // the plan, with the likely duplicates of each side as a section of its
 // own.
 func writeReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, dups *sideDuplicates) error {
-	var extra []journal.ReportTable
+	var extra []audit.ReportTable
 	if dups != nil {
 		if groups, more := dups.reportGroups(reportRows); len(groups) > 0 {
-			t := journal.ReportTable{ID: "duplicates", Title: "Likely duplicates",
+			t := audit.ReportTable{ID: "duplicates", Title: "Likely duplicates",
 				Intro:  "Contacts of one side that share an e-mail, a phone number or their name and company; a duplicate on one side can be linked to only one contact on the other. Also in duplicates.csv.",
 				Header: []string{"side", "group", "key", "line", "contact", "e-mail", "shared"}}
 			if more {
@@ -45,5 +46,5 @@ func writeReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, dups
 			extra = append(extra, t)
 		}
 	}
-	return journal.WritePlanReport(w, p, verifyOK, verify, extra...)
+	return audit.WritePlanReport(w, p, verifyOK, verify, extra...)
 }

@@ -92,9 +92,19 @@ var layerRules = []layerRule{
 		transitive: true,
 	},
 	{
-		name:       "journal imports only engine and engine/contact of the project (never formats or cmd)",
-		applies:    func(p string) bool { return within(p, module+"/journal") },
+		name:       "journal imports only engine and engine/contact of the project (never formats, its audit rendering or cmd)",
+		applies:    inSet("journal"),
 		allowed:    func(p string) bool { return !isProject(p) || p == module+"/engine" || p == module+"/engine/contact" },
+		transitive: true,
+	},
+	{
+		// Audit rendering reads the journal through its API; nothing below
+		// it (engine, journal) renders or imports it.
+		name:    "journal/audit imports only journal, engine, engine/contact and formats of the project",
+		applies: inSet("journal/audit"),
+		allowed: func(p string) bool {
+			return !isProject(p) || slices.Contains([]string{"journal", "engine", "engine/contact", "formats"}, strings.TrimPrefix(p, module+"/"))
+		},
 		transitive: true,
 	},
 }
@@ -108,6 +118,7 @@ var exclusiveLibs = map[string]string{
 	"github.com/gocarina/gocsv":       module + "/formats/crmcsv",
 	"github.com/nyaruka/phonenumbers": module + "/formats/phone",
 	"github.com/richardlehane/mscfb":  module + "/formats/msg",
+	"github.com/sergi/go-diff":        module + "/journal/audit",
 }
 
 // layeringViolations returns one line per broken rule, sorted. A
@@ -228,7 +239,8 @@ func TestLayeringRulesCatchViolations(t *testing.T) {
 		{ImportPath: m("formats/vcard"), Imports: []string{m("formats"), "github.com/emersion/go-vcard"}},
 		{ImportPath: m("formats/crmcsv"), Imports: []string{m("formats"), "github.com/gocarina/gocsv"}},
 		{ImportPath: m("journal"), Imports: []string{m("engine"), "github.com/mattn/go-sqlite3", "C"}},
-		{ImportPath: m("cmd/contactsync"), Imports: []string{m("engine"), m("journal"), m("formats/vcard"), "github.com/urfave/cli/v2"}},
+		{ImportPath: m("journal/audit"), Imports: []string{m("journal"), m("engine"), m("engine/contact"), "github.com/sergi/go-diff/diffmatchpatch"}},
+		{ImportPath: m("cmd/contactsync"), Imports: []string{m("engine"), m("journal"), m("journal/audit"), m("formats/vcard"), "github.com/urfave/cli/v2"}},
 		{ImportPath: "github.com/urfave/cli/v2", Imports: []string{"github.com/xrash/smetrics"}},
 	}
 	if v := layeringViolations(good); len(v) != 0 {
@@ -252,14 +264,14 @@ func TestLayeringRulesCatchViolations(t *testing.T) {
 			[]listedPackage{{ImportPath: m("engine"), Imports: []string{m("journal")}}},
 			[]string{"engine imports contactsync/journal"}},
 		{"engine imports a third-party library",
-			[]listedPackage{{ImportPath: m("engine"), Imports: []string{"github.com/sergi/go-diff/diffmatchpatch"}}},
-			[]string{"engine imports github.com/sergi"}},
+			[]listedPackage{{ImportPath: m("engine"), Imports: []string{"example.com/lib/diff"}}},
+			[]string{"engine imports example.com/lib"}},
 		{"engine depends on a library through contact",
 			[]listedPackage{
-				{ImportPath: m("engine/contact"), Imports: []string{"github.com/sergi/go-diff/diffmatchpatch"}},
-				{ImportPath: m("engine"), Imports: []string{m("engine/contact")}, Deps: []string{m("engine/contact"), "github.com/sergi/go-diff/diffmatchpatch"}},
+				{ImportPath: m("engine/contact"), Imports: []string{"example.com/lib/diff"}},
+				{ImportPath: m("engine"), Imports: []string{m("engine/contact")}, Deps: []string{m("engine/contact"), "example.com/lib/diff"}},
 			},
-			[]string{"engine depends on github.com/sergi/go-diff/diffmatchpatch via contactsync/engine/contact", "engine/contact imports github.com/sergi"}},
+			[]string{"engine depends on example.com/lib/diff via contactsync/engine/contact", "engine/contact imports example.com/lib"}},
 		{"a format imports engine",
 			[]listedPackage{{ImportPath: m("formats/outlookcsv"), Imports: []string{m("engine")}}},
 			[]string{"formats/outlookcsv imports contactsync/engine "}},
@@ -281,6 +293,18 @@ func TestLayeringRulesCatchViolations(t *testing.T) {
 		{"journal imports formats",
 			[]listedPackage{{ImportPath: m("journal"), Imports: []string{m("formats/crmcsv")}}},
 			[]string{"journal imports contactsync/formats/crmcsv"}},
+		{"journal imports its audit rendering",
+			[]listedPackage{{ImportPath: m("journal"), Imports: []string{m("journal/audit")}}},
+			[]string{"journal imports contactsync/journal/audit"}},
+		{"engine imports audit rendering",
+			[]listedPackage{{ImportPath: m("engine"), Imports: []string{m("journal/audit")}}},
+			[]string{"engine imports contactsync/journal/audit"}},
+		{"audit rendering imports cmd",
+			[]listedPackage{{ImportPath: m("journal/audit"), Imports: []string{m("journal"), m("cmd/contactsync")}}},
+			[]string{"journal/audit imports contactsync/cmd/contactsync"}},
+		{"go-diff outside journal/audit",
+			[]listedPackage{{ImportPath: m("journal"), Imports: []string{"github.com/sergi/go-diff/diffmatchpatch"}}},
+			[]string{"go-diff belongs to"}},
 		{"go-vcard outside formats/vcard",
 			[]listedPackage{{ImportPath: m("formats/outlookcsv"), Imports: []string{"github.com/emersion/go-vcard"}}},
 			[]string{"go-vcard belongs to"}},

@@ -116,26 +116,26 @@ func (ch *Change) appendJSON(b []byte) []byte {
 	b = append(b, `{"link":`...)
 	b = strconv.AppendInt(b, ch.Link, 10)
 	b = append(b, `,"side":`...)
-	b = appendJSONString(b, ch.Side)
+	b = AppendJSONString(b, ch.Side)
 	b = append(b, `,"op":`...)
-	b = appendJSONString(b, string(ch.Op))
+	b = AppendJSONString(b, string(ch.Op))
 	if ch.Field != "" {
 		b = append(b, `,"field":`...)
-		b = appendJSONString(b, ch.Field)
+		b = AppendJSONString(b, ch.Field)
 	}
 	if ch.Old != "" {
 		b = append(b, `,"old":`...)
-		b = appendJSONString(b, ch.Old)
+		b = AppendJSONString(b, ch.Old)
 	}
 	if ch.New != "" {
 		b = append(b, `,"new":`...)
-		b = appendJSONString(b, ch.New)
+		b = AppendJSONString(b, ch.New)
 	}
 	b = append(b, `,"rule":`...)
-	b = appendJSONString(b, string(ch.Rule))
+	b = AppendJSONString(b, string(ch.Rule))
 	if ch.Name != "" {
 		b = append(b, `,"name":`...)
-		b = appendJSONString(b, ch.Name)
+		b = AppendJSONString(b, ch.Name)
 	}
 	return append(b, '}')
 }
@@ -143,13 +143,13 @@ func (ch *Change) appendJSON(b []byte) []byte {
 // appendJSON appends the notice as json.Marshal encodes it.
 func (n *Notice) appendJSON(b []byte) []byte {
 	b = append(b, `{"kind":`...)
-	b = appendJSONString(b, n.Kind)
+	b = AppendJSONString(b, n.Kind)
 	if n.Link != 0 {
 		b = append(b, `,"link":`...)
 		b = strconv.AppendInt(b, n.Link, 10)
 	}
 	b = append(b, `,"message":`...)
-	b = appendJSONString(b, n.Message)
+	b = AppendJSONString(b, n.Message)
 	return append(b, '}')
 }
 
@@ -164,10 +164,12 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string exactly as json.Marshal
+// AppendJSONString appends s as a JSON string exactly as json.Marshal
 // writes it: HTML characters, U+2028 and U+2029 escaped, invalid UTF-8
-// replaced by U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
+// replaced by U+FFFD. It is the one JSON string escaper of contactsync's
+// own JSON writers: plan.json, the values of created records, and the
+// journal's export (journal/audit).
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -263,9 +263,9 @@ func (r *reconciler) valuesText(v *contact.Values) string {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, f.String())
+		b = AppendJSONString(b, f.String())
 		b = append(b, ':')
-		b = appendJSONString(b, v[f])
+		b = AppendJSONString(b, v[f])
 	}
 	b = append(b, '}')
 	r.textBuf = b

@@ -311,9 +311,9 @@ func valuesJSON(fields []contact.Field, v *contact.Values) string {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, f.String())
+		b = AppendJSONString(b, f.String())
 		b = append(b, ':')
-		b = appendJSONString(b, v[f])
+		b = AppendJSONString(b, v[f])
 	}
 	return string(append(b, '}'))
 }

@@ -23,6 +23,7 @@ import (
 	"contactsync/formats/pst"
 	"contactsync/formats/vcard"
 	"contactsync/journal"
+	"contactsync/journal/audit"
 )
 
 func newApp(stdout, stderr io.Writer) *cli.App {
@@ -462,7 +463,7 @@ func journalCommand() *cli.Command {
 						return err
 					}
 					defer j.Close()
-					return classify(j.WriteLog(ctx.App.Writer))
+					return classify(audit.WriteLog(ctx.App.Writer, j))
 				},
 			},
 			{
@@ -478,7 +479,7 @@ func journalCommand() *cli.Command {
 						return err
 					}
 					defer j.Close()
-					return classify(j.WriteShow(ctx.App.Writer, n))
+					return classify(audit.WriteShow(ctx.App.Writer, j, n))
 				},
 			},
 			{
@@ -493,7 +494,7 @@ func journalCommand() *cli.Command {
 						return err
 					}
 					defer j.Close()
-					return classify(j.WriteHistory(ctx.App.Writer, ctx.Args().First()))
+					return classify(audit.WriteHistory(ctx.App.Writer, j, ctx.Args().First()))
 				},
 			},
 			{
@@ -509,7 +510,7 @@ func journalCommand() *cli.Command {
 						return err
 					}
 					defer j.Close()
-					return classify(j.WriteDiff(ctx.App.Writer, n))
+					return classify(audit.WriteDiff(ctx.App.Writer, j, n))
 				},
 			},
 			{
@@ -528,7 +529,7 @@ func journalCommand() *cli.Command {
 					if f != "csv" && f != "json" {
 						return usagef("--format must be csv or json, not %q", f)
 					}
-					filter := journal.ExportFilter{Cycle: ctx.Int("cycle"), Contact: ctx.String("contact")}
+					filter := audit.ExportFilter{Cycle: ctx.Int("cycle"), Contact: ctx.String("contact")}
 					for _, d := range []struct {
 						name string
 						to   *time.Time
@@ -550,7 +551,7 @@ func journalCommand() *cli.Command {
 					}
 					defer j.Close()
 					return classify(writeTo(ctx.String("out"), ctx.App.Writer, func(w io.Writer) error {
-						return j.ExportFiltered(w, f, filter)
+						return audit.ExportFiltered(w, j, f, filter)
 					}))
 				},
 			},
@@ -581,7 +582,7 @@ func journalCommand() *cli.Command {
 					}
 					defer j.Close()
 					return classify(writeTo(ctx.String("out"), ctx.App.Writer, func(w io.Writer) error {
-						return j.WriteReportRange(w, from, to)
+						return audit.WriteReportRange(w, j, from, to)
 					}))
 				},
 			},

@@ -1,10 +1,9 @@
-package journal
+package audit
 
 import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"database/sql"
 	"fmt"
 	"io"
 	"slices"
@@ -13,12 +12,13 @@ import (
 	"unicode/utf8"
 
 	"contactsync/engine"
+	"contactsync/journal"
 )
 
 // WriteReport writes the report page (page.go) for auditors about cycle n,
 // or every cycle when n is 0.
-func (j *Journal) WriteReport(w io.Writer, n int) error {
-	return j.WriteReportRange(w, n, n)
+func WriteReport(w io.Writer, j *journal.Journal, n int) error {
+	return WriteReportRange(w, j, n, n)
 }
 
 // WriteReportRange writes the report page for cycles from..to (0 for
@@ -31,43 +31,31 @@ func (j *Journal) WriteReport(w io.Writer, n int) error {
 // the top: the report is how an auditor sees what was changed. Changes are
 // streamed from the database in link order, so a cycle of a million
 // changes is never held in memory; the page is bounded (page.go).
-func (j *Journal) WriteReportRange(w io.Writer, from, to int) error {
-	if err := j.writeReport(w, from, to); err != nil {
-		return fmt.Errorf("journal %q: report: %w", j.path, err)
-	}
-	return nil
+func WriteReportRange(w io.Writer, j *journal.Journal, from, to int) error {
+	// Verify first: it runs its own transaction, and the journal has one
+	// connection.
+	head := pageHead{Overview: true}
+	head.VerifyOK, head.Verify = ChainStatus(j)
+	head.Lines = []string{"Journal " + j.Path() + ", report made " + journal.Stamp(j.Now()) + "."}
+	err := j.Read(func(r *journal.Reader) error { return writeReport(w, r, j.Path(), head, from, to) })
+	return fail(j, "report", err)
 }
 
-// ChainStatus runs Verify and says in one line how it went.
-func (j *Journal) ChainStatus() (ok bool, text string) {
+// ChainStatus runs the journal's Verify and says in one line how it went.
+func ChainStatus(j *journal.Journal) (ok bool, text string) {
 	if err := j.Verify(); err != nil {
 		return false, "hash chain broken: " + err.Error()
 	}
 	return true, "hash chain intact: every cycle and every link row matches its hash"
 }
 
-func (j *Journal) writeReport(w io.Writer, from, to int) error {
-	// Verify first: it runs its own transaction, and the journal has one
-	// connection.
-	head := pageHead{Overview: true}
-	head.VerifyOK, head.Verify = j.ChainStatus()
-	head.Lines = []string{"Journal " + j.path + ", report made " + stamp(j.now()) + "."}
-
-	tx, err := j.db.Begin()
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+func writeReport(w io.Writer, rd *journal.Reader, path string, head pageHead, from, to int) error {
 	for _, n := range []int{from, to} {
 		if n != 0 {
-			if _, err := j.cycle(tx, n); err != nil {
+			if _, err := rd.Cycle(n); err != nil {
 				return err
 			}
 		}
-	}
-	hi := to
-	if hi == 0 {
-		hi = int(^uint(0) >> 1)
 	}
 	switch {
 	case from == 0 && to == 0:
@@ -79,32 +67,19 @@ func (j *Journal) writeReport(w io.Writer, from, to int) error {
 	default:
 		head.Title = fmt.Sprintf("contactsync journal: cycles %d to %d", max(from, 1), to)
 	}
-	var cycles []cycleRow
-	rows, err := tx.Query(`SELECT `+cycleColumns+` FROM cycles WHERE number >= ? AND number <= ? ORDER BY number`, from, hi)
+	cycles, err := rd.Cycles(from, to)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var r cycleRow
-		if err := rows.Scan(r.dest()...); err != nil {
-			rows.Close()
-			return err
-		}
-		cycles = append(cycles, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for i := range cycles {
 		r := &cycles[i]
-		o := reportOverview{Number: r.Number, Started: showTime(r.Started), User: userText(r), Summary: summary(r.Counts)}
-		if err := tx.QueryRow(`SELECT (SELECT count(*) FROM changes WHERE cycle = ?1), (SELECT count(*) FROM conflicts WHERE cycle = ?1),
-			(SELECT count(*) FROM notices WHERE cycle = ?1)`, r.Number).Scan(&o.Changes, &o.Conflicts, &o.Notices); err != nil {
+		n, err := rd.Count(journal.Select{Cycle: r.Number})
+		if err != nil {
 			return err
 		}
-		o.User, o.Summary = validText(o.User), validText(o.Summary)
-		head.Cycles = append(head.Cycles, o)
+		head.Cycles = append(head.Cycles, reportOverview{Number: r.Number, Started: showTime(r.Started),
+			User: validText(userText(r)), Summary: validText(summary(r.Counts)),
+			Changes: n.Changes, Conflicts: n.Conflicts, Notices: n.Notices})
 	}
 
 	vw := &utf8Writer{w: w}
@@ -114,7 +89,7 @@ func (j *Journal) writeReport(w io.Writer, from, to int) error {
 		return err
 	}
 	for i := range cycles {
-		if err := j.reportCycle(tx, pg, valid(cycles[i])); err != nil {
+		if err := reportCycle(rd, pg, path, valid(cycles[i])); err != nil {
 			return err
 		}
 	}
@@ -127,7 +102,7 @@ func (j *Journal) writeReport(w io.Writer, from, to int) error {
 	return vw.flush()
 }
 
-func (j *Journal) reportCycle(tx *sql.Tx, pg *page, r cycleRow) error {
+func reportCycle(rd *journal.Reader, pg *page, path string, r journal.Cycle) error {
 	n := r.Number
 	c := pageCycle{Number: n, Info: [][2]string{
 		{"kind, status", r.Kind + ", " + r.Status},
@@ -139,72 +114,45 @@ func (j *Journal) reportCycle(tx *sql.Tx, pg *page, r cycleRow) error {
 		{"links", linksAfter(&r)},
 		{"hash", r.Hash + " (previous " + orNone(r.PrevHash) + ")"},
 	}}
-	if err := each(tx, `SELECT role, path, sha256, size FROM files WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
-		var f FileHash
-		err := rs.Scan(&f.Role, &f.Path, &f.SHA256, &f.Size)
+	files, err := rd.Files(n)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
 		f.Path = validText(f.Path)
 		c.Files = append(c.Files, f)
-		return err
-	}); err != nil {
+	}
+	t, err := rd.Tally(n)
+	if err != nil {
 		return err
 	}
 	sideOp := map[string]engine.Tally{}
-	if err := each(tx, `SELECT side, op, count(*) FROM changes WHERE cycle = ? GROUP BY side, op`, n, func(rs *sql.Rows) error {
-		var side, op string
-		var k int
-		if err := rs.Scan(&side, &op, &k); err != nil {
-			return err
+	for side, ops := range t.SideOp {
+		sideOp[side] = engine.Tally{}
+		for op, k := range ops {
+			sideOp[side][validText(op)] += k
 		}
-		if sideOp[side] == nil {
-			sideOp[side] = engine.Tally{}
-		}
-		sideOp[side][validText(op)] = k
-		return nil
-	}); err != nil {
-		return err
 	}
 	c.SideOp = sideOpRows(sideOp)
-	rules, fields := engine.Tally{}, engine.Tally{}
-	for _, q := range []struct {
-		sql string
-		t   engine.Tally
-	}{
-		{`SELECT rule, count(*) FROM changes WHERE cycle = ? GROUP BY rule`, rules},
-		{`SELECT field, count(*) FROM changes WHERE cycle = ? AND field != '' GROUP BY field`, fields},
-	} {
-		if err := each(tx, q.sql, n, func(rs *sql.Rows) error {
-			var name string
-			var k int
-			err := rs.Scan(&name, &k)
-			q.t[validText(name)] = k
-			return err
-		}); err != nil {
-			return err
-		}
-	}
-	c.Rules, c.Fields = tallies(rules), tallies(fields)
-	var linked, arrived int
-	if err := tx.QueryRow(`SELECT (SELECT count(*) FROM changes WHERE cycle = ?1 AND op = 'link'),
-		(SELECT count(*) FROM notices WHERE cycle = ?1 AND kind = 'arrived')`, n).Scan(&linked, &arrived); err != nil {
+	c.Rules, c.Fields = tallies(validTally(t.Rules)), tallies(validTally(t.Fields))
+	linked, err := rd.Count(journal.Select{Cycle: n, Ops: []engine.Op{engine.OpLink}})
+	if err != nil {
 		return err
 	}
-	c.Routine = routineText(linked, arrived)
+	arrived, err := rd.Count(journal.Select{Cycle: n, Kinds: []string{"arrived"}})
+	if err != nil {
+		return err
+	}
+	c.Routine = routineText(linked.Changes, arrived.Notices)
 	if err := pageTemplate.ExecuteTemplate(pg.b, "cycle", c); err != nil {
 		return err
 	}
 
 	// The conflicts of the cycle, by link and field, for the cards.
 	conflicts := map[linkField]*engine.Conflict{}
-	if err := each(tx, `SELECT link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name
-		FROM conflicts WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
-		var x engine.Conflict
-		var ct, ot string
-		if err := rs.Scan(&x.Link, &x.Field, &x.Base, &x.CRM, &x.Outlook, &ct, &ot, &x.Winner, &x.Rule, &x.Name); err != nil {
-			return err
-		}
-		x.CRMTime, _ = parseStamp(ct)
-		x.OutlookTime, _ = parseStamp(ot)
-		conflicts[linkField{x.Link, x.Field}] = &x
+	if err := rd.Conflicts(journal.Select{Cycle: n}, func(x *journal.ConflictRow) error {
+		k := x.Conflict
+		conflicts[linkField{k.Link, k.Field}] = &k
 		return nil
 	}); err != nil {
 		return err
@@ -225,12 +173,8 @@ func (j *Journal) reportCycle(tx *sql.Tx, pg *page, r cycleRow) error {
 	}
 	// Links in order, a link's changes in the cycle's order; changes of no
 	// link are a card each. Confirmed links are counted above, not carded.
-	if err := each(tx, `SELECT link, side, op, field, old, new, rule, name FROM changes
-		WHERE cycle = ? AND op != 'link' ORDER BY link, seq`, n, func(rs *sql.Rows) error {
-		var x engine.Change
-		if err := rs.Scan(&x.Link, &x.Side, &x.Op, &x.Field, &x.Old, &x.New, &x.Rule, &x.Name); err != nil {
-			return err
-		}
+	if err := rd.Changes(journal.Select{Cycle: n, NotOps: []engine.Op{engine.OpLink}, ByLink: true}, func(row *journal.ChangeRow) error {
+		x := row.Change
 		if len(group) > 0 && (x.Link == 0 || x.Link != group[0].Link) {
 			if err := flush(); err != nil {
 				return err
@@ -247,22 +191,27 @@ func (j *Journal) reportCycle(tx *sql.Tx, pg *page, r cycleRow) error {
 	if err := addConflictCards(pg, set, n, conflicts); err != nil {
 		return err
 	}
-	where := fmt.Sprintf("'contactsync journal export --journal %s --cycle %d' has every change of the cycle", j.path, n)
+	where := fmt.Sprintf("'contactsync journal export --journal %s --cycle %d' has every change of the cycle", path, n)
 	if err := set.end(where); err != nil {
 		return err
 	}
 	nl := pg.notices(where)
-	if err := each(tx, `SELECT kind, link, message FROM notices WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
-		var x reportNotice
-		if err := rs.Scan(&x.Kind, &x.Link, &x.Message); err != nil {
-			return err
-		}
-		nl.add(x)
+	if err := rd.Notices(journal.Select{Cycle: n}, func(x *journal.NoticeRow) error {
+		nl.add(reportNotice{x.Kind, x.Link, x.Message})
 		return nil
 	}); err != nil {
 		return err
 	}
 	return pg.writeNotices(nl)
+}
+
+// validTally is t with its names made valid UTF-8.
+func validTally(t engine.Tally) engine.Tally {
+	out := make(engine.Tally, len(t))
+	for name, k := range t {
+		out[validText(name)] += k
+	}
+	return out
 }
 
 // addConflictCards writes a card for each link whose conflicts no change
@@ -426,7 +375,7 @@ func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, 
 	return vw.flush()
 }
 
-func userText(r *cycleRow) string {
+func userText(r *journal.Cycle) string {
 	if r.RunBy != r.SyncUser {
 		return r.SyncUser + " (run by " + r.RunBy + ")"
 	}
@@ -437,7 +386,7 @@ func userText(r *cycleRow) string {
 func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 // valid makes the text of a cycle row valid UTF-8.
-func valid(r cycleRow) cycleRow {
+func valid(r journal.Cycle) journal.Cycle {
 	for _, s := range []*string{&r.Kind, &r.Status, &r.Started, &r.Finished, &r.SyncUser, &r.RunBy, &r.ToolVersion,
 		&r.Mapping, &r.Prefer, &r.Direction, &r.Options, &r.Counts, &r.OutDir} {
 		*s = validText(*s)

@@ -1,4 +1,4 @@
-package journal
+package audit
 
 import (
 	"bufio"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"contactsync/engine"
+	"contactsync/journal"
 )
 
 // The report page is one renderer for two callers: the report.html of a
@@ -66,7 +67,7 @@ type reportOverview struct {
 type pageCycle struct {
 	Number  int
 	Info    [][2]string // label, value
-	Files   []FileHash
+	Files   []journal.FileHash
 	SideOp  [][3]string // side, operation, count
 	Rules   []tally
 	Fields  []tally

@@ -1,4 +1,4 @@
-package journal
+package audit
 
 import (
 	"bytes"
@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"contactsync/engine"
+	"contactsync/journal"
 )
 
 // trickyCycles is twoCycles plus a cycle whose values a spreadsheet would
 // run as formulas, or that need quoting.
-func trickyCycles(t *testing.T) *Journal {
+func trickyCycles(t *testing.T) *journal.Journal {
 	t.Helper()
 	j := twoCycles(t)
 	p := plan(3, 4, changed(smallLink(1, "Ann", "ann.lee@example.org")), engine.LinkState{Link: fullLink(3)})
@@ -43,6 +44,9 @@ var trickyValues = []struct{ raw, cell string }{
 	{"+49 (170) 123-4567", "+49 (170) 123-4567"}, // a phone number stays
 	{"-3.5", "-3.5"},                             // a number stays
 	{"-", "-"},                                   // a lone sign is text
+	{"+", "+"},                                   // either sign (DESIGN §10, contact.FormulaLike)
+	{"+1-1", "'+1-1"},                            // a sum is a formula
+	{"<b>Tom & Jerry</b>\u2028", "<b>Tom & Jerry</b>\u2028"},
 	{"a=b, \"quoted\"\nsecond line", "a=b, \"quoted\"\nsecond line"},
 	{"Zoë \xff", "Zoë \uFFFD"},
 	{"", ""},
@@ -83,7 +87,7 @@ func countInnerLF(b []byte) int {
 func TestExportCSV(t *testing.T) {
 	j := trickyCycles(t)
 	var b bytes.Buffer
-	if err := j.Export(&b, "csv", 0); err != nil {
+	if err := Export(&b, j, "csv", 0); err != nil {
 		t.Fatal(err)
 	}
 	rows := readCSV(t, b.Bytes())
@@ -102,7 +106,7 @@ func TestExportCSV(t *testing.T) {
 			if c.Link != 0 {
 				link = strconv.FormatInt(c.Link, 10)
 			}
-			want = append(want, []string{strconv.Itoa(n), stamp(info(n).Started), "U1", "alice", link, c.Side, string(c.Op),
+			want = append(want, []string{strconv.Itoa(n), journal.Stamp(info(n).Started), "U1", "alice", link, c.Side, string(c.Op),
 				c.Field, c.Old, c.New, string(c.Rule), c.Name})
 		}
 	}
@@ -130,7 +134,7 @@ func TestExportCSV(t *testing.T) {
 
 	// One cycle.
 	b.Reset()
-	if err := j.Export(&b, "csv", 2); err != nil {
+	if err := Export(&b, j, "csv", 2); err != nil {
 		t.Fatal(err)
 	}
 	rows = readCSV(t, b.Bytes())
@@ -140,7 +144,7 @@ func TestExportCSV(t *testing.T) {
 	// Nothing yet.
 	empty := openTest(t, filepath.Join(t.TempDir(), "empty.db"))
 	b.Reset()
-	if err := empty.Export(&b, "csv", 0); err != nil || len(readCSV(t, b.Bytes())) != 1 {
+	if err := Export(&b, empty, "csv", 0); err != nil || len(readCSV(t, b.Bytes())) != 1 {
 		t.Errorf("export of an empty journal = %q, %v; want the header only", b.String(), err)
 	}
 }
@@ -157,8 +161,8 @@ func TestExportErrors(t *testing.T) {
 		{"xml", 0, `unknown format "xml" (want csv or json)`},
 	} {
 		var b bytes.Buffer
-		err := j.Export(&b, c.format, c.cycle)
-		if err == nil || err.Error() != fmt.Sprintf("journal %q: export: %s", j.path, c.want) {
+		err := Export(&b, j, c.format, c.cycle)
+		if err == nil || err.Error() != fmt.Sprintf("journal %q: export: %s", j.Path(), c.want) {
 			t.Errorf("Export(%s, %d) err = %v, want %q", c.format, c.cycle, err, c.want)
 		}
 		if b.Len() != 0 {
@@ -170,18 +174,18 @@ func TestExportErrors(t *testing.T) {
 // jsonExport is the JSON export as a reader decodes it.
 type jsonExport struct {
 	Cycles []struct {
-		Number      int               `json:"number"`
-		Started     string            `json:"started"`
-		Finished    string            `json:"finished"`
-		SyncUser    string            `json:"sync_user"`
-		RunBy       string            `json:"run_by"`
-		ToolVersion string            `json:"tool_version"`
-		Options     map[string]string `json:"options"`
-		Counts      engine.Counts     `json:"counts"`
-		Hash        string            `json:"hash"`
-		PrevHash    string            `json:"prev_hash"`
-		Files       []FileHash        `json:"files"`
-		Changes     []engine.Change   `json:"changes"`
+		Number      int                `json:"number"`
+		Started     string             `json:"started"`
+		Finished    string             `json:"finished"`
+		SyncUser    string             `json:"sync_user"`
+		RunBy       string             `json:"run_by"`
+		ToolVersion string             `json:"tool_version"`
+		Options     map[string]string  `json:"options"`
+		Counts      engine.Counts      `json:"counts"`
+		Hash        string             `json:"hash"`
+		PrevHash    string             `json:"prev_hash"`
+		Files       []journal.FileHash `json:"files"`
+		Changes     []engine.Change    `json:"changes"`
 		Conflicts   []struct {
 			engine.Conflict
 			CRMTime     string `json:"crm_time"`
@@ -194,7 +198,7 @@ type jsonExport struct {
 func TestExportJSON(t *testing.T) {
 	j := trickyCycles(t)
 	var b bytes.Buffer
-	if err := j.Export(&b, "json", 0); err != nil {
+	if err := Export(&b, j, "json", 0); err != nil {
 		t.Fatal(err)
 	}
 	var doc jsonExport
@@ -208,7 +212,7 @@ func TestExportJSON(t *testing.T) {
 	for i, c := range doc.Cycles {
 		n := i + 1
 		in := info(n)
-		if c.Number != n || c.Started != stamp(in.Started) || !strings.HasPrefix(c.Finished, "2026-03-02T09:") ||
+		if c.Number != n || c.Started != journal.Stamp(in.Started) || !strings.HasPrefix(c.Finished, "2026-03-02T09:") ||
 			c.SyncUser != "U1" || c.RunBy != "alice" || c.ToolVersion != in.ToolVersion || c.PrevHash != prev || len(c.Hash) != 64 {
 			t.Errorf("cycle %d header = %+v", n, c)
 		}
@@ -216,7 +220,7 @@ func TestExportJSON(t *testing.T) {
 		if !reflect.DeepEqual(c.Options, in.Options) {
 			t.Errorf("cycle %d options = %v, want %v", n, c.Options, in.Options)
 		}
-		if want := append(append([]FileHash(nil), in.Inputs...), in.Outputs...); !reflect.DeepEqual(c.Files, want) {
+		if want := append(append([]journal.FileHash(nil), in.Inputs...), in.Outputs...); !reflect.DeepEqual(c.Files, want) {
 			t.Errorf("cycle %d files = %+v, want %+v", n, c.Files, want)
 		}
 		changes, err := j.Changes(n)
@@ -240,8 +244,8 @@ func TestExportJSON(t *testing.T) {
 		for k, x := range c.Conflicts {
 			got := x.Conflict
 			var err1, err2 error
-			got.CRMTime, err1 = parseStamp(x.CRMTime)
-			got.OutlookTime, err2 = parseStamp(x.OutlookTime)
+			got.CRMTime, err1 = journal.ParseStamp(x.CRMTime)
+			got.OutlookTime, err2 = journal.ParseStamp(x.OutlookTime)
 			w := conflicts[k]
 			if err1 != nil || err2 != nil || !got.CRMTime.Equal(w.CRMTime) || !got.OutlookTime.Equal(w.OutlookTime) {
 				t.Errorf("cycle %d conflict %d times %q, %q; want %v, %v", n, k, x.CRMTime, x.OutlookTime, w.CRMTime, w.OutlookTime)
@@ -258,14 +262,25 @@ func TestExportJSON(t *testing.T) {
 	if n := doc.Cycles[0].Notices; len(n) != 1 || n[0].Message != "two accounts named Acme; used the first" {
 		t.Errorf("cycle 1 notices = %+v", n)
 	}
-	// Every key is there even when empty, and the values are not HTML-escaped.
-	if !strings.Contains(b.String(), `{"link":2,"side":"-","op":"unlink","field":"","old":"","new":"","rule":"deleted-in-outlook","name":"Bob Lee"}`) ||
-		!strings.Contains(b.String(), `"name":"=HYPERLINK(\"http://evil.example\",\"click\")"`) {
+	// Every key is there even when empty.
+	if !strings.Contains(b.String(), `{"link":2,"side":"-","op":"unlink","field":"","old":"","new":"","rule":"deleted-in-outlook","name":"Bob Lee"}`) {
 		t.Errorf("records are not written in full:\n%s", b.String())
+	}
+	// Strings are escaped by the one escaper of contactsync's JSON, as
+	// json.Marshal and plan.json escape them (<, >, &, U+2028 too; bytes
+	// that are not UTF-8 as U+FFFD).
+	for _, v := range trickyValues {
+		js, _ := json.Marshal(v.raw)
+		if want := `"name":` + string(js) + "}"; !strings.Contains(b.String(), want) {
+			t.Errorf("export lacks %s", want)
+		}
+		if got := string(engine.AppendJSONString(nil, v.raw)); got != string(js) {
+			t.Errorf("AppendJSONString(%q) = %s, json.Marshal %s", v.raw, got, js)
+		}
 	}
 
 	b.Reset()
-	if err := j.Export(&b, "json", 2); err != nil {
+	if err := Export(&b, j, "json", 2); err != nil {
 		t.Fatal(err)
 	}
 	doc = jsonExport{}
@@ -274,7 +289,7 @@ func TestExportJSON(t *testing.T) {
 	}
 	empty := openTest(t, filepath.Join(t.TempDir(), "empty.db"))
 	b.Reset()
-	if err := empty.Export(&b, "json", 0); err != nil || strings.TrimSpace(b.String()) != "{\"cycles\":[\n]}" {
+	if err := Export(&b, empty, "json", 0); err != nil || strings.TrimSpace(b.String()) != "{\"cycles\":[\n]}" {
 		t.Errorf("export of an empty journal = %q, %v", b.String(), err)
 	}
 }
@@ -286,7 +301,7 @@ func TestExportFiltered(t *testing.T) {
 	export := func(format string, f ExportFilter) string {
 		t.Helper()
 		var b bytes.Buffer
-		if err := j.ExportFiltered(&b, format, f); err != nil {
+		if err := ExportFiltered(&b, j, format, f); err != nil {
 			t.Fatalf("export %s %+v: %v", format, f, err)
 		}
 		return b.String()
@@ -346,7 +361,7 @@ func TestExportFiltered(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if err := j.ExportFiltered(&b, "csv", ExportFilter{Contact: "nobody@example.com"}); !errors.Is(err, ErrNoContact) {
+	if err := ExportFiltered(&b, j, "csv", ExportFilter{Contact: "nobody@example.com"}); !errors.Is(err, journal.ErrNoContact) {
 		t.Errorf("unknown contact: err = %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package journal
+package audit
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"contactsync/engine"
+	"contactsync/journal"
 )
 
 // checkPage checks that a report is one page with balanced tables, whose
@@ -32,7 +33,7 @@ func checkPage(t *testing.T, out string) {
 func TestWriteReport(t *testing.T) {
 	j, _, _ := engineCycles(t) // Bob's last name is <script>alert(1)</script>
 	var b bytes.Buffer
-	if err := j.WriteReport(&b, 0); err != nil {
+	if err := WriteReport(&b, j, 0); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -72,7 +73,7 @@ func TestWriteReport(t *testing.T) {
 func TestWriteReportOfOneCycle(t *testing.T) {
 	j := twoCycles(t)
 	var b bytes.Buffer
-	if err := j.WriteReport(&b, 2); err != nil {
+	if err := WriteReport(&b, j, 2); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -100,7 +101,7 @@ func TestWriteReportOfOneCycle(t *testing.T) {
 		t.Error("report of cycle 2 shows cycle 1")
 	}
 	b.Reset()
-	if err := j.WriteReport(&b, 1); err != nil {
+	if err := WriteReport(&b, j, 1); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "<ul class=\"notices\">\n<li>[ambiguous] two accounts named Acme; used the first</li>\n</ul>") {
@@ -108,7 +109,7 @@ func TestWriteReportOfOneCycle(t *testing.T) {
 	}
 	// A range.
 	b.Reset()
-	if err := j.WriteReportRange(&b, 1, 2); err != nil {
+	if err := WriteReportRange(&b, j, 1, 2); err != nil {
 		t.Fatal(err)
 	}
 	if out := b.String(); !strings.Contains(out, "<title>contactsync journal: cycles 1 to 2</title>") || !strings.Contains(out, `id="cycle-1"`) || !strings.Contains(out, `id="cycle-2"`) {
@@ -120,16 +121,16 @@ func TestWriteReportOfOneCycle(t *testing.T) {
 // the edited value, escaped, where it is.
 func TestWriteReportOfEditedJournal(t *testing.T) {
 	j := twoCycles(t)
-	if _, err := j.db.Exec(`UPDATE changes SET new = '<b>forged</b>' WHERE cycle = 2 AND seq = 1`); err != nil {
+	if err := execSQL(j, `UPDATE changes SET new = '<b>forged</b>' WHERE cycle = 2 AND seq = 1`); err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := j.WriteReport(&b, 0); err != nil {
+	if err := WriteReport(&b, j, 0); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
 	checkPage(t, out)
-	want := fmt.Sprintf(`<p id="verify" class="bad">Verify: hash chain broken: journal &#34;%s&#34; fails verification at cycle 2: its rows do not match its hash`, j.path)
+	want := fmt.Sprintf(`<p id="verify" class="bad">Verify: hash chain broken: journal &#34;%s&#34; fails verification at cycle 2: its rows do not match its hash`, j.Path())
 	if !strings.Contains(out, want) || strings.Contains(out, "hash chain intact") {
 		t.Errorf("report of an edited journal lacks %q:\n%s", want, out)
 	}
@@ -141,8 +142,8 @@ func TestWriteReportOfEditedJournal(t *testing.T) {
 func TestWriteReportErrors(t *testing.T) {
 	j := twoCycles(t)
 	var b bytes.Buffer
-	err := j.WriteReport(&b, 3)
-	if err == nil || err.Error() != fmt.Sprintf("journal %q: report: cycle 3 not found (the journal has cycles 1..2)", j.path) {
+	err := WriteReport(&b, j, 3)
+	if err == nil || err.Error() != fmt.Sprintf("journal %q: report: cycle 3 not found (the journal has cycles 1..2)", j.Path()) {
 		t.Errorf("report 3: err = %v", err)
 	}
 	if b.Len() != 0 {
@@ -150,7 +151,7 @@ func TestWriteReportErrors(t *testing.T) {
 	}
 	empty := openTest(t, filepath.Join(t.TempDir(), "empty.db"))
 	b.Reset()
-	if err := empty.WriteReport(&b, 0); err != nil {
+	if err := WriteReport(&b, empty, 0); err != nil {
 		t.Fatal(err)
 	}
 	checkPage(t, b.String())
@@ -202,16 +203,16 @@ func TestPlanReportBounded(t *testing.T) {
 // opens it for them, while a sync holds the lock.
 func TestAuditCommandsReadOnly(t *testing.T) {
 	j := twoCycles(t)
-	ro, err := Open(j.path, Options{ReadOnly: true, Now: clock()})
+	ro, err := journal.Open(j.Path(), journal.Options{ReadOnly: true, Now: clock()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ro.Close()
 	for name, run := range map[string]func(*bytes.Buffer) error{
-		"diff":   func(b *bytes.Buffer) error { return ro.WriteDiff(b, 2) },
-		"csv":    func(b *bytes.Buffer) error { return ro.Export(b, "csv", 0) },
-		"json":   func(b *bytes.Buffer) error { return ro.Export(b, "json", 1) },
-		"report": func(b *bytes.Buffer) error { return ro.WriteReport(b, 0) },
+		"diff":   func(b *bytes.Buffer) error { return WriteDiff(b, ro, 2) },
+		"csv":    func(b *bytes.Buffer) error { return Export(b, ro, "csv", 0) },
+		"json":   func(b *bytes.Buffer) error { return Export(b, ro, "json", 1) },
+		"report": func(b *bytes.Buffer) error { return WriteReport(b, ro, 0) },
 	} {
 		var b bytes.Buffer
 		if err := run(&b); err != nil || b.Len() == 0 {

@@ -1,8 +1,7 @@
-package journal
+package audit
 
 import (
 	"bufio"
-	"database/sql"
 	"fmt"
 	"io"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"contactsync/engine"
+	"contactsync/journal"
 )
 
 // WriteDiff shows what the field changes of a cycle did to the text, word by
@@ -44,41 +44,38 @@ import (
 // Creations are shown field by field as all added. Other changes (links,
 // deletions, sync group moves) have no text to compare; WriteShow lists
 // them.
-func (j *Journal) WriteDiff(w io.Writer, n int) error {
-	if err := j.writeDiff(w, n); err != nil {
-		return fmt.Errorf("journal %q: diff: %w", j.path, err)
-	}
-	return nil
+func WriteDiff(w io.Writer, j *journal.Journal, n int) error {
+	return fail(j, "diff", j.Read(func(r *journal.Reader) error { return writeDiff(w, r, n) }))
 }
 
-func (j *Journal) writeDiff(w io.Writer, n int) error {
-	tx, err := j.db.Begin()
+func writeDiff(w io.Writer, rd *journal.Reader, n int) error {
+	r, err := rd.Cycle(n)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	r, err := j.cycle(tx, n)
+	shown := []engine.Op{engine.OpUpdate, engine.OpCreate}
+	all, err := rd.Count(journal.Select{Cycle: n})
 	if err != nil {
 		return err
 	}
-	var updates, creates, others int
-	if err := tx.QueryRow(`SELECT count(*) FILTER (WHERE op = 'update'), count(*) FILTER (WHERE op = 'create'),
-		count(*) FILTER (WHERE op NOT IN ('update', 'create')) FROM changes WHERE cycle = ?`, n).Scan(&updates, &creates, &others); err != nil {
+	updates, err := rd.Count(journal.Select{Cycle: n, Ops: shown[:1]})
+	if err != nil {
+		return err
+	}
+	creates, err := rd.Count(journal.Select{Cycle: n, Ops: shown[1:]})
+	if err != nil {
 		return err
 	}
 	b := bufio.NewWriter(w)
 	fmt.Fprintf(b, "cycle %d (%s by %s): %s, %s; other changes %d (see journal show %d)\n",
-		n, showTime(r.Started), r.SyncUser, plural(updates, "update"), plural(creates, "creation"), others, n)
+		n, showTime(r.Started), r.SyncUser, plural(updates.Changes, "update"), plural(creates.Changes, "creation"),
+		all.Changes-updates.Changes-creates.Changes, n)
 	fmt.Fprintf(b, "markers: [-removed-] {+added+}\n")
 	d := newWordDiffer()
-	err = each(tx, `SELECT link, side, op, field, old, new, rule, name FROM changes
-		WHERE cycle = ? AND op IN ('update', 'create') ORDER BY seq`, n, func(rs *sql.Rows) error {
-		var c engine.Change
-		if err := rs.Scan(&c.Link, &c.Side, &c.Op, &c.Field, &c.Old, &c.New, &c.Rule, &c.Name); err != nil {
-			return err
-		}
+	err = rd.Changes(journal.Select{Cycle: n, Ops: shown}, func(row *journal.ChangeRow) error {
+		c := &row.Change
 		b.WriteString("\n")
-		b.WriteString(diffHeader(&c))
+		b.WriteString(diffHeader(c))
 		if c.Op == engine.OpCreate && c.Field == "" {
 			if fields, ok := engine.CreatedFields(c.New); ok {
 				for _, f := range fields {

@@ -1,4 +1,4 @@
-package journal
+package audit
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"contactsync/journal"
 )
 
 // countingWriter counts the bytes an export writes.
@@ -18,7 +20,7 @@ var _ io.Writer = (*countingWriter)(nil)
 // BenchmarkExport exports a cycle of 100,000 changes in each format, and
 // as the HTML report.
 func BenchmarkExport(b *testing.B) {
-	j, err := Open(filepath.Join(b.TempDir(), "j.db"), Options{})
+	j, err := journal.Open(filepath.Join(b.TempDir(), "j.db"), journal.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -32,9 +34,9 @@ func BenchmarkExport(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				var err error
 				if format == "html" {
-					err = j.WriteReport(&w, 0)
+					err = WriteReport(&w, j, 0)
 				} else {
-					err = j.Export(&w, format, 0)
+					err = Export(&w, j, format, 0)
 				}
 				if err != nil {
 					b.Fatal(err)

@@ -1,4 +1,4 @@
-package journal
+package audit
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
+	"contactsync/journal"
 )
 
 // markedText renders spans as WriteDiff does, without indentation.
@@ -163,7 +164,7 @@ func TestWordDiffOfLongTexts(t *testing.T) {
 
 // engineCycles commits two cycles planned by the engine: cycle 1 creates
 // Ann and Bob in Outlook, cycle 2 sends Ann's rewritten notes.
-func engineCycles(t *testing.T) (*Journal, *engine.Plan, *engine.Plan) {
+func engineCycles(t *testing.T) (*journal.Journal, *engine.Plan, *engine.Plan) {
 	t.Helper()
 	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
 	ann := mk("C1", "Ann", "Lee", "ann@example.com", "Acme", "+49 170 1234567", t0)
@@ -199,7 +200,7 @@ func engineCycles(t *testing.T) (*Journal, *engine.Plan, *engine.Plan) {
 func TestWriteDiff(t *testing.T) {
 	j, p1, p2 := engineCycles(t)
 	var b bytes.Buffer
-	if err := j.WriteDiff(&b, 2); err != nil {
+	if err := WriteDiff(&b, j, 2); err != nil {
 		t.Fatal(err)
 	}
 	want := `cycle 2 (2026-03-02 11:30:00 +0100 by U1): 1 update, 0 creations; other changes 0 (see journal show 2)
@@ -215,7 +216,7 @@ link 1 "Ann Lee" notes (outlook update, changed-in-crm):
 	}
 
 	b.Reset()
-	if err := j.WriteDiff(&b, 1); err != nil {
+	if err := WriteDiff(&b, j, 1); err != nil {
 		t.Fatal(err)
 	}
 	// Creations, field by field in the mapping's order, all added; the
@@ -245,7 +246,7 @@ link 2 "Bob <script>alert(1)</script>" (outlook create, new-in-crm):
 	if len(p1.Changes) != 2 || len(p2.Changes) != 1 {
 		t.Errorf("the engine planned %d and %d changes; the expectations above assume 2 and 1", len(p1.Changes), len(p2.Changes))
 	}
-	if err := j.WriteDiff(&b, 3); err == nil || err.Error() != fmt.Sprintf("journal %q: diff: cycle 3 not found (the journal has cycles 1..2)", j.path) {
+	if err := WriteDiff(&b, j, 3); err == nil || err.Error() != fmt.Sprintf("journal %q: diff: cycle 3 not found (the journal has cycles 1..2)", j.Path()) {
 		t.Errorf("diff 3: err = %v", err)
 	}
 }
@@ -255,7 +256,7 @@ link 2 "Bob <script>alert(1)</script>" (outlook create, new-in-crm):
 func TestWriteDiffOtherCreations(t *testing.T) {
 	j := twoCycles(t)
 	var b bytes.Buffer
-	if err := j.WriteDiff(&b, 1); err != nil {
+	if err := WriteDiff(&b, j, 1); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -271,7 +272,7 @@ func TestWriteDiffOtherCreations(t *testing.T) {
 		t.Errorf("diff 1 shows the link change:\n%s", b.String())
 	}
 	b.Reset()
-	if err := j.WriteDiff(&b, 2); err != nil {
+	if err := WriteDiff(&b, j, 2); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
