@@ -19,7 +19,6 @@ import (
 	"sync"
 
 	"contactsync/engine"
-	"contactsync/engine/contact"
 	"contactsync/formats"
 	"contactsync/formats/crmcsv"
 	"contactsync/journal"
@@ -101,7 +100,7 @@ func writeOutputs(o Options, plan *engine.Plan, dump *crmcsv.Dump, ol *OutlookSi
 	// million contacts each output takes seconds, and the machine has
 	// more than one core.
 	ch := &crmcsv.Changes{
-		Fields: fieldsOf(o.Policy), New: plan.CRM.New, Updates: plan.CRM.Updates,
+		Fields: fieldsOf(o.Policy), New: plan.CRM.New.Contacts(), Updates: plan.CRM.Updates.Contacts(),
 		NewAccounts: plan.CRM.NewAccounts, GroupAdd: plan.CRM.GroupAdd, GroupRemove: plan.CRM.GroupRemove,
 	}
 	jobs := []func() error{func() error {
@@ -109,30 +108,12 @@ func writeOutputs(o Options, plan *engine.Plan, dump *crmcsv.Dump, ol *OutlookSi
 		return err
 	}}
 	oo := o.OutlookOpts
-	csvJob := func(name string, contacts []contact.Contact, format *string) {
-		if len(contacts) == 0 && format == nil {
-			return
-		}
-		jobs = append(jobs, func() error {
-			f, err := WriteContacts(filepath.Join(olDir, name), KindCSV, contacts, ol.CSV, oo)
-			if format != nil {
-				*format = f
-			}
-			return err
-		})
-	}
 	var format string
-	if mode == "snapshot" {
-		csvJob("contacts.csv", plan.Outlook.Folder, &format)
-		jobs = append(jobs, func() error {
-			_, err := WriteContacts(filepath.Join(olDir, "contacts.vcf"), KindVCard, plan.Outlook.Folder, nil, oo)
-			return err
-		})
-	} else {
-		csvJob("contacts-new.csv", plan.Outlook.New, nil)
-		csvJob("contacts-update.csv", plan.Outlook.Updates, nil)
-	}
-	csvJob("deleted-items.csv", plan.Outlook.Deleted, nil)
+	jobs = append(jobs, func() error {
+		var err error
+		format, err = writeOutlook(olDir, plan, ol.Contacts, ol.CSV, mode, oo)
+		return err
+	})
 	if len(rejected) > 0 {
 		jobs = append(jobs, func() error { return writeRejected(filepath.Join(stage, "rejected.csv"), rejected) })
 	}

@@ -220,50 +220,41 @@ func adminCSV(rep *engine.UndoReport, cycle int) ([]byte, error) {
 // found by key, else by the first e-mail. It returns the output mode.
 func fillFromExport(plan *engine.Plan, ol *OutlookSide, fields []contact.Field) string {
 	inFolder, inDeleted := outlookFinder(ol.Contacts, false), outlookFinder(ol.Deleted, false)
-	whole := func(from *contact.Contact, synced *contact.Contact) contact.Contact {
-		c := from.Clone()
-		for _, f := range fields {
-			c.Values[f] = synced.Values[f]
-		}
-		c.Key = synced.Key
-		return c
-	}
-	updated := map[int]int{} // export index → plan.Outlook.Updates index
-	for k := range plan.Outlook.Updates {
-		u := &plan.Outlook.Updates[k]
-		if i := inFolder(u); i >= 0 {
-			*u = whole(&ol.Contacts[i], u)
-			updated[i] = k
+	out := &plan.Outlook
+	for k := range out.Patches {
+		// An update or deletion of a contact the export holds patches that
+		// record, so that the written record keeps everything it has.
+		p := &out.Patches[k]
+		if p.Record < 0 && p.Find != nil {
+			if i := inFolder(p.Find); i >= 0 {
+				p.Record, p.Find = i, nil
+			}
 		}
 	}
-	for k := range plan.Outlook.New {
-		n := &plan.Outlook.New[k]
-		if i := inDeleted(n); i >= 0 {
-			*n = whole(&ol.Deleted[i], n)
+	out.SortPatches()
+	if out.New.Len() > 0 {
+		var rest *contact.Table
+		for k := range out.New.Len() {
+			n := out.New.Contact(k)
+			if i := inDeleted(&n); i >= 0 {
+				c := ol.Deleted[i].Clone()
+				for _, f := range fields {
+					c.Values[f] = n.Values[f]
+				}
+				c.Key = n.Key
+				out.Whole = append(out.Whole, c)
+				continue
+			}
+			if rest == nil {
+				rest = contact.NewTable(fields)
+			}
+			rest.Add(&n)
 		}
-	}
-	gone := map[int]bool{}
-	for k := range plan.Outlook.Deleted {
-		d := &plan.Outlook.Deleted[k]
-		if i := inFolder(d); i >= 0 {
-			gone[i] = true
-			*d = ol.Contacts[i].Clone()
-		}
+		out.New = rest
 	}
 	if ol.Kind == KindPST {
 		return "changes"
 	}
-	plan.Outlook.Folder = plan.Outlook.Folder[:0]
-	for i := range ol.Contacts {
-		switch k, ok := updated[i]; {
-		case gone[i]:
-		case ok:
-			plan.Outlook.Folder = append(plan.Outlook.Folder, plan.Outlook.Updates[k])
-		default:
-			plan.Outlook.Folder = append(plan.Outlook.Folder, ol.Contacts[i])
-		}
-	}
-	plan.Outlook.Folder = append(plan.Outlook.Folder, plan.Outlook.New...)
 	return "snapshot"
 }
 

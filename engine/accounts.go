@@ -12,8 +12,8 @@ import (
 // isNameAccount reports whether account is the contact's own name, as the
 // CRM names the account of a contact without company: "First Last" (or
 // "Last, First").
-func isNameAccount(account string, v *contact.Values) bool {
-	first, last := strings.TrimSpace(v[contact.First]), strings.TrimSpace(v[contact.Last])
+func isNameAccount(account, first, last string) bool {
+	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
 	if first == "" && last == "" {
 		return false
 	}

@@ -63,10 +63,10 @@ func TestAccountResolution(t *testing.T) {
 			crm := dump()
 			crm.Accounts = accounts
 			p := mustReconcile(t, State{}, crm, folder(tt.ol), DefaultPolicy(specUser))
-			if len(p.CRM.New) != 1 {
-				t.Fatalf("CRM creations = %d, want 1\n%s", len(p.CRM.New), planText(p))
+			if len(p.CRM.New.Contacts()) != 1 {
+				t.Fatalf("CRM creations = %d, want 1\n%s", len(p.CRM.New.Contacts()), planText(p))
 			}
-			n := p.CRM.New[0]
+			n := p.CRM.New.Contacts()[0]
 			if n.CRM.AccountID != tt.account || n.CRM.Owner != tt.owner || n.Values[contact.Company] != tt.company {
 				t.Errorf("new contact: account %q owner %q company %q; want %q %q %q",
 					n.CRM.AccountID, n.CRM.Owner, n.Values[contact.Company], tt.account, tt.owner, tt.company)
@@ -109,8 +109,8 @@ func TestOneNewAccountPerName(t *testing.T) {
 		person("", "first=Ann", "last=Lee", "company=Umbrella", "email1=ann@umbrella.example"),
 		person("", "first=Bob", "last=Ray", "company=Umbrella", "email1=bob@umbrella.example"),
 	), DefaultPolicy(specUser))
-	if len(p.CRM.New) != 2 || len(p.CRM.NewAccounts) != 1 || p.CRM.NewAccounts[0].Name != "Umbrella" {
-		t.Errorf("created %d contacts and accounts %+v, want 2 contacts and one account Umbrella", len(p.CRM.New), p.CRM.NewAccounts)
+	if len(p.CRM.New.Contacts()) != 2 || len(p.CRM.NewAccounts) != 1 || p.CRM.NewAccounts[0].Name != "Umbrella" {
+		t.Errorf("created %d contacts and accounts %+v, want 2 contacts and one account Umbrella", len(p.CRM.New.Contacts()), p.CRM.NewAccounts)
 	}
 }
 
@@ -193,7 +193,7 @@ func TestExistingNameAccountIsNoCompany(t *testing.T) {
 			person("", "first=Bob", "last=Ray", "email1=bob@example.com")))
 	p := w.sync()
 	for _, key := range []string{"ilse@example.com", "ann@example.com"} {
-		for _, c := range p.Outlook.Folder {
+		for _, c := range p.Outlook.Folder() {
 			if c.Values[contact.Email1] == key && c.Values[contact.Company] != "" {
 				t.Errorf("%s got the company %q in Outlook:\n%s", key, c.Values[contact.Company], planText(p))
 			}

@@ -33,13 +33,13 @@ func BenchmarkReconcile(b *testing.B) {
 			st.Links = append(st.Links, l.Link)
 		}
 		// The second cycle sees the first one's outputs applied, 1% edited.
-		ol2 := OutlookInput{Contacts: append(first.Outlook.Folder[:0:0], first.Outlook.Folder...)}
+		ol2 := OutlookInput{Contacts: append(first.Outlook.Folder()[:0:0], first.Outlook.Folder()...)}
 		for i := 0; i < len(ol2.Contacts); i += 100 {
 			ol2.Contacts[i].Values[5+i%3] += " (edited)"
 		}
 		crm2 := crm
 		crm2.Contacts = append(crm.Contacts[:0:0], crm.Contacts...)
-		for _, u := range first.CRM.Updates {
+		for _, u := range first.CRM.Updates.Contacts() {
 			_ = u // updates were applied: the base already holds them
 		}
 		b.Run(fmt.Sprintf("second-1pct/%d", n), func(b *testing.B) {

@@ -32,22 +32,22 @@ func TestCleanValues(t *testing.T) {
 	if hasChange(p, Change{Link: linkOf(p, "C1").ID, Op: OpUpdate}) {
 		t.Errorf("Ann, the same on both sides but for case and blanks, is updated:\n%s", planText(p))
 	}
-	if len(p.CRM.New) != 1 {
-		t.Fatalf("CRM creations = %d, want Cy", len(p.CRM.New))
+	if len(p.CRM.New.Contacts()) != 1 {
+		t.Fatalf("CRM creations = %d, want Cy", len(p.CRM.New.Contacts()))
 	}
-	cy := p.CRM.New[0].Values
+	cy := p.CRM.New.Contacts()[0].Values
 	for f, want := range map[contact.Field]string{contact.Email1: "cy@acme.example", contact.Email2: "cy@home.example", contact.Company: "Acme", contact.JobTitle: "CEO"} {
 		if cy[f] != want {
 			t.Errorf("Cy created in the CRM with %s = %q, want %q", f, cy[f], want)
 		}
 	}
-	if len(p.Outlook.New) != 1 {
-		t.Fatalf("Outlook creations = %d, want Bob", len(p.Outlook.New))
+	if len(p.Outlook.New.Contacts()) != 1 {
+		t.Fatalf("Outlook creations = %d, want Bob", len(p.Outlook.New.Contacts()))
 	}
-	if bob := p.Outlook.New[0].Values; bob[contact.Email1] != "bob@acme.example" || bob[contact.Email2] != "BOB@home.example" {
+	if bob := p.Outlook.New.Contacts()[0].Values; bob[contact.Email1] != "bob@acme.example" || bob[contact.Email2] != "BOB@home.example" {
 		t.Errorf("Bob created in Outlook with e-mails %q, %q; want the bare addresses", bob[contact.Email1], bob[contact.Email2])
 	}
-	for _, c := range p.Outlook.Folder {
+	for _, c := range p.Outlook.Folder() {
 		for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.JobTitle, contact.Company} {
 			if v := c.Values[f]; v != contact.Clean(f, v) {
 				t.Errorf("the Outlook folder holds %s = %q", f, v)

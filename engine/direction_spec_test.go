@@ -31,7 +31,7 @@ func TestDirectionToOutlook(t *testing.T) {
 	if p.Direction != "to-outlook" {
 		t.Errorf("plan direction = %q", p.Direction)
 	}
-	if len(p.CRM.Updates)+len(p.CRM.New)+len(p.CRM.NewAccounts)+len(p.CRM.GroupAdd)+len(p.CRM.GroupRemove) != 0 {
+	if len(p.CRM.Updates.Contacts())+len(p.CRM.New.Contacts())+len(p.CRM.NewAccounts)+len(p.CRM.GroupAdd)+len(p.CRM.GroupRemove) != 0 {
 		t.Errorf("a to-outlook cycle asks the CRM to change: %+v\n%s", p.CRM, planText(p))
 	}
 	if !hasChange(p, Change{Side: "crm", Op: OpHeld, Field: "phone_business", Old: "111", New: "222", Rule: RuleDirection}) {
@@ -46,8 +46,8 @@ func TestDirectionToOutlook(t *testing.T) {
 	if o := w.outlookContact("bob@example.com"); o.Values[contact.JobTitle] != "CFO" {
 		t.Errorf("CRM edit did not reach Outlook: title %q", o.Values[contact.JobTitle])
 	}
-	if len(p.Outlook.New) != 1 || p.Outlook.New[0].Values[contact.Email1] != "dee@example.com" {
-		t.Errorf("Outlook creations = %+v, want Dee Fox", p.Outlook.New)
+	if len(p.Outlook.New.Contacts()) != 1 || p.Outlook.New.Contacts()[0].Values[contact.Email1] != "dee@example.com" {
+		t.Errorf("Outlook creations = %+v, want Dee Fox", p.Outlook.New.Contacts())
 	}
 	if o := w.outlookContact("ann@example.com"); o.Values[contact.PhoneBusiness] != "222" {
 		t.Errorf("the held Outlook edit was overwritten in Outlook: %q", o.Values[contact.PhoneBusiness])
@@ -65,8 +65,8 @@ func TestDirectionToOutlook(t *testing.T) {
 	if u := crmUpdate(p, "C1"); u == nil || u.Values[contact.PhoneBusiness] != "222" {
 		t.Errorf("held edit did not flow once the direction allowed it:\n%s", planText(p))
 	}
-	if len(p.CRM.New) != 1 || p.CRM.New[0].Values[contact.Email1] != "cy@example.com" {
-		t.Errorf("held creation did not flow: %+v", p.CRM.New)
+	if len(p.CRM.New.Contacts()) != 1 || p.CRM.New.Contacts()[0].Values[contact.Email1] != "cy@example.com" {
+		t.Errorf("held creation did not flow: %+v", p.CRM.New.Contacts())
 	}
 	w.syncQuiet()
 }
@@ -80,7 +80,7 @@ func TestDirectionToCRM(t *testing.T) {
 	w.crm.Contacts = append(w.crm.Contacts, person("C3", "first=Dee", "last=Fox", "email1=dee@example.com"))
 	w.crm.SyncGroup = append(w.crm.SyncGroup, "C3")
 	p := w.sync()
-	if len(p.Outlook.New)+len(p.Outlook.Updates)+len(p.Outlook.Deleted) != 0 {
+	if len(p.Outlook.New.Contacts())+len(p.Outlook.Updates())+len(p.Outlook.Deleted()) != 0 {
 		t.Errorf("a to-crm cycle asks Outlook to change:\n%s", planText(p))
 	}
 	if !hasChange(p, Change{Side: "outlook", Op: OpHeld, Field: "phone_business", Old: "111", New: "333", Rule: RuleDirection}) {
@@ -141,7 +141,7 @@ func TestDirectionHoldsDeletions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(p.Outlook.Deleted) != 0 {
+		if len(p.Outlook.Deleted()) != 0 {
 			t.Errorf("to-crm cycle moves an Outlook contact to Deleted Items:\n%s", planText(p))
 		}
 		if !hasChange(p, Change{Side: "outlook", Op: OpHeld}) {

@@ -290,6 +290,11 @@ type Pending struct {
 
 // CRMInput is the CRM dump of one cycle.
 type CRMInput struct {
+	// Table holds the dump's contacts (see contact.Table): it must keep
+	// every mapped field. Nil: Reconcile makes one of Contacts.
+	Table *contact.Table
+	// Contacts are the dump's contacts as records, for small inputs and
+	// tests; ignored when Table is set.
 	Contacts     []contact.Contact
 	Accounts     []contact.Account
 	SyncGroup    []string // CONTACTIDs in the contact sync group
@@ -306,7 +311,12 @@ type CRMInput struct {
 
 // OutlookInput is the Outlook export of one cycle.
 type OutlookInput struct {
-	Contacts []contact.Contact // the sync folder
+	// Table holds the sync folder (see contact.Table): it must keep every
+	// mapped field. Nil: Reconcile makes one of Contacts.
+	Table *contact.Table
+	// Contacts are the sync folder as records, for small inputs and
+	// tests; ignored when Table is set.
+	Contacts []contact.Contact
 	Deleted  []contact.Contact // Deleted Items, when the export has it (PST)
 	// Incomplete says some records could not be read and were set aside
 	// (--skip-invalid): none of this side counts as deleted this cycle.
@@ -408,21 +418,60 @@ type Notice struct {
 
 // CRMOutput is what the CRM is asked to import.
 type CRMOutput struct {
-	New         []contact.Contact // new contacts: no CONTACTID; ACCOUNTID or a new account's name
-	Updates     []contact.Contact // changed contacts: Key and every mapped field
+	// New are the new contacts: no CONTACTID; CRM.AccountID, or a new
+	// account's name in Company. Nil when there are none.
+	New *contact.Table
+	// Updates are the changed contacts: Key, the CRM attributes and every
+	// mapped field. Nil when there are none.
+	Updates     *contact.Table
 	NewAccounts []contact.Account
 	GroupAdd    []string
 	GroupRemove []string
 }
 
-// OutlookOutput is what Outlook is asked to import.
+// OutlookOutput is what Outlook is asked to import: the sync folder's
+// records do not travel through the plan. A writer reads the Outlook input
+// again and passes each record through Apply (the record's patch: its sync
+// key, the fields this cycle sets, or its deletion), so that nothing the
+// format held is lost and no side is copied; then it writes New.
 type OutlookOutput struct {
-	Folder  []contact.Contact // the whole sync folder after the cycle
-	New     []contact.Contact // the contacts created this cycle (also in Folder)
-	Updates []contact.Contact // the contacts changed this cycle (also in Folder)
-	Deleted []contact.Contact // contacts to move to Deleted Items
+	// Fields is the mapping: the fields a written record holds clean.
+	Fields []contact.Field
+	// Patches are the changes to records of the input, in input order.
+	Patches []Patch
+	// New are the contacts created this cycle (keys set). Nil when none.
+	New *contact.Table
+	// Whole are created contacts given whole, Extra and all: an undo
+	// brings a contact back from Deleted Items as it was. They are
+	// written before New.
+	Whole []contact.Contact
+
+	in []contact.Contact // the input's records, when given as Contacts
 }
 
+// Patch is what a cycle does to one record of the Outlook input.
+type Patch struct {
+	// Record is the index of the record in the Outlook input; -1 when the
+	// record is to be found by Find (an undo, which has no input).
+	Record int
+	// Find is the record to find by key, else by e-mail, when Record is
+	// -1: the undo's idea of it (key and synced values).
+	Find *contact.Contact
+	// Key is the sync key the record is to carry; "" keeps its own.
+	Key string
+	// Set are the fields this cycle changes (an update), in field order.
+	Set []Setting
+	// Delete moves the record to Deleted Items.
+	Delete bool
+}
+
+// Setting is one field's new value.
+type Setting struct {
+	Field contact.Field
+	Value string
+}
+
+// LinkState is a link after the cycle.
 // LinkState is a link after the cycle.
 type LinkState struct {
 	Link

@@ -51,7 +51,7 @@ func (r *reconciler) postGuards() error {
 		for _, s := range []struct {
 			side Side
 			n    int
-		}{{CRM, len(r.crm.Contacts)}, {Outlook, len(r.ol.Contacts)}} {
+		}{{CRM, r.ct.Len()}, {Outlook, r.ot.Len()}} {
 			if s.n == 0 {
 				err := &GuardError{Guard: GuardEmptyInput,
 					Message: fmt.Sprintf("the %s export is empty but the journal links %d contacts to it", s.side, len(r.pairs)),
@@ -119,7 +119,7 @@ func (r *reconciler) notImportedGuard() error {
 			rec := r.record(s, pr)
 			b := &by[s]
 			switch {
-			case pd.Op == OpCreate && rec != nil:
+			case pd.Op == OpCreate && rec.ok():
 				b.created++
 				b.createdSeen++
 			case pd.Op == OpCreate && !incomplete:
@@ -127,7 +127,7 @@ func (r *reconciler) notImportedGuard() error {
 				// those: its creations are waited for.
 				b.created++
 				b.missing = append(b.missing, pr)
-			case pd.Op == OpUpdate && rec != nil:
+			case pd.Op == OpUpdate && rec.ok():
 				b.updated++
 				if !pendingUnapplied(pd, l, rec) {
 					b.updatedSeen++
@@ -206,12 +206,12 @@ func (r *reconciler) notImportedGuard() error {
 	return nil
 }
 
-func pendingUnapplied(pd Pending, l *Link, rec *contact.Contact) bool {
+func pendingUnapplied(pd Pending, l *Link, rec rec) bool {
 	for i, f := range pd.Fields {
 		if i >= len(pd.Old) {
 			return false
 		}
-		if old := contact.Clean(f, pd.Old[i]); contact.Clean(f, rec.Values[f]) != old || same(f, old, contact.Clean(f, l.Base[f])) {
+		if old := contact.Clean(f, pd.Old[i]); contact.Clean(f, rec.get(f)) != old || same(f, old, contact.Clean(f, l.Base[f])) {
 			return false
 		}
 	}

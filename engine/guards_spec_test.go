@@ -247,8 +247,8 @@ func TestPartlyImportedUpdateIsNotSentBack(t *testing.T) {
 	w.editCRM("C001", "phone_business", "901", w.now)
 	olBefore := w.ol
 	p := w.sync()
-	if len(p.Outlook.Updates) != 2 {
-		t.Fatalf("setup: %d Outlook updates, want 2", len(p.Outlook.Updates))
+	if len(p.Outlook.Updates()) != 2 {
+		t.Fatalf("setup: %d Outlook updates, want 2", len(p.Outlook.Updates()))
 	}
 	// Outlook imported the first update only.
 	w.ol.Contacts[1] = olBefore.Contacts[1]
@@ -292,7 +292,7 @@ func TestCreatedThenDeleted(t *testing.T) {
 			}
 		}
 		p := w.sync()
-		if !hasChange(p, Change{Side: "outlook", Op: OpDelete, Rule: RuleDeletedAfterImport}) || len(p.Outlook.Deleted) != 1 {
+		if !hasChange(p, Change{Side: "outlook", Op: OpDelete, Rule: RuleDeletedAfterImport}) || len(p.Outlook.Deleted()) != 1 {
 			t.Errorf("Bob, deleted in the CRM after the import, does not go to Deleted Items by %s:\n%s", RuleDeletedAfterImport, planText(p))
 		}
 		w.syncQuiet()

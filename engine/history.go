@@ -34,14 +34,14 @@ func (r *reconciler) historyGuard() error {
 	}
 	var n int
 	var examples []string
-	for i := range r.ol.Contacts {
-		k := r.ol.Contacts[i].Key
+	for i := range r.ot.Len() {
+		k := r.ot.Key(i)
 		if id, ok := syncKeyID(k); !ok || id < r.st.NextLinkID || held[k] {
 			continue
 		}
 		n++
 		if len(examples) < 3 {
-			examples = append(examples, fmt.Sprintf("%s (%q)", k, r.ol.Contacts[i].DisplayName()))
+			examples = append(examples, fmt.Sprintf("%s (%q)", k, r.ot.DisplayName(i)))
 		}
 	}
 	if n == 0 {
@@ -81,20 +81,26 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 		plan: &Plan{Cycle: 1, User: p.User, Prefer: p.Prefer.String(), Direction: p.Direction.String()},
 	}
 	r.plan.Mapping = r.p.mappingText()
+	var err error
+	if r.ct, r.ot, err = inputTables(&r.crm, &r.ol, r.fields); err != nil {
+		return nil, err
+	}
+	r.crm.Contacts, r.ol.Contacts = nil, nil // read through the tables only
+	ct, ot := r.ct, r.ot
 	r.index()
 	var maxID int64
-	for i := range ol.Contacts {
-		if id, ok := syncKeyID(ol.Contacts[i].Key); ok {
+	for i := range ot.Len() {
+		if id, ok := syncKeyID(ot.Key(i)); ok {
 			maxID = max(maxID, id)
 		}
 	}
 	r.nextID = maxID + 1
-	r.arena = make([]LinkState, 0, len(ol.Contacts))
+	r.arena = make([]LinkState, 0, ot.Len())
 	taken := map[int64]bool{}
-	for i := range ol.Contacts {
-		c := &ol.Contacts[i]
-		id, ok := syncKeyID(c.Key)
-		if !ok || r.olByKey[c.Key] != i {
+	for i := range ot.Len() {
+		key := ot.Key(i)
+		id, ok := syncKeyID(key)
+		if !ok || r.olByKey[key] != i {
 			continue
 		}
 		if taken[id] {
@@ -102,9 +108,9 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 			r.nextID++
 		}
 		taken[id] = true
-		l := Link{ID: id, OutlookKey: c.Key, Base: &contact.Values{}}
+		l := Link{ID: id, OutlookKey: key, Base: &contact.Values{}}
 		for _, f := range r.fields {
-			l.Base[f] = contact.Clean(f, c.Values[f])
+			l.Base[f] = contact.Clean(f, ot.Get(i, f))
 		}
 		pr := r.newPair(&l)
 		pr.ol, pr.isNew, pr.changed = i, true, true
@@ -116,17 +122,17 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 	var lonely, differing int
 	for _, pr := range r.pairs {
 		l := pr.link
-		olRec := &ol.Contacts[pr.ol]
-		name := olRec.DisplayName()
+		olRec := rec{ot, pr.ol}
+		name := olRec.displayName()
 		if pr.crm < 0 {
 			lonely++
 			r.change(Change{Link: l.ID, Side: "-", Op: OpLink, New: l.OutlookKey, Rule: RuleRebuilt, Name: name})
 			r.notice("rebuild", l.ID, fmt.Sprintf("Outlook contact %q (%s) has no CRM contact: deleted in the CRM, or not visible to the user; the next cycle moves it to Deleted Items", name, l.OutlookKey))
 			continue
 		}
-		crmRec := &crm.Contacts[pr.crm]
-		l.CRMID = trimID(crmRec.Key)
-		if acc := crmRec.Values[contact.Company]; acc != "" && olRec.Values[contact.Company] == "" && isNameAccount(acc, &crmRec.Values) {
+		crmRec := rec{ct, pr.crm}
+		l.CRMID = trimID(crmRec.key())
+		if acc := crmRec.get(contact.Company); acc != "" && olRec.get(contact.Company) == "" && isNameAccount(acc, crmRec.get(contact.First), crmRec.get(contact.Last)) {
 			l.NameAccount = acc
 		}
 		pr.inGroup = r.crmInScope(pr.crm)
@@ -148,12 +154,12 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 		}
 	}
 	var olLeft, crmLeft int
-	for i := range ol.Contacts {
+	for i := range ot.Len() {
 		if !r.olClaimed[i] {
 			olLeft++
 		}
 	}
-	for i := range crm.Contacts {
+	for i := range ct.Len() {
 		if !r.crmClaimed[i] && r.crmInScope(i) {
 			crmLeft++
 		}
@@ -180,11 +186,12 @@ func (r *reconciler) matchByPerson() {
 		return last + "\x00" + first
 	}
 	byPerson := map[string][]int{}
-	for i := range r.crm.Contacts {
+	for i := range r.ct.Len() {
 		if r.crmClaimed[i] || !r.visible(i) {
 			continue
 		}
-		if k := person(&r.crm.Contacts[i].Values); k != "" {
+		if v := r.ct.Values(i); person(&v) != "" {
+			k := person(&v)
 			byPerson[k] = append(byPerson[k], i)
 		}
 	}
@@ -192,13 +199,14 @@ func (r *reconciler) matchByPerson() {
 		if pr.crm >= 0 {
 			continue
 		}
-		v := &r.ol.Contacts[pr.ol].Values
+		ov := r.ot.Values(pr.ol)
+		v := &ov
 		var cands []int
 		for _, i := range byPerson[person(v)] {
 			if r.crmClaimed[i] {
 				continue
 			}
-			if hasEmail(v) && !r.shareEmail(v, &r.crm.Contacts[i].Values) {
+			if cv := r.ct.Values(i); hasEmail(v) && !r.shareEmail(v, &cv) {
 				continue
 			}
 			cands = append(cands, i)

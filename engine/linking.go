@@ -91,16 +91,16 @@ func (r *reconciler) resolveLinks() error {
 		}
 		pr.inGroup = r.crmInScope(pr.crm)
 		if pr.link.CRMID == "" {
-			rec := &r.crm.Contacts[pr.crm]
-			pr.link.CRMID = trimID(rec.Key)
+			rec := rec{r.ct, pr.crm}
+			pr.link.CRMID = trimID(rec.key())
 			r.linkedCRM[pr.link.CRMID] = true
 			pr.changed = true
-			r.notice("arrived", pr.link.ID, fmt.Sprintf("the CRM created %q as %s", rec.DisplayName(), pr.link.CRMID))
+			r.notice("arrived", pr.link.ID, fmt.Sprintf("the CRM created %q as %s", rec.displayName(), pr.link.CRMID))
 			if !pr.inGroup {
 				// The import did not put it in the sync group: do it now
 				// rather than read it as having left the group.
-				r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, rec.Key)
-				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupAdd, New: pr.link.CRMID, Rule: RuleJoinGroup, Name: rec.DisplayName()})
+				r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, rec.key())
+				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupAdd, New: pr.link.CRMID, Rule: RuleJoinGroup, Name: rec.displayName()})
 				pr.inGroup = true
 			}
 		}
@@ -129,7 +129,7 @@ func (r *reconciler) resolveTombs() {
 		case pr.link.Detached == Outlook && r.crm.HasSyncGroup && in && pr.link.PendingCRM.Op == OpGroupRemove:
 			// Our removal from the sync group is not imported yet: keep
 			// the contact out of Outlook.
-			r.notice("not-imported", pr.link.ID, fmt.Sprintf("%q is still in the sync group; import crm/syncgroup-remove.csv of cycle %d", r.crm.Contacts[pr.crm].DisplayName(), r.st.Cycle))
+			r.notice("not-imported", pr.link.ID, fmt.Sprintf("%q is still in the sync group; import crm/syncgroup-remove.csv of cycle %d", r.ct.DisplayName(pr.crm), r.st.Cycle))
 			r.tombCRM[pr.crm] = pr
 		case in && (r.crm.HasSyncGroup || pr.link.Detached == CRM):
 			// Back in the sync group: the user wants it synced again.
@@ -137,7 +137,7 @@ func (r *reconciler) resolveTombs() {
 			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
 			r.crmClaimed[pr.crm] = false
 			delete(r.linkedCRM, trimID(pr.link.CRMID))
-			r.notice("rejoined", pr.link.ID, fmt.Sprintf("%q is in the sync group again and is synced anew", r.crm.Contacts[pr.crm].DisplayName()))
+			r.notice("rejoined", pr.link.ID, fmt.Sprintf("%q is in the sync group again and is synced anew", r.ct.DisplayName(pr.crm)))
 		default:
 			if pr.link.PendingCRM.Op != "" {
 				pr.link.PendingCRM = Pending{}
@@ -177,7 +177,7 @@ func (r *reconciler) matchOutlookByBase() {
 				continue
 			}
 			pr.ol = i
-			if k := r.ol.Contacts[i].Key; k != "" && k != pr.link.OutlookKey {
+			if k := r.ot.Key(i); k != "" && k != pr.link.OutlookKey {
 				pr.link.OutlookKey = k
 				pr.changed = true
 			}
@@ -186,20 +186,22 @@ func (r *reconciler) matchOutlookByBase() {
 		}
 		return false
 	}
-	for i := range r.ol.Contacts {
-		rec := &r.ol.Contacts[i]
-		if r.olClaimed[i] || (rec.Key != "" && r.keyOwned(rec.Key)) {
+	for i := range r.ot.Len() {
+		if r.olClaimed[i] {
+			continue
+		}
+		if k := r.ot.Key(i); k != "" && r.keyOwned(k) {
 			continue
 		}
 		done := false
 		for _, f := range emailFields {
-			if e := r.normEmail(rec.Values[f]); e != "" && take(byEmail[e], i) {
+			if e := r.normEmail(r.ot.Get(i, f)); e != "" && take(byEmail[e], i) {
 				done = true
 				break
 			}
 		}
 		if !done {
-			if k := r.nameKey(&rec.Values); k != "" {
+			if k := r.nameKeyOf(rec{r.ot, i}); k != "" {
 				take(byName[k], i)
 			}
 		}
@@ -223,19 +225,18 @@ func (r *reconciler) matchCreatedCRM() {
 	}
 	byEmail := map[string][]int{}
 	byName := map[string][]int{}
-	for i := range r.crm.Contacts {
+	for i := range r.ct.Len() {
 		// A contact the user may not see is not theirs to claim: taking it
 		// would name it and add it to the sync group.
-		if r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key)) || !r.visible(i) {
+		if r.crmClaimed[i] || r.crmIDLinked(trimID(r.ct.Key(i))) || !r.visible(i) {
 			continue
 		}
-		v := &r.crm.Contacts[i].Values
 		for _, f := range emailFields {
-			if e := r.normEmail(v[f]); e != "" {
+			if e := r.normEmail(r.ct.Get(i, f)); e != "" {
 				byEmail[e] = append(byEmail[e], i)
 			}
 		}
-		if k := r.nameKey(v); k != "" {
+		if k := r.nameKeyOf(rec{r.ct, i}); k != "" {
 			byName[k] = append(byName[k], i)
 		}
 	}
@@ -261,7 +262,7 @@ func (r *reconciler) matchCreatedCRM() {
 		nk := r.nameKey(&base)
 		switch {
 		case hasEmail && nk != "":
-			cands = slices.DeleteFunc(cands, func(i int) bool { return r.nameKey(&r.crm.Contacts[i].Values) != nk })
+			cands = slices.DeleteFunc(cands, func(i int) bool { return r.nameKeyOf(rec{r.ct, i}) != nk })
 		case !hasEmail && nk != "":
 			cands = append(cands, byName[nk]...)
 		}
@@ -329,7 +330,16 @@ func (r *reconciler) fold(v string) string {
 // key; a record with neither name uses its company alone. Empty when the
 // record has none of them.
 func (r *reconciler) nameKey(v *contact.Values) string {
-	last, first, company := r.fold(v[contact.Last]), r.fold(v[contact.First]), r.fold(v[contact.Company])
+	return r.nameKeyFrom(v[contact.Last], v[contact.First], v[contact.Company])
+}
+
+// nameKeyOf is nameKey of a record.
+func (r *reconciler) nameKeyOf(x rec) string {
+	return r.nameKeyFrom(x.get(contact.Last), x.get(contact.First), x.get(contact.Company))
+}
+
+func (r *reconciler) nameKeyFrom(last, first, company string) string {
+	last, first, company = r.fold(last), r.fold(first), r.fold(company)
 	if last == "" && first == "" && company == "" {
 		return ""
 	}
@@ -342,13 +352,13 @@ func (r *reconciler) newOutlookRecords() {
 	// index (the usual later cycle: every record has its link).
 	wanted := map[string]bool{}
 	none := true
-	for i := range r.ol.Contacts {
+	for i := range r.ot.Len() {
 		if r.olClaimed[i] {
 			continue
 		}
 		none = false
 		for _, f := range emailFields {
-			if e := r.normEmail(r.ol.Contacts[i].Values[f]); e != "" {
+			if e := r.normEmail(r.ot.Get(i, f)); e != "" {
 				wanted[e] = true
 			}
 		}
@@ -360,17 +370,17 @@ func (r *reconciler) newOutlookRecords() {
 	// (EMAIL, SECONDARYEMAIL): those no link holds, and those held by a link
 	// whose Outlook contact was deleted (the user put it back).
 	byEmail := map[string][]int{}
-	for i := range r.crm.Contacts {
+	for i := range r.ct.Len() {
 		if !r.visible(i) {
 			continue
 		}
 		if tp, ok := r.tombCRM[i]; ok && tp.link.Detached != Outlook {
 			continue
-		} else if !ok && (r.crmClaimed[i] || r.crmIDLinked(trimID(r.crm.Contacts[i].Key))) {
+		} else if !ok && (r.crmClaimed[i] || r.crmIDLinked(trimID(r.ct.Key(i)))) {
 			continue
 		}
 		for _, f := range []contact.Field{contact.Email1, contact.Email2} {
-			if e := r.normEmail(r.crm.Contacts[i].Values[f]); e != "" && wanted[e] && !slices.Contains(byEmail[e], i) {
+			if e := r.normEmail(r.ct.Get(i, f)); e != "" && wanted[e] && !slices.Contains(byEmail[e], i) {
 				byEmail[e] = append(byEmail[e], i)
 			}
 		}
@@ -411,14 +421,14 @@ func (r *reconciler) newOutlookRecords() {
 			}
 		}
 	}
-	for i := range r.ol.Contacts {
+	for i := range r.ot.Len() {
 		if r.olClaimed[i] {
 			continue
 		}
-		rec := &r.ol.Contacts[i]
+		rec := rec{r.ot, i}
 		var emails []string
 		for _, f := range emailFields {
-			if e := r.normEmail(rec.Values[f]); e != "" {
+			if e := r.normEmail(rec.get(f)); e != "" {
 				emails = append(emails, e)
 			}
 		}
@@ -438,14 +448,13 @@ func (r *reconciler) newOutlookRecords() {
 		if len(cands) > 1 {
 			var narrowed []int
 			for _, j := range cands {
-				cv := &r.crm.Contacts[j].Values
-				if r.fold(cv[contact.Last]) == r.fold(rec.Values[contact.Last]) && r.fold(cv[contact.First]) == r.fold(rec.Values[contact.First]) {
+				if r.fold(r.ct.Get(j, contact.Last)) == r.fold(rec.get(contact.Last)) && r.fold(r.ct.Get(j, contact.First)) == r.fold(rec.get(contact.First)) {
 					narrowed = append(narrowed, j)
 				}
 			}
 			if len(narrowed) != 1 {
 				r.notice("ambiguous-email", 0, fmt.Sprintf("Outlook contact %q: %d CRM contacts share its e-mail and %d match its name; a new CRM contact is created",
-					rec.DisplayName(), len(cands), len(narrowed)))
+					rec.displayName(), len(cands), len(narrowed)))
 				cands = nil
 			} else {
 				cands, rule = narrowed, RuleLinkEmailName
@@ -456,7 +465,7 @@ func (r *reconciler) newOutlookRecords() {
 			r.linkNew(cands[0], i, rule)
 		case dupOf != "":
 			r.notice("likely-duplicate", 0, fmt.Sprintf("Outlook contact %q (record %d) has the e-mail %s of a contact that is already linked; it is left as it is — merge the duplicates in Outlook",
-				rec.DisplayName(), i+1, dupOf))
+				rec.displayName(), i+1, dupOf))
 		default:
 			r.createInCRM(i)
 		}
@@ -484,13 +493,13 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule) {
 	}
 	r.crmClaimed[ci], r.olClaimed[oi] = true, true
 	l := r.newLink()
-	crmRec, olRec := &r.crm.Contacts[ci], &r.ol.Contacts[oi]
-	l.CRMID = trimID(crmRec.Key)
-	l.OutlookKey = olRec.Key
+	crmRec, olRec := rec{r.ct, ci}, rec{r.ot, oi}
+	l.CRMID = trimID(crmRec.key())
+	l.OutlookKey = olRec.key()
 	if l.OutlookKey == "" {
 		l.OutlookKey = SyncKey(l.ID)
 	}
-	if acc := crmRec.Values[contact.Company]; acc != "" && olRec.Values[contact.Company] == "" && isNameAccount(acc, &crmRec.Values) {
+	if acc := crmRec.get(contact.Company); acc != "" && olRec.get(contact.Company) == "" && isNameAccount(acc, crmRec.get(contact.First), crmRec.get(contact.Last)) {
 		// The CRM keeps a contact without company under an account named
 		// after the person (as its own Outlook sync creates them): that is
 		// no company to Outlook.
@@ -499,10 +508,10 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule) {
 	pr := r.newPair(&l)
 	pr.isNew, pr.crm, pr.ol, pr.inGroup, pr.changed = true, ci, oi, r.crmInScope(ci), true
 	r.pairs = append(r.pairs, pr)
-	name := olRec.DisplayName()
+	name := olRec.displayName()
 	r.change(Change{Link: l.ID, Side: "-", Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: rule, Name: name})
 	if !pr.inGroup && r.crm.HasSyncGroup {
-		r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, crmRec.Key)
+		r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, crmRec.key())
 		r.change(Change{Link: l.ID, Side: "crm", Op: OpGroupAdd, New: l.CRMID, Rule: RuleJoinGroup, Name: name})
 	}
 	r.merge(pr)

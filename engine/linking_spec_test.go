@@ -16,7 +16,7 @@ func joined(p *Plan) []string {
 		if c.Op != OpLink {
 			continue
 		}
-		i := slices.IndexFunc(p.Outlook.Folder, func(o contact.Contact) bool { return o.Key == c.New })
+		i := slices.IndexFunc(p.Outlook.Folder(), func(o contact.Contact) bool { return o.Key == c.New })
 		out = append(out, fmt.Sprintf("%s~%d", c.Old, i))
 	}
 	return out
@@ -192,11 +192,11 @@ func TestLinkByEmail(t *testing.T) {
 					t.Errorf("link %d rule = %q, want %q", c.Link, c.Rule, tt.rule)
 				}
 			}
-			if p.Counts.CRMCreated != tt.crmCreated || len(p.CRM.New) != tt.crmCreated {
-				t.Errorf("CRM contacts created = %d (count %d), want %d\n%s", len(p.CRM.New), p.Counts.CRMCreated, tt.crmCreated, planText(p))
+			if p.Counts.CRMCreated != tt.crmCreated || len(p.CRM.New.Contacts()) != tt.crmCreated {
+				t.Errorf("CRM contacts created = %d (count %d), want %d\n%s", len(p.CRM.New.Contacts()), p.Counts.CRMCreated, tt.crmCreated, planText(p))
 			}
-			if p.Counts.OutlookCreated != tt.outlookCreated || len(p.Outlook.New) != tt.outlookCreated {
-				t.Errorf("Outlook contacts created = %d (count %d), want %d\n%s", len(p.Outlook.New), p.Counts.OutlookCreated, tt.outlookCreated, planText(p))
+			if p.Counts.OutlookCreated != tt.outlookCreated || len(p.Outlook.New.Contacts()) != tt.outlookCreated {
+				t.Errorf("Outlook contacts created = %d (count %d), want %d\n%s", len(p.Outlook.New.Contacts()), p.Counts.OutlookCreated, tt.outlookCreated, planText(p))
 			}
 			if got := noticeKinds(p); !slices.Equal(got, tt.notices) {
 				t.Errorf("notices = %q, want %q\n%s", got, tt.notices, planText(p))
@@ -266,7 +266,7 @@ func TestAmbiguousEmailCreatedContactFoundAgain(t *testing.T) {
 	}, Accounts: []contact.Account{{ID: "A1", Name: "Acme"}}}
 	w := newWorld(t, crm, folder(person("", "first=Ann", "last=Lee", "email1=info@acme.example", "company=Acme")))
 	p := w.sync()
-	if len(p.CRM.New) != 1 || !slices.Contains(noticeKinds(p), "ambiguous-email") {
+	if len(p.CRM.New.Contacts()) != 1 || !slices.Contains(noticeKinds(p), "ambiguous-email") {
 		t.Fatalf("cycle 1: want a new CRM contact and an ambiguity notice:\n%s", planText(p))
 	}
 	newID := trimID(w.crm.Contacts[2].Key)
@@ -294,7 +294,7 @@ func TestDuplicateDecidedOnMergedAddresses(t *testing.T) {
 		folder(person("", "first=Ann", "last=Lee", "email1=ann@example.com"),
 			person("", "first=Annie", "last=Lee", "email1=ann@example.com")))
 	p := w.sync()
-	if !slices.Equal(noticeKinds(p), []string{"likely-duplicate"}) || len(p.CRM.New) != 0 {
+	if !slices.Equal(noticeKinds(p), []string{"likely-duplicate"}) || len(p.CRM.New.Contacts()) != 0 {
 		t.Fatalf("cycle 1: want Annie reported as a likely duplicate and not created:\n%s", planText(p))
 	}
 	// Ann's address changes in Outlook: Annie no longer duplicates anyone.
@@ -317,7 +317,7 @@ func TestRemovedFromSyncGroupStaysOut(t *testing.T) {
 	w.sync()
 	w.leaveGroup("C1")
 	p := w.sync()
-	if len(p.Outlook.Deleted) != 1 {
+	if len(p.Outlook.Deleted()) != 1 {
 		t.Fatalf("leaving the group should delete Ann in Outlook:\n%s", planText(p))
 	}
 	p = w.syncQuiet()

@@ -41,7 +41,7 @@ func same(f contact.Field, a, b string) bool {
 
 // actualValue is the value of f in the side's record, clean (contact.Clean).
 func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
-	v := contact.Clean(f, r.record(s, pr).Values[f])
+	v := contact.Clean(f, r.record(s, pr).get(f))
 	if s == CRM && f == contact.Company && pr.link.NameAccount != "" && v == pr.link.NameAccount {
 		return ""
 	}
@@ -51,20 +51,19 @@ func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
 // merge does the per-field 3-way merge of a link whose records are both present.
 func (r *reconciler) merge(pr *pair) {
 	crmRec, olRec := r.record(CRM, pr), r.record(Outlook, pr)
-	name := olRec.DisplayName()
+	name := olRec.displayName()
 	if name == "" {
-		name = crmRec.DisplayName()
+		name = crmRec.displayName()
 	}
 	// What each side is sent: the same decision applies to both, the
 	// CRM first, then Outlook.
 	type sideUpdate struct {
 		side   Side
-		rec    *contact.Contact
-		vals   contact.Values
+		set    []Setting
 		fields []contact.Field
 		old    []string // the side's values before the update, for Pending
 	}
-	upd := [2]*sideUpdate{{side: CRM, rec: crmRec}, {side: Outlook, rec: olRec}}
+	upd := [2]*sideUpdate{{side: CRM}, {side: Outlook}}
 	crmU, olU := upd[0], upd[1]
 	// A link whose base was left unread (quiet: both records hash to its
 	// base) has no field to merge.
@@ -96,7 +95,7 @@ func (r *reconciler) merge(pr *pair) {
 				r.change(Change{Link: pr.link.ID, Side: u.side.String(), Op: OpHeld, Field: f.String(), Old: actual, New: res, Rule: RuleDirection, Name: name})
 				continue
 			}
-			u.vals[f] = res
+			u.set = append(u.set, Setting{f, res})
 			u.fields = append(u.fields, f)
 			u.old = append(u.old, actual)
 			r.change(Change{Link: pr.link.ID, Side: u.side.String(), Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
@@ -108,12 +107,12 @@ func (r *reconciler) merge(pr *pair) {
 	}
 	if len(crmU.fields) > 0 {
 		// The update row carries every mapped field: all of them clean.
-		u := crmRec.Clone()
+		u := crmRec.t.Contact(crmRec.i)
 		for _, f := range r.fields {
 			u.Values[f] = contact.Clean(f, u.Values[f])
 		}
-		for _, f := range crmU.fields {
-			u.Values[f] = crmU.vals[f]
+		for _, fv := range crmU.set {
+			u.Values[fv.Field] = fv.Value
 		}
 		if slices.Contains(crmU.fields, contact.Company) {
 			pr.link.NameAccount = ""
@@ -122,7 +121,10 @@ func (r *reconciler) merge(pr *pair) {
 				pr.link.NameAccount = acc
 			}
 		}
-		r.plan.CRM.Updates = append(r.plan.CRM.Updates, u)
+		if r.plan.CRM.Updates == nil {
+			r.plan.CRM.Updates = r.ct.Sibling()
+		}
+		r.plan.CRM.Updates.Add(&u)
 		pr.link.PendingCRM = Pending{Op: OpUpdate, Fields: crmU.fields, Old: crmU.old}
 		pr.changed = true
 	}
@@ -131,18 +133,20 @@ func (r *reconciler) merge(pr *pair) {
 		pr.link.OutlookKey = SyncKey(pr.link.ID)
 		pr.changed, newKey = true, true
 	}
-	if newKey && len(olU.fields) == 0 && r.ol.Contacts[pr.ol].Key != pr.link.OutlookKey {
+	keyed := r.ot.Key(pr.ol) == pr.link.OutlookKey
+	if newKey && len(olU.fields) == 0 && !keyed {
 		// The record is to carry its new sync key: once it does, the
 		// next cycle knows the import happened.
 		pr.link.PendingOutlook = Pending{Op: OpKey}
 	}
-	r.olOut[pr.ol].Key = pr.link.OutlookKey
-	if len(olU.fields) > 0 {
-		out := &r.olOut[pr.ol]
-		for _, f := range olU.fields {
-			out.Values[f] = olU.vals[f]
+	if !keyed || len(olU.set) > 0 {
+		pt := Patch{Record: pr.ol, Set: olU.set}
+		if !keyed {
+			pt.Key = pr.link.OutlookKey
 		}
-		r.plan.Outlook.Updates = append(r.plan.Outlook.Updates, out.Clone())
+		r.patches = append(r.patches, pt)
+	}
+	if len(olU.fields) > 0 {
 		pr.link.PendingOutlook = Pending{Op: OpUpdate, Fields: olU.fields, Old: olU.old}
 		pr.changed = true
 	}
@@ -150,7 +154,7 @@ func (r *reconciler) merge(pr *pair) {
 
 // decide merges one field. It returns the resulting value, the side whose
 // value won (NoSide with an empty rule when nothing changes), and the rule.
-func (r *reconciler) decide(pr *pair, f contact.Field, b, c, o string, crmRec, olRec *contact.Contact, name string) (string, Side, Rule) {
+func (r *reconciler) decide(pr *pair, f contact.Field, b, c, o string, crmRec, olRec rec, name string) (string, Side, Rule) {
 	if same(f, c, o) {
 		// Equal, or e-mails that differ in letter case alone: the CRM's
 		// value is kept.
@@ -177,8 +181,8 @@ func (r *reconciler) decide(pr *pair, f contact.Field, b, c, o string, crmRec, o
 	return r.conflict(pr, f, b, c, o, crmRec, olRec, name)
 }
 
-func (r *reconciler) conflict(pr *pair, f contact.Field, b, c, o string, crmRec, olRec *contact.Contact, name string) (string, Side, Rule) {
-	ct, ot := crmRec.Modified, olRec.Modified
+func (r *reconciler) conflict(pr *pair, f contact.Field, b, c, o string, crmRec, olRec rec, name string) (string, Side, Rule) {
+	ct, ot := crmRec.modified(), olRec.modified()
 	var winner Side
 	var rule Rule
 	switch {

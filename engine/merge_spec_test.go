@@ -89,7 +89,7 @@ func TestMergeField(t *testing.T) {
 			if got := l.Base[contact.PhoneBusiness]; got != tt.want {
 				t.Errorf("new base = %q, want %q", got, tt.want)
 			}
-			updates := len(p.CRM.Updates) + len(p.Outlook.Updates)
+			updates := len(p.CRM.Updates.Contacts()) + len(p.Outlook.Updates())
 			switch {
 			case tt.rule == "" && (len(p.Changes) > 0 || updates > 0):
 				t.Errorf("want no change, plan has %d changes and %d updates:\n%s", len(p.Changes), updates, planText(p))
@@ -97,7 +97,7 @@ func TestMergeField(t *testing.T) {
 				t.Errorf("no update of phone_business by %q:\n%s", tt.rule, planText(p))
 			}
 			if tt.rule != "" && updates != 1 {
-				t.Errorf("updates = %d CRM + %d Outlook, want exactly one side updated", len(p.CRM.Updates), len(p.Outlook.Updates))
+				t.Errorf("updates = %d CRM + %d Outlook, want exactly one side updated", len(p.CRM.Updates.Contacts()), len(p.Outlook.Updates()))
 			}
 			var winners []string
 			for _, c := range p.Conflicts {
@@ -263,10 +263,10 @@ func TestMergeManyFieldsOneUpdatePerSide(t *testing.T) {
 	ol.Contacts[0].Values[contact.BusinessCity] = "Bergen"
 	ol.Contacts[0].Values[contact.PhoneMobile] = "888"
 	p := mustReconcile(t, st, crm, ol, pol)
-	if len(p.CRM.Updates) != 1 || len(p.Outlook.Updates) != 1 {
-		t.Fatalf("updates: %d CRM, %d Outlook; want one each\n%s", len(p.CRM.Updates), len(p.Outlook.Updates), planText(p))
+	if len(p.CRM.Updates.Contacts()) != 1 || len(p.Outlook.Updates()) != 1 {
+		t.Fatalf("updates: %d CRM, %d Outlook; want one each\n%s", len(p.CRM.Updates.Contacts()), len(p.Outlook.Updates()), planText(p))
 	}
-	u, o := p.CRM.Updates[0], p.Outlook.Updates[0]
+	u, o := p.CRM.Updates.Contacts()[0], p.Outlook.Updates()[0]
 	if u.Values[contact.BusinessCity] != "Bergen" || u.Values[contact.PhoneMobile] != "888" || u.Values[contact.JobTitle] != "CEO" {
 		t.Errorf("CRM update = city %q mobile %q title %q, want Bergen 888 CEO", u.Values[contact.BusinessCity], u.Values[contact.PhoneMobile], u.Values[contact.JobTitle])
 	}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"slices"
 
 	"contactsync/engine/contact"
 )
@@ -19,7 +18,7 @@ func (r *reconciler) crmInScope(i int) bool {
 	if !r.crm.HasSyncGroup {
 		return true
 	}
-	return r.inGroup[trimID(r.crm.Contacts[i].Key)]
+	return r.inGroup[trimID(r.ct.Key(i))]
 }
 
 // visible reports whether the syncing user may see CRM contact i.
@@ -27,7 +26,7 @@ func (r *reconciler) visible(i int) bool {
 	if r.crm.Visible == nil {
 		return true
 	}
-	return r.ownerVisible(r.crm.Contacts[i].CRM.Owner)
+	return r.ownerVisible(r.ct.Owner(i))
 }
 
 // ownerVisible reports whether the syncing user may see the records of an
@@ -47,24 +46,6 @@ func (in *CRMInput) OwnerVisible(owner string) bool {
 
 // applyLinks decides presence and fields for every existing link.
 func (r *reconciler) applyLinks() {
-	// The Outlook folder after the cycle: a shallow copy of the input (the
-	// records share their Extra with it; nothing here changes Extra), with
-	// room for the contacts newCRMRecords may add.
-	newOL := 0
-	if r.p.Direction.allows(Outlook) {
-		newOL, _ = r.unclaimed()
-	}
-	r.olOut = make([]contact.Contact, len(r.ol.Contacts), len(r.ol.Contacts)+newOL)
-	copy(r.olOut, r.ol.Contacts)
-	// The folder after the cycle holds clean values in the mapped fields
-	// (contact.Clean): what was read with blanks or a wrapped address is
-	// the same value, written as the side wants it.
-	for i := range r.olOut {
-		for _, f := range r.fields {
-			r.olOut[i].Values[f] = contact.Clean(f, r.olOut[i].Values[f])
-		}
-	}
-	r.olDeleted = make([]bool, len(r.ol.Contacts))
 	for _, pr := range r.pairs {
 		if pr.closed {
 			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
@@ -103,7 +84,7 @@ func (r *reconciler) applyLinks() {
 			if pr.olRule != "" {
 				rule = pr.olRule
 			}
-			id := r.crm.Contacts[pr.crm].Key
+			id := r.ct.Key(pr.crm)
 			if r.crm.HasSyncGroup {
 				r.plan.CRM.GroupRemove = append(r.plan.CRM.GroupRemove, id)
 				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupRemove, Old: trimID(id), Rule: rule, Name: name})
@@ -115,10 +96,8 @@ func (r *reconciler) applyLinks() {
 				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpHeld, New: "delete", Rule: RuleDirection, Name: name})
 				continue
 			}
-			c := r.ol.Contacts[pr.ol].Clone()
-			r.olDeleted[pr.ol] = true
-			r.plan.Outlook.Deleted = append(r.plan.Outlook.Deleted, c)
-			r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpDelete, Old: c.Key, Rule: pr.crmRule, Name: name})
+			r.patches = append(r.patches, Patch{Record: pr.ol, Delete: true})
+			r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpDelete, Old: r.ot.Key(pr.ol), Rule: pr.crmRule, Name: name})
 			r.lostEdits(pr, Outlook, pr.crmRule)
 			if pr.crm >= 0 {
 				r.detach(pr, CRM, pr.crmRule, name)
@@ -134,8 +113,7 @@ func (r *reconciler) applyLinks() {
 // lostEdits journals the edits made on side since the base that a deletion
 // on the other side discards.
 func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule) {
-	rec := r.record(s, pr)
-	if rec == nil {
+	if !r.record(s, pr).ok() {
 		return
 	}
 	for _, f := range r.fields {
@@ -161,10 +139,10 @@ func (r *reconciler) detach(pr *pair, gone Side, rule Rule, name string) {
 
 // createInCRM asks the CRM to create the Outlook record at index oi.
 func (r *reconciler) createInCRM(oi int) {
-	rec := &r.ol.Contacts[oi]
-	name := rec.DisplayName()
-	v := &rec.Values
-	if v[contact.First] == "" && v[contact.Last] == "" && v[contact.Company] == "" && v[contact.Email1] == "" && v[contact.Email2] == "" && v[contact.Email3] == "" {
+	rec := rec{r.ot, oi}
+	name := rec.displayName()
+	if rec.get(contact.First) == "" && rec.get(contact.Last) == "" && rec.get(contact.Company) == "" &&
+		rec.get(contact.Email1) == "" && rec.get(contact.Email2) == "" && rec.get(contact.Email3) == "" {
 		r.notice("not-created", 0, fmt.Sprintf("Outlook record %d has no name, company or e-mail; it is not created in the CRM", oi+1))
 		return
 	}
@@ -180,14 +158,14 @@ func (r *reconciler) createInCRM(oi int) {
 	}
 	r.olClaimed[oi] = true
 	l := r.newLink()
-	l.OutlookKey = rec.Key
+	l.OutlookKey = rec.key()
 	if l.OutlookKey == "" {
 		l.OutlookKey = SyncKey(l.ID)
 	}
 	var c contact.Contact
-	c.Modified = rec.Modified
+	c.Modified = rec.modified()
 	for _, f := range r.fields {
-		v := contact.Clean(f, rec.Values[f])
+		v := contact.Clean(f, rec.get(f))
 		c.Values[f] = v
 		l.Base[f] = v
 	}
@@ -198,12 +176,15 @@ func (r *reconciler) createInCRM(oi int) {
 		l.NameAccount = acc
 	}
 	l.PendingCRM = Pending{Op: OpCreate}
-	if rec.Key == "" {
+	if rec.key() == "" {
 		l.PendingOutlook = Pending{Op: OpKey}
+		r.patches = append(r.patches, Patch{Record: oi, Key: l.OutlookKey})
 	}
-	r.plan.CRM.New = append(r.plan.CRM.New, c)
+	if r.plan.CRM.New == nil {
+		r.plan.CRM.New = r.ct.Sibling()
+	}
+	r.plan.CRM.New.Add(&c)
 	r.change(Change{Link: l.ID, Side: "crm", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInOutlook, Name: name})
-	r.olOut[oi].Key = l.OutlookKey
 	pr := r.newPair(&l)
 	pr.isNew, pr.ol, pr.changed = true, oi, true
 	r.pairs = append(r.pairs, pr)
@@ -211,16 +192,12 @@ func (r *reconciler) createInCRM(oi int) {
 
 // newCRMRecords creates in Outlook every sync group member no link claimed.
 func (r *reconciler) newCRMRecords() {
-	if r.p.Direction.allows(Outlook) {
-		n, _ := r.unclaimed()
-		r.plan.Outlook.New = slices.Grow(r.plan.Outlook.New, n)
-	}
-	for i := range r.crm.Contacts {
+	for i := range r.ct.Len() {
 		if r.crmClaimed[i] || !r.crmInScope(i) || r.tombCRM[i] != nil {
 			continue
 		}
-		rec := &r.crm.Contacts[i]
-		name := rec.DisplayName()
+		rec := rec{r.ct, i}
+		name := rec.displayName()
 		if !r.p.Direction.allows(Outlook) {
 			r.change(Change{Side: "outlook", Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
 			continue
@@ -232,17 +209,20 @@ func (r *reconciler) newCRMRecords() {
 		}
 		r.crmClaimed[i] = true
 		l := r.newLink()
-		l.CRMID = trimID(rec.Key)
+		l.CRMID = trimID(rec.key())
 		l.OutlookKey = SyncKey(l.ID)
 		var c contact.Contact
 		c.Key = l.OutlookKey
 		for _, f := range r.fields {
-			v := contact.Clean(f, rec.Values[f])
+			v := contact.Clean(f, rec.get(f))
 			c.Values[f] = v
 			l.Base[f] = v
 		}
 		l.PendingOutlook = Pending{Op: OpCreate}
-		r.plan.Outlook.New = append(r.plan.Outlook.New, c)
+		if r.plan.Outlook.New == nil {
+			r.plan.Outlook.New = r.ot.Sibling()
+		}
+		r.plan.Outlook.New.Add(&c)
 		r.change(Change{Link: l.ID, Side: "outlook", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInCRM, Name: name})
 		pr := r.newPair(&l)
 		pr.isNew, pr.crm, pr.changed = true, i, true

@@ -16,10 +16,10 @@ func TestCreateInOutlook(t *testing.T) {
 	outside := person("C2", "first=Bob", "last=Ray", "email1=bob@acme.example")
 	crm := CRMInput{Contacts: []contact.Contact{c, outside}, HasSyncGroup: true, SyncGroup: []string{"C1  "}}
 	p := mustReconcile(t, State{}, crm, folder(), DefaultPolicy(specUser))
-	if len(p.Outlook.New) != 1 {
-		t.Fatalf("Outlook creations = %d, want 1 (C2 is outside the sync group)\n%s", len(p.Outlook.New), planText(p))
+	if len(p.Outlook.New.Contacts()) != 1 {
+		t.Fatalf("Outlook creations = %d, want 1 (C2 is outside the sync group)\n%s", len(p.Outlook.New.Contacts()), planText(p))
 	}
-	n := p.Outlook.New[0]
+	n := p.Outlook.New.Contacts()[0]
 	l := linkOf(p, "C1")
 	if l == nil || n.Key != l.OutlookKey || n.Key != SyncKey(l.ID) {
 		t.Fatalf("new Outlook contact key %q, link %+v; want the link's sync key", n.Key, l)
@@ -52,10 +52,10 @@ func TestCreateInCRM(t *testing.T) {
 	crm := dump()
 	crm.Accounts = []contact.Account{{ID: "AFJORD000001", Name: "Fjord AS", Owner: "SECFJORD0001"}}
 	p := mustReconcile(t, State{}, crm, folder(o), DefaultPolicy(specUser))
-	if len(p.CRM.New) != 1 {
-		t.Fatalf("CRM creations = %d, want 1\n%s", len(p.CRM.New), planText(p))
+	if len(p.CRM.New.Contacts()) != 1 {
+		t.Fatalf("CRM creations = %d, want 1\n%s", len(p.CRM.New.Contacts()), planText(p))
 	}
-	n := p.CRM.New[0]
+	n := p.CRM.New.Contacts()[0]
 	for _, f := range DefaultMapping {
 		if n.Values[f] != o.Values[f] {
 			t.Errorf("created %s = %q, want %q", f, n.Values[f], o.Values[f])
@@ -67,10 +67,10 @@ func TestCreateInCRM(t *testing.T) {
 	if n.CRM.AccountID != "AFJORD000001" {
 		t.Errorf("account id = %q, want AFJORD000001", n.CRM.AccountID)
 	}
-	if len(p.Outlook.Folder) != 1 || p.Outlook.Folder[0].Key == "" || p.Outlook.Folder[0].Values != o.Values {
-		t.Fatalf("folder snapshot = %+v, want the Outlook contact unchanged with a sync key", p.Outlook.Folder)
+	if len(p.Outlook.Folder()) != 1 || p.Outlook.Folder()[0].Key == "" || p.Outlook.Folder()[0].Values != o.Values {
+		t.Fatalf("folder snapshot = %+v, want the Outlook contact unchanged with a sync key", p.Outlook.Folder())
 	}
-	if len(p.Links) != 1 || p.Links[0].OutlookKey != p.Outlook.Folder[0].Key || p.Links[0].PendingCRM.Op != OpCreate || p.Links[0].CRMID != "" {
+	if len(p.Links) != 1 || p.Links[0].OutlookKey != p.Outlook.Folder()[0].Key || p.Links[0].PendingCRM.Op != OpCreate || p.Links[0].CRMID != "" {
 		t.Errorf("links = %+v, want one link waiting for the CRM to create it", p.Links)
 	}
 }
@@ -94,8 +94,8 @@ func TestCreatedRecordsLinkBack(t *testing.T) {
 			crm.Accounts = []contact.Account{{ID: "A1", Name: "Acme"}}
 			w := newWorld(t, crm, folder(tt.ol))
 			p := w.sync()
-			if len(p.CRM.New) != 1 || len(p.Outlook.New) != 1 {
-				t.Fatalf("cycle 1 created %d in the CRM and %d in Outlook, want 1 and 1", len(p.CRM.New), len(p.Outlook.New))
+			if len(p.CRM.New.Contacts()) != 1 || len(p.Outlook.New.Contacts()) != 1 {
+				t.Fatalf("cycle 1 created %d in the CRM and %d in Outlook, want 1 and 1", len(p.CRM.New.Contacts()), len(p.Outlook.New.Contacts()))
 			}
 			p2, err := w.plan()
 			if err != nil {
@@ -135,8 +135,8 @@ func TestDeletedInCRM(t *testing.T) {
 			key := w.outlookContact("ann@example.com").Key
 			tt.gone(w)
 			p := w.sync()
-			if len(p.Outlook.Deleted) != 1 || p.Outlook.Deleted[0].Key != key {
-				t.Fatalf("Outlook deletions = %+v, want the contact %q\n%s", p.Outlook.Deleted, key, planText(p))
+			if len(p.Outlook.Deleted()) != 1 || p.Outlook.Deleted()[0].Key != key {
+				t.Fatalf("Outlook deletions = %+v, want the contact %q\n%s", p.Outlook.Deleted(), key, planText(p))
 			}
 			if folderRecord(p, key) != nil {
 				t.Errorf("the deleted contact is still in the folder snapshot")
@@ -147,7 +147,7 @@ func TestDeletedInCRM(t *testing.T) {
 			if !hasChange(p, Change{Link: 1, Side: "outlook", Op: OpDelete, Rule: tt.rule}) {
 				t.Errorf("no deletion by %q:\n%s", tt.rule, planText(p))
 			}
-			if len(p.CRM.Updates)+len(p.CRM.New)+len(p.CRM.GroupAdd)+len(p.CRM.GroupRemove) != 0 {
+			if len(p.CRM.Updates.Contacts())+len(p.CRM.New.Contacts())+len(p.CRM.GroupAdd)+len(p.CRM.GroupRemove) != 0 {
 				t.Errorf("the CRM is asked to change: %+v", p.CRM)
 			}
 			if p.Counts.OutlookDeleted != 1 {
@@ -198,7 +198,7 @@ func TestDeletedInOutlook(t *testing.T) {
 	if !hasChange(p, Change{Side: "crm", Op: OpGroupRemove, Old: "C1", Rule: RuleDeletedInOutlook}) {
 		t.Errorf("group removal not journaled:\n%s", planText(p))
 	}
-	if len(p.CRM.Updates)+len(p.CRM.New) != 0 || len(p.Outlook.New)+len(p.Outlook.Deleted) != 0 {
+	if len(p.CRM.Updates.Contacts())+len(p.CRM.New.Contacts()) != 0 || len(p.Outlook.New.Contacts())+len(p.Outlook.Deleted()) != 0 {
 		t.Errorf("plan does more than leave the group: %s\n%s", quiet(p), planText(p))
 	}
 	if linkOf(p, "C1") != nil {
@@ -226,7 +226,7 @@ func TestDeletedInOutlookWithoutSyncGroupStaysDeleted(t *testing.T) {
 	w.deleteOutlook("ann@example.com")
 	w.sync()
 	p := w.sync()
-	if len(p.Outlook.New) != 0 {
+	if len(p.Outlook.New.Contacts()) != 0 {
 		t.Errorf("the contact deleted in Outlook two cycles ago is created again:\n%s", planText(p))
 	}
 }
@@ -246,7 +246,7 @@ func TestCreatedCRMContactArrivesOutsideSyncGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Outlook.Deleted) != 0 {
+	if len(p.Outlook.Deleted()) != 0 {
 		t.Errorf("the Outlook contact is sent to Deleted Items because its new CRM contact is not in the sync group yet:\n%s", planText(p))
 	}
 	if !slices.Contains(p.CRM.GroupAdd, id) {
@@ -268,7 +268,7 @@ func TestGoneOnBothSides(t *testing.T) {
 	if !hasChange(p, Change{Link: 1, Op: OpUnlink, Rule: RuleGoneBoth}) || linkOf(p, "C1") != nil {
 		t.Errorf("link 1 not ended as gone on both sides:\n%s", planText(p))
 	}
-	if len(p.Outlook.Deleted)+len(p.CRM.GroupRemove)+len(p.Outlook.New)+len(p.CRM.New) != 0 {
+	if len(p.Outlook.Deleted())+len(p.CRM.GroupRemove)+len(p.Outlook.New.Contacts())+len(p.CRM.New.Contacts()) != 0 {
 		t.Errorf("plan does more than end the link:\n%s", planText(p))
 	}
 }
@@ -305,7 +305,7 @@ func TestIncompleteSideHoldsPresence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Outlook.Deleted) != 0 || linkOf(p, "C2") == nil {
+	if len(p.Outlook.Deleted()) != 0 || linkOf(p, "C2") == nil {
 		t.Fatalf("an incomplete CRM dump sent Bob to Deleted Items:\n%s", planText(p))
 	}
 
@@ -320,10 +320,10 @@ func TestIncompleteSideHoldsPresence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Outlook.New) != 0 || !hasChange(p, Change{Side: "outlook", Op: OpHeld, Rule: RuleIncomplete}) {
+	if len(p.Outlook.New.Contacts()) != 0 || !hasChange(p, Change{Side: "outlook", Op: OpHeld, Rule: RuleIncomplete}) {
 		t.Errorf("a CRM contact was created in an incomplete Outlook:\n%s", planText(p))
 	}
-	if len(p.CRM.New) != 1 {
+	if len(p.CRM.New.Contacts()) != 1 {
 		t.Errorf("Dee was not created in the complete CRM:\n%s", planText(p))
 	}
 }

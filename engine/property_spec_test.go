@@ -493,11 +493,11 @@ func (g *gen) deleteCreated(w *world) {
 // witnesses picks, per side, one record as it was imported from the plan
 // p: the last one the cycle created or updated there (nil for none).
 func witnesses(w *world, p *Plan) (crm, ol *contact.Contact) {
-	if n := len(p.CRM.New) + len(p.CRM.Updates); n > 0 {
+	if n := len(p.CRM.New.Contacts()) + len(p.CRM.Updates.Contacts()); n > 0 {
 		// New contacts are appended by the import; updates keep their id.
 		var id string
-		if len(p.CRM.Updates) > 0 {
-			id = trimID(p.CRM.Updates[len(p.CRM.Updates)-1].Key)
+		if len(p.CRM.Updates.Contacts()) > 0 {
+			id = trimID(p.CRM.Updates.Contacts()[len(p.CRM.Updates.Contacts())-1].Key)
 		} else {
 			id = trimID(w.crm.Contacts[len(w.crm.Contacts)-1].Key)
 		}
@@ -508,12 +508,12 @@ func witnesses(w *world, p *Plan) (crm, ol *contact.Contact) {
 			}
 		}
 	}
-	if n := len(p.Outlook.New) + len(p.Outlook.Updates); n > 0 {
+	if n := len(p.Outlook.New.Contacts()) + len(p.Outlook.Updates()); n > 0 {
 		var key string
-		if len(p.Outlook.Updates) > 0 {
-			key = p.Outlook.Updates[len(p.Outlook.Updates)-1].Key
+		if len(p.Outlook.Updates()) > 0 {
+			key = p.Outlook.Updates()[len(p.Outlook.Updates())-1].Key
 		} else {
-			key = p.Outlook.New[len(p.Outlook.New)-1].Key
+			key = p.Outlook.New.Contacts()[len(p.Outlook.New.Contacts())-1].Key
 		}
 		for i := range w.ol.Contacts {
 			if w.ol.Contacts[i].Key == key {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"contactsync/engine/contact"
 )
@@ -21,7 +22,6 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 	r := &reconciler{
 		st: st, crm: crm, ol: ol, p: p, fields: p.fields(),
 		plan: &Plan{
-			Changes:   make([]Change, 0, len(crm.Contacts)/8+16),
 			Cycle:     st.Cycle + 1,
 			User:      p.User,
 			Prefer:    p.Prefer.String(),
@@ -37,6 +37,15 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 			r.sortedFields = append(r.sortedFields, contact.Field(f))
 		}
 	}
+	var err error
+	if r.ct, r.ot, err = inputTables(&r.crm, &r.ol, r.fields); err != nil {
+		return nil, err
+	}
+	if ol.Table == nil {
+		r.plan.Outlook.in = ol.Contacts
+	}
+	r.crm.Contacts, r.ol.Contacts = nil, nil // read through the tables only
+	r.plan.Changes = make([]Change, 0, r.ct.Len()/8+16)
 	if err := r.preGuards(); err != nil {
 		return nil, err
 	}
@@ -69,8 +78,8 @@ type pair struct {
 	ls      *LinkState
 	link    *Link // &ls.Link
 	isNew   bool  // made this cycle (no base yet)
-	crm     int   // index into crm.Contacts, -1 when absent
-	ol      int   // index into ol.Contacts, -1 when absent
+	crm     int   // index into the CRM table, -1 when absent
+	ol      int   // index into the Outlook table, -1 when absent
 	inGroup bool
 	crmRule Rule // why the CRM record is absent (deleted, left group)
 	olRule  Rule // why the Outlook record is absent, when not RuleDeletedInOutlook
@@ -112,12 +121,11 @@ type reconciler struct {
 	accountsByName map[string][]int
 	newAccounts    map[string]int // name → index into plan.CRM.NewAccounts
 
-	// olOut holds the Outlook folder after the cycle, index-aligned with
-	// ol.Contacts; olDeleted marks the records removed from it. Its
-	// capacity also holds the records created in Outlook (Plan.Outlook.New),
-	// so the folder is assembled in place.
-	olOut     []contact.Contact
-	olDeleted []bool
+	// ct and ot are the tables of the CRM and Outlook inputs.
+	ct, ot *contact.Table
+	// patches are the changes to the Outlook input's records
+	// (Plan.Outlook.Patches), in link order until finish sorts them.
+	patches []Patch
 
 	textBuf []byte // valuesText's buffer
 
@@ -141,9 +149,9 @@ type reconciler struct {
 func trimID(s string) string { return strings.TrimRight(s, " ") }
 
 func (r *reconciler) index() {
-	r.crmByID = make(map[string]int, len(r.crm.Contacts))
-	for i := range r.crm.Contacts {
-		id := trimID(r.crm.Contacts[i].Key)
+	r.crmByID = make(map[string]int, r.ct.Len())
+	for i := range r.ct.Len() {
+		id := trimID(r.ct.Key(i))
 		if _, dup := r.crmByID[id]; !dup && id != "" {
 			r.crmByID[id] = i
 		}
@@ -154,21 +162,21 @@ func (r *reconciler) index() {
 			r.inGroup[trimID(id)] = true
 		}
 	}
-	r.olByKey = make(map[string]int, len(r.ol.Contacts))
-	for i := range r.ol.Contacts {
-		k := r.ol.Contacts[i].Key
+	r.olByKey = make(map[string]int, r.ot.Len())
+	for i := range r.ot.Len() {
+		k := r.ot.Key(i)
 		if k == "" {
 			continue
 		}
 		if _, dup := r.olByKey[k]; dup {
 			r.notice("duplicate-key", 0, fmt.Sprintf("Outlook contact %q (record %d) repeats the key %q of an earlier record; it is treated as a new contact",
-				r.ol.Contacts[i].DisplayName(), i+1, k))
+				r.ot.DisplayName(i), i+1, k))
 			continue
 		}
 		r.olByKey[k] = i
 	}
-	r.crmClaimed = make([]bool, len(r.crm.Contacts))
-	r.olClaimed = make([]bool, len(r.ol.Contacts))
+	r.crmClaimed = make([]bool, r.ct.Len())
+	r.olClaimed = make([]bool, r.ot.Len())
 	// An account the syncing user may not see does not exist for them
 	// (DESIGN §6): it is never chosen, counted or named.
 	r.accountsByName = make(map[string][]int)
@@ -207,12 +215,12 @@ func (r *reconciler) newPair(l *Link) *pair {
 // one new CRM contact each). Sizing the outputs by them keeps them from
 // growing, which at a million records means copying gigabytes.
 func (r *reconciler) unclaimed() (crm, ol int) {
-	for i := range r.crm.Contacts {
+	for i := range r.ct.Len() {
 		if !r.crmClaimed[i] && r.tombCRM[i] == nil && r.crmInScope(i) {
 			crm++
 		}
 	}
-	for i := range r.ol.Contacts {
+	for i := range r.ot.Len() {
 		if !r.olClaimed[i] {
 			ol++
 		}
@@ -237,17 +245,74 @@ func (r *reconciler) pairName(pr *pair) string {
 	return c.DisplayName()
 }
 
-func (r *reconciler) record(s Side, pr *pair) *contact.Contact {
+// rec is one record of a side's table; the zero rec is no record.
+type rec struct {
+	t *contact.Table
+	i int
+}
+
+func (x rec) ok() bool                   { return x.t != nil }
+func (x rec) get(f contact.Field) string { return x.t.Get(x.i, f) }
+func (x rec) key() string                { return x.t.Key(x.i) }
+func (x rec) displayName() string        { return x.t.DisplayName(x.i) }
+func (x rec) modified() time.Time        { return x.t.Modified(x.i) }
+func (x rec) values() contact.Values     { return x.t.Values(x.i) }
+
+// record returns the record of side s that pr holds; the zero rec when it
+// holds none.
+func (r *reconciler) record(s Side, pr *pair) rec {
 	if s == CRM {
 		if pr.crm < 0 {
-			return nil
+			return rec{}
 		}
-		return &r.crm.Contacts[pr.crm]
+		return rec{r.ct, pr.crm}
 	}
 	if pr.ol < 0 {
-		return nil
+		return rec{}
 	}
-	return &r.ol.Contacts[pr.ol]
+	return rec{r.ot, pr.ol}
+}
+
+// inputTables returns the tables of both inputs, made from their Contacts
+// where a table is not given (the two sharing one string pool), and checks
+// that each keeps every mapped field.
+func inputTables(crm *CRMInput, ol *OutlookInput, fields []contact.Field) (ct, ot *contact.Table, err error) {
+	ct, ot = crm.Table, ol.Table
+	var pool *contact.Strings
+	switch {
+	case ct != nil:
+		pool = ct.Pool()
+	case ot != nil:
+		pool = ot.Pool()
+	default:
+		pool = contact.NewStrings()
+	}
+	if ct == nil {
+		ct = tableOf(pool, fields, crm.Contacts)
+	}
+	if ot == nil {
+		ot = tableOf(pool, fields, ol.Contacts)
+	}
+	for _, f := range fields {
+		for _, t := range []struct {
+			side  Side
+			table *contact.Table
+		}{{CRM, ct}, {Outlook, ot}} {
+			if !t.table.Has(f) {
+				return nil, nil, fmt.Errorf("engine: the %s table does not keep the mapped field %s", t.side, f)
+			}
+		}
+	}
+	return ct, ot, nil
+}
+
+func tableOf(pool *contact.Strings, fields []contact.Field, cs []contact.Contact) *contact.Table {
+	t := contact.NewTableIn(pool, fields)
+	t.Grow(len(cs))
+	for i := range cs {
+		t.Add(&cs[i])
+	}
+	return t
 }
 
 func (r *reconciler) change(c Change) { r.plan.Changes = append(r.plan.Changes, c) }
@@ -259,21 +324,11 @@ func (r *reconciler) notice(kind string, link int64, msg string) {
 // finish assembles the outputs, the link states and the counts.
 func (r *reconciler) finish() {
 	p := r.plan
-	// The folder is olOut without the deleted records, compacted in place
-	// (records before the first deletion stay where they are), then the
-	// new contacts, within olOut's capacity.
-	folder := r.olOut
-	if k := slices.Index(r.olDeleted, true); k >= 0 {
-		folder = r.olOut[:k]
-		for i := k + 1; i < len(r.olOut); i++ {
-			if !r.olDeleted[i] {
-				folder = append(folder, r.olOut[i])
-			}
-		}
-		clear(r.olOut[len(folder):]) // no stale copies behind the folder
-	}
-	p.Outlook.Folder = append(folder, p.Outlook.New...)
-	r.olOut = nil
+	// The Outlook output: the patches in input order.
+	p.Outlook.Fields = r.fields
+	p.Outlook.Patches = r.patches
+	p.Outlook.SortPatches()
+	r.patches = nil
 	r.pairs = append(r.pairs, r.tombs...)
 	live := 0
 	for _, pr := range r.pairs {
@@ -319,7 +374,7 @@ func (r *reconciler) finish() {
 	cn := &p.Counts
 	cn.Links = live
 	if r.crm.Visible != nil {
-		for i := range r.crm.Contacts {
+		for i := range r.ct.Len() {
 			if !r.visible(i) {
 				cn.NotVisible++
 			}
@@ -348,8 +403,8 @@ func (r *reconciler) finish() {
 			cn.Unlinked++
 		}
 	}
-	cn.CRMUpdated = len(p.CRM.Updates)
-	cn.OutlookUpdated = len(p.Outlook.Updates)
+	cn.CRMUpdated = p.CRM.Updates.Len()
+	cn.OutlookUpdated = p.Outlook.UpdateCount()
 	cn.AccountsNew = len(p.CRM.NewAccounts)
 	cn.Conflicts = len(p.Conflicts)
 }

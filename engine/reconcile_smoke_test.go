@@ -25,7 +25,7 @@ func applyPlan(t *testing.T, crm CRMInput, p *Plan, now time.Time) (CRMInput, Ou
 	}
 	out := CRMInput{Accounts: crm.Accounts, HasSyncGroup: crm.HasSyncGroup, SyncGroup: crm.SyncGroup}
 	out.Contacts = append(out.Contacts, crm.Contacts...)
-	for _, u := range p.CRM.Updates {
+	for _, u := range p.CRM.Updates.Contacts() {
 		i, ok := byID[u.Key]
 		if !ok {
 			t.Fatalf("update of unknown CRM contact %q", u.Key)
@@ -33,13 +33,13 @@ func applyPlan(t *testing.T, crm CRMInput, p *Plan, now time.Time) (CRMInput, Ou
 		u.Modified = now
 		out.Contacts[i] = u
 	}
-	for i, n := range p.CRM.New {
+	for i, n := range p.CRM.New.Contacts() {
 		n.Key = "CNEW" + string(rune('A'+i))
 		n.Modified = now
 		out.Contacts = append(out.Contacts, n)
 		out.SyncGroup = append(out.SyncGroup, n.Key)
 	}
-	return out, OutlookInput{Contacts: p.Outlook.Folder}
+	return out, OutlookInput{Contacts: p.Outlook.Folder()}
 }
 
 func TestSmokeCycles(t *testing.T) {

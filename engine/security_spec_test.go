@@ -37,7 +37,7 @@ func TestVisibility(t *testing.T) {
 	if crmUpdate(p, "C3") != nil {
 		t.Errorf("the invisible C3 was changed")
 	}
-	for _, c := range p.Outlook.New {
+	for _, c := range p.Outlook.New.Contacts() {
 		if c.Values[contact.Email1] == "cy@example.com" {
 			t.Errorf("the invisible C3 was sent to Outlook")
 		}
@@ -91,7 +91,7 @@ func mentions(t *testing.T, p *Plan, words ...string) []string {
 	if err := p.WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, cs := range [][]contact.Contact{p.CRM.New, p.CRM.Updates, p.Outlook.Folder, p.Outlook.Deleted} {
+	for _, cs := range [][]contact.Contact{p.CRM.New.Contacts(), p.CRM.Updates.Contacts(), p.Outlook.Folder(), p.Outlook.Deleted()} {
 		for _, c := range cs {
 			fmt.Fprintf(&b, "%s %s %s %v\n", c.Key, c.CRM.AccountID, c.CRM.Owner, c.Values)
 		}
@@ -134,7 +134,7 @@ func TestHiddenAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	byName := map[string]contact.Contact{}
-	for _, n := range p.CRM.New {
+	for _, n := range p.CRM.New.Contacts() {
 		byName[n.Values[contact.First]] = n
 	}
 	if ann := byName["Ann"]; ann.CRM.AccountID != "" || ann.CRM.Owner != contact.Everyone {
@@ -165,7 +165,7 @@ func TestHiddenAccounts(t *testing.T) {
 	w.sync()
 	// The CRM created both; they are the user's and stay in Outlook.
 	p = w.sync()
-	if n := len(p.Outlook.Deleted); n != 0 {
+	if n := len(p.Outlook.Deleted()); n != 0 {
 		t.Errorf("%d of the user's own contacts go to Deleted Items:\n%s", n, planText(p))
 	}
 	if p.Counts.NotVisible != 0 {

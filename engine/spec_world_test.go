@@ -141,9 +141,10 @@ func linkOf(p *Plan, crmID string) *Link {
 
 // folderRecord returns the record with key in the Outlook folder after the plan.
 func folderRecord(p *Plan, key string) *contact.Contact {
-	for i := range p.Outlook.Folder {
-		if p.Outlook.Folder[i].Key == key {
-			return &p.Outlook.Folder[i]
+	folder := p.Outlook.Folder()
+	for i := range folder {
+		if folder[i].Key == key {
+			return &folder[i]
 		}
 	}
 	return nil
@@ -151,9 +152,10 @@ func folderRecord(p *Plan, key string) *contact.Contact {
 
 // crmUpdate returns the CRM update of id, or nil.
 func crmUpdate(p *Plan, id string) *contact.Contact {
-	for i := range p.CRM.Updates {
-		if trimID(p.CRM.Updates[i].Key) == id {
-			return &p.CRM.Updates[i]
+	updates := p.CRM.Updates.Contacts()
+	for i := range updates {
+		if trimID(updates[i].Key) == id {
+			return &updates[i]
 		}
 	}
 	return nil
@@ -169,11 +171,11 @@ func quiet(p *Plan) string {
 		what = append(what, fmt.Sprintf("%d conflicts", n))
 	}
 	c := p.CRM
-	if n := len(c.New) + len(c.Updates) + len(c.NewAccounts) + len(c.GroupAdd) + len(c.GroupRemove); n > 0 {
+	if n := c.New.Len() + c.Updates.Len() + len(c.NewAccounts) + len(c.GroupAdd) + len(c.GroupRemove); n > 0 {
 		what = append(what, fmt.Sprintf("%d CRM outputs", n))
 	}
 	o := p.Outlook
-	if n := len(o.New) + len(o.Updates) + len(o.Deleted); n > 0 {
+	if n := o.New.Len() + o.UpdateCount() + o.DeleteCount(); n > 0 {
 		what = append(what, fmt.Sprintf("%d Outlook outputs", n))
 	}
 	return strings.Join(what, ", ")
@@ -259,7 +261,7 @@ func (w *world) importCRM(p *Plan) CRMInput {
 		}
 		return ""
 	}
-	for _, u := range p.CRM.Updates {
+	for _, u := range p.CRM.Updates.Contacts() {
 		i := slices.IndexFunc(out.Contacts, func(c contact.Contact) bool { return trimID(c.Key) == trimID(u.Key) })
 		if i < 0 {
 			w.t.Fatalf("CRM import: update of unknown contact %q", u.Key)
@@ -272,7 +274,7 @@ func (w *world) importCRM(p *Plan) CRMInput {
 		out.Contacts[i] = u
 	}
 	group := slices.Clone(in.SyncGroup)
-	for _, n := range p.CRM.New {
+	for _, n := range p.CRM.New.Contacts() {
 		n = n.Clone()
 		if n.Key != "" {
 			w.t.Fatalf("CRM import: new contact %q already has a CONTACTID %q", n.DisplayName(), n.Key)
@@ -304,14 +306,14 @@ func (w *world) importCRM(p *Plan) CRMInput {
 // cycle created or changed carry the import time.
 func (w *world) importOutlook(p *Plan) OutlookInput {
 	touched := map[string]bool{}
-	for _, c := range p.Outlook.New {
+	for _, c := range p.Outlook.New.Contacts() {
 		touched[c.Key] = true
 	}
-	for _, c := range p.Outlook.Updates {
+	for _, c := range p.Outlook.Updates() {
 		touched[c.Key] = true
 	}
 	var out OutlookInput
-	for _, c := range p.Outlook.Folder {
+	for _, c := range p.Outlook.Folder() {
 		c = c.Clone()
 		if touched[c.Key] && c.Key != "" {
 			c.Modified = w.now

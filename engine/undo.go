@@ -119,6 +119,14 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 	rep := &UndoReport{}
 	rule := Rule(string(RuleUndo) + "-" + strconv.Itoa(u.Cycle))
 	fields := p.fields()
+	plan.Outlook.Fields = fields
+	// The undo's records go into tables of their own (it reads no input).
+	add := func(t **contact.Table, c *contact.Contact) {
+		if *t == nil {
+			*t = contact.NewTable(fields)
+		}
+		(*t).Add(c)
+	}
 	links := make([]LinkState, len(st.Links))
 	byID := make(map[int64]int, len(st.Links))
 	for i := range st.Links {
@@ -162,8 +170,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				continue
 			}
 			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
-			ol := contact.Contact{Key: cur.OutlookKey, Values: *cur.Base}
-			plan.Outlook.Deleted = append(plan.Outlook.Deleted, ol)
+			plan.Outlook.Patches = append(plan.Outlook.Patches, Patch{Record: -1, Find: &contact.Contact{Key: cur.OutlookKey, Values: *cur.Base}, Delete: true})
 			change(Change{Link: ul.ID, Side: "outlook", Op: OpDelete, Old: cur.OutlookKey, Name: name})
 			created := createdIn(u.Changes, ul.ID, CRM)
 			if cur.CRMID == "" {
@@ -195,8 +202,8 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 					c.Values[contact.Company] = b.NameAccount
 				}
 				undoAccount(plan, u.Accounts, &c, st.User, nl.ID, name, notice)
-				plan.CRM.New = append(plan.CRM.New, c)
-				plan.Outlook.New = append(plan.Outlook.New, contact.Contact{Key: nl.OutlookKey, Values: *b.Base})
+				add(&plan.CRM.New, &c)
+				add(&plan.Outlook.New, &contact.Contact{Key: nl.OutlookKey, Values: *b.Base})
 				nl.PendingCRM, nl.PendingOutlook = Pending{Op: OpCreate}, Pending{Op: OpCreate}
 				change(Change{Link: nl.ID, Side: "crm", Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
 				change(Change{Link: nl.ID, Side: "outlook", Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
@@ -213,7 +220,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				change(Change{Link: ul.ID, Side: "crm", Op: OpGroupAdd, New: trimID(cur.CRMID), Name: name})
 			}
 			cur.OutlookKey = SyncKey(ul.ID)
-			plan.Outlook.New = append(plan.Outlook.New, contact.Contact{Key: cur.OutlookKey, Values: *b.Base})
+			add(&plan.Outlook.New, &contact.Contact{Key: cur.OutlookKey, Values: *b.Base})
 			cur.PendingOutlook = Pending{Op: OpCreate}
 			change(Change{Link: ul.ID, Side: "outlook", Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
 		case ul.Before != nil && ul.Before.Detached == NoSide:
@@ -251,10 +258,14 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				if c.Values[contact.Company] == "" && cur.NameAccount != "" {
 					c.Values[contact.Company] = cur.NameAccount
 				}
-				plan.CRM.Updates = append(plan.CRM.Updates, c)
+				add(&plan.CRM.Updates, &c)
 				cur.PendingCRM = Pending{Op: OpUpdate, Fields: crmU, Old: old}
 			}
-			plan.Outlook.Updates = append(plan.Outlook.Updates, contact.Contact{Key: cur.OutlookKey, Values: nb})
+			set := make([]Setting, len(fields))
+			for k, f := range fields {
+				set[k] = Setting{f, nb[f]}
+			}
+			plan.Outlook.Patches = append(plan.Outlook.Patches, Patch{Record: -1, Find: &contact.Contact{Key: cur.OutlookKey, Values: nb}, Key: cur.OutlookKey, Set: set})
 			cur.PendingOutlook = Pending{Op: OpUpdate, Fields: olU, Old: slices.Clone(old)}
 		default:
 			notice(ul.ID, "%q (link %d): cycle %d changed a link that had already left one side; nothing to take back", name, ul.ID, u.Cycle)
@@ -329,8 +340,8 @@ func createdIn(changes []Change, link int64, side Side) bool {
 }
 
 func countUndo(p *Plan) Counts {
-	c := Counts{Links: liveLinks(p.Links), CRMCreated: len(p.CRM.New), AccountsNew: len(p.CRM.NewAccounts), CRMUpdated: len(p.CRM.Updates),
-		OutlookCreated: len(p.Outlook.New), OutlookUpdated: len(p.Outlook.Updates), OutlookDeleted: len(p.Outlook.Deleted),
+	c := Counts{Links: liveLinks(p.Links), CRMCreated: p.CRM.New.Len(), AccountsNew: len(p.CRM.NewAccounts), CRMUpdated: p.CRM.Updates.Len(),
+		OutlookCreated: p.Outlook.New.Len() + len(p.Outlook.Whole), OutlookUpdated: p.Outlook.UpdateCount(), OutlookDeleted: p.Outlook.DeleteCount(),
 		GroupAdded: len(p.CRM.GroupAdd), GroupRemoved: len(p.CRM.GroupRemove), Conflicts: len(p.Conflicts)}
 	for i := range p.Changes {
 		if p.Changes[i].Op == OpUnlink {

@@ -34,8 +34,8 @@ func TestUndoSpec(t *testing.T) {
 	if p.Cycle != 4 || p.NextLinkID != 5 {
 		t.Fatalf("cycle %d, next link id %d; want 4 and 5", p.Cycle, p.NextLinkID)
 	}
-	if len(p.CRM.New) != 1 || p.CRM.New[0].Values[contact.Email1] != "ann@example.com" || len(p.Outlook.New) != 1 || p.Outlook.New[0].Key != SyncKey(4) {
-		t.Errorf("Ann comes back as new link 4 on both sides; CRM new %+v, Outlook new %+v", p.CRM.New, p.Outlook.New)
+	if len(p.CRM.New.Contacts()) != 1 || p.CRM.New.Contacts()[0].Values[contact.Email1] != "ann@example.com" || len(p.Outlook.New.Contacts()) != 1 || p.Outlook.New.Contacts()[0].Key != SyncKey(4) {
+		t.Errorf("Ann comes back as new link 4 on both sides; CRM new %+v, Outlook new %+v", p.CRM.New.Contacts(), p.Outlook.New.Contacts())
 	}
 	var l2, l3, l4 *LinkState
 	for i := range p.Links {
@@ -57,8 +57,8 @@ func TestUndoSpec(t *testing.T) {
 	if l4 == nil || !l4.Changed || l4.PendingCRM.Op != OpCreate || l4.PendingOutlook.Op != OpCreate || *l4.Base != ann {
 		t.Errorf("link 4 = %+v, want a new link waiting for both creations with Ann's base", l4)
 	}
-	if len(p.Outlook.Deleted) != 1 || p.Outlook.Deleted[0].Key != SyncKey(2) || len(p.CRM.GroupRemove) != 0 {
-		t.Errorf("Bob leaves Outlook, and no CONTACTID can leave the group: deleted %+v, group-remove %q", p.Outlook.Deleted, p.CRM.GroupRemove)
+	if len(p.Outlook.Deleted()) != 1 || p.Outlook.Deleted()[0].Key != SyncKey(2) || len(p.CRM.GroupRemove) != 0 {
+		t.Errorf("Bob leaves Outlook, and no CONTACTID can leave the group: deleted %+v, group-remove %q", p.Outlook.Deleted(), p.CRM.GroupRemove)
 	}
 	if len(rep.Administrator) != 1 || !rep.Administrator[0].Created || rep.Administrator[0].ContactID != "" {
 		t.Errorf("administrator rows %+v, want Bob as created without a CONTACTID", rep.Administrator)
@@ -76,14 +76,14 @@ func TestUndoSpec(t *testing.T) {
 		}
 	}
 
-	if c := p.CRM.New[0]; c.CRM.AccountID != "" || c.Values[contact.Company] != "Acme" || len(p.CRM.NewAccounts) != 0 {
+	if c := p.CRM.New.Contacts()[0]; c.CRM.AccountID != "" || c.Values[contact.Company] != "Acme" || len(p.CRM.NewAccounts) != 0 {
 		t.Errorf("without a dump the account is named only: %+v, new accounts %+v", c, p.CRM.NewAccounts)
 	}
 	// With the dump's accounts: the account named like the company, else
 	// a new one.
 	u.Accounts = []contact.Account{{ID: "A1", Name: "Acme", Owner: "S1"}}
-	if p, _, _ = Undo(st, u, DefaultPolicy(specUser)); p.CRM.New[0].CRM.AccountID != "A1" || p.CRM.New[0].CRM.Owner != "S1" {
-		t.Errorf("account of the contact created again = %+v, want A1 owned by S1", p.CRM.New[0].CRM)
+	if p, _, _ = Undo(st, u, DefaultPolicy(specUser)); p.CRM.New.Contacts()[0].CRM.AccountID != "A1" || p.CRM.New.Contacts()[0].CRM.Owner != "S1" {
+		t.Errorf("account of the contact created again = %+v, want A1 owned by S1", p.CRM.New.Contacts()[0].CRM)
 	}
 	u.Accounts = []contact.Account{{ID: "A2", Name: "Other"}}
 	if p, _, _ = Undo(st, u, DefaultPolicy(specUser)); len(p.CRM.NewAccounts) != 1 || p.CRM.NewAccounts[0].Name != "Acme" || p.CRM.NewAccounts[0].Type != "Prospect" || p.Counts.AccountsNew != 1 {
@@ -98,8 +98,8 @@ func TestUndoSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.CRM.New) != 0 || len(p.Outlook.New) != 0 {
-		t.Errorf("a link ended after the undone cycle came back: %+v %+v", p.CRM.New, p.Outlook.New)
+	if len(p.CRM.New.Contacts()) != 0 || len(p.Outlook.New.Contacts()) != 0 {
+		t.Errorf("a link ended after the undone cycle came back: %+v %+v", p.CRM.New.Contacts(), p.Outlook.New.Contacts())
 	}
 }
 

@@ -27,6 +27,11 @@ type Strings struct {
 	seed   maphash.Seed
 }
 
+// poolSeed seeds the hash sets of every pool: random per process, so that
+// no input can be crafted to collide, and the same for every pool, so that
+// two pools given the same values in the same order are equal.
+var poolSeed = maphash.MakeSeed()
+
 // Handle names one value of a Strings pool. The zero Handle is "".
 type Handle uint32
 
@@ -40,7 +45,7 @@ const (
 // NewStrings returns an empty pool.
 func NewStrings() *Strings {
 	// Handle 0 is "": the first byte of the arena is never a value.
-	return &Strings{chunks: [][]byte{make([]byte, 1, firstCap)}, bytes: 1, seed: maphash.MakeSeed()}
+	return &Strings{chunks: [][]byte{make([]byte, 1, firstCap)}, bytes: 1, seed: poolSeed}
 }
 
 // Len returns the number of distinct non-empty values.

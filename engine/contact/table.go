@@ -156,8 +156,26 @@ func (t *Table) location(tm time.Time) uint8 {
 	return k
 }
 
-// Len returns the number of records.
-func (t *Table) Len() int { return len(t.keys) }
+// Len returns the number of records; 0 for a nil table.
+func (t *Table) Len() int {
+	if t == nil {
+		return 0
+	}
+	return len(t.keys)
+}
+
+// Contacts returns every record as a Contact (see Contact); nil for a nil
+// or empty table. For small tables and tests.
+func (t *Table) Contacts() []Contact {
+	if t.Len() == 0 {
+		return nil
+	}
+	out := make([]Contact, t.Len())
+	for i := range out {
+		out[i] = t.Contact(i)
+	}
+	return out
+}
 
 // Key returns the key of record i.
 func (t *Table) Key(i int) string { return t.pool.Get(t.keys[i]) }
