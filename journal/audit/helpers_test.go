@@ -140,7 +140,7 @@ func imported(t *testing.T, crm engine.CRMInput, p *engine.Plan, now time.Time) 
 	}
 	out := crm
 	out.Contacts = append([]contact.Contact(nil), crm.Contacts...)
-	for _, u := range p.CRM.Updates {
+	for _, u := range p.CRM.Updates.Contacts() {
 		i, ok := byID[u.Key]
 		if !ok {
 			t.Fatalf("update of unknown CRM contact %q", u.Key)
@@ -148,12 +148,12 @@ func imported(t *testing.T, crm engine.CRMInput, p *engine.Plan, now time.Time) 
 		u.Modified = now
 		out.Contacts[i] = u
 	}
-	for i, n := range p.CRM.New {
+	for i, n := range p.CRM.New.Contacts() {
 		n.Key = "CNEW" + string(rune('A'+i))
 		n.Modified = now
 		out.Contacts = append(out.Contacts, n)
 	}
-	return out, engine.OutlookInput{Contacts: p.Outlook.Folder}
+	return out, engine.OutlookInput{Contacts: p.Outlook.Folder()}
 }
 
 const benchLinks = 100_000
