@@ -1,7 +1,9 @@
 // Package journal is contactsync's memory and its audit trail: one SQLite
 // file that holds every committed cycle, everything each cycle decided, and
 // the links with the base the engine reconciles against. It is the only
-// package that speaks SQL.
+// package that speaks SQL. It renders nothing: audits read it through
+// Reader (query.go) and package journal/audit turns that into the log,
+// show, history, diff, export and report page.
 //
 // The model:
 //
