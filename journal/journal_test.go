@@ -416,9 +416,6 @@ func TestVerifyDetectsEdits(t *testing.T) {
 	}
 }
 
-
-
-
 func TestSecondOpenIsLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sync.db")
 	j := openTest(t, path)
@@ -688,4 +685,3 @@ func TestVerifyAnchorsProveTheLastCycle(t *testing.T) {
 		t.Errorf("VerifyAnchors with another head = %v", err)
 	}
 }
-

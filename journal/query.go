@@ -167,12 +167,12 @@ func (r *Reader) Files(n int) ([]FileHash, error) {
 // Select says which rows of changes, conflicts and notices a query reads.
 // The zero value selects every row of every cycle.
 type Select struct {
-	Cycle  int          // one cycle; 0: every cycle
-	Links  []int64      // only the rows of these links; nil: every row
-	Ops    []engine.Op  // changes: only these operations; nil: all
-	NotOps []engine.Op  // changes: not these operations
-	Kinds  []string     // notices: only these kinds; nil: all
-	ByLink bool         // order by link, then cycle and plan order; else by cycle and plan order
+	Cycle  int         // one cycle; 0: every cycle
+	Links  []int64     // only the rows of these links; nil: every row
+	Ops    []engine.Op // changes: only these operations; nil: all
+	NotOps []engine.Op // changes: not these operations
+	Kinds  []string    // notices: only these kinds; nil: all
+	ByLink bool        // order by link, then cycle and plan order; else by cycle and plan order
 }
 
 // where is the WHERE clause of s for a table of rows; ops and kinds apply
@@ -323,9 +323,9 @@ func (r *Reader) Count(s Select) (RowCounts, error) {
 	var c RowCounts
 	s.ByLink = false
 	strip := func(w string) string { return w[:strings.LastIndex(w, " ORDER BY")] }
-	err := r.tx.QueryRow(`SELECT (SELECT count(*) FROM changes` + strip(s.where("changes")) + `),
-		(SELECT count(*) FROM conflicts` + strip(s.where("conflicts")) + `),
-		(SELECT count(*) FROM notices` + strip(s.where("notices")) + `)`).Scan(&c.Changes, &c.Conflicts, &c.Notices)
+	err := r.tx.QueryRow(`SELECT (SELECT count(*) FROM changes`+strip(s.where("changes"))+`),
+		(SELECT count(*) FROM conflicts`+strip(s.where("conflicts"))+`),
+		(SELECT count(*) FROM notices`+strip(s.where("notices"))+`)`).Scan(&c.Changes, &c.Conflicts, &c.Notices)
 	return c, err
 }
 
