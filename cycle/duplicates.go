@@ -9,7 +9,6 @@ import (
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
-	"contactsync/formats"
 	"contactsync/formats/phone"
 )
 
@@ -38,8 +37,8 @@ func WriteDuplicatesCSV(w io.Writer, side string, cs []contact.Contact, groups [
 			if c.Line > 0 {
 				line = strconv.Itoa(c.Line)
 			}
-			row := []string{strconv.Itoa(g.Number), formats.SpreadsheetCell(m.Reason()), formats.SpreadsheetCell(c.Key),
-				formats.SpreadsheetCell(c.DisplayName()), formats.SpreadsheetCell(firstEmail(c)), line}
+			row := []string{strconv.Itoa(g.Number), contact.SpreadsheetCell(m.Reason()), contact.SpreadsheetCell(c.Key),
+				contact.SpreadsheetCell(c.DisplayName()), contact.SpreadsheetCell(firstEmail(c)), line}
 			if side != "" {
 				row = append([]string{side}, row...)
 			}

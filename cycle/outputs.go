@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"contactsync/engine"
+	"contactsync/engine/contact"
 	"contactsync/formats"
 	"contactsync/formats/crmcsv"
 	"contactsync/journal"
@@ -350,7 +351,7 @@ func writeRejected(path string, rejected formats.ErrorList) error {
 		if e.Err != nil {
 			problem = e.Err.Error()
 		}
-		w.Write([]string{formats.SpreadsheetCell(e.File), strconv.Itoa(e.Line), strconv.Itoa(e.Col), formats.SpreadsheetCell(e.Field), formats.SpreadsheetCell(problem)})
+		w.Write([]string{contact.SpreadsheetCell(e.File), strconv.Itoa(e.Line), strconv.Itoa(e.Col), contact.SpreadsheetCell(e.Field), contact.SpreadsheetCell(problem)})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

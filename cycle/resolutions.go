@@ -43,9 +43,9 @@ func writeConflictsCSV(path string, conflicts []engine.Conflict) (int, error) {
 			continue
 		}
 		n++
-		w.Write([]string{strconv.FormatInt(c.Link, 10), formats.SpreadsheetCell(c.Name), c.Field,
-			formats.SpreadsheetCell(c.Base), formats.SpreadsheetCell(c.CRM), stampOrEmpty(c.CRMTime),
-			formats.SpreadsheetCell(c.Outlook), stampOrEmpty(c.OutlookTime), ""})
+		w.Write([]string{strconv.FormatInt(c.Link, 10), contact.SpreadsheetCell(c.Name), c.Field,
+			contact.SpreadsheetCell(c.Base), contact.SpreadsheetCell(c.CRM), stampOrEmpty(c.CRMTime),
+			contact.SpreadsheetCell(c.Outlook), stampOrEmpty(c.OutlookTime), ""})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -64,12 +64,12 @@ func stampOrEmpty(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// unSpreadsheet undoes formats.SpreadsheetCell: a leading "'" that the
+// unSpreadsheet undoes contact.SpreadsheetCell: a leading "'" that the
 // writer added (the rest would have been taken for a formula) is removed.
 // A value that itself began with "'=" reads back without its "'": the one
 // value the round trip cannot tell apart.
 func unSpreadsheet(v string) string {
-	if strings.HasPrefix(v, "'") && formats.FormulaLike(v[1:]) {
+	if strings.HasPrefix(v, "'") && contact.FormulaLike(v[1:]) {
 		return v[1:]
 	}
 	return v

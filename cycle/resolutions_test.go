@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"contactsync/engine"
-	"contactsync/formats"
+	"contactsync/engine/contact"
 )
 
 // FuzzReadResolutions: no resolutions file panics the reader, and every
@@ -44,7 +44,7 @@ func TestUnSpreadsheet(t *testing.T) {
 		if strings.HasPrefix(v, "'") && len(v) > 1 && v[1] == '=' {
 			continue // "'=1" reads back as "=1": the one ambiguity, see unSpreadsheet
 		}
-		if got := unSpreadsheet(formats.SpreadsheetCell(cell)); got != v {
+		if got := unSpreadsheet(contact.SpreadsheetCell(cell)); got != v {
 			t.Errorf("unSpreadsheet(SpreadsheetCell(%q)) = %q", v, got)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
-	"contactsync/formats"
 	"contactsync/formats/crmcsv"
 	"contactsync/journal"
 )
@@ -206,7 +205,7 @@ func adminCSV(rep *engine.UndoReport, cycle int) ([]byte, error) {
 		if r.Created {
 			created = "yes"
 		}
-		w.Write([]string{formats.SpreadsheetCell(r.ContactID), formats.SpreadsheetCell(r.Name), formats.SpreadsheetCell(r.Email), created})
+		w.Write([]string{contact.SpreadsheetCell(r.ContactID), contact.SpreadsheetCell(r.Name), contact.SpreadsheetCell(r.Email), created})
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()

@@ -23,8 +23,6 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/unicode"
-
-	"contactsync/engine/contact"
 )
 
 // ParseError is a problem at a place in an input file. Its message has the
@@ -419,12 +417,3 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
-
-// FormulaLike reports whether a spreadsheet would take the cell v for a
-// formula (DESIGN §10); the rule is contact.FormulaLike, the one every CSV
-// meant for a spreadsheet uses.
-func FormulaLike(v string) bool { return contact.FormulaLike(v) }
-
-// SpreadsheetCell returns v with a leading "'" when a spreadsheet would take
-// it for a formula: for CSV files people open in Excel, not read back.
-func SpreadsheetCell(v string) string { return contact.SpreadsheetCell(v) }

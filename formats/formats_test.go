@@ -147,14 +147,3 @@ func FuzzDecodeText(f *testing.F) {
 		}
 	})
 }
-
-func TestSpreadsheetCell(t *testing.T) {
-	for in, want := range map[string]string{
-		"=SUM(A1)": "'=SUM(A1)", "@x": "'@x", "\tx": "'\tx", "-A1": "'-A1", "+ renewal": "'+ renewal",
-		"+1 555-0100": "+1 555-0100", "-3.5": "-3.5", "Ann": "Ann", "": "", "-": "-", "+1-1": "'+1-1",
-	} {
-		if got := SpreadsheetCell(in); got != want {
-			t.Errorf("SpreadsheetCell(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"contactsync/formats"
+	"contactsync/engine/contact"
 )
 
 // Formula injection (DESIGN §10). A spreadsheet treats a cell that starts
@@ -22,7 +22,7 @@ import (
 // and, unchanged, is written back as "'=...", byte for byte what it was.
 
 // dangerous reports whether v would be taken for a formula.
-func dangerous(v string) bool { return formats.FormulaLike(v) }
+func dangerous(v string) bool { return contact.FormulaLike(v) }
 
 // needsMark reports whether v gets a leading "'" when written: it is
 // dangerous after any number of leading apostrophes.
