@@ -76,6 +76,10 @@ type Result struct {
 	// output folder's marker; HeadErr says why it could not be recorded.
 	Head    string
 	HeadErr error
+	// OutlookCSV says how outlook/contacts.csv of a snapshot was written
+	// (its encoding, what of another format it could not hold); empty
+	// when none was.
+	OutlookCSV string
 	// FirstCycle: the journal had no cycle before this one.
 	FirstCycle bool
 	// Duplicates summarises the likely duplicates of both sides (the
@@ -115,155 +119,234 @@ const maxInputWarnings = 1000
 // renamed into place before the journal transaction, so a crash leaves
 // either no outputs or complete ones, and a journal that has either the old
 // state or the new one. A rerun after a crash between the two rewrites the
-// same outputs.
+// same outputs. The plan a dry run returns is the plan a sync of the same
+// inputs writes to plan.txt.
 func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	o.ctx = ctx
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	started := o.Now().UTC()
-	if dir := filepath.Dir(o.Journal); !o.DryRun {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return nil, usagef("journal folder %q does not exist; create it, or name a journal file in an existing folder", dir)
-		}
+	r := &run{o: &o, started: o.Now().UTC(), pg: progressOf(o.Progress)}
+	created, err := r.openJournal()
+	if err != nil {
+		return nil, err
 	}
 	committed := false
-	var early []string // notices from before the plan exists
-	// Check before the work: the lock, the journal and the output folder
-	// are checked before the inputs are read, so that a second run or a
-	// folder that cannot be written fails at once, not after minutes.
-	var j *journal.Journal
+	if created {
+		// A first cycle that fails leaves no journal behind: it was opened
+		// before the inputs were read only to hold the lock.
+		defer func() {
+			if err != nil && !committed { // r.j is closed by then (defers run last first)
+				for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+					os.Remove(o.Journal + suffix)
+				}
+			}
+		}()
+	}
+	if r.j != nil {
+		defer r.j.Close()
+	}
+	defer r.pg.Cancel() // a phase that failed prints no line
+	if err := r.prepare(); err != nil {
+		return nil, err
+	}
+	chain := r.checkChain()
+	defer func() { <-chain }() // before the journal closes
+	plan, err := r.plan()
+	if err != nil {
+		return nil, err
+	}
+	if o.DryRun {
+		r.pg.End()
+		return &Result{Plan: plan}, nil
+	}
+	if o.AskConflicts && r.res == nil && askable(plan) > 0 {
+		r.pg.End()
+		return nil, askConflicts(o, plan)
+	}
+	if o.AfterPlan != nil {
+		o.AfterPlan()
+	}
+	<-chain
+	res, err := r.write(plan)
+	if err != nil {
+		return nil, err
+	}
+	committed = true
+	r.pg.End()
+	res.Head, res.HeadErr = anchorOutputs(r.j, o.Out, plan.Cycle)
+	return res, nil
+}
+
+// run is one cycle under way: what Run has learnt so far.
+type run struct {
+	o       *Options
+	pg      Progress
+	started time.Time
+	j       *journal.Journal // nil: a dry run without a journal yet
+	early   []string         // notices from before the plan exists
+	res     *resolutions     // the decided conflicts.csv, or nil
+	state   engine.State     // the journal's state before the cycle
+	// The two sides as read.
+	dump        *crmcsv.Dump
+	crmRejected formats.ErrorList
+	ol          *OutlookSide
+	mode        string // the Outlook output: snapshot or changes
+	unmapped    []string
+	dups        sideDuplicates
+}
+
+// openJournal opens the journal (read-only for a dry run, which needs
+// none) and checks the output folder: the lock, the journal and the output
+// folder are checked before the inputs are read, so that a second run or a
+// folder that cannot be written fails at once, not after minutes. created
+// says the journal did not exist before.
+func (r *run) openJournal() (created bool, err error) {
+	o := r.o
 	if o.DryRun {
 		if _, err := os.Stat(o.Journal); err == nil {
-			j, err = journal.Open(o.Journal, journal.Options{ReadOnly: true, Now: o.Now})
-			if err != nil {
-				return nil, err // the journal names itself
-			}
+			r.j, err = journal.Open(o.Journal, journal.Options{ReadOnly: true, Now: o.Now})
+			return false, err // the journal names itself
 		}
-	} else {
-		if err := checkWritable(filepath.Dir(filepath.Clean(o.Out))); err != nil {
-			return nil, err
-		}
-		if err := checkOut(o.Out); err != nil {
-			return nil, err
-		}
-		_, statErr := os.Stat(o.Journal)
-		created := errors.Is(statErr, fs.ErrNotExist)
-		j, err = journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale})
-		if err != nil {
-			return nil, err // the journal names itself
-		}
-		early = append(early, j.Notices()...)
-		// With the journal locked, what runs of it that were killed left
-		// behind is cleaned up.
-		removeLeftStaging(o.Out, func(m string) { early = append(early, m) })
-		if created {
-			// A first cycle that fails leaves no journal behind: it was
-			// opened before the inputs were read only to hold the lock.
-			defer func() {
-				if err != nil && !committed { // j is closed by then (defers run last first)
-					for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
-						os.Remove(o.Journal + suffix)
-					}
-				}
-			}()
-		}
+		return false, nil
 	}
-	if j != nil {
-		defer j.Close()
+	if dir := filepath.Dir(o.Journal); !isDir(dir) {
+		return false, usagef("journal folder %q does not exist; create it, or name a journal file in an existing folder", dir)
 	}
-	if j != nil && !o.DryRun {
+	if err := checkWritable(filepath.Dir(filepath.Clean(o.Out))); err != nil {
+		return false, err
+	}
+	if err := checkOut(o.Out); err != nil {
+		return false, err
+	}
+	_, statErr := os.Stat(o.Journal)
+	created = errors.Is(statErr, fs.ErrNotExist)
+	if r.j, err = journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale}); err != nil {
+		return false, err // the journal names itself
+	}
+	r.early = append(r.early, r.j.Notices()...)
+	// With the journal locked, what runs of it that were killed left
+	// behind is cleaned up.
+	removeLeftStaging(o.Out, func(m string) { r.early = append(r.early, m) })
+	return created, nil
+}
+
+// prepare refuses the committed outputs of an earlier cycle as the output
+// folder, reads the resolutions and both sides, and loads the journal.
+func (r *run) prepare() error {
+	o := r.o
+	if r.j != nil && !o.DryRun {
 		// The committed outputs of an earlier cycle are never overwritten.
-		if last, _, err := j.Head(); err == nil {
+		if last, _, err := r.j.Head(); err == nil {
 			if m, err := ReadMarker(o.Out); err == nil && m.Cycle <= last {
-				return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, last+1)
+				return usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, last+1)
 			}
 		}
 	}
-	for _, m := range early {
+	for _, m := range r.early {
 		o.notify(m)
 	}
 	if err := o.interrupted(); err != nil {
-		return nil, err
+		return err
 	}
-	pg := progressOf(o.Progress)
-	defer pg.Cancel() // a phase that failed prints no line
-	var res *resolutions
 	if o.Resolutions != "" {
 		var err error
-		if res, err = readResolutions(o.Resolutions); err != nil {
-			return nil, err
+		if r.res, err = readResolutions(o.Resolutions); err != nil {
+			return err
 		}
-		o.Policy.Decisions = res.Decisions
+		o.Policy.Decisions = r.res.Decisions
 	}
-	// The two exports are read at the same time (a core each). The CRM
-	// dump's error is reported first, as when they were read in turn.
-	pg.PhaseBytes("reading the CRM dump "+o.CRM+" and the Outlook export "+o.Outlook, inputSize(o.CRM)+inputSize(o.Outlook))
-	var dump *crmcsv.Dump
-	var ol *OutlookSide
+	if err := r.readSides(); err != nil {
+		return err
+	}
+	if r.j != nil {
+		var err error
+		if r.state, err = r.j.Load(); err != nil {
+			return fmt.Errorf("load journal %q: %w", o.Journal, err)
+		}
+	}
+	return nil
+}
+
+// readSides reads the two exports at the same time (a core each). The CRM
+// dump's error is reported first, as when they were read in turn.
+func (r *run) readSides() error {
+	o := r.o
+	r.pg.PhaseBytes("reading the CRM dump "+o.CRM+" and the Outlook export "+o.Outlook, inputSize(o.CRM)+inputSize(o.Outlook))
 	var crmErr, olErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
-	var crmRejected formats.ErrorList
 	go func() {
 		defer wg.Done()
 		if !o.OutlookOpts.SkipInvalid {
-			dump, crmErr = crmcsv.ReadDir(o.CRM)
+			r.dump, crmErr = crmcsv.ReadDir(o.CRM)
 			return
 		}
-		dump, crmRejected = crmcsv.ReadDirLenient(o.CRM)
-		if dump == nil {
-			crmErr, crmRejected = crmRejected, nil
+		r.dump, r.crmRejected = crmcsv.ReadDirLenient(o.CRM)
+		if r.dump == nil {
+			crmErr, r.crmRejected = r.crmRejected, nil
 		}
 	}()
-	ol, olErr = ReadOutlook(o.Outlook, o.OutlookOpts)
+	r.ol, olErr = ReadOutlook(o.Outlook, o.OutlookOpts)
 	wg.Wait()
 	if crmErr != nil {
-		return nil, fmt.Errorf("read CRM dump: %w", crmErr)
+		return fmt.Errorf("read CRM dump: %w", crmErr)
 	}
 	if olErr != nil {
-		return nil, fmt.Errorf("read Outlook export: %w", olErr)
+		return fmt.Errorf("read Outlook export: %w", olErr)
 	}
-	if w := dropControls(o.CRM, dump.Contacts); w != "" {
-		early = append(early, w)
+	if w := dropControls(o.CRM, r.dump.Contacts); w != "" {
+		r.early = append(r.early, w)
 	}
-	mode := o.OutlookOutput
-	if mode == "" {
-		mode = "snapshot"
-		if ol.Kind == KindPST || ol.Kind == KindMSG {
-			mode = "changes" // a CSV snapshot would lose what a PST or .msg item holds
-		}
-	}
-	if mode != "snapshot" && mode != "changes" {
-		return nil, usagef("--outlook-output must be snapshot or changes, not %q", mode)
-	}
+	var err error
+	r.mode, err = outlookMode(o.OutlookOutput, r.ol.Kind)
+	return err
+}
 
-	var state engine.State
-	if j != nil {
-		if state, err = j.Load(); err != nil {
-			return nil, fmt.Errorf("load journal %q: %w", o.Journal, err)
-		}
+// outlookMode is the Outlook output mode: the one asked for, else
+// snapshot, or changes for a PST or .msg input, which a CSV snapshot would
+// lose what their items hold.
+func outlookMode(asked, kind string) (string, error) {
+	switch {
+	case asked == "snapshot" || asked == "changes":
+		return asked, nil
+	case asked != "":
+		return "", usagef("--outlook-output must be snapshot or changes, not %q", asked)
+	case kind == KindPST || kind == KindMSG:
+		return "changes", nil
 	}
-	// The hash chain is checked for report.html while the cycle reconciles
-	// (it reads every row of the journal: seconds at a million links).
+	return "snapshot", nil
+}
+
+// checkChain checks the journal's hash chain for report.html while the
+// cycle reconciles (it reads every row of the journal: seconds at a
+// million links). The channel is closed when the check is done.
+func (r *run) checkChain() chan struct{} {
 	chain := make(chan struct{})
-	if !o.DryRun {
-		go func() {
-			defer close(chain)
-			o.chainOK, o.chain = chainStatus(j, state.Cycle)
-		}()
-		defer func() { <-chain }() // before the journal closes
-	} else {
+	if r.o.DryRun {
 		close(chain)
+		return chain
 	}
+	go func() {
+		defer close(chain)
+		r.o.chainOK, r.o.chain = chainStatus(r.j, r.state.Cycle)
+	}()
+	return chain
+}
 
+// plan reconciles the sides with the journal's state. The plan it returns
+// is complete: what the cycle has to say besides the engine's decisions
+// (input warnings, fields not synced, records set aside, the Outlook
+// output mode) is among its notices, the same in a dry run and a sync.
+func (r *run) plan() (*engine.Plan, error) {
+	o := r.o
 	if err := o.interrupted(); err != nil {
 		return nil, err
 	}
-	pg.Phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(dump.Contacts), len(ol.Contacts)), len(dump.Contacts)+len(ol.Contacts), "contacts")
+	r.pg.Phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(r.dump.Contacts), len(r.ol.Contacts)), len(r.dump.Contacts)+len(r.ol.Contacts), "contacts")
 	if !o.DryRun {
-		if m, err := ReadMarker(o.Out); err == nil && m.Cycle <= state.Cycle {
-			return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, state.Cycle+1)
+		if m, err := ReadMarker(o.Out); err == nil && m.Cycle <= r.state.Cycle {
+			return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, r.state.Cycle+1)
 		}
 	}
 	// A mapped field whose CRM column the dump lacks cannot be synced: the
@@ -271,33 +354,12 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	// empty, and that would read as the CRM clearing it. Such fields are
 	// left out of this cycle's mapping (and the mapping guard notices when
 	// the dump's columns change).
-	var unmapped []string
-	o.Policy.Fields, unmapped = fieldsInDump(fieldsOf(o.Policy), dump.ContactHeader)
-	crmIn := engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup,
-		Visible: dump.VisibleTo(o.Policy.User), Incomplete: len(crmRejected) > 0}
-	olIn := engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted, Incomplete: len(ol.Rejected) > 0}
-	// The likely duplicates of each side, for duplicates.csv and the
-	// report, found while the engine reconciles (both only read).
-	var dups sideDuplicates
-	dupsDone := make(chan struct{})
-	go func() {
-		defer close(dupsDone)
-		if o.DryRun {
-			return
-		}
-		// Contacts the user may not see are not theirs to be told about.
-		crmContacts := dump.Contacts
-		if crmIn.Visible != nil {
-			crmContacts = nil
-			for _, c := range dump.Contacts {
-				if crmIn.OwnerVisible(c.CRM.Owner) {
-					crmContacts = append(crmContacts, c)
-				}
-			}
-		}
-		dups = findSideDuplicates(crmContacts, ol.Contacts, o.Phones, o.Policy.CaseSensitiveKeys)
-	}()
-	plan, err := engine.Reconcile(state, crmIn, olIn, o.Policy)
+	o.Policy.Fields, r.unmapped = fieldsInDump(fieldsOf(o.Policy), r.dump.ContactHeader)
+	crmIn := engine.CRMInput{Contacts: r.dump.Contacts, Accounts: r.dump.Accounts, SyncGroup: r.dump.SyncGroup, HasSyncGroup: r.dump.HasSyncGroup,
+		Visible: r.dump.VisibleTo(o.Policy.User), Incomplete: len(r.crmRejected) > 0}
+	olIn := engine.OutlookInput{Contacts: r.ol.Contacts, Deleted: r.ol.Deleted, Incomplete: len(r.ol.Rejected) > 0}
+	dupsDone := r.findDuplicates(crmIn)
+	plan, err := engine.Reconcile(r.state, crmIn, olIn, o.Policy)
 	<-dupsDone
 	var de *engine.DecisionError
 	if errors.As(err, &de) {
@@ -307,56 +369,91 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if res != nil {
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "decided-by-user", Message: fmt.Sprintf(
-			"%d conflicts decided by a person in %s (sha256 %s), kept in the outputs as %s", len(res.Decisions), res.Path, res.SHA256, conflictsName)})
+	plan.Notices = append(plan.Notices, r.notices()...)
+	return plan, nil
+}
+
+// findDuplicates finds the likely duplicates of each side, for
+// duplicates.csv and the report, while the engine reconciles (both only
+// read); a dry run writes neither. The channel is closed when done.
+func (r *run) findDuplicates(crmIn engine.CRMInput) chan struct{} {
+	done := make(chan struct{})
+	if r.o.DryRun {
+		close(done)
+		return done
 	}
-	for _, m := range early {
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "housekeeping", Message: m})
+	go func() {
+		defer close(done)
+		// Contacts the user may not see are not theirs to be told about.
+		crmContacts := r.dump.Contacts
+		if crmIn.Visible != nil {
+			crmContacts = nil
+			for _, c := range r.dump.Contacts {
+				if crmIn.OwnerVisible(c.CRM.Owner) {
+					crmContacts = append(crmContacts, c)
+				}
+			}
+		}
+		r.dups = findSideDuplicates(crmContacts, r.ol.Contacts, r.o.Phones, r.o.Policy.CaseSensitiveKeys)
+	}()
+	return done
+}
+
+// notices are what the cycle adds to the engine's notices: decisions
+// taken from a person, housekeeping, what the readers said about the
+// inputs (bounded), the Outlook output mode, the records set aside and
+// the fields not synced.
+func (r *run) notices() []engine.Notice {
+	var ns []engine.Notice
+	add := func(kind, format string, args ...any) {
+		ns = append(ns, engine.Notice{Kind: kind, Message: fmt.Sprintf(format, args...)})
 	}
+	if r.res != nil {
+		add("decided-by-user", "%d conflicts decided by a person in %s (sha256 %s), kept in the outputs as %s", len(r.res.Decisions), r.res.Path, r.res.SHA256, conflictsName)
+	}
+	for _, m := range r.early {
+		add("housekeeping", "%s", m)
+	}
+	ol := r.ol
 	for i, w := range ol.Warnings {
 		if i == maxInputWarnings {
 			// Each reader counts its repeated warnings; this bounds the
 			// rest, so hostile input cannot fill the plan and the journal.
-			plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: fmt.Sprintf(
-				"%d more warnings about the Outlook export not listed (%d in all); contactsync validate lists every problem", len(ol.Warnings)-i, len(ol.Warnings))})
+			add("input", "%d more warnings about the Outlook export not listed (%d in all); contactsync validate lists every problem", len(ol.Warnings)-i, len(ol.Warnings))
 			break
 		}
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: w})
+		add("input", "%s", w)
 	}
 	if ol.Note != "" {
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "input", Message: ol.Note})
+		add("input", "%s", ol.Note)
 	}
-	plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: outlookModeReason(mode, ol.Kind)})
-	rejected := append(append(formats.ErrorList(nil), crmRejected...), ol.Rejected...)
+	add("outlook-output", "%s", outlookModeReason(r.mode, ol.Kind))
+	rejected := r.rejected()
 	for _, e := range rejected {
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "rejected", Message: e.Error()})
+		add("rejected", "%s", e.Error())
 	}
 	if len(rejected) > 0 {
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "rejected", Message: fmt.Sprintf(
-			"%d records could not be read and were set aside (rejected.csv); the contacts of a side with records set aside are neither deleted nor created on the other side this cycle; fix them and they are read next cycle", len(rejected))})
+		add("rejected", "%d records could not be read and were set aside (rejected.csv); the contacts of a side with records set aside are neither deleted nor created on the other side this cycle; fix them and they are read next cycle", len(rejected))
 	}
-	if len(unmapped) > 0 {
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "not-synced", Message: "the CRM dump has no column for " + strings.Join(unmapped, ", ") + ": these fields are not synced; export those columns to sync them"})
+	if len(r.unmapped) > 0 {
+		add("not-synced", "the CRM dump has no column for %s: these fields are not synced; export those columns to sync them", strings.Join(r.unmapped, ", "))
 	}
-	if o.DryRun {
-		pg.End()
-		return &Result{Plan: plan}, nil
-	}
+	return ns
+}
 
-	if o.AskConflicts && res == nil && askable(plan) > 0 {
-		pg.End()
-		return nil, askConflicts(o, plan)
-	}
-	if o.AfterPlan != nil {
-		o.AfterPlan()
-	}
+// rejected are the records of both sides set aside by a lenient read.
+func (r *run) rejected() formats.ErrorList {
+	return append(append(formats.ErrorList(nil), r.crmRejected...), r.ol.Rejected...)
+}
+
+// write writes the outputs and commits the cycle to the journal.
+func (r *run) write(plan *engine.Plan) (*Result, error) {
+	o := r.o
 	if err := o.interrupted(); err != nil {
 		return nil, err
 	}
-	pg.Phase("writing the outputs to "+o.Out, len(plan.Changes), "changes")
-	<-chain
-	outputs, err := writeOutputs(o, plan, dump, ol, mode, rejected, &dups, res)
+	r.pg.Phase("writing the outputs to "+o.Out, len(plan.Changes), "changes")
+	outputs, err := writeOutputs(*o, outputSet{plan: plan, dump: r.dump, ol: r.ol, mode: r.mode, rejected: r.rejected(), dups: &r.dups, res: r.res})
 	if err != nil {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
@@ -364,29 +461,17 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 		os.RemoveAll(o.Out) // written by this run, not committed
 		return nil, err
 	}
-	pg.Phase("committing the cycle to the journal", len(plan.Changes), "changes")
+	r.pg.Phase("committing the cycle to the journal", len(plan.Changes), "changes")
 	if o.BeforeCommit != nil {
 		if err := o.BeforeCommit(); err != nil {
 			return nil, err
 		}
 	}
-	// The inputs as they were parsed: hashed while read, not read again
-	// now (an export may have been replaced meanwhile).
-	var inputs []journal.FileHash
-	for _, in := range dump.Inputs {
-		inputs = append(inputs, journal.FileHash{Role: "crm-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
-	}
-	for _, in := range ol.Inputs {
-		inputs = append(inputs, journal.FileHash{Role: "outlook-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
-	}
-	if res != nil {
-		inputs = append(inputs, journal.FileHash{Role: "resolutions", Path: res.Path, SHA256: res.SHA256, Size: int64(len(res.Data))})
-	}
 	info := journal.CycleInfo{
-		Kind: "sync", Started: started, User: osUser(), ToolVersion: o.ToolVersion,
-		Options: o.Flags, Inputs: inputs, Outputs: outputs, OutDir: o.Out,
+		Kind: "sync", Started: r.started, User: osUser(), ToolVersion: o.ToolVersion,
+		Options: o.Flags, Inputs: r.inputHashes(), Outputs: outputs.hashes, OutDir: o.Out,
 	}
-	if err := j.CommitContext(o.context(), plan, info); err != nil {
+	if err := r.j.CommitContext(o.context(), plan, info); err != nil {
 		if ierr := o.interrupted(); ierr != nil {
 			// Ctrl-C during the commit: rolled back, and the outputs of
 			// a cycle that is not committed are removed.
@@ -395,14 +480,28 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 		}
 		return nil, fmt.Errorf("commit cycle %d to journal %q (the outputs in %q are complete; rerun the same command to commit them): %w", plan.Cycle, o.Journal, o.Out, err)
 	}
-	committed = true
-	pg.End()
-	r := &Result{Plan: plan, Outputs: outputs, Committed: true, FirstCycle: state.Cycle == 0,
-		Duplicates: dups.summary(filepath.Join(o.Out, duplicatesName))}
-	r.Head, r.HeadErr = anchorOutputs(j, o.Out, plan.Cycle)
-	return r, nil
+	return &Result{Plan: plan, Outputs: outputs.hashes, OutlookCSV: outputs.outlookCSV, Committed: true, FirstCycle: r.state.Cycle == 0,
+		Duplicates: r.dups.summary(filepath.Join(o.Out, duplicatesName))}, nil
 }
 
+// inputHashes are the inputs as they were parsed: hashed while read, not
+// read again now (an export may have been replaced meanwhile).
+func (r *run) inputHashes() []journal.FileHash {
+	var inputs []journal.FileHash
+	for _, in := range r.dump.Inputs {
+		inputs = append(inputs, journal.FileHash{Role: "crm-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
+	}
+	for _, in := range r.ol.Inputs {
+		inputs = append(inputs, journal.FileHash{Role: "outlook-input", Path: in.Path, SHA256: in.SHA256, Size: in.Size})
+	}
+	if r.res != nil {
+		inputs = append(inputs, journal.FileHash{Role: "resolutions", Path: r.res.Path, SHA256: r.res.SHA256, Size: int64(len(r.res.Data))})
+	}
+	return inputs
+}
+
+// outlookModeReason says, for the plan, which Outlook output a cycle
+// writes and why.
 func outlookModeReason(mode, kind string) string {
 	if mode == "changes" {
 		return "Outlook output: changes (contacts-new.csv, contacts-update.csv, deleted-items.csv), because replacing the folder from a " + kind + " would lose what a CSV cannot hold"
@@ -444,4 +543,10 @@ func fieldsInDump(fields []contact.Field, header []string) (kept []contact.Field
 		missing = append(missing, f.String()+" ("+col+")")
 	}
 	return kept, missing
+}
+
+// isDir reports whether path is a folder.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }

@@ -22,6 +22,9 @@ type ImportSteps struct {
 	// nil means every file a cycle can write.
 	Has       func(name string) bool
 	KeyColumn string // the Outlook CSV column of the sync key
+	// OutlookCSV says how outlook/contacts.csv was written ("Outlook CSV in
+	// windows-1252 (...)"), for its step; empty: not said.
+	OutlookCSV string
 }
 
 // filesIn returns a Has for the files present under dir.
@@ -122,10 +125,10 @@ func WriteImportSteps(w io.Writer, s ImportSteps) error {
 		step("Empty the Outlook sync folder: select every contact in it (Ctrl+A) and delete\n" +
 			"them (they go to Deleted Items). outlook/contacts.csv is the whole folder\n" +
 			"after this cycle, and Outlook's import can add and replace but never delete.")
-		step("Import outlook/contacts.csv into the emptied sync folder (options:\n" +
-			"\"Allow duplicates to be created\" is safe, the folder is empty; choose the sync\n" +
-			"folder as the destination). outlook/contacts.vcf holds the same contacts for\n" +
-			"programs that import vCards.")
+		step("Import outlook/contacts.csv into the emptied sync folder (options:\n"+
+			"\"Allow duplicates to be created\" is safe, the folder is empty; choose the sync\n"+
+			"folder as the destination). outlook/contacts.vcf holds the same contacts for\n"+
+			"programs that import vCards.%s", wrapped(s.OutlookCSV))
 		if ol("deleted-items.csv") {
 			step("outlook/deleted-items.csv lists the contacts this cycle removed from the\n" +
 				"folder; emptying it already moved them to Deleted Items. Nothing more to do.")
@@ -165,3 +168,28 @@ func WriteImportSteps(w io.Writer, s ImportSteps) error {
 }
 
 func quoted(s string) string { return fmt.Sprintf("%q", s) }
+
+// wrapped is " outlook/contacts.csv is " + desc, cut into lines of about
+// 80 columns for a step; "" for no desc.
+func wrapped(desc string) string {
+	if desc == "" {
+		return ""
+	}
+	var b strings.Builder
+	col := 0
+	for i, w := range strings.Fields("outlook/contacts.csv is " + desc + ".") {
+		switch {
+		case i == 0:
+			b.WriteString("\n")
+		case col+1+len(w) > 76:
+			b.WriteString("\n")
+			col = 0
+		default:
+			b.WriteString(" ")
+			col++
+		}
+		b.WriteString(w)
+		col += len(w)
+	}
+	return b.String()
+}

@@ -71,96 +71,134 @@ func checkOut(dir string) error {
 	return nil // replaced after the plan is known; see writeOutputs
 }
 
+// outputSet is what a cycle writes into its output folder.
+type outputSet struct {
+	plan     *engine.Plan
+	dump     *crmcsv.Dump // the CRM dump read (its layout); nil for an undo without one
+	ol       *OutlookSide // the Outlook export read (its layout)
+	mode     string       // the Outlook output: snapshot or changes
+	rejected formats.ErrorList
+	dups     *sideDuplicates
+	res      *resolutions
+}
+
+// written is what writeOutputs wrote.
+type written struct {
+	hashes     []journal.FileHash // every file but the marker, with its path under o.Out
+	outlookCSV string             // how outlook/contacts.csv was written (snapshot mode)
+}
+
 // writeOutputs writes every output file into a staging folder, then swaps
-// it into place. It returns the files written with their hashes.
-func writeOutputs(o Options, plan *engine.Plan, dump *crmcsv.Dump, ol *OutlookSide, mode string, rejected formats.ErrorList, dups *sideDuplicates, res *resolutions) ([]journal.FileHash, error) {
-	if m, err := ReadMarker(o.Out); err == nil && m.Cycle != plan.Cycle {
-		return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, plan.Cycle)
+// it into place.
+func writeOutputs(o Options, s outputSet) (*written, error) {
+	if m, err := ReadMarker(o.Out); err == nil && m.Cycle != s.plan.Cycle {
+		return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, s.plan.Cycle)
 	}
 	parent := filepath.Dir(filepath.Clean(o.Out))
 	if err := formats.MkdirPrivate(parent); err != nil {
 		return nil, err
 	}
+	// MkdirTemp makes the folder 0700 whatever the umask: contacts are
+	// personal data. Once renamed into place it is the output folder.
 	stage, err := os.MkdirTemp(parent, stagePrefix(o.Out))
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(stage)
-	// MkdirTemp makes the folder 0700 whatever the umask: contacts are
-	// personal data. Once renamed into place it is the output folder.
-
-	crmDir := filepath.Join(stage, "crm")
-	if err := formats.MkdirPrivate(crmDir); err != nil {
-		return nil, err
-	}
-	olDir := filepath.Join(stage, "outlook")
-	if err := formats.MkdirPrivate(olDir); err != nil {
-		return nil, err
-	}
+	w := &written{}
 	// The writers only read the plan, so they run side by side: at a
 	// million contacts each output takes seconds, and the machine has
 	// more than one core.
-	ch := &crmcsv.Changes{
-		Fields: fieldsOf(o.Policy), New: plan.CRM.New.Contacts(), Updates: plan.CRM.Updates.Contacts(),
-		NewAccounts: plan.CRM.NewAccounts, GroupAdd: plan.CRM.GroupAdd, GroupRemove: plan.CRM.GroupRemove,
-	}
-	jobs := []func() error{func() error {
-		_, err := crmcsv.WriteChanges(crmDir, ch, dump)
-		return err
-	}}
-	oo := o.OutlookOpts
-	var format string
-	jobs = append(jobs, func() error {
-		var err error
-		format, err = writeOutlook(olDir, plan, ol.Contacts, ol.CSV, mode, oo)
-		return err
-	})
-	if len(rejected) > 0 {
-		jobs = append(jobs, func() error { return writeRejected(filepath.Join(stage, "rejected.csv"), rejected) })
-	}
-	if res != nil {
-		// The decisions go with the outputs they made (the user's file
-		// may be in the folder this cycle replaces).
-		jobs = append(jobs, func() error {
-			return formats.WriteFileAtomic(filepath.Join(stage, conflictsName), res.Data, formats.FilePerm)
-		})
-	}
-	for name, data := range o.ExtraFiles {
-		jobs = append(jobs, func() error { return formats.WriteFileAtomic(filepath.Join(stage, name), data, formats.FilePerm) })
-	}
-	if !dups.empty() {
-		jobs = append(jobs, func() error {
-			b, err := dups.csv()
-			if err != nil {
-				return err
-			}
-			return formats.WriteFileAtomic(filepath.Join(stage, duplicatesName), b, formats.FilePerm)
-		})
-	}
-	if err := parallel(jobs); err != nil {
+	jobs, err := sideJobs(o, s, stage, &w.outlookCSV)
+	if err != nil {
 		return nil, err
 	}
-	if mode == "snapshot" {
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "outlook/contacts.csv is " + format})
+	if err := parallel(append(jobs, fileJobs(o, s, stage)...)); err != nil {
+		return nil, err
 	}
 	// IMPORT.txt names the files just written, in the order to import them.
 	var steps strings.Builder
-	if err := WriteImportSteps(&steps, ImportSteps{Cycle: plan.Cycle, Dir: o.Out, Has: filesIn(stage), KeyColumn: oo.KeyColumn}); err != nil {
+	if err := WriteImportSteps(&steps, ImportSteps{Cycle: s.plan.Cycle, Dir: o.Out, Has: filesIn(stage), KeyColumn: o.OutlookOpts.KeyColumn, OutlookCSV: w.outlookCSV}); err != nil {
 		return nil, err
 	}
 	if err := formats.WriteFileAtomic(filepath.Join(stage, ImportFileName), []byte(steps.String()), formats.FilePerm); err != nil {
 		return nil, err
 	}
-	// The plan files are streamed (a million-contact plan is large), side
-	// by side too; they go after the outputs, whose notices they show.
-	jobs = nil
+	if err := parallel(planJobs(o, s, stage)); err != nil {
+		return nil, err
+	}
+	if w.hashes, err = commitStage(o, s.plan.Cycle, stage); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// sideJobs write the files for each side to import: crm/ and outlook/.
+// csvFormat gets how outlook/contacts.csv was written.
+func sideJobs(o Options, s outputSet, stage string, csvFormat *string) ([]func() error, error) {
+	crmDir, olDir := filepath.Join(stage, "crm"), filepath.Join(stage, "outlook")
+	for _, d := range []string{crmDir, olDir} {
+		if err := formats.MkdirPrivate(d); err != nil {
+			return nil, err
+		}
+	}
+	plan := s.plan
+	ch := &crmcsv.Changes{
+		Fields: fieldsOf(o.Policy), New: plan.CRM.New.Contacts(), Updates: plan.CRM.Updates.Contacts(),
+		NewAccounts: plan.CRM.NewAccounts, GroupAdd: plan.CRM.GroupAdd, GroupRemove: plan.CRM.GroupRemove,
+	}
+	jobs := []func() error{func() error {
+		_, err := crmcsv.WriteChanges(crmDir, ch, s.dump)
+		return err
+	}, func() error {
+		var err error
+		*csvFormat, err = writeOutlook(olDir, plan, s.ol.Contacts, s.ol.CSV, s.mode, o.OutlookOpts)
+		return err
+	}}
+	return jobs, nil
+}
+
+// fileJobs write the files beside the sides' files: rejected.csv, the
+// decided conflicts.csv, duplicates.csv and the caller's extra files.
+func fileJobs(o Options, s outputSet, stage string) []func() error {
+	var jobs []func() error
+	file := func(name string, data func() ([]byte, error)) {
+		jobs = append(jobs, func() error {
+			b, err := data()
+			if err != nil {
+				return err
+			}
+			return formats.WriteFileAtomic(filepath.Join(stage, name), b, formats.FilePerm)
+		})
+	}
+	if len(s.rejected) > 0 {
+		file("rejected.csv", func() ([]byte, error) { return rejectedCSV(s.rejected) })
+	}
+	if s.res != nil {
+		// The decisions go with the outputs they made (the user's file
+		// may be in the folder this cycle replaces).
+		file(conflictsName, func() ([]byte, error) { return s.res.Data, nil })
+	}
+	for name, data := range o.ExtraFiles {
+		file(name, func() ([]byte, error) { return data, nil })
+	}
+	if !s.dups.empty() {
+		file(duplicatesName, s.dups.csv)
+	}
+	return jobs
+}
+
+// planJobs write the plan files. They are streamed (a million-contact plan
+// is large), side by side too.
+func planJobs(o Options, s outputSet, stage string) []func() error {
+	var jobs []func() error
 	for _, pf := range []struct {
 		name  string
 		write func(io.Writer) error
 	}{
-		{"plan.txt", plan.WriteText},
-		{"plan.json", plan.WriteJSON},
-		{"report.html", func(w io.Writer) error { return writeReport(w, plan, o.chainOK, o.chain, dups) }},
+		{"plan.txt", s.plan.WriteText},
+		{"plan.json", s.plan.WriteJSON},
+		{"report.html", func(w io.Writer) error { return writeReport(w, s.plan, o.chainOK, o.chain, s.dups) }},
 	} {
 		jobs = append(jobs, func() error {
 			f, err := formats.CreateAtomic(filepath.Join(stage, pf.name), formats.FilePerm)
@@ -174,10 +212,14 @@ func writeOutputs(o Options, plan *engine.Plan, dump *crmcsv.Dump, ol *OutlookSi
 			return f.Commit()
 		})
 	}
-	if err := parallel(jobs); err != nil {
-		return nil, err
-	}
-	mb, _ := json.MarshalIndent(Marker{Cycle: plan.Cycle, Journal: o.Journal, Written: o.Now().UTC()}, "", "  ")
+	return jobs
+}
+
+// commitStage writes the marker into the staging folder, hashes its files
+// and swaps it into place as o.Out; an earlier uncommitted attempt (same
+// cycle) is replaced. It returns the files' hashes under their final paths.
+func commitStage(o Options, cycle int, stage string) ([]journal.FileHash, error) {
+	mb, _ := json.MarshalIndent(Marker{Cycle: cycle, Journal: o.Journal, Written: o.Now().UTC()}, "", "  ")
 	if err := formats.WriteFileAtomic(filepath.Join(stage, MarkerName), append(mb, '\n'), formats.FilePerm); err != nil {
 		return nil, err
 	}
@@ -188,15 +230,13 @@ func writeOutputs(o Options, plan *engine.Plan, dump *crmcsv.Dump, ol *OutlookSi
 	// The marker gets the chain head after the commit, so it is not one
 	// of the files the cycle hashes.
 	hashes = slices.DeleteFunc(hashes, func(h journal.FileHash) bool { return h.Path == MarkerName })
-	// Swap the staging folder into place. An earlier uncommitted attempt
-	// (same cycle) is replaced.
 	if err := os.RemoveAll(o.Out); err != nil {
 		return nil, err
 	}
 	if err := os.Rename(stage, o.Out); err != nil {
 		return nil, err
 	}
-	if err := formats.SyncDir(parent); err != nil {
+	if err := formats.SyncDir(filepath.Dir(filepath.Clean(o.Out))); err != nil {
 		return nil, err
 	}
 	for i := range hashes {
@@ -338,11 +378,12 @@ func hashFile(p string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// writeRejected lists the records set aside by --skip-invalid: where each
+// rejectedCSV lists the records set aside by --skip-invalid: where each
 // is and what is wrong with it, for whoever fixes the export. Cells a
 // spreadsheet would take for a formula get a leading "'".
-func writeRejected(path string, rejected formats.ErrorList) error {
+func rejectedCSV(rejected formats.ErrorList) ([]byte, error) {
 	var b bytes.Buffer
+	b.WriteString("\uFEFF")
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true
 	w.Write([]string{"file", "line", "column", "field", "problem"})
@@ -354,8 +395,5 @@ func writeRejected(path string, rejected formats.ErrorList) error {
 		w.Write([]string{contact.SpreadsheetCell(e.File), strconv.Itoa(e.Line), strconv.Itoa(e.Col), contact.SpreadsheetCell(e.Field), contact.SpreadsheetCell(problem)})
 	}
 	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	return formats.WriteFileAtomic(path, append([]byte("\uFEFF"), b.Bytes()...), formats.FilePerm)
+	return b.Bytes(), w.Error()
 }

@@ -176,11 +176,11 @@ func Undo(ctx context.Context, o UndoOptions) (_ *UndoResult, err error) {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv), the contacts as the " + ol.Kind + " export holds them with the synced fields set back"})
 	}
 	co.OutlookOutput = mode
-	outputs, err := writeOutputs(*co, plan, nil, ol, mode, nil, nil, nil)
+	outputs, err := writeOutputs(*co, outputSet{plan: plan, ol: ol, mode: mode})
 	if err != nil {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
-	info.Kind, info.Outputs, info.OutDir = "undo", outputs, o.Out
+	info.Kind, info.Outputs, info.OutDir = "undo", outputs.hashes, o.Out
 	if err := j.CommitContext(co.context(), plan, info); err != nil {
 		if ierr := co.interrupted(); ierr != nil {
 			os.RemoveAll(o.Out) // the outputs of a cycle that is not committed

@@ -659,6 +659,9 @@ func printCycle(w io.Writer, o cycle.Options, res *cycle.Result) error {
 	fmt.Fprintf(w, "cycle %d committed: %d links; CRM +%d ~%d, accounts +%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d conflicts; %d changes\n",
 		plan.Cycle, c.Links, c.CRMCreated, c.CRMUpdated, c.AccountsNew, c.GroupAdded, c.GroupRemoved,
 		c.OutlookCreated, c.OutlookUpdated, c.OutlookDeleted, c.Conflicts, len(plan.Changes))
+	if res.OutlookCSV != "" {
+		fmt.Fprintf(w, "outlook/contacts.csv is %s\n", res.OutlookCSV)
+	}
 	printOutputsDone(w, o.Out, plan.Cycle, res.Head, res.HeadErr)
 	if res.FirstCycle {
 		fmt.Fprint(w, res.Duplicates)
