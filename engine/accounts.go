@@ -44,7 +44,7 @@ func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) st
 			rule = RuleAccountFirst
 			r.notice("several-accounts", pr.link.ID, fmt.Sprintf("%q: %d accounts are named %q; the first in the dump (%s) is used", name, len(idx), accName, trimID(a.ID)))
 		}
-		r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpUpdate, Field: "account", New: trimID(a.ID) + " " + a.Name, Rule: rule, Name: name})
+		r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpUpdate, Field: "account", New: trimID(a.ID) + " " + a.Name, Rule: rule, Name: name})
 		return accName
 	}
 	c.CRM.AccountID, c.CRM.Owner = "", contact.Everyone
@@ -53,9 +53,9 @@ func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) st
 		r.plan.CRM.NewAccounts = append(r.plan.CRM.NewAccounts, contact.Account{
 			Name: accName, Type: "Prospect", Status: "Active", Owner: contact.Everyone, AccountManagerID: r.p.User,
 		})
-		r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpCreate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
+		r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpCreate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
 	} else {
-		r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpUpdate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
+		r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpUpdate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
 	}
 	return accName
 }

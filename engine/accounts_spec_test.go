@@ -89,7 +89,7 @@ func TestAccountResolution(t *testing.T) {
 			if p.Counts.AccountsNew != len(wantAcc) {
 				t.Errorf("counts.accounts_new = %d, want %d", p.Counts.AccountsNew, len(wantAcc))
 			}
-			if !hasChange(p, Change{Side: "crm", Field: "account", Rule: tt.rule}) {
+			if !hasChange(p, Change{Side: CRM, Field: "account", Rule: tt.rule}) {
 				t.Errorf("account decision not journaled with rule %q:\n%s", tt.rule, planText(p))
 			}
 			if got := noticeKinds(p); !slices.Equal(got, tt.notices) {
@@ -133,7 +133,7 @@ func TestNameAccountNeverFlowsBackAsCompany(t *testing.T) {
 	if o := w.outlookContact("eve@example.com"); o.Values[contact.Company] != "" || o.Values[contact.PhoneBusiness] != "222" {
 		t.Errorf("Outlook after a CRM edit: company %q phone %q; want \"\" and 222\n%s", o.Values[contact.Company], o.Values[contact.PhoneBusiness], planText(p))
 	}
-	if hasChange(p, Change{Field: "company"}) {
+	if hasChange(p, Change{Side: anySide, Field: "company"}) {
 		t.Errorf("the name account travels as a company:\n%s", planText(p))
 	}
 	w.syncQuiet()
@@ -199,14 +199,14 @@ func TestExistingNameAccountIsNoCompany(t *testing.T) {
 			}
 		}
 	}
-	if !hasChange(p, Change{Side: "outlook", Op: OpUpdate, Field: "company", New: "Acme"}) {
+	if !hasChange(p, Change{Side: Outlook, Op: OpUpdate, Field: "company", New: "Acme"}) {
 		t.Errorf("a real company is still copied to Outlook:\n%s", planText(p))
 	}
 	w.syncQuiet()
 	// A company typed in Outlook later goes to the CRM as a real change.
 	w.editOutlook("ilse@example.com", "company", "Brandt GmbH", w.now.Add(time.Hour))
 	p = w.sync()
-	if !hasChange(p, Change{Side: "crm", Op: OpUpdate, Field: "company", New: "Brandt GmbH"}) {
+	if !hasChange(p, Change{Side: CRM, Op: OpUpdate, Field: "company", New: "Brandt GmbH"}) {
 		t.Errorf("the new company did not reach the CRM:\n%s", planText(p))
 	}
 }

@@ -34,10 +34,10 @@ func TestDirectionToOutlook(t *testing.T) {
 	if len(p.CRM.Updates.Contacts())+len(p.CRM.New.Contacts())+len(p.CRM.NewAccounts)+len(p.CRM.GroupAdd)+len(p.CRM.GroupRemove) != 0 {
 		t.Errorf("a to-outlook cycle asks the CRM to change: %+v\n%s", p.CRM, planText(p))
 	}
-	if !hasChange(p, Change{Side: "crm", Op: OpHeld, Field: "phone_business", Old: "111", New: "222", Rule: RuleDirection}) {
+	if !hasChange(p, Change{Side: CRM, Op: OpHeld, Field: "phone_business", Old: "111", New: "222", Rule: RuleDirection}) {
 		t.Errorf("held Outlook edit not journaled:\n%s", planText(p))
 	}
-	if !hasChange(p, Change{Side: "crm", Op: OpHeld, New: "Cy Doe", Rule: RuleDirection}) {
+	if !hasChange(p, Change{Side: CRM, Op: OpHeld, New: "Cy Doe", Rule: RuleDirection}) {
 		t.Errorf("held Outlook creation not journaled:\n%s", planText(p))
 	}
 	if p.Counts.Held != 2 {
@@ -55,7 +55,7 @@ func TestDirectionToOutlook(t *testing.T) {
 
 	// Still one-way: the held edit is journaled again, not lost.
 	p = w.sync()
-	if !hasChange(p, Change{Side: "crm", Op: OpHeld, Field: "phone_business", New: "222"}) {
+	if !hasChange(p, Change{Side: CRM, Op: OpHeld, Field: "phone_business", New: "222"}) {
 		t.Errorf("cycle 3 forgot the held edit:\n%s", planText(p))
 	}
 
@@ -83,10 +83,10 @@ func TestDirectionToCRM(t *testing.T) {
 	if len(p.Outlook.New.Contacts())+len(p.Outlook.Updates())+len(p.Outlook.Deleted()) != 0 {
 		t.Errorf("a to-crm cycle asks Outlook to change:\n%s", planText(p))
 	}
-	if !hasChange(p, Change{Side: "outlook", Op: OpHeld, Field: "phone_business", Old: "111", New: "333", Rule: RuleDirection}) {
+	if !hasChange(p, Change{Side: Outlook, Op: OpHeld, Field: "phone_business", Old: "111", New: "333", Rule: RuleDirection}) {
 		t.Errorf("held CRM edit not journaled:\n%s", planText(p))
 	}
-	if !hasChange(p, Change{Side: "outlook", Op: OpHeld, New: "Dee Fox", Rule: RuleDirection}) {
+	if !hasChange(p, Change{Side: Outlook, Op: OpHeld, New: "Dee Fox", Rule: RuleDirection}) {
 		t.Errorf("held CRM creation not journaled:\n%s", planText(p))
 	}
 	if u := crmUpdate(p, "C2"); u == nil || u.Values[contact.JobTitle] != "CFO" {
@@ -144,7 +144,7 @@ func TestDirectionHoldsDeletions(t *testing.T) {
 		if len(p.Outlook.Deleted()) != 0 {
 			t.Errorf("to-crm cycle moves an Outlook contact to Deleted Items:\n%s", planText(p))
 		}
-		if !hasChange(p, Change{Side: "outlook", Op: OpHeld}) {
+		if !hasChange(p, Change{Side: Outlook, Op: OpHeld}) {
 			t.Errorf("the held deletion is not journaled:\n%s", planText(p))
 		}
 	})
@@ -159,7 +159,7 @@ func TestDirectionHoldsDeletions(t *testing.T) {
 		if len(p.CRM.GroupRemove) != 0 {
 			t.Errorf("to-outlook cycle changes the CRM sync group:\n%s", planText(p))
 		}
-		if !hasChange(p, Change{Side: "crm", Op: OpHeld}) {
+		if !hasChange(p, Change{Side: CRM, Op: OpHeld}) {
 			t.Errorf("the held removal is not journaled:\n%s", planText(p))
 		}
 	})

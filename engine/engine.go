@@ -77,6 +77,36 @@ func ParseSide(s string) (Side, error) {
 	return NoSide, fmt.Errorf("unknown side %q (want crm or outlook)", s)
 }
 
+// MarshalText writes the side as its String: "crm", "outlook" or "-", the
+// text plan.json and the journal have always held.
+func (s Side) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (s *Side) UnmarshalText(b []byte) error {
+	if string(b) == "-" {
+		*s = NoSide
+		return nil
+	}
+	v, err := ParseSide(string(b))
+	if err != nil || string(b) != v.String() {
+		return fmt.Errorf("unknown side %q (want crm, outlook or -)", b)
+	}
+	*s = v
+	return nil
+}
+
+// Scan reads a side stored as its text (database/sql's Scanner), so a
+// store reads Change.Side back as it wrote it (Side.String()).
+func (s *Side) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		return s.UnmarshalText([]byte(v))
+	case []byte:
+		return s.UnmarshalText(v)
+	}
+	return fmt.Errorf("side: cannot read %T %v", src, src)
+}
+
 // Direction limits which way changes flow, as the CRM's own sync options do.
 type Direction int
 
@@ -384,7 +414,7 @@ const (
 // Change is one decision of a cycle, as journaled.
 type Change struct {
 	Link  int64  `json:"link"`
-	Side  string `json:"side"` // "crm", "outlook" or "-"
+	Side  Side   `json:"side"` // written "crm", "outlook" or "-"
 	Op    Op     `json:"op"`
 	Field string `json:"field,omitempty"`
 	Old   string `json:"old,omitempty"`

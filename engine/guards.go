@@ -199,7 +199,7 @@ func (r *reconciler) notImportedGuard() error {
 		for _, pr := range by[s].missing {
 			if !pr.closed {
 				pr.closed = true
-				r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: RuleNotImportedForced, Name: baseName(pr.link)})
+				r.change(Change{Link: pr.link.ID, Side: NoSide, Op: OpUnlink, Rule: RuleNotImportedForced, Name: baseName(pr.link)})
 			}
 		}
 	}

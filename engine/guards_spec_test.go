@@ -276,7 +276,7 @@ func TestCreatedThenDeleted(t *testing.T) {
 		w.sync() // both created in Outlook, and imported
 		w.deleteOutlook("bob@example.com")
 		p := w.sync()
-		if !hasChange(p, Change{Side: "crm", Op: OpGroupRemove, Old: "C2", Rule: RuleDeletedAfterImport}) {
+		if !hasChange(p, Change{Side: CRM, Op: OpGroupRemove, Old: "C2", Rule: RuleDeletedAfterImport}) {
 			t.Errorf("Bob, deleted in Outlook after the import, does not leave the sync group by %s:\n%s", RuleDeletedAfterImport, planText(p))
 		}
 		w.syncQuiet()
@@ -292,7 +292,7 @@ func TestCreatedThenDeleted(t *testing.T) {
 			}
 		}
 		p := w.sync()
-		if !hasChange(p, Change{Side: "outlook", Op: OpDelete, Rule: RuleDeletedAfterImport}) || len(p.Outlook.Deleted()) != 1 {
+		if !hasChange(p, Change{Side: Outlook, Op: OpDelete, Rule: RuleDeletedAfterImport}) || len(p.Outlook.Deleted()) != 1 {
 			t.Errorf("Bob, deleted in the CRM after the import, does not go to Deleted Items by %s:\n%s", RuleDeletedAfterImport, planText(p))
 		}
 		w.syncQuiet()

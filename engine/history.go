@@ -126,7 +126,7 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 		name := olRec.displayName()
 		if pr.crm < 0 {
 			lonely++
-			r.change(Change{Link: l.ID, Side: "-", Op: OpLink, New: l.OutlookKey, Rule: RuleRebuilt, Name: name})
+			r.change(Change{Link: l.ID, Side: NoSide, Op: OpLink, New: l.OutlookKey, Rule: RuleRebuilt, Name: name})
 			r.notice("rebuild", l.ID, fmt.Sprintf("Outlook contact %q (%s) has no CRM contact: deleted in the CRM, or not visible to the user; the next cycle moves it to Deleted Items", name, l.OutlookKey))
 			continue
 		}
@@ -147,7 +147,7 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 			l.Base[f] = ""
 			diff = append(diff, f.String())
 		}
-		r.change(Change{Link: l.ID, Side: "-", Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: RuleRebuilt, Name: name})
+		r.change(Change{Link: l.ID, Side: NoSide, Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: RuleRebuilt, Name: name})
 		if len(diff) > 0 {
 			differing++
 			r.notice("rebuild", l.ID, fmt.Sprintf("%q: the sides differ in %s; no base is known for them, so the next cycle decides them as conflicts (the latest change wins)", name, strings.Join(diff, ", ")))

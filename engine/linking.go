@@ -100,7 +100,7 @@ func (r *reconciler) resolveLinks() error {
 				// The import did not put it in the sync group: do it now
 				// rather than read it as having left the group.
 				r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, rec.key())
-				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupAdd, New: pr.link.CRMID, Rule: RuleJoinGroup, Name: rec.displayName()})
+				r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpGroupAdd, New: pr.link.CRMID, Rule: RuleJoinGroup, Name: rec.displayName()})
 				pr.inGroup = true
 			}
 		}
@@ -509,10 +509,10 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule) {
 	pr.isNew, pr.crm, pr.ol, pr.inGroup, pr.changed = true, ci, oi, r.crmInScope(ci), true
 	r.pairs = append(r.pairs, pr)
 	name := olRec.displayName()
-	r.change(Change{Link: l.ID, Side: "-", Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: rule, Name: name})
+	r.change(Change{Link: l.ID, Side: NoSide, Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: rule, Name: name})
 	if !pr.inGroup && r.crm.HasSyncGroup {
 		r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, crmRec.key())
-		r.change(Change{Link: l.ID, Side: "crm", Op: OpGroupAdd, New: l.CRMID, Rule: RuleJoinGroup, Name: name})
+		r.change(Change{Link: l.ID, Side: CRM, Op: OpGroupAdd, New: l.CRMID, Rule: RuleJoinGroup, Name: name})
 	}
 	r.merge(pr)
 }

@@ -215,7 +215,7 @@ func TestLinkOutsideSyncGroupJoinsGroup(t *testing.T) {
 	if !slices.Equal(p.CRM.GroupAdd, []string{"C1"}) {
 		t.Errorf("sync group additions = %q, want [C1]", p.CRM.GroupAdd)
 	}
-	if !hasChange(p, Change{Side: "crm", Op: OpGroupAdd, New: "C1", Rule: RuleJoinGroup}) {
+	if !hasChange(p, Change{Side: CRM, Op: OpGroupAdd, New: "C1", Rule: RuleJoinGroup}) {
 		t.Errorf("no group-add change journaled:\n%s", planText(p))
 	}
 	w := newWorld(t, crm, ol)

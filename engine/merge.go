@@ -92,13 +92,13 @@ func (r *reconciler) merge(pr *pair) {
 			}
 			if !r.p.dir(f).allows(u.side) {
 				newBase[f] = effective[k]
-				r.change(Change{Link: pr.link.ID, Side: u.side.String(), Op: OpHeld, Field: f.String(), Old: actual, New: res, Rule: RuleDirection, Name: name})
+				r.change(Change{Link: pr.link.ID, Side: u.side, Op: OpHeld, Field: f.String(), Old: actual, New: res, Rule: RuleDirection, Name: name})
 				continue
 			}
 			u.set = append(u.set, Setting{f, res})
 			u.fields = append(u.fields, f)
 			u.old = append(u.old, actual)
-			r.change(Change{Link: pr.link.ID, Side: u.side.String(), Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
+			r.change(Change{Link: pr.link.ID, Side: u.side, Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
 		}
 	}
 	if pr.link.Base != nil && newBase != *pr.link.Base {

@@ -93,7 +93,7 @@ func TestMergeField(t *testing.T) {
 			switch {
 			case tt.rule == "" && (len(p.Changes) > 0 || updates > 0):
 				t.Errorf("want no change, plan has %d changes and %d updates:\n%s", len(p.Changes), updates, planText(p))
-			case tt.rule != "" && !hasChange(p, Change{Link: 1, Op: OpUpdate, Field: "phone_business", Rule: tt.rule}):
+			case tt.rule != "" && !hasChange(p, Change{Link: 1, Side: anySide, Op: OpUpdate, Field: "phone_business", Rule: tt.rule}):
 				t.Errorf("no update of phone_business by %q:\n%s", tt.rule, planText(p))
 			}
 			if tt.rule != "" && updates != 1 {
@@ -156,10 +156,10 @@ func TestMergeInitialCycle(t *testing.T) {
 				t.Errorf("crm = %q, outlook = %q, base = %q; want all %q\n%s", crmV, olV, l.Base[contact.PhoneBusiness], tt.want, planText(p))
 			}
 			if tt.rule == "" {
-				if n := countOp(p, OpUpdate, ""); n != 0 {
+				if n := countOp(p, OpUpdate, anySide); n != 0 {
 					t.Errorf("%d updates, want none:\n%s", n, planText(p))
 				}
-			} else if !hasChange(p, Change{Op: OpUpdate, Field: "phone_business", Rule: tt.rule}) {
+			} else if !hasChange(p, Change{Side: anySide, Op: OpUpdate, Field: "phone_business", Rule: tt.rule}) {
 				t.Errorf("no phone_business update by %q:\n%s", tt.rule, planText(p))
 			}
 			var winners []string

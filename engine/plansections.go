@@ -99,10 +99,10 @@ func (p *Plan) Totals() Totals {
 	t := Totals{SideOp: map[string]Tally{}, Rules: Tally{}, Fields: Tally{}, Notices: Tally{}}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if t.SideOp[c.Side] == nil {
-			t.SideOp[c.Side] = Tally{}
+		if t.SideOp[c.Side.String()] == nil {
+			t.SideOp[c.Side.String()] = Tally{}
 		}
-		t.SideOp[c.Side][string(c.Op)]++
+		t.SideOp[c.Side.String()][string(c.Op)]++
 		t.Rules[string(c.Rule)]++
 		if c.Field != "" {
 			t.Fields[c.Field]++
@@ -242,7 +242,7 @@ func (p *Plan) creationIndex() map[int64]int {
 // accountOfCreation reports whether c is the account of a contact created
 // this cycle (shown with the creation).
 func accountOfCreation(c *Change, creations map[int64]int) bool {
-	if c.Field != "account" || c.Side != "crm" {
+	if c.Field != "account" || c.Side != CRM {
 		return false
 	}
 	_, ok := creations[c.Link]
@@ -289,7 +289,7 @@ func (p *Plan) writeSection(b *bufio.Writer, sec Section, title, what string, n 
 		case sec == SectionUpdates && c.Op == OpUpdate && c.Field != "":
 			// One entry per contact and side: its name once, then a line
 			// per field.
-			lines := []string{fmt.Sprintf("  %s %s%s:", sideTitle[c.Side], quoteName(c.Name), linkNote(c.Link))}
+			lines := []string{fmt.Sprintf("  %s %s%s:", sideTitle[c.Side.String()], quoteName(c.Name), linkNote(c.Link))}
 			j := i
 			for ; j < len(p.Changes); j++ {
 				d := &p.Changes[j]
@@ -352,9 +352,9 @@ func (c *Change) Describe() string {
 	case OpUnlink:
 		s = "end the link of " + name
 	case OpLost:
-		s = sideTitle[c.Side] + " edit discarded by the deletion: " + name + " " + c.Field + ": " + string(appendOldNew(nil, c))
+		s = sideTitle[c.Side.String()] + " edit discarded by the deletion: " + name + " " + c.Field + ": " + string(appendOldNew(nil, c))
 	case OpHeld:
-		to := sideTitle[c.Side]
+		to := sideTitle[c.Side.String()]
 		switch {
 		case c.Field != "":
 			s = "not sent to " + to + ": " + name + " " + c.Field + ": " + string(appendOldNew(nil, c))
@@ -364,7 +364,7 @@ func (c *Change) Describe() string {
 			s = "not done in " + to + ": " + name + " " + c.New
 		}
 	case OpUpdate:
-		s = sideTitle[c.Side] + ": " + name + " " + c.Field + ": " + string(appendOldNew(nil, c))
+		s = sideTitle[c.Side.String()] + ": " + name + " " + c.Field + ": " + string(appendOldNew(nil, c))
 	default:
 		s = string(c.appendLine(nil))
 		return s
@@ -376,9 +376,9 @@ func (c *Change) Describe() string {
 // account it gets.
 func creationLines(c *Change, accounts []*Change) []string {
 	if c.Field != "" { // a new account on its own
-		return []string{fmt.Sprintf("  %s: new %s %s%s for %s  [%s]", sideTitle[c.Side], c.Field, strconv.Quote(c.New), "", quoteName(c.Name)+linkNote(c.Link), c.Rule)}
+		return []string{fmt.Sprintf("  %s: new %s %s%s for %s  [%s]", sideTitle[c.Side.String()], c.Field, strconv.Quote(c.New), "", quoteName(c.Name)+linkNote(c.Link), c.Rule)}
 	}
-	lines := []string{fmt.Sprintf("  %s: new contact %s%s  [%s]", sideTitle[c.Side], quoteName(c.Name), linkNote(c.Link), c.Rule)}
+	lines := []string{fmt.Sprintf("  %s: new contact %s%s  [%s]", sideTitle[c.Side.String()], quoteName(c.Name), linkNote(c.Link), c.Rule)}
 	if fields, ok := CreatedFields(c.New); ok {
 		for _, f := range fields {
 			lines = append(lines, "      "+f.Field+": "+oneLine(f.Value))

@@ -16,11 +16,11 @@ func bigPlan(n int) *Plan {
 		id := int64(i)
 		name := fmt.Sprintf("Person %d", i)
 		p.Changes = append(p.Changes,
-			Change{Link: id, Side: "-", Op: OpLink, Old: "C1", New: "contactsync:1", Rule: RuleLinkEmail, Name: name},
-			Change{Link: id, Side: "crm", Op: OpUpdate, Field: "job_title", Old: "Old", New: "New", Rule: RuleChangedInOutlook, Name: name},
-			Change{Link: id + 1e6, Side: "crm", Op: OpUpdate, Field: "account", New: "A1 Contoso", Rule: RuleAccountExact, Name: name},
-			Change{Link: id + 1e6, Side: "crm", Op: OpCreate, New: `{"first":"Ann","last":"Lee \"the\" 2nd","notes":"a\nb"}`, Rule: RuleNewInOutlook, Name: name},
-			Change{Link: id + 2e6, Side: "outlook", Op: OpDelete, Old: "k", Rule: RuleDeletedInCRM, Name: name},
+			Change{Link: id, Side: NoSide, Op: OpLink, Old: "C1", New: "contactsync:1", Rule: RuleLinkEmail, Name: name},
+			Change{Link: id, Side: CRM, Op: OpUpdate, Field: "job_title", Old: "Old", New: "New", Rule: RuleChangedInOutlook, Name: name},
+			Change{Link: id + 1e6, Side: CRM, Op: OpUpdate, Field: "account", New: "A1 Contoso", Rule: RuleAccountExact, Name: name},
+			Change{Link: id + 1e6, Side: CRM, Op: OpCreate, New: `{"first":"Ann","last":"Lee \"the\" 2nd","notes":"a\nb"}`, Rule: RuleNewInOutlook, Name: name},
+			Change{Link: id + 2e6, Side: Outlook, Op: OpDelete, Old: "k", Rule: RuleDeletedInCRM, Name: name},
 		)
 		p.Notices = append(p.Notices, Notice{Kind: "arrived", Link: id, Message: "the CRM created it"})
 	}

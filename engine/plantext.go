@@ -19,7 +19,7 @@ func (ch *Change) appendLine(b []byte) []byte {
 		b = strconv.AppendInt(b, ch.Link, 10)
 		b = append(b, ' ')
 	}
-	b = append(b, ch.Side...)
+	b = append(b, ch.Side.String()...)
 	b = append(b, ' ')
 	b = append(b, ch.Op...)
 	if ch.Name != "" {
@@ -116,7 +116,7 @@ func (ch *Change) appendJSON(b []byte) []byte {
 	b = append(b, `{"link":`...)
 	b = strconv.AppendInt(b, ch.Link, 10)
 	b = append(b, `,"side":`...)
-	b = AppendJSONString(b, ch.Side)
+	b = AppendJSONString(b, ch.Side.String())
 	b = append(b, `,"op":`...)
 	b = AppendJSONString(b, string(ch.Op))
 	if ch.Field != "" {

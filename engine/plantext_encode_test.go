@@ -55,11 +55,11 @@ var encodeSeeds = []string{
 
 func checkEncoding(t *testing.T, a, b string) {
 	t.Helper()
-	ch := Change{Link: 42, Side: "crm", Op: OpUpdate, Field: a, Old: a, New: b, Rule: RuleChangedInCRM, Name: b}
+	ch := Change{Link: 42, Side: CRM, Op: OpUpdate, Field: a, Old: a, New: b, Rule: RuleChangedInCRM, Name: b}
 	if got, want := ch.Line(), lineReference(ch); got != want {
 		t.Errorf("Line(%q, %q):\n got %s\nwant %s", a, b, got, want)
 	}
-	for _, c := range []Change{ch, {Side: a, Op: Op(b), Rule: Rule(a)}, {Link: -1, Side: "-", Op: OpLink, Old: b, Rule: RuleLinkEmail}} {
+	for _, c := range []Change{ch, {Side: Outlook, Op: Op(b), Rule: Rule(a)}, {Link: -1, Side: NoSide, Op: OpLink, Old: b, Rule: RuleLinkEmail}} {
 		want, _ := json.Marshal(c)
 		if got := c.appendJSON(nil); string(got) != string(want) {
 			t.Errorf("change JSON:\n got %s\nwant %s", got, want)

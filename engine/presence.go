@@ -67,7 +67,7 @@ func (r *reconciler) applyLinks() {
 			if pr.prevCRM.Op != "" || pr.prevOutlook.Op != "" {
 				pr.link.PendingCRM, pr.link.PendingOutlook = pr.prevCRM, pr.prevOutlook
 			}
-			r.change(Change{Link: pr.link.ID, Side: "-", Op: OpHeld, New: "presence", Rule: RuleIncomplete, Name: name})
+			r.change(Change{Link: pr.link.ID, Side: NoSide, Op: OpHeld, New: "presence", Rule: RuleIncomplete, Name: name})
 			continue
 		}
 		switch {
@@ -77,7 +77,7 @@ func (r *reconciler) applyLinks() {
 			// Gone from the Outlook sync folder: leave the CRM contact (and
 			// its edits) alone, take it out of the sync group.
 			if !r.p.Direction.allows(CRM) {
-				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpHeld, New: "group-remove", Rule: RuleDirection, Name: name})
+				r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpHeld, New: "group-remove", Rule: RuleDirection, Name: name})
 				continue
 			}
 			rule := RuleDeletedInOutlook
@@ -87,17 +87,17 @@ func (r *reconciler) applyLinks() {
 			id := r.ct.Key(pr.crm)
 			if r.crm.HasSyncGroup {
 				r.plan.CRM.GroupRemove = append(r.plan.CRM.GroupRemove, id)
-				r.change(Change{Link: pr.link.ID, Side: "crm", Op: OpGroupRemove, Old: trimID(id), Rule: rule, Name: name})
+				r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpGroupRemove, Old: trimID(id), Rule: rule, Name: name})
 				pr.link.PendingCRM = Pending{Op: OpGroupRemove}
 			}
 			r.detach(pr, Outlook, rule, name)
 		case !crmHere && olHere:
 			if !r.p.Direction.allows(Outlook) {
-				r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpHeld, New: "delete", Rule: RuleDirection, Name: name})
+				r.change(Change{Link: pr.link.ID, Side: Outlook, Op: OpHeld, New: "delete", Rule: RuleDirection, Name: name})
 				continue
 			}
 			r.patches = append(r.patches, Patch{Record: pr.ol, Delete: true})
-			r.change(Change{Link: pr.link.ID, Side: "outlook", Op: OpDelete, Old: r.ot.Key(pr.ol), Rule: pr.crmRule, Name: name})
+			r.change(Change{Link: pr.link.ID, Side: Outlook, Op: OpDelete, Old: r.ot.Key(pr.ol), Rule: pr.crmRule, Name: name})
 			r.lostEdits(pr, Outlook, pr.crmRule)
 			if pr.crm >= 0 {
 				r.detach(pr, CRM, pr.crmRule, name)
@@ -118,7 +118,7 @@ func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule) {
 	}
 	for _, f := range r.fields {
 		if v := r.sideValue(pr, s, f); v != r.base(pr)[f] {
-			r.change(Change{Link: pr.link.ID, Side: s.String(), Op: OpLost, Field: f.String(), Old: r.base(pr)[f], New: v, Rule: rule, Name: r.pairName(pr)})
+			r.change(Change{Link: pr.link.ID, Side: s, Op: OpLost, Field: f.String(), Old: r.base(pr)[f], New: v, Rule: rule, Name: r.pairName(pr)})
 		}
 	}
 }
@@ -126,7 +126,7 @@ func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule) {
 func (r *reconciler) close(pr *pair, rule Rule, name string) {
 	pr.closed = true
 	r.plan.Closed = append(r.plan.Closed, pr.link.ID)
-	r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: rule, Name: name})
+	r.change(Change{Link: pr.link.ID, Side: NoSide, Op: OpUnlink, Rule: rule, Name: name})
 }
 
 // detach ends a link whose record left side gone, keeping it as a detached
@@ -134,7 +134,7 @@ func (r *reconciler) close(pr *pair, rule Rule, name string) {
 func (r *reconciler) detach(pr *pair, gone Side, rule Rule, name string) {
 	pr.link.Detached = gone
 	pr.changed = true
-	r.change(Change{Link: pr.link.ID, Side: "-", Op: OpUnlink, Rule: rule, Name: name})
+	r.change(Change{Link: pr.link.ID, Side: NoSide, Op: OpUnlink, Rule: rule, Name: name})
 }
 
 // createInCRM asks the CRM to create the Outlook record at index oi.
@@ -147,13 +147,13 @@ func (r *reconciler) createInCRM(oi int) {
 		return
 	}
 	if !r.p.Direction.allows(CRM) {
-		r.change(Change{Side: "crm", Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
+		r.change(Change{Side: CRM, Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
 		return
 	}
 	if r.crm.Incomplete {
 		// It may match a CRM contact that was set aside: creating it
 		// could make a duplicate. It waits for a complete dump.
-		r.change(Change{Side: "crm", Op: OpHeld, New: name, Rule: RuleIncomplete, Name: name})
+		r.change(Change{Side: CRM, Op: OpHeld, New: name, Rule: RuleIncomplete, Name: name})
 		return
 	}
 	r.olClaimed[oi] = true
@@ -184,7 +184,7 @@ func (r *reconciler) createInCRM(oi int) {
 		r.plan.CRM.New = r.ct.Sibling()
 	}
 	r.plan.CRM.New.Add(&c)
-	r.change(Change{Link: l.ID, Side: "crm", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInOutlook, Name: name})
+	r.change(Change{Link: l.ID, Side: CRM, Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInOutlook, Name: name})
 	pr := r.newPair(&l)
 	pr.isNew, pr.ol, pr.changed = true, oi, true
 	r.pairs = append(r.pairs, pr)
@@ -199,12 +199,12 @@ func (r *reconciler) newCRMRecords() {
 		rec := rec{r.ct, i}
 		name := rec.displayName()
 		if !r.p.Direction.allows(Outlook) {
-			r.change(Change{Side: "outlook", Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
+			r.change(Change{Side: Outlook, Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
 			continue
 		}
 		if r.ol.Incomplete {
 			// It may be one of the Outlook records that were set aside.
-			r.change(Change{Side: "outlook", Op: OpHeld, New: name, Rule: RuleIncomplete, Name: name})
+			r.change(Change{Side: Outlook, Op: OpHeld, New: name, Rule: RuleIncomplete, Name: name})
 			continue
 		}
 		r.crmClaimed[i] = true
@@ -223,7 +223,7 @@ func (r *reconciler) newCRMRecords() {
 			r.plan.Outlook.New = r.ot.Sibling()
 		}
 		r.plan.Outlook.New.Add(&c)
-		r.change(Change{Link: l.ID, Side: "outlook", Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInCRM, Name: name})
+		r.change(Change{Link: l.ID, Side: Outlook, Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInCRM, Name: name})
 		pr := r.newPair(&l)
 		pr.isNew, pr.crm, pr.changed = true, i, true
 		r.pairs = append(r.pairs, pr)

@@ -38,7 +38,7 @@ func TestCreateInOutlook(t *testing.T) {
 	if l.PendingOutlook.Op != OpCreate {
 		t.Errorf("pending Outlook op = %q, want create", l.PendingOutlook.Op)
 	}
-	if !hasChange(p, Change{Side: "outlook", Op: OpCreate, Rule: RuleNewInCRM}) {
+	if !hasChange(p, Change{Side: Outlook, Op: OpCreate, Rule: RuleNewInCRM}) {
 		t.Errorf("creation not journaled:\n%s", planText(p))
 	}
 }
@@ -144,7 +144,7 @@ func TestDeletedInCRM(t *testing.T) {
 			if linkOf(p, "C1") != nil || !ended(p, 1) {
 				t.Errorf("link 1 still open (closed: %v)", p.Closed)
 			}
-			if !hasChange(p, Change{Link: 1, Side: "outlook", Op: OpDelete, Rule: tt.rule}) {
+			if !hasChange(p, Change{Link: 1, Side: Outlook, Op: OpDelete, Rule: tt.rule}) {
 				t.Errorf("no deletion by %q:\n%s", tt.rule, planText(p))
 			}
 			if len(p.CRM.Updates.Contacts())+len(p.CRM.New.Contacts())+len(p.CRM.GroupAdd)+len(p.CRM.GroupRemove) != 0 {
@@ -172,10 +172,10 @@ func TestDeletedInCRMJournalsLostOutlookEdits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !hasChange(p, Change{Link: 1, Side: "outlook", Op: OpLost, Field: "phone_business", Old: "111", New: "222", Rule: RuleDeletedInCRM}) {
+	if !hasChange(p, Change{Link: 1, Side: Outlook, Op: OpLost, Field: "phone_business", Old: "111", New: "222", Rule: RuleDeletedInCRM}) {
 		t.Errorf("lost edit not journaled:\n%s", planText(p))
 	}
-	if n := countOp(p, OpLost, ""); n != 1 {
+	if n := countOp(p, OpLost, anySide); n != 1 {
 		t.Errorf("%d lost edits journaled, want 1", n)
 	}
 }
@@ -195,7 +195,7 @@ func TestDeletedInOutlook(t *testing.T) {
 	if !slices.Equal(p.CRM.GroupRemove, []string{"C1"}) {
 		t.Errorf("sync group removals = %q, want [C1]\n%s", p.CRM.GroupRemove, planText(p))
 	}
-	if !hasChange(p, Change{Side: "crm", Op: OpGroupRemove, Old: "C1", Rule: RuleDeletedInOutlook}) {
+	if !hasChange(p, Change{Side: CRM, Op: OpGroupRemove, Old: "C1", Rule: RuleDeletedInOutlook}) {
 		t.Errorf("group removal not journaled:\n%s", planText(p))
 	}
 	if len(p.CRM.Updates.Contacts())+len(p.CRM.New.Contacts()) != 0 || len(p.Outlook.New.Contacts())+len(p.Outlook.Deleted()) != 0 {
@@ -265,7 +265,7 @@ func TestGoneOnBothSides(t *testing.T) {
 	w.deleteOutlook("ann@example.com")
 	w.deleteCRM("C1")
 	p := w.sync()
-	if !hasChange(p, Change{Link: 1, Op: OpUnlink, Rule: RuleGoneBoth}) || linkOf(p, "C1") != nil {
+	if !hasChange(p, Change{Link: 1, Side: NoSide, Op: OpUnlink, Rule: RuleGoneBoth}) || linkOf(p, "C1") != nil {
 		t.Errorf("link 1 not ended as gone on both sides:\n%s", planText(p))
 	}
 	if len(p.Outlook.Deleted())+len(p.CRM.GroupRemove)+len(p.Outlook.New.Contacts())+len(p.CRM.New.Contacts()) != 0 {
@@ -293,7 +293,7 @@ func TestIncompleteSideHoldsPresence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.CRM.GroupRemove) != 0 || linkOf(p, "C1") == nil || !hasChange(p, Change{Side: "-", Op: OpHeld, Rule: RuleIncomplete}) {
+	if len(p.CRM.GroupRemove) != 0 || linkOf(p, "C1") == nil || !hasChange(p, Change{Side: NoSide, Op: OpHeld, Rule: RuleIncomplete}) {
 		t.Fatalf("an incomplete Outlook export ended Ann's link:\n%s", planText(p))
 	}
 
@@ -320,7 +320,7 @@ func TestIncompleteSideHoldsPresence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Outlook.New.Contacts()) != 0 || !hasChange(p, Change{Side: "outlook", Op: OpHeld, Rule: RuleIncomplete}) {
+	if len(p.Outlook.New.Contacts()) != 0 || !hasChange(p, Change{Side: Outlook, Op: OpHeld, Rule: RuleIncomplete}) {
 		t.Errorf("a CRM contact was created in an incomplete Outlook:\n%s", planText(p))
 	}
 	if len(p.CRM.New.Contacts()) != 1 {

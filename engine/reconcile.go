@@ -387,9 +387,9 @@ func (r *reconciler) finish() {
 		switch {
 		case c.Op == OpLink:
 			cn.Linked++
-		case c.Op == OpCreate && c.Field == "" && c.Side == "crm":
+		case c.Op == OpCreate && c.Field == "" && c.Side == CRM:
 			cn.CRMCreated++
-		case c.Op == OpCreate && c.Field == "" && c.Side == "outlook":
+		case c.Op == OpCreate && c.Field == "" && c.Side == Outlook:
 			cn.OutlookCreated++
 		case c.Op == OpDelete:
 			cn.OutlookDeleted++

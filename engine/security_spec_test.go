@@ -50,7 +50,7 @@ func TestVisibility(t *testing.T) {
 	// Bob's owner is taken away from the user: Bob leaves Outlook.
 	w.crm.Visible = map[string]bool{}
 	p = w.sync()
-	if !hasChange(p, Change{Side: "outlook", Op: OpDelete, Rule: RuleNotVisible}) {
+	if !hasChange(p, Change{Side: Outlook, Op: OpDelete, Rule: RuleNotVisible}) {
 		t.Errorf("Bob did not leave Outlook by %s:\n%s", RuleNotVisible, planText(p))
 	}
 }
@@ -69,10 +69,10 @@ func TestFieldDirections(t *testing.T) {
 	w.editOutlook("ann@example.com", "job_title", "Chief Buyer", later)
 	w.editOutlook("ann@example.com", "phone_business", "2", later)
 	p := w.sync()
-	if !hasChange(p, Change{Side: "crm", Op: OpHeld, Field: "job_title", Rule: RuleDirection}) {
+	if !hasChange(p, Change{Side: CRM, Op: OpHeld, Field: "job_title", Rule: RuleDirection}) {
 		t.Errorf("the Outlook job title was not held:\n%s", planText(p))
 	}
-	if !hasChange(p, Change{Side: "crm", Op: OpUpdate, Field: "phone_business", New: "2", Rule: RuleChangedInOutlook}) {
+	if !hasChange(p, Change{Side: CRM, Op: OpUpdate, Field: "phone_business", New: "2", Rule: RuleChangedInOutlook}) {
 		t.Errorf("the two-way phone was not sent to the CRM:\n%s", planText(p))
 	}
 	if p.Mapping == MappingText(DefaultMapping) || !strings.Contains(p.Mapping, "job_title:to-outlook") {

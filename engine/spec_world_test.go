@@ -93,12 +93,17 @@ func planText(p *Plan) string {
 	return b.String()
 }
 
+// anySide in hasChange's want matches a change on any side; NoSide (the
+// zero Side) matches only the changes of a link as a whole.
+const anySide Side = -1
+
 // hasChange reports whether the plan holds a change that agrees with want
-// on every non-zero field of want (Link, Side, Op, Field, Old, New, Rule).
+// on its Side (see anySide) and on every non-zero other field of want
+// (Link, Op, Field, Old, New, Rule).
 func hasChange(p *Plan, want Change) bool {
 	for _, c := range p.Changes {
 		if (want.Link == 0 || c.Link == want.Link) &&
-			(want.Side == "" || c.Side == want.Side) &&
+			(want.Side == anySide || c.Side == want.Side) &&
 			(want.Op == "" || c.Op == want.Op) &&
 			(want.Field == "" || c.Field == want.Field) &&
 			(want.Old == "" || c.Old == want.Old) &&
@@ -110,10 +115,10 @@ func hasChange(p *Plan, want Change) bool {
 	return false
 }
 
-func countOp(p *Plan, op Op, side string) int {
+func countOp(p *Plan, op Op, side Side) int {
 	n := 0
 	for _, c := range p.Changes {
-		if c.Op == op && (side == "" || c.Side == side) {
+		if c.Op == op && (side == anySide || c.Side == side) {
 			n++
 		}
 	}

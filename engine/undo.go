@@ -171,19 +171,19 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 			}
 			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
 			plan.Outlook.Patches = append(plan.Outlook.Patches, Patch{Record: -1, Find: &contact.Contact{Key: cur.OutlookKey, Values: *cur.Base}, Delete: true})
-			change(Change{Link: ul.ID, Side: "outlook", Op: OpDelete, Old: cur.OutlookKey, Name: name})
+			change(Change{Link: ul.ID, Side: Outlook, Op: OpDelete, Old: cur.OutlookKey, Name: name})
 			created := createdIn(u.Changes, ul.ID, CRM)
 			if cur.CRMID == "" {
 				notice(ul.ID, "%q (link %d): the CRM contact cycle %d created has no CONTACTID in the journal yet (no cycle read it back); remove it from the sync group by hand", name, ul.ID, u.Cycle)
 			} else {
 				plan.CRM.GroupRemove = append(plan.CRM.GroupRemove, cur.CRMID)
-				change(Change{Link: ul.ID, Side: "crm", Op: OpGroupRemove, Old: trimID(cur.CRMID), Name: name})
+				change(Change{Link: ul.ID, Side: CRM, Op: OpGroupRemove, Old: trimID(cur.CRMID), Name: name})
 				cur.PendingCRM = Pending{Op: OpGroupRemove}
 			}
 			rep.Administrator = append(rep.Administrator, AdminRow{ContactID: trimID(cur.CRMID), Name: name, Email: cur.Base[contact.Email1], Created: created})
 			cur.Detached = Outlook
 			cur.Changed = true
-			change(Change{Link: ul.ID, Side: "-", Op: OpUnlink, Name: name})
+			change(Change{Link: ul.ID, Side: NoSide, Op: OpUnlink, Name: name})
 		case ul.Before != nil && ul.Before.Detached == NoSide && (cur == nil || cur.Detached != NoSide):
 			// N ended or detached a live link: it comes back on both sides.
 			if ul.ChangedAfter || (cur == nil && ul.ClosedBy != u.Cycle) {
@@ -205,8 +205,8 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				add(&plan.CRM.New, &c)
 				add(&plan.Outlook.New, &contact.Contact{Key: nl.OutlookKey, Values: *b.Base})
 				nl.PendingCRM, nl.PendingOutlook = Pending{Op: OpCreate}, Pending{Op: OpCreate}
-				change(Change{Link: nl.ID, Side: "crm", Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
-				change(Change{Link: nl.ID, Side: "outlook", Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
+				change(Change{Link: nl.ID, Side: CRM, Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
+				change(Change{Link: nl.ID, Side: Outlook, Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
 				newLinks = append(newLinks, nl)
 				continue
 			}
@@ -217,12 +217,12 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 			cur.Changed = true
 			if cur.CRMID != "" {
 				plan.CRM.GroupAdd = append(plan.CRM.GroupAdd, cur.CRMID)
-				change(Change{Link: ul.ID, Side: "crm", Op: OpGroupAdd, New: trimID(cur.CRMID), Name: name})
+				change(Change{Link: ul.ID, Side: CRM, Op: OpGroupAdd, New: trimID(cur.CRMID), Name: name})
 			}
 			cur.OutlookKey = SyncKey(ul.ID)
 			add(&plan.Outlook.New, &contact.Contact{Key: cur.OutlookKey, Values: *b.Base})
 			cur.PendingOutlook = Pending{Op: OpCreate}
-			change(Change{Link: ul.ID, Side: "outlook", Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
+			change(Change{Link: ul.ID, Side: Outlook, Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
 		case ul.Before != nil && ul.Before.Detached == NoSide:
 			// A live link before and now: its fields go back.
 			b, after := ul.Before, &ul.After
@@ -241,8 +241,8 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				nb[f] = b.Base[f]
 				crmU, olU = append(crmU, f), append(olU, f)
 				old = append(old, cur.Base[f])
-				change(Change{Link: ul.ID, Side: "crm", Op: OpUpdate, Field: f.String(), Old: cur.Base[f], New: b.Base[f], Name: name})
-				change(Change{Link: ul.ID, Side: "outlook", Op: OpUpdate, Field: f.String(), Old: cur.Base[f], New: b.Base[f], Name: name})
+				change(Change{Link: ul.ID, Side: CRM, Op: OpUpdate, Field: f.String(), Old: cur.Base[f], New: b.Base[f], Name: name})
+				change(Change{Link: ul.ID, Side: Outlook, Op: OpUpdate, Field: f.String(), Old: cur.Base[f], New: b.Base[f], Name: name})
 			}
 			if len(crmU) == 0 {
 				continue
@@ -332,7 +332,7 @@ func valuesJSON(fields []contact.Field, v *contact.Values) string {
 // createdIn reports whether cycle's changes created link's record on side.
 func createdIn(changes []Change, link int64, side Side) bool {
 	for i := range changes {
-		if changes[i].Link == link && changes[i].Op == OpCreate && changes[i].Side == side.String() {
+		if changes[i].Link == link && changes[i].Op == OpCreate && changes[i].Side == side {
 			return true
 		}
 	}
@@ -374,13 +374,13 @@ func Discard(st State, u *UndoInput) (*Plan, []int64, error) {
 		if ul := touched[l.ID]; ul != nil {
 			if ul.Opened {
 				plan.Closed = append(plan.Closed, l.ID)
-				plan.Changes = append(plan.Changes, Change{Link: l.ID, Side: "-", Op: OpUnlink, Rule: rule, Name: baseName(&ul.After)})
+				plan.Changes = append(plan.Changes, Change{Link: l.ID, Side: NoSide, Op: OpUnlink, Rule: rule, Name: baseName(&ul.After)})
 				continue
 			}
 			if ul.Before != nil {
 				ls.Link = *ul.Before
 				ls.Changed = true
-				plan.Changes = append(plan.Changes, Change{Link: l.ID, Side: "-", Op: OpRestore, Rule: rule, Name: baseName(&ls.Link)})
+				plan.Changes = append(plan.Changes, Change{Link: l.ID, Side: NoSide, Op: OpRestore, Rule: rule, Name: baseName(&ls.Link)})
 			}
 		}
 		links = append(links, ls)
@@ -390,7 +390,7 @@ func Discard(st State, u *UndoInput) (*Plan, []int64, error) {
 		if ul.ClosedBy == u.Cycle && ul.Before != nil && !ul.BeforeClosed {
 			reopen = append(reopen, ul.ID)
 			links = append(links, LinkState{Link: *ul.Before, Changed: true})
-			plan.Changes = append(plan.Changes, Change{Link: ul.ID, Side: "-", Op: OpRestore, Rule: rule, Name: baseName(ul.Before)})
+			plan.Changes = append(plan.Changes, Change{Link: ul.ID, Side: NoSide, Op: OpRestore, Rule: rule, Name: baseName(ul.Before)})
 		}
 	}
 	slices.SortFunc(links, func(a, b LinkState) int { return cmp.Compare(a.ID, b.ID) })

@@ -26,7 +26,7 @@ func TestUndoSpec(t *testing.T) {
 	u := &UndoInput{Cycle: 3, Links: []UndoLink{
 		{ID: 1, Before: &live, After: live, ClosedBy: 3},
 		{ID: 2, Opened: true, After: fresh},
-	}, Changes: []Change{{Link: 2, Side: "crm", Op: OpCreate}}}
+	}, Changes: []Change{{Link: 2, Side: CRM, Op: OpCreate}}}
 	p, rep, err := Undo(st, u, DefaultPolicy(specUser))
 	if err != nil {
 		t.Fatal(err)

@@ -261,8 +261,9 @@ func insertChanges(tx *sql.Tx, ch *chain, n int, changes []engine.Change) error 
 	defer b.close()
 	for i := range changes {
 		c := &changes[i]
-		ch.change(i+1, c)
-		if err := b.add(n, i+1, c.Link, c.Side, string(c.Op), c.Field, c.Old, c.New, string(c.Rule), c.Name); err != nil {
+		side := c.Side.String() // the side's text, as the journal stores it
+		ch.change(i+1, side, c)
+		if err := b.add(n, i+1, c.Link, side, string(c.Op), c.Field, c.Old, c.New, string(c.Rule), c.Name); err != nil {
 			return fmt.Errorf("changes: %w", err)
 		}
 	}
@@ -588,11 +589,13 @@ func (c *chain) file(seq int, f FileHash) {
 	c.int(f.Size)
 }
 
-func (c *chain) change(seq int, x *engine.Change) {
+// change hashes a change; side is its side as stored (x.Side is not read),
+// so that verify hashes what the row holds, also a side no Side parses.
+func (c *chain) change(seq int, side string, x *engine.Change) {
 	c.tag("change")
 	c.int(int64(seq))
 	c.int(x.Link)
-	for _, s := range []string{x.Side, string(x.Op), x.Field, x.Old, x.New, string(x.Rule), x.Name} {
+	for _, s := range []string{side, string(x.Op), x.Field, x.Old, x.New, string(x.Rule), x.Name} {
 		c.str(s)
 	}
 }

@@ -231,9 +231,9 @@ func TestCommitRecordsChangesConflictsNotices(t *testing.T) {
 	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
 	p := plan(1, 3, changed(smallLink(1, "Ann", "ann@example.com")))
 	p.Changes = []engine.Change{
-		{Link: 1, Side: "-", Op: engine.OpLink, Old: "C1", New: "OL1", Rule: engine.RuleLinkEmail, Name: "Ann Lee"},
-		{Link: 1, Side: "crm", Op: engine.OpUpdate, Field: "phone_business", Old: "111", New: "222", Rule: engine.RuleConflictLatest, Name: "Ann Lee"},
-		{Side: "crm", Op: engine.OpHeld, New: "Nobody", Rule: engine.RuleDirection},
+		{Link: 1, Side: engine.NoSide, Op: engine.OpLink, Old: "C1", New: "OL1", Rule: engine.RuleLinkEmail, Name: "Ann Lee"},
+		{Link: 1, Side: engine.CRM, Op: engine.OpUpdate, Field: "phone_business", Old: "111", New: "222", Rule: engine.RuleConflictLatest, Name: "Ann Lee"},
+		{Side: engine.CRM, Op: engine.OpHeld, New: "Nobody", Rule: engine.RuleDirection},
 	}
 	p.Conflicts = []engine.Conflict{{Link: 1, Field: "phone_business", Base: "", CRM: "111", Outlook: "222",
 		CRMTime: t0, OutlookTime: t0.Add(time.Hour).UTC(), Winner: "outlook", Rule: engine.RuleConflictLatest, Name: "Ann Lee"}}
@@ -287,7 +287,7 @@ func TestCommitIsAllOrNothing(t *testing.T) {
 	// link to close does not exist.
 	keep := engine.LinkState{Link: smallLink(2, "Bob", "bob@example.com")}
 	p := plan(2, 5, changed(smallLink(1, "Ann", "new@example.com")), keep, changed(smallLink(3, "Cy", "cy@example.com")))
-	p.Changes = []engine.Change{{Link: 3, Side: "outlook", Op: engine.OpCreate, New: "Cy Lee", Rule: engine.RuleNewInCRM}}
+	p.Changes = []engine.Change{{Link: 3, Side: engine.Outlook, Op: engine.OpCreate, New: "Cy Lee", Rule: engine.RuleNewInCRM}}
 	p.Notices = []engine.Notice{{Kind: "info", Message: "x"}}
 	p.Closed = []int64{99}
 	p.Links = append(p.Links, engine.LinkState{Link: smallLink(99, "Zed", "")}) // so that the open count agrees
@@ -295,7 +295,7 @@ func TestCommitIsAllOrNothing(t *testing.T) {
 	// Fails at the second write of the same link.
 	p = plan(2, 5, engine.LinkState{Link: smallLink(1, "Ann", "ann@example.com")}, keep,
 		changed(smallLink(4, "Di", "di@example.com")), changed(smallLink(4, "Di", "di2@example.com")))
-	p.Changes = []engine.Change{{Link: 4, Side: "crm", Op: engine.OpCreate, Rule: engine.RuleNewInOutlook}}
+	p.Changes = []engine.Change{{Link: 4, Side: engine.CRM, Op: engine.OpCreate, Rule: engine.RuleNewInOutlook}}
 	failing["same link twice"] = p
 	one := engine.LinkState{Link: smallLink(1, "Ann", "ann@example.com")}
 	failing["new link not below next id"] = plan(2, 3, one, keep, changed(smallLink(3, "Cy", "cy@example.com")))
@@ -341,9 +341,9 @@ func twoCycles(t *testing.T) *Journal {
 	p1 := plan(1, 4, changed(smallLink(1, "Ann", "ann@example.com")), changed(smallLink(2, "Bob", "bob@example.com")),
 		changed(fullLink(3)))
 	p1.Changes = []engine.Change{
-		{Link: 1, Side: "-", Op: engine.OpLink, Old: "C1", New: "OL1", Rule: engine.RuleLinkEmail, Name: "Ann Lee"},
-		{Link: 2, Side: "outlook", Op: engine.OpCreate, New: "Bob Lee", Rule: engine.RuleNewInCRM, Name: "Bob Lee"},
-		{Link: 2, Side: "outlook", Op: engine.OpCreate, Field: "email1", New: "bob@example.com", Rule: engine.RuleNewInCRM, Name: "Bob Lee"},
+		{Link: 1, Side: engine.NoSide, Op: engine.OpLink, Old: "C1", New: "OL1", Rule: engine.RuleLinkEmail, Name: "Ann Lee"},
+		{Link: 2, Side: engine.Outlook, Op: engine.OpCreate, New: "Bob Lee", Rule: engine.RuleNewInCRM, Name: "Bob Lee"},
+		{Link: 2, Side: engine.Outlook, Op: engine.OpCreate, Field: "email1", New: "bob@example.com", Rule: engine.RuleNewInCRM, Name: "Bob Lee"},
 	}
 	p1.Notices = []engine.Notice{{Kind: "ambiguous", Message: "two accounts named Acme; used the first"}}
 	if err := j.Commit(p1, info(1)); err != nil {
@@ -353,10 +353,10 @@ func twoCycles(t *testing.T) *Journal {
 	p2 := plan(2, 4, changed(a2), engine.LinkState{Link: fullLink(3)})
 	p2.Closed = []int64{2}
 	p2.Changes = []engine.Change{
-		{Link: 1, Side: "crm", Op: engine.OpUpdate, Field: "email1", Old: "ann@example.com", New: "ann.lee@example.org", Rule: engine.RuleChangedInOutlook, Name: "Ann Lee"},
-		{Link: 1, Side: "outlook", Op: engine.OpUpdate, Field: "notes", Old: "", New: "met at\nthe fair", Rule: engine.RuleConflictLatest, Name: "Ann Lee"},
-		{Link: 2, Side: "crm", Op: engine.OpGroupRemove, Old: "C2", Rule: engine.RuleDeletedInOutlook, Name: "Bob Lee"},
-		{Link: 2, Side: "-", Op: engine.OpUnlink, Rule: engine.RuleDeletedInOutlook, Name: "Bob Lee"},
+		{Link: 1, Side: engine.CRM, Op: engine.OpUpdate, Field: "email1", Old: "ann@example.com", New: "ann.lee@example.org", Rule: engine.RuleChangedInOutlook, Name: "Ann Lee"},
+		{Link: 1, Side: engine.Outlook, Op: engine.OpUpdate, Field: "notes", Old: "", New: "met at\nthe fair", Rule: engine.RuleConflictLatest, Name: "Ann Lee"},
+		{Link: 2, Side: engine.CRM, Op: engine.OpGroupRemove, Old: "C2", Rule: engine.RuleDeletedInOutlook, Name: "Bob Lee"},
+		{Link: 2, Side: engine.NoSide, Op: engine.OpUnlink, Rule: engine.RuleDeletedInOutlook, Name: "Bob Lee"},
 	}
 	p2.Conflicts = []engine.Conflict{{Link: 1, Field: "notes", Base: "", CRM: "call back", Outlook: "met at\nthe fair",
 		CRMTime: t0, OutlookTime: t0.Add(90 * time.Minute), Winner: "outlook", Rule: engine.RuleConflictLatest, Name: "Ann Lee"}}

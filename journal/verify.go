@@ -191,11 +191,12 @@ func cycleSum(tx *sql.Tx, r *cycleRow) (string, error) {
 	}
 	if err := each(tx, `SELECT seq, link, side, op, field, old, new, rule, name FROM changes WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
 		var seq int
+		var side string // as stored: a tampered side is a hash mismatch, not a read error
 		var x engine.Change
-		if err := rs.Scan(&seq, &x.Link, &x.Side, &x.Op, &x.Field, &x.Old, &x.New, &x.Rule, &x.Name); err != nil {
+		if err := rs.Scan(&seq, &x.Link, &side, &x.Op, &x.Field, &x.Old, &x.New, &x.Rule, &x.Name); err != nil {
 			return err
 		}
-		c.change(seq, &x)
+		c.change(seq, side, &x)
 		return nil
 	}); err != nil {
 		return "", err

@@ -169,7 +169,7 @@ func TestFourCycles(t *testing.T) {
 	for _, w := range want {
 		found := false
 		for _, c := range ch3 {
-			if c.Side == w.side && c.Op == engine.OpUpdate && c.Field == w.field && c.New == w.value && c.Rule == w.rule {
+			if c.Side.String() == w.side && c.Op == engine.OpUpdate && c.Field == w.field && c.New == w.value && c.Rule == w.rule {
 				found = true
 			}
 		}
@@ -351,7 +351,7 @@ func TestDeletionsAcrossCycles(t *testing.T) {
 	ch, _ := e.changes(2)
 	var ops []string
 	for _, c := range ch {
-		ops = append(ops, string(c.Op)+" "+c.Side+" "+string(c.Rule))
+		ops = append(ops, string(c.Op)+" "+c.Side.String()+" "+string(c.Rule))
 	}
 	slices.Sort(ops)
 	want := []string{

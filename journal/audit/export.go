@@ -155,7 +155,7 @@ func exportCSV(w io.Writer, rd *journal.Reader, f ExportFilter) error {
 			if c.Link != 0 {
 				row[4] = strconv.FormatInt(c.Link, 10)
 			}
-			for i, v := range []string{string(c.Side), string(c.Op), c.Field, c.Old, c.New, string(c.Rule), c.Name} {
+			for i, v := range []string{c.Side.String(), string(c.Op), c.Field, c.Old, c.New, string(c.Rule), c.Name} {
 				row[5+i] = spreadsheetCell(v)
 			}
 			writeCSVRecord(b, row)
@@ -287,7 +287,7 @@ func exportJSON(w io.Writer, rd *journal.Reader, f ExportFilter) error {
 				return each(func() {
 					o.open()
 					o.int("link", c.Link)
-					o.str("side", string(c.Side))
+					o.str("side", c.Side.String())
 					o.str("op", string(c.Op))
 					o.str("field", c.Field)
 					o.str("old", c.Old)

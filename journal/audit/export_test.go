@@ -24,10 +24,10 @@ func trickyCycles(t *testing.T) *journal.Journal {
 	j := twoCycles(t)
 	p := plan(3, 4, changed(smallLink(1, "Ann", "ann.lee@example.org")), engine.LinkState{Link: fullLink(3)})
 	for i, v := range trickyValues {
-		p.Changes = append(p.Changes, engine.Change{Link: 1, Side: "crm", Op: engine.OpUpdate, Field: "notes",
+		p.Changes = append(p.Changes, engine.Change{Link: 1, Side: engine.CRM, Op: engine.OpUpdate, Field: "notes",
 			Old: strconv.Itoa(i), New: v.raw, Rule: engine.RuleChangedInOutlook, Name: v.raw})
 	}
-	p.Changes = append(p.Changes, engine.Change{Side: "-", Op: engine.OpHeld, Rule: engine.RuleDirection})
+	p.Changes = append(p.Changes, engine.Change{Side: engine.NoSide, Op: engine.OpHeld, Rule: engine.RuleDirection})
 	if err := j.Commit(p, info(3)); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestExportCSV(t *testing.T) {
 			if c.Link != 0 {
 				link = strconv.FormatInt(c.Link, 10)
 			}
-			want = append(want, []string{strconv.Itoa(n), journal.Stamp(info(n).Started), "U1", "alice", link, c.Side, string(c.Op),
+			want = append(want, []string{strconv.Itoa(n), journal.Stamp(info(n).Started), "U1", "alice", link, c.Side.String(), string(c.Op),
 				c.Field, c.Old, c.New, string(c.Rule), c.Name})
 		}
 	}

@@ -96,9 +96,9 @@ func twoCycles(t *testing.T) *journal.Journal {
 	p1 := plan(1, 4, changed(smallLink(1, "Ann", "ann@example.com")), changed(smallLink(2, "Bob", "bob@example.com")),
 		changed(fullLink(3)))
 	p1.Changes = []engine.Change{
-		{Link: 1, Side: "-", Op: engine.OpLink, Old: "C1", New: "OL1", Rule: engine.RuleLinkEmail, Name: "Ann Lee"},
-		{Link: 2, Side: "outlook", Op: engine.OpCreate, New: "Bob Lee", Rule: engine.RuleNewInCRM, Name: "Bob Lee"},
-		{Link: 2, Side: "outlook", Op: engine.OpCreate, Field: "email1", New: "bob@example.com", Rule: engine.RuleNewInCRM, Name: "Bob Lee"},
+		{Link: 1, Side: engine.NoSide, Op: engine.OpLink, Old: "C1", New: "OL1", Rule: engine.RuleLinkEmail, Name: "Ann Lee"},
+		{Link: 2, Side: engine.Outlook, Op: engine.OpCreate, New: "Bob Lee", Rule: engine.RuleNewInCRM, Name: "Bob Lee"},
+		{Link: 2, Side: engine.Outlook, Op: engine.OpCreate, Field: "email1", New: "bob@example.com", Rule: engine.RuleNewInCRM, Name: "Bob Lee"},
 	}
 	p1.Notices = []engine.Notice{{Kind: "ambiguous", Message: "two accounts named Acme; used the first"}}
 	if err := j.Commit(p1, info(1)); err != nil {
@@ -108,10 +108,10 @@ func twoCycles(t *testing.T) *journal.Journal {
 	p2 := plan(2, 4, changed(a2), engine.LinkState{Link: fullLink(3)})
 	p2.Closed = []int64{2}
 	p2.Changes = []engine.Change{
-		{Link: 1, Side: "crm", Op: engine.OpUpdate, Field: "email1", Old: "ann@example.com", New: "ann.lee@example.org", Rule: engine.RuleChangedInOutlook, Name: "Ann Lee"},
-		{Link: 1, Side: "outlook", Op: engine.OpUpdate, Field: "notes", Old: "", New: "met at\nthe fair", Rule: engine.RuleConflictLatest, Name: "Ann Lee"},
-		{Link: 2, Side: "crm", Op: engine.OpGroupRemove, Old: "C2", Rule: engine.RuleDeletedInOutlook, Name: "Bob Lee"},
-		{Link: 2, Side: "-", Op: engine.OpUnlink, Rule: engine.RuleDeletedInOutlook, Name: "Bob Lee"},
+		{Link: 1, Side: engine.CRM, Op: engine.OpUpdate, Field: "email1", Old: "ann@example.com", New: "ann.lee@example.org", Rule: engine.RuleChangedInOutlook, Name: "Ann Lee"},
+		{Link: 1, Side: engine.Outlook, Op: engine.OpUpdate, Field: "notes", Old: "", New: "met at\nthe fair", Rule: engine.RuleConflictLatest, Name: "Ann Lee"},
+		{Link: 2, Side: engine.CRM, Op: engine.OpGroupRemove, Old: "C2", Rule: engine.RuleDeletedInOutlook, Name: "Bob Lee"},
+		{Link: 2, Side: engine.NoSide, Op: engine.OpUnlink, Rule: engine.RuleDeletedInOutlook, Name: "Bob Lee"},
 	}
 	p2.Conflicts = []engine.Conflict{{Link: 1, Field: "notes", Base: "", CRM: "call back", Outlook: "met at\nthe fair",
 		CRMTime: t0, OutlookTime: t0.Add(90 * time.Minute), Winner: "outlook", Rule: engine.RuleConflictLatest, Name: "Ann Lee"}}
@@ -186,7 +186,7 @@ func benchPlan(n int) *engine.Plan {
 		v[contact.BusinessPostalCode] = fmt.Sprintf("80%03d", i%1000)
 		v[contact.BusinessCountry] = "Germany"
 		l.PendingOutlook = engine.Pending{Op: engine.OpCreate}
-		p.Changes = append(p.Changes, engine.Change{Link: id, Side: "outlook", Op: engine.OpCreate,
+		p.Changes = append(p.Changes, engine.Change{Link: id, Side: engine.Outlook, Op: engine.OpCreate,
 			New: v[contact.First] + " " + v[contact.Last], Rule: engine.RuleNewInCRM, Name: v[contact.First] + " " + v[contact.Last]})
 	}
 	p.Counts.Links, p.Counts.OutlookCreated = n, n

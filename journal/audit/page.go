@@ -171,8 +171,8 @@ func (p *page) diffCell(base, v string) cell {
 
 // sideCells returns the cells of the CRM and Outlook columns for a field
 // whose side `side` holds mine and the other side theirs.
-func sideCells(side string, mine, theirs cell) (crm, outlook cell) {
-	if side == "crm" {
+func sideCells(side engine.Side, mine, theirs cell) (crm, outlook cell) {
+	if side == engine.CRM {
 		return mine, theirs
 	}
 	return theirs, mine
@@ -197,7 +197,7 @@ func (p *page) card(cycle int, changes []engine.Change, conflicts map[linkField]
 		case x.Op == engine.OpCreate && x.Field == "":
 			c.addKind("creation")
 			from := engine.CRM.String()
-			if x.Side == "crm" {
+			if x.Side == engine.CRM {
 				from = engine.Outlook.String()
 			}
 			fields, ok := engine.CreatedFields(x.New)
@@ -209,7 +209,7 @@ func (p *page) card(cycle int, changes []engine.Change, conflicts map[linkField]
 				c.Rows = append(c.Rows, cardRow{Field: f.Field, Base: cell{Note: "none"}, CRM: crm, Outlook: ol,
 					Result: plainCell(f.Value), Winner: sideName[from], Why: string(x.Rule)})
 			}
-		case x.Field == "account" && x.Side == "crm":
+		case x.Field == "account" && x.Side == engine.CRM:
 			if x.Op == engine.OpCreate {
 				c.addKind("creation")
 				c.Events = append(c.Events, "CRM: a new account "+strconv.Quote(x.New)+" (Prospect, Active, owner Everyone) ["+string(x.Rule)+"]")
@@ -219,7 +219,7 @@ func (p *page) card(cycle int, changes []engine.Change, conflicts map[linkField]
 		case (x.Op == engine.OpUpdate || x.Op == engine.OpHeld) && x.Field != "":
 			c.addKind("update")
 			row := cardRow{Field: x.Field, Winner: sideName[engine.Outlook.String()], Why: string(x.Rule)}
-			if x.Side == "outlook" {
+			if x.Side == engine.Outlook {
 				row.Winner = sideName["crm"]
 			}
 			if k, ok := conflicts[linkField{x.Link, x.Field}]; ok {
@@ -242,7 +242,7 @@ func (p *page) card(cycle int, changes []engine.Change, conflicts map[linkField]
 			}
 			row.Result = plainCell(x.New)
 			if x.Op == engine.OpHeld {
-				row.Result = cell{Note: "not sent to " + sideName[x.Side] + " (" + string(x.Rule) + ")"}
+				row.Result = cell{Note: "not sent to " + sideName[x.Side.String()] + " (" + string(x.Rule) + ")"}
 				row.Winner = "-"
 			}
 			c.Rows = append(c.Rows, row)

@@ -168,10 +168,10 @@ func TestPlanReportBounded(t *testing.T) {
 	const n = 3 * reportCardsPerKind
 	for i := 1; i <= n; i++ {
 		p.Changes = append(p.Changes,
-			engine.Change{Link: int64(i), Side: "-", Op: engine.OpLink, Rule: engine.RuleLinkEmail, Name: "P"},
-			engine.Change{Link: int64(i), Side: "crm", Op: engine.OpUpdate, Field: "job_title", Old: "a b c", New: "a x c", Rule: engine.RuleChangedInOutlook, Name: "P"})
+			engine.Change{Link: int64(i), Side: engine.NoSide, Op: engine.OpLink, Rule: engine.RuleLinkEmail, Name: "P"},
+			engine.Change{Link: int64(i), Side: engine.CRM, Op: engine.OpUpdate, Field: "job_title", Old: "a b c", New: "a x c", Rule: engine.RuleChangedInOutlook, Name: "P"})
 	}
-	p.Changes = append(p.Changes, engine.Change{Link: n + 1, Side: "outlook", Op: engine.OpDelete, Old: "k", Rule: engine.RuleDeletedInCRM, Name: "Gone"})
+	p.Changes = append(p.Changes, engine.Change{Link: n + 1, Side: engine.Outlook, Op: engine.OpDelete, Old: "k", Rule: engine.RuleDeletedInCRM, Name: "Gone"})
 	for i := 0; i < reportNotices+100; i++ {
 		p.Notices = append(p.Notices, engine.Notice{Kind: "likely-duplicate", Message: "dup"}, engine.Notice{Kind: "arrived", Message: "routine"})
 	}
