@@ -158,6 +158,9 @@ func appendString(b []byte, s string) []byte {
 // Values without escapes are substrings of doc, so a link costs one string
 // allocation for its whole row.
 func decodeBase(doc string, l *engine.Link) error {
+	if isCompact(doc) {
+		return decodeCompactBase(doc, l)
+	}
 	d := decoder{s: doc}
 	err := d.object(func(key string) error {
 		switch key {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"contactsync/engine"
+	"contactsync/engine/contact"
 )
 
 // FileHash is one input or output file of a cycle.
@@ -193,7 +194,7 @@ func (j *Journal) commitTx(ctx context.Context, plan *engine.Plan, info CycleInf
 	if loaded != nil && loaded.cycle != last {
 		loaded = nil // loaded before another cycle: compare nothing
 	}
-	writes, history, err := writeLinks(tx, n, firstNew, plan, loaded, info.Reopen)
+	writes, history, err := j.writeLinks(tx, n, firstNew, plan, loaded, info.Reopen)
 	if err != nil {
 		return err
 	}
@@ -314,7 +315,15 @@ func insertNotices(tx *sql.Tx, ch *chain, n int, notices []engine.Notice) error 
 // linkWrite is the hash of one link row version written by a cycle.
 type linkWrite struct {
 	link int64
-	sum  string
+	sum  string // hex for a row of the JSON form, the raw 32 bytes for a compact one
+}
+
+// value is the sum as link_writes stores it: hex as text, raw bytes as a blob.
+func (w linkWrite) value() any {
+	if len(w.sum) == sha256.Size {
+		return []byte(w.sum)
+	}
+	return w.sum
 }
 
 // writeLinks inserts the new links (ids from firstNew on, as the engine
@@ -322,25 +331,30 @@ type linkWrite struct {
 // plan.Closed, and records each row's hash in link_writes. The version of
 // every row it rewrites, closes or reopens is kept in link_history first.
 // The writes and the history come back in link order, as the chain hashes
-// them.
-func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *loadedState, reopen []int64) ([]linkWrite, []historyRow, error) {
-	insert, err := newBatch(tx, "links", "id, crm_id, outlook_key, base, base_sha256, opened, written")
+// them. Rows are written in the compact form (schema 4).
+func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *loadedState, reopen []int64) ([]linkWrite, []historyRow, error) {
+	insert, err := newBatch(tx, "links", "id, crm_id, outlook_key, base, base_sha256, base_sum, opened, written")
 	if err != nil {
 		return nil, nil, err
 	}
 	defer insert.close()
-	update, err := tx.Prepare(`UPDATE links SET crm_id = ?, outlook_key = ?, base = ?, base_sha256 = ?, written = ?
+	update, err := tx.Prepare(`UPDATE links SET crm_id = ?, outlook_key = ?, base = ?, base_sha256 = '', base_sum = ?, written = ?
 		WHERE id = ? AND closed IS NULL RETURNING opened`)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer update.Close()
 	closeSt, err := tx.Prepare(`UPDATE links SET closed = ?, written = ? WHERE id = ? AND closed IS NULL
-		RETURNING crm_id, outlook_key, base_sha256, opened`)
+		RETURNING crm_id, outlook_key, base, base_sha256, base_sum, opened`)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer closeSt.Close()
+	readBase, err := tx.Prepare(`SELECT base FROM links WHERE id = ? AND closed IS NULL`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer readBase.Close()
 
 	keep, err := tx.Prepare(`INSERT INTO link_history (cycle, link, crm_id, outlook_key, base, written)
 		SELECT ?, id, crm_id, outlook_key, base, written FROM links WHERE id = ? AND closed IS NULL
@@ -378,7 +392,7 @@ func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *lo
 		reopened[id] = true
 	}
 	var writes []linkWrite
-	var buf []byte
+	var buf, hbuf []byte
 	rc := newChain()
 	for i := range plan.Links {
 		ls := &plan.Links[i]
@@ -389,23 +403,47 @@ func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *lo
 		if l.ID <= 0 {
 			return nil, nil, fmt.Errorf("link with id %d: ids start at 1", l.ID)
 		}
-		buf = appendLinkBase(buf[:0], l)
-		bs := sha256.Sum256(buf)
-		if l.ID < firstNew && !reopened[l.ID] && loaded.unchanged(l.ID, l.CRMID, l.OutlookKey, &bs) {
-			continue // only its pending work changed; see Commit
+		old := l.ID < firstNew && !reopened[l.ID]
+		if old && loaded != nil {
+			var same bool
+			if same, hbuf = loaded.unchanged(l, hbuf); same {
+				continue // only its pending work changed; see Commit
+			}
 		}
-		if l.ID < firstNew && !reopened[l.ID] {
+		if l.Base == nil {
+			// The engine did not read the base: it is the row's.
+			var doc string
+			if err := readBase.QueryRow(l.ID).Scan(&doc); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return nil, nil, fmt.Errorf("link %d comes without its base and the journal has no open row for it", l.ID)
+				}
+				return nil, nil, fmt.Errorf("link %d: %w", l.ID, err)
+			}
+			var stored engine.Link
+			if err := decodeBase(doc, &stored); err != nil {
+				return nil, nil, fmt.Errorf("link %d: %w", l.ID, err)
+			}
+			cp := *l
+			cp.Base = stored.Base
+			if cp.Base == nil {
+				cp.Base = new(contact.Values)
+			}
+			l = &cp
+		}
+		if old {
 			if err := remember(l.ID); err != nil {
 				return nil, nil, err
 			}
 		}
-		baseSum := hex.EncodeToString(bs[:])
-		row := linkRow{l.ID, l.CRMID, l.OutlookKey, baseSum, n, n, 0}
-		if l.ID >= firstNew {
-			if err := insert.add(l.ID, l.CRMID, l.OutlookKey, string(buf), baseSum, n, n); err != nil {
+		buf = appendCompactBase(buf[:0], l)
+		blob := slices.Clone(buf)
+		bs := engine.SumValues(l.Base)
+		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: bs[:], opened: n, written: n}
+		if !old {
+			if err := insert.add(l.ID, l.CRMID, l.OutlookKey, blob, "", row.baseSum, n, n); err != nil {
 				return nil, nil, fmt.Errorf("new links: %w", err)
 			}
-		} else if err := update.QueryRow(l.CRMID, l.OutlookKey, string(buf), baseSum, n, l.ID).Scan(&row.opened); err != nil {
+		} else if err := update.QueryRow(l.CRMID, l.OutlookKey, blob, row.baseSum, n, l.ID).Scan(&row.opened); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil, nil, fmt.Errorf("link %d: the journal has no open link with that id (a closed link is never reopened)", l.ID)
 			}
@@ -421,7 +459,7 @@ func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *lo
 			return nil, nil, err
 		}
 		row := linkRow{id: id, written: n, closed: n}
-		if err := closeSt.QueryRow(n, n, id).Scan(&row.crmID, &row.outlookKey, &row.baseSum, &row.opened); err != nil {
+		if err := closeSt.QueryRow(n, n, id).Scan(&row.crmID, &row.outlookKey, &row.base, &row.baseSHA, &row.baseSum, &row.opened); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil, nil, fmt.Errorf("close link %d: the journal has no open link with that id", id)
 			}
@@ -439,7 +477,7 @@ func writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *lo
 		if i > 0 && writes[i-1].link == w.link {
 			return nil, nil, fmt.Errorf("link %d is written twice in one cycle", w.link)
 		}
-		if err := record.add(n, w.link, w.sum); err != nil {
+		if err := record.add(n, w.link, w.value()); err != nil {
 			return nil, nil, fmt.Errorf("link writes: %w", err)
 		}
 	}
@@ -461,7 +499,7 @@ func pendingOf(plan *engine.Plan) []pendingRow {
 	var buf []byte
 	for i := range plan.Links {
 		var ok bool
-		if buf, ok = appendPendingDoc(buf[:0], &plan.Links[i].Link); ok {
+		if buf, ok = appendCompactPending(buf[:0], &plan.Links[i].Link); ok {
 			out = append(out, pendingRow{plan.Links[i].ID, string(buf)})
 		}
 	}
@@ -481,7 +519,11 @@ func insertPending(tx *sql.Tx, n int, pending []pendingRow) error {
 	}
 	defer b.close()
 	for _, p := range pending {
-		if err := b.add(n, p.link, p.doc); err != nil {
+		var doc any = p.doc
+		if isCompact(p.doc) {
+			doc = []byte(p.doc) // a blob: the compact form is not text
+		}
+		if err := b.add(n, p.link, doc); err != nil {
 			return fmt.Errorf("pending work of link %d: %w", p.link, err)
 		}
 	}
@@ -524,22 +566,42 @@ type conflictRow struct {
 	field, base, crm, outlook, crmTime, outlookTime, winner, rule, name string
 }
 
-// linkRow is what a link row's hash covers. The base is covered through
-// its sha256, which Verify checks against the base itself.
+// linkRow is what a link row's hash covers. A row of the compact form
+// (base_sum set, schema 4) is covered whole, base included, and its hash
+// is the raw 32 bytes; a row of the JSON form is covered through its
+// base_sha256, which Verify checks against the base itself, and its hash
+// is hex, as its cycle recorded it.
 type linkRow struct {
-	id                         int64
-	crmID, outlookKey, baseSum string
-	opened, written, closed    int // closed 0: open
+	id                      int64
+	crmID, outlookKey       string
+	baseSHA                 string // the JSON form's base_sha256
+	base, baseSum           []byte // the compact form's base and BaseSum
+	opened, written, closed int    // closed 0: open
 }
+
+// compact reports whether the row is of the compact form.
+func (r *linkRow) compact() bool { return r.baseSum != nil }
 
 // sum returns the row's hash, using c (reset first) to hash it.
 func (r *linkRow) sum(c *chain) string {
 	c.h.Reset()
+	if r.compact() {
+		c.tag("link v2")
+		c.int(r.id)
+		c.str(r.crmID)
+		c.str(r.outlookKey)
+		c.str(string(r.base))
+		c.str(string(r.baseSum))
+		c.int(int64(r.opened))
+		c.int(int64(r.written))
+		c.int(int64(r.closed))
+		return string(c.h.Sum(nil))
+	}
 	c.tag("link")
 	c.int(r.id)
 	c.str(r.crmID)
 	c.str(r.outlookKey)
-	c.str(r.baseSum)
+	c.str(r.baseSHA)
 	c.int(int64(r.opened))
 	c.int(int64(r.written))
 	c.int(int64(r.closed))

@@ -82,6 +82,8 @@ func TestJournalCarriesEngineCycles(t *testing.T) {
 	for _, l := range p1.Links {
 		want.Links = append(want.Links, normal(l.Link))
 	}
+	st.Links = fullLinks(t, st)
+	st.Bases = nil
 	for i := range st.Links {
 		st.Links[i] = normal(st.Links[i])
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,6 +78,31 @@ func smallLink(id int64, first, email string) engine.Link {
 }
 
 // normal makes empty slices nil, as the journal returns them.
+// fullLinks returns the state's links with their bases, read through
+// st.Bases as the engine reads them; a link loaded with its base fails.
+func fullLinks(t *testing.T, st engine.State) []engine.Link {
+	t.Helper()
+	out := slices.Clone(st.Links)
+	ids := make([]int64, len(out))
+	for i := range out {
+		if out[i].Base != nil || out[i].BaseSum.IsZero() {
+			t.Fatalf("link %d loaded with its base or without a sum: %+v", out[i].ID, out[i])
+		}
+		ids[i] = out[i].ID
+	}
+	if len(ids) == 0 {
+		return out
+	}
+	vs, err := st.Bases.Bases(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range out {
+		out[i].Base = vs[i]
+	}
+	return out
+}
+
 func normal(l engine.Link) engine.Link {
 	if l.Base != nil {
 		l.BaseSum = engine.SumValues(l.Base)
@@ -177,7 +203,7 @@ func TestCommitThenLoadRoundTrips(t *testing.T) {
 		t.Errorf("Load = cycle %d user %q mapping %q next %d; want 1 U1 %q 10", st.Cycle, st.User, st.Mapping, st.NextLinkID, p1.Mapping)
 	}
 	want := []engine.Link{normal(l1), normal(l2), normal(l3)}
-	if !reflect.DeepEqual(st.Links, want) {
+	if !reflect.DeepEqual(fullLinks(t, st), want) {
 		t.Fatalf("loaded links:\n%+v\nwant\n%+v", st.Links, want)
 	}
 
@@ -204,7 +230,7 @@ func TestCommitThenLoadRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = []engine.Link{normal(l1b), normal(l3), normal(l10)}
-	if st.Cycle != 2 || st.NextLinkID != 11 || !reflect.DeepEqual(st.Links, want) {
+	if st.Cycle != 2 || st.NextLinkID != 11 || !reflect.DeepEqual(fullLinks(t, st), want) {
 		t.Fatalf("after cycle 2: cycle %d next %d links\n%+v\nwant\n%+v", st.Cycle, st.NextLinkID, st.Links, want)
 	}
 	var closed, opened int
@@ -367,6 +393,9 @@ func twoCycles(t *testing.T) *Journal {
 	return j
 }
 
+// emptySum is the BaseSum of a base without values.
+var emptySum = engine.SumValues(&contact.Values{})
+
 func TestVerifyDetectsEdits(t *testing.T) {
 	if err := twoCycles(t).Verify(); err != nil {
 		t.Fatalf("Verify of an untouched journal: %v", err)
@@ -391,6 +420,10 @@ func TestVerifyDetectsEdits(t *testing.T) {
 		{"link key", `UPDATE links SET crm_id = 'CEVIL' WHERE id = 3`, 1, 3},
 		{"link reopened", `UPDATE links SET closed = NULL WHERE id = 2`, 2, 2},
 		{"link removed", `DELETE FROM links WHERE id = 3`, 1, 3},
+		{"link base_sum", `UPDATE links SET base_sum = zeroblob(16) WHERE id = 3`, 1, 3},
+		{"link base and base_sum agreeing", fmt.Sprintf(`UPDATE links SET base = X'010000', base_sum = X'%x' WHERE id = 3`, emptySum[:]), 1, 3},
+		{"link made a row of the JSON form", `UPDATE links SET base = '{"values":{}}', base_sha256 = 'ad206068c29722297302d4fadb11c198d45356f4a95c319d937e57a9290aa547', base_sum = NULL WHERE id = 3`, 1, 3},
+		{"link write", `UPDATE link_writes SET sha256 = zeroblob(32) WHERE cycle = 2 AND link = 1`, 2, 0},
 	}
 	for _, e := range edits {
 		t.Run(e.name, func(t *testing.T) {

@@ -3,9 +3,9 @@ package journal
 import (
 	"cmp"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
@@ -13,13 +13,15 @@ import (
 
 // Load returns what the journal knows before the next cycle: the last cycle's
 // number, user and mapping, the next link id, and every open link with its
-// base and pending imports, in id order. Rows are streamed and the values
-// of a link share the string of its base, so a million links load in
-// seconds.
+// keys, BaseSum, name account, detached side and pending imports, in id
+// order, without the base values: the state's Bases reads those for the
+// links the engine asks for (engine.Bases). Rows are streamed, so a million
+// links load in seconds and hold a few hundred bytes each.
 //
-// A writable journal also remembers, per loaded link, what its row holds
-// (keys and base hash), so that Commit can leave alone the rows of links
-// whose only change is their pending work.
+// A writable journal also remembers what it loaded (the links themselves,
+// which the caller must not modify, and the values of the bases read
+// since), so that Commit can leave alone the rows of links whose only
+// change is their pending work.
 func (j *Journal) Load() (engine.State, error) {
 	j.loaded = nil
 	st, loaded, err := j.load()
@@ -29,37 +31,48 @@ func (j *Journal) Load() (engine.State, error) {
 	if !j.ro {
 		j.loaded = loaded
 	}
+	st.Bases = &bases{j: j, loaded: loaded}
 	return st, nil
 }
 
-// loadedState is what Load read, for Commit: the link rows of cycle, in id
-// order.
+// loadedState is what Load read, for Commit: the links of cycle, in id
+// order, and the exact hash of each base read through Bases since.
 type loadedState struct {
-	cycle int
-	rows  []loadedRow
+	cycle   int
+	links   []engine.Link
+	fetched map[int64][16]byte
 }
 
-// loadedRow is what a link row holds that a cycle may change.
-type loadedRow struct {
-	id                int64
-	crmID, outlookKey string // shared with the loaded engine.Link
-	baseSum           [sha256Size]byte
-}
-
-const sha256Size = 32
-
-// unchanged reports whether the loaded row of link id has these keys and
-// base hash.
-func (s *loadedState) unchanged(id int64, crmID, outlookKey string, baseSum *[sha256Size]byte) bool {
+// link returns the loaded link with id, or nil.
+func (s *loadedState) link(id int64) *engine.Link {
 	if s == nil {
-		return false
+		return nil
 	}
-	k, ok := slices.BinarySearchFunc(s.rows, id, func(r loadedRow, id int64) int { return cmp.Compare(r.id, id) })
+	k, ok := slices.BinarySearchFunc(s.links, id, func(l engine.Link, id int64) int { return cmp.Compare(l.ID, id) })
 	if !ok {
-		return false
+		return nil
 	}
-	r := &s.rows[k]
-	return r.crmID == crmID && r.outlookKey == outlookKey && r.baseSum == *baseSum
+	return &s.links[k]
+}
+
+// unchanged reports whether the row of l is what Load read: same keys,
+// name account and detached side, and a base the cycle did not read
+// (nil) or read and left as it was.
+func (s *loadedState) unchanged(l *engine.Link, buf []byte) (bool, []byte) {
+	old := s.link(l.ID)
+	if old == nil || old.CRMID != l.CRMID || old.OutlookKey != l.OutlookKey || old.NameAccount != l.NameAccount || old.Detached != l.Detached {
+		return false, buf
+	}
+	if l.Base == nil {
+		return true, buf
+	}
+	h, ok := s.fetched[l.ID]
+	if !ok {
+		return false, buf
+	}
+	var now [16]byte
+	now, buf = valuesHash(l.Base, buf)
+	return now == h, buf
 }
 
 func (j *Journal) load() (engine.State, *loadedState, error) {
@@ -74,7 +87,7 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 	err = tx.QueryRow(`SELECT number, sync_user, mapping, next_link_id, open_links, pending_rows FROM cycles ORDER BY number DESC LIMIT 1`).
 		Scan(&st.Cycle, &st.User, &st.Mapping, &st.NextLinkID, &open, &pendingRows)
 	if err == sql.ErrNoRows {
-		return st, &loadedState{}, nil
+		return st, &loadedState{fetched: map[int64][16]byte{}}, nil
 	}
 	if err != nil {
 		return st, nil, err
@@ -93,37 +106,25 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 			return st, nil, err
 		}
 	}
-	loaded := &loadedState{cycle: st.Cycle}
 	if open > 0 && open < 1<<26 {
 		st.Links = make([]engine.Link, 0, open) // a size hint; the rows decide
-		if !j.ro {
-			loaded.rows = make([]loadedRow, 0, open)
-		}
 	}
-	rows, err := tx.Query(`SELECT id, crm_id, outlook_key, base, base_sha256 FROM links WHERE closed IS NULL ORDER BY id`)
+	rows, err := tx.Query(`SELECT id, crm_id, outlook_key, base, base_sum FROM links WHERE closed IS NULL ORDER BY id`)
 	if err != nil {
 		return st, nil, err
 	}
 	defer rows.Close()
-	var base string
-	var sum sql.RawBytes
+	var base, sum sql.RawBytes
 	next := 0 // the first pending row not yet matched
 	for rows.Next() {
-		// Decode in place: a link is big (its Values array), so no copy.
 		st.Links = append(st.Links, engine.Link{})
 		l := &st.Links[len(st.Links)-1]
-		// The driver hands over TEXT as Go strings and database/sql assigns
-		// them without copying; values are substrings of base.
 		if err := rows.Scan(&l.ID, &l.CRMID, &l.OutlookKey, &base, &sum); err != nil {
 			return st, nil, err
 		}
-		if err := decodeBase(base, l); err != nil {
+		if err := lightLink(l, base, sum); err != nil {
 			return st, nil, fmt.Errorf("link %d: %w", l.ID, err)
 		}
-		if l.Base == nil {
-			l.Base = new(contact.Values)
-		}
-		l.BaseSum = engine.SumValues(l.Base)
 		if pendingRows.Valid {
 			l.PendingCRM, l.PendingOutlook = engine.Pending{}, engine.Pending{}
 			for next < len(pending) && pending[next].link < l.ID {
@@ -136,15 +137,6 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 				next++
 			}
 		}
-		if !j.ro {
-			r := loadedRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey}
-			if n, err := hex.Decode(r.baseSum[:], sum); err != nil || n != sha256Size {
-				r.id = -1 // unreadable: never matches, the row is rewritten
-			}
-			if r.id > 0 {
-				loaded.rows = append(loaded.rows, r)
-			}
-		}
 	}
 	if err := rows.Err(); err != nil {
 		return st, nil, err
@@ -152,7 +144,96 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 	if st.NextLinkID < 1 {
 		st.NextLinkID = 1
 	}
-	return st, loaded, tx.Commit()
+	return st, &loadedState{cycle: st.Cycle, links: st.Links, fetched: map[int64][16]byte{}}, tx.Commit()
+}
+
+// lightLink fills l from its row's base without keeping the values: the
+// name account and detached side, and the BaseSum (stored with a compact
+// row, computed for a row of the JSON form, whose pending work, in a
+// schema 1 row, it keeps too).
+func lightLink(l *engine.Link, base, sum []byte) error {
+	if len(sum) > 0 || isCompact(string(base[:min(len(base), 1)])) {
+		if len(sum) != len(engine.BaseSum{}) {
+			return fmt.Errorf("base_sum of %d bytes, want %d", len(sum), len(engine.BaseSum{}))
+		}
+		l.BaseSum = engine.BaseSum(sum)
+		return decodeCompactHeader(base, l)
+	}
+	if err := decodeBase(string(base), l); err != nil {
+		return err
+	}
+	if l.Base == nil {
+		l.Base = new(contact.Values)
+	}
+	l.BaseSum = engine.SumValues(l.Base)
+	l.Base = nil
+	return nil
+}
+
+// bases reads the bases of open links for the engine (engine.Bases).
+type bases struct {
+	j      *Journal
+	loaded *loadedState
+	buf    []byte
+}
+
+// basesChunk is how many ids one query asks for.
+const basesChunk = 500
+
+// Bases returns the base of each open link in ids (ascending).
+func (b *bases) Bases(ids []int64) ([]*contact.Values, error) {
+	out := make([]*contact.Values, len(ids))
+	at := make(map[int64]int, min(len(ids), basesChunk))
+	for start := 0; start < len(ids); start += basesChunk {
+		chunk := ids[start:min(len(ids), start+basesChunk)]
+		clear(at)
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			at[id] = start + i
+			args[i] = id
+		}
+		q := `SELECT id, base FROM links WHERE closed IS NULL AND id IN (?` + strings.Repeat(", ?", len(chunk)-1) + `)`
+		rows, err := b.j.db.Query(q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("journal %q: %w", b.j.path, err)
+		}
+		for rows.Next() {
+			var l engine.Link
+			var doc string
+			if err := rows.Scan(&l.ID, &doc); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("journal %q: %w", b.j.path, err)
+			}
+			if err := decodeBase(doc, &l); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("journal %q: link %d: %w", b.j.path, l.ID, err)
+			}
+			if l.Base == nil {
+				l.Base = new(contact.Values)
+			}
+			k, ok := at[l.ID]
+			if !ok {
+				continue
+			}
+			out[k] = l.Base
+			if b.loaded != nil && b.loaded.fetched != nil {
+				var h [16]byte
+				h, b.buf = valuesHash(l.Base, b.buf)
+				b.loaded.fetched[l.ID] = h
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("journal %q: %w", b.j.path, err)
+		}
+	}
+	for i, v := range out {
+		if v == nil {
+			return nil, fmt.Errorf("journal %q has no open link %d", b.j.path, ids[i])
+		}
+	}
+	return out, nil
 }
 
 // pendingRow is one row of the pending table.
@@ -164,6 +245,9 @@ type pendingRow struct {
 // decodePending reads a pending document into l's pendings; anything else
 // in it is an error.
 func decodePending(doc string, l *engine.Link) error {
+	if isCompact(doc) {
+		return decodeCompactPending(doc, l)
+	}
 	var p engine.Link
 	if err := decodeBase(doc, &p); err != nil {
 		return err

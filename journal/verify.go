@@ -264,10 +264,12 @@ func cycleSum(tx *sql.Tx, r *cycleRow) (string, error) {
 	return c.sum(), nil
 }
 
-// verifyLinks checks every link row: its base against base_sha256, and the
-// row against the hash its last writing cycle recorded.
+// verifyLinks checks every link row against the hash its last writing
+// cycle recorded, and its base: a compact row's base must decode and have
+// its base_sum (the engine trusts the sum to skip unchanged links), a JSON
+// row's base must match its base_sha256.
 func (j *Journal) verifyLinks(tx *sql.Tx, last *cycleRow) error {
-	rows, err := tx.Query(`SELECT l.id, l.crm_id, l.outlook_key, l.base, l.base_sha256, l.opened, l.written,
+	rows, err := tx.Query(`SELECT l.id, l.crm_id, l.outlook_key, l.base, l.base_sha256, l.base_sum, l.opened, l.written,
 		coalesce(l.closed, 0), w.sha256
 		FROM links l LEFT JOIN link_writes w ON w.cycle = l.written AND w.link = l.id ORDER BY l.id`)
 	if err != nil {
@@ -275,20 +277,29 @@ func (j *Journal) verifyLinks(tx *sql.Tx, last *cycleRow) error {
 	}
 	defer rows.Close()
 	c := newChain()
-	var base sql.RawBytes
 	var open int64
 	for rows.Next() {
 		var r linkRow
 		var recorded sql.NullString
-		if err := rows.Scan(&r.id, &r.crmID, &r.outlookKey, &base, &r.baseSum, &r.opened, &r.written, &r.closed, &recorded); err != nil {
+		if err := rows.Scan(&r.id, &r.crmID, &r.outlookKey, &r.base, &r.baseSHA, &r.baseSum, &r.opened, &r.written, &r.closed, &recorded); err != nil {
 			return fmt.Errorf("verify journal %q: %w", j.path, err)
 		}
 		bad := func(what string) error {
 			return &VerifyError{Path: j.path, Cycle: r.written, Link: r.id, Table: "links", Row: fmt.Sprintf("link %d", r.id), What: what}
 		}
-		bs := sha256.Sum256(base)
-		if hex.EncodeToString(bs[:]) != r.baseSum {
-			return bad("the link's base does not match its sha256 (edited after commit)")
+		if r.compact() {
+			var l engine.Link
+			if !isCompact(string(r.base)) || decodeCompactBase(string(r.base), &l) != nil {
+				return bad("the link's base is not a readable compact base (edited after commit)")
+			}
+			if s := engine.SumValues(l.Base); string(s[:]) != string(r.baseSum) {
+				return bad("the link's base_sum is not the sum of its base (edited after commit)")
+			}
+		} else {
+			bs := sha256.Sum256(r.base)
+			if hex.EncodeToString(bs[:]) != r.baseSHA {
+				return bad("the link's base does not match its sha256 (edited after commit)")
+			}
 		}
 		if !recorded.Valid {
 			return bad("the cycle that last wrote the link row recorded no hash for it (row added or moved after commit)")

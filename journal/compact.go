@@ -1,0 +1,267 @@
+package journal
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+)
+
+// The compact forms (schema 4). A link row's base and a pending row's doc
+// were JSON documents keyed by field name: at a million links the names
+// alone were a third of the journal. Rows written since schema 4 hold
+// these binary forms instead; rows of older cycles keep their JSON, and
+// every reader takes both (the first byte tells them apart: a JSON
+// document starts with '{').
+//
+// The base (links.base, link_history.base):
+//
+//	0x01                         the form
+//	detached                     0 none, 1 crm, 2 outlook
+//	uvarint len, name_account
+//	{ field, uvarint len, value } the non-empty values, in field order
+//
+// The pending work (pending.doc):
+//
+//	0x01
+//	crm:     uvarint len, op; uvarint n, n fields; uvarint m, m times (uvarint len, old value)
+//	outlook: the same
+//
+// Values are written byte for byte (bytes that are not UTF-8 come back as
+// they were). The same link always gives the same bytes, which the row
+// hashes rely on.
+
+const compactForm = 0x01
+
+// isCompact reports whether a stored base or pending doc is in the compact
+// form.
+func isCompact(doc string) bool { return len(doc) > 0 && doc[0] == compactForm }
+
+// appendCompactBase appends the compact base of l to b. l.Base must be set.
+func appendCompactBase(b []byte, l *engine.Link) []byte {
+	b = append(b, compactForm, byte(l.Detached))
+	b = binary.AppendUvarint(b, uint64(len(l.NameAccount)))
+	b = append(b, l.NameAccount...)
+	return appendCompactValues(b, l.Base)
+}
+
+func appendCompactValues(b []byte, v *contact.Values) []byte {
+	for f := range v {
+		if v[f] == "" {
+			continue
+		}
+		b = append(b, byte(f))
+		b = binary.AppendUvarint(b, uint64(len(v[f])))
+		b = append(b, v[f]...)
+	}
+	return b
+}
+
+// valuesHash is an exact hash of a base's values (not of what the merge
+// counts as equal, see engine.SumValues): Commit compares it to tell a base
+// the cycle rewrote from one it left as it was.
+func valuesHash(v *contact.Values, buf []byte) ([16]byte, []byte) {
+	buf = appendCompactValues(buf[:0], v)
+	h := sha256.Sum256(buf)
+	return [16]byte(h[:16]), buf
+}
+
+// compactReader reads the compact forms.
+type compactReader struct {
+	s string
+	i int
+}
+
+var errCompact = errors.New("compact form")
+
+func (d *compactReader) errorf(format string, args ...any) error {
+	return fmt.Errorf("%w at byte %d: %s", errCompact, d.i, fmt.Sprintf(format, args...))
+}
+
+func (d *compactReader) byte() (byte, error) {
+	if d.i >= len(d.s) {
+		return 0, d.errorf("ends early")
+	}
+	c := d.s[d.i]
+	d.i++
+	return c, nil
+}
+
+func (d *compactReader) uvarint() (int, error) {
+	var x uint64
+	var s uint
+	for k := 0; k < binary.MaxVarintLen64; k++ {
+		c, err := d.byte()
+		if err != nil {
+			return 0, err
+		}
+		if c < 0x80 {
+			if k == binary.MaxVarintLen64-1 && c > 1 {
+				break
+			}
+			x |= uint64(c) << s
+			if x > uint64(len(d.s)) {
+				return 0, d.errorf("length %d past the end", x)
+			}
+			return int(x), nil
+		}
+		x |= uint64(c&0x7f) << s
+		s += 7
+	}
+	return 0, d.errorf("bad length")
+}
+
+// str reads a length-prefixed string: a substring of the document.
+func (d *compactReader) str() (string, error) {
+	n, err := d.uvarint()
+	if err != nil {
+		return "", err
+	}
+	if n > len(d.s)-d.i {
+		return "", d.errorf("string of %d bytes past the end", n)
+	}
+	v := d.s[d.i : d.i+n]
+	d.i += n
+	return v, nil
+}
+
+// header reads the form byte, the detached side and the name account.
+func (d *compactReader) header(l *engine.Link) error {
+	if c, err := d.byte(); err != nil || c != compactForm {
+		return d.errorf("not the compact form")
+	}
+	c, err := d.byte()
+	if err != nil {
+		return err
+	}
+	switch engine.Side(c) {
+	case engine.NoSide, engine.CRM, engine.Outlook:
+		l.Detached = engine.Side(c)
+	default:
+		return d.errorf("detached side %d", c)
+	}
+	l.NameAccount, err = d.str()
+	return err
+}
+
+// decodeCompactBase reads a compact base into l's Base, NameAccount and
+// Detached. Values are substrings of doc.
+func decodeCompactBase(doc string, l *engine.Link) error {
+	d := compactReader{s: doc}
+	if err := d.header(l); err != nil {
+		return err
+	}
+	l.Base = new(contact.Values)
+	last := -1
+	for d.i < len(d.s) {
+		c, _ := d.byte()
+		f := int(c)
+		if f >= contact.NumFields || f <= last {
+			return d.errorf("field %d out of order or unknown", f)
+		}
+		last = f
+		v, err := d.str()
+		if err != nil {
+			return err
+		}
+		if v == "" {
+			return d.errorf("empty value of %s", contact.Field(f))
+		}
+		l.Base[f] = v
+	}
+	return nil
+}
+
+// decodeCompactHeader reads only the name account and the detached side of
+// a compact base: what a link carries without its base.
+func decodeCompactHeader(doc []byte, l *engine.Link) error {
+	d := compactReader{s: string(doc[:min(len(doc), compactHeaderMax(doc))])}
+	return d.header(l)
+}
+
+// compactHeaderMax is the length of a compact base's header, or the whole
+// document when it cannot tell.
+func compactHeaderMax(doc []byte) int {
+	if len(doc) < 3 {
+		return len(doc)
+	}
+	n, k := binary.Uvarint(doc[2:])
+	if k <= 0 || n > uint64(len(doc)) {
+		return len(doc)
+	}
+	return 2 + k + int(n)
+}
+
+// appendCompactPending appends the compact pending doc of l, and reports
+// whether l has pending work at all (when not, b comes back as it was).
+func appendCompactPending(b []byte, l *engine.Link) ([]byte, bool) {
+	if isEmptyPending(&l.PendingCRM) && isEmptyPending(&l.PendingOutlook) {
+		return b, false
+	}
+	b = append(b, compactForm)
+	for _, p := range []*engine.Pending{&l.PendingCRM, &l.PendingOutlook} {
+		b = binary.AppendUvarint(b, uint64(len(p.Op)))
+		b = append(b, p.Op...)
+		b = binary.AppendUvarint(b, uint64(len(p.Fields)))
+		for _, f := range p.Fields {
+			b = append(b, byte(f))
+		}
+		b = binary.AppendUvarint(b, uint64(len(p.Old)))
+		for _, v := range p.Old {
+			b = binary.AppendUvarint(b, uint64(len(v)))
+			b = append(b, v...)
+		}
+	}
+	return b, true
+}
+
+func isEmptyPending(p *engine.Pending) bool {
+	return p.Op == "" && len(p.Fields) == 0 && len(p.Old) == 0
+}
+
+// decodeCompactPending reads a compact pending doc into l's pendings.
+func decodeCompactPending(doc string, l *engine.Link) error {
+	d := compactReader{s: doc}
+	if c, err := d.byte(); err != nil || c != compactForm {
+		return d.errorf("not the compact form")
+	}
+	for _, p := range []*engine.Pending{&l.PendingCRM, &l.PendingOutlook} {
+		*p = engine.Pending{}
+		op, err := d.str()
+		if err != nil {
+			return err
+		}
+		p.Op = engine.Op(op)
+		n, err := d.uvarint()
+		if err != nil {
+			return err
+		}
+		for range n {
+			c, err := d.byte()
+			if err != nil {
+				return err
+			}
+			if int(c) >= contact.NumFields {
+				return d.errorf("unknown field %d", c)
+			}
+			p.Fields = append(p.Fields, contact.Field(c))
+		}
+		if n, err = d.uvarint(); err != nil {
+			return err
+		}
+		for range n {
+			v, err := d.str()
+			if err != nil {
+				return err
+			}
+			p.Old = append(p.Old, v)
+		}
+	}
+	if d.i != len(d.s) {
+		return d.errorf("bytes after the pending work")
+	}
+	return nil
+}

@@ -1,0 +1,13 @@
+-- Schema 4: compact link rows. A link row's base was a JSON document keyed
+-- by field name with the sha256 of it in hex; the engine needed every base
+-- in memory. Rows written from now on hold the compact binary base (see
+-- compact.go) and base_sum, the engine's BaseSum of the values (16 bytes),
+-- which lets a cycle load the links without their bases and read only
+-- those whose records changed. Their base_sha256 is '', and the hash each
+-- cycle records for them in link_writes is the raw 32-byte sha256 of the
+-- whole row, base included. Pending rows use a compact form as well.
+--
+-- Rows of older cycles keep their form until a cycle rewrites them: every
+-- reader takes both, Verify checks each row by its own form, and the
+-- hashes the older cycles recorded stay valid.
+ALTER TABLE links ADD COLUMN base_sum BLOB; -- NULL: a row of the JSON form
