@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"contactsync/engine"
@@ -203,5 +204,49 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 	}
 	if err := j.Verify(); err != nil {
 		t.Fatal(err)
+	}
+	// Cycle 3 rewrites link 2's row of schema 1 in the compact form and
+	// closes link 3's: the history keeps the JSON rows, and all verifies.
+	fullLinks(t, st)
+	l2c := l2
+	l2c.Base = new(contact.Values)
+	*l2c.Base = *l2.Base
+	l2c.Base[contact.JobTitle] = "Buyer"
+	p3 := plan(3, 4, changed(l1b), changed(l2c))
+	p3.Closed = []int64{3}
+	p3.Changes = []engine.Change{{Link: 2, Side: "crm", Op: engine.OpUpdate, Field: "job_title", New: "Buyer", Rule: engine.RuleChangedInOutlook}}
+	if err := j.Commit(p3, info(3)); err != nil {
+		t.Fatal(err)
+	}
+	if w, base := rowState(t, j, 2); w != 3 || base != string(appendCompactBase(nil, &l2c)) {
+		t.Errorf("link 2: written %d, base %q; want the compact row of cycle 3", w, base)
+	}
+	var old string
+	if err := j.db.QueryRow(`SELECT base FROM link_history WHERE cycle = 3 AND link = 2`).Scan(&old); err != nil || !strings.HasPrefix(old, "{") {
+		t.Errorf("link 2's history row: %q, %v; want its JSON row", old, err)
+	}
+	u, err := j.UndoSource(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ul := range u.Links {
+		found = found || ul.ID == 2
+		if ul.ID == 2 && (ul.Before == nil || ul.Before.Base[contact.JobTitle] != "" || ul.After.Base[contact.JobTitle] != "Buyer") {
+			t.Errorf("undo source of link 2: before %+v, after %+v", ul.Before, ul.After)
+		}
+	}
+	if !found {
+		t.Errorf("the undo source of cycle 3 lacks link 2: %+v", u.Links)
+	}
+	if err := j.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = j.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []engine.Link{normal(l1b), normal(l2c)}; !reflect.DeepEqual(fullLinks(t, st), want) {
+		t.Fatalf("after cycle 3 loaded\n%+v\nwant\n%+v", st.Links, want)
 	}
 }
