@@ -214,7 +214,7 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 	l2c.Base[contact.JobTitle] = "Buyer"
 	p3 := plan(3, 4, changed(l1b), changed(l2c))
 	p3.Closed = []int64{3}
-	p3.Changes = []engine.Change{{Link: 2, Side: "crm", Op: engine.OpUpdate, Field: "job_title", New: "Buyer", Rule: engine.RuleChangedInOutlook}}
+	p3.Changes = []engine.Change{{Link: 2, Side: engine.CRM, Op: engine.OpUpdate, Field: "job_title", New: "Buyer", Rule: engine.RuleChangedInOutlook}}
 	if err := j.Commit(p3, info(3)); err != nil {
 		t.Fatal(err)
 	}
