@@ -248,7 +248,7 @@ func ReadOutlook(path string, o OutlookOptions) (*OutlookSide, error) {
 			return nil, &Error{Kind: Usage, Err: st.Unchosen,
 				Hint: "name the folder that holds the contacts with --outlook-folder"}
 		}
-		s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, st.Warnings
+		s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, pst.Messages(st.Warnings)
 		s.Inputs = []formats.InputFile{st.Input}
 		s.Note = fmt.Sprintf("PST folder %q (%s)", st.Folder, st.FolderChoice)
 		if st.DistLists > 0 {
