@@ -175,42 +175,37 @@ type Select struct {
 	ByLink bool        // order by link, then cycle and plan order; else by cycle and plan order
 }
 
-// where is the WHERE clause of s for a table of rows; ops and kinds apply
-// to the changes and notices tables only.
+// where is the WHERE and ORDER BY clauses of s for a table of rows; ops
+// and kinds apply to the changes and notices tables only. A condition is
+// written only when s sets it, and the order names no column an equality
+// fixes, so that SQLite picks the index the query needs (the primary key
+// (cycle, seq) for a cycle, changes_link for a link).
 func (s *Select) where(table string) string {
-	var b strings.Builder
-	b.WriteString(" WHERE cycle ")
-	if s.Cycle == 0 {
-		b.WriteString("> 0")
-	} else {
-		b.WriteString("= " + strconv.Itoa(s.Cycle))
+	var conds []string
+	if s.Cycle != 0 {
+		conds = append(conds, "cycle = "+strconv.Itoa(s.Cycle))
 	}
 	if s.Links != nil {
-		b.WriteString(" AND link IN (")
+		ids := make([]string, len(s.Links))
 		for i, id := range s.Links {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatInt(id, 10))
+			ids[i] = strconv.FormatInt(id, 10)
 		}
-		b.WriteString(")")
+		if len(ids) == 1 {
+			conds = append(conds, "link = "+ids[0])
+		} else {
+			conds = append(conds, "link IN ("+strings.Join(ids, ",")+")")
+		}
 	}
 	in := func(col string, not bool, vs []string) {
-		if not && len(vs) == 0 {
-			return
-		}
-		b.WriteString(" AND " + col)
-		if not {
-			b.WriteString(" NOT")
-		}
-		b.WriteString(" IN (")
+		quoted := make([]string, len(vs))
 		for i, v := range vs {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("'" + strings.ReplaceAll(v, "'", "''") + "'")
+			quoted[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
 		}
-		b.WriteString(")")
+		op := " IN ("
+		if not {
+			op = " NOT IN ("
+		}
+		conds = append(conds, col+op+strings.Join(quoted, ",")+")")
 	}
 	ops := func(os []engine.Op) []string {
 		out := make([]string, len(os))
@@ -224,17 +219,27 @@ func (s *Select) where(table string) string {
 		if s.Ops != nil {
 			in("op", false, ops(s.Ops))
 		}
-		in("op", true, ops(s.NotOps))
+		if len(s.NotOps) > 0 {
+			in("op", true, ops(s.NotOps))
+		}
 	case "notices":
 		if s.Kinds != nil {
 			in("kind", false, s.Kinds)
 		}
 	}
-	if s.ByLink {
-		b.WriteString(" ORDER BY link, cycle, seq")
-	} else {
-		b.WriteString(" ORDER BY cycle, seq")
+	var b strings.Builder
+	if len(conds) > 0 {
+		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
 	}
+	var order []string
+	if s.ByLink && len(s.Links) != 1 {
+		order = append(order, "link")
+	}
+	if s.Cycle == 0 {
+		order = append(order, "cycle")
+	}
+	order = append(order, "seq")
+	b.WriteString(" ORDER BY " + strings.Join(order, ", "))
 	return b.String()
 }
 
