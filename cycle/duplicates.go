@@ -5,10 +5,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
+	"contactsync/formats/crmcsv"
 	"contactsync/formats/phone"
 )
 
@@ -162,4 +165,60 @@ func (d *sideDuplicates) reportGroups(limit int) ([]reportGroup, bool) {
 		}
 	}
 	return out, false
+}
+
+// DuplicatesOptions are the inputs of Duplicates.
+type DuplicatesOptions struct {
+	// From is the kind of the input: "crm" for a CRM dump folder, an
+	// Outlook kind, or "" (a folder with contacts.csv is a CRM dump, else
+	// the Outlook kind its name and content say).
+	From string
+	// Outlook reads an Outlook export.
+	Outlook OutlookOptions
+	// Phones puts phone numbers in E.164 form; nil: digits only.
+	Phones            *phone.Normalizer
+	CaseSensitiveKeys bool
+}
+
+// DuplicatesFound counts what Duplicates found.
+type DuplicatesFound struct {
+	Groups, InGroups, Contacts int
+}
+
+// Duplicates lists the groups of likely duplicates within the side at path
+// to w as CSV: one row per contact of a group.
+func Duplicates(w io.Writer, path string, o DuplicatesOptions) (*DuplicatesFound, error) {
+	kind := o.From
+	if kind == "" {
+		if _, err := os.Stat(filepath.Join(path, "contacts.csv")); err == nil {
+			kind = "crm"
+		}
+	}
+	var cs []contact.Contact
+	if kind == "crm" {
+		d, err := crmcsv.ReadDir(path)
+		if err != nil {
+			return nil, fmt.Errorf("read CRM dump: %w", err)
+		}
+		cs = d.Contacts
+	} else {
+		o.Outlook.From = kind
+		ol, err := ReadOutlook(path, o.Outlook)
+		if err != nil {
+			return nil, fmt.Errorf("read Outlook export: %w", err)
+		}
+		cs = ol.Contacts
+	}
+	if o.Phones == nil {
+		o.Phones = &phone.Normalizer{}
+	}
+	groups := engine.FindDuplicates(cs, DuplicateOptions(o.Phones, o.CaseSensitiveKeys))
+	if err := WriteDuplicatesCSV(w, "", cs, groups); err != nil {
+		return nil, err
+	}
+	found := &DuplicatesFound{Groups: len(groups), Contacts: len(cs)}
+	for _, g := range groups {
+		found.InGroups += len(g.Members)
+	}
+	return found, nil
 }

@@ -111,3 +111,39 @@ func FindAnchors(j *journal.Journal, dirs []string) (anchors []journal.Anchor, o
 	}
 	return anchors, other, nil
 }
+
+// Verified is what Verify checked.
+type Verified struct {
+	Cycles  int    // in the journal
+	Head    string // the chain head
+	Folders int    // output folders of this journal checked
+	Other   int    // output folders of another journal, left out
+}
+
+// Verify checks the journal's hash chain and, with dirs, the chain heads
+// recorded in the output folders found there (FindAnchors), which proves
+// that no cycle was removed from the end. When dirs hold no output folder
+// of this journal, it returns what it verified and a Usage error.
+func Verify(j *journal.Journal, dirs []string) (*Verified, error) {
+	hint := "the journal was changed outside contactsync; restore it from a backup"
+	if err := j.Verify(); err != nil {
+		return nil, &Error{Kind: Failure, Err: err, Hint: hint}
+	}
+	anchors, other, err := FindAnchors(j, dirs)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.VerifyAnchors(anchors); err != nil {
+		return nil, &Error{Kind: Failure, Err: err, Hint: hint}
+	}
+	n, head, err := j.Head()
+	if err != nil {
+		return nil, err
+	}
+	v := &Verified{Cycles: n, Head: head, Folders: len(anchors), Other: other}
+	if len(dirs) > 0 && len(anchors) == 0 {
+		return v, &Error{Kind: Usage, Err: fmt.Errorf("no output folder of this journal in %s", strings.Join(dirs, ", ")),
+			Hint: "name the folder that holds the --out folders of the cycles"}
+	}
+	return v, nil
+}

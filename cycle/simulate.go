@@ -27,6 +27,9 @@ type SimulatedOutlook struct {
 // crm/ files of the output folder outputs into the dump input would give,
 // new and changed records stamped now.
 func SimulateCRM(input, outputs, to string, now time.Time) (*SimulatedCRM, error) {
+	if err := checkOutputs(outputs); err != nil {
+		return nil, err
+	}
 	d, err := crmcsv.ReadDir(input)
 	if err != nil {
 		return nil, err
@@ -54,6 +57,9 @@ func SimulateCRM(input, outputs, to string, now time.Time) (*SimulatedCRM, error
 // would give, in the format the name of to says and, for a CSV, the
 // input's own columns.
 func SimulateOutlook(input, outputs, to string, oo OutlookOptions) (*SimulatedOutlook, error) {
+	if err := checkOutputs(outputs); err != nil {
+		return nil, err
+	}
 	in, err := ReadOutlook(input, oo)
 	if err != nil {
 		return nil, err
@@ -160,4 +166,12 @@ func outlookFinder(folder []contact.Contact, byFullName bool) func(*contact.Cont
 		}
 		return -1
 	}
+}
+
+// checkOutputs refuses a folder that is not the output folder of a cycle.
+func checkOutputs(dir string) error {
+	if _, err := ReadMarker(dir); err != nil {
+		return usagef("--outputs %q is not the output folder of a contactsync cycle (it has no readable %s)", dir, MarkerName)
+	}
+	return nil
 }

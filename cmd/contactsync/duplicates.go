@@ -2,15 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
 	"contactsync/cycle"
-	"contactsync/engine"
-	"contactsync/engine/contact"
-	"contactsync/formats/crmcsv"
 	"contactsync/formats/outlookcsv"
 	"contactsync/formats/phone"
 )
@@ -43,39 +38,16 @@ func duplicatesCommand() *cli.Command {
 			if err != nil {
 				return usagef("--region: %v", err)
 			}
-			kind := ctx.String("from")
-			if kind == "" {
-				if _, err := os.Stat(filepath.Join(path, "contacts.csv")); err == nil {
-					kind = "crm"
-				}
+			oo, err := outlookOptionsFrom(ctx)
+			if err != nil {
+				return err
 			}
-			var cs []contact.Contact
-			if kind == "crm" {
-				d, err := crmcsv.ReadDir(path)
-				if err != nil {
-					return classify(fmt.Errorf("read CRM dump: %w", err))
-				}
-				cs = d.Contacts
-			} else {
-				oo, err := outlookOptionsFrom(ctx)
-				if err != nil {
-					return err
-				}
-				ol, err := cycle.ReadOutlook(path, oo)
-				if err != nil {
-					return classify(fmt.Errorf("read Outlook export: %w", err))
-				}
-				cs = ol.Contacts
-			}
-			groups := engine.FindDuplicates(cs, cycle.DuplicateOptions(norm, ctx.Bool("case-sensitive-keys")))
-			if err := cycle.WriteDuplicatesCSV(ctx.App.Writer, "", cs, groups); err != nil {
+			found, err := cycle.Duplicates(ctx.App.Writer, path, cycle.DuplicatesOptions{From: ctx.String("from"), Outlook: oo,
+				Phones: norm, CaseSensitiveKeys: ctx.Bool("case-sensitive-keys")})
+			if err != nil {
 				return classify(err)
 			}
-			n := 0
-			for _, g := range groups {
-				n += len(g.Members)
-			}
-			fmt.Fprintf(ctx.App.ErrWriter, "%s: %d groups of likely duplicates (%d of %d contacts)\n", path, len(groups), n, len(cs))
+			fmt.Fprintf(ctx.App.ErrWriter, "%s: %d groups of likely duplicates (%d of %d contacts)\n", path, found.Groups, found.InGroups, found.Contacts)
 			return nil
 		},
 	}

@@ -43,15 +43,7 @@ func undoCommand() *cli.Command {
 			o := cycle.UndoOptions{
 				Journal: ctx.String("journal"), Cycle: ctx.Int("cycle"), Out: ctx.String("out"), Outlook: ctx.String("outlook"), CRM: ctx.String("crm"),
 				Imported: ctx.Bool("imported"), NotImported: ctx.Bool("not-imported"), BreakStale: ctx.Bool("break-stale-lock"),
-				Flags: map[string]string{}, ToolVersion: buildVersion(),
-			}
-			for _, name := range ctx.FlagNames() {
-				if ctx.IsSet(name) {
-					o.Flags[name] = ctx.String(name)
-					if ctx.Bool(name) {
-						o.Flags[name] = "true"
-					}
-				}
+				Flags: flagsSet(ctx), ToolVersion: buildVersion(),
 			}
 			oo, err := outlookOptionsFrom(ctx)
 			if err != nil {

@@ -1,4 +1,4 @@
-package main
+package cycle
 
 import (
 	"errors"
@@ -21,7 +21,7 @@ func FuzzReadMapping(f *testing.F) {
 		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		fields, dirs, err := readMapping(p)
+		fields, dirs, err := ReadMapping(p)
 		if err != nil {
 			var pe *formats.ParseError
 			if errors.As(err, &pe) && pe.Line < 1 {

@@ -1,4 +1,4 @@
-package main
+package cycle
 
 import (
 	"bufio"
@@ -13,11 +13,11 @@ import (
 	"contactsync/formats/crmcsv"
 )
 
-// readMapping reads a mapping file: one canonical field name per line
+// ReadMapping reads a mapping file (--mapping): one canonical field name per line
 // (DESIGN §3), optionally followed by a direction (both, to-outlook,
 // to-crm) that makes that field one-way; blank lines and lines starting
 // with # are ignored. Every field must have a CRM column.
-func readMapping(path string) ([]contact.Field, map[contact.Field]engine.Direction, error) {
+func ReadMapping(path string) ([]contact.Field, map[contact.Field]engine.Direction, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
