@@ -1,8 +1,10 @@
 package engine
 
 // The layering of DESIGN §2, read from the real import graph with `go list`
-// (non-test imports only). Packages that do not exist yet are not checked;
-// every package that exists is.
+// (non-test imports only, for this system and for Windows). Packages that
+// do not exist yet are not checked; every package that exists is. STYLE §1
+// is checked on the same graph: each third-party module is imported by
+// exactly one non-test package of the project.
 
 import (
 	"bytes"
@@ -25,6 +27,7 @@ type listedPackage struct {
 	ImportPath string
 	Imports    []string // direct, non-test
 	Deps       []string // transitive, non-test
+	Module     *struct{ Path string }
 }
 
 func isProject(p string) bool { return p == module || strings.HasPrefix(p, module+"/") }
@@ -109,9 +112,14 @@ var layerRules = []layerRule{
 	},
 }
 
-// exclusiveLibs maps each third-party library to the one project package
-// allowed to import it (STYLE §1).
+// exclusiveLibs maps third-party libraries to the one project package
+// allowed to import each (STYLE §1). A module not named here may still be
+// imported by one package only (see oneImporterPerModule).
 var exclusiveLibs = map[string]string{
+	"golang.org/x/text":               module + "/formats",
+	"golang.org/x/sys":                module + "/journal",
+	"github.com/gofrs/flock":          module + "/journal",
+	"github.com/schollz/progressbar":  module + "/cmd/contactsync",
 	"github.com/emersion/go-vcard":    module + "/formats/vcard",
 	"github.com/mattn/go-sqlite3":     module + "/journal",
 	"github.com/urfave/cli":           module + "/cmd/contactsync",
@@ -167,12 +175,65 @@ func layeringViolations(pkgs []listedPackage) []string {
 			}
 		}
 	}
+	bad = append(bad, oneImporterPerModule(pkgs, byPath)...)
 	sort.Strings(bad)
 	return slices.Compact(bad)
 }
 
-// goList lists every package of the module with its non-test imports.
-func goList(t *testing.T) []listedPackage {
+// ownedLib reports whether imp belongs to a library of exclusiveLibs.
+func ownedLib(imp string) bool {
+	for lib := range exclusiveLibs {
+		if within(imp, lib) {
+			return true
+		}
+	}
+	return false
+}
+
+// moduleOf is the module of the third-party package imp: as go list
+// reports it, or, for a package it did not list, the first three elements
+// of the path (host/owner/repo).
+func moduleOf(imp string, byPath map[string]listedPackage) string {
+	if p, ok := byPath[imp]; ok && p.Module != nil && p.Module.Path != "" {
+		return p.Module.Path
+	}
+	parts := strings.SplitN(imp, "/", 4)
+	return strings.Join(parts[:min(3, len(parts))], "/")
+}
+
+// oneImporterPerModule reports every third-party module imported by more
+// than one project package (STYLE §1): a library is wrapped by one package
+// that the others use, so that replacing it touches one place. The modules
+// of exclusiveLibs are left to its stricter check (the named owner only).
+func oneImporterPerModule(pkgs []listedPackage, byPath map[string]listedPackage) []string {
+	importers := map[string][]string{}
+	for _, pkg := range pkgs {
+		if !isProject(pkg.ImportPath) {
+			continue
+		}
+		for _, imp := range pkg.Imports {
+			if !isThirdParty(imp) || ownedLib(imp) {
+				continue
+			}
+			m := moduleOf(imp, byPath)
+			if !slices.Contains(importers[m], pkg.ImportPath) {
+				importers[m] = append(importers[m], pkg.ImportPath)
+			}
+		}
+	}
+	var bad []string
+	for m, ps := range importers {
+		if len(ps) > 1 {
+			slices.Sort(ps)
+			bad = append(bad, m+" is imported by "+strings.Join(ps, " and ")+" (rule: each third-party module is imported by exactly one non-test package)")
+		}
+	}
+	return bad
+}
+
+// goList lists every package of the module, and the packages they depend
+// on, with their non-test imports, as built for goos ("" = this system).
+func goList(t *testing.T, goos string) []listedPackage {
 	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -187,8 +248,11 @@ func goList(t *testing.T) []listedPackage {
 	}
 	// -e: a package another engineer is in the middle of writing may not
 	// compile; its imports are still listed and still checked.
-	cmd := exec.Command(goBin, "list", "-e", "-json=ImportPath,Imports,Deps", "./...")
+	cmd := exec.Command(goBin, "list", "-e", "-deps", "-json=ImportPath,Imports,Deps,Module", "./...")
 	cmd.Dir = root
+	if goos != "" {
+		cmd.Env = append(os.Environ(), "GOOS="+goos)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -209,21 +273,24 @@ func goList(t *testing.T) []listedPackage {
 	return pkgs
 }
 
-// TestLayering checks the real import graph of the module.
+// TestLayering checks the real import graph of the module, here and on
+// Windows (whose files import other packages).
 func TestLayering(t *testing.T) {
-	pkgs := goList(t)
-	var paths []string
-	for _, p := range pkgs {
-		paths = append(paths, p.ImportPath)
-	}
-	// The test must not pass by seeing nothing.
-	for _, must := range []string{module + "/engine", module + "/engine/contact", module + "/formats"} {
-		if !slices.Contains(paths, must) {
-			t.Fatalf("go list did not report %s; got %q", must, paths)
+	for _, goos := range []string{"", "windows"} {
+		pkgs := goList(t, goos)
+		var paths []string
+		for _, p := range pkgs {
+			paths = append(paths, p.ImportPath)
 		}
-	}
-	for _, v := range layeringViolations(pkgs) {
-		t.Error(v)
+		// The test must not pass by seeing nothing.
+		for _, must := range []string{module + "/engine", module + "/engine/contact", module + "/formats", "golang.org/x/text/transform"} {
+			if !slices.Contains(paths, must) {
+				t.Fatalf("go list (GOOS %q) did not report %s; got %q", goos, must, paths)
+			}
+		}
+		for _, v := range layeringViolations(pkgs) {
+			t.Errorf("GOOS %q: %s", goos, v)
+		}
 	}
 }
 
@@ -256,7 +323,7 @@ func TestLayeringRulesCatchViolations(t *testing.T) {
 			[]string{"engine/contact imports contactsync/formats"}},
 		{"contact imports a third-party library",
 			[]listedPackage{{ImportPath: m("engine/contact"), Imports: []string{"golang.org/x/text/encoding"}}},
-			[]string{"engine/contact imports golang.org"}},
+			[]string{"engine/contact imports golang.org/x/text/encoding (rule: engine/contact", "engine/contact imports golang.org/x/text/encoding (rule: golang.org/x/text belongs to"}},
 		{"engine imports formats",
 			[]listedPackage{{ImportPath: m("engine"), Imports: []string{m("formats")}}},
 			[]string{"engine imports contactsync/formats"}},
@@ -317,6 +384,23 @@ func TestLayeringRulesCatchViolations(t *testing.T) {
 		{"gocsv outside crmcsv",
 			[]listedPackage{{ImportPath: m("formats/outlookcsv"), Imports: []string{"github.com/gocarina/gocsv"}}},
 			[]string{"gocsv belongs to"}},
+		{"x/text in a second package",
+			[]listedPackage{{ImportPath: m("formats/vcard"), Imports: []string{m("formats"), "github.com/emersion/go-vcard", "golang.org/x/text/transform"}}},
+			[]string{"formats/vcard imports golang.org/x/text/transform (rule: golang.org/x/text belongs to contactsync/formats only)"}},
+		{"a module not named in exclusiveLibs, in two packages",
+			[]listedPackage{
+				{ImportPath: m("formats/crmcsv"), Imports: []string{m("formats"), "github.com/gocarina/gocsv", "example.com/lib/text/width"}},
+				{ImportPath: m("formats/vcard"), Imports: []string{m("formats"), "github.com/emersion/go-vcard", "example.com/lib/text"}},
+			},
+			[]string{"example.com/lib/text is imported by contactsync/formats/crmcsv and contactsync/formats/vcard (rule: each third-party module"}},
+		{"two packages of one module, as go list names it",
+			[]listedPackage{
+				{ImportPath: m("journal"), Imports: []string{m("engine"), "github.com/mattn/go-sqlite3", "example.com/x/a"}},
+				{ImportPath: m("formats/crmcsv"), Imports: []string{m("formats"), "github.com/gocarina/gocsv", "example.com/y/b"}},
+				{ImportPath: "example.com/x/a", Module: &struct{ Path string }{"example.com"}},
+				{ImportPath: "example.com/y/b", Module: &struct{ Path string }{"example.com"}},
+			},
+			[]string{"example.com is imported by contactsync/formats/crmcsv and contactsync/journal"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

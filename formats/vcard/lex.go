@@ -8,10 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
-
 	"contactsync/formats"
 )
 
@@ -110,13 +106,13 @@ func decodeInput(r io.Reader) (io.Reader, string) {
 		br.Discard(3)
 		return br, formats.UTF8BOM
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
-		return transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()), formats.UTF16LE
+		return formats.NewUTF16Reader(br, false, true), formats.UTF16LE
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return transform.NewReader(br, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()), formats.UTF16BE
+		return formats.NewUTF16Reader(br, true, true), formats.UTF16BE
 	case len(head) >= 4 && head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0:
-		return transform.NewReader(br, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder()), formats.UTF16BE
+		return formats.NewUTF16Reader(br, true, false), formats.UTF16BE
 	case len(head) >= 4 && head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0:
-		return transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()), formats.UTF16LE
+		return formats.NewUTF16Reader(br, false, false), formats.UTF16LE
 	}
 	return br, ""
 }
@@ -420,13 +416,7 @@ func decodeCharset(b []byte, charset string) (string, string) {
 	return win1252(b), ""
 }
 
-func win1252(b []byte) string {
-	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
-	if err != nil { // cannot happen: every byte has a mapping
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	return string(out)
-}
+func win1252(b []byte) string { return string(formats.Decode1252(b)) }
 
 // validBase64 reports whether s (whitespace already removed) is base64,
 // padded or not.
