@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -359,7 +358,7 @@ func hashTree(root, role string) ([]journal.FileHash, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	slices.SortFunc(out, func(a, b journal.FileHash) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
 }
 
