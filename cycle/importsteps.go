@@ -40,131 +40,147 @@ func filesIn(dir string) func(string) bool {
 // the import must follow. It is the one text of these steps: IMPORT.txt of
 // every output folder and the "import" help topic are both written by it.
 func WriteImportSteps(w io.Writer, s ImportSteps) error {
-	has := s.Has
-	if has == nil {
-		has = func(string) bool { return true }
+	p := &stepWriter{ImportSteps: s, key: s.KeyColumn, dir: s.Dir}
+	p.has = s.Has
+	if p.has == nil {
+		p.has = func(string) bool { return true }
 	}
-	key := s.KeyColumn
-	if key == "" {
-		key = "User 4"
+	if p.key == "" {
+		p.key = "User 4"
 	}
-	dir := s.Dir
-	if dir == "" {
-		dir = "OUT"
-	}
-	var b strings.Builder
-	n := 0
-	step := func(format string, args ...any) {
-		n++
-		text := fmt.Sprintf(format, args...)
-		b.WriteString(fmt.Sprintf("%2d. ", n))
-		b.WriteString(strings.ReplaceAll(text, "\n", "\n    "))
-		b.WriteString("\n\n")
+	if p.dir == "" {
+		p.dir = "OUT"
 	}
 	if s.Cycle > 0 {
-		fmt.Fprintf(&b, "How to import the outputs of contactsync cycle %d\n(the files named below are in %s)\n\n", s.Cycle, dir)
-		b.WriteString("Follow the steps in this order; they name only the files this cycle wrote.\n" +
+		fmt.Fprintf(&p.b, "How to import the outputs of contactsync cycle %d\n(the files named below are in %s)\n\n", s.Cycle, p.dir)
+		p.b.WriteString("Follow the steps in this order; they name only the files this cycle wrote.\n" +
 			"Nothing changes in the CRM or in Outlook until you import these files, and the\n" +
 			"next cycle stops (guard not-imported) if none of them was imported.\n\n")
 	} else {
-		b.WriteString("How to import the outputs of a contactsync cycle (file names are relative to the cycle's --out folder)\n\n")
-		b.WriteString("Every output folder has its own IMPORT.txt with these steps for the files it holds.\n" +
+		p.b.WriteString("How to import the outputs of a contactsync cycle (file names are relative to the cycle's --out folder)\n\n")
+		p.b.WriteString("Every output folder has its own IMPORT.txt with these steps for the files it holds.\n" +
 			"In this order:\n\n")
 	}
+	p.crmSteps()
+	p.outlookSteps()
+	if p.has("rejected.csv") {
+		p.step("rejected.csv lists the records that could not be read and were set aside:\n" +
+			"fix them in their program before the next export; they are read again then.")
+	}
+	p.step("Export both sides again: the CRM dump (contacts.csv, accounts.csv and\n" +
+		"syncgroup.csv) and the Outlook sync folder, in the same form as before. Then run\n" +
+		"the next cycle: contactsync sync ... --out NEW-FOLDER (a new folder each cycle).")
+	_, err := io.WriteString(w, p.b.String())
+	return err
+}
 
-	crm := func(f string) bool { return has("crm/" + f) }
+// stepWriter writes the numbered import steps.
+type stepWriter struct {
+	ImportSteps
+	has      func(string) bool
+	key, dir string
+	b        strings.Builder
+	n        int
+}
+
+// step writes the next numbered step.
+func (p *stepWriter) step(format string, args ...any) {
+	p.n++
+	text := fmt.Sprintf(format, args...)
+	fmt.Fprintf(&p.b, "%2d. ", p.n)
+	p.b.WriteString(strings.ReplaceAll(text, "\n", "\n    "))
+	p.b.WriteString("\n\n")
+}
+
+// crmSteps are the steps of the CRM's Import Wizard.
+func (p *stepWriter) crmSteps() {
+	crm := func(f string) bool { return p.has("crm/" + f) }
 	anyCRM := false
 	for _, f := range []string{crmcsv.NewAccountsFile, crmcsv.NewContactsFile, crmcsv.UpdateContactsFile, crmcsv.GroupAddFile, crmcsv.GroupRemoveFile} {
 		anyCRM = anyCRM || crm(f)
 	}
-	b.WriteString("Infor CRM: the Import Wizard (Web Client), one file at a time; each file is a CSV\n" +
+	p.b.WriteString("Infor CRM: the Import Wizard (Web Client), one file at a time; each file is a CSV\n" +
 		"whose first row holds the field names (UTF-8). Log on as the syncing user.\n\n")
 	if !anyCRM {
-		b.WriteString("    Nothing to import into the CRM this cycle.\n\n")
+		p.b.WriteString("    Nothing to import into the CRM this cycle.\n\n")
 	}
 	if crm(crmcsv.NewAccountsFile) {
-		step("Import crm/%s first, as new accounts. The new contacts of\n"+
+		p.step("Import crm/%s first, as new accounts. The new contacts of\n"+
 			"the next step name these accounts, so they must exist before them.", crmcsv.NewAccountsFile)
 	}
 	if crm(crmcsv.NewContactsFile) {
-		step("Import crm/%s as new contacts (the file has no CONTACTID:\n"+
+		p.step("Import crm/%s as new contacts (the file has no CONTACTID:\n"+
 			"the CRM gives each one its id). On the wizard's options page set the ad hoc\n"+
 			"group option to add the imported contacts to the contact sync group, so that\n"+
 			"the next cycle finds them. ACCOUNT names each contact's account.", crmcsv.NewContactsFile)
 	}
 	if crm(crmcsv.UpdateContactsFile) {
-		step("Import crm/%s to update existing contacts, matching on\n"+
+		p.step("Import crm/%s to update existing contacts, matching on\n"+
 			"CONTACTID (the matching criteria page: Contact ID, never e-mail or name).\n"+
 			"Every mapped column holds the new value: an empty cell means empty.", crmcsv.UpdateContactsFile)
 	}
 	if crm(crmcsv.GroupAddFile) {
-		step("Add the contacts of crm/%s (one CONTACTID a row) to the\n"+
+		p.step("Add the contacts of crm/%s (one CONTACTID a row) to the\n"+
 			"contact sync group: import it matching on CONTACTID with the ad hoc group\n"+
 			"option set to the contact sync group, or add them in the group's view.", crmcsv.GroupAddFile)
 	}
 	if crm(crmcsv.GroupRemoveFile) {
-		step("Remove the contacts of crm/%s (one CONTACTID a row) from the\n"+
+		p.step("Remove the contacts of crm/%s (one CONTACTID a row) from the\n"+
 			"contact sync group, in the group's view (Remove from Group). The contacts stay\n"+
 			"in the CRM: contactsync never deletes a CRM contact.", crmcsv.GroupRemoveFile)
 	}
+}
 
-	ol := func(f string) bool { return has("outlook/" + f) }
-	b.WriteString("Outlook: classic Outlook for Windows (2013 to 2021, Microsoft 365):\n" +
+// outlookSteps are the steps of Outlook's import.
+func (p *stepWriter) outlookSteps() {
+	ol := func(f string) bool { return p.has("outlook/" + f) }
+	p.b.WriteString("Outlook: classic Outlook for Windows (2013 to 2021, Microsoft 365):\n" +
 		"File > Open & Export > Import/Export > Import from another program or file >\n" +
 		"Comma Separated Values. The new Outlook and Outlook on the web (People > Manage\n" +
 		"contacts > Import contacts) only add contacts and cannot replace duplicates: use\n" +
-		"them only for a snapshot into an emptied folder. Keep the column " + quoted(key) + ": it\n" +
+		"them only for a snapshot into an emptied folder. Keep the column " + quoted(p.key) + ": it\n" +
 		"holds the sync key that joins each contact to its CRM contact.\n\n")
 	// The help topic (no folder) describes both forms of the Outlook output.
-	general := s.Has == nil
+	general := p.Has == nil
 	snapshot := ol("contacts.csv")
 	if general {
-		b.WriteString("  When outlook/ holds contacts.csv (a snapshot of the folder, the default):\n\n")
+		p.b.WriteString("  When outlook/ holds contacts.csv (a snapshot of the folder, the default):\n\n")
 	}
 	if snapshot {
-		step("Empty the Outlook sync folder: select every contact in it (Ctrl+A) and delete\n" +
+		p.step("Empty the Outlook sync folder: select every contact in it (Ctrl+A) and delete\n" +
 			"them (they go to Deleted Items). outlook/contacts.csv is the whole folder\n" +
 			"after this cycle, and Outlook's import can add and replace but never delete.")
-		step("Import outlook/contacts.csv into the emptied sync folder (options:\n"+
+		p.step("Import outlook/contacts.csv into the emptied sync folder (options:\n"+
 			"\"Allow duplicates to be created\" is safe, the folder is empty; choose the sync\n"+
 			"folder as the destination). outlook/contacts.vcf holds the same contacts for\n"+
-			"programs that import vCards.%s", wrapped(s.OutlookCSV))
+			"programs that import vCards.%s", wrapped(p.OutlookCSV))
 		if ol("deleted-items.csv") {
-			step("outlook/deleted-items.csv lists the contacts this cycle removed from the\n" +
+			p.step("outlook/deleted-items.csv lists the contacts this cycle removed from the\n" +
 				"folder; emptying it already moved them to Deleted Items. Nothing more to do.")
 		}
 	}
 	if general {
-		b.WriteString("  When outlook/ holds contacts-new.csv and contacts-update.csv instead\n" +
+		p.b.WriteString("  When outlook/ holds contacts-new.csv and contacts-update.csv instead\n" +
 			"  (--outlook-output changes, the default for PST input):\n\n")
 	}
 	if !snapshot || general {
 		if ol("contacts-update.csv") {
-			step("Import outlook/contacts-update.csv into the sync folder with the option\n" +
+			p.step("Import outlook/contacts-update.csv into the sync folder with the option\n" +
 				"\"Replace duplicates with items imported\" (Outlook finds the contacts by name\n" +
 				"and e-mail and replaces them).")
 		}
 		if ol("contacts-new.csv") {
-			step("Import outlook/contacts-new.csv into the sync folder (option \"Replace\n" +
+			p.step("Import outlook/contacts-new.csv into the sync folder (option \"Replace\n" +
 				"duplicates with items imported\", so that a second import does not double them).")
 		}
 		if ol("deleted-items.csv") {
-			step("Move each contact listed in outlook/deleted-items.csv from the sync folder\n" +
+			p.step("Move each contact listed in outlook/deleted-items.csv from the sync folder\n" +
 				"to Deleted Items by hand: Outlook's import cannot delete.")
 		}
 		if !ol("contacts-update.csv") && !ol("contacts-new.csv") && !ol("deleted-items.csv") {
-			b.WriteString("    Nothing to import into Outlook this cycle.\n\n")
+			p.b.WriteString("    Nothing to import into Outlook this cycle.\n\n")
 		}
 	}
-	if has("rejected.csv") {
-		step("rejected.csv lists the records that could not be read and were set aside:\n" +
-			"fix them in their program before the next export; they are read again then.")
-	}
-	step("Export both sides again: the CRM dump (contacts.csv, accounts.csv and\n" +
-		"syncgroup.csv) and the Outlook sync folder, in the same form as before. Then run\n" +
-		"the next cycle: contactsync sync ... --out NEW-FOLDER (a new folder each cycle).")
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func quoted(s string) string { return fmt.Sprintf("%q", s) }

@@ -93,99 +93,141 @@ func readResolutions(path string) (*resolutions, error) {
 	}
 	sum := sha256.Sum256(data)
 	res := &resolutions{Path: path, Data: data, SHA256: hex.EncodeToString(sum[:]), Decisions: map[engine.DecisionKey]engine.Decision{}}
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\uFEFF"))))
-	r.FieldsPerRecord = -1
-	var errs formats.ErrorList
-	perr := func(line, col int, field, format string, args ...any) {
-		errs = append(errs, &formats.ParseError{File: path, Line: line, Col: col, Field: field, Err: fmt.Errorf(format, args...)})
+	rr, err := newResolutionsReader(path, data)
+	if err != nil {
+		return nil, err
 	}
-	head, err := r.Read()
+	for {
+		k, d, err := rr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if d != nil {
+			res.Decisions[k] = *d
+		}
+	}
+	if len(rr.errs) > 0 {
+		lines := make([]string, len(rr.errs))
+		for i, e := range rr.errs {
+			lines[i] = e.Error()
+		}
+		return nil, &Error{Kind: Usage, Err: fmt.Errorf("resolutions: %d rows cannot be used:\n  %s", len(rr.errs), strings.Join(lines, "\n  ")),
+			Hint: "fill every choose cell with crm, outlook or the value both sides should get, and run again; nothing was written"}
+	}
+	return res, nil
+}
+
+// resolutionsReader reads the rows of a conflicts.csv, collecting the
+// problems of the rows it cannot use.
+type resolutionsReader struct {
+	path string
+	r    *csv.Reader
+	col  map[string]int             // column index by lower-case name
+	rows map[engine.DecisionKey]int // the line of each decision read
+	errs formats.ErrorList          // the rows that cannot be used
+	rec  []string                   // the current row
+}
+
+// newResolutionsReader reads the header of a conflicts.csv.
+func newResolutionsReader(path string, data []byte) (*resolutionsReader, error) {
+	rr := &resolutionsReader{path: path, r: csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\uFEFF")))),
+		col: map[string]int{}, rows: map[engine.DecisionKey]int{}}
+	rr.r.FieldsPerRecord = -1
+	head, err := rr.r.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, &formats.ParseError{File: path, Line: 1, Col: 1, Err: errors.New("the file is empty; want the conflicts.csv a sync --conflicts ask wrote")}
 		}
 		return nil, &formats.ParseError{File: path, Line: 1, Col: 1, Err: err}
 	}
-	col := map[string]int{}
 	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
+		rr.col[strings.ToLower(strings.TrimSpace(h))] = i
 	}
 	for _, h := range []string{"link", "field", "base", "crm", "outlook", "choose"} {
-		if _, ok := col[h]; !ok {
+		if _, ok := rr.col[h]; !ok {
 			return nil, &formats.ParseError{File: path, Line: 1, Col: 1, Field: h, Err: fmt.Errorf("no %q column; want the columns %s", h, strings.Join(conflictsHeader, ","))}
 		}
 	}
-	rows := map[engine.DecisionKey]int{}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				perr(pe.Line, pe.Column, "", "%v", pe.Err)
-				break // the rest of the file cannot be trusted
-			}
-			return nil, err
-		}
-		line, _ := r.FieldPos(0)
-		get := func(name string) (string, int) {
-			i := col[name]
-			if i >= len(rec) {
-				return "", 0
-			}
-			_, c := r.FieldPos(i)
-			return rec[i], c
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		linkText, c := get("link")
-		link, err := strconv.ParseInt(strings.TrimSpace(linkText), 10, 64)
-		if err != nil || link <= 0 {
-			perr(line, c, "link", "%q is not a link number", linkText)
-			continue
-		}
-		fieldText, c := get("field")
-		f, ok := contact.ParseField(strings.TrimSpace(fieldText))
-		if !ok {
-			perr(line, c, "field", "%q is not a field name", fieldText)
-			continue
-		}
-		k := engine.DecisionKey{Link: link, Field: f}
-		if first, dup := rows[k]; dup {
-			perr(line, 1, "", "link %d %s is decided twice (also on line %d)", link, f, first)
-			continue
-		}
-		rows[k] = line
-		base, _ := get("base")
-		crmV, _ := get("crm")
-		olV, _ := get("outlook")
-		choose, c := get("choose")
-		d := engine.Decision{Row: fmt.Sprintf("%s:%d", path, line), Base: unSpreadsheet(base), CRM: unSpreadsheet(crmV), Outlook: unSpreadsheet(olV)}
-		switch strings.ToLower(strings.TrimSpace(choose)) {
-		case "":
-			perr(line, c, "choose", "empty: write crm, outlook, or the value both sides should get")
-			continue
-		case "crm":
-			d.Choice = engine.ChooseCRM
-		case "outlook":
-			d.Choice = engine.ChooseOutlook
-		default:
-			d.Choice, d.Value = engine.ChooseValue, unSpreadsheet(choose)
-		}
-		res.Decisions[k] = d
+	return rr, nil
+}
+
+// perr notes a problem of the row at line.
+func (rr *resolutionsReader) perr(line, col int, field, format string, args ...any) {
+	rr.errs = append(rr.errs, &formats.ParseError{File: rr.path, Line: line, Col: col, Field: field, Err: fmt.Errorf(format, args...)})
+}
+
+// get returns the current row's cell of the column name and its column.
+func (rr *resolutionsReader) get(name string) (string, int) {
+	i := rr.col[name]
+	if i >= len(rr.rec) {
+		return "", 0
 	}
-	if len(errs) > 0 {
-		lines := make([]string, len(errs))
-		for i, e := range errs {
-			lines[i] = e.Error()
-		}
-		return nil, &Error{Kind: Usage, Err: fmt.Errorf("resolutions: %d rows cannot be used:\n  %s", len(errs), strings.Join(lines, "\n  ")),
-			Hint: "fill every choose cell with crm, outlook or the value both sides should get, and run again; nothing was written"}
+	_, c := rr.r.FieldPos(i)
+	return rr.rec[i], c
+}
+
+// next reads the next row: its decision, or nil for a row that is blank or
+// cannot be used (noted in errs); io.EOF after the last row or after a row
+// that breaks the quoting (the rest of the file cannot be trusted).
+func (rr *resolutionsReader) next() (engine.DecisionKey, *engine.Decision, error) {
+	var k engine.DecisionKey
+	rec, err := rr.r.Read()
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		rr.perr(pe.Line, pe.Column, "", "%v", pe.Err)
+		return k, nil, io.EOF
 	}
-	return res, nil
+	if err != nil {
+		return k, nil, err
+	}
+	rr.rec = rec
+	line, _ := rr.r.FieldPos(0)
+	if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		return k, nil, nil
+	}
+	linkText, c := rr.get("link")
+	link, err := strconv.ParseInt(strings.TrimSpace(linkText), 10, 64)
+	if err != nil || link <= 0 {
+		rr.perr(line, c, "link", "%q is not a link number", linkText)
+		return k, nil, nil
+	}
+	fieldText, c := rr.get("field")
+	f, ok := contact.ParseField(strings.TrimSpace(fieldText))
+	if !ok {
+		rr.perr(line, c, "field", "%q is not a field name", fieldText)
+		return k, nil, nil
+	}
+	k = engine.DecisionKey{Link: link, Field: f}
+	if first, dup := rr.rows[k]; dup {
+		rr.perr(line, 1, "", "link %d %s is decided twice (also on line %d)", link, f, first)
+		return k, nil, nil
+	}
+	rr.rows[k] = line
+	return k, rr.decision(line), nil
+}
+
+// decision reads the values and the choice of the current row, at line.
+func (rr *resolutionsReader) decision(line int) *engine.Decision {
+	base, _ := rr.get("base")
+	crmV, _ := rr.get("crm")
+	olV, _ := rr.get("outlook")
+	choose, c := rr.get("choose")
+	d := &engine.Decision{Row: fmt.Sprintf("%s:%d", rr.path, line), Base: unSpreadsheet(base), CRM: unSpreadsheet(crmV), Outlook: unSpreadsheet(olV)}
+	switch strings.ToLower(strings.TrimSpace(choose)) {
+	case "":
+		rr.perr(line, c, "choose", "empty: write crm, outlook, or the value both sides should get")
+		return nil
+	case "crm":
+		d.Choice = engine.ChooseCRM
+	case "outlook":
+		d.Choice = engine.ChooseOutlook
+	default:
+		d.Choice, d.Value = engine.ChooseValue, unSpreadsheet(choose)
+	}
+	return d
 }
 
 // askConflicts writes the cycle's conflicts for a person to decide and

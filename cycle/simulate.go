@@ -65,72 +65,75 @@ func SimulateOutlook(input, outputs, to string, oo OutlookOptions) (*SimulatedOu
 		return nil, err
 	}
 	olDir := filepath.Join(outputs, "outlook")
-	csvOpts := oo
 	var folder []contact.Contact
 	if _, err := os.Stat(filepath.Join(olDir, "contacts.csv")); err == nil {
-		snap, err := outlookcsv.ReadFile(filepath.Join(olDir, "contacts.csv"), csvOpts.csv())
+		snap, err := outlookcsv.ReadFile(filepath.Join(olDir, "contacts.csv"), oo.csv())
 		if err != nil {
 			return nil, err
 		}
 		folder = snap.Contacts
-	} else {
-		// changes mode: apply new, updated and deleted contacts as Outlook's
-		// import with "replace duplicates" does. The files carry the sync
-		// key only for contacts contactsync keys itself; a PST's contacts
-		// (keyed by entry id) are found as Outlook finds duplicates: by
-		// e-mail address, else by full name.
-		folder = append(folder, in.Contacts...)
-		find := outlookFinder(folder, true)
-		read := func(name string) ([]contact.Contact, error) {
-			p := filepath.Join(olDir, name)
-			if _, err := os.Stat(p); err != nil {
-				return nil, nil
-			}
-			f, err := outlookcsv.ReadFile(p, csvOpts.csv())
-			if err != nil {
-				return nil, err
-			}
-			return f.Contacts, nil
-		}
-		upd, err := read("contacts-update.csv")
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range upd {
-			i := find(&u)
-			if i < 0 {
-				return nil, fmt.Errorf("%s: updated contact %q matches no contact of the input by key, e-mail or name", filepath.Join(olDir, "contacts-update.csv"), u.DisplayName())
-			}
-			folder[i].Values = u.Values
-		}
-		del, err := read("deleted-items.csv")
-		if err != nil {
-			return nil, err
-		}
-		gone := map[int]bool{}
-		for _, d := range del {
-			if i := find(&d); i >= 0 {
-				gone[i] = true
-			}
-		}
-		kept := folder[:0]
-		for i, c := range folder {
-			if !gone[i] {
-				kept = append(kept, c)
-			}
-		}
-		folder = kept
-		nw, err := read("contacts-new.csv")
-		if err != nil {
-			return nil, err
-		}
-		folder = append(folder, nw...)
+	} else if folder, err = applyChanges(in.Contacts, olDir, oo); err != nil {
+		return nil, err
 	}
 	format, err := WriteContacts(to, "", folder, in.CSV, oo)
 	if err != nil {
 		return nil, err
 	}
 	return &SimulatedOutlook{Contacts: len(folder), Format: format}, nil
+}
+
+// applyChanges applies the changes-mode files of olDir to the contacts of
+// a folder as Outlook's import with "replace duplicates" does: updated and
+// deleted contacts, then the new ones. The files carry the sync key only
+// for contacts contactsync keys itself; a PST's contacts (keyed by entry
+// id) are found as Outlook finds duplicates: by e-mail address, else by
+// full name.
+func applyChanges(contacts []contact.Contact, olDir string, oo OutlookOptions) ([]contact.Contact, error) {
+	folder := append([]contact.Contact(nil), contacts...)
+	find := outlookFinder(folder, true)
+	read := func(name string) ([]contact.Contact, error) {
+		p := filepath.Join(olDir, name)
+		if _, err := os.Stat(p); err != nil {
+			return nil, nil
+		}
+		f, err := outlookcsv.ReadFile(p, oo.csv())
+		if err != nil {
+			return nil, err
+		}
+		return f.Contacts, nil
+	}
+	upd, err := read("contacts-update.csv")
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range upd {
+		i := find(&u)
+		if i < 0 {
+			return nil, fmt.Errorf("%s: updated contact %q matches no contact of the input by key, e-mail or name", filepath.Join(olDir, "contacts-update.csv"), u.DisplayName())
+		}
+		folder[i].Values = u.Values
+	}
+	del, err := read("deleted-items.csv")
+	if err != nil {
+		return nil, err
+	}
+	gone := map[int]bool{}
+	for _, d := range del {
+		if i := find(&d); i >= 0 {
+			gone[i] = true
+		}
+	}
+	kept := folder[:0]
+	for i, c := range folder {
+		if !gone[i] {
+			kept = append(kept, c)
+		}
+	}
+	nw, err := read("contacts-new.csv")
+	if err != nil {
+		return nil, err
+	}
+	return append(kept, nw...), nil
 }
 
 // outlookFinder returns a function that finds a contact of folder by key,

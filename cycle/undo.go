@@ -54,13 +54,12 @@ type UndoResult struct {
 // Undo undoes or discards a cycle: it reads the journal, plans with
 // engine.Undo or engine.Discard, writes the outputs (an undo only) and
 // commits the cycle. Once ctx is done, nothing is committed.
-func Undo(ctx context.Context, o UndoOptions) (_ *UndoResult, err error) {
-	co := &Options{ctx: ctx}
-	res := &UndoResult{}
+func Undo(ctx context.Context, o UndoOptions) (*UndoResult, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	started := o.Now().UTC()
+	u := &undo{o: &o, co: &Options{ctx: ctx}, res: &UndoResult{}}
+	u.info = journal.CycleInfo{Started: o.Now().UTC(), User: osUser(), ToolVersion: o.ToolVersion, Options: o.Flags}
 	if o.Imported && o.NotImported {
 		return nil, usagef("--imported and --not-imported exclude each other")
 	}
@@ -72,125 +71,166 @@ func Undo(ctx context.Context, o UndoOptions) (_ *UndoResult, err error) {
 			return nil, err
 		}
 	}
-	j, err := journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale})
+	var err error
+	if u.j, err = journal.Open(o.Journal, journal.Options{Now: o.Now, BreakStale: o.BreakStale}); err != nil {
+		return nil, err
+	}
+	defer u.j.Close()
+	if err := u.load(); err != nil {
+		return nil, err
+	}
+	src, err := u.j.UndoSource(o.Cycle)
 	if err != nil {
 		return nil, err
 	}
-	defer j.Close()
-	st, err := j.Load()
-	if err != nil {
-		return nil, err
+	if src.UndoneBy > 0 {
+		return nil, usagef("cycle %d was already undone by cycle %d; to have its changes back, undo cycle %d", o.Cycle, src.UndoneBy, src.UndoneBy)
 	}
-	if o.Cycle < 1 || o.Cycle > st.Cycle {
-		return nil, usagef("cycle %d does not exist: the journal has cycles 1..%d", o.Cycle, st.Cycle)
+	if o.NotImported {
+		return u.discard(src)
 	}
-	last := o.Cycle == st.Cycle
-	var dump *crmcsv.Dump
+	return u.undo(ctx, src)
+}
+
+// undo is an undo under way.
+type undo struct {
+	o    *UndoOptions
+	co   *Options // the options of the cycle it writes
+	j    *journal.Journal
+	st   engine.State
+	dump *crmcsv.Dump // the current CRM dump, or nil
+	ol   *OutlookSide // the current Outlook export, or nil
+	info journal.CycleInfo
+	res  *UndoResult
+}
+
+// load loads the journal's state and the current exports, and decides
+// whether the last cycle is discarded (its files were not imported) or
+// undone.
+func (u *undo) load() error {
+	o := u.o
+	var err error
+	if u.st, err = u.j.Load(); err != nil {
+		return err
+	}
+	if o.Cycle < 1 || o.Cycle > u.st.Cycle {
+		return usagef("cycle %d does not exist: the journal has cycles 1..%d", o.Cycle, u.st.Cycle)
+	}
 	if o.CRM != "" {
-		if dump, err = crmcsv.ReadDir(o.CRM); err != nil {
-			return nil, fmt.Errorf("read CRM dump: %w", err)
+		if u.dump, err = crmcsv.ReadDir(o.CRM); err != nil {
+			return fmt.Errorf("read CRM dump: %w", err)
 		}
 	}
-	var ol *OutlookSide
 	if o.Outlook != "" {
-		if ol, err = ReadOutlook(o.Outlook, o.OutlookOpts); err != nil {
-			return nil, fmt.Errorf("read Outlook export: %w", err)
+		if u.ol, err = ReadOutlook(o.Outlook, o.OutlookOpts); err != nil {
+			return fmt.Errorf("read Outlook export: %w", err)
 		}
 	}
+	last := o.Cycle == u.st.Cycle
 	switch {
 	case o.NotImported && !last:
-		return nil, usagef("--not-imported discards the last cycle (%d) only; cycle %d was followed by others, which read its imports", st.Cycle, o.Cycle)
-	case last && !o.Imported && !o.NotImported && dump != nil && ol != nil:
-		imported, why, err := importedByExports(st, dump, ol)
+		return usagef("--not-imported discards the last cycle (%d) only; cycle %d was followed by others, which read its imports", u.st.Cycle, o.Cycle)
+	case last && !o.Imported && !o.NotImported && u.dump != nil && u.ol != nil:
+		imported, why, err := importedByExports(u.st, u.dump, u.ol)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		o.NotImported = !imported
 		if !imported {
-			res.Why = why
+			u.res.Why = why
 		}
 	case last && !o.Imported && !o.NotImported:
-		return nil, usagef("cycle %d is the last cycle: say whether its files were imported (--imported undoes it with a cycle of its own) or not (--not-imported discards it), or give the current exports (--crm and --outlook) to tell", o.Cycle)
+		return usagef("cycle %d is the last cycle: say whether its files were imported (--imported undoes it with a cycle of its own) or not (--not-imported discards it), or give the current exports (--crm and --outlook) to tell", o.Cycle)
 	}
-	u, err := j.UndoSource(o.Cycle)
+	return nil
+}
+
+// discard commits a cycle that returns the journal to the state before
+// the last one, whose files were not imported.
+func (u *undo) discard(src *engine.UndoInput) (*UndoResult, error) {
+	plan, reopen, err := engine.Discard(u.st, src)
 	if err != nil {
 		return nil, err
 	}
-	if u.UndoneBy > 0 {
-		return nil, usagef("cycle %d was already undone by cycle %d; to have its changes back, undo cycle %d", o.Cycle, u.UndoneBy, u.UndoneBy)
-	}
-	info := journal.CycleInfo{Started: started, User: osUser(), ToolVersion: o.ToolVersion, Options: o.Flags}
-	if o.NotImported {
-		plan, reopen, err := engine.Discard(st, u)
-		if err != nil {
-			return nil, err
+	u.info.Kind, u.info.Reopen = "discard", reopen
+	if err := u.j.CommitContext(u.co.context(), plan, u.info); err != nil {
+		if ierr := u.co.interrupted(); ierr != nil {
+			return nil, ierr
 		}
-		info.Kind, info.Reopen = "discard", reopen
-		if err := j.CommitContext(co.context(), plan, info); err != nil {
-			if ierr := co.interrupted(); ierr != nil {
-				return nil, ierr
-			}
-			return nil, err
-		}
-		res.Plan, res.Discarded, res.Reopened = plan, true, len(reopen)
-		return res, nil
+		return nil, err
 	}
-	fields, dirs, err := engine.ParseMappingText(st.Mapping)
+	u.res.Plan, u.res.Discarded, u.res.Reopened = plan, true, len(reopen)
+	return u.res, nil
+}
+
+// undo plans the cycle that undoes src, writes its outputs and commits it.
+func (u *undo) undo(ctx context.Context, src *engine.UndoInput) (*UndoResult, error) {
+	o := u.o
+	fields, dirs, err := engine.ParseMappingText(u.st.Mapping)
 	if err != nil {
 		return nil, err
 	}
-	pol := engine.DefaultPolicy(st.User)
+	pol := engine.DefaultPolicy(u.st.User)
 	pol.Fields, pol.FieldDirections = fields, dirs
-	if dump != nil {
-		u.Accounts = dump.Accounts
-		if u.Accounts == nil {
-			u.Accounts = []contact.Account{}
+	if u.dump != nil {
+		src.Accounts = u.dump.Accounts
+		if src.Accounts == nil {
+			src.Accounts = []contact.Account{}
 		}
 	}
-	plan, rep, err := engine.Undo(st, u, pol)
+	plan, rep, err := engine.Undo(u.st, src, pol)
 	if err != nil {
 		return nil, err
 	}
-	co = &Options{Journal: o.Journal, Out: o.Out, Policy: pol, OutlookOpts: o.OutlookOpts, Now: o.Now, OutlookOutput: "changes", ctx: ctx}
-	mode := "changes"
+	u.co = &Options{Journal: o.Journal, Out: o.Out, Policy: pol, OutlookOpts: o.OutlookOpts, Now: o.Now, ctx: ctx}
+	ol, mode := u.ol, "changes"
 	if ol != nil {
 		mode = fillFromExport(plan, ol, fields)
 	} else {
 		ol = &OutlookSide{Kind: KindCSV}
 	}
-	if len(rep.Administrator) > 0 {
-		b, err := adminCSV(rep, o.Cycle)
-		if err != nil {
-			return nil, err
-		}
-		co.ExtraFiles = map[string][]byte{AdminFileName: b}
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "undo", Message: fmt.Sprintf(
-			"%d CRM contacts leave the sync group; %s lists them for an administrator, who may delete those cycle %d created", len(rep.Administrator), AdminFileName, o.Cycle)})
+	u.co.OutlookOutput = mode
+	if err := u.notices(plan, rep, ol.Kind, mode); err != nil {
+		return nil, err
 	}
-	switch {
-	case o.Outlook == "":
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv) holding the synced fields only, because no --outlook export was given: \"replace duplicates\" clears what else those contacts hold; give --outlook to keep it"})
-	case mode == "snapshot":
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: outlookModeReason(mode, ol.Kind)})
-	default:
-		plan.Notices = append(plan.Notices, engine.Notice{Kind: "outlook-output", Message: "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv), the contacts as the " + ol.Kind + " export holds them with the synced fields set back"})
-	}
-	co.OutlookOutput = mode
-	outputs, err := writeOutputs(*co, outputSet{plan: plan, ol: ol, mode: mode})
+	outputs, err := writeOutputs(*u.co, outputSet{plan: plan, ol: ol, mode: mode})
 	if err != nil {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
-	info.Kind, info.Outputs, info.OutDir = "undo", outputs.hashes, o.Out
-	if err := j.CommitContext(co.context(), plan, info); err != nil {
-		if ierr := co.interrupted(); ierr != nil {
+	u.info.Kind, u.info.Outputs, u.info.OutDir = "undo", outputs.hashes, o.Out
+	if err := u.j.CommitContext(u.co.context(), plan, u.info); err != nil {
+		if ierr := u.co.interrupted(); ierr != nil {
 			os.RemoveAll(o.Out) // the outputs of a cycle that is not committed
 			return nil, ierr
 		}
 		return nil, fmt.Errorf("commit cycle %d to journal %q (the outputs in %q are complete; rerun the same command to commit them): %w", plan.Cycle, o.Journal, o.Out, err)
 	}
-	res.Plan = plan
-	res.Head, res.HeadErr = anchorOutputs(j, o.Out, plan.Cycle)
-	return res, nil
+	u.res.Plan = plan
+	u.res.Head, u.res.HeadErr = anchorOutputs(u.j, o.Out, plan.Cycle)
+	return u.res, nil
+}
+
+// notices adds to an undo's plan what the administrator is given and which
+// Outlook output it writes, and why.
+func (u *undo) notices(plan *engine.Plan, rep *engine.UndoReport, kind, mode string) error {
+	add := func(kind, msg string) { plan.Notices = append(plan.Notices, engine.Notice{Kind: kind, Message: msg}) }
+	if len(rep.Administrator) > 0 {
+		b, err := adminCSV(rep, u.o.Cycle)
+		if err != nil {
+			return err
+		}
+		u.co.ExtraFiles = map[string][]byte{AdminFileName: b}
+		add("undo", fmt.Sprintf("%d CRM contacts leave the sync group; %s lists them for an administrator, who may delete those cycle %d created", len(rep.Administrator), AdminFileName, u.o.Cycle))
+	}
+	switch {
+	case u.o.Outlook == "":
+		add("outlook-output", "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv) holding the synced fields only, because no --outlook export was given: \"replace duplicates\" clears what else those contacts hold; give --outlook to keep it")
+	case mode == "snapshot":
+		add("outlook-output", outlookModeReason(mode, kind))
+	default:
+		add("outlook-output", "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv), the contacts as the "+kind+" export holds them with the synced fields set back")
+	}
+	return nil
 }
 
 // adminCSV lists the CRM contacts an undo took out of the sync group.
