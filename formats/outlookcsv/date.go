@@ -240,7 +240,7 @@ func readers(cell string) []string {
 // spelled with the separators and widths of the first cell it reads
 // ("20/01/1991" gives DD/MM/YYYY). all says that it reads every one. ""
 // when no order reads any date, or the file cannot be read again.
-func inferDateFormat(text []byte, delim rune, s *schema, usual [3]byte) (format string, all bool) {
+func inferDateFormat(text io.Reader, delim rune, s *schema, usual [3]byte) (format string, all bool) {
 	var cols []int
 	for _, g := range s.groups {
 		if g.kind == gDate {

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"contactsync/engine/contact"
 	"contactsync/formats"
@@ -62,31 +62,24 @@ type File struct {
 
 // ReadFile reads an export from path.
 func ReadFile(path string, opt Options) (*File, error) {
-	b, err := formats.ReadFile(path)
-	if err != nil {
-		return nil, &formats.ParseError{File: path, Err: err}
-	}
-	in := formats.HashBytes(path, b) // before parse, which may reuse b
-	f, err := parse(b, path, opt, false)
-	if f != nil {
-		f.Input = in
-	}
+	f, _, err := readAll(fileSource(path, opt), path, opt, false)
 	return f, err
 }
 
 // Read reads an export; name is used in errors and as File.Path.
 func Read(r io.Reader, name string, opt Options) (*File, error) {
-	b, err := readAll(r)
+	b, err := readBytes(r)
 	if err != nil {
 		return nil, &formats.ParseError{File: name, Err: err}
 	}
-	return parse(b, name, opt, false)
+	f, _, err := readAll(bytesSource(b, name, opt), name, opt, false)
+	return f, err
 }
 
-// readAll is io.ReadAll with one allocation when the reader knows its
+// readBytes is io.ReadAll with one allocation when the reader knows its
 // length (bytes.Reader, strings.Reader): growing a 50 MB buffer by doubling
 // copies it several times.
-func readAll(r io.Reader) ([]byte, error) {
+func readBytes(r io.Reader) ([]byte, error) {
 	if l, ok := r.(interface{ Len() int }); ok {
 		b := make([]byte, l.Len())
 		n, err := io.ReadFull(r, b)
@@ -108,73 +101,208 @@ func readAll(r io.Reader) ([]byte, error) {
 // could not. Warnings about records it did read stay in File.Warnings.
 // A file it cannot read at all (missing, no header) is an error.
 func ReadFileLenient(path string, opt Options) (*File, formats.ErrorList, error) {
-	b, err := formats.ReadFile(path)
-	if err != nil {
-		return nil, nil, &formats.ParseError{File: path, Err: err}
-	}
-	in := formats.HashBytes(path, b)
-	f, err := parse(b, path, opt, true)
+	f, rejected, err := readAll(fileSource(path, opt), path, opt, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	f.Input = in
-	return f, f.rejected, nil
+	return f, rejected, nil
 }
 
 // Validate reads the file at path and returns every problem found: broken
 // quoting (reading goes on at the next line), unknown headers, unreadable
 // dates, cells beyond the header.
 func Validate(path string, opt Options) formats.ErrorList {
-	b, err := formats.ReadFile(path)
-	if err != nil {
-		return formats.ErrorList{{File: path, Err: err}}
+	r, err := open(fileSource(path, opt), path, opt, true)
+	if r == nil {
+		return formats.ErrorList{asParseError(path, err)}
 	}
-	f, err := parse(b, path, opt, true)
-	var list formats.ErrorList
-	if f != nil {
-		list = append(list, f.problems...)
+	defer r.Close()
+	for {
+		if _, err = r.Next(); err != nil {
+			break
+		}
 	}
-	var pe *formats.ParseError
-	if errors.As(err, &pe) && (f == nil || !slices.Contains(f.problems, pe)) {
+	list := append(formats.ErrorList(nil), r.file.problems...)
+	if err == io.EOF {
+		return list
+	}
+	if pe := asParseError(path, err); !slices.Contains(list, pe) {
 		list = append(list, pe)
-	} else if err != nil && pe == nil {
-		list = append(list, &formats.ParseError{File: path, Err: err})
 	}
 	return list
+}
+
+func asParseError(path string, err error) *formats.ParseError {
+	var pe *formats.ParseError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &formats.ParseError{File: path, Err: err}
+}
+
+// readAll reads every record of the source into File.Contacts. When the
+// order of the dates must be settled after records were read in another
+// one that reads them differently (see Reader), it reads the file again in
+// that order, which the streaming Reader cannot.
+func readAll(src source, name string, opt Options, lenient bool) (*File, formats.ErrorList, error) {
+	r, err := open(src, name, opt, lenient)
+	if r == nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	f := r.file
+	for {
+		c, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var de *dateOrderError
+		if errors.As(err, &de) && !opt.inferring {
+			opt.DateFormat, opt.inferring = de.format, true
+			g, rejected, err := readAll(src, name, opt, lenient)
+			if g != nil {
+				g.DateInferred = de.all
+				g.Warnings = append(g.Warnings, inferredWarning(name, de.format, de.usual, de.all))
+			}
+			return g, rejected, err
+		}
+		if err != nil {
+			return f, r.sum.Rejected, err
+		}
+		if len(f.Contacts) == 64 {
+			// Size the slice once from the first records' length instead
+			// of growing a 100,000-contact slice by copying.
+			if off := r.cr.InputOffset(); off > 0 && r.size > 0 {
+				est := int(r.size * 64 / off * 11 / 10)
+				f.Contacts = append(make([]contact.Contact, 0, est+1), f.Contacts...)
+			}
+		}
+		// The Extras of a record live in blocks the reader never writes
+		// again: the record can be kept as it is.
+		f.Contacts = append(f.Contacts, *c)
+	}
+	return f, r.sum.Rejected, nil
+}
+
+func inferredWarning(name, df, usual string, all bool) string {
+	if all {
+		return formats.Errorf(name, 1, 0, "", "dates read as %s: the usual %s of the file's language cannot read them, this order reads every one", df, usual).Error()
+	}
+	return formats.Errorf(name, 1, 0, "", "dates read as %s, the order that reads most of them (no order reads every one; the usual %s of the file's language reads fewer)", df, usual).Error()
 }
 
 // maxProblems bounds the warnings kept for one file.
 const maxProblems = 1000
 
-func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
-	if err := formats.CheckText(b); err != nil {
-		return nil, &formats.ParseError{File: name, Err: err}
-	}
-	text, enc, err := formats.DecodeText(b, opt.Encoding)
+// source opens the text of an export from its start.
+type source func() (*formats.Text, error)
+
+func fileSource(path string, opt Options) source {
+	return func() (*formats.Text, error) { return formats.OpenText(path, opt.Encoding) }
+}
+
+func bytesSource(b []byte, name string, opt Options) source {
+	return func() (*formats.Text, error) { return formats.NewText(b, name, opt.Encoding) }
+}
+
+// Reader reads an Outlook CSV export one record at a time
+// (formats.Reader), decoding and parsing as it reads: the file is never
+// held whole. A file without BOM or forced code page is first read once
+// through to tell UTF-8 from Windows-1252 (formats.Text).
+//
+// Dates. When no date format is given and the language's usual order
+// cannot read a date, the order is inferred from every date of the file
+// (read again for that) and the rest is read in it. The records before
+// were read in the usual order: that is the same as reading them in the
+// inferred one when each of their date cells reads the same in both (the
+// reader remembers the distinct date cells until the order is settled).
+// When one does not, Next fails with an error that names the form to give
+// with --date-format; ReadFile, which holds the records, reads the file
+// again instead.
+type Reader struct {
+	file    *File // layout, warnings; Contacts unused
+	opt     Options
+	lenient bool
+	src     source
+	text    *formats.Text
+	win     *formats.Window
+	cr      *csv.Reader
+	d       decoder
+	c       contact.Contact
+	base    int   // lines consumed before the current csv.Reader's input
+	size    int64 // the file's size, 0 when unknown
+	sum     formats.Summary
+	err     error // what ended the read: io.EOF or an error, returned again
+	dates   map[dateCell]bool
+	// datesFull says that more distinct date cells were met than kept,
+	// so the order can no longer change.
+	datesFull bool
+}
+
+var _ formats.Reader = (*Reader)(nil)
+
+type dateCell struct {
+	group int
+	cell  string
+}
+
+// maxDateCells bounds the distinct date cells kept until the date order
+// is settled.
+const maxDateCells = 100_000
+
+// Open opens the export at path for reading one record at a time. With
+// lenient set, records that cannot be read are set aside
+// (Summary().Rejected) instead of ending the read.
+func Open(path string, opt Options, lenient bool) (*Reader, error) {
+	return open(fileSource(path, opt), path, opt, lenient)
+}
+
+func open(src source, name string, opt Options, lenient bool) (*Reader, error) {
+	t, err := src()
 	if err != nil {
+		var pathErr *fs.PathError
+		if errors.Is(err, formats.ErrNotText) || errors.As(err, &pathErr) {
+			return nil, &formats.ParseError{File: name, Err: err}
+		}
 		return nil, formats.Errorf(name, 0, 0, "", "cannot decode text: %v", err)
 	}
-	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
-	text = bytes.TrimLeft(text, "\x00")
-	if len(bytes.TrimSpace(text)) == 0 {
-		return nil, formats.Errorf(name, 1, 1, "", "empty file: no header line")
+	r := &Reader{opt: opt, lenient: lenient, src: src, text: t}
+	if t.Size > 0 {
+		r.size = t.Size
 	}
-	delim := detectDelimiter(text)
-	text0 := text
-	cr := newCSV(text, delim)
+	if err := r.start(name); err != nil {
+		t.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// start reads the header and builds the schema.
+func (r *Reader) start(name string) error {
+	text, delim, err := prepare(r.text)
+	if err == errEmpty {
+		return formats.Errorf(name, 1, 1, "", "%v", err)
+	}
+	if err != nil {
+		return asParseError(name, err)
+	}
+	r.win = formats.NewWindow(text)
+	cr := newCSV(r.win, delim)
+	r.cr = cr
 	header, err := cr.Read()
 	if err != nil {
-		return nil, csvError(name, text, 0, err)
+		return csvError(name, r.win, 0, err)
 	}
 	for i := range header {
 		header[i] = strings.TrimSpace(header[i])
 	}
 	header = append([]string(nil), header...)
+	opt := r.opt
 	sch, err := newSchema(header, opt.KeyColumn, opt.DateFormat, "")
 	if err != nil {
-		return nil, formats.Errorf(name, 0, 0, "", "%v", err)
+		return formats.Errorf(name, 0, 0, "", "%v", err)
 	}
-	f := &File{Path: name, Header: header, Dialect: sch.dialect, Locale: sch.locale, Encoding: enc, Delimiter: delim}
+	f := &File{Path: name, Header: header, Dialect: sch.dialect, Locale: sch.locale, Encoding: r.text.Encoding, Delimiter: delim}
 	if sch.date != nil {
 		f.DateFormat = sch.date.src
 	}
@@ -183,87 +311,269 @@ func parse(b []byte, name string, opt Options, keepGoing bool) (*File, error) {
 	for i, c := range sch.cols {
 		if c.col >= 0 && sch.isGuessed(i) {
 			_, col := cr.FieldPos(i)
-			f.Warnings = append(f.Warnings, formats.Errorf(name, 1, charCol(text, 1, col), header[i], "unknown column read as %q because of its name", englishColumns[c.col]).Error())
+			f.Warnings = append(f.Warnings, formats.Errorf(name, 1, r.win.CharCol(1, col), header[i], "unknown column read as %q because of its name", englishColumns[c.col]).Error())
 		}
 	}
 	for _, i := range sch.unknown {
 		_, col := cr.FieldPos(i)
-		f.warn(formats.Errorf(name, 1, charCol(text, 1, col), header[i], "unknown column, kept as is"))
+		f.warn(formats.Errorf(name, 1, r.win.CharCol(1, col), header[i], "unknown column, kept as is"))
 	}
-	d := decoder{s: sch, file: f, name: name, text: text, strayCR: bytes.Contains(text, []byte("\r\r\n")),
-		userDate: opt.DateFormat != "" && !opt.inferring}
-	baseLine := 0 // lines consumed before a restart after a broken record
+	r.file = f
+	r.d = decoder{s: sch, file: f, name: name, rd: r, userDate: opt.DateFormat != "" && !opt.inferring}
+	if sch.date != nil && opt.DateFormat == "" && !opt.inferring {
+		r.dates = map[dateCell]bool{}
+	}
+	return nil
+}
+
+// Layout is the file's layout (header, dialect, locale, delimiter, date
+// format) without its records: what a Writer needs to write the file back
+// in its own columns. The date format is settled once the whole file was
+// read.
+func (r *Reader) Layout() *File {
+	l := *r.file
+	l.Contacts = nil
+	return &l
+}
+
+// Next returns the next record, io.EOF after the last.
+func (r *Reader) Next() (*contact.Contact, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	f := r.file
 	for {
-		rec, err := cr.Read()
+		r.win.Forget(r.cr.InputOffset())
+		rec, err := r.cr.Read()
+		if err == io.EOF {
+			return nil, r.finish()
+		}
+		if err != nil {
+			pe := csvError(f.Path, r.win, r.base, err)
+			if !r.lenient || pe.Line == 0 {
+				r.err = pe
+				return nil, pe
+			}
+			f.warn(pe)
+			r.sum.Rejected = append(r.sum.Rejected, pe)
+			// Go on at the line after the error, as a fresh reader.
+			rel := pe.Line - r.base
+			rest, ok := r.win.Rest(rel + 1)
+			if !ok || len(f.problems) >= maxProblems {
+				return nil, r.finish()
+			}
+			r.base += rel
+			r.win = formats.NewWindow(rest)
+			r.cr = newCSV(r.win, f.Delimiter)
+			continue
+		}
+		line, _ := r.cr.FieldPos(0)
+		nw, np := len(f.Warnings), len(f.problems)
+		r.d.record(&r.c, rec, line+r.base, r.cr)
+		if f.badDate != nil && r.dates != nil {
+			// The usual order cannot read this date: settle the order.
+			if err := r.settleDates(nw, np); err != nil {
+				r.err = err
+				return nil, err
+			}
+			if f.badDate == nil {
+				r.d.record(&r.c, rec, line+r.base, r.cr) // in the inferred order
+			}
+		}
+		if pe := f.badDate; pe != nil {
+			// No order reads this date: the record cannot be read.
+			f.badDate = nil
+			if !r.lenient {
+				r.err = pe
+				return nil, pe
+			}
+			r.sum.Rejected = append(r.sum.Rejected, pe)
+			continue
+		}
+		if r.dates != nil {
+			r.noteDates(rec)
+		}
+		return &r.c, nil
+	}
+}
+
+// noteDates remembers the record's date cells while the order may change.
+func (r *Reader) noteDates(rec []string) {
+	for gi, g := range r.d.s.groups {
+		if g.kind != gDate || g.idx[0] >= len(rec) || rec[g.idx[0]] == "" {
+			continue
+		}
+		k := dateCell{gi, rec[g.idx[0]]}
+		if r.dates[k] {
+			continue
+		}
+		if len(r.dates) >= maxDateCells {
+			r.datesFull = true
+			continue
+		}
+		r.dates[k] = true
+	}
+}
+
+// dateOrderError is a date order inferred after records were read in the
+// usual one that reads one of their dates differently.
+type dateOrderError struct {
+	format, usual string
+	all           bool
+}
+
+func (e *dateOrderError) Error() string {
+	return fmt.Sprintf("the dates of the file are in the form %s, not the usual %s of its language, but an earlier date reads differently in both: give the form with --date-format %s", e.format, e.usual, e.format)
+}
+
+// settleDates infers the date order from every date of the file, once,
+// at the first date the usual order cannot read. When it finds another
+// order, the reader goes on in it (the current record's bad date and its
+// warnings, nw and np, are dropped; the caller reads the record again).
+func (r *Reader) settleDates(nw, np int) error {
+	f, sch := r.file, r.d.s
+	dates, full := r.dates, r.datesFull
+	r.dates, r.opt.inferring = nil, true
+	df, all := r.inferDates()
+	if df == "" {
+		return nil
+	}
+	if idf, err := parseDateFormat(df, ""); err != nil || idf.order == sch.date.order {
+		return nil
+	}
+	next, err := newSchema(f.Header, r.opt.KeyColumn, df, "")
+	if err != nil {
+		return nil
+	}
+	if full || !sameDates(sch, next, dates) {
+		pe := *f.badDate
+		pe.Err = &dateOrderError{format: df, usual: sch.date.src, all: all}
+		return &pe
+	}
+	bad := f.badDate
+	f.badDate = nil
+	f.Warnings = f.Warnings[:nw]
+	f.problems = f.problems[:np]
+	if len(f.problems) > 0 && f.problems[len(f.problems)-1] == bad {
+		f.problems = f.problems[:len(f.problems)-1]
+	}
+	f.schema, r.d.s = next, next
+	f.DateFormat, f.DateInferred = next.date.src, all
+	f.Warnings = append(f.Warnings, inferredWarning(f.Path, df, sch.date.src, all))
+	return nil
+}
+
+// inferDates reads the file again for inferDateFormat.
+func (r *Reader) inferDates() (string, bool) {
+	t, err := r.src()
+	if err != nil {
+		return "", false
+	}
+	defer t.Close()
+	text, _, err := prepare(t)
+	if err != nil {
+		return "", false
+	}
+	return inferDateFormat(text, r.file.Delimiter, r.d.s, r.d.s.date.order)
+}
+
+// sameDates reports whether every date cell reads to the same value, and
+// would be written back the same, in schema a as in b.
+func sameDates(a, b *schema, cells map[dateCell]bool) bool {
+	row := make([]string, len(a.cols))
+	ea, eb := make([]string, len(a.cols)), make([]string, len(a.cols))
+	for k := range cells {
+		ga, gb := a.groups[k.group], b.groups[k.group]
+		i := ga.idx[0]
+		row[i] = k.cell
+		var va, vb contact.Values
+		wa, wb := ga.decode(row, &va), gb.decode(row, &vb)
+		ga.encode(&va, nil, ea)
+		gb.encode(&vb, nil, eb)
+		if (wa == "") != (wb == "") || va != vb || (ea[i] == k.cell) != (eb[i] == k.cell) {
+			return false
+		}
+	}
+	return true
+}
+
+// finish completes the input's hash and ends the read.
+func (r *Reader) finish() error {
+	in, err := r.text.Input()
+	if err != nil {
+		r.err = &formats.ParseError{File: r.file.Path, Err: err}
+		return r.err
+	}
+	r.file.Input = in
+	r.sum.Inputs = []formats.InputFile{in}
+	r.sum.Notes = notes(r.file)
+	r.err = io.EOF
+	return io.EOF
+}
+
+// notes are what the plan says about how the file was read.
+func notes(f *File) []string {
+	var ns []string
+	if len(f.Guessed) > 0 {
+		ns = append(ns, "Outlook CSV columns read by what their names say: "+strings.Join(f.Guessed, ", "))
+	}
+	if f.DateInferred {
+		ns = append(ns, "Outlook CSV dates read as "+f.DateFormat+", the one order that reads every date of the file (the language's usual order does not)")
+	}
+	return ns
+}
+
+// Summary returns the warnings, notes and input hash; complete after io.EOF.
+func (r *Reader) Summary() *formats.Summary {
+	r.sum.Warnings = r.file.Warnings
+	return &r.sum
+}
+
+// Close releases the file.
+func (r *Reader) Close() error { return r.text.Close() }
+
+var errEmpty = errors.New("empty file: no header line")
+
+// maxPrefix bounds what prepare reads to find the header line's end.
+const maxPrefix = 1 << 20
+
+// prepare reads the start of the text: it drops a BOM left in the text
+// and NULs some exporters pad the start with, refuses a text of nothing
+// but white space, and picks the delimiter from the header line. It
+// returns the text from there on.
+func prepare(r io.Reader) (io.Reader, rune, error) {
+	var buf []byte
+	chunk := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(chunk)
+		buf = append(buf, chunk[:n]...)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			pe := csvError(name, text, baseLine, err)
-			if !keepGoing {
-				return f, pe
-			}
-			f.warn(pe)
-			f.rejected = append(f.rejected, pe)
-			// Go on at the line after the error, as a fresh reader.
-			rel := pe.Line - baseLine
-			off := lineOffset(text, rel+1)
-			if off < 0 || off >= len(text) || len(f.problems) >= maxProblems {
-				return f, nil
-			}
-			text = text[off:]
-			baseLine += rel
-			d.text, d.base, d.lastL = text, baseLine, 0
-			cr = newCSV(text, delim)
-			continue
+			return nil, 0, err
 		}
-		line, _ := cr.FieldPos(0)
-		d.record(rec, line+baseLine, cr)
-		if pe := f.badDate; pe != nil {
-			f.badDate = nil
-			if opt.DateFormat == "" && !opt.inferring {
-				// The locale's date order does not read this file's dates:
-				// infer the order from every date cell and read again with
-				// it, unless the usual order is still the one that reads
-				// the most.
-				opt.inferring = true
-				if df, all := inferDateFormat(text0, delim, sch, sch.date.order); df != "" {
-					if idf, err := parseDateFormat(df, ""); err == nil && idf.order != sch.date.order {
-						opt.DateFormat = df
-						g, err := parse(b, name, opt, keepGoing)
-						if g != nil {
-							g.DateInferred = all
-							if all {
-								g.Warnings = append(g.Warnings, formats.Errorf(name, 1, 0, "", "dates read as %s: the usual %s of the file's language cannot read them, this order reads every one", df, sch.date.src).Error())
-							} else {
-								g.Warnings = append(g.Warnings, formats.Errorf(name, 1, 0, "", "dates read as %s, the order that reads most of them (no order reads every one; the usual %s of the file's language reads fewer)", df, sch.date.src).Error())
-							}
-						}
-						return g, err
-					}
-				}
-			}
-			// No order reads this date: the record cannot be read.
-			if !keepGoing {
-				return f, pe
-			}
-			f.Contacts = f.Contacts[:len(f.Contacts)-1]
-			f.rejected = append(f.rejected, pe)
-		}
-		if len(f.Contacts) == 64 && baseLine == 0 {
-			// Size the slice once from the first records' length instead of
-			// growing a 100,000-contact slice by copying.
-			if off := cr.InputOffset(); off > 0 {
-				est := int(int64(len(text)) * 64 / off * 11 / 10)
-				f.Contacts = append(make([]contact.Contact, 0, est+1), f.Contacts...)
+		t := trimStart(buf)
+		if len(bytes.TrimSpace(t)) > 0 {
+			if _, ended := scanHeader(t); ended || len(t) > maxPrefix {
+				break
 			}
 		}
 	}
-	return f, nil
+	text := trimStart(buf)
+	if len(bytes.TrimSpace(text)) == 0 {
+		return nil, 0, errEmpty
+	}
+	delim, _ := scanHeader(text)
+	return io.MultiReader(bytes.NewReader(text), r), delim, nil
 }
 
-func newCSV(text []byte, delim rune) *csv.Reader {
-	cr := csv.NewReader(bytes.NewReader(text))
+func trimStart(b []byte) []byte {
+	return bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\uFEFF")), "\x00")
+}
+
+func newCSV(r io.Reader, delim rune) *csv.Reader {
+	cr := csv.NewReader(r)
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -283,15 +593,11 @@ type decoder struct {
 	s        *schema
 	file     *File
 	name     string
+	rd       *Reader
 	row      []string // a record padded to the header's width
 	tmp      []string // encoding scratch for the round-trip check
 	shadow   []bool   // per group: keep the original cells
-	text     []byte   // the text the current csv.Reader reads
-	base     int      // lines before text
-	lastL    int      // a line of text whose start offset is known: lastOff
-	lastOff  int
-	strayCR  bool            // the text has "\r\r\n": cells may hold a CR before "\n"
-	userDate bool            // the date format is the user's (Options.DateFormat), not inferred
+	userDate bool     // the date format is the user's (Options.DateFormat), not inferred
 	scratch  []contact.Extra // the current record's Extras
 	block    []contact.Extra // shared storage the contacts' Extras point into
 }
@@ -300,26 +606,18 @@ type decoder struct {
 // current record.
 func (d *decoder) pos(cr *csv.Reader, i int) (int, int) {
 	l, col := cr.FieldPos(i)
-	if d.lastL < 1 || l < d.lastL {
-		d.lastL, d.lastOff = 1, 0
-	}
-	off := lineOffsetFrom(d.text, d.lastL, d.lastOff, l)
-	if off < 0 {
-		return l + d.base, col
-	}
-	d.lastL, d.lastOff = l, off
-	return l + d.base, charColAt(d.text, off, col)
+	return l + d.rd.base, d.rd.win.CharCol(l, col)
 }
 
-func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
+func (d *decoder) record(c *contact.Contact, rec []string, line int, cr *csv.Reader) {
 	s := d.s
 	n := len(s.cols)
 	// A line break is "\n" in the contact model. encoding/csv turns a
 	// quoted CRLF into "\n" but leaves the other CRs of "\r\r\n"; the
 	// writer writes a CR before a line break as part of that break, so CRs
-	// before a "\n" are dropped here. Only a text with "\r\r\n" somewhere
-	// can have such cells (strayCR), which spares the scan of every cell.
-	if d.strayCR {
+	// before a "\n" are dropped here. Only a record with "\r\r\n" in its
+	// text can have such cells, which spares the scan of every cell.
+	if bytes.Contains(d.rd.win.Until(cr.InputOffset()), []byte("\r\r\n")) {
 		for i, v := range rec {
 			if strings.Contains(v, "\r\n") {
 				rec[i] = dropCRBeforeLF(v)
@@ -337,8 +635,7 @@ func (d *decoder) record(rec []string, line int, cr *csv.Reader) {
 	}
 	// The contact is built in its place in the slice: copying 800 bytes a
 	// record showed in profiles.
-	d.file.Contacts = append(d.file.Contacts, contact.Contact{Line: line})
-	c := &d.file.Contacts[len(d.file.Contacts)-1]
+	*c = contact.Contact{Line: line}
 	if len(d.tmp) < n {
 		d.tmp = make([]string, n)
 		d.shadow = make([]bool, len(s.groups))
@@ -467,9 +764,10 @@ func dropCRBeforeLF(v string) string {
 	return b.String()
 }
 
-// detectDelimiter picks ',', ';' or tab: whichever occurs most often in the
-// header line outside quotes (',' on a tie).
-func detectDelimiter(text []byte) rune {
+// scanHeader picks the delimiter, ',', ';' or tab: whichever occurs most
+// often in the header line outside quotes (',' on a tie). ended says
+// that the header line's end was seen.
+func scanHeader(text []byte) (delim rune, ended bool) {
 	var n [3]int
 	inQuote := false
 	for _, ch := range text {
@@ -481,6 +779,7 @@ func detectDelimiter(text []byte) rune {
 			continue
 		}
 		if ch == '\n' || ch == '\r' {
+			ended = true
 			break
 		}
 		switch ch {
@@ -494,16 +793,22 @@ func detectDelimiter(text []byte) rune {
 	}
 	switch {
 	case n[1] > n[0] && n[1] >= n[2]:
-		return ';'
+		return ';', ended
 	case n[2] > n[0] && n[2] > n[1]:
-		return '\t'
+		return '\t', ended
 	}
-	return ','
+	return ',', ended
+}
+
+// detectDelimiter is scanHeader's delimiter.
+func detectDelimiter(text []byte) rune {
+	d, _ := scanHeader(text)
+	return d
 }
 
 // csvError turns an encoding/csv error into a ParseError with the column
 // counted in characters.
-func csvError(name string, text []byte, baseLine int, err error) *formats.ParseError {
+func csvError(name string, w *formats.Window, baseLine int, err error) *formats.ParseError {
 	var ce *csv.ParseError
 	if !errors.As(err, &ce) {
 		return &formats.ParseError{File: name, Err: err}
@@ -517,38 +822,5 @@ func csvError(name string, text []byte, baseLine int, err error) *formats.ParseE
 	case errors.Is(ce.Err, csv.ErrBareQuote):
 		what = `bare " in a field that is not quoted (quote the whole field and double the ")`
 	}
-	return &formats.ParseError{File: name, Line: ce.Line + baseLine, Col: charCol(text, ce.Line, ce.Column), Err: errors.New(what)}
-}
-
-// lineOffset returns the byte offset where 1-based line starts; -1 past the end.
-func lineOffset(text []byte, line int) int {
-	return lineOffsetFrom(text, 1, 0, line)
-}
-
-// lineOffsetFrom is lineOffset starting from a known line start.
-func lineOffsetFrom(text []byte, fromLine, off, line int) int {
-	for l := fromLine; l < line; l++ {
-		i := bytes.IndexByte(text[off:], '\n')
-		if i < 0 {
-			return -1
-		}
-		off += i + 1
-	}
-	return off
-}
-
-// charCol converts a 1-based byte column on a line into a character column.
-func charCol(text []byte, line, byteCol int) int {
-	return charColAt(text, lineOffset(text, line), byteCol)
-}
-
-func charColAt(text []byte, off, byteCol int) int {
-	if off < 0 || byteCol <= 0 {
-		return byteCol
-	}
-	end := off + byteCol - 1
-	if end > len(text) {
-		end = len(text)
-	}
-	return utf8.RuneCount(text[off:end]) + 1
+	return &formats.ParseError{File: name, Line: ce.Line + baseLine, Col: w.CharCol(ce.Line, ce.Column), Err: errors.New(what)}
 }
