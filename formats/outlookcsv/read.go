@@ -594,10 +594,10 @@ type decoder struct {
 	file     *File
 	name     string
 	rd       *Reader
-	row      []string // a record padded to the header's width
-	tmp      []string // encoding scratch for the round-trip check
-	shadow   []bool   // per group: keep the original cells
-	userDate bool     // the date format is the user's (Options.DateFormat), not inferred
+	row      []string        // a record padded to the header's width
+	tmp      []string        // encoding scratch for the round-trip check
+	shadow   []bool          // per group: keep the original cells
+	userDate bool            // the date format is the user's (Options.DateFormat), not inferred
 	scratch  []contact.Extra // the current record's Extras
 	block    []contact.Extra // shared storage the contacts' Extras point into
 }
