@@ -43,6 +43,21 @@ func OpenText(path, force string) (*Text, error) {
 	if err != nil {
 		return nil, err
 	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		// A pipe (or a device) can be read only once: held, as it must
+		// be to tell its encoding.
+		f.Close()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return NewText(b, path, force)
+	}
 	t, err := newText(f, path, force, func() (bool, error) {
 		g, err := os.Open(path)
 		if err != nil {
@@ -55,14 +70,12 @@ func OpenText(path, force string) (*Text, error) {
 		f.Close()
 		return nil, err
 	}
-	t.file = f
-	if st, err := f.Stat(); err == nil {
-		t.Size = st.Size()
-	}
+	t.file, t.Size = f, st.Size()
 	return t, nil
 }
 
-// NewText is OpenText on bytes held in memory; name is for Input.
+// NewText is OpenText on bytes held in memory; name is for Input. The
+// bytes are counted in BytesRead as they are given out.
 func NewText(b []byte, name, force string) (*Text, error) {
 	t, err := newText(bytes.NewReader(b), name, force, func() (bool, error) { return utf8.Valid(b), nil })
 	if t != nil {
