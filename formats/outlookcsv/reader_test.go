@@ -178,3 +178,47 @@ func TestStreamedDateOrder(t *testing.T) {
 		t.Errorf("ReadFile reads again: %v, %+v, warnings %q", err, f, f.Warnings)
 	}
 }
+
+// TestWriterAppendsLate: a column to append that only a late record
+// needs is in the header, and every row, earlier ones included, has the
+// header's width; reading the file back gives every value. A layout of
+// one column keeps an empty row as `""`.
+func TestWriterAppendsLate(t *testing.T) {
+	cs := make([]contact.Contact, 500)
+	for i := range cs {
+		cs[i].Values[contact.First] = fmt.Sprintf("N%d", i)
+	}
+	cs[499].Extra = []contact.Extra{{Name: "Lieblingsfarbe", Value: "grün", Format: contact.FormatOutlookCSV}}
+	p := filepath.Join(t.TempDir(), "out.csv")
+	if _, err := WriteFile(p, cs, nil, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readRaw(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := recs[0]; h[len(h)-1] != "Lieblingsfarbe" {
+		t.Fatalf("last header cell %q", h[len(h)-1])
+	}
+	for i, r := range recs {
+		if len(r) != len(recs[0]) {
+			t.Fatalf("row %d has %d cells, the header %d", i, len(r), len(recs[0]))
+		}
+	}
+	f, err := ReadFile(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.Contacts[499].ExtraValue("Lieblingsfarbe"); v != "grün" || f.Contacts[0].Values[contact.First] != "N0" || len(f.Contacts) != 500 {
+		t.Errorf("read back: %d contacts, last extra %q", len(f.Contacts), v)
+	}
+
+	one := &File{Header: []string{"E-mail Address"}, Delimiter: ',', Locale: "en"}
+	var b bytes.Buffer
+	if _, err := Write(&b, []contact.Contact{{}, {Values: contact.Values{contact.Email1: "a@b.c"}}}, one, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\"E-mail Address\"\r\n\"\"\r\n\"a@b.c\"\r\n"; b.String() != want {
+		t.Errorf("one column: %q, want %q", b.String(), want)
+	}
+}

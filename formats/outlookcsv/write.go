@@ -1,7 +1,6 @@
 package outlookcsv
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -56,34 +55,35 @@ type WriteResult struct {
 // WriteReport is Write that also reports what became of other formats'
 // values.
 func WriteReport(w io.Writer, contacts []contact.Contact, layout *File, opt Options) (WriteResult, error) {
-	var b memTarget
-	res, err := writeTo(&b, contacts, layout, opt)
+	wr, err := NewWriter(w, layout, opt)
 	if err != nil {
 		return WriteResult{}, err
 	}
-	if _, err := w.Write(b.Bytes()); err != nil {
-		return WriteResult{}, err
-	}
-	return res, nil
+	return writeAll(wr, contacts)
 }
 
 // WriteFileReport is WriteFile that also reports what became of other
 // formats' values. The CSV is streamed into the temporary file, never held
 // whole in memory.
 func WriteFileReport(path string, contacts []contact.Contact, layout *File, opt Options) (WriteResult, error) {
-	f, err := formats.CreateAtomic(path, formats.FilePerm)
-	if err != nil {
-		return WriteResult{}, fmt.Errorf("write %s: %w", path, err)
-	}
-	defer f.Abort()
-	res, err := writeTo(fileTarget{f}, contacts, layout, opt)
+	wr, err := Create(path, layout, opt)
 	if err != nil {
 		return WriteResult{}, err
 	}
-	if err := f.Commit(); err != nil {
-		return WriteResult{}, fmt.Errorf("write %s: %w", path, err)
+	return writeAll(wr, contacts)
+}
+
+func writeAll(w *Writer, contacts []contact.Contact) (WriteResult, error) {
+	defer w.Abort()
+	for i := range contacts {
+		if err := w.Write(&contacts[i]); err != nil {
+			return WriteResult{}, err
+		}
 	}
-	return res, nil
+	if err := w.Close(); err != nil {
+		return WriteResult{}, err
+	}
+	return w.Result(), nil
 }
 
 // EncodingReason says why Write chose enc.
@@ -97,79 +97,6 @@ func EncodingReason(enc string) string {
 // sink is what cellWriter writes each record to.
 type sink interface {
 	Write(p []byte) (int, error)
-}
-
-// target is where the CSV goes: a sink that can be started over.
-type target interface {
-	sink
-	rewind() error
-}
-
-type memTarget struct{ bytes.Buffer }
-
-func (m *memTarget) rewind() error { m.Reset(); return nil }
-
-type fileTarget struct{ *formats.AtomicFile }
-
-func (f fileTarget) rewind() error { return f.Rewind() }
-
-// writeTo writes the CSV to t. The encoding is chosen as the text is
-// written, without holding it: the rows are written in Windows-1252 while
-// every character fits; the first one that does not (or, at the end,
-// Windows-1252 bytes that would read as UTF-8, such as "Ã±") starts the
-// file over as UTF-8 with a BOM. Only files that end up UTF-8 are written
-// (partly) twice.
-func writeTo(t target, contacts []contact.Contact, layout *File, opt Options) (WriteResult, error) {
-	e, err := newEncoder(contacts, layout, opt)
-	if err != nil {
-		return WriteResult{}, err
-	}
-	cp := &cp1252Sink{w: t}
-	if e.emit(cp, contacts, func() bool { return cp.bad }) && !(cp.nonASCII && !cp.notUTF8) {
-		e.res.Encoding = formats.Windows1252
-		return e.res, nil
-	}
-	if err := t.rewind(); err != nil {
-		return WriteResult{}, err
-	}
-	e.res, e.dropped = WriteResult{}, nil
-	t.Write([]byte("\uFEFF"))
-	e.emit(t, contacts, func() bool { return false })
-	e.res.Encoding = formats.UTF8BOM
-	return e.res, nil
-}
-
-// cp1252Sink encodes UTF-8 records to Windows-1252 on the way to w. bad
-// says a character did not fit (what follows is not written); nonASCII and
-// notUTF8 say whether the bytes written had any byte above 0x7F and whether
-// they would fail to read as UTF-8. Records are checked for UTF-8 one by
-// one: a record ends in a line break, so no character spans two.
-type cp1252Sink struct {
-	w        sink
-	buf      []byte
-	bad      bool
-	nonASCII bool
-	notUTF8  bool
-}
-
-func (c *cp1252Sink) Write(p []byte) (int, error) {
-	if c.bad {
-		return 0, nil
-	}
-	if ascii(p) {
-		return c.w.Write(p)
-	}
-	var ok bool
-	c.buf, ok = formats.Append1252(c.buf[:0], p)
-	if !ok {
-		c.bad = true
-		return 0, nil
-	}
-	c.nonASCII = true
-	if !c.notUTF8 && !utf8.Valid(c.buf) {
-		c.notUTF8 = true
-	}
-	return c.w.Write(c.buf)
 }
 
 // ascii reports whether b is all ASCII, eight bytes at a time.
@@ -188,9 +115,9 @@ func ascii(b []byte) bool {
 	return true
 }
 
-// newEncoder makes the encoder for layout and learns, in a first pass over
-// the contacts, which columns must be appended.
-func newEncoder(contacts []contact.Contact, layout *File, opt Options) (*encoder, error) {
+// newEncoder makes the encoder for layout; the columns to append are
+// learnt as the records come (fill with learn set).
+func newEncoder(layout *File, opt Options) (*encoder, error) {
 	var header []string
 	delim, loc, forced := ',', opt.Locale, ""
 	if layout != nil {
@@ -224,41 +151,8 @@ func newEncoder(contacts []contact.Contact, layout *File, opt Options) (*encoder
 			e.byCol[c.col] = i
 		}
 	}
-	// Pass 1: which columns must be appended.
-	n := len(s.cols)
-	e.row = make([]string, n)
-	for i := range contacts {
-		e.fill(&contacts[i], true)
-	}
+	e.row = make([]string, len(s.cols))
 	return e, nil
-}
-
-// emit writes the header and the rows (pass 2) to w, checking stop after
-// each row; it reports false when stop ended it early.
-func (e *encoder) emit(w sink, contacts []contact.Contact, stop func() bool) bool {
-	cw := cellWriter{w: w, delim: e.delim}
-	// Header cells are always quoted: a header of empty or blank names
-	// would otherwise be a line a reader takes for no header at all.
-	cw.quoteEmpty = true
-	for _, h := range e.header {
-		cw.cell(h)
-	}
-	for _, h := range e.extraNames {
-		cw.cell(h)
-	}
-	cw.end()
-	cw.quoteEmpty = false
-	for i := range contacts {
-		if stop() {
-			return false
-		}
-		e.fill(&contacts[i], false)
-		for _, v := range e.row {
-			cw.cell(v)
-		}
-		cw.end()
-	}
-	return !stop()
 }
 
 type encoder struct {
