@@ -51,8 +51,8 @@ func OpenText(path, force string) (*Text, error) {
 	if !st.Mode().IsRegular() {
 		// A pipe (or a device) can be read only once: held, as it must
 		// be to tell its encoding.
+		b, err := io.ReadAll(f)
 		f.Close()
-		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, err
 		}
