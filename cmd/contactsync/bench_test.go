@@ -78,12 +78,15 @@ func BenchmarkCycle(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				firstJournal = filepath.Join(dir, fmt.Sprintf("j%d.db", i))
 				firstOut = filepath.Join(dir, fmt.Sprintf("out%d", i))
+				var res *cycle.Result
 				measure(b, 2*n, func() {
-					if _, err := cycle.Run(context.Background(), opts(firstJournal, crmDir, olPath, firstOut)); err != nil {
+					var err error
+					if res, err = cycle.Run(context.Background(), opts(firstJournal, crmDir, olPath, firstOut)); err != nil {
 						b.Fatal(err)
 					}
 				})
 				reportOutputSizes(b, firstOut)
+				reportJournalSize(b, firstJournal, 0, len(res.Plan.Links))
 			}
 		})
 		if firstJournal == "" {
@@ -114,13 +117,17 @@ func BenchmarkCycle(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
+				before := fileSize(j)
+				var res *cycle.Result
 				measure(b, 2*n, func() {
 					o := opts(j, crm2, ol2, filepath.Join(dir, fmt.Sprintf("out2-%d", i)))
 					o.OutlookOpts.ExportedAt = t1.Add(24 * time.Hour)
-					if _, err := cycle.Run(context.Background(), o); err != nil {
+					var err error
+					if res, err = cycle.Run(context.Background(), o); err != nil {
 						b.Fatal(err)
 					}
 				})
+				reportJournalSize(b, j, before, len(res.Plan.Links))
 				reportOutputSizes(b, filepath.Join(dir, fmt.Sprintf("out2-%d", i)))
 			}
 		})
@@ -161,6 +168,31 @@ func reportOutputSizes(b *testing.B, out string) {
 			b.ReportMetric(float64(st.Size())/1000, f.unit)
 		}
 	}
+}
+
+// reportJournalSize reports the journal's bytes per open link after a
+// cycle (DESIGN §11: at most 500 after the first), and the megabytes the
+// cycle added (before: the size it started from; 0 for the first cycle).
+func reportJournalSize(b *testing.B, path string, before int64, links int) {
+	size := fileSize(path)
+	if size <= 0 || links == 0 {
+		return
+	}
+	b.ReportMetric(float64(size)/float64(links), "journal-B/link")
+	if before > 0 {
+		b.ReportMetric(float64(size-before)/1e6, "journal-added-MB")
+	}
+}
+
+// fileSize is the size of a file with its SQLite -wal, 0 when missing.
+func fileSize(path string) int64 {
+	var n int64
+	for _, p := range []string{path, path + "-wal"} {
+		if st, err := os.Stat(p); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
 }
 
 // resetPeakRSS resets VmHWM (Linux: writing 5 to /proc/self/clear_refs).
