@@ -315,12 +315,12 @@ func insertNotices(tx *sql.Tx, ch *chain, n int, notices []engine.Notice) error 
 // linkWrite is the hash of one link row version written by a cycle.
 type linkWrite struct {
 	link int64
-	sum  string // hex for a row of the JSON form, the raw 32 bytes for a compact one
+	sum  string // hex for a row of the JSON form, raw bytes for a compact one
 }
 
 // value is the sum as link_writes stores it: hex as text, raw bytes as a blob.
 func (w linkWrite) value() any {
-	if len(w.sum) == sha256.Size {
+	if len(w.sum) == rowSumSize {
 		return []byte(w.sum)
 	}
 	return w.sum
@@ -568,7 +568,8 @@ type conflictRow struct {
 
 // linkRow is what a link row's hash covers. A row of the compact form
 // (base_sum set, schema 4) is covered whole, base included, and its hash
-// is the raw 32 bytes; a row of the JSON form is covered through its
+// is the first 16 raw bytes of the sha256 (a second preimage still takes
+// 2^128 tries; a link_writes row is 30 bytes instead of 100); a row of the JSON form is covered through its
 // base_sha256, which Verify checks against the base itself, and its hash
 // is hex, as its cycle recorded it.
 type linkRow struct {
@@ -577,6 +578,19 @@ type linkRow struct {
 	baseSHA                 string // the JSON form's base_sha256
 	base, baseSum           []byte // the compact form's base and BaseSum
 	opened, written, closed int    // closed 0: open
+}
+
+// rowSumSize is the length of a compact row's hash.
+const rowSumSize = 16
+
+// matches reports whether the row has the hash its cycle recorded. A
+// compact row written before the hash was cut to 16 bytes has all 32.
+func (r *linkRow) matches(c *chain, recorded string) bool {
+	if r.compact() && len(recorded) == sha256.Size {
+		r.sum(c)
+		return string(c.h.Sum(nil)) == recorded
+	}
+	return r.sum(c) == recorded
 }
 
 // compact reports whether the row is of the compact form.
@@ -595,7 +609,7 @@ func (r *linkRow) sum(c *chain) string {
 		c.int(int64(r.opened))
 		c.int(int64(r.written))
 		c.int(int64(r.closed))
-		return string(c.h.Sum(nil))
+		return string(c.h.Sum(nil)[:rowSumSize])
 	}
 	c.tag("link")
 	c.int(r.id)

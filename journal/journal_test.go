@@ -423,7 +423,7 @@ func TestVerifyDetectsEdits(t *testing.T) {
 		{"link base_sum", `UPDATE links SET base_sum = zeroblob(16) WHERE id = 3`, 1, 3},
 		{"link base and base_sum agreeing", fmt.Sprintf(`UPDATE links SET base = X'010000', base_sum = X'%x' WHERE id = 3`, emptySum[:]), 1, 3},
 		{"link made a row of the JSON form", `UPDATE links SET base = '{"values":{}}', base_sha256 = 'ad206068c29722297302d4fadb11c198d45356f4a95c319d937e57a9290aa547', base_sum = NULL WHERE id = 3`, 1, 3},
-		{"link write", `UPDATE link_writes SET sha256 = zeroblob(32) WHERE cycle = 2 AND link = 1`, 2, 0},
+		{"link write", `UPDATE link_writes SET sha256 = zeroblob(16) WHERE cycle = 2 AND link = 1`, 2, 0},
 	}
 	for _, e := range edits {
 		t.Run(e.name, func(t *testing.T) {

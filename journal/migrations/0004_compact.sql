@@ -4,8 +4,9 @@
 -- compact.go) and base_sum, the engine's BaseSum of the values (16 bytes),
 -- which lets a cycle load the links without their bases and read only
 -- those whose records changed. Their base_sha256 is '', and the hash each
--- cycle records for them in link_writes is the raw 32-byte sha256 of the
--- whole row, base included. Pending rows use a compact form as well.
+-- cycle records for them in link_writes is the sha256 of the whole row,
+-- base included, its first 16 bytes raw (32 for rows written before that
+-- cut). Pending rows use a compact form as well.
 --
 -- Rows of older cycles keep their form until a cycle rewrites them: every
 -- reader takes both, Verify checks each row by its own form, and the
