@@ -102,7 +102,15 @@ func (r *reconciler) merge(pr *pair) {
 		}
 	}
 	if pr.link.Base != nil && newBase != *pr.link.Base {
-		pr.link.Base = &newBase
+		// A new link's base is the engine's own (newLink): written in
+		// place. Another's may be the caller's: replaced, and only then
+		// allocated (a million quiet links allocate nothing here).
+		if pr.isNew {
+			*pr.link.Base = newBase
+		} else {
+			nb := newBase
+			pr.link.Base = &nb
+		}
 		pr.changed = true
 	}
 	if len(crmU.fields) > 0 {
