@@ -2,6 +2,7 @@ package vcard
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -911,15 +912,9 @@ func (h *header) prefRank() int {
 	return 101
 }
 
+// has reports whether ts holds any of want.
 func has(ts []string, want ...string) bool {
-	for _, t := range ts {
-		for _, w := range want {
-			if t == w {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(ts, func(t string) bool { return slices.Contains(want, t) })
 }
 
 // telCandidates returns the phone fields a TEL with these types may fill,
@@ -1216,7 +1211,7 @@ func (p *parser) mapCard(c *card) contact.Contact {
 		for _, i := range emails {
 			rank[i] = c.props[i].prefRank()
 		}
-		sort.SliceStable(emails, func(a, b int) bool { return rank[emails[a]] < rank[emails[b]] })
+		slices.SortStableFunc(emails, func(a, b int) int { return cmp.Compare(rank[a], rank[b]) })
 	}
 	for n, i := range emails {
 		if n < len(emailFields) {
