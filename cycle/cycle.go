@@ -355,10 +355,16 @@ func (r *run) plan() (*engine.Plan, error) {
 	// left out of this cycle's mapping (and the mapping guard notices when
 	// the dump's columns change).
 	o.Policy.Fields, r.unmapped = fieldsInDump(fieldsOf(o.Policy), r.dump.ContactHeader)
-	crmIn := engine.CRMInput{Contacts: r.dump.Contacts, Accounts: r.dump.Accounts, SyncGroup: r.dump.SyncGroup, HasSyncGroup: r.dump.HasSyncGroup,
+	crmIn := engine.CRMInput{Accounts: r.dump.Accounts, SyncGroup: r.dump.SyncGroup, HasSyncGroup: r.dump.HasSyncGroup,
 		Visible: r.dump.VisibleTo(o.Policy.User), Incomplete: len(r.crmRejected) > 0}
-	olIn := engine.OutlookInput{Contacts: r.ol.Contacts, Deleted: r.ol.Deleted, Incomplete: len(r.ol.Rejected) > 0}
-	dupsDone := r.findDuplicates(crmIn)
+	olIn := engine.OutlookInput{Deleted: r.ol.Deleted, Incomplete: len(r.ol.Rejected) > 0}
+	// The engine and the duplicates search read both sides as tables that
+	// share one string pool; the records themselves, with everything a
+	// format holds beyond the table's fields, are let go: the Outlook
+	// export is read again to write its outputs.
+	var crmDups contact.Records
+	crmIn.Table, olIn.Table, crmDups = sideTables(engine.TableFields(o.Policy), r.dump, r.ol, crmIn.OwnerVisible, crmIn.Visible != nil)
+	dupsDone := r.findDuplicates(crmDups, olIn.Table)
 	plan, err := engine.Reconcile(r.state, crmIn, olIn, o.Policy)
 	<-dupsDone
 	var de *engine.DecisionError
@@ -376,7 +382,7 @@ func (r *run) plan() (*engine.Plan, error) {
 // findDuplicates finds the likely duplicates of each side, for
 // duplicates.csv and the report, while the engine reconciles (both only
 // read); a dry run writes neither. The channel is closed when done.
-func (r *run) findDuplicates(crmIn engine.CRMInput) chan struct{} {
+func (r *run) findDuplicates(crm, ol contact.Records) chan struct{} {
 	done := make(chan struct{})
 	if r.o.DryRun {
 		close(done)
@@ -384,17 +390,7 @@ func (r *run) findDuplicates(crmIn engine.CRMInput) chan struct{} {
 	}
 	go func() {
 		defer close(done)
-		// Contacts the user may not see are not theirs to be told about.
-		crmContacts := r.dump.Contacts
-		if crmIn.Visible != nil {
-			crmContacts = nil
-			for _, c := range r.dump.Contacts {
-				if crmIn.OwnerVisible(c.CRM.Owner) {
-					crmContacts = append(crmContacts, c)
-				}
-			}
-		}
-		r.dups = findSideDuplicates(crmContacts, r.ol.Contacts, r.o.Phones, r.o.Policy.CaseSensitiveKeys)
+		r.dups = findSideDuplicates(crm, ol, r.o.Phones, r.o.Policy.CaseSensitiveKeys)
 	}()
 	return done
 }

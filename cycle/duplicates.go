@@ -24,7 +24,7 @@ func DuplicateOptions(n *phone.Normalizer, caseSensitive bool) engine.DuplicateO
 // reason, key, name, e-mail, line (and first the side, when side is not
 // empty, for the cycle's duplicates.csv). Cells a spreadsheet would take
 // for a formula get a leading "'".
-func WriteDuplicatesCSV(w io.Writer, side string, cs []contact.Contact, groups []engine.DuplicateGroup) error {
+func WriteDuplicatesCSV(w io.Writer, side string, cs contact.Records, groups []engine.DuplicateGroup) error {
 	cw := csv.NewWriter(w)
 	head := []string{"group", "reason", "key", "name", "email", "line"}
 	if side != "" {
@@ -35,13 +35,12 @@ func WriteDuplicatesCSV(w io.Writer, side string, cs []contact.Contact, groups [
 	}
 	for _, g := range groups {
 		for _, m := range g.Members {
-			c := &cs[m.Index]
 			line := ""
-			if c.Line > 0 {
-				line = strconv.Itoa(c.Line)
+			if l := cs.Line(m.Index); l > 0 {
+				line = strconv.Itoa(l)
 			}
-			row := []string{strconv.Itoa(g.Number), contact.SpreadsheetCell(m.Reason()), contact.SpreadsheetCell(c.Key),
-				contact.SpreadsheetCell(c.DisplayName()), contact.SpreadsheetCell(firstEmail(c)), line}
+			row := []string{strconv.Itoa(g.Number), contact.SpreadsheetCell(m.Reason()), contact.SpreadsheetCell(cs.Key(m.Index)),
+				contact.SpreadsheetCell(cs.DisplayName(m.Index)), contact.SpreadsheetCell(firstEmail(cs, m.Index)), line}
 			if side != "" {
 				row = append([]string{side}, row...)
 			}
@@ -54,9 +53,9 @@ func WriteDuplicatesCSV(w io.Writer, side string, cs []contact.Contact, groups [
 	return cw.Error()
 }
 
-func firstEmail(c *contact.Contact) string {
+func firstEmail(cs contact.Records, i int) string {
 	for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
-		if e := contact.NormalizeEmail(c.Values[f], true); e != "" {
+		if e := contact.NormalizeEmail(cs.Get(i, f), true); e != "" {
 			return e
 		}
 	}
@@ -66,7 +65,7 @@ func firstEmail(c *contact.Contact) string {
 // sideDuplicates are the likely duplicates of both sides of a cycle.
 type sideDuplicates struct {
 	CRM, Outlook                 []engine.DuplicateGroup
-	CRMContacts, OutlookContacts []contact.Contact
+	CRMContacts, OutlookContacts contact.Records
 }
 
 func (d *sideDuplicates) empty() bool { return d == nil || len(d.CRM) == 0 && len(d.Outlook) == 0 }
@@ -95,7 +94,7 @@ func (d *sideDuplicates) csv() ([]byte, error) {
 const duplicatesName = "duplicates.csv"
 
 // findSideDuplicates finds the likely duplicates of both sides, side by side.
-func findSideDuplicates(crm, ol []contact.Contact, n *phone.Normalizer, caseSensitive bool) sideDuplicates {
+func findSideDuplicates(crm, ol contact.Records, n *phone.Normalizer, caseSensitive bool) sideDuplicates {
 	if n == nil {
 		n = &phone.Normalizer{}
 	}
@@ -144,7 +143,7 @@ func (d *sideDuplicates) reportGroups(limit int) ([]reportGroup, bool) {
 	n := 0
 	for _, side := range []struct {
 		name string
-		cs   []contact.Contact
+		cs   contact.Records
 		gs   []engine.DuplicateGroup
 	}{{"CRM", d.CRMContacts, d.CRM}, {"Outlook", d.OutlookContacts, d.Outlook}} {
 		for _, g := range side.gs {
@@ -153,12 +152,12 @@ func (d *sideDuplicates) reportGroups(limit int) ([]reportGroup, bool) {
 			}
 			rg := reportGroup{Side: side.name, Number: strconv.Itoa(g.Number)}
 			for _, m := range g.Members {
-				c := &side.cs[m.Index]
+				i := m.Index
 				line := ""
-				if c.Line > 0 {
-					line = strconv.Itoa(c.Line)
+				if l := side.cs.Line(i); l > 0 {
+					line = strconv.Itoa(l)
 				}
-				rg.Members = append(rg.Members, reportMember{Key: c.Key, Line: line, Name: c.DisplayName(), Email: firstEmail(c), Reason: m.Reason()})
+				rg.Members = append(rg.Members, reportMember{Key: side.cs.Key(i), Line: line, Name: side.cs.DisplayName(i), Email: firstEmail(side.cs, i), Reason: m.Reason()})
 			}
 			n += len(g.Members)
 			out = append(out, rg)
@@ -212,8 +211,8 @@ func Duplicates(w io.Writer, path string, o DuplicatesOptions) (*DuplicatesFound
 	if o.Phones == nil {
 		o.Phones = &phone.Normalizer{}
 	}
-	groups := engine.FindDuplicates(cs, DuplicateOptions(o.Phones, o.CaseSensitiveKeys))
-	if err := WriteDuplicatesCSV(w, "", cs, groups); err != nil {
+	groups := engine.FindDuplicates(contact.Contacts(cs), DuplicateOptions(o.Phones, o.CaseSensitiveKeys))
+	if err := WriteDuplicatesCSV(w, "", contact.Contacts(cs), groups); err != nil {
 		return nil, err
 	}
 	found := &DuplicatesFound{Groups: len(groups), Contacts: len(cs)}

@@ -1,98 +1,41 @@
 package cycle
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
 	"contactsync/formats"
+	"contactsync/formats/crmcsv"
 	"contactsync/formats/outlookcsv"
 )
 
 // The Outlook side's outputs: the plan holds no records of the sync folder,
-// only patches. The records of the input pass once through the plan's
-// patches (engine.OutlookOutput.Apply) and on to the writers of the files
-// they belong to: the snapshot (contacts.csv and contacts.vcf), the changed
-// records (contacts-update.csv) and the deleted ones (deleted-items.csv);
-// then the records the cycle created. Everything a format held of a record
-// (its Extra) comes from the input, not from the plan.
+// only patches. The records of the input (read again: the cycle reconciled
+// on tables that do not keep what a format holds beyond the mapped fields)
+// pass once through the plan's patches (engine.OutlookOutput.Apply) into
+// the files they belong to: the snapshot (contacts.csv and contacts.vcf),
+// the changed records (contacts-update.csv) and the deleted ones
+// (deleted-items.csv); then the records the cycle created. Everything a
+// format held of a record (its Extra) comes from the input, not from the
+// plan.
 
-// outlookFiles are the writers of the Outlook outputs; nil: not written.
-type outlookFiles struct {
-	snapshot []formats.Writer // contacts.csv, contacts.vcf
-	created  formats.Writer   // contacts-new.csv
-	updated  formats.Writer   // contacts-update.csv
-	deleted  formats.Writer   // deleted-items.csv
+// outlookRecords are the records of the Outlook outputs.
+type outlookRecords struct {
+	folder, created, updated, deleted []contact.Contact
 }
 
-// writeOutlook writes the Outlook outputs of plan into dir: the snapshot
-// when mode is "snapshot", else the changes; the deleted records always.
-// records are the Outlook input's records, in input order. It returns how
-// contacts.csv was written (for the plan), "" without a snapshot.
-func writeOutlook(dir string, plan *engine.Plan, records []contact.Contact, layout *outlookcsv.File, mode string, oo OutlookOptions) (string, error) {
-	out := &plan.Outlook
-	csvAt := func(name string) formats.Writer {
-		w, _ := outlookcsv.Create(filepath.Join(dir, name), layout, oo.csv())
-		return w
-	}
-	var fs outlookFiles
-	var snapshotCSV formats.Writer
-	if mode == "snapshot" {
-		snapshotCSV = csvAt("contacts.csv")
-		fs.snapshot = []formats.Writer{snapshotCSV, &collect{write: func(cs []contact.Contact) error {
-			_, err := WriteContacts(filepath.Join(dir, "contacts.vcf"), KindVCard, cs, nil, oo)
-			return err
-		}}}
-	} else {
-		if out.New.Len()+len(out.Whole) > 0 {
-			fs.created = csvAt("contacts-new.csv")
-		}
-		if out.UpdateCount() > 0 {
-			fs.updated = csvAt("contacts-update.csv")
-		}
-	}
-	if out.DeleteCount() > 0 {
-		fs.deleted = csvAt("deleted-items.csv")
-	}
-	all := append(append([]formats.Writer(nil), fs.snapshot...), fs.created, fs.updated, fs.deleted)
-	abort := func() {
-		for _, w := range all {
-			if w != nil {
-				w.Abort()
-			}
-		}
-	}
-	if err := streamOutlook(out, records, &fs); err != nil {
-		abort()
-		return "", err
-	}
-	for _, w := range all {
-		if w == nil {
-			continue
-		}
-		if err := w.Close(); err != nil {
-			abort()
-			return "", err
-		}
-	}
-	if snapshotCSV == nil {
-		return "", nil
-	}
-	return snapshotCSV.Describe(), nil
-}
-
-// streamOutlook passes every record of the input through its patch to the
-// writers, then the records the cycle created. A patch that names no
-// record (an undo's that found none in the export) writes its Find record
-// among the updated or deleted ones.
-func streamOutlook(out *engine.OutlookOutput, records []contact.Contact, fs *outlookFiles) error {
-	write := func(w formats.Writer, c *contact.Contact) error {
-		if w == nil {
-			return nil
-		}
-		return w.Write(c)
-	}
+// patchOutlook makes the records of the Outlook outputs from records, the
+// Outlook input's records in input order, which it patches in place and
+// reuses: the folder is records itself, without the deleted ones.
+func patchOutlook(out *engine.OutlookOutput, records []contact.Contact) outlookRecords {
+	var o outlookRecords
 	for k := range out.Patches {
+		// A patch that names no record (an undo's that found none in the
+		// export) writes its Find record among the updated or deleted.
 		p := &out.Patches[k]
 		if p.Record >= 0 || p.Find == nil {
 			continue
@@ -100,9 +43,7 @@ func streamOutlook(out *engine.OutlookOutput, records []contact.Contact, fs *out
 		c := p.Find.Clone()
 		switch {
 		case p.Delete:
-			if err := write(fs.deleted, &c); err != nil {
-				return err
-			}
+			o.deleted = append(o.deleted, c)
 		case p.Updated():
 			if p.Key != "" {
 				c.Key = p.Key
@@ -110,77 +51,123 @@ func streamOutlook(out *engine.OutlookOutput, records []contact.Contact, fs *out
 			for _, s := range p.Set {
 				c.Values[s.Field] = s.Value
 			}
-			if err := write(fs.updated, &c); err != nil {
-				return err
-			}
+			o.updated = append(o.updated, c)
 		}
 	}
-	var c contact.Contact
+	o.folder = records[:0]
 	for i := range records {
-		c = records[i] // shares Extra with the input: no writer changes it
+		c := records[i] // shares Extra with the input: no writer changes it
 		p := out.Apply(i, &c)
 		if p != nil && p.Delete {
-			if err := write(fs.deleted, &records[i]); err != nil {
-				return err
-			}
+			o.deleted = append(o.deleted, records[i])
 			continue
 		}
-		for _, w := range fs.snapshot {
-			if err := w.Write(&c); err != nil {
-				return err
-			}
-		}
+		o.folder = append(o.folder, c) // at or before i: records[i] is read
 		if p != nil && p.Updated() {
-			if err := write(fs.updated, &c); err != nil {
-				return err
+			o.updated = append(o.updated, c)
+		}
+	}
+	clear(records[len(o.folder):])
+	o.created = append(o.created, out.Whole...)
+	o.created = append(o.created, out.New.Contacts()...)
+	o.folder = append(o.folder, o.created...)
+	return o
+}
+
+// writeOutlook writes the Outlook outputs of plan into dir: the snapshot
+// when mode is "snapshot", else the changes; the deleted records always.
+// records are the Outlook input's records, in input order, which it
+// patches in place. It returns how contacts.csv was written (for the
+// plan), "" without a snapshot.
+func writeOutlook(dir string, plan *engine.Plan, records []contact.Contact, layout *outlookcsv.File, mode string, oo OutlookOptions) (string, error) {
+	rs := patchOutlook(&plan.Outlook, records)
+	var jobs []func() error
+	var format string
+	csvJob := func(name string, cs []contact.Contact, desc *string) {
+		if len(cs) == 0 && desc == nil {
+			return
+		}
+		jobs = append(jobs, func() error {
+			d, err := WriteContacts(filepath.Join(dir, name), KindCSV, cs, layout, oo)
+			if desc != nil {
+				*desc = d
 			}
-		}
-	}
-	created := func(c *contact.Contact) error {
-		for _, w := range append(fs.snapshot, fs.created) {
-			if err := write(w, c); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for k := range out.Whole {
-		if err := created(&out.Whole[k]); err != nil {
 			return err
-		}
+		})
 	}
-	for k := range out.New.Len() {
-		c = out.New.Contact(k)
-		if err := created(&c); err != nil {
+	if mode == "snapshot" {
+		csvJob("contacts.csv", rs.folder, &format)
+		jobs = append(jobs, func() error {
+			_, err := WriteContacts(filepath.Join(dir, "contacts.vcf"), KindVCard, rs.folder, nil, oo)
 			return err
+		})
+	} else {
+		csvJob("contacts-new.csv", rs.created, nil)
+		csvJob("contacts-update.csv", rs.updated, nil)
+	}
+	csvJob("deleted-items.csv", rs.deleted, nil)
+	return format, parallel(jobs)
+}
+
+// outlookAgain reads the Outlook export of ol again, for its outputs, and
+// checks that it is the export the cycle reconciled: the same bytes.
+func outlookAgain(ol *OutlookSide, oo OutlookOptions) ([]contact.Contact, error) {
+	if !ol.dropped {
+		// Kept whole (a pipe, an undo): the records are not ours to patch.
+		return slices.Clone(ol.Contacts), nil
+	}
+	again, err := ReadOutlook(ol.Path, oo)
+	if err != nil {
+		return nil, fmt.Errorf("read the Outlook export again to write it: %w", err)
+	}
+	if !sameInputs(again.Inputs, ol.Inputs) {
+		return nil, fmt.Errorf("the Outlook export %s changed while the cycle ran; nothing was written: run the cycle again", ol.Path)
+	}
+	return again.Contacts, nil
+}
+
+// sameInputs reports whether two reads hashed the same files.
+func sameInputs(a, b []formats.InputFile) bool {
+	return slices.Equal(a, b)
+}
+
+// sideTables makes the tables of both sides, keeping fields, and drops the
+// records of dump, and those of ol when its export can be read again (a
+// file or a folder, not a pipe, which can be read once). crmDups are the CRM contacts the
+// duplicates search reads: those whose owner visible allows when filter is
+// set (contacts the user may not see are not theirs to be told about).
+func sideTables(fields []contact.Field, dump *crmcsv.Dump, ol *OutlookSide, visible func(owner string) bool, filter bool) (crm, olT *contact.Table, crmDups contact.Records) {
+	crm = contact.NewTable(fields)
+	crm.Grow(len(dump.Contacts))
+	var dupT *contact.Table
+	if filter {
+		dupT = crm.Sibling()
+	}
+	for i := range dump.Contacts {
+		c := &dump.Contacts[i]
+		crm.Add(c)
+		if dupT != nil && visible(c.CRM.Owner) {
+			dupT.Add(c)
 		}
 	}
-	return nil
-}
-
-// collect is a formats.Writer that hands the records to write at Close:
-// for the formats whose writer does not stream yet.
-type collect struct {
-	cs    []contact.Contact
-	write func([]contact.Contact) error
-	desc  string
-}
-
-func (w *collect) Write(c *contact.Contact) error {
-	w.cs = append(w.cs, c.Clone())
-	return nil
-}
-
-func (w *collect) Close() error {
-	cs := w.cs
-	w.cs = nil
-	if w.write == nil {
-		return nil
+	olT = crm.Sibling()
+	olT.Grow(len(ol.Contacts))
+	for i := range ol.Contacts {
+		olT.Add(&ol.Contacts[i])
 	}
-	write := w.write
-	w.write = nil
-	return write(cs)
+	dump.Contacts = nil
+	if rereadable(ol.Path) {
+		ol.Contacts, ol.dropped = nil, true
+	}
+	if dupT != nil {
+		return crm, olT, dupT
+	}
+	return crm, olT, crm
 }
 
-func (w *collect) Abort()           { w.cs, w.write = nil, nil }
-func (w *collect) Describe() string { return w.desc }
+// rereadable reports whether the input at path can be read a second time:
+// a regular file or a folder, not a named pipe or a device.
+func rereadable(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && (st.Mode().IsRegular() || st.IsDir())
+}

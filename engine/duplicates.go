@@ -85,15 +85,16 @@ var dupEmailFields = []contact.Field{contact.Email1, contact.Email2, contact.Ema
 // FindDuplicates returns the groups of likely duplicates among cs (see the
 // comment above DuplicateReason). It is a pure function of its inputs;
 // time and memory grow linearly with the contacts.
-func FindDuplicates(cs []contact.Contact, o DuplicateOptions) []DuplicateGroup {
-	d := dupFinder{parent: make([]int32, len(cs))}
+func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
+	n := cs.Len()
+	d := dupFinder{parent: make([]int32, n)}
 	for i := range d.parent {
 		d.parent[i] = int32(i)
 	}
 	// Every contact's keys, each once (a contact with one number in two
 	// fields is not its own duplicate), in one flat slice: keys[at[i]:at[i+1]].
-	keys := make([]DuplicateMatch, 0, len(cs)*2)
-	at := make([]int32, len(cs)+1)
+	keys := make([]DuplicateMatch, 0, n*2)
+	at := make([]int32, n+1)
 	cur := 0 // the contact keys are being added for
 	add := func(i int, m DuplicateMatch) {
 		if !slices.Contains(keys[at[i]:], m) {
@@ -101,32 +102,31 @@ func FindDuplicates(cs []contact.Contact, o DuplicateOptions) []DuplicateGroup {
 		}
 	}
 	phoneKeys := d.phones(cs, o.PhoneKey)
-	for i := range cs {
+	for i := range n {
 		cur = i
 		at[i] = int32(len(keys))
-		v := &cs[i].Values
 		for _, f := range dupEmailFields {
-			if e := contact.NormalizeEmail(v[f], o.CaseSensitiveKeys); e != "" {
+			if e := contact.NormalizeEmail(cs.Get(i, f), o.CaseSensitiveKeys); e != "" {
 				add(cur, DuplicateMatch{DupEmail, e})
 			}
 		}
 		for _, pk := range phoneKeys[i] {
 			add(cur, DuplicateMatch{DupPhone, pk})
 		}
-		if v[contact.First] != "" || v[contact.Middle] != "" || v[contact.Last] != "" {
-			if name := contact.FoldName(v[contact.First] + " " + v[contact.Middle] + " " + v[contact.Last]); name != "" {
-				add(cur, DuplicateMatch{DupNameCompany, name + " / " + contact.FoldName(v[contact.Company])})
+		if first, middle, last := cs.Get(i, contact.First), cs.Get(i, contact.Middle), cs.Get(i, contact.Last); first != "" || middle != "" || last != "" {
+			if name := contact.FoldName(first + " " + middle + " " + last); name != "" {
+				add(cur, DuplicateMatch{DupNameCompany, name + " / " + contact.FoldName(cs.Get(i, contact.Company))})
 			}
 		}
 	}
-	at[len(cs)] = int32(len(keys))
+	at[n] = int32(len(keys))
 	// Union every contact with the first contact of each of its keys, and
 	// count how many contacts hold each key: one map lookup per key.
 	type keyInfo struct{ first, n int32 }
 	index := make(map[DuplicateMatch]int32, len(keys))
 	var infos []keyInfo
 	keyIdx := make([]int32, len(keys))
-	for i := range cs {
+	for i := range n {
 		for j := at[i]; j < at[i+1]; j++ {
 			k, ok := index[keys[j]]
 			if !ok {
@@ -145,7 +145,7 @@ func FindDuplicates(cs []contact.Contact, o DuplicateOptions) []DuplicateGroup {
 	}
 	members := map[int32][]int{}
 	var roots []int32
-	for i := range cs {
+	for i := range n {
 		r := d.find(int32(i))
 		if r == int32(i) && !d.joined[r] {
 			continue
@@ -222,17 +222,18 @@ func (d *dupFinder) union(a, b int32) {
 // numbers that share their last seven digits with another contact's number
 // are put in it: two numbers with one canonical form end in the same
 // national number, which is the tail of their digits however written.
-func (d *dupFinder) phones(cs []contact.Contact, key func(string) string) [][]string {
-	out := make([][]string, len(cs))
+func (d *dupFinder) phones(cs contact.Records, key func(string) string) [][]string {
+	n := cs.Len()
+	out := make([][]string, n)
 	type tailOwner struct {
 		first  int32
 		shared bool
 	}
-	owner := make(map[uint32]tailOwner, len(cs))
-	tails := make([]uint32, len(cs)*len(dupPhoneFields)) // 0: no number
-	for i := range cs {
+	owner := make(map[uint32]tailOwner, n)
+	tails := make([]uint32, n*len(dupPhoneFields)) // 0: no number
+	for i := range n {
 		for k, f := range dupPhoneFields {
-			t := phoneTail(cs[i].Values[f])
+			t := phoneTail(cs.Get(i, f))
 			if t == 0 {
 				continue
 			}
@@ -245,13 +246,13 @@ func (d *dupFinder) phones(cs []contact.Contact, key func(string) string) [][]st
 			}
 		}
 	}
-	for i := range cs {
+	for i := range n {
 		for k, f := range dupPhoneFields {
 			t := tails[i*len(dupPhoneFields)+k]
 			if t == 0 || !owner[t].shared {
 				continue // no other contact has a number ending so
 			}
-			raw := cs[i].Values[f]
+			raw := cs.Get(i, f)
 			var pk string
 			if key != nil {
 				pk = key(raw)
@@ -306,4 +307,17 @@ func phoneTail(s string) uint32 {
 		return t + uint32(n)*10000000
 	}
 	return t + 10000000*10
+}
+
+// TableFields are the fields a side's table keeps for a cycle under p: the
+// mapped ones and those FindDuplicates reads (contact.NewTable adds the
+// identity fields).
+func TableFields(p Policy) []contact.Field {
+	fs := slices.Clone(p.fields())
+	for _, f := range append(slices.Clone(dupPhoneFields), dupEmailFields...) {
+		if !slices.Contains(fs, f) {
+			fs = append(fs, f)
+		}
+	}
+	return fs
 }

@@ -82,7 +82,12 @@ func TestFindDuplicates(t *testing.T) {
 			""},
 	}
 	for _, tt := range tests {
-		got := groupsText(tt.cs, FindDuplicates(tt.cs, DuplicateOptions{PhoneKey: e164}))
+		got := groupsText(tt.cs, FindDuplicates(contact.Contacts(tt.cs), DuplicateOptions{PhoneKey: e164}))
+		// A cycle searches the side's table: the same groups.
+		table := contact.TableOf(TableFields(DefaultPolicy(specUser)), tt.cs)
+		if fromTable := groupsText(tt.cs, FindDuplicates(table, DuplicateOptions{PhoneKey: e164})); fromTable != got {
+			t.Errorf("%s: from a table\n got %s\nwant %s", tt.name, fromTable, got)
+		}
 		if got != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
 		}
@@ -91,7 +96,7 @@ func TestFindDuplicates(t *testing.T) {
 	// digits another contact shares.
 	calls = 0
 	cs := []contact.Contact{person("a", "phone_mobile=+49 171 1111111"), person("b", "phone_mobile=+49 171 2222222"), person("c", "phone_mobile=0171 2222222")}
-	FindDuplicates(cs, DuplicateOptions{PhoneKey: e164})
+	FindDuplicates(contact.Contacts(cs), DuplicateOptions{PhoneKey: e164})
 	if calls != 2 {
 		t.Errorf("PhoneKey called %d times, want 2 (only b and c share a tail)", calls)
 	}

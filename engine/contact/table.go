@@ -274,3 +274,27 @@ func TableOf(fields []Field, cs []Contact) *Table {
 	}
 	return t
 }
+
+// Records is read access to a list of records by index: a *Table, or
+// Contacts.
+type Records interface {
+	Len() int
+	Key(i int) string
+	Line(i int) int
+	Get(i int, f Field) string
+	DisplayName(i int) string
+}
+
+// Contacts are records as Contacts (Records).
+type Contacts []Contact
+
+func (cs Contacts) Len() int                  { return len(cs) }
+func (cs Contacts) Key(i int) string          { return cs[i].Key }
+func (cs Contacts) Line(i int) int            { return cs[i].Line }
+func (cs Contacts) Get(i int, f Field) string { return cs[i].Values[f] }
+func (cs Contacts) DisplayName(i int) string  { return cs[i].DisplayName() }
+
+var (
+	_ Records = (*Table)(nil)
+	_ Records = Contacts(nil)
+)

@@ -1,0 +1,119 @@
+package cycle
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+	"contactsync/formats/outlookcsv"
+)
+
+func copyTo(t *testing.T, dst, src string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func fixtureOptions(t *testing.T) Options {
+	t.Helper()
+	dir := t.TempDir()
+	ol := filepath.Join(dir, "contacts.csv")
+	copyTo(t, ol, filepath.Join("..", "fixtures", "outlook", "contacts.csv"))
+	o := Options{Journal: filepath.Join(dir, "j.db"), CRM: filepath.Join("..", "fixtures", "crm"), Outlook: ol,
+		Out: filepath.Join(dir, "out"), Policy: engine.DefaultPolicy("U6UJ9A00000D"), Flags: map[string]string{},
+		Now: func() time.Time { return time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC) }}
+	o.OutlookOpts.ExportedAt = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	return o
+}
+
+// The cycle reconciles on tables and reads the Outlook export again to
+// write it: every record of the snapshot keeps what the tables do not
+// (unmapped columns), with the plan's patches applied.
+func TestSnapshotFromTheExportAgain(t *testing.T) {
+	o := fixtureOptions(t)
+	in, err := outlookcsv.ReadFile(o.Outlook, outlookcsv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := outlookcsv.ReadFile(filepath.Join(o.Out, "outlook", "contacts.csv"), outlookcsv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := res.Plan
+	if want := len(in.Contacts) - plan.Outlook.DeleteCount() + plan.Outlook.New.Len(); len(out.Contacts) != want {
+		t.Fatalf("snapshot has %d records, want %d", len(out.Contacts), want)
+	}
+	extras := 0
+	for i := range in.Contacts {
+		c := in.Contacts[i]
+		p := plan.Outlook.Apply(i, &c)
+		if p != nil && p.Delete {
+			continue
+		}
+		k := slicesIndex(out.Contacts, c.Key, c.Values[contact.Email1])
+		if k < 0 {
+			t.Fatalf("record %d (%q) is not in the snapshot", i+1, c.DisplayName())
+		}
+		got := out.Contacts[k]
+		for _, f := range plan.Outlook.Fields {
+			if got.Values[f] != c.Values[f] {
+				t.Errorf("%q %s = %q, want %q", c.DisplayName(), f, got.Values[f], c.Values[f])
+			}
+		}
+		for _, e := range c.Extra {
+			extras++
+			if v, ok := got.ExtraValue(e.Name); !ok || v != e.Value {
+				t.Errorf("%q lost its unmapped %q = %q (got %q, %v)", c.DisplayName(), e.Name, e.Value, v, ok)
+			}
+		}
+	}
+	if extras == 0 {
+		t.Fatal("the fixture has no unmapped values: the test checks nothing")
+	}
+}
+
+func slicesIndex(cs []contact.Contact, key, email string) int {
+	for i := range cs {
+		if key != "" && cs[i].Key == key || key == "" && cs[i].Values[contact.Email1] == email {
+			return i
+		}
+	}
+	return -1
+}
+
+// An export that changes between the read the plan is made of and the read
+// the outputs are written from stops the cycle before anything is written.
+func TestOutlookExportChangedWhileRunning(t *testing.T) {
+	o := fixtureOptions(t)
+	o.AfterPlan = func() {
+		f, err := os.OpenFile(o.Outlook, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString("Late,Addition,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Run(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "changed while the cycle ran") {
+		t.Fatalf("Run = %v, want the export changed while the cycle ran", err)
+	}
+	if _, err := os.Stat(o.Out); !os.IsNotExist(err) {
+		t.Errorf("the output folder exists after the refused cycle (%v)", err)
+	}
+}
