@@ -401,7 +401,7 @@ func (r *run) findDuplicates(crm, ol contact.Records) chan struct{} {
 // the fields not synced.
 func (r *run) notices() []engine.Notice {
 	var ns []engine.Notice
-	add := func(kind, format string, args ...any) {
+	add := func(kind engine.NoticeKind, format string, args ...any) {
 		ns = append(ns, engine.Notice{Kind: kind, Message: fmt.Sprintf(format, args...)})
 	}
 	if r.res != nil {

@@ -213,7 +213,9 @@ func (u *undo) undo(ctx context.Context, src *engine.UndoInput) (*UndoResult, er
 // notices adds to an undo's plan what the administrator is given and which
 // Outlook output it writes, and why.
 func (u *undo) notices(plan *engine.Plan, rep *engine.UndoReport, kind, mode string) error {
-	add := func(kind, msg string) { plan.Notices = append(plan.Notices, engine.Notice{Kind: kind, Message: msg}) }
+	add := func(kind engine.NoticeKind, msg string) {
+		plan.Notices = append(plan.Notices, engine.Notice{Kind: kind, Message: msg})
+	}
 	if len(rep.Administrator) > 0 {
 		b, err := adminCSV(rep, u.o.Cycle)
 		if err != nil {

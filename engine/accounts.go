@@ -42,7 +42,7 @@ func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) st
 		rule := RuleAccountExact
 		if len(idx) > 1 {
 			rule = RuleAccountFirst
-			r.notice("several-accounts", pr.link.ID, fmt.Sprintf("%q: %d accounts are named %q; the first in the dump (%s) is used", name, len(idx), accName, trimID(a.ID)))
+			r.notice(NoticeSeveralAccounts, pr.link.ID, fmt.Sprintf("%q: %d accounts are named %q; the first in the dump (%s) is used", name, len(idx), accName, trimID(a.ID)))
 		}
 		r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpUpdate, Field: "account", New: trimID(a.ID) + " " + a.Name, Rule: rule, Name: name})
 		return accName

@@ -441,10 +441,32 @@ type Conflict struct {
 // Notice is something a reviewer should know that changed nothing by itself:
 // an ambiguity, a likely duplicate, a pending record that arrived.
 type Notice struct {
-	Kind    string `json:"kind"`
-	Link    int64  `json:"link,omitempty"`
-	Message string `json:"message"`
+	Kind    NoticeKind `json:"kind"`
+	Link    int64      `json:"link,omitempty"`
+	Message string     `json:"message"`
 }
+
+// NoticeKind says what a notice is about. Plans and the journal hold it as
+// its text; code compares it with these constants, never with a literal.
+type NoticeKind string
+
+// The kinds of notices the engine gives. The cycle adds kinds of its own
+// (the inputs' warnings, housekeeping, the Outlook output mode, ...).
+const (
+	NoticeGuardOverridden NoticeKind = "guard-overridden" // a guard turned into a notice (Policy.Force, Allow)
+	NoticeDuplicateKey    NoticeKind = "duplicate-key"    // an Outlook record repeats an earlier record's key
+	NoticeNotVisible      NoticeKind = "not-visible"      // CRM contacts of owners the user may not see
+	NoticeArrived         NoticeKind = "arrived"          // a record the last cycle asked for arrived (routine)
+	NoticeNotImported     NoticeKind = "not-imported"     // a sync group removal still waits for its import
+	NoticeRejoined        NoticeKind = "rejoined"         // a CRM contact is in the sync group again
+	NoticeAmbiguousEmail  NoticeKind = "ambiguous-email"  // several CRM contacts share a new Outlook contact's e-mail
+	NoticeLikelyDuplicate NoticeKind = "likely-duplicate" // an unlinked Outlook contact has a linked contact's e-mail
+	NoticeNotCreated      NoticeKind = "not-created"      // an Outlook record without name, company or e-mail
+	NoticeSeveralAccounts NoticeKind = "several-accounts" // several CRM accounts have the company's name
+	NoticeRebuild         NoticeKind = "rebuild"          // what Rebuild found
+	NoticeUndo            NoticeKind = "undo"             // what Undo did or could not do
+	NoticeDiscard         NoticeKind = "discard"          // what Discard did
+)
 
 // CRMOutput is what the CRM is asked to import.
 type CRMOutput struct {

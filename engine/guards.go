@@ -40,7 +40,7 @@ func (r *reconciler) guard(err *GuardError) error {
 	if !ok {
 		return err
 	}
-	r.notice("guard-overridden", 0, err.Guard.String()+" overridden by "+by+": "+err.Message)
+	r.notice(NoticeGuardOverridden, 0, err.Guard.String()+" overridden by "+by+": "+err.Message)
 	return nil
 }
 

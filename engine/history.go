@@ -127,7 +127,7 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 		if pr.crm < 0 {
 			lonely++
 			r.change(Change{Link: l.ID, Side: NoSide, Op: OpLink, New: l.OutlookKey, Rule: RuleRebuilt, Name: name})
-			r.notice("rebuild", l.ID, fmt.Sprintf("Outlook contact %q (%s) has no CRM contact: deleted in the CRM, or not visible to the user; the next cycle moves it to Deleted Items", name, l.OutlookKey))
+			r.notice(NoticeRebuild, l.ID, fmt.Sprintf("Outlook contact %q (%s) has no CRM contact: deleted in the CRM, or not visible to the user; the next cycle moves it to Deleted Items", name, l.OutlookKey))
 			continue
 		}
 		crmRec := rec{ct, pr.crm}
@@ -150,7 +150,7 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 		r.change(Change{Link: l.ID, Side: NoSide, Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: RuleRebuilt, Name: name})
 		if len(diff) > 0 {
 			differing++
-			r.notice("rebuild", l.ID, fmt.Sprintf("%q: the sides differ in %s; no base is known for them, so the next cycle decides them as conflicts (the latest change wins)", name, strings.Join(diff, ", ")))
+			r.notice(NoticeRebuild, l.ID, fmt.Sprintf("%q: the sides differ in %s; no base is known for them, so the next cycle decides them as conflicts (the latest change wins)", name, strings.Join(diff, ", ")))
 		}
 	}
 	var olLeft, crmLeft int
@@ -164,7 +164,7 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 			crmLeft++
 		}
 	}
-	r.notice("rebuild", 0, fmt.Sprintf("rebuilt %d links from sync keys: %d with their CRM contact (%d of them differ in some field), %d whose CRM contact is gone; "+
+	r.notice(NoticeRebuild, 0, fmt.Sprintf("rebuilt %d links from sync keys: %d with their CRM contact (%d of them differ in some field), %d whose CRM contact is gone; "+
 		"not linked: %d Outlook contacts without a sync key and %d CRM contacts, which the next cycle links by e-mail or creates",
 		len(r.pairs), len(r.pairs)-lonely, differing, lonely, olLeft, crmLeft))
 	r.overflow = true // the arena is in Outlook order: finish sorts the links by id

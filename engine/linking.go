@@ -95,7 +95,7 @@ func (r *reconciler) resolveLinks() error {
 			pr.link.CRMID = trimID(rec.key())
 			r.linkedCRM[pr.link.CRMID] = true
 			pr.changed = true
-			r.notice("arrived", pr.link.ID, fmt.Sprintf("the CRM created %q as %s", rec.displayName(), pr.link.CRMID))
+			r.notice(NoticeArrived, pr.link.ID, fmt.Sprintf("the CRM created %q as %s", rec.displayName(), pr.link.CRMID))
 			if !pr.inGroup {
 				// The import did not put it in the sync group: do it now
 				// rather than read it as having left the group.
@@ -129,7 +129,7 @@ func (r *reconciler) resolveTombs() {
 		case pr.link.Detached == Outlook && r.crm.HasSyncGroup && in && pr.link.PendingCRM.Op == OpGroupRemove:
 			// Our removal from the sync group is not imported yet: keep
 			// the contact out of Outlook.
-			r.notice("not-imported", pr.link.ID, fmt.Sprintf("%q is still in the sync group; import crm/syncgroup-remove.csv of cycle %d", r.ct.DisplayName(pr.crm), r.st.Cycle))
+			r.notice(NoticeNotImported, pr.link.ID, fmt.Sprintf("%q is still in the sync group; import crm/syncgroup-remove.csv of cycle %d", r.ct.DisplayName(pr.crm), r.st.Cycle))
 			r.tombCRM[pr.crm] = pr
 		case in && (r.crm.HasSyncGroup || pr.link.Detached == CRM):
 			// Back in the sync group: the user wants it synced again.
@@ -137,7 +137,7 @@ func (r *reconciler) resolveTombs() {
 			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
 			r.crmClaimed[pr.crm] = false
 			delete(r.linkedCRM, trimID(pr.link.CRMID))
-			r.notice("rejoined", pr.link.ID, fmt.Sprintf("%q is in the sync group again and is synced anew", r.ct.DisplayName(pr.crm)))
+			r.notice(NoticeRejoined, pr.link.ID, fmt.Sprintf("%q is in the sync group again and is synced anew", r.ct.DisplayName(pr.crm)))
 		default:
 			if pr.link.PendingCRM.Op != "" {
 				pr.link.PendingCRM = Pending{}
@@ -453,7 +453,7 @@ func (r *reconciler) newOutlookRecords() {
 				}
 			}
 			if len(narrowed) != 1 {
-				r.notice("ambiguous-email", 0, fmt.Sprintf("Outlook contact %q: %d CRM contacts share its e-mail and %d match its name; a new CRM contact is created",
+				r.notice(NoticeAmbiguousEmail, 0, fmt.Sprintf("Outlook contact %q: %d CRM contacts share its e-mail and %d match its name; a new CRM contact is created",
 					rec.displayName(), len(cands), len(narrowed)))
 				cands = nil
 			} else {
@@ -464,7 +464,7 @@ func (r *reconciler) newOutlookRecords() {
 		case len(cands) == 1:
 			r.linkNew(cands[0], i, rule)
 		case dupOf != "":
-			r.notice("likely-duplicate", 0, fmt.Sprintf("Outlook contact %q (record %d) has the e-mail %s of a contact that is already linked; it is left as it is — merge the duplicates in Outlook",
+			r.notice(NoticeLikelyDuplicate, 0, fmt.Sprintf("Outlook contact %q (record %d) has the e-mail %s of a contact that is already linked; it is left as it is — merge the duplicates in Outlook",
 				rec.displayName(), i+1, dupOf))
 		default:
 			r.createInCRM(i)

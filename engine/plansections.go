@@ -47,7 +47,7 @@ func SectionOf(c *Change) Section {
 
 // RoutineNotice reports whether a notice kind is bookkeeping that plan.txt
 // counts instead of listing: a record the last cycle asked for arrived.
-func RoutineNotice(kind string) bool { return kind == "arrived" }
+func RoutineNotice(kind NoticeKind) bool { return kind == NoticeArrived }
 
 // Tally is a count per name, printed largest first.
 type Tally map[string]int
@@ -110,11 +110,11 @@ func (p *Plan) Totals() Totals {
 		t.Sections[SectionOf(c)]++
 	}
 	for _, n := range p.Notices {
-		t.Notices[n.Kind]++
+		t.Notices[string(n.Kind)]++
 		if RoutineNotice(n.Kind) {
 			t.Routine++
 		}
-		if n.Kind == "guard-overridden" {
+		if n.Kind == NoticeGuardOverridden {
 			t.Guards++
 		}
 	}

@@ -143,7 +143,7 @@ func (ch *Change) appendJSON(b []byte) []byte {
 // appendJSON appends the notice as json.Marshal encodes it.
 func (n *Notice) appendJSON(b []byte) []byte {
 	b = append(b, `{"kind":`...)
-	b = AppendJSONString(b, n.Kind)
+	b = AppendJSONString(b, string(n.Kind))
 	if n.Link != 0 {
 		b = append(b, `,"link":`...)
 		b = strconv.AppendInt(b, n.Link, 10)

@@ -68,7 +68,7 @@ func checkEncoding(t *testing.T, a, b string) {
 			t.Errorf("Line:\n got %s\nwant %s", got, want)
 		}
 	}
-	for _, n := range []Notice{{Kind: a, Message: b}, {Kind: "x", Link: 7, Message: a}} {
+	for _, n := range []Notice{{Kind: NoticeKind(a), Message: b}, {Kind: "x", Link: 7, Message: a}} {
 		want, _ := json.Marshal(n)
 		if got := n.appendJSON(nil); string(got) != string(want) {
 			t.Errorf("notice JSON:\n got %s\nwant %s", got, want)

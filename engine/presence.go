@@ -143,7 +143,7 @@ func (r *reconciler) createInCRM(oi int) {
 	name := rec.displayName()
 	if rec.get(contact.First) == "" && rec.get(contact.Last) == "" && rec.get(contact.Company) == "" &&
 		rec.get(contact.Email1) == "" && rec.get(contact.Email2) == "" && rec.get(contact.Email3) == "" {
-		r.notice("not-created", 0, fmt.Sprintf("Outlook record %d has no name, company or e-mail; it is not created in the CRM", oi+1))
+		r.notice(NoticeNotCreated, 0, fmt.Sprintf("Outlook record %d has no name, company or e-mail; it is not created in the CRM", oi+1))
 		return
 	}
 	if !r.p.Direction.allows(CRM) {

@@ -169,7 +169,7 @@ func (r *reconciler) index() {
 			continue
 		}
 		if _, dup := r.olByKey[k]; dup {
-			r.notice("duplicate-key", 0, fmt.Sprintf("Outlook contact %q (record %d) repeats the key %q of an earlier record; it is treated as a new contact",
+			r.notice(NoticeDuplicateKey, 0, fmt.Sprintf("Outlook contact %q (record %d) repeats the key %q of an earlier record; it is treated as a new contact",
 				r.ot.DisplayName(i), i+1, k))
 			continue
 		}
@@ -317,7 +317,7 @@ func tableOf(pool *contact.Strings, fields []contact.Field, cs []contact.Contact
 
 func (r *reconciler) change(c Change) { r.plan.Changes = append(r.plan.Changes, c) }
 
-func (r *reconciler) notice(kind string, link int64, msg string) {
+func (r *reconciler) notice(kind NoticeKind, link int64, msg string) {
 	r.plan.Notices = append(r.plan.Notices, Notice{Kind: kind, Link: link, Message: msg})
 }
 
@@ -380,7 +380,7 @@ func (r *reconciler) finish() {
 			}
 		}
 		if cn.NotVisible > 0 {
-			r.notice("not-visible", 0, fmt.Sprintf("%d CRM contacts belong to owners user %s may not see; they are neither sent to Outlook nor changed", cn.NotVisible, r.p.User))
+			r.notice(NoticeNotVisible, 0, fmt.Sprintf("%d CRM contacts belong to owners user %s may not see; they are neither sent to Outlook nor changed", cn.NotVisible, r.p.User))
 		}
 	}
 	for _, c := range p.Changes {

@@ -128,7 +128,7 @@ func countOp(p *Plan, op Op, side Side) int {
 func noticeKinds(p *Plan) []string {
 	var ks []string
 	for _, n := range p.Notices {
-		ks = append(ks, n.Kind)
+		ks = append(ks, string(n.Kind))
 	}
 	return ks
 }

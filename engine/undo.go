@@ -147,7 +147,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 		return nil, nil, err
 	}
 	notice := func(link int64, format string, args ...any) {
-		plan.Notices = append(plan.Notices, Notice{Kind: "undo", Link: link, Message: fmt.Sprintf(format, args...)})
+		plan.Notices = append(plan.Notices, Notice{Kind: NoticeUndo, Link: link, Message: fmt.Sprintf(format, args...)})
 	}
 	change := func(c Change) { c.Rule = rule; plan.Changes = append(plan.Changes, c) }
 	var newLinks []LinkState
@@ -404,7 +404,7 @@ func Discard(st State, u *UndoInput) (*Plan, []int64, error) {
 	}
 	plan.Links = links
 	plan.Counts = Counts{Links: liveLinks(links), Unlinked: len(plan.Closed)}
-	plan.Notices = append(plan.Notices, Notice{Kind: "discard", Message: fmt.Sprintf(
+	plan.Notices = append(plan.Notices, Notice{Kind: NoticeDiscard, Message: fmt.Sprintf(
 		"cycle %d is discarded: its outputs were not imported; the journal is back to the state after cycle %d", u.Cycle, u.Cycle-1)})
 	return plan, reopen, nil
 }

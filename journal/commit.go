@@ -301,8 +301,8 @@ func insertNotices(tx *sql.Tx, ch *chain, n int, notices []engine.Notice) error 
 	}
 	defer b.close()
 	for i, x := range notices {
-		ch.notice(i+1, x.Kind, x.Link, x.Message)
-		if err := b.add(n, i+1, x.Kind, x.Link, x.Message); err != nil {
+		ch.notice(i+1, string(x.Kind), x.Link, x.Message)
+		if err := b.add(n, i+1, string(x.Kind), x.Link, x.Message); err != nil {
 			return fmt.Errorf("notices: %w", err)
 		}
 	}

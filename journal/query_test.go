@@ -58,7 +58,7 @@ func TestReaderSelects(t *testing.T) {
 		}
 		var kinds []string
 		if err := r.Notices(Select{Kinds: []string{"ambiguous"}}, func(x *NoticeRow) error {
-			kinds = append(kinds, x.Kind)
+			kinds = append(kinds, string(x.Kind))
 			return nil
 		}); err != nil || len(kinds) != 1 {
 			t.Errorf("notices of kind ambiguous: %v, %v", kinds, err)

@@ -322,7 +322,7 @@ func exportJSON(w io.Writer, rd *journal.Reader, f ExportFilter) error {
 			return rd.Notices(rows, func(x *journal.NoticeRow) error {
 				return each(func() {
 					o.open()
-					o.str("kind", x.Kind)
+					o.str("kind", string(x.Kind))
 					o.int("link", x.Link)
 					o.str("message", x.Message)
 				})

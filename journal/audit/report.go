@@ -197,7 +197,7 @@ func reportCycle(rd *journal.Reader, pg *page, path string, r journal.Cycle) err
 	}
 	nl := pg.notices(where)
 	if err := rd.Notices(journal.Select{Cycle: n}, func(x *journal.NoticeRow) error {
-		nl.add(reportNotice{x.Kind, x.Link, x.Message})
+		nl.add(reportNotice{string(x.Kind), x.Link, x.Message})
 		return nil
 	}); err != nil {
 		return err
@@ -249,7 +249,7 @@ func linksOfConflicts(conflicts map[linkField]*engine.Conflict) map[int64]bool {
 }
 
 func (nl *noticeList) add(x reportNotice) {
-	if engine.RoutineNotice(x.Kind) {
+	if engine.RoutineNotice(engine.NoticeKind(x.Kind)) {
 		return
 	}
 	nl.Total++
@@ -351,7 +351,7 @@ func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, 
 	}
 	nl := pg.notices(where)
 	for _, x := range p.Notices {
-		nl.add(reportNotice{x.Kind, x.Link, x.Message})
+		nl.add(reportNotice{string(x.Kind), x.Link, x.Message})
 	}
 	if err := pg.writeNotices(nl); err != nil {
 		return err
