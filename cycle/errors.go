@@ -1,8 +1,12 @@
 package cycle
 
 import (
+	"contactsync/engine"
+	"contactsync/formats"
+	"contactsync/journal"
 	"errors"
 	"fmt"
+	"io/fs"
 )
 
 // ErrorKind says what stopped a cycle, so that the CLI can give it an exit
@@ -41,4 +45,41 @@ func usagef(format string, args ...any) error {
 // errInterrupted is what a cycle returns once its context is done.
 func errInterrupted() error {
 	return &Error{Kind: Interrupted, Err: errors.New("interrupted: nothing was committed"), Hint: "run the same command again; it starts over"}
+}
+
+// Classify gives any error of the project its kind and hint: an *Error as
+// it is; a guard of the engine, or a journal another run holds, Guard; a
+// journal another run committed to meanwhile, Failure; input that cannot be
+// read or found, a cycle or contact the journal lacks, Usage; anything
+// else Failure.
+func Classify(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return &Error{Kind: e.Kind, Err: err, Hint: e.Hint}
+	}
+	var ge *engine.GuardError
+	var le *journal.LockedError
+	var je *journal.ConflictError
+	var el formats.ErrorList
+	switch {
+	case errors.As(err, &je):
+		return &Error{Kind: Failure, Err: err, Hint: "another run committed a cycle meanwhile; run the same command again to plan against it"}
+	case errors.As(err, &ge):
+		return &Error{Kind: Guard, Err: err, Hint: ge.Hint}
+	case errors.As(err, &le):
+		h := "wait for the other run to finish"
+		if le.Stale {
+			h = "the run that held the lock is gone; rerun with --break-stale-lock"
+		}
+		return &Error{Kind: Guard, Err: err, Hint: h}
+	case errors.Is(err, journal.ErrNoCycle):
+		return &Error{Kind: Usage, Err: err, Hint: "journal log lists the cycles"}
+	case errors.Is(err, journal.ErrNoContact):
+		return &Error{Kind: Usage, Err: err, Hint: "give a CONTACTID, an Outlook key or an e-mail address the journal has seen"}
+	case formats.IsParseError(err), errors.Is(err, fs.ErrNotExist):
+		return &Error{Kind: Usage, Err: err, Hint: "fix the input named above and run again; nothing was written"}
+	case errors.As(err, &el):
+		return &Error{Kind: Usage, Err: err}
+	}
+	return &Error{Kind: Failure, Err: err}
 }

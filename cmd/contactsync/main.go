@@ -12,16 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 
 	"contactsync/cycle"
-	"contactsync/engine"
-	"contactsync/formats"
-	"contactsync/journal"
 )
 
 func main() {
@@ -112,9 +108,9 @@ func usagef(format string, args ...any) error {
 	return &cmdError{code: exitUsage, err: fmt.Errorf(format, args...)}
 }
 
-// classify gives an error from a subcommand its exit code: guards 3, bad
-// input 2, anything else 1. Errors that never pass through here come from
-// flag parsing and are usage errors.
+// classify gives an error from a subcommand the exit code of its kind
+// (cycle.Classify): guards 3, bad input 2, anything else 1. Errors that
+// never pass through here come from flag parsing and are usage errors.
 func classify(err error) error {
 	if err == nil {
 		return nil
@@ -123,36 +119,8 @@ func classify(err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
-	var cy *cycle.Error
-	if errors.As(err, &cy) {
-		return &cmdError{code: kindCodes[cy.Kind], err: err, hint: cy.Hint}
-	}
-	var ge *engine.GuardError
-	var le *journal.LockedError
-	var je *journal.ConflictError
-	switch {
-	case errors.As(err, &je):
-		return &cmdError{code: exitFailure, err: err, hint: "another run committed a cycle meanwhile; run the same command again to plan against it"}
-	case errors.As(err, &ge):
-		return &cmdError{code: exitGuard, err: err, hint: ge.Hint}
-	case errors.As(err, &le):
-		h := "wait for the other run to finish"
-		if le.Stale {
-			h = "the run that held the lock is gone; rerun with --break-stale-lock"
-		}
-		return &cmdError{code: exitGuard, err: err, hint: h}
-	case errors.Is(err, journal.ErrNoCycle):
-		return &cmdError{code: exitUsage, err: err, hint: "journal log lists the cycles"}
-	case errors.Is(err, journal.ErrNoContact):
-		return &cmdError{code: exitUsage, err: err, hint: "give a CONTACTID, an Outlook key or an e-mail address the journal has seen"}
-	case formats.IsParseError(err), errors.Is(err, fs.ErrNotExist):
-		return &cmdError{code: exitUsage, err: err, hint: "fix the input named above and run again; nothing was written"}
-	}
-	var el formats.ErrorList
-	if errors.As(err, &el) {
-		return &cmdError{code: exitUsage, err: err}
-	}
-	return &cmdError{code: exitFailure, err: err}
+	e := cycle.Classify(err)
+	return &cmdError{code: kindCodes[e.Kind], err: err, hint: e.Hint}
 }
 
 func exitCode(err error) int {
