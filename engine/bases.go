@@ -47,6 +47,82 @@ func SumValues(v *contact.Values) BaseSum {
 	return s.sum()
 }
 
+// PackValues packs a base: a form byte (1), then each non-empty value as
+// its field's number, a uvarint length and the value, in field order. An
+// empty base packs to the form byte alone.
+func PackValues(v *contact.Values) string {
+	n := 1
+	for f := range v {
+		if v[f] != "" {
+			n += 1 + binary.MaxVarintLen32 + len(v[f])
+		}
+	}
+	b := make([]byte, 1, n)
+	b[0] = packedForm
+	for f := range v {
+		if v[f] == "" {
+			continue
+		}
+		b = append(b, byte(f))
+		b = binary.AppendUvarint(b, uint64(len(v[f])))
+		b = append(b, v[f]...)
+	}
+	return string(b)
+}
+
+const packedForm = 1
+
+// UnpackValues reads what PackValues packed. The values are substrings of
+// s.
+func UnpackValues(s string) (*contact.Values, error) {
+	if len(s) == 0 || s[0] != packedForm {
+		return nil, fmt.Errorf("packed base: not the packed form")
+	}
+	v := new(contact.Values)
+	last := -1
+	for i := 1; i < len(s); {
+		f := int(s[i])
+		if f >= contact.NumFields || f <= last {
+			return nil, fmt.Errorf("packed base: field %d out of order or unknown at byte %d", f, i)
+		}
+		last = f
+		n, k := binary.Uvarint([]byte(s[i+1 : min(len(s), i+1+binary.MaxVarintLen64)]))
+		if k <= 0 || n == 0 || n > uint64(len(s)-i-1-k) {
+			return nil, fmt.Errorf("packed base: bad length at byte %d", i+1)
+		}
+		i += 1 + k
+		v[f] = s[i : i+int(n)]
+		i += int(n)
+	}
+	return v, nil
+}
+
+// Values returns the link's base: Base, or Packed unpacked (a new copy);
+// nil when the link carries neither (its base was not read).
+func (l *Link) Values() *contact.Values {
+	if l.Base != nil {
+		return l.Base
+	}
+	if l.Packed != "" {
+		v, err := UnpackValues(l.Packed)
+		if err == nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// pack replaces the link's base by its packed form and sum.
+func (l *Link) pack(v *contact.Values) {
+	l.Packed = PackValues(v)
+	l.BaseSum = SumValues(v)
+	l.Base = nil
+}
+
+// unread reports whether the link carries no base (a quiet link of a state
+// that gave only sums).
+func (l *Link) unread() bool { return l.Base == nil && l.Packed == "" }
+
 // sumBuilder accumulates the canonical form that SumValues hashes. Values
 // must be added in ascending field order.
 type sumBuilder struct{ buf []byte }
@@ -133,7 +209,7 @@ func (r *reconciler) loadBases() error {
 	var ids []int64
 	var need []*pair
 	for _, pr := range r.pairs {
-		if pr.link.Base != nil || r.quiet(pr) {
+		if !pr.link.unread() || r.quiet(pr) {
 			continue
 		}
 		ids = append(ids, pr.link.ID)
@@ -181,6 +257,16 @@ func fetchBases(st *State, ids []int64) ([]*contact.Values, error) {
 // A read that fails is remembered in r.err and reads as an empty base; the
 // cycle then fails with it.
 func (r *reconciler) base(pr *pair) *contact.Values {
+	if pr.link.Base == nil && pr.link.Packed != "" {
+		v, err := UnpackValues(pr.link.Packed)
+		if err != nil {
+			if r.err == nil {
+				r.err = fmt.Errorf("link %d: %w", pr.link.ID, err)
+			}
+			return &contact.Values{}
+		}
+		return v // not kept: the packed form is what the link holds
+	}
 	if pr.link.Base == nil {
 		vs, err := r.fetchBases([]int64{pr.link.ID})
 		if err != nil {
@@ -201,6 +287,10 @@ func fillBases(st *State, links []LinkState, ids map[int64]bool) error {
 	var want []int64
 	var at []int
 	for i := range links {
+		if links[i].Base == nil && links[i].Packed != "" && ids[links[i].ID] {
+			links[i].Base = links[i].Values()
+			links[i].Packed = ""
+		}
 		if links[i].Base == nil && ids[links[i].ID] {
 			want = append(want, links[i].ID)
 			at = append(at, i)

@@ -26,7 +26,7 @@ func TestCleanValues(t *testing.T) {
 	if n := len(p.Conflicts); n != 0 {
 		t.Errorf("%d conflicts; letter case and blanks are no conflict:\n%s", n, planText(p))
 	}
-	if l := linkOf(p, "C1"); l == nil || l.Base[contact.Email1] != "Ann.Lee@Acme.example" || l.Base[contact.JobTitle] != "Buyer" {
+	if l := linkOf(p, "C1"); l == nil || l.Values()[contact.Email1] != "Ann.Lee@Acme.example" || l.Values()[contact.JobTitle] != "Buyer" {
 		t.Errorf("Ann's link = %+v; want the CRM's e-mail kept as the base and the title without blanks", l)
 	}
 	if hasChange(p, Change{Link: linkOf(p, "C1").ID, Side: anySide, Op: OpUpdate}) {

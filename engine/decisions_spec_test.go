@@ -46,7 +46,7 @@ func TestDecisions(t *testing.T) {
 					t.Errorf("change %+v: rule %s, want %s", c, c.Rule, RuleDecidedByUser)
 				}
 			}
-			if got := p.Links[0].Base[contact.PhoneBusiness]; got != tt.want {
+			if got := p.Links[0].Values()[contact.PhoneBusiness]; got != tt.want {
 				t.Errorf("new base %q, want %q", got, tt.want)
 			}
 		})

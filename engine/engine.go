@@ -289,6 +289,10 @@ type Link struct {
 	// BaseSum is SumValues of the base; zero when unknown. In a plan it is
 	// the sum of the base after the cycle.
 	BaseSum BaseSum
+	// Packed is the base packed (PackValues) when Base is nil: how a plan
+	// gives the bases it made or changed, in a fifth of the memory of
+	// Values. Neither set: the base was not read (see Bases); use Values.
+	Packed string
 	// NameAccount is set when the CRM account was created from the contact's
 	// name because the Outlook contact had no company: a CRM company equal
 	// to it means "no company" to Outlook.

@@ -129,7 +129,7 @@ func (r *reconciler) notImportedGuard() error {
 				b.missing = append(b.missing, pr)
 			case pd.Op == OpUpdate && rec.ok():
 				b.updated++
-				if !pendingUnapplied(pd, l, rec) {
+				if !pendingUnapplied(pd, r.base(pr), rec) {
 					b.updatedSeen++
 				}
 			case pd.Op == OpKey && pr.olByKey:
@@ -206,12 +206,12 @@ func (r *reconciler) notImportedGuard() error {
 	return nil
 }
 
-func pendingUnapplied(pd Pending, l *Link, rec rec) bool {
+func pendingUnapplied(pd Pending, base *contact.Values, rec rec) bool {
 	for i, f := range pd.Fields {
 		if i >= len(pd.Old) {
 			return false
 		}
-		if old := contact.Clean(f, pd.Old[i]); contact.Clean(f, rec.get(f)) != old || same(f, old, contact.Clean(f, l.Base[f])) {
+		if old := contact.Clean(f, pd.Old[i]); contact.Clean(f, rec.get(f)) != old || same(f, old, contact.Clean(f, base[f])) {
 			return false
 		}
 	}

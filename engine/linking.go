@@ -400,7 +400,7 @@ func (r *reconciler) newOutlookRecords() {
 		if pr.closed || pr.link.Detached != NoSide {
 			continue
 		}
-		if pr.link.Base == nil {
+		if pr.link.unread() {
 			maybe := false
 			for _, f := range emailFields {
 				if !r.mapped[f] {
@@ -478,7 +478,7 @@ func (r *reconciler) newOutlookRecords() {
 func (r *reconciler) newLink() Link {
 	id := r.nextID
 	r.nextID++
-	return Link{ID: id, Base: &contact.Values{}}
+	return Link{ID: id}
 }
 
 // linkNew joins an unlinked CRM contact and Outlook record found by e-mail.

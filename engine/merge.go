@@ -14,9 +14,9 @@ import (
 // that is the account named after the contact reads as empty, and a field
 // the side was asked to change last cycle but still shows its old value
 // reads as the base (the change was not imported and is sent again).
-func (r *reconciler) sideValue(pr *pair, s Side, f contact.Field) string {
+func (r *reconciler) sideValue(pr *pair, s Side, f contact.Field, base *contact.Values) string {
 	v := r.actualValue(pr, s, f)
-	b := contact.Clean(f, r.base(pr)[f])
+	b := contact.Clean(f, base[f])
 	prev := pr.prevCRM
 	if s == Outlook {
 		prev = pr.prevOutlook
@@ -67,17 +67,20 @@ func (r *reconciler) merge(pr *pair) {
 	crmU, olU := upd[0], upd[1]
 	// A link whose base was left unread (quiet: both records hash to its
 	// base) has no field to merge.
+	// A new link starts from no base.
 	fields := r.fields
-	if pr.link.Base == nil {
+	var base, newBase contact.Values
+	switch {
+	case pr.isNew && pr.link.unread():
+	case pr.link.unread():
 		fields = nil
+	default:
+		base = *r.base(pr)
 	}
-	var newBase contact.Values
-	if pr.link.Base != nil {
-		newBase = *pr.link.Base
-	}
+	newBase = base
 	for _, f := range fields {
-		b := contact.Clean(f, pr.link.Base[f])
-		c, o := r.sideValue(pr, CRM, f), r.sideValue(pr, Outlook, f)
+		b := contact.Clean(f, base[f])
+		c, o := r.sideValue(pr, CRM, f, &base), r.sideValue(pr, Outlook, f, &base)
 		res, _, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
 		newBase[f] = res
 		effective := [2]string{c, o}
@@ -101,16 +104,11 @@ func (r *reconciler) merge(pr *pair) {
 			r.change(Change{Link: pr.link.ID, Side: u.side, Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
 		}
 	}
-	if pr.link.Base != nil && newBase != *pr.link.Base {
-		// A new link's base is the engine's own (newLink): written in
-		// place. Another's may be the caller's: replaced, and only then
-		// allocated (a million quiet links allocate nothing here).
-		if pr.isNew {
-			*pr.link.Base = newBase
-		} else {
-			nb := newBase
-			pr.link.Base = &nb
-		}
+	if fields != nil && (newBase != base || pr.isNew) {
+		// The new base is kept packed (a million new links of a first
+		// cycle would hold a million 41-field bases otherwise); a quiet
+		// link allocates nothing here.
+		pr.link.pack(&newBase)
 		pr.changed = true
 	}
 	if len(crmU.fields) > 0 {

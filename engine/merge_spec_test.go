@@ -86,7 +86,7 @@ func TestMergeField(t *testing.T) {
 			if l == nil {
 				t.Fatalf("link closed:\n%s", planText(p))
 			}
-			if got := l.Base[contact.PhoneBusiness]; got != tt.want {
+			if got := l.Values()[contact.PhoneBusiness]; got != tt.want {
 				t.Errorf("new base = %q, want %q", got, tt.want)
 			}
 			updates := len(p.CRM.Updates.Contacts()) + len(p.Outlook.Updates())
@@ -152,8 +152,8 @@ func TestMergeInitialCycle(t *testing.T) {
 				crmV = u.Values[contact.PhoneBusiness]
 			}
 			olV := folderRecord(p, l.OutlookKey).Values[contact.PhoneBusiness]
-			if crmV != tt.want || olV != tt.want || l.Base[contact.PhoneBusiness] != tt.want {
-				t.Errorf("crm = %q, outlook = %q, base = %q; want all %q\n%s", crmV, olV, l.Base[contact.PhoneBusiness], tt.want, planText(p))
+			if crmV != tt.want || olV != tt.want || l.Values()[contact.PhoneBusiness] != tt.want {
+				t.Errorf("crm = %q, outlook = %q, base = %q; want all %q\n%s", crmV, olV, l.Values()[contact.PhoneBusiness], tt.want, planText(p))
 			}
 			if tt.rule == "" {
 				if n := countOp(p, OpUpdate, anySide); n != 0 {
@@ -229,8 +229,8 @@ func TestMergeCategoriesAsSets(t *testing.T) {
 			if got := sorted(olV); !slices.Equal(got, tt.want) {
 				t.Errorf("Outlook categories = %q, want %q\n%s", olV, strings.Join(tt.want, ";"), planText(p))
 			}
-			if got := sorted(l.Base[contact.Categories]); !slices.Equal(got, tt.want) {
-				t.Errorf("base categories = %q, want %q", l.Base[contact.Categories], strings.Join(tt.want, ";"))
+			if got := sorted(l.Values()[contact.Categories]); !slices.Equal(got, tt.want) {
+				t.Errorf("base categories = %q, want %q", l.Values()[contact.Categories], strings.Join(tt.want, ";"))
 			}
 			if len(p.Conflicts) != 0 {
 				t.Errorf("categories produced %d conflicts, want none", len(p.Conflicts))

@@ -116,9 +116,10 @@ func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule) {
 	if !r.record(s, pr).ok() {
 		return
 	}
+	base := r.base(pr)
 	for _, f := range r.fields {
-		if v := r.sideValue(pr, s, f); v != r.base(pr)[f] {
-			r.change(Change{Link: pr.link.ID, Side: s, Op: OpLost, Field: f.String(), Old: r.base(pr)[f], New: v, Rule: rule, Name: r.pairName(pr)})
+		if v := r.sideValue(pr, s, f, base); v != base[f] {
+			r.change(Change{Link: pr.link.ID, Side: s, Op: OpLost, Field: f.String(), Old: base[f], New: v, Rule: rule, Name: r.pairName(pr)})
 		}
 	}
 }
@@ -164,11 +165,13 @@ func (r *reconciler) createInCRM(oi int) {
 	}
 	var c contact.Contact
 	c.Modified = rec.modified()
+	var base contact.Values
 	for _, f := range r.fields {
 		v := contact.Clean(f, rec.get(f))
 		c.Values[f] = v
-		l.Base[f] = v
+		base[f] = v
 	}
+	l.pack(&base)
 	if acc := r.assignAccount(&c, &pair{link: &l}, name); c.Values[contact.Company] == "" {
 		// The account is named after the contact; in the CRM its company
 		// reads as that name, which means "no company" to Outlook.
@@ -213,11 +216,13 @@ func (r *reconciler) newCRMRecords() {
 		l.OutlookKey = SyncKey(l.ID)
 		var c contact.Contact
 		c.Key = l.OutlookKey
+		var base contact.Values
 		for _, f := range r.fields {
 			v := contact.Clean(f, rec.get(f))
 			c.Values[f] = v
-			l.Base[f] = v
+			base[f] = v
 		}
+		l.pack(&base)
 		l.PendingOutlook = Pending{Op: OpCreate}
 		if r.plan.Outlook.New == nil {
 			r.plan.Outlook.New = r.ot.Sibling()

@@ -231,10 +231,11 @@ func (r *reconciler) unclaimed() (crm, ol int) {
 // baseName is the display name of a link's base; "" when the link carries
 // no base.
 func baseName(l *Link) string {
-	if l.Base == nil {
+	v := l.Values()
+	if v == nil {
 		return ""
 	}
-	c := contact.Contact{Values: *l.Base}
+	c := contact.Contact{Values: *v}
 	return c.DisplayName()
 }
 

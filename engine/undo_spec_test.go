@@ -54,7 +54,7 @@ func TestUndoSpec(t *testing.T) {
 	if l2 == nil || l2.Detached != Outlook || l2.PendingOutlook.Op != "" || l2.PendingCRM.Op != "" {
 		t.Errorf("link 2 = %+v, want it detached without the creations it waited for", l2)
 	}
-	if l4 == nil || !l4.Changed || l4.PendingCRM.Op != OpCreate || l4.PendingOutlook.Op != OpCreate || *l4.Base != ann {
+	if l4 == nil || !l4.Changed || l4.PendingCRM.Op != OpCreate || l4.PendingOutlook.Op != OpCreate || *l4.Values() != ann {
 		t.Errorf("link 4 = %+v, want a new link waiting for both creations with Ann's base", l4)
 	}
 	if len(p.Outlook.Deleted()) != 1 || p.Outlook.Deleted()[0].Key != SyncKey(2) || len(p.CRM.GroupRemove) != 0 {
@@ -132,7 +132,7 @@ func TestDiscardSpec(t *testing.T) {
 	if len(p.Links) != 2 || p.Links[0].ID != 1 || p.Links[1].ID != 2 {
 		t.Fatalf("links %+v, want 1 and 2", p.Links)
 	}
-	if *p.Links[0].Base != ann || p.Links[0].PendingOutlook.Op != "" || !p.Links[0].Changed {
+	if *p.Links[0].Values() != ann || p.Links[0].PendingOutlook.Op != "" || !p.Links[0].Changed {
 		t.Errorf("link 1 = %+v, want its base before the cycle and no pending work", p.Links[0])
 	}
 	if p.Links[1].PendingCRM.Op != OpCreate {

@@ -392,7 +392,7 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		reopened[id] = true
 	}
 	var writes []linkWrite
-	var buf, hbuf []byte
+	var buf []byte
 	rc := newChain()
 	for i := range plan.Links {
 		ls := &plan.Links[i]
@@ -404,13 +404,10 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 			return nil, nil, fmt.Errorf("link with id %d: ids start at 1", l.ID)
 		}
 		old := l.ID < firstNew && !reopened[l.ID]
-		if old && loaded != nil {
-			var same bool
-			if same, hbuf = loaded.unchanged(l, hbuf); same {
-				continue // only its pending work changed; see Commit
-			}
+		if old && loaded != nil && loaded.unchanged(l) {
+			continue // only its pending work changed; see Commit
 		}
-		if l.Base == nil {
+		if l.Base == nil && l.Packed == "" {
 			// The engine did not read the base: it is the row's.
 			var doc string
 			if err := readBase.QueryRow(l.ID).Scan(&doc); err != nil {
@@ -437,7 +434,10 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		}
 		buf = appendCompactBase(buf[:0], l)
 		blob := slices.Clone(buf)
-		bs := engine.SumValues(l.Base)
+		bs := l.BaseSum
+		if l.Packed == "" || bs.IsZero() {
+			bs = engine.SumValues(l.Values())
+		}
 		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: bs[:], opened: n, written: n}
 		if !old {
 			if err := insert.add(l.ID, l.CRMID, l.OutlookKey, blob, "", row.baseSum, n, n); err != nil {

@@ -40,33 +40,34 @@ const compactForm = 0x01
 // form.
 func isCompact(doc string) bool { return len(doc) > 0 && doc[0] == compactForm }
 
-// appendCompactBase appends the compact base of l to b. l.Base must be set.
+// appendCompactBase appends the compact base of l to b: its values are
+// the link's packed base (engine.PackValues, the same encoding after its
+// form byte), or Base packed; none, no values.
 func appendCompactBase(b []byte, l *engine.Link) []byte {
 	b = append(b, compactForm, byte(l.Detached))
 	b = binary.AppendUvarint(b, uint64(len(l.NameAccount)))
 	b = append(b, l.NameAccount...)
-	return appendCompactValues(b, l.Base)
+	return append(b, packedOf(l)[1:]...)
 }
 
-func appendCompactValues(b []byte, v *contact.Values) []byte {
-	for f := range v {
-		if v[f] == "" {
-			continue
-		}
-		b = append(b, byte(f))
-		b = binary.AppendUvarint(b, uint64(len(v[f])))
-		b = append(b, v[f]...)
+// packedOf is the link's base packed: Packed, or Base packed, or an empty
+// base.
+func packedOf(l *engine.Link) string {
+	switch {
+	case l.Packed != "":
+		return l.Packed
+	case l.Base != nil:
+		return engine.PackValues(l.Base)
 	}
-	return b
+	return engine.PackValues(&contact.Values{})
 }
 
-// valuesHash is an exact hash of a base's values (not of what the merge
-// counts as equal, see engine.SumValues): Commit compares it to tell a base
-// the cycle rewrote from one it left as it was.
-func valuesHash(v *contact.Values, buf []byte) ([16]byte, []byte) {
-	buf = appendCompactValues(buf[:0], v)
-	h := sha256.Sum256(buf)
-	return [16]byte(h[:16]), buf
+// valuesHash is an exact hash of a packed base's values (not of what the
+// merge counts as equal, see engine.SumValues): Commit compares it to tell
+// a base the cycle rewrote from one it left as it was.
+func valuesHash(packed string) [16]byte {
+	h := sha256.Sum256([]byte(packed))
+	return [16]byte(h[:16])
 }
 
 // compactReader reads the compact forms.

@@ -58,21 +58,16 @@ func (s *loadedState) link(id int64) *engine.Link {
 // unchanged reports whether the row of l is what Load read: same keys,
 // name account and detached side, and a base the cycle did not read
 // (nil) or read and left as it was.
-func (s *loadedState) unchanged(l *engine.Link, buf []byte) (bool, []byte) {
+func (s *loadedState) unchanged(l *engine.Link) bool {
 	old := s.link(l.ID)
 	if old == nil || old.CRMID != l.CRMID || old.OutlookKey != l.OutlookKey || old.NameAccount != l.NameAccount || old.Detached != l.Detached {
-		return false, buf
+		return false
 	}
-	if l.Base == nil {
-		return true, buf
+	if l.Base == nil && l.Packed == "" {
+		return true
 	}
 	h, ok := s.fetched[l.ID]
-	if !ok {
-		return false, buf
-	}
-	var now [16]byte
-	now, buf = valuesHash(l.Base, buf)
-	return now == h, buf
+	return ok && valuesHash(packedOf(l)) == h
 }
 
 func (j *Journal) load() (engine.State, *loadedState, error) {
@@ -174,7 +169,6 @@ func lightLink(l *engine.Link, base, sum []byte) error {
 type bases struct {
 	j      *Journal
 	loaded *loadedState
-	buf    []byte
 }
 
 // basesChunk is how many ids one query asks for.
@@ -217,9 +211,7 @@ func (b *bases) Bases(ids []int64) ([]*contact.Values, error) {
 			}
 			out[k] = l.Base
 			if b.loaded != nil && b.loaded.fetched != nil {
-				var h [16]byte
-				h, b.buf = valuesHash(l.Base, b.buf)
-				b.loaded.fetched[l.ID] = h
+				b.loaded.fetched[l.ID] = valuesHash(engine.PackValues(l.Base))
 			}
 		}
 		err = rows.Err()
