@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -105,11 +106,12 @@ type Format struct {
 	// Exts are the file extensions of the format, lower case with the dot;
 	// a folder format has none.
 	Exts []string
-	// Dir says the input is a folder.
-	Dir bool
-	// Sniff reports whether the first bytes of a file (NULs removed,
-	// upper-cased: what Detect passes) or, for a folder format, the folder
-	// at path, are of this format. Nil: only the extension tells.
+	// Dir says whether the input may be a folder: NoDir (a file),
+	// DirToo (a file or a folder), DirOnly (a folder).
+	Dir DirUse
+	// Sniff reports whether the input at path is of this format: for a
+	// file, by its first bytes (head, up to 512), for a folder (head nil)
+	// by what it holds. Nil: only the extension tells.
 	Sniff func(path string, head []byte) bool
 	// Open opens a reader on path.
 	Open func(path string, o Options) (Reader, error)
@@ -120,6 +122,16 @@ type Format struct {
 	// Order is the rank among formats whose Sniff matches (lower first).
 	Order int
 }
+
+// DirUse says whether a format reads folders.
+type DirUse int
+
+// The uses of folders.
+const (
+	NoDir   DirUse = iota // the input is a file
+	DirToo                // a file or a folder
+	DirOnly               // a folder
+)
 
 var (
 	regMu    sync.RWMutex
@@ -195,7 +207,7 @@ func Detect(path string, only ...string) (*Format, error) {
 	}
 	if st.IsDir() {
 		for _, f := range cands {
-			if f.Dir && f.Sniff != nil && f.Sniff(path, nil) {
+			if f.Dir != NoDir && f.Sniff != nil && f.Sniff(path, nil) {
 				return f, nil
 			}
 		}
@@ -203,7 +215,7 @@ func Detect(path string, only ...string) (*Format, error) {
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	for _, f := range cands {
-		if !f.Dir && slices.Contains(f.Exts, ext) {
+		if f.Dir != DirOnly && slices.Contains(f.Exts, ext) {
 			return f, nil
 		}
 	}
@@ -212,15 +224,14 @@ func Detect(path string, only ...string) (*Format, error) {
 		return nil, err
 	}
 	for _, f := range cands {
-		if !f.Dir && f.Sniff != nil && f.Sniff(path, head) {
+		if f.Dir != DirOnly && f.Sniff != nil && f.Sniff(path, head) {
 			return f, nil
 		}
 	}
 	return nil, nil
 }
 
-// readHead returns the first n bytes of the file at path, NULs removed
-// (UTF-16 text reads as ASCII) and upper-cased.
+// readHead returns the first n bytes of the file at path.
 func readHead(path string, n int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -228,14 +239,17 @@ func readHead(path string, n int) ([]byte, error) {
 	}
 	defer f.Close()
 	head := make([]byte, n)
-	m, _ := f.Read(head)
-	out := head[:0]
-	for _, c := range head[:m] {
-		if c != 0 {
-			out = append(out, c)
-		}
+	m, err := io.ReadFull(f, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, err
 	}
-	return []byte(strings.ToUpper(string(out))), nil
+	return head[:m], nil
+}
+
+// TextHead is head with its NULs removed (UTF-16 text reads as ASCII)
+// and upper-cased: for a Sniff that looks for a keyword.
+func TextHead(head []byte) []byte {
+	return bytes.ToUpper(bytes.ReplaceAll(head, []byte{0}, nil))
 }
 
 // ReadAll reads every record of r into a slice (each a copy) and closes r:

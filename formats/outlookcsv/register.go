@@ -1,8 +1,6 @@
 package outlookcsv
 
 import (
-	"bytes"
-
 	"contactsync/formats"
 )
 
@@ -15,7 +13,7 @@ func init() {
 		Describe: "Outlook CSV",
 		Exts:     []string{".csv", ".txt"},
 		Order:    100, // the fallback: any text file not recognised as another format
-		Sniff:    func(_ string, head []byte) bool { return !bytes.Contains(head, []byte("BEGIN:VCARD")) },
+		Sniff:    func(_ string, head []byte) bool { return formats.CheckText(head) == nil },
 		Open: func(path string, o formats.Options) (formats.Reader, error) {
 			return Open(path, options(o), o.Lenient)
 		},

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -48,18 +47,11 @@ func Write(w io.Writer, contacts []contact.Contact, opt Options) error {
 // WriteFile writes the contacts to one .vcf file atomically.
 // The cards are streamed into the temporary file, never held whole.
 func WriteFile(path string, contacts []contact.Contact, opt Options) error {
-	if _, err := opt.v4(); err != nil {
-		return err
-	}
-	f, err := formats.CreateAtomic(path, formats.FilePerm)
+	w, err := Create(path, opt)
 	if err != nil {
 		return err
 	}
-	defer f.Abort()
-	if err := Write(f, contacts, opt); err != nil {
-		return err
-	}
-	return f.Commit()
+	return formats.WriteAll(w, contacts)
 }
 
 // WriteDir writes a vdir: one .vcf per contact in dir (created if needed),
@@ -67,25 +59,11 @@ func WriteFile(path string, contacts []contact.Contact, opt Options) error {
 // for every file system; a contact without Key is named by a hash of its
 // name, company and first e-mail. Other files in dir are left alone.
 func WriteDir(dir string, contacts []contact.Contact, opt Options) error {
-	if _, err := opt.v4(); err != nil {
+	w, err := CreateDir(dir, opt)
+	if err != nil {
 		return err
 	}
-	if err := formats.MkdirPrivate(dir); err != nil {
-		return err
-	}
-	used := map[string]bool{}
-	for i := range contacts {
-		name := FileName(&contacts[i])
-		base := strings.TrimSuffix(name, ".vcf")
-		for n := 2; used[strings.ToLower(name)]; n++ {
-			name = fmt.Sprintf("%s-%d.vcf", base, n)
-		}
-		used[strings.ToLower(name)] = true
-		if err := WriteFile(filepath.Join(dir, name), contacts[i:i+1], opt); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-	}
-	return nil
+	return formats.WriteAll(w, contacts)
 }
 
 // FileName is the vdir file name WriteDir uses for c (before making names

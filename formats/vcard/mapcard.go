@@ -1,0 +1,635 @@
+package vcard
+
+import (
+	"cmp"
+	"encoding/base64"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"contactsync/engine/contact"
+)
+
+// Slots that a mapped property can fill; their names follow "=" in Extra
+// names of the carriers (see the package doc).
+const (
+	slotN          = "N"
+	slotFN         = "FN"
+	slotORG        = "ORG"
+	slotTITLE      = "TITLE"
+	slotNOTE       = "NOTE"
+	slotBDAY       = "BDAY"
+	slotCATEGORIES = "CATEGORIES"
+	slotREV        = "REV"
+	slotUID        = "UID"
+	slotURL        = "URL"
+)
+
+// telSlots lists the phone fields in the order the writer writes them, with
+// the TYPE values it writes.
+var telSlots = []struct {
+	field contact.Field
+	types string
+}{
+	{contact.PhoneBusiness, "WORK,VOICE"},
+	{contact.PhoneBusiness2, "WORK,VOICE"},
+	{contact.PhoneMobile, "CELL,VOICE"},
+	{contact.PhoneHome, "HOME,VOICE"},
+	{contact.PhoneHome2, "HOME,VOICE"},
+	{contact.PhoneFaxBusiness, "WORK,FAX"},
+	{contact.PhoneFaxHome, "HOME,FAX"},
+	{contact.PhoneOther, "VOICE"},
+	{contact.PhonePager, "PAGER"},
+	{contact.PhoneAssistant, "X-ASSISTANT"},
+	{contact.PhoneCompanyMain, "X-COMPANY-MAIN"},
+}
+
+// adrSlots are the three addresses: the first field of each block of five
+// (street, city, state, postal code, country) and the TYPE written.
+var adrSlots = []struct {
+	street contact.Field
+	slot   string
+	types  string
+}{
+	{contact.BusinessStreet, "address_business", "WORK"},
+	{contact.HomeStreet, "address_home", "HOME"},
+	{contact.OtherStreet, "address_other", ""},
+}
+
+var emailFields = []contact.Field{contact.Email1, contact.Email2, contact.Email3}
+
+// types returns the lower-case TYPE values of h, including vCard 2.1
+// nameless parameters.
+func (h *header) types() []string {
+	var out []string
+	for _, p := range h.Params {
+		if p.Name == "" || strings.EqualFold(p.Name, "TYPE") {
+			for _, v := range p.Values {
+				for v != "" {
+					t := v
+					if i := strings.IndexByte(v, ','); i >= 0 {
+						t, v = v[:i], v[i+1:]
+					} else {
+						v = ""
+					}
+					out = append(out, lower(strings.TrimSpace(t)))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// lower is strings.ToLower without an allocation for lower-case input.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// prefRank is 1 for TYPE=pref, n for PREF=n, 101 otherwise.
+func (h *header) prefRank() int {
+	for _, t := range h.types() {
+		if t == "pref" {
+			return 1
+		}
+	}
+	if v, ok := h.paramValue("PREF"); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 1 && n <= 100 {
+			return n
+		}
+	}
+	return 101
+}
+
+// has reports whether ts holds any of want.
+func has(ts []string, want ...string) bool {
+	return slices.ContainsFunc(ts, func(t string) bool { return slices.Contains(want, t) })
+}
+
+// telCandidates returns the phone fields a TEL with these types may fill,
+// in order of preference.
+func telCandidates(ts []string) []contact.Field {
+	work, home := has(ts, "work"), has(ts, "home")
+	switch {
+	case has(ts, "fax"):
+		switch {
+		case work:
+			return []contact.Field{contact.PhoneFaxBusiness}
+		case home:
+			return []contact.Field{contact.PhoneFaxHome}
+		}
+		return []contact.Field{contact.PhoneFaxBusiness, contact.PhoneFaxHome}
+	case has(ts, "pager"):
+		return []contact.Field{contact.PhonePager}
+	}
+	for _, t := range ts {
+		if t == "x-assistant" || strings.HasPrefix(t, "x-") && strings.Contains(t, "assistant") {
+			return []contact.Field{contact.PhoneAssistant}
+		}
+		if t == "main" || t == "x-main" || t == "x-company-main" || strings.HasPrefix(t, "x-") && strings.Contains(t, "company") {
+			return []contact.Field{contact.PhoneCompanyMain}
+		}
+	}
+	switch {
+	case has(ts, "cell", "mobile", "iphone"):
+		return []contact.Field{contact.PhoneMobile}
+	case work:
+		return []contact.Field{contact.PhoneBusiness, contact.PhoneBusiness2}
+	case home:
+		return []contact.Field{contact.PhoneHome, contact.PhoneHome2}
+	}
+	return []contact.Field{contact.PhoneOther}
+}
+
+func adrIndex(ts []string) int {
+	switch {
+	case has(ts, "work"):
+		return 0
+	case has(ts, "home"):
+		return 1
+	}
+	return 2
+}
+
+// form is the Extra name of a property: "[group.]NAME(;PARAM=v,...)*" in
+// vCard 3.0 syntax. vCard 2.1 nameless parameters are gathered into one
+// TYPE; CHARSET and ENCODING=QUOTED-PRINTABLE/8BIT/7BIT are dropped because
+// the value is kept decoded; ENCODING=BASE64 becomes ENCODING=b.
+func (pr *prop) form() string {
+	if len(pr.Params) == 0 && pr.Group == "" {
+		return pr.Name
+	}
+	var b strings.Builder
+	if pr.Group != "" {
+		b.WriteString(pr.Group)
+		b.WriteByte('.')
+	}
+	b.WriteString(pr.Name)
+	var bare []string
+	bareAt := -1
+	type out struct {
+		name string
+		vals []string
+	}
+	var ps []out
+	for _, p := range pr.Params {
+		switch {
+		case p.Name == "":
+			v := p.Values[0]
+			switch strings.ToUpper(v) {
+			case "QUOTED-PRINTABLE", "8BIT", "7BIT":
+				continue
+			case "BASE64":
+				if pr.b64 {
+					ps = append(ps, out{"ENCODING", []string{"b"}})
+				}
+				continue
+			}
+			if bareAt < 0 {
+				bareAt = len(ps)
+				ps = append(ps, out{})
+			}
+			bare = append(bare, v)
+		case strings.EqualFold(p.Name, "CHARSET"):
+		case strings.EqualFold(p.Name, "ENCODING"):
+			if pr.b64 {
+				ps = append(ps, out{p.Name, []string{"b"}})
+			}
+		default:
+			ps = append(ps, out{p.Name, p.Values})
+		}
+	}
+	if bareAt >= 0 {
+		ps[bareAt] = out{"TYPE", bare}
+	}
+	for _, p := range ps {
+		b.WriteByte(';')
+		b.WriteString(p.name)
+		b.WriteByte('=')
+		for i, v := range p.vals {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeParamValue(&b, v)
+		}
+	}
+	return b.String()
+}
+
+func writeParamValue(b *strings.Builder, v string) {
+	// "^'" is what a '"' read as text becomes (encodeCaret): quoting it too
+	// keeps the name the same when it is read back and written again.
+	if strings.ContainsAny(v, ";:,\"") || strings.Contains(v, "^'") {
+		b.WriteByte('"')
+		b.WriteString(encodeCaret(v))
+		b.WriteByte('"')
+		return
+	}
+	b.WriteString(v)
+}
+
+// defaultForm is the form the writer uses for a slot when no carrier says
+// otherwise.
+func defaultForm(slot string, v4 bool) string {
+	if v4 {
+		if f, ok := defaultForms4[slot]; ok {
+			return f
+		}
+	} else if f, ok := defaultForms3[slot]; ok {
+		return f
+	}
+	return makeDefaultForm(slot, v4)
+}
+
+var defaultForms3, defaultForms4 = func() (m3, m4 map[string]string) {
+	m3, m4 = map[string]string{}, map[string]string{}
+	for _, k := range carrierOrder {
+		m3[k], m4[k] = makeDefaultForm(k, false), makeDefaultForm(k, true)
+	}
+	return
+}()
+
+func makeDefaultForm(slot string, v4 bool) string {
+	t := func(s string) string {
+		if v4 {
+			return strings.ToLower(s)
+		}
+		return s
+	}
+	switch slot {
+	case "email1", "email2", "email3":
+		if v4 {
+			return "EMAIL"
+		}
+		return "EMAIL;TYPE=INTERNET"
+	}
+	for _, s := range telSlots {
+		if s.field.String() == slot {
+			return "TEL;TYPE=" + t(s.types)
+		}
+	}
+	for _, s := range adrSlots {
+		if s.slot == slot {
+			if s.types == "" {
+				return "ADR"
+			}
+			return "ADR;TYPE=" + t(s.types)
+		}
+	}
+	return slot
+}
+
+// foreignName is the property that carries an Extra that is not written
+// as a property of its own: one of another format (a CSV column, a PST
+// property), or an own one whose name is not a property. See the package
+// doc for the encoding.
+const foreignName = "X-CONTACTSYNC-EXTRA"
+
+// carried restores the Extra an X-CONTACTSYNC-EXTRA property carries: Name
+// from X-NAME, Format from X-FORMAT (vcard when absent), Value unescaped, or
+// base64-decoded under ENCODING=b. ok is false for anything else, which is
+// then kept as an ordinary property.
+func carried(pr *prop) (contact.Extra, bool) {
+	if pr.Group != "" || !strings.EqualFold(pr.Name, foreignName) {
+		return contact.Extra{}, false
+	}
+	n, ok := pr.paramValue("X-NAME")
+	if !ok {
+		return contact.Extra{}, false
+	}
+	e := contact.Extra{Name: decodeParam(n), Format: contact.FormatVCard}
+	if f, ok := pr.paramValue("X-FORMAT"); ok && f != "" {
+		e.Format = decodeParam(f)
+	}
+	if pr.b64 {
+		b, err := base64.StdEncoding.DecodeString(pr.value)
+		if err != nil {
+			b, _ = base64.RawStdEncoding.DecodeString(strings.TrimRight(pr.value, "="))
+		}
+		e.Value = string(b)
+	} else {
+		e.Value = unescape(pr.value)
+	}
+	return e, true
+}
+
+func isEmpty(v string) bool { return strings.Trim(v, " \t;") == "" }
+
+// mapCard turns the properties of one card into a contact: the first
+// property of each mapped kind fills the fields, everything else goes to
+// Extra in source order.
+func (p *parser) mapCard(c *card) contact.Contact {
+	ct := contact.Contact{Line: c.line}
+	v4 := c.version == "4.0"
+	const (
+		toExtra = iota
+		toSlot
+		toSkip
+	)
+	kind := make([]int, len(c.props))
+	slot := make([]string, len(c.props))
+	seen := make(map[string]bool, 16)
+	var emails []int
+	var telUsed [contact.NumFields]bool
+	var adrUsed [3]bool
+	for i := range c.props {
+		pr := &c.props[i]
+		name := pr.upper()
+		switch name {
+		case "VERSION":
+			if !seen[name] {
+				kind[i], seen[name] = toSkip, true
+			}
+		case "PROFILE":
+			// RFC 2426's "PROFILE:VCARD" repeats BEGIN:VCARD; it is
+			// structure like VERSION, and vobject rejects it.
+			if !seen[name] && strings.EqualFold(strings.TrimSpace(pr.value), "VCARD") && pr.Group == "" {
+				kind[i], seen[name] = toSkip, true
+			}
+		case slotN, slotFN:
+			if !seen[name] {
+				kind[i], slot[i], seen[name] = toSlot, name, true
+			}
+		case slotORG, slotTITLE, slotNOTE, slotCATEGORIES, slotUID, slotURL:
+			if !seen[name] && !isEmpty(pr.value) && !pr.b64 {
+				kind[i], slot[i], seen[name] = toSlot, name, true
+			}
+		case slotBDAY:
+			if !seen[name] && !isEmpty(pr.value) {
+				if _, ok := parseBDay(pr.value); ok {
+					kind[i], slot[i], seen[name] = toSlot, name, true
+				} else {
+					p.warn(pr.line, "BDAY: %q is not a date; kept as an extra property", pr.value)
+				}
+			}
+		case slotREV:
+			if !seen[name] && !isEmpty(pr.value) {
+				if _, ok := parseRev(pr.value); ok {
+					kind[i], slot[i], seen[name] = toSlot, name, true
+				} else {
+					p.warn(pr.line, "REV: %q is not a timestamp; kept as an extra property", pr.value)
+				}
+			}
+		case "EMAIL":
+			if !isEmpty(pr.value) && !pr.b64 {
+				emails = append(emails, i)
+			}
+		case "TEL":
+			if isEmpty(pr.value) || pr.b64 {
+				break
+			}
+			for _, f := range telCandidates(pr.types()) {
+				if !telUsed[f] {
+					telUsed[f] = true
+					kind[i], slot[i] = toSlot, f.String()
+					break
+				}
+			}
+		case "ADR":
+			if isEmpty(pr.value) || pr.b64 {
+				break
+			}
+			if a := adrIndex(pr.types()); !adrUsed[a] {
+				adrUsed[a] = true
+				kind[i], slot[i] = toSlot, adrSlots[a].slot
+			}
+		}
+	}
+	if len(emails) > 1 {
+		rank := make(map[int]int, len(emails))
+		for _, i := range emails {
+			rank[i] = c.props[i].prefRank()
+		}
+		slices.SortStableFunc(emails, func(a, b int) int { return cmp.Compare(rank[a], rank[b]) })
+	}
+	for n, i := range emails {
+		if n < len(emailFields) {
+			kind[i], slot[i] = toSlot, emailFields[n].String()
+		}
+	}
+
+	fnText, fnSeen := "", false
+	var carriers map[string]string
+	carry := func(name, value string) {
+		if carriers == nil {
+			carriers = map[string]string{}
+		}
+		carriers[name] = value
+	}
+	for i := range c.props {
+		pr := &c.props[i]
+		switch kind[i] {
+		case toSkip:
+			continue
+		case toExtra:
+			if e, ok := carried(pr); ok {
+				ct.Extra = append(ct.Extra, e)
+				continue
+			}
+			ct.Extra = append(ct.Extra, contact.Extra{Name: pr.form(), Value: pr.value, Format: contact.FormatVCard})
+			continue
+		}
+		s := slot[i]
+		if f := pr.form(); !strings.EqualFold(f, defaultForm(s, v4)) {
+			carry(s, f)
+		}
+		switch s {
+		case slotN:
+			parts := splitRaw(pr.value, ';')
+			fs := []contact.Field{contact.Last, contact.First, contact.Middle, contact.Prefix, contact.Suffix}
+			for k, part := range parts {
+				if k < len(fs) {
+					ct.Values[fs[k]] = unescape(part)
+				}
+			}
+			if len(parts) > len(fs) {
+				carry("N.rest", strings.Join(parts[len(fs):], ";"))
+			}
+		case slotFN:
+			fnText, fnSeen = unescape(pr.value), true
+		case slotORG:
+			parts := splitRaw(pr.value, ';')
+			ct.Values[contact.Company] = unescape(parts[0])
+			if len(parts) > 1 {
+				ct.Values[contact.Department] = unescape(parts[1])
+			}
+			if len(parts) > 2 {
+				carry("ORG.rest", strings.Join(parts[2:], ";"))
+			}
+		case slotTITLE:
+			ct.Values[contact.JobTitle] = unescape(pr.value)
+		case slotNOTE:
+			ct.Values[contact.Notes] = unescape(pr.value)
+		case slotURL:
+			ct.Values[contact.WebPage] = unescape(pr.value)
+		case slotUID:
+			ct.Key = unescape(pr.value)
+		case slotBDAY:
+			ct.Values[contact.Birthday], _ = parseBDay(pr.value)
+		case slotREV:
+			ct.Modified, _ = parseRev(pr.value)
+			ct.ModifiedFrom = "REV"
+		case slotCATEGORIES:
+			var cats []string
+			for _, part := range splitRaw(pr.value, ',') {
+				if v := strings.TrimSpace(unescape(part)); v != "" {
+					cats = append(cats, v)
+				}
+			}
+			ct.Values[contact.Categories] = contact.JoinCategories(cats)
+		case "email1", "email2", "email3":
+			f, _ := contact.ParseField(s)
+			ct.Values[f] = unescape(pr.value)
+		case "address_business", "address_home", "address_other":
+			a := adrSlots[0]
+			for _, x := range adrSlots {
+				if x.slot == s {
+					a = x
+				}
+			}
+			parts := splitRaw(pr.value, ';')
+			for k, part := range parts {
+				switch {
+				case k == 0 && part != "":
+					carry(s+".pobox", unescape(part))
+				case k == 1 && part != "":
+					carry(s+".extended", unescape(part))
+				case k >= 2 && k < 7:
+					ct.Values[a.street+contact.Field(k-2)] = unescape(part)
+				}
+			}
+			if len(parts) > 7 {
+				carry(s+".rest", strings.Join(parts[7:], ";"))
+			}
+		default: // phone fields
+			f, _ := contact.ParseField(s)
+			ct.Values[f] = unescape(pr.value)
+		}
+	}
+	if fnSeen {
+		if def := defaultFN(&ct); fnText != def {
+			carry("FN.text", fnText)
+			carry("FN.from", def)
+		}
+	}
+	// Carriers follow the kept properties, in the order the writer writes
+	// the slots, so that a round trip gives the same Extra list.
+	if len(carriers) > 0 {
+		for _, k := range carrierOrder {
+			if v, ok := carriers[k]; ok {
+				ct.Extra = append(ct.Extra, contact.Extra{Name: "=" + k, Value: v, Format: contact.FormatVCard})
+			}
+		}
+	}
+	return ct
+}
+
+// carrierOrder lists every carrier slot in the order the writer writes the
+// properties.
+var carrierOrder = func() []string {
+	out := []string{slotFN, "FN.text", "FN.from", slotN, "N.rest", slotORG, "ORG.rest", slotTITLE}
+	for _, f := range emailFields {
+		out = append(out, f.String())
+	}
+	for _, s := range telSlots {
+		out = append(out, s.field.String())
+	}
+	for _, a := range adrSlots {
+		out = append(out, a.slot, a.slot+".pobox", a.slot+".extended", a.slot+".rest")
+	}
+	return append(out, slotURL, slotNOTE, slotBDAY, slotCATEGORIES, slotUID, slotREV)
+}()
+
+// defaultFN is the formatted name the writer derives from the fields:
+// prefix, first, middle, last and suffix joined by blanks, else the
+// company, else the first e-mail address.
+func defaultFN(c *contact.Contact) string {
+	var parts []string
+	for _, f := range []contact.Field{contact.Prefix, contact.First, contact.Middle, contact.Last, contact.Suffix} {
+		if v := strings.TrimSpace(c.Values[f]); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	switch {
+	case len(parts) > 0:
+		return strings.Join(parts, " ")
+	case c.Values[contact.Company] != "":
+		return c.Values[contact.Company]
+	}
+	return c.Values[contact.Email1]
+}
+
+// parseBDay accepts YYYYMMDD, YYYY-MM-DD, --MMDD and --MM-DD, optionally
+// followed by a midnight time (KDE writes "1955-07-19T00:00:00Z"), and
+// returns "YYYY-MM-DD" or "--MM-DD".
+func parseBDay(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "Tt"); i >= 0 {
+		if strings.Trim(s[i+1:], "0:.Zz+-") != "" {
+			return "", false
+		}
+		s = s[:i]
+	}
+	if strings.HasPrefix(s, "--") {
+		md := strings.ReplaceAll(s[2:], "-", "")
+		if len(md) != 4 || !digits(md) {
+			return "", false
+		}
+		if _, err := time.Parse("20060102", "2000"+md); err != nil {
+			return "", false
+		}
+		return "--" + md[:2] + "-" + md[2:], true
+	}
+	ymd := strings.ReplaceAll(s, "-", "")
+	if len(ymd) != 8 || !digits(ymd) || len(s) != 8 && len(s) != 10 {
+		return "", false
+	}
+	t, err := time.Parse("20060102", ymd)
+	if err != nil {
+		return "", false
+	}
+	return t.Format("2006-01-02"), true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+var revLayouts = []string{
+	"20060102T150405Z07:00", "20060102T150405Z0700", "20060102T150405Z07", "20060102T150405",
+	"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04:05Z0700",
+	"20060102T1504Z07:00", "2006-01-02T15:04Z07:00",
+	"20060102", "2006-01-02",
+}
+
+// parseRev parses a REV timestamp in basic or extended ISO 8601 form; a
+// time without zone is taken as UTC. The result is UTC, whole seconds.
+func parseRev(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	// fractional seconds: drop them (REV is compared at second precision)
+	if i := strings.IndexByte(s, '.'); i > 0 {
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j > i+1 {
+			s = s[:i] + s[j:]
+		}
+	}
+	for _, l := range revLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC().Truncate(time.Second), true
+		}
+	}
+	return time.Time{}, false
+}
