@@ -65,25 +65,11 @@ type OutlookSide struct {
 	dropped bool
 }
 
-// DetectKind tells the kind of an Outlook export from its name and first bytes.
+// DetectKind tells the kind of an Outlook export from its name and first
+// bytes, or takes the one force names.
 func DetectKind(path, force string) (string, error) {
-	switch strings.ToLower(force) {
-	case "":
-	case "csv":
-		return KindCSV, nil
-	case "vcf", "vcard":
-		if st, err := os.Stat(path); err == nil && st.IsDir() {
-			return KindVdir, checkVdir(path)
-		}
-		return KindVCard, nil
-	case "vdir":
-		return KindVdir, checkVdir(path)
-	case "pst":
-		return KindPST, nil
-	case "msg":
-		return KindMSG, nil
-	default:
-		return "", usagef("unknown format %q (want csv, vcf, vdir, pst or msg)", force)
+	if force != "" {
+		return forcedKind(path, force)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -109,6 +95,32 @@ func DetectKind(path, force string) (string, error) {
 	case ".msg":
 		return KindMSG, nil
 	}
+	return sniffKind(path)
+}
+
+// forcedKind is the kind --from names.
+func forcedKind(path, force string) (string, error) {
+	switch strings.ToLower(force) {
+	case "csv":
+		return KindCSV, nil
+	case "vcf", "vcard":
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			return KindVdir, checkVdir(path)
+		}
+		return KindVCard, nil
+	case "vdir":
+		return KindVdir, checkVdir(path)
+	case "pst":
+		return KindPST, nil
+	case "msg":
+		return KindMSG, nil
+	}
+	return "", usagef("unknown format %q (want csv, vcf, vdir, pst or msg)", force)
+}
+
+// sniffKind tells the kind of a file whose name does not by its first
+// bytes: a PST, a .msg, a vCard, else an Outlook CSV.
+func sniffKind(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
@@ -129,8 +141,9 @@ func DetectKind(path, force string) (string, error) {
 }
 
 // checkVdir refuses a folder given as a vCard folder that holds no .vcf
-// file (nor .msg files, which DetectKind looks for first), and says what it does hold: a folder of something else is a wrong
-// argument, not an address book that became empty.
+// file (nor .msg files, which DetectKind looks for first), and says what
+// it does hold: a folder of something else is a wrong argument, not an
+// address book that became empty.
 func checkVdir(dir string) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -178,85 +191,11 @@ func ReadOutlook(path string, o OutlookOptions) (*OutlookSide, error) {
 		return nil, err
 	}
 	s := &OutlookSide{Kind: kind, Path: path}
-	switch kind {
-	case KindCSV:
-		var f *outlookcsv.File
-		var err error
-		if o.SkipInvalid {
-			f, s.Rejected, err = outlookcsv.ReadFileLenient(path, o.csv())
-		} else {
-			f, err = outlookcsv.ReadFile(path, o.csv())
-		}
-		if err != nil {
-			return nil, err
-		}
-		s.CSV, s.Contacts, s.Warnings = f, f.Contacts, f.Warnings
-		var notes []string
-		if len(f.Guessed) > 0 {
-			notes = append(notes, "Outlook CSV columns read by what their names say: "+strings.Join(f.Guessed, ", "))
-		}
-		if f.DateInferred {
-			notes = append(notes, "Outlook CSV dates read as "+f.DateFormat+", the one order that reads every date of the file (the language's usual order does not)")
-		}
-		s.Note = strings.Join(notes, "; ")
-		s.Inputs = []formats.InputFile{f.Input}
-		// Outlook CSV has no modification times: every record changed, at
-		// the latest, when the file was exported.
-		at := o.ExportedAt
-		from := "--outlook-exported-at"
-		if at.IsZero() {
-			st, err := os.Stat(path)
-			if err != nil {
-				return nil, err
-			}
-			at, from = st.ModTime().UTC().Truncate(time.Second), "export file mtime"
-		}
-		for i := range s.Contacts {
-			s.Contacts[i].Modified, s.Contacts[i].ModifiedFrom = at, from
-		}
-	case KindVCard, KindVdir:
-		var f *vcard.File
-		var err error
-		if o.SkipInvalid {
-			f, s.Rejected, err = vcard.ReadFileLenient(path)
-		} else {
-			f, err = vcard.ReadFile(path)
-		}
-		if err != nil {
-			return nil, err
-		}
-		s.Contacts, s.Warnings, s.Inputs = f.Contacts, f.Warnings, f.Inputs
-	case KindMSG:
-		var f *msg.File
-		var err error
-		if o.SkipInvalid {
-			f, s.Rejected, err = msg.ReadFileLenient(path)
-		} else {
-			f, err = msg.ReadFile(path)
-		}
-		if err != nil {
-			return nil, err
-		}
-		s.Contacts, s.Warnings, s.Inputs = f.Contacts, f.Warnings, f.Inputs
-		if f.DistLists > 0 {
-			s.Note = fmt.Sprintf("%d distribution lists among the .msg files are not synced", f.DistLists)
-		}
-	case KindPST:
-		st, err := pst.ReadFile(path, pst.Options{Folder: o.Folder, SkipInvalid: o.SkipInvalid})
-		if err != nil {
-			return nil, err
-		}
-		s.Rejected = st.Rejected
-		if st.Unchosen != nil {
-			return nil, &Error{Kind: Usage, Err: st.Unchosen,
-				Hint: "name the folder that holds the contacts with --outlook-folder"}
-		}
-		s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, pst.Messages(st.Warnings)
-		s.Inputs = []formats.InputFile{st.Input}
-		s.Note = fmt.Sprintf("PST folder %q (%s)", st.Folder, st.FolderChoice)
-		if st.DistLists > 0 {
-			s.Note += fmt.Sprintf("; %d distribution lists in the PST are not synced", st.DistLists)
-		}
+	read := map[string]func(*OutlookSide, OutlookOptions) error{
+		KindCSV: readCSVSide, KindVCard: readVCardSide, KindVdir: readVCardSide, KindMSG: readMSGSide, KindPST: readPSTSide,
+	}[kind]
+	if err := read(s, o); err != nil {
+		return nil, err
 	}
 	if w := dropControls(path, s.Contacts, s.Deleted); w != "" {
 		s.Warnings = append(s.Warnings, w)
@@ -271,6 +210,106 @@ func ReadOutlook(path string, o OutlookOptions) (*OutlookSide, error) {
 		}
 	}
 	return s, nil
+}
+
+// readCSVSide reads an Outlook CSV export into s.
+func readCSVSide(s *OutlookSide, o OutlookOptions) error {
+	var f *outlookcsv.File
+	var err error
+	if o.SkipInvalid {
+		f, s.Rejected, err = outlookcsv.ReadFileLenient(s.Path, o.csv())
+	} else {
+		f, err = outlookcsv.ReadFile(s.Path, o.csv())
+	}
+	if err != nil {
+		return err
+	}
+	s.CSV, s.Contacts, s.Warnings = f, f.Contacts, f.Warnings
+	var notes []string
+	if len(f.Guessed) > 0 {
+		notes = append(notes, "Outlook CSV columns read by what their names say: "+strings.Join(f.Guessed, ", "))
+	}
+	if f.DateInferred {
+		notes = append(notes, "Outlook CSV dates read as "+f.DateFormat+", the one order that reads every date of the file (the language's usual order does not)")
+	}
+	s.Note = strings.Join(notes, "; ")
+	s.Inputs = []formats.InputFile{f.Input}
+	return stampExportTime(s, o.ExportedAt)
+}
+
+// stampExportTime gives the records of an Outlook CSV, which has no
+// modification times, the time of the export: every record changed, at the
+// latest, when the file was exported. That is at, else the file's
+// modification time; each record says which.
+func stampExportTime(s *OutlookSide, at time.Time) error {
+	from := "--outlook-exported-at"
+	if at.IsZero() {
+		st, err := os.Stat(s.Path)
+		if err != nil {
+			return err
+		}
+		at, from = st.ModTime().UTC().Truncate(time.Second), "export file mtime"
+	}
+	for i := range s.Contacts {
+		s.Contacts[i].Modified, s.Contacts[i].ModifiedFrom = at, from
+	}
+	return nil
+}
+
+// readVCardSide reads a vCard file or folder into s.
+func readVCardSide(s *OutlookSide, o OutlookOptions) error {
+	var f *vcard.File
+	var err error
+	if o.SkipInvalid {
+		f, s.Rejected, err = vcard.ReadFileLenient(s.Path)
+	} else {
+		f, err = vcard.ReadFile(s.Path)
+	}
+	if err != nil {
+		return err
+	}
+	s.Contacts, s.Warnings, s.Inputs = f.Contacts, f.Warnings, f.Inputs
+	return nil
+}
+
+// readMSGSide reads a .msg file or a folder of them into s.
+func readMSGSide(s *OutlookSide, o OutlookOptions) error {
+	var f *msg.File
+	var err error
+	if o.SkipInvalid {
+		f, s.Rejected, err = msg.ReadFileLenient(s.Path)
+	} else {
+		f, err = msg.ReadFile(s.Path)
+	}
+	if err != nil {
+		return err
+	}
+	s.Contacts, s.Warnings, s.Inputs = f.Contacts, f.Warnings, f.Inputs
+	if f.DistLists > 0 {
+		s.Note = fmt.Sprintf("%d distribution lists among the .msg files are not synced", f.DistLists)
+	}
+	return nil
+}
+
+// readPSTSide reads the contacts folder of a PST, and its Deleted Items,
+// into s.
+func readPSTSide(s *OutlookSide, o OutlookOptions) error {
+	st, err := pst.ReadFile(s.Path, pst.Options{Folder: o.Folder, SkipInvalid: o.SkipInvalid})
+	if err != nil {
+		return err
+	}
+	s.Rejected = st.Rejected
+	if st.Unchosen != nil {
+		return &Error{Kind: Usage, Err: st.Unchosen,
+			Hint: "name the folder that holds the contacts with --outlook-folder"}
+	}
+	s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, pst.Messages(st.Warnings)
+	s.Inputs = []formats.InputFile{st.Input}
+	s.Note = fmt.Sprintf("PST folder %q (%s)", st.Folder, st.FolderChoice)
+	if st.DistLists > 0 {
+		s.Note += fmt.Sprintf("; %d distribution lists in the PST are not synced", st.DistLists)
+	}
+	return nil
 }
 
 // WriteContacts writes contacts to path in the format its name (or to) says:

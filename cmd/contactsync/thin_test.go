@@ -10,7 +10,8 @@ import (
 )
 
 // The CLI only translates (issue 10, point 5): no function of cmd over 60
-// lines, and no file of cmd or of the cycle library over 800 lines.
+// lines, and no file of cmd over 800; the cycle library it calls keeps to
+// the same measure.
 func TestThinCLI(t *testing.T) {
 	const maxFunc, maxFile = 60, 800
 	for _, dir := range []string{".", "../../cycle"} {
@@ -30,14 +31,11 @@ func TestThinCLI(t *testing.T) {
 			if n := fset.Position(f.End()).Line; n > maxFile {
 				t.Errorf("%s has %d lines, more than %d: split it by concern", path, n, maxFile)
 			}
-			if dir != "." {
-				continue
-			}
 			ast.Inspect(f, func(n ast.Node) bool {
 				if fn, ok := n.(*ast.FuncDecl); ok && fn.Body != nil {
 					from, to := fset.Position(fn.Pos()).Line, fset.Position(fn.Body.End()).Line
 					if to-from+1 > maxFunc {
-						t.Errorf("%s:%d: %s has %d lines, more than %d: the CLI turns flags into options and calls the library", path, from, fn.Name.Name, to-from+1, maxFunc)
+						t.Errorf("%s:%d: %s has %d lines, more than %d: split it into steps", path, from, fn.Name.Name, to-from+1, maxFunc)
 					}
 				}
 				return true
