@@ -18,10 +18,11 @@ import (
 // links the engine asks for (engine.Bases). Rows are streamed, so a million
 // links load in seconds and hold a few hundred bytes each.
 //
-// A writable journal also remembers what it loaded (the links themselves,
-// which the caller must not modify, and the values of the bases read
-// since), so that Commit can leave alone the rows of links whose only
-// change is their pending work.
+// A writable journal also remembers what each row held (its keys, name
+// account and detached side, sharing the strings of the loaded links; and
+// a hash of each base read since), so that Commit can leave alone the rows
+// of links whose only change is their pending work. The state's links are
+// not kept: a caller may drop them once the engine has made its plan.
 func (j *Journal) Load() (engine.State, error) {
 	j.loaded = nil
 	st, loaded, err := j.load()
@@ -35,24 +36,33 @@ func (j *Journal) Load() (engine.State, error) {
 	return st, nil
 }
 
-// loadedState is what Load read, for Commit: the links of cycle, in id
-// order, and the exact hash of each base read through Bases since.
+// loadedState is what Load read, for Commit: the rows of cycle's open
+// links, in id order, and the exact hash of each base read through Bases
+// since.
 type loadedState struct {
 	cycle   int
-	links   []engine.Link
+	rows    []loadedRow
 	fetched map[int64][16]byte
 }
 
-// link returns the loaded link with id, or nil.
-func (s *loadedState) link(id int64) *engine.Link {
+// loadedRow is what a link row held that a cycle may change, its base
+// aside.
+type loadedRow struct {
+	id                             int64
+	crmID, outlookKey, nameAccount string // shared with the loaded engine.Link
+	detached                       engine.Side
+}
+
+// link returns the loaded row of link id, or nil.
+func (s *loadedState) link(id int64) *loadedRow {
 	if s == nil {
 		return nil
 	}
-	k, ok := slices.BinarySearchFunc(s.links, id, func(l engine.Link, id int64) int { return cmp.Compare(l.ID, id) })
+	k, ok := slices.BinarySearchFunc(s.rows, id, func(r loadedRow, id int64) int { return cmp.Compare(r.id, id) })
 	if !ok {
 		return nil
 	}
-	return &s.links[k]
+	return &s.rows[k]
 }
 
 // unchanged reports whether the row of l is what Load read: same keys,
@@ -60,7 +70,7 @@ func (s *loadedState) link(id int64) *engine.Link {
 // (nil) or read and left as it was.
 func (s *loadedState) unchanged(l *engine.Link) bool {
 	old := s.link(l.ID)
-	if old == nil || old.CRMID != l.CRMID || old.OutlookKey != l.OutlookKey || old.NameAccount != l.NameAccount || old.Detached != l.Detached {
+	if old == nil || old.crmID != l.CRMID || old.outlookKey != l.OutlookKey || old.nameAccount != l.NameAccount || old.detached != l.Detached {
 		return false
 	}
 	if l.Base == nil && l.Packed == "" {
@@ -101,8 +111,12 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 			return st, nil, err
 		}
 	}
+	loaded := &loadedState{cycle: st.Cycle, fetched: map[int64][16]byte{}}
 	if open > 0 && open < 1<<26 {
 		st.Links = make([]engine.Link, 0, open) // a size hint; the rows decide
+		if !j.ro {
+			loaded.rows = make([]loadedRow, 0, open)
+		}
 	}
 	rows, err := tx.Query(`SELECT id, crm_id, outlook_key, base, base_sum FROM links WHERE closed IS NULL ORDER BY id`)
 	if err != nil {
@@ -132,6 +146,9 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 				next++
 			}
 		}
+		if !j.ro {
+			loaded.rows = append(loaded.rows, loadedRow{l.ID, l.CRMID, l.OutlookKey, l.NameAccount, l.Detached})
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return st, nil, err
@@ -139,7 +156,7 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 	if st.NextLinkID < 1 {
 		st.NextLinkID = 1
 	}
-	return st, &loadedState{cycle: st.Cycle, links: st.Links, fetched: map[int64][16]byte{}}, tx.Commit()
+	return st, loaded, tx.Commit()
 }
 
 // lightLink fills l from its row's base without keeping the values: the
