@@ -366,6 +366,9 @@ func (r *run) plan() (*engine.Plan, error) {
 	crmIn.Table, olIn.Table, crmDups = sideTables(engine.TableFields(o.Policy), r.dump, r.ol, crmIn.OwnerVisible, crmIn.Visible != nil)
 	dupsDone := r.findDuplicates(crmDups, olIn.Table)
 	plan, err := engine.Reconcile(r.state, crmIn, olIn, o.Policy)
+	// The plan holds every link now (Plan.Links); the state's copy goes,
+	// and Commit compares with what the journal kept of its rows.
+	r.state.Links, r.state.Bases = nil, nil
 	<-dupsDone
 	var de *engine.DecisionError
 	if errors.As(err, &de) {
