@@ -88,7 +88,7 @@ func writeOutlook(dir string, plan *engine.Plan, records []contact.Contact, layo
 			return
 		}
 		jobs = append(jobs, func() error {
-			d, err := WriteContacts(filepath.Join(dir, name), KindCSV, cs, layout, oo)
+			d, err := streamCSV(filepath.Join(dir, name), cs, layout, oo)
 			if desc != nil {
 				*desc = d
 			}
@@ -158,6 +158,9 @@ func sideTables(fields []contact.Field, dump *crmcsv.Dump, ol *OutlookSide, visi
 	dump.Contacts = nil
 	if rereadable(ol.Path) {
 		ol.Contacts, ol.dropped = nil, true
+		if ol.CSV != nil {
+			ol.CSV.Contacts = nil // the layout is kept, not the records
+		}
 	}
 	if dupT != nil {
 		return crm, olT, dupT
@@ -170,4 +173,23 @@ func sideTables(fields []contact.Field, dump *crmcsv.Dump, ol *OutlookSide, visi
 func rereadable(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && (st.Mode().IsRegular() || st.IsDir())
+}
+
+// streamCSV writes cs to an Outlook CSV file at path through the streaming
+// writer, in the columns of layout, and says how it was written.
+func streamCSV(path string, cs []contact.Contact, layout *outlookcsv.File, oo OutlookOptions) (string, error) {
+	w, err := outlookcsv.Create(path, layout, oo.csv())
+	if err != nil {
+		return "", err
+	}
+	for i := range cs {
+		if err := w.Write(&cs[i]); err != nil {
+			w.Abort()
+			return "", err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	return w.Describe(), nil
 }
