@@ -287,7 +287,7 @@ func (r *run) readSides() error {
 			crmErr, r.crmRejected = r.crmRejected, nil
 		}
 	}()
-	r.ol, olErr = ReadOutlook(o.Outlook, o.OutlookOpts)
+	r.ol, olErr = readOutlookTable(o.Outlook, o.OutlookOpts, engine.TableFields(o.Policy))
 	wg.Wait()
 	if crmErr != nil {
 		return fmt.Errorf("read CRM dump: %w", crmErr)
@@ -343,7 +343,7 @@ func (r *run) plan() (*engine.Plan, error) {
 	if err := o.interrupted(); err != nil {
 		return nil, err
 	}
-	r.pg.Phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(r.dump.Contacts), len(r.ol.Contacts)), len(r.dump.Contacts)+len(r.ol.Contacts), "contacts")
+	r.pg.Phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(r.dump.Contacts), r.ol.records()), len(r.dump.Contacts)+r.ol.records(), "contacts")
 	if !o.DryRun {
 		if m, err := ReadMarker(o.Out); err == nil && m.Cycle <= r.state.Cycle {
 			return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, r.state.Cycle+1)

@@ -11,6 +11,7 @@ import (
 	"contactsync/formats"
 	"contactsync/formats/crmcsv"
 	"contactsync/formats/outlookcsv"
+	"contactsync/formats/vcard"
 )
 
 // The Outlook side's outputs: the plan holds no records of the sync folder,
@@ -23,19 +24,201 @@ import (
 // format held of a record (its Extra) comes from the input, not from the
 // plan.
 
-// outlookRecords are the records of the Outlook outputs.
-type outlookRecords struct {
-	folder, created, updated, deleted []contact.Contact
+// sink is where one output file's records go, one at a time.
+type sink interface {
+	Write(c *contact.Contact) error
+	Close() error
+	Abort()
 }
 
-// patchOutlook makes the records of the Outlook outputs from records, the
-// Outlook input's records in input order, which it patches in place and
-// reuses: the folder is records itself, without the deleted ones.
-func patchOutlook(out *engine.OutlookOutput, records []contact.Contact) outlookRecords {
-	var o outlookRecords
+// vcfSink streams vCards into a file committed on Close.
+type vcfSink struct {
+	f *formats.AtomicFile
+	w *vcard.CardWriter
+}
+
+func newVCFSink(path string, oo OutlookOptions) (*vcfSink, error) {
+	f, err := formats.CreateAtomic(path, formats.FilePerm)
+	if err != nil {
+		return nil, err
+	}
+	w, err := vcard.NewCardWriter(f, vcard.Options{Version: vcardVersion(oo.VCardVer)})
+	if err != nil {
+		f.Abort()
+		return nil, err
+	}
+	return &vcfSink{f, w}, nil
+}
+
+func (s *vcfSink) Write(c *contact.Contact) error { return s.w.Write(c) }
+func (s *vcfSink) Abort()                         { s.f.Abort() }
+func (s *vcfSink) Close() error {
+	if err := s.w.Flush(); err != nil {
+		s.f.Abort()
+		return err
+	}
+	return s.f.Commit()
+}
+
+// outlookSinks are the Outlook output files; nil: not written.
+type outlookSinks struct {
+	csv      *outlookcsv.Writer // contacts.csv
+	snapshot []sink             // contacts.csv, contacts.vcf
+	created  sink               // contacts-new.csv
+	updated  sink               // contacts-update.csv
+	deleted  sink               // deleted-items.csv
+}
+
+func (s *outlookSinks) all() []sink {
+	out := append([]sink(nil), s.snapshot...)
+	for _, k := range []sink{s.created, s.updated, s.deleted} {
+		if k != nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// openOutlookSinks starts the files of the Outlook outputs in dir: the
+// snapshot when mode is "snapshot", else the changes; the deleted records
+// when there are any.
+func openOutlookSinks(dir string, out *engine.OutlookOutput, layout *outlookcsv.File, mode string, oo OutlookOptions) (*outlookSinks, error) {
+	s := &outlookSinks{}
+	csvAt := func(name string) (*outlookcsv.Writer, error) {
+		return outlookcsv.Create(filepath.Join(dir, name), layout, oo.csv())
+	}
+	var err error
+	open := func(k *sink, name string) {
+		if err != nil {
+			return
+		}
+		var w *outlookcsv.Writer
+		if w, err = csvAt(name); err == nil {
+			*k = w
+		}
+	}
+	if mode == "snapshot" {
+		if s.csv, err = csvAt("contacts.csv"); err != nil {
+			return nil, err
+		}
+		s.snapshot = append(s.snapshot, s.csv)
+		v, err := newVCFSink(filepath.Join(dir, "contacts.vcf"), oo)
+		if err != nil {
+			s.abort()
+			return nil, err
+		}
+		s.snapshot = append(s.snapshot, v)
+	} else {
+		if out.New.Len()+len(out.Whole) > 0 {
+			open(&s.created, "contacts-new.csv")
+		}
+		if out.UpdateCount() > 0 {
+			open(&s.updated, "contacts-update.csv")
+		}
+	}
+	if out.DeleteCount() > 0 {
+		open(&s.deleted, "deleted-items.csv")
+	}
+	if err != nil {
+		s.abort()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *outlookSinks) abort() {
+	for _, k := range s.all() {
+		k.Abort()
+	}
+}
+
+func write(k sink, c *contact.Contact) error {
+	if k == nil {
+		return nil
+	}
+	return k.Write(c)
+}
+
+// writeOutlook writes the Outlook outputs of plan into dir (see
+// openOutlookSinks): the records of the Outlook export, read again when
+// the cycle let them go, pass one at a time through their patches into
+// the files, then the records the cycle created. It returns how
+// contacts.csv was written (for the plan), "" without a snapshot.
+func writeOutlook(dir string, plan *engine.Plan, ol *OutlookSide, mode string, oo OutlookOptions) (string, error) {
+	out := &plan.Outlook
+	s, err := openOutlookSinks(dir, out, ol.CSV, mode, oo)
+	if err != nil {
+		return "", err
+	}
+	if err := feedOutlook(s, out, ol, oo); err != nil {
+		s.abort()
+		return "", err
+	}
+	for _, k := range s.all() {
+		if err := k.Close(); err != nil {
+			s.abort()
+			return "", err
+		}
+	}
+	if s.csv == nil {
+		return "", nil
+	}
+	return s.csv.Describe(), nil
+}
+
+// feedOutlook passes the records to the sinks.
+func feedOutlook(s *outlookSinks, out *engine.OutlookOutput, ol *OutlookSide, oo OutlookOptions) error {
+	if err := writeFound(s, out); err != nil {
+		return err
+	}
+	i := 0
+	feed := func(rec *contact.Contact) error {
+		c := *rec // shares Extra with the record: no writer changes it
+		p := out.Apply(i, &c)
+		i++
+		if p != nil && p.Delete {
+			return write(s.deleted, rec)
+		}
+		for _, k := range s.snapshot {
+			if err := k.Write(&c); err != nil {
+				return err
+			}
+		}
+		if p != nil && p.Updated() {
+			return write(s.updated, &c)
+		}
+		return nil
+	}
+	if err := eachOutlookAgain(ol, oo, feed); err != nil {
+		return err
+	}
+	created := func(c *contact.Contact) error {
+		for _, k := range append(s.snapshot, s.created) {
+			if err := write(k, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for k := range out.Whole {
+		if err := created(&out.Whole[k]); err != nil {
+			return err
+		}
+	}
+	for k := range out.New.Len() {
+		c := out.New.Contact(k)
+		if err := created(&c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFound writes the records of patches that name no record of the
+// export (an undo's that found none there): their Find record among the
+// updated or deleted ones.
+func writeFound(s *outlookSinks, out *engine.OutlookOutput) error {
 	for k := range out.Patches {
-		// A patch that names no record (an undo's that found none in the
-		// export) writes its Find record among the updated or deleted.
 		p := &out.Patches[k]
 		if p.Record >= 0 || p.Find == nil {
 			continue
@@ -43,87 +226,68 @@ func patchOutlook(out *engine.OutlookOutput, records []contact.Contact) outlookR
 		c := p.Find.Clone()
 		switch {
 		case p.Delete:
-			o.deleted = append(o.deleted, c)
+			if err := write(s.deleted, &c); err != nil {
+				return err
+			}
 		case p.Updated():
 			if p.Key != "" {
 				c.Key = p.Key
 			}
-			for _, s := range p.Set {
-				c.Values[s.Field] = s.Value
+			for _, v := range p.Set {
+				c.Values[v.Field] = v.Value
 			}
-			o.updated = append(o.updated, c)
+			if err := write(s.updated, &c); err != nil {
+				return err
+			}
 		}
 	}
-	o.folder = records[:0]
-	for i := range records {
-		c := records[i] // shares Extra with the input: no writer changes it
-		p := out.Apply(i, &c)
-		if p != nil && p.Delete {
-			o.deleted = append(o.deleted, records[i])
-			continue
-		}
-		o.folder = append(o.folder, c) // at or before i: records[i] is read
-		if p != nil && p.Updated() {
-			o.updated = append(o.updated, c)
-		}
-	}
-	clear(records[len(o.folder):])
-	o.created = append(o.created, out.Whole...)
-	o.created = append(o.created, out.New.Contacts()...)
-	o.folder = append(o.folder, o.created...)
-	return o
+	return nil
 }
 
-// writeOutlook writes the Outlook outputs of plan into dir: the snapshot
-// when mode is "snapshot", else the changes; the deleted records always.
-// records are the Outlook input's records, in input order, which it
-// patches in place. It returns how contacts.csv was written (for the
-// plan), "" without a snapshot.
-func writeOutlook(dir string, plan *engine.Plan, records []contact.Contact, layout *outlookcsv.File, mode string, oo OutlookOptions) (string, error) {
-	rs := patchOutlook(&plan.Outlook, records)
-	var jobs []func() error
-	var format string
-	csvJob := func(name string, cs []contact.Contact, desc *string) {
-		if len(cs) == 0 && desc == nil {
-			return
-		}
-		jobs = append(jobs, func() error {
-			d, err := streamCSV(filepath.Join(dir, name), cs, layout, oo)
-			if desc != nil {
-				*desc = d
-			}
-			return err
-		})
-	}
-	if mode == "snapshot" {
-		csvJob("contacts.csv", rs.folder, &format)
-		jobs = append(jobs, func() error {
-			_, err := WriteContacts(filepath.Join(dir, "contacts.vcf"), KindVCard, rs.folder, nil, oo)
-			return err
-		})
-	} else {
-		csvJob("contacts-new.csv", rs.created, nil)
-		csvJob("contacts-update.csv", rs.updated, nil)
-	}
-	csvJob("deleted-items.csv", rs.deleted, nil)
-	return format, parallel(jobs)
+// errChanged: the export read again is not the one the plan was made of.
+func errChanged(path string) error {
+	return fmt.Errorf("the Outlook export %s changed while the cycle ran; nothing was written: run the cycle again", path)
 }
 
-// outlookAgain reads the Outlook export of ol again, for its outputs, and
-// checks that it is the export the cycle reconciled: the same bytes.
-func outlookAgain(ol *OutlookSide, oo OutlookOptions) ([]contact.Contact, error) {
+// eachOutlookAgain hands feed the records of the Outlook export in input
+// order: those kept, or, when the cycle let them go, those of the export
+// read again (a CSV file streamed), checked to be the same bytes.
+func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(*contact.Contact) error) error {
 	if !ol.dropped {
-		// Kept whole (a pipe, an undo): the records are not ours to patch.
-		return slices.Clone(ol.Contacts), nil
+		for i := range ol.Contacts {
+			if err := feed(&ol.Contacts[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	again, err := ReadOutlook(ol.Path, oo)
+	var again *OutlookSide
+	var err error
+	if ol.Kind == KindCSV {
+		if ol.CSV != nil && ol.CSV.DateInferred {
+			oo.DateFormat = ol.CSV.DateFormat // the order the first read settled on
+		}
+		restarted := false
+		again, err = eachOutlookCSV(ol.Path, oo, func() { restarted = true }, func(c *contact.Contact) error {
+			if restarted {
+				return errChanged(ol.Path)
+			}
+			return feed(c)
+		})
+	} else if again, err = ReadOutlook(ol.Path, oo); err == nil {
+		for i := range again.Contacts {
+			if err = feed(&again.Contacts[i]); err != nil {
+				break
+			}
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read the Outlook export again to write it: %w", err)
+		return fmt.Errorf("read the Outlook export again to write it: %w", err)
 	}
 	if !sameInputs(again.Inputs, ol.Inputs) {
-		return nil, fmt.Errorf("the Outlook export %s changed while the cycle ran; nothing was written: run the cycle again", ol.Path)
+		return errChanged(ol.Path)
 	}
-	return again.Contacts, nil
+	return nil
 }
 
 // sameInputs reports whether two reads hashed the same files.
@@ -138,6 +302,9 @@ func sameInputs(a, b []formats.InputFile) bool {
 // set (contacts the user may not see are not theirs to be told about).
 func sideTables(fields []contact.Field, dump *crmcsv.Dump, ol *OutlookSide, visible func(owner string) bool, filter bool) (crm, olT *contact.Table, crmDups contact.Records) {
 	crm = contact.NewTable(fields)
+	if ol.table != nil {
+		crm = ol.table.Sibling() // the values both sides hold, once
+	}
 	crm.Grow(len(dump.Contacts))
 	var dupT *contact.Table
 	if filter {
@@ -150,11 +317,15 @@ func sideTables(fields []contact.Field, dump *crmcsv.Dump, ol *OutlookSide, visi
 			dupT.Add(c)
 		}
 	}
-	olT = crm.Sibling()
-	olT.Grow(len(ol.Contacts))
-	for i := range ol.Contacts {
-		olT.Add(&ol.Contacts[i])
+	olT = ol.table
+	if olT == nil {
+		olT = crm.Sibling()
+		olT.Grow(len(ol.Contacts))
+		for i := range ol.Contacts {
+			olT.Add(&ol.Contacts[i])
+		}
 	}
+	ol.table = nil // the engine's now
 	dump.Contacts = nil
 	if rereadable(ol.Path) {
 		ol.Contacts, ol.dropped = nil, true
@@ -173,23 +344,4 @@ func sideTables(fields []contact.Field, dump *crmcsv.Dump, ol *OutlookSide, visi
 func rereadable(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && (st.Mode().IsRegular() || st.IsDir())
-}
-
-// streamCSV writes cs to an Outlook CSV file at path through the streaming
-// writer, in the columns of layout, and says how it was written.
-func streamCSV(path string, cs []contact.Contact, layout *outlookcsv.File, oo OutlookOptions) (string, error) {
-	w, err := outlookcsv.Create(path, layout, oo.csv())
-	if err != nil {
-		return "", err
-	}
-	for i := range cs {
-		if err := w.Write(&cs[i]); err != nil {
-			w.Abort()
-			return "", err
-		}
-	}
-	if err := w.Close(); err != nil {
-		return "", err
-	}
-	return w.Describe(), nil
 }

@@ -146,16 +146,12 @@ func sideJobs(o Options, s outputSet, stage string, csvFormat *string) ([]func()
 		Fields: fieldsOf(o.Policy), New: plan.CRM.New.Contacts(), Updates: plan.CRM.Updates.Contacts(),
 		NewAccounts: plan.CRM.NewAccounts, GroupAdd: plan.CRM.GroupAdd, GroupRemove: plan.CRM.GroupRemove,
 	}
-	records, err := outlookAgain(s.ol, o.OutlookOpts)
-	if err != nil {
-		return nil, err
-	}
 	jobs := []func() error{func() error {
 		_, err := crmcsv.WriteChanges(crmDir, ch, s.dump)
 		return err
 	}, func() error {
 		var err error
-		*csvFormat, err = writeOutlook(olDir, plan, records, s.ol.CSV, s.mode, o.OutlookOpts)
+		*csvFormat, err = writeOutlook(olDir, plan, s.ol, s.mode, o.OutlookOpts)
 		return err
 	}}
 	return jobs, nil

@@ -60,9 +60,11 @@ type OutlookSide struct {
 	Rejected formats.ErrorList
 	// Inputs are the files read, hashed as they were read.
 	Inputs []formats.InputFile
-	// dropped says Contacts were let go once the cycle had its tables:
-	// the export is read again to write the outputs.
+	// dropped says Contacts were let go once the cycle had its tables
+	// (or never kept: table holds the export): the export is read again
+	// to write the outputs.
 	dropped bool
+	table   *contact.Table
 }
 
 // DetectKind tells the kind of an Outlook export from its name and first

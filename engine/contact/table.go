@@ -298,3 +298,9 @@ var (
 	_ Records = (*Table)(nil)
 	_ Records = Contacts(nil)
 )
+
+// Reset removes every record; the pool keeps its values.
+func (t *Table) Reset() {
+	t.cells, t.crm, t.keys, t.from = t.cells[:0], nil, t.keys[:0], t.from[:0]
+	t.modSec, t.modNsec, t.modLoc, t.lines = t.modSec[:0], t.modNsec[:0], t.modLoc[:0], t.lines[:0]
+}

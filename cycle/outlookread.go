@@ -1,0 +1,130 @@
+package cycle
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"contactsync/engine/contact"
+	"contactsync/formats"
+	"contactsync/formats/outlookcsv"
+)
+
+// Reading an Outlook CSV export straight into a table: the records are
+// never held, only the table's fields of them. The same steps as
+// ReadOutlook's, record by record.
+
+// csvStamp is the modification time of every record of a CSV export, and
+// where it comes from: Outlook CSV has none, so every record changed, at
+// the latest, when the file was exported.
+func csvStamp(path string, o OutlookOptions) (time.Time, string, error) {
+	if !o.ExportedAt.IsZero() {
+		return o.ExportedAt, "--outlook-exported-at", nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	return st.ModTime().UTC().Truncate(time.Second), "export file mtime", nil
+}
+
+// controls counts the values dropControls drops, record by record.
+type controls struct {
+	n     int
+	first string
+}
+
+func (k *controls) add(c *contact.Contact) {
+	fields := contact.DropControls(c)
+	if len(fields) == 0 {
+		return
+	}
+	k.n += len(fields)
+	if k.first == "" {
+		k.first = fmt.Sprintf("%q (%s)", c.DisplayName(), strings.Join(fields, ", "))
+		if c.Line > 0 {
+			k.first = fmt.Sprintf("line %d, %s", c.Line, k.first)
+		}
+	}
+}
+
+func (k *controls) warning(path string) string {
+	if k.n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: %d values held control characters (NUL, ESC and the like) that no import takes; they were dropped, the first at %s", path, k.n, k.first)
+}
+
+// cleanEmails makes every e-mail field the bare address (see ReadOutlook).
+func cleanEmails(c *contact.Contact) {
+	for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
+		c.Values[f] = contact.Clean(f, c.Values[f])
+	}
+}
+
+// eachOutlookCSV reads the CSV export at path as ReadOutlook does and
+// hands each record, ready, to add; reset as outlookcsv.Each.
+func eachOutlookCSV(path string, o OutlookOptions, reset func(), add func(*contact.Contact) error) (*OutlookSide, error) {
+	at, from, err := csvStamp(path, o)
+	if err != nil {
+		return nil, err
+	}
+	var ctl controls
+	f, rejected, err := outlookcsv.Each(path, o.csv(), o.SkipInvalid, func() { ctl = controls{}; reset() }, func(c *contact.Contact) error {
+		c.Modified, c.ModifiedFrom = at, from
+		ctl.add(c)
+		cleanEmails(c)
+		return add(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &OutlookSide{Kind: KindCSV, Path: path, CSV: f, Warnings: f.Warnings, Inputs: []formats.InputFile{f.Input}, dropped: true}
+	if o.SkipInvalid {
+		s.Rejected = rejected
+	}
+	var notes []string
+	if len(f.Guessed) > 0 {
+		notes = append(notes, "Outlook CSV columns read by what their names say: "+strings.Join(f.Guessed, ", "))
+	}
+	if f.DateInferred {
+		notes = append(notes, "Outlook CSV dates read as "+f.DateFormat+", the one order that reads every date of the file (the language's usual order does not)")
+	}
+	s.Note = strings.Join(notes, "; ")
+	if w := ctl.warning(path); w != "" {
+		s.Warnings = append(s.Warnings, w)
+	}
+	return s, nil
+}
+
+// readOutlookTable reads the Outlook export at path into a table keeping
+// fields: a CSV file streamed record by record; any other kind (or a
+// pipe, which cannot be read again) read whole, its records kept.
+func readOutlookTable(path string, o OutlookOptions, fields []contact.Field) (*OutlookSide, error) {
+	kind, err := DetectKind(path, o.From)
+	if err != nil {
+		return nil, err
+	}
+	if kind != KindCSV || !rereadable(path) {
+		return ReadOutlook(path, o)
+	}
+	t := contact.NewTable(fields)
+	s, err := eachOutlookCSV(path, o, t.Reset, func(c *contact.Contact) error {
+		t.Add(c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.table = t
+	return s, nil
+}
+
+// records is the number of records of the export read.
+func (s *OutlookSide) records() int {
+	if s.table != nil {
+		return s.table.Len()
+	}
+	return len(s.Contacts)
+}

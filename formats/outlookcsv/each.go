@@ -1,0 +1,52 @@
+package outlookcsv
+
+import (
+	"errors"
+	"io"
+
+	"contactsync/engine/contact"
+	"contactsync/formats"
+)
+
+// Each reads the export at path as ReadFile (or, lenient, ReadFileLenient)
+// does, but hands every record to add instead of keeping it: the record is
+// valid only during the call. When the file's dates must be read in
+// another order than the one the first records were read in, reset is
+// called and the records are given again from the first. The File
+// returned has the layout, warnings and input hash, and no records.
+func Each(path string, opt Options, lenient bool, reset func(), add func(*contact.Contact) error) (*File, formats.ErrorList, error) {
+	return each(fileSource(path, opt), path, opt, lenient, reset, add)
+}
+
+func each(src source, name string, opt Options, lenient bool, reset func(), add func(*contact.Contact) error) (*File, formats.ErrorList, error) {
+	r, err := open(src, name, opt, lenient)
+	if r == nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	f := r.file
+	for {
+		c, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var de *dateOrderError
+		if errors.As(err, &de) && !opt.inferring {
+			opt.DateFormat, opt.inferring = de.format, true
+			reset()
+			g, rejected, err := each(src, name, opt, lenient, reset, add)
+			if g != nil {
+				g.DateInferred = de.all
+				g.Warnings = append(g.Warnings, inferredWarning(name, de.format, de.usual, de.all))
+			}
+			return g, rejected, err
+		}
+		if err != nil {
+			return f, r.sum.Rejected, err
+		}
+		if err := add(c); err != nil {
+			return f, r.sum.Rejected, err
+		}
+	}
+	return f, r.sum.Rejected, nil
+}
