@@ -146,7 +146,9 @@ func benchOptions(journal, crm, ol, out string, exported time.Time) (cycle.Optio
 	return o, nil
 }
 
-// measure runs f, then reports contacts/s and the peak resident memory.
+// measure runs f, then reports contacts/s, the peak resident memory and
+// that peak per contact (contacts counts both sides): memory is to grow
+// linearly, so bytes per contact stay flat from 100,000 to a million.
 func measure(b *testing.B, contacts int, f func()) {
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -157,6 +159,7 @@ func measure(b *testing.B, contacts int, f func()) {
 	b.ReportMetric(float64(contacts)/el.Seconds(), "contacts/s")
 	if hwm := peakRSS(); hwm > 0 {
 		b.ReportMetric(float64(hwm)/(1<<20), "peak-MiB")
+		b.ReportMetric(float64(hwm)/float64(contacts), "B/contact")
 	}
 }
 
