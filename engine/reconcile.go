@@ -336,7 +336,8 @@ func (r *reconciler) finish() {
 		pr.ls.Changed = pr.changed || pr.isNew
 		pr.ls.closed = pr.closed
 		if pr.link.Base != nil && !pr.closed {
-			pr.link.BaseSum = SumValues(pr.link.Base)
+			// A base read this cycle goes into the plan packed.
+			pr.link.pack(pr.link.Base)
 		}
 		if !pr.closed && pr.link.Detached == NoSide {
 			live++
