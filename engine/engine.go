@@ -15,6 +15,10 @@
 //     one side changed there and is copied to the other; a field changed on
 //     both sides to different values is a conflict, decided by the latest
 //     modification time and, on a tie, by Policy.Prefer.
+//   - A state may carry each link's BaseSum instead of its base: the engine
+//     reads the bases of only the links whose records hash differently
+//     (State.Bases; see bases.go), and a plan holds the bases it made or
+//     read packed (Link.Packed).
 //   - Pending work: records the last cycle asked a side to create or change.
 //     If the side's new export does not show them, the outputs were not
 //     imported and the cycle stops (a guard) instead of undoing them.

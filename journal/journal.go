@@ -12,14 +12,19 @@
 //     every change, conflict and notice of the plan, and the link rows that
 //     changed. A failed cycle writes nothing, so there is no "failed" status.
 //   - A link is one row, not one row per field: its base (the mapped values,
-//     the account made from the contact's name, and the pending imports of
-//     both sides) is one JSON document with its sha256. At a million links a
-//     row per field would be tens of millions of rows; this way a cycle writes
-//     rows only for the links it changed. Closed links keep their last row,
+//     the account made from the contact's name, the detached side) in a
+//     compact binary form (compact.go; rows written before schema 4 hold a
+//     JSON document and its sha256), and base_sum, the engine's BaseSum of
+//     the values. At a million links a row per field would be tens of
+//     millions of rows; this way a cycle writes rows only for the links it
+//     changed, and the pending imports of the links have rows of their own.
+//     Load gives the links without their bases and reads a base only when
+//     the engine asks (engine.Bases). Closed links keep their last row,
 //     marked with the cycle that closed them.
 //   - The hash chain: each cycle stores a sha256 over its own rows (header,
 //     files, changes, conflicts, notices, and the hash of every link row it
-//     wrote, kept in link_writes) and the previous cycle's hash. Verify
+//     wrote, kept in link_writes: 16 raw bytes for a compact row, which it
+//     covers whole) and the previous cycle's hash. Verify
 //     recomputes it, and checks every current link row against the hash its
 //     last cycle recorded, so an edit made with plain SQL afterwards is found.
 //     Without a secret key the chain detects edits, not a forger who
@@ -35,10 +40,10 @@
 //     broken, unless Options.BreakStale says so.
 //
 // Surprising choices: times are stored as RFC 3339 text with the offset of
-// the run, because auditors read them; values in the base are JSON strings
-// written byte for byte (bytes that are not UTF-8 are kept as they are, not
-// replaced), and are decoded by a small reader of our own because
-// encoding/json is several times too slow to load a million links.
+// the run, because auditors read them; values in a base are written byte
+// for byte (bytes that are not UTF-8 are kept as they are, not replaced),
+// in the compact form or, in older rows, as JSON strings decoded by a small
+// reader of our own (encoding/json was several times too slow).
 package journal
 
 import (
