@@ -1,16 +1,11 @@
 package cycle
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"contactsync/formats"
 	"contactsync/formats/crmcsv"
-	"contactsync/formats/msg"
 	"contactsync/formats/outlookcsv"
-	"contactsync/formats/pst"
-	"contactsync/formats/vcard"
 )
 
 // Converted is what Convert did.
@@ -67,15 +62,8 @@ func Validate(path, from string, o OutlookOptions) (*Validated, error) {
 		return nil, err
 	}
 	v := &Validated{}
-	switch k {
-	case KindCSV:
-		v.Errors = outlookcsv.Validate(path, outlookcsv.Options{Encoding: o.Encoding, DateFormat: o.DateFormat})
-	case KindVCard, KindVdir:
-		v.Errors, v.Warnings = vcard.Check(path)
-	case KindMSG:
-		v.Errors = msg.Validate(path)
-	case KindPST:
-		v.Errors = validatePST(path)
+	if f, _ := formats.Lookup(k); f.Validate != nil {
+		v.Errors, v.Warnings = f.Validate(path, o.formats())
 	}
 	if v.Warnings == nil && (len(v.Errors) == 0 || k == KindCSV) {
 		// An Outlook CSV reads despite its listed problems.
@@ -93,17 +81,4 @@ func Validate(path, from string, o OutlookOptions) (*Validated, error) {
 		}
 	}
 	return v, nil
-}
-
-// validatePST checks a PST; a store without a contacts folder cannot be
-// synced or converted without --outlook-folder, which it says too.
-func validatePST(path string) formats.ErrorList {
-	errs := pst.Validate(path)
-	if len(errs) == 0 {
-		if st, err := pst.ReadFile(path, pst.Options{}); err == nil && st.Unchosen != nil {
-			errs = append(errs, &formats.ParseError{File: path, Err: fmt.Errorf("%s (sync and convert need --outlook-folder)",
-				strings.TrimPrefix(st.Unchosen.Error(), path+": "))})
-		}
-	}
-	return errs
 }

@@ -303,6 +303,12 @@ func (r *run) readSides() error {
 	return err
 }
 
+// writable reports whether the format of kind can be written.
+func writable(kind string) bool {
+	f, ok := formats.Lookup(kind)
+	return ok && f.Create != nil
+}
+
 // outlookMode is the Outlook output mode: the one asked for, else
 // snapshot, or changes for a PST or .msg input, which a CSV snapshot would
 // lose what their items hold.
@@ -312,7 +318,7 @@ func outlookMode(asked, kind string) (string, error) {
 		return asked, nil
 	case asked != "":
 		return "", usagef("--outlook-output must be snapshot or changes, not %q", asked)
-	case kind == KindPST || kind == KindMSG:
+	case !writable(kind):
 		return "changes", nil
 	}
 	return "snapshot", nil

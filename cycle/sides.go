@@ -1,8 +1,9 @@
 package cycle
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,13 +18,13 @@ import (
 	"contactsync/formats/vcard"
 )
 
-// Outlook input kinds.
+// Outlook input kinds, as their formats register them.
 const (
-	KindCSV   = "csv"
-	KindVCard = "vcf"
-	KindVdir  = "vdir"
-	KindPST   = "pst"
-	KindMSG   = "msg" // an Outlook .msg contact item, or a folder of them
+	KindCSV   = outlookcsv.Kind
+	KindVCard = vcard.Kind
+	KindVdir  = vcard.KindDir
+	KindPST   = pst.Kind
+	KindMSG   = msg.Kind // an Outlook .msg contact item, or a folder of them
 )
 
 // OutlookOptions are the flags that shape how the Outlook side is read and written.
@@ -67,79 +68,46 @@ type OutlookSide struct {
 	table   *contact.Table
 }
 
-// DetectKind tells the kind of an Outlook export from its name and first
-// bytes, or takes the one force names.
+// DetectKind tells the kind of an Outlook export from force (a kind or an
+// alias the formats registered), else from its name and first bytes
+// (formats.Detect); a file no format recognises is taken for CSV.
 func DetectKind(path, force string) (string, error) {
+	kinds := formats.Kinds(formats.SideOutlook, false)
 	if force != "" {
-		return forcedKind(path, force)
+		f, ok := formats.Lookup(force)
+		if !ok || f.Side != formats.SideOutlook {
+			return "", usagef("unknown format %q (want %s)", force, orList(kinds))
+		}
+		if st, err := os.Stat(path); err == nil && st.IsDir() && f.DirKind != "" {
+			f, _ = formats.Lookup(f.DirKind)
+		}
+		if f.Dir == formats.DirOnly {
+			return f.Kind, checkVdir(path)
+		}
+		return f.Kind, nil
 	}
-	st, err := os.Stat(path)
+	f, err := formats.Detect(path, kinds...)
 	if err != nil {
 		return "", err
 	}
-	if st.IsDir() {
-		// A folder of .msg files (contacts dragged out of Outlook) rather
-		// than of .vcf files.
-		if ms, _ := msg.Files(path); len(ms) > 0 {
-			if vs, _ := filepath.Glob(filepath.Join(path, "*.[vV][cC][fF]")); len(vs) == 0 {
-				return KindMSG, nil
-			}
-		}
-		return KindVdir, checkVdir(path)
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv", ".txt":
-		return KindCSV, nil
-	case ".vcf", ".vcard":
-		return KindVCard, nil
-	case ".pst", ".ost":
-		return KindPST, nil
-	case ".msg":
-		return KindMSG, nil
-	}
-	return sniffKind(path)
-}
-
-// forcedKind is the kind --from names.
-func forcedKind(path, force string) (string, error) {
-	switch strings.ToLower(force) {
-	case "csv":
-		return KindCSV, nil
-	case "vcf", "vcard":
-		if st, err := os.Stat(path); err == nil && st.IsDir() {
-			return KindVdir, checkVdir(path)
-		}
-		return KindVCard, nil
-	case "vdir":
-		return KindVdir, checkVdir(path)
-	case "pst":
-		return KindPST, nil
-	case "msg":
-		return KindMSG, nil
-	}
-	return "", usagef("unknown format %q (want csv, vcf, vdir, pst or msg)", force)
-}
-
-// sniffKind tells the kind of a file whose name does not by its first
-// bytes: a PST, a .msg, a vCard, else an Outlook CSV.
-func sniffKind(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := f.Read(head)
-	head = bytes.ToUpper(bytes.ReplaceAll(head[:n], []byte{0}, nil))
 	switch {
-	case bytes.HasPrefix(head, []byte("!BDN")):
-		return KindPST, nil
-	case msg.IsMSG(head):
-		return KindMSG, nil
-	case bytes.Contains(head, []byte("BEGIN:VCARD")):
-		return KindVCard, nil
+	case f != nil && f.Dir == formats.DirOnly:
+		return f.Kind, checkVdir(path)
+	case f != nil:
+		return f.Kind, nil
 	}
-	return KindCSV, nil
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return vcard.KindDir, checkVdir(path) // says what the folder holds instead
+	}
+	return outlookcsv.Kind, nil
+}
+
+// orList is "a, b or c".
+func orList(ks []string) string {
+	if len(ks) < 2 {
+		return strings.Join(ks, "")
+	}
+	return strings.Join(ks[:len(ks)-1], ", ") + " or " + ks[len(ks)-1]
 }
 
 // checkVdir refuses a folder given as a vCard folder that holds no .vcf
@@ -186,18 +154,27 @@ func checkVdir(dir string) error {
 	return &Error{Kind: Usage, Err: fmt.Errorf("%s holds no .vcf or .msg file, so it is no Outlook export; it %s", dir, holds), Hint: hint}
 }
 
-// ReadOutlook reads an Outlook export of any supported kind.
+// formats is o as the formats take it.
+func (o OutlookOptions) formats() formats.Options {
+	return formats.Options{Lenient: o.SkipInvalid, KeyColumn: o.KeyColumn, Encoding: o.Encoding,
+		DateFormat: o.DateFormat, Locale: o.Locale, Folder: o.Folder, VCardVersion: o.VCardVer}
+}
+
+// ReadOutlook reads an Outlook export of any supported kind through its
+// format's Reader.
 func ReadOutlook(path string, o OutlookOptions) (*OutlookSide, error) {
 	kind, err := DetectKind(path, o.From)
 	if err != nil {
 		return nil, err
 	}
 	s := &OutlookSide{Kind: kind, Path: path}
-	read := map[string]func(*OutlookSide, OutlookOptions) error{
-		KindCSV: readCSVSide, KindVCard: readVCardSide, KindVdir: readVCardSide, KindMSG: readMSGSide, KindPST: readPSTSide,
-	}[kind]
-	if err := read(s, o); err != nil {
+	if err := readSide(s, o); err != nil {
 		return nil, err
+	}
+	if kind == KindCSV {
+		if err := stampExportTime(s, o.ExportedAt); err != nil {
+			return nil, err
+		}
 	}
 	if w := dropControls(path, s.Contacts, s.Deleted); w != "" {
 		s.Warnings = append(s.Warnings, w)
@@ -214,29 +191,37 @@ func ReadOutlook(path string, o OutlookOptions) (*OutlookSide, error) {
 	return s, nil
 }
 
-// readCSVSide reads an Outlook CSV export into s.
-func readCSVSide(s *OutlookSide, o OutlookOptions) error {
-	var f *outlookcsv.File
-	var err error
-	if o.SkipInvalid {
-		f, s.Rejected, err = outlookcsv.ReadFileLenient(s.Path, o.csv())
-	} else {
-		f, err = outlookcsv.ReadFile(s.Path, o.csv())
-	}
+// readSide reads the records of s.Path through the Reader of the format
+// of s.Kind, and what the Reader learnt (warnings, notes, set-aside
+// records, Deleted Items, the inputs hashed).
+func readSide(s *OutlookSide, o OutlookOptions) error {
+	f, _ := formats.Lookup(s.Kind)
+	r, err := f.Open(s.Path, o.formats())
 	if err != nil {
+		var fe *pst.FolderError
+		if errors.As(err, &fe) {
+			return &Error{Kind: Usage, Err: fe, Hint: "name the folder that holds the contacts with --outlook-folder"}
+		}
 		return err
 	}
-	s.CSV, s.Contacts, s.Warnings = f, f.Contacts, f.Warnings
-	var notes []string
-	if len(f.Guessed) > 0 {
-		notes = append(notes, "Outlook CSV columns read by what their names say: "+strings.Join(f.Guessed, ", "))
+	defer r.Close()
+	for {
+		c, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		s.Contacts = append(s.Contacts, *c) // a reader never reuses a record's Extra
 	}
-	if f.DateInferred {
-		notes = append(notes, "Outlook CSV dates read as "+f.DateFormat+", the one order that reads every date of the file (the language's usual order does not)")
+	sum := r.Summary()
+	s.Deleted, s.Warnings, s.Rejected, s.Inputs = sum.Deleted, sum.Warnings, sum.Rejected, sum.Inputs
+	s.Note = strings.Join(sum.Notes, "; ")
+	if l, ok := r.(*outlookcsv.Reader); ok {
+		s.CSV = l.Layout()
 	}
-	s.Note = strings.Join(notes, "; ")
-	s.Inputs = []formats.InputFile{f.Input}
-	return stampExportTime(s, o.ExportedAt)
+	return nil
 }
 
 // stampExportTime gives the records of an Outlook CSV, which has no
@@ -258,112 +243,37 @@ func stampExportTime(s *OutlookSide, at time.Time) error {
 	return nil
 }
 
-// readVCardSide reads a vCard file or folder into s.
-func readVCardSide(s *OutlookSide, o OutlookOptions) error {
-	var f *vcard.File
-	var err error
-	if o.SkipInvalid {
-		f, s.Rejected, err = vcard.ReadFileLenient(s.Path)
-	} else {
-		f, err = vcard.ReadFile(s.Path)
-	}
-	if err != nil {
-		return err
-	}
-	s.Contacts, s.Warnings, s.Inputs = f.Contacts, f.Warnings, f.Inputs
-	return nil
-}
-
-// readMSGSide reads a .msg file or a folder of them into s.
-func readMSGSide(s *OutlookSide, o OutlookOptions) error {
-	var f *msg.File
-	var err error
-	if o.SkipInvalid {
-		f, s.Rejected, err = msg.ReadFileLenient(s.Path)
-	} else {
-		f, err = msg.ReadFile(s.Path)
-	}
-	if err != nil {
-		return err
-	}
-	s.Contacts, s.Warnings, s.Inputs = f.Contacts, f.Warnings, f.Inputs
-	if f.DistLists > 0 {
-		s.Note = fmt.Sprintf("%d distribution lists among the .msg files are not synced", f.DistLists)
-	}
-	return nil
-}
-
-// readPSTSide reads the contacts folder of a PST, and its Deleted Items,
-// into s.
-func readPSTSide(s *OutlookSide, o OutlookOptions) error {
-	st, err := pst.ReadFile(s.Path, pst.Options{Folder: o.Folder, SkipInvalid: o.SkipInvalid})
-	if err != nil {
-		return err
-	}
-	s.Rejected = st.Rejected
-	if st.Unchosen != nil {
-		return &Error{Kind: Usage, Err: st.Unchosen,
-			Hint: "name the folder that holds the contacts with --outlook-folder"}
-	}
-	s.Contacts, s.Deleted, s.Warnings = st.Contacts, st.Deleted, pst.Messages(st.Warnings)
-	s.Inputs = []formats.InputFile{st.Input}
-	s.Note = fmt.Sprintf("PST folder %q (%s)", st.Folder, st.FolderChoice)
-	if st.DistLists > 0 {
-		s.Note += fmt.Sprintf("; %d distribution lists in the PST are not synced", st.DistLists)
-	}
-	return nil
-}
-
-// WriteContacts writes contacts to path in the format its name (or to) says:
-// .csv Outlook CSV (in layout's columns when given), .vcf one vCard file, a
-// folder (or to = vdir) one .vcf per contact.
+// WriteContacts writes contacts to path in the format to names (a kind
+// the formats registered), else the one its name says: .csv Outlook CSV
+// (in layout's columns when given), .vcf one vCard file, a folder (no
+// extension) one .vcf per contact. It returns how the file was written.
 func WriteContacts(path, to string, contacts []contact.Contact, layout *outlookcsv.File, o OutlookOptions) (string, error) {
-	kind := strings.ToLower(to)
-	if kind == "" {
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".csv", ".txt":
-			kind = KindCSV
-		case ".vcf", ".vcard":
-			kind = KindVCard
-		case "":
-			kind = KindVdir
-		default:
-			return "", usagef("cannot tell the output format of %q: name it .csv or .vcf (or name a folder, without extension, for one .vcf per contact)", path)
+	var f *formats.Format
+	if to != "" {
+		var ok bool
+		if f, ok = formats.Lookup(to); !ok || f.Side != formats.SideOutlook {
+			return "", usagef("unknown output format %q (want %s)", to, orList(formats.Kinds(formats.SideOutlook, true)))
 		}
+	} else if filepath.Ext(path) == "" {
+		f, _ = formats.Lookup(vcard.KindDir)
+	} else if f = formats.ByName(path, formats.Kinds(formats.SideOutlook, true)...); f == nil {
+		return "", usagef("cannot tell the output format of %q: name it .csv or .vcf (or name a folder, without extension, for one .vcf per contact)", path)
 	}
-	switch kind {
-	case KindCSV:
-		res, err := outlookcsv.WriteFileReport(path, contacts, layout, o.csv())
-		desc := "Outlook CSV in " + res.Encoding + " (" + outlookcsv.EncodingReason(res.Encoding) + ")"
-		if res.Mapped > 0 {
-			desc += fmt.Sprintf("; %d values from another format filled their Outlook columns", res.Mapped)
-		}
-		if res.Dropped > 0 {
-			names := res.DroppedNames
-			if len(names) > 8 {
-				names = append(names[:8:8], "...")
-			}
-			desc += fmt.Sprintf("; %d values from another format have no Outlook CSV column and are not in this file (%s)", res.Dropped, strings.Join(names, ", "))
-		}
-		return desc, err
-	case KindVCard, "vcard":
-		return "vCard " + vcardVersion(o.VCardVer), vcard.WriteFile(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})
-	case KindVdir:
-		if err := formats.MkdirPrivate(path); err != nil {
-			return "", err
-		}
-		return "vdir of vCard " + vcardVersion(o.VCardVer), vcard.WriteDir(path, contacts, vcard.Options{Version: vcardVersion(o.VCardVer)})
-	case KindPST, KindMSG:
-		return "", usagef("contactsync reads PST and .msg files but does not write them; write .csv or .vcf")
+	if f.Create == nil {
+		return "", usagef("contactsync reads %s but does not write it; write %s", f.Describe, orList(formats.Kinds(formats.SideOutlook, true)))
 	}
-	return "", usagef("unknown output format %q (want csv, vcf or vdir)", to)
-}
-
-func vcardVersion(v string) string {
-	if v == "" {
-		return "3.0"
+	var like formats.Reader
+	if layout != nil {
+		like = outlookcsv.LayoutOf(layout)
 	}
-	return v
+	w, err := f.Create(path, o.formats(), like)
+	if err != nil {
+		return "", err
+	}
+	if err := formats.WriteAll(w, contacts); err != nil {
+		return "", err
+	}
+	return w.Describe(), nil
 }
 
 // dropControls removes the control characters no import takes (NUL, ESC,

@@ -18,9 +18,11 @@ import (
 // input order, decoding as it reads: a side never has to be held whole.
 //
 // Next returns the next record, and io.EOF after the last. The record
-// belongs to the reader and is valid until the next call to Next: a caller
-// that keeps it copies it (contact.Contact.Clone). It carries its Extra
-// (the values the format reads but has no canonical field for) and Line.
+// belongs to the reader and is overwritten by the next call to Next; its
+// Extra slice (the values the format reads but has no canonical field
+// for) is never reused, so a caller keeps a record by copying the struct
+// (*c), without cloning Extra (the conformance suite checks this of every
+// format). It carries its Line.
 // A record the format cannot read is a *ParseError (file:line:col: field:
 // what); a lenient reader (Options.Lenient) sets such records aside in
 // Summary().Rejected and goes on.
@@ -103,6 +105,13 @@ type Format struct {
 	Aliases []string
 	// Describe is a few words for messages: "Outlook CSV".
 	Describe string
+	// Side is the side whose exports the format holds: SideOutlook or
+	// SideCRM.
+	Side string
+	// DirKind is the kind that reads a folder of this format's files
+	// ("vdir" for "vcf"); "" when none or when the format reads folders
+	// itself.
+	DirKind string
 	// Exts are the file extensions of the format, lower case with the dot;
 	// a folder format has none.
 	Exts []string
@@ -119,9 +128,19 @@ type Format struct {
 	// records come from (nil for none): a format writes in the input's own
 	// layout when like is one of its readers. Nil: the format is read-only.
 	Create func(path string, o Options, like Reader) (Writer, error)
+	// Validate reads the input at path and lists every problem, each
+	// positioned, and the warnings of what a read reads past. Nil: the
+	// format has no check of its own beyond reading.
+	Validate func(path string, o Options) (errs ErrorList, warnings []string)
 	// Order is the rank among formats whose Sniff matches (lower first).
 	Order int
 }
+
+// The sides a format belongs to.
+const (
+	SideOutlook = "outlook"
+	SideCRM     = "crm"
+)
 
 // DirUse says whether a format reads folders.
 type DirUse int
@@ -160,12 +179,12 @@ func Lookup(kind string) (*Format, bool) {
 	return f, ok
 }
 
-// Kinds lists the registered kinds (not aliases), sorted; with write set,
-// only those that can be written.
-func Kinds(write bool) []string {
+// Kinds lists the kinds (not aliases) registered for side ("" = every
+// side), sorted; with write set, only those that can be written.
+func Kinds(side string, write bool) []string {
 	var ks []string
 	for _, f := range all() {
-		if !write || f.Create != nil {
+		if (side == "" || f.Side == side) && (!write || f.Create != nil) {
 			ks = append(ks, f.Kind)
 		}
 	}
@@ -231,6 +250,19 @@ func Detect(path string, only ...string) (*Format, error) {
 	return nil, nil
 }
 
+// ByName returns the format a file named path is of by its extension
+// alone (nil: none), for an output that does not exist yet. only limits
+// the candidates to those kinds.
+func ByName(path string, only ...string) *Format {
+	ext := strings.ToLower(filepath.Ext(path))
+	for _, f := range all() {
+		if (len(only) == 0 || slices.Contains(only, f.Kind)) && f.Dir != DirOnly && slices.Contains(f.Exts, ext) {
+			return f
+		}
+	}
+	return nil
+}
+
 // readHead returns the first n bytes of the file at path.
 func readHead(path string, n int) ([]byte, error) {
 	f, err := os.Open(path)
@@ -252,8 +284,8 @@ func TextHead(head []byte) []byte {
 	return bytes.ToUpper(bytes.ReplaceAll(head, []byte{0}, nil))
 }
 
-// ReadAll reads every record of r into a slice (each a copy) and closes r:
-// for the callers that need a side whole, and for tests.
+// ReadAll reads every record of r into a slice and closes r: for the
+// callers that need a side whole, and for tests.
 func ReadAll(r Reader) ([]contact.Contact, error) {
 	defer r.Close()
 	var out []contact.Contact
@@ -265,7 +297,7 @@ func ReadAll(r Reader) ([]contact.Contact, error) {
 		if err != nil {
 			return out, err
 		}
-		out = append(out, c.Clone())
+		out = append(out, *c)
 	}
 }
 

@@ -14,6 +14,7 @@ func init() {
 	formats.Register(&formats.Format{
 		Kind:     Kind,
 		Describe: "Outlook .msg items",
+		Side:     formats.SideOutlook,
 		Exts:     []string{".msg"},
 		Dir:      formats.DirToo,
 		Order:    10,
@@ -27,6 +28,7 @@ func init() {
 			vs, _ := filepath.Glob(filepath.Join(path, "*.[vV][cC][fF]"))
 			return len(ms) > 0 && len(vs) == 0
 		},
-		Open: func(path string, o formats.Options) (formats.Reader, error) { return Open(path, o.Lenient) },
+		Validate: func(path string, _ formats.Options) (formats.ErrorList, []string) { return Validate(path), nil },
+		Open:     func(path string, o formats.Options) (formats.Reader, error) { return Open(path, o.Lenient) },
 	})
 }

@@ -530,7 +530,20 @@ func (r *Reader) Summary() *formats.Summary {
 }
 
 // Close releases the file.
-func (r *Reader) Close() error { return r.text.Close() }
+func (r *Reader) Close() error {
+	if r.text == nil {
+		return nil
+	}
+	return r.text.Close()
+}
+
+// LayoutOf is a Reader of no records with the layout f: what a format's
+// Create takes as like, to write in f's columns records read earlier.
+func LayoutOf(f *File) *Reader {
+	l := *f
+	l.Contacts = nil
+	return &Reader{file: &l, err: io.EOF}
+}
 
 var errEmpty = errors.New("empty file: no header line")
 

@@ -2,6 +2,8 @@ package pst
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 
 	"contactsync/formats"
 )
@@ -13,11 +15,26 @@ func init() {
 	formats.Register(&formats.Format{
 		Kind:     Kind,
 		Describe: "Outlook PST",
+		Side:     formats.SideOutlook,
 		Exts:     []string{".pst", ".ost"},
 		Order:    10,
 		Sniff:    func(_ string, head []byte) bool { return bytes.HasPrefix(head, []byte("!BDN")) },
+		Validate: validateStore,
 		Open: func(path string, o formats.Options) (formats.Reader, error) {
 			return Open(path, Options{Folder: o.Folder, SkipInvalid: o.Lenient})
 		},
 	})
+}
+
+// validateStore checks a PST; a store without a contacts folder cannot be
+// read without naming the folder, which it says too.
+func validateStore(path string, o formats.Options) (formats.ErrorList, []string) {
+	errs := Validate(path)
+	if len(errs) == 0 {
+		if st, err := ReadFile(path, Options{Folder: o.Folder}); err == nil && st.Unchosen != nil {
+			errs = append(errs, &formats.ParseError{File: path, Err: fmt.Errorf("%s (sync and convert need --outlook-folder)",
+				strings.TrimPrefix(st.Unchosen.Error(), path+": "))})
+		}
+	}
+	return errs, nil
 }

@@ -18,14 +18,18 @@ const (
 
 func init() {
 	open := func(path string, o formats.Options) (formats.Reader, error) { return Open(path, o.Lenient) }
+	check := func(path string, _ formats.Options) (formats.ErrorList, []string) { return Check(path) }
 	formats.Register(&formats.Format{
 		Kind:     Kind,
 		Aliases:  []string{"vcard"},
 		Describe: "vCard",
+		Side:     formats.SideOutlook,
+		DirKind:  KindDir,
 		Exts:     []string{".vcf", ".vcard"},
 		Order:    20,
 		Sniff:    func(_ string, head []byte) bool { return bytes.Contains(formats.TextHead(head), []byte("BEGIN:VCARD")) },
 		Open:     open,
+		Validate: check,
 		Create: func(path string, o formats.Options, _ formats.Reader) (formats.Writer, error) {
 			return Create(path, Options{Version: o.VCardVersion})
 		},
@@ -33,10 +37,12 @@ func init() {
 	formats.Register(&formats.Format{
 		Kind:     KindDir,
 		Describe: "vdir (a folder of vCards)",
+		Side:     formats.SideOutlook,
 		Dir:      formats.DirOnly,
 		Order:    30,
 		Sniff:    func(path string, _ []byte) bool { return hasVCF(path) },
 		Open:     open,
+		Validate: check,
 		Create: func(path string, o formats.Options, _ formats.Reader) (formats.Writer, error) {
 			return CreateDir(path, Options{Version: o.VCardVersion})
 		},
