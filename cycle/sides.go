@@ -302,3 +302,11 @@ func dropControls(path string, lists ...[]contact.Contact) string {
 	}
 	return fmt.Sprintf("%s: %d values held control characters (NUL, ESC and the like) that no import takes; they were dropped, the first at %s", path, n, first)
 }
+
+// vcardVersion is the vCard version written: v, else 3.0.
+func vcardVersion(v string) string {
+	if v == "" {
+		return "3.0"
+	}
+	return v
+}
