@@ -40,8 +40,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		if _, ok := <-sig; !ok {
 			return
 		}
+		cancel() // before it says so: whoever reads the line may count on it
 		fmt.Fprintln(stderr, "contactsync: interrupted; stopping after the current step, nothing will be committed (Ctrl-C again to stop at once)")
-		cancel()
 		if _, ok := <-sig; ok {
 			fmt.Fprintln(stderr, "contactsync: interrupted again; stopping now")
 			os.Exit(exitInterrupted)
