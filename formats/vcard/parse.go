@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -451,7 +452,7 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 			p.lr.next()
 			buf = append(buf, nl...)
 			continue
-		case len(nl) > 0 && !containsByte(nl, ':') && !isBlank(nl) && oddBackslash(buf):
+		case len(nl) > 0 && !slices.Contains(nl, ':') && !isBlank(nl) && oddBackslash(buf):
 			p.lr.next()
 			buf[n-1] = '\n'
 			buf = append(buf, nl...)
@@ -537,15 +538,6 @@ func oddBackslash(s []byte) bool {
 		n++
 	}
 	return n%2 == 1
-}
-
-func containsByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // firstInvalidUTF8 is the byte index of the first byte of s that is not
