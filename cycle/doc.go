@@ -6,9 +6,18 @@
 // complete ones, and a journal with either the old state or the new one;
 // a rerun of the same inputs writes the same outputs.
 //
-// Undo, Rebuild and the Simulate functions are the other journaled or
-// file-writing operations of the CLI. The package never prints: what the
-// CLI shows comes back in a Result, notices through Options.Notify, phases
-// through Options.Progress, and every error that decides an exit code is
-// an *Error with its kind and a hint.
+// The plan Run returns is complete when the engine has made it: what the
+// cycle adds to the engine's notices (input warnings, fields the dump has
+// no column for, records set aside, the Outlook output mode) is added
+// right after Reconcile, the same for a dry run and a sync, so that plan
+// prints what sync writes to plan.txt. What is known only once a file is
+// written (the code page of outlook/contacts.csv) goes to IMPORT.txt and
+// the Result instead.
+//
+// Undo, Rebuild, the Simulate functions, Convert, Validate, Duplicates and
+// Verify are the CLI's other commands as calls. The package never prints:
+// what the CLI shows comes back in a result, notices through
+// Options.Notify, phases through Options.Progress, and Classify gives every
+// error its kind (usage, guard, interrupted, failure) and a hint, which is
+// all the CLI needs to choose an exit code.
 package cycle

@@ -15,16 +15,16 @@ import (
 	"contactsync/formats/phone"
 )
 
-// DuplicateOptions are the engine options of a duplicates search.
-func DuplicateOptions(n *phone.Normalizer, caseSensitive bool) engine.DuplicateOptions {
+// duplicateOptions are the engine options of a duplicates search.
+func duplicateOptions(n *phone.Normalizer, caseSensitive bool) engine.DuplicateOptions {
 	return engine.DuplicateOptions{PhoneKey: n.Key, CaseSensitiveKeys: caseSensitive}
 }
 
-// WriteDuplicatesCSV writes one row per contact of each group: group,
+// writeDuplicatesCSV writes one row per contact of each group: group,
 // reason, key, name, e-mail, line (and first the side, when side is not
 // empty, for the cycle's duplicates.csv). Cells a spreadsheet would take
 // for a formula get a leading "'".
-func WriteDuplicatesCSV(w io.Writer, side string, cs contact.Records, groups []engine.DuplicateGroup) error {
+func writeDuplicatesCSV(w io.Writer, side string, cs contact.Records, groups []engine.DuplicateGroup) error {
 	cw := csv.NewWriter(w)
 	head := []string{"group", "reason", "key", "name", "email", "line"}
 	if side != "" {
@@ -75,12 +75,12 @@ func (d *sideDuplicates) csv() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString("\uFEFF")
 	var cw bytes.Buffer
-	if err := WriteDuplicatesCSV(&cw, "crm", d.CRMContacts, d.CRM); err != nil {
+	if err := writeDuplicatesCSV(&cw, "crm", d.CRMContacts, d.CRM); err != nil {
 		return nil, err
 	}
 	b.Write(cw.Bytes())
 	cw.Reset()
-	if err := WriteDuplicatesCSV(&cw, "outlook", d.OutlookContacts, d.Outlook); err != nil {
+	if err := writeDuplicatesCSV(&cw, "outlook", d.OutlookContacts, d.Outlook); err != nil {
 		return nil, err
 	}
 	// The second header line is dropped: one table for both sides.
@@ -99,7 +99,7 @@ func findSideDuplicates(crm, ol contact.Records, n *phone.Normalizer, caseSensit
 		n = &phone.Normalizer{}
 	}
 	d := sideDuplicates{CRMContacts: crm, OutlookContacts: ol}
-	opt := DuplicateOptions(n, caseSensitive)
+	opt := duplicateOptions(n, caseSensitive)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -211,8 +211,8 @@ func Duplicates(w io.Writer, path string, o DuplicatesOptions) (*DuplicatesFound
 	if o.Phones == nil {
 		o.Phones = &phone.Normalizer{}
 	}
-	groups := engine.FindDuplicates(contact.Contacts(cs), DuplicateOptions(o.Phones, o.CaseSensitiveKeys))
-	if err := WriteDuplicatesCSV(w, "", contact.Contacts(cs), groups); err != nil {
+	groups := engine.FindDuplicates(contact.Contacts(cs), duplicateOptions(o.Phones, o.CaseSensitiveKeys))
+	if err := writeDuplicatesCSV(w, "", contact.Contacts(cs), groups); err != nil {
 		return nil, err
 	}
 	found := &DuplicatesFound{Groups: len(groups), Contacts: len(cs)}

@@ -65,10 +65,10 @@ func ReadMarker(dir string) (*Marker, error) {
 	return &m, nil
 }
 
-// FindAnchors reads the markers of the output folders in dirs: each dir
+// findAnchors reads the markers of the output folders in dirs: each dir
 // itself, its folders and theirs. Folders of another journal (whose chain
 // names another cycle 1) are counted, not checked.
-func FindAnchors(j *journal.Journal, dirs []string) (anchors []journal.Anchor, other int, err error) {
+func findAnchors(j *journal.Journal, dirs []string) (anchors []journal.Anchor, other int, err error) {
 	chain, _, err := j.CycleHash(1)
 	if err != nil {
 		return nil, 0, err
@@ -121,7 +121,7 @@ type Verified struct {
 }
 
 // Verify checks the journal's hash chain and, with dirs, the chain heads
-// recorded in the output folders found there (FindAnchors), which proves
+// recorded in the output folders found there (findAnchors), which proves
 // that no cycle was removed from the end. When dirs hold no output folder
 // of this journal, it returns what it verified and a Usage error.
 func Verify(j *journal.Journal, dirs []string) (*Verified, error) {
@@ -129,7 +129,7 @@ func Verify(j *journal.Journal, dirs []string) (*Verified, error) {
 	if err := j.Verify(); err != nil {
 		return nil, &Error{Kind: Failure, Err: err, Hint: hint}
 	}
-	anchors, other, err := FindAnchors(j, dirs)
+	anchors, other, err := findAnchors(j, dirs)
 	if err != nil {
 		return nil, err
 	}
