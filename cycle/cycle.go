@@ -189,6 +189,7 @@ type run struct {
 	state   engine.State     // the journal's state before the cycle
 	// The two sides as read.
 	dump        *crmcsv.Dump
+	crmTable    *contact.Table // the dump's contacts (dump.Contacts is nil)
 	crmRejected formats.ErrorList
 	ol          *OutlookSide
 	mode        string // the Outlook output: snapshot or changes
@@ -276,18 +277,29 @@ func (r *run) readSides() error {
 	var crmErr, olErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
+	// Both sides go straight into tables that share one string pool: the
+	// values both hold are stored once, and no side is held as records.
+	fields := engine.TableFields(o.Policy)
+	pool := contact.NewStrings()
+	r.crmTable = contact.NewTableIn(pool, fields)
+	var ctl controls
 	go func() {
 		defer wg.Done()
-		if !o.OutlookOpts.SkipInvalid {
-			r.dump, crmErr = crmcsv.ReadDir(o.CRM)
-			return
-		}
-		r.dump, r.crmRejected = crmcsv.ReadDirLenient(o.CRM)
-		if r.dump == nil {
-			crmErr, r.crmRejected = r.crmRejected, nil
+		var errs formats.ErrorList
+		r.dump, errs = crmcsv.ReadDirEach(o.CRM, o.OutlookOpts.SkipInvalid, func(c *contact.Contact) {
+			ctl.add(c)
+			r.crmTable.Add(c)
+		})
+		switch {
+		case len(errs) > 0 && !o.OutlookOpts.SkipInvalid:
+			crmErr = errs[0]
+		case r.dump == nil:
+			crmErr = errs
+		default:
+			r.crmRejected = errs
 		}
 	}()
-	r.ol, olErr = readOutlookTable(o.Outlook, o.OutlookOpts, engine.TableFields(o.Policy))
+	r.ol, olErr = readOutlookTable(o.Outlook, o.OutlookOpts, contact.NewTableIn(pool, fields))
 	wg.Wait()
 	if crmErr != nil {
 		return fmt.Errorf("read CRM dump: %w", crmErr)
@@ -295,7 +307,7 @@ func (r *run) readSides() error {
 	if olErr != nil {
 		return fmt.Errorf("read Outlook export: %w", olErr)
 	}
-	if w := dropControls(o.CRM, r.dump.Contacts); w != "" {
+	if w := ctl.warning(o.CRM); w != "" {
 		r.early = append(r.early, w)
 	}
 	var err error
@@ -349,7 +361,7 @@ func (r *run) plan() (*engine.Plan, error) {
 	if err := o.interrupted(); err != nil {
 		return nil, err
 	}
-	r.pg.Phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", len(r.dump.Contacts), r.ol.records()), len(r.dump.Contacts)+r.ol.records(), "contacts")
+	r.pg.Phase(fmt.Sprintf("reconciling %d CRM and %d Outlook contacts", r.crmTable.Len(), r.ol.records()), r.crmTable.Len()+r.ol.records(), "contacts")
 	if !o.DryRun {
 		if m, err := ReadMarker(o.Out); err == nil && m.Cycle <= r.state.Cycle {
 			return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, r.state.Cycle+1)
@@ -369,7 +381,7 @@ func (r *run) plan() (*engine.Plan, error) {
 	// format holds beyond the table's fields, are let go: the Outlook
 	// export is read again to write its outputs.
 	var crmDups contact.Records
-	crmIn.Table, olIn.Table, crmDups = sideTables(engine.TableFields(o.Policy), r.dump, r.ol, crmIn.OwnerVisible, crmIn.Visible != nil)
+	crmIn.Table, olIn.Table, crmDups = sideTables(r.crmTable, r.ol, crmIn.OwnerVisible, crmIn.Visible != nil)
 	dupsDone := r.findDuplicates(crmDups, olIn.Table)
 	plan, err := engine.Reconcile(r.state, crmIn, olIn, o.Policy)
 	// The plan holds every link now (Plan.Links); the state's copy goes,

@@ -9,7 +9,6 @@ import (
 	"contactsync/engine"
 	"contactsync/engine/contact"
 	"contactsync/formats"
-	"contactsync/formats/crmcsv"
 	"contactsync/formats/outlookcsv"
 	"contactsync/formats/vcard"
 )
@@ -295,28 +294,14 @@ func sameInputs(a, b []formats.InputFile) bool {
 	return slices.Equal(a, b)
 }
 
-// sideTables makes the tables of both sides, keeping fields, and drops the
-// records of dump, and those of ol when its export can be read again (a
-// file or a folder, not a pipe, which can be read once). crmDups are the CRM contacts the
-// duplicates search reads: those whose owner visible allows when filter is
-// set (contacts the user may not see are not theirs to be told about).
-func sideTables(fields []contact.Field, dump *crmcsv.Dump, ol *OutlookSide, visible func(owner string) bool, filter bool) (crm, olT *contact.Table, crmDups contact.Records) {
-	crm = contact.NewTable(fields)
-	if ol.table != nil {
-		crm = ol.table.Sibling() // the values both sides hold, once
-	}
-	crm.Grow(len(dump.Contacts))
-	var dupT *contact.Table
-	if filter {
-		dupT = crm.Sibling()
-	}
-	for i := range dump.Contacts {
-		c := &dump.Contacts[i]
-		crm.Add(c)
-		if dupT != nil && visible(c.CRM.Owner) {
-			dupT.Add(c)
-		}
-	}
+// sideTables returns the tables of both sides: crm, the dump's, and the
+// Outlook export's (made of its records when it was read whole, a sibling
+// of crm; the records are let go when the export can be read again: a
+// file or a folder, not a pipe, which can be read once). crmDups are the
+// CRM contacts the duplicates search reads: those whose owner visible
+// allows when filter is set (contacts the user may not see are not theirs
+// to be told about).
+func sideTables(crm *contact.Table, ol *OutlookSide, visible func(owner string) bool, filter bool) (crmT, olT *contact.Table, crmDups contact.Records) {
 	olT = ol.table
 	if olT == nil {
 		olT = crm.Sibling()
@@ -324,19 +309,25 @@ func sideTables(fields []contact.Field, dump *crmcsv.Dump, ol *OutlookSide, visi
 		for i := range ol.Contacts {
 			olT.Add(&ol.Contacts[i])
 		}
-	}
-	ol.table = nil // the engine's now
-	dump.Contacts = nil
-	if rereadable(ol.Path) {
-		ol.Contacts, ol.dropped = nil, true
-		if ol.CSV != nil {
-			ol.CSV.Contacts = nil // the layout is kept, not the records
+		if rereadable(ol.Path) {
+			ol.Contacts, ol.dropped = nil, true
+			if ol.CSV != nil {
+				ol.CSV.Contacts = nil // the layout is kept, not the records
+			}
 		}
 	}
-	if dupT != nil {
-		return crm, olT, dupT
+	ol.table = nil // the engine's now
+	if !filter {
+		return crm, olT, crm
 	}
-	return crm, olT, crm
+	dupT := crm.Sibling()
+	for i := range crm.Len() {
+		if visible(crm.Owner(i)) {
+			c := crm.Contact(i)
+			dupT.Add(&c)
+		}
+	}
+	return crm, olT, dupT
 }
 
 // rereadable reports whether the input at path can be read a second time:

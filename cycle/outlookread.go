@@ -98,10 +98,10 @@ func eachOutlookCSV(path string, o OutlookOptions, reset func(), add func(*conta
 	return s, nil
 }
 
-// readOutlookTable reads the Outlook export at path into a table keeping
-// fields: a CSV file streamed record by record; any other kind (or a
+// readOutlookTable reads the Outlook export at path into the empty table
+// t: a CSV file streamed record by record; any other kind (or a
 // pipe, which cannot be read again) read whole, its records kept.
-func readOutlookTable(path string, o OutlookOptions, fields []contact.Field) (*OutlookSide, error) {
+func readOutlookTable(path string, o OutlookOptions, t *contact.Table) (*OutlookSide, error) {
 	kind, err := DetectKind(path, o.From)
 	if err != nil {
 		return nil, err
@@ -109,7 +109,6 @@ func readOutlookTable(path string, o OutlookOptions, fields []contact.Field) (*O
 	if kind != KindCSV || !rereadable(path) {
 		return ReadOutlook(path, o)
 	}
-	t := contact.NewTable(fields)
 	s, err := eachOutlookCSV(path, o, t.Reset, func(c *contact.Contact) error {
 		t.Add(c)
 		return nil

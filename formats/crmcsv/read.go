@@ -87,7 +87,11 @@ func Validate(dir string) formats.ErrorList {
 // problem in accounts.csv, syncgroup.csv or secrights.csv) still fails:
 // the dump returned is nil.
 func ReadDirLenient(dir string) (*Dump, formats.ErrorList) {
-	d, errs, fileErrs := readDirCounting(dir, true)
+	return readDirLenient(dir, nil)
+}
+
+func readDirLenient(dir string, add func(*contact.Contact)) (*Dump, formats.ErrorList) {
+	d, errs, fileErrs := readDirEach(dir, true, add)
 	if len(errs) == 0 {
 		return d, nil
 	}
@@ -104,17 +108,20 @@ func ReadDirLenient(dir string) (*Dump, formats.ErrorList) {
 }
 
 func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
-	d, errs, _ := readDirCounting(dir, collect)
+	d, errs, _ := readDirEach(dir, collect, nil)
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	return d, nil
 }
 
-// readDirCounting reads the dump; in collect mode it goes on after
+// readDirEach reads the dump; in collect mode it goes on after
 // problems and returns what it read with all of them, and how many of the
 // problems concern contacts.csv as a whole rather than one of its rows.
-func readDirCounting(dir string, collect bool) (d *Dump, errs formats.ErrorList, fileErrs int) {
+//
+// With add set, each contact read is handed to add (valid only during the
+// call) instead of being kept in Dump.Contacts.
+func readDirEach(dir string, collect bool, add func(*contact.Contact)) (d *Dump, errs formats.ErrorList, fileErrs int) {
 	d = &Dump{Dir: dir}
 	readFile := func(name string, required bool) ([]byte, *formats.ParseError) {
 		data, err := readFile(name, required)
@@ -145,7 +152,7 @@ func readDirCounting(dir string, collect bool) (d *Dump, errs formats.ErrorList,
 		errs = append(errs, err)
 		fileErrs++
 	} else {
-		t, es := readContactsJoined(name, data, collect, keyRequired, join)
+		t, es := readContactsEach(name, data, collect, keyRequired, join, add)
 		d.address = join
 		errs = append(errs, es...)
 		if t != nil {
@@ -247,6 +254,12 @@ func readContacts(name string, data []byte, collect bool, rule keyRule) (*contac
 // readContactsJoined is readContacts for a CONTACT table with the ADDRESS
 // table's columns joined onto each row (join non-nil).
 func readContactsJoined(name string, data []byte, collect bool, rule keyRule, join *addressJoin) (*contactTable, formats.ErrorList) {
+	return readContactsEach(name, data, collect, rule, join, nil)
+}
+
+// readContactsEach is readContactsJoined handing each contact to add
+// instead of keeping it, when add is set.
+func readContactsEach(name string, data []byte, collect bool, rule keyRule, join *addressJoin, add func(*contact.Contact)) (*contactTable, formats.ErrorList) {
 	f := newCSVFile(name, data, collect)
 	if !f.readHeader("CONTACTID, LASTNAME, FIRSTNAME, ...") {
 		return nil, f.errs
@@ -267,7 +280,10 @@ func readContactsJoined(name string, data []byte, collect bool, rule keyRule, jo
 	// One record per line at most: sizing up front avoids copying the
 	// (large) contacts over and over as the slice grows.
 	lines := bytes.Count(f.text, []byte{'\n'})
-	t := &contactTable{lay: lay, rows: map[string][]string{}, contacts: make([]contact.Contact, 0, lines)}
+	t := &contactTable{lay: lay, rows: map[string][]string{}}
+	if add == nil {
+		t.contacts = make([]contact.Contact, 0, lines)
+	}
 	seen := make(map[string]int, lines)
 	keyCol, hasKey := lay.first[colContactID]
 	f.each(func(rec []string, line int) {
@@ -301,6 +317,10 @@ func readContactsJoined(name string, data []byte, collect bool, rule keyRule, jo
 		}
 		if rule == keyRequired && hasKey && !lay.reproduces(rec, &c, t.dateLayout) {
 			t.rows[c.Key] = slices.Clone(rec)
+		}
+		if add != nil {
+			add(&c)
+			return
 		}
 		t.contacts = append(t.contacts, c)
 	})
@@ -500,4 +520,19 @@ func headerList(h []string) string {
 		s += ", ..."
 	}
 	return s
+}
+
+// ReadDirEach reads the dump at dir as ReadDir (lenient: ReadDirLenient)
+// does, but hands each contact to add instead of keeping it: the contact
+// is valid only during the call, and Dump.Contacts is nil. A dump that
+// fails to read may have handed some contacts already.
+func ReadDirEach(dir string, lenient bool, add func(*contact.Contact)) (*Dump, formats.ErrorList) {
+	if lenient {
+		return readDirLenient(dir, add)
+	}
+	d, errs, _ := readDirEach(dir, false, add)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return d, nil
 }
