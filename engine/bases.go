@@ -87,7 +87,7 @@ func UnpackValues(s string) (*contact.Values, error) {
 		}
 		last = f
 		n, k := binary.Uvarint([]byte(s[i+1 : min(len(s), i+1+binary.MaxVarintLen64)]))
-		if k <= 0 || n == 0 || n > uint64(len(s)-i-1-k) {
+		if k <= 0 || n == 0 || n > uint64(len(s)-i-1-k) || k != uvarintLen(n) {
 			return nil, fmt.Errorf("packed base: bad length at byte %d", i+1)
 		}
 		i += 1 + k
@@ -95,6 +95,15 @@ func UnpackValues(s string) (*contact.Values, error) {
 		i += int(n)
 	}
 	return v, nil
+}
+
+// uvarintLen is the length of n's shortest uvarint.
+func uvarintLen(n uint64) int {
+	k := 1
+	for ; n >= 0x80; n >>= 7 {
+		k++
+	}
+	return k
 }
 
 // Values returns the link's base: Base, or Packed unpacked (a new copy);

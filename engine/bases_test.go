@@ -51,3 +51,31 @@ func TestSumValues(t *testing.T) {
 		t.Errorf("IsZero")
 	}
 }
+
+// FuzzPackedValues: packing round-trips any base, and unpacking arbitrary
+// bytes fails or gives a base that packs back to them.
+func FuzzPackedValues(f *testing.F) {
+	f.Add("Ann", "", "a\xffb", "\x01\x00\x03Ann")
+	f.Add("", "x", "", "\x01")
+	f.Fuzz(func(t *testing.T, a, b, c, s string) {
+		var v contact.Values
+		v[contact.First], v[contact.Email1], v[contact.Notes] = a, b, c
+		p := PackValues(&v)
+		back, err := UnpackValues(p)
+		if err != nil || *back != v {
+			t.Fatalf("round trip of %q: %v, %v", p, back, err)
+		}
+		if u, err := UnpackValues(s); err == nil && PackValues(u) != s {
+			t.Fatalf("unpacked %q, which packs back as %q", s, PackValues(u))
+		}
+	})
+}
+
+func TestUnpackRefusesLongLengths(t *testing.T) {
+	if _, err := UnpackValues("\x01\x00\x81\x00A"); err == nil {
+		t.Errorf("a length not in its shortest form was accepted")
+	}
+	if v, err := UnpackValues("\x01\x00\x01A"); err != nil || v[contact.Prefix] != "A" {
+		t.Errorf("UnpackValues = %v, %v", v, err)
+	}
+}

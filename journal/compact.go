@@ -100,8 +100,8 @@ func (d *compactReader) uvarint() (int, error) {
 			return 0, err
 		}
 		if c < 0x80 {
-			if k == binary.MaxVarintLen64-1 && c > 1 {
-				break
+			if k == binary.MaxVarintLen64-1 && c > 1 || k > 0 && c == 0 {
+				break // too long, or not the shortest form
 			}
 			x |= uint64(c) << s
 			if x > uint64(len(d.s)) {

@@ -719,3 +719,57 @@ func TestVerifyAnchorsProveTheLastCycle(t *testing.T) {
 		t.Errorf("VerifyAnchors with another head = %v", err)
 	}
 }
+
+// A compact row recorded with its whole sha256 (as the first schema 4
+// build did) still verifies, and an edit of it is still found.
+func TestVerifyTakesWholeRowHashes(t *testing.T) {
+	for _, edit := range []bool{false, true} {
+		j := twoCycles(t)
+		var r linkRow
+		var n int
+		if err := j.db.QueryRow(`SELECT id, crm_id, outlook_key, base, base_sum, opened, written, coalesce(closed, 0) FROM links
+			WHERE base_sum IS NOT NULL ORDER BY written DESC, id LIMIT 1`).Scan(&r.id, &r.crmID, &r.outlookKey, &r.base, &r.baseSum, &r.opened, &r.written, &r.closed); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.db.QueryRow(`SELECT max(number) FROM cycles`).Scan(&n); err != nil || r.written != n {
+			t.Fatalf("want a row of the last cycle (%d), got one of %d: %v", n, r.written, err)
+		}
+		c := newChain()
+		r.sum(c)
+		whole := c.h.Sum(nil)
+		tx, err := j.db.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(`UPDATE link_writes SET sha256 = ? WHERE cycle = ? AND link = ?`, whole, n, r.id); err != nil {
+			t.Fatal(err)
+		}
+		var last cycleRow
+		if err := tx.QueryRow(`SELECT `+cycleColumns+` FROM cycles WHERE number = ?`, n).Scan(last.dest()...); err != nil {
+			t.Fatal(err)
+		}
+		h, err := cycleSum(tx, &last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(`UPDATE cycles SET hash = ? WHERE number = ?`, h, n); err != nil {
+			t.Fatal(err)
+		}
+		if edit {
+			if _, err := tx.Exec(`UPDATE links SET crm_id = 'CEVIL' WHERE id = ?`, r.id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		err = j.Verify()
+		var ve *VerifyError
+		if !edit && err != nil {
+			t.Errorf("Verify with a whole row hash: %v", err)
+		}
+		if edit && (!errors.As(err, &ve) || ve.Link != r.id) {
+			t.Errorf("Verify after an edit of a row with a whole hash = %v, want a *VerifyError for link %d", err, r.id)
+		}
+	}
+}
