@@ -116,6 +116,32 @@ func TestJournalCarriesEngineCycles(t *testing.T) {
 	if err := j.Verify(); err != nil {
 		t.Error(err)
 	}
+	// Cycle 3 on the same exports is quiet: the engine reads no base, and
+	// the cycle writes no link row, no row version and no pending work.
+	if st, err = j.Load(); err != nil {
+		t.Fatal(err)
+	}
+	cb := &countingBases{b: st.Bases}
+	st.Bases = cb
+	p3, err := engine.Reconcile(st, crm2, ol2, engine.DefaultPolicy("U1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p3.Changes) != 0 || cb.n != 0 {
+		t.Errorf("a quiet cycle made %d changes and read %d bases, want none", len(p3.Changes), cb.n)
+	}
+	if err := j.Commit(p3, info(3)); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"link_writes", "link_history", "pending"} {
+		var n int
+		if err := j.db.QueryRow(`SELECT count(*) FROM ` + table + ` WHERE cycle = 3`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("the quiet cycle 3 wrote %d rows into %s (%v), want none", n, table, err)
+		}
+	}
+	if err := j.Verify(); err != nil {
+		t.Error(err)
+	}
 	// Every conflict of cycle 1 is journaled as the plan had it.
 	got, err := j.Conflicts(1)
 	if err != nil {
@@ -129,4 +155,15 @@ func TestJournalCarriesEngineCycles(t *testing.T) {
 			t.Errorf("conflict %d = %+v, want %+v", i, got[i], c)
 		}
 	}
+}
+
+// countingBases counts the bases the engine reads.
+type countingBases struct {
+	b engine.Bases
+	n int
+}
+
+func (c *countingBases) Bases(ids []int64) ([]*contact.Values, error) {
+	c.n += len(ids)
+	return c.b.Bases(ids)
 }
