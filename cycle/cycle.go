@@ -383,10 +383,12 @@ func (r *run) plan() (*engine.Plan, error) {
 	var crmDups contact.Records
 	crmIn.Table, olIn.Table, crmDups = sideTables(r.crmTable, r.ol, crmIn.OwnerVisible, crmIn.Visible != nil)
 	dupsDone := r.findDuplicates(crmDups, olIn.Table)
-	plan, err := engine.Reconcile(r.state, crmIn, olIn, o.Policy)
-	// The plan holds every link now (Plan.Links); the state's copy goes,
-	// and Commit compares with what the journal kept of its rows.
+	// The engine gets the state's links and the run lets go of them: the
+	// plan holds every link (Plan.Links), and Commit compares with what the
+	// journal kept of its rows.
+	st := r.state
 	r.state.Links, r.state.Bases = nil, nil
+	plan, err := engine.Reconcile(st, crmIn, olIn, o.Policy)
 	<-dupsDone
 	var de *engine.DecisionError
 	if errors.As(err, &de) {

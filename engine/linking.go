@@ -78,6 +78,10 @@ func (r *reconciler) resolveLinks() error {
 		r.pairs = append(r.pairs, pr)
 	}
 	claims = nil
+	// The arena holds the links now: the reconciler lets go of the state's
+	// (the caller's slice is left as it was), so that a caller that passed
+	// its last reference does not keep a million links twice.
+	r.st.Links = nil
 	if err := r.loadBases(); err != nil {
 		return err
 	}
