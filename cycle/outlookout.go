@@ -317,6 +317,8 @@ func sideTables(crm *contact.Table, ol *OutlookSide, visible func(owner string) 
 		}
 	}
 	ol.table = nil // the engine's now
+	crm.Clip()
+	olT.Clip()
 	if !filter {
 		return crm, olT, crm
 	}

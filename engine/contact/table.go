@@ -304,3 +304,14 @@ func (t *Table) Reset() {
 	t.cells, t.crm, t.keys, t.from = t.cells[:0], nil, t.keys[:0], t.from[:0]
 	t.modSec, t.modNsec, t.modLoc, t.lines = t.modSec[:0], t.modNsec[:0], t.modLoc[:0], t.lines[:0]
 }
+
+// Clip lets go of the room the columns grew into beyond their records (up
+// to as much again, after appending one record at a time): for a table
+// whose records are all added.
+func (t *Table) Clip() {
+	t.cells, t.keys, t.from, t.lines = slices.Clone(t.cells), slices.Clone(t.keys), slices.Clone(t.from), slices.Clone(t.lines)
+	t.modSec, t.modNsec, t.modLoc = slices.Clone(t.modSec), slices.Clone(t.modNsec), slices.Clone(t.modLoc)
+	if t.crm != nil {
+		t.crm = slices.Clone(t.crm)
+	}
+}

@@ -153,6 +153,11 @@ func TestTableCompact(t *testing.T) {
 		c.Values[BusinessCity] = cities[r.Intn(len(cities))]
 		tb.Add(&c)
 	}
+	before := tb.Contact(n - 1)
+	tb.Clip()
+	if after := tb.Contact(n - 1); after.Values != before.Values || after.Key != before.Key || !after.Modified.Equal(before.Modified) || tb.Len() != n {
+		t.Fatal("Clip changed the records")
+	}
 	per := float64(tb.Size()+tb.Pool().Size()) / n
 	if limit := 200.0; per > limit {
 		t.Errorf("%.0f bytes per record, want at most %.0f (a Contact's values alone are %d)", per, limit, NumFields*16)
