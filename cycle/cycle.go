@@ -192,7 +192,7 @@ type run struct {
 	crmTable    *contact.Table // the dump's contacts (dump.Contacts is nil)
 	crmRejected formats.ErrorList
 	ol          *OutlookSide
-	mode        string // the Outlook output: snapshot or changes
+	mode        OutlookMode // the Outlook output
 	unmapped    []string
 	dups        sideDuplicates
 }
@@ -321,19 +321,41 @@ func writable(kind string) bool {
 	return ok && f.Create != nil
 }
 
-// outlookMode is the Outlook output mode: the one asked for, else
-// snapshot, or changes for a PST or .msg input, which a CSV snapshot would
-// lose what their items hold.
-func outlookMode(asked, kind string) (string, error) {
-	switch {
-	case asked == "snapshot" || asked == "changes":
-		return asked, nil
-	case asked != "":
-		return "", usagef("--outlook-output must be snapshot or changes, not %q", asked)
-	case !writable(kind):
-		return "changes", nil
+// OutlookMode is what a cycle writes for Outlook.
+type OutlookMode int
+
+const (
+	// Snapshot: outlook/contacts.csv and contacts.vcf are the whole sync
+	// folder after the cycle, imported into an emptied folder.
+	Snapshot OutlookMode = iota
+	// Changes: contacts-new.csv, contacts-update.csv ("replace
+	// duplicates") and deleted-items.csv.
+	Changes
+)
+
+// String is the mode's name, as --outlook-output takes it.
+func (m OutlookMode) String() string {
+	if m == Changes {
+		return "changes"
 	}
-	return "snapshot", nil
+	return "snapshot"
+}
+
+// outlookMode is the Outlook output mode: the one asked for, else Snapshot,
+// or Changes for a PST or .msg input, whose items hold more than a CSV
+// snapshot could keep.
+func outlookMode(asked, kind string) (OutlookMode, error) {
+	switch {
+	case asked == Snapshot.String():
+		return Snapshot, nil
+	case asked == Changes.String():
+		return Changes, nil
+	case asked != "":
+		return Snapshot, usagef("--outlook-output must be snapshot or changes, not %q", asked)
+	case kind == KindPST || kind == KindMSG:
+		return Changes, nil
+	}
+	return Snapshot, nil
 }
 
 // checkChain checks the journal's hash chain for report.html while the
@@ -521,8 +543,8 @@ func (r *run) inputHashes() []journal.FileHash {
 
 // outlookModeReason says, for the plan, which Outlook output a cycle
 // writes and why.
-func outlookModeReason(mode, kind string) string {
-	if mode == "changes" {
+func outlookModeReason(mode OutlookMode, kind string) string {
+	if mode == Changes {
 		return "Outlook output: changes (contacts-new.csv, contacts-update.csv, deleted-items.csv), because replacing the folder from a " + kind + " would lose what a CSV cannot hold"
 	}
 	return "Outlook output: snapshot (outlook/contacts.csv and contacts.vcf are the whole sync folder; import into an emptied folder), because Outlook's import cannot delete"

@@ -79,9 +79,9 @@ func (s *outlookSinks) all() []sink {
 }
 
 // openOutlookSinks starts the files of the Outlook outputs in dir: the
-// snapshot when mode is "snapshot", else the changes; the deleted records
+// snapshot in Snapshot mode, else the changes; the deleted records
 // when there are any.
-func openOutlookSinks(dir string, out *engine.OutlookOutput, layout *outlookcsv.File, mode string, oo OutlookOptions) (*outlookSinks, error) {
+func openOutlookSinks(dir string, out *engine.OutlookOutput, layout *outlookcsv.File, mode OutlookMode, oo OutlookOptions) (*outlookSinks, error) {
 	s := &outlookSinks{}
 	csvAt := func(name string) (*outlookcsv.Writer, error) {
 		return outlookcsv.Create(filepath.Join(dir, name), layout, oo.csv())
@@ -96,7 +96,7 @@ func openOutlookSinks(dir string, out *engine.OutlookOutput, layout *outlookcsv.
 			*k = w
 		}
 	}
-	if mode == "snapshot" {
+	if mode == Snapshot {
 		if s.csv, err = csvAt("contacts.csv"); err != nil {
 			return nil, err
 		}
@@ -143,7 +143,7 @@ func write(k sink, c *contact.Contact) error {
 // the cycle let them go, pass one at a time through their patches into
 // the files, then the records the cycle created. It returns how
 // contacts.csv was written (for the plan), "" without a snapshot.
-func writeOutlook(dir string, plan *engine.Plan, ol *OutlookSide, mode string, oo OutlookOptions) (string, error) {
+func writeOutlook(dir string, plan *engine.Plan, ol *OutlookSide, mode OutlookMode, oo OutlookOptions) (string, error) {
 	out := &plan.Outlook
 	s, err := openOutlookSinks(dir, out, ol.CSV, mode, oo)
 	if err != nil {

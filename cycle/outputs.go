@@ -75,7 +75,7 @@ type outputSet struct {
 	plan     *engine.Plan
 	dump     *crmcsv.Dump // the CRM dump read (its layout); nil for an undo without one
 	ol       *OutlookSide // the Outlook export read (its layout)
-	mode     string       // the Outlook output: snapshot or changes
+	mode     OutlookMode  // the Outlook output
 	rejected formats.ErrorList
 	dups     *sideDuplicates
 	res      *resolutions

@@ -183,13 +183,13 @@ func (u *undo) undo(ctx context.Context, src *engine.UndoInput) (*UndoResult, er
 		return nil, err
 	}
 	u.co = &Options{Journal: o.Journal, Out: o.Out, Policy: pol, OutlookOpts: o.OutlookOpts, Now: o.Now, ctx: ctx}
-	ol, mode := u.ol, "changes"
+	ol, mode := u.ol, Changes
 	if ol != nil {
 		mode = fillFromExport(plan, ol, fields)
 	} else {
 		ol = &OutlookSide{Kind: KindCSV}
 	}
-	u.co.OutlookOutput = mode
+	u.co.OutlookOutput = mode.String()
 	if err := u.notices(plan, rep, ol.Kind, mode); err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (u *undo) undo(ctx context.Context, src *engine.UndoInput) (*UndoResult, er
 
 // notices adds to an undo's plan what the administrator is given and which
 // Outlook output it writes, and why.
-func (u *undo) notices(plan *engine.Plan, rep *engine.UndoReport, kind, mode string) error {
+func (u *undo) notices(plan *engine.Plan, rep *engine.UndoReport, kind string, mode OutlookMode) error {
 	add := func(kind engine.NoticeKind, msg string) {
 		plan.Notices = append(plan.Notices, engine.Notice{Kind: kind, Message: msg})
 	}
@@ -227,7 +227,7 @@ func (u *undo) notices(plan *engine.Plan, rep *engine.UndoReport, kind, mode str
 	switch {
 	case u.o.Outlook == "":
 		add("outlook-output", "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv) holding the synced fields only, because no --outlook export was given: \"replace duplicates\" clears what else those contacts hold; give --outlook to keep it")
-	case mode == "snapshot":
+	case mode == Snapshot:
 		add("outlook-output", outlookModeReason(mode, kind))
 	default:
 		add("outlook-output", "Outlook output: changes (contacts-new.csv, contacts-update.csv for \"replace duplicates\", deleted-items.csv), the contacts as the "+kind+" export holds them with the synced fields set back")
@@ -257,9 +257,9 @@ func adminCSV(rep *engine.UndoReport, cycle int) ([]byte, error) {
 // Outlook export: an updated contact is the export's record with the synced
 // fields set back, a contact brought back is the one in Deleted Items when
 // the export has it (a PST), and a CSV or vCard export gets the whole
-// folder (mode "snapshot"), so importing it loses nothing. Records are
+// folder (Snapshot), so importing it loses nothing. Records are
 // found by key, else by the first e-mail. It returns the output mode.
-func fillFromExport(plan *engine.Plan, ol *OutlookSide, fields []contact.Field) string {
+func fillFromExport(plan *engine.Plan, ol *OutlookSide, fields []contact.Field) OutlookMode {
 	inFolder, inDeleted := outlookFinder(ol.Contacts, false), outlookFinder(ol.Deleted, false)
 	out := &plan.Outlook
 	for k := range out.Patches {
@@ -294,9 +294,9 @@ func fillFromExport(plan *engine.Plan, ol *OutlookSide, fields []contact.Field) 
 		out.New = rest
 	}
 	if ol.Kind == KindPST {
-		return "changes"
+		return Changes
 	}
-	return "snapshot"
+	return Snapshot
 }
 
 // importedByExports tells from the current exports whether the last
