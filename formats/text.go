@@ -245,6 +245,18 @@ func (w *Window) CharCol(l, byteCol int) int {
 	return utf8.RuneCount(b[:min(byteCol-1, len(b))]) + 1
 }
 
+// Drain reads the rest of r into the window: for a parser that stopped
+// at a broken record and looks at what follows.
+func (w *Window) Drain() {
+	io.Copy(io.Discard, w)
+}
+
+// Lines is the number of line breaks from the start of the text to the
+// end of what was read.
+func (w *Window) Lines() int {
+	return w.line - 1 + bytes.Count(w.buf[w.start:], []byte{'\n'})
+}
+
 // Rest returns a reader of the text from the start of line l on: what
 // the window holds of it, then the rest of r. A parser starts a fresh
 // reader on it after a broken record. ok is false when line l was not

@@ -1,7 +1,6 @@
 package crmcsv
 
 import (
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -19,30 +18,37 @@ import (
 // trusted.
 type csvFile struct {
 	name    string // path as the user named it
-	text    []byte // decoded UTF-8
+	text    *formats.Text
+	win     *formats.Window // the text of the current record on
 	r       *csv.Reader
 	collect bool
 	errs    formats.ErrorList
 	header  []string
-	lines   []int // byte offset of each line start; built on the first error
 	// rowErrs counts the problems that concern one row only (set aside
 	// by ReadDirLenient); the others concern the file.
 	rowErrs int
 }
 
+// newCSVFile reads a table held in memory.
 func newCSVFile(name string, data []byte, collect bool) *csvFile {
+	t, err := formats.NewText(data, name, "")
+	return newCSVText(name, t, err, collect)
+}
+
+// newCSVText reads a table from t as it is decoded (err: why t could not
+// be opened), holding only the current record's text.
+func newCSVText(name string, t *formats.Text, err error, collect bool) *csvFile {
 	f := &csvFile{name: name, collect: collect}
-	if err := formats.CheckText(data); err != nil {
-		f.errs = append(f.errs, &formats.ParseError{File: name, Err: err})
-		return f
-	}
-	text, _, err := formats.DecodeText(data, "")
 	if err != nil {
-		f.add(1, 1, "", "cannot decode text: %v", err)
+		if errors.Is(err, formats.ErrNotText) {
+			f.errs = append(f.errs, &formats.ParseError{File: name, Err: err})
+		} else {
+			f.add(1, 1, "", "cannot decode text: %v", err)
+		}
 		return f
 	}
-	f.text = text
-	f.r = csv.NewReader(bytes.NewReader(text))
+	f.text, f.win = t, formats.NewWindow(t)
+	f.r = csv.NewReader(f.win)
 	// Records are reused: a reader keeps what it needs (the strings,
 	// which never share the record's backing array, and a clone of the
 	// rare row it must keep whole).
@@ -64,22 +70,7 @@ func (f *csvFile) fieldErr(i int, field, format string, args ...any) {
 }
 
 // charCol converts encoding/csv's byte column to a character column.
-func (f *csvFile) charCol(line, byteCol int) int {
-	if f.lines == nil {
-		f.lines = []int{0}
-		for i, b := range f.text {
-			if b == '\n' {
-				f.lines = append(f.lines, i+1)
-			}
-		}
-	}
-	if line < 1 || line > len(f.lines) || byteCol < 1 {
-		return byteCol
-	}
-	start := f.lines[line-1]
-	end := min(start+byteCol-1, len(f.text))
-	return utf8.RuneCount(f.text[start:end]) + 1
-}
+func (f *csvFile) charCol(line, byteCol int) int { return f.win.CharCol(line, byteCol) }
 
 // csvErr converts an encoding/csv error.
 func (f *csvFile) csvErr(err error) {
@@ -93,7 +84,8 @@ func (f *csvFile) csvErr(err error) {
 	case errors.Is(pe.Err, csv.ErrQuote):
 		// At the end of the text the problem is an unclosed field: point
 		// at its opening quote rather than at the end of the file.
-		if line, col, ok := f.unclosedQuote(pe.StartLine); ok && pe.Line >= len(f.lines)-1 {
+		f.win.Drain() // a broken file: what is left is read to find where
+		if line, col, ok := f.unclosedQuote(pe.StartLine); ok && pe.Line >= f.win.Lines() {
 			f.add(line, col, "", "this quoted field is never closed: it runs to the end of the file (a missing \" or a stray one)")
 			return
 		}
@@ -131,6 +123,7 @@ func (f *csvFile) readHeader(what string) bool {
 // is reported and not passed on.
 func (f *csvFile) each(fn func(rec []string, line int)) {
 	for !f.stopped() {
+		f.win.Forget(f.r.InputOffset())
 		rec, err := f.r.Read()
 		if err == io.EOF {
 			return
@@ -154,11 +147,10 @@ func (f *csvFile) each(fn func(rec []string, line int)) {
 // and, when the text ends inside a quoted field, returns where that field's
 // opening quote is. encoding/csv only says where the text ended.
 func (f *csvFile) unclosedQuote(startLine int) (line, col int, ok bool) {
-	f.charCol(1, 1) // build the line index
-	if startLine < 1 || startLine > len(f.lines) {
+	text, ok := f.win.Line(startLine)
+	if !ok {
 		return 0, 0, false
 	}
-	text := f.text[f.lines[startLine-1]:]
 	line, lineStart := startLine, 0
 	fieldStart, quoted := true, false
 	openLine, openOff := 0, 0
@@ -192,6 +184,6 @@ func (f *csvFile) unclosedQuote(startLine int) (line, col int, ok bool) {
 	if !quoted {
 		return 0, 0, false
 	}
-	start := f.lines[openLine-1]
-	return openLine, utf8.RuneCount(f.text[start:start+openOff]) + 1, true
+	lt, _ := f.win.Line(openLine)
+	return openLine, utf8.RuneCount(lt[:openOff]) + 1, true
 }

@@ -1,9 +1,9 @@
 package crmcsv
 
 import (
-	"bytes"
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -147,12 +147,19 @@ func readDirEach(dir string, collect bool, add func(*contact.Contact)) (d *Dump,
 			join = j
 		}
 	}
-	data, err := readFile(name, true)
+	// contacts.csv, the large one, is decoded and parsed as it is read,
+	// and hashed as it goes.
+	text, err := openFile(name, true)
 	if err != nil {
 		errs = append(errs, err)
 		fileErrs++
 	} else {
-		t, es := readContactsEach(name, data, collect, keyRequired, join, add)
+		t, es := readContactsFrom(newCSVText(name, text.t, text.err, collect), keyRequired, join, add)
+		if in, err := text.input(); err == nil {
+			d.Inputs = append(d.Inputs, in)
+		} else {
+			es = append(es, &formats.ParseError{File: name, Err: err})
+		}
 		d.address = join
 		errs = append(errs, es...)
 		if t != nil {
@@ -168,7 +175,7 @@ func readDirEach(dir string, collect bool, add func(*contact.Contact)) (d *Dump,
 
 	name, _ = findTable(dir, AccountsFile, AccountTable)
 	d.accountFile = name
-	data, err = readFile(name, true)
+	data, err := readFile(name, true)
 	if err != nil {
 		errs = append(errs, err)
 	} else {
@@ -228,6 +235,50 @@ func readFile(name string, required bool) ([]byte, *formats.ParseError) {
 	return nil, &formats.ParseError{File: name, Err: err}
 }
 
+// openedText is a file of the dump opened for streaming: t, or why it
+// could not be decoded (err, which the table reader reports).
+type openedText struct {
+	t   *formats.Text
+	err error
+	in  formats.InputFile // the hash of a file that is no text
+}
+
+// openFile opens a file of the dump for streaming; the errors are
+// readFile's.
+func openFile(name string, required bool) (*openedText, *formats.ParseError) {
+	if _, err := os.Stat(name); err != nil {
+		_, pe := readFile(name, required) // the same error for the same cause
+		if pe == nil {
+			pe = &formats.ParseError{File: name, Err: err}
+		}
+		return nil, pe
+	}
+	t, err := formats.OpenText(name, "")
+	if err != nil {
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			return nil, &formats.ParseError{File: name, Err: pathErr.Err}
+		}
+		// Not text, or not decodable: the table reader reports err; the
+		// file is hashed all the same.
+		data, rerr := readFile(name, required)
+		if rerr != nil {
+			return nil, rerr
+		}
+		return &openedText{err: err, in: formats.HashBytes(name, data)}, nil
+	}
+	return &openedText{t: t}, nil
+}
+
+// input completes the hash of the file and closes it.
+func (o *openedText) input() (formats.InputFile, error) {
+	if o.t == nil {
+		return o.in, nil
+	}
+	defer o.t.Close()
+	return o.t.Input()
+}
+
 // keyRule says what a contacts table requires of CONTACTID.
 type keyRule int
 
@@ -254,13 +305,13 @@ func readContacts(name string, data []byte, collect bool, rule keyRule) (*contac
 // readContactsJoined is readContacts for a CONTACT table with the ADDRESS
 // table's columns joined onto each row (join non-nil).
 func readContactsJoined(name string, data []byte, collect bool, rule keyRule, join *addressJoin) (*contactTable, formats.ErrorList) {
-	return readContactsEach(name, data, collect, rule, join, nil)
+	return readContactsFrom(newCSVFile(name, data, collect), rule, join, nil)
 }
 
-// readContactsEach is readContactsJoined handing each contact to add
-// instead of keeping it, when add is set.
-func readContactsEach(name string, data []byte, collect bool, rule keyRule, join *addressJoin, add func(*contact.Contact)) (*contactTable, formats.ErrorList) {
-	f := newCSVFile(name, data, collect)
+// readContactsFrom reads a contacts table from f. With add set, each
+// contact is handed to add (valid only during the call) instead of being
+// kept.
+func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add func(*contact.Contact)) (*contactTable, formats.ErrorList) {
 	if !f.readHeader("CONTACTID, LASTNAME, FIRSTNAME, ...") {
 		return nil, f.errs
 	}
@@ -277,9 +328,10 @@ func readContactsEach(name string, data []byte, collect bool, rule keyRule, join
 	if f.stopped() {
 		return nil, f.errs
 	}
-	// One record per line at most: sizing up front avoids copying the
-	// (large) contacts over and over as the slice grows.
-	lines := bytes.Count(f.text, []byte{'\n'})
+	// Sizing up front from the file's size (a row of a real dump is
+	// rarely under 100 bytes) avoids copying the (large) contacts over
+	// and over as the slice grows.
+	lines := int(min(f.text.Size/100, 1<<24)) + 16
 	t := &contactTable{lay: lay, rows: map[string][]string{}}
 	if add == nil {
 		t.contacts = make([]contact.Contact, 0, lines)
