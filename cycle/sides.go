@@ -210,6 +210,12 @@ func readSide(s *OutlookSide, o OutlookOptions) error {
 		if err == io.EOF {
 			break
 		}
+		var de *outlookcsv.DateOrderError
+		if errors.As(err, &de) {
+			// Records were given out in another date order than the
+			// file's: the whole file is read again in its own.
+			return readCSVWhole(s, o)
+		}
 		if err != nil {
 			return err
 		}
@@ -221,6 +227,24 @@ func readSide(s *OutlookSide, o OutlookOptions) error {
 	if l, ok := r.(*outlookcsv.Reader); ok {
 		s.CSV = l.Layout()
 	}
+	return nil
+}
+
+// readCSVWhole reads an Outlook CSV with outlookcsv.ReadFile, which reads
+// the file again when its date order is settled late (DateOrderError).
+func readCSVWhole(s *OutlookSide, o OutlookOptions) error {
+	var f *outlookcsv.File
+	var err error
+	if o.SkipInvalid {
+		f, s.Rejected, err = outlookcsv.ReadFileLenient(s.Path, o.csv())
+	} else {
+		f, err = outlookcsv.ReadFile(s.Path, o.csv())
+	}
+	if err != nil {
+		return err
+	}
+	s.CSV, s.Contacts, s.Warnings, s.Inputs = f, f.Contacts, f.Warnings, []formats.InputFile{f.Input}
+	s.Note = strings.Join(outlookcsv.Notes(f), "; ")
 	return nil
 }
 

@@ -30,14 +30,14 @@ func each(src source, name string, opt Options, lenient bool, reset func(), add 
 		if err == io.EOF {
 			break
 		}
-		var de *dateOrderError
+		var de *DateOrderError
 		if errors.As(err, &de) && !opt.inferring {
-			opt.DateFormat, opt.inferring = de.format, true
+			opt.DateFormat, opt.inferring = de.Format, true
 			reset()
 			g, rejected, err := each(src, name, opt, lenient, reset, add)
 			if g != nil {
 				g.DateInferred = de.all
-				g.Warnings = append(g.Warnings, inferredWarning(name, de.format, de.usual, de.all))
+				g.Warnings = append(g.Warnings, inferredWarning(name, de.Format, de.usual, de.all))
 			}
 			return g, rejected, err
 		}

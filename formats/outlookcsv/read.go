@@ -156,13 +156,13 @@ func readAll(src source, name string, opt Options, lenient bool) (*File, formats
 		if err == io.EOF {
 			break
 		}
-		var de *dateOrderError
+		var de *DateOrderError
 		if errors.As(err, &de) && !opt.inferring {
-			opt.DateFormat, opt.inferring = de.format, true
+			opt.DateFormat, opt.inferring = de.Format, true
 			g, rejected, err := readAll(src, name, opt, lenient)
 			if g != nil {
 				g.DateInferred = de.all
-				g.Warnings = append(g.Warnings, inferredWarning(name, de.format, de.usual, de.all))
+				g.Warnings = append(g.Warnings, inferredWarning(name, de.Format, de.usual, de.all))
 			}
 			return g, rejected, err
 		}
@@ -415,15 +415,17 @@ func (r *Reader) noteDates(rec []string) {
 	}
 }
 
-// dateOrderError is a date order inferred after records were read in the
-// usual one that reads one of their dates differently.
-type dateOrderError struct {
-	format, usual string
+// DateOrderError is what the Reader returns when the date order it
+// inferred (Format) reads an earlier record's date differently from the
+// usual one it was read in: a reader of the whole file (ReadFile) reads it
+// again in that order instead.
+type DateOrderError struct {
+	Format, usual string
 	all           bool
 }
 
-func (e *dateOrderError) Error() string {
-	return fmt.Sprintf("the dates of the file are in the form %s, not the usual %s of its language, but an earlier date reads differently in both: give the form with --date-format %s", e.format, e.usual, e.format)
+func (e *DateOrderError) Error() string {
+	return fmt.Sprintf("the dates of the file are in the form %s, not the usual %s of its language, but an earlier date reads differently in both: give the form with --date-format %s", e.Format, e.usual, e.Format)
 }
 
 // settleDates infers the date order from every date of the file, once,
@@ -447,7 +449,7 @@ func (r *Reader) settleDates(nw, np int) error {
 	}
 	if full || !sameDates(sch, next, dates) {
 		pe := *f.badDate
-		pe.Err = &dateOrderError{format: df, usual: sch.date.src, all: all}
+		pe.Err = &DateOrderError{Format: df, usual: sch.date.src, all: all}
 		return &pe
 	}
 	bad := f.badDate
@@ -506,13 +508,14 @@ func (r *Reader) finish() error {
 	}
 	r.file.Input = in
 	r.sum.Inputs = []formats.InputFile{in}
-	r.sum.Notes = notes(r.file)
+	r.sum.Notes = Notes(r.file)
 	r.err = io.EOF
 	return io.EOF
 }
 
-// notes are what the plan says about how the file was read.
-func notes(f *File) []string {
+// Notes are what the plan says about how f was read: the columns taken
+// by their names, the date order inferred.
+func Notes(f *File) []string {
 	var ns []string
 	if len(f.Guessed) > 0 {
 		ns = append(ns, "Outlook CSV columns read by what their names say: "+strings.Join(f.Guessed, ", "))
