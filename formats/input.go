@@ -30,6 +30,9 @@ type HashReader struct {
 	r io.Reader
 	h hash.Hash
 	n int64
+	// quiet leaves BytesRead alone: the bytes were counted when they
+	// were read from their file into memory.
+	quiet bool
 }
 
 // NewHashReader returns a reader that reads from r and hashes what it reads.
@@ -39,7 +42,9 @@ func (h *HashReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	h.h.Write(p[:n])
 	h.n += int64(n)
-	bytesRead.Add(int64(n))
+	if !h.quiet {
+		bytesRead.Add(int64(n))
+	}
 	return n, err
 }
 

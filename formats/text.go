@@ -56,9 +56,10 @@ func OpenText(path, force string) (*Text, error) {
 		if err != nil {
 			return nil, err
 		}
+		bytesRead.Add(int64(len(b)))
 		return NewText(b, path, force)
 	}
-	t, err := newText(f, path, force, func() (bool, error) {
+	t, err := newText(NewHashReader(f), path, force, func() (bool, error) {
 		g, err := os.Open(path)
 		if err != nil {
 			return false, err
@@ -75,17 +76,19 @@ func OpenText(path, force string) (*Text, error) {
 }
 
 // NewText is OpenText on bytes held in memory; name is for Input. The
-// bytes are counted in BytesRead as they are given out.
+// bytes are not counted in BytesRead again.
 func NewText(b []byte, name, force string) (*Text, error) {
-	t, err := newText(bytes.NewReader(b), name, force, func() (bool, error) { return utf8.Valid(b), nil })
+	h := NewHashReader(bytes.NewReader(b))
+	h.quiet = true // counted when they were read into memory
+	t, err := newText(h, name, force, func() (bool, error) { return utf8.Valid(b), nil })
 	if t != nil {
 		t.Size = int64(len(b))
 	}
 	return t, err
 }
 
-func newText(src io.Reader, path, force string, valid func() (bool, error)) (*Text, error) {
-	t := &Text{path: path, hash: NewHashReader(src)}
+func newText(h *HashReader, path, force string, valid func() (bool, error)) (*Text, error) {
+	t := &Text{path: path, hash: h}
 	br := bufio.NewReaderSize(t.hash, peekSize)
 	head, err := br.Peek(peekSize)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
