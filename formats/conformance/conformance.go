@@ -254,6 +254,37 @@ func q(s string) string {
 	return "\"" + strings.ReplaceAll(s, "\x00", " ") + "\""
 }
 
+// FuzzDir is Fuzz for a format whose input is a folder: files (name →
+// content) are written into one and read through the registry; every
+// error is a *formats.ParseError naming a file of the folder, with a line
+// for a text format unless the file is refused as not text.
+func FuzzDir(t *testing.T, kind string, files map[string][]byte, text bool) {
+	f, ok := formats.Lookup(kind)
+	if !ok {
+		t.Fatalf("format %q is not registered", kind)
+	}
+	dir := t.TempDir()
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := readErr(f, dir, formats.Options{})
+	if err == nil {
+		return
+	}
+	var pe *formats.ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v (%T) is not a *formats.ParseError", err, err)
+	}
+	if filepath.Dir(pe.File) != dir {
+		t.Fatalf("error %v names %q, not a file of the folder read", err, pe.File)
+	}
+	if text && pe.Line <= 0 && !errors.Is(err, formats.ErrNotText) {
+		t.Fatalf("error without a line: %v", err)
+	}
+}
+
 // Fuzz is the body of a format's fuzz target: data written to a file
 // named "fuzz"+ext is read through the registry. It must not panic, and
 // every error is a *formats.ParseError naming the file; for a text format

@@ -34,3 +34,14 @@ func TestConformance(t *testing.T) {
 			{Path: quote, Want: string(filepath.Separator) + ContactsFile + ":3:4: this quoted field is never closed"},
 		}})
 }
+
+// FuzzReader: the conformance suite's fuzz target through the registry,
+// on a dump whose contacts.csv is the fuzzed input.
+func FuzzReader(f *testing.F) {
+	f.Add([]byte("CONTACTID,ACCOUNTID,LASTNAME,FIRSTNAME,EMAIL,MODIFYDATE\nC1,A1,Lee,Ann,ann@example.com,2026-01-02 03:04:05\n"))
+	f.Add([]byte("CONTACTID,LASTNAME\nC1,\"Lee\nC2,Ray\n"))
+	f.Add([]byte("CONTACTID,LASTNAME\nC1,Lee\nC1,Ray\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		conformance.FuzzDir(t, Kind, map[string][]byte{ContactsFile: b, AccountsFile: []byte("ACCOUNTID,ACCOUNT\nA1,Acme\n")}, true)
+	})
+}
