@@ -22,17 +22,21 @@ import (
 
 // Options are the inputs of one cycle (sync and plan).
 type Options struct {
-	Journal       string
-	CRM           string
-	Outlook       string
-	Out           string
-	DryRun        bool // plan only: write nothing
+	Journal string // the journal file; created by the first cycle
+	CRM     string // the CRM dump folder
+	Outlook string // the Outlook export: a file or a folder
+	Out     string // the output folder of this cycle: new, or an uncommitted attempt of it
+	DryRun  bool   // plan only: write nothing, not even a journal
+	// OutlookOutput asks for an Outlook output mode ("snapshot" or
+	// "changes"); "": the default of the input's kind (outlookMode).
 	OutlookOutput string
-	Policy        engine.Policy
-	OutlookOpts   OutlookOptions
-	BreakStale    bool
-	Now           func() time.Time
-	Flags         map[string]string // as given, journaled
+	// Policy is the engine's; its Fields lose those the dump has no
+	// column for.
+	Policy      engine.Policy
+	OutlookOpts OutlookOptions    // how the Outlook side is read and written
+	BreakStale  bool              // remove a journal lock left by a run that died
+	Now         func() time.Time  // the clock; nil: time.Now
+	Flags       map[string]string // the flags as given, journaled
 	// ToolVersion names the build, for the journal.
 	ToolVersion string
 	// Progress shows the phases of the cycle; nil for none.

@@ -22,15 +22,19 @@ const AdminFileName = "crm-contacts-for-administrator.csv"
 
 // UndoOptions are the inputs of an undo.
 type UndoOptions struct {
-	Journal                           string
-	Cycle                             int
-	Out                               string
-	Outlook                           string // the current Outlook export, optional
-	CRM                               string // the current CRM dump, optional
-	Imported, NotImported, BreakStale bool
-	OutlookOpts                       OutlookOptions
-	Flags                             map[string]string
-	Now                               func() time.Time
+	Journal string // the journal
+	Cycle   int    // the cycle to undo or discard
+	Out     string // the output folder of the undo; not needed to discard
+	Outlook string // the current Outlook export, optional
+	CRM     string // the current CRM dump, optional
+	// Imported and NotImported say whether the last cycle's files were
+	// imported (undo it) or not (discard it); for the last cycle one of
+	// them, or both exports, must say.
+	Imported, NotImported bool
+	BreakStale            bool              // remove a journal lock left by a run that died
+	OutlookOpts           OutlookOptions    // how the Outlook side is read and written
+	Flags                 map[string]string // the flags as given, journaled
+	Now                   func() time.Time  // the clock; nil: time.Now
 	// ToolVersion names the build, for the journal.
 	ToolVersion string
 }
