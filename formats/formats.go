@@ -1,9 +1,17 @@
-// Package formats holds what every importer and exporter shares: the
-// positioned ParseError that all of them return for bad input, text-encoding
-// detection for the Windows-made files they read, and atomic file writing.
+// Package formats holds what every importer and exporter shares: the one
+// shape of a format — a Reader that yields records one at a time with a
+// Summary (warnings, notes, set-aside records, the inputs hashed as read),
+// and a Writer that takes records one at a time and commits its output
+// atomically on Close — and the registry (Register, Lookup, Detect) through
+// which the cycle reads, writes and validates a side without naming a
+// format; the positioned ParseError that all of them return for bad input;
+// text decoding as a file is read (Text, Window) for the Windows-made files
+// they read; and atomic file writing.
 //
-// Each format lives in its own sub-package (outlookcsv, vcard, pst, crmcsv)
-// and converts between its files and engine/contact values.
+// Each format lives in its own sub-package (outlookcsv, vcard, pst, msg,
+// crmcsv), converts between its files and engine/contact values, registers
+// itself in an init function, and runs the one conformance suite
+// (formats/conformance).
 package formats
 
 import (
