@@ -68,7 +68,6 @@ func (r *reconciler) resolveLinks() error {
 	for k := range r.st.Links {
 		l := &r.st.Links[k]
 		pr := r.newPair(l)
-		pr.prevCRM, pr.prevOutlook = l.PendingCRM, l.PendingOutlook
 		pr.crm, pr.ol = int(claims[k][0]), int(claims[k][1])
 		pr.olByKey = pr.ol >= 0
 		if l.Detached != NoSide {
@@ -518,5 +517,5 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule) {
 		r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, crmRec.key())
 		r.change(Change{Link: l.ID, Side: CRM, Op: OpGroupAdd, New: l.CRMID, Rule: RuleJoinGroup, Name: name})
 	}
-	r.merge(pr)
+	r.merge(pr, nil)
 }

@@ -14,12 +14,17 @@ import (
 // that is the account named after the contact reads as empty, and a field
 // the side was asked to change last cycle but still shows its old value
 // reads as the base (the change was not imported and is sent again).
-func (r *reconciler) sideValue(pr *pair, s Side, f contact.Field, base *contact.Values) string {
+// prev is what the last cycle asked each side to import (CRM, Outlook);
+// nil for none.
+func (r *reconciler) sideValue(pr *pair, s Side, f contact.Field, base *contact.Values, prevs *[2]Pending) string {
 	v := r.actualValue(pr, s, f)
 	b := contact.Clean(f, base[f])
-	prev := pr.prevCRM
-	if s == Outlook {
-		prev = pr.prevOutlook
+	var prev Pending
+	if prevs != nil {
+		prev = prevs[0]
+		if s == Outlook {
+			prev = prevs[1]
+		}
 	}
 	if prev.Op == OpUpdate {
 		if i := slices.Index(prev.Fields, f); i >= 0 && i < len(prev.Old) && v == contact.Clean(f, prev.Old[i]) {
@@ -49,7 +54,7 @@ func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
 }
 
 // merge does the per-field 3-way merge of a link whose records are both present.
-func (r *reconciler) merge(pr *pair) {
+func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 	crmRec, olRec := r.record(CRM, pr), r.record(Outlook, pr)
 	name := olRec.displayName()
 	if name == "" {
@@ -80,7 +85,7 @@ func (r *reconciler) merge(pr *pair) {
 	newBase = base
 	for _, f := range fields {
 		b := contact.Clean(f, base[f])
-		c, o := r.sideValue(pr, CRM, f, &base), r.sideValue(pr, Outlook, f, &base)
+		c, o := r.sideValue(pr, CRM, f, &base, prev), r.sideValue(pr, Outlook, f, &base, prev)
 		res, _, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
 		newBase[f] = res
 		effective := [2]string{c, o}

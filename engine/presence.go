@@ -54,6 +54,9 @@ func (r *reconciler) applyLinks() {
 		if pr.link.PendingCRM.Op != "" || pr.link.PendingOutlook.Op != "" {
 			pr.changed = true
 		}
+		// What the last cycle asked each side to import; the link's own
+		// pendings become this cycle's.
+		prev := [2]Pending{pr.link.PendingCRM, pr.link.PendingOutlook}
 		pr.link.PendingCRM, pr.link.PendingOutlook = Pending{}, Pending{}
 		crmHere := pr.crm >= 0 && pr.inGroup
 		olHere := pr.ol >= 0
@@ -64,15 +67,15 @@ func (r *reconciler) applyLinks() {
 		// A record missing from a side whose export had records set aside
 		// may be one of them: the link waits for the next cycle.
 		if held := (pr.ol < 0 && r.ol.Incomplete) || (pr.crm < 0 && r.crm.Incomplete); held && !(crmHere && olHere) {
-			if pr.prevCRM.Op != "" || pr.prevOutlook.Op != "" {
-				pr.link.PendingCRM, pr.link.PendingOutlook = pr.prevCRM, pr.prevOutlook
+			if prev[0].Op != "" || prev[1].Op != "" {
+				pr.link.PendingCRM, pr.link.PendingOutlook = prev[0], prev[1]
 			}
 			r.change(Change{Link: pr.link.ID, Side: NoSide, Op: OpHeld, New: "presence", Rule: RuleIncomplete, Name: name})
 			continue
 		}
 		switch {
 		case crmHere && olHere:
-			r.merge(pr)
+			r.merge(pr, &prev)
 		case crmHere && !olHere:
 			// Gone from the Outlook sync folder: leave the CRM contact (and
 			// its edits) alone, take it out of the sync group.
@@ -98,7 +101,7 @@ func (r *reconciler) applyLinks() {
 			}
 			r.patches = append(r.patches, Patch{Record: pr.ol, Delete: true})
 			r.change(Change{Link: pr.link.ID, Side: Outlook, Op: OpDelete, Old: r.ot.Key(pr.ol), Rule: pr.crmRule, Name: name})
-			r.lostEdits(pr, Outlook, pr.crmRule)
+			r.lostEdits(pr, Outlook, pr.crmRule, &prev)
 			if pr.crm >= 0 {
 				r.detach(pr, CRM, pr.crmRule, name)
 			} else {
@@ -112,13 +115,13 @@ func (r *reconciler) applyLinks() {
 
 // lostEdits journals the edits made on side since the base that a deletion
 // on the other side discards.
-func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule) {
+func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule, prev *[2]Pending) {
 	if !r.record(s, pr).ok() {
 		return
 	}
 	base := r.base(pr)
 	for _, f := range r.fields {
-		if v := r.sideValue(pr, s, f, base); v != base[f] {
+		if v := r.sideValue(pr, s, f, base, prev); v != base[f] {
 			r.change(Change{Link: pr.link.ID, Side: s, Op: OpLost, Field: f.String(), Old: base[f], New: v, Rule: rule, Name: r.pairName(pr)})
 		}
 	}

@@ -86,9 +86,6 @@ type pair struct {
 	olByKey bool // the Outlook record was found by the link's key
 	changed bool
 	closed  bool
-	// prevCRM and prevOutlook are what the last cycle asked each side to
-	// import; the link's own pendings are replaced by this cycle's.
-	prevCRM, prevOutlook Pending
 }
 
 type reconciler struct {
