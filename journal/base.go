@@ -11,7 +11,8 @@ import (
 	"contactsync/engine/contact"
 )
 
-// The base document of a link, one JSON object per link row:
+// The base document of a link in the rows written before schema 4 (see
+// compact.go for the form written since), one JSON object per link row:
 //
 //	{"values":{"first":"Ann","email1":"ann@example.com"},
 //	 "name_account":"Ann Lee",
@@ -34,29 +35,16 @@ var fieldByName = func() map[string]contact.Field {
 	return m
 }()
 
-// appendBase appends the base document of l to b, with its pending work
-// (the form of schema 1, which the decoder still reads).
+// appendBase appends the base document of l to b, with its pending work:
+// the form of schema 1, which the decoder still reads. No cycle writes the
+// JSON forms since schema 4 (compact.go); the tests build older journals
+// with them.
 func appendBase(b []byte, l *engine.Link) []byte {
 	b = appendLinkBase(b, l)
 	b = b[:len(b)-1] // reopen the object
 	b = appendPending(b, "pending_crm", &l.PendingCRM)
 	b = appendPending(b, "pending_outlook", &l.PendingOutlook)
 	return append(b, '}')
-}
-
-// appendPendingDoc appends the pending document of l, {"pending_crm":...,
-// "pending_outlook":...}, and reports whether l has pending work at all
-// (when it has none, b is returned as it was).
-func appendPendingDoc(b []byte, l *engine.Link) ([]byte, bool) {
-	start := len(b)
-	b = append(b, '{')
-	b = appendPending(b, "pending_crm", &l.PendingCRM)
-	b = appendPending(b, "pending_outlook", &l.PendingOutlook)
-	if len(b) == start+1 {
-		return b[:start], false
-	}
-	b = append(b[:start+1], b[start+2:]...) // the first member's comma
-	return append(b, '}'), true
 }
 
 // appendLinkBase appends the base document of a link row to b: the values,
