@@ -346,8 +346,8 @@ func (m OutlookMode) String() string {
 }
 
 // outlookMode is the Outlook output mode: the one asked for, else Snapshot,
-// or Changes for a PST or .msg input, whose items hold more than a CSV
-// snapshot could keep.
+// or Changes for an input of a format that cannot be written (PST, .msg),
+// whose items hold more than a CSV snapshot could keep.
 func outlookMode(asked, kind string) (OutlookMode, error) {
 	switch {
 	case asked == Snapshot.String():
@@ -356,7 +356,7 @@ func outlookMode(asked, kind string) (OutlookMode, error) {
 		return Changes, nil
 	case asked != "":
 		return Snapshot, usagef("--outlook-output must be snapshot or changes, not %q", asked)
-	case kind == KindPST || kind == KindMSG:
+	case !writable(kind):
 		return Changes, nil
 	}
 	return Snapshot, nil
