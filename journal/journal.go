@@ -304,6 +304,11 @@ func (j *Journal) migrate() error {
 		if _, err := tx.Exec(m.sql); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
+		if fn := goMigrations[m.version]; fn != nil {
+			if err := fn(tx); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+		}
 		if _, err := tx.Exec(`INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
 			m.version, m.name, stamp(j.now())); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
@@ -311,6 +316,10 @@ func (j *Journal) migrate() error {
 	}
 	return tx.Commit()
 }
+
+// goMigrations are the steps of a migration that SQL cannot do, run after
+// its SQL in the same transaction.
+var goMigrations = map[int]func(*sql.Tx) error{5: compactRows}
 
 func notJournal(err error) error {
 	return fmt.Errorf("not a readable SQLite journal: %w", err)

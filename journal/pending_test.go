@@ -6,7 +6,6 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"contactsync/engine"
@@ -172,9 +171,21 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 	}
 	j.Close()
 
-	j = openTest(t, path) // applies schemas 2 and 3
+	j = openTest(t, path) // applies schemas 2 to 5
 	if err := j.Verify(); err != nil {
 		t.Fatalf("Verify of the upgraded journal: %v", err)
+	}
+	// Migration 5 made compact the rows whose JSON held no pending work
+	// (link 2); links 1 and 3 held some and stay as they were.
+	for id, compact := range map[int64]bool{1: false, 2: true, 3: false} {
+		var base string
+		var sum []byte
+		if err := j.db.QueryRow(`SELECT base, base_sum FROM links WHERE id = ?`, id).Scan(&base, &sum); err != nil {
+			t.Fatal(err)
+		}
+		if isCompact(base) != compact || (sum != nil) != compact {
+			t.Errorf("link %d after the upgrade: base %q, base_sum %x; want compact %v", id, base, sum, compact)
+		}
 	}
 	st, err := j.Load()
 	if err != nil {
@@ -222,8 +233,8 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 		t.Errorf("link 2: written %d, base %q; want the compact row of cycle 3", w, base)
 	}
 	var old string
-	if err := j.db.QueryRow(`SELECT base FROM link_history WHERE cycle = 3 AND link = 2`).Scan(&old); err != nil || !strings.HasPrefix(old, "{") {
-		t.Errorf("link 2's history row: %q, %v; want its JSON row", old, err)
+	if err := j.db.QueryRow(`SELECT base FROM link_history WHERE cycle = 3 AND link = 2`).Scan(&old); err != nil || !isCompact(old) {
+		t.Errorf("link 2's history row: %q, %v; want its row as migration 5 left it", old, err)
 	}
 	u, err := j.UndoSource(3)
 	if err != nil {
@@ -248,5 +259,92 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 	}
 	if want := []engine.Link{normal(l1b), normal(l2c)}; !reflect.DeepEqual(fullLinks(t, st), want) {
 		t.Fatalf("after cycle 3 loaded\n%+v\nwant\n%+v", st.Links, want)
+	}
+}
+
+// TestMigrationCompactsJSONRows: the rows of a journal written before
+// schema 4 (JSON, with the hex hashes their cycle recorded) become compact
+// when it is opened for a sync, still verify, load as they were, and an
+// edit of one is still found.
+func TestMigrationCompactsJSONRows(t *testing.T) {
+	for _, edit := range []string{"", `UPDATE links SET crm_id = 'CEVIL' WHERE id = 2`, `UPDATE links SET base_sha256 = '00' WHERE id = 2`,
+		`UPDATE links SET base = X'0100000103457665', base_sum = NULL WHERE id = 2`} {
+		path := filepath.Join(t.TempDir(), "sync.db")
+		j := openTest(t, path)
+		l1, l2 := fullLink(1), smallLink(2, "Bob", "bob@example.com")
+		l1.PendingCRM, l1.PendingOutlook = engine.Pending{}, engine.Pending{}
+		if err := j.Commit(plan(1, 3, changed(l1), changed(l2)), info(1)); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := j.db.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc := newChain()
+		for _, l := range []*engine.Link{&l1, &l2} {
+			base := appendLinkBase(nil, l)
+			s := sha256.Sum256(base)
+			sum := hex.EncodeToString(s[:])
+			row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, baseSHA: sum, opened: 1, written: 1}
+			if _, err := tx.Exec(`UPDATE links SET base = ?, base_sha256 = ?, base_sum = NULL WHERE id = ?`, string(base), sum, l.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Exec(`UPDATE link_writes SET sha256 = ? WHERE cycle = 1 AND link = ?`, row.sum(rc), l.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var c1 cycleRow
+		if err := tx.QueryRow(`SELECT ` + cycleColumns + ` FROM cycles WHERE number = 1`).Scan(c1.dest()...); err != nil {
+			t.Fatal(err)
+		}
+		h, err := cycleSum(tx, &c1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{`UPDATE cycles SET hash = '` + h + `'`, `DELETE FROM schema_migrations WHERE version = 5`} {
+			if _, err := tx.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+
+		j = openTest(t, path) // applies schema 5
+		var n int
+		if err := j.db.QueryRow(`SELECT count(*) FROM links WHERE base_sum IS NOT NULL AND base_sha256 != ''`).Scan(&n); err != nil || n != 2 {
+			t.Fatalf("%d rows converted (%v), want 2", n, err)
+		}
+		if edit == "" {
+			if err := j.Verify(); err != nil {
+				t.Fatalf("Verify of the converted rows: %v", err)
+			}
+			st, err := j.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []engine.Link{normal(l1), normal(l2)}; !reflect.DeepEqual(fullLinks(t, st), want) {
+				t.Fatalf("loaded\n%+v\nwant\n%+v", st.Links, want)
+			}
+			// A cycle that closes a converted row writes it in the compact
+			// form's terms; all still verifies.
+			p2 := plan(2, 3, changed(l1))
+			p2.Closed = []int64{2}
+			if err := j.Commit(p2, info(2)); err != nil {
+				t.Fatal(err)
+			}
+			if err := j.Verify(); err != nil {
+				t.Fatalf("Verify after closing a converted row: %v", err)
+			}
+			continue
+		}
+		if _, err := j.db.Exec(edit); err != nil {
+			t.Fatal(err)
+		}
+		var ve *VerifyError
+		if err := j.Verify(); !errors.As(err, &ve) || ve.Link != 2 {
+			t.Errorf("Verify after %q = %v, want a *VerifyError for link 2", edit, err)
+		}
 	}
 }
