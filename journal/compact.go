@@ -45,6 +45,11 @@ const compactForm = 0x01
 // JSON. Other rows (schema 1, whose JSON held pending work) are left as
 // they are.
 func compactRows(tx *sql.Tx) error {
+	update, err := tx.Prepare(`UPDATE links SET base = ?, base_sum = ? WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer update.Close()
 	var after int64
 	type row struct {
 		id   int64
@@ -70,7 +75,7 @@ func compactRows(tx *sql.Tx) error {
 				continue
 			}
 			sum := engine.SumValues(packedValues(&l))
-			if _, err := tx.Exec(`UPDATE links SET base = ?, base_sum = ? WHERE id = ?`, appendCompactBase(nil, &l), sum[:], r.id); err != nil {
+			if _, err := update.Exec(appendCompactBase(nil, &l), sum[:], r.id); err != nil {
 				return fmt.Errorf("link %d: %w", r.id, err)
 			}
 		}
