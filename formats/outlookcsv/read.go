@@ -139,48 +139,21 @@ func asParseError(path string, err error) *formats.ParseError {
 	return &formats.ParseError{File: path, Err: err}
 }
 
-// readAll reads every record of the source into File.Contacts. When the
-// order of the dates must be settled after records were read in another
-// one that reads them differently (see Reader), it reads the file again in
-// that order, which the streaming Reader cannot.
+// readAll reads every record of the source into File.Contacts, through
+// each: when the order of the dates must be settled after records were
+// read in another one, each gives the records again from the first.
 func readAll(src source, name string, opt Options, lenient bool) (*File, formats.ErrorList, error) {
-	r, err := open(src, name, opt, lenient)
-	if r == nil {
-		return nil, nil, err
-	}
-	defer r.Close()
-	f := r.file
-	for {
-		c, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		var de *DateOrderError
-		if errors.As(err, &de) && !opt.inferring {
-			opt.DateFormat, opt.inferring = de.Format, true
-			g, rejected, err := readAll(src, name, opt, lenient)
-			if g != nil {
-				g.DateInferred = de.all
-				g.Warnings = append(g.Warnings, inferredWarning(name, de.Format, de.usual, de.all))
-			}
-			return g, rejected, err
-		}
-		if err != nil {
-			return f, r.sum.Rejected, err
-		}
-		if len(f.Contacts) == 64 {
-			// Size the slice once from the first records' length instead
-			// of growing a 100,000-contact slice by copying.
-			if off := r.cr.InputOffset(); off > 0 && r.size > 0 {
-				est := int(r.size * 64 / off * 11 / 10)
-				f.Contacts = append(make([]contact.Contact, 0, est+1), f.Contacts...)
-			}
-		}
+	var cs []contact.Contact
+	f, rejected, err := each(src, name, opt, lenient, func() { cs = nil }, func(c *contact.Contact) error {
 		// The Extras of a record live in blocks the reader never writes
 		// again: the record can be kept as it is.
-		f.Contacts = append(f.Contacts, *c)
+		cs = append(cs, *c)
+		return nil
+	})
+	if f != nil {
+		f.Contacts = cs
 	}
-	return f, r.sum.Rejected, nil
+	return f, rejected, err
 }
 
 func inferredWarning(name, df, usual string, all bool) string {
