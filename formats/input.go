@@ -8,6 +8,10 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 )
 
 // InputFile is one file a reader parsed: its size and the SHA-256 of the
@@ -101,4 +105,36 @@ func CheckText(data []byte) error {
 		return fmt.Errorf("%w: %d of its first %d bytes are control bytes; export the data as CSV", ErrNotText, control, len(sample))
 	}
 	return nil
+}
+
+// InputFiles lists the files an input of one file or a folder stands for:
+// path itself when it is a file, otherwise the folder's regular files whose
+// extension is ext (in any letter case), hidden ones left out, in name
+// order.
+func InputFiles(path, ext string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	return FolderFiles(path, ext)
+}
+
+// FolderFiles lists the regular files of dir whose extension is ext (in any
+// letter case), hidden ones left out, in name order.
+func FolderFiles(dir, ext string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(e.Name()), ext) && !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, filepath.Join(dir, e.Name()))
+		}
+	}
+	slices.Sort(names)
+	return names, nil
 }

@@ -34,8 +34,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"sort"
 
 	"strings"
 
@@ -69,20 +67,7 @@ func IsMSG(b []byte) bool {
 }
 
 // Files lists the .msg files of a folder, in name order (not recursing).
-func Files(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range ents {
-		if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(e.Name()), ".msg") && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, filepath.Join(dir, e.Name()))
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
+func Files(dir string) ([]string, error) { return formats.FolderFiles(dir, ".msg") }
 
 // ReadFile reads one .msg file, or every .msg of a folder. The first file
 // that cannot be read stops it with a *formats.ParseError.
@@ -117,15 +102,9 @@ func Validate(path string) formats.ErrorList {
 }
 
 func read(path string, keepGoing bool) (*File, formats.ErrorList, error) {
-	st, err := os.Stat(path)
+	files, err := formats.InputFiles(path, ".msg")
 	if err != nil {
 		return nil, nil, err
-	}
-	files := []string{path}
-	if st.IsDir() {
-		if files, err = Files(path); err != nil {
-			return nil, nil, err
-		}
 	}
 	out := &File{Path: path}
 	var rejected formats.ErrorList

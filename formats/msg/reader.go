@@ -32,17 +32,11 @@ var _ formats.Reader = (*Reader)(nil)
 // Open opens the .msg file or folder at path. With lenient set, a .msg
 // that cannot be read is set aside (Summary().Rejected).
 func Open(path string, lenient bool) (*Reader, error) {
-	st, err := os.Stat(path)
+	files, err := formats.InputFiles(path, ".msg")
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{path: path, files: []string{path}, lenient: lenient}
-	if st.IsDir() {
-		if r.files, err = Files(path); err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
+	return &Reader{path: path, files: files, lenient: lenient}, nil
 }
 
 // Next returns the next contact, io.EOF after the last.

@@ -3,9 +3,6 @@ package vcard
 import (
 	"io"
 	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 
 	"contactsync/engine/contact"
 	"contactsync/formats"
@@ -66,20 +63,7 @@ func ReadFile(path string) (*File, error) {
 	return out, nil
 }
 
-func vdirFiles(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range ents {
-		if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(e.Name()), ".vcf") && !strings.HasPrefix(e.Name(), ".") {
-			names = append(names, filepath.Join(dir, e.Name()))
-		}
-	}
-	sort.Strings(names)
-	return names, nil
-}
+func vdirFiles(dir string) ([]string, error) { return formats.FolderFiles(dir, ".vcf") }
 
 // Read reads every card of r. name is used in errors and warnings. It stops
 // at the first problem it cannot read past and returns it as a
@@ -99,15 +83,9 @@ func Read(r io.Reader, name string) (*File, error) {
 // per card set aside. What cannot be delimited into cards (END:VCARD
 // without BEGIN, a file with no card) is still an error.
 func ReadFileLenient(path string) (*File, formats.ErrorList, error) {
-	st, err := os.Stat(path)
+	files, err := formats.InputFiles(path, ".vcf")
 	if err != nil {
 		return nil, nil, err
-	}
-	files := []string{path}
-	if st.IsDir() {
-		if files, err = vdirFiles(path); err != nil {
-			return nil, nil, err
-		}
 	}
 	out := &File{Path: path}
 	var rejected formats.ErrorList
@@ -127,7 +105,7 @@ func ReadFileLenient(path string) (*File, formats.ErrorList, error) {
 			return nil, nil, err
 		}
 		out.Inputs = append(out.Inputs, in)
-		if !st.IsDir() {
+		if fn == path { // a single file, not a vdir
 			out.Encoding = one.Encoding
 		}
 		out.Contacts = append(out.Contacts, one.Contacts...)
@@ -160,15 +138,9 @@ func Validate(path string) formats.ErrorList {
 // Check is Validate that also returns the warnings: what was read past
 // (text outside a card, an empty parameter, a missing END:VCARD, ...).
 func Check(path string) (out formats.ErrorList, warnings []string) {
-	st, err := os.Stat(path)
+	files, err := formats.InputFiles(path, ".vcf")
 	if err != nil {
 		return formats.ErrorList{{File: path, Err: err}}, nil
-	}
-	files := []string{path}
-	if st.IsDir() {
-		if files, err = vdirFiles(path); err != nil {
-			return formats.ErrorList{{File: path, Err: err}}, nil
-		}
 	}
 	for _, fn := range files {
 		f, err := os.Open(fn)

@@ -33,17 +33,11 @@ var _ formats.Reader = (*Reader)(nil)
 // card with a problem is set aside (Summary().Rejected) and reading goes
 // on; what cannot be delimited into cards still ends the read.
 func Open(path string, lenient bool) (*Reader, error) {
-	st, err := os.Stat(path)
+	files, err := formats.InputFiles(path, ".vcf")
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{path: path, files: []string{path}, lenient: lenient}
-	if st.IsDir() {
-		if r.files, err = vdirFiles(path); err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
+	return &Reader{path: path, files: files, lenient: lenient}, nil
 }
 
 // Next returns the next card's contact, io.EOF after the last.
