@@ -150,14 +150,9 @@ func (r *reconciler) createInCRM(oi int) {
 		r.notice(NoticeNotCreated, 0, fmt.Sprintf("Outlook record %d has no name, company or e-mail; it is not created in the CRM", oi+1))
 		return
 	}
-	if !r.p.Direction.allows(CRM) {
-		r.change(Change{Side: CRM, Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
-		return
-	}
-	if r.crm.Incomplete {
-		// It may match a CRM contact that was set aside: creating it
-		// could make a duplicate. It waits for a complete dump.
-		r.change(Change{Side: CRM, Op: OpHeld, New: name, Rule: RuleIncomplete, Name: name})
+	// An incomplete dump may hold the contact among the records set
+	// aside: creating it could make a duplicate. It waits for a complete one.
+	if r.heldBack(CRM, r.crm.Incomplete, name) {
 		return
 	}
 	r.olClaimed[oi] = true
@@ -168,13 +163,7 @@ func (r *reconciler) createInCRM(oi int) {
 	}
 	var c contact.Contact
 	c.Modified = rec.modified()
-	var base contact.Values
-	for _, f := range r.fields {
-		v := contact.Clean(f, rec.get(f))
-		c.Values[f] = v
-		base[f] = v
-	}
-	l.pack(&base)
+	r.copyMapped(rec, &c, &l)
 	if acc := r.assignAccount(&c, &pair{link: &l}, name); c.Values[contact.Company] == "" {
 		// The account is named after the contact; in the CRM its company
 		// reads as that name, which means "no company" to Outlook.
@@ -204,13 +193,8 @@ func (r *reconciler) newCRMRecords() {
 		}
 		rec := rec{r.ct, i}
 		name := rec.displayName()
-		if !r.p.Direction.allows(Outlook) {
-			r.change(Change{Side: Outlook, Op: OpHeld, New: name, Rule: RuleDirection, Name: name})
-			continue
-		}
-		if r.ol.Incomplete {
-			// It may be one of the Outlook records that were set aside.
-			r.change(Change{Side: Outlook, Op: OpHeld, New: name, Rule: RuleIncomplete, Name: name})
+		// It may be one of the Outlook records that were set aside.
+		if r.heldBack(Outlook, r.ol.Incomplete, name) {
 			continue
 		}
 		r.crmClaimed[i] = true
@@ -219,13 +203,7 @@ func (r *reconciler) newCRMRecords() {
 		l.OutlookKey = SyncKey(l.ID)
 		var c contact.Contact
 		c.Key = l.OutlookKey
-		var base contact.Values
-		for _, f := range r.fields {
-			v := contact.Clean(f, rec.get(f))
-			c.Values[f] = v
-			base[f] = v
-		}
-		l.pack(&base)
+		r.copyMapped(rec, &c, &l)
 		l.PendingOutlook = Pending{Op: OpCreate}
 		if r.plan.Outlook.New == nil {
 			r.plan.Outlook.New = r.ot.Sibling()
@@ -258,4 +236,31 @@ func (r *reconciler) valuesText(v *contact.Values) string {
 	b = append(b, '}')
 	r.textBuf = b
 	return string(b)
+}
+
+// heldBack reports whether a record to be created on side s is held back,
+// and journals why: the direction does not send to s, or s's input is
+// incomplete (the record may be one of those set aside there).
+func (r *reconciler) heldBack(s Side, incomplete bool, name string) bool {
+	rule := RuleDirection
+	if r.p.Direction.allows(s) {
+		if !incomplete {
+			return false
+		}
+		rule = RuleIncomplete
+	}
+	r.change(Change{Side: s, Op: OpHeld, New: name, Rule: rule, Name: name})
+	return true
+}
+
+// copyMapped gives the new record c the mapped values of rec, cleaned, and
+// makes them the base of its new link l.
+func (r *reconciler) copyMapped(rec rec, c *contact.Contact, l *Link) {
+	var base contact.Values
+	for _, f := range r.fields {
+		v := contact.Clean(f, rec.get(f))
+		c.Values[f] = v
+		base[f] = v
+	}
+	l.pack(&base)
 }
