@@ -267,17 +267,7 @@ type NoticeRow struct {
 
 // query runs query (which has no argument) and calls fn for every row.
 func (r *Reader) query(query string, fn func(*sql.Rows) error) error {
-	rows, err := r.tx.Query(query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(r.tx, query, nil, fn)
 }
 
 // Changes calls fn for every change s selects. The row is reused: fn must

@@ -335,7 +335,12 @@ func (j *Journal) verifyLinks(tx *sql.Tx, last *cycleRow) error {
 
 // each runs query with one argument and calls fn for every row.
 func each(tx *sql.Tx, query string, arg any, fn func(*sql.Rows) error) error {
-	rows, err := tx.Query(query, arg)
+	return eachRow(tx, query, []any{arg}, fn)
+}
+
+// eachRow runs query with args and calls fn for every row.
+func eachRow(tx *sql.Tx, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := tx.Query(query, args...)
 	if err != nil {
 		return err
 	}
