@@ -220,22 +220,8 @@ func (r *reconciler) newCRMRecords() {
 // one JSON object in field order, as encoding/json writes it: a creation is
 // one journal row that still says every value it set.
 func (r *reconciler) valuesText(v *contact.Values) string {
-	b := r.textBuf[:0]
-	b = append(b, '{')
-	for _, f := range r.fields {
-		if v[f] == "" {
-			continue
-		}
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = AppendJSONString(b, f.String())
-		b = append(b, ':')
-		b = AppendJSONString(b, v[f])
-	}
-	b = append(b, '}')
-	r.textBuf = b
-	return string(b)
+	r.textBuf = appendValuesJSON(r.textBuf[:0], r.fields, v)
+	return string(r.textBuf)
 }
 
 // heldBack reports whether a record to be created on side s is held back,

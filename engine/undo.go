@@ -314,19 +314,27 @@ func undoAccount(plan *Plan, accounts []contact.Account, c *contact.Contact, use
 // valuesJSON is the journal's text of a created record: its non-empty
 // mapped fields as a JSON object, as a cycle's creations are journaled.
 func valuesJSON(fields []contact.Field, v *contact.Values) string {
-	b := []byte{'{'}
+	return string(appendValuesJSON(nil, fields, v))
+}
+
+// appendValuesJSON appends the non-empty values of fields in v to b as one
+// JSON object in field order, as encoding/json writes it.
+func appendValuesJSON(b []byte, fields []contact.Field, v *contact.Values) []byte {
+	b = append(b, '{')
+	empty := true
 	for _, f := range fields {
 		if v[f] == "" {
 			continue
 		}
-		if len(b) > 1 {
+		if !empty {
 			b = append(b, ',')
 		}
+		empty = false
 		b = AppendJSONString(b, f.String())
 		b = append(b, ':')
 		b = AppendJSONString(b, v[f])
 	}
-	return string(append(b, '}'))
+	return append(b, '}')
 }
 
 // createdIn reports whether cycle's changes created link's record on side.
