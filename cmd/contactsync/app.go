@@ -73,7 +73,7 @@ func cycleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "outlook-locale", Usage: "column language for a new Outlook CSV layout: en, de, fr, es or nl"},
 		&cli.StringFlag{Name: "outlook-folder", Usage: "PST folder to sync, e.g. Contacts/CRM (default: the store's Contacts folder)"},
 		&cli.StringFlag{Name: "from", Usage: "force the Outlook input format: csv, vcf, vdir, pst or msg"},
-		&cli.StringFlag{Name: "outlook-output", Usage: "snapshot (the whole folder) or changes (new/updated/deleted files); default: snapshot, changes for PST"},
+		&cli.StringFlag{Name: "outlook-output", Usage: "snapshot (the whole folder) or changes (new/updated/deleted files); default: snapshot, changes for the read-only PST and .msg inputs"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr (on a terminal a bar per phase, else one line per phase with its time)"},
 		&cli.BoolFlag{Name: "break-stale-lock", Usage: "remove a journal lock left by a run that died"},
 		&cli.StringFlag{Name: "region", Usage: "country `CC` (ISO 3166, e.g. DE, US) of phone numbers written without a country code, for the list of likely duplicates"},
