@@ -22,7 +22,7 @@ func TestDecisions(t *testing.T) {
 		name      string
 		decisions map[DecisionKey]Decision
 		want      string // the value both sides end with
-		winner    string
+		winner    Winner
 	}{
 		// Outlook changed later, so latest-wins alone would pick 333.
 		{"the CRM's value, though Outlook's is later", with(choose(ChooseCRM, "")), "222", "crm"},

@@ -28,7 +28,7 @@ func TestDirectionToOutlook(t *testing.T) {
 	w.crm.Contacts = append(w.crm.Contacts, person("C3", "first=Dee", "last=Fox", "email1=dee@example.com"))
 	w.crm.SyncGroup = append(w.crm.SyncGroup, "C3")
 	p := w.sync()
-	if p.Direction != "to-outlook" {
+	if p.Direction != ToOutlook || p.Direction.String() != "to-outlook" {
 		t.Errorf("plan direction = %q", p.Direction)
 	}
 	if len(p.CRM.Updates.Contacts())+len(p.CRM.New.Contacts())+len(p.CRM.NewAccounts)+len(p.CRM.GroupAdd)+len(p.CRM.GroupRemove) != 0 {
@@ -102,7 +102,7 @@ func TestDirectionToCRM(t *testing.T) {
 func TestDirectionDecidesConflicts(t *testing.T) {
 	for _, tt := range []struct {
 		dir    Direction
-		winner string
+		winner Winner
 		want   string
 	}{{ToOutlook, "crm", "222"}, {ToCRM, "outlook", "333"}} {
 		t.Run(tt.dir.String(), func(t *testing.T) {

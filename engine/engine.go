@@ -144,6 +144,20 @@ func ParseDirection(s string) (Direction, error) {
 	return Both, fmt.Errorf("unknown direction %q (want both, to-outlook or to-crm)", s)
 }
 
+// MarshalText writes the direction as its String, the text plan.json and
+// the journal hold.
+func (d Direction) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (d *Direction) UnmarshalText(b []byte) error {
+	v, err := ParseDirection(string(b))
+	if err != nil || string(b) != v.String() {
+		return fmt.Errorf("unknown direction %q (want both, to-outlook or to-crm)", b)
+	}
+	*d = v
+	return nil
+}
+
 // allows reports whether changes may flow into side to.
 func (d Direction) allows(to Side) bool {
 	switch d {
@@ -441,9 +455,29 @@ type Conflict struct {
 	Outlook     string    `json:"outlook"`
 	CRMTime     time.Time `json:"crm_time"`
 	OutlookTime time.Time `json:"outlook_time"`
-	Winner      string    `json:"winner"`
+	Winner      Winner    `json:"winner"`
 	Rule        Rule      `json:"rule"`
 	Name        string    `json:"name,omitempty"`
+}
+
+// Winner says whose value a conflict took. Plans and the journal hold it
+// as its text; code compares it with these constants, never with a literal.
+type Winner string
+
+// The winners.
+const (
+	WinnerCRM     Winner = "crm"     // the CRM's value
+	WinnerOutlook Winner = "outlook" // Outlook's value
+	WinnerUser    Winner = "user"    // a value a person wrote (Policy.Decisions)
+	WinnerLater   Winner = "later"   // an undo left a field a later cycle changed
+)
+
+// WinnerOf is the winner that is side s: WinnerCRM or WinnerOutlook.
+func WinnerOf(s Side) Winner {
+	if s == Outlook {
+		return WinnerOutlook
+	}
+	return WinnerCRM
 }
 
 // Notice is something a reviewer should know that changed nothing by itself:
@@ -566,8 +600,8 @@ type Plan struct {
 	Cycle     int        `json:"cycle"`
 	User      string     `json:"user"`
 	Mapping   string     `json:"mapping"`
-	Prefer    string     `json:"prefer"`
-	Direction string     `json:"direction"`
+	Prefer    Side       `json:"prefer"`    // written "crm" or "outlook"
+	Direction Direction  `json:"direction"` // written "both", "to-outlook" or "to-crm"
 	Counts    Counts     `json:"counts"`
 	Changes   []Change   `json:"changes"`
 	Conflicts []Conflict `json:"conflicts"`

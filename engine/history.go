@@ -78,7 +78,7 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 	}
 	r := &reconciler{
 		crm: crm, ol: ol, p: p, fields: p.fields(),
-		plan: &Plan{Cycle: 1, User: p.User, Prefer: p.Prefer.String(), Direction: p.Direction.String()},
+		plan: &Plan{Cycle: 1, User: p.User, Prefer: p.Prefer, Direction: p.Direction},
 	}
 	r.plan.Mapping = r.p.mappingText()
 	var err error

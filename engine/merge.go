@@ -224,13 +224,13 @@ func (r *reconciler) conflict(pr *pair, f contact.Field, b, c, o string, crmRec,
 	return res, winner, rule
 }
 
-// winnerName is the side that won a conflict, or "user" for a value a
-// person wrote.
-func winnerName(s Side, rule Rule) string {
+// winnerName is the side that won a conflict, or WinnerUser for a value
+// a person wrote.
+func winnerName(s Side, rule Rule) Winner {
 	if s == NoSide && rule == RuleDecidedByUser {
-		return "user"
+		return WinnerUser
 	}
-	return s.String()
+	return WinnerOf(s)
 }
 
 // mergeCategories merges categories as sets: kept where both kept them,

@@ -53,7 +53,7 @@ func TestMergeField(t *testing.T) {
 		prefer         Side
 		want           string
 		rule           Rule // "" when nothing changes
-		conflictWinner string
+		conflictWinner Winner
 	}{
 		{name: "unchanged on both sides: nothing", base: "111", crm: "111", ol: "111", crmT: late, olT: early, want: "111"},
 		{name: "changed in the CRM: copied to Outlook", base: "111", crm: "222", ol: "111", crmT: early, olT: late, want: "222", rule: RuleChangedInCRM},
@@ -99,7 +99,7 @@ func TestMergeField(t *testing.T) {
 			if tt.rule != "" && updates != 1 {
 				t.Errorf("updates = %d CRM + %d Outlook, want exactly one side updated", len(p.CRM.Updates.Contacts()), len(p.Outlook.Updates()))
 			}
-			var winners []string
+			var winners []Winner
 			for _, c := range p.Conflicts {
 				winners = append(winners, c.Winner)
 				if c.Base != tt.base || c.CRM != tt.crm || c.Outlook != tt.ol || c.Field != "phone_business" || c.Rule != tt.rule ||
@@ -107,9 +107,9 @@ func TestMergeField(t *testing.T) {
 					t.Errorf("conflict journaled as %+v, want base %q crm %q outlook %q, the times, rule %q", c, tt.base, tt.crm, tt.ol, tt.rule)
 				}
 			}
-			var want []string
+			var want []Winner
 			if tt.conflictWinner != "" {
-				want = []string{tt.conflictWinner}
+				want = []Winner{tt.conflictWinner}
 			}
 			if !slices.Equal(winners, want) {
 				t.Errorf("conflict winners = %q, want %q", winners, want)
@@ -129,7 +129,7 @@ func TestMergeInitialCycle(t *testing.T) {
 		crmT, olT      time.Time
 		want           string
 		rule           Rule
-		conflictWinner string
+		conflictWinner Winner
 	}{
 		{name: "both the same: nothing", crm: "111", ol: "111", crmT: early, olT: late, want: "111"},
 		{name: "both empty: nothing", crm: "", ol: "", crmT: early, olT: late, want: ""},
@@ -162,13 +162,13 @@ func TestMergeInitialCycle(t *testing.T) {
 			} else if !hasChange(p, Change{Side: anySide, Op: OpUpdate, Field: "phone_business", Rule: tt.rule}) {
 				t.Errorf("no phone_business update by %q:\n%s", tt.rule, planText(p))
 			}
-			var winners []string
+			var winners []Winner
 			for _, c := range p.Conflicts {
 				winners = append(winners, c.Winner)
 			}
-			var want []string
+			var want []Winner
 			if tt.conflictWinner != "" {
-				want = []string{tt.conflictWinner}
+				want = []Winner{tt.conflictWinner}
 			}
 			if !slices.Equal(winners, want) {
 				t.Errorf("conflict winners = %q, want %q", winners, want)

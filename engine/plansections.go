@@ -216,7 +216,7 @@ func (p *Plan) writeConflicts(b *bufio.Writer) {
 			continue
 		}
 		s.entry([]string{
-			fmt.Sprintf("  %s (link %d) %s: %s wins by %s", quoteName(k.Name), k.Link, k.Field, sideTitle[k.Winner], k.Rule),
+			fmt.Sprintf("  %s (link %d) %s: %s wins by %s", quoteName(k.Name), k.Link, k.Field, sideTitle[string(k.Winner)], k.Rule),
 			"      base:    " + short(k.Base),
 			fmt.Sprintf("      CRM:     %s (changed %s)", short(k.CRM), stamp(k.CRMTime)),
 			fmt.Sprintf("      Outlook: %s (changed %s)", short(k.Outlook), stamp(k.OutlookTime)),

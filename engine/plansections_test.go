@@ -11,7 +11,7 @@ import (
 
 // bigPlan has n confirmed links, n updates, n creations and n deletions.
 func bigPlan(n int) *Plan {
-	p := &Plan{Cycle: 3, User: "U1", Prefer: "crm", Direction: "both"}
+	p := &Plan{Cycle: 3, User: "U1", Prefer: CRM, Direction: Both}
 	for i := 1; i <= n; i++ {
 		id := int64(i)
 		name := fmt.Sprintf("Person %d", i)

@@ -65,7 +65,7 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 		Prefer    string `json:"prefer"`
 		Direction string `json:"direction"`
 		Counts    Counts `json:"counts"`
-	}{"plan", p.Cycle, p.User, p.Mapping, p.Prefer, p.Direction, p.Counts})
+	}{"plan", p.Cycle, p.User, p.Mapping, p.Prefer.String(), p.Direction.String(), p.Counts})
 	if err != nil {
 		return err
 	}

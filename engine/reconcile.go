@@ -24,8 +24,8 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 		plan: &Plan{
 			Cycle:     st.Cycle + 1,
 			User:      p.User,
-			Prefer:    p.Prefer.String(),
-			Direction: p.Direction.String(),
+			Prefer:    p.Prefer,
+			Direction: p.Direction,
 		},
 	}
 	r.plan.Mapping = r.p.mappingText()

@@ -40,3 +40,36 @@ func TestSideText(t *testing.T) {
 		t.Errorf(`side "left" reads as %v, want an error`, c.Side)
 	}
 }
+
+// TestPlanKindsText: a plan's prefer and direction and a conflict's winner
+// are typed, and their JSON is the text they always were.
+func TestPlanKindsText(t *testing.T) {
+	for d, text := range map[Direction]string{Both: "both", ToOutlook: "to-outlook", ToCRM: "to-crm"} {
+		b, err := json.Marshal(Plan{Prefer: Outlook, Direction: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ Prefer, Direction string }
+		if err := json.Unmarshal(b, &got); err != nil || got.Prefer != "outlook" || got.Direction != text {
+			t.Errorf("plan JSON %s: prefer %q, direction %q; want outlook, %s", b, got.Prefer, got.Direction, text)
+		}
+		var back Plan
+		if err := json.Unmarshal(b, &back); err != nil || back.Direction != d || back.Prefer != Outlook {
+			t.Errorf("plan JSON %s reads back as %v, %v (err %v)", b, back.Prefer, back.Direction, err)
+		}
+	}
+	for _, bad := range []string{"", "Both", "sideways"} {
+		var d Direction
+		if err := d.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("direction %q reads as %v, want an error", bad, d)
+		}
+	}
+	b, _ := json.Marshal(Conflict{Winner: WinnerOf(Outlook)})
+	var got struct{ Winner string }
+	if err := json.Unmarshal(b, &got); err != nil || got.Winner != "outlook" {
+		t.Errorf("conflict JSON %s: winner %q, want outlook", b, got.Winner)
+	}
+	if WinnerOf(CRM) != WinnerCRM {
+		t.Errorf("WinnerOf(CRM) = %q", WinnerOf(CRM))
+	}
+}

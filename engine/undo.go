@@ -115,7 +115,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 	if u.UndoneBy > 0 {
 		return nil, nil, fmt.Errorf("cycle %d was already undone by cycle %d; undo cycle %d to have its changes back", u.Cycle, u.UndoneBy, u.UndoneBy)
 	}
-	plan := &Plan{Cycle: st.Cycle + 1, User: st.User, Mapping: st.Mapping, Prefer: p.Prefer.String(), Direction: Both.String(), NextLinkID: st.NextLinkID}
+	plan := &Plan{Cycle: st.Cycle + 1, User: st.User, Mapping: st.Mapping, Prefer: p.Prefer, Direction: Both, NextLinkID: st.NextLinkID}
 	rep := &UndoReport{}
 	rule := Rule(string(RuleUndo) + "-" + strconv.Itoa(u.Cycle))
 	fields := p.fields()
@@ -235,7 +235,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				}
 				if cur.Base[f] != after.Base[f] {
 					plan.Conflicts = append(plan.Conflicts, Conflict{Link: ul.ID, Field: f.String(), Base: b.Base[f],
-						CRM: cur.Base[f], Outlook: cur.Base[f], Winner: "later", Rule: RuleUndoLater, Name: name})
+						CRM: cur.Base[f], Outlook: cur.Base[f], Winner: WinnerLater, Rule: RuleUndoLater, Name: name})
 					continue
 				}
 				nb[f] = b.Base[f]
@@ -369,7 +369,7 @@ func Discard(st State, u *UndoInput) (*Plan, []int64, error) {
 	if u.UndoneBy > 0 {
 		return nil, nil, fmt.Errorf("cycle %d was already undone by cycle %d", u.Cycle, u.UndoneBy)
 	}
-	plan := &Plan{Cycle: st.Cycle + 1, User: st.User, Mapping: st.Mapping, Prefer: CRM.String(), Direction: Both.String(), NextLinkID: st.NextLinkID}
+	plan := &Plan{Cycle: st.Cycle + 1, User: st.User, Mapping: st.Mapping, Prefer: CRM, Direction: Both, NextLinkID: st.NextLinkID}
 	rule := Rule(string(RuleDiscard) + "-" + strconv.Itoa(u.Cycle))
 	touched := map[int64]*UndoLink{}
 	for i := range u.Links {

@@ -145,7 +145,7 @@ func (j *Journal) commitTx(ctx context.Context, plan *engine.Plan, info CycleInf
 		Number: n, Kind: info.Kind, Status: StatusCommitted,
 		Started: stamp(info.Started), Finished: stamp(j.now()),
 		SyncUser: plan.User, RunBy: info.User, ToolVersion: info.ToolVersion,
-		Mapping: plan.Mapping, Prefer: plan.Prefer, Direction: plan.Direction,
+		Mapping: plan.Mapping, Prefer: plan.Prefer.String(), Direction: plan.Direction.String(),
 		OutDir: info.OutDir, NextLinkID: plan.NextLinkID, OpenLinks: open, PrevHash: prevHash,
 		PendingRows: sql.NullInt64{Int64: int64(len(pending)), Valid: true},
 		HistoryRows: sql.NullInt64{Valid: true}, // counted by writeLinks
@@ -282,7 +282,7 @@ func insertConflicts(tx *sql.Tx, ch *chain, n int, conflicts []engine.Conflict) 
 	defer b.close()
 	for i := range conflicts {
 		c := &conflicts[i]
-		r := conflictRow{c.Link, c.Field, c.Base, c.CRM, c.Outlook, stamp(c.CRMTime), stamp(c.OutlookTime), c.Winner, string(c.Rule), c.Name}
+		r := conflictRow{c.Link, c.Field, c.Base, c.CRM, c.Outlook, stamp(c.CRMTime), stamp(c.OutlookTime), string(c.Winner), string(c.Rule), c.Name}
 		ch.conflict(i+1, &r)
 		if err := b.add(n, i+1, r.link, r.field, r.base, r.crm, r.outlook, r.crmTime, r.outlookTime, r.winner, r.rule, r.name); err != nil {
 			return fmt.Errorf("conflicts: %w", err)

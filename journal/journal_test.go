@@ -121,7 +121,7 @@ func normal(l engine.Link) engine.Link {
 
 func plan(cycle int, next int64, links ...engine.LinkState) *engine.Plan {
 	p := &engine.Plan{Cycle: cycle, User: "U1", Mapping: engine.MappingText(engine.DefaultMapping),
-		Prefer: "crm", Direction: "both", NextLinkID: next, Links: links}
+		Prefer: engine.CRM, Direction: engine.Both, NextLinkID: next, Links: links}
 	for _, l := range links {
 		if l.Changed {
 			p.Counts.Links++

@@ -310,7 +310,7 @@ func exportJSON(w io.Writer, rd *journal.Reader, f ExportFilter) error {
 					o.str("outlook", c.Outlook)
 					o.str("crm_time", c.CRMStamp)
 					o.str("outlook_time", c.OutlookStamp)
-					o.str("winner", c.Winner)
+					o.str("winner", string(c.Winner))
 					o.str("rule", string(c.Rule))
 					o.str("name", c.Name)
 				})

@@ -78,7 +78,7 @@ func smallLink(id int64, first, email string) engine.Link {
 
 func plan(cycle int, next int64, links ...engine.LinkState) *engine.Plan {
 	p := &engine.Plan{Cycle: cycle, User: "U1", Mapping: engine.MappingText(engine.DefaultMapping),
-		Prefer: "crm", Direction: "both", NextLinkID: next, Links: links}
+		Prefer: engine.CRM, Direction: engine.Both, NextLinkID: next, Links: links}
 	for _, l := range links {
 		if l.Changed {
 			p.Counts.Links++
@@ -162,7 +162,7 @@ const benchLinks = 100_000
 // a dozen filled fields, a multi-line street, and pending work on one side.
 func benchPlan(n int) *engine.Plan {
 	p := &engine.Plan{Cycle: 1, User: "U1", Mapping: engine.MappingText(engine.DefaultMapping),
-		Prefer: "crm", Direction: "both", NextLinkID: int64(n) + 1}
+		Prefer: engine.CRM, Direction: engine.Both, NextLinkID: int64(n) + 1}
 	p.Links = make([]engine.LinkState, n)
 	for i := range p.Links {
 		id := int64(i + 1)

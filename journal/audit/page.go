@@ -225,7 +225,7 @@ func (p *page) card(cycle int, changes []engine.Change, conflicts map[linkField]
 			if k, ok := conflicts[linkField{x.Link, x.Field}]; ok {
 				delete(conflicts, linkField{x.Link, x.Field})
 				c.addKind("conflict")
-				row.Conflict, row.Winner = true, sideName[k.Winner]
+				row.Conflict, row.Winner = true, sideName[string(k.Winner)]
 				row.Base = plainCell(k.Base)
 				row.CRM, row.Outlook = p.diffCell(k.Base, k.CRM), p.diffCell(k.Base, k.Outlook)
 				row.Why = string(k.Rule) + " (CRM changed " + timeText(k.CRMTime.IsZero(), k.CRMTime.UTC().Format("2006-01-02 15:04")) +
@@ -275,11 +275,11 @@ func (p *page) card(cycle int, changes []engine.Change, conflicts map[linkField]
 			c.Name = x.Name
 		}
 		res := x.CRM
-		if x.Winner == "outlook" {
+		if x.Winner == engine.WinnerOutlook {
 			res = x.Outlook
 		}
 		c.Rows = append(c.Rows, cardRow{Field: x.Field, Base: plainCell(x.Base), CRM: p.diffCell(x.Base, x.CRM),
-			Outlook: p.diffCell(x.Base, x.Outlook), Result: plainCell(res), Winner: sideName[x.Winner], Why: string(x.Rule), Conflict: true})
+			Outlook: p.diffCell(x.Base, x.Outlook), Result: plainCell(res), Winner: sideName[string(x.Winner)], Why: string(x.Rule), Conflict: true})
 	}
 	slices.SortFunc(c.Kinds, func(a, b string) int { return slices.Index(cardKinds, a) - slices.Index(cardKinds, b) })
 	if c.Link != 0 {

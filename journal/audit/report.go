@@ -302,7 +302,7 @@ func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, 
 	}
 	t := p.Totals()
 	c := pageCycle{Number: p.Cycle, Info: [][2]string{
-		{"user", validText(p.User)}, {"prefer, direction", p.Prefer + ", " + p.Direction},
+		{"user", validText(p.User)}, {"prefer, direction", p.Prefer.String() + ", " + p.Direction.String()},
 		{"mapping", validText(p.Mapping)},
 		{"summary", fmt.Sprintf("links %d; CRM +%d ~%d, accounts +%d, group +%d -%d; Outlook +%d ~%d, %d to Deleted Items; %d conflicts; %d changes",
 			p.Counts.Links, p.Counts.CRMCreated, p.Counts.CRMUpdated, p.Counts.AccountsNew, p.Counts.GroupAdded, p.Counts.GroupRemoved,

@@ -164,7 +164,7 @@ func TestWriteReportErrors(t *testing.T) {
 // reportCardsPerKind cards of a kind and says where the rest are; every
 // contact is still counted.
 func TestPlanReportBounded(t *testing.T) {
-	p := &engine.Plan{Cycle: 7, User: "U1", Prefer: "crm", Direction: "both"}
+	p := &engine.Plan{Cycle: 7, User: "U1", Prefer: engine.CRM, Direction: engine.Both}
 	const n = 3 * reportCardsPerKind
 	for i := 1; i <= n; i++ {
 		p.Changes = append(p.Changes,
