@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"contactsync/formats"
-	"contactsync/formats/crmcsv"
 	"contactsync/formats/outlookcsv"
 )
 
@@ -18,15 +17,15 @@ type Converted struct {
 // Convert reads the Outlook export in and writes its contacts to out in the
 // format to names (or out's name says): an Outlook CSV input keeps its own
 // columns unless o.Locale asks for a language. An Outlook CSV has no
-// modification times: unless o.ExportedAt gives the export time, its
-// contacts are written without one (the file's mtime, which stands in for
+// modification times (its format says NoTimes): unless o.ExportedAt gives
+// the export time, its contacts are written without one (the file's mtime, which stands in for
 // them in a sync, would look like a real time as a vCard's REV).
 func Convert(in, out, to string, o OutlookOptions) (*Converted, error) {
 	side, err := ReadOutlook(in, o)
 	if err != nil {
 		return nil, err
 	}
-	if side.Kind == KindCSV && o.ExportedAt.IsZero() {
+	if noTimes(side.Kind) && o.ExportedAt.IsZero() {
 		for i := range side.Contacts {
 			side.Contacts[i].Modified, side.Contacts[i].ModifiedFrom = time.Time{}, ""
 		}
@@ -54,18 +53,25 @@ type Validated struct {
 // its place. What a read reads past is listed too, as warnings, so that
 // nothing is taken leniently without the user seeing it.
 func Validate(path, from string, o OutlookOptions) (*Validated, error) {
-	if from == "crm" || from == "" && crmcsv.IsDumpDir(path) {
-		return &Validated{Errors: crmcsv.Validate(path)}, nil
+	if f, err := otherSide(path, from); err != nil || f != nil {
+		// A CRM dump: its format's check says everything.
+		if err != nil || f.Validate == nil {
+			return nil, err
+		}
+		v := &Validated{}
+		v.Errors, v.Warnings = f.Validate(path, o.formats())
+		return v, nil
 	}
 	k, err := DetectKind(path, from)
 	if err != nil {
 		return nil, err
 	}
 	v := &Validated{}
-	if f, _ := formats.Lookup(k); f.Validate != nil {
+	f, _ := formats.Lookup(k)
+	if f.Validate != nil {
 		v.Errors, v.Warnings = f.Validate(path, o.formats())
 	}
-	if v.Warnings == nil && (len(v.Errors) == 0 || k == KindCSV) {
+	if v.Warnings == nil && (len(v.Errors) == 0 || f.ReadsPast) {
 		// An Outlook CSV reads despite its listed problems.
 		o.From = k
 		if in, err := ReadOutlook(path, o); err == nil {
@@ -81,4 +87,26 @@ func Validate(path, from string, o OutlookOptions) (*Validated, error) {
 		}
 	}
 	return v, nil
+}
+
+// otherSide is the format of a side other than Outlook's (a CRM dump) that
+// from names, or, with from empty, that the folder or file at path is (the
+// registry's Sniff); nil for an Outlook export.
+func otherSide(path, from string) (*formats.Format, error) {
+	if from != "" {
+		if f, ok := formats.Lookup(from); ok && f.Side != formats.SideOutlook {
+			return f, nil
+		}
+		return nil, nil
+	}
+	var kinds []string
+	for _, k := range formats.Kinds("", false) {
+		if f, _ := formats.Lookup(k); f.Side != formats.SideOutlook {
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	return formats.Detect(path, kinds...)
 }

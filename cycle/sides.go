@@ -171,7 +171,7 @@ func ReadOutlook(path string, o OutlookOptions) (*OutlookSide, error) {
 	if err := readSide(s, o); err != nil {
 		return nil, err
 	}
-	if kind == KindCSV {
+	if noTimes(kind) {
 		if err := stampExportTime(s, o.ExportedAt); err != nil {
 			return nil, err
 		}
@@ -248,8 +248,15 @@ func readCSVWhole(s *OutlookSide, o OutlookOptions) error {
 	return nil
 }
 
-// stampExportTime gives the records of an Outlook CSV, which has no
-// modification times, the time of the export: every record changed, at the
+// noTimes reports whether the format of kind records no modification
+// times (an Outlook CSV), as the registry says.
+func noTimes(kind string) bool {
+	f, ok := formats.Lookup(kind)
+	return ok && f.NoTimes
+}
+
+// stampExportTime gives the records of an export whose format has no
+// modification times (an Outlook CSV) the time of the export: every record changed, at the
 // latest, when the file was exported. That is at, else the file's
 // modification time; each record says which.
 func stampExportTime(s *OutlookSide, at time.Time) error {

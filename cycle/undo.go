@@ -260,8 +260,9 @@ func adminCSV(rep *engine.UndoReport, cycle int) ([]byte, error) {
 // fillFromExport makes the undo's Outlook records whole from the current
 // Outlook export: an updated contact is the export's record with the synced
 // fields set back, a contact brought back is the one in Deleted Items when
-// the export has it (a PST), and a CSV or vCard export gets the whole
-// folder (Snapshot), so importing it loses nothing. Records are
+// the export has it (a PST), and an export of a format contactsync writes
+// (CSV, vCard) gets the whole folder (Snapshot), so importing it loses
+// nothing; one it cannot write (PST, .msg) gets the changes, as in a sync. Records are
 // found by key, else by the first e-mail. It returns the output mode.
 func fillFromExport(plan *engine.Plan, ol *OutlookSide, fields []contact.Field) OutlookMode {
 	inFolder, inDeleted := outlookFinder(ol.Contacts, false), outlookFinder(ol.Deleted, false)
@@ -297,8 +298,8 @@ func fillFromExport(plan *engine.Plan, ol *OutlookSide, fields []contact.Field) 
 		}
 		out.New = rest
 	}
-	if ol.Kind == KindPST {
-		return Changes
+	if !writable(ol.Kind) {
+		return Changes // a PST or .msg export, as a sync writes for it
 	}
 	return Snapshot
 }

@@ -134,6 +134,14 @@ type Format struct {
 	Validate func(path string, o Options) (errs ErrorList, warnings []string)
 	// Order is the rank among formats whose Sniff matches (lower first).
 	Order int
+	// NoTimes says the format records no modification times (an Outlook
+	// CSV): a record changed, at the latest, when the file was exported,
+	// which is the time the cycle gives each record.
+	NoTimes bool
+	// ReadsPast says a read reads past (with a warning) some problems
+	// Validate lists as errors (an Outlook CSV's unreadable dates, cells
+	// beyond the header), so validate lists a read's warnings even then.
+	ReadsPast bool
 }
 
 // The sides a format belongs to.

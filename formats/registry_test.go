@@ -76,4 +76,12 @@ func TestDetect(t *testing.T) {
 	if f := formats.ByName("out/new.csv", "csv", "vcf"); f == nil || f.Kind != "csv" {
 		t.Errorf("ByName(new.csv) = %v", f)
 	}
+	// What the cycle asks of a format instead of its kind's name: which
+	// records no modification times, which a read reads past problems of.
+	for _, k := range formats.Kinds("", false) {
+		f, _ := formats.Lookup(k)
+		if f.NoTimes != (k == "csv") || f.ReadsPast != (k == "csv") {
+			t.Errorf("%s: NoTimes %v, ReadsPast %v: only an Outlook CSV has no times and reads past problems", k, f.NoTimes, f.ReadsPast)
+		}
+	}
 }

@@ -9,12 +9,14 @@ const Kind = "csv"
 
 func init() {
 	formats.Register(&formats.Format{
-		Kind:     Kind,
-		Describe: "Outlook CSV",
-		Side:     formats.SideOutlook,
-		Exts:     []string{".csv", ".txt"},
-		Order:    100, // the fallback: any text file not recognised as another format
-		Sniff:    func(_ string, head []byte) bool { return formats.CheckText(head) == nil },
+		Kind:      Kind,
+		Describe:  "Outlook CSV",
+		Side:      formats.SideOutlook,
+		Exts:      []string{".csv", ".txt"},
+		Order:     100, // the fallback: any text file not recognised as another format
+		NoTimes:   true,
+		ReadsPast: true,
+		Sniff:     func(_ string, head []byte) bool { return formats.CheckText(head) == nil },
 		Validate: func(path string, o formats.Options) (formats.ErrorList, []string) {
 			return Validate(path, Options{Encoding: o.Encoding, DateFormat: o.DateFormat}), nil
 		},
