@@ -80,7 +80,7 @@ func eachOutlookCSV(path string, o OutlookOptions, reset func(), add func(*conta
 	if err != nil {
 		return nil, err
 	}
-	s := &OutlookSide{Kind: KindCSV, Path: path, CSV: f, Warnings: f.Warnings, Inputs: []formats.InputFile{f.Input}, dropped: true}
+	s := &OutlookSide{Kind: KindCSV, Path: path, CSV: f, Warnings: formats.WarningTexts(f.Warnings), Inputs: []formats.InputFile{f.Input}, dropped: true}
 	if o.SkipInvalid {
 		s.Rejected = rejected
 	}

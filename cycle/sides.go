@@ -222,7 +222,7 @@ func readSide(s *OutlookSide, o OutlookOptions) error {
 		s.Contacts = append(s.Contacts, *c) // a reader never reuses a record's Extra
 	}
 	sum := r.Summary()
-	s.Deleted, s.Warnings, s.Rejected, s.Inputs = sum.Deleted, sum.Warnings, sum.Rejected, sum.Inputs
+	s.Deleted, s.Warnings, s.Rejected, s.Inputs = sum.Deleted, formats.WarningTexts(sum.Warnings), sum.Rejected, sum.Inputs
 	s.Note = strings.Join(sum.Notes, "; ")
 	if l, ok := r.(*outlookcsv.Reader); ok {
 		s.CSV = l.Layout()
@@ -243,7 +243,7 @@ func readCSVWhole(s *OutlookSide, o OutlookOptions) error {
 	if err != nil {
 		return err
 	}
-	s.CSV, s.Contacts, s.Warnings, s.Inputs = f, f.Contacts, f.Warnings, []formats.InputFile{f.Input}
+	s.CSV, s.Contacts, s.Warnings, s.Inputs = f, f.Contacts, formats.WarningTexts(f.Warnings), []formats.InputFile{f.Input}
 	s.Note = strings.Join(outlookcsv.Notes(f), "; ")
 	return nil
 }

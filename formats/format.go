@@ -42,9 +42,10 @@ type Summary struct {
 	// Inputs are the files read, each hashed as it was read (the input
 	// hash the journal records). Complete after io.EOF.
 	Inputs []InputFile
-	// Warnings are positioned notes ("file:line:col: field: what"), in
-	// input order; a record with a warning is still read.
-	Warnings []string
+	// Warnings are notes of a kind, each with the positioned text users
+	// see ("file:line:col: field: what"), in input order; a record with a
+	// warning is still read.
+	Warnings []Warning
 	// Rejected are the records a lenient reader set aside.
 	Rejected ErrorList
 	// Notes summarise the input for the plan ("PST folder \"Contacts\"

@@ -33,7 +33,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"strings"
 
@@ -50,7 +49,7 @@ type File struct {
 	Contacts  []contact.Contact // one per contact .msg, in name order
 	DistLists int               // distribution lists seen (counted, not mapped)
 	Others    int               // .msg files that are no contact (mail, appointments): skipped
-	Warnings  []string
+	Warnings  []formats.Warning
 	Inputs    []formats.InputFile // the files read, hashed as read
 }
 
@@ -101,46 +100,30 @@ func Validate(path string) formats.ErrorList {
 	return rejected
 }
 
+// read reads every .msg of path through the Reader, the one loop over the
+// files: with keepGoing, a file that cannot be read is set aside and the
+// read goes on; else it stops at the first, returned as the one rejected.
 func read(path string, keepGoing bool) (*File, formats.ErrorList, error) {
-	files, err := formats.InputFiles(path, ".msg")
+	r, err := Open(path, true)
 	if err != nil {
 		return nil, nil, err
 	}
+	defer r.Close()
 	out := &File{Path: path}
-	var rejected formats.ErrorList
-	for _, fn := range files {
-		data, err := os.ReadFile(fn)
+	r.stopAt1 = !keepGoing
+	for {
+		c, err := r.Next()
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
 			return nil, nil, err
 		}
-		out.Inputs = append(out.Inputs, formats.HashBytes(fn, data))
-		c, kind, err := Read(bytes.NewReader(data), int64(len(data)), fn)
-		if err != nil {
-			var pe *formats.ParseError
-			if !errors.As(err, &pe) {
-				pe = &formats.ParseError{File: fn, Err: err}
-			}
-			rejected = append(rejected, pe)
-			if !keepGoing {
-				return out, rejected, nil
-			}
-			continue
-		}
-		switch kind {
-		case kindContact:
-			c.Line = len(out.Contacts) + 1
-			out.Contacts = append(out.Contacts, c)
-		case kindDistList:
-			out.DistLists++
-		default:
-			out.Others++
-			out.Warnings = append(out.Warnings, fn+": not a contact (message class is not IPM.Contact): skipped")
-		}
+		out.Contacts = append(out.Contacts, *c)
 	}
-	if out.DistLists > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf("%s: %d distribution list(s) not read: contactsync maps contacts only", path, out.DistLists))
-	}
-	return out, rejected, nil
+	out.DistLists, out.Others = r.dists, r.others
+	out.Warnings, out.Inputs = r.sum.Warnings, r.sum.Inputs
+	return out, r.sum.Rejected, nil
 }
 
 // Read reads one .msg of the given size; name is used in errors. It says

@@ -150,3 +150,36 @@ func TestLenientFolder(t *testing.T) {
 		t.Errorf("Validate = %v", v)
 	}
 }
+
+// TestNotContactWarning: an .msg that is no contact (its message class
+// made IPM.Note.XY in the real file's bytes) is skipped with a warning of
+// its kind, naming the file; the contact next to it is read.
+func TestNotContactWarning(t *testing.T) {
+	raw, err := os.ReadFile(realMSG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	class := utf16le("IPM.Contact")
+	if bytes.Count(raw, class) != 1 {
+		t.Fatalf("the sample holds its message class %d times, want once", bytes.Count(raw, class))
+	}
+	note := bytes.Replace(raw, class, utf16le("IPM.Note.XY"), 1)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.msg"), raw, 0o600)
+	os.WriteFile(filepath.Join(dir, "b.msg"), note, 0o600)
+	f, err := ReadFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Contacts) != 1 || f.Others != 1 || len(f.Warnings) != 1 ||
+		f.Warnings[0].Kind != formats.WarnNotContact || !strings.Contains(f.Warnings[0].Text, "b.msg") {
+		t.Errorf("%d contacts, %d others, warnings %+v: want a's contact and b's not-contact warning", len(f.Contacts), f.Others, f.Warnings)
+	}
+	r, err := Open(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := formats.ReadAll(r); err != nil || !formats.HasWarning(r.Summary().Warnings, formats.WarnNotContact) {
+		t.Errorf("Reader: %v, warnings %+v", err, r.Summary().Warnings)
+	}
+}

@@ -23,6 +23,8 @@ type Reader struct {
 	c       contact.Contact
 	n       int // contacts given out
 	dists   int
+	others  int  // messages that are no contact
+	stopAt1 bool // lenient, but the first file set aside ends the read (ReadFile)
 	sum     formats.Summary
 	err     error
 }
@@ -65,6 +67,10 @@ func (r *Reader) Next() (*contact.Contact, error) {
 				break
 			}
 			r.sum.Rejected = append(r.sum.Rejected, pe)
+			if r.stopAt1 {
+				r.err = io.EOF
+				break
+			}
 			continue
 		}
 		switch kind {
@@ -76,7 +82,8 @@ func (r *Reader) Next() (*contact.Contact, error) {
 		case kindDistList:
 			r.dists++
 		default:
-			r.sum.Warnings = append(r.sum.Warnings, fn+": not a contact (message class is not IPM.Contact): skipped")
+			r.others++
+			r.sum.Warnings = append(r.sum.Warnings, formats.Warn(formats.WarnNotContact, fn+": not a contact (message class is not IPM.Contact): skipped"))
 		}
 	}
 	return nil, r.err
@@ -85,7 +92,7 @@ func (r *Reader) Next() (*contact.Contact, error) {
 func (r *Reader) finish() {
 	r.err = io.EOF
 	if r.dists > 0 {
-		r.sum.Warnings = append(r.sum.Warnings, fmt.Sprintf("%s: %d distribution list(s) not read: contactsync maps contacts only", r.path, r.dists))
+		r.sum.Warnings = append(r.sum.Warnings, formats.Warn(formats.WarnDistLists, fmt.Sprintf("%s: %d distribution list(s) not read: contactsync maps contacts only", r.path, r.dists)))
 		r.sum.Notes = append(r.sum.Notes, fmt.Sprintf("%d distribution lists among the .msg files are not synced", r.dists))
 	}
 }

@@ -149,7 +149,7 @@ func TestGuessedColumns(t *testing.T) {
 	}
 	found := false
 	for _, w := range f.Warnings {
-		found = found || strings.HasPrefix(w, `g.csv:1:22: Courriel perso: unknown column read as "E-mail Address"`)
+		found = found || w.Kind == formats.WarnColumn && strings.HasPrefix(w.Text, `g.csv:1:22: Courriel perso: unknown column read as "E-mail Address"`)
 	}
 	if !found {
 		t.Errorf("no positioned warning for the guessed column: %q", f.Warnings)
@@ -190,7 +190,7 @@ func TestDateOrderInferred(t *testing.T) {
 	if got := f.Contacts[0].Values[contact.Birthday] + " " + f.Contacts[1].Values[contact.Birthday]; got != "1991-01-20 1985-04-03" {
 		t.Errorf("birthdays %q: the whole file must be read in the inferred order", got)
 	}
-	if len(f.Warnings) != 1 || f.Warnings[0] != "d.csv:1: dates read as DD/MM/YYYY: the usual M/D/YYYY of the file's language cannot read them, this order reads every one" {
+	if len(f.Warnings) != 1 || f.Warnings[0].Kind != formats.WarnDateOrder || f.Warnings[0].Text != "d.csv:1: dates read as DD/MM/YYYY: the usual M/D/YYYY of the file's language cannot read them, this order reads every one" {
 		t.Errorf("warnings %q: want the one that says the order was inferred", f.Warnings)
 	}
 	var out bytes.Buffer
@@ -281,7 +281,7 @@ func TestDateColumnNoOrderReads(t *testing.T) {
 	if v, _ := f.Contacts[0].ExtraValue("Birthday"); v != "unknown" {
 		t.Errorf("free text not kept: %q", v)
 	}
-	if len(f.Warnings) != 4 || f.Warnings[0] != `d.csv:2:3: Birthday: "unknown" is not written as a date (a day, a month and a year in digits); kept as is` {
+	if len(f.Warnings) != 4 || f.Warnings[0].Text != `d.csv:2:3: Birthday: "unknown" is not written as a date (a day, a month and a year in digits); kept as is` {
 		t.Errorf("free text warnings %q", f.Warnings)
 	}
 	// Validate lists it as a warning (read as shown), not a problem.

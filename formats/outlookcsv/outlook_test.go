@@ -172,7 +172,7 @@ func TestWriteChangedValues(t *testing.T) {
 	if g.Contacts[1].Key != "contactsync:new" || g.Contacts[2].Values[contact.Birthday] != "--02-29" || g.Contacts[1].Values[contact.HomeStreet] != cs[1].Values[contact.HomeStreet] {
 		t.Errorf("read back: key %q birthday %q street %q", g.Contacts[1].Key, g.Contacts[2].Values[contact.Birthday], g.Contacts[1].Values[contact.HomeStreet])
 	}
-	if len(g.Warnings) != 1 || !strings.Contains(g.Warnings[0], "X-Custom") {
+	if len(g.Warnings) != 1 || !strings.Contains(g.Warnings[0].Text, "X-Custom") || g.Warnings[0].Kind != formats.WarnColumn {
 		t.Errorf("warnings %q, want one for X-Custom", g.Warnings)
 	}
 }
@@ -286,7 +286,7 @@ func TestUnknownHeaderReportedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Warnings) != 1 || f.Warnings[0] != "u.csv:1:12: Favourite Colour: unknown column, kept as is" {
+	if len(f.Warnings) != 1 || f.Warnings[0].Text != "u.csv:1:12: Favourite Colour: unknown column, kept as is" {
 		t.Errorf("warnings %q", f.Warnings)
 	}
 	if v, _ := f.Contacts[1].ExtraValue("Favourite Colour"); v != "red" {

@@ -39,7 +39,7 @@ type File struct {
 	Encoding  string   // as formats.DecodeText names it
 	Delimiter rune
 	Contacts  []contact.Contact
-	Warnings  []string // unknown headers (once each), unreadable dates, cells beyond the header; positioned
+	Warnings  []formats.Warning // unknown headers (once each), unreadable dates, cells beyond the header; positioned
 	// Guessed lists the columns whose header the reader did not know but
 	// whose name says what they hold, and what they were read as:
 	// "\"Courriel perso\" as \"E-mail Address\"".
@@ -156,11 +156,11 @@ func readAll(src source, name string, opt Options, lenient bool) (*File, formats
 	return f, rejected, err
 }
 
-func inferredWarning(name, df, usual string, all bool) string {
+func inferredWarning(name, df, usual string, all bool) formats.Warning {
 	if all {
-		return formats.Errorf(name, 1, 0, "", "dates read as %s: the usual %s of the file's language cannot read them, this order reads every one", df, usual).Error()
+		return formats.Warn(formats.WarnDateOrder, formats.Errorf(name, 1, 0, "", "dates read as %s: the usual %s of the file's language cannot read them, this order reads every one", df, usual).Error())
 	}
-	return formats.Errorf(name, 1, 0, "", "dates read as %s, the order that reads most of them (no order reads every one; the usual %s of the file's language reads fewer)", df, usual).Error()
+	return formats.Warn(formats.WarnDateOrder, formats.Errorf(name, 1, 0, "", "dates read as %s, the order that reads most of them (no order reads every one; the usual %s of the file's language reads fewer)", df, usual).Error())
 }
 
 // maxProblems bounds the warnings kept for one file.
@@ -225,12 +225,12 @@ func newCSV(r io.Reader, delim rune) *csv.Reader {
 	return cr
 }
 
-func (f *File) warn(pe *formats.ParseError) {
+func (f *File) warn(kind formats.WarningKind, pe *formats.ParseError) {
 	if len(f.problems) >= maxProblems {
 		return
 	}
 	f.problems = append(f.problems, pe)
-	f.Warnings = append(f.Warnings, pe.Error())
+	f.Warnings = append(f.Warnings, formats.Warn(kind, pe.Error()))
 }
 
 // decoder turns records into contacts.
@@ -295,7 +295,7 @@ func (d *decoder) record(c *contact.Contact, rec []string, line int, cr *csv.Rea
 				// Written as a date, but not one this format reads: an
 				// error, unless another order reads the column (see parse).
 				pe := formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header, "%s", d.dateError(cell, g.date))
-				d.file.warn(pe)
+				d.file.warn(formats.WarnValue, pe)
 				if d.file.badDate == nil {
 					d.file.badDate = pe
 				}
@@ -303,11 +303,11 @@ func (d *decoder) record(c *contact.Contact, rec []string, line int, cr *csv.Rea
 				// Not written as a date (free text an exporter put in
 				// Birthday): kept as it is, a warning, not a problem.
 				if len(d.file.Warnings) < maxProblems {
-					d.file.Warnings = append(d.file.Warnings, formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header,
-						"%s is not written as a date (a day, a month and a year in digits); kept as is", quote(cell)).Error())
+					d.file.Warnings = append(d.file.Warnings, formats.Warn(formats.WarnValue, formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header,
+						"%s is not written as a date (a day, a month and a year in digits); kept as is", quote(cell)).Error()))
 				}
 			} else {
-				d.file.warn(formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header, "%s", w))
+				d.file.warn(formats.WarnValue, formats.Errorf(d.name, line, col, s.cols[g.idx[0]].header, "%s", w))
 			}
 		}
 		g.encode(&c.Values, nil, d.tmp)
@@ -349,7 +349,7 @@ func (d *decoder) record(c *contact.Contact, rec []string, line int, cr *csv.Rea
 		name := "column " + strconv.Itoa(i+1)
 		extra(name, rec[i])
 		l, col := d.pos(cr, i)
-		d.file.warn(formats.Errorf(d.name, l, col, name, "cell beyond the %d header columns, kept", n))
+		d.file.warn(formats.WarnSyntax, formats.Errorf(d.name, l, col, name, "cell beyond the %d header columns, kept", n))
 	}
 	c.Extra = d.keepExtras(d.scratch)
 }

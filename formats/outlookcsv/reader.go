@@ -118,12 +118,12 @@ func (r *Reader) start(name string) error {
 	for i, c := range sch.cols {
 		if c.col >= 0 && sch.isGuessed(i) {
 			_, col := cr.FieldPos(i)
-			f.Warnings = append(f.Warnings, formats.Errorf(name, 1, r.win.CharCol(1, col), header[i], "unknown column read as %q because of its name", englishColumns[c.col]).Error())
+			f.Warnings = append(f.Warnings, formats.Warn(formats.WarnColumn, formats.Errorf(name, 1, r.win.CharCol(1, col), header[i], "unknown column read as %q because of its name", englishColumns[c.col]).Error()))
 		}
 	}
 	for _, i := range sch.unknown {
 		_, col := cr.FieldPos(i)
-		f.warn(formats.Errorf(name, 1, r.win.CharCol(1, col), header[i], "unknown column, kept as is"))
+		f.warn(formats.WarnColumn, formats.Errorf(name, 1, r.win.CharCol(1, col), header[i], "unknown column, kept as is"))
 	}
 	r.file = f
 	r.d = decoder{s: sch, file: f, name: name, rd: r, userDate: opt.DateFormat != "" && !opt.inferring}
@@ -161,7 +161,7 @@ func (r *Reader) Next() (*contact.Contact, error) {
 				r.err = pe
 				return nil, pe
 			}
-			f.warn(pe)
+			f.warn(formats.WarnSyntax, pe)
 			r.sum.Rejected = append(r.sum.Rejected, pe)
 			// Go on at the line after the error, as a fresh reader.
 			rel := pe.Line - r.base

@@ -169,7 +169,7 @@ func TestRealWorldCSVDates(t *testing.T) {
 			t.Errorf("%s: dates inferred as %s", p, f.DateFormat)
 		}
 		for _, w := range f.Warnings {
-			if strings.Contains(w, "date") {
+			if strings.Contains(w.Text, "date") {
 				t.Errorf("%s: %s", p, w)
 			}
 		}

@@ -76,7 +76,7 @@ type Store struct {
 	Deleted   []contact.Contact // IPM.Contact messages in Deleted Items
 	DistLists int               // IPM.DistList messages seen (counted, reported, not mapped)
 	Folders   []string          // every folder path in the store, for messages/help
-	Warnings  []Warning         // e.g. a password-protected PST read anyway, dist lists skipped
+	Warnings  []formats.Warning // e.g. a password-protected PST read anyway, dist lists skipped
 	// Folder is the path of the folder the contacts were read from, and
 	// FolderChoice how it was chosen (Choice...).
 	Folder       string
@@ -88,47 +88,6 @@ type Store struct {
 	// Rejected lists the items set aside under Options.SkipInvalid, one
 	// positioned problem each.
 	Rejected formats.ErrorList
-}
-
-// WarningKind says what a Warning is about: callers and tests match
-// warnings by kind, never by their text.
-type WarningKind uint8
-
-// The kinds of PST warnings.
-const (
-	// WarnPassword: the store has a password, which does not encrypt the
-	// data; it was read anyway.
-	WarnPassword WarningKind = iota + 1
-	// WarnFolderUnchosen: no folder was named and the store does not say
-	// which holds the contacts (Store.Unchosen).
-	WarnFolderUnchosen
-	// WarnEmptyStore: no folder of the store holds contact items.
-	WarnEmptyStore
-	// WarnDistLists: distribution lists were seen and not read.
-	WarnDistLists
-)
-
-// Warning is a note about a store that did not stop the read.
-type Warning struct {
-	Kind    WarningKind
-	Message string // for people: "password-protected PST: read anyway (...)"
-}
-
-func (w Warning) String() string { return w.Message }
-
-// Messages returns the messages of ws, in order, for callers that list
-// warnings as text.
-func Messages(ws []Warning) []string {
-	out := make([]string, len(ws))
-	for i, w := range ws {
-		out[i] = w.Message
-	}
-	return out
-}
-
-// Has reports whether ws holds a warning of kind k.
-func Has(ws []Warning, k WarningKind) bool {
-	return slices.ContainsFunc(ws, func(w Warning) bool { return w.Kind == k })
 }
 
 // ReadFile reads the contacts of the chosen folder and of Deleted Items.
@@ -260,7 +219,7 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 	}
 	r.recordKey = sp.binary(tagRecordKey)
 	if pw, ok := sp.int(tagPstPassword); ok && pw != 0 {
-		st.Warnings = append(st.Warnings, Warning{WarnPassword, "password-protected PST: read anyway (the password does not encrypt the data)"})
+		st.Warnings = append(st.Warnings, formats.Warn(formats.WarnPassword, "password-protected PST: read anyway (the password does not encrypt the data)"))
 	}
 	r.names, err = r.f.readNameMap()
 	if err != nil {
@@ -308,13 +267,13 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 	case errors.As(err, &fe):
 		// Not a fault of the file: the caller must name the folder.
 		st.Unchosen = fe
-		st.Warnings = append(st.Warnings, Warning{WarnFolderUnchosen, fe.Error()})
+		st.Warnings = append(st.Warnings, formats.Warn(formats.WarnFolderUnchosen, fe.Error()))
 	case err != nil:
 		return nil, err
 	default:
 		st.FolderChoice = why
 		if why == choiceEmptyStore {
-			st.Warnings = append(st.Warnings, Warning{WarnEmptyStore, fmt.Sprintf("no contact items (IPM.Contact, IPM.DistList) in any folder of the store; %q is empty", chosen.path)})
+			st.Warnings = append(st.Warnings, formats.Warn(formats.WarnEmptyStore, fmt.Sprintf("no contact items (IPM.Contact, IPM.DistList) in any folder of the store; %q is empty", chosen.path)))
 		}
 		st.Folder = chosen.path
 		cs, dl, err := r.readFolder(chosen, r.rejects(st))
@@ -323,7 +282,7 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 		}
 		st.Contacts, st.DistLists = cs, dl
 		if dl > 0 {
-			st.Warnings = append(st.Warnings, Warning{WarnDistLists, fmt.Sprintf("%d distribution list(s) in %q not read: contactsync maps contacts only", dl, chosen.path)})
+			st.Warnings = append(st.Warnings, formats.Warn(formats.WarnDistLists, fmt.Sprintf("%d distribution list(s) in %q not read: contactsync maps contacts only", dl, chosen.path)))
 		}
 	}
 	if deleted != nil && deleted != chosen {
@@ -334,7 +293,7 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 		st.Deleted = cs
 		st.DistLists += dl
 		if dl > 0 {
-			st.Warnings = append(st.Warnings, Warning{WarnDistLists, fmt.Sprintf("%d distribution list(s) in %q not read: contactsync maps contacts only", dl, deleted.path)})
+			st.Warnings = append(st.Warnings, formats.Warn(formats.WarnDistLists, fmt.Sprintf("%d distribution list(s) in %q not read: contactsync maps contacts only", dl, deleted.path)))
 		}
 	}
 	return st, nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"contactsync/engine/contact"
+	"contactsync/formats"
 )
 
 func TestCryptTables(t *testing.T) {
@@ -132,7 +133,7 @@ func TestPasswordWarning(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ReadFile(%s): %v", f, err)
 		}
-		warned := Has(st.Warnings, WarnPassword)
+		warned := formats.HasWarning(st.Warnings, formats.WarnPassword)
 		protected := strings.Contains(strings.ToLower(filepath.Base(f)), "pass")
 		if warned != protected {
 			t.Errorf("ReadFile(%s): password warning %v, want %v (warnings %q)", filepath.Base(f), warned, protected, st.Warnings)
@@ -159,7 +160,7 @@ func TestDistListsCounted(t *testing.T) {
 		if st.DistLists != 1 || len(st.Contacts) != 1 {
 			t.Errorf("dist-list.pst: %d contacts, %d distribution lists; want 1 and 1", len(st.Contacts), st.DistLists)
 		}
-		if !Has(st.Warnings, WarnDistLists) {
+		if !formats.HasWarning(st.Warnings, formats.WarnDistLists) {
 			t.Errorf("dist-list.pst: no warning about the distribution list: %q", st.Warnings)
 		}
 		return

@@ -35,7 +35,7 @@ func Open(path string, opt Options) (*Reader, error) {
 	r := &Reader{st: st}
 	r.sum = formats.Summary{
 		Inputs:   []formats.InputFile{st.Input},
-		Warnings: Messages(st.Warnings),
+		Warnings: st.Warnings,
 		Rejected: st.Rejected,
 		Deleted:  st.Deleted,
 		Notes:    []string{fmt.Sprintf("PST folder %q (%s)", st.Folder, st.FolderChoice)},

@@ -55,7 +55,10 @@ func TestRepeatedWarningsAreCounted(t *testing.T) {
 	if len(f.Warnings) != maxSameWarnings+1 {
 		t.Fatalf("%d warnings, want %d listed and one count: %q", len(f.Warnings), maxSameWarnings, f.Warnings)
 	}
-	last := f.Warnings[len(f.Warnings)-1]
+	last := f.Warnings[len(f.Warnings)-1].Text
+	if k := f.Warnings[len(f.Warnings)-1].Kind; k != formats.WarnMore || f.Warnings[0].Kind == formats.WarnMore {
+		t.Errorf("kinds %v, %v: want the count last, of its own kind", f.Warnings[0].Kind, k)
+	}
 	if !strings.Contains(last, "4990 more warnings like") || !strings.Contains(last, "(5000 in all)") {
 		t.Errorf("last warning %q does not count the rest", last)
 	}

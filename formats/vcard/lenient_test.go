@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"contactsync/engine/contact"
+	"contactsync/formats"
 )
 
 // TestLeniencies: what Evolution, python-vobject (non-strict), ez-vcard and
@@ -83,7 +84,7 @@ func TestLeniencies(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Read: %v", err)
 			}
-			if len(f.Warnings) != 1 || f.Warnings[0] != tc.warning {
+			if len(f.Warnings) != 1 || f.Warnings[0].Text != tc.warning {
 				t.Fatalf("warnings %q, want [%q]", f.Warnings, tc.warning)
 			}
 			tc.check(t, f.Contacts)
@@ -144,8 +145,8 @@ func TestMoreLeniencies(t *testing.T) {
 		"m.vcf:5:58: X-APPLE-STRUCTURED-LOCATION: quote inside an unquoted parameter value read as text",
 		"m.vcf:5:69: X-APPLE-STRUCTURED-LOCATION: quote inside an unquoted parameter value read as text",
 	}
-	if strings.Join(f.Warnings, "\n") != strings.Join(want, "\n") {
-		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(f.Warnings, "\n"), strings.Join(want, "\n"))
+	if got := formats.WarningTexts(f.Warnings); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	c := f.Contacts[0]
 	if v, _ := c.ExtraValue("=FN.text"); v != "" {

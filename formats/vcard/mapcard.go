@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"contactsync/engine/contact"
+	"contactsync/formats"
 )
 
 // Slots that a mapped property can fill; their names follow "=" in Extra
@@ -364,7 +365,7 @@ func (p *parser) mapCard(c *card) contact.Contact {
 				if _, ok := parseBDay(pr.value); ok {
 					kind[i], slot[i], seen[name] = toSlot, name, true
 				} else {
-					p.warn(pr.line, "BDAY: %q is not a date; kept as an extra property", pr.value)
+					p.warn(formats.WarnValue, pr.line, "BDAY: %q is not a date; kept as an extra property", pr.value)
 				}
 			}
 		case slotREV:
@@ -372,7 +373,7 @@ func (p *parser) mapCard(c *card) contact.Contact {
 				if _, ok := parseRev(pr.value); ok {
 					kind[i], slot[i], seen[name] = toSlot, name, true
 				} else {
-					p.warn(pr.line, "REV: %q is not a timestamp; kept as an extra property", pr.value)
+					p.warn(formats.WarnValue, pr.line, "REV: %q is not a timestamp; kept as an extra property", pr.value)
 				}
 			}
 		case "EMAIL":

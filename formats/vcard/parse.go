@@ -78,9 +78,9 @@ func (p *parser) fail(line, col int, field, format string, args ...any) {
 // warnAt records a leniency: something other readers read past, which
 // this reader reads past too, positioned as file:line:col: field: ...
 // (col 0 leaves the column out).
-func (p *parser) warnAt(line, col int, field, format string, args ...any) {
+func (p *parser) warnAt(kind formats.WarningKind, line, col int, field, format string, args ...any) {
 	if p.count(format) {
-		p.listWarning(format, formats.Errorf(p.name, line, col, field, format, args...).Error())
+		p.listWarning(kind, format, formats.Errorf(p.name, line, col, field, format, args...).Error())
 	}
 }
 
@@ -91,16 +91,16 @@ func (p *parser) flushOutside(last *int, first int) {
 		return
 	}
 	if *last == first {
-		p.warnAt(first, 1, "", "text outside a vCard skipped")
+		p.warnAt(formats.WarnSyntax, first, 1, "", "text outside a vCard skipped")
 	} else {
-		p.warnAt(first, 1, "", "text outside a vCard skipped (lines %d-%d)", first, *last)
+		p.warnAt(formats.WarnSyntax, first, 1, "", "text outside a vCard skipped (lines %d-%d)", first, *last)
 	}
 	*last = 0
 }
 
-func (p *parser) warn(line int, format string, args ...any) {
+func (p *parser) warn(kind formats.WarningKind, line int, format string, args ...any) {
 	if p.count(format) {
-		p.listWarning(format, fmt.Sprintf("%s:%d: %s", p.name, line, fmt.Sprintf(format, args...)))
+		p.listWarning(kind, format, fmt.Sprintf("%s:%d: %s", p.name, line, fmt.Sprintf(format, args...)))
 	}
 }
 
@@ -115,12 +115,12 @@ func (p *parser) count(format string) bool {
 	return n < maxSameWarnings
 }
 
-func (p *parser) listWarning(format, msg string) {
+func (p *parser) listWarning(kind formats.WarningKind, format, msg string) {
 	if p.warned[format] == 1 {
 		p.kinds = append(p.kinds, format)
 		p.sample = append(p.sample, msg)
 	}
-	p.file.Warnings = append(p.file.Warnings, msg)
+	p.file.Warnings = append(p.file.Warnings, formats.Warn(kind, msg))
 }
 
 // countWarnings adds one warning per kind that was warned of more than
@@ -128,7 +128,7 @@ func (p *parser) listWarning(format, msg string) {
 func (p *parser) countWarnings() {
 	for i, k := range p.kinds {
 		if n := p.warned[k]; n > maxSameWarnings {
-			p.file.Warnings = append(p.file.Warnings, fmt.Sprintf("%s: %d more warnings like %q not listed (%d in all)", p.name, n-maxSameWarnings, p.sample[i], n))
+			p.file.Warnings = append(p.file.Warnings, formats.Warn(formats.WarnMore, fmt.Sprintf("%s: %d more warnings like %q not listed (%d in all)", p.name, n-maxSameWarnings, p.sample[i], n)))
 		}
 	}
 }
@@ -230,7 +230,7 @@ func (p *parser) step() bool {
 			return false
 		}
 		if len(p.stack) > 0 {
-			p.warn(num, "vCard nested inside the card begun at line %d: read as a contact of its own", p.stack[len(p.stack)-1].line)
+			p.warn(formats.WarnSyntax, num, "vCard nested inside the card begun at line %d: read as a contact of its own", p.stack[len(p.stack)-1].line)
 		}
 		p.file.Cards++
 		nc := &card{line: num, index: p.store.add()}
@@ -299,7 +299,7 @@ func (p *parser) finish() {
 	// readers read it: the cards still open end with the file.
 	for !p.stopped() && len(p.stack) > 0 {
 		c := p.stack[len(p.stack)-1]
-		p.warnAt(p.lr.num, 0, "END", "end of input inside the vCard begun at line %d (END:VCARD missing): the card ends with the file", c.line)
+		p.warnAt(formats.WarnSyntax, p.lr.num, 0, "END", "end of input inside the vCard begun at line %d (END:VCARD missing): the card ends with the file", c.line)
 		*p.store.at(c.index) = p.mapCard(c)
 		p.stack = p.stack[:len(p.stack)-1]
 	}
@@ -382,7 +382,7 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 			first := acc[:len(l)]
 			for _, x := range lax {
 				c := min(x.col, len(first))
-				p.warnAt(num, utf8.RuneCountInString(first[:c])+1, h.Name, "%s", x.msg)
+				p.warnAt(formats.WarnSyntax, num, utf8.RuneCountInString(first[:c])+1, h.Name, "%s", x.msg)
 			}
 			break
 		}
@@ -416,7 +416,7 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 			// A line with no ':' has no value to lose ("FN" alone, a
 			// "# comment"): Evolution, ez-vcard, Android and KContacts
 			// skip it, and so does this reader, with a warning.
-			p.warnAt(num, utf8.RuneCountInString(first[:col])+1, field, "%s: not a property, line skipped", msg)
+			p.warnAt(formats.WarnSyntax, num, utf8.RuneCountInString(first[:col])+1, field, "%s: not a property, line skipped", msg)
 			return prop{}, false
 		}
 		p.fail(num, utf8.RuneCountInString(first[:col])+1, field, "%s", msg)
@@ -469,7 +469,7 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 		raw = strings.TrimSuffix(raw, "=")
 	}
 	if backslashJoined {
-		p.warn(num, "%s: value continued on the next line after a trailing backslash; read as a line break", h.Name)
+		p.warn(formats.WarnSyntax, num, "%s: value continued on the next line after a trailing backslash; read as a line break", h.Name)
 	}
 	pr := prop{header: h, line: num}
 	charset, _ := h.paramValue("CHARSET")
@@ -479,11 +479,11 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 	case "qp":
 		bs, bad := decodeQP(raw)
 		if bad {
-			p.warn(num, "%s: '=' not followed by two hex digits in quoted-printable value; kept as is", h.Name)
+			p.warn(formats.WarnEncoding, num, "%s: '=' not followed by two hex digits in quoted-printable value; kept as is", h.Name)
 		}
 		text, note = decodeCharset(bs, charset)
 		if charset == "" && (c.version == "3.0" || c.version == "4.0") && !utf8.Valid(bs) {
-			p.warnAt(num, 0, h.Name, "quoted-printable bytes that are not UTF-8 and no CHARSET: read as Windows-1252")
+			p.warnAt(formats.WarnEncoding, num, 0, h.Name, "quoted-printable bytes that are not UTF-8 and no CHARSET: read as Windows-1252")
 		}
 	case "b64":
 		text = stripSpace(raw)
@@ -492,7 +492,7 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 			pr.value = text
 			return pr, true
 		}
-		p.warn(num, "%s: value is not valid base64; kept as text without ENCODING", h.Name)
+		p.warn(formats.WarnEncoding, num, "%s: value is not valid base64; kept as text without ENCODING", h.Name)
 		text, note = decodeCharset([]byte(raw), charset)
 	default:
 		if charset == "" && (isASCII(raw) || utf8.ValidString(raw)) {
@@ -507,12 +507,12 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 				if bad := firstInvalidUTF8(raw); vi+bad < len(l) {
 					col = utf8.RuneCount(l[:vi+bad]) + 1
 				}
-				p.warnAt(num, col, h.Name, "bytes that are not UTF-8 and no CHARSET: read as Windows-1252")
+				p.warnAt(formats.WarnEncoding, num, col, h.Name, "bytes that are not UTF-8 and no CHARSET: read as Windows-1252")
 			}
 		}
 	}
 	if note != "" {
-		p.warn(num, "%s: %s", h.Name, note)
+		p.warn(formats.WarnEncoding, num, "%s: %s", h.Name, note)
 	}
 	pr.value = wire30(text, c.version, strings.EqualFold(h.Name, "CATEGORIES"))
 	return pr, true

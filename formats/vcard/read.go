@@ -14,7 +14,7 @@ type File struct {
 	Contacts []contact.Contact // one per BEGIN:VCARD, in file order (a nested card follows its parent)
 	Cards    int               // number of BEGIN:VCARD lines seen
 	Encoding string            // "" (bytes as written), "utf-8-bom", "utf-16le" or "utf-16be"
-	Warnings []string          // non-fatal notes, each "file:line: ..."
+	Warnings []formats.Warning // non-fatal notes, each "file:line: ..." with its kind
 	// Inputs are the files read by ReadFile or ReadFileLenient (one per
 	// card file of a vdir), hashed as they were read.
 	Inputs []formats.InputFile
@@ -152,7 +152,7 @@ func Check(path string) (out formats.ErrorList, warnings []string) {
 		p.run()
 		f.Close()
 		out = append(out, p.errs...)
-		warnings = append(warnings, p.file.Warnings...)
+		warnings = append(warnings, formats.WarningTexts(p.file.Warnings)...)
 	}
 	return out, warnings
 }

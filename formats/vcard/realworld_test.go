@@ -312,12 +312,12 @@ func TestRealWorld(t *testing.T) {
 			if want, ok := lenient[rel]; ok {
 				var got []string
 				for _, w := range f.Warnings {
-					got = append(got, strings.TrimPrefix(w, path))
+					got = append(got, strings.TrimPrefix(w.Text, path))
 				}
 				if strings.Join(got, "\n") != strings.Join(want, "\n") {
 					t.Errorf("warnings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 				}
-				if _, cw := Check(path); !reflect.DeepEqual(cw, f.Warnings) {
+				if _, cw := Check(path); !reflect.DeepEqual(cw, formats.WarningTexts(f.Warnings)) {
 					t.Errorf("Check warnings %q, want ReadFile's %q", cw, f.Warnings)
 				}
 			}
@@ -351,10 +351,10 @@ func TestRealWorld(t *testing.T) {
 			// that is no date stays as it was), nothing new.
 			seenWarn := map[string]bool{}
 			for _, w := range f.Warnings {
-				seenWarn[warnText(w)] = true
+				seenWarn[warnText(w.Text)] = true
 			}
 			for _, w := range back.Warnings {
-				if !seenWarn[warnText(w)] {
+				if !seenWarn[warnText(w.Text)] {
 					t.Errorf("our own output gives a new warning: %s", w)
 				}
 			}
