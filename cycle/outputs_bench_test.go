@@ -1,0 +1,77 @@
+package cycle
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"contactsync/engine"
+	"contactsync/fixtures/synth"
+	"contactsync/formats/crmcsv"
+	"contactsync/formats/outlookcsv"
+)
+
+// BenchmarkOutputs measures the "writing the outputs" phase of a first
+// cycle alone: the plan is made once, then every output file is written
+// (CONTACTSYNC_BENCH_OUTPUTS contacts a side, 100,000 unless set). It
+// reports the megabytes written per second and the heap the phase
+// allocates (-benchmem).
+func BenchmarkOutputs(b *testing.B) {
+	n := 100_000
+	if s := os.Getenv("CONTACTSYNC_BENCH_OUTPUTS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatalf("CONTACTSYNC_BENCH_OUTPUTS: %v", err)
+		}
+	}
+	dir := b.TempDir()
+	crmDir, olPath := filepath.Join(dir, "crm"), filepath.Join(dir, "outlook.csv")
+	s := synth.Generate(n, 1, 0.8, 0.1)
+	if err := crmcsv.WriteDump(crmDir, &crmcsv.Dump{Contacts: s.CRM, Accounts: s.Accounts}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := outlookcsv.WriteFile(olPath, s.Outlook, nil, outlookcsv.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	s = nil
+	t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	o := Options{Journal: filepath.Join(dir, "j.db"), CRM: crmDir, Outlook: olPath, Out: filepath.Join(dir, "out"),
+		Policy: engine.DefaultPolicy("U6UJ9A00000D"), Flags: map[string]string{}, Now: func() time.Time { return t1 }}
+	o.Policy.MaxDeletePercent, o.Policy.MaxDeleteMin = 10, 5
+	o.OutlookOpts.ExportedAt = t1
+	o.chainOK, o.chain = true, "no earlier cycles"
+	r := &run{o: &o, started: t1, pg: progressOf(nil)}
+	if _, err := r.openJournal(); err != nil {
+		b.Fatal(err)
+	}
+	defer r.j.Close()
+	if err := r.prepare(); err != nil {
+		b.Fatal(err)
+	}
+	plan, err := r.plan()
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	b.ResetTimer()
+	var bytes int64
+	for i := 0; i < b.N; i++ {
+		o := o
+		o.Out = filepath.Join(dir, fmt.Sprintf("out%d", i))
+		w, err := writeOutputs(o, outputSet{plan: plan, dump: r.dump, ol: r.ol, mode: r.mode, rejected: r.rejected(), dups: &r.dups, res: r.res})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		for _, h := range w.hashes {
+			bytes += h.Size
+		}
+		os.RemoveAll(o.Out)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(bytes)/1e6/b.Elapsed().Seconds(), "MB/s")
+}
