@@ -1,10 +1,13 @@
 package cycle
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
@@ -131,13 +134,6 @@ func (s *outlookSinks) abort() {
 	}
 }
 
-func write(k sink, c *contact.Contact) error {
-	if k == nil {
-		return nil
-	}
-	return k.Write(c)
-}
-
 // writeOutlook writes the Outlook outputs of plan into dir (see
 // openOutlookSinks): the records of the Outlook export, read again when
 // the cycle let them go, pass one at a time through their patches into
@@ -165,50 +161,228 @@ func writeOutlook(dir string, plan *engine.Plan, ol *OutlookSide, mode OutlookMo
 	return s.csv.Describe(), nil
 }
 
+// The records go to the sinks through a pipeline: the export is read
+// again, and each record patched, in the goroutine of writeOutlook, while
+// every file is written in a goroutine of its own (contacts.csv and
+// contacts.vcf each take as long as the read), so the Outlook output takes
+// the time of its slowest file, not of them all. Records travel in
+// batches, each record copied once into a batch that is used again once
+// every sink wrote it.
+
+// The sinks of a record, a bit each (outBatch.to).
+const (
+	toSnapshot uint8 = 1 << iota // contacts.csv, contacts.vcf
+	toCreated                    // contacts-new.csv
+	toUpdated                    // contacts-update.csv
+	toDeleted                    // deleted-items.csv
+)
+
+// batchRecords is the number of records of a batch, batchesInFlight the
+// number of batches: the memory of the pipeline (a few megabytes) does not
+// grow with the export.
+const (
+	batchRecords    = 256
+	batchesInFlight = 8
+)
+
+// outBatch is a run of records on their way to the sinks.
+type outBatch struct {
+	recs []contact.Contact // batchRecords, filled up to n
+	to   []uint8           // per record, the sinks it goes to
+	n    int
+	left atomic.Int32 // sinks still writing it; the last hands it back
+}
+
+// sinkPipe runs the sinks of a writeOutlook, each in a goroutine.
+type sinkPipe struct {
+	in     []chan *outBatch // one per sink
+	bits   []uint8          // per sink, the records it takes
+	free   chan *outBatch
+	cur    *outBatch
+	errs   []error // per sink, the first error of its Write
+	failed atomic.Bool
+	wg     sync.WaitGroup
+}
+
+// errSinkFailed stops the reading when a sink failed; the sink's error is
+// the one returned.
+var errSinkFailed = errors.New("an Outlook output file could not be written")
+
+// startSinks starts a goroutine for each sink of s.
+func startSinks(s *outlookSinks) *sinkPipe {
+	p := &sinkPipe{free: make(chan *outBatch, batchesInFlight)}
+	for range batchesInFlight {
+		p.free <- &outBatch{recs: make([]contact.Contact, batchRecords), to: make([]uint8, batchRecords)}
+	}
+	add := func(k sink, bit uint8) {
+		if k == nil {
+			return
+		}
+		in := make(chan *outBatch, batchesInFlight)
+		i := len(p.in)
+		p.in, p.bits, p.errs = append(p.in, in), append(p.bits, bit), append(p.errs, nil)
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for b := range in {
+				for r := 0; r < b.n && p.errs[i] == nil; r++ {
+					if b.to[r]&bit == 0 {
+						continue
+					}
+					if err := k.Write(&b.recs[r]); err != nil {
+						p.errs[i] = err
+						p.failed.Store(true)
+					}
+				}
+				p.done(b)
+			}
+		}()
+	}
+	for _, k := range s.snapshot {
+		add(k, toSnapshot)
+	}
+	add(s.created, toCreated)
+	add(s.updated, toUpdated)
+	add(s.deleted, toDeleted)
+	return p
+}
+
+// done hands b back once every sink wrote it.
+func (p *sinkPipe) done(b *outBatch) {
+	if b.left.Add(-1) == 0 {
+		b.n = 0
+		p.free <- b
+	}
+}
+
+// slot returns the next record of the current batch, to be filled and
+// routed to the sinks of to; nil when the sinks have failed.
+func (p *sinkPipe) slot(to uint8) (*contact.Contact, error) {
+	if p.cur == nil {
+		if p.failed.Load() {
+			return nil, errSinkFailed
+		}
+		p.cur = <-p.free
+	}
+	b := p.cur
+	c := &b.recs[b.n]
+	b.to[b.n] = to
+	b.n++
+	return c, nil
+}
+
+// put copies c into the next slot, for the sinks of to.
+func (p *sinkPipe) put(c *contact.Contact, to uint8) (*contact.Contact, error) {
+	d, err := p.slot(to)
+	if err != nil {
+		return nil, err
+	}
+	copyContact(d, c)
+	return d, nil
+}
+
+// copyContact makes d a copy of c that shares nothing a reader may reuse
+// (d's own Extra array is used again).
+func copyContact(d, c *contact.Contact) {
+	extra := d.Extra[:0]
+	*d = *c
+	d.Extra = append(extra, c.Extra...)
+}
+
+// sent ends the record just filled: a full batch goes to the sinks.
+func (p *sinkPipe) sent() {
+	if p.cur.n == len(p.cur.recs) {
+		p.flush()
+	}
+}
+
+func (p *sinkPipe) flush() {
+	b := p.cur
+	if b == nil {
+		return
+	}
+	p.cur = nil
+	if b.n == 0 || len(p.in) == 0 {
+		b.n = 0
+		p.free <- b
+		return
+	}
+	b.left.Store(int32(len(p.in)))
+	for _, in := range p.in {
+		in <- b
+	}
+}
+
+// close sends what is left, waits for the sinks and returns the first
+// error of one.
+func (p *sinkPipe) close() error {
+	p.flush()
+	for _, in := range p.in {
+		close(in)
+	}
+	p.wg.Wait()
+	for _, err := range p.errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // feedOutlook passes the records to the sinks.
 func feedOutlook(s *outlookSinks, out *engine.OutlookOutput, ol *OutlookSide, oo OutlookOptions) error {
-	if err := writeFound(s, out); err != nil {
+	p := startSinks(s)
+	err := feedPipe(p, out, ol, oo)
+	if serr := p.close(); serr != nil {
+		return serr // the sink's error, also when it stopped the reading
+	}
+	return err
+}
+
+// feedPipe routes every record to its sinks: the records of patches that
+// name no record of the export, those of the export read again through
+// their patches, then the records the cycle created.
+func feedPipe(p *sinkPipe, out *engine.OutlookOutput, ol *OutlookSide, oo OutlookOptions) error {
+	if err := writeFound(p, out); err != nil {
 		return err
 	}
 	i := 0
 	feed := func(rec *contact.Contact) error {
-		c := *rec // shares Extra with the record: no writer changes it
-		p := out.Apply(i, &c)
+		c, err := p.put(rec, toSnapshot)
+		if err != nil {
+			return err
+		}
+		pt := out.Apply(i, c)
 		i++
-		if p != nil && p.Delete {
-			return write(s.deleted, rec)
+		switch {
+		case pt != nil && pt.Delete:
+			// Deleted Items gets the record as the export has it.
+			copyContact(c, rec)
+			p.cur.to[p.cur.n-1] = toDeleted
+		case pt != nil && pt.Updated():
+			p.cur.to[p.cur.n-1] |= toUpdated
 		}
-		for _, k := range s.snapshot {
-			if err := k.Write(&c); err != nil {
-				return err
-			}
-		}
-		if p != nil && p.Updated() {
-			return write(s.updated, &c)
-		}
+		p.sent()
 		return nil
 	}
 	if err := eachOutlookAgain(ol, oo, feed); err != nil {
 		return err
 	}
-	created := func(c *contact.Contact) error {
-		for _, k := range append(s.snapshot, s.created) {
-			if err := write(k, c); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 	for k := range out.Whole {
-		if err := created(&out.Whole[k]); err != nil {
+		if _, err := p.put(&out.Whole[k], toSnapshot|toCreated); err != nil {
 			return err
 		}
+		p.sent()
 	}
 	for k := range out.New.Len() {
-		c := out.New.Contact(k)
-		if err := created(&c); err != nil {
+		c, err := p.slot(toSnapshot | toCreated)
+		if err != nil {
 			return err
 		}
+		extra := c.Extra[:0]
+		*c = out.New.Contact(k)
+		c.Extra = extra
+		p.sent()
 	}
 	return nil
 }
@@ -216,29 +390,29 @@ func feedOutlook(s *outlookSinks, out *engine.OutlookOutput, ol *OutlookSide, oo
 // writeFound writes the records of patches that name no record of the
 // export (an undo's that found none there): their Find record among the
 // updated or deleted ones.
-func writeFound(s *outlookSinks, out *engine.OutlookOutput) error {
+func writeFound(p *sinkPipe, out *engine.OutlookOutput) error {
 	for k := range out.Patches {
-		p := &out.Patches[k]
-		if p.Record >= 0 || p.Find == nil {
+		pt := &out.Patches[k]
+		if pt.Record >= 0 || pt.Find == nil || !pt.Delete && !pt.Updated() {
 			continue
 		}
-		c := p.Find.Clone()
-		switch {
-		case p.Delete:
-			if err := write(s.deleted, &c); err != nil {
-				return err
+		to := toUpdated
+		if pt.Delete {
+			to = toDeleted
+		}
+		c, err := p.put(pt.Find, to)
+		if err != nil {
+			return err
+		}
+		if !pt.Delete {
+			if pt.Key != "" {
+				c.Key = pt.Key
 			}
-		case p.Updated():
-			if p.Key != "" {
-				c.Key = p.Key
-			}
-			for _, v := range p.Set {
+			for _, v := range pt.Set {
 				c.Values[v.Field] = v.Value
 			}
-			if err := write(s.updated, &c); err != nil {
-				return err
-			}
 		}
+		p.sent()
 	}
 	return nil
 }
