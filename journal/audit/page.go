@@ -138,6 +138,28 @@ type linkField struct {
 	field string
 }
 
+// conflictIndex holds a cycle's conflicts by link and field; a card takes
+// out those of its link. Finding a link's conflicts by its fields, not by
+// going through every conflict, keeps the cards of a cycle with many
+// conflicts linear.
+type conflictIndex struct {
+	byKey  map[linkField]*engine.Conflict
+	fields map[int64][]string // per link, the fields of its conflicts
+}
+
+func newConflictIndex() *conflictIndex {
+	return &conflictIndex{byKey: map[linkField]*engine.Conflict{}, fields: map[int64][]string{}}
+}
+
+// add indexes k; a later conflict of the same link and field replaces it.
+func (x *conflictIndex) add(k *engine.Conflict) {
+	key := linkField{k.Link, k.Field}
+	if _, ok := x.byKey[key]; !ok {
+		x.fields[k.Link] = append(x.fields[k.Link], k.Field)
+	}
+	x.byKey[key] = k
+}
+
 var sideName = map[string]string{"crm": "CRM", "outlook": "Outlook", "-": "both"}
 
 func plainCell(v string) cell {
@@ -180,7 +202,8 @@ func sideCells(side engine.Side, mine, theirs cell) (crm, outlook cell) {
 
 // card builds the card of one contact from its changes (in plan order) and
 // the conflicts of its link, which it removes from conflicts.
-func (p *page) card(cycle int, changes []engine.Change, conflicts map[linkField]*engine.Conflict) *reportCard {
+func (p *page) card(cycle int, changes []engine.Change, cx *conflictIndex) *reportCard {
+	conflicts := cx.byKey
 	c := &reportCard{}
 	if len(changes) > 0 {
 		c.Link, c.Name = changes[0].Link, changes[0].Name
@@ -261,9 +284,11 @@ func (p *page) card(cycle int, changes []engine.Change, conflicts map[linkField]
 	}
 	// Conflicts of this link that no change carried (a held side).
 	var rest []linkField
-	for k := range conflicts {
-		if k.link == c.Link && c.Link != 0 {
-			rest = append(rest, k)
+	if c.Link != 0 {
+		for _, f := range cx.fields[c.Link] {
+			if _, ok := conflicts[linkField{c.Link, f}]; ok {
+				rest = append(rest, linkField{c.Link, f})
+			}
 		}
 	}
 	slices.SortFunc(rest, func(a, b linkField) int { return strings.Compare(a.field, b.field) })

@@ -149,10 +149,10 @@ func reportCycle(rd *journal.Reader, pg *page, path string, r journal.Cycle) err
 	}
 
 	// The conflicts of the cycle, by link and field, for the cards.
-	conflicts := map[linkField]*engine.Conflict{}
+	conflicts := newConflictIndex()
 	if err := rd.Conflicts(journal.Select{Cycle: n}, func(x *journal.ConflictRow) error {
 		k := x.Conflict
-		conflicts[linkField{k.Link, k.Field}] = &k
+		conflicts.add(&k)
 		return nil
 	}); err != nil {
 		return err
@@ -216,10 +216,10 @@ func validTally(t engine.Tally) engine.Tally {
 
 // addConflictCards writes a card for each link whose conflicts no change
 // carried.
-func addConflictCards(pg *page, set *cardSet, n int, conflicts map[linkField]*engine.Conflict) error {
+func addConflictCards(pg *page, set *cardSet, n int, conflicts *conflictIndex) error {
 	var links []int64
 	seen := map[int64]bool{}
-	for k := range conflicts {
+	for k := range conflicts.byKey {
 		if !seen[k.link] && !set.handled[k.link] {
 			seen[k.link] = true
 			links = append(links, k.link)
@@ -240,9 +240,9 @@ func addConflictCards(pg *page, set *cardSet, n int, conflicts map[linkField]*en
 }
 
 // linksOfConflicts is the set of links that have a conflict.
-func linksOfConflicts(conflicts map[linkField]*engine.Conflict) map[int64]bool {
-	m := make(map[int64]bool, len(conflicts))
-	for k := range conflicts {
+func linksOfConflicts(conflicts *conflictIndex) map[int64]bool {
+	m := make(map[int64]bool, len(conflicts.byKey))
+	for k := range conflicts.byKey {
 		m[k.link] = true
 	}
 	return m
@@ -312,10 +312,9 @@ func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, 
 	if err := pageTemplate.ExecuteTemplate(b, "cycle", c); err != nil {
 		return err
 	}
-	conflicts := map[linkField]*engine.Conflict{}
+	conflicts := newConflictIndex()
 	for i := range p.Conflicts {
-		k := &p.Conflicts[i]
-		conflicts[linkField{k.Link, k.Field}] = k
+		conflicts.add(&p.Conflicts[i])
 	}
 	// The changes that are not bookkeeping, by link (stable: a link's
 	// changes keep their order).
