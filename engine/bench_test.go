@@ -2,55 +2,194 @@ package engine
 
 import (
 	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
+	"contactsync/engine/contact"
 	"contactsync/fixtures/synth"
 )
 
-// BenchmarkReconcile measures a first cycle (everything links or is
-// created) and a second cycle with about 1% of the links changed, for
-// 100,000 and 1,000,000 contacts per side (DESIGN §11).
+// BenchmarkReconcile measures the reconciling phase as a cycle runs it: both
+// sides as tables that share one string pool (as the readers give them),
+// the Outlook export keyless with its export time (a CSV), and for the
+// second cycle a state that carries each link's BaseSum only (as the
+// journal loads it), the first cycle's outputs imported and 1% of the
+// Outlook contacts edited. It reports the live heap the plan holds
+// (plan-MB) and per link (plan-B/link). CONTACTSYNC_BENCH_SIZES sets the
+// sizes (default 100,000 and 1,000,000 a side).
 func BenchmarkReconcile(b *testing.B) {
-	for _, n := range []int{100_000, 1_000_000} {
+	sizes := []int{100_000, 1_000_000}
+	if s := os.Getenv("CONTACTSYNC_BENCH_SIZES"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("CONTACTSYNC_BENCH_SIZES: %v", err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	exported := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for _, n := range sizes {
 		s := synth.Generate(n, 1, 0.8, 0.1)
-		crm := CRMInput{Contacts: s.CRM, Accounts: s.Accounts}
-		ol := OutlookInput{Contacts: s.Outlook}
 		p := DefaultPolicy("U1")
+		for i := range s.Outlook {
+			s.Outlook[i].Modified = exported
+		}
+		crm := CRMInput{Accounts: s.Accounts}
+		ol := OutlookInput{}
+		crm.Table, ol.Table = benchTables(p, s.CRM, s.Outlook)
+		var first *Plan
 		b.Run(fmt.Sprintf("first/%d", n), func(b *testing.B) {
+			b.StopTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := Reconcile(State{}, crm, ol, p); err != nil {
+				first = nil
+				before := heapInUse()
+				b.StartTimer()
+				var err error
+				if first, err = Reconcile(State{}, crm, ol, p); err != nil {
 					b.Fatal(err)
 				}
+				b.StopTimer()
+				reportPlanHeap(b, before, first)
 			}
 			b.ReportMetric(float64(2*n*b.N)/b.Elapsed().Seconds(), "contacts/s")
 		})
-		first, err := Reconcile(State{}, crm, ol, p)
+		if first == nil {
+			continue
+		}
+		// The second cycle: the first one's outputs imported, then 1% of
+		// the Outlook contacts edited.
+		folder := first.Outlook.FolderOf(s.Outlook)
+		for i := 0; i < len(folder); i += 100 {
+			folder[i].Values[contact.JobTitle] += " (edited)"
+			folder[i].Modified = exported.Add(24 * time.Hour)
+		}
+		crm2 := benchImportCRM(s.CRM, first)
+		st := State{Cycle: 1, User: "U1", Mapping: first.Mapping, NextLinkID: first.NextLinkID}
+		bases := benchBases{}
+		for _, l := range first.Links {
+			bases[l.ID] = l.Packed
+			l := l.Link
+			l.Packed, l.Base = "", nil
+			st.Links = append(st.Links, l)
+		}
+		st.Bases = bases
+		first = nil
+		crmIn := CRMInput{Accounts: s.Accounts}
+		olIn := OutlookInput{}
+		crmIn.Table, olIn.Table = benchTables(p, crm2, folder)
+		s, folder, crm2 = nil, nil, nil
+		b.Run(fmt.Sprintf("second-1pct/%d", n), func(b *testing.B) {
+			b.StopTimer()
+			for i := 0; i < b.N; i++ {
+				before := heapInUse()
+				b.StartTimer()
+				plan, err := Reconcile(st, crmIn, olIn, p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if plan.Counts.OutlookUpdated+plan.Counts.CRMUpdated == 0 {
+					b.Fatalf("the second cycle changed nothing: %+v", plan.Counts)
+				}
+				reportPlanHeap(b, before, plan)
+			}
+			b.ReportMetric(float64(2*n*b.N)/b.Elapsed().Seconds(), "contacts/s")
+		})
+	}
+}
+
+// benchTables returns the tables of both sides, sharing a pool, as the
+// readers make them.
+func benchTables(p Policy, crm, ol []contact.Contact) (ct, ot *contact.Table) {
+	pool := contact.NewStrings()
+	fields := TableFields(p)
+	ct, ot = contact.NewTableIn(pool, fields), contact.NewTableIn(pool, fields)
+	for _, x := range []struct {
+		t  *contact.Table
+		cs []contact.Contact
+	}{{ct, crm}, {ot, ol}} {
+		x.t.Grow(len(x.cs))
+		for i := range x.cs {
+			x.t.Add(&x.cs[i])
+		}
+		x.t.Clip()
+	}
+	return ct, ot
+}
+
+// benchImportCRM is the CRM dump after the plan's CRM files are imported:
+// the updates applied, the new contacts appended with ids of their own.
+func benchImportCRM(cs []contact.Contact, plan *Plan) []contact.Contact {
+	out := append([]contact.Contact(nil), cs...)
+	at := make(map[string]int, len(out))
+	for i := range out {
+		at[out[i].Key] = i
+	}
+	for _, u := range plan.CRM.Updates.Contacts() {
+		if i, ok := at[u.Key]; ok {
+			for _, f := range DefaultMapping {
+				out[i].Values[f] = u.Values[f]
+			}
+		}
+	}
+	for k, c := range plan.CRM.New.Contacts() {
+		c.Key = fmt.Sprintf("N%011d", k)
+		if c.CRM.AccountID == "" {
+			c.CRM.AccountID = "NEWACCOUNT"
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// benchBases gives the bases of a sums-only state, as the journal does.
+type benchBases map[int64]string
+
+func (bs benchBases) Bases(ids []int64) ([]*contact.Values, error) {
+	out := make([]*contact.Values, len(ids))
+	for i, id := range ids {
+		v, err := UnpackValues(bs[id])
+		if err != nil {
+			return nil, fmt.Errorf("link %d: %w", id, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// heapInUse is the live heap after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// reportPlanHeap reports the live heap the plan holds: what is in use with
+// it alive, less what was before it was made (the inputs).
+func reportPlanHeap(b *testing.B, before uint64, plan *Plan) {
+	now := heapInUse()
+	if path := os.Getenv("CONTACTSYNC_HEAP_PROFILE"); path != "" {
+		f, err := os.Create(path + "-" + strings.ReplaceAll(b.Name(), "/", "-"))
 		if err != nil {
 			b.Fatal(err)
 		}
-		st := State{Cycle: 1, User: "U1", Mapping: first.Mapping, NextLinkID: first.NextLinkID}
-		for _, l := range first.Links {
-			st.Links = append(st.Links, l.Link)
+		defer f.Close()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			b.Fatal(err)
 		}
-		// The second cycle sees the first one's outputs applied, 1% edited.
-		ol2 := OutlookInput{Contacts: append(first.Outlook.Folder()[:0:0], first.Outlook.Folder()...)}
-		for i := 0; i < len(ol2.Contacts); i += 100 {
-			ol2.Contacts[i].Values[5+i%3] += " (edited)"
-		}
-		crm2 := crm
-		crm2.Contacts = append(crm.Contacts[:0:0], crm.Contacts...)
-		for _, u := range first.CRM.Updates.Contacts() {
-			_ = u // updates were applied: the base already holds them
-		}
-		b.Run(fmt.Sprintf("second-1pct/%d", n), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				p2 := p
-				p2.Force = true // the unapplied CRM creations of cycle 1 are not simulated here
-				if _, err := Reconcile(st, crm2, ol2, p2); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(2*n*b.N)/b.Elapsed().Seconds(), "contacts/s")
-		})
+	}
+	runtime.KeepAlive(plan)
+	mb := (float64(now) - float64(before)) / 1e6
+	b.ReportMetric(mb, "plan-MB")
+	if n := len(plan.Links); n > 0 {
+		b.ReportMetric(mb*1e6/float64(n), "plan-B/link")
 	}
 }
