@@ -208,7 +208,7 @@ func (r *reconciler) sideSum(pr *pair, s Side) BaseSum {
 func (r *reconciler) quiet(pr *pair) bool {
 	l := pr.link
 	return l.BaseSum != BaseSum{} && pr.crm >= 0 && pr.ol >= 0 && l.CRMID != "" && r.crmInScope(pr.crm) &&
-		l.PendingCRM.Op != OpUpdate && l.PendingOutlook.Op != OpUpdate && // still the last cycle's
+		l.PendingCRM().Op != OpUpdate && l.PendingOutlook().Op != OpUpdate && // still the last cycle's
 		r.sideSum(pr, CRM) == l.BaseSum && r.sideSum(pr, Outlook) == l.BaseSum
 }
 

@@ -315,10 +315,12 @@ type Link struct {
 	// name because the Outlook contact had no company: a CRM company equal
 	// to it means "no company" to Outlook.
 	NameAccount string
-	// PendingCRM and PendingOutlook are what the last cycle asked each side
-	// to import for this link.
-	PendingCRM     Pending
-	PendingOutlook Pending
+	// pending is what the last cycle asked each side to import for this
+	// link (PendingCRM, PendingOutlook); nil for nothing. It is never
+	// written through, only replaced (SetPending): the usual pendings,
+	// an operation without fields, are shared by every link that has them,
+	// so that a quiet link costs a pointer for them, not two Pendings.
+	pending *LinkPending
 	// Detached is NoSide for a live link. A link whose record left one side
 	// stays in the journal as a detached link that remembers the CRM contact
 	// on the other side, so that the contact is neither created again nor
@@ -332,6 +334,72 @@ type Link struct {
 	// A detached link ends when its CRM contact disappears from the dump.
 	Detached Side
 }
+
+// LinkPending is the pending work of one link.
+type LinkPending struct{ CRM, Outlook Pending }
+
+// Pending is what the last cycle asked each side to import for the link.
+func (l *Link) Pending() LinkPending {
+	if l.pending == nil {
+		return LinkPending{}
+	}
+	return *l.pending
+}
+
+// PendingCRM is what the last cycle asked the CRM to import for the link.
+func (l *Link) PendingCRM() Pending {
+	if l.pending == nil {
+		return Pending{}
+	}
+	return l.pending.CRM
+}
+
+// PendingOutlook is what the last cycle asked Outlook to import for the
+// link.
+func (l *Link) PendingOutlook() Pending {
+	if l.pending == nil {
+		return Pending{}
+	}
+	return l.pending.Outlook
+}
+
+// SetPending sets the pending work of both sides.
+func (l *Link) SetPending(crm, outlook Pending) {
+	if crm.opOnly() && outlook.opOnly() {
+		if p, ok := sharedPending[[2]Op{crm.Op, outlook.Op}]; ok {
+			l.pending = p
+			return
+		}
+	}
+	l.pending = &LinkPending{crm, outlook}
+}
+
+// SetPendingCRM sets the pending work of the CRM side.
+func (l *Link) SetPendingCRM(p Pending) { l.SetPending(p, l.PendingOutlook()) }
+
+// SetPendingOutlook sets the pending work of the Outlook side.
+func (l *Link) SetPendingOutlook(p Pending) { l.SetPending(l.PendingCRM(), p) }
+
+// opOnly reports whether p is an operation (or nothing) without fields.
+func (p *Pending) opOnly() bool { return len(p.Fields) == 0 && len(p.Old) == 0 }
+
+// sharedPending are the pendings without fields, one of each pair of
+// operations, shared by the links that have them (nil for none); never
+// written.
+var sharedPending = func() map[[2]Op]*LinkPending {
+	ops := []Op{"", OpCreate, OpUpdate, OpKey, OpGroupRemove, OpGroupAdd, OpDelete}
+	m := make(map[[2]Op]*LinkPending, len(ops)*len(ops))
+	for _, a := range ops {
+		for _, b := range ops {
+			if a == "" && b == "" {
+				m[[2]Op{a, b}] = nil
+				continue
+			}
+			m[[2]Op{a, b}] = &LinkPending{Pending{Op: a}, Pending{Op: b}}
+		}
+	}
+	return m
+}()
 
 // Pending records one side's outstanding import for a link.
 type Pending struct {

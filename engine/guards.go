@@ -112,9 +112,9 @@ func (r *reconciler) notImportedGuard() error {
 	for _, pr := range r.pairs {
 		l := pr.link
 		for _, s := range []Side{CRM, Outlook} {
-			pd, incomplete := l.PendingCRM, r.crm.Incomplete
+			pd, incomplete := l.PendingCRM(), r.crm.Incomplete
 			if s == Outlook {
-				pd, incomplete = l.PendingOutlook, r.ol.Incomplete
+				pd, incomplete = l.PendingOutlook(), r.ol.Incomplete
 			}
 			rec := r.record(s, pr)
 			b := &by[s]
@@ -141,7 +141,7 @@ func (r *reconciler) notImportedGuard() error {
 	}
 	for _, pr := range r.tombs {
 		// A removal from the sync group that shows is evidence too.
-		if pr.link.PendingCRM.Op == OpGroupRemove && r.crm.HasSyncGroup && (pr.crm < 0 || !r.crmInScope(pr.crm)) {
+		if pr.link.PendingCRM().Op == OpGroupRemove && r.crm.HasSyncGroup && (pr.crm < 0 || !r.crmInScope(pr.crm)) {
 			by[CRM].otherSeen++
 		}
 	}

@@ -129,7 +129,7 @@ func (r *reconciler) resolveTombs() {
 		}
 		in := r.crmInScope(pr.crm)
 		switch {
-		case pr.link.Detached == Outlook && r.crm.HasSyncGroup && in && pr.link.PendingCRM.Op == OpGroupRemove:
+		case pr.link.Detached == Outlook && r.crm.HasSyncGroup && in && pr.link.PendingCRM().Op == OpGroupRemove:
 			// Our removal from the sync group is not imported yet: keep
 			// the contact out of Outlook.
 			r.notice(NoticeNotImported, pr.link.ID, fmt.Sprintf("%q is still in the sync group; import crm/syncgroup-remove.csv of cycle %d", r.ct.DisplayName(pr.crm), r.st.Cycle))
@@ -142,8 +142,8 @@ func (r *reconciler) resolveTombs() {
 			delete(r.linkedCRM, trimID(pr.link.CRMID))
 			r.notice(NoticeRejoined, pr.link.ID, fmt.Sprintf("%q is in the sync group again and is synced anew", r.ct.DisplayName(pr.crm)))
 		default:
-			if pr.link.PendingCRM.Op != "" {
-				pr.link.PendingCRM = Pending{}
+			if pr.link.PendingCRM().Op != "" {
+				pr.link.SetPendingCRM(Pending{})
 				pr.changed = true
 			}
 			r.tombCRM[pr.crm] = pr

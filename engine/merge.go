@@ -136,7 +136,7 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 			r.plan.CRM.Updates = r.ct.Sibling()
 		}
 		r.plan.CRM.Updates.Add(&u)
-		pr.link.PendingCRM = Pending{Op: OpUpdate, Fields: crmU.fields, Old: crmU.old}
+		pr.link.SetPendingCRM(Pending{Op: OpUpdate, Fields: crmU.fields, Old: crmU.old})
 		pr.changed = true
 	}
 	newKey := pr.isNew
@@ -148,7 +148,7 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 	if newKey && len(olU.fields) == 0 && !keyed {
 		// The record is to carry its new sync key: once it does, the
 		// next cycle knows the import happened.
-		pr.link.PendingOutlook = Pending{Op: OpKey}
+		pr.link.SetPendingOutlook(Pending{Op: OpKey})
 	}
 	if !keyed || len(olU.set) > 0 {
 		pt := Patch{Record: pr.ol, Set: olU.set}
@@ -158,7 +158,7 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 		r.patches = append(r.patches, pt)
 	}
 	if len(olU.fields) > 0 {
-		pr.link.PendingOutlook = Pending{Op: OpUpdate, Fields: olU.fields, Old: olU.old}
+		pr.link.SetPendingOutlook(Pending{Op: OpUpdate, Fields: olU.fields, Old: olU.old})
 		pr.changed = true
 	}
 }

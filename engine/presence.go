@@ -51,13 +51,13 @@ func (r *reconciler) applyLinks() {
 			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
 			continue
 		}
-		if pr.link.PendingCRM.Op != "" || pr.link.PendingOutlook.Op != "" {
+		if pr.link.PendingCRM().Op != "" || pr.link.PendingOutlook().Op != "" {
 			pr.changed = true
 		}
 		// What the last cycle asked each side to import; the link's own
 		// pendings become this cycle's.
-		prev := [2]Pending{pr.link.PendingCRM, pr.link.PendingOutlook}
-		pr.link.PendingCRM, pr.link.PendingOutlook = Pending{}, Pending{}
+		prev := [2]Pending{pr.link.PendingCRM(), pr.link.PendingOutlook()}
+		pr.link.SetPending(Pending{}, Pending{})
 		crmHere := pr.crm >= 0 && pr.inGroup
 		olHere := pr.ol >= 0
 		var name string
@@ -68,7 +68,7 @@ func (r *reconciler) applyLinks() {
 		// may be one of them: the link waits for the next cycle.
 		if held := (pr.ol < 0 && r.ol.Incomplete) || (pr.crm < 0 && r.crm.Incomplete); held && !(crmHere && olHere) {
 			if prev[0].Op != "" || prev[1].Op != "" {
-				pr.link.PendingCRM, pr.link.PendingOutlook = prev[0], prev[1]
+				pr.link.SetPending(prev[0], prev[1])
 			}
 			r.change(Change{Link: pr.link.ID, Side: NoSide, Op: OpHeld, New: "presence", Rule: RuleIncomplete, Name: name})
 			continue
@@ -91,7 +91,7 @@ func (r *reconciler) applyLinks() {
 			if r.crm.HasSyncGroup {
 				r.plan.CRM.GroupRemove = append(r.plan.CRM.GroupRemove, id)
 				r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpGroupRemove, Old: trimID(id), Rule: rule, Name: name})
-				pr.link.PendingCRM = Pending{Op: OpGroupRemove}
+				pr.link.SetPendingCRM(Pending{Op: OpGroupRemove})
 			}
 			r.detach(pr, Outlook, rule, name)
 		case !crmHere && olHere:
@@ -170,9 +170,9 @@ func (r *reconciler) createInCRM(oi int) {
 		c.Values[contact.Company] = acc
 		l.NameAccount = acc
 	}
-	l.PendingCRM = Pending{Op: OpCreate}
+	l.SetPendingCRM(Pending{Op: OpCreate})
 	if rec.key() == "" {
-		l.PendingOutlook = Pending{Op: OpKey}
+		l.SetPendingOutlook(Pending{Op: OpKey})
 		r.patches = append(r.patches, Patch{Record: oi, Key: l.OutlookKey})
 	}
 	if r.plan.CRM.New == nil {
@@ -204,7 +204,7 @@ func (r *reconciler) newCRMRecords() {
 		var c contact.Contact
 		c.Key = l.OutlookKey
 		r.copyMapped(rec, &c, &l)
-		l.PendingOutlook = Pending{Op: OpCreate}
+		l.SetPendingOutlook(Pending{Op: OpCreate})
 		if r.plan.Outlook.New == nil {
 			r.plan.Outlook.New = r.ot.Sibling()
 		}

@@ -35,8 +35,8 @@ func TestCreateInOutlook(t *testing.T) {
 	if folderRecord(p, n.Key) == nil {
 		t.Errorf("the created contact is not in the folder snapshot")
 	}
-	if l.PendingOutlook.Op != OpCreate {
-		t.Errorf("pending Outlook op = %q, want create", l.PendingOutlook.Op)
+	if l.PendingOutlook().Op != OpCreate {
+		t.Errorf("pending Outlook op = %q, want create", l.PendingOutlook().Op)
 	}
 	if !hasChange(p, Change{Side: Outlook, Op: OpCreate, Rule: RuleNewInCRM}) {
 		t.Errorf("creation not journaled:\n%s", planText(p))
@@ -70,7 +70,7 @@ func TestCreateInCRM(t *testing.T) {
 	if len(p.Outlook.Folder()) != 1 || p.Outlook.Folder()[0].Key == "" || p.Outlook.Folder()[0].Values != o.Values {
 		t.Fatalf("folder snapshot = %+v, want the Outlook contact unchanged with a sync key", p.Outlook.Folder())
 	}
-	if len(p.Links) != 1 || p.Links[0].OutlookKey != p.Outlook.Folder()[0].Key || p.Links[0].PendingCRM.Op != OpCreate || p.Links[0].CRMID != "" {
+	if len(p.Links) != 1 || p.Links[0].OutlookKey != p.Outlook.Folder()[0].Key || p.Links[0].PendingCRM().Op != OpCreate || p.Links[0].CRMID != "" {
 		t.Errorf("links = %+v, want one link waiting for the CRM to create it", p.Links)
 	}
 }

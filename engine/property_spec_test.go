@@ -214,8 +214,10 @@ func cloneState(st State) State {
 	out := st
 	out.Links = nil
 	for _, l := range st.Links {
-		l.PendingCRM.Fields, l.PendingCRM.Old = slices.Clone(l.PendingCRM.Fields), slices.Clone(l.PendingCRM.Old)
-		l.PendingOutlook.Fields, l.PendingOutlook.Old = slices.Clone(l.PendingOutlook.Fields), slices.Clone(l.PendingOutlook.Old)
+		pd := l.Pending()
+		pd.CRM.Fields, pd.CRM.Old = slices.Clone(pd.CRM.Fields), slices.Clone(pd.CRM.Old)
+		pd.Outlook.Fields, pd.Outlook.Old = slices.Clone(pd.Outlook.Fields), slices.Clone(pd.Outlook.Old)
+		l.SetPending(pd.CRM, pd.Outlook)
 		out.Links = append(out.Links, l)
 	}
 	return out
@@ -480,9 +482,9 @@ func TestPropertyEditsRightAfterImport(t *testing.T) {
 func (g *gen) deleteCreated(w *world) {
 	for _, l := range w.st.Links {
 		switch {
-		case l.PendingOutlook.Op == OpCreate && g.chance(0.3):
+		case l.PendingOutlook().Op == OpCreate && g.chance(0.3):
 			w.ol.Contacts = slices.DeleteFunc(w.ol.Contacts, func(c contact.Contact) bool { return c.Key == l.OutlookKey })
-		case l.PendingCRM.Op == OpCreate && g.chance(0.3):
+		case l.PendingCRM().Op == OpCreate && g.chance(0.3):
 			// The created contact is the newest one with the link's e-mail or name.
 			for i := len(w.crm.Contacts) - 1; i >= 0; i-- {
 				c := w.crm.Contacts[i]

@@ -68,9 +68,6 @@ type UndoInput struct {
 	UndoneBy int
 }
 
-// LinkPending is the pending work of one link.
-type LinkPending struct{ CRM, Outlook Pending }
-
 // UndoLink is one link as it was around cycle N.
 type UndoLink struct {
 	ID int64
@@ -169,7 +166,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				notice(ul.ID, "%q (link %d) was linked by cycle %d and is no longer linked on both sides; nothing to take back", name, ul.ID, u.Cycle)
 				continue
 			}
-			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
+			cur.SetPending(Pending{}, Pending{})
 			plan.Outlook.Patches = append(plan.Outlook.Patches, Patch{Record: -1, Find: &contact.Contact{Key: cur.OutlookKey, Values: *cur.Base}, Delete: true})
 			change(Change{Link: ul.ID, Side: Outlook, Op: OpDelete, Old: cur.OutlookKey, Name: name})
 			created := createdIn(u.Changes, ul.ID, CRM)
@@ -178,7 +175,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 			} else {
 				plan.CRM.GroupRemove = append(plan.CRM.GroupRemove, cur.CRMID)
 				change(Change{Link: ul.ID, Side: CRM, Op: OpGroupRemove, Old: trimID(cur.CRMID), Name: name})
-				cur.PendingCRM = Pending{Op: OpGroupRemove}
+				cur.SetPendingCRM(Pending{Op: OpGroupRemove})
 			}
 			rep.Administrator = append(rep.Administrator, AdminRow{ContactID: trimID(cur.CRMID), Name: name, Email: cur.Base[contact.Email1], Created: created})
 			cur.Detached = Outlook
@@ -204,13 +201,13 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				undoAccount(plan, u.Accounts, &c, st.User, nl.ID, name, notice)
 				add(&plan.CRM.New, &c)
 				add(&plan.Outlook.New, &contact.Contact{Key: nl.OutlookKey, Values: *b.Base})
-				nl.PendingCRM, nl.PendingOutlook = Pending{Op: OpCreate}, Pending{Op: OpCreate}
+				nl.SetPending(Pending{Op: OpCreate}, Pending{Op: OpCreate})
 				change(Change{Link: nl.ID, Side: CRM, Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
 				change(Change{Link: nl.ID, Side: Outlook, Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
 				newLinks = append(newLinks, nl)
 				continue
 			}
-			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
+			cur.SetPending(Pending{}, Pending{})
 			cur.Detached = NoSide
 			cur.Base = cloneValues(b.Base)
 			cur.NameAccount = b.NameAccount
@@ -221,7 +218,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 			}
 			cur.OutlookKey = SyncKey(ul.ID)
 			add(&plan.Outlook.New, &contact.Contact{Key: cur.OutlookKey, Values: *b.Base})
-			cur.PendingOutlook = Pending{Op: OpCreate}
+			cur.SetPendingOutlook(Pending{Op: OpCreate})
 			change(Change{Link: ul.ID, Side: Outlook, Op: OpCreate, New: valuesJSON(fields, b.Base), Name: name})
 		case ul.Before != nil && ul.Before.Detached == NoSide:
 			// A live link before and now: its fields go back.
@@ -248,7 +245,7 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 				continue
 			}
 			cur.Base = &nb
-			cur.PendingCRM, cur.PendingOutlook = Pending{}, Pending{}
+			cur.SetPending(Pending{}, Pending{})
 			if slices.Contains(crmU, contact.Company) {
 				cur.NameAccount = b.NameAccount
 			}
@@ -259,14 +256,14 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 					c.Values[contact.Company] = cur.NameAccount
 				}
 				add(&plan.CRM.Updates, &c)
-				cur.PendingCRM = Pending{Op: OpUpdate, Fields: crmU, Old: old}
+				cur.SetPendingCRM(Pending{Op: OpUpdate, Fields: crmU, Old: old})
 			}
 			set := make([]Setting, len(fields))
 			for k, f := range fields {
 				set[k] = Setting{f, nb[f]}
 			}
 			plan.Outlook.Patches = append(plan.Outlook.Patches, Patch{Record: -1, Find: &contact.Contact{Key: cur.OutlookKey, Values: nb}, Key: cur.OutlookKey, Set: set})
-			cur.PendingOutlook = Pending{Op: OpUpdate, Fields: olU, Old: slices.Clone(old)}
+			cur.SetPendingOutlook(Pending{Op: OpUpdate, Fields: olU, Old: slices.Clone(old)})
 		default:
 			notice(ul.ID, "%q (link %d): cycle %d changed a link that had already left one side; nothing to take back", name, ul.ID, u.Cycle)
 		}
@@ -405,8 +402,8 @@ func Discard(st State, u *UndoInput) (*Plan, []int64, error) {
 	for i := range links {
 		l := &links[i]
 		pb := u.PendingBefore[l.ID]
-		if !samePending(l.PendingCRM, pb.CRM) || !samePending(l.PendingOutlook, pb.Outlook) {
-			l.PendingCRM, l.PendingOutlook = pb.CRM, pb.Outlook
+		if !samePending(l.PendingCRM(), pb.CRM) || !samePending(l.PendingOutlook(), pb.Outlook) {
+			l.SetPending(pb.CRM, pb.Outlook)
 			l.Changed = true
 		}
 	}

@@ -17,11 +17,12 @@ func TestUndoSpec(t *testing.T) {
 	ann := person("", "first=Ann", "last=Lee", "company=Acme", "email1=ann@example.com").Values
 	bob := person("", "first=Bob", "last=Roe", "email1=bob@example.com").Values
 	live := Link{ID: 1, CRMID: "C1", OutlookKey: SyncKey(1), Base: &ann}
-	fresh := Link{ID: 2, OutlookKey: SyncKey(2), Base: &bob, PendingCRM: Pending{Op: OpCreate}, PendingOutlook: Pending{Op: OpCreate}}
+	fresh := Link{ID: 2, OutlookKey: SyncKey(2), Base: &bob}
+	fresh.SetPending(Pending{Op: OpCreate}, Pending{Op: OpCreate})
 	// Link 3 is untouched: the last cycle's pending work on it stays, for
 	// the next sync to check (an undo reads no export).
-	other := Link{ID: 3, CRMID: "C3", OutlookKey: SyncKey(3), Base: &bob,
-		PendingCRM: Pending{Op: OpUpdate, Fields: []contact.Field{contact.Last}, Old: []string{"Ro"}}}
+	other := Link{ID: 3, CRMID: "C3", OutlookKey: SyncKey(3), Base: &bob}
+	other.SetPendingCRM(Pending{Op: OpUpdate, Fields: []contact.Field{contact.Last}, Old: []string{"Ro"}})
 	st := State{Cycle: 3, User: specUser, Mapping: MappingText(DefaultMapping), NextLinkID: 4, Links: []Link{fresh, other}}
 	u := &UndoInput{Cycle: 3, Links: []UndoLink{
 		{ID: 1, Before: &live, After: live, ClosedBy: 3},
@@ -48,13 +49,13 @@ func TestUndoSpec(t *testing.T) {
 			l4 = &p.Links[i]
 		}
 	}
-	if l3 == nil || l3.Changed || l3.PendingCRM.Op != OpUpdate {
+	if l3 == nil || l3.Changed || l3.PendingCRM().Op != OpUpdate {
 		t.Errorf("untouched link 3 = %+v, want it unchanged with its pending update", l3)
 	}
-	if l2 == nil || l2.Detached != Outlook || l2.PendingOutlook.Op != "" || l2.PendingCRM.Op != "" {
+	if l2 == nil || l2.Detached != Outlook || l2.PendingOutlook().Op != "" || l2.PendingCRM().Op != "" {
 		t.Errorf("link 2 = %+v, want it detached without the creations it waited for", l2)
 	}
-	if l4 == nil || !l4.Changed || l4.PendingCRM.Op != OpCreate || l4.PendingOutlook.Op != OpCreate || *l4.Values() != ann {
+	if l4 == nil || !l4.Changed || l4.PendingCRM().Op != OpCreate || l4.PendingOutlook().Op != OpCreate || *l4.Values() != ann {
 		t.Errorf("link 4 = %+v, want a new link waiting for both creations with Ann's base", l4)
 	}
 	if len(p.Outlook.Deleted()) != 1 || p.Outlook.Deleted()[0].Key != SyncKey(2) || len(p.CRM.GroupRemove) != 0 {
@@ -113,7 +114,7 @@ func TestDiscardSpec(t *testing.T) {
 	before := Link{ID: 1, CRMID: "C1", OutlookKey: SyncKey(1), Base: &ann}
 	after := before
 	after.Base = &annNew
-	after.PendingOutlook = Pending{Op: OpUpdate, Fields: []contact.Field{contact.PhoneBusiness}, Old: []string{""}}
+	after.SetPendingOutlook(Pending{Op: OpUpdate, Fields: []contact.Field{contact.PhoneBusiness}, Old: []string{""}})
 	gone := Link{ID: 2, CRMID: "C2", OutlookKey: SyncKey(2)}
 	opened := Link{ID: 3, CRMID: "C3", OutlookKey: SyncKey(3)}
 	st := State{Cycle: 2, User: specUser, NextLinkID: 4, Links: []Link{after, opened}}
@@ -132,10 +133,10 @@ func TestDiscardSpec(t *testing.T) {
 	if len(p.Links) != 2 || p.Links[0].ID != 1 || p.Links[1].ID != 2 {
 		t.Fatalf("links %+v, want 1 and 2", p.Links)
 	}
-	if *p.Links[0].Values() != ann || p.Links[0].PendingOutlook.Op != "" || !p.Links[0].Changed {
+	if *p.Links[0].Values() != ann || p.Links[0].PendingOutlook().Op != "" || !p.Links[0].Changed {
 		t.Errorf("link 1 = %+v, want its base before the cycle and no pending work", p.Links[0])
 	}
-	if p.Links[1].PendingCRM.Op != OpCreate {
+	if p.Links[1].PendingCRM().Op != OpCreate {
 		t.Errorf("link 2 = %+v, want the pending creation of the cycle before", p.Links[1])
 	}
 	if _, _, err := Discard(State{Cycle: 3}, u); err == nil {

@@ -42,8 +42,9 @@ var fieldByName = func() map[string]contact.Field {
 func appendBase(b []byte, l *engine.Link) []byte {
 	b = appendLinkBase(b, l)
 	b = b[:len(b)-1] // reopen the object
-	b = appendPending(b, "pending_crm", &l.PendingCRM)
-	b = appendPending(b, "pending_outlook", &l.PendingOutlook)
+	crm, ol := l.PendingCRM(), l.PendingOutlook()
+	b = appendPending(b, "pending_crm", &crm)
+	b = appendPending(b, "pending_outlook", &ol)
 	return append(b, '}')
 }
 
@@ -150,6 +151,8 @@ func decodeBase(doc string, l *engine.Link) error {
 		return decodeCompactBase(doc, l)
 	}
 	d := decoder{s: doc}
+	pending := l.Pending()
+	defer func() { l.SetPending(pending.CRM, pending.Outlook) }()
 	err := d.object(func(key string) error {
 		switch key {
 		case "values":
@@ -181,9 +184,9 @@ func decodeBase(doc string, l *engine.Link) error {
 			l.Detached = side
 			return nil
 		case "pending_crm":
-			return d.pending(&l.PendingCRM)
+			return d.pending(&pending.CRM)
 		case "pending_outlook":
-			return d.pending(&l.PendingOutlook)
+			return d.pending(&pending.Outlook)
 		}
 		return d.errorf("unknown key %q", key)
 	})

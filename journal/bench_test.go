@@ -38,7 +38,7 @@ func benchPlan(n int) *engine.Plan {
 		v[contact.BusinessCity] = "München"
 		v[contact.BusinessPostalCode] = fmt.Sprintf("80%03d", i%1000)
 		v[contact.BusinessCountry] = "Germany"
-		l.PendingOutlook = engine.Pending{Op: engine.OpCreate}
+		l.SetPendingOutlook(engine.Pending{Op: engine.OpCreate})
 		p.Changes = append(p.Changes, engine.Change{Link: id, Side: engine.Outlook, Op: engine.OpCreate,
 			New: v[contact.First] + " " + v[contact.Last], Rule: engine.RuleNewInCRM, Name: v[contact.First] + " " + v[contact.Last]})
 	}

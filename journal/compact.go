@@ -253,11 +253,12 @@ func compactHeaderMax(doc []byte) int {
 // appendCompactPending appends the compact pending doc of l, and reports
 // whether l has pending work at all (when not, b comes back as it was).
 func appendCompactPending(b []byte, l *engine.Link) ([]byte, bool) {
-	if isEmptyPending(&l.PendingCRM) && isEmptyPending(&l.PendingOutlook) {
+	crm, ol := l.PendingCRM(), l.PendingOutlook()
+	if isEmptyPending(&crm) && isEmptyPending(&ol) {
 		return b, false
 	}
 	b = append(b, compactForm)
-	for _, p := range []*engine.Pending{&l.PendingCRM, &l.PendingOutlook} {
+	for _, p := range []*engine.Pending{&crm, &ol} {
 		b = binary.AppendUvarint(b, uint64(len(p.Op)))
 		b = append(b, p.Op...)
 		b = binary.AppendUvarint(b, uint64(len(p.Fields)))
@@ -283,8 +284,9 @@ func decodeCompactPending(doc string, l *engine.Link) error {
 	if c, err := d.byte(); err != nil || c != compactForm {
 		return d.errorf("not the compact form")
 	}
-	for _, p := range []*engine.Pending{&l.PendingCRM, &l.PendingOutlook} {
-		*p = engine.Pending{}
+	var pending engine.LinkPending
+	defer func() { l.SetPending(pending.CRM, pending.Outlook) }()
+	for _, p := range []*engine.Pending{&pending.CRM, &pending.Outlook} {
 		op, err := d.str()
 		if err != nil {
 			return err

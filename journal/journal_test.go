@@ -64,8 +64,8 @@ func fullLink(id int64) engine.Link {
 	l.Base[contact.Notes] = "line 1, \"quoted\"\nline 2\\ with\ttab and \x01 control, \u2028 and bad \xff byte"
 	l.Base[contact.Categories] = "Customers;VIP"
 	l.NameAccount = "Zoë Núñez-Øster"
-	l.PendingCRM = engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.PhoneBusiness, contact.Notes}, Old: []string{"111", "old\nnote"}}
-	l.PendingOutlook = engine.Pending{Op: engine.OpCreate}
+	l.SetPendingCRM(engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.PhoneBusiness, contact.Notes}, Old: []string{"111", "old\nnote"}})
+	l.SetPendingOutlook(engine.Pending{Op: engine.OpCreate})
 	return l
 }
 
@@ -108,7 +108,8 @@ func normal(l engine.Link) engine.Link {
 	if l.Base != nil {
 		l.BaseSum = engine.SumValues(l.Base)
 	}
-	for _, p := range []*engine.Pending{&l.PendingCRM, &l.PendingOutlook} {
+	pd := l.Pending()
+	for _, p := range []*engine.Pending{&pd.CRM, &pd.Outlook} {
 		if len(p.Fields) == 0 {
 			p.Fields = nil
 		}
@@ -116,6 +117,7 @@ func normal(l engine.Link) engine.Link {
 			p.Old = nil
 		}
 	}
+	l.SetPending(pd.CRM, pd.Outlook)
 	return l
 }
 
@@ -215,7 +217,7 @@ func TestCommitThenLoadRoundTrips(t *testing.T) {
 	l1b.Base[contact.PhoneMobile] = "+49 170 1234567"
 	l1b.Base[contact.Notes] = ""
 	l1b.CRMID = "CNEWID000001"
-	l1b.PendingCRM, l1b.PendingOutlook = engine.Pending{}, engine.Pending{}
+	l1b.SetPending(engine.Pending{}, engine.Pending{})
 	l10 := smallLink(10, "Dee", "dee@example.com")
 	l3b := l3
 	l3b.Base = new(contact.Values)

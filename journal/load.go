@@ -135,7 +135,7 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 			return st, nil, fmt.Errorf("link %d: %w", l.ID, err)
 		}
 		if pendingRows.Valid {
-			l.PendingCRM, l.PendingOutlook = engine.Pending{}, engine.Pending{}
+			l.SetPending(engine.Pending{}, engine.Pending{})
 			for next < len(pending) && pending[next].link < l.ID {
 				next++ // pending work of a link that is not open: ignored
 			}
@@ -264,6 +264,6 @@ func decodePending(doc string, l *engine.Link) error {
 	if (p.Base != nil && *p.Base != contact.Values{}) || p.NameAccount != "" || p.Detached != engine.NoSide {
 		return fmt.Errorf("the pending document %q holds more than pending work", doc)
 	}
-	l.PendingCRM, l.PendingOutlook = p.PendingCRM, p.PendingOutlook
+	l.SetPending(p.PendingCRM(), p.PendingOutlook())
 	return nil
 }

@@ -24,7 +24,7 @@ func rowState(t *testing.T, j *Journal, id int64) (written int, base string) {
 func TestClearingPendingWorkKeepsTheLinkRow(t *testing.T) {
 	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
 	l1, l2 := fullLink(1), smallLink(2, "Bob", "bob@example.com")
-	l2.PendingOutlook = engine.Pending{Op: engine.OpCreate}
+	l2.SetPendingOutlook(engine.Pending{Op: engine.OpCreate})
 	if err := j.Commit(plan(1, 3, changed(l1), changed(l2)), info(1)); err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +45,8 @@ func TestClearingPendingWorkKeepsTheLinkRow(t *testing.T) {
 	l1b, l2b := l1, l2
 	l2b.Base = new(contact.Values)
 	*l2b.Base = *l2.Base
-	l1b.PendingCRM, l1b.PendingOutlook = engine.Pending{}, engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.Notes}, Old: []string{"x"}}
-	l2b.PendingOutlook = engine.Pending{}
+	l1b.SetPending(engine.Pending{}, engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.Notes}, Old: []string{"x"}})
+	l2b.SetPendingOutlook(engine.Pending{})
 	l2b.Base[contact.JobTitle] = "Buyer"
 	if err := j.Commit(plan(2, 3, changed(l1b), changed(l2b)), info(2)); err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sync.db")
 	j := openTest(t, path)
 	l1, l2, l3 := fullLink(1), smallLink(2, "Bob", "bob@example.com"), smallLink(3, "Cy", "cy@example.com")
-	l3.PendingCRM = engine.Pending{Op: engine.OpGroupRemove}
+	l3.SetPendingCRM(engine.Pending{Op: engine.OpGroupRemove})
 	l3.Detached = engine.Outlook
 	if err := j.Commit(plan(1, 4, changed(l1), changed(l2), changed(l3)), info(1)); err != nil {
 		t.Fatal(err)
@@ -197,7 +197,7 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 	// Cycle 2 clears links 1 and 2's pending work; link 3 is not Changed
 	// and keeps its pending removal, now in the pending table.
 	l1b := l1
-	l1b.PendingCRM, l1b.PendingOutlook = engine.Pending{}, engine.Pending{}
+	l1b.SetPending(engine.Pending{}, engine.Pending{})
 	if err := j.Commit(plan(2, 4, changed(l1b), changed(l2), engine.LinkState{Link: l3}), info(2)); err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestMigrationCompactsJSONRows(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "sync.db")
 		j := openTest(t, path)
 		l1, l2 := fullLink(1), smallLink(2, "Bob", "bob@example.com")
-		l1.PendingCRM, l1.PendingOutlook = engine.Pending{}, engine.Pending{}
+		l1.SetPending(engine.Pending{}, engine.Pending{})
 		if err := j.Commit(plan(1, 3, changed(l1), changed(l2)), info(1)); err != nil {
 			t.Fatal(err)
 		}

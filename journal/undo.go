@@ -77,7 +77,7 @@ func (j *Journal) UndoSource(n int) (*engine.UndoInput, error) {
 				if err := decodePending(doc, &l); err != nil {
 					return fmt.Errorf("pending work of link %d: %w", id, err)
 				}
-				u.PendingBefore[id] = engine.LinkPending{CRM: l.PendingCRM, Outlook: l.PendingOutlook}
+				u.PendingBefore[id] = engine.LinkPending{CRM: l.PendingCRM(), Outlook: l.PendingOutlook()}
 				return nil
 			}); err != nil {
 				return err
@@ -156,6 +156,6 @@ func (v *linkVersion) decode(l *engine.Link, id int64) error {
 	if err := decodeBase(v.base, l); err != nil {
 		return err
 	}
-	l.PendingCRM, l.PendingOutlook = engine.Pending{}, engine.Pending{}
+	l.SetPending(engine.Pending{}, engine.Pending{})
 	return nil
 }

@@ -63,8 +63,8 @@ func fullLink(id int64) engine.Link {
 	l.Base[contact.Notes] = "line 1, \"quoted\"\nline 2\\ with\ttab and \x01 control, \u2028 and bad \xff byte"
 	l.Base[contact.Categories] = "Customers;VIP"
 	l.NameAccount = "Zoë Núñez-Øster"
-	l.PendingCRM = engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.PhoneBusiness, contact.Notes}, Old: []string{"111", "old\nnote"}}
-	l.PendingOutlook = engine.Pending{Op: engine.OpCreate}
+	l.SetPendingCRM(engine.Pending{Op: engine.OpUpdate, Fields: []contact.Field{contact.PhoneBusiness, contact.Notes}, Old: []string{"111", "old\nnote"}})
+	l.SetPendingOutlook(engine.Pending{Op: engine.OpCreate})
 	return l
 }
 
@@ -185,7 +185,7 @@ func benchPlan(n int) *engine.Plan {
 		v[contact.BusinessCity] = "München"
 		v[contact.BusinessPostalCode] = fmt.Sprintf("80%03d", i%1000)
 		v[contact.BusinessCountry] = "Germany"
-		l.PendingOutlook = engine.Pending{Op: engine.OpCreate}
+		l.SetPendingOutlook(engine.Pending{Op: engine.OpCreate})
 		p.Changes = append(p.Changes, engine.Change{Link: id, Side: engine.Outlook, Op: engine.OpCreate,
 			New: v[contact.First] + " " + v[contact.Last], Rule: engine.RuleNewInCRM, Name: v[contact.First] + " " + v[contact.Last]})
 	}
