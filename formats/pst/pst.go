@@ -90,44 +90,32 @@ type Store struct {
 	Rejected formats.ErrorList
 }
 
-// ReadFile reads the contacts of the chosen folder and of Deleted Items.
-// Bad structure gives a *formats.ParseError with Offset and the node or
-// block id in Field.
+// ReadFile reads the contacts of the chosen folder and of Deleted Items:
+// the Reader, drained into Store.Contacts. Bad structure gives a
+// *formats.ParseError with Offset and the node or block id in Field.
+// When no folder was named and the store does not say which holds the
+// contacts, Store.Unchosen is set and no contacts are read.
 func ReadFile(path string, opt Options) (*Store, error) {
 	osf, size, err := openOS(path)
 	if err != nil {
 		return nil, err
 	}
-	defer osf.Close()
-	// The store is read at random; the hash reads the same open file from
-	// start to end meanwhile.
-	var in formats.InputFile
-	var hashErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		in, hashErr = formats.NewHashReader(io.NewSectionReader(osf, 0, size)).Input(path)
-	}()
-	st, err := Read(osf, size, path, opt)
-	<-done
+	rd, err := newReader(osf, size, path, opt, osf)
 	if err != nil {
+		osf.Close()
 		return nil, err
 	}
-	if hashErr != nil {
-		return nil, hashErr
-	}
-	st.Input = in
-	return st, nil
+	return rd.drain()
 }
 
 // Read is ReadFile for a PST held by any io.ReaderAt of the given size;
-// name is used in errors.
+// name is used in errors. Store.Input is left empty.
 func Read(ra io.ReaderAt, size int64, name string, opt Options) (*Store, error) {
-	f, err := openFile(ra, size, name)
+	rd, err := newReader(ra, size, name, opt, nil)
 	if err != nil {
 		return nil, err
 	}
-	return (&reader{f: f, lenient: opt.SkipInvalid}).read(opt, nil)
+	return rd.drain()
 }
 
 // Validate reads the whole store — every folder and every message in it —
@@ -205,17 +193,25 @@ type folder struct {
 	system bool // kept by Outlook for itself (Recipient Cache, hidden): never chosen unless named
 }
 
-// read does the work of ReadFile; with errs non-nil (Validate) it goes on
-// after a bad message or folder and reads every folder.
+// read reads the store's folders and, with errs nil, chooses the folder
+// of the contacts (st.Folder, st.FolderChoice; st.Unchosen when it cannot)
+// and returns it with Deleted Items, whose items are left unread: the
+// Reader reads them one at a time. With errs non-nil (Validate) it goes on
+// after a bad message or folder and reads every message of every folder.
 func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
-	st := &Store{Path: r.f.path}
+	st, _, _, err := r.open(opt, errs)
+	return st, err
+}
+
+func (r *reader) open(opt Options, errs *formats.ErrorList) (st *Store, chosen, deleted *folder, err error) {
+	st = &Store{Path: r.f.path}
 	store, err := r.f.openNode(nidMessageStore)
 	if err != nil {
-		return nil, fmt.Errorf("message store: %w", err)
+		return nil, nil, nil, fmt.Errorf("message store: %w", err)
 	}
 	sp, err := store.pc()
 	if err != nil {
-		return nil, fmt.Errorf("message store: %w", err)
+		return nil, nil, nil, fmt.Errorf("message store: %w", err)
 	}
 	r.recordKey = sp.binary(tagRecordKey)
 	if pw, ok := sp.int(tagPstPassword); ok && pw != 0 {
@@ -224,7 +220,7 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 	r.names, err = r.f.readNameMap()
 	if err != nil {
 		if errs == nil {
-			return nil, fmt.Errorf("name-to-id map: %w", err)
+			return nil, nil, nil, fmt.Errorf("name-to-id map: %w", err)
 		}
 		*errs = append(*errs, errorList(err, r.f.path)...)
 		r.names = &nameMap{}
@@ -238,13 +234,12 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 	}
 	waste := entryNID(sp.binary(tagWastebasketEntry))
 	if err := r.walkFolders(&folder{nid: top}, 0, map[uint32]bool{}, errs); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	for _, fo := range r.folders {
 		st.Folders = append(st.Folders, fo.path)
 	}
 
-	var deleted *folder
 	for _, fo := range r.folders {
 		if fo.nid == waste || waste == 0 && fo.parent != nil && fo.parent.parent == nil && strings.EqualFold(fo.name, "Deleted Items") {
 			deleted = fo
@@ -259,7 +254,7 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 				*errs = append(*errs, errorList(err, r.f.path)...)
 			}
 		}
-		return st, nil
+		return st, nil, nil, nil
 	}
 	chosen, why, err := r.chooseFolder(opt.Folder, deleted)
 	var fe *FolderError
@@ -268,35 +263,24 @@ func (r *reader) read(opt Options, errs *formats.ErrorList) (*Store, error) {
 		// Not a fault of the file: the caller must name the folder.
 		st.Unchosen = fe
 		st.Warnings = append(st.Warnings, formats.Warn(formats.WarnFolderUnchosen, fe.Error()))
+		return st, nil, deleted, nil
 	case err != nil:
-		return nil, err
-	default:
-		st.FolderChoice = why
-		if why == choiceEmptyStore {
-			st.Warnings = append(st.Warnings, formats.Warn(formats.WarnEmptyStore, fmt.Sprintf("no contact items (IPM.Contact, IPM.DistList) in any folder of the store; %q is empty", chosen.path)))
-		}
-		st.Folder = chosen.path
-		cs, dl, err := r.readFolder(chosen, r.rejects(st))
-		if err != nil {
-			return nil, err
-		}
-		st.Contacts, st.DistLists = cs, dl
-		if dl > 0 {
-			st.Warnings = append(st.Warnings, formats.Warn(formats.WarnDistLists, fmt.Sprintf("%d distribution list(s) in %q not read: contactsync maps contacts only", dl, chosen.path)))
-		}
+		return nil, nil, nil, err
 	}
-	if deleted != nil && deleted != chosen {
-		cs, dl, err := r.readFolder(deleted, r.rejects(st))
-		if err != nil {
-			return nil, err
-		}
-		st.Deleted = cs
-		st.DistLists += dl
-		if dl > 0 {
-			st.Warnings = append(st.Warnings, formats.Warn(formats.WarnDistLists, fmt.Sprintf("%d distribution list(s) in %q not read: contactsync maps contacts only", dl, deleted.path)))
-		}
+	st.FolderChoice = why
+	if why == choiceEmptyStore {
+		st.Warnings = append(st.Warnings, formats.Warn(formats.WarnEmptyStore, fmt.Sprintf("no contact items (IPM.Contact, IPM.DistList) in any folder of the store; %q is empty", chosen.path)))
 	}
-	return st, nil
+	st.Folder = chosen.path
+	if deleted == chosen {
+		deleted = nil
+	}
+	return st, chosen, deleted, nil
+}
+
+// distListsWarning says that a folder's distribution lists were not read.
+func distListsWarning(n int, fo *folder) formats.Warning {
+	return formats.Warn(formats.WarnDistLists, fmt.Sprintf("%d distribution list(s) in %q not read: contactsync maps contacts only", n, fo.path))
 }
 
 // rejects is where readFolder sets aside the items it cannot read: nil
@@ -374,16 +358,23 @@ func (r *reader) walkFolders(fo *folder, depth int, seen map[uint32]bool, errs *
 // order; they are the node ids of the subfolders or messages. A folder
 // without the table has no rows.
 func (r *reader) tableRowIDs(nid uint32, fo *folder) ([]uint32, error) {
+	ids, _, err := r.tableRows(nid, fo, false)
+	return ids, err
+}
+
+// tableRows is tableRowIDs, and with classes set the message class each
+// row of a contents table holds ("" where its cell is absent).
+func (r *reader) tableRows(nid uint32, fo *folder, classes bool) ([]uint32, []string, error) {
 	n, err := r.f.openNode(nid)
 	if err != nil {
 		if pe := asParseError(err); pe != nil && errors.Is(err, errNotFound) && pe.Field == nodeField(nid) {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return nil, fmt.Errorf("folder %q: %w", fo.path, err)
+		return nil, nil, fmt.Errorf("folder %q: %w", fo.path, err)
 	}
 	t, err := n.table()
 	if err != nil {
-		return nil, fmt.Errorf("folder %q table: %w", fo.path, err)
+		return nil, nil, fmt.Errorf("folder %q table: %w", fo.path, err)
 	}
 	type rowRef struct {
 		id  uint32
@@ -396,18 +387,37 @@ func (r *reader) tableRowIDs(nid uint32, fo *folder) ([]uint32, error) {
 	// Table order is row-matrix order; the row index is sorted by id.
 	slices.SortStableFunc(refs, func(a, b rowRef) int { return cmp.Compare(a.idx, b.idx) })
 	ids := make([]uint32, 0, len(refs))
+	var cls []string
+	if classes {
+		cls = make([]string, 0, len(refs))
+	}
 	for _, ref := range refs {
 		// Cross-check with the row's own LtpRowId cell when present.
-		if row, err := t.row(ref.idx); err == nil {
-			if v, err := t.cell(row, tagLtpRowID); err == nil && len(v) == 4 && le.Uint32(v) != ref.id {
-				return nil, r.f.perr(n.off(), nodeField(nid), "row %d holds id 0x%x but the row index says 0x%x", ref.idx, le.Uint32(v), ref.id)
-			}
-		} else {
-			return nil, err
+		row, err := t.row(ref.idx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if v, err := t.cell(row, tagLtpRowID); err == nil && len(v) == 4 && le.Uint32(v) != ref.id {
+			return nil, nil, r.f.perr(n.off(), nodeField(nid), "row %d holds id 0x%x but the row index says 0x%x", ref.idx, le.Uint32(v), ref.id)
 		}
 		ids = append(ids, ref.id)
+		if classes {
+			cls = append(cls, rowClass(t, row))
+		}
 	}
-	return ids, nil
+	return ids, cls, nil
+}
+
+// rowClass is the message class in a contents table's row, "" when the
+// row holds none (or one that cannot be read: the message says then).
+func rowClass(t *table, row []byte) string {
+	if v, err := t.cell(row, uint32(tagMessageClass)<<16|typString); err == nil && v != nil {
+		return utf16String(v)
+	}
+	if v, err := t.cell(row, uint32(tagMessageClass)<<16|typString8); err == nil && v != nil {
+		return string(v) // class names are ASCII
+	}
+	return ""
 }
 
 // How the contacts folder was chosen (Store.FolderChoice).
@@ -559,26 +569,31 @@ func systemFolder(name, class string, hidden bool) bool {
 }
 
 // countItems counts the contact items (IPM.Contact) and distribution lists
-// of a folder, by the message class column of its contents table, else by
-// each message's own class.
+// of a folder, by the message class column of its contents table, else
+// (a row without it) by the message's own class: choosing the folder does
+// not read every item of the store.
 func (r *reader) countItems(fo *folder) (contacts, dists int, err error) {
-	ids, err := r.tableRowIDs(fo.nid&^0x1F|0x0E, fo)
+	ids, classes, err := r.tableRows(fo.nid&^0x1F|0x0E, fo, true)
 	if err != nil {
 		return 0, 0, err
 	}
-	for _, id := range ids {
-		n, err := r.f.openNode(id)
-		var p *pc
-		if err == nil {
-			p, err = n.pc()
-		}
-		if err != nil {
-			if r.lenient {
-				continue // set aside when the folder is read
+	for i, id := range ids {
+		class := classes[i]
+		if class == "" {
+			n, err := r.f.openNode(id)
+			var p *pc
+			if err == nil {
+				p, err = n.pc()
 			}
-			return 0, 0, fmt.Errorf("folder %q message 0x%x: %w", fo.path, id, err)
+			if err != nil {
+				if r.lenient {
+					continue // set aside when the folder is read
+				}
+				return 0, 0, fmt.Errorf("folder %q message 0x%x: %w", fo.path, id, err)
+			}
+			class = p.str(tagMessageClass)
 		}
-		switch classKind(p.str(tagMessageClass)) {
+		switch classKind(class) {
 		case kindContact:
 			contacts++
 		case kindDistList:
@@ -614,24 +629,9 @@ func (r *reader) readFolder(fo *folder, errs *formats.ErrorList) ([]contact.Cont
 	var out []contact.Contact
 	dl := 0
 	for _, id := range ids {
-		c, kind, err := r.readMessage(id)
+		c, kind, err := r.readItem(fo, id, errs)
 		if err != nil {
-			err = fmt.Errorf("folder %q message 0x%x: %w", fo.path, id, err)
-			if errs == nil {
-				return nil, 0, err
-			}
-			if r.lenient {
-				// Set aside: say which item, where, and why.
-				pe := &formats.ParseError{File: r.f.path, Field: nodeField(id), Err: err}
-				if inner := asParseError(err); inner != nil {
-					pe.Offset, pe.Field = inner.Offset, inner.Field
-					pe.Err = fmt.Errorf("folder %q item 0x%x: %w", fo.path, id, inner.Err)
-				}
-				*errs = append(*errs, pe)
-				continue
-			}
-			*errs = append(*errs, errorList(err, r.f.path)...)
-			continue
+			return nil, 0, err
 		}
 		switch kind {
 		case kindContact:
@@ -642,6 +642,33 @@ func (r *reader) readFolder(fo *folder, errs *formats.ErrorList) ([]contact.Cont
 		}
 	}
 	return out, dl, nil
+}
+
+// readItem reads the message id of folder fo. A message that cannot be
+// read is an error with errs nil; else it is recorded in errs (as one
+// positioned problem set aside when reading leniently) and reads as
+// kindOther.
+func (r *reader) readItem(fo *folder, id uint32, errs *formats.ErrorList) (contact.Contact, int, error) {
+	c, kind, err := r.readMessage(id)
+	if err == nil {
+		return c, kind, nil
+	}
+	err = fmt.Errorf("folder %q message 0x%x: %w", fo.path, id, err)
+	if errs == nil {
+		return contact.Contact{}, 0, err
+	}
+	if r.lenient {
+		// Set aside: say which item, where, and why.
+		pe := &formats.ParseError{File: r.f.path, Field: nodeField(id), Err: err}
+		if inner := asParseError(err); inner != nil {
+			pe.Offset, pe.Field = inner.Offset, inner.Field
+			pe.Err = fmt.Errorf("folder %q item 0x%x: %w", fo.path, id, inner.Err)
+		}
+		*errs = append(*errs, pe)
+	} else {
+		*errs = append(*errs, errorList(err, r.f.path)...)
+	}
+	return contact.Contact{}, kindOther, nil
 }
 
 const (
