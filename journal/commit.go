@@ -254,24 +254,67 @@ func insertFiles(tx *sql.Tx, ch *chain, n int, info CycleInfo) error {
 	return nil
 }
 
+// insertChanges writes the changes of cycle n as a set, in plan order.
 func insertChanges(tx *sql.Tx, ch *chain, n int, changes []engine.Change) error {
-	b, err := newBatch(tx, "changes", "cycle, seq, link, side, op, field, old, new, rule, name")
+	w, err := newSetWriter(tx, n, setChanges)
 	if err != nil {
 		return err
 	}
-	defer b.close()
 	for i := range changes {
 		c := &changes[i]
 		side := c.Side.String() // the side's text, as the journal stores it
 		ch.change(i+1, side, c)
-		if err := b.add(n, i+1, c.Link, side, string(c.Op), c.Field, c.Old, c.New, string(c.Rule), c.Name); err != nil {
+		putChange(w, side, c)
+		if err := w.end(); err != nil {
+			w.close()
 			return fmt.Errorf("changes: %w", err)
 		}
 	}
-	if err := b.flush(); err != nil {
+	if err := w.close(); err != nil {
 		return fmt.Errorf("changes: %w", err)
 	}
 	return nil
+}
+
+// putChange writes a change as a row of a set.
+func putChange(w *setWriter, side string, c *engine.Change) {
+	w.int(c.Link)
+	w.word(side)
+	w.word(string(c.Op))
+	w.word(c.Field)
+	w.str(c.Old)
+	w.str(c.New)
+	w.word(string(c.Rule))
+	w.name(c.Name)
+}
+
+// getChange reads a change written by putChange; side is as stored.
+func getChange(r *setReader, c *engine.Change) (side string, err error) {
+	var op, rule string
+	if c.Link, err = r.int(); err != nil {
+		return
+	}
+	if side, err = r.word(); err != nil {
+		return
+	}
+	if op, err = r.word(); err != nil {
+		return
+	}
+	if c.Field, err = r.word(); err != nil {
+		return
+	}
+	if c.Old, err = r.str(); err != nil {
+		return
+	}
+	if c.New, err = r.str(); err != nil {
+		return
+	}
+	if rule, err = r.word(); err != nil {
+		return
+	}
+	c.Op, c.Rule = engine.Op(op), engine.Rule(rule)
+	c.Name, err = r.name()
+	return
 }
 
 func insertConflicts(tx *sql.Tx, ch *chain, n int, conflicts []engine.Conflict) error {
@@ -470,21 +513,13 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		writes = append(writes, linkWrite{id, row.sum(rc)})
 	}
 	slices.SortFunc(writes, func(a, b linkWrite) int { return cmp.Compare(a.link, b.link) })
-	record, err := newBatch(tx, "link_writes", "cycle, link, sha256")
-	if err != nil {
+	for i := 1; i < len(writes); i++ {
+		if writes[i-1].link == writes[i].link {
+			return nil, nil, fmt.Errorf("link %d is written twice in one cycle", writes[i].link)
+		}
+	}
+	if err := insertLinkWrites(tx, n, writes); err != nil {
 		return nil, nil, err
-	}
-	defer record.close()
-	for i, w := range writes {
-		if i > 0 && writes[i-1].link == w.link {
-			return nil, nil, fmt.Errorf("link %d is written twice in one cycle", w.link)
-		}
-		if err := record.add(n, w.link, w.value()); err != nil {
-			return nil, nil, fmt.Errorf("link writes: %w", err)
-		}
-	}
-	if err := record.flush(); err != nil {
-		return nil, nil, fmt.Errorf("link writes: %w", err)
 	}
 	slices.SortFunc(history, func(a, b historyRow) int { return cmp.Compare(a.link, b.link) })
 	for i := 1; i < len(history); i++ {
@@ -513,26 +548,103 @@ func pendingOf(plan *engine.Plan) []pendingRow {
 	return out
 }
 
-// insertPending writes the cycle's pending rows.
-func insertPending(tx *sql.Tx, n int, pending []pendingRow) error {
-	b, err := newBatch(tx, "pending", "cycle, link, doc")
+// insertLinkWrites writes the hashes of the link rows cycle n wrote as a
+// set, in link order: each link as the difference to the previous one.
+func insertLinkWrites(tx *sql.Tx, n int, writes []linkWrite) error {
+	w, err := newSetWriter(tx, n, setLinkWrites)
 	if err != nil {
 		return err
 	}
-	defer b.close()
-	for _, p := range pending {
-		var doc any = p.doc
-		if isCompact(p.doc) {
-			doc = []byte(p.doc) // a blob: the compact form is not text
-		}
-		if err := b.add(n, p.link, doc); err != nil {
-			return fmt.Errorf("pending work of link %d: %w", p.link, err)
+	var prev int64
+	for _, x := range writes {
+		w.int(x.link - prev)
+		w.str(x.sum)
+		prev = x.link
+		if err := w.end(); err != nil {
+			w.close()
+			return fmt.Errorf("link writes: %w", err)
 		}
 	}
-	if err := b.flush(); err != nil {
+	if err := w.close(); err != nil {
+		return fmt.Errorf("link writes: %w", err)
+	}
+	return nil
+}
+
+// eachLinkWrite calls fn for every link write of cycle n, in link order:
+// the rows of link_writes (cycles before schema 6), then its set.
+func eachLinkWrite(q querier, n int, fn func(linkWrite) error) error {
+	if err := eachQ(q, `SELECT link, sha256 FROM link_writes WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
+		var w linkWrite
+		if err := rs.Scan(&w.link, &w.sum); err != nil {
+			return err
+		}
+		return fn(w)
+	}); err != nil {
+		return err
+	}
+	var prev int64
+	return eachSet(q, setLinkWrites, n, func(r *setReader) error {
+		d, err := r.int()
+		if err != nil {
+			return err
+		}
+		sum, err := r.str()
+		if err != nil {
+			return err
+		}
+		prev += d
+		return fn(linkWrite{prev, sum})
+	})
+}
+
+// insertPending writes the cycle's pending work as a set, in link order.
+func insertPending(tx *sql.Tx, n int, pending []pendingRow) error {
+	w, err := newSetWriter(tx, n, setPending)
+	if err != nil {
+		return err
+	}
+	var prev int64
+	for _, p := range pending {
+		w.int(p.link - prev)
+		w.str(p.doc)
+		prev = p.link
+		if err := w.end(); err != nil {
+			w.close()
+			return fmt.Errorf("pending work: %w", err)
+		}
+	}
+	if err := w.close(); err != nil {
 		return fmt.Errorf("pending work: %w", err)
 	}
 	return nil
+}
+
+// eachPending calls fn for every pending row of cycle n, in link order:
+// the rows of the pending table (cycles before schema 6), then its set.
+func eachPending(q querier, n int, fn func(pendingRow) error) error {
+	if err := eachQ(q, `SELECT link, doc FROM pending WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
+		var p pendingRow
+		if err := rs.Scan(&p.link, &p.doc); err != nil {
+			return err
+		}
+		return fn(p)
+	}); err != nil {
+		return err
+	}
+	var prev int64
+	return eachSet(q, setPending, n, func(r *setReader) error {
+		d, err := r.int()
+		if err != nil {
+			return err
+		}
+		doc, err := r.str()
+		if err != nil {
+			return err
+		}
+		prev += d
+		return fn(pendingRow{prev, doc})
+	})
 }
 
 // cycleRow is the cycles row as stored.

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -408,25 +409,48 @@ func TestVerifyDetectsEdits(t *testing.T) {
 		sql   string
 		cycle int
 		link  int64
+		// tables: the edit is made to a journal of schema 5, whose
+		// changes, link writes and pending work are rows of tables.
+		tables bool
+		// edit, when set, edits the journal instead of sql.
+		edit func(*testing.T, *Journal)
 	}{
-		{"change value", `UPDATE changes SET new = 'ann@evil.example' WHERE cycle = 2 AND seq = 1`, 2, 0},
-		{"change rule in cycle 1", `UPDATE changes SET rule = 'manual' WHERE cycle = 1 AND seq = 2`, 1, 0},
-		{"deleted change", `DELETE FROM changes WHERE cycle = 2 AND seq = 3`, 2, 0},
-		{"conflict winner", `UPDATE conflicts SET winner = 'crm' WHERE cycle = 2`, 2, 0},
-		{"notice", `DELETE FROM notices WHERE cycle = 1`, 1, 0},
-		{"file hash", `UPDATE files SET sha256 = 'ff' WHERE cycle = 1 AND seq = 1`, 1, 0},
-		{"counts", `UPDATE cycles SET counts = '{}' WHERE number = 2`, 2, 0},
-		{"user", `UPDATE cycles SET sync_user = 'mallory' WHERE number = 1`, 1, 0},
-		{"cycle removed", `DELETE FROM cycles WHERE number = 1`, 1, 0},
-		{"link base", `UPDATE links SET base = replace(base, 'Ann', 'Eve') WHERE id = 1`, 2, 1},
-		{"link base and its hash", `UPDATE links SET base = '{"values":{}}', base_sha256 = 'ad206068c29722297302d4fadb11c198d45356f4a95c319d937e57a9290aa547' WHERE id = 3`, 1, 3},
-		{"link key", `UPDATE links SET crm_id = 'CEVIL' WHERE id = 3`, 1, 3},
-		{"link reopened", `UPDATE links SET closed = NULL WHERE id = 2`, 2, 2},
-		{"link removed", `DELETE FROM links WHERE id = 3`, 1, 3},
-		{"link base_sum", `UPDATE links SET base_sum = zeroblob(16) WHERE id = 3`, 1, 3},
-		{"link base and base_sum agreeing", fmt.Sprintf(`UPDATE links SET base = X'010000', base_sum = X'%x' WHERE id = 3`, emptySum[:]), 1, 3},
-		{"link made a row of the JSON form", `UPDATE links SET base = '{"values":{}}', base_sha256 = 'ad206068c29722297302d4fadb11c198d45356f4a95c319d937e57a9290aa547', base_sum = NULL WHERE id = 3`, 1, 3},
-		{"link write", `UPDATE link_writes SET sha256 = zeroblob(16) WHERE cycle = 2 AND link = 1`, 2, 0},
+		{"change value", `UPDATE changes SET new = 'ann@evil.example' WHERE cycle = 2 AND seq = 1`, 2, 0, true, nil},
+		{"change rule in cycle 1", `UPDATE changes SET rule = 'manual' WHERE cycle = 1 AND seq = 2`, 1, 0, true, nil},
+		{"deleted change", `DELETE FROM changes WHERE cycle = 2 AND seq = 3`, 2, 0, true, nil},
+		{"change value in a set", "", 2, 0, false, func(t *testing.T, j *Journal) {
+			editChanges(t, j, 2, func(cs []storedChange) []storedChange { cs[0].c.New = "ann@evil.example"; return cs })
+		}},
+		{"change rule in a set of cycle 1", "", 1, 0, false, func(t *testing.T, j *Journal) {
+			editChanges(t, j, 1, func(cs []storedChange) []storedChange { cs[1].c.Rule = "manual"; return cs })
+		}},
+		{"change side in a set", "", 1, 0, false, func(t *testing.T, j *Journal) {
+			editChanges(t, j, 1, func(cs []storedChange) []storedChange { cs[1].side = "crm"; return cs })
+		}},
+		{"change deleted from a set", "", 2, 0, false, func(t *testing.T, j *Journal) {
+			editChanges(t, j, 2, func(cs []storedChange) []storedChange { return append(cs[:2], cs[3:]...) })
+		}},
+		{"set of changes deleted", `DELETE FROM sets WHERE kind = 'changes' AND cycle = 1`, 1, 0, false, nil},
+		{"set part damaged", `UPDATE sets SET data = substr(data, 1, length(data) - 1) WHERE kind = 'changes' AND cycle = 2`, 2, 0, false, nil},
+		{"set part renumbered", `UPDATE sets SET part = 1 WHERE kind = 'changes' AND cycle = 2`, 2, 0, false, nil},
+		{"link write in a set", "", 2, 0, false, func(t *testing.T, j *Journal) {
+			editLinkWrites(t, j, 2, func(ws []linkWrite) []linkWrite { ws[0].sum = strings.Repeat("\x00", rowSumSize); return ws })
+		}},
+		{"conflict winner", `UPDATE conflicts SET winner = 'crm' WHERE cycle = 2`, 2, 0, false, nil},
+		{"notice", `DELETE FROM notices WHERE cycle = 1`, 1, 0, false, nil},
+		{"file hash", `UPDATE files SET sha256 = 'ff' WHERE cycle = 1 AND seq = 1`, 1, 0, false, nil},
+		{"counts", `UPDATE cycles SET counts = '{}' WHERE number = 2`, 2, 0, false, nil},
+		{"user", `UPDATE cycles SET sync_user = 'mallory' WHERE number = 1`, 1, 0, false, nil},
+		{"cycle removed", `DELETE FROM cycles WHERE number = 1`, 1, 0, false, nil},
+		{"link base", `UPDATE links SET base = replace(base, 'Ann', 'Eve') WHERE id = 1`, 2, 1, false, nil},
+		{"link base and its hash", `UPDATE links SET base = '{"values":{}}', base_sha256 = 'ad206068c29722297302d4fadb11c198d45356f4a95c319d937e57a9290aa547' WHERE id = 3`, 1, 3, false, nil},
+		{"link key", `UPDATE links SET crm_id = 'CEVIL' WHERE id = 3`, 1, 3, false, nil},
+		{"link reopened", `UPDATE links SET closed = NULL WHERE id = 2`, 2, 2, false, nil},
+		{"link removed", `DELETE FROM links WHERE id = 3`, 1, 3, false, nil},
+		{"link base_sum", `UPDATE links SET base_sum = zeroblob(16) WHERE id = 3`, 1, 3, false, nil},
+		{"link base and base_sum agreeing", fmt.Sprintf(`UPDATE links SET base = X'010000', base_sum = X'%x' WHERE id = 3`, emptySum[:]), 1, 3, false, nil},
+		{"link made a row of the JSON form", `UPDATE links SET base = '{"values":{}}', base_sha256 = 'ad206068c29722297302d4fadb11c198d45356f4a95c319d937e57a9290aa547', base_sum = NULL WHERE id = 3`, 1, 3, false, nil},
+		{"link write", `UPDATE link_writes SET sha256 = zeroblob(16) WHERE cycle = 2 AND link = 1`, 2, 0, true, nil},
 	}
 	for _, e := range edits {
 		t.Run(e.name, func(t *testing.T) {
@@ -434,7 +458,15 @@ func TestVerifyDetectsEdits(t *testing.T) {
 			if _, err := j.db.Exec(`PRAGMA foreign_keys = off`); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := j.db.Exec(e.sql); err != nil {
+			if e.tables {
+				inTx(t, j, func(tx *sql.Tx) { toTables(t, tx) })
+				if err := j.Verify(); err != nil {
+					t.Fatalf("Verify of the journal with its sets in tables: %v", err)
+				}
+			}
+			if e.edit != nil {
+				e.edit(t, j)
+			} else if _, err := j.db.Exec(e.sql); err != nil {
 				t.Fatal(err)
 			}
 			err := j.Verify()
@@ -661,7 +693,8 @@ func TestVerifyDetectsInsertionsAndDeletions(t *testing.T) {
 		{"last cycle row deleted, rows kept", `DELETE FROM cycles WHERE number = 2`, 2, "files", "seq 1"},
 		{"last cycle deleted with its rows", `DELETE FROM changes WHERE cycle = 2; DELETE FROM conflicts WHERE cycle = 2; DELETE FROM notices WHERE cycle = 2;
 			DELETE FROM files WHERE cycle = 2; DELETE FROM link_writes WHERE cycle = 2; DELETE FROM pending WHERE cycle = 2;
-			DELETE FROM link_history WHERE cycle = 2; DELETE FROM cycles WHERE number = 2`, 2, "links", "link 1"},
+			DELETE FROM link_history WHERE cycle = 2; DELETE FROM sets WHERE cycle = 2; DELETE FROM cycles WHERE number = 2`, 2, "links", "link 1"},
+		{"set under a missing cycle", `INSERT INTO sets (kind, cycle, part, data) VALUES ('changes', 5, 0, X'01')`, 5, "sets", "part 0"},
 	} {
 		t.Run(e.name, func(t *testing.T) {
 			j := twoCycles(t)
@@ -705,7 +738,7 @@ func TestVerifyAnchorsProveTheLastCycle(t *testing.T) {
 		t.Fatalf("VerifyAnchors of an untouched journal: %v", err)
 	}
 	if _, err := j.db.Exec(`PRAGMA foreign_keys = off; DELETE FROM files WHERE cycle = 3; DELETE FROM notices WHERE cycle = 3;
-		DELETE FROM changes WHERE cycle = 3; DELETE FROM pending WHERE cycle = 3; DELETE FROM link_writes WHERE cycle = 3; DELETE FROM cycles WHERE number = 3`); err != nil {
+		DELETE FROM changes WHERE cycle = 3; DELETE FROM pending WHERE cycle = 3; DELETE FROM link_writes WHERE cycle = 3; DELETE FROM sets WHERE cycle = 3; DELETE FROM cycles WHERE number = 3`); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.Verify(); err != nil {

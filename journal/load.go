@@ -102,11 +102,9 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 	var pending []pendingRow
 	if pendingRows.Valid {
 		pending = make([]pendingRow, 0, min(max(pendingRows.Int64, 0), 1<<26))
-		if err := each(tx, `SELECT link, doc FROM pending WHERE cycle = ? ORDER BY link`, st.Cycle, func(rs *sql.Rows) error {
-			var p pendingRow
-			err := rs.Scan(&p.link, &p.doc)
+		if err := eachPending(tx, st.Cycle, func(p pendingRow) error {
 			pending = append(pending, p)
-			return err
+			return nil
 		}); err != nil {
 			return st, nil, err
 		}

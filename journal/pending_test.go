@@ -2,10 +2,12 @@ package journal
 
 import (
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"contactsync/engine"
@@ -58,8 +60,8 @@ func TestClearingPendingWorkKeepsTheLinkRow(t *testing.T) {
 		t.Errorf("link 2 row last written by cycle %d, want 2", w)
 	}
 	var writes, pend int
-	j.db.QueryRow(`SELECT count(*) FROM link_writes WHERE cycle = 2`).Scan(&writes)
-	j.db.QueryRow(`SELECT count(*) FROM pending WHERE cycle = 2`).Scan(&pend)
+	eachLinkWrite(j.db, 2, func(linkWrite) error { writes++; return nil })
+	eachPending(j.db, 2, func(pendingRow) error { pend++; return nil })
 	if writes != 1 || pend != 1 {
 		t.Errorf("cycle 2 wrote %d link rows and %d pending rows, want 1 and 1", writes, pend)
 	}
@@ -89,19 +91,34 @@ func TestClearingPendingWorkKeepsTheLinkRow(t *testing.T) {
 }
 
 func TestVerifyDetectsPendingEdits(t *testing.T) {
+	// The edits of a journal of schema 5, whose pending work is rows of
+	// the pending table; then the same edits of the sets.
 	for name, edit := range map[string]string{
 		"pending doc":         `UPDATE pending SET doc = '{"pending_crm":{"op":"create"}}' WHERE cycle = 2 AND link = 3`,
 		"pending removed":     `DELETE FROM pending WHERE cycle = 1`,
 		"pending added":       `INSERT INTO pending (cycle, link, doc) VALUES (2, 1, '{"pending_crm":{"op":"create"}}')`,
 		"count made schema 1": `UPDATE cycles SET pending_rows = NULL WHERE number = 2`,
+		"set: pending doc":    "", "set: pending removed": `DELETE FROM sets WHERE kind = 'pending' AND cycle = 1`, "set: pending added": "",
 	} {
 		t.Run(name, func(t *testing.T) {
 			j := twoCycles(t)
 			if _, err := j.db.Exec(`PRAGMA foreign_keys = off`); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := j.db.Exec(edit); err != nil {
-				t.Fatal(err)
+			switch name {
+			case "set: pending doc":
+				editPending(t, j, 2, func(ps []pendingRow) []pendingRow { ps[0].doc = `{"pending_crm":{"op":"create"}}`; return ps })
+			case "set: pending added":
+				editPending(t, j, 2, func(ps []pendingRow) []pendingRow {
+					return append([]pendingRow{{1, `{"pending_crm":{"op":"create"}}`}}, ps...)
+				})
+			default:
+				if !strings.HasPrefix(name, "set: ") {
+					inTx(t, j, func(tx *sql.Tx) { toTables(t, tx) })
+				}
+				if _, err := j.db.Exec(edit); err != nil {
+					t.Fatal(err)
+				}
 			}
 			var ve *VerifyError
 			if err := j.Verify(); !errors.As(err, &ve) {
@@ -128,6 +145,7 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	toSchema5(t, tx)
 	rc := newChain()
 	for _, l := range []*engine.Link{&l1, &l2, &l3} {
 		base := appendBase(nil, l)
@@ -161,7 +179,7 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 	}
 	for _, q := range []string{`UPDATE cycles SET hash = '` + h + `'`, `DROP TABLE pending`, `ALTER TABLE cycles DROP COLUMN pending_rows`,
 		`DROP TABLE link_history`, `ALTER TABLE cycles DROP COLUMN history_rows`, `ALTER TABLE links DROP COLUMN base_sum`,
-		`DELETE FROM schema_migrations WHERE version > 1`} {
+		`DELETE FROM schema_migrations WHERE version > 1`, `DROP TABLE sets`} {
 		if _, err := tx.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -171,7 +189,7 @@ func TestSchema1JournalUpgrades(t *testing.T) {
 	}
 	j.Close()
 
-	j = openTest(t, path) // applies schemas 2 to 5
+	j = openTest(t, path) // applies schemas 2 to 6
 	if err := j.Verify(); err != nil {
 		t.Fatalf("Verify of the upgraded journal: %v", err)
 	}
@@ -280,6 +298,7 @@ func TestMigrationCompactsJSONRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		toSchema5(t, tx)
 		rc := newChain()
 		for _, l := range []*engine.Link{&l1, &l2} {
 			base := appendLinkBase(nil, l)
@@ -301,7 +320,7 @@ func TestMigrationCompactsJSONRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, q := range []string{`UPDATE cycles SET hash = '` + h + `'`, `DELETE FROM schema_migrations WHERE version = 5`} {
+		for _, q := range []string{`UPDATE cycles SET hash = '` + h + `'`, `DELETE FROM schema_migrations WHERE version = 5`, `DROP TABLE sets`} {
 			if _, err := tx.Exec(q); err != nil {
 				t.Fatal(err)
 			}
@@ -311,7 +330,7 @@ func TestMigrationCompactsJSONRows(t *testing.T) {
 		}
 		j.Close()
 
-		j = openTest(t, path) // applies schema 5
+		j = openTest(t, path) // applies schemas 5 and 6
 		var n int
 		if err := j.db.QueryRow(`SELECT count(*) FROM links WHERE base_sum IS NOT NULL AND base_sha256 != ''`).Scan(&n); err != nil || n != 2 {
 			t.Fatalf("%d rows converted (%v), want 2", n, err)

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -273,13 +274,81 @@ func (r *Reader) query(query string, fn func(*sql.Rows) error) error {
 // Changes calls fn for every change s selects. The row is reused: fn must
 // copy what it keeps.
 func (r *Reader) Changes(s Select, fn func(*ChangeRow) error) error {
+	if s.ByLink && len(s.Links) != 1 {
+		// By link across the table and the sets: held, then sorted. The
+		// rows come in cycle and plan order, which a stable sort keeps.
+		var held []ChangeRow
+		if err := r.changes(s, func(c *ChangeRow) error { held = append(held, *c); return nil }); err != nil {
+			return err
+		}
+		slices.SortStableFunc(held, func(a, b ChangeRow) int { return cmp.Compare(a.Link, b.Link) })
+		for i := range held {
+			if err := fn(&held[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return r.changes(s, fn)
+}
+
+// changes calls fn for the changes s selects, in cycle and plan order: the
+// rows of the changes table (the cycles before schema 6), then the sets.
+func (r *Reader) changes(s Select, fn func(*ChangeRow) error) error {
 	var c ChangeRow
-	return r.query(`SELECT cycle, link, side, op, field, old, new, rule, name FROM changes`+s.where("changes"), func(rs *sql.Rows) error {
+	s.ByLink = false
+	if err := r.query(`SELECT cycle, link, side, op, field, old, new, rule, name FROM changes`+s.where("changes"), func(rs *sql.Rows) error {
 		c = ChangeRow{}
 		if err := rs.Scan(&c.Cycle, &c.Link, &c.Side, &c.Op, &c.Field, &c.Old, &c.New, &c.Rule, &c.Name); err != nil {
 			return err
 		}
 		return fn(&c)
+	}); err != nil {
+		return err
+	}
+	return eachSetChange(r.tx, s.Cycle, s.Cycle, func(cycle, _ int, side string, x *engine.Change) error {
+		if !s.keeps(x) {
+			return nil
+		}
+		var err error
+		if x.Side, err = parseStoredSide(side); err != nil {
+			return fmt.Errorf("cycle %d: change of link %d: %w", cycle, x.Link, err)
+		}
+		c = ChangeRow{Cycle: cycle, Change: *x}
+		return fn(&c)
+	})
+}
+
+// keeps reports whether s selects change c (its cycle aside).
+func (s *Select) keeps(c *engine.Change) bool {
+	return (s.Links == nil || slices.Contains(s.Links, c.Link)) &&
+		(s.Ops == nil || slices.Contains(s.Ops, c.Op)) && !slices.Contains(s.NotOps, c.Op)
+}
+
+// parseStoredSide reads a change's side as the journal stores it.
+func parseStoredSide(s string) (engine.Side, error) {
+	var side engine.Side
+	err := side.UnmarshalText([]byte(s))
+	return side, err
+}
+
+// eachSetChange calls fn for every change in the sets of cycles from..to
+// (0: no bound), in cycle and plan order, with its number in the plan
+// (seq) and its side as stored. The change is reused.
+func eachSetChange(q querier, from, to int, fn func(cycle, seq int, side string, c *engine.Change) error) error {
+	var c engine.Change
+	last, seq := 0, 0
+	return eachSetOf(q, setChanges, from, to, func(cycle int, r *setReader) error {
+		if cycle != last {
+			last, seq = cycle, 0
+		}
+		seq++
+		c = engine.Change{}
+		side, err := getChange(r, &c)
+		if err != nil {
+			return err
+		}
+		return fn(cycle, seq, side, &c)
 	})
 }
 
@@ -321,6 +390,15 @@ func (r *Reader) Count(s Select) (RowCounts, error) {
 	err := r.tx.QueryRow(`SELECT (SELECT count(*) FROM changes`+strip(s.where("changes"))+`),
 		(SELECT count(*) FROM conflicts`+strip(s.where("conflicts"))+`),
 		(SELECT count(*) FROM notices`+strip(s.where("notices"))+`)`).Scan(&c.Changes, &c.Conflicts, &c.Notices)
+	if err != nil {
+		return c, err
+	}
+	err = eachSetChange(r.tx, s.Cycle, s.Cycle, func(_, _ int, _ string, x *engine.Change) error {
+		if s.keeps(x) {
+			c.Changes++
+		}
+		return nil
+	})
 	return c, err
 }
 
@@ -334,16 +412,19 @@ type Tallies struct {
 // and per field (changes of no field are not in Fields).
 func (r *Reader) Tally(n int) (*Tallies, error) {
 	t := &Tallies{SideOp: map[string]engine.Tally{}, Rules: engine.Tally{}, Fields: engine.Tally{}}
+	add := func(side, op string, k int) {
+		if t.SideOp[side] == nil {
+			t.SideOp[side] = engine.Tally{}
+		}
+		t.SideOp[side][op] += k
+	}
 	if err := each(r.tx, `SELECT side, op, count(*) FROM changes WHERE cycle = ? GROUP BY side, op`, n, func(rs *sql.Rows) error {
 		var side, op string
 		var k int
 		if err := rs.Scan(&side, &op, &k); err != nil {
 			return err
 		}
-		if t.SideOp[side] == nil {
-			t.SideOp[side] = engine.Tally{}
-		}
-		t.SideOp[side][op] = k
+		add(side, op, k)
 		return nil
 	}); err != nil {
 		return nil, err
@@ -359,11 +440,22 @@ func (r *Reader) Tally(n int) (*Tallies, error) {
 			var name string
 			var k int
 			err := rs.Scan(&name, &k)
-			q.t[name] = k
+			q.t[name] += k
 			return err
 		}); err != nil {
 			return nil, err
 		}
+	}
+	err := eachSetChange(r.tx, n, n, func(_, _ int, side string, c *engine.Change) error {
+		add(side, string(c.Op), 1)
+		t.Rules[string(c.Rule)]++
+		if c.Field != "" {
+			t.Fields[c.Field]++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -418,6 +510,20 @@ func (r *Reader) LinksOf(key string) ([]int64, error) {
 		OR (op = 'link' AND (trim(old) = ?1 OR new = ?1)))`, key); err != nil {
 		return nil, err
 	}
+	// The same in the sets.
+	if err := eachSetChange(tx, 0, 0, func(_, _ int, _ string, c *engine.Change) error {
+		if c.Link == 0 {
+			return nil
+		}
+		switch {
+		case (c.Field == "email1" || c.Field == "email2" || c.Field == "email3") && (asciiEqualFold(c.Old, key) || asciiEqualFold(c.New, key)),
+			c.Op == engine.OpLink && (strings.Trim(c.Old, " ") == key || c.New == key):
+			ids[c.Link] = true
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	// The current base holds e-mails that no change mentions (linked by
 	// e-mail, never edited): find candidates by text, confirm by decoding.
 	if err := func() error {
@@ -454,6 +560,27 @@ func (r *Reader) LinksOf(key string) ([]int64, error) {
 	}
 	slices.Sort(sorted)
 	return sorted, nil
+}
+
+// asciiEqualFold is SQLite's COLLATE NOCASE: equal when only the letter
+// case of ASCII letters differs.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // LinkRow is a link's row as an audit shows it.

@@ -37,11 +37,8 @@ func (j *Journal) UndoSource(n int) (*engine.UndoInput, error) {
 		}
 		var ids []int64
 		seen := map[int64]bool{}
-		if err := each(tx, `SELECT link, side, op, field, old, new, rule, name FROM changes WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
-			var c engine.Change
-			if err := rs.Scan(&c.Link, &c.Side, &c.Op, &c.Field, &c.Old, &c.New, &c.Rule, &c.Name); err != nil {
-				return err
-			}
+		if err := (&Reader{j: j, tx: tx}).Changes(Select{Cycle: n}, func(row *ChangeRow) error {
+			c := row.Change
 			u.Changes = append(u.Changes, c)
 			if c.Link > 0 && !seen[c.Link] {
 				seen[c.Link] = true
@@ -67,12 +64,8 @@ func (j *Journal) UndoSource(n int) (*engine.UndoInput, error) {
 			if !pendingRows.Valid {
 				return fmt.Errorf("cycle %d: the cycle before it keeps its pending work in an older form: %w", n, ErrNoHistory)
 			}
-			if err := each(tx, `SELECT link, doc FROM pending WHERE cycle = ? ORDER BY link`, n-1, func(rs *sql.Rows) error {
-				var id int64
-				var doc string
-				if err := rs.Scan(&id, &doc); err != nil {
-					return err
-				}
+			if err := eachPending(tx, n-1, func(p pendingRow) error {
+				id, doc := p.link, p.doc
 				var l engine.Link
 				if err := decodePending(doc, &l); err != nil {
 					return fmt.Errorf("pending work of link %d: %w", id, err)

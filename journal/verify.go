@@ -1,10 +1,13 @@
 package journal
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"contactsync/engine"
@@ -105,6 +108,7 @@ func (j *Journal) verifyOrphans(tx *sql.Tx) error {
 		{"link_writes", "link", `SELECT cycle AS c, link AS k FROM link_writes`},
 		{"pending", "link", `SELECT cycle AS c, link AS k FROM pending`},
 		{"link_history", "link", `SELECT cycle AS c, link AS k FROM link_history`},
+		{"sets", "part", `SELECT cycle AS c, part AS k FROM sets`},
 		{"links", "link", `SELECT opened AS c, id AS k FROM links UNION ALL SELECT written, id FROM links UNION ALL SELECT closed, id FROM links WHERE closed IS NOT NULL`},
 	} {
 		var cycle int
@@ -158,6 +162,9 @@ func (j *Journal) verifyCycles(tx *sql.Tx) (*cycleRow, error) {
 			return nil, bad("its link to cycle %d's hash is broken (a cycle was edited, removed or replaced)", r.Number-1)
 		}
 		sum, err := cycleSum(tx, r)
+		if errors.Is(err, errSet) {
+			return nil, &VerifyError{Path: j.path, Cycle: r.Number, Table: "sets", What: fmt.Sprintf("a set of its rows does not read (edited after commit): %v", err)}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("verify journal %q: cycle %d: %w", j.path, r.Number, err)
 		}
@@ -201,6 +208,12 @@ func cycleSum(tx *sql.Tx, r *cycleRow) (string, error) {
 	}); err != nil {
 		return "", err
 	}
+	if err := eachSetChange(tx, n, n, func(_, seq int, side string, x *engine.Change) error {
+		c.change(seq, side, x)
+		return nil
+	}); err != nil {
+		return "", err
+	}
 	if err := each(tx, `SELECT seq, link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name
 		FROM conflicts WHERE cycle = ? ORDER BY seq`, n, func(rs *sql.Rows) error {
 		var seq int
@@ -226,11 +239,7 @@ func cycleSum(tx *sql.Tx, r *cycleRow) (string, error) {
 		return "", err
 	}
 	var ws []linkWrite
-	if err := each(tx, `SELECT link, sha256 FROM link_writes WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
-		var w linkWrite
-		if err := rs.Scan(&w.link, &w.sum); err != nil {
-			return err
-		}
+	if err := eachLinkWrite(tx, n, func(w linkWrite) error {
 		ws = append(ws, w)
 		return nil
 	}); err != nil {
@@ -239,11 +248,9 @@ func cycleSum(tx *sql.Tx, r *cycleRow) (string, error) {
 	c.linkWrites(ws)
 	var pending []pendingRow
 	if r.PendingRows.Valid {
-		if err := each(tx, `SELECT link, doc FROM pending WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
-			var p pendingRow
-			err := rs.Scan(&p.link, &p.doc)
+		if err := eachPending(tx, n, func(p pendingRow) error {
 			pending = append(pending, p)
-			return err
+			return nil
 		}); err != nil {
 			return "", err
 		}
@@ -269,23 +276,73 @@ func cycleSum(tx *sql.Tx, r *cycleRow) (string, error) {
 // its base_sum (the engine trusts the sum to skip unchanged links), a JSON
 // row's base must match its base_sha256.
 func (j *Journal) verifyLinks(tx *sql.Tx, last *cycleRow) error {
-	rows, err := tx.Query(`SELECT l.id, l.crm_id, l.outlook_key, l.base, l.base_sha256, l.base_sum, l.opened, l.written,
-		coalesce(l.closed, 0), w.sha256
-		FROM links l LEFT JOIN link_writes w ON w.cycle = l.written AND w.link = l.id ORDER BY l.id`)
+	if last == nil {
+		_, err := j.verifyLinkRows(tx, nil, nil)
+		return err
+	}
+	if last.NextLinkID < 1 || last.NextLinkID > 1<<40 {
+		return &VerifyError{Path: j.path, Cycle: last.Number, Table: "cycles", Row: fmt.Sprintf("number %d", last.Number), What: fmt.Sprintf("next link id %d", last.NextLinkID)}
+	}
+	// The hashes every cycle recorded, in cycle order; each cycle's in
+	// link order.
+	ws := make([][]linkWrite, last.Number+1)
+	for n := 1; n <= last.Number; n++ {
+		if err := eachLinkWrite(tx, n, func(w linkWrite) error {
+			ws[n] = append(ws[n], w)
+			return nil
+		}); errors.Is(err, errSet) {
+			return &VerifyError{Path: j.path, Cycle: n, Table: "sets", What: fmt.Sprintf("a set of its rows does not read (edited after commit): %v", err)}
+		} else if err != nil {
+			return fmt.Errorf("verify journal %q: cycle %d: %w", j.path, n, err)
+		}
+	}
+	written := make([]int32, last.NextLinkID) // link → the cycle that wrote its row
+	open, err := j.verifyLinkRows(tx, ws, written)
 	if err != nil {
-		return fmt.Errorf("verify journal %q: %w", j.path, err)
+		return err
+	}
+	// Every link a cycle wrote must still have its row, last written by the
+	// last cycle that wrote it.
+	seen := make([]bool, len(written))
+	for n := last.Number; n >= 1; n-- {
+		for _, w := range ws[n] {
+			if w.link >= 1 && w.link < int64(len(seen)) && seen[w.link] {
+				continue
+			}
+			if w.link >= 1 && w.link < int64(len(seen)) {
+				seen[w.link] = true
+			}
+			if w.link < 1 || w.link >= int64(len(written)) || written[w.link] != int32(n) {
+				return &VerifyError{Path: j.path, Cycle: n, Link: w.link, Table: "links", Row: fmt.Sprintf("link %d", w.link), What: "the link row this cycle wrote is missing or was rewritten after commit"}
+			}
+		}
+	}
+	if open != last.OpenLinks {
+		return &VerifyError{Path: j.path, Cycle: last.Number, Table: "links", What: fmt.Sprintf("the journal has %d open links, the cycle left %d", open, last.OpenLinks)}
+	}
+	return nil
+}
+
+// verifyLinkRows checks each link row against the hash ws (by cycle, in
+// link order) holds for it, and its base; it fills written with the
+// cycle that wrote each row (indexed by link id, which is below the last
+// cycle's next link id) and checks the open links against the last
+// cycle's count.
+func (j *Journal) verifyLinkRows(tx *sql.Tx, ws [][]linkWrite, written []int32) (open int64, err error) {
+	rows, err := tx.Query(`SELECT id, crm_id, outlook_key, base, base_sha256, base_sum, opened, written, coalesce(closed, 0) FROM links ORDER BY id`)
+	if err != nil {
+		return 0, fmt.Errorf("verify journal %q: %w", j.path, err)
 	}
 	defer rows.Close()
 	c := newChain()
-	var open int64
+	var r linkRow
 	for rows.Next() {
-		var r linkRow
-		var recorded sql.NullString
-		if err := rows.Scan(&r.id, &r.crmID, &r.outlookKey, &r.base, &r.baseSHA, &r.baseSum, &r.opened, &r.written, &r.closed, &recorded); err != nil {
-			return fmt.Errorf("verify journal %q: %w", j.path, err)
+		r = linkRow{}
+		if err := rows.Scan(&r.id, &r.crmID, &r.outlookKey, &r.base, &r.baseSHA, &r.baseSum, &r.opened, &r.written, &r.closed); err != nil {
+			return 0, fmt.Errorf("verify journal %q: %w", j.path, err)
 		}
-		bad := func(what string) error {
-			return &VerifyError{Path: j.path, Cycle: r.written, Link: r.id, Table: "links", Row: fmt.Sprintf("link %d", r.id), What: what}
+		bad := func(what string) (int64, error) {
+			return 0, &VerifyError{Path: j.path, Cycle: r.written, Link: r.id, Table: "links", Row: fmt.Sprintf("link %d", r.id), What: what}
 		}
 		if r.compact() {
 			var l engine.Link
@@ -301,36 +358,32 @@ func (j *Journal) verifyLinks(tx *sql.Tx, last *cycleRow) error {
 				return bad("the link's base does not match its sha256 (edited after commit)")
 			}
 		}
-		if !recorded.Valid {
+		var recorded string
+		found := false
+		if r.written >= 1 && r.written < len(ws) {
+			w := ws[r.written]
+			if k, ok := slices.BinarySearchFunc(w, r.id, func(x linkWrite, id int64) int { return cmp.Compare(x.link, id) }); ok {
+				recorded, found = w[k].sum, true
+			}
+		}
+		if !found {
 			return bad("the cycle that last wrote the link row recorded no hash for it (row added or moved after commit)")
 		}
-		if !r.matches(c, recorded.String) {
+		if !r.matches(c, recorded) {
 			return bad("the link row does not match the hash its cycle recorded (edited after commit)")
 		}
+		if r.id < 1 || r.id >= int64(len(written)) {
+			return bad("the link's id is not one the journal gave (inserted after commit)")
+		}
+		written[r.id] = int32(r.written)
 		if r.closed == 0 {
 			open++
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("verify journal %q: %w", j.path, err)
+		return 0, fmt.Errorf("verify journal %q: %w", j.path, err)
 	}
-	rows.Close()
-	// Every link a cycle wrote must still have its row, last written by the
-	// last cycle that wrote it.
-	var id int64
-	var cycle int
-	err = tx.QueryRow(`SELECT link, last FROM (SELECT link, max(cycle) AS last FROM link_writes GROUP BY link)
-		WHERE NOT EXISTS (SELECT 1 FROM links WHERE id = link AND written = last) ORDER BY link LIMIT 1`).Scan(&id, &cycle)
-	if err == nil {
-		return &VerifyError{Path: j.path, Cycle: cycle, Link: id, Table: "links", Row: fmt.Sprintf("link %d", id), What: "the link row this cycle wrote is missing or was rewritten after commit"}
-	}
-	if err != sql.ErrNoRows {
-		return fmt.Errorf("verify journal %q: %w", j.path, err)
-	}
-	if last != nil && open != last.OpenLinks {
-		return &VerifyError{Path: j.path, Cycle: last.Number, Table: "links", What: fmt.Sprintf("the journal has %d open links, the cycle left %d", open, last.OpenLinks)}
-	}
-	return nil
+	return open, nil
 }
 
 // each runs query with one argument and calls fn for every row.
@@ -338,9 +391,14 @@ func each(tx *sql.Tx, query string, arg any, fn func(*sql.Rows) error) error {
 	return eachRow(tx, query, []any{arg}, fn)
 }
 
+// eachQ is each on a transaction or the database.
+func eachQ(q querier, query string, arg any, fn func(*sql.Rows) error) error {
+	return eachRow(q, query, []any{arg}, fn)
+}
+
 // eachRow runs query with args and calls fn for every row.
-func eachRow(tx *sql.Tx, query string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := tx.Query(query, args...)
+func eachRow(q querier, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := q.Query(query, args...)
 	if err != nil {
 		return err
 	}

@@ -204,3 +204,24 @@ func execSQL(j *journal.Journal, query string) error {
 	_, err = db.Exec(query)
 	return err
 }
+
+// replaceInSets replaces old by new, which has its length, in the sets of
+// cycle n's rows (schema 6): an edit made after the fact.
+func replaceInSets(j *journal.Journal, n int, old, new string) error {
+	if len(old) != len(new) {
+		return fmt.Errorf("%q and %q differ in length", old, new)
+	}
+	db, err := sql.Open("sqlite3", j.Path())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := db.Exec(`UPDATE sets SET data = CAST(replace(CAST(data AS TEXT), ?, ?) AS BLOB) WHERE cycle = ? AND instr(data, CAST(? AS BLOB)) > 0`, old, new, n, old)
+	if err != nil {
+		return err
+	}
+	if k, err := res.RowsAffected(); err != nil || k == 0 {
+		return fmt.Errorf("no set of cycle %d holds %q (%v)", n, old, err)
+	}
+	return nil
+}
