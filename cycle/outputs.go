@@ -143,7 +143,7 @@ func sideJobs(o Options, s outputSet, stage string, csvFormat *string) ([]func()
 	}
 	plan := s.plan
 	ch := &crmcsv.Changes{
-		Fields: fieldsOf(o.Policy), New: plan.CRM.New.Contacts(), Updates: plan.CRM.Updates.Contacts(),
+		Fields: fieldsOf(o.Policy), NewRows: plan.CRM.New, UpdateRows: plan.CRM.Updates,
 		NewAccounts: plan.CRM.NewAccounts, GroupAdd: plan.CRM.GroupAdd, GroupRemove: plan.CRM.GroupRemove,
 	}
 	jobs := []func() error{func() error {

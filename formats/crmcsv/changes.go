@@ -39,11 +39,46 @@ type Changes struct {
 	NewAccounts []contact.Account
 	GroupAdd    []string // syncgroup-add.csv (CONTACTID)
 	GroupRemove []string // syncgroup-remove.csv (CONTACTID)
+	// NewRows and UpdateRows, when set, are written instead of New and
+	// Updates: a cycle's records are streamed from the plan's tables, one
+	// at a time, never held as a []Contact.
+	NewRows, UpdateRows Rows
+}
+
+// Rows are contacts given one at a time: a *contact.Table (each without
+// Extra), or Contacts.
+type Rows interface {
+	Len() int
+	Contact(i int) contact.Contact
+}
+
+// Contacts are contacts held whole, as Rows.
+type Contacts []contact.Contact
+
+func (cs Contacts) Len() int                      { return len(cs) }
+func (cs Contacts) Contact(i int) contact.Contact { return cs[i] }
+
+var _ Rows = (*contact.Table)(nil)
+
+// newRows and updateRows are the rows of contacts-new.csv and
+// contacts-update.csv.
+func (ch *Changes) newRows() Rows {
+	if ch.NewRows != nil {
+		return ch.NewRows
+	}
+	return Contacts(ch.New)
+}
+
+func (ch *Changes) updateRows() Rows {
+	if ch.UpdateRows != nil {
+		return ch.UpdateRows
+	}
+	return Contacts(ch.Updates)
 }
 
 // Empty reports whether ch asks for nothing.
 func (ch *Changes) Empty() bool {
-	return len(ch.New) == 0 && len(ch.Updates) == 0 && len(ch.NewAccounts) == 0 &&
+	return ch.newRows().Len() == 0 && ch.updateRows().Len() == 0 && len(ch.NewAccounts) == 0 &&
 		len(ch.GroupAdd) == 0 && len(ch.GroupRemove) == 0
 }
 
@@ -127,9 +162,10 @@ func WriteChanges(dir string, ch *Changes, dump *Dump) ([]string, error) {
 		}
 	}
 
-	for i := range ch.Updates {
-		if ch.Updates[i].Key == "" {
-			return nil, fmt.Errorf("update of %q: no CONTACTID", ch.Updates[i].DisplayName())
+	newRows, updateRows := ch.newRows(), ch.updateRows()
+	for i := range updateRows.Len() {
+		if c := updateRows.Contact(i); c.Key == "" {
+			return nil, fmt.Errorf("update of %q: no CONTACTID", c.DisplayName())
 		}
 	}
 	if err := formats.MkdirPrivate(dir); err != nil {
@@ -174,12 +210,14 @@ func WriteChanges(dir string, ch *Changes, dump *Dump) ([]string, error) {
 		{NewAccountsFile, len(ch.NewAccounts), aLay.header, func(t *table, i int) {
 			t.record(aLay.accountCells(&ch.NewAccounts[i], nil))
 		}},
-		{NewContactsFile, len(ch.New), nLay.header, func(t *table, i int) {
-			t.cells = nLay.contactCells(t.cells, &ch.New[i], nil, dateLayout)
+		{NewContactsFile, newRows.Len(), nLay.header, func(t *table, i int) {
+			c := newRows.Contact(i)
+			t.cells = nLay.contactCells(t.cells, &c, nil, dateLayout)
 			t.record(t.cells)
 		}},
-		{UpdateContactsFile, len(ch.Updates), uLay.header, func(t *table, i int) {
-			t.cells = uLay.contactCells(t.cells, &ch.Updates[i], nil, dateLayout)
+		{UpdateContactsFile, updateRows.Len(), uLay.header, func(t *table, i int) {
+			c := updateRows.Contact(i)
+			t.cells = uLay.contactCells(t.cells, &c, nil, dateLayout)
 			t.record(t.cells)
 		}},
 		{GroupAddFile, len(ch.GroupAdd), idLay.header, func(t *table, i int) {

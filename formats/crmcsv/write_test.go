@@ -339,3 +339,32 @@ func TestReadChangesErrors(t *testing.T) {
 		t.Errorf("ReadChanges(empty folder) = %+v, %v; want no rows", ch, err)
 	}
 }
+
+// Rows given as tables (a cycle's plan) are written as the same records
+// given whole: the same bytes.
+func TestWriteChangesFromTables(t *testing.T) {
+	d := fixtureDump(t)
+	ch := changesFixture(d)
+	whole, rows := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	if _, err := WriteChanges(whole, ch, d); err != nil {
+		t.Fatal(err)
+	}
+	streamed := *ch
+	streamed.NewRows = contact.TableOf(contact.AllFields(), ch.New)
+	streamed.UpdateRows = contact.TableOf(contact.AllFields(), ch.Updates)
+	streamed.New, streamed.Updates = nil, nil
+	if _, err := WriteChanges(rows, &streamed, d); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{NewContactsFile, UpdateContactsFile} {
+		a, errA := os.ReadFile(filepath.Join(whole, name))
+		b, errB := os.ReadFile(filepath.Join(rows, name))
+		if errA != nil || errB != nil || len(a) == 0 || string(a) != string(b) {
+			t.Errorf("%s from tables differs from the records given whole (%v, %v):\n%s\n---\n%s", name, errA, errB, b, a)
+		}
+	}
+	noKey := Changes{Fields: ch.Fields, UpdateRows: contact.TableOf(contact.AllFields(), []contact.Contact{{}})}
+	if _, err := WriteChanges(t.TempDir(), &noKey, d); err == nil || !strings.Contains(err.Error(), "no CONTACTID") {
+		t.Errorf("an update row without CONTACTID: %v, want an error", err)
+	}
+}
