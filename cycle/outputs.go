@@ -105,13 +105,14 @@ func writeOutputs(o Options, s outputSet) (*written, error) {
 	}
 	defer os.RemoveAll(stage)
 	w := &written{}
-	// The writers only read the plan, so they run side by side: at a
+	// The writers only read the plan, so they all run side by side: at a
 	// million contacts each output takes seconds, and the machine has
-	// more than one core.
+	// more than one core. The Outlook output, the longest, goes first.
 	jobs, err := sideJobs(o, s, stage, &w.outlookCSV)
 	if err != nil {
 		return nil, err
 	}
+	jobs = append(jobs, planJobs(o, s, stage)...)
 	if err := parallel(append(jobs, fileJobs(o, s, stage)...)); err != nil {
 		return nil, err
 	}
@@ -121,9 +122,6 @@ func writeOutputs(o Options, s outputSet) (*written, error) {
 		return nil, err
 	}
 	if err := formats.WriteFileAtomic(filepath.Join(stage, ImportFileName), []byte(steps.String()), formats.FilePerm); err != nil {
-		return nil, err
-	}
-	if err := parallel(planJobs(o, s, stage)); err != nil {
 		return nil, err
 	}
 	if w.hashes, err = commitStage(o, s.plan.Cycle, stage); err != nil {
@@ -147,11 +145,11 @@ func sideJobs(o Options, s outputSet, stage string, csvFormat *string) ([]func()
 		NewAccounts: plan.CRM.NewAccounts, GroupAdd: plan.CRM.GroupAdd, GroupRemove: plan.CRM.GroupRemove,
 	}
 	jobs := []func() error{func() error {
-		_, err := crmcsv.WriteChanges(crmDir, ch, s.dump)
-		return err
-	}, func() error {
 		var err error
 		*csvFormat, err = writeOutlook(olDir, plan, s.ol, s.mode, o.OutlookOpts)
+		return err
+	}, func() error {
+		_, err := crmcsv.WriteChanges(crmDir, ch, s.dump)
 		return err
 	}}
 	return jobs, nil
