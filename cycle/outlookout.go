@@ -69,6 +69,7 @@ type outlookSinks struct {
 	created  sink               // contacts-new.csv
 	updated  sink               // contacts-update.csv
 	deleted  sink               // deleted-items.csv
+	paths    map[sink]string    // the file of each
 }
 
 func (s *outlookSinks) all() []sink {
@@ -85,9 +86,13 @@ func (s *outlookSinks) all() []sink {
 // snapshot in Snapshot mode, else the changes; the deleted records
 // when there are any.
 func openOutlookSinks(dir string, out *engine.OutlookOutput, layout *outlookcsv.File, mode OutlookMode, oo OutlookOptions) (*outlookSinks, error) {
-	s := &outlookSinks{}
+	s := &outlookSinks{paths: map[sink]string{}}
 	csvAt := func(name string) (*outlookcsv.Writer, error) {
-		return outlookcsv.Create(filepath.Join(dir, name), layout, oo.csv())
+		w, err := outlookcsv.Create(filepath.Join(dir, name), layout, oo.csv())
+		if err == nil {
+			s.paths[w] = filepath.Join(dir, name)
+		}
+		return w, err
 	}
 	var err error
 	open := func(k *sink, name string) {
@@ -110,6 +115,7 @@ func openOutlookSinks(dir string, out *engine.OutlookOutput, layout *outlookcsv.
 			return nil, err
 		}
 		s.snapshot = append(s.snapshot, v)
+		s.paths[v] = filepath.Join(dir, "contacts.vcf")
 	} else {
 		if out.New.Len()+len(out.Whole) > 0 {
 			open(&s.created, "contacts-new.csv")
@@ -137,23 +143,24 @@ func (s *outlookSinks) abort() {
 // writeOutlook writes the Outlook outputs of plan into dir (see
 // openOutlookSinks): the records of the Outlook export, read again when
 // the cycle let them go, pass one at a time through their patches into
-// the files, then the records the cycle created. It returns how
-// contacts.csv was written (for the plan), "" without a snapshot.
-func writeOutlook(dir string, plan *engine.Plan, ol *OutlookSide, mode OutlookMode, oo OutlookOptions) (string, error) {
+// the files, then the records the cycle created. Each file is committed
+// and hashed (into hc) as soon as its last record is written. It returns
+// how contacts.csv was written (for the plan), "" without a snapshot.
+func writeOutlook(dir string, plan *engine.Plan, ol *OutlookSide, mode OutlookMode, oo OutlookOptions, hc *hashCache) (string, error) {
 	out := &plan.Outlook
 	s, err := openOutlookSinks(dir, out, ol.CSV, mode, oo)
 	if err != nil {
 		return "", err
 	}
-	if err := feedOutlook(s, out, ol, oo); err != nil {
-		s.abort()
-		return "", err
-	}
-	for _, k := range s.all() {
+	end := func(k sink) error {
 		if err := k.Close(); err != nil {
-			s.abort()
-			return "", err
+			return err
 		}
+		return hc.add(s.paths[k])
+	}
+	if err := feedOutlook(s, out, ol, oo, end); err != nil {
+		s.abort() // the files already committed are in the staging folder, removed
+		return "", err
 	}
 	if s.csv == nil {
 		return "", nil
@@ -199,8 +206,9 @@ type sinkPipe struct {
 	bits   []uint8          // per sink, the records it takes
 	free   chan *outBatch
 	cur    *outBatch
-	errs   []error // per sink, the first error of its Write
-	failed atomic.Bool
+	errs   []error     // per sink, the first error of its Write or end
+	failed atomic.Bool // a sink failed: the reading stops
+	abort  atomic.Bool // the reading failed: no sink is ended
 	wg     sync.WaitGroup
 }
 
@@ -208,8 +216,10 @@ type sinkPipe struct {
 // the one returned.
 var errSinkFailed = errors.New("an Outlook output file could not be written")
 
-// startSinks starts a goroutine for each sink of s.
-func startSinks(s *outlookSinks) *sinkPipe {
+// startSinks starts a goroutine for each sink of s. Once a sink has its
+// last record, its goroutine calls end with it (commit and hash the file,
+// beside the sinks still writing), unless the pipeline failed.
+func startSinks(s *outlookSinks, end func(sink) error) *sinkPipe {
 	p := &sinkPipe{free: make(chan *outBatch, batchesInFlight)}
 	for range batchesInFlight {
 		p.free <- &outBatch{recs: make([]contact.Contact, batchRecords), to: make([]uint8, batchRecords)}
@@ -235,6 +245,11 @@ func startSinks(s *outlookSinks) *sinkPipe {
 					}
 				}
 				p.done(b)
+			}
+			if p.errs[i] == nil && !p.abort.Load() {
+				if p.errs[i] = end(k); p.errs[i] != nil {
+					p.failed.Store(true)
+				}
 			}
 		}()
 	}
@@ -313,9 +328,15 @@ func (p *sinkPipe) flush() {
 	}
 }
 
-// close sends what is left, waits for the sinks and returns the first
-// error of one.
-func (p *sinkPipe) close() error {
+// close sends what is left (nothing when failed: the reading failed),
+// waits for the sinks and returns the first error of one.
+func (p *sinkPipe) close(failed bool) error {
+	if failed {
+		p.abort.Store(true)
+		if p.cur != nil {
+			p.cur.n = 0
+		}
+	}
 	p.flush()
 	for _, in := range p.in {
 		close(in)
@@ -329,11 +350,12 @@ func (p *sinkPipe) close() error {
 	return nil
 }
 
-// feedOutlook passes the records to the sinks.
-func feedOutlook(s *outlookSinks, out *engine.OutlookOutput, ol *OutlookSide, oo OutlookOptions) error {
-	p := startSinks(s)
+// feedOutlook passes the records to the sinks, and each sink, when it has
+// them all, to end.
+func feedOutlook(s *outlookSinks, out *engine.OutlookOutput, ol *OutlookSide, oo OutlookOptions, end func(sink) error) error {
+	p := startSinks(s, end)
 	err := feedPipe(p, out, ol, oo)
-	if serr := p.close(); serr != nil {
+	if serr := p.close(err != nil); serr != nil {
 		return serr // the sink's error, also when it stopped the reading
 	}
 	return err

@@ -32,7 +32,9 @@ func (s *memSink) Write(c *contact.Contact) error {
 	return nil
 }
 func (s *memSink) Close() error { s.closed = true; return nil }
-func (s *memSink) Abort()       { s.aborted = true }
+
+func endSink(k sink) error { return k.Close() }
+func (s *memSink) Abort()  { s.aborted = true }
 
 // pipeInput is an export of n records kept in memory, with patches that
 // update every 7th record and delete every 11th (not the 77th: both).
@@ -65,8 +67,13 @@ func TestOutlookPipelineRoutes(t *testing.T) {
 	ol, out := pipeInput(n)
 	csv, vcf, upd, del, created := &memSink{}, &memSink{}, &memSink{}, &memSink{}, &memSink{}
 	s := &outlookSinks{snapshot: []sink{csv, vcf}, updated: upd, deleted: del, created: created}
-	if err := feedOutlook(s, out, ol, OutlookOptions{}); err != nil {
+	if err := feedOutlook(s, out, ol, OutlookOptions{}, endSink); err != nil {
 		t.Fatal(err)
+	}
+	for _, k := range []*memSink{csv, vcf, upd, del, created} {
+		if !k.closed {
+			t.Error("a sink was not committed once it had its records")
+		}
 	}
 	var wantSnap, wantUpd, wantDel []string
 	for i := range n {
@@ -110,11 +117,14 @@ func TestOutlookPipelineSinkFails(t *testing.T) {
 	ol, out := pipeInput(batchRecords * batchesInFlight * 4)
 	csv, vcf := &memSink{}, &memSink{failAt: batchRecords + 5}
 	s := &outlookSinks{snapshot: []sink{csv, vcf}}
-	err := feedOutlook(s, out, ol, OutlookOptions{})
+	err := feedOutlook(s, out, ol, OutlookOptions{}, endSink)
 	if err == nil || err.Error() != "disk full" {
 		t.Fatalf("feedOutlook = %v, want the sink's error", err)
 	}
 	if len(csv.keys) >= len(ol.Contacts) {
 		t.Errorf("the other sink got all %d records: the reading did not stop", len(csv.keys))
+	}
+	if csv.closed || vcf.closed {
+		t.Errorf("a sink was committed (closed %v, %v) although the output failed", csv.closed, vcf.closed)
 	}
 }

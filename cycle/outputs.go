@@ -105,15 +105,16 @@ func writeOutputs(o Options, s outputSet) (*written, error) {
 	}
 	defer os.RemoveAll(stage)
 	w := &written{}
+	hc := &hashCache{m: map[string]hashed{}}
 	// The writers only read the plan, so they all run side by side: at a
 	// million contacts each output takes seconds, and the machine has
 	// more than one core. The Outlook output, the longest, goes first.
-	jobs, err := sideJobs(o, s, stage, &w.outlookCSV)
+	jobs, err := sideJobs(o, s, stage, &w.outlookCSV, hc)
 	if err != nil {
 		return nil, err
 	}
-	jobs = append(jobs, planJobs(o, s, stage)...)
-	if err := parallel(append(jobs, fileJobs(o, s, stage)...)); err != nil {
+	jobs = append(jobs, planJobs(o, s, stage, hc)...)
+	if err := parallel(append(jobs, fileJobs(o, s, stage, hc)...)); err != nil {
 		return nil, err
 	}
 	// IMPORT.txt names the files just written, in the order to import them.
@@ -124,15 +125,16 @@ func writeOutputs(o Options, s outputSet) (*written, error) {
 	if err := formats.WriteFileAtomic(filepath.Join(stage, ImportFileName), []byte(steps.String()), formats.FilePerm); err != nil {
 		return nil, err
 	}
-	if w.hashes, err = commitStage(o, s.plan.Cycle, stage); err != nil {
+	if w.hashes, err = commitStage(o, s.plan.Cycle, stage, hc); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
 // sideJobs write the files for each side to import: crm/ and outlook/.
-// csvFormat gets how outlook/contacts.csv was written.
-func sideJobs(o Options, s outputSet, stage string, csvFormat *string) ([]func() error, error) {
+// csvFormat gets how outlook/contacts.csv was written. Each file is
+// hashed into hc once committed.
+func sideJobs(o Options, s outputSet, stage string, csvFormat *string, hc *hashCache) ([]func() error, error) {
 	crmDir, olDir := filepath.Join(stage, "crm"), filepath.Join(stage, "outlook")
 	for _, d := range []string{crmDir, olDir} {
 		if err := formats.MkdirPrivate(d); err != nil {
@@ -146,18 +148,26 @@ func sideJobs(o Options, s outputSet, stage string, csvFormat *string) ([]func()
 	}
 	jobs := []func() error{func() error {
 		var err error
-		*csvFormat, err = writeOutlook(olDir, plan, s.ol, s.mode, o.OutlookOpts)
+		*csvFormat, err = writeOutlook(olDir, plan, s.ol, s.mode, o.OutlookOpts, hc)
 		return err
 	}, func() error {
-		_, err := crmcsv.WriteChanges(crmDir, ch, s.dump)
-		return err
+		paths, err := crmcsv.WriteChanges(crmDir, ch, s.dump)
+		if err != nil {
+			return err
+		}
+		for _, p := range paths {
+			if err := hc.add(p); err != nil {
+				return err
+			}
+		}
+		return nil
 	}}
 	return jobs, nil
 }
 
 // fileJobs write the files beside the sides' files: rejected.csv, the
 // decided conflicts.csv, duplicates.csv and the caller's extra files.
-func fileJobs(o Options, s outputSet, stage string) []func() error {
+func fileJobs(o Options, s outputSet, stage string, hc *hashCache) []func() error {
 	var jobs []func() error
 	file := func(name string, data func() ([]byte, error)) {
 		jobs = append(jobs, func() error {
@@ -165,7 +175,12 @@ func fileJobs(o Options, s outputSet, stage string) []func() error {
 			if err != nil {
 				return err
 			}
-			return formats.WriteFileAtomic(filepath.Join(stage, name), b, formats.FilePerm)
+			path := filepath.Join(stage, name)
+			if err := formats.WriteFileAtomic(path, b, formats.FilePerm); err != nil {
+				return err
+			}
+			hc.put(path, b)
+			return nil
 		})
 	}
 	if len(s.rejected) > 0 {
@@ -187,7 +202,7 @@ func fileJobs(o Options, s outputSet, stage string) []func() error {
 
 // planJobs write the plan files. They are streamed (a million-contact plan
 // is large), side by side too.
-func planJobs(o Options, s outputSet, stage string) []func() error {
+func planJobs(o Options, s outputSet, stage string, hc *hashCache) []func() error {
 	var jobs []func() error
 	for _, pf := range []struct {
 		name  string
@@ -198,7 +213,8 @@ func planJobs(o Options, s outputSet, stage string) []func() error {
 		{"report.html", func(w io.Writer) error { return writeReport(w, s.plan, o.chainOK, o.chain, s.dups) }},
 	} {
 		jobs = append(jobs, func() error {
-			f, err := formats.CreateAtomic(filepath.Join(stage, pf.name), formats.FilePerm)
+			path := filepath.Join(stage, pf.name)
+			f, err := formats.CreateAtomic(path, formats.FilePerm)
 			if err != nil {
 				return err
 			}
@@ -206,21 +222,25 @@ func planJobs(o Options, s outputSet, stage string) []func() error {
 			if err := pf.write(f); err != nil {
 				return err
 			}
-			return f.Commit()
+			if err := f.Commit(); err != nil {
+				return err
+			}
+			return hc.add(path)
 		})
 	}
 	return jobs
 }
 
 // commitStage writes the marker into the staging folder, hashes its files
-// and swaps it into place as o.Out; an earlier uncommitted attempt (same
-// cycle) is replaced. It returns the files' hashes under their final paths.
-func commitStage(o Options, cycle int, stage string) ([]journal.FileHash, error) {
+// (those not in hc yet) and swaps it into place as o.Out; an earlier
+// uncommitted attempt (same cycle) is replaced. It returns the files'
+// hashes under their final paths.
+func commitStage(o Options, cycle int, stage string, hc *hashCache) ([]journal.FileHash, error) {
 	mb, _ := json.MarshalIndent(Marker{Cycle: cycle, Journal: o.Journal, Written: o.Now().UTC()}, "", "  ")
 	if err := formats.WriteFileAtomic(filepath.Join(stage, MarkerName), append(mb, '\n'), formats.FilePerm); err != nil {
 		return nil, err
 	}
-	hashes, err := hashTree(stage, "output")
+	hashes, err := hashTree(stage, "output", hc)
 	if err != nil {
 		return nil, err
 	}
@@ -315,10 +335,60 @@ func parallel(jobs []func() error) error {
 	return nil
 }
 
+// hashCache holds the hashes of output files taken as each was committed,
+// by path, so that the files are not read again to be hashed at the end:
+// each is hashed beside the files still being written, while in the
+// system's cache. A nil hashCache keeps nothing.
+type hashCache struct {
+	mu sync.Mutex
+	m  map[string]hashed
+}
+
+type hashed struct {
+	sum  string
+	size int64
+}
+
+// add hashes the file at path.
+func (h *hashCache) add(path string) error {
+	if h == nil {
+		return nil
+	}
+	sum, n, err := hashFile(path)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.m[path] = hashed{sum, n}
+	h.mu.Unlock()
+	return nil
+}
+
+// put records b as the content of the file at path.
+func (h *hashCache) put(path string, b []byte) {
+	if h == nil {
+		return
+	}
+	sum := sha256.Sum256(b)
+	h.mu.Lock()
+	h.m[path] = hashed{hex.EncodeToString(sum[:]), int64(len(b))}
+	h.mu.Unlock()
+}
+
+func (h *hashCache) get(path string) (hashed, bool) {
+	if h == nil {
+		return hashed{}, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	x, ok := h.m[path]
+	return x, ok
+}
+
 // hashTree hashes a file, or every regular file under a folder (paths
-// relative to it, sorted). Files are streamed through the hash, two at a
-// time.
-func hashTree(root, role string) ([]journal.FileHash, error) {
+// relative to it, sorted); those of hc are not read again. Files are
+// streamed through the hash, two at a time.
+func hashTree(root, role string, hc *hashCache) ([]journal.FileHash, error) {
 	var out []journal.FileHash
 	var paths []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -344,6 +414,10 @@ func hashTree(root, role string) ([]journal.FileHash, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if x, ok := hc.get(paths[i]); ok {
+					out[i].SHA256, out[i].Size = x.sum, x.size
+					continue
+				}
 				out[i].SHA256, out[i].Size, errs[i] = hashFile(paths[i])
 			}
 		}()
