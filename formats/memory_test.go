@@ -146,8 +146,8 @@ func TestReadMemory(t *testing.T) {
 	}{
 		// Measured: 296, 19; 1,612, 387 (9,005 contacts).
 		{"csv", write("csv", filepath.Join(dir, "outlook.csv")), formats.Options{}, 600, 64, 3200, 800},
-		// Measured: 2,892, 0; 4,208, 367 (9,005 contacts).
-		{"vcf", write("vcf", filepath.Join(dir, "outlook.vcf")), formats.Options{}, 6000, 64, 8500, 800},
+		// Measured: 906, 0; 2,222, 367 (9,005 contacts).
+		{"vcf", write("vcf", filepath.Join(dir, "outlook.vcf")), formats.Options{}, 1800, 64, 4500, 800},
 		// Measured: 1,447, 45; 2,796, 428 (10,000 contacts).
 		{"crm", crmDir, formats.Options{}, 3000, 128, 5600, 900},
 		// Measured: 101,574, 207; 102,367, 464 (200 files; what stays

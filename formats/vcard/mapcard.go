@@ -165,73 +165,105 @@ func (pr *prop) form() string {
 	if len(pr.Params) == 0 && pr.Group == "" {
 		return pr.Name
 	}
-	var b strings.Builder
+	return string(pr.appendForm(nil))
+}
+
+// appendForm appends the form of pr to b.
+func (pr *prop) appendForm(b []byte) []byte {
 	if pr.Group != "" {
-		b.WriteString(pr.Group)
-		b.WriteByte('.')
+		b = append(b, pr.Group...)
+		b = append(b, '.')
 	}
-	b.WriteString(pr.Name)
-	var bare []string
-	bareAt := -1
+	b = append(b, pr.Name...)
+	var bareArr [8]string
+	bare := bareArr[:0] // vCard 2.1 nameless parameters, written as one TYPE
 	type out struct {
 		name string
 		vals []string
 	}
-	var ps []out
+	var psArr [8]out
+	ps := psArr[:0]
 	for _, p := range pr.Params {
 		switch {
 		case p.Name == "":
 			v := p.Values[0]
-			switch strings.ToUpper(v) {
-			case "QUOTED-PRINTABLE", "8BIT", "7BIT":
+			switch {
+			case strings.EqualFold(v, "QUOTED-PRINTABLE"), strings.EqualFold(v, "8BIT"), strings.EqualFold(v, "7BIT"):
 				continue
-			case "BASE64":
+			case strings.EqualFold(v, "BASE64"):
 				if pr.b64 {
-					ps = append(ps, out{"ENCODING", []string{"b"}})
+					ps = append(ps, out{"ENCODING", b64Values})
 				}
 				continue
 			}
-			if bareAt < 0 {
-				bareAt = len(ps)
-				ps = append(ps, out{})
+			if len(bare) == 0 {
+				ps = append(ps, out{}) // the TYPE, where the first was
 			}
 			bare = append(bare, v)
 		case strings.EqualFold(p.Name, "CHARSET"):
 		case strings.EqualFold(p.Name, "ENCODING"):
 			if pr.b64 {
-				ps = append(ps, out{p.Name, []string{"b"}})
+				ps = append(ps, out{p.Name, b64Values})
 			}
 		default:
 			ps = append(ps, out{p.Name, p.Values})
 		}
 	}
-	if bareAt >= 0 {
-		ps[bareAt] = out{"TYPE", bare}
-	}
 	for _, p := range ps {
-		b.WriteByte(';')
-		b.WriteString(p.name)
-		b.WriteByte('=')
-		for i, v := range p.vals {
+		vals := p.vals
+		if p.name == "" {
+			p.name, vals = "TYPE", bare
+		}
+		b = append(b, ';')
+		b = append(b, p.name...)
+		b = append(b, '=')
+		for i, v := range vals {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			writeParamValue(&b, v)
+			b = appendParamValue(b, v)
 		}
 	}
-	return b.String()
+	return b
 }
 
-func writeParamValue(b *strings.Builder, v string) {
+// b64Values are the values of ENCODING in a form: "b".
+var b64Values = []string{"b"}
+
+func appendParamValue(b []byte, v string) []byte {
 	// "^'" is what a '"' read as text becomes (encodeCaret): quoting it too
 	// keeps the name the same when it is read back and written again.
 	if strings.ContainsAny(v, ";:,\"") || strings.Contains(v, "^'") {
-		b.WriteByte('"')
-		b.WriteString(encodeCaret(v))
-		b.WriteByte('"')
-		return
+		b = append(b, '"')
+		b = append(b, encodeCaret(v)...)
+		return append(b, '"')
 	}
-	b.WriteString(v)
+	return append(b, v...)
+}
+
+// maxForms bounds the forms a parser keeps to share: a file of a million
+// cards repeats a few dozen ("TEL;TYPE=WORK,VOICE"); a hostile one that
+// never repeats one gets a string per property, as without sharing.
+const maxForms = 4096
+
+// formOf is pr.form(), one string shared by every property of the file
+// with the same form.
+func (p *parser) formOf(pr *prop) string {
+	if len(pr.Params) == 0 && pr.Group == "" {
+		return pr.Name
+	}
+	p.formBuf = pr.appendForm(p.formBuf[:0])
+	if f, ok := p.forms[string(p.formBuf)]; ok {
+		return f
+	}
+	f := string(p.formBuf)
+	if p.forms == nil {
+		p.forms = make(map[string]string)
+	}
+	if len(p.forms) < maxForms {
+		p.forms[f] = f
+	}
+	return f
 }
 
 // defaultForm is the form the writer uses for a slot when no carrier says
@@ -321,6 +353,31 @@ func carried(pr *prop) (contact.Extra, bool) {
 
 func isEmpty(v string) bool { return strings.Trim(v, " \t;") == "" }
 
+// singles is the set of the properties of which a card's first is taken
+// (VERSION, N, FN, ORG, ...): a bit per name, not a map per card.
+type singles uint32
+
+var singleNames = [...]string{"VERSION", "PROFILE", slotN, slotFN, slotORG, slotTITLE, slotNOTE, slotCATEGORIES, slotUID, slotURL, slotBDAY, slotREV}
+
+func singleBit(name string) singles {
+	for i, n := range singleNames {
+		if n == name {
+			return 1 << i
+		}
+	}
+	panic("vcard: " + name + " is not a single property") // a programming error: mapCard names them
+}
+
+func (s singles) has(name string) bool { return s&singleBit(name) != 0 }
+func (s *singles) add(name string)     { *s |= singleBit(name) }
+
+// split is splitRaw into a buffer the parser reuses: the parts are used
+// before the next split.
+func (p *parser) split(s string, sep byte) []string {
+	p.splitBuf = splitRawInto(p.splitBuf[:0], s, sep)
+	return p.splitBuf
+}
+
 // mapCard turns the properties of one card into a contact: the first
 // property of each mapped kind fills the fields, everything else goes to
 // Extra in source order.
@@ -332,9 +389,12 @@ func (p *parser) mapCard(c *card) contact.Contact {
 		toSlot
 		toSkip
 	)
-	kind := make([]int, len(c.props))
-	slot := make([]string, len(c.props))
-	seen := make(map[string]bool, 16)
+	// kind and slot are per property, in buffers the parser reuses card
+	// after card; seen is the set of the single properties taken.
+	p.kindBuf = append(p.kindBuf[:0], make([]int, len(c.props))...)
+	p.slotBuf = append(p.slotBuf[:0], make([]string, len(c.props))...)
+	kind, slot := p.kindBuf, p.slotBuf
+	var seen singles
 	var emails []int
 	var telUsed [contact.NumFields]bool
 	var adrUsed [3]bool
@@ -343,35 +403,41 @@ func (p *parser) mapCard(c *card) contact.Contact {
 		name := pr.upper()
 		switch name {
 		case "VERSION":
-			if !seen[name] {
-				kind[i], seen[name] = toSkip, true
+			if !seen.has(name) {
+				kind[i] = toSkip
+				seen.add(name)
 			}
 		case "PROFILE":
 			// RFC 2426's "PROFILE:VCARD" repeats BEGIN:VCARD; it is
 			// structure like VERSION, and vobject rejects it.
-			if !seen[name] && strings.EqualFold(strings.TrimSpace(pr.value), "VCARD") && pr.Group == "" {
-				kind[i], seen[name] = toSkip, true
+			if !seen.has(name) && strings.EqualFold(strings.TrimSpace(pr.value), "VCARD") && pr.Group == "" {
+				kind[i] = toSkip
+				seen.add(name)
 			}
 		case slotN, slotFN:
-			if !seen[name] {
-				kind[i], slot[i], seen[name] = toSlot, name, true
+			if !seen.has(name) {
+				kind[i], slot[i] = toSlot, name
+				seen.add(name)
 			}
 		case slotORG, slotTITLE, slotNOTE, slotCATEGORIES, slotUID, slotURL:
-			if !seen[name] && !isEmpty(pr.value) && !pr.b64 {
-				kind[i], slot[i], seen[name] = toSlot, name, true
+			if !seen.has(name) && !isEmpty(pr.value) && !pr.b64 {
+				kind[i], slot[i] = toSlot, name
+				seen.add(name)
 			}
 		case slotBDAY:
-			if !seen[name] && !isEmpty(pr.value) {
+			if !seen.has(name) && !isEmpty(pr.value) {
 				if _, ok := parseBDay(pr.value); ok {
-					kind[i], slot[i], seen[name] = toSlot, name, true
+					kind[i], slot[i] = toSlot, name
+					seen.add(name)
 				} else {
 					p.warn(formats.WarnValue, pr.line, "BDAY: %q is not a date; kept as an extra property", pr.value)
 				}
 			}
 		case slotREV:
-			if !seen[name] && !isEmpty(pr.value) {
+			if !seen.has(name) && !isEmpty(pr.value) {
 				if _, ok := parseRev(pr.value); ok {
-					kind[i], slot[i], seen[name] = toSlot, name, true
+					kind[i], slot[i] = toSlot, name
+					seen.add(name)
 				} else {
 					p.warn(formats.WarnValue, pr.line, "REV: %q is not a timestamp; kept as an extra property", pr.value)
 				}
@@ -432,16 +498,16 @@ func (p *parser) mapCard(c *card) contact.Contact {
 				ct.Extra = append(ct.Extra, e)
 				continue
 			}
-			ct.Extra = append(ct.Extra, contact.Extra{Name: pr.form(), Value: pr.value, Format: contact.FormatVCard})
+			ct.Extra = append(ct.Extra, contact.Extra{Name: p.formOf(pr), Value: pr.value, Format: contact.FormatVCard})
 			continue
 		}
 		s := slot[i]
-		if f := pr.form(); !strings.EqualFold(f, defaultForm(s, v4)) {
+		if f := p.formOf(pr); !strings.EqualFold(f, defaultForm(s, v4)) {
 			carry(s, f)
 		}
 		switch s {
 		case slotN:
-			parts := splitRaw(pr.value, ';')
+			parts := p.split(pr.value, ';')
 			fs := []contact.Field{contact.Last, contact.First, contact.Middle, contact.Prefix, contact.Suffix}
 			for k, part := range parts {
 				if k < len(fs) {
@@ -454,7 +520,7 @@ func (p *parser) mapCard(c *card) contact.Contact {
 		case slotFN:
 			fnText, fnSeen = unescape(pr.value), true
 		case slotORG:
-			parts := splitRaw(pr.value, ';')
+			parts := p.split(pr.value, ';')
 			ct.Values[contact.Company] = unescape(parts[0])
 			if len(parts) > 1 {
 				ct.Values[contact.Department] = unescape(parts[1])
@@ -493,7 +559,7 @@ func (p *parser) mapCard(c *card) contact.Contact {
 					a = x
 				}
 			}
-			parts := splitRaw(pr.value, ';')
+			parts := p.split(pr.value, ';')
 			for k, part := range parts {
 				switch {
 				case k == 0 && part != "":

@@ -52,6 +52,12 @@ type parser struct {
 	// outside and outsideFrom are the last and first line of the run of
 	// text outside a card being skipped; 0 when none.
 	outside, outsideFrom int
+	// Buffers mapCard reuses from card to card.
+	kindBuf  []int
+	slotBuf  []string
+	splitBuf []string
+	formBuf  []byte
+	forms    map[string]string // the forms seen, shared (formOf)
 }
 
 func newParser(r io.Reader, name string, strict bool) *parser {
@@ -645,7 +651,11 @@ func splitRaw(s string, sep byte) []string {
 	if strings.IndexByte(s, sep) < 0 {
 		return []string{s}
 	}
-	var out []string
+	return splitRawInto(nil, s, sep)
+}
+
+// splitRawInto is splitRaw appending to out.
+func splitRawInto(out []string, s string, sep byte) []string {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
