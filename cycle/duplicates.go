@@ -5,8 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"contactsync/engine"
@@ -169,8 +167,8 @@ func (d *sideDuplicates) reportGroups(limit int) ([]reportGroup, bool) {
 // DuplicatesOptions are the inputs of Duplicates.
 type DuplicatesOptions struct {
 	// From is the kind of the input: "crm" for a CRM dump folder, an
-	// Outlook kind, or "" (a folder with contacts.csv is a CRM dump, else
-	// the Outlook kind its name and content say).
+	// Outlook kind, or "" (a folder the registry finds a CRM dump is one,
+	// else the Outlook kind its name and content say).
 	From string
 	// Outlook reads an Outlook export.
 	Outlook OutlookOptions
@@ -187,21 +185,18 @@ type DuplicatesFound struct {
 // Duplicates lists the groups of likely duplicates within the side at path
 // to w as CSV: one row per contact of a group.
 func Duplicates(w io.Writer, path string, o DuplicatesOptions) (*DuplicatesFound, error) {
-	kind := o.From
-	if kind == "" {
-		if _, err := os.Stat(filepath.Join(path, "contacts.csv")); err == nil {
-			kind = "crm"
-		}
-	}
+	// A CRM dump, named or found by the registry (as validate finds it);
+	// else an Outlook export of the kind From names or the input says.
+	crm, _ := otherSide(path, o.From)
 	var cs []contact.Contact
-	if kind == "crm" {
+	if crm != nil {
 		d, err := crmcsv.ReadDir(path)
 		if err != nil {
 			return nil, fmt.Errorf("read CRM dump: %w", err)
 		}
 		cs = d.Contacts
 	} else {
-		o.Outlook.From = kind
+		o.Outlook.From = o.From
 		ol, err := ReadOutlook(path, o.Outlook)
 		if err != nil {
 			return nil, fmt.Errorf("read Outlook export: %w", err)
