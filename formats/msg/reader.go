@@ -24,7 +24,8 @@ type Reader struct {
 	n       int // contacts given out
 	dists   int
 	others  int  // messages that are no contact
-	stopAt1 bool // lenient, but the first file set aside ends the read (ReadFile)
+	stopAt1 bool   // lenient, but the first file set aside ends the read (ReadFile)
+	buf     []byte // the file being read, reused from file to file
 	sum     formats.Summary
 	err     error
 }
@@ -50,7 +51,7 @@ func (r *Reader) Next() (*contact.Contact, error) {
 		}
 		fn := r.files[r.next]
 		r.next++
-		data, err := os.ReadFile(fn)
+		data, err := r.readFile(fn)
 		if err != nil {
 			r.err = err
 			break
@@ -89,8 +90,40 @@ func (r *Reader) Next() (*contact.Contact, error) {
 	return nil, r.err
 }
 
+// readFile reads the file fn into r.buf: no contact keeps a slice of a
+// file's bytes (the streams are copied out, the values decoded), so one
+// buffer serves every file of a folder.
+func (r *Reader) readFile(fn string) ([]byte, error) {
+	f, err := os.Open(fn)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	r.buf = r.buf[:0]
+	if n := int(st.Size()) + 1; cap(r.buf) < n {
+		r.buf = make([]byte, 0, n)
+	}
+	for {
+		n, err := f.Read(r.buf[len(r.buf):cap(r.buf)])
+		r.buf = r.buf[:len(r.buf)+n]
+		if err == io.EOF {
+			return r.buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(r.buf) == cap(r.buf) {
+			r.buf = append(r.buf, 0)[:len(r.buf)] // grown while being read
+		}
+	}
+}
+
 func (r *Reader) finish() {
-	r.err = io.EOF
+	r.err, r.buf = io.EOF, nil
 	if r.dists > 0 {
 		r.sum.Warnings = append(r.sum.Warnings, formats.Warn(formats.WarnDistLists, fmt.Sprintf("%s: %d distribution list(s) not read: contactsync maps contacts only", r.path, r.dists)))
 		r.sum.Notes = append(r.sum.Notes, fmt.Sprintf("%d distribution lists among the .msg files are not synced", r.dists))
