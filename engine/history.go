@@ -167,7 +167,7 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 	r.notice(NoticeRebuild, 0, fmt.Sprintf("rebuilt %d links from sync keys: %d with their CRM contact (%d of them differ in some field), %d whose CRM contact is gone; "+
 		"not linked: %d Outlook contacts without a sync key and %d CRM contacts, which the next cycle links by e-mail or creates",
 		len(r.pairs), len(r.pairs)-lonely, differing, lonely, olLeft, crmLeft))
-	r.overflow = true // the arena is in Outlook order: finish sorts the links by id
+	r.unordered = true // the arena is in Outlook order: finish sorts the links by id
 	r.finish()
 	return r.plan, nil
 }

@@ -27,9 +27,11 @@ func (r *reconciler) resolveLinks() error {
 		}
 	}
 	// Claim the records of the links by id and key first, so that the
-	// arena can be sized for the links the cycle can make at most: every
-	// record left unclaimed, and the CRM contacts of detached links, which
-	// may rejoin.
+	// number of links the cycle can make at most is known: every record
+	// left unclaimed, and the CRM contacts of detached links, which may
+	// rejoin. The arena holds the state's links and a few new ones; the
+	// new links of a first cycle go to the spill (see newPair), so that
+	// Plan.Links is not sized for links never made.
 	claims := make([][2]int32, len(r.st.Links))
 	tombs := 0
 	for k := range r.st.Links {
@@ -63,7 +65,7 @@ func (r *reconciler) resolveLinks() error {
 			bound++
 		}
 	}
-	r.arena = make([]LinkState, 0, len(r.st.Links)+bound)
+	r.arena = make([]LinkState, 0, len(r.st.Links)+min(bound, len(r.st.Links)/16+256))
 	r.pairs = make([]*pair, 0, len(r.st.Links)-tombs+bound)
 	for k := range r.st.Links {
 		l := &r.st.Links[k]

@@ -103,10 +103,15 @@ type reconciler struct {
 	crmClaimed []bool
 	olClaimed  []bool
 	pairs      []*pair
-	// arena holds every link of the cycle in id order (the state's, then
-	// the new ones); it becomes Plan.Links.
-	arena    []LinkState
-	overflow bool
+	// arena holds the links of the cycle in id order (the state's, then
+	// the new ones that fit); it becomes Plan.Links. The new links beyond
+	// it are in spill, a chunk at a time, still in id order; finish then
+	// copies the open ones into a Plan.Links of their exact number.
+	arena []LinkState
+	spill [][]LinkState
+	// unordered says the links were made out of id order (Rebuild):
+	// finish sorts them.
+	unordered bool
 	tombs    []*pair // detached links (Link.Detached != NoSide)
 	// tombCRM marks CRM records held by a detached link, with its side.
 	tombCRM map[int]*pair
@@ -187,19 +192,24 @@ func (r *reconciler) index() {
 	r.nextID = max(r.st.NextLinkID, 1)
 }
 
+// spillChunk is the number of links in a chunk of the spill.
+const spillChunk = 4096
+
 // newPair stores l in the arena and returns a pair that points to it.
 func (r *reconciler) newPair(l *Link) *pair {
 	var ls *LinkState
 	if len(r.arena) < cap(r.arena) {
 		r.arena = r.arena[:len(r.arena)+1]
 		ls = &r.arena[len(r.arena)-1]
-		ls.Link = *l
 	} else {
-		// Never expected (the arena is sized for every possible link); a
-		// separate allocation keeps the pointers valid all the same.
-		r.overflow = true
-		ls = &LinkState{Link: *l}
+		if len(r.spill) == 0 || len(r.spill[len(r.spill)-1]) == cap(r.spill[len(r.spill)-1]) {
+			r.spill = append(r.spill, make([]LinkState, 0, spillChunk))
+		}
+		c := &r.spill[len(r.spill)-1]
+		*c = (*c)[:len(*c)+1]
+		ls = &(*c)[len(*c)-1]
 	}
+	ls.Link = *l
 	if len(r.slab) == cap(r.slab) {
 		r.slab = make([]pair, 0, 4096)
 	}
@@ -340,7 +350,8 @@ func (r *reconciler) finish() {
 			live++
 		}
 	}
-	if r.overflow {
+	switch {
+	case r.unordered:
 		slices.SortFunc(r.pairs, func(a, b *pair) int { return cmp.Compare(a.link.ID, b.link.ID) })
 		p.Links = make([]LinkState, 0, len(r.pairs))
 		for _, pr := range r.pairs {
@@ -348,7 +359,27 @@ func (r *reconciler) finish() {
 				p.Links = append(p.Links, *pr.ls)
 			}
 		}
-	} else {
+	case len(r.spill) > 0:
+		// The arena and the spill, in id order, into links of their
+		// exact number: the arena was sized for the state's links.
+		n := 0
+		for _, c := range append([][]LinkState{r.arena}, r.spill...) {
+			for i := range c {
+				if !c[i].closed {
+					n++
+				}
+			}
+		}
+		p.Links = make([]LinkState, 0, n)
+		for _, c := range append([][]LinkState{r.arena}, r.spill...) {
+			for i := range c {
+				if !c[i].closed {
+					p.Links = append(p.Links, c[i])
+				}
+			}
+		}
+		r.arena, r.spill = nil, nil
+	default:
 		// The arena is in id order: the state's links, then the new ones.
 		// Links before the first closed one stay where they are.
 		links := r.arena
