@@ -57,8 +57,12 @@ func PackValues(v *contact.Values) string {
 			n += 1 + binary.MaxVarintLen32 + len(v[f])
 		}
 	}
-	b := make([]byte, 1, n)
-	b[0] = packedForm
+	return string(appendPacked(make([]byte, 0, n), v))
+}
+
+// appendPacked appends PackValues of v to b.
+func appendPacked(b []byte, v *contact.Values) []byte {
+	b = append(b, packedForm)
 	for f := range v {
 		if v[f] == "" {
 			continue
@@ -67,7 +71,7 @@ func PackValues(v *contact.Values) string {
 		b = binary.AppendUvarint(b, uint64(len(v[f])))
 		b = append(b, v[f]...)
 	}
-	return string(b)
+	return b
 }
 
 const packedForm = 1
@@ -125,6 +129,21 @@ func (l *Link) Values() *contact.Values {
 func (l *Link) pack(v *contact.Values) {
 	l.Packed = PackValues(v)
 	l.BaseSum = SumValues(v)
+	l.Base = nil
+}
+
+// pack is Link.pack with the reconciler's buffers: one allocation, the
+// packed string.
+func (r *reconciler) pack(l *Link, v *contact.Values) {
+	r.packBuf = appendPacked(r.packBuf[:0], v)
+	l.Packed = string(r.packBuf)
+	r.sums.reset()
+	for f := range v {
+		if v[f] != "" {
+			r.sums.add(contact.Field(f), contact.Clean(contact.Field(f), v[f]))
+		}
+	}
+	l.BaseSum = r.sums.sum()
 	l.Base = nil
 }
 

@@ -353,28 +353,33 @@ func (r *reconciler) nameKeyFrom(last, first, company string) string {
 
 // newOutlookRecords links or creates every Outlook record no link claimed.
 func (r *reconciler) newOutlookRecords() {
-	// The e-mails of the records to decide. With none, there is nothing to
-	// index (the usual later cycle: every record has its link).
-	wanted := map[string]bool{}
-	none := true
+	// The e-mails of the records to decide, each once in ix. With none,
+	// there is nothing to index (the usual later cycle: every record has
+	// its link).
+	n := 0
+	for i := range r.ot.Len() {
+		if !r.olClaimed[i] {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	ix := newEmailIndex(n)
 	for i := range r.ot.Len() {
 		if r.olClaimed[i] {
 			continue
 		}
-		none = false
 		for _, f := range emailFields {
 			if e := r.normEmail(r.ot.Get(i, f)); e != "" {
-				wanted[e] = true
+				ix.add(e)
 			}
 		}
-	}
-	if none {
-		return
 	}
 	// Index the CRM contacts a new Outlook record may link to by e-mail
 	// (EMAIL, SECONDARYEMAIL): those no link holds, and those held by a link
 	// whose Outlook contact was deleted (the user put it back).
-	byEmail := map[string][]int{}
+	ix.next = make([]int32, 2*r.ct.Len())
 	for i := range r.ct.Len() {
 		if !r.visible(i) {
 			continue
@@ -384,9 +389,9 @@ func (r *reconciler) newOutlookRecords() {
 		} else if !ok && (r.crmClaimed[i] || r.crmIDLinked(trimID(r.ct.Key(i)))) {
 			continue
 		}
-		for _, f := range []contact.Field{contact.Email1, contact.Email2} {
-			if e := r.normEmail(r.ct.Get(i, f)); e != "" && wanted[e] && !slices.Contains(byEmail[e], i) {
-				byEmail[e] = append(byEmail[e], i)
+		for k, f := range []contact.Field{contact.Email1, contact.Email2} {
+			if e := r.normEmail(r.ct.Get(i, f)); e != "" {
+				ix.addCRM(e, i, k)
 			}
 		}
 	}
@@ -395,17 +400,19 @@ func (r *reconciler) newOutlookRecords() {
 	// A link whose base was left unread (quiet) has the e-mails of its
 	// records but for letter case: its base is read only when one of them
 	// folds like a wanted one.
-	linkedEmail := map[string]bool{}
-	wantedFold := make(map[string]bool, len(wanted))
-	for e := range wanted {
-		wantedFold[string(appendFold(nil, e))] = true
-	}
+	var wantedFold map[string]bool
 	var fold []byte
 	for _, pr := range r.pairs {
 		if pr.closed || pr.link.Detached != NoSide {
 			continue
 		}
 		if pr.link.unread() {
+			if wantedFold == nil {
+				wantedFold = make(map[string]bool, len(ix.at))
+				for e := range ix.at {
+					wantedFold[string(appendFold(nil, e))] = true
+				}
+			}
 			maybe := false
 			for _, f := range emailFields {
 				if !r.mapped[f] {
@@ -421,37 +428,45 @@ func (r *reconciler) newOutlookRecords() {
 			}
 		}
 		for _, f := range emailFields {
-			if e := r.normEmail(r.base(pr)[f]); e != "" && wanted[e] {
-				linkedEmail[e] = true
+			if e := r.normEmail(r.base(pr)[f]); e != "" {
+				if k, ok := ix.at[e]; ok {
+					ix.entries[k].linked = true
+				}
 			}
 		}
 	}
+	var emails []int32 // the entries of the record's e-mails
+	var cands, narrowed []int
 	for i := range r.ot.Len() {
 		if r.olClaimed[i] {
 			continue
 		}
 		rec := rec{r.ot, i}
-		var emails []string
+		emails = emails[:0]
 		for _, f := range emailFields {
 			if e := r.normEmail(rec.get(f)); e != "" {
-				emails = append(emails, e)
+				if k, ok := ix.at[e]; ok {
+					emails = append(emails, k)
+				}
 			}
 		}
-		var cands []int
+		cands = cands[:0]
 		dupOf := ""
-		for _, e := range emails {
-			for _, j := range byEmail[e] {
+		for _, k := range emails {
+			en := &ix.entries[k]
+			for slot := en.head; slot >= 0; slot = ix.next[slot] {
+				j := int(slot / 2)
 				if (!r.crmClaimed[j] || r.tombCRM[j] != nil) && !slices.Contains(cands, j) {
 					cands = append(cands, j)
 				}
 			}
-			if linkedEmail[e] && dupOf == "" {
-				dupOf = e
+			if en.linked && dupOf == "" {
+				dupOf = en.email
 			}
 		}
 		rule := RuleLinkEmail
 		if len(cands) > 1 {
-			var narrowed []int
+			narrowed = narrowed[:0]
 			for _, j := range cands {
 				if r.fold(r.ct.Get(j, contact.Last)) == r.fold(rec.get(contact.Last)) && r.fold(r.ct.Get(j, contact.First)) == r.fold(rec.get(contact.First)) {
 					narrowed = append(narrowed, j)
@@ -460,9 +475,9 @@ func (r *reconciler) newOutlookRecords() {
 			if len(narrowed) != 1 {
 				r.notice(NoticeAmbiguousEmail, 0, fmt.Sprintf("Outlook contact %q: %d CRM contacts share its e-mail and %d match its name; a new CRM contact is created",
 					rec.displayName(), len(cands), len(narrowed)))
-				cands = nil
+				cands = cands[:0]
 			} else {
-				cands, rule = narrowed, RuleLinkEmailName
+				cands, rule = append(cands[:0], narrowed[0]), RuleLinkEmailName
 			}
 		}
 		switch {
@@ -474,9 +489,58 @@ func (r *reconciler) newOutlookRecords() {
 		default:
 			r.createInCRM(i)
 		}
-		for _, e := range emails {
-			linkedEmail[e] = true
+		for _, k := range emails {
+			ix.entries[k].linked = true
 		}
+	}
+}
+
+// emailIndex numbers the e-mails of the Outlook records to decide and
+// lists, for each, the CRM contacts that have it (EMAIL or SECONDARYEMAIL)
+// in dump order: a chain through next, by slot (2 per CRM contact).
+type emailIndex struct {
+	at      map[string]int32 // e-mail → entry
+	entries []emailEntry
+	next    []int32 // the next slot of a chain; -1 ends it
+}
+
+type emailEntry struct {
+	email      string
+	head, tail int32 // the first and last slot of its chain; -1: none
+	// linked: the e-mail is a live link's, or a decided record's.
+	linked bool
+}
+
+func newEmailIndex(n int) *emailIndex {
+	return &emailIndex{at: make(map[string]int32, n), entries: make([]emailEntry, 0, n)}
+}
+
+// add numbers e.
+func (ix *emailIndex) add(e string) {
+	if _, ok := ix.at[e]; !ok {
+		ix.at[e] = int32(len(ix.entries))
+		ix.entries = append(ix.entries, emailEntry{email: e, head: -1, tail: -1})
+	}
+}
+
+// addCRM adds CRM contact i, whose e-mail field k (0 or 1) is e, to the
+// chain of e, when e is numbered and i is not its last contact already.
+func (ix *emailIndex) addCRM(e string, i, k int) {
+	x, ok := ix.at[e]
+	if !ok {
+		return
+	}
+	en := &ix.entries[x]
+	slot := int32(2*i + k)
+	ix.next[slot] = -1
+	switch {
+	case en.head < 0:
+		en.head, en.tail = slot, slot
+	case en.tail/2 == int32(i):
+		// the contact's other e-mail, the same address
+	default:
+		ix.next[en.tail] = slot
+		en.tail = slot
 	}
 }
 

@@ -17,8 +17,11 @@ import (
 // prev is what the last cycle asked each side to import (CRM, Outlook);
 // nil for none.
 func (r *reconciler) sideValue(pr *pair, s Side, f contact.Field, base *contact.Values, prevs *[2]Pending) string {
-	v := r.actualValue(pr, s, f)
-	b := contact.Clean(f, base[f])
+	return sideValueOf(s, f, r.actualValue(pr, s, f), contact.Clean(f, base[f]), prevs)
+}
+
+// sideValueOf is sideValue of the side's actual value v, b the clean base.
+func sideValueOf(s Side, f contact.Field, v, b string, prevs *[2]Pending) string {
 	var prev Pending
 	if prevs != nil {
 		prev = prevs[0]
@@ -83,14 +86,25 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 		base = *r.base(pr)
 	}
 	newBase = base
+	// A value both records hold (one handle of the shared pool) is read
+	// once, unless the CRM's company may be the name account (which reads
+	// as empty there).
+	oneRead := crmRec.t.Pool() == olRec.t.Pool()
 	for _, f := range fields {
 		b := contact.Clean(f, base[f])
-		c, o := r.sideValue(pr, CRM, f, &base, prev), r.sideValue(pr, Outlook, f, &base, prev)
+		var actual [2]string
+		actual[0] = r.actualValue(pr, CRM, f)
+		if oneRead && crmRec.t.Handle(crmRec.i, f) == olRec.t.Handle(olRec.i, f) && !(f == contact.Company && pr.link.NameAccount != "") {
+			actual[1] = actual[0]
+		} else {
+			actual[1] = r.actualValue(pr, Outlook, f)
+		}
+		c, o := sideValueOf(CRM, f, actual[0], b, prev), sideValueOf(Outlook, f, actual[1], b, prev)
 		res, _, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
 		newBase[f] = res
 		effective := [2]string{c, o}
 		for k, u := range upd {
-			actual := r.actualValue(pr, u.side, f)
+			actual := actual[k]
 			if same(f, res, actual) {
 				continue
 			}
@@ -113,7 +127,7 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 		// The new base is kept packed (a million new links of a first
 		// cycle would hold a million 41-field bases otherwise); a quiet
 		// link allocates nothing here.
-		pr.link.pack(&newBase)
+		r.pack(pr.link, &newBase)
 		pr.changed = true
 	}
 	if len(crmU.fields) > 0 {

@@ -248,5 +248,5 @@ func (r *reconciler) copyMapped(rec rec, c *contact.Contact, l *Link) {
 		c.Values[f] = v
 		base[f] = v
 	}
-	l.pack(&base)
+	r.pack(l, &base)
 }

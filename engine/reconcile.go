@@ -130,6 +130,7 @@ type reconciler struct {
 	patches []Patch
 
 	textBuf []byte // valuesText's buffer
+	packBuf []byte // pack's buffer
 
 	// usedDecisions and decisionProblems check Policy.Decisions.
 	usedDecisions    map[DecisionKey]bool
@@ -344,7 +345,7 @@ func (r *reconciler) finish() {
 		pr.ls.closed = pr.closed
 		if pr.link.Base != nil && !pr.closed {
 			// A base read this cycle goes into the plan packed.
-			pr.link.pack(pr.link.Base)
+			r.pack(pr.link, pr.link.Base)
 		}
 		if !pr.closed && pr.link.Detached == NoSide {
 			live++
