@@ -228,7 +228,22 @@ func (r *reconciler) quiet(pr *pair) bool {
 	l := pr.link
 	return l.BaseSum != BaseSum{} && pr.crm >= 0 && pr.ol >= 0 && l.CRMID != "" && r.crmInScope(pr.crm) &&
 		l.PendingCRM().Op != OpUpdate && l.PendingOutlook().Op != OpUpdate && // still the last cycle's
-		r.sideSum(pr, CRM) == l.BaseSum && r.sideSum(pr, Outlook) == l.BaseSum
+		r.sideSum(pr, CRM) == l.BaseSum && (r.sameHandles(pr) || r.sideSum(pr, Outlook) == l.BaseSum)
+}
+
+// sameHandles reports whether both records of pr hold the same value in
+// every mapped field (one handle of the shared pool), so that the merge
+// reads them alike: then their sums are equal too.
+func (r *reconciler) sameHandles(pr *pair) bool {
+	if pr.link.NameAccount != "" || r.ct.Pool() != r.ot.Pool() {
+		return false // the CRM's company may read as empty
+	}
+	for _, f := range r.sortedFields {
+		if r.ct.Handle(pr.crm, f) != r.ot.Handle(pr.ol, f) {
+			return false
+		}
+	}
+	return true
 }
 
 // loadBases reads the base of every state link that is not quiet, in one

@@ -28,15 +28,21 @@ func syncKeyID(key string) (int64, bool) {
 // then would take contacts the CRM deleted since for new ones and create
 // them again.
 func (r *reconciler) historyGuard() error {
-	held := make(map[string]bool, len(r.st.Links))
-	for i := range r.st.Links {
-		held[r.st.Links[i].OutlookKey] = true
-	}
+	var held map[string]bool // the links' keys, made when first needed
 	var n int
 	var examples []string
 	for i := range r.ot.Len() {
 		k := r.ot.Key(i)
-		if id, ok := syncKeyID(k); !ok || id < r.st.NextLinkID || held[k] {
+		if id, ok := syncKeyID(k); !ok || id < r.st.NextLinkID {
+			continue
+		}
+		if held == nil {
+			held = make(map[string]bool, len(r.st.Links))
+			for i := range r.st.Links {
+				held[r.st.Links[i].OutlookKey] = true
+			}
+		}
+		if held[k] {
 			continue
 		}
 		n++

@@ -15,17 +15,7 @@ import (
 // key first, then keyless Outlook records by the link's last agreed e-mail
 // and name, then the CRM contacts the CRM created from our last outputs.
 func (r *reconciler) resolveLinks() error {
-	r.linkedCRM = make(map[string]bool, len(r.st.Links))
-	r.linkedKey = make(map[string]bool, len(r.st.Links))
 	r.tombCRM = map[int]*pair{}
-	for _, l := range r.st.Links {
-		if l.CRMID != "" {
-			r.linkedCRM[trimID(l.CRMID)] = true
-		}
-		if l.OutlookKey != "" && l.Detached == NoSide {
-			r.linkedKey[l.OutlookKey] = true
-		}
-	}
 	// Claim the records of the links by id and key first, so that the
 	// number of links the cycle can make at most is known: every record
 	// left unclaimed, and the CRM contacts of detached links, which may
@@ -38,9 +28,12 @@ func (r *reconciler) resolveLinks() error {
 		l := &r.st.Links[k]
 		claims[k] = [2]int32{-1, -1}
 		if l.CRMID != "" {
-			if i, ok := r.crmByID[trimID(l.CRMID)]; ok && !r.crmClaimed[i] {
-				claims[k][0] = int32(i)
-				r.crmClaimed[i] = true
+			if i, ok := r.crmByID[trimID(l.CRMID)]; ok {
+				r.idLinked[i] = true
+				if !r.crmClaimed[i] {
+					claims[k][0] = int32(i)
+					r.crmClaimed[i] = true
+				}
 			}
 		}
 		if l.Detached != NoSide {
@@ -48,9 +41,12 @@ func (r *reconciler) resolveLinks() error {
 			continue
 		}
 		if l.OutlookKey != "" {
-			if i, ok := r.olByKey[l.OutlookKey]; ok && !r.olClaimed[i] {
-				claims[k][1] = int32(i)
-				r.olClaimed[i] = true
+			if i, ok := r.olByKey[l.OutlookKey]; ok {
+				r.keyLinked[i] = true
+				if !r.olClaimed[i] {
+					claims[k][1] = int32(i)
+					r.olClaimed[i] = true
+				}
 			}
 		}
 	}
@@ -98,7 +94,7 @@ func (r *reconciler) resolveLinks() error {
 		if pr.link.CRMID == "" {
 			rec := rec{r.ct, pr.crm}
 			pr.link.CRMID = trimID(rec.key())
-			r.linkedCRM[pr.link.CRMID] = true
+			r.setIDLinked(pr.crm, true)
 			pr.changed = true
 			r.notice(NoticeArrived, pr.link.ID, fmt.Sprintf("the CRM created %q as %s", rec.displayName(), pr.link.CRMID))
 			if !pr.inGroup {
@@ -141,7 +137,7 @@ func (r *reconciler) resolveTombs() {
 			pr.closed = true
 			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
 			r.crmClaimed[pr.crm] = false
-			delete(r.linkedCRM, trimID(pr.link.CRMID))
+			r.setIDLinked(pr.crm, false)
 			r.notice(NoticeRejoined, pr.link.ID, fmt.Sprintf("%q is in the sync group again and is synced anew", r.ct.DisplayName(pr.crm)))
 		default:
 			if pr.link.PendingCRM().Op != "" {
@@ -195,7 +191,7 @@ func (r *reconciler) matchOutlookByBase() {
 		if r.olClaimed[i] {
 			continue
 		}
-		if k := r.ot.Key(i); k != "" && r.keyOwned(k) {
+		if r.keyOwned(i) {
 			continue
 		}
 		done := false
@@ -233,7 +229,7 @@ func (r *reconciler) matchCreatedCRM() {
 	for i := range r.ct.Len() {
 		// A contact the user may not see is not theirs to claim: taking it
 		// would name it and add it to the sync group.
-		if r.crmClaimed[i] || r.crmIDLinked(trimID(r.ct.Key(i))) || !r.visible(i) {
+		if r.crmClaimed[i] || r.crmIDLinked(i) || !r.visible(i) {
 			continue
 		}
 		for _, f := range emailFields {
@@ -313,11 +309,27 @@ type waitingCands struct {
 
 var emailFields = []contact.Field{contact.Email1, contact.Email2, contact.Email3}
 
-// keyOwned reports whether an open link has this Outlook key.
-func (r *reconciler) keyOwned(key string) bool { return r.linkedKey[key] }
+// keyOwned reports whether an open link of the state has the key of
+// Outlook record i: the link found the first record with that key.
+func (r *reconciler) keyOwned(i int) bool {
+	j := r.olCanon[i]
+	return j >= 0 && r.keyLinked[j]
+}
 
-// crmIDLinked reports whether an open link has this CRM id.
-func (r *reconciler) crmIDLinked(id string) bool { return id != "" && r.linkedCRM[id] }
+// crmIDLinked reports whether an open link has the CRM id of CRM record i:
+// the link found the first record with that id (or arrived as it).
+func (r *reconciler) crmIDLinked(i int) bool {
+	j := r.crmCanon[i]
+	return j >= 0 && r.idLinked[j]
+}
+
+// setIDLinked records that a link has (or no longer has) the CRM id of
+// record i.
+func (r *reconciler) setIDLinked(i int, linked bool) {
+	if j := r.crmCanon[i]; j >= 0 {
+		r.idLinked[j] = linked
+	}
+}
 
 func (r *reconciler) normEmail(v string) string {
 	return contact.NormalizeEmail(v, r.p.CaseSensitiveKeys)
@@ -386,7 +398,7 @@ func (r *reconciler) newOutlookRecords() {
 		}
 		if tp, ok := r.tombCRM[i]; ok && tp.link.Detached != Outlook {
 			continue
-		} else if !ok && (r.crmClaimed[i] || r.crmIDLinked(trimID(r.ct.Key(i)))) {
+		} else if !ok && (r.crmClaimed[i] || r.crmIDLinked(i)) {
 			continue
 		}
 		for k, f := range []contact.Field{contact.Email1, contact.Email2} {

@@ -59,10 +59,6 @@ func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
 // merge does the per-field 3-way merge of a link whose records are both present.
 func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 	crmRec, olRec := r.record(CRM, pr), r.record(Outlook, pr)
-	name := olRec.displayName()
-	if name == "" {
-		name = crmRec.displayName()
-	}
 	// What each side is sent: the same decision applies to both, the
 	// CRM first, then Outlook.
 	type sideUpdate struct {
@@ -71,8 +67,8 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 		fields []contact.Field
 		old    []string // the side's values before the update, for Pending
 	}
-	upd := [2]*sideUpdate{{side: CRM}, {side: Outlook}}
-	crmU, olU := upd[0], upd[1]
+	upd := [2]sideUpdate{{side: CRM}, {side: Outlook}}
+	crmU, olU := &upd[0], &upd[1]
 	// A link whose base was left unread (quiet: both records hash to its
 	// base) has no field to merge.
 	// A new link starts from no base.
@@ -86,6 +82,12 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 		base = *r.base(pr)
 	}
 	newBase = base
+	var name string // the contact's, for the changes; none for a quiet link
+	if fields != nil {
+		if name = olRec.displayName(); name == "" {
+			name = crmRec.displayName()
+		}
+	}
 	// A value both records hold (one handle of the shared pool) is read
 	// once, unless the CRM's company may be the name account (which reads
 	// as empty there).
@@ -103,7 +105,8 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 		res, _, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
 		newBase[f] = res
 		effective := [2]string{c, o}
-		for k, u := range upd {
+		for k := range upd {
+			u := &upd[k]
 			actual := actual[k]
 			if same(f, res, actual) {
 				continue

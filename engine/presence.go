@@ -11,20 +11,15 @@ import (
 
 // crmInScope reports whether CRM contact i takes part in the sync: visible
 // to the syncing user and in the sync group.
-func (r *reconciler) crmInScope(i int) bool {
-	if !r.visible(i) {
-		return false
-	}
-	if !r.crm.HasSyncGroup {
-		return true
-	}
-	return r.inGroup[trimID(r.ct.Key(i))]
-}
+func (r *reconciler) crmInScope(i int) bool { return r.scope[i] }
 
 // visible reports whether the syncing user may see CRM contact i.
 func (r *reconciler) visible(i int) bool {
 	if r.crm.Visible == nil {
 		return true
+	}
+	if r.seen != nil {
+		return r.seen[i]
 	}
 	return r.ownerVisible(r.ct.Owner(i))
 }

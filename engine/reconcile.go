@@ -97,12 +97,14 @@ type reconciler struct {
 	mapped [contact.NumFields]bool
 	plan   *Plan
 
-	crmByID    map[string]int
-	inGroup    map[string]bool
-	olByKey    map[string]int
-	crmClaimed []bool
-	olClaimed  []bool
-	pairs      []*pair
+	crmByID map[string]int
+	// scope says whether each CRM record is in scope (crmInScope); seen,
+	// when the user may not see everything, whether it is visible.
+	scope, seen []bool
+	olByKey     map[string]int
+	crmClaimed  []bool
+	olClaimed   []bool
+	pairs       []*pair
 	// arena holds the links of the cycle in id order (the state's, then
 	// the new ones that fit); it becomes Plan.Links. The new links beyond
 	// it are in spill, a chunk at a time, still in id order; finish then
@@ -112,13 +114,15 @@ type reconciler struct {
 	// unordered says the links were made out of id order (Rebuild):
 	// finish sorts them.
 	unordered bool
-	tombs    []*pair // detached links (Link.Detached != NoSide)
+	tombs     []*pair // detached links (Link.Detached != NoSide)
 	// tombCRM marks CRM records held by a detached link, with its side.
 	tombCRM map[int]*pair
 	nextID  int64
-	// linkedCRM and linkedKey index the open links by CRM id and Outlook key.
-	linkedCRM map[string]bool
-	linkedKey map[string]bool
+	// crmCanon and olCanon are, per record, the first record with its
+	// (trimmed) CRM id or Outlook key, -1 for none; idLinked and keyLinked
+	// mark the first records whose id or key an open link has.
+	crmCanon, olCanon   []int32
+	idLinked, keyLinked []bool
 
 	accountsByName map[string][]int
 	newAccounts    map[string]int // name → index into plan.CRM.NewAccounts
@@ -153,30 +157,57 @@ func trimID(s string) string { return strings.TrimRight(s, " ") }
 
 func (r *reconciler) index() {
 	r.crmByID = make(map[string]int, r.ct.Len())
+	r.crmCanon = make([]int32, r.ct.Len())
 	for i := range r.ct.Len() {
 		id := trimID(r.ct.Key(i))
-		if _, dup := r.crmByID[id]; !dup && id != "" {
-			r.crmByID[id] = i
+		r.crmCanon[i] = -1
+		if id == "" {
+			continue
+		}
+		if j, dup := r.crmByID[id]; dup {
+			r.crmCanon[i] = int32(j)
+			continue
+		}
+		r.crmByID[id] = i
+		r.crmCanon[i] = int32(i)
+	}
+	r.idLinked = make([]bool, r.ct.Len())
+	r.keyLinked = make([]bool, r.ot.Len())
+	// Who is in scope, per record: the sync group's members the user may
+	// see.
+	r.scope = make([]bool, r.ct.Len())
+	var inGroup map[string]bool
+	if r.crm.HasSyncGroup {
+		inGroup = make(map[string]bool, len(r.crm.SyncGroup))
+		for _, id := range r.crm.SyncGroup {
+			inGroup[trimID(id)] = true
 		}
 	}
-	if r.crm.HasSyncGroup {
-		r.inGroup = make(map[string]bool, len(r.crm.SyncGroup))
-		for _, id := range r.crm.SyncGroup {
-			r.inGroup[trimID(id)] = true
+	if r.crm.Visible != nil {
+		r.seen = make([]bool, r.ct.Len())
+	}
+	for i := range r.ct.Len() {
+		if r.seen != nil {
+			r.seen[i] = r.ownerVisible(r.ct.Owner(i))
 		}
+		r.scope[i] = r.visible(i) && (!r.crm.HasSyncGroup || inGroup[trimID(r.ct.Key(i))])
 	}
 	r.olByKey = make(map[string]int, r.ot.Len())
+	r.olCanon = make([]int32, r.ot.Len())
 	for i := range r.ot.Len() {
 		k := r.ot.Key(i)
+		r.olCanon[i] = -1
 		if k == "" {
 			continue
 		}
-		if _, dup := r.olByKey[k]; dup {
+		if j, dup := r.olByKey[k]; dup {
+			r.olCanon[i] = int32(j)
 			r.notice(NoticeDuplicateKey, 0, fmt.Sprintf("Outlook contact %q (record %d) repeats the key %q of an earlier record; it is treated as a new contact",
 				r.ot.DisplayName(i), i+1, k))
 			continue
 		}
 		r.olByKey[k] = i
+		r.olCanon[i] = int32(i)
 	}
 	r.crmClaimed = make([]bool, r.ct.Len())
 	r.olClaimed = make([]bool, r.ot.Len())
