@@ -1,6 +1,8 @@
 package cycle
 
 import (
+	"errors"
+	"io"
 	"time"
 
 	"contactsync/formats"
@@ -20,7 +22,78 @@ type Converted struct {
 // modification times (its format says NoTimes): unless o.ExportedAt gives
 // the export time, its contacts are written without one (the file's mtime, which stands in for
 // them in a sync, would look like a real time as a vCard's REV).
+//
+// The contacts are streamed from the format's Reader to the Writer, one
+// at a time, as ReadOutlook would give them (control characters dropped,
+// e-mail addresses bare); none is held. Only an Outlook CSV whose date
+// order is settled late (after records were given in another) is read
+// whole, as ReadOutlook reads it.
 func Convert(in, out, to string, o OutlookOptions) (*Converted, error) {
+	kind, err := DetectKind(in, o.From)
+	if err != nil {
+		return nil, err
+	}
+	o.From = kind
+	f, _ := formats.Lookup(kind)
+	r, err := f.Open(in, o.formats())
+	if err != nil {
+		return nil, openError(err)
+	}
+	defer r.Close()
+	var like formats.Reader
+	if kind == KindCSV && o.Locale == "" {
+		like = r
+	}
+	w, err := createContacts(out, to, like, o)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Abort()
+	var ctl controls
+	n := 0
+	for {
+		c, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var de *outlookcsv.DateOrderError
+		if errors.As(err, &de) {
+			w.Abort()
+			return convertWhole(in, out, to, o)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if f.NoTimes {
+			c.Modified, c.ModifiedFrom = o.ExportedAt, ""
+			if !o.ExportedAt.IsZero() {
+				c.ModifiedFrom = "--outlook-exported-at"
+			}
+		}
+		ctl.add(c)
+		cleanEmails(c)
+		if err := w.Write(c); err != nil {
+			return nil, err
+		}
+		n++
+	}
+	sum := r.Summary()
+	for i := range sum.Deleted {
+		ctl.add(&sum.Deleted[i]) // counted in the warning, as a sync reads them
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	warnings := formats.WarningTexts(sum.Warnings)
+	if wn := ctl.warning(in); wn != "" {
+		warnings = append(warnings, wn)
+	}
+	return &Converted{Contacts: n, Format: w.Describe(), Warnings: warnings}, nil
+}
+
+// convertWhole is Convert with the side read whole (ReadOutlook), for an
+// Outlook CSV whose date order was settled late.
+func convertWhole(in, out, to string, o OutlookOptions) (*Converted, error) {
 	side, err := ReadOutlook(in, o)
 	if err != nil {
 		return nil, err

@@ -198,11 +198,7 @@ func readSide(s *OutlookSide, o OutlookOptions) error {
 	f, _ := formats.Lookup(s.Kind)
 	r, err := f.Open(s.Path, o.formats())
 	if err != nil {
-		var fe *pst.FolderError
-		if errors.As(err, &fe) {
-			return &Error{Kind: Usage, Err: fe, Hint: "name the folder that holds the contacts with --outlook-folder"}
-		}
-		return err
+		return openError(err)
 	}
 	defer r.Close()
 	for {
@@ -228,6 +224,16 @@ func readSide(s *OutlookSide, o OutlookOptions) error {
 		s.CSV = l.Layout()
 	}
 	return nil
+}
+
+// openError is the error of opening a reader: a PST folder not found is
+// a usage error, with its hint.
+func openError(err error) error {
+	var fe *pst.FolderError
+	if errors.As(err, &fe) {
+		return &Error{Kind: Usage, Err: fe, Hint: "name the folder that holds the contacts with --outlook-folder"}
+	}
+	return err
 }
 
 // readCSVWhole reads an Outlook CSV with outlookcsv.ReadFile, which reads
@@ -279,25 +285,11 @@ func stampExportTime(s *OutlookSide, at time.Time) error {
 // (in layout's columns when given), .vcf one vCard file, a folder (no
 // extension) one .vcf per contact. It returns how the file was written.
 func WriteContacts(path, to string, contacts []contact.Contact, layout *outlookcsv.File, o OutlookOptions) (string, error) {
-	var f *formats.Format
-	if to != "" {
-		var ok bool
-		if f, ok = formats.Lookup(to); !ok || f.Side != formats.SideOutlook {
-			return "", usagef("unknown output format %q (want %s)", to, orList(formats.Kinds(formats.SideOutlook, true)))
-		}
-	} else if filepath.Ext(path) == "" {
-		f, _ = formats.Lookup(vcard.KindDir)
-	} else if f = formats.ByName(path, formats.Kinds(formats.SideOutlook, true)...); f == nil {
-		return "", usagef("cannot tell the output format of %q: name it .csv or .vcf (or name a folder, without extension, for one .vcf per contact)", path)
-	}
-	if f.Create == nil {
-		return "", usagef("contactsync reads %s but does not write it; write %s", f.Describe, orList(formats.Kinds(formats.SideOutlook, true)))
-	}
 	var like formats.Reader
 	if layout != nil {
 		like = outlookcsv.LayoutOf(layout)
 	}
-	w, err := f.Create(path, o.formats(), like)
+	w, err := createContacts(path, to, like, o)
 	if err != nil {
 		return "", err
 	}
@@ -305,6 +297,27 @@ func WriteContacts(path, to string, contacts []contact.Contact, layout *outlookc
 		return "", err
 	}
 	return w.Describe(), nil
+}
+
+// createContacts starts the writer of WriteContacts: in the format to
+// names, else the one path's name says; in like's layout when like is a
+// reader of that format.
+func createContacts(path, to string, like formats.Reader, o OutlookOptions) (formats.Writer, error) {
+	var f *formats.Format
+	if to != "" {
+		var ok bool
+		if f, ok = formats.Lookup(to); !ok || f.Side != formats.SideOutlook {
+			return nil, usagef("unknown output format %q (want %s)", to, orList(formats.Kinds(formats.SideOutlook, true)))
+		}
+	} else if filepath.Ext(path) == "" {
+		f, _ = formats.Lookup(vcard.KindDir)
+	} else if f = formats.ByName(path, formats.Kinds(formats.SideOutlook, true)...); f == nil {
+		return nil, usagef("cannot tell the output format of %q: name it .csv or .vcf (or name a folder, without extension, for one .vcf per contact)", path)
+	}
+	if f.Create == nil {
+		return nil, usagef("contactsync reads %s but does not write it; write %s", f.Describe, orList(formats.Kinds(formats.SideOutlook, true)))
+	}
+	return f.Create(path, o.formats(), like)
 }
 
 // dropControls removes the control characters no import takes (NUL, ESC,
