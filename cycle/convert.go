@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"contactsync/engine/contact"
 	"contactsync/formats"
 	"contactsync/formats/outlookcsv"
 )
@@ -29,67 +30,111 @@ type Converted struct {
 // order is settled late (after records were given in another) is read
 // whole, as ReadOutlook reads it.
 func Convert(in, out, to string, o OutlookOptions) (*Converted, error) {
-	kind, err := DetectKind(in, o.From)
+	st, err := openOutlookStream(in, o)
 	if err != nil {
 		return nil, err
 	}
-	o.From = kind
-	f, _ := formats.Lookup(kind)
-	r, err := f.Open(in, o.formats())
-	if err != nil {
-		return nil, openError(err)
-	}
-	defer r.Close()
+	defer st.close()
 	var like formats.Reader
-	if kind == KindCSV && o.Locale == "" {
-		like = r
+	if st.kind == KindCSV && o.Locale == "" {
+		like = st.r
 	}
 	w, err := createContacts(out, to, like, o)
 	if err != nil {
 		return nil, err
 	}
 	defer w.Abort()
-	var ctl controls
 	n := 0
 	for {
-		c, err := r.Next()
+		c, err := st.next()
 		if err == io.EOF {
 			break
 		}
-		var de *outlookcsv.DateOrderError
-		if errors.As(err, &de) {
+		if errors.Is(err, errLateDateOrder) {
 			w.Abort()
 			return convertWhole(in, out, to, o)
 		}
 		if err != nil {
 			return nil, err
 		}
-		if f.NoTimes {
-			c.Modified, c.ModifiedFrom = o.ExportedAt, ""
-			if !o.ExportedAt.IsZero() {
-				c.ModifiedFrom = "--outlook-exported-at"
-			}
-		}
-		ctl.add(c)
-		cleanEmails(c)
 		if err := w.Write(c); err != nil {
 			return nil, err
 		}
 		n++
 	}
-	sum := r.Summary()
-	for i := range sum.Deleted {
-		ctl.add(&sum.Deleted[i]) // counted in the warning, as a sync reads them
-	}
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	warnings := formats.WarningTexts(sum.Warnings)
-	if wn := ctl.warning(in); wn != "" {
-		warnings = append(warnings, wn)
-	}
-	return &Converted{Contacts: n, Format: w.Describe(), Warnings: warnings}, nil
+	return &Converted{Contacts: n, Format: w.Describe(), Warnings: st.warnings(in)}, nil
 }
+
+// outlookStream reads an Outlook export through its format's Reader and
+// gives each record as ReadOutlook would (control characters dropped,
+// e-mail addresses bare), except the time of a format that records none
+// (an Outlook CSV): o.ExportedAt, or none (a file's mtime would look like
+// a real time once written).
+type outlookStream struct {
+	kind   string
+	format *formats.Format
+	r      formats.Reader
+	o      OutlookOptions
+	ctl    controls
+}
+
+// errLateDateOrder: an Outlook CSV's date order was settled after records
+// were given in another; the export is to be read whole (ReadOutlook).
+var errLateDateOrder = errors.New("the date order of the export was settled late")
+
+func openOutlookStream(path string, o OutlookOptions) (*outlookStream, error) {
+	kind, err := DetectKind(path, o.From)
+	if err != nil {
+		return nil, err
+	}
+	f, _ := formats.Lookup(kind)
+	r, err := f.Open(path, o.formats())
+	if err != nil {
+		return nil, openError(err)
+	}
+	return &outlookStream{kind: kind, format: f, r: r, o: o}, nil
+}
+
+// next returns the next record, valid until the next call; io.EOF after
+// the last, errLateDateOrder when the export must be read whole.
+func (s *outlookStream) next() (*contact.Contact, error) {
+	c, err := s.r.Next()
+	var de *outlookcsv.DateOrderError
+	if errors.As(err, &de) {
+		return nil, errLateDateOrder
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.format.NoTimes {
+		c.Modified, c.ModifiedFrom = s.o.ExportedAt, ""
+		if !s.o.ExportedAt.IsZero() {
+			c.ModifiedFrom = "--outlook-exported-at"
+		}
+	}
+	s.ctl.add(c)
+	cleanEmails(c)
+	return c, nil
+}
+
+// warnings are ReadOutlook's, once next returned io.EOF: the reader's,
+// then the control characters dropped (a PST's Deleted Items' too).
+func (s *outlookStream) warnings(path string) []string {
+	sum := s.r.Summary()
+	for i := range sum.Deleted {
+		s.ctl.add(&sum.Deleted[i])
+	}
+	ws := formats.WarningTexts(sum.Warnings)
+	if w := s.ctl.warning(path); w != "" {
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+func (s *outlookStream) close() { s.r.Close() }
 
 // convertWhole is Convert with the side read whole (ReadOutlook), for an
 // Outlook CSV whose date order was settled late.

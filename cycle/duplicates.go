@@ -3,6 +3,7 @@ package cycle
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -188,31 +189,62 @@ func Duplicates(w io.Writer, path string, o DuplicatesOptions) (*DuplicatesFound
 	// A CRM dump, named or found by the registry (as validate finds it);
 	// else an Outlook export of the kind From names or the input says.
 	crm, _ := otherSide(path, o.From)
-	var cs []contact.Contact
+	// The side goes into a table (every field, one string pool), record by
+	// record: no side is held as a []Contact.
+	t := contact.NewTable(contact.AllFields())
+	add := func(c *contact.Contact) { t.Add(c) }
 	if crm != nil {
-		d, err := crmcsv.ReadDir(path)
-		if err != nil {
-			return nil, fmt.Errorf("read CRM dump: %w", err)
+		if _, errs := crmcsv.ReadDirEach(path, false, add); len(errs) > 0 {
+			return nil, fmt.Errorf("read CRM dump: %w", errs[0])
 		}
-		cs = d.Contacts
 	} else {
 		o.Outlook.From = o.From
-		ol, err := ReadOutlook(path, o.Outlook)
-		if err != nil {
+		if err := outlookTable(path, o.Outlook, t); err != nil {
 			return nil, fmt.Errorf("read Outlook export: %w", err)
 		}
-		cs = ol.Contacts
 	}
 	if o.Phones == nil {
 		o.Phones = &phone.Normalizer{}
 	}
-	groups := engine.FindDuplicates(contact.Contacts(cs), duplicateOptions(o.Phones, o.CaseSensitiveKeys))
-	if err := writeDuplicatesCSV(w, "", contact.Contacts(cs), groups); err != nil {
+	groups := engine.FindDuplicates(t, duplicateOptions(o.Phones, o.CaseSensitiveKeys))
+	if err := writeDuplicatesCSV(w, "", t, groups); err != nil {
 		return nil, err
 	}
-	found := &DuplicatesFound{Groups: len(groups), Contacts: len(cs)}
+	found := &DuplicatesFound{Groups: len(groups), Contacts: t.Len()}
 	for _, g := range groups {
 		found.InGroups += len(g.Members)
 	}
 	return found, nil
+}
+
+// outlookTable reads the Outlook export at path into the empty table t,
+// record by record (outlookStream); an Outlook CSV whose date order is
+// settled late is read again whole.
+func outlookTable(path string, o OutlookOptions, t *contact.Table) error {
+	st, err := openOutlookStream(path, o)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	for {
+		c, err := st.next()
+		if err == io.EOF {
+			return nil
+		}
+		if errors.Is(err, errLateDateOrder) {
+			t.Reset()
+			side, err := ReadOutlook(path, o)
+			if err != nil {
+				return err
+			}
+			for i := range side.Contacts {
+				t.Add(&side.Contacts[i])
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		t.Add(c)
+	}
 }

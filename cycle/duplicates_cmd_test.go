@@ -1,0 +1,64 @@
+package cycle
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+	"contactsync/fixtures/synth"
+	"contactsync/formats/crmcsv"
+	"contactsync/formats/outlookcsv"
+	"contactsync/formats/phone"
+)
+
+// The duplicates command reads the side into a table, record by record;
+// it lists what the side read whole lists, byte for byte (a CRM dump, an
+// Outlook CSV, a vCard file).
+func TestDuplicatesFromATable(t *testing.T) {
+	dir := t.TempDir()
+	s := synth.Generate(3000, 7, 0.8, 0.1)
+	crmDir, olCSV, olVCF := filepath.Join(dir, "crm"), filepath.Join(dir, "ol.csv"), filepath.Join(dir, "ol.vcf")
+	if err := crmcsv.WriteDump(crmDir, &crmcsv.Dump{Contacts: s.CRM, Accounts: s.Accounts}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outlookcsv.WriteFile(olCSV, s.Outlook, nil, outlookcsv.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteContacts(olVCF, "", s.Outlook, nil, OutlookOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{crmDir, olCSV, olVCF} {
+		var got bytes.Buffer
+		found, err := Duplicates(&got, in, DuplicatesOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cs []contact.Contact
+		if in == crmDir {
+			d, err := crmcsv.ReadDir(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs = d.Contacts
+		} else {
+			side, err := ReadOutlook(in, OutlookOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs = side.Contacts
+		}
+		groups := engine.FindDuplicates(contact.Contacts(cs), duplicateOptions(&phone.Normalizer{}, false))
+		var want bytes.Buffer
+		if err := writeDuplicatesCSV(&want, "", contact.Contacts(cs), groups); err != nil {
+			t.Fatal(err)
+		}
+		if len(groups) == 0 {
+			t.Fatalf("%s: no duplicates: the test checks nothing", in)
+		}
+		if found.Contacts != len(cs) || found.Groups != len(groups) || !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: found %+v (%d bytes), read whole: %d contacts, %d groups (%d bytes)", in, found, got.Len(), len(cs), len(groups), want.Len())
+		}
+	}
+}
