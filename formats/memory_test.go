@@ -153,9 +153,9 @@ func TestReadMemory(t *testing.T) {
 		// Measured: 74,446, 207; 75,234, 465 (200 files; what stays
 		// is each file's hashed input).
 		{"msg", msgDir, formats.Options{}, 150_000, 500, 150_000, 1000},
-		// Measured: 12,628, 862; 13,237, 1,078 (72 contacts: the store's
+		// Measured: 9,023, 964; 9,632, 1,180 (72 contacts: the store's
 		// folder tree and page cache are most of what stays).
-		{"pst", filepath.Join(outlookData, "PersonalStorageFile1.pst"), formats.Options{Folder: "myInbox"}, 26_000, 2000, 27_000, 2200},
+		{"pst", filepath.Join(outlookData, "PersonalStorageFile1.pst"), formats.Options{Folder: "myInbox"}, 18_000, 2000, 19_000, 2400},
 	}
 	s = nil
 	for _, c := range cases {

@@ -2,6 +2,7 @@ package pst
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -214,6 +215,9 @@ func (h *heap) bth(hid uint32, cbKey, cbEnt int) (keys, vals [][]byte, err error
 		}
 		if len(b)%rs != 0 {
 			return h.errf(-1, "B-tree-on-heap record block of %d bytes is not a multiple of %d", len(b), rs)
+		}
+		if level == 0 {
+			keys, vals = slices.Grow(keys, len(b)/rs), slices.Grow(vals, len(b)/rs)
 		}
 		for i := 0; i+rs <= len(b); i += rs {
 			if level > 0 {

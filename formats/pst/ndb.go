@@ -52,7 +52,7 @@ type file struct {
 	nbtRoot, bbtRoot int64 // file offsets of the B-tree root pages
 	nbtBid, bbtBid   uint64
 
-	pages map[int64][]byte // page cache keyed by offset, cleared when full
+	pages map[int64]cachedPage // pages read, checked and parsed, by offset; cleared when full
 }
 
 const pageCacheMax = 4096 // 2 MiB of 512-byte pages
@@ -80,7 +80,7 @@ func (f *file) readAt(b []byte, off int64, field string) error {
 
 // openFile parses the header ([MS-PST] §2.2.2.6).
 func openFile(ra io.ReaderAt, size int64, path string) (*file, error) {
-	f := &file{ra: ra, path: path, size: size, pages: map[int64][]byte{}}
+	f := &file{ra: ra, path: path, size: size, pages: map[int64]cachedPage{}}
 	hdr := make([]byte, 564)
 	n, _ := ra.ReadAt(hdr, 0)
 	if err := f.parseHeader(hdr[:n]); err != nil {
@@ -169,24 +169,34 @@ type page struct {
 // readPage reads and checks the B-tree page at off. bid is the id the parent
 // used to reach it (named in errors).
 func (f *file) readPage(off int64, bid uint64, ptype byte) (*page, error) {
+	if c, ok := f.pages[off]; ok && c.ptype == ptype {
+		return c.p, nil // checked when it was read; a page read as the other tree's is read again, and refused
+	}
 	field := fmt.Sprintf("page 0x%x", bid)
 	if off <= 0 || off%64 != 0 {
 		// Pages are 512-aligned in practice; demand at least 64-byte
 		// alignment so a random offset is caught early.
 		return nil, f.perr(off, field, "page offset 0x%x is not aligned", off)
 	}
-	b, ok := f.pages[off]
-	if !ok {
-		b = make([]byte, pageSize)
-		if err := f.readAt(b, off, field); err != nil {
-			return nil, err
-		}
-		if len(f.pages) >= pageCacheMax {
-			clear(f.pages)
-		}
-		f.pages[off] = b
+	b := make([]byte, pageSize)
+	if err := f.readAt(b, off, field); err != nil {
+		return nil, err
 	}
-	return f.parsePage(b, off, bid, ptype)
+	p, err := f.parsePage(b, off, bid, ptype)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.pages) >= pageCacheMax {
+		clear(f.pages)
+	}
+	f.pages[off] = cachedPage{ptype: ptype, p: p}
+	return p, nil
+}
+
+// cachedPage is a page checked and parsed as a page of B-tree ptype.
+type cachedPage struct {
+	ptype byte
+	p     *page
 }
 
 // parsePage decodes a 512-byte page buffer; it is separate from readPage so
