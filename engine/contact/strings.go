@@ -1,9 +1,9 @@
 package contact
 
 import (
-	"encoding/binary"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -16,15 +16,34 @@ import (
 //
 // The values live in an arena of chunks that is only ever appended to, so a
 // string returned by Get stays valid (and unchanged) for as long as it is
-// referenced. Intern may be called from several goroutines at once; Get and
-// Lookup must not run while another goroutine interns into the same pool.
+// referenced. Intern may be called from several goroutines at once (the
+// two sides of a cycle are read at the same time): the pool is split into
+// shards by the values' hashes, each with its own lock, hash set and
+// chunks, so two readers rarely wait for each other. Get and Lookup must
+// not run while another goroutine interns into the same pool.
 type Strings struct {
-	mu     sync.Mutex
-	chunks [][]byte // chunk k holds the arena bytes [k<<chunkBits, (k+1)<<chunkBits)
-	slots  []uint32 // open-addressing hash set of handles; 0 is empty
-	n      int      // distinct values (without "")
-	bytes  int      // arena bytes in use
-	seed   maphash.Seed
+	shards [numShards]shard
+	// base[k] is the first byte of chunk k, which holds the arena bytes
+	// [k<<chunkBits, (k+1)<<chunkBits); each chunk belongs to one shard,
+	// which alone appends to it.
+	base *[maxChunks]*byte
+	next atomic.Int32 // chunks handed out
+	seed maphash.Seed
+}
+
+// shard is one part of a pool: the values whose hash falls in it.
+type shard struct {
+	mu sync.Mutex
+	// slots is an open-addressing hash set of handles (0: empty); tags
+	// holds 8 bits of each one's hash, which spare most comparisons of
+	// values.
+	slots []uint32
+	tags  []uint8
+	n     int    // distinct values
+	chunk int    // the chunk values are appended to; 0 before the first
+	cur   []byte // that chunk
+	arena int    // bytes of the chunks allocated
+	_     [64]byte
 }
 
 // poolSeed seeds the hash sets of every pool: random per process, so that
@@ -39,23 +58,34 @@ const (
 	chunkBits = 20 // 1 MiB of arena address space per chunk
 	chunkSize = 1 << chunkBits
 	maxChunks = 1 << (32 - chunkBits)
-	firstCap  = 4 << 10
+	firstCap  = 1 << 10
+	shardBits = 3
+	numShards = 1 << shardBits
 )
 
 // NewStrings returns an empty pool.
 func NewStrings() *Strings {
-	// Handle 0 is "": the first byte of the arena is never a value.
-	return &Strings{chunks: [][]byte{make([]byte, 1, firstCap)}, bytes: 1, seed: poolSeed}
+	s := &Strings{base: new([maxChunks]*byte), seed: poolSeed}
+	// Handle 0 is "": chunk 0 is never a value's.
+	s.next.Store(1)
+	return s
 }
 
 // Len returns the number of distinct non-empty values.
-func (s *Strings) Len() int { return s.n }
+func (s *Strings) Len() int {
+	n := 0
+	for i := range s.shards {
+		n += s.shards[i].n
+	}
+	return n
+}
 
-// Size returns the bytes the pool holds: the arena and the hash set.
+// Size returns the bytes the pool holds: the arena and the hash sets.
 func (s *Strings) Size() int {
-	n := 4 * cap(s.slots)
-	for _, c := range s.chunks {
-		n += cap(c)
+	n := int(unsafe.Sizeof(*s.base))
+	for i := range s.shards {
+		sh := &s.shards[i]
+		n += 4*cap(sh.slots) + cap(sh.tags) + sh.arena
 	}
 	return n
 }
@@ -65,44 +95,69 @@ func (s *Strings) Get(h Handle) string {
 	if h == 0 {
 		return ""
 	}
-	c := s.chunks[h>>chunkBits]
-	o := int(h & (chunkSize - 1))
-	n, w := binary.Uvarint(c[o:])
-	return unsafe.String(&c[o+w], int(n))
+	p := unsafe.Add(unsafe.Pointer(s.base[h>>chunkBits]), h&(chunkSize-1))
+	// The length, a varint: one byte below 128.
+	n := uint(*(*byte)(p))
+	p = unsafe.Add(p, 1)
+	if n >= 0x80 {
+		n &= 0x7f
+		for shift := 7; ; shift += 7 {
+			b := *(*byte)(p)
+			p = unsafe.Add(p, 1)
+			n |= uint(b&0x7f) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+	}
+	return unsafe.String((*byte)(p), int(n))
 }
 
 // Intern returns the handle of v, adding v to the pool when it is new.
 // It panics when the pool exceeds its 4 GiB address space, far beyond what
 // a cycle holds.
 func (s *Strings) Intern(v string) Handle {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.intern(v)
-}
-
-// intern is Intern with s.mu held.
-func (s *Strings) intern(v string) Handle {
 	if v == "" {
 		return 0
 	}
-	if (s.n+1)*4 > len(s.slots)*3 {
-		s.grow()
+	return s.intern(v, maphash.String(s.seed, v))
+}
+
+// InternBytes is Intern of string(b), without allocating a string for a
+// value the pool holds already.
+func (s *Strings) InternBytes(b []byte) Handle {
+	if len(b) == 0 {
+		return 0
 	}
-	mask := uint64(len(s.slots) - 1)
-	i := maphash.String(s.seed, v) & mask
+	return s.intern(unsafe.String(&b[0], len(b)), maphash.Bytes(s.seed, b))
+}
+
+// intern is Intern of v, whose hash is hash; v is copied when stored, so it
+// may be a view of bytes that change later.
+func (s *Strings) intern(v string, hash uint64) Handle {
+	sh := &s.shards[hash&(numShards-1)]
+	tag := uint8(hash >> 56)
+	sh.mu.Lock()
+	if (sh.n+1)*4 > len(sh.slots)*3 {
+		s.grow(sh)
+	}
+	mask := uint64(len(sh.slots) - 1)
+	i := (hash >> shardBits) & mask
 	for {
-		h := Handle(s.slots[i])
+		h := Handle(sh.slots[i])
 		if h == 0 {
 			break
 		}
-		if s.Get(h) == v {
+		if sh.tags[i] == tag && s.Get(h) == v {
+			sh.mu.Unlock()
 			return h
 		}
 		i = (i + 1) & mask
 	}
-	h := s.store(v)
-	s.slots[i] = uint32(h)
-	s.n++
+	h := s.store(sh, v)
+	sh.slots[i], sh.tags[i] = uint32(h), tag
+	sh.n++
+	sh.mu.Unlock()
 	return h
 }
 
@@ -111,70 +166,89 @@ func (s *Strings) Lookup(v string) (Handle, bool) {
 	if v == "" {
 		return 0, true
 	}
-	if len(s.slots) == 0 {
+	hash := maphash.String(s.seed, v)
+	sh := &s.shards[hash&(numShards-1)]
+	if len(sh.slots) == 0 {
 		return 0, false
 	}
-	mask := uint64(len(s.slots) - 1)
-	for i := maphash.String(s.seed, v) & mask; ; i = (i + 1) & mask {
-		h := Handle(s.slots[i])
+	tag := uint8(hash >> 56)
+	mask := uint64(len(sh.slots) - 1)
+	for i := (hash >> shardBits) & mask; ; i = (i + 1) & mask {
+		h := Handle(sh.slots[i])
 		if h == 0 {
 			return 0, false
 		}
-		if s.Get(h) == v {
+		if sh.tags[i] == tag && s.Get(h) == v {
 			return h, true
 		}
 	}
 }
 
-// store appends v, length first, to the arena and returns its handle.
-func (s *Strings) store(v string) Handle {
+// store appends v, length first, to the shard's chunk and returns its
+// handle.
+func (s *Strings) store(sh *shard, v string) Handle {
 	need := uvarintLen(uint64(len(v))) + len(v)
-	k := len(s.chunks) - 1
-	c := s.chunks[k]
-	if len(c)+need > cap(c) {
-		if len(c)+need <= chunkSize && cap(c) < chunkSize {
-			// The chunk may grow within its address space: copy it once
-			// into a larger one (earlier strings keep the old bytes).
-			nc := make([]byte, len(c), min(chunkSize, max(2*cap(c), len(c)+need)))
+	k, c := sh.chunk, sh.cur
+	if k == 0 || len(c)+need > cap(c) {
+		if k > 0 && len(c)+need <= chunkSize && cap(c) < chunkSize {
+			// The chunk may grow within its address space: copy it into
+			// a larger one (earlier strings keep the old bytes). By a
+			// quarter, so that little of it stays unused: only a shard's
+			// first chunk grows (the next ones start whole), so the copies
+			// are few.
+			nc := make([]byte, len(c), min(chunkSize, max(cap(c)+cap(c)/4, len(c)+need)))
 			copy(nc, c)
+			sh.arena += cap(nc) - cap(c)
 			c = nc
+			s.base[k] = unsafe.SliceData(c)
 		} else {
 			// A new chunk; a value larger than a chunk takes the address
 			// space of as many chunks as it needs (the rest stay nil).
 			span := max(1, (need+chunkSize-1)/chunkSize)
-			if len(s.chunks)+span > maxChunks {
+			next := int(s.next.Add(int32(span)))
+			if next > maxChunks {
 				panic("contact.Strings: more than 4 GiB of distinct values")
 			}
-			k = len(s.chunks)
-			c = make([]byte, 0, max(need, min(chunkSize, 2*cap(c))))
-			s.chunks = append(s.chunks, c)
-			for j := 1; j < span; j++ {
-				s.chunks = append(s.chunks, nil)
+			k = next - span
+			size := firstCap
+			if k > 0 {
+				size = min(chunkSize, 2*cap(c))
 			}
+			c = make([]byte, 0, max(need, size))
+			sh.arena += cap(c)
+			sh.chunk = k
+			s.base[k] = unsafe.SliceData(c)
 		}
 	}
 	o := len(c)
-	c = binary.AppendUvarint(c, uint64(len(v)))
+	for x := uint64(len(v)); ; x >>= 7 {
+		if x < 0x80 {
+			c = append(c, byte(x))
+			break
+		}
+		c = append(c, byte(x)|0x80)
+	}
 	c = append(c, v...)
-	s.chunks[k] = c
-	s.bytes += need
+	sh.cur = c
 	return Handle(k<<chunkBits | o)
 }
 
-// grow doubles the hash set (at least 1,024 slots) and re-inserts every handle.
-func (s *Strings) grow() {
-	old := s.slots
-	s.slots = make([]uint32, max(1024, 2*len(old)))
-	mask := uint64(len(s.slots) - 1)
-	for _, h := range old {
+// grow doubles the shard's hash set (at least 256 slots) and re-inserts
+// every handle.
+func (s *Strings) grow(sh *shard) {
+	old, oldTags := sh.slots, sh.tags
+	sh.slots = make([]uint32, max(256, 2*len(old)))
+	sh.tags = make([]uint8, len(sh.slots))
+	mask := uint64(len(sh.slots) - 1)
+	for j, h := range old {
 		if h == 0 {
 			continue
 		}
-		i := maphash.String(s.seed, s.Get(Handle(h))) & mask
-		for s.slots[i] != 0 {
+		i := (maphash.String(s.seed, s.Get(Handle(h))) >> shardBits) & mask
+		for sh.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		s.slots[i] = h
+		sh.slots[i], sh.tags[i] = h, oldTags[j]
 	}
 }
 

@@ -103,20 +103,18 @@ func (t *Table) Grow(n int) {
 func (t *Table) Add(c *Contact) int {
 	i := len(t.keys)
 	p := t.pool
-	p.mu.Lock()
 	for _, f := range t.fields {
-		t.cells = append(t.cells, p.intern(c.Values[f]))
+		t.cells = append(t.cells, p.Intern(c.Values[f]))
 	}
-	t.keys = append(t.keys, p.intern(c.Key))
-	t.from = append(t.from, p.intern(c.ModifiedFrom))
+	t.keys = append(t.keys, p.Intern(c.Key))
+	t.from = append(t.from, p.Intern(c.ModifiedFrom))
 	if c.CRM != (CRM{}) || t.crm != nil {
 		if t.crm == nil {
 			t.crm = make([]Handle, numCRM*i, numCRM*cap(t.keys))
 		}
-		t.crm = append(t.crm, p.intern(c.CRM.AccountID), p.intern(c.CRM.Owner), p.intern(c.CRM.AccountManagerID),
-			p.intern(c.CRM.Type), p.intern(c.CRM.Status))
+		t.crm = append(t.crm, p.Intern(c.CRM.AccountID), p.Intern(c.CRM.Owner), p.Intern(c.CRM.AccountManagerID),
+			p.Intern(c.CRM.Type), p.Intern(c.CRM.Status))
 	}
-	p.mu.Unlock()
 	t.lines = append(t.lines, int32(min(c.Line, 1<<31-1)))
 	if c.Modified.IsZero() {
 		t.modSec, t.modNsec, t.modLoc = append(t.modSec, 0), append(t.modNsec, -1), append(t.modLoc, 0)

@@ -162,5 +162,32 @@ func TestTableCompact(t *testing.T) {
 	if limit := 200.0; per > limit {
 		t.Errorf("%.0f bytes per record, want at most %.0f (a Contact's values alone are %d)", per, limit, NumFields*16)
 	}
-	t.Logf("%.0f bytes per record", per)
+	t.Logf("%.0f bytes per record (table %d, pool %d, values %d)", per, tb.Size(), tb.Pool().Size(), tb.Pool().Len())
+}
+
+// BenchmarkStringsIntern interns what a side of 10,000 contacts holds:
+// unique values (keys, e-mails) and repeating ones (cities, companies),
+// each value twice (both sides), from two goroutines as a cycle's readers do.
+func BenchmarkStringsIntern(b *testing.B) {
+	const n = 10_000
+	vals := make([]string, 0, 4*n)
+	for i := range n {
+		vals = append(vals, fmt.Sprintf("C%011d", i), fmt.Sprintf("user%d@example.com", i),
+			fmt.Sprintf("City %d", i%50), fmt.Sprintf("Company %04d Ltd", i%1000))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p := NewStrings()
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, v := range vals {
+					p.Intern(v)
+				}
+			}()
+		}
+		wg.Wait()
+	}
 }
