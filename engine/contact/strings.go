@@ -59,6 +59,7 @@ const (
 	chunkSize = 1 << chunkBits
 	maxChunks = 1 << (32 - chunkBits)
 	firstCap  = 1 << 10
+	growLimit = 64 << 10 // a chunk grows by copying up to this size
 	shardBits = 3
 	numShards = 1 << shardBits
 )
@@ -190,20 +191,19 @@ func (s *Strings) store(sh *shard, v string) Handle {
 	need := uvarintLen(uint64(len(v))) + len(v)
 	k, c := sh.chunk, sh.cur
 	if k == 0 || len(c)+need > cap(c) {
-		if k > 0 && len(c)+need <= chunkSize && cap(c) < chunkSize {
-			// The chunk may grow within its address space: copy it into
-			// a larger one (earlier strings keep the old bytes). By a
-			// quarter, so that little of it stays unused: only a shard's
-			// first chunk grows (the next ones start whole), so the copies
-			// are few.
-			nc := make([]byte, len(c), min(chunkSize, max(cap(c)+cap(c)/4, len(c)+need)))
+		if k > 0 && len(c)+need <= growLimit {
+			// A small chunk grows within its address space: it is copied
+			// into one twice its size (earlier strings keep the old bytes).
+			nc := make([]byte, len(c), min(growLimit, max(2*cap(c), len(c)+need)))
 			copy(nc, c)
 			sh.arena += cap(nc) - cap(c)
 			c = nc
 			s.base[k] = unsafe.SliceData(c)
 		} else {
-			// A new chunk; a value larger than a chunk takes the address
-			// space of as many chunks as it needs (the rest stay nil).
+			// A new chunk, a quarter of what the shard holds (so that
+			// little of the arena stays unused and nothing is copied), at
+			// most a chunk's address space; a value larger than that takes
+			// the address space of as many chunks as it needs.
 			span := max(1, (need+chunkSize-1)/chunkSize)
 			next := int(s.next.Add(int32(span)))
 			if next > maxChunks {
@@ -211,8 +211,8 @@ func (s *Strings) store(sh *shard, v string) Handle {
 			}
 			k = next - span
 			size := firstCap
-			if k > 0 {
-				size = min(chunkSize, 2*cap(c))
+			if sh.arena >= growLimit {
+				size = min(chunkSize, max(growLimit, sh.arena/4))
 			}
 			c = make([]byte, 0, max(need, size))
 			sh.arena += cap(c)

@@ -11,7 +11,8 @@ import (
 // (see Strings), and the CRM attributes likewise. Extra is not kept: a
 // writer that needs the unmapped data reads the side's input again.
 //
-// A record costs about 4 bytes per kept field plus 30 bytes, and each
+// A record costs about 4 bytes per kept field plus 30 bytes (the columns
+// are kept in pages of 1,024 records, see column), and each
 // distinct value is stored once per pool: tables that share a pool (see
 // Sibling) store a value both sides hold once.
 //
@@ -24,14 +25,15 @@ type Table struct {
 	col    [NumFields]int8 // column of each field, -1 when not kept
 	w      int             // len(fields)
 
-	cells   []Handle // w per record
-	crm     []Handle // numCRM per record; nil while no record has CRM attributes
-	keys    []Handle
-	from    []Handle // ModifiedFrom
-	modSec  []int64
-	modNsec []int32 // -1 for the zero time
-	modLoc  []uint8 // index into locs
-	lines   []int32
+	n       int            // records
+	cells   column[Handle] // w per record
+	crm     column[Handle] // numCRM per record; no pages while no record has CRM attributes
+	keys    column[Handle]
+	from    column[Handle] // ModifiedFrom
+	modSec  column[int64]
+	modNsec column[int32] // -1 for the zero time
+	modLoc  column[uint8] // index into locs
+	lines   column[int32]
 
 	locs  []*time.Location
 	zones map[zone]uint8
@@ -70,6 +72,8 @@ func NewTableIn(pool *Strings, fields []Field) *Table {
 		}
 	}
 	t.w = len(t.fields)
+	t.cells.w, t.crm.w = t.w, numCRM
+	t.keys.w, t.from.w, t.modSec.w, t.modNsec.w, t.modLoc.w, t.lines.w = 1, 1, 1, 1, 1, 1
 	// UTC and Local are locations 0 and 1, the usual ones.
 	t.locs = []*time.Location{time.UTC, time.Local}
 	return t
@@ -88,40 +92,36 @@ func (t *Table) Fields() []Field { return slices.Clone(t.fields) }
 // Has reports whether the table keeps field f.
 func (t *Table) Has(f Field) bool { return f >= 0 && int(f) < NumFields && t.col[f] >= 0 }
 
-// Grow makes room for n more records.
-func (t *Table) Grow(n int) {
-	t.cells = slices.Grow(t.cells, n*t.w)
-	t.keys = slices.Grow(t.keys, n)
-	t.from = slices.Grow(t.from, n)
-	t.modSec = slices.Grow(t.modSec, n)
-	t.modNsec = slices.Grow(t.modNsec, n)
-	t.modLoc = slices.Grow(t.modLoc, n)
-	t.lines = slices.Grow(t.lines, n)
-}
+// Grow makes room for n more records. The columns grow a page at a time
+// and never copy what they hold, so it need not be called; it is kept for
+// callers that know their size.
+func (t *Table) Grow(n int) {}
 
 // Add appends c (without its Extra) and returns its index.
 func (t *Table) Add(c *Contact) int {
-	i := len(t.keys)
+	i := t.n
+	t.n++
 	p := t.pool
-	for _, f := range t.fields {
-		t.cells = append(t.cells, p.Intern(c.Values[f]))
+	row := t.cells.add(i)
+	for k, f := range t.fields {
+		row[k] = p.Intern(c.Values[f])
 	}
-	t.keys = append(t.keys, p.Intern(c.Key))
-	t.from = append(t.from, p.Intern(c.ModifiedFrom))
-	if c.CRM != (CRM{}) || t.crm != nil {
-		if t.crm == nil {
-			t.crm = make([]Handle, numCRM*i, numCRM*cap(t.keys))
+	t.keys.add(i)[0] = p.Intern(c.Key)
+	t.from.add(i)[0] = p.Intern(c.ModifiedFrom)
+	if c.CRM != (CRM{}) || t.crm.pages != nil {
+		if t.crm.pages == nil {
+			t.crm.fill(i)
 		}
-		t.crm = append(t.crm, p.Intern(c.CRM.AccountID), p.Intern(c.CRM.Owner), p.Intern(c.CRM.AccountManagerID),
-			p.Intern(c.CRM.Type), p.Intern(c.CRM.Status))
+		h := t.crm.add(i)
+		h[0], h[1], h[2], h[3], h[4] = p.Intern(c.CRM.AccountID), p.Intern(c.CRM.Owner), p.Intern(c.CRM.AccountManagerID),
+			p.Intern(c.CRM.Type), p.Intern(c.CRM.Status)
 	}
-	t.lines = append(t.lines, int32(min(c.Line, 1<<31-1)))
+	t.lines.add(i)[0] = int32(min(c.Line, 1<<31-1))
+	sec, nsec, loc := t.modSec.add(i), t.modNsec.add(i), t.modLoc.add(i)
 	if c.Modified.IsZero() {
-		t.modSec, t.modNsec, t.modLoc = append(t.modSec, 0), append(t.modNsec, -1), append(t.modLoc, 0)
+		nsec[0] = -1
 	} else {
-		t.modSec = append(t.modSec, c.Modified.Unix())
-		t.modNsec = append(t.modNsec, int32(c.Modified.Nanosecond()))
-		t.modLoc = append(t.modLoc, t.location(c.Modified))
+		sec[0], nsec[0], loc[0] = c.Modified.Unix(), int32(c.Modified.Nanosecond()), t.location(c.Modified)
 	}
 	return i
 }
@@ -159,7 +159,7 @@ func (t *Table) Len() int {
 	if t == nil {
 		return 0
 	}
-	return len(t.keys)
+	return t.n
 }
 
 // Contacts returns every record as a Contact (see Contact); nil for a nil
@@ -176,24 +176,25 @@ func (t *Table) Contacts() []Contact {
 }
 
 // Key returns the key of record i.
-func (t *Table) Key(i int) string { return t.pool.Get(t.keys[i]) }
+func (t *Table) Key(i int) string { return t.pool.Get(t.keys.at(i, 0)) }
 
 // KeyHandle returns the handle of the key of record i.
-func (t *Table) KeyHandle(i int) Handle { return t.keys[i] }
+func (t *Table) KeyHandle(i int) Handle { return t.keys.at(i, 0) }
 
 // Modified returns the modification time of record i.
 func (t *Table) Modified(i int) time.Time {
-	if t.modNsec[i] < 0 {
+	ns := t.modNsec.at(i, 0)
+	if ns < 0 {
 		return time.Time{}
 	}
-	return time.Unix(t.modSec[i], int64(t.modNsec[i])).In(t.locs[t.modLoc[i]])
+	return time.Unix(t.modSec.at(i, 0), int64(ns)).In(t.locs[t.modLoc.at(i, 0)])
 }
 
 // ModifiedFrom returns where the modification time of record i came from.
-func (t *Table) ModifiedFrom(i int) string { return t.pool.Get(t.from[i]) }
+func (t *Table) ModifiedFrom(i int) string { return t.pool.Get(t.from.at(i, 0)) }
 
 // Line returns the line (or record number) where record i starts.
-func (t *Table) Line(i int) int { return int(t.lines[i]) }
+func (t *Table) Line(i int) int { return int(t.lines.at(i, 0)) }
 
 // Get returns the value of field f of record i; "" for a field not kept.
 // It does not allocate.
@@ -206,15 +207,15 @@ func (t *Table) Handle(i int, f Field) Handle {
 	if f < 0 || int(f) >= NumFields || t.col[f] < 0 {
 		return 0
 	}
-	return t.cells[i*t.w+int(t.col[f])]
+	return t.cells.at(i, int(t.col[f]))
 }
 
 // CRM returns the CRM attributes of record i.
 func (t *Table) CRM(i int) CRM {
-	if t.crm == nil {
+	if t.crm.pages == nil {
 		return CRM{}
 	}
-	h := t.crm[i*numCRM : i*numCRM+numCRM]
+	h := t.crm.row(i)
 	p := t.pool
 	return CRM{AccountID: p.Get(h[0]), Owner: p.Get(h[1]), AccountManagerID: p.Get(h[2]), Type: p.Get(h[3]), Status: p.Get(h[4])}
 }
@@ -222,10 +223,10 @@ func (t *Table) CRM(i int) CRM {
 // Owner returns the owner (SECCODEID) of record i without the other CRM
 // attributes.
 func (t *Table) Owner(i int) string {
-	if t.crm == nil {
+	if t.crm.pages == nil {
 		return ""
 	}
-	return t.pool.Get(t.crm[i*numCRM+1])
+	return t.pool.Get(t.crm.at(i, 1))
 }
 
 // Values returns the values of record i: the kept fields, the others empty.
@@ -239,7 +240,7 @@ func (t *Table) Values(i int) Values {
 // others.
 func (t *Table) ValuesInto(i int, v *Values) {
 	*v = Values{}
-	row := t.cells[i*t.w : i*t.w+t.w]
+	row := t.cells.row(i)
 	for k, f := range t.fields {
 		v[f] = t.pool.Get(row[k])
 	}
@@ -259,7 +260,8 @@ func (t *Table) DisplayName(i int) string {
 
 // Size returns the bytes the table holds, without its pool.
 func (t *Table) Size() int {
-	return 4*(cap(t.cells)+cap(t.crm)+cap(t.keys)+cap(t.from)+cap(t.lines)+cap(t.modNsec)) + 8*cap(t.modSec) + cap(t.modLoc)
+	return t.cells.size(4) + t.crm.size(4) + t.keys.size(4) + t.from.size(4) + t.lines.size(4) + t.modNsec.size(4) +
+		t.modSec.size(8) + t.modLoc.size(1)
 }
 
 // TableOf returns a table of cs, which keeps fields (see NewTable): for
@@ -299,17 +301,26 @@ var (
 
 // Reset removes every record; the pool keeps its values.
 func (t *Table) Reset() {
-	t.cells, t.crm, t.keys, t.from = t.cells[:0], nil, t.keys[:0], t.from[:0]
-	t.modSec, t.modNsec, t.modLoc, t.lines = t.modSec[:0], t.modNsec[:0], t.modLoc[:0], t.lines[:0]
+	t.n = 0
+	t.cells.reset()
+	t.crm.pages = nil
+	t.keys.reset()
+	t.from.reset()
+	t.modSec.reset()
+	t.modNsec.reset()
+	t.modLoc.reset()
+	t.lines.reset()
 }
 
-// Clip lets go of the room the columns grew into beyond their records (up
-// to as much again, after appending one record at a time): for a table
-// whose records are all added.
+// Clip lets go of the room the columns' last pages hold beyond their
+// records: for a table whose records are all added.
 func (t *Table) Clip() {
-	t.cells, t.keys, t.from, t.lines = slices.Clone(t.cells), slices.Clone(t.keys), slices.Clone(t.from), slices.Clone(t.lines)
-	t.modSec, t.modNsec, t.modLoc = slices.Clone(t.modSec), slices.Clone(t.modNsec), slices.Clone(t.modLoc)
-	if t.crm != nil {
-		t.crm = slices.Clone(t.crm)
-	}
+	t.cells.clip()
+	t.crm.clip()
+	t.keys.clip()
+	t.from.clip()
+	t.modSec.clip()
+	t.modNsec.clip()
+	t.modLoc.clip()
+	t.lines.clip()
 }
