@@ -206,13 +206,15 @@ func readSide(s *OutlookSide, o OutlookOptions) error {
 		if err == io.EOF {
 			break
 		}
-		var de *outlookcsv.DateOrderError
-		if errors.As(err, &de) {
-			// Records were given out in another date order than the
-			// file's: the whole file is read again in its own.
-			return readCSVWhole(s, o)
-		}
 		if err != nil {
+			// (declared here: the target of errors.As is allocated
+			// where it is declared, and this loop runs per record)
+			var de *outlookcsv.DateOrderError
+			if errors.As(err, &de) {
+				// Records were given out in another date order than the
+				// file's: the whole file is read again in its own.
+				return readCSVWhole(s, o)
+			}
 			return err
 		}
 		s.Contacts = append(s.Contacts, *c) // a reader never reuses a record's Extra

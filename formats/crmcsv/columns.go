@@ -107,6 +107,7 @@ type layout struct {
 	header  []string
 	cols    []column
 	nStreet int            // number of ADDRESSn columns present
+	street  []string       // contactInto's scratch for the address lines
 	extras  []string       // the names of the extra columns, in order
 	first   map[string]int // upper-cased trimmed name → index of its first column
 }
@@ -266,7 +267,14 @@ func (l *layout) spell(name string) string {
 // lines are dropped, so ADDRESS2 and ADDRESS3 left blank do not turn "Main
 // St 1" into "Main St 1\n\n".
 func joinStreet(lines []string) string {
-	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+	n := len(lines)
+	for n > 0 && lines[n-1] == "" {
+		n--
+	}
+	if n == 1 && !strings.HasSuffix(lines[0], "\n") {
+		return lines[0] // the usual one line, not copied
+	}
+	return strings.TrimRight(strings.Join(lines[:n], "\n"), "\n")
 }
 
 // splitStreet is the inverse of joinStreet for n address columns: one line

@@ -338,12 +338,19 @@ func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add func(*con
 	}
 	seen := make(map[string]int, lines)
 	keyCol, hasKey := lay.first[colContactID]
+	// Handed to add, the contact is valid only during the call: one is
+	// reused, and its Extras' room with it.
+	var c contact.Contact
 	f.each(func(rec []string, line int) {
 		errs := len(f.errs)
 		if join != nil {
 			rec = join.cells(rec)
 		}
-		c, bad, dl := lay.contact(rec)
+		var extra []contact.Extra
+		if add != nil {
+			extra = c.Extra[:0]
+		}
+		bad, dl := lay.contactInto(rec, &c, extra)
 		c.Line = line
 		if bad >= 0 {
 			f.fieldErr(bad, lay.header[bad], "cannot read the date %q (want YYYY-MM-DD hh:mm:ss)", rec[bad])
@@ -361,7 +368,8 @@ func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add func(*con
 				f.rowErrs += len(f.errs) - errs
 				return
 			}
-			seen[c.Key] = line
+			// A copy: c.Key is part of the record's text, which it would keep.
+			seen[strings.Clone(c.Key)] = line
 		}
 		if len(f.errs) > errs {
 			f.rowErrs += len(f.errs) - errs
@@ -385,10 +393,22 @@ func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add func(*con
 
 // contact maps one contacts-table record.
 func (l *layout) contact(rec []string) (c contact.Contact, badDate int, dateLayout string) {
+	badDate, dateLayout = l.contactInto(rec, &c, nil)
+	return c, badDate, dateLayout
+}
+
+// contactInto maps one contacts-table record into c, whose Extras are
+// appended to extra.
+func (l *layout) contactInto(rec []string, c *contact.Contact, extra []contact.Extra) (badDate int, dateLayout string) {
+	*c = contact.Contact{Extra: extra}
 	badDate = -1
 	var street []string
 	if l.nStreet > 0 {
-		street = make([]string, l.nStreet)
+		street = l.street[:0]
+		for range l.nStreet {
+			street = append(street, "")
+		}
+		l.street = street
 	}
 	for i, col := range l.cols {
 		v := cellValue(col, rec[i])
@@ -427,7 +447,7 @@ func (l *layout) contact(rec []string) (c contact.Contact, badDate int, dateLayo
 	if l.nStreet > 0 {
 		c.Values[contact.BusinessStreet] = joinStreet(street)
 	}
-	return c, badDate, dateLayout
+	return badDate, dateLayout
 }
 
 // cellValue is the value a cell of col stands for.

@@ -2,6 +2,7 @@ package crmcsv
 
 import (
 	"io"
+	"slices"
 	"sync"
 
 	"contactsync/engine/contact"
@@ -41,8 +42,10 @@ func Open(dir string, lenient bool) (*Reader, error) {
 		defer close(r.end)
 		defer close(r.recs)
 		r.d, r.errs = ReadDirEach(dir, lenient, func(c *contact.Contact) {
+			cc := *c
+			cc.Extra = slices.Clone(c.Extra) // c's are reused for the next row
 			select {
-			case r.recs <- *c: // its Extra is the contact's own
+			case r.recs <- cc:
 			case <-r.done:
 			}
 		})

@@ -30,8 +30,7 @@ func each(src source, name string, opt Options, lenient bool, reset func(), add 
 		if err == io.EOF {
 			break
 		}
-		var de *DateOrderError
-		if errors.As(err, &de) && !opt.inferring {
+		if de := dateOrderError(err); de != nil && !opt.inferring {
 			opt.DateFormat, opt.inferring = de.Format, true
 			reset()
 			g, rejected, err := each(src, name, opt, lenient, reset, add)
@@ -49,4 +48,18 @@ func each(src source, name string, opt Options, lenient bool, reset func(), add 
 		}
 	}
 	return f, r.sum.Rejected, nil
+}
+
+// dateOrderError returns err as a *DateOrderError, or nil. A function of
+// its own: the target errors.As needs would otherwise be allocated for
+// every record read.
+func dateOrderError(err error) *DateOrderError {
+	if err == nil {
+		return nil
+	}
+	var de *DateOrderError
+	if errors.As(err, &de) {
+		return de
+	}
+	return nil
 }
