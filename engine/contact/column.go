@@ -4,7 +4,8 @@ package contact
 // pageRecords records. Appending never copies what the column holds (a
 // slice grown by doubling copies it and leaves the old copy behind, up to
 // three times the column at the moment it grows), and a column costs at
-// most one page beyond its records.
+// most one page beyond its records. The first page starts small and
+// grows (copied) to a page's size, so that a small table stays small.
 type column[T any] struct {
 	pages [][]T
 	w     int
@@ -13,15 +14,23 @@ type column[T any] struct {
 const (
 	pageBits    = 10
 	pageRecords = 1 << pageBits
+	firstPage   = 16 // records the first page holds at first
 )
 
 // add returns the w values of record i, the next one, to be set (zero).
 func (c *column[T]) add(i int) []T {
 	p := i >> pageBits
 	if p == len(c.pages) {
-		c.pages = append(c.pages, make([]T, 0, pageRecords*c.w))
+		n := pageRecords
+		if p == 0 {
+			n = firstPage
+		}
+		c.pages = append(c.pages, make([]T, 0, n*c.w))
 	}
 	pg := c.pages[p]
+	if len(pg)+c.w > cap(pg) {
+		pg = append(make([]T, 0, min(pageRecords*c.w, 2*cap(pg))), pg...)
+	}
 	pg = pg[:len(pg)+c.w]
 	c.pages[p] = pg
 	return pg[len(pg)-c.w:]

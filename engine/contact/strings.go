@@ -25,10 +25,15 @@ type Strings struct {
 	shards [numShards]shard
 	// base[k] is the first byte of chunk k, which holds the arena bytes
 	// [k<<chunkBits, (k+1)<<chunkBits); each chunk belongs to one shard,
-	// which alone appends to it.
-	base *[maxChunks]*byte
-	next atomic.Int32 // chunks handed out
-	seed maphash.Seed
+	// which alone appends to it. The list is replaced by a longer copy as
+	// chunks are added (under baseMu, as every change of it), so that
+	// Get reads it without a lock (loadBase). A typed pointer, not an
+	// atomic.Pointer, so that reflect.DeepEqual compares two pools by
+	// their contents.
+	base   *[]*byte
+	baseMu sync.Mutex
+	next   int // chunks handed out
+	seed   maphash.Seed
 }
 
 // shard is one part of a pool: the values whose hash falls in it.
@@ -66,9 +71,11 @@ const (
 
 // NewStrings returns an empty pool.
 func NewStrings() *Strings {
-	s := &Strings{base: new([maxChunks]*byte), seed: poolSeed}
+	s := &Strings{seed: poolSeed}
 	// Handle 0 is "": chunk 0 is never a value's.
-	s.next.Store(1)
+	s.next = 1
+	base := make([]*byte, numShards+1)
+	s.base = &base
 	return s
 }
 
@@ -83,7 +90,7 @@ func (s *Strings) Len() int {
 
 // Size returns the bytes the pool holds: the arena and the hash sets.
 func (s *Strings) Size() int {
-	n := int(unsafe.Sizeof(*s.base))
+	n := 8 * cap(*s.loadBase())
 	for i := range s.shards {
 		sh := &s.shards[i]
 		n += 4*cap(sh.slots) + cap(sh.tags) + sh.arena
@@ -96,7 +103,7 @@ func (s *Strings) Get(h Handle) string {
 	if h == 0 {
 		return ""
 	}
-	p := unsafe.Add(unsafe.Pointer(s.base[h>>chunkBits]), h&(chunkSize-1))
+	p := unsafe.Add(unsafe.Pointer((*s.loadBase())[h>>chunkBits]), h&(chunkSize-1))
 	// The length, a varint: one byte below 128.
 	n := uint(*(*byte)(p))
 	p = unsafe.Add(p, 1)
@@ -198,26 +205,21 @@ func (s *Strings) store(sh *shard, v string) Handle {
 			copy(nc, c)
 			sh.arena += cap(nc) - cap(c)
 			c = nc
-			s.base[k] = unsafe.SliceData(c)
+			s.setBase(k, c)
 		} else {
 			// A new chunk, a quarter of what the shard holds (so that
 			// little of the arena stays unused and nothing is copied), at
 			// most a chunk's address space; a value larger than that takes
 			// the address space of as many chunks as it needs.
 			span := max(1, (need+chunkSize-1)/chunkSize)
-			next := int(s.next.Add(int32(span)))
-			if next > maxChunks {
-				panic("contact.Strings: more than 4 GiB of distinct values")
-			}
-			k = next - span
 			size := firstCap
 			if sh.arena >= growLimit {
 				size = min(chunkSize, max(growLimit, sh.arena/4))
 			}
 			c = make([]byte, 0, max(need, size))
 			sh.arena += cap(c)
+			k = s.addChunk(span, c)
 			sh.chunk = k
-			s.base[k] = unsafe.SliceData(c)
 		}
 	}
 	o := len(c)
@@ -231,6 +233,39 @@ func (s *Strings) store(sh *shard, v string) Handle {
 	c = append(c, v...)
 	sh.cur = c
 	return Handle(k<<chunkBits | o)
+}
+
+// loadBase returns the list of chunks.
+func (s *Strings) loadBase() *[]*byte {
+	return (*[]*byte)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&s.base))))
+}
+
+// addChunk gives c the address space of span chunks and returns the
+// first one's number.
+func (s *Strings) addChunk(span int, c []byte) int {
+	s.baseMu.Lock()
+	defer s.baseMu.Unlock()
+	k := s.next
+	if k+span > maxChunks {
+		panic("contact.Strings: more than 4 GiB of distinct values")
+	}
+	s.next += span
+	base := *s.base
+	if s.next > len(base) {
+		nb := make([]*byte, min(maxChunks, max(2*len(base), s.next)))
+		copy(nb, base)
+		atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&s.base)), unsafe.Pointer(&nb))
+		base = nb
+	}
+	base[k] = unsafe.SliceData(c)
+	return k
+}
+
+// setBase makes c the bytes of chunk k (grown into a copy).
+func (s *Strings) setBase(k int, c []byte) {
+	s.baseMu.Lock()
+	(*s.base)[k] = unsafe.SliceData(c)
+	s.baseMu.Unlock()
 }
 
 // grow doubles the shard's hash set (at least 256 slots) and re-inserts
