@@ -96,6 +96,7 @@ func (j *Journal) commit(ctx context.Context, plan *engine.Plan, info CycleInfo)
 		return err
 	}
 	j.loaded = nil // the rows moved on
+	j.checked = nil
 	return nil
 }
 
@@ -208,6 +209,13 @@ func (j *Journal) commitTx(ctx context.Context, plan *engine.Plan, info CycleInf
 
 	if _, err := tx.Exec(`UPDATE cycles SET hash = ?, history_rows = ? WHERE number = ?`, ch.sum(), h.HistoryRows.Int64, n); err != nil {
 		return err
+	}
+	if c := j.checked; c != nil && c.Through == last && c.Hash == prevHash {
+		// The check made before this cycle (CheckNew), for the next one.
+		if _, err := tx.Exec(`INSERT OR REPLACE INTO checks (through, hash, checked, rows_from) VALUES (?, ?, ?, ?)`,
+			c.Through, c.Hash, stamp(c.Checked), c.From); err != nil {
+			return err
+		}
 	}
 	if testHookBeforeTxCommit != nil {
 		testHookBeforeTxCommit()

@@ -87,6 +87,9 @@ type Journal struct {
 	// loaded is what the last Load read, for the next Commit; nil when
 	// unknown.
 	loaded *loadedState
+	// checked is the last CheckNew, for the next Commit to record; nil
+	// when none.
+	checked *CheckRecord
 	// notices are what Open did that the user should hear of.
 	notices []string
 }

@@ -109,6 +109,7 @@ func (j *Journal) verifyOrphans(tx *sql.Tx) error {
 		{"pending", "link", `SELECT cycle AS c, link AS k FROM pending`},
 		{"link_history", "link", `SELECT cycle AS c, link AS k FROM link_history`},
 		{"sets", "part", `SELECT cycle AS c, part AS k FROM sets`},
+		{"checks", "through", `SELECT through AS c, through AS k FROM checks`},
 		{"links", "link", `SELECT opened AS c, id AS k FROM links UNION ALL SELECT written, id FROM links UNION ALL SELECT closed, id FROM links WHERE closed IS NOT NULL`},
 	} {
 		var cycle int
@@ -341,39 +342,15 @@ func (j *Journal) verifyLinkRows(tx *sql.Tx, ws [][]linkWrite, written []int32) 
 		if err := rows.Scan(&r.id, &r.crmID, &r.outlookKey, &r.base, &r.baseSHA, &r.baseSum, &r.opened, &r.written, &r.closed); err != nil {
 			return 0, fmt.Errorf("verify journal %q: %w", j.path, err)
 		}
-		bad := func(what string) (int64, error) {
-			return 0, &VerifyError{Path: j.path, Cycle: r.written, Link: r.id, Table: "links", Row: fmt.Sprintf("link %d", r.id), What: what}
-		}
-		if r.compact() {
-			var l engine.Link
-			if !isCompact(string(r.base)) || decodeCompactBase(string(r.base), &l) != nil {
-				return bad("the link's base is not a readable compact base (edited after commit)")
-			}
-			if s := engine.SumValues(l.Base); string(s[:]) != string(r.baseSum) {
-				return bad("the link's base_sum is not the sum of its base (edited after commit)")
-			}
-		} else {
-			bs := sha256.Sum256(r.base)
-			if hex.EncodeToString(bs[:]) != r.baseSHA {
-				return bad("the link's base does not match its sha256 (edited after commit)")
-			}
-		}
-		var recorded string
-		found := false
+		recorded, found := "", false
 		if r.written >= 1 && r.written < len(ws) {
-			w := ws[r.written]
-			if k, ok := slices.BinarySearchFunc(w, r.id, func(x linkWrite, id int64) int { return cmp.Compare(x.link, id) }); ok {
-				recorded, found = w[k].sum, true
-			}
+			recorded, found = recordedSum(ws[r.written], r.id)
 		}
-		if !found {
-			return bad("the cycle that last wrote the link row recorded no hash for it (row added or moved after commit)")
-		}
-		if !r.matches(c, recorded) {
-			return bad("the link row does not match the hash its cycle recorded (edited after commit)")
+		if err := j.checkLinkRow(c, &r, recorded, found); err != nil {
+			return 0, err
 		}
 		if r.id < 1 || r.id >= int64(len(written)) {
-			return bad("the link's id is not one the journal gave (inserted after commit)")
+			return 0, &VerifyError{Path: j.path, Cycle: r.written, Link: r.id, Table: "links", Row: fmt.Sprintf("link %d", r.id), What: "the link's id is not one the journal gave (inserted after commit)"}
 		}
 		written[r.id] = int32(r.written)
 		if r.closed == 0 {
@@ -384,6 +361,47 @@ func (j *Journal) verifyLinkRows(tx *sql.Tx, ws [][]linkWrite, written []int32) 
 		return 0, fmt.Errorf("verify journal %q: %w", j.path, err)
 	}
 	return open, nil
+}
+
+// recordedSum finds link id's hash in a cycle's link writes (in link
+// order).
+func recordedSum(ws []linkWrite, id int64) (string, bool) {
+	k, ok := slices.BinarySearchFunc(ws, id, func(x linkWrite, id int64) int { return cmp.Compare(x.link, id) })
+	if !ok {
+		return "", false
+	}
+	return ws[k].sum, true
+}
+
+// checkLinkRow checks a link row against the hash its cycle recorded
+// (found: recorded one) and its base: a compact row's base must decode
+// and have its base_sum (the engine trusts the sum to skip unchanged
+// links), a JSON row's base must match its base_sha256.
+func (j *Journal) checkLinkRow(c *chain, r *linkRow, recorded string, found bool) error {
+	bad := func(what string) error {
+		return &VerifyError{Path: j.path, Cycle: r.written, Link: r.id, Table: "links", Row: fmt.Sprintf("link %d", r.id), What: what}
+	}
+	if r.compact() {
+		var l engine.Link
+		if !isCompact(string(r.base)) || decodeCompactBase(string(r.base), &l) != nil {
+			return bad("the link's base is not a readable compact base (edited after commit)")
+		}
+		if s := engine.SumValues(l.Base); string(s[:]) != string(r.baseSum) {
+			return bad("the link's base_sum is not the sum of its base (edited after commit)")
+		}
+	} else {
+		bs := sha256.Sum256(r.base)
+		if hex.EncodeToString(bs[:]) != r.baseSHA {
+			return bad("the link's base does not match its sha256 (edited after commit)")
+		}
+	}
+	if !found {
+		return bad("the cycle that last wrote the link row recorded no hash for it (row added or moved after commit)")
+	}
+	if !r.matches(c, recorded) {
+		return bad("the link row does not match the hash its cycle recorded (edited after commit)")
+	}
+	return nil
 }
 
 // each runs query with one argument and calls fn for every row.
