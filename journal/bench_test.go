@@ -2,6 +2,7 @@ package journal
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -110,4 +111,67 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(benchLinks*b.N)/b.Elapsed().Seconds(), "links/s")
+}
+
+// BenchmarkCommitSecond commits a second cycle over 100,000 links in which
+// 1% of the bases changed and every pending import of the first arrived:
+// the rows of the changed links are rewritten (their old versions kept),
+// the others left alone.
+func BenchmarkCommitSecond(b *testing.B) {
+	p1 := benchPlan(benchLinks)
+	dir := b.TempDir()
+	first := filepath.Join(dir, "first.db")
+	j, err := Open(first, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := j.Commit(p1, info(1)); err != nil {
+		b.Fatal(err)
+	}
+	j.Close()
+	p2 := &engine.Plan{Cycle: 2, User: p1.User, Mapping: p1.Mapping, Prefer: p1.Prefer, Direction: p1.Direction, NextLinkID: p1.NextLinkID}
+	p2.Links = make([]engine.LinkState, len(p1.Links))
+	for i := range p1.Links {
+		l := p1.Links[i].Link
+		l.SetPending(engine.Pending{}, engine.Pending{})
+		l.Base = nil
+		p2.Links[i] = engine.LinkState{Link: l, Changed: true}
+		if i%100 == 0 {
+			v := *p1.Links[i].Base
+			v[contact.JobTitle] += " (edited)"
+			p2.Links[i].Base = &v
+			p2.Changes = append(p2.Changes, engine.Change{Link: l.ID, Side: engine.CRM, Op: engine.OpUpdate, Field: "job_title",
+				Old: p1.Links[i].Base[contact.JobTitle], New: v[contact.JobTitle], Rule: engine.RuleChangedInOutlook, Name: v[contact.First]})
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		path := filepath.Join(dir, fmt.Sprintf("j%d.db", i))
+		if err := copyFile(path, first); err != nil {
+			b.Fatal(err)
+		}
+		j, err := Open(path, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := j.Load(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := j.Commit(p2, info(2)); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		j.Close()
+		b.StartTimer()
+	}
+}
+
+func copyFile(dst, src string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o600)
 }

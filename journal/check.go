@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Check is what CheckNew covered.
@@ -173,6 +174,10 @@ func wrapCheck(j *Journal, err error) error {
 	return fmt.Errorf("check journal %q: %w", j.path, err)
 }
 
+// unsafeString is b as a string without a copy, for a string used only
+// while b is.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
 // verifyNewOrphans finds rows filed under a cycle after the last, n (or
 // before the first), in the tables keyed by cycle: what their primary
 // keys find without reading every row.
@@ -222,16 +227,24 @@ func (j *Journal) checkLinksOf(tx *sql.Tx, ws [][]linkWrite, from int) (int, err
 	}
 	c := newChain()
 	checked := 0
+	var r linkRow
+	var crmID, outlookKey, base, baseSHA, baseSum sql.RawBytes
 	check := func(rs *sql.Rows) error {
-		var r linkRow
-		if err := rs.Scan(&r.id, &r.crmID, &r.outlookKey, &r.base, &r.baseSHA, &r.baseSum, &r.opened, &r.written, &r.closed); err != nil {
+		r = linkRow{}
+		if err := rs.Scan(&r.id, &crmID, &outlookKey, &base, &baseSHA, &baseSum, &r.opened, &r.written, &r.closed); err != nil {
 			return err
+		}
+		// Valid until the next row: the row is hashed before.
+		r.crmID, r.outlookKey, r.baseSHA = unsafeString(crmID), unsafeString(outlookKey), unsafeString(baseSHA)
+		r.base, r.baseSum = base, baseSum
+		if baseSum == nil {
+			r.baseSum = nil
 		}
 		if r.written < from || r.written >= len(ws) {
 			return nil // rewritten by no cycle checked now: an older row, or a row of a later cycle's (none)
 		}
 		recorded, found := recordedSum(ws[r.written], r.id)
-		if err := j.checkLinkRow(c, &r, recorded, found); err != nil {
+		if err := j.checkLinkRow(c, &r, recorded, found, false); err != nil {
 			return err
 		}
 		checked++

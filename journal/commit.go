@@ -733,6 +733,7 @@ func (r *linkRow) matches(c *chain, recorded string) bool {
 		return false
 	case len(recorded) == sha256.Size:
 		r.sum(c)
+		c.flush()
 		return string(c.h.Sum(nil)) == recorded
 	}
 	return r.sum(c) == recorded
@@ -743,7 +744,7 @@ func (r *linkRow) compact() bool { return r.baseSum != nil }
 
 // sum returns the row's hash, using c (reset first) to hash it.
 func (r *linkRow) sum(c *chain) string {
-	c.h.Reset()
+	c.reset()
 	if r.compact() {
 		c.tag("link v2")
 		c.int(r.id)
@@ -754,6 +755,7 @@ func (r *linkRow) sum(c *chain) string {
 		c.int(int64(r.opened))
 		c.int(int64(r.written))
 		c.int(int64(r.closed))
+		c.flush()
 		return string(c.h.Sum(nil)[:rowSumSize])
 	}
 	c.tag("link")
@@ -769,25 +771,60 @@ func (r *linkRow) sum(c *chain) string {
 
 // chain hashes a cycle's rows in a fixed order and encoding: every value is
 // length-prefixed, so no two different row sets hash alike by shifting
-// bytes between fields. Commit and Verify must feed it identically.
+// bytes between fields. Commit and Verify must feed it identically. The
+// encoded values are gathered in a buffer and hashed in blocks: a million
+// rows are some ten million small values.
 type chain struct {
 	h   hash.Hash
 	buf []byte
 }
 
-func newChain() *chain { return &chain{h: sha256.New()} }
+// chainBlock is how much encoded data the chain gathers before hashing it.
+const chainBlock = 64 << 10
+
+func newChain() *chain { return &chain{h: sha256.New(), buf: make([]byte, 0, chainBlock+4096)} }
 
 func (c *chain) str(s string) {
-	c.buf = binary.AppendUvarint(c.buf[:0], uint64(len(s)))
+	c.buf = binary.AppendUvarint(c.buf, uint64(len(s)))
 	c.buf = append(c.buf, s...)
-	c.h.Write(c.buf)
+	if len(c.buf) >= chainBlock {
+		c.flush()
+	}
 }
 
-func (c *chain) int(n int64) { c.str(strconv.FormatInt(n, 10)) }
+// int hashes n as its decimal text, as str would.
+func (c *chain) int(n int64) {
+	var d [24]byte
+	t := strconv.AppendInt(d[:0], n, 10)
+	c.buf = binary.AppendUvarint(c.buf, uint64(len(t)))
+	c.buf = append(c.buf, t...)
+	if len(c.buf) >= chainBlock {
+		c.flush()
+	}
+}
 
-func (c *chain) tag(t string) { c.str("\x00" + t) }
+// flush hashes what the buffer gathered.
+func (c *chain) flush() {
+	c.h.Write(c.buf)
+	c.buf = c.buf[:0]
+}
 
-func (c *chain) sum() string { return hex.EncodeToString(c.h.Sum(nil)) }
+// reset starts a new hash.
+func (c *chain) reset() {
+	c.h.Reset()
+	c.buf = c.buf[:0]
+}
+
+// tag hashes "\x00" + t as str would.
+func (c *chain) tag(t string) {
+	c.buf = binary.AppendUvarint(c.buf, uint64(len(t)+1))
+	c.buf = append(append(c.buf, 0), t...)
+}
+
+func (c *chain) sum() string {
+	c.flush()
+	return hex.EncodeToString(c.h.Sum(nil))
+}
 
 func (c *chain) header(r *cycleRow) {
 	c.tag("contactsync journal cycle v1")

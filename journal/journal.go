@@ -218,6 +218,12 @@ func Open(path string, opt Options) (*Journal, error) {
 		db.SetMaxOpenConns(1)
 		j.db = db
 		err = j.migrate()
+		if err == nil && !opt.ReadOnly {
+			// A second one, for the chain check a cycle makes while the
+			// engine reads bases (WAL: a reader never waits for another).
+			// Only Commit writes, so they never contend for writing.
+			db.SetMaxOpenConns(2)
+		}
 	}
 	if err != nil {
 		if db != nil {
