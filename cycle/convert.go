@@ -36,8 +36,8 @@ func Convert(in, out, to string, o OutlookOptions) (*Converted, error) {
 	}
 	defer st.close()
 	var like formats.Reader
-	if st.kind == KindCSV && o.Locale == "" {
-		like = st.r
+	if o.Locale == "" {
+		like = st.r // a format writes in its input's layout when the input is its own (an Outlook CSV's columns)
 	}
 	w, err := createContacts(out, to, like, o)
 	if err != nil {
@@ -74,7 +74,6 @@ func Convert(in, out, to string, o OutlookOptions) (*Converted, error) {
 // (an Outlook CSV): o.ExportedAt, or none (a file's mtime would look like
 // a real time once written).
 type outlookStream struct {
-	kind   string
 	format *formats.Format
 	r      formats.Reader
 	o      OutlookOptions
@@ -95,7 +94,7 @@ func openOutlookStream(path string, o OutlookOptions) (*outlookStream, error) {
 	if err != nil {
 		return nil, openError(err)
 	}
-	return &outlookStream{kind: kind, format: f, r: r, o: o}, nil
+	return &outlookStream{format: f, r: r, o: o}, nil
 }
 
 // next returns the next record, valid until the next call; io.EOF after
