@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"contactsync/engine"
+	"contactsync/engine/contact"
 	"contactsync/formats/crmcsv"
 	"contactsync/journal"
 )
@@ -34,21 +35,14 @@ func Rebuild(ctx context.Context, o Options) (*engine.Plan, error) {
 	if state.Cycle > 0 {
 		return nil, usagef("journal %q already holds %d cycles: rebuild starts a new journal; name a new file", o.Journal, state.Cycle)
 	}
-	dump, err := crmcsv.ReadDir(o.CRM)
+	dump, ct, ol, err := rebuildSides(&o)
 	if err != nil {
-		return nil, fmt.Errorf("read CRM dump: %w", err)
-	}
-	ol, err := ReadOutlook(o.Outlook, o.OutlookOpts)
-	if err != nil {
-		return nil, fmt.Errorf("read Outlook export: %w", err)
-	}
-	if w := dropControls(o.CRM, dump.Contacts); w != "" {
-		o.notify(w)
+		return nil, err
 	}
 	o.Policy.Fields, _ = fieldsInDump(fieldsOf(o.Policy), dump.ContactHeader)
 	plan, err := engine.Rebuild(
-		engine.CRMInput{Contacts: dump.Contacts, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup, Visible: dump.VisibleTo(o.Policy.User)},
-		engine.OutlookInput{Contacts: ol.Contacts, Deleted: ol.Deleted}, o.Policy)
+		engine.CRMInput{Table: ct, Accounts: dump.Accounts, SyncGroup: dump.SyncGroup, HasSyncGroup: dump.HasSyncGroup, Visible: dump.VisibleTo(o.Policy.User)},
+		engine.OutlookInput{Table: ol.table, Contacts: ol.Contacts, Deleted: ol.Deleted}, o.Policy)
 	if err != nil {
 		return nil, err
 	}
@@ -67,4 +61,27 @@ func Rebuild(ctx context.Context, o Options) (*engine.Plan, error) {
 		return nil, fmt.Errorf("commit the rebuilt journal %q: %w", o.Journal, err)
 	}
 	return plan, nil
+}
+
+// rebuildSides reads both sides into tables that share one string pool,
+// record by record, as a sync reads them: neither is held as a
+// []Contact (an Outlook export of a kind other than CSV is read whole).
+func rebuildSides(o *Options) (*crmcsv.Dump, *contact.Table, *OutlookSide, error) {
+	ct := contact.NewTableIn(contact.NewStrings(), engine.TableFields(o.Policy))
+	var ctl controls
+	dump, errs := crmcsv.ReadDirEach(o.CRM, false, func(c *contact.Contact) {
+		ctl.add(c)
+		ct.Add(c)
+	})
+	if len(errs) > 0 {
+		return nil, nil, nil, fmt.Errorf("read CRM dump: %w", errs[0])
+	}
+	ol, err := readOutlookTable(o.Outlook, o.OutlookOpts, ct.Sibling())
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read Outlook export: %w", err)
+	}
+	if w := ctl.warning(o.CRM); w != "" {
+		o.notify(w)
+	}
+	return dump, ct, ol, nil
 }
