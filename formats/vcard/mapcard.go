@@ -357,13 +357,32 @@ func isEmpty(v string) bool { return strings.Trim(v, " \t;") == "" }
 // (VERSION, N, FN, ORG, ...): a bit per name, not a map per card.
 type singles uint32
 
-var singleNames = [...]string{"VERSION", "PROFILE", slotN, slotFN, slotORG, slotTITLE, slotNOTE, slotCATEGORIES, slotUID, slotURL, slotBDAY, slotREV}
-
 func singleBit(name string) singles {
-	for i, n := range singleNames {
-		if n == name {
-			return 1 << i
-		}
+	switch name {
+	case "VERSION":
+		return 1 << 0
+	case "PROFILE":
+		return 1 << 1
+	case slotN:
+		return 1 << 2
+	case slotFN:
+		return 1 << 3
+	case slotORG:
+		return 1 << 4
+	case slotTITLE:
+		return 1 << 5
+	case slotNOTE:
+		return 1 << 6
+	case slotCATEGORIES:
+		return 1 << 7
+	case slotUID:
+		return 1 << 8
+	case slotURL:
+		return 1 << 9
+	case slotBDAY:
+		return 1 << 10
+	case slotREV:
+		return 1 << 11
 	}
 	panic("vcard: " + name + " is not a single property") // a programming error: mapCard names them
 }
@@ -395,6 +414,7 @@ func (p *parser) mapCard(c *card) contact.Contact {
 	p.slotBuf = append(p.slotBuf[:0], make([]string, len(c.props))...)
 	kind, slot := p.kindBuf, p.slotBuf
 	var seen singles
+	var rev time.Time // the REV taken, parsed
 	var emails []int
 	var telUsed [contact.NumFields]bool
 	var adrUsed [3]bool
@@ -435,9 +455,10 @@ func (p *parser) mapCard(c *card) contact.Contact {
 			}
 		case slotREV:
 			if !seen.has(name) && !isEmpty(pr.value) {
-				if _, ok := parseRev(pr.value); ok {
+				if t, ok := parseRev(pr.value); ok {
 					kind[i], slot[i] = toSlot, name
 					seen.add(name)
+					rev = t
 				} else {
 					p.warn(formats.WarnValue, pr.line, "REV: %q is not a timestamp; kept as an extra property", pr.value)
 				}
@@ -539,8 +560,7 @@ func (p *parser) mapCard(c *card) contact.Contact {
 		case slotBDAY:
 			ct.Values[contact.Birthday], _ = parseBDay(pr.value)
 		case slotREV:
-			ct.Modified, _ = parseRev(pr.value)
-			ct.ModifiedFrom = "REV"
+			ct.Modified, ct.ModifiedFrom = rev, "REV"
 		case slotCATEGORIES:
 			var cats []string
 			for _, part := range splitRaw(pr.value, ',') {
@@ -679,10 +699,47 @@ var revLayouts = []string{
 	"20060102", "2006-01-02",
 }
 
+// parseRevBasic parses "YYYYMMDDTHHMMSSZ", the form contactsync and most
+// writers give REV, without time.Parse's search of the layout: what
+// time.Parse would give for it under revLayouts' first, a date or time
+// out of range read as no such form.
+func parseRevBasic(s string) (time.Time, bool) {
+	if len(s) != 16 || s[8] != 'T' || s[15] != 'Z' {
+		return time.Time{}, false
+	}
+	var n [14]int
+	k := 0
+	for i := 0; i < 15; i++ {
+		if i == 8 {
+			continue
+		}
+		c := s[i]
+		if c < '0' || c > '9' {
+			return time.Time{}, false
+		}
+		n[k] = int(c - '0')
+		k++
+	}
+	y := n[0]*1000 + n[1]*100 + n[2]*10 + n[3]
+	mo, d := n[4]*10+n[5], n[6]*10+n[7]
+	h, mi, sec := n[8]*10+n[9], n[10]*10+n[11], n[12]*10+n[13]
+	if mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
+	if t.Day() != d { // the 31st of a 30-day month, a 29 February out of a leap year
+		return time.Time{}, false
+	}
+	return t, true
+}
+
 // parseRev parses a REV timestamp in basic or extended ISO 8601 form; a
 // time without zone is taken as UTC. The result is UTC, whole seconds.
 func parseRev(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
+	if t, ok := parseRevBasic(s); ok {
+		return t, true
+	}
 	// fractional seconds: drop them (REV is compared at second precision)
 	if i := strings.IndexByte(s, '.'); i > 0 {
 		j := i + 1
