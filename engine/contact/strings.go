@@ -39,17 +39,27 @@ type Strings struct {
 // shard is one part of a pool: the values whose hash falls in it.
 type shard struct {
 	mu sync.Mutex
-	// slots is an open-addressing hash set of handles (0: empty); tags
-	// holds 8 bits of each one's hash, which spare most comparisons of
-	// values.
-	slots []uint32
-	tags  []uint8
-	n     int    // distinct values
+	// buckets are an open-addressing hash set of handles, a cache line
+	// each (see bucket).
+	buckets []bucket
+	n       int    // distinct values
 	chunk int    // the chunk values are appended to; 0 before the first
 	cur   []byte // that chunk
 	arena int    // bytes of the chunks allocated
 	_     [64]byte
 }
+
+// bucket holds up to bucketSlots handles (0: empty; the used ones first)
+// and 8 bits of the hash of each one's value, which spare most comparisons
+// of values: 64 bytes, one cache line, so that looking a value up costs
+// one miss of the cache before its own bytes are compared.
+type bucket struct {
+	tags [bucketSlots]uint8
+	_    [4]byte
+	h    [bucketSlots]Handle
+}
+
+const bucketSlots = 12
 
 // poolSeed seeds the hash sets of every pool: random per process, so that
 // no input can be crafted to collide, and the same for every pool, so that
@@ -93,7 +103,7 @@ func (s *Strings) Size() int {
 	n := 8 * cap(*s.loadBase())
 	for i := range s.shards {
 		sh := &s.shards[i]
-		n += 4*cap(sh.slots) + cap(sh.tags) + sh.arena
+		n += int(unsafe.Sizeof(bucket{}))*cap(sh.buckets) + sh.arena
 	}
 	return n
 }
@@ -146,27 +156,26 @@ func (s *Strings) intern(v string, hash uint64) Handle {
 	sh := &s.shards[hash&(numShards-1)]
 	tag := uint8(hash >> 56)
 	sh.mu.Lock()
-	if (sh.n+1)*4 > len(sh.slots)*3 {
+	if (sh.n+1)*4 > len(sh.buckets)*bucketSlots*3 {
 		s.grow(sh)
 	}
-	mask := uint64(len(sh.slots) - 1)
-	i := (hash >> shardBits) & mask
-	for {
-		h := Handle(sh.slots[i])
-		if h == 0 {
-			break
+	mask := uint64(len(sh.buckets) - 1)
+	for b := (hash >> shardBits) & mask; ; b = (b + 1) & mask {
+		bk := &sh.buckets[b]
+		for j, h := range bk.h {
+			if h == 0 {
+				h = s.store(sh, v)
+				bk.h[j], bk.tags[j] = h, tag
+				sh.n++
+				sh.mu.Unlock()
+				return h
+			}
+			if bk.tags[j] == tag && s.Get(h) == v {
+				sh.mu.Unlock()
+				return h
+			}
 		}
-		if sh.tags[i] == tag && s.Get(h) == v {
-			sh.mu.Unlock()
-			return h
-		}
-		i = (i + 1) & mask
 	}
-	h := s.store(sh, v)
-	sh.slots[i], sh.tags[i] = uint32(h), tag
-	sh.n++
-	sh.mu.Unlock()
-	return h
 }
 
 // Lookup returns the handle of v when the pool holds it.
@@ -176,18 +185,20 @@ func (s *Strings) Lookup(v string) (Handle, bool) {
 	}
 	hash := maphash.String(s.seed, v)
 	sh := &s.shards[hash&(numShards-1)]
-	if len(sh.slots) == 0 {
+	if len(sh.buckets) == 0 {
 		return 0, false
 	}
 	tag := uint8(hash >> 56)
-	mask := uint64(len(sh.slots) - 1)
-	for i := (hash >> shardBits) & mask; ; i = (i + 1) & mask {
-		h := Handle(sh.slots[i])
-		if h == 0 {
-			return 0, false
-		}
-		if sh.tags[i] == tag && s.Get(h) == v {
-			return h, true
+	mask := uint64(len(sh.buckets) - 1)
+	for b := (hash >> shardBits) & mask; ; b = (b + 1) & mask {
+		bk := &sh.buckets[b]
+		for j, h := range bk.h {
+			if h == 0 {
+				return 0, false
+			}
+			if bk.tags[j] == tag && s.Get(h) == v {
+				return h, true
+			}
 		}
 	}
 }
@@ -268,23 +279,39 @@ func (s *Strings) setBase(k int, c []byte) {
 	s.baseMu.Unlock()
 }
 
-// grow doubles the shard's hash set (at least 256 slots) and re-inserts
+// grow doubles the shard's hash set (at least 4 buckets) and re-inserts
 // every handle.
 func (s *Strings) grow(sh *shard) {
-	old, oldTags := sh.slots, sh.tags
-	sh.slots = make([]uint32, max(256, 2*len(old)))
-	sh.tags = make([]uint8, len(sh.slots))
-	mask := uint64(len(sh.slots) - 1)
-	for j, h := range old {
-		if h == 0 {
-			continue
+	old := sh.buckets
+	sh.buckets = make([]bucket, max(4, 2*len(old)))
+	mask := uint64(len(sh.buckets) - 1)
+	for i := range old {
+		ob := &old[i]
+		for j, h := range ob.h {
+			if h == 0 {
+				break
+			}
+			b := (maphash.String(s.seed, s.Get(h)) >> shardBits) & mask
+			for {
+				bk := &sh.buckets[b]
+				if k := bk.free(); k >= 0 {
+					bk.h[k], bk.tags[k] = h, ob.tags[j]
+					break
+				}
+				b = (b + 1) & mask
+			}
 		}
-		i := (maphash.String(s.seed, s.Get(Handle(h))) >> shardBits) & mask
-		for sh.slots[i] != 0 {
-			i = (i + 1) & mask
-		}
-		sh.slots[i], sh.tags[i] = h, oldTags[j]
 	}
+}
+
+// free returns the first empty slot of b, -1 when it is full.
+func (b *bucket) free() int {
+	for j, h := range b.h {
+		if h == 0 {
+			return j
+		}
+	}
+	return -1
 }
 
 // uvarintLen is the length of the varint encoding of x.
