@@ -39,6 +39,10 @@ const peekSize = 64 << 10
 // file without BOM ("" = detect). A binary file (CheckText) is an error
 // wrapping ErrNotText.
 func OpenText(path, force string) (*Text, error) {
+	return openText(path, force, false)
+}
+
+func openText(path, force string, once bool) (*Text, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -59,14 +63,18 @@ func OpenText(path, force string) (*Text, error) {
 		bytesRead.Add(int64(len(b)))
 		return NewText(b, path, force)
 	}
-	t, err := newText(NewHashReader(f), path, force, func() (bool, error) {
+	valid := func() (bool, error) {
 		g, err := os.Open(path)
 		if err != nil {
 			return false, err
 		}
 		defer g.Close()
 		return validUTF8(g)
-	})
+	}
+	if once {
+		valid = nil // told while streaming (sniffer)
+	}
+	t, err := newText(NewHashReader(f), path, force, valid)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -87,6 +95,8 @@ func NewText(b []byte, name, force string) (*Text, error) {
 	return t, err
 }
 
+// newText decodes what h reads. valid reports whether the whole text is
+// UTF-8; nil: the text is told while it is read (see OpenTextOnce).
 func newText(h *HashReader, path, force string, valid func() (bool, error)) (*Text, error) {
 	t := &Text{path: path, hash: h}
 	br := bufio.NewReaderSize(t.hash, peekSize)
@@ -115,6 +125,10 @@ func newText(h *HashReader, path, force string, valid func() (bool, error)) (*Te
 		if e != nil {
 			dec = e.NewDecoder()
 		}
+	case valid == nil:
+		t.Encoding = UTF8
+		t.r = &sniffer{t: t, br: br}
+		return t, nil
 	default:
 		ok, err := valid()
 		if err != nil {

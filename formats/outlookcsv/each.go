@@ -15,12 +15,26 @@ import (
 // called and the records are given again from the first. The File
 // returned has the layout, warnings and input hash, and no records.
 func Each(path string, opt Options, lenient bool, reset func(), add func(*contact.Contact) error) (*File, formats.ErrorList, error) {
-	return each(fileSource(path, opt), path, opt, lenient, reset, add)
+	return each(fileSource(path), path, opt, lenient, reset, add)
 }
 
+//
+// The encoding of a file without BOM or forced code page is told as it is
+// read (formats.OpenTextOnce); when the text read as UTF-8 turns out to be
+// Windows-1252 after other characters than ASCII were given, the records
+// are given again from the first, read in Windows-1252.
 func each(src source, name string, opt Options, lenient bool, reset func(), add func(*contact.Contact) error) (*File, formats.ErrorList, error) {
+	opt.once = opt.Encoding == ""
+	again := func() (*File, formats.ErrorList, error) {
+		opt.Encoding = formats.Windows1252
+		reset()
+		return each(src, name, opt, lenient, reset, add)
+	}
 	r, err := open(src, name, opt, lenient)
 	if r == nil {
+		if errors.Is(err, formats.ErrNotUTF8Late) {
+			return again()
+		}
 		return nil, nil, err
 	}
 	defer r.Close()
@@ -39,6 +53,9 @@ func each(src source, name string, opt Options, lenient bool, reset func(), add 
 				g.Warnings = append(g.Warnings, inferredWarning(name, de.Format, de.usual, de.all))
 			}
 			return g, rejected, err
+		}
+		if errors.Is(err, formats.ErrNotUTF8Late) {
+			return again()
 		}
 		if err != nil {
 			return f, r.sum.Rejected, err

@@ -28,6 +28,7 @@ type Options struct {
 	Locale     string // for writing a fresh layout: "" or "en", "de", "fr", "es"
 
 	inferring bool // parse is reading again with a date order it inferred
+	once      bool // tell the encoding while reading (formats.OpenTextOnce): for each, which can read again
 }
 
 // File is one Outlook (or Google) CSV export: its layout and its contacts.
@@ -61,7 +62,7 @@ type File struct {
 
 // ReadFile reads an export from path.
 func ReadFile(path string, opt Options) (*File, error) {
-	f, _, err := readAll(fileSource(path, opt), path, opt, false)
+	f, _, err := readAll(fileSource(path), path, opt, false)
 	return f, err
 }
 
@@ -71,7 +72,7 @@ func Read(r io.Reader, name string, opt Options) (*File, error) {
 	if err != nil {
 		return nil, &formats.ParseError{File: name, Err: err}
 	}
-	f, _, err := readAll(bytesSource(b, name, opt), name, opt, false)
+	f, _, err := readAll(bytesSource(b, name), name, opt, false)
 	return f, err
 }
 
@@ -100,7 +101,7 @@ func readBytes(r io.Reader) ([]byte, error) {
 // could not. Warnings about records it did read stay in File.Warnings.
 // A file it cannot read at all (missing, no header) is an error.
 func ReadFileLenient(path string, opt Options) (*File, formats.ErrorList, error) {
-	f, rejected, err := readAll(fileSource(path, opt), path, opt, true)
+	f, rejected, err := readAll(fileSource(path), path, opt, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -111,7 +112,7 @@ func ReadFileLenient(path string, opt Options) (*File, formats.ErrorList, error)
 // quoting (reading goes on at the next line), unknown headers, unreadable
 // dates, cells beyond the header.
 func Validate(path string, opt Options) formats.ErrorList {
-	r, err := open(fileSource(path, opt), path, opt, true)
+	r, err := open(fileSource(path), path, opt, true)
 	if r == nil {
 		return formats.ErrorList{asParseError(path, err)}
 	}
@@ -166,15 +167,22 @@ func inferredWarning(name, df, usual string, all bool) formats.Warning {
 // maxProblems bounds the warnings kept for one file.
 const maxProblems = 1000
 
-// source opens the text of an export from its start.
-type source func() (*formats.Text, error)
+// source opens the text of an export from its start, in the code page
+// enc ("": detect); once: the encoding is told while reading, in one read
+// (formats.OpenTextOnce).
+type source func(enc string, once bool) (*formats.Text, error)
 
-func fileSource(path string, opt Options) source {
-	return func() (*formats.Text, error) { return formats.OpenText(path, opt.Encoding) }
+func fileSource(path string) source {
+	return func(enc string, once bool) (*formats.Text, error) {
+		if once {
+			return formats.OpenTextOnce(path, enc)
+		}
+		return formats.OpenText(path, enc)
+	}
 }
 
-func bytesSource(b []byte, name string, opt Options) source {
-	return func() (*formats.Text, error) { return formats.NewText(b, name, opt.Encoding) }
+func bytesSource(b []byte, name string) source {
+	return func(enc string, _ bool) (*formats.Text, error) { return formats.NewText(b, name, enc) }
 }
 
 var errEmpty = errors.New("empty file: no header line")

@@ -61,11 +61,11 @@ const maxDateCells = 100_000
 // lenient set, records that cannot be read are set aside
 // (Summary().Rejected) instead of ending the read.
 func Open(path string, opt Options, lenient bool) (*Reader, error) {
-	return open(fileSource(path, opt), path, opt, lenient)
+	return open(fileSource(path), path, opt, lenient)
 }
 
 func open(src source, name string, opt Options, lenient bool) (*Reader, error) {
-	t, err := src()
+	t, err := src(opt.Encoding, opt.once)
 	if err != nil {
 		var pathErr *fs.PathError
 		if errors.Is(err, formats.ErrNotText) || errors.As(err, &pathErr) {
@@ -274,7 +274,7 @@ func (r *Reader) settleDates(nw, np int) error {
 
 // inferDates reads the file again for inferDateFormat.
 func (r *Reader) inferDates() (string, bool) {
-	t, err := r.src()
+	t, err := r.src(r.opt.Encoding, false)
 	if err != nil {
 		return "", false
 	}
@@ -314,6 +314,7 @@ func (r *Reader) finish() error {
 		return r.err
 	}
 	r.file.Input = in
+	r.file.Encoding = r.text.Encoding // told by the end of the text
 	r.sum.Inputs = []formats.InputFile{in}
 	r.sum.Notes = Notes(r.file)
 	r.err = io.EOF

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -99,6 +101,52 @@ func TestStreamedEncodingChoice(t *testing.T) {
 			}
 			if v := f.Contacts[len(cs)-1].Values[contact.First]; utf8.ValidString(tc.last) && v != tc.last {
 				t.Errorf("last first name read back %q, want %q", v, tc.last)
+			}
+		})
+	}
+}
+
+// A file without BOM is read once: its encoding is told as it is read.
+// When it turns out to be Windows-1252 after characters other than ASCII
+// were read as UTF-8, Each gives the records again from the first, and
+// every way of reading the file reads the same records in the same code
+// page as the reading of the whole bytes.
+func TestEachTellsEncodingOnce(t *testing.T) {
+	head := "First Name,Last Name,E-mail Address\r\n"
+	for _, tc := range []struct {
+		name, text string
+		enc        string
+		resets     int
+	}{
+		{"utf8", head + "Zoë,Müller,z@example.com\r\n", formats.UTF8, 0},
+		{"1252 after ASCII", head + "Ann,Lee,a@example.com\r\nZo\xeb,M\xfcller,z@example.com\r\n", formats.Windows1252, 0},
+		{"1252 after UTF-8", head + "Zoë,Lee,a@example.com\r\n" + strings.Repeat("Ann,Lee,a@example.com\r\n", 3000) + "Zo\xeb,M\xfcller,z@example.com\r\n", formats.Windows1252, 1},
+		{"1252 in the header", "First Name,Last Name,E-mail Address,Stra\xdfe\r\nZo\xeb,M\xfcller,z@example.com,x\r\n", formats.Windows1252, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeTemp(t, "in.csv", []byte(tc.text))
+			whole, err := Read(bytes.NewReader([]byte(tc.text)), path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []contact.Contact
+			resets := 0
+			f, _, err := Each(path, Options{}, false, func() { got, resets = nil, resets+1 }, func(c *contact.Contact) error {
+				got = append(got, c.Clone())
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Encoding != tc.enc || whole.Encoding != tc.enc || resets != tc.resets {
+				t.Errorf("encoding %s (whole bytes %s), read again %d times; want %s, %d", f.Encoding, whole.Encoding, resets, tc.enc, tc.resets)
+			}
+			if !reflect.DeepEqual(got, whole.Contacts) {
+				t.Errorf("Each read\n%v\nthe whole bytes\n%v", got, whole.Contacts)
+			}
+			rf, err := ReadFile(path, Options{})
+			if err != nil || rf.Encoding != tc.enc || !reflect.DeepEqual(rf.Contacts, whole.Contacts) {
+				t.Errorf("ReadFile: %v, %s", err, rf.Encoding)
 			}
 		})
 	}
