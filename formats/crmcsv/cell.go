@@ -71,6 +71,9 @@ func parseDate(v string) (time.Time, string, bool) {
 	if v == "" {
 		return time.Time{}, "", true
 	}
+	if t, ok := parseUsualDate(v); ok {
+		return t, dateLayouts[0], true
+	}
 	for _, l := range dateLayouts {
 		t, err := time.Parse(l, v)
 		// A year that UTC moves outside 1..9999 could not be written back.
@@ -79,6 +82,34 @@ func parseDate(v string) (time.Time, string, bool) {
 		}
 	}
 	return time.Time{}, "", false
+}
+
+// parseUsualDate reads v in the usual layout, "2006-01-02 15:04:05", as
+// time.Parse does but without its walk through the layout: a dump has one
+// date a row. ok is false for anything else, which parseDate reads the
+// long way (and so says what is wrong the same way).
+func parseUsualDate(v string) (time.Time, bool) {
+	if len(v) != 19 || v[4] != '-' || v[7] != '-' || v[10] != ' ' || v[13] != ':' || v[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return -1
+			}
+			n = n*10 + int(s[i]-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, sec := num(v[0:4]), num(v[5:7]), num(v[8:10]), num(v[11:13]), num(v[14:16]), num(v[17:19])
+	if y < 1 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	if d > time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC), true
 }
 
 // formatDate writes t in layout (the dump's own), in UTC.

@@ -330,3 +330,19 @@ func TestStreetLines(t *testing.T) {
 		t.Errorf("splitStreet 4 lines into 2 = %q", got)
 	}
 }
+
+// parseUsualDate reads what time.Parse reads in the usual layout, and
+// refuses the rest, which parseDate then reads the long way.
+func TestParseUsualDate(t *testing.T) {
+	cells := []string{"2025-04-22 11:39:27", "2024-02-29 00:00:00", "2023-02-29 00:00:00", "2025-13-01 00:00:00",
+		"2025-00-10 10:00:00", "2025-04-31 10:00:00", "2025-04-22 24:00:00", "2025-04-22 23:60:00", "2025-04-22 23:59:60",
+		"0000-01-01 00:00:00", "0001-01-01 00:00:00", "9999-12-31 23:59:59", "2025-4-22 11:39:27", "2025-04-22T11:39:27",
+		"2025-04-22 11:39:2x", "+025-04-22 11:39:27", "2025-04-22 11:39:27 "}
+	for _, c := range cells {
+		want, err := time.Parse(dateLayouts[0], c)
+		got, ok := parseUsualDate(c)
+		if ok != (err == nil && want.Year() >= 1) || (ok && !got.Equal(want)) || (ok && got.Location() != time.UTC) {
+			t.Errorf("parseUsualDate(%q) = %v, %v; time.Parse: %v, %v", c, got, ok, want, err)
+		}
+	}
+}
