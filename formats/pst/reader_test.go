@@ -151,3 +151,27 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestValidateUnchosen: validating a sound store that does not say which
+// folder holds the contacts lists that as its one problem, naming the
+// flag to give; naming a folder of it clears it.
+func TestValidateUnchosen(t *testing.T) {
+	_, files := realPSTs(t)
+	var p string
+	for _, f := range files {
+		if filepath.Base(f) == "PersonalStorage.pst" {
+			p = f
+		}
+	}
+	if p == "" {
+		t.Fatal("PersonalStorage.pst not among the real stores")
+	}
+	f, _ := formats.Lookup(Kind)
+	errs, _ := f.Validate(p, formats.Options{})
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "no contact items") || !strings.Contains(errs[0].Error(), "--outlook-folder") {
+		t.Errorf("validate: %v, want the folder that cannot be chosen", errs)
+	}
+	if errs, _ := f.Validate(p, formats.Options{Folder: "Inbox"}); len(errs) != 0 {
+		t.Errorf("validate with the folder named: %v", errs)
+	}
+}

@@ -2,6 +2,7 @@ package pst
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -31,9 +32,15 @@ func init() {
 func validateStore(path string, o formats.Options) (formats.ErrorList, []string) {
 	errs := Validate(path)
 	if len(errs) == 0 {
-		if st, err := ReadFile(path, Options{Folder: o.Folder}); err == nil && st.Unchosen != nil {
+		// Opening chooses the folder; its items need not be read again.
+		r, err := Open(path, Options{Folder: o.Folder})
+		var fe *FolderError
+		switch {
+		case err == nil:
+			r.Close()
+		case errors.As(err, &fe):
 			errs = append(errs, &formats.ParseError{File: path, Err: fmt.Errorf("%s (sync and convert need --outlook-folder)",
-				strings.TrimPrefix(st.Unchosen.Error(), path+": "))})
+				strings.TrimPrefix(fe.Error(), path+": "))})
 		}
 	}
 	return errs, nil
