@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
 
@@ -85,64 +86,95 @@ var dupEmailFields = []contact.Field{contact.Email1, contact.Email2, contact.Ema
 // FindDuplicates returns the groups of likely duplicates among cs (see the
 // comment above DuplicateReason). It is a pure function of its inputs;
 // time and memory grow linearly with the contacts.
+//
+// Each contact's keys (its reason's letter and the value) are hashed, not
+// kept: the hashes are sorted, and only contacts whose hashes meet another
+// contact's have their keys made again and compared, so a million unique
+// keys cost a sort, not a map of a million strings.
 func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
 	n := cs.Len()
 	d := dupFinder{parent: make([]int32, n)}
 	for i := range d.parent {
 		d.parent[i] = int32(i)
 	}
-	// Every contact's keys, each once (a contact with one number in two
-	// fields is not its own duplicate), in one flat slice: keys[at[i]:at[i+1]].
-	keys := make([]DuplicateMatch, 0, n*2)
-	at := make([]int32, n+1)
-	cur := 0 // the contact keys are being added for
-	add := func(i int, m DuplicateMatch) {
-		if !slices.Contains(keys[at[i]:], m) {
-			keys = append(keys, m)
-		}
+	kb := dupKeys{cs: cs, o: o, phones: d.phones(cs, o.PhoneKey), companies: map[contact.Handle]string{}}
+	kb.t, _ = cs.(*contact.Table)
+	seed := maphash.MakeSeed()
+	type hashed struct {
+		h    uint64
+		i    int32
+		slot int32 // the key's place among the contact's keys
 	}
-	phoneKeys := d.phones(cs, o.PhoneKey)
+	all := make([]hashed, 0, 3*n)
 	for i := range n {
-		cur = i
-		at[i] = int32(len(keys))
-		for _, f := range dupEmailFields {
-			if e := contact.NormalizeEmail(cs.Get(i, f), o.CaseSensitiveKeys); e != "" {
-				add(cur, DuplicateMatch{DupEmail, e})
-			}
-		}
-		for _, pk := range phoneKeys[i] {
-			add(cur, DuplicateMatch{DupPhone, pk})
-		}
-		if first, middle, last := cs.Get(i, contact.First), cs.Get(i, contact.Middle), cs.Get(i, contact.Last); first != "" || middle != "" || last != "" {
-			if name := contact.FoldName(first + " " + middle + " " + last); name != "" {
-				add(cur, DuplicateMatch{DupNameCompany, name + " / " + contact.FoldName(cs.Get(i, contact.Company))})
-			}
-		}
+		kb.each(i, func(slot int, key []byte) {
+			all = append(all, hashed{dupHash(seed, key), int32(i), int32(slot)})
+		})
 	}
-	at[n] = int32(len(keys))
-	// Union every contact with the first contact of each of its keys, and
-	// count how many contacts hold each key: one map lookup per key.
-	type keyInfo struct{ first, n int32 }
-	index := make(map[DuplicateMatch]int32, len(keys))
-	var infos []keyInfo
-	keyIdx := make([]int32, len(keys))
-	for i := range n {
-		for j := at[i]; j < at[i+1]; j++ {
-			k, ok := index[keys[j]]
-			if !ok {
-				k = int32(len(infos))
-				index[keys[j]] = k
-				infos = append(infos, keyInfo{first: int32(i)})
-			} else {
-				d.union(infos[k].first, int32(i))
+	slices.SortFunc(all, func(a, b hashed) int {
+		if c := cmp.Compare(a.h, b.h); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	// The runs of one hash held by several contacts: their keys made again
+	// and compared (a hash shared by different keys is not a match).
+	type match struct {
+		i, slot int32
+		key     string
+	}
+	var matches []match
+	var keys []string
+	for lo := 0; lo < len(all); {
+		hi := lo + 1
+		for hi < len(all) && all[hi].h == all[lo].h {
+			hi++
+		}
+		run := all[lo:hi]
+		lo = hi
+		if len(run) < 2 {
+			continue
+		}
+		keys = keys[:0]
+		for _, x := range run {
+			keys = append(keys, kb.key(int(x.i), int(x.slot)))
+		}
+		for a := range run {
+			if keys[a] == "" {
+				continue // taken by an earlier key of the run
 			}
-			infos[k].n++
-			keyIdx[j] = k
+			first, k, count := run[a].i, keys[a], 0
+			for b := a; b < len(run); b++ {
+				if keys[b] == k && (b == a || keys[b] != "") {
+					count++
+				}
+			}
+			if count < 2 {
+				continue
+			}
+			for b := a; b < len(run); b++ {
+				if b != a && keys[b] != k {
+					continue
+				}
+				d.union(first, run[b].i)
+				matches = append(matches, match{run[b].i, run[b].slot, k})
+				if b != a {
+					keys[b] = ""
+				}
+			}
+			keys[a] = ""
 		}
 	}
 	if !d.any {
 		return nil
 	}
+	// Each contact's matches in the order of its keys.
+	slices.SortFunc(matches, func(a, b match) int {
+		if c := cmp.Compare(a.i, b.i); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.slot, b.slot)
+	})
 	members := map[int32][]int{}
 	var roots []int32
 	for i := range n {
@@ -164,10 +196,10 @@ func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
 		g := DuplicateGroup{Number: len(groups) + 1}
 		for _, i := range idx {
 			m := DuplicateMember{Index: i}
-			for j := at[i]; j < at[i+1]; j++ {
-				if infos[keyIdx[j]].n > 1 {
-					m.Matches = append(m.Matches, keys[j])
-				}
+			k, _ := slices.BinarySearchFunc(matches, int32(i), func(x match, i int32) int { return cmp.Compare(x.i, i) })
+			for ; k < len(matches) && matches[k].i == int32(i); k++ {
+				key := matches[k].key
+				m.Matches = append(m.Matches, DuplicateMatch{Reason: keyReasons[key[0]], Value: key[1:]})
 			}
 			slices.SortStableFunc(m.Matches, func(a, b DuplicateMatch) int { return cmp.Compare(reasonOrder(a.Reason), reasonOrder(b.Reason)) })
 			g.Members = append(g.Members, m)
@@ -176,6 +208,100 @@ func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
 	}
 	return groups
 }
+
+// dupHash hashes a key of FindDuplicates; a test makes every key collide.
+var dupHash = maphash.Bytes
+
+// dupKeys makes the keys of a contact for FindDuplicates: its e-mails,
+// phone keys and name-and-company, each once, in that order.
+type dupKeys struct {
+	cs        contact.Records
+	t         *contact.Table // cs, when a table: companies folded once
+	o         DuplicateOptions
+	phones    [][]string
+	companies map[contact.Handle]string
+	buf       []byte
+	seen      [][]byte // the keys of the contact so far
+	store     []byte   // their bytes
+}
+
+// each calls f with every key of contact i and its place (slot); key is
+// valid during the call only.
+func (kb *dupKeys) each(i int, f func(slot int, key []byte)) {
+	kb.seen, kb.store = kb.seen[:0], kb.store[:0]
+	emit := func() {
+		for _, s := range kb.seen {
+			if string(s) == string(kb.buf) {
+				return // the same key in another field
+			}
+		}
+		start := len(kb.store)
+		kb.store = append(kb.store, kb.buf...)
+		kb.seen = append(kb.seen, kb.store[start:len(kb.store):len(kb.store)])
+		f(len(kb.seen)-1, kb.buf)
+	}
+	cs := kb.cs
+	for _, fd := range dupEmailFields {
+		if kb.t != nil && kb.t.Handle(i, fd) == 0 {
+			continue
+		}
+		if e := contact.NormalizeEmail(cs.Get(i, fd), kb.o.CaseSensitiveKeys); e != "" {
+			kb.buf = append(append(kb.buf[:0], keyEmail), e...)
+			emit()
+		}
+	}
+	for _, pk := range kb.phones[i] {
+		kb.buf = append(append(kb.buf[:0], keyPhone), pk...)
+		emit()
+	}
+	// FoldName of "first middle last": the folded parts joined by a space.
+	kb.buf = append(kb.buf[:0], keyName)
+	for _, fd := range []contact.Field{contact.First, contact.Middle, contact.Last} {
+		k := len(kb.buf)
+		if k > 1 {
+			kb.buf = append(kb.buf, ' ')
+		}
+		if kb.buf = contact.AppendFoldName(kb.buf, cs.Get(i, fd)); len(kb.buf) == k+1 && k > 1 {
+			kb.buf = kb.buf[:k] // an empty part
+		}
+	}
+	if len(kb.buf) > 1 {
+		kb.buf = append(kb.buf, " / "...)
+		if kb.t != nil {
+			// Companies repeat: each folded once.
+			h := kb.t.Handle(i, contact.Company)
+			fc, ok := kb.companies[h]
+			if !ok {
+				fc = contact.FoldName(kb.t.Pool().Get(h))
+				kb.companies[h] = fc
+			}
+			kb.buf = append(kb.buf, fc...)
+		} else {
+			kb.buf = contact.AppendFoldName(kb.buf, cs.Get(i, contact.Company))
+		}
+		emit()
+	}
+}
+
+// key returns the key of contact i at slot.
+func (kb *dupKeys) key(i, slot int) string {
+	var k string
+	kb.each(i, func(s int, key []byte) {
+		if s == slot {
+			k = string(key)
+		}
+	})
+	return k
+}
+
+// The letters that start a key of FindDuplicates, by reason.
+const (
+	keyEmail = 'e'
+	keyPhone = 'p'
+	keyName  = 'n'
+)
+
+var keyReasons = map[byte]DuplicateReason{keyEmail: DupEmail, keyPhone: DupPhone, keyName: DupNameCompany}
 
 func reasonOrder(r DuplicateReason) int {
 	switch r {
@@ -225,31 +351,34 @@ func (d *dupFinder) union(a, b int32) {
 func (d *dupFinder) phones(cs contact.Records, key func(string) string) [][]string {
 	n := cs.Len()
 	out := make([][]string, n)
-	type tailOwner struct {
-		first  int32
-		shared bool
-	}
-	owner := make(map[uint32]tailOwner, n)
-	tails := make([]uint32, n*len(dupPhoneFields)) // 0: no number
+	// Every number's tail with its slot (contact and field), sorted: a
+	// tail that two contacts share is a run of two contacts or more.
+	w := len(dupPhoneFields)
+	var tails []uint64
 	for i := range n {
 		for k, f := range dupPhoneFields {
-			t := phoneTail(cs.Get(i, f))
-			if t == 0 {
-				continue
-			}
-			tails[i*len(dupPhoneFields)+k] = t
-			switch o, ok := owner[t]; {
-			case !ok:
-				owner[t] = tailOwner{first: int32(i)}
-			case !o.shared && o.first != int32(i):
-				owner[t] = tailOwner{shared: true}
+			if t := phoneTail(cs.Get(i, f)); t != 0 {
+				tails = append(tails, uint64(t)<<32|uint64(i*w+k))
 			}
 		}
 	}
+	slices.Sort(tails)
+	shared := make([]bool, n*w)
+	for lo := 0; lo < len(tails); {
+		hi := lo + 1
+		for hi < len(tails) && tails[hi]>>32 == tails[lo]>>32 {
+			hi++
+		}
+		if first, last := uint32(tails[lo])/uint32(w), uint32(tails[hi-1])/uint32(w); first != last {
+			for _, x := range tails[lo:hi] {
+				shared[uint32(x)] = true
+			}
+		}
+		lo = hi
+	}
 	for i := range n {
 		for k, f := range dupPhoneFields {
-			t := tails[i*len(dupPhoneFields)+k]
-			if t == 0 || !owner[t].shared {
+			if !shared[i*w+k] {
 				continue // no other contact has a number ending so
 			}
 			raw := cs.Get(i, f)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"hash/maphash"
 	"strings"
 	"testing"
 
@@ -83,6 +84,14 @@ func TestFindDuplicates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got := groupsText(tt.cs, FindDuplicates(contact.Contacts(tt.cs), DuplicateOptions{PhoneKey: e164}))
+		// Keys are compared by hash, then by value: with every hash
+		// alike, the same groups.
+		dupHash = func(maphash.Seed, []byte) uint64 { return 7 }
+		collided := groupsText(tt.cs, FindDuplicates(contact.Contacts(tt.cs), DuplicateOptions{PhoneKey: e164}))
+		dupHash = maphash.Bytes
+		if collided != got {
+			t.Errorf("%s: with every key's hash alike\n got %s\nwant %s", tt.name, collided, got)
+		}
 		// A cycle searches the side's table: the same groups.
 		table := contact.TableOf(TableFields(DefaultPolicy(specUser)), tt.cs)
 		if fromTable := groupsText(tt.cs, FindDuplicates(table, DuplicateOptions{PhoneKey: e164})); fromTable != got {

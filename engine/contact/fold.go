@@ -1,8 +1,8 @@
 package contact
 
 import (
-	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // FoldName returns the form of a name or company used to find likely
@@ -15,21 +15,42 @@ import (
 // marks dropped, plus the letters that have none (ß, æ, ø, ł, ...); a test
 // checks it against golang.org/x/text/unicode/norm, which this package may
 // not import.
-func FoldName(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+func FoldName(s string) string { return string(AppendFoldName(make([]byte, 0, len(s)), s)) }
+
+// AppendFoldName appends FoldName(s) to b without allocating more than b's
+// growth.
+func AppendFoldName(b []byte, s string) []byte {
+	start := len(b)
 	space := false
 	for _, r := range s {
+		if r < utf8.RuneSelf {
+			// ASCII: no accents to take off.
+			c := byte(r)
+			switch {
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			default:
+				space = true
+				continue
+			}
+			if space && len(b) > start {
+				b = append(b, ' ')
+			}
+			space = false
+			b = append(b, c)
+			continue
+		}
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
+			if space && len(b) > start {
+				b = append(b, ' ')
 			}
 			space = false
 			if f, ok := foldTable[r]; ok {
-				b.WriteString(f)
+				b = append(b, f...)
 				continue
 			}
-			b.WriteRune(unicode.ToLower(r))
+			b = utf8.AppendRune(b, unicode.ToLower(r))
 			continue
 		}
 		if unicode.Is(unicode.Mn, r) {
@@ -37,7 +58,7 @@ func FoldName(s string) string {
 		}
 		space = true
 	}
-	return b.String()
+	return b
 }
 
 // foldTable maps the accented letters of U+00C0-U+024F to their base letters.

@@ -51,3 +51,14 @@ func TestFoldTableMatchesNFD(t *testing.T) {
 		t.Fatalf("only %d decomposable letters checked; the range is wrong", checked)
 	}
 }
+
+// TestAppendFoldName: appending to a buffer that holds something already
+// appends FoldName exactly (no leading space from the buffer's content).
+func TestAppendFoldName(t *testing.T) {
+	for _, s := range []string{"", "  ", "Müller,  José", " -Ann- Lee ", "ÆSIR 2000", "e\u0301cole", "\xff\xfeBob", "Ωmega", "ǅ"} {
+		got := string(AppendFoldName([]byte("n:"), s))
+		if want := "n:" + FoldName(s); got != want {
+			t.Errorf("AppendFoldName(%q, %q) = %q, want %q", "n:", s, got, want)
+		}
+	}
+}
