@@ -361,14 +361,24 @@ func (r *reconciler) notice(kind NoticeKind, link int64, msg string) {
 	r.plan.Notices = append(r.plan.Notices, Notice{Kind: kind, Link: link, Message: msg})
 }
 
+// fit returns s in a slice of its length when appending left it much
+// room: the plan keeps it for the rest of the cycle.
+func fit[S ~[]E, E any](s S) S {
+	if cap(s)-len(s) <= len(s)/16 {
+		return s
+	}
+	return append(make(S, 0, len(s)), s...)
+}
+
 // finish assembles the outputs, the link states and the counts.
 func (r *reconciler) finish() {
 	p := r.plan
 	// The Outlook output: the patches in input order.
 	p.Outlook.Fields = r.fields
-	p.Outlook.Patches = r.patches
+	p.Outlook.Patches = fit(r.patches)
 	p.Outlook.SortPatches()
 	r.patches = nil
+	p.Changes = fit(p.Changes)
 	r.pairs = append(r.pairs, r.tombs...)
 	live := 0
 	for _, pr := range r.pairs {
