@@ -36,6 +36,7 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -193,7 +194,10 @@ func MappingText(fields []contact.Field) string {
 const SyncKeyPrefix = "contactsync:"
 
 // SyncKey returns the Outlook sync key of a link.
-func SyncKey(link int64) string { return fmt.Sprintf("%s%d", SyncKeyPrefix, link) }
+func SyncKey(link int64) string {
+	var b [len(SyncKeyPrefix) + 20]byte
+	return string(strconv.AppendInt(append(b[:0], SyncKeyPrefix...), link, 10))
+}
 
 // Policy holds the options of one cycle.
 type Policy struct {

@@ -294,9 +294,21 @@ type rec struct {
 func (x rec) ok() bool                   { return x.t != nil }
 func (x rec) get(f contact.Field) string { return x.t.Get(x.i, f) }
 func (x rec) key() string                { return x.t.Key(x.i) }
-func (x rec) displayName() string        { return x.t.DisplayName(x.i) }
+func (x rec) displayName() string        { return displayNameOf(x.t, x.i) }
 func (x rec) modified() time.Time        { return x.t.Modified(x.i) }
 func (x rec) values() contact.Values     { return x.t.Values(x.i) }
+
+// displayNameOf is t.DisplayName(i) in one allocation for the usual
+// record with a first and a last name and no middle name.
+func displayNameOf(t *contact.Table, i int) string {
+	first, last := t.Get(i, contact.First), t.Get(i, contact.Last)
+	if first != "" && last != "" && t.Get(i, contact.Middle) == "" {
+		if n := strings.TrimSpace(first + " " + last); n != "" {
+			return n
+		}
+	}
+	return t.DisplayName(i)
+}
 
 // record returns the record of side s that pr holds; the zero rec when it
 // holds none.

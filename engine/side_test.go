@@ -3,6 +3,8 @@ package engine
 import (
 	"encoding/json"
 	"testing"
+
+	"contactsync/engine/contact"
 )
 
 // TestSideText: a Change's side is typed, but plan.json and the journal
@@ -71,5 +73,22 @@ func TestPlanKindsText(t *testing.T) {
 	}
 	if WinnerOf(CRM) != WinnerCRM {
 		t.Errorf("WinnerOf(CRM) = %q", WinnerOf(CRM))
+	}
+}
+
+// TestDisplayNameOf: the engine's quick display name is the table's.
+func TestDisplayNameOf(t *testing.T) {
+	var cs []contact.Contact
+	for _, v := range [][4]string{{"Ann", "", "Lee", "Acme"}, {" Ann ", "", " Lee", ""}, {" ", "", " ", "Acme"}, {"Ann", "B.", "Lee", ""}, {"", "", "Lee", ""}, {"", "", "", ""}} {
+		var c contact.Contact
+		c.Values[contact.First], c.Values[contact.Middle], c.Values[contact.Last], c.Values[contact.Company] = v[0], v[1], v[2], v[3]
+		c.Values[contact.Email1] = "ann@example.com"
+		cs = append(cs, c)
+	}
+	tb := contact.TableOf(DefaultMapping, cs)
+	for i := range cs {
+		if got, want := displayNameOf(tb, i), tb.DisplayName(i); got != want {
+			t.Errorf("displayNameOf(%q) = %q, want %q", cs[i].Values[contact.First]+"|"+cs[i].Values[contact.Last], got, want)
+		}
 	}
 }
