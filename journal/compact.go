@@ -232,8 +232,8 @@ func decodeCompactBase(doc string, l *engine.Link) error {
 
 // decodeCompactHeader reads only the name account and the detached side of
 // a compact base: what a link carries without its base.
-func decodeCompactHeader(doc []byte, l *engine.Link) error {
-	d := compactReader{s: string(doc[:min(len(doc), compactHeaderMax(doc))])}
+func decodeCompactHeader(doc []byte, l *engine.Link, strs *arena) error {
+	d := compactReader{s: strs.str(doc[:min(len(doc), compactHeaderMax(doc))])}
 	return d.header(l)
 }
 

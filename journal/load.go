@@ -3,9 +3,12 @@ package journal
 import (
 	"cmp"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
@@ -15,12 +18,13 @@ import (
 // number, user and mapping, the next link id, and every open link with its
 // keys, BaseSum, name account, detached side and pending imports, in id
 // order, without the base values: the state's Bases reads those for the
-// links the engine asks for (engine.Bases). Rows are streamed, so a million
-// links load in seconds and hold a few hundred bytes each.
+// links the engine asks for (engine.Bases). Rows are streamed; a link's
+// strings share large chunks, so a link costs its engine.Link, its keys'
+// bytes and 24 bytes the journal keeps for Commit.
 //
-// A writable journal also remembers what each row held (its keys, name
-// account and detached side, sharing the strings of the loaded links; and
-// a hash of each base read since), so that Commit can leave alone the rows
+// A writable journal also remembers what each row held (a hash of its
+// keys, name account and detached side; and a hash of each base read
+// since), so that Commit can leave alone the rows
 // of links whose only change is their pending work. The state's links are
 // not kept: a caller may drop them once the engine has made its plan.
 func (j *Journal) Load() (engine.State, error) {
@@ -46,11 +50,32 @@ type loadedState struct {
 }
 
 // loadedRow is what a link row held that a cycle may change, its base
-// aside.
+// aside: its keys, name account and detached side as a 128-bit hash
+// (rowKeysSum), 24 bytes a link instead of a copy of each.
 type loadedRow struct {
-	id                             int64
-	crmID, outlookKey, nameAccount string // shared with the loaded engine.Link
-	detached                       engine.Side
+	id   int64
+	keys [2]uint64
+}
+
+// keySeeds seed rowKeysSum: two independent 64-bit hashes, fixed for the
+// life of the process (the sums are compared within one run only).
+var keySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+// rowKeysSum hashes what a link row holds besides its base.
+func rowKeysSum(l *engine.Link) [2]uint64 {
+	var out [2]uint64
+	for i, seed := range keySeeds {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		for _, s := range []string{l.CRMID, l.OutlookKey, l.NameAccount} {
+			var n [binary.MaxVarintLen64]byte
+			h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+			h.WriteString(s)
+		}
+		h.WriteByte(byte(l.Detached))
+		out[i] = h.Sum64()
+	}
+	return out
 }
 
 // link returns the loaded row of link id, or nil.
@@ -70,7 +95,7 @@ func (s *loadedState) link(id int64) *loadedRow {
 // (nil) or read and left as it was.
 func (s *loadedState) unchanged(l *engine.Link) bool {
 	old := s.link(l.ID)
-	if old == nil || old.crmID != l.CRMID || old.outlookKey != l.OutlookKey || old.nameAccount != l.NameAccount || old.detached != l.Detached {
+	if old == nil || old.keys != rowKeysSum(l) {
 		return false
 	}
 	if l.Base == nil && l.Packed == "" {
@@ -78,6 +103,23 @@ func (s *loadedState) unchanged(l *engine.Link) bool {
 	}
 	h, ok := s.fetched[l.ID]
 	return ok && valuesHash(packedOf(l)) == h
+}
+
+// arena holds the strings of the loaded links in large chunks: one
+// allocation per 64 KB instead of two per link.
+type arena struct{ chunk []byte }
+
+// str returns b as a string in the arena.
+func (a *arena) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(a.chunk)-len(a.chunk) {
+		a.chunk = make([]byte, 0, max(64<<10, len(b)))
+	}
+	start := len(a.chunk)
+	a.chunk = append(a.chunk, b...)
+	return unsafe.String(&a.chunk[start], len(b))
 }
 
 func (j *Journal) load() (engine.State, *loadedState, error) {
@@ -121,15 +163,17 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 		return st, nil, err
 	}
 	defer rows.Close()
-	var base, sum sql.RawBytes
+	var crmID, outlookKey, base, sum sql.RawBytes
+	var strs arena
 	next := 0 // the first pending row not yet matched
 	for rows.Next() {
 		st.Links = append(st.Links, engine.Link{})
 		l := &st.Links[len(st.Links)-1]
-		if err := rows.Scan(&l.ID, &l.CRMID, &l.OutlookKey, &base, &sum); err != nil {
+		if err := rows.Scan(&l.ID, &crmID, &outlookKey, &base, &sum); err != nil {
 			return st, nil, err
 		}
-		if err := lightLink(l, base, sum); err != nil {
+		l.CRMID, l.OutlookKey = strs.str(crmID), strs.str(outlookKey)
+		if err := lightLink(l, base, sum, &strs); err != nil {
 			return st, nil, fmt.Errorf("link %d: %w", l.ID, err)
 		}
 		if pendingRows.Valid {
@@ -145,7 +189,7 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 			}
 		}
 		if !j.ro {
-			loaded.rows = append(loaded.rows, loadedRow{l.ID, l.CRMID, l.OutlookKey, l.NameAccount, l.Detached})
+			loaded.rows = append(loaded.rows, loadedRow{l.ID, rowKeysSum(l)})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -161,13 +205,13 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 // name account and detached side, and the BaseSum (stored with a compact
 // row, computed for a row of the JSON form, whose pending work, in a
 // schema 1 row, it keeps too).
-func lightLink(l *engine.Link, base, sum []byte) error {
+func lightLink(l *engine.Link, base, sum []byte, strs *arena) error {
 	if len(sum) > 0 || isCompact(string(base[:min(len(base), 1)])) {
 		if len(sum) != len(engine.BaseSum{}) {
 			return fmt.Errorf("base_sum of %d bytes, want %d", len(sum), len(engine.BaseSum{}))
 		}
 		l.BaseSum = engine.BaseSum(sum)
-		return decodeCompactHeader(base, l)
+		return decodeCompactHeader(base, l, strs)
 	}
 	if err := decodeBase(string(base), l); err != nil {
 		return err
