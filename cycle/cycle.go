@@ -491,14 +491,34 @@ func (r *run) rejected() formats.ErrorList {
 	return append(append(formats.ErrorList(nil), r.crmRejected...), r.ol.Rejected...)
 }
 
-// write writes the outputs and commits the cycle to the journal.
+// write writes the outputs and commits the cycle to the journal. The
+// journal's rows are staged (written in a transaction not yet committed)
+// while the outputs are written, a core each; the cycle's row, with the
+// outputs' hashes, goes in once they are in place, and commits all.
 func (r *run) write(plan *engine.Plan) (*Result, error) {
 	o := r.o
 	if err := o.interrupted(); err != nil {
 		return nil, err
 	}
 	r.pg.Phase("writing the outputs to "+o.Out, len(plan.Changes), "changes")
+	info := journal.CycleInfo{
+		Kind: "sync", Started: r.started, User: osUser(), ToolVersion: o.ToolVersion,
+		Options: o.Flags, Inputs: r.inputHashes(), OutDir: o.Out,
+	}
+	type staged struct {
+		s   *journal.Staged
+		err error
+	}
+	stage := make(chan staged, 1)
+	go func() {
+		s, err := r.j.Stage(o.context(), plan, info)
+		stage <- staged{s, err}
+	}()
 	outputs, err := writeOutputs(*o, outputSet{plan: plan, dump: r.dump, ol: r.ol, mode: r.mode, rejected: r.rejected(), dups: &r.dups, res: r.res})
+	st := <-stage
+	if st.s != nil {
+		defer st.s.Abort() // when not committed
+	}
 	if err != nil {
 		return nil, fmt.Errorf("write outputs to %q: %w", o.Out, err)
 	}
@@ -512,11 +532,11 @@ func (r *run) write(plan *engine.Plan) (*Result, error) {
 			return nil, err
 		}
 	}
-	info := journal.CycleInfo{
-		Kind: "sync", Started: r.started, User: osUser(), ToolVersion: o.ToolVersion,
-		Options: o.Flags, Inputs: r.inputHashes(), Outputs: outputs.hashes, OutDir: o.Out,
+	err = st.err
+	if err == nil {
+		err = st.s.Commit(outputs.hashes)
 	}
-	if err := r.j.CommitContext(o.context(), plan, info); err != nil {
+	if err != nil {
 		if ierr := o.interrupted(); ierr != nil {
 			// Ctrl-C during the commit: rolled back, and the outputs of
 			// a cycle that is not committed are removed.

@@ -7,19 +7,28 @@ import (
 
 // batchRows is how many rows one INSERT carries. Fewer statements means
 // fewer trips through database/sql and cgo, which dominate the cost of a row.
-const batchRows = 100
+const batchRows = 500
 
 // batch inserts rows into one table with multi-row INSERT statements.
 type batch struct {
 	tx     *sql.Tx
-	prefix string // "INSERT INTO t (a, b) VALUES "
-	cols   int
+	prefix string    // "INSERT INTO t (a, b) VALUES "
+	row    string    // "(?, ?)": a row's values, parameters or constants
+	cols   int       // the parameters of a row
 	full   *sql.Stmt // batchRows rows
 	args   []any
 }
 
 func newBatch(tx *sql.Tx, table, columns string) (*batch, error) {
-	b := &batch{tx: tx, prefix: "INSERT INTO " + table + " (" + columns + ") VALUES ", cols: strings.Count(columns, ",") + 1}
+	n := strings.Count(columns, ",") + 1
+	return newBatchOf(tx, table, columns, "("+strings.Repeat("?, ", n-1)+"?)")
+}
+
+// newBatchOf is newBatch for rows of the form row, which may hold
+// constants besides its parameters: a value the same in every row is
+// written once in the statement rather than bound for each row.
+func newBatchOf(tx *sql.Tx, table, columns, row string) (*batch, error) {
+	b := &batch{tx: tx, prefix: "INSERT INTO " + table + " (" + columns + ") VALUES ", row: row, cols: strings.Count(row, "?")}
 	st, err := tx.Prepare(b.query(batchRows))
 	if err != nil {
 		return nil, err
@@ -30,7 +39,7 @@ func newBatch(tx *sql.Tx, table, columns string) (*batch, error) {
 }
 
 func (b *batch) query(rows int) string {
-	one := "(" + strings.Repeat("?, ", b.cols-1) + "?)"
+	one := b.row
 	var s strings.Builder
 	s.WriteString(b.prefix)
 	for i := 0; i < rows; i++ {

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -110,5 +111,45 @@ func TestCheckNewLeavesOldRowsToVerify(t *testing.T) {
 	var ve *VerifyError
 	if err := j.Verify(); !errors.As(err, &ve) || ve.Cycle != 1 {
 		t.Errorf("Verify = %v, want cycle 1", err)
+	}
+}
+
+// A staged commit leaves nothing behind when aborted, and commits the
+// outputs it is given when committed.
+func TestStageAbortAndCommit(t *testing.T) {
+	j := twoCycles(t)
+	p3 := plan(3, 5, changed(smallLink(1, "Ann", "ann3@example.org")), engine.LinkState{Link: fullLink(3)}, changed(smallLink(4, "Di", "di@example.org")))
+	p3.Changes = []engine.Change{{Link: 4, Side: engine.Outlook, Op: engine.OpCreate, New: "Di", Rule: engine.RuleNewInCRM, Name: "Di"}}
+	in := info(3)
+	in.Outputs = nil
+	s, err := j.Stage(context.Background(), p3, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Abort()
+	if n, _, err := j.Head(); err != nil || n != 2 {
+		t.Fatalf("after an aborted stage the head is cycle %d (%v), want 2", n, err)
+	}
+	var rows int
+	j.db.QueryRow(`SELECT (SELECT count(*) FROM sets WHERE cycle = 3) + (SELECT count(*) FROM links WHERE id = 4)`).Scan(&rows)
+	if rows != 0 {
+		t.Errorf("an aborted stage left %d rows", rows)
+	}
+	if s, err = j.Stage(context.Background(), p3, in); err != nil {
+		t.Fatal(err)
+	}
+	out := []FileHash{{Role: "output", Path: "plan.txt", SHA256: strings.Repeat("ef", 32), Size: 7}}
+	if err := s.Commit(out); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(out); err == nil {
+		t.Error("a staged commit committed twice")
+	}
+	if err := j.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	var files []FileHash
+	if err := j.Read(func(r *Reader) error { var err error; files, err = r.Files(3); return err }); err != nil || len(files) != 2 || files[1] != out[0] {
+		t.Errorf("cycle 3 files = %v, %v; want the input and %v", files, err, out[0])
 	}
 }

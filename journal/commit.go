@@ -78,59 +78,99 @@ func (j *Journal) Commit(plan *engine.Plan, info CycleInfo) error {
 // CommitContext is Commit that gives up when ctx is done: a transaction
 // under way is rolled back, and nothing is committed once ctx is done.
 func (j *Journal) CommitContext(ctx context.Context, plan *engine.Plan, info CycleInfo) error {
-	if j.ro {
-		return fmt.Errorf("commit cycle %d: journal %q is open read-only", plan.Cycle, j.path)
+	s, err := j.Stage(ctx, plan, info)
+	if err != nil {
+		return err
 	}
-	if err := j.commit(ctx, plan, info); err != nil {
+	return s.Commit(info.Outputs)
+}
+
+// Staged is a cycle's commit under way (Stage): every row but the cycle's
+// own and its files' is written, in a transaction not yet committed.
+// Commit finishes it; Abort rolls it back. While it is open, nothing else
+// may use the journal.
+type Staged struct {
+	j        *Journal
+	ctx      context.Context
+	tx       *sql.Tx
+	plan     *engine.Plan
+	info     CycleInfo
+	prevHash string
+	open     int64 // the links open after the cycle
+	pending  []pendingRow
+	writes   []linkWrite
+	history  []historyRow
+	done     bool
+}
+
+// Stage writes the rows of plan's cycle (its changes, conflicts, notices,
+// link rows and pending work) in a new transaction and leaves it open: a
+// cycle stages its commit while it writes its outputs, and commits it,
+// with the outputs' hashes, once they are in place (Staged.Commit). The
+// cycle's row goes in last, so the transaction holds either nothing of
+// the cycle or all of it. info.Outputs is not read.
+func (j *Journal) Stage(ctx context.Context, plan *engine.Plan, info CycleInfo) (*Staged, error) {
+	if j.ro {
+		return nil, fmt.Errorf("commit cycle %d: journal %q is open read-only", plan.Cycle, j.path)
+	}
+	s, err := j.stage(ctx, plan, info)
+	if err != nil {
 		var ce *ConflictError
 		if errors.As(err, &ce) {
-			return err
+			return nil, err
 		}
-		return fmt.Errorf("commit cycle %d to journal %q: %w", plan.Cycle, j.path, err)
+		return nil, fmt.Errorf("commit cycle %d to journal %q: %w", plan.Cycle, j.path, err)
 	}
-	return nil
+	return s, nil
 }
 
-func (j *Journal) commit(ctx context.Context, plan *engine.Plan, info CycleInfo) error {
-	if err := j.commitTx(ctx, plan, info); err != nil {
-		return err
+// Abort rolls back a staged commit that was not committed; after Commit
+// it does nothing.
+func (s *Staged) Abort() {
+	if !s.done {
+		s.done = true
+		s.tx.Rollback()
 	}
-	j.loaded = nil // the rows moved on
-	j.checked = nil
-	return nil
 }
 
-func (j *Journal) commitTx(ctx context.Context, plan *engine.Plan, info CycleInfo) error {
+func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) (_ *Staged, err error) {
 	tx, err := j.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer tx.Rollback()
-
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	// The rows reference the cycle's row, which Commit writes last.
+	if _, err := tx.Exec(`PRAGMA defer_foreign_keys = ON`); err != nil {
+		return nil, err
+	}
 	last, prevHash, err := lastCycle(tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if plan.Cycle != last+1 {
-		return &ConflictError{Path: j.path, PlanCycle: plan.Cycle, Last: last}
+		return nil, &ConflictError{Path: j.path, PlanCycle: plan.Cycle, Last: last}
 	}
 	firstNew := int64(1) // links with this id or above are new in this cycle
 	var open int64       // links open before the cycle
 	if last > 0 {
 		if err := tx.QueryRow(`SELECT next_link_id, open_links FROM cycles WHERE number = ?`, last).Scan(&firstNew, &open); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	// plan.Links is every link open after the cycle. If the arithmetic does
 	// not agree, the plan was not made from this journal's state, and
 	// committing it would silently drop or invent links.
 	if plan.NextLinkID < firstNew {
-		return fmt.Errorf("the plan's next link id %d is below the journal's %d", plan.NextLinkID, firstNew)
+		return nil, fmt.Errorf("the plan's next link id %d is below the journal's %d", plan.NextLinkID, firstNew)
 	}
 	for i := range plan.Links {
 		if id := plan.Links[i].ID; plan.Links[i].Changed && id >= firstNew {
 			if id >= plan.NextLinkID {
-				return fmt.Errorf("new link %d is not below the plan's next link id %d", id, plan.NextLinkID)
+				return nil, fmt.Errorf("new link %d is not below the plan's next link id %d", id, plan.NextLinkID)
 			}
 			open++
 		}
@@ -138,18 +178,65 @@ func (j *Journal) commitTx(ctx context.Context, plan *engine.Plan, info CycleInf
 	open -= int64(len(plan.Closed))
 	open += int64(len(info.Reopen))
 	if open != int64(len(plan.Links)) {
-		return fmt.Errorf("the plan keeps %d links open but the journal would have %d: the plan was not made from this journal's state", len(plan.Links), open)
+		return nil, fmt.Errorf("the plan keeps %d links open but the journal would have %d: the plan was not made from this journal's state", len(plan.Links), open)
 	}
 	n := plan.Cycle
-	pending := pendingOf(plan)
+	s := &Staged{j: j, ctx: ctx, tx: tx, plan: plan, info: info, prevHash: prevHash, open: open, pending: pendingOf(plan)}
+	if err := insertChanges(tx, n, plan.Changes); err != nil {
+		return nil, err
+	}
+	if err := insertConflicts(tx, n, plan.Conflicts); err != nil {
+		return nil, err
+	}
+	if err := insertNotices(tx, n, plan.Notices); err != nil {
+		return nil, err
+	}
+	loaded := j.loaded
+	if loaded != nil && loaded.cycle != last {
+		loaded = nil // loaded before another cycle: compare nothing
+	}
+	if s.writes, s.history, err = j.writeLinks(tx, n, firstNew, plan, loaded, info.Reopen); err != nil {
+		return nil, err
+	}
+	if err := insertPending(tx, n, s.pending); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Commit writes the cycle's row and its files (the inputs Stage was given
+// and outputs), with the cycle's hash over every row, and commits: the
+// cycle is in the journal. On an error, or when the context is done,
+// everything is rolled back.
+func (s *Staged) Commit(outputs []FileHash) error {
+	if s.done {
+		return fmt.Errorf("commit cycle %d to journal %q: already committed or aborted", s.plan.Cycle, s.j.path)
+	}
+	defer s.Abort()
+	if err := s.commit(outputs); err != nil {
+		return fmt.Errorf("commit cycle %d to journal %q: %w", s.plan.Cycle, s.j.path, err)
+	}
+	s.done = true
+	s.j.loaded = nil // the rows moved on
+	s.j.checked = nil
+	return nil
+}
+
+func (s *Staged) commit(outputs []FileHash) error {
+	j, tx, plan, info := s.j, s.tx, s.plan, s.info
+	info.Outputs = outputs
+	n := plan.Cycle
 	h := cycleRow{
 		Number: n, Kind: info.Kind, Status: StatusCommitted,
 		Started: stamp(info.Started), Finished: stamp(j.now()),
 		SyncUser: plan.User, RunBy: info.User, ToolVersion: info.ToolVersion,
 		Mapping: plan.Mapping, Prefer: plan.Prefer.String(), Direction: plan.Direction.String(),
-		OutDir: info.OutDir, NextLinkID: plan.NextLinkID, OpenLinks: open, PrevHash: prevHash,
-		PendingRows: sql.NullInt64{Int64: int64(len(pending)), Valid: true},
-		HistoryRows: sql.NullInt64{Valid: true}, // counted by writeLinks
+		OutDir: info.OutDir, NextLinkID: plan.NextLinkID, OpenLinks: s.open, PrevHash: s.prevHash,
+		PendingRows: sql.NullInt64{Int64: int64(len(s.pending)), Valid: true},
+		HistoryRows: sql.NullInt64{Int64: int64(len(s.history)), Valid: true},
 	}
 	if h.Kind == "" {
 		h.Kind = "sync"
@@ -172,45 +259,34 @@ func (j *Journal) commitTx(ctx context.Context, plan *engine.Plan, info CycleInf
 	}
 	h.Counts = string(cb)
 
+	// The hash, in the chain's order: the header, the files, the changes,
+	// conflicts and notices, the link writes, the pending work and the
+	// link history.
 	ch := newChain()
 	ch.header(&h)
+	if err := insertFiles(tx, ch, n, info); err != nil {
+		return err
+	}
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		ch.change(i+1, c.Side.String(), c) // the side's text, as the journal stores it
+	}
+	for i := range plan.Conflicts {
+		r := conflictRowOf(&plan.Conflicts[i])
+		ch.conflict(i+1, &r)
+	}
+	for i, x := range plan.Notices {
+		ch.notice(i+1, string(x.Kind), x.Link, x.Message)
+	}
+	ch.linkWrites(s.writes)
+	ch.pending(h.PendingRows, s.pending)
+	ch.history(h.HistoryRows, s.history)
+	h.Hash = ch.sum()
 	if _, err := tx.Exec(`INSERT INTO cycles (`+cycleColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, h.dest()...); err != nil {
 		return err
 	}
-
-	if err := insertFiles(tx, ch, n, info); err != nil {
-		return err
-	}
-	if err := insertChanges(tx, ch, n, plan.Changes); err != nil {
-		return err
-	}
-	if err := insertConflicts(tx, ch, n, plan.Conflicts); err != nil {
-		return err
-	}
-	if err := insertNotices(tx, ch, n, plan.Notices); err != nil {
-		return err
-	}
-	loaded := j.loaded
-	if loaded != nil && loaded.cycle != last {
-		loaded = nil // loaded before another cycle: compare nothing
-	}
-	writes, history, err := j.writeLinks(tx, n, firstNew, plan, loaded, info.Reopen)
-	if err != nil {
-		return err
-	}
-	ch.linkWrites(writes)
-	h.HistoryRows.Int64 = int64(len(history))
-	if err := insertPending(tx, n, pending); err != nil {
-		return err
-	}
-	ch.pending(h.PendingRows, pending)
-	ch.history(h.HistoryRows, history)
-
-	if _, err := tx.Exec(`UPDATE cycles SET hash = ?, history_rows = ? WHERE number = ?`, ch.sum(), h.HistoryRows.Int64, n); err != nil {
-		return err
-	}
-	if c := j.checked; c != nil && c.Through == last && c.Hash == prevHash {
+	if c := j.checked; c != nil && c.Through == n-1 && c.Hash == s.prevHash {
 		// The check made before this cycle (CheckNew), for the next one.
 		if _, err := tx.Exec(`INSERT OR REPLACE INTO checks (through, hash, checked, rows_from) VALUES (?, ?, ?, ?)`,
 			c.Through, c.Hash, stamp(c.Checked), c.From); err != nil {
@@ -220,8 +296,8 @@ func (j *Journal) commitTx(ctx context.Context, plan *engine.Plan, info CycleInf
 	if testHookBeforeTxCommit != nil {
 		testHookBeforeTxCommit()
 	}
-	if err := ctx.Err(); err != nil {
-		return err // rolled back by the deferred Rollback
+	if err := s.ctx.Err(); err != nil {
+		return err // rolled back by Abort
 	}
 	return tx.Commit()
 }
@@ -263,16 +339,14 @@ func insertFiles(tx *sql.Tx, ch *chain, n int, info CycleInfo) error {
 }
 
 // insertChanges writes the changes of cycle n as a set, in plan order.
-func insertChanges(tx *sql.Tx, ch *chain, n int, changes []engine.Change) error {
+func insertChanges(tx *sql.Tx, n int, changes []engine.Change) error {
 	w, err := newSetWriter(tx, n, setChanges)
 	if err != nil {
 		return err
 	}
 	for i := range changes {
 		c := &changes[i]
-		side := c.Side.String() // the side's text, as the journal stores it
-		ch.change(i+1, side, c)
-		putChange(w, side, c)
+		putChange(w, c.Side.String(), c) // the side's text, as the journal stores it
 		if err := w.end(); err != nil {
 			w.close()
 			return fmt.Errorf("changes: %w", err)
@@ -325,7 +399,7 @@ func getChange(r *setReader, c *engine.Change) (side string, err error) {
 	return
 }
 
-func insertConflicts(tx *sql.Tx, ch *chain, n int, conflicts []engine.Conflict) error {
+func insertConflicts(tx *sql.Tx, n int, conflicts []engine.Conflict) error {
 	b, err := newBatch(tx, "conflicts", "cycle, seq, link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name")
 	if err != nil {
 		return err
@@ -333,8 +407,7 @@ func insertConflicts(tx *sql.Tx, ch *chain, n int, conflicts []engine.Conflict) 
 	defer b.close()
 	for i := range conflicts {
 		c := &conflicts[i]
-		r := conflictRow{c.Link, c.Field, c.Base, c.CRM, c.Outlook, stamp(c.CRMTime), stamp(c.OutlookTime), string(c.Winner), string(c.Rule), c.Name}
-		ch.conflict(i+1, &r)
+		r := conflictRowOf(c)
 		if err := b.add(n, i+1, r.link, r.field, r.base, r.crm, r.outlook, r.crmTime, r.outlookTime, r.winner, r.rule, r.name); err != nil {
 			return fmt.Errorf("conflicts: %w", err)
 		}
@@ -345,14 +418,13 @@ func insertConflicts(tx *sql.Tx, ch *chain, n int, conflicts []engine.Conflict) 
 	return nil
 }
 
-func insertNotices(tx *sql.Tx, ch *chain, n int, notices []engine.Notice) error {
+func insertNotices(tx *sql.Tx, n int, notices []engine.Notice) error {
 	b, err := newBatch(tx, "notices", "cycle, seq, kind, link, message")
 	if err != nil {
 		return err
 	}
 	defer b.close()
 	for i, x := range notices {
-		ch.notice(i+1, string(x.Kind), x.Link, x.Message)
 		if err := b.add(n, i+1, string(x.Kind), x.Link, x.Message); err != nil {
 			return fmt.Errorf("notices: %w", err)
 		}
@@ -384,7 +456,8 @@ func (w linkWrite) value() any {
 // The writes and the history come back in link order, as the chain hashes
 // them. Rows are written in the compact form (schema 4).
 func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *loadedState, reopen []int64) ([]linkWrite, []historyRow, error) {
-	insert, err := newBatch(tx, "links", "id, crm_id, outlook_key, base, base_sha256, base_sum, opened, written")
+	insert, err := newBatchOf(tx, "links", "id, crm_id, outlook_key, base, base_sha256, base_sum, opened, written",
+		fmt.Sprintf("(?, ?, ?, ?, '', ?, %d, %d)", n, n))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -493,7 +566,7 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		}
 		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: bs[:], opened: n, written: n}
 		if !old {
-			if err := insert.add(l.ID, l.CRMID, l.OutlookKey, blob, "", row.baseSum, n, n); err != nil {
+			if err := insert.add(l.ID, l.CRMID, l.OutlookKey, blob, row.baseSum); err != nil {
 				return nil, nil, fmt.Errorf("new links: %w", err)
 			}
 		} else if err := update.QueryRow(l.CRMID, l.OutlookKey, blob, row.baseSum, n, l.ID).Scan(&row.opened); err != nil {
@@ -681,6 +754,11 @@ const cycleColumns = `number, kind, status, started, finished, sync_user, run_by
 func (r *cycleRow) dest() []any {
 	return []any{&r.Number, &r.Kind, &r.Status, &r.Started, &r.Finished, &r.SyncUser, &r.RunBy, &r.ToolVersion,
 		&r.Mapping, &r.Prefer, &r.Direction, &r.Options, &r.Counts, &r.OutDir, &r.NextLinkID, &r.OpenLinks, &r.PrevHash, &r.Hash, &r.PendingRows, &r.HistoryRows}
+}
+
+// conflictRowOf is a conflict as the journal stores it.
+func conflictRowOf(c *engine.Conflict) conflictRow {
+	return conflictRow{c.Link, c.Field, c.Base, c.CRM, c.Outlook, stamp(c.CRMTime), stamp(c.OutlookTime), string(c.Winner), string(c.Rule), c.Name}
 }
 
 type conflictRow struct {
