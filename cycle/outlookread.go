@@ -99,15 +99,19 @@ func eachOutlookCSV(path string, o OutlookOptions, reset func(), add func(*conta
 }
 
 // readOutlookTable reads the Outlook export at path into the empty table
-// t: a CSV file streamed record by record; any other kind (or a
-// pipe, which cannot be read again) read whole, its records kept.
+// t, record by record: the records are not kept (the outputs read the
+// export again). A pipe, which cannot be read again, is read whole, its
+// records kept.
 func readOutlookTable(path string, o OutlookOptions, t *contact.Table) (*OutlookSide, error) {
 	kind, err := DetectKind(path, o.From)
 	if err != nil {
 		return nil, err
 	}
-	if kind != KindCSV || !rereadable(path) {
+	if !rereadable(path) {
 		return ReadOutlook(path, o)
+	}
+	if kind != KindCSV {
+		return readOutlookInto(path, kind, o, t)
 	}
 	s, err := eachOutlookCSV(path, o, t.Reset, func(c *contact.Contact) error {
 		t.Add(c)
@@ -115,6 +119,61 @@ func readOutlookTable(path string, o OutlookOptions, t *contact.Table) (*Outlook
 	})
 	if err != nil {
 		return nil, err
+	}
+	s.table = t
+	return s, nil
+}
+
+// readOutlookInto reads an export of kind (a vCard file or folder, a PST,
+// .msg files) through its format's Reader into the empty table t, each
+// record as ReadOutlook gives it: the export time for a format without
+// modification times, control characters dropped (and counted, Deleted
+// Items after the records, as ReadOutlook does), e-mail fields the bare
+// address. The Deleted Items are kept.
+func readOutlookInto(path, kind string, o OutlookOptions, t *contact.Table) (*OutlookSide, error) {
+	var at time.Time
+	var from string
+	stamp := noTimes(kind)
+	if stamp {
+		var err error
+		if at, from, err = csvStamp(path, o); err != nil {
+			return nil, err
+		}
+	}
+	var ctl controls
+	s := &OutlookSide{Kind: kind, Path: path, dropped: true}
+	err := readSideEach(s, o, func(c *contact.Contact) {
+		if stamp {
+			c.Modified, c.ModifiedFrom = at, from
+		}
+		ctl.add(c)
+		cleanEmails(c)
+		t.Add(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Contacts) > 0 {
+		// Read whole after all (readCSVWhole): the records are the table's.
+		t.Reset()
+		ctl = controls{}
+		for i := range s.Contacts {
+			c := &s.Contacts[i]
+			if stamp {
+				c.Modified, c.ModifiedFrom = at, from
+			}
+			ctl.add(c)
+			cleanEmails(c)
+			t.Add(c)
+		}
+		s.Contacts = nil
+	}
+	for i := range s.Deleted {
+		ctl.add(&s.Deleted[i])
+		cleanEmails(&s.Deleted[i])
+	}
+	if w := ctl.warning(path); w != "" {
+		s.Warnings = append(s.Warnings, w)
 	}
 	s.table = t
 	return s, nil

@@ -195,6 +195,15 @@ func ReadOutlook(path string, o OutlookOptions) (*OutlookSide, error) {
 // of s.Kind, and what the Reader learnt (warnings, notes, set-aside
 // records, Deleted Items, the inputs hashed).
 func readSide(s *OutlookSide, o OutlookOptions) error {
+	return readSideEach(s, o, func(c *contact.Contact) {
+		s.Contacts = append(s.Contacts, *c) // a reader never reuses a record's Extra
+	})
+}
+
+// readSideEach is readSide handing each record to add (valid only during
+// the call) instead of keeping it; an Outlook CSV whose date order is
+// settled late is read whole (readCSVWhole), its records kept.
+func readSideEach(s *OutlookSide, o OutlookOptions, add func(*contact.Contact)) error {
 	f, _ := formats.Lookup(s.Kind)
 	r, err := f.Open(s.Path, o.formats())
 	if err != nil {
@@ -217,7 +226,7 @@ func readSide(s *OutlookSide, o OutlookOptions) error {
 			}
 			return err
 		}
-		s.Contacts = append(s.Contacts, *c) // a reader never reuses a record's Extra
+		add(c)
 	}
 	sum := r.Summary()
 	s.Deleted, s.Warnings, s.Rejected, s.Inputs = sum.Deleted, formats.WarningTexts(sum.Warnings), sum.Rejected, sum.Inputs
