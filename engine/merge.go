@@ -101,6 +101,12 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 		} else {
 			actual[1] = r.actualValue(pr, Outlook, f)
 		}
+		if pr.isNew && prev == nil && actual[0] == actual[1] {
+			// A new link whose records agree: the value is the base,
+			// and neither side changes.
+			newBase[f] = actual[0]
+			continue
+		}
 		c, o := sideValueOf(CRM, f, actual[0], b, prev), sideValueOf(Outlook, f, actual[1], b, prev)
 		res, _, rule := r.decide(pr, f, b, c, o, crmRec, olRec, name)
 		newBase[f] = res

@@ -194,10 +194,12 @@ func (r *reconciler) index() {
 	}
 	r.olByKey = make(map[string]int, r.ot.Len())
 	r.olCanon = make([]int32, r.ot.Len())
+	keyless := 0
 	for i := range r.ot.Len() {
 		k := r.ot.Key(i)
 		r.olCanon[i] = -1
 		if k == "" {
+			keyless++
 			continue
 		}
 		if j, dup := r.olByKey[k]; dup {
@@ -209,6 +211,8 @@ func (r *reconciler) index() {
 		r.olByKey[k] = i
 		r.olCanon[i] = int32(i)
 	}
+	// Each keyless record is patched with its sync key, once linked.
+	r.patches = make([]Patch, 0, keyless)
 	r.crmClaimed = make([]bool, r.ct.Len())
 	r.olClaimed = make([]bool, r.ot.Len())
 	// An account the syncing user may not see does not exist for them
@@ -387,7 +391,9 @@ func (r *reconciler) finish() {
 	p := r.plan
 	// The Outlook output: the patches in input order.
 	p.Outlook.Fields = r.fields
-	p.Outlook.Patches = fit(r.patches)
+	if len(r.patches) > 0 {
+		p.Outlook.Patches = fit(r.patches)
+	}
 	p.Outlook.SortPatches()
 	r.patches = nil
 	p.Changes = fit(p.Changes)
