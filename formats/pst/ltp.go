@@ -180,20 +180,34 @@ func (h *heap) hnid(v uint32) ([]byte, error) {
 // bth reads a B-tree-on-heap ([MS-PST] §2.3.2) and returns its leaf records
 // as key and data slices.
 func (h *heap) bth(hid uint32, cbKey, cbEnt int) (keys, vals [][]byte, err error) {
+	err = h.bthEach(hid, cbKey, cbEnt, func(n int) {
+		keys, vals = slices.Grow(keys, n), slices.Grow(vals, n)
+	}, func(k, v []byte) error {
+		keys, vals = append(keys, k), append(vals, v)
+		return nil
+	})
+	return keys, vals, err
+}
+
+// bthEach walks the B-tree-on-heap at hid as bth does, handing each
+// record's key and value (slices of the heap) to each in key order
+// instead of gathering them; grow, when set, is told how many records a
+// leaf block holds before they come.
+func (h *heap) bthEach(hid uint32, cbKey, cbEnt int, grow func(n int), each func(k, v []byte) error) error {
 	hdr, err := h.get(hid)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	if len(hdr) < 8 || hdr[0] != sigBT {
-		return nil, nil, h.errf(-1, "B-tree-on-heap header at 0x%x is invalid", hid)
+		return h.errf(-1, "B-tree-on-heap header at 0x%x is invalid", hid)
 	}
 	if int(hdr[1]) != cbKey || cbEnt > 0 && int(hdr[2]) != cbEnt {
-		return nil, nil, h.errf(-1, "B-tree-on-heap has key/entry size %d/%d, want %d/%d", hdr[1], hdr[2], cbKey, cbEnt)
+		return h.errf(-1, "B-tree-on-heap has key/entry size %d/%d, want %d/%d", hdr[1], hdr[2], cbKey, cbEnt)
 	}
 	cbEnt = int(hdr[2])
 	levels := int(hdr[3])
 	if levels > maxDepth {
-		return nil, nil, h.errf(-1, "B-tree-on-heap has %d levels", levels)
+		return h.errf(-1, "B-tree-on-heap has %d levels", levels)
 	}
 	seen := map[uint32]bool{}
 	var walk func(hid uint32, level int) error
@@ -216,8 +230,8 @@ func (h *heap) bth(hid uint32, cbKey, cbEnt int) (keys, vals [][]byte, err error
 		if len(b)%rs != 0 {
 			return h.errf(-1, "B-tree-on-heap record block of %d bytes is not a multiple of %d", len(b), rs)
 		}
-		if level == 0 {
-			keys, vals = slices.Grow(keys, len(b)/rs), slices.Grow(vals, len(b)/rs)
+		if level == 0 && grow != nil {
+			grow(len(b) / rs)
 		}
 		for i := 0; i+rs <= len(b); i += rs {
 			if level > 0 {
@@ -226,13 +240,13 @@ func (h *heap) bth(hid uint32, cbKey, cbEnt int) (keys, vals [][]byte, err error
 				}
 				continue
 			}
-			keys = append(keys, b[i:i+cbKey])
-			vals = append(vals, b[i+cbKey:i+rs])
+			if err := each(b[i:i+cbKey], b[i+cbKey:i+rs]); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
-	err = walk(le.Uint32(hdr[4:]), levels)
-	return keys, vals, err
+	return walk(le.Uint32(hdr[4:]), levels)
 }
 
 // prop is one property of a property context: its type and its raw value
@@ -259,31 +273,42 @@ func (n *node) pc() (*pc, error) {
 	if h.clientSig != sigPC {
 		return nil, h.errf(0, "heap client signature 0x%02x, want 0xBC (property context)", h.clientSig)
 	}
-	keys, vals, err := h.bth(h.userRoot, 2, 6)
-	if err != nil {
-		return nil, err
-	}
-	p := &pc{n: n, props: make(map[uint16]prop, len(keys))}
-	for i, k := range keys {
+	// The records are read straight into the property map, not gathered
+	// first (bth): one map and one order a message.
+	p := &pc{n: n}
+	err = h.bthEach(h.userRoot, 2, 6, func(count int) {
+		if p.props == nil {
+			p.props = make(map[uint16]prop, count)
+		}
+		p.order = slices.Grow(p.order, count)
+	}, func(k, val []byte) error {
 		id := le.Uint16(k)
-		typ := le.Uint16(vals[i])
-		raw := vals[i][2:6]
+		typ := le.Uint16(val)
+		raw := val[2:6]
 		var v []byte
 		if fixed := fixedSize(typ); fixed > 0 && fixed <= 4 {
 			v = raw[:fixed]
 		} else {
+			var err error
 			v, err = h.hnid(le.Uint32(raw))
 			if err != nil {
-				return nil, fmt.Errorf("property 0x%04x: %w", id, err)
+				return fmt.Errorf("property 0x%04x: %w", id, err)
 			}
 			if fixed > 0 && len(v) < fixed {
-				return nil, h.errf(-1, "property 0x%04x of type 0x%04x holds %d bytes, want %d", id, typ, len(v), fixed)
+				return h.errf(-1, "property 0x%04x of type 0x%04x holds %d bytes, want %d", id, typ, len(v), fixed)
 			}
 		}
 		if _, dup := p.props[id]; !dup {
 			p.order = append(p.order, id)
 		}
 		p.props[id] = prop{typ: typ, val: v}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if p.props == nil {
+		p.props = map[uint16]prop{}
 	}
 	return p, nil
 }
