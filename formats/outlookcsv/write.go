@@ -116,7 +116,7 @@ func ascii(b []byte) bool {
 }
 
 // newEncoder makes the encoder for layout; the columns to append are
-// learnt as the records come (fill with learn set).
+// learnt as the records come (fill).
 func newEncoder(layout *File, opt Options) (*encoder, error) {
 	var header []string
 	delim, loc, forced := ',', opt.Locale, ""
@@ -164,28 +164,28 @@ type encoder struct {
 	orig       []string // the original row rebuilt from shadows
 	extraNames []string // appended columns, in order of first need
 	extraCol   map[string]int
+	missed     bool  // fill learnt an appended column: run it again
 	byCol      []int // per English column, the layout's unmapped column of it; -1: none
 	res        WriteResult
 	dropped    map[string]bool // names in res.DroppedNames
 }
 
-// overflow records value v for appended column name; in pass 1 it only
-// learns the name.
-func (e *encoder) overflow(name, v string, learn bool) {
+// overflow records value v for appended column name. A name no record
+// needed before is learnt: the row is then a cell short, and fill says so
+// (missed) to be run again.
+func (e *encoder) overflow(name, v string) {
 	if v == "" {
 		return
 	}
 	i, ok := e.extraCol[name]
 	if !ok {
-		if !learn {
-			return // cannot happen: pass 1 saw every name
-		}
 		i = len(e.s.cols) + len(e.extraNames)
 		e.extraCol[name] = i
 		e.extraNames = append(e.extraNames, name)
+		e.missed = true
 		return
 	}
-	if !learn {
+	if i < len(e.row) {
 		e.row[i] = v
 	}
 }
@@ -201,19 +201,18 @@ func (e *encoder) fieldName(f contact.Field) string {
 	return f.String()
 }
 
-// fill computes the cells of c into e.row (pass 2) or learns the appended
-// columns c needs (pass 1).
-func (e *encoder) fill(c *contact.Contact, learn bool) {
+// fill computes the cells of c into e.row, learning the appended columns
+// c needs; when it learnt one (missed), the row lacks its cells and fill
+// is run again (see Writer.Write).
+func (e *encoder) fill(c *contact.Contact) {
 	s := e.s
 	n := len(s.cols)
-	if !learn {
-		want := n + len(e.extraNames)
-		if cap(e.row) < want {
-			e.row = make([]string, want)
-		}
-		e.row = e.row[:want]
-		clear(e.row)
+	want := n + len(e.extraNames)
+	if cap(e.row) < want {
+		e.row = make([]string, want)
 	}
+	e.row = e.row[:want]
+	clear(e.row)
 	row := e.row
 	for i := 0; i < n; i++ {
 		if s.cols[i].kind == kSimple {
@@ -231,7 +230,7 @@ func (e *encoder) fill(c *contact.Contact, learn bool) {
 		}
 		i, ok := s.byName[x.Name]
 		if !ok {
-			e.overflow(x.Name, x.Value, learn)
+			e.overflow(x.Name, x.Value)
 			continue
 		}
 		switch s.cols[i].kind {
@@ -240,7 +239,7 @@ func (e *encoder) fill(c *contact.Contact, learn bool) {
 		case kGroup:
 			shadows = append(shadows, i)
 		default:
-			e.overflow(x.Name, x.Value, learn) // a value for a mapped column: keep it beside
+			e.overflow(x.Name, x.Value) // a value for a mapped column: keep it beside
 		}
 	}
 	if s.keyIdx >= 0 {
@@ -248,9 +247,9 @@ func (e *encoder) fill(c *contact.Contact, learn bool) {
 			row[s.keyIdx] = c.Key
 		}
 	} else if strings.HasPrefix(c.Key, KeyPrefix) {
-		e.overflow(s.keyName, c.Key, learn)
+		e.overflow(s.keyName, c.Key)
 	}
-	if foreign && !learn {
+	if foreign {
 		for _, x := range c.Extra {
 			if !own(x) && x.Value != "" {
 				e.foreign(x)
@@ -273,12 +272,12 @@ func (e *encoder) fill(c *contact.Contact, learn bool) {
 			}
 		}
 		for _, f := range g.encode(&c.Values, orig, row) {
-			e.overflow(e.fieldName(f), c.Values[f], learn)
+			e.overflow(e.fieldName(f), c.Values[f])
 		}
 	}
 	for f := range contact.NumFields {
 		if !s.hasField[f] && c.Values[f] != "" {
-			e.overflow(e.fieldName(contact.Field(f)), c.Values[f], learn)
+			e.overflow(e.fieldName(contact.Field(f)), c.Values[f])
 		}
 	}
 }
@@ -286,7 +285,7 @@ func (e *encoder) fill(c *contact.Contact, learn bool) {
 // foreign puts a value of another format into the Outlook column that
 // holds the same thing, if the layout has it and the cell is free (an
 // Outlook CSV value or the sync key already there wins); else it is left
-// out and counted. Pass 1 has nothing to learn: no column is appended.
+// out and counted; no column is appended for it.
 func (e *encoder) foreign(x contact.Extra) {
 	col, cell, ok, hint := foreignCell(x, e.s)
 	if hint {
@@ -362,25 +361,27 @@ func (w *cellWriter) cell(v string) {
 		return
 	}
 	w.wrote = true
+	// One pass over the bytes: most values hold neither a quote nor a
+	// line break and are copied whole.
 	w.buf = append(w.buf, '"')
-	for {
-		i := strings.IndexAny(v, "\"\n")
-		if i < 0 {
-			w.buf = append(w.buf, v...)
-			break
-		}
-		w.buf = append(w.buf, v[:i]...)
-		if v[i] == '"' {
-			w.buf = append(w.buf, `""`...)
-		} else {
+	start := 0
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			w.buf = append(w.buf, v[start:i+1]...)
+			w.buf = append(w.buf, '"')
+			start = i + 1
+		case '\n':
+			w.buf = append(w.buf, v[start:i]...)
 			if i > 0 && v[i-1] == '\r' {
 				w.buf = append(w.buf, '\n')
 			} else {
 				w.buf = append(w.buf, "\r\n"...)
 			}
+			start = i + 1
 		}
-		v = v[i+1:]
 	}
+	w.buf = append(w.buf, v[start:]...)
 	w.buf = append(w.buf, '"')
 }
 

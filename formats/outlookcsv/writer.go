@@ -122,8 +122,15 @@ func (w *Writer) Write(c *contact.Contact) error {
 		return errors.New("outlookcsv: write after close")
 	}
 	e := w.e
-	e.fill(c, true) // learn the columns c needs appended
-	e.fill(c, false)
+	mapped, dropped := e.res.Mapped, e.res.Dropped
+	e.fill(c)
+	if e.missed {
+		// c needs a column no record before it needed: learnt, and the
+		// row filled again with it (counted once).
+		e.missed = false
+		e.res.Mapped, e.res.Dropped = mapped, dropped
+		e.fill(c)
+	}
 	cw := &w.cw
 	cw.buf, cw.n, cw.wrote = cw.buf[:0], 0, false
 	for _, v := range e.row {
