@@ -84,15 +84,15 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 		b.Write(buf)
 	}
 	for i := range p.Conflicts {
-		v, err := json.Marshal(struct {
-			Type string `json:"type"`
-			*Conflict
-		}{"conflict", &p.Conflicts[i]})
-		if err != nil {
+		buf = append(buf[:0], `{"type":"conflict",`...)
+		n := len(buf)
+		var err error
+		if buf, err = p.Conflicts[i].appendJSON(buf); err != nil {
 			return err
 		}
-		b.Write(v)
-		b.WriteByte('\n')
+		buf = append(buf[:n], buf[n+1:]...)
+		buf = append(buf, '\n')
+		b.Write(buf)
 	}
 	for i := range p.Notices {
 		buf = append(buf[:0], `{"type":"notice",`...)
@@ -138,6 +138,40 @@ func (ch *Change) appendJSON(b []byte) []byte {
 		b = AppendJSONString(b, ch.Name)
 	}
 	return append(b, '}')
+}
+
+// appendJSON appends the conflict as json.Marshal encodes it; a time
+// json.Marshal cannot write (a year beyond 9999) is its error.
+func (k *Conflict) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"link":`...)
+	b = strconv.AppendInt(b, k.Link, 10)
+	b = append(b, `,"field":`...)
+	b = AppendJSONString(b, k.Field)
+	b = append(b, `,"base":`...)
+	b = AppendJSONString(b, k.Base)
+	b = append(b, `,"crm":`...)
+	b = AppendJSONString(b, k.CRM)
+	b = append(b, `,"outlook":`...)
+	b = AppendJSONString(b, k.Outlook)
+	for _, t := range []struct {
+		name string
+		t    time.Time
+	}{{`,"crm_time":`, k.CRMTime}, {`,"outlook_time":`, k.OutlookTime}} {
+		v, err := t.t.MarshalJSON()
+		if err != nil {
+			return b, err
+		}
+		b = append(append(b, t.name...), v...)
+	}
+	b = append(b, `,"winner":`...)
+	b = AppendJSONString(b, string(k.Winner))
+	b = append(b, `,"rule":`...)
+	b = AppendJSONString(b, string(k.Rule))
+	if k.Name != "" {
+		b = append(b, `,"name":`...)
+		b = AppendJSONString(b, k.Name)
+	}
+	return append(b, '}'), nil
 }
 
 // appendJSON appends the notice as json.Marshal encodes it.
