@@ -21,6 +21,24 @@ func isNameAccount(account, first, last string) bool {
 	return strings.EqualFold(a, strings.TrimSpace(first+" "+last)) || last != "" && first != "" && strings.EqualFold(a, last+", "+first)
 }
 
+// accountsNamed returns the accounts the syncing user may see whose name
+// is name, in dump order. An account the user may not see does not exist
+// for them (DESIGN §6): it is never chosen, counted or named. The index is
+// made at the first call: a cycle that creates nothing in the CRM needs
+// none.
+func (r *reconciler) accountsNamed(name string) []int {
+	if r.accountsByName == nil {
+		r.accountsByName = make(map[string][]int, len(r.crm.Accounts))
+		for i, a := range r.crm.Accounts {
+			if r.ownerVisible(a.Owner) {
+				name := strings.TrimSpace(a.Name)
+				r.accountsByName[name] = append(r.accountsByName[name], i)
+			}
+		}
+	}
+	return r.accountsByName[name]
+}
+
 // assignAccount sets the account of a CRM contact from its company (DESIGN §6)
 // and returns the account's name.
 func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) string {
@@ -33,7 +51,7 @@ func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) st
 		}
 	}
 	c.CRM.AccountManagerID = r.p.User
-	if idx := r.accountsByName[accName]; len(idx) > 0 {
+	if idx := r.accountsNamed(accName); len(idx) > 0 {
 		a := r.crm.Accounts[idx[0]]
 		c.CRM.AccountID, c.CRM.Owner = a.ID, a.Owner
 		if c.CRM.Owner == "" {

@@ -124,8 +124,8 @@ type reconciler struct {
 	crmCanon, olCanon   []int32
 	idLinked, keyLinked []bool
 
-	accountsByName map[string][]int
-	newAccounts    map[string]int // name → index into plan.CRM.NewAccounts
+	accountsByName map[string][]int // made when first needed (accountsNamed)
+	newAccounts    map[string]int   // name → index into plan.CRM.NewAccounts
 
 	// ct and ot are the tables of the CRM and Outlook inputs.
 	ct, ot *contact.Table
@@ -215,15 +215,6 @@ func (r *reconciler) index() {
 	r.patches = make([]Patch, 0, keyless)
 	r.crmClaimed = make([]bool, r.ct.Len())
 	r.olClaimed = make([]bool, r.ot.Len())
-	// An account the syncing user may not see does not exist for them
-	// (DESIGN §6): it is never chosen, counted or named.
-	r.accountsByName = make(map[string][]int)
-	for i, a := range r.crm.Accounts {
-		if r.ownerVisible(a.Owner) {
-			name := strings.TrimSpace(a.Name)
-			r.accountsByName[name] = append(r.accountsByName[name], i)
-		}
-	}
 	r.newAccounts = make(map[string]int)
 	r.nextID = max(r.st.NextLinkID, 1)
 }
