@@ -13,6 +13,7 @@ import (
 	"hash"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"contactsync/engine"
@@ -482,24 +483,61 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 	}
 	defer readBase.Close()
 
-	keep, err := tx.Prepare(`INSERT INTO link_history (cycle, link, crm_id, outlook_key, base, written)
-		SELECT ?, id, crm_id, outlook_key, base, written FROM links WHERE id = ? AND closed IS NULL
-		RETURNING link, crm_id, outlook_key, base, written`)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer keep.Close()
 	var history []historyRow
-	// remember keeps the row of link id as it is before this cycle
-	// rewrites or closes it.
-	remember := func(id int64) error {
-		var h historyRow
-		if err := keep.QueryRow(n, id).Scan(&h.link, &h.crmID, &h.outlookKey, &h.base, &h.written); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("link %d: keep its row: %w", id, err)
+	// remember keeps the rows of links ids as they are before this cycle
+	// rewrites or closes them, a statement for up to basesChunk of them.
+	remember := func(ids []int64) error {
+		for start := 0; start < len(ids); start += basesChunk {
+			chunk := ids[start:min(len(ids), start+basesChunk)]
+			args := make([]any, 0, len(chunk)+1)
+			args = append(args, n)
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			if err := eachRow(tx, `INSERT INTO link_history (cycle, link, crm_id, outlook_key, base, written)
+				SELECT ?, id, crm_id, outlook_key, base, written FROM links WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) AND closed IS NULL
+				RETURNING link, crm_id, outlook_key, base, written`, args, func(rs *sql.Rows) error {
+				var h historyRow
+				if err := rs.Scan(&h.link, &h.crmID, &h.outlookKey, &h.base, &h.written); err != nil {
+					return err
+				}
+				history = append(history, h)
+				return nil
+			}); err != nil {
+				return fmt.Errorf("links %d..%d: keep their rows: %w", chunk[0], chunk[len(chunk)-1], err)
+			}
 		}
-		if h.link != 0 {
-			history = append(history, h)
+		return nil
+	}
+	// The rows of old links to rewrite, queued until their old versions
+	// are kept (a chunk at a time).
+	type rewrite struct {
+		l    *engine.Link
+		blob []byte
+		row  linkRow
+	}
+	var queued []rewrite
+	var writes []linkWrite
+	rc := newChain()
+	flush := func() error {
+		ids := make([]int64, len(queued))
+		for i, q := range queued {
+			ids[i] = q.l.ID
 		}
+		if err := remember(ids); err != nil {
+			return err
+		}
+		for _, q := range queued {
+			l, row := q.l, q.row
+			if err := update.QueryRow(l.CRMID, l.OutlookKey, q.blob, row.baseSum, n, l.ID).Scan(&row.opened); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("link %d: the journal has no open link with that id (a closed link is never reopened)", l.ID)
+				}
+				return fmt.Errorf("link %d: %w", l.ID, err)
+			}
+			writes = append(writes, linkWrite{l.ID, row.sum(rc)})
+		}
+		queued = queued[:0]
 		return nil
 	}
 	reopened := map[int64]bool{}
@@ -517,9 +555,7 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		}
 		reopened[id] = true
 	}
-	var writes []linkWrite
 	var buf []byte
-	rc := newChain()
 	for i := range plan.Links {
 		ls := &plan.Links[i]
 		if !ls.Changed {
@@ -553,11 +589,6 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 			}
 			l = &cp
 		}
-		if old {
-			if err := remember(l.ID); err != nil {
-				return nil, nil, err
-			}
-		}
 		buf = appendCompactBase(buf[:0], l)
 		blob := slices.Clone(buf)
 		bs := l.BaseSum
@@ -565,25 +596,30 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 			bs = engine.SumValues(l.Values())
 		}
 		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: bs[:], opened: n, written: n}
-		if !old {
-			if err := insert.add(l.ID, l.CRMID, l.OutlookKey, blob, row.baseSum); err != nil {
-				return nil, nil, fmt.Errorf("new links: %w", err)
+		if old {
+			queued = append(queued, rewrite{l, blob, row})
+			if len(queued) == basesChunk {
+				if err := flush(); err != nil {
+					return nil, nil, err
+				}
 			}
-		} else if err := update.QueryRow(l.CRMID, l.OutlookKey, blob, row.baseSum, n, l.ID).Scan(&row.opened); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil, nil, fmt.Errorf("link %d: the journal has no open link with that id (a closed link is never reopened)", l.ID)
-			}
-			return nil, nil, fmt.Errorf("link %d: %w", l.ID, err)
+			continue
+		}
+		if err := insert.add(l.ID, l.CRMID, l.OutlookKey, blob, row.baseSum); err != nil {
+			return nil, nil, fmt.Errorf("new links: %w", err)
 		}
 		writes = append(writes, linkWrite{l.ID, row.sum(rc)})
+	}
+	if err := flush(); err != nil {
+		return nil, nil, err
 	}
 	if err := insert.flush(); err != nil {
 		return nil, nil, fmt.Errorf("new links: %w", err)
 	}
+	if err := remember(plan.Closed); err != nil {
+		return nil, nil, err
+	}
 	for _, id := range plan.Closed {
-		if err := remember(id); err != nil {
-			return nil, nil, err
-		}
 		row := linkRow{id: id, written: n, closed: n}
 		if err := closeSt.QueryRow(n, n, id).Scan(&row.crmID, &row.outlookKey, &row.base, &row.baseSHA, &row.baseSum, &row.opened); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
