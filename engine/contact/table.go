@@ -1,6 +1,7 @@
 package contact
 
 import (
+	"math"
 	"slices"
 	"time"
 )
@@ -30,9 +31,9 @@ type Table struct {
 	crm     column[Handle] // numCRM per record; no pages while no record has CRM attributes
 	keys    column[Handle]
 	from    column[Handle] // ModifiedFrom
-	modSec  column[int64]
-	modNsec column[int32] // -1 for the zero time
-	modLoc  column[uint8] // index into locs
+	modSec  column[int64] // zeroTime for the zero time
+	modNsec column[int32] // no pages while every time is whole seconds
+	modLoc  column[uint8] // index into locs; no pages while every time is UTC
 	lines   column[int32]
 
 	locs  []*time.Location
@@ -43,6 +44,9 @@ type Table struct {
 // matches records by e-mail and by name and company, and names them by
 // DisplayName.
 var IdentityFields = []Field{First, Middle, Last, Company, Email1, Email2, Email3}
+
+// zeroTime is modSec of a record whose modification time is the zero time.
+const zeroTime = math.MinInt64
 
 // numCRM is the number of CRM attributes a record holds.
 const numCRM = 5
@@ -117,11 +121,24 @@ func (t *Table) Add(c *Contact) int {
 			p.Intern(c.CRM.Type), p.Intern(c.CRM.Status)
 	}
 	t.lines.add(i)[0] = int32(min(c.Line, 1<<31-1))
-	sec, nsec, loc := t.modSec.add(i), t.modNsec.add(i), t.modLoc.add(i)
-	if c.Modified.IsZero() {
-		nsec[0] = -1
-	} else {
-		sec[0], nsec[0], loc[0] = c.Modified.Unix(), int32(c.Modified.Nanosecond()), t.location(c.Modified)
+	sec, ns, loc := int64(zeroTime), int32(0), uint8(0)
+	if !c.Modified.IsZero() {
+		sec, ns, loc = c.Modified.Unix(), int32(c.Modified.Nanosecond()), t.location(c.Modified)
+	}
+	t.modSec.add(i)[0] = sec
+	// The nanoseconds and zones only once a record has them: the times of
+	// an export or a dump are whole seconds, in UTC.
+	if ns != 0 || t.modNsec.pages != nil {
+		if t.modNsec.pages == nil {
+			t.modNsec.fill(i)
+		}
+		t.modNsec.add(i)[0] = ns
+	}
+	if loc != 0 || t.modLoc.pages != nil {
+		if t.modLoc.pages == nil {
+			t.modLoc.fill(i)
+		}
+		t.modLoc.add(i)[0] = loc
 	}
 	return i
 }
@@ -183,11 +200,19 @@ func (t *Table) KeyHandle(i int) Handle { return t.keys.at(i, 0) }
 
 // Modified returns the modification time of record i.
 func (t *Table) Modified(i int) time.Time {
-	ns := t.modNsec.at(i, 0)
-	if ns < 0 {
+	sec := t.modSec.at(i, 0)
+	if sec == zeroTime {
 		return time.Time{}
 	}
-	return time.Unix(t.modSec.at(i, 0), int64(ns)).In(t.locs[t.modLoc.at(i, 0)])
+	var ns int32
+	var loc uint8
+	if t.modNsec.pages != nil {
+		ns = t.modNsec.at(i, 0)
+	}
+	if t.modLoc.pages != nil {
+		loc = t.modLoc.at(i, 0)
+	}
+	return time.Unix(sec, int64(ns)).In(t.locs[loc])
 }
 
 // ModifiedFrom returns where the modification time of record i came from.
@@ -307,8 +332,8 @@ func (t *Table) Reset() {
 	t.keys.reset()
 	t.from.reset()
 	t.modSec.reset()
-	t.modNsec.reset()
-	t.modLoc.reset()
+	t.modNsec.pages = nil
+	t.modLoc.pages = nil
 	t.lines.reset()
 }
 

@@ -191,3 +191,26 @@ func BenchmarkStringsIntern(b *testing.B) {
 		wg.Wait()
 	}
 }
+
+// A table keeps nanoseconds and zones only once a record has them: the
+// records before read back the same, whole seconds in UTC, and so do
+// those after Reset.
+func TestTableTimesLate(t *testing.T) {
+	tb := NewTable(nil)
+	berlin := time.FixedZone("CET", 3600)
+	times := []time.Time{time.Unix(1_700_000_000, 0).UTC(), {}, time.Unix(1_700_000_001, 0).UTC(),
+		time.Date(2026, 1, 2, 3, 4, 5, 6, berlin), time.Unix(1_700_000_002, 0).UTC(), {}}
+	for round := range 2 {
+		for i := range 3000 { // past a page
+			tb.Add(&Contact{Key: fmt.Sprint("C", i), Modified: times[min(i, len(times)-1)]})
+		}
+		for i := range 3000 {
+			want, got := times[min(i, len(times)-1)], tb.Modified(i)
+			if !got.Equal(want) || got.Location().String() != want.Location().String() || got.IsZero() != want.IsZero() {
+				t.Fatalf("round %d record %d: %v, want %v", round, i, got, want)
+			}
+		}
+		tb.Reset()
+		times[3] = times[0] // after Reset, whole seconds only
+	}
+}
