@@ -146,8 +146,8 @@ func TestReadMemory(t *testing.T) {
 	}{
 		// Measured: 296, 19; 741, 355 (9,005 contacts).
 		{"csv", write("csv", filepath.Join(dir, "outlook.csv")), formats.Options{}, 600, 64, 1500, 720},
-		// Measured: 906, 0; 1,351, 336 (9,005 contacts).
-		{"vcf", write("vcf", filepath.Join(dir, "outlook.vcf")), formats.Options{}, 1800, 64, 2700, 720},
+		// Measured: 614, 0; 1,059, 336 (9,005 contacts).
+		{"vcf", write("vcf", filepath.Join(dir, "outlook.vcf")), formats.Options{}, 1250, 64, 2100, 720},
 		// Measured: 496, 45; 998, 421 (10,000 contacts).
 		{"crm", crmDir, formats.Options{}, 1000, 128, 2000, 850},
 		// Measured: 74,444, 207; 74,983, 511 (200 files; what stays

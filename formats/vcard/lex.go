@@ -160,6 +160,36 @@ func parseHeader(s string) (h header, value int, col int, msg string) {
 // right after the property name ("LABEL,TYPE=HOME:") stands for the ';'
 // that belongs there.
 func parseHeaderLenient(s string) (h header, value int, col int, msg string, lax []leniency) {
+	return parseHeaderIn(s, nil)
+}
+
+// headerArena holds the parameters and their values of the headers a
+// parser reads, so that a property costs no slices of its own: a header's
+// Params and a parameter's Values are full slices of the arena's arrays
+// (appending to one never writes over another). The parser resets it when
+// no card is open, when no property read refers to it any more.
+type headerArena struct {
+	params []param
+	vals   []string
+}
+
+func (a *headerArena) reset() {
+	clear(a.params)
+	clear(a.vals)
+	a.params, a.vals = a.params[:0], a.vals[:0]
+}
+
+// parseHeaderIn is parseHeaderLenient with the parameters in a (nil:
+// slices of their own).
+func parseHeaderIn(s string, a *headerArena) (h header, value int, col int, msg string, lax []leniency) {
+	if a != nil {
+		start := len(a.params)
+		defer func() {
+			if n := len(a.params); n > start {
+				h.Params = a.params[start:n:n]
+			}
+		}()
+	}
 	i := 0
 	for i < len(s) && isNameByte(s[i]) {
 		i++
@@ -194,7 +224,7 @@ func parseHeaderLenient(s string) (h header, value int, col int, msg string, lax
 			fallthrough
 		case ';':
 			i++
-			p, n, errCol, msg := parseParam(s, i, &lax)
+			p, n, errCol, msg := parseParam(s, i, &lax, a)
 			if msg == msgEmptyParam {
 				lax = append(lax, leniency{errCol, "empty parameter ignored"})
 				i = n
@@ -203,7 +233,11 @@ func parseHeaderLenient(s string) (h header, value int, col int, msg string, lax
 			if msg != "" {
 				return h, 0, errCol, msg, lax
 			}
-			h.Params = append(h.Params, p)
+			if a != nil {
+				a.params = append(a.params, p)
+			} else {
+				h.Params = append(h.Params, p)
+			}
 			i = n
 		case ' ', '\t':
 			j := i
@@ -240,8 +274,13 @@ const msgEmptyParam = "empty parameter"
 
 // parseParam parses one parameter starting at s[i] and returns the index
 // after it (at ';' or ':').
-func parseParam(s string, i int, lax *[]leniency) (param, int, int, string) {
+func parseParam(s string, i int, lax *[]leniency, a *headerArena) (param, int, int, string) {
 	start := i
+	var vals *[]string // where the values go: the arena's, or p.Values
+	vstart := 0
+	if a != nil {
+		vals, vstart = &a.vals, len(a.vals)
+	}
 	for i < len(s) && s[i] != '=' && s[i] != ';' && s[i] != ':' && s[i] != '"' {
 		i++
 	}
@@ -256,9 +295,16 @@ func parseParam(s string, i int, lax *[]leniency) (param, int, int, string) {
 		if v == "" {
 			return param{}, i, start, msgEmptyParam
 		}
+		if a != nil {
+			a.vals = append(a.vals, v)
+			return param{Values: a.vals[vstart:len(a.vals):len(a.vals)]}, i, 0, ""
+		}
 		return param{Values: []string{v}}, i, 0, ""
 	}
 	p := param{Name: strings.TrimSpace(s[start:i])}
+	if vals == nil {
+		vals = &p.Values
+	}
 	if p.Name == "" {
 		return param{}, 0, start, "parameter name missing before '='"
 	}
@@ -269,7 +315,7 @@ func parseParam(s string, i int, lax *[]leniency) (param, int, int, string) {
 			if j < 0 {
 				return param{}, 0, i, "unterminated quoted parameter value"
 			}
-			p.Values = append(p.Values, s[i+1:i+1+j])
+			*vals = append(*vals, s[i+1:i+1+j])
 			i += j + 2
 		} else {
 			j := i
@@ -284,12 +330,15 @@ func parseParam(s string, i int, lax *[]leniency) (param, int, int, string) {
 				}
 				i++
 			}
-			p.Values = append(p.Values, s[j:i])
+			*vals = append(*vals, s[j:i])
 		}
 		if i >= len(s) {
 			return param{}, 0, i, "no ':' after the parameters"
 		}
 		if s[i] != ',' {
+			if a != nil {
+				p.Values = a.vals[vstart:len(a.vals):len(a.vals)]
+			}
 			return p, i, 0, ""
 		}
 		i++

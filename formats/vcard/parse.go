@@ -58,6 +58,7 @@ type parser struct {
 	splitBuf []string
 	formBuf  []byte
 	forms    map[string]string // the forms seen, shared (formOf)
+	arena    headerArena       // the parameters of the properties of the open cards
 }
 
 func newParser(r io.Reader, name string, strict bool) *parser {
@@ -271,6 +272,8 @@ func (p *parser) step() bool {
 		p.inCard = 0
 		if len(p.stack) > 0 {
 			p.inCard = p.stack[len(p.stack)-1].index + 1
+		} else {
+			p.arena.reset() // no property read refers to it now
 		}
 		return true
 	}
@@ -383,7 +386,7 @@ func (p *parser) readProp(l []byte, num int, c *card) (prop, bool) {
 		var col int
 		var msg string
 		var lax []leniency
-		h, vi, col, msg, lax = parseHeaderLenient(acc)
+		h, vi, col, msg, lax = parseHeaderIn(acc, &p.arena)
 		if msg == "" {
 			first := acc[:len(l)]
 			for _, x := range lax {
