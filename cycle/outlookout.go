@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
@@ -469,12 +470,8 @@ func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(*contact.Con
 			}
 			return feed(c)
 		})
-	} else if again, err = ReadOutlook(ol.Path, oo); err == nil {
-		for i := range again.Contacts {
-			if err = feed(&again.Contacts[i]); err != nil {
-				break
-			}
-		}
+	} else {
+		again, err = eachOutlookRecord(ol, oo, feed)
 	}
 	if err != nil {
 		return fmt.Errorf("read the Outlook export again to write it: %w", err)
@@ -483,6 +480,44 @@ func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(*contact.Con
 		return errChanged(ol.Path)
 	}
 	return nil
+}
+
+// eachOutlookRecord reads an export of another kind than CSV (vCard, PST,
+// .msg) again through its format's Reader, one record at a time, and hands
+// each to feed as ReadOutlook gives it (the export time where the format
+// has none, control characters dropped, e-mail fields bare): no record is
+// held. After an error of feed the rest is read, not fed.
+func eachOutlookRecord(ol *OutlookSide, oo OutlookOptions, feed func(*contact.Contact) error) (*OutlookSide, error) {
+	var at time.Time
+	var from string
+	stamp := noTimes(ol.Kind)
+	if stamp {
+		var err error
+		if at, from, err = csvStamp(ol.Path, oo); err != nil {
+			return nil, err
+		}
+	}
+	var ferr error
+	give := func(c *contact.Contact) {
+		if ferr != nil {
+			return
+		}
+		if stamp {
+			c.Modified, c.ModifiedFrom = at, from
+		}
+		contact.DropControls(c)
+		cleanEmails(c)
+		ferr = feed(c)
+	}
+	again := &OutlookSide{Kind: ol.Kind, Path: ol.Path}
+	if err := readSideEach(again, oo, give); err != nil {
+		return nil, err
+	}
+	for i := range again.Contacts { // read whole after all (readCSVWhole)
+		give(&again.Contacts[i])
+	}
+	again.Contacts = nil
+	return again, ferr
 }
 
 // sameInputs reports whether two reads hashed the same files.

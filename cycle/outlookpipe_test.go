@@ -2,9 +2,12 @@ package cycle
 
 import (
 	"errors"
+	"path/filepath"
+	"reflect"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
@@ -126,5 +129,46 @@ func TestOutlookPipelineSinkFails(t *testing.T) {
 	}
 	if csv.closed || vcf.closed {
 		t.Errorf("a sink was committed (closed %v, %v) although the output failed", csv.closed, vcf.closed)
+	}
+}
+
+// An export of another kind than CSV is read again for the outputs one
+// record at a time, each as ReadOutlook gives it, with the same inputs
+// hashed.
+func TestReadAgainAsReadOutlook(t *testing.T) {
+	rw := filepath.Join("..", "..", "shared", "realworld")
+	vdir := t.TempDir()
+	for _, f := range []string{"vcard3.vcf", "vcard4.vcf"} {
+		copyTo(t, filepath.Join(vdir, f), filepath.Join(rw, "kcontacts", "autotests", "data", f))
+	}
+	for _, in := range []string{
+		filepath.Join(rw, "kcontacts", "autotests", "data", "testfullvcard.vcf"),
+		vdir,
+		filepath.Join(rw, "java-libpst", "src", "test", "resources", "dist-list.pst"),
+		filepath.Join(rw, "Aspose.Email-for-.NET", "Examples", "Data", "Outlook", "SampleContacts.pst"),
+		filepath.Join(rw, "Aspose.Email-for-.NET", "Examples", "Data", "Outlook", "Contact.msg"),
+	} {
+		oo := OutlookOptions{ExportedAt: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+		whole, err := ReadOutlook(in, oo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(whole.Contacts) == 0 {
+			t.Fatalf("%s: no contacts: the test checks nothing", in)
+		}
+		var got []contact.Contact
+		again, err := eachOutlookRecord(&OutlookSide{Kind: whole.Kind, Path: in}, oo, func(c *contact.Contact) error {
+			got = append(got, c.Clone())
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, whole.Contacts) {
+			t.Errorf("%s: read again %d records, ReadOutlook %d; first differing:\n%+v\n%+v", in, len(got), len(whole.Contacts), got, whole.Contacts)
+		}
+		if !sameInputs(again.Inputs, whole.Inputs) || len(again.Inputs) == 0 {
+			t.Errorf("%s: inputs %v, want %v", in, again.Inputs, whole.Inputs)
+		}
 	}
 }
