@@ -45,7 +45,7 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 		r.plan.Outlook.in = ol.Contacts
 	}
 	r.crm.Contacts, r.ol.Contacts = nil, nil // read through the tables only
-	r.plan.Changes = make([]Change, 0, r.ct.Len()/8+16)
+	r.plan.Changes = []Change{}
 	if err := r.preGuards(); err != nil {
 		return nil, err
 	}
@@ -133,8 +133,9 @@ type reconciler struct {
 	// (Plan.Outlook.Patches), in link order until finish sorts them.
 	patches []Patch
 
-	textBuf []byte // valuesText's buffer
-	packBuf []byte // pack's buffer
+	changes [][]Change // the plan's changes, in order, a chunk at a time (change)
+	textBuf []byte     // valuesText's buffer
+	packBuf []byte     // pack's buffer
 
 	// usedDecisions and decisionProblems check Policy.Decisions.
 	usedDecisions    map[DecisionKey]bool
@@ -362,7 +363,21 @@ func tableOf(pool *contact.Strings, fields []contact.Field, cs []contact.Contact
 	return t
 }
 
-func (r *reconciler) change(c Change) { r.plan.Changes = append(r.plan.Changes, c) }
+// change adds c to the plan's changes. They are kept in chunks while the
+// cycle decides (a slice appended to a million times would be copied over
+// and over as it grows, five times its size in all); finish puts them in
+// one slice of their number.
+func (r *reconciler) change(c Change) {
+	if n := len(r.changes); n == 0 || len(r.changes[n-1]) == cap(r.changes[n-1]) {
+		size := 64
+		if n > 0 {
+			size = min(2*cap(r.changes[n-1]), 8192)
+		}
+		r.changes = append(r.changes, make([]Change, 0, size))
+	}
+	last := &r.changes[len(r.changes)-1]
+	*last = append(*last, c)
+}
 
 func (r *reconciler) notice(kind NoticeKind, link int64, msg string) {
 	r.plan.Notices = append(r.plan.Notices, Notice{Kind: kind, Link: link, Message: msg})
@@ -387,7 +402,17 @@ func (r *reconciler) finish() {
 	}
 	p.Outlook.SortPatches()
 	r.patches = nil
-	p.Changes = fit(p.Changes)
+	if len(r.changes) > 0 {
+		n := 0
+		for _, c := range r.changes {
+			n += len(c)
+		}
+		p.Changes = make([]Change, 0, n)
+		for _, c := range r.changes {
+			p.Changes = append(p.Changes, c...)
+		}
+		r.changes = nil
+	}
 	r.pairs = append(r.pairs, r.tombs...)
 	live := 0
 	for _, pr := range r.pairs {
