@@ -3,7 +3,10 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"contactsync/engine/contact"
 )
@@ -241,8 +244,8 @@ func (r *reconciler) matchCreatedCRM() {
 			byName[k] = append(byName[k], i)
 		}
 	}
-	groups := map[string][]waitingCands{}
-	var order []string
+	groups := map[string]int{} // the candidates → their group in order
+	var order [][]waitingCands
 	for _, pr := range waiting {
 		base := *r.base(pr)
 		if base[contact.Company] == "" {
@@ -263,23 +266,28 @@ func (r *reconciler) matchCreatedCRM() {
 		nk := r.nameKey(&base)
 		switch {
 		case hasEmail && nk != "":
-			cands = slices.DeleteFunc(cands, func(i int) bool { return r.nameKeyOf(rec{r.ct, i}) != nk })
+			cands = slices.DeleteFunc(cands, func(i int) bool { return !r.sameNameKey(rec{r.ct, i}, nk) })
 		case !hasEmail && nk != "":
 			cands = append(cands, byName[nk]...)
 		}
 		slices.Sort(cands)
 		cands = slices.Compact(cands)
-		key := fmt.Sprint(cands)
-		if _, ok := groups[key]; !ok {
-			order = append(order, key)
+		r.keyBuf = r.keyBuf[:0]
+		for _, i := range cands {
+			r.keyBuf = strconv.AppendInt(append(r.keyBuf, ' '), int64(i), 10)
 		}
-		groups[key] = append(groups[key], waitingCands{pr, cands})
+		g, ok := groups[string(r.keyBuf)]
+		if !ok {
+			g = len(order)
+			groups[string(r.keyBuf)] = g
+			order = append(order, nil)
+		}
+		order[g] = append(order[g], waitingCands{pr, cands})
 	}
 	// Links waiting with the same candidates take the last ones in dump
 	// order (an import appends), the sync group's members first, in link
 	// order, which is the order they were written to contacts-new.csv.
-	for _, key := range order {
-		g := groups[key]
+	for _, g := range order {
 		cands := g[0].cands
 		var in []int
 		for _, i := range cands {
@@ -356,11 +364,48 @@ func (r *reconciler) nameKeyOf(x rec) string {
 }
 
 func (r *reconciler) nameKeyFrom(last, first, company string) string {
-	last, first, company = r.fold(last), r.fold(first), r.fold(company)
-	if last == "" && first == "" && company == "" {
-		return ""
+	r.keyBuf = r.appendNameKey(r.keyBuf[:0], last, first, company)
+	return string(r.keyBuf)
+}
+
+// sameNameKey reports whether record x's nameKey is k, without making it.
+func (r *reconciler) sameNameKey(x rec, k string) bool {
+	r.keyBuf = r.appendNameKey(r.keyBuf[:0], x.get(contact.Last), x.get(contact.First), x.get(contact.Company))
+	return string(r.keyBuf) == k
+}
+
+// appendNameKey appends the nameKey of last, first and company to b:
+// nothing when all three are empty.
+func (r *reconciler) appendNameKey(b []byte, last, first, company string) []byte {
+	start := len(b)
+	b = r.appendFolded(b, last)
+	b = append(b, 0)
+	b = r.appendFolded(b, first)
+	b = append(b, 0)
+	b = r.appendFolded(b, company)
+	if len(b) == start+2 {
+		return b[:start]
 	}
-	return last + "\x00" + first + "\x00" + company
+	return b
+}
+
+// appendFolded appends fold(v) to b.
+func (r *reconciler) appendFolded(b []byte, v string) []byte {
+	v = strings.TrimSpace(v)
+	if r.p.CaseSensitiveKeys {
+		return append(b, v...)
+	}
+	for _, c := range v {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			b = append(b, byte(c+'a'-'A'))
+		case c < utf8.RuneSelf:
+			b = append(b, byte(c))
+		default:
+			b = utf8.AppendRune(b, unicode.ToLower(c))
+		}
+	}
+	return b
 }
 
 // newOutlookRecords links or creates every Outlook record no link claimed.

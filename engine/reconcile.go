@@ -135,6 +135,7 @@ type reconciler struct {
 
 	changes [][]Change // the plan's changes, in order, a chunk at a time (change)
 	textBuf []byte     // valuesText's buffer
+	keyBuf  []byte     // nameKeyFrom's buffer
 	packBuf []byte     // pack's buffer
 
 	// usedDecisions and decisionProblems check Policy.Decisions.
