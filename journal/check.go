@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -153,7 +154,7 @@ func (j *Journal) CheckNew() (*Check, error) {
 			return nil, wrapCheck(j, err)
 		}
 	}
-	if c.Links, err = j.checkLinksOf(tx, ws, c.From); err != nil {
+	if c.Links, err = j.checkLinksOf(tx, ws, c.From, j.loadedSums(n, c.From)); err != nil {
 		return nil, err
 	}
 	if n > 0 && !j.ro {
@@ -177,6 +178,17 @@ func wrapCheck(j *Journal, err error) error {
 // unsafeString is b as a string without a copy, for a string used only
 // while b is.
 func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// loadedSums are the hashes Load took of the rows written after the check
+// that covered cycles 1..from-1, when Load read the state of cycle n;
+// nil when it did not.
+func (j *Journal) loadedSums(n, from int) []loadedSum {
+	l := j.loaded
+	if l == nil || l.cycle != n || l.checked != from-1 {
+		return nil
+	}
+	return l.sums
+}
 
 // verifyNewOrphans finds rows filed under a cycle after the last, n (or
 // before the first), in the tables keyed by cycle: what their primary
@@ -215,18 +227,45 @@ func (j *Journal) verifyNewOrphans(tx *sql.Tx, n int) error {
 // cycle, in link order) and are still as they wrote them; it returns how
 // many it checked. A link a later cycle rewrote is checked as that
 // cycle's.
-func (j *Journal) checkLinksOf(tx *sql.Tx, ws [][]linkWrite, from int) (int, error) {
+func (j *Journal) checkLinksOf(tx *sql.Tx, ws [][]linkWrite, from int, sums []loadedSum) (int, error) {
 	var ids []int64
+	checked := 0
 	for k := len(ws) - 1; k >= from && k >= 1; k-- {
 		for _, w := range ws[k] {
+			if sums != nil {
+				// The row as Load read it, when it hashed it.
+				i, ok := slices.BinarySearchFunc(sums, w.link, func(s loadedSum, id int64) int { return cmp.Compare(s.id, id) })
+				if ok && sums[i].written == k && sums[i].ok && len(w.sum) == rowSumSize {
+					if string(sums[i].sum[:]) != w.sum {
+						return 0, &VerifyError{Path: j.path, Cycle: k, Link: w.link, Table: "links", Row: fmt.Sprintf("link %d", w.link), What: "the link row does not match the hash its cycle recorded (edited after commit)"}
+					}
+					checked++
+					continue
+				}
+				if ok && sums[i].written > k {
+					continue // a later cycle rewrote it: checked as that cycle's
+				}
+			}
 			ids = append(ids, w.link)
 		}
 	}
 	if len(ids) == 0 {
-		return 0, nil
+		return checked, nil
 	}
+	if sums != nil {
+		// What Load did not hash: closed rows, rows of an older form, and
+		// rows that are not as their cycle left them (found below).
+		return j.checkLinkRows(tx, ws, from, ids, checked)
+	}
+	return j.checkLinkRows(tx, ws, from, ids, 0)
+}
+
+// checkLinkRows checks the link rows ids (written by cycles from.. as
+// ws says) by reading them; checked counts those checked already.
+func (j *Journal) checkLinkRows(tx *sql.Tx, ws [][]linkWrite, from int, ids []int64, checked int) (int, error) {
 	c := newChain()
-	checked := 0
+	all := checked == 0 && len(ids) > 0
+	done := checked // checked from what Load hashed
 	var r linkRow
 	var crmID, outlookKey, base, baseSHA, baseSum sql.RawBytes
 	check := func(rs *sql.Rows) error {
@@ -255,7 +294,7 @@ func (j *Journal) checkLinksOf(tx *sql.Tx, ws [][]linkWrite, from int) (int, err
 	if err := tx.QueryRow(`SELECT open_links FROM cycles WHERE number = ?`, len(ws)-1).Scan(&open); err != nil {
 		return 0, err
 	}
-	if int64(len(ids)) > open/4 {
+	if all && int64(len(ids)) > open/4 {
 		// Most rows are new: one pass over the table.
 		if err := each(tx, cols+` WHERE written >= ? ORDER BY id`, from, check); err != nil {
 			return 0, wrapCheck(j, err)
@@ -276,7 +315,7 @@ func (j *Journal) checkLinksOf(tx *sql.Tx, ws [][]linkWrite, from int) (int, err
 	}
 	// Each link a checked cycle wrote last must have its row as written.
 	slices.Sort(ids)
-	if ids = slices.Compact(ids); len(ids) != checked {
+	if ids = slices.Compact(ids); len(ids) != checked-done {
 		last := map[int64]int{}
 		for k := from; k < len(ws); k++ {
 			for _, w := range ws[k] {

@@ -33,6 +33,12 @@ func threeChecked(t *testing.T) *Journal {
 // recorded, checks the chain of every cycle's hash, and says so.
 func TestCheckNewChecksWhatIsNew(t *testing.T) {
 	j := threeChecked(t)
+	if _, err := j.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if s := j.loadedSums(3, 3); len(s) != 1 || s[0].id != 1 || !s[0].ok {
+		t.Errorf("Load hashed %+v, want link 1's row, which cycle 3 wrote", s)
+	}
 	c, err := j.CheckNew()
 	if err != nil {
 		t.Fatal(err)
@@ -73,25 +79,37 @@ func TestCheckNewFindsEditsOfWhatIsNew(t *testing.T) {
 		{"row under a cycle to come", `INSERT INTO files VALUES (4, 1, 'output', 'x', 'ff', 1)`, 4, nil},
 		{"checked cycle deleted", `DELETE FROM cycles WHERE number >= 2`, 2, nil},
 	} {
-		t.Run(e.name, func(t *testing.T) {
-			j := threeChecked(t)
-			if _, err := j.db.Exec(`PRAGMA foreign_keys = off`); err != nil {
-				t.Fatal(err)
+		for _, load := range []bool{false, true} {
+			name := e.name
+			if load {
+				// As in a cycle: Load first, which hashes the new rows.
+				name += ", loaded"
 			}
-			if e.edit != nil {
-				e.edit(t, j)
-			} else if _, err := j.db.Exec(e.sql); err != nil {
-				t.Fatal(err)
-			}
-			_, err := j.CheckNew()
-			var ve *VerifyError
-			if !errors.As(err, &ve) || ve.Cycle != e.cycle {
-				t.Errorf("CheckNew = %v, want a *VerifyError at cycle %d", err, e.cycle)
-			}
-			if err := j.Verify(); !errors.As(err, &ve) {
-				t.Errorf("Verify = %v, want a *VerifyError", err)
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				j := threeChecked(t)
+				if _, err := j.db.Exec(`PRAGMA foreign_keys = off`); err != nil {
+					t.Fatal(err)
+				}
+				if e.edit != nil {
+					e.edit(t, j)
+				} else if _, err := j.db.Exec(e.sql); err != nil {
+					t.Fatal(err)
+				}
+				if load {
+					if _, err := j.Load(); err != nil && e.cycle == 3 {
+						t.Fatal(err)
+					}
+				}
+				_, err := j.CheckNew()
+				var ve *VerifyError
+				if !errors.As(err, &ve) || ve.Cycle != e.cycle {
+					t.Errorf("CheckNew = %v, want a *VerifyError at cycle %d", err, e.cycle)
+				}
+				if err := j.Verify(); !errors.As(err, &ve) {
+					t.Errorf("Verify = %v, want a *VerifyError", err)
+				}
+			})
+		}
 	}
 }
 

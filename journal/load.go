@@ -47,6 +47,21 @@ type loadedState struct {
 	cycle   int
 	rows    []loadedRow
 	fetched map[int64][16]byte
+	// checked is the last cycle the last recorded chain check covered;
+	// sums are the hashes of the open link rows written after it, in id
+	// order, which the next check (CheckNew) compares with what their
+	// cycles recorded instead of reading every row again.
+	checked int
+	sums    []loadedSum
+}
+
+// loadedSum is the hash of a link row as Load read it (linkRow.sum), for
+// a compact row; zero sum for a row of another form.
+type loadedSum struct {
+	id      int64
+	written int
+	sum     [rowSumSize]byte
+	ok      bool
 }
 
 // loadedRow is what a link row held that a cycle may change, its base
@@ -158,19 +173,36 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 			loaded.rows = make([]loadedRow, 0, open)
 		}
 	}
-	rows, err := tx.Query(`SELECT id, crm_id, outlook_key, base, base_sum FROM links WHERE closed IS NULL ORDER BY id`)
+	if !j.ro {
+		if err := tx.QueryRow(`SELECT coalesce(max(through), 0) FROM checks`).Scan(&loaded.checked); err != nil {
+			return st, nil, err
+		}
+	}
+	rows, err := tx.Query(`SELECT id, crm_id, outlook_key, base, base_sum, base_sha256, opened, written FROM links WHERE closed IS NULL ORDER BY id`)
 	if err != nil {
 		return st, nil, err
 	}
 	defer rows.Close()
-	var crmID, outlookKey, base, sum sql.RawBytes
+	var crmID, outlookKey, base, sum, baseSHA sql.RawBytes
+	var opened, written int
 	var strs arena
+	c := newChain()
 	next := 0 // the first pending row not yet matched
 	for rows.Next() {
 		st.Links = append(st.Links, engine.Link{})
 		l := &st.Links[len(st.Links)-1]
-		if err := rows.Scan(&l.ID, &crmID, &outlookKey, &base, &sum); err != nil {
+		if err := rows.Scan(&l.ID, &crmID, &outlookKey, &base, &sum, &baseSHA, &opened, &written); err != nil {
 			return st, nil, err
+		}
+		if !j.ro && written > loaded.checked {
+			// New since the last check: its hash, for the next one.
+			s := loadedSum{id: l.ID, written: written}
+			if sum != nil && len(baseSHA) == 0 {
+				r := linkRow{id: l.ID, crmID: unsafeString(crmID), outlookKey: unsafeString(outlookKey), base: base, baseSum: sum, opened: opened, written: written}
+				copy(s.sum[:], r.sum(c))
+				s.ok = true
+			}
+			loaded.sums = append(loaded.sums, s)
 		}
 		l.CRMID, l.OutlookKey = strs.str(crmID), strs.str(outlookKey)
 		if err := lightLink(l, base, sum, &strs); err != nil {
