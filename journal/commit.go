@@ -463,12 +463,6 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		return nil, nil, err
 	}
 	defer insert.close()
-	update, err := tx.Prepare(`UPDATE links SET crm_id = ?, outlook_key = ?, base = ?, base_sha256 = '', base_sum = ?, written = ?
-		WHERE id = ? AND closed IS NULL RETURNING opened`)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer update.Close()
 	closeSt, err := tx.Prepare(`UPDATE links SET closed = ?, written = ?,
 		base_sha256 = CASE WHEN base_sum IS NULL THEN base_sha256 ELSE '' END
 		WHERE id = ? AND closed IS NULL
@@ -527,14 +521,33 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		if err := remember(ids); err != nil {
 			return err
 		}
+		if len(queued) == 0 {
+			return nil
+		}
+		// One UPDATE for the chunk; it gives back the rows it rewrote.
+		args := make([]any, 0, 5*len(queued))
+		for _, q := range queued {
+			args = append(args, q.l.ID, q.l.CRMID, q.l.OutlookKey, q.blob, q.row.baseSum)
+		}
+		opened := make(map[int64]int, len(queued))
+		if err := eachRow(tx, `UPDATE links SET crm_id = v.column2, outlook_key = v.column3, base = v.column4, base_sha256 = '', base_sum = v.column5, written = `+strconv.Itoa(n)+`
+			FROM (VALUES (?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?)", len(queued)-1)+`) AS v
+			WHERE links.id = v.column1 AND links.closed IS NULL RETURNING links.id, links.opened`, args, func(rs *sql.Rows) error {
+			var id int64
+			var o int
+			err := rs.Scan(&id, &o)
+			opened[id] = o
+			return err
+		}); err != nil {
+			return fmt.Errorf("links %d..%d: %w", queued[0].l.ID, queued[len(queued)-1].l.ID, err)
+		}
 		for _, q := range queued {
 			l, row := q.l, q.row
-			if err := update.QueryRow(l.CRMID, l.OutlookKey, q.blob, row.baseSum, n, l.ID).Scan(&row.opened); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return fmt.Errorf("link %d: the journal has no open link with that id (a closed link is never reopened)", l.ID)
-				}
-				return fmt.Errorf("link %d: %w", l.ID, err)
+			o, ok := opened[l.ID]
+			if !ok {
+				return fmt.Errorf("link %d: the journal has no open link with that id (a closed link is never reopened)", l.ID)
 			}
+			row.opened = o
 			writes = append(writes, linkWrite{l.ID, row.sum(rc)})
 		}
 		queued = queued[:0]
@@ -870,7 +883,8 @@ func (r *linkRow) sum(c *chain) string {
 		c.int(int64(r.written))
 		c.int(int64(r.closed))
 		c.flush()
-		return string(c.h.Sum(nil)[:rowSumSize])
+		c.out = c.h.Sum(c.out[:0])
+		return string(c.out[:rowSumSize])
 	}
 	c.tag("link")
 	c.int(r.id)
@@ -891,6 +905,7 @@ func (r *linkRow) sum(c *chain) string {
 type chain struct {
 	h   hash.Hash
 	buf []byte
+	out []byte // a sum's room
 }
 
 // chainBlock is how much encoded data the chain gathers before hashing it.

@@ -199,7 +199,8 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 			s := loadedSum{id: l.ID, written: written}
 			if sum != nil && len(baseSHA) == 0 {
 				r := linkRow{id: l.ID, crmID: unsafeString(crmID), outlookKey: unsafeString(outlookKey), base: base, baseSum: sum, opened: opened, written: written}
-				copy(s.sum[:], r.sum(c))
+				r.sum(c)
+				copy(s.sum[:], c.out)
 				s.ok = true
 			}
 			loaded.sums = append(loaded.sums, s)
