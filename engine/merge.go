@@ -58,6 +58,11 @@ func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
 
 // merge does the per-field 3-way merge of a link whose records are both present.
 func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
+	if !pr.isNew && pr.link.unread() && pr.link.OutlookKey != "" && r.ot.Key(pr.ol) == pr.link.OutlookKey {
+		// A quiet link (both records hash to its base) whose Outlook
+		// record carries its key: nothing to merge, nothing to send.
+		return
+	}
 	crmRec, olRec := r.record(CRM, pr), r.record(Outlook, pr)
 	// What each side is sent: the same decision applies to both, the
 	// CRM first, then Outlook.
