@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"contactsync/engine/contact"
@@ -119,9 +120,11 @@ func windowsReserved(s string) bool {
 }
 
 type cardWriter struct {
-	w   *bufio.Writer
-	v4  bool
-	buf []byte // the content line being built (begin, esc, raw, end)
+	w     *bufio.Writer
+	v4    bool
+	buf   []byte    // the content line being built (begin, esc, raw, end)
+	revAt time.Time // the time rev holds, formatted
+	rev   []byte
 }
 
 // line writes one content line, folded.
@@ -349,7 +352,12 @@ func (cw *cardWriter) card(c *contact.Contact) {
 	}
 	if !c.Modified.IsZero() {
 		cw.begin(form(slotREV, "REV"))
-		cw.buf = c.Modified.UTC().AppendFormat(cw.buf, "20060102T150405Z")
+		if cw.rev == nil || !c.Modified.Equal(cw.revAt) {
+			// Formatted once for the records of one time (an export's).
+			cw.revAt = c.Modified
+			cw.rev = c.Modified.UTC().AppendFormat(cw.rev[:0], "20060102T150405Z")
+		}
+		cw.buf = append(cw.buf, cw.rev...)
 		cw.end()
 	}
 	for _, e := range c.Extra {
