@@ -117,6 +117,13 @@ func writeOutputs(o Options, s outputSet) (*written, error) {
 	if err := parallel(append(jobs, fileJobs(o, s, stage, hc)...)); err != nil {
 		return nil, err
 	}
+	if s.dups != nil {
+		// duplicates.csv and report.html are written: the records the
+		// groups point into (a table of the CRM contacts the user may see,
+		// when some are not theirs) are let go before the commit; the
+		// summary needs the groups alone.
+		s.dups.CRMContacts, s.dups.OutlookContacts = nil, nil
+	}
 	// IMPORT.txt names the files just written, in the order to import them.
 	var steps strings.Builder
 	if err := WriteImportSteps(&steps, ImportSteps{Cycle: s.plan.Cycle, Dir: o.Out, Has: filesIn(stage), KeyColumn: o.OutlookOpts.KeyColumn, OutlookCSV: w.outlookCSV}); err != nil {

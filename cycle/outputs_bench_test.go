@@ -62,7 +62,8 @@ func BenchmarkOutputs(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		o := o
 		o.Out = filepath.Join(dir, fmt.Sprintf("out%d", i))
-		w, err := writeOutputs(o, outputSet{plan: plan, dump: r.dump, ol: r.ol, mode: r.mode, rejected: r.rejected(), dups: &r.dups, res: r.res})
+		dups := r.dups // the outputs let go of its records
+		w, err := writeOutputs(o, outputSet{plan: plan, dump: r.dump, ol: r.ol, mode: r.mode, rejected: r.rejected(), dups: &dups, res: r.res})
 		if err != nil {
 			b.Fatal(err)
 		}
