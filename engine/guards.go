@@ -155,9 +155,9 @@ func (r *reconciler) notImportedGuard() error {
 			// The import happened: what is missing was deleted since.
 			for _, pr := range b.missing {
 				if s == CRM {
-					pr.crmRule = RuleDeletedAfterImport
+					pr.crmGone = goneDeletedAfterImport
 				} else {
-					pr.olRule = RuleDeletedAfterImport
+					pr.olGone = goneDeletedAfterImport
 				}
 			}
 			b.missing = nil

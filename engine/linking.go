@@ -90,7 +90,7 @@ func (r *reconciler) resolveLinks() error {
 
 	for _, pr := range r.pairs {
 		if pr.crm < 0 {
-			pr.crmRule = RuleDeletedInCRM
+			pr.crmGone = goneDeletedInCRM
 			continue
 		}
 		pr.inGroup = r.crmInScope(pr.crm)
@@ -109,9 +109,9 @@ func (r *reconciler) resolveLinks() error {
 			}
 		}
 		if !pr.inGroup {
-			pr.crmRule = RuleLeftSyncGroup
+			pr.crmGone = goneLeftSyncGroup
 			if !r.visible(pr.crm) {
-				pr.crmRule = RuleNotVisible
+				pr.crmGone = goneNotVisible
 			}
 		}
 	}

@@ -79,8 +79,8 @@ func (r *reconciler) applyLinks() {
 				continue
 			}
 			rule := RuleDeletedInOutlook
-			if pr.olRule != "" {
-				rule = pr.olRule
+			if pr.olGone != goneNone {
+				rule = pr.olGone.rule()
 			}
 			id := r.ct.Key(pr.crm)
 			if r.crm.HasSyncGroup {
@@ -95,12 +95,13 @@ func (r *reconciler) applyLinks() {
 				continue
 			}
 			r.patches = append(r.patches, Patch{Record: pr.ol, Delete: true})
-			r.change(Change{Link: pr.link.ID, Side: Outlook, Op: OpDelete, Old: r.ot.Key(pr.ol), Rule: pr.crmRule, Name: name})
-			r.lostEdits(pr, Outlook, pr.crmRule, &prev)
+			rule := pr.crmGone.rule()
+			r.change(Change{Link: pr.link.ID, Side: Outlook, Op: OpDelete, Old: r.ot.Key(pr.ol), Rule: rule, Name: name})
+			r.lostEdits(pr, Outlook, rule, &prev)
 			if pr.crm >= 0 {
-				r.detach(pr, CRM, pr.crmRule, name)
+				r.detach(pr, CRM, rule, name)
 			} else {
-				r.close(pr, pr.crmRule, name)
+				r.close(pr, rule, name)
 			}
 		default:
 			r.close(pr, RuleGoneBoth, name)

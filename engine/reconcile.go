@@ -77,16 +77,34 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 type pair struct {
 	ls      *LinkState
 	link    *Link // &ls.Link
-	isNew   bool  // made this cycle (no base yet)
 	crm     int   // index into the CRM table, -1 when absent
 	ol      int   // index into the Outlook table, -1 when absent
+	crmGone gone  // why the CRM record is absent (deleted, left group)
+	olGone  gone  // why the Outlook record is absent, when not RuleDeletedInOutlook
+	isNew   bool  // made this cycle (no base yet)
 	inGroup bool
-	crmRule Rule // why the CRM record is absent (deleted, left group)
-	olRule  Rule // why the Outlook record is absent, when not RuleDeletedInOutlook
 	olByKey bool // the Outlook record was found by the link's key
 	changed bool
 	closed  bool
 }
+
+// gone is why a link's record is absent, a Rule in a byte (a million
+// pairs are decided at once).
+type gone uint8
+
+const (
+	goneNone gone = iota
+	goneDeletedInCRM
+	goneLeftSyncGroup
+	goneNotVisible
+	goneDeletedAfterImport
+)
+
+var goneRules = [...]Rule{goneDeletedInCRM: RuleDeletedInCRM, goneLeftSyncGroup: RuleLeftSyncGroup,
+	goneNotVisible: RuleNotVisible, goneDeletedAfterImport: RuleDeletedAfterImport}
+
+// rule is the rule of g; "" for goneNone.
+func (g gone) rule() Rule { return goneRules[g] }
 
 type reconciler struct {
 	st     State
