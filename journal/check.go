@@ -154,7 +154,11 @@ func (j *Journal) CheckNew() (*Check, error) {
 			return nil, wrapCheck(j, err)
 		}
 	}
-	if c.Links, err = j.checkLinksOf(tx, ws, c.From, j.loadedSums(n, c.From)); err != nil {
+	c.Links, err = j.checkLinksOf(tx, ws, c.From, j.loadedSums(n, c.From))
+	if j.loaded != nil {
+		j.loaded.sums = nil // used once
+	}
+	if err != nil {
 		return nil, err
 	}
 	if n > 0 && !j.ro {
@@ -235,14 +239,14 @@ func (j *Journal) checkLinksOf(tx *sql.Tx, ws [][]linkWrite, from int, sums []lo
 			if sums != nil {
 				// The row as Load read it, when it hashed it.
 				i, ok := slices.BinarySearchFunc(sums, w.link, func(s loadedSum, id int64) int { return cmp.Compare(s.id, id) })
-				if ok && sums[i].written == k && sums[i].ok && len(w.sum) == rowSumSize {
+				if ok && int(sums[i].written) == k && sums[i].ok && len(w.sum) == rowSumSize {
 					if string(sums[i].sum[:]) != w.sum {
 						return 0, &VerifyError{Path: j.path, Cycle: k, Link: w.link, Table: "links", Row: fmt.Sprintf("link %d", w.link), What: "the link row does not match the hash its cycle recorded (edited after commit)"}
 					}
 					checked++
 					continue
 				}
-				if ok && sums[i].written > k {
+				if ok && int(sums[i].written) > k {
 					continue // a later cycle rewrote it: checked as that cycle's
 				}
 			}

@@ -59,9 +59,9 @@ type loadedState struct {
 // a compact row; zero sum for a row of another form.
 type loadedSum struct {
 	id      int64
-	written int
-	sum     [rowSumSize]byte
+	written int32
 	ok      bool
+	sum     [rowSumSize]byte
 }
 
 // loadedRow is what a link row held that a cycle may change, its base
@@ -196,7 +196,7 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 		}
 		if !j.ro && written > loaded.checked {
 			// New since the last check: its hash, for the next one.
-			s := loadedSum{id: l.ID, written: written}
+			s := loadedSum{id: l.ID, written: int32(written)}
 			if sum != nil && len(baseSHA) == 0 {
 				r := linkRow{id: l.ID, crmID: unsafeString(crmID), outlookKey: unsafeString(outlookKey), base: base, baseSum: sum, opened: opened, written: written}
 				r.sum(c)
