@@ -83,8 +83,8 @@ func TestOpenTextOnce(t *testing.T) {
 		"First,Last\r\nZoë,M\xfcller\r\n",        // UTF-8, then a byte that is not: read again
 		"abc\xc3", "abc\xc3\xa9\xc3", "\xc3\xa9", // a character cut at the end
 		"\x80abc", "ab\xef\xbf\xbdc\xff",
-		pad + "Zoë\r\n",     // a character across the first buffer's end
-		pad + "Zo\xeb\r\n",  // Windows-1252 far in
+		pad + "Zoë\r\n",      // a character across the first buffer's end
+		pad + "Zo\xeb\r\n",   // Windows-1252 far in
 		"Zoë" + pad + "\xfc", // the byte that is not UTF-8 far in
 	} {
 		checkOnce(t, dir, []byte(s))

@@ -43,10 +43,10 @@ type shard struct {
 	// each (see bucket).
 	buckets []bucket
 	n       int    // distinct values
-	chunk int    // the chunk values are appended to; 0 before the first
-	cur   []byte // that chunk
-	arena int    // bytes of the chunks allocated
-	_     [64]byte
+	chunk   int    // the chunk values are appended to; 0 before the first
+	cur     []byte // that chunk
+	arena   int    // bytes of the chunks allocated
+	_       [64]byte
 }
 
 // bucket holds up to bucketSlots handles (0: empty; the used ones first)

@@ -31,9 +31,9 @@ type Table struct {
 	crm     column[Handle] // numCRM per record; no pages while no record has CRM attributes
 	keys    column[Handle]
 	from    column[Handle] // ModifiedFrom
-	modSec  column[int64] // zeroTime for the zero time
-	modNsec column[int32] // no pages while every time is whole seconds
-	modLoc  column[uint8] // index into locs; no pages while every time is UTC
+	modSec  column[int64]  // zeroTime for the zero time
+	modNsec column[int32]  // no pages while every time is whole seconds
+	modLoc  column[uint8]  // index into locs; no pages while every time is UTC
 	lines   column[int32]
 
 	locs  []*time.Location

@@ -23,7 +23,7 @@ type Reader struct {
 	c       contact.Contact
 	n       int // contacts given out
 	dists   int
-	others  int  // messages that are no contact
+	others  int    // messages that are no contact
 	stopAt1 bool   // lenient, but the first file set aside ends the read (ReadFile)
 	buf     []byte // the file being read, reused from file to file
 	sum     formats.Summary

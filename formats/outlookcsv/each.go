@@ -18,9 +18,9 @@ func Each(path string, opt Options, lenient bool, reset func(), add func(*contac
 	return each(fileSource(path), path, opt, lenient, reset, add)
 }
 
-//
-// The encoding of a file without BOM or forced code page is told as it is
-// read (formats.OpenTextOnce); when the text read as UTF-8 turns out to be
+// each is Each over src, named name in messages. The encoding of a file
+// without BOM or forced code page is told as it is read
+// (formats.OpenTextOnce); when the text read as UTF-8 turns out to be
 // Windows-1252 after other characters than ASCII were given, the records
 // are given again from the first, read in Windows-1252.
 func each(src source, name string, opt Options, lenient bool, reset func(), add func(*contact.Contact) error) (*File, formats.ErrorList, error) {
