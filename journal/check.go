@@ -217,12 +217,7 @@ func (j *Journal) verifyNewOrphans(tx *sql.Tx, n int) error {
 		if err != nil {
 			return fmt.Errorf("check journal %q: %s: %w", j.path, q.table, err)
 		}
-		e := &VerifyError{Path: j.path, Cycle: cycle, Table: q.table, Row: fmt.Sprintf("%s %d", q.row, key),
-			What: fmt.Sprintf("the row is filed under cycle %d, which the journal does not have (inserted after the fact, or left by a deleted cycle)", cycle)}
-		if q.row == "link" {
-			e.Link = key
-		}
-		return e
+		return j.orphanRow(q.table, q.row, cycle, key)
 	}
 	return nil
 }

@@ -121,12 +121,7 @@ func (j *Journal) verifyOrphans(tx *sql.Tx) error {
 		if err != nil {
 			return fmt.Errorf("verify journal %q: %s: %w", j.path, q.table, err)
 		}
-		e := &VerifyError{Path: j.path, Cycle: cycle, Table: q.table, Row: fmt.Sprintf("%s %d", q.row, key),
-			What: fmt.Sprintf("the row is filed under cycle %d, which the journal does not have (inserted after the fact, or left by a deleted cycle)", cycle)}
-		if q.row == "link" {
-			e.Link = key
-		}
-		return e
+		return j.orphanRow(q.table, q.row, cycle, key)
 	}
 	return nil
 }
@@ -489,4 +484,15 @@ func (j *Journal) VerifyAnchors(anchors []Anchor) error {
 		}
 	}
 	return nil
+}
+
+// orphanRow is the error of a row of table, keyed row (its kind) and key,
+// filed under a cycle the journal does not have.
+func (j *Journal) orphanRow(table, row string, cycle int, key int64) *VerifyError {
+	e := &VerifyError{Path: j.path, Cycle: cycle, Table: table, Row: fmt.Sprintf("%s %d", row, key),
+		What: fmt.Sprintf("the row is filed under cycle %d, which the journal does not have (inserted after the fact, or left by a deleted cycle)", cycle)}
+	if row == "link" {
+		e.Link = key
+	}
+	return e
 }

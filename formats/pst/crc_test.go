@@ -83,6 +83,23 @@ func TestSkipInvalidDamagedBlock(t *testing.T) {
 	if err != nil || len(whole.Contacts) < 2 {
 		t.Fatalf("undamaged: %v, %d contacts", err, len(whole.Contacts))
 	}
+	bad := damageSecondItem(t, data, whole.Folder)
+	if _, err := Read(bytes.NewReader(bad), int64(len(bad)), "s.pst", Options{}); err == nil || !strings.Contains(err.Error(), "CRC") {
+		t.Fatalf("damaged contact: %v, want a CRC error", err)
+	}
+	st, err := Read(bytes.NewReader(bad), int64(len(bad)), "s.pst", Options{SkipInvalid: true})
+	if err != nil {
+		t.Fatalf("SkipInvalid: %v", err)
+	}
+	if len(st.Contacts) != len(whole.Contacts)-1 || len(st.Rejected) != 1 || !strings.Contains(st.Rejected[0].Error(), "CRC") {
+		t.Fatalf("SkipInvalid: %d contacts (of %d), rejected %v", len(st.Contacts), len(whole.Contacts), st.Rejected)
+	}
+}
+
+// damageSecondItem returns a copy of the store data with one bit flipped
+// inside the first block of the second item of the folder at path.
+func damageSecondItem(t *testing.T, data []byte, path string) []byte {
+	t.Helper()
 	f, err := openFile(bytes.NewReader(data), int64(len(data)), "s.pst")
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +110,7 @@ func TestSkipInvalidDamagedBlock(t *testing.T) {
 	}
 	var fo *folder
 	for _, x := range r.folders {
-		if x.path == whole.Folder {
+		if x.path == path {
 			fo = x
 		}
 	}
@@ -107,14 +124,5 @@ func TestSkipInvalidDamagedBlock(t *testing.T) {
 	}
 	bad := bytes.Clone(data)
 	bad[n.off()+40] ^= 0x01 // one bit inside the contact's first block
-	if _, err := Read(bytes.NewReader(bad), int64(len(bad)), "s.pst", Options{}); err == nil || !strings.Contains(err.Error(), "CRC") {
-		t.Fatalf("damaged contact: %v, want a CRC error", err)
-	}
-	st, err := Read(bytes.NewReader(bad), int64(len(bad)), "s.pst", Options{SkipInvalid: true})
-	if err != nil {
-		t.Fatalf("SkipInvalid: %v", err)
-	}
-	if len(st.Contacts) != len(whole.Contacts)-1 || len(st.Rejected) != 1 || !strings.Contains(st.Rejected[0].Error(), "CRC") {
-		t.Fatalf("SkipInvalid: %d contacts (of %d), rejected %v", len(st.Contacts), len(whole.Contacts), st.Rejected)
-	}
+	return bad
 }

@@ -47,30 +47,7 @@ func TestReaderPerItem(t *testing.T) {
 	}
 
 	// Damage the second item of the folder.
-	f, err := openFile(bytes.NewReader(data), int64(len(data)), "s.pst")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd := &reader{f: f}
-	if _, err := rd.read(Options{}, nil); err != nil {
-		t.Fatal(err)
-	}
-	var fo *folder
-	for _, x := range rd.folders {
-		if x.path == whole.Folder {
-			fo = x
-		}
-	}
-	ids, err := rd.tableRowIDs(fo.nid&^0x1F|0x0E, fo)
-	if err != nil || len(ids) < 2 {
-		t.Fatalf("contents: %v %v", ids, err)
-	}
-	n, err := f.openNode(ids[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad := bytes.Clone(data)
-	bad[n.off()+40] ^= 0x01
+	bad := damageSecondItem(t, data, whole.Folder)
 	damaged := filepath.Join(dir, "bad.pst")
 	if err := os.WriteFile(damaged, bad, 0o600); err != nil {
 		t.Fatal(err)
