@@ -1,0 +1,238 @@
+package journal
+
+// The rows of a cycle beside its links: changes, conflicts, notices, the
+// hashes of the link rows it wrote and its pending work, most of them as
+// sets (see sets.go).
+
+import (
+	"cmp"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"contactsync/engine"
+)
+
+// insertChanges writes the changes of cycle n as a set, in plan order.
+func insertChanges(tx *sql.Tx, n int, changes []engine.Change) error {
+	w, err := newSetWriter(tx, n, setChanges)
+	if err != nil {
+		return err
+	}
+	for i := range changes {
+		c := &changes[i]
+		putChange(w, c.Side.String(), c) // the side's text, as the journal stores it
+		if err := w.end(); err != nil {
+			w.close()
+			return fmt.Errorf("changes: %w", err)
+		}
+	}
+	if err := w.close(); err != nil {
+		return fmt.Errorf("changes: %w", err)
+	}
+	return nil
+}
+
+// putChange writes a change as a row of a set.
+func putChange(w *setWriter, side string, c *engine.Change) {
+	w.int(c.Link)
+	w.word(side)
+	w.word(string(c.Op))
+	w.word(c.Field)
+	w.str(c.Old)
+	w.str(c.New)
+	w.word(string(c.Rule))
+	w.name(c.Name)
+}
+
+// getChange reads a change written by putChange; side is as stored.
+func getChange(r *setReader, c *engine.Change) (side string, err error) {
+	var op, rule string
+	if c.Link, err = r.int(); err != nil {
+		return
+	}
+	if side, err = r.word(); err != nil {
+		return
+	}
+	if op, err = r.word(); err != nil {
+		return
+	}
+	if c.Field, err = r.word(); err != nil {
+		return
+	}
+	if c.Old, err = r.str(); err != nil {
+		return
+	}
+	if c.New, err = r.str(); err != nil {
+		return
+	}
+	if rule, err = r.word(); err != nil {
+		return
+	}
+	c.Op, c.Rule = engine.Op(op), engine.Rule(rule)
+	c.Name, err = r.name()
+	return
+}
+
+func insertConflicts(tx *sql.Tx, n int, conflicts []engine.Conflict) error {
+	b, err := newBatch(tx, "conflicts", "cycle, seq, link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name")
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	for i := range conflicts {
+		c := &conflicts[i]
+		r := conflictRowOf(c)
+		if err := b.add(n, i+1, r.link, r.field, r.base, r.crm, r.outlook, r.crmTime, r.outlookTime, r.winner, r.rule, r.name); err != nil {
+			return fmt.Errorf("conflicts: %w", err)
+		}
+	}
+	if err := b.flush(); err != nil {
+		return fmt.Errorf("conflicts: %w", err)
+	}
+	return nil
+}
+
+func insertNotices(tx *sql.Tx, n int, notices []engine.Notice) error {
+	b, err := newBatch(tx, "notices", "cycle, seq, kind, link, message")
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	for i, x := range notices {
+		if err := b.add(n, i+1, string(x.Kind), x.Link, x.Message); err != nil {
+			return fmt.Errorf("notices: %w", err)
+		}
+	}
+	if err := b.flush(); err != nil {
+		return fmt.Errorf("notices: %w", err)
+	}
+	return nil
+}
+
+// pendingOf returns the pending work of the plan's links, in link order.
+func pendingOf(plan *engine.Plan) []pendingRow {
+	var out []pendingRow
+	var buf []byte
+	for i := range plan.Links {
+		var ok bool
+		if buf, ok = appendCompactPending(buf[:0], &plan.Links[i].Link); ok {
+			out = append(out, pendingRow{plan.Links[i].ID, string(buf)})
+		}
+	}
+	// The engine keeps links in id order; sorting anyway keeps the hash
+	// order (by link, as Verify reads them) true for any plan.
+	if !slices.IsSortedFunc(out, func(a, b pendingRow) int { return cmp.Compare(a.link, b.link) }) {
+		slices.SortStableFunc(out, func(a, b pendingRow) int { return cmp.Compare(a.link, b.link) })
+	}
+	return out
+}
+
+// insertLinkWrites writes the hashes of the link rows cycle n wrote as a
+// set, in link order: each link as the difference to the previous one.
+func insertLinkWrites(tx *sql.Tx, n int, writes []linkWrite) error {
+	w, err := newSetWriter(tx, n, setLinkWrites)
+	if err != nil {
+		return err
+	}
+	var prev int64
+	for _, x := range writes {
+		w.int(x.link - prev)
+		w.str(x.sum)
+		prev = x.link
+		if err := w.end(); err != nil {
+			w.close()
+			return fmt.Errorf("link writes: %w", err)
+		}
+	}
+	if err := w.close(); err != nil {
+		return fmt.Errorf("link writes: %w", err)
+	}
+	return nil
+}
+
+// eachLinkWrite calls fn for every link write of cycle n, in link order:
+// the rows of link_writes (cycles before schema 6), then its set.
+func eachLinkWrite(q querier, n int, fn func(linkWrite) error) error {
+	if err := eachQ(q, `SELECT link, sha256 FROM link_writes WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
+		var w linkWrite
+		if err := rs.Scan(&w.link, &w.sum); err != nil {
+			return err
+		}
+		return fn(w)
+	}); err != nil {
+		return err
+	}
+	var prev int64
+	return eachSet(q, setLinkWrites, n, func(r *setReader) error {
+		d, err := r.int()
+		if err != nil {
+			return err
+		}
+		sum, err := r.str()
+		if err != nil {
+			return err
+		}
+		prev += d
+		return fn(linkWrite{prev, sum})
+	})
+}
+
+// insertPending writes the cycle's pending work as a set, in link order.
+func insertPending(tx *sql.Tx, n int, pending []pendingRow) error {
+	w, err := newSetWriter(tx, n, setPending)
+	if err != nil {
+		return err
+	}
+	var prev int64
+	for _, p := range pending {
+		w.int(p.link - prev)
+		w.str(p.doc)
+		prev = p.link
+		if err := w.end(); err != nil {
+			w.close()
+			return fmt.Errorf("pending work: %w", err)
+		}
+	}
+	if err := w.close(); err != nil {
+		return fmt.Errorf("pending work: %w", err)
+	}
+	return nil
+}
+
+// eachPending calls fn for every pending row of cycle n, in link order:
+// the rows of the pending table (cycles before schema 6), then its set.
+func eachPending(q querier, n int, fn func(pendingRow) error) error {
+	if err := eachQ(q, `SELECT link, doc FROM pending WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
+		var p pendingRow
+		if err := rs.Scan(&p.link, &p.doc); err != nil {
+			return err
+		}
+		return fn(p)
+	}); err != nil {
+		return err
+	}
+	var prev int64
+	return eachSet(q, setPending, n, func(r *setReader) error {
+		d, err := r.int()
+		if err != nil {
+			return err
+		}
+		doc, err := r.str()
+		if err != nil {
+			return err
+		}
+		prev += d
+		return fn(pendingRow{prev, doc})
+	})
+}
+
+// conflictRowOf is a conflict as the journal stores it.
+func conflictRowOf(c *engine.Conflict) conflictRow {
+	return conflictRow{c.Link, c.Field, c.Base, c.CRM, c.Outlook, stamp(c.CRMTime), stamp(c.OutlookTime), string(c.Winner), string(c.Rule), c.Name}
+}
+
+type conflictRow struct {
+	link                                                                int64
+	field, base, crm, outlook, crmTime, outlookTime, winner, rule, name string
+}

@@ -1,0 +1,332 @@
+package journal
+
+// The link rows a cycle writes, and what their hashes cover.
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+)
+
+// linkWrite is the hash of one link row version written by a cycle.
+type linkWrite struct {
+	link int64
+	sum  string // hex for a row of the JSON form, raw bytes for a compact one
+}
+
+// value is the sum as link_writes stores it: hex as text, raw bytes as a blob.
+func (w linkWrite) value() any {
+	if len(w.sum) == rowSumSize {
+		return []byte(w.sum)
+	}
+	return w.sum
+}
+
+// writeLinks inserts the new links (ids from firstNew on, as the engine
+// numbers them from State.NextLinkID), rewrites the changed old ones, closes
+// plan.Closed, and records each row's hash in link_writes. The version of
+// every row it rewrites, closes or reopens is kept in link_history first.
+// The writes and the history come back in link order, as the chain hashes
+// them. Rows are written in the compact form (schema 4).
+func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *loadedState, reopen []int64) ([]linkWrite, []historyRow, error) {
+	insert, err := newBatchOf(tx, "links", "id, crm_id, outlook_key, base, base_sha256, base_sum, opened, written",
+		fmt.Sprintf("(?, ?, ?, ?, '', ?, %d, %d)", n, n))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer insert.close()
+	closeSt, err := tx.Prepare(`UPDATE links SET closed = ?, written = ?,
+		base_sha256 = CASE WHEN base_sum IS NULL THEN base_sha256 ELSE '' END
+		WHERE id = ? AND closed IS NULL
+		RETURNING crm_id, outlook_key, base, base_sha256, base_sum, opened`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer closeSt.Close()
+	readBase, err := tx.Prepare(`SELECT base FROM links WHERE id = ? AND closed IS NULL`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer readBase.Close()
+
+	var history []historyRow
+	// remember keeps the rows of links ids as they are before this cycle
+	// rewrites or closes them, a statement for up to basesChunk of them.
+	remember := func(ids []int64) error {
+		for start := 0; start < len(ids); start += basesChunk {
+			chunk := ids[start:min(len(ids), start+basesChunk)]
+			args := make([]any, 0, len(chunk)+1)
+			args = append(args, n)
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			if err := eachRow(tx, `INSERT INTO link_history (cycle, link, crm_id, outlook_key, base, written)
+				SELECT ?, id, crm_id, outlook_key, base, written FROM links WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) AND closed IS NULL
+				RETURNING link, crm_id, outlook_key, base, written`, args, func(rs *sql.Rows) error {
+				var h historyRow
+				if err := rs.Scan(&h.link, &h.crmID, &h.outlookKey, &h.base, &h.written); err != nil {
+					return err
+				}
+				history = append(history, h)
+				return nil
+			}); err != nil {
+				return fmt.Errorf("links %d..%d: keep their rows: %w", chunk[0], chunk[len(chunk)-1], err)
+			}
+		}
+		return nil
+	}
+	// The rows of old links to rewrite, queued until their old versions
+	// are kept (a chunk at a time).
+	type rewrite struct {
+		l    *engine.Link
+		blob []byte
+		row  linkRow
+	}
+	var queued []rewrite
+	var writes []linkWrite
+	rc := newChain()
+	flush := func() error {
+		ids := make([]int64, len(queued))
+		for i, q := range queued {
+			ids[i] = q.l.ID
+		}
+		if err := remember(ids); err != nil {
+			return err
+		}
+		if len(queued) == 0 {
+			return nil
+		}
+		// One UPDATE for the chunk; it gives back the rows it rewrote.
+		args := make([]any, 0, 5*len(queued))
+		for _, q := range queued {
+			args = append(args, q.l.ID, q.l.CRMID, q.l.OutlookKey, q.blob, q.row.baseSum)
+		}
+		opened := make(map[int64]int, len(queued))
+		if err := eachRow(tx, `UPDATE links SET crm_id = v.column2, outlook_key = v.column3, base = v.column4, base_sha256 = '', base_sum = v.column5, written = `+strconv.Itoa(n)+`
+			FROM (VALUES (?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?)", len(queued)-1)+`) AS v
+			WHERE links.id = v.column1 AND links.closed IS NULL RETURNING links.id, links.opened`, args, func(rs *sql.Rows) error {
+			var id int64
+			var o int
+			err := rs.Scan(&id, &o)
+			opened[id] = o
+			return err
+		}); err != nil {
+			return fmt.Errorf("links %d..%d: %w", queued[0].l.ID, queued[len(queued)-1].l.ID, err)
+		}
+		for _, q := range queued {
+			l, row := q.l, q.row
+			o, ok := opened[l.ID]
+			if !ok {
+				return fmt.Errorf("link %d: the journal has no open link with that id (a closed link is never reopened)", l.ID)
+			}
+			row.opened = o
+			writes = append(writes, linkWrite{l.ID, row.sum(rc)})
+		}
+		queued = queued[:0]
+		return nil
+	}
+	reopened := map[int64]bool{}
+	for _, id := range reopen {
+		// A link this cycle reopens (a discarded cycle had closed it).
+		var h historyRow
+		if err := tx.QueryRow(`INSERT INTO link_history (cycle, link, crm_id, outlook_key, base, written)
+			SELECT ?, id, crm_id, outlook_key, base, written FROM links WHERE id = ? AND closed IS NOT NULL
+			RETURNING link, crm_id, outlook_key, base, written`, n, id).Scan(&h.link, &h.crmID, &h.outlookKey, &h.base, &h.written); err != nil {
+			return nil, nil, fmt.Errorf("reopen link %d: the journal has no closed link with that id: %w", id, err)
+		}
+		history = append(history, h)
+		if _, err := tx.Exec(`UPDATE links SET closed = NULL WHERE id = ?`, id); err != nil {
+			return nil, nil, fmt.Errorf("reopen link %d: %w", id, err)
+		}
+		reopened[id] = true
+	}
+	var buf []byte
+	for i := range plan.Links {
+		ls := &plan.Links[i]
+		if !ls.Changed {
+			continue
+		}
+		l := &ls.Link
+		if l.ID <= 0 {
+			return nil, nil, fmt.Errorf("link with id %d: ids start at 1", l.ID)
+		}
+		old := l.ID < firstNew && !reopened[l.ID]
+		if old && loaded != nil && loaded.unchanged(l) {
+			continue // only its pending work changed; see Commit
+		}
+		if l.Base == nil && l.Packed == "" {
+			// The engine did not read the base: it is the row's.
+			var doc string
+			if err := readBase.QueryRow(l.ID).Scan(&doc); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return nil, nil, fmt.Errorf("link %d comes without its base and the journal has no open row for it", l.ID)
+				}
+				return nil, nil, fmt.Errorf("link %d: %w", l.ID, err)
+			}
+			var stored engine.Link
+			if err := decodeBase(doc, &stored); err != nil {
+				return nil, nil, fmt.Errorf("link %d: %w", l.ID, err)
+			}
+			cp := *l
+			cp.Base = stored.Base
+			if cp.Base == nil {
+				cp.Base = new(contact.Values)
+			}
+			l = &cp
+		}
+		buf = appendCompactBase(buf[:0], l)
+		blob := slices.Clone(buf)
+		bs := l.BaseSum
+		if l.Packed == "" || bs.IsZero() {
+			bs = engine.SumValues(l.Values())
+		}
+		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: bs[:], opened: n, written: n}
+		if old {
+			queued = append(queued, rewrite{l, blob, row})
+			if len(queued) == basesChunk {
+				if err := flush(); err != nil {
+					return nil, nil, err
+				}
+			}
+			continue
+		}
+		if err := insert.add(l.ID, l.CRMID, l.OutlookKey, blob, row.baseSum); err != nil {
+			return nil, nil, fmt.Errorf("new links: %w", err)
+		}
+		writes = append(writes, linkWrite{l.ID, row.sum(rc)})
+	}
+	if err := flush(); err != nil {
+		return nil, nil, err
+	}
+	if err := insert.flush(); err != nil {
+		return nil, nil, fmt.Errorf("new links: %w", err)
+	}
+	if err := remember(plan.Closed); err != nil {
+		return nil, nil, err
+	}
+	for _, id := range plan.Closed {
+		row := linkRow{id: id, written: n, closed: n}
+		if err := closeSt.QueryRow(n, n, id).Scan(&row.crmID, &row.outlookKey, &row.base, &row.baseSHA, &row.baseSum, &row.opened); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, nil, fmt.Errorf("close link %d: the journal has no open link with that id", id)
+			}
+			return nil, nil, fmt.Errorf("close link %d: %w", id, err)
+		}
+		writes = append(writes, linkWrite{id, row.sum(rc)})
+	}
+	slices.SortFunc(writes, func(a, b linkWrite) int { return cmp.Compare(a.link, b.link) })
+	for i := 1; i < len(writes); i++ {
+		if writes[i-1].link == writes[i].link {
+			return nil, nil, fmt.Errorf("link %d is written twice in one cycle", writes[i].link)
+		}
+	}
+	if err := insertLinkWrites(tx, n, writes); err != nil {
+		return nil, nil, err
+	}
+	slices.SortFunc(history, func(a, b historyRow) int { return cmp.Compare(a.link, b.link) })
+	for i := 1; i < len(history); i++ {
+		if history[i-1].link == history[i].link {
+			return nil, nil, fmt.Errorf("link %d is written twice in one cycle", history[i].link)
+		}
+	}
+	return writes, history, nil
+}
+
+// linkRow is what a link row's hash covers. A row of the compact form
+// (base_sum set, schema 4) is covered whole, base included, and its hash
+// is the first 16 raw bytes of the sha256 (a second preimage still takes
+// 2^128 tries; a link_writes row is 30 bytes instead of 100); a row of the JSON form is covered through its
+// base_sha256, which Verify checks against the base itself, and its hash
+// is hex, as its cycle recorded it.
+type linkRow struct {
+	id                      int64
+	crmID, outlookKey       string
+	baseSHA                 string // the JSON form's base_sha256
+	base, baseSum           []byte // the compact form's base and BaseSum
+	opened, written, closed int    // closed 0: open
+}
+
+// rowSumSize is the length of a compact row's hash.
+const rowSumSize = 16
+
+// matches reports whether the row has the hash its cycle recorded. A
+// compact row written before the hash was cut to 16 bytes has all 32.
+//
+// A compact row that migration 5 converted from the JSON form keeps the
+// hex hash its cycle recorded for the JSON row and its base_sha256: its
+// JSON is rebuilt from the compact base (the form gives it back byte for
+// byte) and checked as the JSON row was. Any other compact row has no
+// base_sha256.
+func (r *linkRow) matches(c *chain, recorded string) bool {
+	switch {
+	case !r.compact():
+		return r.sum(c) == recorded
+	case len(recorded) == 2*sha256.Size:
+		var l engine.Link
+		if decodeCompactBase(string(r.base), &l) != nil {
+			return false
+		}
+		s := sha256.Sum256(appendLinkBase(nil, &l))
+		if hex.EncodeToString(s[:]) != r.baseSHA {
+			return false
+		}
+		old := *r
+		old.base, old.baseSum = nil, nil
+		return old.sum(c) == recorded
+	case r.baseSHA != "":
+		return false
+	case len(recorded) == sha256.Size:
+		r.sum(c)
+		c.flush()
+		return string(c.h.Sum(nil)) == recorded
+	}
+	return r.sum(c) == recorded
+}
+
+// compact reports whether the row is of the compact form.
+func (r *linkRow) compact() bool { return r.baseSum != nil }
+
+// sum returns the row's hash, using c (reset first) to hash it.
+func (r *linkRow) sum(c *chain) string {
+	c.reset()
+	if r.compact() {
+		c.tag("link v2")
+		c.int(r.id)
+		c.str(r.crmID)
+		c.str(r.outlookKey)
+		c.str(string(r.base))
+		c.str(string(r.baseSum))
+		c.int(int64(r.opened))
+		c.int(int64(r.written))
+		c.int(int64(r.closed))
+		c.flush()
+		c.out = c.h.Sum(c.out[:0])
+		return string(c.out[:rowSumSize])
+	}
+	c.tag("link")
+	c.int(r.id)
+	c.str(r.crmID)
+	c.str(r.outlookKey)
+	c.str(r.baseSHA)
+	c.int(int64(r.opened))
+	c.int(int64(r.written))
+	c.int(int64(r.closed))
+	return c.sum()
+}
+
+// historyRow is one link row version a cycle replaced (link_history).
+type historyRow struct {
+	link              int64
+	crmID, outlookKey string
+	base              string
+	written           int
+}
