@@ -141,15 +141,6 @@ func (s *Strings) Intern(v string) Handle {
 	return s.intern(v, maphash.String(s.seed, v))
 }
 
-// InternBytes is Intern of string(b), without allocating a string for a
-// value the pool holds already.
-func (s *Strings) InternBytes(b []byte) Handle {
-	if len(b) == 0 {
-		return 0
-	}
-	return s.intern(unsafe.String(&b[0], len(b)), maphash.Bytes(s.seed, b))
-}
-
 // intern is Intern of v, whose hash is hash; v is copied when stored, so it
 // may be a view of bytes that change later.
 func (s *Strings) intern(v string, hash uint64) Handle {
