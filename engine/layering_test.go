@@ -79,7 +79,7 @@ var layerRules = []layerRule{
 		name:    "formats and formats/* import only the standard library, formats, engine/contact and third-party libraries",
 		applies: func(p string) bool { return within(p, module+"/formats") && p != module+"/formats/msg" },
 		allowed: func(p string) bool {
-			return isStd(p) || isThirdParty(p) || p == module+"/formats" || p == module+"/engine/contact"
+			return isStd(p) || isThirdParty(p) || p == module+"/formats" || p == module+"/formats/csvscan" || p == module+"/engine/contact"
 		},
 		transitive: true,
 	},

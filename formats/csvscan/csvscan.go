@@ -1,0 +1,436 @@
+// Package csvscan reads RFC 4180 CSV as encoding/csv does, but hands out
+// each record as byte slices into a buffer it reuses instead of allocating
+// strings, and scans whole buffers a line at a time rather than through
+// bufio and a copy of every line.
+//
+// The semantics are encoding/csv's with LazyQuotes, TrimLeadingSpace and
+// Comment unset (the options contactsync's readers never set): the same
+// records, the same errors (*csv.ParseError with csv.ErrQuote,
+// csv.ErrBareQuote or csv.ErrFieldCount, at the same line and byte
+// column), the same FieldPos and InputOffset. CR LF is read as LF, also
+// inside quoted fields; a CR before the end of the input is dropped; empty
+// lines are skipped; the last line needs no line break. FuzzDifferential
+// holds it to encoding/csv on every input.
+//
+// The delimiter is one byte (',', ';', tab, ...): the readers detect one of
+// those three, and a multi-byte rune would cost every scan for nothing.
+package csvscan
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"unsafe"
+)
+
+// The errors of encoding/csv, which Read returns in a *csv.ParseError.
+var (
+	ErrBareQuote  = csv.ErrBareQuote
+	ErrQuote      = csv.ErrQuote
+	ErrFieldCount = csv.ErrFieldCount
+)
+
+// errInvalidDelim is encoding/csv's answer to a delimiter it cannot use.
+var errInvalidDelim = errors.New("csv: invalid field or comment delimiter")
+
+// bufSize is the first size of the buffer; it grows to hold the longest
+// record.
+const bufSize = 64 << 10
+
+// A Reader reads records from CSV input.
+type Reader struct {
+	// Comma is the field delimiter, ',' by NewReader. It must not be 0,
+	// '"', '\r', '\n' or a byte of a multi-byte UTF-8 sequence (>= 0x80).
+	Comma byte
+
+	// FieldsPerRecord as in encoding/csv: positive, the number of fields
+	// every record must have; 0, set by the first record; negative, no
+	// check.
+	FieldsPerRecord int
+
+	src io.Reader
+	buf []byte
+	r   int   // buf[r:w] is read and not yet consumed
+	w   int   //
+	rs  int   // start of the current record in buf: kept when the buffer is refilled
+	err error // what the last fill returned (io.EOF at the end)
+
+	numLine int
+	recLine int // the line the record last read starts on
+	offset  int64
+
+	// bounds holds, per field, where its text starts and ends, relative
+	// to rs. A quoted field's text starts after its quote and is
+	// unescaped in place: its opening quote stays (no field writes before
+	// its own text), which tells FieldPos it is quoted.
+	bounds []int
+	// lines are where the record's lines after its first start, relative
+	// to rs: FieldPos counts from them.
+	lines  []int
+	fields [][]byte
+}
+
+// NewReader returns a Reader of r, with ',' as delimiter.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{Comma: ',', src: r}
+}
+
+// Read reads one record. The fields are slices of a buffer the next Read
+// reuses: copy what is kept. Its results are encoding/csv's Read's: a
+// record with the wrong number of fields comes with a *csv.ParseError of
+// csv.ErrFieldCount, a record that cannot be parsed with the fields read
+// before the error, and the end of the input is io.EOF.
+func (r *Reader) Read() ([][]byte, error) {
+	err := r.readRecord()
+	if err == io.EOF {
+		return nil, err
+	}
+	r.fields = r.fields[:0]
+	rec := r.buf[r.rs:]
+	for i := 0; i < len(r.bounds); i += 2 {
+		s, e := r.bounds[i], r.bounds[i+1]
+		r.fields = append(r.fields, rec[s:e:e])
+	}
+	return r.fields, err
+}
+
+// ReadStrings is Read with the fields as strings that stay valid. They
+// share one allocation a record, as encoding/csv's do, of the record's
+// text from its first field to its last with the delimiters and quotes
+// between them: one copy a record rather than one a field. The slice is
+// dst's array when it is large enough.
+func (r *Reader) ReadStrings(dst []string) ([]string, error) {
+	err := r.readRecord()
+	if err == io.EOF {
+		return nil, err
+	}
+	all := ""
+	if n := len(r.bounds); n > 0 {
+		all = string(r.buf[r.rs+r.bounds[0] : r.rs+r.bounds[n-1]])
+	}
+	return r.strings(dst, all), err
+}
+
+// ReadViews is Read with the fields as strings that are views of the
+// reused buffer: they hold what Read's bytes hold, valid until the next
+// Read, for a caller that copies what it keeps (as a string pool does).
+// Nothing else may keep them.
+func (r *Reader) ReadViews(dst []string) ([]string, error) {
+	err := r.readRecord()
+	if err == io.EOF {
+		return nil, err
+	}
+	all := ""
+	if n := len(r.bounds); n > 0 && r.bounds[n-1] > r.bounds[0] {
+		all = unsafe.String(&r.buf[r.rs+r.bounds[0]], r.bounds[n-1]-r.bounds[0])
+	}
+	return r.strings(dst, all), err
+}
+
+// strings slices all, the record's text from its first field's start,
+// into fields.
+func (r *Reader) strings(dst []string, all string) []string {
+	n := len(r.bounds) / 2
+	if cap(dst) < n {
+		dst = make([]string, n)
+	}
+	dst = dst[:n]
+	if n == 0 {
+		return dst
+	}
+	lo := r.bounds[0]
+	for k := range dst {
+		dst[k] = all[r.bounds[2*k]-lo : r.bounds[2*k+1]-lo]
+	}
+	return dst
+}
+
+// FieldPos returns the line and the byte column (both from 1) where field
+// i of the record last read starts: its opening quote when it is quoted.
+// It panics when i is out of range, as encoding/csv's does.
+func (r *Reader) FieldPos(i int) (line, column int) {
+	if i < 0 || 2*i >= len(r.bounds) {
+		panic("out of range index passed to FieldPos")
+	}
+	at, start := r.bounds[2*i], 0
+	if at > 0 && (i == 0 || r.buf[r.rs+at-1] == '"') {
+		at-- // a quoted field starts at its quote
+	}
+	line = r.recLine
+	for k, s := range r.lines {
+		if s > at {
+			break
+		}
+		line, start = r.recLine+k+1, s
+	}
+	return line, at - start + 1
+}
+
+// InputOffset returns the offset in the input of the end of the record
+// last read: where the next one starts.
+func (r *Reader) InputOffset() int64 { return r.offset }
+
+// fill reads more input into buf, keeping buf[rs:], which may move down.
+func (r *Reader) fill() {
+	if r.buf == nil {
+		r.buf = make([]byte, bufSize)
+	}
+	if r.rs > 0 && len(r.buf)-r.w < len(r.buf)/2 {
+		shift := r.rs
+		copy(r.buf, r.buf[r.rs:r.w])
+		r.r -= shift
+		r.w -= shift
+		r.rs = 0
+	}
+	if r.w == len(r.buf) {
+		nb := make([]byte, 2*len(r.buf))
+		copy(nb, r.buf[:r.w])
+		r.buf = nb
+	}
+	for range 100 {
+		n, err := r.src.Read(r.buf[r.w:])
+		if n < 0 || n > len(r.buf)-r.w {
+			n, err = 0, errors.New("csvscan: reader returned an invalid count")
+		}
+		r.w += n
+		if err != nil {
+			r.err = err
+			return
+		}
+		if n > 0 {
+			return
+		}
+	}
+	r.err = io.ErrNoProgress
+}
+
+// line is one line of input in buf: its text buf[s:e] without the line
+// break (a CR before it dropped, as the CR ending the input), and nl when
+// it ended with "\n".
+type line struct {
+	s, e int
+	nl   bool
+}
+
+// size is the length of the line as encoding/csv sees it, "\n" included.
+func (l line) size() int {
+	if l.nl {
+		return l.e - l.s + 1
+	}
+	return l.e - l.s
+}
+
+// readLine consumes the next line, as encoding/csv's readLine: a line is
+// counted even when nothing is left; err is io.EOF only when no byte was
+// left, and an error of the input comes with the bytes read before it.
+// The line's offsets may move the bytes before it (fill): the caller
+// keeps offsets relative to rs.
+func (r *Reader) readLine() (line, error) {
+	scan := r.r
+	for {
+		if i := bytes.IndexByte(r.buf[scan:r.w], '\n'); i >= 0 {
+			end := scan + i + 1
+			l := line{s: r.r, e: end - 1, nl: true}
+			if l.e > l.s && r.buf[l.e-1] == '\r' {
+				l.e--
+			}
+			r.offset += int64(end - r.r)
+			r.r = end
+			r.numLine++
+			return l, nil
+		}
+		if r.err != nil {
+			l := line{s: r.r, e: r.w}
+			err := r.err
+			if l.e > l.s && err == io.EOF {
+				err = nil
+				if r.buf[l.e-1] == '\r' {
+					l.e--
+				}
+			}
+			r.offset += int64(r.w - r.r)
+			r.r = r.w
+			r.numLine++
+			return l, err
+		}
+		scanned := r.w - r.r
+		r.fill()
+		scan = r.r + scanned
+	}
+}
+
+func (r *Reader) readRecord() error {
+	if r.Comma == 0 || r.Comma == '"' || r.Comma == '\r' || r.Comma == '\n' || r.Comma >= 0x80 {
+		return errInvalidDelim
+	}
+	r.bounds, r.lines = r.bounds[:0], r.lines[:0]
+	var l line
+	var errRead error
+	for errRead == nil {
+		r.rs = r.r
+		l, errRead = r.readLine()
+		if errRead == nil && l.e == l.s {
+			continue // an empty line
+		}
+		break
+	}
+	if errRead == io.EOF {
+		return errRead
+	}
+	r.recLine = r.numLine
+	err, errRead := r.parse(l, errRead)
+	if err == nil {
+		err = errRead
+	}
+	n := len(r.bounds) / 2
+	if r.FieldsPerRecord > 0 {
+		if n != r.FieldsPerRecord && err == nil {
+			err = &csv.ParseError{StartLine: r.recLine, Line: r.recLine, Column: 1, Err: ErrFieldCount}
+		}
+	} else if r.FieldsPerRecord == 0 {
+		r.FieldsPerRecord = n
+	}
+	return err
+}
+
+// cursor is where parse is: at p on line l (number lineNo, which starts
+// at ls for columns), reading a record that started on line recLine;
+// errRead is the input's error that came with l.
+type cursor struct {
+	p       int
+	l       line
+	lineNo  int
+	ls      int
+	recLine int
+	errRead error
+}
+
+// col is the byte column of offset p.
+func (c *cursor) col(p int) int { return p - c.ls + 1 }
+
+// parse reads the fields of the record that starts with line l (read with
+// errRead), into bounds and pos. It returns the record's syntax error, and
+// the error of the input, if any.
+func (r *Reader) parse(l line, errRead error) (error, error) {
+	c := cursor{p: l.s, l: l, lineNo: r.numLine, ls: l.s, recLine: r.numLine, errRead: errRead}
+	comma := r.Comma
+	for {
+		buf, p, e := r.buf, c.p, c.l.e
+		if p < e && buf[p] == comma {
+			// An empty field: the usual one of a sparse row.
+			r.bounds = append(r.bounds, p-r.rs, p-r.rs)
+			c.p++
+			continue
+		}
+		if p == e || buf[p] != '"' {
+			// A field that is not quoted: to the delimiter or the line's
+			// end, and no quote in it.
+			fe := p
+			for fe < e && buf[fe] != comma && buf[fe] != '"' {
+				fe++
+			}
+			if fe < e && buf[fe] == '"' {
+				return &csv.ParseError{StartLine: c.recLine, Line: r.numLine, Column: c.col(fe), Err: ErrBareQuote}, c.errRead
+			}
+			r.bounds = append(r.bounds, p-r.rs, fe-r.rs)
+			if fe == e {
+				return nil, c.errRead
+			}
+			c.p = fe + 1
+			continue
+		}
+		if more, err := r.quoted(&c); !more {
+			return err, c.errRead
+		}
+	}
+}
+
+// quoted reads the quoted field whose opening quote is at c.p. Its text is
+// unescaped in place ("" to ", CR LF to LF), from just after the opening
+// quote. more says that another field follows on c's line, at c.p.
+func (r *Reader) quoted(c *cursor) (more bool, err error) {
+	p := c.p + 1
+	start := p - r.rs
+	wp := start // where the next byte of the text goes, relative to rs
+	for {
+		buf, l := r.buf, c.l
+		if i := indexQuote(buf[p:l.e]); i >= 0 {
+			if o := r.rs + wp; o != p {
+				copy(buf[o:], buf[p:p+i])
+			}
+			wp += i
+			p += i + 1
+			switch {
+			case p < l.e && buf[p] == '"':
+				buf[r.rs+wp] = '"'
+				wp++
+				p++
+				continue
+			case p < l.e && buf[p] == r.Comma:
+				r.bounds = append(r.bounds, start, wp)
+				c.p = p + 1
+				return true, nil
+			case p == l.e:
+				r.bounds = append(r.bounds, start, wp)
+				return false, nil
+			default:
+				return false, &csv.ParseError{StartLine: c.recLine, Line: r.numLine, Column: c.col(p) - 1, Err: ErrQuote}
+			}
+		}
+		if p < l.e || l.nl {
+			// The line ends inside the field: its text and a "\n".
+			if o := r.rs + wp; o != p {
+				copy(buf[o:], buf[p:l.e])
+			}
+			wp += l.e - p
+			if l.nl {
+				buf[r.rs+wp] = '\n'
+				wp++
+			}
+			if c.errRead != nil {
+				return false, nil
+			}
+			endCol := c.col(l.e)
+			if l.nl {
+				endCol++
+			}
+			c.l, c.errRead = r.readLine()
+			p = c.l.s
+			if c.l.size() > 0 {
+				c.lineNo++
+				c.ls = p
+				r.lines = append(r.lines, p-r.rs)
+			} else {
+				c.ls = p - endCol + 1 // the column stays where the last line ended
+			}
+			if c.errRead == io.EOF {
+				c.errRead = nil
+			}
+			continue
+		}
+		// The input ends inside the field.
+		if c.errRead == nil {
+			return false, &csv.ParseError{StartLine: c.recLine, Line: c.lineNo, Column: c.col(p), Err: ErrQuote}
+		}
+		r.bounds = append(r.bounds, start, wp)
+		return false, nil
+	}
+}
+
+// indexQuote is bytes.IndexByte(b, '"'), with the first bytes looked at
+// one by one: most quoted fields are short, and closed within them.
+func indexQuote(b []byte) int {
+	for i, c := range b[:min(len(b), 16)] {
+		if c == '"' {
+			return i
+		}
+	}
+	if len(b) <= 16 {
+		return -1
+	}
+	if i := bytes.IndexByte(b[16:], '"'); i >= 0 {
+		return 16 + i
+	}
+	return -1
+}

@@ -1,0 +1,243 @@
+package csvscan
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// seeds are inputs where encoding/csv's rules show: quotes, line breaks
+// in and out of quotes, CRs, empty lines, a last line without a break,
+// bad quotes on the first and on a later line of a record.
+var seeds = []string{
+	"",
+	"\n",
+	"a",
+	"a,b,c\n",
+	"a,b,c\r\nd,e,f\r\n",
+	"a,b\n\n\nc,d\n",
+	"a,b\r\n\r\n",
+	"\r",
+	"a\r",
+	"a\r\r\n",
+	"a\rb,c\n",
+	"a,\n",
+	",\n,,\n",
+	`"a","b"` + "\n",
+	`"a""b",c` + "\n",
+	`"a` + "\n" + `b",c` + "\n",
+	`"a` + "\r\n" + `b",c` + "\r\n",
+	`"a` + "\r\r\n" + `b"` + "\n",
+	`"a` + "\n\n" + `b"`,
+	`"a` + "\n",
+	`"a`,
+	`"`,
+	`""`,
+	`"""`,
+	`""""`,
+	`"a"b`,
+	`"a"` + "\r",
+	`"a"` + "\r\r\n",
+	`a"b`,
+	`a,b"c"`,
+	`"a",b"` + "\n",
+	"a,b\nc\n",
+	`"a` + "\n" + `b"x,c` + "\n",
+	`"a` + "\n" + "\r",
+	`"a` + "\n\r\n",
+	`x,"a` + "\n" + `b` + "\n",
+	"é,\"ü\",x\n\"ß\"é\n",
+	"a;b;\"c;d\"\n",
+	"a\tb\t\"c\"\n",
+	`"a",,"",` + "\n",
+}
+
+// FuzzDifferential holds Reader to encoding/csv: on every input, for every
+// delimiter the readers use and both FieldsPerRecord settings, the same
+// records, the same errors at the same line and column, the same field
+// positions and input offsets, read whole or a byte at a time.
+func FuzzDifferential(f *testing.F) {
+	for _, s := range seeds {
+		f.Add(s, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, in string, opt uint8) {
+		comma := []byte{',', ';', '\t', '|'}[opt%4]
+		fields := []int{-1, 0, 2}[int(opt/4)%3]
+		differ(t, in, comma, fields, int(opt>>6))
+	})
+}
+
+func TestDifferentialSeeds(t *testing.T) {
+	for _, in := range seeds {
+		for _, comma := range []byte{',', ';', '\t'} {
+			for _, fields := range []int{-1, 0, 2} {
+				for chunks := range 3 {
+					differ(t, in, comma, fields, chunks)
+				}
+			}
+		}
+	}
+}
+
+// TestLongRecords crosses the buffer's edge and makes it grow: records
+// longer than the buffer, quoted line breaks and doubled quotes where a
+// refill moves the record.
+func TestLongRecords(t *testing.T) {
+	var b strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&b, "%d,\"%s\",\"x\"\"%s\ny\",%s\r\n", i, strings.Repeat("v", i*7%300), strings.Repeat("q", i%50), strings.Repeat("w", i*13%200))
+		if i%700 == 0 {
+			fmt.Fprintf(&b, "\"%s\"\n", strings.Repeat("L\"\"\r\n", 50_000))
+		}
+	}
+	in := b.String()
+	differ(t, in, ',', -1, 0)
+	differ(t, in, ',', 0, 2)
+}
+
+// differ reads text with encoding/csv and with a Reader that reads its
+// input whole (chunks 0), a byte at a time (1) or in halves (2), and fails
+// at the first difference.
+func differ(t *testing.T, text string, comma byte, fields, chunks int) {
+	t.Helper()
+	in := text
+	if len(in) > 80 {
+		in = in[:80] + "..."
+	}
+	want := csv.NewReader(strings.NewReader(text))
+	want.Comma, want.FieldsPerRecord = rune(comma), fields
+	var src io.Reader = strings.NewReader(text)
+	switch chunks {
+	case 1:
+		src = iotest.OneByteReader(src)
+	case 2:
+		src = iotest.HalfReader(src)
+	}
+	got := NewReader(src)
+	got.Comma, got.FieldsPerRecord = comma, fields
+	var dst, views []string
+	for n := 0; n < 10_000; n++ {
+		wrec, werr := want.Read()
+		var grec []string
+		var gerr error
+		switch n % 3 {
+		case 0:
+			var b [][]byte
+			b, gerr = got.Read()
+			for _, f := range b {
+				grec = append(grec, string(f))
+			}
+			if b == nil {
+				grec = nil
+			}
+		case 1:
+			dst, gerr = got.ReadStrings(dst)
+			grec = dst
+		case 2:
+			views, gerr = got.ReadViews(views)
+			grec = nil
+			for _, v := range views {
+				grec = append(grec, strings.Clone(v))
+			}
+			if views == nil {
+				grec = nil
+			}
+		}
+		if !sameErr(werr, gerr) {
+			t.Fatalf("%q (comma %q, fields %d), record %d: error %v, encoding/csv %v", in, comma, fields, n, gerr, werr)
+		}
+		if werr == io.EOF {
+			return
+		}
+		var pe *csv.ParseError
+		if werr == nil || errors.As(werr, &pe) && pe.Err == csv.ErrFieldCount {
+			if fmt.Sprintf("%q", grec) != fmt.Sprintf("%q", wrec) {
+				t.Fatalf("%q (comma %q, fields %d), record %d = %q, encoding/csv %q", in, comma, fields, n, grec, wrec)
+			}
+		} else if len(grec) != len(wrec) {
+			t.Fatalf("%q (comma %q, fields %d), record %d: %d fields before the error, encoding/csv %d", in, comma, fields, n, len(grec), len(wrec))
+		}
+		for i := range wrec {
+			wl, wc := want.FieldPos(i)
+			gl, gc := got.FieldPos(i)
+			if wl != gl || wc != gc {
+				t.Fatalf("%q (comma %q, fields %d), record %d field %d at %d:%d, encoding/csv %d:%d", in, comma, fields, n, i, gl, gc, wl, wc)
+			}
+		}
+		if w, g := want.InputOffset(), got.InputOffset(); w != g {
+			t.Fatalf("%q (comma %q, fields %d), record %d: InputOffset %d, encoding/csv %d", in, comma, fields, n, g, w)
+		}
+	}
+}
+
+// sameErr reports whether two errors are the same: both nil, both io.EOF,
+// or parse errors of the same kind at the same place.
+func sameErr(want, got error) bool {
+	var wp, gp *csv.ParseError
+	if errors.As(want, &wp) != errors.As(got, &gp) {
+		return false
+	}
+	if wp != nil {
+		return *wp == *gp
+	}
+	return want == got
+}
+
+// TestInputError: an error of the input ends the read with that error,
+// after the records read before it.
+func TestInputError(t *testing.T) {
+	boom := errors.New("boom")
+	for _, in := range []string{"a,b\nc,d\ne", "a,b\nc,d\n\"e\n", "a,b\nc,d\n"} {
+		want := csv.NewReader(iotest.DataErrReader(io.MultiReader(strings.NewReader(in), iotest.ErrReader(boom))))
+		got := NewReader(io.MultiReader(strings.NewReader(in), iotest.ErrReader(boom)))
+		for n := 0; ; n++ {
+			wrec, werr := want.Read()
+			grec, gerr := got.ReadStrings(nil)
+			if werr != gerr {
+				t.Fatalf("%q record %d: error %v, encoding/csv %v", in, n, gerr, werr)
+			}
+			if werr != nil {
+				if !errors.Is(gerr, boom) {
+					t.Fatalf("%q: ended with %v, want boom", in, gerr)
+				}
+				break
+			}
+			if fmt.Sprint(grec) != fmt.Sprint(wrec) {
+				t.Fatalf("%q record %d = %q, encoding/csv %q", in, n, grec, wrec)
+			}
+		}
+	}
+}
+
+// TestReuse: Read's fields are slices of one buffer reused by the next
+// Read; ReadStrings' stay what they were.
+func TestReuse(t *testing.T) {
+	r := NewReader(strings.NewReader("aa,bb\ncc,dd\n"))
+	first, err := r.ReadStrings(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Read(); err != nil {
+		t.Fatal(err)
+	}
+	if first[0] != "aa" || first[1] != "bb" {
+		t.Fatalf("ReadStrings' fields changed after the next Read: %q", first)
+	}
+	if _, err := r.Read(); err != io.EOF {
+		t.Fatalf("after the last record: %v, want io.EOF", err)
+	}
+}
+
+func TestInvalidDelimiter(t *testing.T) {
+	for _, c := range []byte{0, '"', '\r', '\n', 0xC3} {
+		r := NewReader(strings.NewReader("a,b\n"))
+		r.Comma = c
+		if _, err := r.Read(); err == nil || err == io.EOF {
+			t.Errorf("Comma %q: Read = %v, want an error", c, err)
+		}
+	}
+}
