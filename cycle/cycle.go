@@ -290,7 +290,7 @@ func (r *run) readSides() error {
 	go func() {
 		defer wg.Done()
 		var errs formats.ErrorList
-		r.dump, errs = crmcsv.ReadDirEach(o.CRM, o.OutlookOpts.SkipInvalid, func(c *contact.Contact) {
+		r.dump, errs = crmcsv.ReadDirEachView(o.CRM, o.OutlookOpts.SkipInvalid, func(c *contact.Contact) {
 			ctl.add(c)
 			r.crmTable.Add(c)
 		})

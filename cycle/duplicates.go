@@ -194,7 +194,7 @@ func Duplicates(w io.Writer, path string, o DuplicatesOptions) (*DuplicatesFound
 	t := contact.NewTable(contact.AllFields())
 	add := func(c *contact.Contact) { t.Add(c) }
 	if crm != nil {
-		if _, errs := crmcsv.ReadDirEach(path, false, add); len(errs) > 0 {
+		if _, errs := crmcsv.ReadDirEachView(path, false, add); len(errs) > 0 {
 			return nil, fmt.Errorf("read CRM dump: %w", errs[0])
 		}
 	} else {

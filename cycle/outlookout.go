@@ -464,7 +464,8 @@ func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(*contact.Con
 			oo.DateFormat = ol.CSV.DateFormat // the order the first read settled on
 		}
 		restarted := false
-		again, err = eachOutlookCSV(ol.Path, oo, func() { restarted = true }, func(c *contact.Contact) error {
+		// Not views: the sinks hold the records' strings after the call.
+		again, err = eachOutlookCSV(ol.Path, oo, false, func() { restarted = true }, func(c *contact.Contact) error {
 			if restarted {
 				return errChanged(ol.Path)
 			}

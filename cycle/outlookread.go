@@ -64,14 +64,20 @@ func cleanEmails(c *contact.Contact) {
 }
 
 // eachOutlookCSV reads the CSV export at path as ReadOutlook does and
-// hands each record, ready, to add; reset as outlookcsv.Each.
-func eachOutlookCSV(path string, o OutlookOptions, reset func(), add func(*contact.Contact) error) (*OutlookSide, error) {
+// hands each record, ready, to add; reset as outlookcsv.Each. With views,
+// the record's strings are valid only during the call too
+// (outlookcsv.EachView): for an add that copies them (a table).
+func eachOutlookCSV(path string, o OutlookOptions, views bool, reset func(), add func(*contact.Contact) error) (*OutlookSide, error) {
 	at, from, err := csvStamp(path, o)
 	if err != nil {
 		return nil, err
 	}
+	each := outlookcsv.Each
+	if views {
+		each = outlookcsv.EachView
+	}
 	var ctl controls
-	f, rejected, err := outlookcsv.Each(path, o.csv(), o.SkipInvalid, func() { ctl = controls{}; reset() }, func(c *contact.Contact) error {
+	f, rejected, err := each(path, o.csv(), o.SkipInvalid, func() { ctl = controls{}; reset() }, func(c *contact.Contact) error {
 		c.Modified, c.ModifiedFrom = at, from
 		ctl.add(c)
 		cleanEmails(c)
@@ -113,7 +119,7 @@ func readOutlookTable(path string, o OutlookOptions, t *contact.Table) (*Outlook
 	if kind != KindCSV {
 		return readOutlookInto(path, kind, o, t)
 	}
-	s, err := eachOutlookCSV(path, o, t.Reset, func(c *contact.Contact) error {
+	s, err := eachOutlookCSV(path, o, true, t.Reset, func(c *contact.Contact) error {
 		t.Add(c)
 		return nil
 	})

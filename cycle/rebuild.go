@@ -69,7 +69,7 @@ func Rebuild(ctx context.Context, o Options) (*engine.Plan, error) {
 func rebuildSides(o *Options) (*crmcsv.Dump, *contact.Table, *OutlookSide, error) {
 	ct := contact.NewTableIn(contact.NewStrings(), engine.TableFields(o.Policy))
 	var ctl controls
-	dump, errs := crmcsv.ReadDirEach(o.CRM, false, func(c *contact.Contact) {
+	dump, errs := crmcsv.ReadDirEachView(o.CRM, false, func(c *contact.Contact) {
 		ctl.add(c)
 		ct.Add(c)
 	})

@@ -192,12 +192,12 @@ func validUTF8(r io.Reader) (bool, error) {
 	}
 }
 
-// Window keeps the text a reader (an encoding/csv.Reader) has taken from
-// r since a known line start, so that a parser reading records can turn
-// byte columns into character columns and start over after a broken
-// record, without holding the file: Forget drops the text before a record
-// boundary once the record is done. Lines are counted by "\n", as
-// encoding/csv counts them.
+// Window keeps the text a reader (a CSV reader: csvscan's or
+// encoding/csv's) has taken from r since a known line start, so that a
+// parser reading records can turn byte columns into character columns and
+// start over after a broken record, without holding the file: Forget drops
+// the text before a record boundary once the record is done. Lines are
+// counted by "\n", as the CSV readers count them.
 type Window struct {
 	r     io.Reader
 	buf   []byte
@@ -216,7 +216,7 @@ func (w *Window) Read(p []byte) (int, error) {
 }
 
 // Forget drops the text before input offset off, which must start a
-// line (encoding/csv's InputOffset after a record).
+// line (the CSV reader's InputOffset after a record).
 func (w *Window) Forget(off int64) {
 	k := w.start + int(off-w.off)
 	if k <= w.start || k > len(w.buf) {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"contactsync/formats"
+	"contactsync/formats/csvscan"
 )
 
 // csvFile reads one CSV table and turns every problem into a positioned
@@ -17,10 +18,14 @@ import (
 // error (broken quote) always ends the file: what follows cannot be
 // trusted.
 type csvFile struct {
-	name    string // path as the user named it
-	text    *formats.Text
-	win     *formats.Window // the text of the current record on
-	r       *csv.Reader
+	name string // path as the user named it
+	text *formats.Text
+	win  *formats.Window // the text of the current record on
+	r    *csvscan.Reader
+	rec  []string // the current record's cells
+	// views says that the cells are views of the reader's buffer, valid
+	// until the next record: for a reader that copies what it keeps.
+	views   bool
 	collect bool
 	errs    formats.ErrorList
 	header  []string
@@ -48,11 +53,10 @@ func newCSVText(name string, t *formats.Text, err error, collect bool) *csvFile 
 		return f
 	}
 	f.text, f.win = t, formats.NewWindow(t)
-	f.r = csv.NewReader(f.win)
-	// Records are reused: a reader keeps what it needs (the strings,
-	// which never share the record's backing array, and a clone of the
-	// rare row it must keep whole).
-	f.r.ReuseRecord = true
+	// The record's slice is reused: a reader keeps what it needs (the
+	// strings, which never share the slice's array, and a clone of the
+	// rare row it must keep whole; with views, clones of the strings).
+	f.r = csvscan.NewReader(f.win)
 	return f
 }
 
@@ -69,10 +73,10 @@ func (f *csvFile) fieldErr(i int, field, format string, args ...any) {
 	f.add(line, f.charCol(line, col), field, format, args...)
 }
 
-// charCol converts encoding/csv's byte column to a character column.
+// charCol converts the CSV reader's byte column to a character column.
 func (f *csvFile) charCol(line, byteCol int) int { return f.win.CharCol(line, byteCol) }
 
-// csvErr converts an encoding/csv error.
+// csvErr converts a CSV reader's error (csvscan's are encoding/csv's).
 func (f *csvFile) csvErr(err error) {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
@@ -105,7 +109,7 @@ func (f *csvFile) readHeader(what string) bool {
 	if f.r == nil {
 		return false
 	}
-	rec, err := f.r.Read()
+	rec, err := f.r.ReadStrings(nil)
 	if err == io.EOF {
 		f.add(1, 1, "", "empty file: want a header line naming the columns (%s)", what)
 		return false
@@ -124,7 +128,13 @@ func (f *csvFile) readHeader(what string) bool {
 func (f *csvFile) each(fn func(rec []string, line int)) {
 	for !f.stopped() {
 		f.win.Forget(f.r.InputOffset())
-		rec, err := f.r.Read()
+		var err error
+		if f.views {
+			f.rec, err = f.r.ReadViews(f.rec)
+		} else {
+			f.rec, err = f.r.ReadStrings(f.rec)
+		}
+		rec := f.rec
 		if err == io.EOF {
 			return
 		}
@@ -145,7 +155,7 @@ func (f *csvFile) each(fn func(rec []string, line int)) {
 
 // unclosedQuote scans the records from startLine to the end of the text
 // and, when the text ends inside a quoted field, returns where that field's
-// opening quote is. encoding/csv only says where the text ended.
+// opening quote is. The CSV reader only says where the text ended.
 func (f *csvFile) unclosedQuote(startLine int) (line, col int, ok bool) {
 	text, ok := f.win.Line(startLine)
 	if !ok {

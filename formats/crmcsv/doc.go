@@ -42,12 +42,14 @@
 //
 // Surprising choices:
 //
-//   - encoding/csv with a header map, not github.com/gocarina/gocsv. The
+//   - A CSV reader with a header map, not github.com/gocarina/gocsv. The
 //     CRM schema is fixed enough for gocsv's struct tags, but gocsv drops
 //     the columns it has no tag for (user fields, site columns), which
 //     must be kept; it matches headers case-sensitively unless a
 //     process-wide normaliser is set; and it gives no line or column for
-//     a bad cell. encoding/csv gives FieldPos for every cell.
+//     a bad cell. The reader (formats/csvscan: encoding/csv's rules and
+//     errors, without a string per row where the caller copies anyway)
+//     gives FieldPos for every cell.
 //   - IDs are opaque 12-character strings that may be blank-padded
 //     ("ADMIN       " in char(12) columns). Trailing blanks of CONTACTID,
 //     ACCOUNTID, SECCODEID and ACCOUNTMANAGERID are trimmed when read, so

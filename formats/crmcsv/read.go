@@ -87,11 +87,11 @@ func Validate(dir string) formats.ErrorList {
 // problem in accounts.csv, syncgroup.csv or secrights.csv) still fails:
 // the dump returned is nil.
 func ReadDirLenient(dir string) (*Dump, formats.ErrorList) {
-	return readDirLenient(dir, nil)
+	return readDirLenient(dir, nil, false)
 }
 
-func readDirLenient(dir string, add func(*contact.Contact)) (*Dump, formats.ErrorList) {
-	d, errs, fileErrs := readDirEach(dir, true, add)
+func readDirLenient(dir string, add func(*contact.Contact), views bool) (*Dump, formats.ErrorList) {
+	d, errs, fileErrs := readDirEach(dir, true, add, views)
 	if len(errs) == 0 {
 		return d, nil
 	}
@@ -108,7 +108,7 @@ func readDirLenient(dir string, add func(*contact.Contact)) (*Dump, formats.Erro
 }
 
 func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
-	d, errs, _ := readDirEach(dir, collect, nil)
+	d, errs, _ := readDirEach(dir, collect, nil, false)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -120,8 +120,9 @@ func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
 // problems concern contacts.csv as a whole rather than one of its rows.
 //
 // With add set, each contact read is handed to add (valid only during the
-// call) instead of being kept in Dump.Contacts.
-func readDirEach(dir string, collect bool, add func(*contact.Contact)) (d *Dump, errs formats.ErrorList, fileErrs int) {
+// call; with views, its strings too) instead of being kept in
+// Dump.Contacts.
+func readDirEach(dir string, collect bool, add func(*contact.Contact), views bool) (d *Dump, errs formats.ErrorList, fileErrs int) {
 	d = &Dump{Dir: dir}
 	readFile := func(name string, required bool) ([]byte, *formats.ParseError) {
 		data, err := readFile(name, required)
@@ -154,7 +155,9 @@ func readDirEach(dir string, collect bool, add func(*contact.Contact)) (d *Dump,
 		errs = append(errs, err)
 		fileErrs++
 	} else {
-		t, es := readContactsFrom(newCSVText(name, text.t, text.err, collect), keyRequired, join, add)
+		f := newCSVText(name, text.t, text.err, collect)
+		f.views = views && add != nil
+		t, es := readContactsFrom(f, keyRequired, join, add)
 		if in, err := text.input(); err == nil {
 			d.Inputs = append(d.Inputs, in)
 		} else {
@@ -376,7 +379,13 @@ func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add func(*con
 			return // a row with a problem is set aside (ReadDirLenient)
 		}
 		if rule == keyRequired && hasKey && !lay.reproduces(rec, &c, t.dateLayout) {
-			t.rows[c.Key] = slices.Clone(rec)
+			row := slices.Clone(rec)
+			if f.views {
+				for i := range row {
+					row[i] = strings.Clone(row[i])
+				}
+			}
+			t.rows[strings.Clone(c.Key)] = row
 		}
 		if add != nil {
 			add(&c)
@@ -599,10 +608,22 @@ func headerList(h []string) string {
 // is valid only during the call, and Dump.Contacts is nil. A dump that
 // fails to read may have handed some contacts already.
 func ReadDirEach(dir string, lenient bool, add func(*contact.Contact)) (*Dump, formats.ErrorList) {
+	return readDirEachOf(dir, lenient, add, false)
+}
+
+// ReadDirEachView is ReadDirEach for a caller that copies what it keeps
+// of a contact (a contact.Table, whose string pool copies every value):
+// the contact's strings are views of the reader's buffer, which the next
+// row overwrites, so no row's text is allocated.
+func ReadDirEachView(dir string, lenient bool, add func(*contact.Contact)) (*Dump, formats.ErrorList) {
+	return readDirEachOf(dir, lenient, add, true)
+}
+
+func readDirEachOf(dir string, lenient bool, add func(*contact.Contact), views bool) (*Dump, formats.ErrorList) {
 	if lenient {
-		return readDirLenient(dir, add)
+		return readDirLenient(dir, add, views)
 	}
-	d, errs, _ := readDirEach(dir, false, add)
+	d, errs, _ := readDirEach(dir, false, add, views)
 	if len(errs) > 0 {
 		return nil, errs
 	}

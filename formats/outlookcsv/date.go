@@ -254,9 +254,10 @@ func inferDateFormat(text io.Reader, delim rune, s *schema, usual [3]byte) (form
 	if _, err := cr.Read(); err != nil {
 		return "", false
 	}
-	var cells []string
+	var cells, rec []string
 	for {
-		rec, err := cr.Read()
+		var err error
+		rec, err = cr.ReadViews(rec)
 		if err == io.EOF {
 			break
 		}
@@ -267,7 +268,7 @@ func inferDateFormat(text io.Reader, delim rune, s *schema, usual [3]byte) (form
 		}
 		for _, c := range cols {
 			if c < len(rec) && strings.TrimSpace(rec[c]) != "" && dateShaped(rec[c]) {
-				cells = append(cells, rec[c])
+				cells = append(cells, strings.Clone(rec[c]))
 			}
 		}
 	}

@@ -18,6 +18,15 @@ func Each(path string, opt Options, lenient bool, reset func(), add func(*contac
 	return each(fileSource(path), path, opt, lenient, reset, add)
 }
 
+// EachView is Each for a caller that copies what it keeps of a record
+// (a contact.Table, whose string pool copies every value): the record's
+// strings are views of the reader's buffer, which the next record
+// overwrites, so no record's text is allocated.
+func EachView(path string, opt Options, lenient bool, reset func(), add func(*contact.Contact) error) (*File, formats.ErrorList, error) {
+	opt.views = true
+	return each(fileSource(path), path, opt, lenient, reset, add)
+}
+
 // each is Each over src, named name in messages. The encoding of a file
 // without BOM or forced code page is told as it is read
 // (formats.OpenTextOnce); when the text read as UTF-8 turns out to be

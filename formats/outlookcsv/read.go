@@ -12,6 +12,7 @@ import (
 
 	"contactsync/engine/contact"
 	"contactsync/formats"
+	"contactsync/formats/csvscan"
 )
 
 // DefaultKeyColumn is the column that holds contactsync's sync key.
@@ -29,6 +30,7 @@ type Options struct {
 
 	inferring bool // parse is reading again with a date order it inferred
 	once      bool // tell the encoding while reading (formats.OpenTextOnce): for each, which can read again
+	views     bool // the records' strings are views valid during the call (EachView)
 }
 
 // File is one Outlook (or Google) CSV export: its layout and its contacts.
@@ -225,11 +227,12 @@ func trimStart(b []byte) []byte {
 	return bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\uFEFF")), "\x00")
 }
 
-func newCSV(r io.Reader, delim rune) *csv.Reader {
-	cr := csv.NewReader(r)
-	cr.Comma = delim
+// newCSV returns the CSV reader of an export whose delimiter is delim,
+// one of the bytes scanHeader picks.
+func newCSV(r io.Reader, delim rune) *csvscan.Reader {
+	cr := csvscan.NewReader(r)
+	cr.Comma = byte(delim)
 	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
 	return cr
 }
 
@@ -257,15 +260,15 @@ type decoder struct {
 
 // pos returns the absolute line and character column of field i of the
 // current record.
-func (d *decoder) pos(cr *csv.Reader, i int) (int, int) {
+func (d *decoder) pos(cr *csvscan.Reader, i int) (int, int) {
 	l, col := cr.FieldPos(i)
 	return l + d.rd.base, d.rd.win.CharCol(l, col)
 }
 
-func (d *decoder) record(c *contact.Contact, rec []string, line int, cr *csv.Reader) {
+func (d *decoder) record(c *contact.Contact, rec []string, line int, cr *csvscan.Reader) {
 	s := d.s
 	n := len(s.cols)
-	// A line break is "\n" in the contact model. encoding/csv turns a
+	// A line break is "\n" in the contact model. The CSV reader turns a
 	// quoted CRLF into "\n" but leaves the other CRs of "\r\r\n"; the
 	// writer writes a CR before a line break as part of that break, so CRs
 	// before a "\n" are dropped here. Only a record with "\r\r\n" in its
@@ -459,8 +462,8 @@ func detectDelimiter(text []byte) rune {
 	return d
 }
 
-// csvError turns an encoding/csv error into a ParseError with the column
-// counted in characters.
+// csvError turns a CSV reader's error (csvscan's are encoding/csv's) into
+// a ParseError with the column counted in characters.
 func csvError(name string, w *formats.Window, baseLine int, err error) *formats.ParseError {
 	var ce *csv.ParseError
 	if !errors.As(err, &ce) {

@@ -1,7 +1,6 @@
 package outlookcsv
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 
 	"contactsync/engine/contact"
 	"contactsync/formats"
+	"contactsync/formats/csvscan"
 )
 
 // Reader reads an Outlook CSV export one record at a time
@@ -33,14 +33,18 @@ type Reader struct {
 	src     source
 	text    *formats.Text
 	win     *formats.Window
-	cr      *csv.Reader
-	d       decoder
-	c       contact.Contact
-	base    int   // lines consumed before the current csv.Reader's input
-	size    int64 // the file's size, 0 when unknown
-	sum     formats.Summary
-	err     error // what ended the read: io.EOF or an error, returned again
-	dates   map[dateCell]bool
+	cr      *csvscan.Reader
+	rec     []string // the current record's cells
+	// views says that the cells are views of the CSV reader's buffer,
+	// valid until the next record (Next's contact too): for EachView.
+	views bool
+	d     decoder
+	c     contact.Contact
+	base  int   // lines consumed before the current CSV reader's input
+	size  int64 // the file's size, 0 when unknown
+	sum   formats.Summary
+	err   error // what ended the read: io.EOF or an error, returned again
+	dates map[dateCell]bool
 	// datesFull says that more distinct date cells were met than kept,
 	// so the order can no longer change.
 	datesFull bool
@@ -73,7 +77,7 @@ func open(src source, name string, opt Options, lenient bool) (*Reader, error) {
 		}
 		return nil, formats.Errorf(name, 0, 0, "", "cannot decode text: %v", err)
 	}
-	r := &Reader{opt: opt, lenient: lenient, src: src, text: t}
+	r := &Reader{opt: opt, lenient: lenient, src: src, text: t, views: opt.views}
 	if t.Size > 0 {
 		r.size = t.Size
 	}
@@ -96,7 +100,7 @@ func (r *Reader) start(name string) error {
 	r.win = formats.NewWindow(text)
 	cr := newCSV(r.win, delim)
 	r.cr = cr
-	header, err := cr.Read()
+	header, err := cr.ReadStrings(nil)
 	if err != nil {
 		return csvError(name, r.win, 0, err)
 	}
@@ -151,7 +155,7 @@ func (r *Reader) Next() (*contact.Contact, error) {
 	f := r.file
 	for {
 		r.win.Forget(r.cr.InputOffset())
-		rec, err := r.cr.Read()
+		rec, err := r.read()
 		if err == io.EOF {
 			return nil, r.finish()
 		}
@@ -204,6 +208,18 @@ func (r *Reader) Next() (*contact.Contact, error) {
 	}
 }
 
+// read reads the next record's cells: views of the CSV reader's buffer,
+// or strings that stay valid.
+func (r *Reader) read() ([]string, error) {
+	var err error
+	if r.views {
+		r.rec, err = r.cr.ReadViews(r.rec)
+	} else {
+		r.rec, err = r.cr.ReadStrings(r.rec)
+	}
+	return r.rec, err
+}
+
 // noteDates remembers the record's date cells while the order may change.
 func (r *Reader) noteDates(rec []string) {
 	for gi, g := range r.d.s.groups {
@@ -218,6 +234,7 @@ func (r *Reader) noteDates(rec []string) {
 			r.datesFull = true
 			continue
 		}
+		k.cell = strings.Clone(k.cell) // a view, or part of the whole record's text
 		r.dates[k] = true
 	}
 }
