@@ -1,6 +1,8 @@
 package formats
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -79,6 +81,54 @@ func TestAtomicFileAbortAndRewind(t *testing.T) {
 		t.Fatalf("after Rewind and Commit the file is %q, want %q", b, "second")
 	}
 	assertOnly(t, dir, "out.vcf")
+}
+
+// TestAtomicFileSum checks that Hash makes Sum the SHA-256 and size of the
+// file committed, also after a Rewind, and that Sum refuses without Hash,
+// before the bytes are flushed, and when Hash came after a Write.
+func TestAtomicFileSum(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.json")
+	f, err := CreateAtomic(path, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Hash()
+	f.WriteString(strings.Repeat("dropped ", 70000)) // more than the buffer: some reach the file
+	if err := f.Rewind(); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Repeat("{\"a\":1}\n", 100000)
+	f.WriteString(want[:5])
+	if _, _, ok := f.Sum(); ok {
+		t.Error("Sum answered with bytes still in the buffer")
+	}
+	f.WriteString(want[5:])
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || string(b) != want {
+		t.Fatalf("file: %d bytes, err %v; want %d bytes", len(b), err, len(want))
+	}
+	sum, size, ok := f.Sum()
+	h := sha256.Sum256(b)
+	if !ok || sum != hex.EncodeToString(h[:]) || size != int64(len(b)) {
+		t.Errorf("Sum = %s, %d, %v; want %x, %d, true", sum, size, ok, h, len(b))
+	}
+
+	g, err := CreateAtomic(filepath.Join(dir, "late"), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.WriteString("x")
+	g.Hash()
+	if err := g.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := g.Sum(); ok {
+		t.Error("Sum answered for a file hashed from its second byte")
+	}
 }
 
 // assertOnly checks that dir holds exactly name: no temporary file is left.

@@ -17,9 +17,12 @@ package formats
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -309,6 +312,21 @@ type AtomicFile struct {
 	f    *os.File
 	w    *bufio.Writer
 	done bool
+	h    hash.Hash // the SHA-256 of the bytes written, once Hash asked for it
+	n    int64     // the bytes written to f
+}
+
+// atomicOut is the file under an AtomicFile's buffer: it counts, and
+// hashes when asked, the bytes as they go to the file, a buffer at a time.
+type atomicOut struct{ a *AtomicFile }
+
+func (o atomicOut) Write(p []byte) (int, error) {
+	n, err := o.a.f.Write(p)
+	if o.a.h != nil {
+		o.a.h.Write(p[:n])
+	}
+	o.a.n += int64(n)
+	return n, err
 }
 
 // FilePerm and DirPerm are the modes of every file and folder contactsync
@@ -339,7 +357,28 @@ func CreateAtomic(path string, perm os.FileMode) (*AtomicFile, error) {
 		return nil, err
 	}
 	// Personal data: whatever perm asks, nobody but the owner gets a bit.
-	return &AtomicFile{path: path, perm: perm &^ 0o077, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
+	a := &AtomicFile{path: path, perm: perm &^ 0o077, f: f}
+	a.w = bufio.NewWriterSize(atomicOut{a}, 256<<10)
+	return a, nil
+}
+
+// Hash makes the file take the SHA-256 of its bytes as they are written,
+// for Sum: whoever records the file's hash need not read it again. Call
+// it before the first Write.
+func (a *AtomicFile) Hash() {
+	if a.h == nil && a.n == 0 && a.w.Buffered() == 0 {
+		a.h = sha256.New()
+	}
+}
+
+// Sum returns the SHA-256 (hex) and the size of the bytes written, once
+// Commit has flushed them; ok is false without Hash (or when Hash came
+// after the first Write).
+func (a *AtomicFile) Sum() (sum string, size int64, ok bool) {
+	if a.h == nil || a.w.Buffered() > 0 {
+		return "", 0, false
+	}
+	return hex.EncodeToString(a.h.Sum(nil)), a.n, true
 }
 
 // Write writes p to the temporary file.
@@ -357,11 +396,25 @@ func (a *AtomicFile) WriteByte(c byte) error {
 	return a.w.WriteByte(c)
 }
 
+// Written flushes what is buffered and returns a reader of every byte
+// written so far: a writer that learns late that its bytes must change
+// reads them back before Rewind.
+func (a *AtomicFile) Written() (io.Reader, error) {
+	if err := a.w.Flush(); err != nil {
+		return nil, err
+	}
+	return io.NewSectionReader(a.f, 0, a.n), nil
+}
+
 // Rewind discards everything written so far, so that the file can be
 // written again from its start (a writer that learns late that it chose the
 // wrong encoding).
 func (a *AtomicFile) Rewind() error {
-	a.w.Reset(a.f)
+	a.w.Reset(atomicOut{a})
+	a.n = 0
+	if a.h != nil {
+		a.h.Reset()
+	}
 	if _, err := a.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
