@@ -23,11 +23,16 @@ import (
 // Two things are known only at the end: the columns to append (a value
 // the layout has no column for, met in any record) and the encoding
 // (Windows-1252 when every character of the file fits and its bytes do
-// not read as UTF-8, else UTF-8 with a BOM). So Write encodes each row
-// in UTF-8 into a spool file beside the output, noting its number of
-// cells and whether it fits Windows-1252; Close writes the header, then
-// the spooled rows padded to the final width in the chosen encoding, into
-// the output's temporary file, and renames it into place. Memory stays one
+// not read as UTF-8, else UTF-8 with a BOM). A file (Create) is first
+// written as it will most likely end: the layout's columns, in
+// Windows-1252, each row straight into the output's temporary file. Once
+// a row needs a column more or a character Windows-1252 lacks (or Close
+// finds the file must be UTF-8 after all), the rows written so far are
+// read back into a spool, and from then on Write encodes each row in
+// UTF-8 into the spool beside the output, noting its number of cells and
+// whether it fits Windows-1252; Close writes the header, then the spooled
+// rows padded to the final width in the chosen encoding, into the
+// output's temporary file, and renames it into place. Memory stays one
 // row, whatever the number of records.
 type Writer struct {
 	e       *encoder
@@ -43,6 +48,9 @@ type Writer struct {
 	res     WriteResult
 	done    bool
 	written bool // Close completed
+	// direct: the rows go straight to atomic, in Windows-1252, each as
+	// wide as the header (see Write); headed: the header is written.
+	direct, headed bool
 }
 
 var _ formats.Writer = (*Writer)(nil)
@@ -58,20 +66,27 @@ type encodingCheck struct {
 	buf      []byte
 }
 
-func (c *encodingCheck) add(p []byte) {
-	if c.misfit || ascii(p) {
-		return
+// add checks p and returns its Windows-1252 bytes (p itself when ASCII;
+// else c.buf, good until the next add), nil when some character does not
+// fit (or did in an earlier add).
+func (c *encodingCheck) add(p []byte) []byte {
+	if c.misfit {
+		return nil
+	}
+	if ascii(p) {
+		return p
 	}
 	var ok bool
 	c.buf, ok = formats.Append1252(c.buf[:0], p)
 	if !ok {
 		c.misfit = true
-		return
+		return nil
 	}
 	c.nonASCII = true
 	if !c.notUTF8 && !utf8.Valid(c.buf) {
 		c.notUTF8 = true
 	}
+	return c.buf
 }
 
 // encoding is the one the rule picks for the text checked.
@@ -93,15 +108,43 @@ func Create(path string, layout *File, opt Options) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	sp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".rows*")
+	w := &Writer{e: e, path: path, out: a, atomic: a, direct: len(e.s.cols) == len(e.header)}
+	w.cw.delim = e.delim
+	if !w.direct {
+		if err := w.startSpool(); err != nil {
+			a.Abort()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// startSpool creates the spool of a file's rows.
+func (w *Writer) startSpool() error {
+	sp, err := os.CreateTemp(filepath.Dir(w.path), "."+filepath.Base(w.path)+".rows*")
 	if err != nil {
-		a.Abort()
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", w.path, err)
 	}
 	os.Remove(sp.Name()) // unlinked where the system allows: never left behind
-	w := &Writer{e: e, path: path, out: a, atomic: a, spool: sp, spoolW: bufio.NewWriterSize(sp, 256<<10)}
-	w.cw.delim = e.delim
-	return w, nil
+	w.spool, w.spoolW = sp, bufio.NewWriterSize(sp, 256<<10)
+	return nil
+}
+
+// Hash makes Sum give the SHA-256 of the file written (formats.AtomicFile's
+// Hash); call it before the first Write. A Writer of NewWriter has none.
+func (w *Writer) Hash() {
+	if w.atomic != nil {
+		w.atomic.Hash()
+	}
+}
+
+// Sum returns the SHA-256 (hex) and size of the file Close wrote, when Hash
+// asked for it.
+func (w *Writer) Sum() (string, int64, bool) {
+	if w.atomic == nil || !w.written {
+		return "", 0, false
+	}
+	return w.atomic.Sum()
 }
 
 // NewWriter is Create writing to out at Close, with the rows held in
@@ -136,6 +179,11 @@ func (w *Writer) Write(c *contact.Contact) error {
 	for _, v := range e.row {
 		cw.cell(v)
 	}
+	if w.direct {
+		if err := w.writeDirect(); err != errNotDirect {
+			return err
+		}
+	}
 	w.enc.add(cw.buf)
 	flag := uint64(0)
 	if cw.wrote {
@@ -162,7 +210,11 @@ func (w *Writer) Close() error {
 	}
 	w.done = true
 	defer w.release()
-	if err := w.emit(); err != nil {
+	err := w.endDirect()
+	if err == nil && !w.direct {
+		err = w.emit()
+	}
+	if err != nil {
 		if w.atomic != nil {
 			w.atomic.Abort()
 			return fmt.Errorf("write %s: %w", w.path, err)
@@ -178,12 +230,155 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// emit writes the header and the spooled rows to out.
-func (w *Writer) emit() error {
+// errNotDirect: the row cannot be written directly (see writeDirect).
+var errNotDirect = errors.New("outlookcsv: the row is not written directly")
+
+// writeDirect writes the row in w.cw straight to the file, in
+// Windows-1252, after the header when it is the first. When the row
+// needs a column the header lacks, or a character Windows-1252 lacks, the
+// rows written are moved to the spool (undirect) and it returns
+// errNotDirect: the row is to be spooled.
+func (w *Writer) writeDirect() error {
+	if !w.headed {
+		w.headed = true
+		if err := w.writeDirect1252(w.header()); err != nil {
+			return w.leaveDirect(err)
+		}
+	}
+	if len(w.e.extraNames) > 0 {
+		return w.leaveDirect(errNotDirect)
+	}
+	return w.leaveDirect(w.writeDirect1252(w.cw.buf))
+}
+
+// leaveDirect returns err, after moving the rows to the spool when it is
+// errNotDirect.
+func (w *Writer) leaveDirect(err error) error {
+	if err == errNotDirect {
+		if uerr := w.undirect(); uerr != nil {
+			return uerr
+		}
+	}
+	return err
+}
+
+// writeDirect1252 writes the row p (its cells, in UTF-8) to the file in
+// Windows-1252 with its line end; errNotDirect when some character does
+// not fit.
+func (w *Writer) writeDirect1252(p []byte) error {
+	b := w.enc.add(p)
+	if b == nil {
+		return errNotDirect
+	}
+	if len(w.e.header) == 1 && len(b) == 0 {
+		// An empty line is no record to a CSV reader: "" keeps it.
+		b = append(b, `""`...)
+	}
+	b = append(b, "\r\n"...)
+	if _, err := w.atomic.Write(b); err != nil {
+		return fmt.Errorf("write %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// endDirect ends the direct writing at Close: the header of a file with no
+// row, and the rows to the spool when the file must be UTF-8 after all.
+func (w *Writer) endDirect() error {
+	if !w.direct {
+		return nil
+	}
+	if !w.headed {
+		w.headed = true
+		if err := w.writeDirect1252(w.header()); err != nil && err != errNotDirect {
+			return err
+		}
+	}
+	if w.enc.encoding() == formats.Windows1252 {
+		w.res.Encoding = formats.Windows1252
+		return nil
+	}
+	return w.undirect()
+}
+
+// undirect moves the rows written directly to the spool, in UTF-8, and
+// empties the file: from now on the rows are spooled, and Close writes
+// the file (emit). Each row is as wide as the header.
+func (w *Writer) undirect() error {
+	w.direct = false
+	if err := w.startSpool(); err != nil {
+		return err
+	}
+	written, err := w.atomic.Written()
+	if err != nil {
+		return fmt.Errorf("write %s: %w", w.path, err)
+	}
+	width := len(w.e.header)
+	header := true
+	err = eachRow(bufio.NewReaderSize(written, 256<<10), func(row []byte) error {
+		if header {
+			header = false // emit writes it
+			return nil
+		}
+		row = row[:len(row)-2] // CRLF
+		if width == 1 && string(row) == `""` {
+			row = row[:0] // a record of one empty cell
+		}
+		if !ascii(row) {
+			row = formats.Decode1252(row)
+		}
+		flag := uint64(0)
+		if len(row) > 0 {
+			flag = 1
+		}
+		w.varint = binary.AppendUvarint(w.varint[:0], uint64(width)<<1|flag)
+		w.varint = binary.AppendUvarint(w.varint, uint64(len(row)))
+		w.spoolW.Write(w.varint)
+		_, err := w.spoolW.Write(row)
+		return err
+	})
+	if err == nil {
+		err = w.atomic.Rewind()
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// eachRow hands f each row of the CSV text r (header first) with its line
+// end, as cellWriter writes rows: a line break inside a cell is inside
+// quotes, and every quote of a cell's text is doubled, so a row ends at
+// the first line feed after an even number of quotes.
+func eachRow(r *bufio.Reader, f func(row []byte) error) error {
+	var row []byte
+	quotes := 0
+	for {
+		line, err := r.ReadSlice('\n')
+		row = append(row, line...)
+		quotes += bytes.Count(line, []byte{'"'})
+		if len(line) > 0 && line[len(line)-1] == '\n' && quotes%2 == 0 {
+			if ferr := f(row); ferr != nil {
+				return ferr
+			}
+			row, quotes = row[:0], 0
+		}
+		switch {
+		case err == io.EOF:
+			if len(row) > 0 {
+				return errors.New("outlookcsv: a row written is cut short")
+			}
+			return nil
+		case err != nil && err != bufio.ErrBufferFull:
+			return err
+		}
+	}
+}
+
+// header returns the header's cells, in UTF-8, without a line end.
+func (w *Writer) header() []byte {
 	e := w.e
 	var head cellWriter
-	var hb bytes.Buffer
-	head.w, head.delim = &hb, e.delim
+	head.delim = e.delim
 	// Header cells are always quoted: a header of empty or blank names
 	// would otherwise be a line a reader takes for no header at all.
 	head.quoteEmpty = true
@@ -193,7 +388,15 @@ func (w *Writer) emit() error {
 	for _, h := range e.extraNames {
 		head.cell(h)
 	}
-	head.end()
+	return head.buf
+}
+
+// emit writes the header and the spooled rows to out.
+func (w *Writer) emit() error {
+	e := w.e
+	var hb bytes.Buffer
+	hb.Write(w.header())
+	hb.WriteString("\r\n")
 	w.enc.add(hb.Bytes())
 	enc := w.enc.encoding()
 	out := bufio.NewWriterSize(w.out, 256<<10)
