@@ -1,7 +1,6 @@
 package vcard
 
 import (
-	"bufio"
 	"io"
 
 	"contactsync/engine/contact"
@@ -10,7 +9,6 @@ import (
 // CardWriter writes vCards one at a time, as Write writes a slice of
 // them: a side is streamed, never held whole.
 type CardWriter struct {
-	bw *bufio.Writer
 	cw cardWriter
 }
 
@@ -20,15 +18,14 @@ func NewCardWriter(w io.Writer, opt Options) (*CardWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	return &CardWriter{bw: bw, cw: cardWriter{w: bw, v4: v4}}, nil
+	return &CardWriter{cw: newCardWriter(w, v4)}, nil
 }
 
-// Write writes one card.
+// Write writes one card; it returns the first write error.
 func (w *CardWriter) Write(c *contact.Contact) error {
 	w.cw.card(c)
-	return nil
+	return w.cw.err
 }
 
 // Flush writes what is buffered; it returns the first write error.
-func (w *CardWriter) Flush() error { return w.bw.Flush() }
+func (w *CardWriter) Flush() error { return w.cw.flush() }

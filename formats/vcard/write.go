@@ -1,7 +1,6 @@
 package vcard
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -37,12 +36,11 @@ func Write(w io.Writer, contacts []contact.Contact, opt Options) error {
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	cw := cardWriter{w: bw, v4: v4}
+	cw := newCardWriter(w, v4)
 	for i := range contacts {
 		cw.card(&contacts[i])
 	}
-	return bw.Flush()
+	return cw.flush()
 }
 
 // WriteFile writes the contacts to one .vcf file atomically.
@@ -119,66 +117,111 @@ func windowsReserved(s string) bool {
 	return len(stem) == 4 && (strings.HasPrefix(stem, "COM") || strings.HasPrefix(stem, "LPT")) && stem[3] >= '0' && stem[3] <= '9'
 }
 
+// cardWriter builds the cards in out, a line at a time, and hands out to
+// w once it holds flushSize bytes (flush): one write per large buffer, no
+// string made per line.
 type cardWriter struct {
-	w     *bufio.Writer
+	w     io.Writer
+	out   []byte // the cards built, not yet written to w
+	start int    // where in out the content line being built starts
+	err   error  // the first error of w
 	v4    bool
-	buf   []byte    // the content line being built (begin, esc, raw, end)
+	fold  []byte    // a long line, while it is folded
 	revAt time.Time // the time rev holds, formatted
 	rev   []byte
+	fn    []byte // the formatted name being built
+	forms *slotForms
+}
+
+// flushSize is how many bytes of cards a cardWriter gathers before it
+// writes them.
+const flushSize = 64 << 10
+
+func newCardWriter(w io.Writer, v4 bool) cardWriter {
+	forms := &slotForms3
+	if v4 {
+		forms = &slotForms4
+	}
+	return cardWriter{w: w, v4: v4, forms: forms}
+}
+
+// flush writes the cards built to w; it returns the first error of w.
+func (cw *cardWriter) flush() error {
+	if len(cw.out) > 0 && cw.err == nil {
+		_, cw.err = cw.w.Write(cw.out)
+	}
+	cw.out = cw.out[:0]
+	return cw.err
 }
 
 // line writes one content line, folded.
 func (cw *cardWriter) line(s string) {
-	cw.buf = append(cw.buf[:0], s...)
+	cw.start = len(cw.out)
+	cw.out = append(cw.out, s...)
 	cw.end()
 }
 
 // begin starts a content line: name and parameters, then ':'. The value
-// is appended with esc and raw, and end writes the line: no string is made
-// per line.
+// is appended with esc and raw, and end ends the line.
 func (cw *cardWriter) begin(form string) {
-	cw.buf = append(append(cw.buf[:0], form...), ':')
+	cw.start = len(cw.out)
+	cw.out = append(append(cw.out, form...), ':')
 }
 
 // esc appends s with text escaping.
-func (cw *cardWriter) esc(s string) { cw.buf = appendEscape(cw.buf, s) }
+func (cw *cardWriter) esc(s string) { cw.out = appendEscape(cw.out, s) }
 
 // raw appends s as it is.
-func (cw *cardWriter) raw(s string) { cw.buf = append(cw.buf, s...) }
+func (cw *cardWriter) raw(s string) { cw.out = append(cw.out, s...) }
 
-// end writes the line built, folded at 75 octets without splitting a
-// UTF-8 character.
+// end ends the line built, folded at 75 octets without splitting a UTF-8
+// character.
 func (cw *cardWriter) end() {
-	s := cw.buf
-	limit := 75
-	for len(s) > limit {
-		cut := limit
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
+	if len(cw.out)-cw.start > 75 {
+		cw.fold = append(cw.fold[:0], cw.out[cw.start:]...)
+		cw.out = cw.out[:cw.start]
+		s := cw.fold
+		limit := 75
+		for len(s) > limit {
+			cut := limit
+			for cut > 0 && !utf8.RuneStart(s[cut]) {
+				cut--
+			}
+			cw.out = append(cw.out, s[:cut]...)
+			cw.out = append(cw.out, "\r\n "...)
+			s = s[cut:]
+			limit = 74
 		}
-		cw.w.Write(s[:cut])
-		cw.w.WriteString("\r\n ")
-		s = s[cut:]
-		limit = 74
+		cw.out = append(cw.out, s...)
 	}
-	cw.w.Write(s)
-	cw.w.WriteString("\r\n")
+	cw.out = append(cw.out, "\r\n"...)
 }
 
 // escape applies vCard 3.0/4.0 text escaping to a value of the model.
 func escape(s string) string {
-	if strings.IndexAny(s, "\\,;\n\r") < 0 {
+	if plainText(s) == len(s) {
 		return s
 	}
 	return string(appendEscape(make([]byte, 0, len(s)+8), s))
 }
 
-// appendEscape appends escape(s) to b.
-func appendEscape(b []byte, s string) []byte {
-	if strings.IndexAny(s, "\\,;\n\r") < 0 {
-		return append(b, s...)
+// escaped marks the bytes text escaping changes: '\\', ',', ';', CR, LF.
+var escaped = [256]bool{'\\': true, ',': true, ';': true, '\n': true, '\r': true}
+
+// plainText returns the length of the start of s that needs no escaping.
+func plainText[T ~string | ~[]byte](s T) int {
+	i := 0
+	for i < len(s) && !escaped[s[i]] {
+		i++
 	}
-	for i := 0; i < len(s); i++ {
+	return i
+}
+
+// appendEscape appends escape(s) to b.
+func appendEscape[T ~string | ~[]byte](b []byte, s T) []byte {
+	i := plainText(s)
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\\', ',', ';':
 			b = append(b, '\\', c)
@@ -216,13 +259,17 @@ func (cw *cardWriter) card(c *contact.Contact) {
 	}
 	// form returns the name and parameters for a slot: the carrier's if it
 	// is a well-formed header of the expected property, else the default.
-	form := func(slot, prop string) string {
+	fs := cw.forms
+	form := func(slot, prop, def string) string {
+		if carriers == nil {
+			return def
+		}
 		if f, ok := carriers[slot]; ok {
 			if h, _, _, msg := parseHeader(f + ":"); msg == "" && strings.EqualFold(h.Name, prop) {
 				return cw.convert(f)
 			}
 		}
-		return defaultForm(slot, cw.v4)
+		return def
 	}
 	v := &c.Values
 	cw.line("BEGIN:VCARD")
@@ -232,15 +279,16 @@ func (cw *cardWriter) card(c *contact.Contact) {
 		cw.line("VERSION:3.0")
 	}
 
-	fn := defaultFN(c)
-	if t, ok := carriers["FN.text"]; ok && carriers["FN.from"] == fn {
-		fn = t
+	cw.fn = appendFN(cw.fn[:0], c)
+	cw.begin(form(slotFN, "FN", fs.fn))
+	if t, ok := carriers["FN.text"]; ok && carriers["FN.from"] == string(cw.fn) {
+		cw.esc(t)
+	} else {
+		cw.out = appendEscape(cw.out, cw.fn)
 	}
-	cw.begin(form(slotFN, "FN"))
-	cw.esc(fn)
 	cw.end()
 
-	cw.begin(form(slotN, "N"))
+	cw.begin(form(slotN, "N", fs.n))
 	cw.esc(v[contact.Last])
 	for _, f := range []contact.Field{contact.First, contact.Middle, contact.Prefix, contact.Suffix} {
 		cw.raw(";")
@@ -253,7 +301,7 @@ func (cw *cardWriter) card(c *contact.Contact) {
 	cw.end()
 
 	if v[contact.Company] != "" || v[contact.Department] != "" {
-		cw.begin(form(slotORG, "ORG"))
+		cw.begin(form(slotORG, "ORG", fs.org))
 		cw.esc(v[contact.Company])
 		r, hasRest := carriers["ORG.rest"]
 		if v[contact.Department] != "" || hasRest {
@@ -267,25 +315,25 @@ func (cw *cardWriter) card(c *contact.Contact) {
 		cw.end()
 	}
 	if x := v[contact.JobTitle]; x != "" {
-		cw.begin(form(slotTITLE, "TITLE"))
+		cw.begin(form(slotTITLE, "TITLE", fs.title))
 		cw.esc(x)
 		cw.end()
 	}
 	for _, f := range emailFields {
 		if x := v[f]; x != "" {
-			cw.begin(form(f.String(), "EMAIL"))
+			cw.begin(form(f.String(), "EMAIL", fs.field[f]))
 			cw.esc(x)
 			cw.end()
 		}
 	}
 	for _, s := range telSlots {
 		if x := v[s.field]; x != "" {
-			cw.begin(form(s.field.String(), "TEL"))
+			cw.begin(form(s.field.String(), "TEL", fs.field[s.field]))
 			cw.esc(x)
 			cw.end()
 		}
 	}
-	for _, a := range adrSlots {
+	for ai, a := range adrSlots {
 		any := false
 		for k := range 5 {
 			any = any || v[a.street+contact.Field(k)] != ""
@@ -300,7 +348,7 @@ func (cw *cardWriter) card(c *contact.Contact) {
 		if !any && !hasBox && !hasExt {
 			continue
 		}
-		cw.begin(form(a.slot, "ADR"))
+		cw.begin(form(a.slot, "ADR", fs.adr[ai]))
 		cw.esc(pobox)
 		cw.raw(";")
 		cw.esc(ext)
@@ -315,12 +363,12 @@ func (cw *cardWriter) card(c *contact.Contact) {
 		cw.end()
 	}
 	if x := v[contact.WebPage]; x != "" {
-		cw.begin(form(slotURL, "URL"))
+		cw.begin(form(slotURL, "URL", fs.url))
 		cw.esc(x)
 		cw.end()
 	}
 	if x := v[contact.Notes]; x != "" {
-		cw.begin(form(slotNOTE, "NOTE"))
+		cw.begin(form(slotNOTE, "NOTE", fs.note))
 		cw.esc(x)
 		cw.end()
 	}
@@ -331,12 +379,12 @@ func (cw *cardWriter) card(c *contact.Contact) {
 				x = "--" + x
 			}
 		}
-		cw.begin(form(slotBDAY, "BDAY"))
+		cw.begin(form(slotBDAY, "BDAY", fs.bday))
 		cw.esc(x)
 		cw.end()
 	}
 	if cats := contact.SplitCategories(v[contact.Categories]); len(cats) > 0 {
-		cw.begin(form(slotCATEGORIES, "CATEGORIES"))
+		cw.begin(form(slotCATEGORIES, "CATEGORIES", fs.categories))
 		for i, cat := range cats {
 			if i > 0 {
 				cw.raw(",")
@@ -346,18 +394,18 @@ func (cw *cardWriter) card(c *contact.Contact) {
 		cw.end()
 	}
 	if c.Key != "" {
-		cw.begin(form(slotUID, "UID"))
+		cw.begin(form(slotUID, "UID", fs.uid))
 		cw.esc(c.Key)
 		cw.end()
 	}
 	if !c.Modified.IsZero() {
-		cw.begin(form(slotREV, "REV"))
+		cw.begin(form(slotREV, "REV", fs.rev))
 		if cw.rev == nil || !c.Modified.Equal(cw.revAt) {
 			// Formatted once for the records of one time (an export's).
 			cw.revAt = c.Modified
 			cw.rev = c.Modified.UTC().AppendFormat(cw.rev[:0], "20060102T150405Z")
 		}
-		cw.buf = append(cw.buf, cw.rev...)
+		cw.out = append(cw.out, cw.rev...)
 		cw.end()
 	}
 	for _, e := range c.Extra {
@@ -367,6 +415,56 @@ func (cw *cardWriter) card(c *contact.Contact) {
 		cw.extra(e)
 	}
 	cw.line("END:VCARD")
+	if len(cw.out) >= flushSize {
+		cw.flush()
+	}
+}
+
+// slotForms are the default forms (name and parameters) of the slots a
+// card is written in, for one version: a card without carriers (most)
+// takes them without a look-up by name.
+type slotForms struct {
+	fn, n, org, title, url, note, bday, categories, uid, rev string
+	field                                                    [contact.NumFields]string // the e-mail and phone slots
+	adr                                                      []string                  // per adrSlots
+}
+
+var slotForms3, slotForms4 = makeSlotForms(false), makeSlotForms(true)
+
+func makeSlotForms(v4 bool) slotForms {
+	d := func(slot string) string { return defaultForm(slot, v4) }
+	fs := slotForms{fn: d(slotFN), n: d(slotN), org: d(slotORG), title: d(slotTITLE), url: d(slotURL), note: d(slotNOTE),
+		bday: d(slotBDAY), categories: d(slotCATEGORIES), uid: d(slotUID), rev: d(slotREV)}
+	for _, f := range emailFields {
+		fs.field[f] = d(f.String())
+	}
+	for _, t := range telSlots {
+		fs.field[t.field] = d(t.field.String())
+	}
+	for _, a := range adrSlots {
+		fs.adr = append(fs.adr, d(a.slot))
+	}
+	return fs
+}
+
+// appendFN appends defaultFN(c) to b.
+func appendFN(b []byte, c *contact.Contact) []byte {
+	n := len(b)
+	for _, f := range [...]contact.Field{contact.Prefix, contact.First, contact.Middle, contact.Last, contact.Suffix} {
+		if v := strings.TrimSpace(c.Values[f]); v != "" {
+			if len(b) > n {
+				b = append(b, ' ')
+			}
+			b = append(b, v...)
+		}
+	}
+	switch {
+	case len(b) > n:
+		return b
+	case c.Values[contact.Company] != "":
+		return append(b, c.Values[contact.Company]...)
+	}
+	return append(b, c.Values[contact.Email1]...)
 }
 
 // isOwn reports whether e was read by this package and can be written

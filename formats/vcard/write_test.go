@@ -198,3 +198,20 @@ func TestLegacyExtraRoundTrip(t *testing.T) {
 		t.Errorf("extras = %q, want %q", f.Contacts[0].Extra, want)
 	}
 }
+
+// appendFN builds the formatted name defaultFN makes, without a string.
+func TestAppendFN(t *testing.T) {
+	vals := []string{"", " ", "A", " Zoë ", "x y"}
+	fields := []contact.Field{contact.Prefix, contact.First, contact.Middle, contact.Last, contact.Suffix, contact.Company, contact.Email1}
+	for i := range 78125 { // 5^7: every value in every field
+		var c contact.Contact
+		k := i
+		for _, f := range fields {
+			c.Values[f] = vals[k%len(vals)]
+			k /= len(vals)
+		}
+		if got, want := string(appendFN([]byte("old"), &c)), "old"+defaultFN(&c); got != want {
+			t.Fatalf("appendFN(%q) = %q, want %q", c.Values, got, want)
+		}
+	}
+}

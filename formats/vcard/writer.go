@@ -1,7 +1,6 @@
 package vcard
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -16,7 +15,6 @@ import (
 // (formats.Writer), into a temporary file that Close renames into place.
 type Writer struct {
 	f    *formats.AtomicFile
-	bw   *bufio.Writer
 	cw   cardWriter
 	path string
 	desc string
@@ -35,8 +33,7 @@ func Create(path string, opt Options) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{f: f, bw: bufio.NewWriterSize(f, 64<<10), path: path, desc: "vCard " + version(opt)}
-	w.cw = cardWriter{w: w.bw, v4: v4}
+	w := &Writer{f: f, cw: newCardWriter(f, v4), path: path, desc: "vCard " + version(opt)}
 	return w, nil
 }
 
@@ -53,7 +50,7 @@ func (w *Writer) Write(c *contact.Contact) error {
 		return errors.New("vcard: write after close")
 	}
 	w.cw.card(c)
-	return nil
+	return w.cw.err
 }
 
 // Close completes the file and renames it into place.
@@ -62,7 +59,7 @@ func (w *Writer) Close() error {
 		return fmt.Errorf("write %s: already closed", w.path)
 	}
 	w.done = true
-	if err := w.bw.Flush(); err != nil {
+	if err := w.cw.flush(); err != nil {
 		w.f.Abort()
 		return err
 	}
