@@ -2,7 +2,6 @@ package cycle
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -22,34 +21,90 @@ func duplicateOptions(n *phone.Normalizer, caseSensitive bool) engine.DuplicateO
 // writeDuplicatesCSV writes one row per contact of each group: group,
 // reason, key, name, e-mail, line (and first the side, when side is not
 // empty, for the cycle's duplicates.csv). Cells a spreadsheet would take
-// for a formula get a leading "'".
+// for a formula get a leading "'". The CSV is encoding/csv's (csvRows).
 func writeDuplicatesCSV(w io.Writer, side string, cs contact.Records, groups []engine.DuplicateGroup) error {
-	cw := csv.NewWriter(w)
-	head := []string{"group", "reason", "key", "name", "email", "line"}
+	r := &csvRows{w: w}
 	if side != "" {
-		head = append([]string{"side"}, head...)
+		r.cell("side")
 	}
-	if err := cw.Write(head); err != nil {
+	for _, h := range []string{"group", "reason", "key", "name", "email", "line"} {
+		r.cell(h)
+	}
+	r.end()
+	if err := appendDuplicateRows(r, side, cs, groups); err != nil {
 		return err
 	}
+	return r.flush()
+}
+
+// appendDuplicateRows writes the rows of writeDuplicatesCSV, without the
+// header, into r.
+func appendDuplicateRows(r *csvRows, side string, cs contact.Records, groups []engine.DuplicateGroup) error {
+	var cell, num []byte
 	for _, g := range groups {
+		num = strconv.AppendInt(num[:0], int64(g.Number), 10)
 		for _, m := range g.Members {
-			line := ""
-			if l := cs.Line(m.Index); l > 0 {
-				line = strconv.Itoa(l)
-			}
-			row := []string{strconv.Itoa(g.Number), contact.SpreadsheetCell(m.Reason()), contact.SpreadsheetCell(cs.Key(m.Index)),
-				contact.SpreadsheetCell(cs.DisplayName(m.Index)), contact.SpreadsheetCell(firstEmail(cs, m.Index)), line}
 			if side != "" {
-				row = append([]string{side}, row...)
+				r.cell(side)
 			}
-			if err := cw.Write(row); err != nil {
-				return err
+			r.cellBytes(num)
+			cell = cell[:0]
+			for k, x := range m.Matches {
+				if k > 0 {
+					cell = append(cell, "; "...)
+				}
+				cell = append(append(append(cell, x.Reason...), ' '), x.Value...)
+			}
+			r.cellBytes(spreadsheetCell(cell))
+			r.cell(contact.SpreadsheetCell(cs.Key(m.Index)))
+			r.cellBytes(spreadsheetCell(appendDisplayName(cell[:0], cs, m.Index)))
+			r.cell(contact.SpreadsheetCell(firstEmail(cs, m.Index)))
+			cell = cell[:0]
+			if l := cs.Line(m.Index); l > 0 {
+				cell = strconv.AppendInt(cell, int64(l), 10)
+			}
+			r.cellBytes(cell)
+			r.end()
+			if r.err != nil {
+				return r.err
 			}
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil
+}
+
+// spreadsheetCell is contact.SpreadsheetCell of a cell being built: b, or
+// b with a leading "'" (moved in place).
+func spreadsheetCell(b []byte) []byte {
+	if !contact.FormulaLike(string(b)) {
+		return b
+	}
+	b = append(b, 0)
+	copy(b[1:], b)
+	b[0] = '\''
+	return b
+}
+
+// appendDisplayName appends cs.DisplayName(i) to b: the first, middle and
+// last names, else the company, else the first e-mail.
+func appendDisplayName(b []byte, cs contact.Records, i int) []byte {
+	n := len(b)
+	for _, f := range [...]contact.Field{contact.First, contact.Middle, contact.Last} {
+		if v := cs.Get(i, f); v != "" {
+			if len(b) > n {
+				b = append(b, ' ')
+			}
+			b = append(b, v...)
+		}
+	}
+	if t := bytes.TrimSpace(b[n:]); len(t) > 0 {
+		return append(b[:n], t...) // moved to n: TrimSpace keeps the start when it trims none
+	}
+	b = b[:n]
+	if v := cs.Get(i, contact.Company); v != "" {
+		return append(b, v...)
+	}
+	return append(b, cs.Get(i, contact.Email1)...)
 }
 
 func firstEmail(cs contact.Records, i int) string {
@@ -69,24 +124,24 @@ type sideDuplicates struct {
 
 func (d *sideDuplicates) empty() bool { return d == nil || len(d.CRM) == 0 && len(d.Outlook) == 0 }
 
-// csv returns duplicates.csv: both sides' groups with a side column.
-func (d *sideDuplicates) csv() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString("\uFEFF")
-	var cw bytes.Buffer
-	if err := writeDuplicatesCSV(&cw, "crm", d.CRMContacts, d.CRM); err != nil {
-		return nil, err
+// writeCSV writes duplicates.csv: both sides' groups with a side column,
+// after a byte-order mark.
+func (d *sideDuplicates) writeCSV(w io.Writer) error {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return err
 	}
-	b.Write(cw.Bytes())
-	cw.Reset()
-	if err := writeDuplicatesCSV(&cw, "outlook", d.OutlookContacts, d.Outlook); err != nil {
-		return nil, err
+	r := &csvRows{w: w}
+	for _, h := range []string{"side", "group", "reason", "key", "name", "email", "line"} {
+		r.cell(h)
 	}
-	// The second header line is dropped: one table for both sides.
-	if i := bytes.IndexByte(cw.Bytes(), '\n'); i >= 0 {
-		b.Write(cw.Bytes()[i+1:])
+	r.end()
+	if err := appendDuplicateRows(r, "crm", d.CRMContacts, d.CRM); err != nil {
+		return err
 	}
-	return b.Bytes(), nil
+	if err := appendDuplicateRows(r, "outlook", d.OutlookContacts, d.Outlook); err != nil {
+		return err
+	}
+	return r.flush()
 }
 
 // duplicatesName is the list of likely duplicates in a cycle's output folder.

@@ -45,6 +45,7 @@ func newVCFSink(path string, oo OutlookOptions) (*vcfSink, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.Hash()
 	w, err := vcard.NewCardWriter(f, vcard.Options{Version: vcardVersion(oo.VCardVer)})
 	if err != nil {
 		f.Abort()
@@ -53,8 +54,9 @@ func newVCFSink(path string, oo OutlookOptions) (*vcfSink, error) {
 	return &vcfSink{f, w}, nil
 }
 
-func (s *vcfSink) Write(c *contact.Contact) error { return s.w.Write(c) }
-func (s *vcfSink) Abort()                         { s.f.Abort() }
+func (s *vcfSink) Write(c *contact.Contact) error         { return s.w.Write(c) }
+func (s *vcfSink) Sum() (sum string, size int64, ok bool) { return s.f.Sum() }
+func (s *vcfSink) Abort()                                 { s.f.Abort() }
 func (s *vcfSink) Close() error {
 	if err := s.w.Flush(); err != nil {
 		s.f.Abort()
@@ -91,6 +93,7 @@ func openOutlookSinks(dir string, out *engine.OutlookOutput, layout *outlookcsv.
 	csvAt := func(name string) (*outlookcsv.Writer, error) {
 		w, err := outlookcsv.Create(filepath.Join(dir, name), layout, oo.csv())
 		if err == nil {
+			w.Hash()
 			s.paths[w] = filepath.Join(dir, name)
 		}
 		return w, err
@@ -156,6 +159,9 @@ func writeOutlook(dir string, plan *engine.Plan, ol *OutlookSide, mode OutlookMo
 	end := func(k sink) error {
 		if err := k.Close(); err != nil {
 			return err
+		}
+		if f, ok := k.(summed); ok {
+			return hc.committed(s.paths[k], f)
 		}
 		return hc.add(s.paths[k])
 	}

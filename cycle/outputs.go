@@ -202,7 +202,7 @@ func fileJobs(o Options, s outputSet, stage string, hc *hashCache) []func() erro
 		file(name, func() ([]byte, error) { return data, nil })
 	}
 	if !s.dups.empty() {
-		file(duplicatesName, s.dups.csv)
+		jobs = append(jobs, func() error { return writeHashed(filepath.Join(stage, duplicatesName), hc, s.dups.writeCSV) })
 	}
 	return jobs
 }
@@ -221,21 +221,28 @@ func planJobs(o Options, s outputSet, stage string, hc *hashCache) []func() erro
 	} {
 		jobs = append(jobs, func() error {
 			path := filepath.Join(stage, pf.name)
-			f, err := formats.CreateAtomic(path, formats.FilePerm)
-			if err != nil {
-				return err
-			}
-			defer f.Abort()
-			if err := pf.write(f); err != nil {
-				return err
-			}
-			if err := f.Commit(); err != nil {
-				return err
-			}
-			return hc.add(path)
+			return writeHashed(path, hc, pf.write)
 		})
 	}
 	return jobs
+}
+
+// writeHashed writes the file path atomically with write, and records
+// its hash in hc, taken as the bytes went to the file.
+func writeHashed(path string, hc *hashCache, write func(io.Writer) error) error {
+	f, err := formats.CreateAtomic(path, formats.FilePerm)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	f.Hash()
+	if err := write(f); err != nil {
+		return err
+	}
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	return hc.committed(path, f)
 }
 
 // commitStage writes the marker into the staging folder, hashes its files
@@ -364,6 +371,28 @@ func (h *hashCache) add(path string) error {
 	sum, n, err := hashFile(path)
 	if err != nil {
 		return err
+	}
+	h.mu.Lock()
+	h.m[path] = hashed{sum, n}
+	h.mu.Unlock()
+	return nil
+}
+
+// summed is a file written that took its hash as its bytes went to it
+// (see formats.AtomicFile.Hash); ok is false when it took none.
+type summed interface {
+	Sum() (sum string, size int64, ok bool)
+}
+
+// committed records the hash the committed file f (at path) took of its
+// bytes, or hashes the file when f took none.
+func (h *hashCache) committed(path string, f summed) error {
+	if h == nil {
+		return nil
+	}
+	sum, n, ok := f.Sum()
+	if !ok {
+		return h.add(path)
 	}
 	h.mu.Lock()
 	h.m[path] = hashed{sum, n}
