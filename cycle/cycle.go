@@ -290,11 +290,14 @@ func (r *run) readSides() error {
 	go func() {
 		defer wg.Done()
 		var errs formats.ErrorList
+		add := tableAdder{t: r.crmTable, path: crmcsv.ContactsPath(o.CRM)}
 		r.dump, errs = crmcsv.ReadDirEachView(o.CRM, o.OutlookOpts.SkipInvalid, func(c *contact.Contact) {
 			ctl.add(c)
-			r.crmTable.Add(c)
+			add.add(c)
 		})
 		switch {
+		case add.err != nil:
+			crmErr = add.err
 		case len(errs) > 0 && !o.OutlookOpts.SkipInvalid:
 			crmErr = errs[0]
 		case r.dump == nil:
@@ -407,7 +410,10 @@ func (r *run) plan() (*engine.Plan, error) {
 	// format holds beyond the table's fields, are let go: the Outlook
 	// export is read again to write its outputs.
 	var crmDups contact.Records
-	crmIn.Table, olIn.Table, crmDups = sideTables(r.crmTable, r.ol, crmIn.OwnerVisible, crmIn.Visible != nil)
+	var err error
+	if crmIn.Table, olIn.Table, crmDups, err = sideTables(r.crmTable, r.ol, crmIn.OwnerVisible, crmIn.Visible != nil); err != nil {
+		return nil, err
+	}
 	dupsDone := r.findDuplicates(crmDups, olIn.Table)
 	// The engine gets the state's links and the run lets go of them: the
 	// plan holds every link (Plan.Links), and Commit compares with what the

@@ -247,10 +247,13 @@ func Duplicates(w io.Writer, path string, o DuplicatesOptions) (*DuplicatesFound
 	// The side goes into a table (every field, one string pool), record by
 	// record: no side is held as a []Contact.
 	t := contact.NewTable(contact.AllFields())
-	add := func(c *contact.Contact) { t.Add(c) }
 	if crm != nil {
-		if _, errs := crmcsv.ReadDirEachView(path, false, add); len(errs) > 0 {
+		add := tableAdder{t: t, path: crmcsv.ContactsPath(path)}
+		if _, errs := crmcsv.ReadDirEachView(path, false, add.add); len(errs) > 0 {
 			return nil, fmt.Errorf("read CRM dump: %w", errs[0])
+		}
+		if add.err != nil {
+			return nil, fmt.Errorf("read CRM dump: %w", add.err)
 		}
 	} else {
 		o.Outlook.From = o.From
@@ -293,13 +296,17 @@ func outlookTable(path string, o OutlookOptions, t *contact.Table) error {
 				return err
 			}
 			for i := range side.Contacts {
-				t.Add(&side.Contacts[i])
+				if err := t.Add(&side.Contacts[i]); err != nil {
+					return addError(path, err)
+				}
 			}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		t.Add(c)
+		if err := t.Add(c); err != nil {
+			return addError(path, err)
+		}
 	}
 }

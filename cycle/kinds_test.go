@@ -14,8 +14,8 @@ import (
 // which, not the kind's name.
 func TestUndoOutputByFormat(t *testing.T) {
 	for kind, want := range map[string]OutlookMode{KindPST: Changes, KindMSG: Changes, KindCSV: Snapshot, KindVCard: Snapshot, KindVdir: Snapshot} {
-		if got := fillFromExport(&engine.Plan{}, &OutlookSide{Kind: kind}, nil); got != want {
-			t.Errorf("undo with a %s export: %v, want %v", kind, got, want)
+		if got, err := fillFromExport(&engine.Plan{}, &OutlookSide{Kind: kind}, nil); err != nil || got != want {
+			t.Errorf("undo with a %s export: %v, %v, want %v", kind, got, err, want)
 		}
 		if got, err := outlookMode("", kind); err != nil || got != want {
 			t.Errorf("sync with a %s export: %v, %v, want %v", kind, got, err, want)

@@ -538,14 +538,16 @@ func sameInputs(a, b []formats.InputFile) bool {
 // file or a folder, not a pipe, which can be read once). crmDups are the
 // CRM contacts the duplicates search reads: those whose owner visible
 // allows when filter is set (contacts the user may not see are not theirs
-// to be told about).
-func sideTables(crm *contact.Table, ol *OutlookSide, visible func(owner string) bool, filter bool) (crmT, olT *contact.Table, crmDups contact.Records) {
+// to be told about). The error is Table.Add's (the string pool is full).
+func sideTables(crm *contact.Table, ol *OutlookSide, visible func(owner string) bool, filter bool) (crmT, olT *contact.Table, crmDups contact.Records, err error) {
 	olT = ol.table
 	if olT == nil {
 		olT = crm.Sibling()
 		olT.Grow(len(ol.Contacts))
 		for i := range ol.Contacts {
-			olT.Add(&ol.Contacts[i])
+			if err := olT.Add(&ol.Contacts[i]); err != nil {
+				return nil, nil, nil, addError(ol.Path, err)
+			}
 		}
 		if rereadable(ol.Path) {
 			ol.Contacts, ol.dropped = nil, true
@@ -558,16 +560,18 @@ func sideTables(crm *contact.Table, ol *OutlookSide, visible func(owner string) 
 	crm.Clip()
 	olT.Clip()
 	if !filter {
-		return crm, olT, crm
+		return crm, olT, crm, nil
 	}
 	dupT := crm.Sibling()
 	for i := range crm.Len() {
 		if visible(crm.Owner(i)) {
 			c := crm.Contact(i)
-			dupT.Add(&c)
+			if err := dupT.Add(&c); err != nil {
+				return nil, nil, nil, fmt.Errorf("the CRM contacts the user may see: %w", err)
+			}
 		}
 	}
-	return crm, olT, dupT
+	return crm, olT, dupT, nil
 }
 
 // rereadable reports whether the input at path can be read a second time:

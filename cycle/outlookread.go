@@ -120,7 +120,9 @@ func readOutlookTable(path string, o OutlookOptions, t *contact.Table) (*Outlook
 		return readOutlookInto(path, kind, o, t)
 	}
 	s, err := eachOutlookCSV(path, o, true, t.Reset, func(c *contact.Contact) error {
-		t.Add(c)
+		if err := t.Add(c); err != nil {
+			return addError(path, err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -148,14 +150,18 @@ func readOutlookInto(path, kind string, o OutlookOptions, t *contact.Table) (*Ou
 	}
 	var ctl controls
 	s := &OutlookSide{Kind: kind, Path: path, dropped: true}
+	add := tableAdder{t: t, path: path}
 	err := readSideEach(s, o, func(c *contact.Contact) {
 		if stamp {
 			c.Modified, c.ModifiedFrom = at, from
 		}
 		ctl.add(c)
 		cleanEmails(c)
-		t.Add(c)
+		add.add(c)
 	})
+	if err == nil {
+		err = add.err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +176,9 @@ func readOutlookInto(path, kind string, o OutlookOptions, t *contact.Table) (*Ou
 			}
 			ctl.add(c)
 			cleanEmails(c)
-			t.Add(c)
+			if err := t.Add(c); err != nil {
+				return nil, addError(path, err)
+			}
 		}
 		s.Contacts = nil
 	}

@@ -69,12 +69,16 @@ func Rebuild(ctx context.Context, o Options) (*engine.Plan, error) {
 func rebuildSides(o *Options) (*crmcsv.Dump, *contact.Table, *OutlookSide, error) {
 	ct := contact.NewTableIn(contact.NewStrings(), engine.TableFields(o.Policy))
 	var ctl controls
+	add := tableAdder{t: ct, path: crmcsv.ContactsPath(o.CRM)}
 	dump, errs := crmcsv.ReadDirEachView(o.CRM, false, func(c *contact.Contact) {
 		ctl.add(c)
-		ct.Add(c)
+		add.add(c)
 	})
 	if len(errs) > 0 {
 		return nil, nil, nil, fmt.Errorf("read CRM dump: %w", errs[0])
+	}
+	if add.err != nil {
+		return nil, nil, nil, fmt.Errorf("read CRM dump: %w", add.err)
 	}
 	ol, err := readOutlookTable(o.Outlook, o.OutlookOpts, ct.Sibling())
 	if err != nil {

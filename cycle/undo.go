@@ -189,7 +189,9 @@ func (u *undo) undo(ctx context.Context, src *engine.UndoInput) (*UndoResult, er
 	u.co = &Options{Journal: o.Journal, Out: o.Out, Policy: pol, OutlookOpts: o.OutlookOpts, Now: o.Now, ctx: ctx}
 	ol, mode := u.ol, Changes
 	if ol != nil {
-		mode = fillFromExport(plan, ol, fields)
+		if mode, err = fillFromExport(plan, ol, fields); err != nil {
+			return nil, err
+		}
 	} else {
 		ol = &OutlookSide{Kind: KindCSV}
 	}
@@ -264,7 +266,7 @@ func adminCSV(rep *engine.UndoReport, cycle int) ([]byte, error) {
 // (CSV, vCard) gets the whole folder (Snapshot), so importing it loses
 // nothing; one it cannot write (PST, .msg) gets the changes, as in a sync. Records are
 // found by key, else by the first e-mail. It returns the output mode.
-func fillFromExport(plan *engine.Plan, ol *OutlookSide, fields []contact.Field) OutlookMode {
+func fillFromExport(plan *engine.Plan, ol *OutlookSide, fields []contact.Field) (OutlookMode, error) {
 	inFolder, inDeleted := outlookFinder(ol.Contacts, false), outlookFinder(ol.Deleted, false)
 	out := &plan.Outlook
 	for k := range out.Patches {
@@ -294,14 +296,16 @@ func fillFromExport(plan *engine.Plan, ol *OutlookSide, fields []contact.Field) 
 			if rest == nil {
 				rest = contact.NewTable(fields)
 			}
-			rest.Add(&n)
+			if err := rest.Add(&n); err != nil {
+				return 0, fmt.Errorf("the undo's new Outlook records: %w", err)
+			}
 		}
 		out.New = rest
 	}
 	if !writable(ol.Kind) {
-		return Changes // a PST or .msg export, as a sync writes for it
+		return Changes, nil // a PST or .msg export, as a sync writes for it
 	}
-	return Snapshot
+	return Snapshot, nil
 }
 
 // importedByExports tells from the current exports whether the last

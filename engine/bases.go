@@ -232,14 +232,16 @@ func (r *reconciler) quiet(pr *pair) bool {
 }
 
 // sameHandles reports whether both records of pr hold the same value in
-// every mapped field (one handle of the shared pool), so that the merge
-// reads them alike: then their sums are equal too.
+// every mapped field, so that the merge reads them alike: then their sums
+// are equal too. An interned value is compared by its handle (one handle
+// of the shared pool), a value unique to a record by its bytes (see
+// contact.Table.SameValue), which costs less than the Outlook record's sum.
 func (r *reconciler) sameHandles(pr *pair) bool {
-	if pr.link.NameAccount != "" || r.ct.Pool() != r.ot.Pool() {
+	if pr.link.NameAccount != "" {
 		return false // the CRM's company may read as empty
 	}
 	for _, f := range r.sortedFields {
-		if r.ct.Handle(pr.crm, f) != r.ot.Handle(pr.ol, f) {
+		if !r.ct.SameValue(pr.crm, f, r.ot, pr.ol) {
 			return false
 		}
 	}

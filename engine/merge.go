@@ -93,15 +93,14 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 			name = crmRec.displayName()
 		}
 	}
-	// A value both records hold (one handle of the shared pool) is read
-	// once, unless the CRM's company may be the name account (which reads
-	// as empty there).
-	oneRead := crmRec.t.Pool() == olRec.t.Pool()
+	// A value both records hold (one handle of the shared pool, or equal
+	// bytes: see contact.Table.SameValue) is read once, unless the CRM's
+	// company may be the name account (which reads as empty there).
 	for _, f := range fields {
 		b := contact.Clean(f, base[f])
 		var actual [2]string
 		actual[0] = r.actualValue(pr, CRM, f)
-		if oneRead && crmRec.t.Handle(crmRec.i, f) == olRec.t.Handle(olRec.i, f) && !(f == contact.Company && pr.link.NameAccount != "") {
+		if crmRec.t.SameValue(crmRec.i, f, olRec.t, olRec.i) && !(f == contact.Company && pr.link.NameAccount != "") {
 			actual[1] = actual[0]
 		} else {
 			actual[1] = r.actualValue(pr, Outlook, f)
@@ -163,7 +162,7 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 		if r.plan.CRM.Updates == nil {
 			r.plan.CRM.Updates = r.ct.Sibling()
 		}
-		r.plan.CRM.Updates.Add(&u)
+		r.add(r.plan.CRM.Updates, &u)
 		pr.link.SetPendingCRM(Pending{Op: OpUpdate, Fields: crmU.fields, Old: crmU.old})
 		pr.changed = true
 	}

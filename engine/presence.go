@@ -174,7 +174,7 @@ func (r *reconciler) createInCRM(oi int) {
 	if r.plan.CRM.New == nil {
 		r.plan.CRM.New = r.ct.Sibling()
 	}
-	r.plan.CRM.New.Add(&c)
+	r.add(r.plan.CRM.New, &c)
 	r.change(Change{Link: l.ID, Side: CRM, Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInOutlook, Name: name})
 	pr := r.newPair(&l)
 	pr.isNew, pr.ol, pr.changed = true, oi, true
@@ -204,7 +204,7 @@ func (r *reconciler) newCRMRecords() {
 		if r.plan.Outlook.New == nil {
 			r.plan.Outlook.New = r.ot.Sibling()
 		}
-		r.plan.Outlook.New.Add(&c)
+		r.add(r.plan.Outlook.New, &c)
 		r.change(Change{Link: l.ID, Side: Outlook, Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInCRM, Name: name})
 		pr := r.newPair(&l)
 		pr.isNew, pr.crm, pr.changed = true, i, true

@@ -168,8 +168,8 @@ type reconciler struct {
 	// sums is its buffer.
 	sortedFields []contact.Field
 	sums         sumBuilder
-	// err is the first failure to read a base (see base); the cycle fails
-	// with it.
+	// err is the first failure to read a base (see base) or to add a
+	// record to a table of the plan (add); the cycle fails with it.
 	err error
 }
 
@@ -355,10 +355,14 @@ func inputTables(crm *CRMInput, ol *OutlookInput, fields []contact.Field) (ct, o
 		pool = contact.NewStrings()
 	}
 	if ct == nil {
-		ct = tableOf(pool, fields, crm.Contacts)
+		if ct, err = tableOf(pool, fields, crm.Contacts); err != nil {
+			return nil, nil, fmt.Errorf("engine: the CRM contacts: %w", err)
+		}
 	}
 	if ot == nil {
-		ot = tableOf(pool, fields, ol.Contacts)
+		if ot, err = tableOf(pool, fields, ol.Contacts); err != nil {
+			return nil, nil, fmt.Errorf("engine: the Outlook contacts: %w", err)
+		}
 	}
 	for _, f := range fields {
 		for _, t := range []struct {
@@ -373,13 +377,23 @@ func inputTables(crm *CRMInput, ol *OutlookInput, fields []contact.Field) (ct, o
 	return ct, ot, nil
 }
 
-func tableOf(pool *contact.Strings, fields []contact.Field, cs []contact.Contact) *contact.Table {
+func tableOf(pool *contact.Strings, fields []contact.Field, cs []contact.Contact) (*contact.Table, error) {
 	t := contact.NewTableIn(pool, fields)
 	t.Grow(len(cs))
 	for i := range cs {
-		t.Add(&cs[i])
+		if err := t.Add(&cs[i]); err != nil {
+			return nil, err
+		}
 	}
-	return t
+	return t, nil
+}
+
+// add appends c to t, a table of the plan; the cycle fails with the first
+// error (the string pool is full).
+func (r *reconciler) add(t *contact.Table, c *contact.Contact) {
+	if err := t.Add(c); err != nil && r.err == nil {
+		r.err = fmt.Errorf("engine: the plan's records: %w", err)
+	}
 }
 
 // change adds c to the plan's changes. They are kept in chunks while the

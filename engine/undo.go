@@ -117,12 +117,16 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 	rule := Rule(string(RuleUndo) + "-" + strconv.Itoa(u.Cycle))
 	fields := p.fields()
 	plan.Outlook.Fields = fields
-	// The undo's records go into tables of their own (it reads no input).
+	// The undo's records go into tables of their own (it reads no input);
+	// the undo fails with the first error (the string pool is full).
+	var addErr error
 	add := func(t **contact.Table, c *contact.Contact) {
 		if *t == nil {
 			*t = contact.NewTable(fields)
 		}
-		(*t).Add(c)
+		if err := (*t).Add(c); err != nil && addErr == nil {
+			addErr = err
+		}
 	}
 	links := make([]LinkState, len(st.Links))
 	byID := make(map[int64]int, len(st.Links))
@@ -267,6 +271,9 @@ func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
 		default:
 			notice(ul.ID, "%q (link %d): cycle %d changed a link that had already left one side; nothing to take back", name, ul.ID, u.Cycle)
 		}
+	}
+	if addErr != nil {
+		return nil, nil, fmt.Errorf("undo cycle %d: %w", u.Cycle, addErr)
 	}
 	plan.Links = append(links, newLinks...)
 	plan.Counts = countUndo(plan)

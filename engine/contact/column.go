@@ -54,6 +54,19 @@ func (c *column[T]) fill(n int) {
 	}
 }
 
+// truncate removes the records from n on (the rows add gave out for
+// them).
+func (c *column[T]) truncate(n int) {
+	if c.pages == nil {
+		return
+	}
+	p, o := n>>pageBits, (n&(pageRecords-1))*c.w
+	if p < len(c.pages) {
+		c.pages[p] = c.pages[p][:o]
+		c.pages = c.pages[:p+1]
+	}
+}
+
 // reset removes every record, keeping the first page for reuse.
 func (c *column[T]) reset() {
 	if len(c.pages) > 0 {

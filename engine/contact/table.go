@@ -1,8 +1,10 @@
 package contact
 
 import (
+	"hash/maphash"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -13,9 +15,10 @@ import (
 // writer that needs the unmapped data reads the side's input again.
 //
 // A record costs about 4 bytes per kept field plus 30 bytes (the columns
-// are kept in pages of 1,024 records, see column), and each
-// distinct value is stored once per pool: tables that share a pool (see
-// Sibling) store a value both sides hold once.
+// are kept in pages of 1,024 records, see column), and its values: each
+// distinct value of a field that repeats is stored once per pool (tables
+// that share a pool, see Sibling, store a company both sides hold once),
+// and a value unique to a record in the table's own arena (see appended).
 //
 // The fields kept are the ones NewTable is given plus IdentityFields, which
 // the engine reads whatever the mapping (matching by e-mail and name,
@@ -38,6 +41,9 @@ type Table struct {
 
 	locs  []*time.Location
 	zones map[zone]uint8
+
+	own   appender    // where the values unique to a record go (see appended)
+	index internIndex // the handles of the values the table interned
 }
 
 // IdentityFields are kept by every Table whatever its mapping: the engine
@@ -101,25 +107,16 @@ func (t *Table) Has(f Field) bool { return f >= 0 && int(f) < NumFields && t.col
 // callers that know their size.
 func (t *Table) Grow(n int) {}
 
-// Add appends c (without its Extra) and returns its index.
-func (t *Table) Add(c *Contact) int {
+// Add appends c (without its Extra). The error, an *AddError wrapping
+// ErrFull, says the pool has no room left for c's values: the table is as
+// it was before the call.
+func (t *Table) Add(c *Contact) error {
 	i := t.n
+	if err := t.addValues(i, c); err != nil {
+		t.truncate(i)
+		return err
+	}
 	t.n++
-	p := t.pool
-	row := t.cells.add(i)
-	for k, f := range t.fields {
-		row[k] = p.Intern(c.Values[f])
-	}
-	t.keys.add(i)[0] = p.Intern(c.Key)
-	t.from.add(i)[0] = p.Intern(c.ModifiedFrom)
-	if c.CRM != (CRM{}) || t.crm.pages != nil {
-		if t.crm.pages == nil {
-			t.crm.fill(i)
-		}
-		h := t.crm.add(i)
-		h[0], h[1], h[2], h[3], h[4] = p.Intern(c.CRM.AccountID), p.Intern(c.CRM.Owner), p.Intern(c.CRM.AccountManagerID),
-			p.Intern(c.CRM.Type), p.Intern(c.CRM.Status)
-	}
 	t.lines.add(i)[0] = int32(min(c.Line, 1<<31-1))
 	sec, ns, loc := int64(zeroTime), int32(0), uint8(0)
 	if !c.Modified.IsZero() {
@@ -140,7 +137,126 @@ func (t *Table) Add(c *Contact) int {
 		}
 		t.modLoc.add(i)[0] = loc
 	}
-	return i
+	return nil
+}
+
+// addValues adds the handles of c's values as record i: the kept fields,
+// the key, ModifiedFrom and the CRM attributes.
+func (t *Table) addValues(i int, c *Contact) error {
+	row := t.cells.add(i)
+	var err error
+	for k, f := range t.fields {
+		if appended[f] {
+			row[k], err = t.pool.appendTo(&t.own, c.Values[f])
+		} else {
+			row[k], err = t.intern(c.Values[f])
+		}
+		if err != nil {
+			return &AddError{Line: c.Line, Field: f.String(), Err: err}
+		}
+	}
+	if t.keys.add(i)[0], err = t.pool.appendTo(&t.own, c.Key); err != nil {
+		return &AddError{Line: c.Line, Field: "key", Err: err}
+	}
+	if t.from.add(i)[0], err = t.intern(c.ModifiedFrom); err != nil {
+		return &AddError{Line: c.Line, Field: "modified_from", Err: err}
+	}
+	if c.CRM == (CRM{}) && t.crm.pages == nil {
+		return nil
+	}
+	if t.crm.pages == nil {
+		t.crm.fill(i)
+	}
+	h := t.crm.add(i)
+	for k, v := range [numCRM]string{c.CRM.AccountID, c.CRM.Owner, c.CRM.AccountManagerID, c.CRM.Type, c.CRM.Status} {
+		if h[k], err = t.intern(v); err != nil {
+			return &AddError{Line: c.Line, Field: crmNames[k], Err: err}
+		}
+	}
+	return nil
+}
+
+// crmNames name the CRM attributes in the order of a record's handles.
+var crmNames = [numCRM]string{"account_id", "owner", "account_manager_id", "type", "status"}
+
+// appended tells the fields whose values are unique to a record, which a
+// table appends to its own arena in the pool (see Strings) rather than
+// interning them: e-mail addresses and phone numbers are one person's, a
+// street (with its number) is one household's or office's, and notes and
+// web pages are written for one contact. Looking such a value up finds
+// nothing in all but a few records, and costs a miss of the cache or two
+// once the hash set outgrows it. The key (CONTACTID, entry id, UID) is
+// unique by definition, and appended too.
+//
+// The other fields repeat from record to record and are interned: first
+// and middle names, last names (a few thousand cover most people),
+// prefixes and suffixes, companies, departments and job titles, cities,
+// states, postal codes and countries, birthdays (one of 36,525 days of a
+// century) and categories; and so are ModifiedFrom (one per file) and the
+// CRM attributes (accounts and owners have many contacts, types and
+// statuses are a short list). Interned, each distinct value is stored once
+// for both sides, and the hash set stays small enough to stay in the cache.
+var appended = func() (a [NumFields]bool) {
+	for _, f := range []Field{Email1, Email2, Email3, PhoneBusiness, PhoneBusiness2, PhoneMobile, PhoneHome, PhoneHome2,
+		PhoneFaxBusiness, PhoneFaxHome, PhoneOther, PhonePager, PhoneAssistant, PhoneCompanyMain,
+		BusinessStreet, HomeStreet, OtherStreet, BusinessPostalCode, HomePostalCode, OtherPostalCode, WebPage, Notes} {
+		a[f] = true
+	}
+	return a
+}()
+
+// Interned reports whether the values of field f are interned, so that two
+// records of tables sharing a pool hold the same value of f exactly when
+// their handles are equal. The values of the other fields are appended
+// (see appended): equal handles still mean equal values, but equal values
+// may have different handles.
+func Interned(f Field) bool { return f >= 0 && int(f) < NumFields && !appended[f] }
+
+// intern returns the handle of v, interned in the table's pool: found in
+// the table's own index of the values it interned (no lock, no look into
+// the pool's hash set, which the other side's reader shares), else interned
+// in the pool and added to the index.
+func (t *Table) intern(v string) (Handle, error) {
+	if v == "" {
+		return 0, nil
+	}
+	p := t.pool
+	hash := maphash.String(p.seed, v)
+	if h := t.index.find(p, v, hash); h != 0 {
+		return h, nil
+	}
+	h, err := p.intern(v, hash)
+	if err == nil {
+		t.index.add(h, hash)
+	}
+	return h, err
+}
+
+// AddError is the error of Table.Add: the value of Field of the record at
+// Line did not fit in the pool.
+type AddError struct {
+	Line  int
+	Field string
+	Err   error // ErrFull
+}
+
+func (e *AddError) Error() string {
+	return "record at line " + strconv.Itoa(e.Line) + ": " + e.Field + ": " + e.Err.Error()
+}
+
+func (e *AddError) Unwrap() error { return e.Err }
+
+// truncate removes the records from n on (a record Add gave up on).
+func (t *Table) truncate(n int) {
+	t.n = n
+	t.cells.truncate(n)
+	t.crm.truncate(n)
+	t.keys.truncate(n)
+	t.from.truncate(n)
+	t.modSec.truncate(n)
+	t.modNsec.truncate(n)
+	t.modLoc.truncate(n)
+	t.lines.truncate(n)
 }
 
 // location returns the index of the location of tm in t.locs: UTC, Local,
@@ -195,9 +311,6 @@ func (t *Table) Contacts() []Contact {
 // Key returns the key of record i.
 func (t *Table) Key(i int) string { return t.pool.Get(t.keys.at(i, 0)) }
 
-// KeyHandle returns the handle of the key of record i.
-func (t *Table) KeyHandle(i int) Handle { return t.keys.at(i, 0) }
-
 // Modified returns the modification time of record i.
 func (t *Table) Modified(i int) time.Time {
 	sec := t.modSec.at(i, 0)
@@ -226,13 +339,33 @@ func (t *Table) Line(i int) int { return int(t.lines.at(i, 0)) }
 func (t *Table) Get(i int, f Field) string { return t.pool.Get(t.Handle(i, f)) }
 
 // Handle returns the handle of field f of record i; 0 ("") for a field not
-// kept. Two records of tables sharing a pool hold the same value exactly
-// when their handles are equal.
+// kept. Equal handles name equal values; two records of tables sharing a
+// pool hold the same value of a field that is Interned exactly when their
+// handles are equal (see SameValue for any field).
 func (t *Table) Handle(i int, f Field) Handle {
 	if f < 0 || int(f) >= NumFields || t.col[f] < 0 {
 		return 0
 	}
 	return t.cells.at(i, int(t.col[f]))
+}
+
+// SameValue reports whether field f of record i holds the same value as
+// field f of record j of u: from the handles alone when they are equal, or
+// when the field is Interned in one pool; else by the values.
+func (t *Table) SameValue(i int, f Field, u *Table, j int) bool {
+	h, g := t.Handle(i, f), u.Handle(j, f)
+	if t.pool == u.pool {
+		if h == g {
+			return true
+		}
+		if Interned(f) {
+			return false
+		}
+	}
+	if h == 0 || g == 0 { // "" is 0, and only ""
+		return h == g
+	}
+	return t.pool.Get(h) == u.pool.Get(g)
 }
 
 // CRM returns the CRM attributes of record i.
@@ -290,12 +423,16 @@ func (t *Table) Size() int {
 }
 
 // TableOf returns a table of cs, which keeps fields (see NewTable): for
-// tests and small inputs.
+// tests, and no input reaches it. It panics when cs's values do not fit
+// in a pool (more than 4 GiB of them): a reader's records go through Add,
+// whose error says where.
 func TableOf(fields []Field, cs []Contact) *Table {
 	t := NewTable(fields)
 	t.Grow(len(cs))
 	for i := range cs {
-		t.Add(&cs[i])
+		if err := t.Add(&cs[i]); err != nil {
+			panic("contact.TableOf: " + err.Error())
+		}
 	}
 	return t
 }
@@ -338,8 +475,10 @@ func (t *Table) Reset() {
 }
 
 // Clip lets go of the room the columns' last pages hold beyond their
-// records: for a table whose records are all added.
+// records, and of the index of the values the table interned: for a table
+// whose records are all added.
 func (t *Table) Clip() {
+	t.index = internIndex{}
 	t.cells.clip()
 	t.crm.clip()
 	t.keys.clip()

@@ -11,18 +11,18 @@ import (
 
 func TestStringsIntern(t *testing.T) {
 	p := NewStrings()
-	if h := p.Intern(""); h != 0 {
+	if h := mustIntern(t, p, ""); h != 0 {
 		t.Fatalf("Intern(\"\") = %d, want 0", h)
 	}
 	big := strings.Repeat("x", 3*chunkSize+17) // spans several chunks' address space
 	vals := []string{"a", "Springfield", "Zoë", big, "a\nb", "Springfield ", "after big"}
 	hs := map[string]Handle{}
 	for _, v := range vals {
-		hs[v] = p.Intern(v)
+		hs[v] = mustIntern(t, p, v)
 	}
 	for i := 0; i < 50_000; i++ { // grows the hash set and the arena many times
 		v := fmt.Sprintf("user%d@example.com", i)
-		hs[v] = p.Intern(v)
+		hs[v] = mustIntern(t, p, v)
 	}
 	if p.Len() != len(hs) {
 		t.Errorf("Len = %d, want %d", p.Len(), len(hs))
@@ -31,7 +31,7 @@ func TestStringsIntern(t *testing.T) {
 		if got := p.Get(h); got != v {
 			t.Fatalf("Get(Intern(%.20q)) = %.20q", v, got)
 		}
-		if again := p.Intern(v); again != h {
+		if again := mustIntern(t, p, v); again != h {
 			t.Fatalf("Intern(%.20q) twice: %d then %d", v, h, again)
 		}
 		if l, ok := p.Lookup(v); !ok || l != h {
@@ -46,6 +46,16 @@ func TestStringsIntern(t *testing.T) {
 	}
 }
 
+// mustIntern is p.Intern(v), which must not fail.
+func mustIntern(t *testing.T, p *Strings, v string) Handle {
+	t.Helper()
+	h, err := p.Intern(v)
+	if err != nil {
+		t.Fatalf("Intern(%.20q): %v", v, err)
+	}
+	return h
+}
+
 func TestStringsConcurrentIntern(t *testing.T) {
 	p := NewStrings()
 	var wg sync.WaitGroup
@@ -55,7 +65,11 @@ func TestStringsConcurrentIntern(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 5000; i++ {
-				got[g] = append(got[g], p.Intern(fmt.Sprint("v", i)))
+				h, err := p.Intern(fmt.Sprint("v", i))
+				if err != nil {
+					t.Error(err)
+				}
+				got[g] = append(got[g], h)
 			}
 		}()
 	}
@@ -184,7 +198,9 @@ func BenchmarkStringsIntern(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				for _, v := range vals {
-					p.Intern(v)
+					if _, err := p.Intern(v); err != nil {
+						b.Error(err)
+					}
 				}
 			}()
 		}
