@@ -284,7 +284,7 @@ func (r *run) readSides() error {
 	// Both sides go straight into tables that share one string pool: the
 	// values both hold are stored once, and no side is held as records.
 	fields := engine.TableFields(o.Policy)
-	pool := contact.NewStrings()
+	pool := newPool()
 	r.crmTable = contact.NewTableIn(pool, fields)
 	var ctl controls
 	go func() {

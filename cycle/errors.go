@@ -2,6 +2,7 @@ package cycle
 
 import (
 	"contactsync/engine"
+	"contactsync/engine/contact"
 	"contactsync/formats"
 	"contactsync/journal"
 	"errors"
@@ -76,6 +77,9 @@ func Classify(err error) *Error {
 		return &Error{Kind: Usage, Err: err, Hint: "journal log lists the cycles"}
 	case errors.Is(err, journal.ErrNoContact):
 		return &Error{Kind: Usage, Err: err, Hint: "give a CONTACTID, an Outlook key or an e-mail address the journal has seen"}
+	case errors.Is(err, contact.ErrFull):
+		// The input is not wrong, there is too much of it: a failure.
+		return &Error{Kind: Failure, Err: err, Hint: "a cycle holds at most 4 GiB of values; sync the contacts in parts (a smaller sync group, an export per folder); nothing was written"}
 	case formats.IsParseError(err), errors.Is(err, fs.ErrNotExist):
 		return &Error{Kind: Usage, Err: err, Hint: "fix the input named above and run again; nothing was written"}
 	case errors.As(err, &el):

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"contactsync/engine"
+	"contactsync/engine/contact"
 	"contactsync/formats"
 	"contactsync/journal"
 )
@@ -32,6 +33,7 @@ func TestClassify(t *testing.T) {
 		{"no contact", journal.ErrNoContact, Usage, "CONTACTID"},
 		{"parse error", wrap(&formats.ParseError{File: "a.csv", Line: 2, Col: 3, Err: errors.New("bad")}), Usage, "fix the input"},
 		{"missing file", wrap(fs.ErrNotExist), Usage, "fix the input"},
+		{"pool full", wrap(&formats.ParseError{File: "contacts.csv", Line: 9, Field: "notes", Err: contact.ErrFull}), Failure, "in parts"},
 		{"error list", formats.ErrorList{&formats.ParseError{File: "a.csv", Line: 1, Err: errors.New("bad")}}, Usage, ""},
 		{"anything else", errors.New("disk full"), Failure, ""},
 	} {

@@ -67,7 +67,7 @@ func Rebuild(ctx context.Context, o Options) (*engine.Plan, error) {
 // record by record, as a sync reads them: neither is held as a
 // []Contact (an Outlook export of a kind other than CSV is read whole).
 func rebuildSides(o *Options) (*crmcsv.Dump, *contact.Table, *OutlookSide, error) {
-	ct := contact.NewTableIn(contact.NewStrings(), engine.TableFields(o.Policy))
+	ct := contact.NewTableIn(newPool(), engine.TableFields(o.Policy))
 	var ctl controls
 	add := tableAdder{t: ct, path: crmcsv.ContactsPath(o.CRM)}
 	dump, errs := crmcsv.ReadDirEachView(o.CRM, false, func(c *contact.Contact) {

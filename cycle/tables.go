@@ -35,3 +35,7 @@ func (a *tableAdder) add(c *contact.Contact) {
 		a.err = addError(a.path, err)
 	}
 }
+
+// newPool returns the string pool of a cycle's tables; a test gives one of
+// less room (contact.Strings.LimitForTest).
+var newPool = contact.NewStrings
