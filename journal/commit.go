@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"contactsync/engine"
@@ -135,10 +137,6 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 			tx.Rollback()
 		}
 	}()
-	// The rows reference the cycle's row, which Commit writes last.
-	if _, err := tx.Exec(`PRAGMA defer_foreign_keys = ON`); err != nil {
-		return nil, err
-	}
 	last, prevHash, err := lastCycle(tx)
 	if err != nil {
 		return nil, err
@@ -174,6 +172,17 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 	}
 	n := plan.Cycle
 	s := &Staged{j: j, ctx: ctx, tx: tx, plan: plan, info: info, prevHash: prevHash, open: open, pending: pendingOf(plan)}
+	// The rows reference the cycle's row. It goes in first, as a
+	// placeholder that Commit fills in with the hash over every row: a
+	// row that referenced a cycle not yet there would be a deferred
+	// foreign key violation, and inserting the cycle at the end would make
+	// SQLite scan every table that references cycles to clear them (the
+	// link table three times, by opened, written and closed, none of them
+	// indexed). The transaction still holds all of the cycle or nothing.
+	if _, err := tx.Exec(`INSERT INTO cycles (`+cycleColumns+`)
+		VALUES (?, '', '', '', '', '', '', '', '', '', '', '', '', '', 0, 0, '', '', NULL, NULL)`, n); err != nil {
+		return nil, err
+	}
 	if err := insertChanges(tx, n, plan.Changes); err != nil {
 		return nil, err
 	}
@@ -274,9 +283,15 @@ func (s *Staged) commit(outputs []FileHash) error {
 	ch.pending(h.PendingRows, s.pending)
 	ch.history(h.HistoryRows, s.history)
 	h.Hash = ch.sum()
-	if _, err := tx.Exec(`INSERT INTO cycles (`+cycleColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, h.dest()...); err != nil {
+	// The placeholder Stage inserted gets the cycle's row; its number, the
+	// key the other rows reference, is not set again (SQLite would look
+	// for the rows that reference it).
+	cols, _ := strings.CutPrefix(cycleColumns, "number, ")
+	if res, err := tx.Exec(`UPDATE cycles SET (`+cols+`)
+		= (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE number = `+strconv.Itoa(n), h.dest()[1:]...); err != nil {
 		return err
+	} else if k, err := res.RowsAffected(); err != nil || k != 1 {
+		return fmt.Errorf("the cycle's row is not in the transaction (%d rows, %v)", k, err)
 	}
 	if c := j.checked; c != nil && c.Through == n-1 && c.Hash == s.prevHash {
 		// The check made before this cycle (CheckNew), for the next one.
