@@ -35,6 +35,10 @@ type CheckRecord struct {
 	Hash    string    // cycle Through's hash then
 	Checked time.Time // when
 	From    int       // the first cycle whose rows it re-hashed
+	// AtCommit: the commit of cycle Through recorded it, having hashed
+	// the rows it wrote as it wrote them, after a check of the cycles
+	// before (schema 8).
+	AtCommit bool
 }
 
 // String says in one line what the check covered.
@@ -47,9 +51,16 @@ func (c *Check) String() string {
 	if c.From <= c.Cycles {
 		fmt.Fprintf(&b, "; the rows of %s and the %d link rows they wrote match their hashes", cycleRange(c.From, c.Cycles), c.Links)
 	}
-	if c.Before.Through > 0 {
+	switch before := c.Before; {
+	case before.AtCommit:
+		fmt.Fprintf(&b, "; cycle %d's commit hashed its rows as it wrote them at %s", before.Through, before.Checked.Format(time.RFC3339))
+		if before.Through > 1 {
+			fmt.Fprintf(&b, ", after a check of %s", cycleRange(1, before.Through-1))
+		}
+		fmt.Fprintf(&b, ", and cycle %d still has the hash then recorded; 'contactsync journal verify' re-hashes every row", before.Through)
+	case before.Through > 0:
 		fmt.Fprintf(&b, "; %s had been checked row by row at %s and cycle %d still has the hash then recorded; 'contactsync journal verify' re-hashes every row",
-			cycleRange(1, c.Before.Through), c.Before.Checked.Format(time.RFC3339), c.Before.Through)
+			cycleRange(1, before.Through), before.Checked.Format(time.RFC3339), before.Through)
 	}
 	return b.String()
 }
@@ -67,7 +78,9 @@ func cycleRange(from, to int) string {
 // it), the rows of the cycles after it re-hashed, and the link rows those
 // cycles wrote against their hashes. A journal without an earlier check
 // gets every cycle re-hashed. The check is remembered, and the next
-// Commit records it, so the next cycle's check starts after it.
+// Commit records it, so the next cycle's check starts after it; that
+// Commit also records a check of its own rows (CheckRecord.AtCommit), so
+// the check before the cycle after it has nothing to re-hash.
 //
 // What it leaves to Verify (journal verify): re-hashing the rows of the
 // cycles checked before, and the link rows those cycles wrote, which an
@@ -86,7 +99,7 @@ func (j *Journal) CheckNew() (*Check, error) {
 	c := &Check{}
 	var before CheckRecord
 	var stamp string
-	switch err := tx.QueryRow(`SELECT through, hash, checked, rows_from FROM checks ORDER BY through DESC LIMIT 1`).Scan(&before.Through, &before.Hash, &stamp, &before.From); {
+	switch err := tx.QueryRow(`SELECT through, hash, checked, rows_from, at_commit FROM checks ORDER BY through DESC LIMIT 1`).Scan(&before.Through, &before.Hash, &stamp, &before.From, &before.AtCommit); {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return nil, fmt.Errorf("check journal %q: %w", j.path, err)

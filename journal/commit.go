@@ -293,12 +293,8 @@ func (s *Staged) commit(outputs []FileHash) error {
 	} else if k, err := res.RowsAffected(); err != nil || k != 1 {
 		return fmt.Errorf("the cycle's row is not in the transaction (%d rows, %v)", k, err)
 	}
-	if c := j.checked; c != nil && c.Through == n-1 && c.Hash == s.prevHash {
-		// The check made before this cycle (CheckNew), for the next one.
-		if _, err := tx.Exec(`INSERT OR REPLACE INTO checks (through, hash, checked, rows_from) VALUES (?, ?, ?, ?)`,
-			c.Through, c.Hash, stamp(c.Checked), c.From); err != nil {
-			return err
-		}
+	if err := s.recordChecks(h.Hash, h.Finished); err != nil {
+		return err
 	}
 	if testHookBeforeTxCommit != nil {
 		testHookBeforeTxCommit()
@@ -307,6 +303,29 @@ func (s *Staged) commit(outputs []FileHash) error {
 		return err // rolled back by Abort
 	}
 	return tx.Commit()
+}
+
+// recordChecks records the check made before the cycle (CheckNew), for
+// the next one, and, when the chain before the cycle was checked that way
+// (or there is no cycle before it), a check through the cycle itself: its
+// rows are what hash covers, for this commit hashed them as it wrote them.
+// A cycle committed without a check before it records neither, and the
+// next cycle's check re-hashes it.
+func (s *Staged) recordChecks(hash, finished string) error {
+	n, c := s.plan.Cycle, s.j.checked
+	before := c != nil && c.Through == n-1 && c.Hash == s.prevHash
+	if before {
+		if _, err := s.tx.Exec(`INSERT OR REPLACE INTO checks (through, hash, checked, rows_from, at_commit) VALUES (?, ?, ?, ?, 0)`,
+			c.Through, c.Hash, stamp(c.Checked), c.From); err != nil {
+			return err
+		}
+	}
+	if !before && n != 1 {
+		return nil
+	}
+	_, err := s.tx.Exec(`INSERT OR REPLACE INTO checks (through, hash, checked, rows_from, at_commit) VALUES (?, ?, ?, ?, 1)`,
+		n, hash, finished, n)
+	return err
 }
 
 // testHookBeforeTxCommit, when set by a test, runs inside the commit's

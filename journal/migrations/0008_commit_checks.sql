@@ -1,0 +1,12 @@
+-- Schema 8: a cycle's commit records a check of its own rows. A commit
+-- hashes every row it writes to make the cycle's hash, so once it commits
+-- those rows are, by construction, what the hash covers; re-hashing them
+-- before the next cycle (CheckNew, schema 7) cost seconds at a million
+-- links, and Load hashed every link row the cycle had written for it.
+-- When the chain up to the cycle before was checked (or there is none),
+-- the commit now records a check through its own cycle, marked at_commit;
+-- the next cycle's check then re-hashes only cycles committed after it
+-- without such a record. What an edit of a cycle's rows made with plain
+-- SQL after its commit leaves behind is for journal verify to find, as
+-- for every cycle an earlier check covered.
+ALTER TABLE checks ADD COLUMN at_commit INTEGER NOT NULL DEFAULT 0; -- 1: recorded by the commit of cycle through
