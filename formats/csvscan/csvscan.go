@@ -18,9 +18,11 @@ package csvscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"io"
+	"math/bits"
 	"unsafe"
 )
 
@@ -35,8 +37,8 @@ var (
 var errInvalidDelim = errors.New("csv: invalid field or comment delimiter")
 
 // bufSize is the first size of the buffer; it grows to hold the longest
-// record.
-const bufSize = 64 << 10
+// record. Tests make it small, to run the scans at the buffer's end.
+var bufSize = 64 << 10
 
 // A Reader reads records from CSV input.
 type Reader struct {
@@ -316,34 +318,98 @@ func (r *Reader) parse(l line, errRead error) (error, error) {
 	c := cursor{p: l.s, l: l, lineNo: r.numLine, ls: l.s, recLine: r.numLine, errRead: errRead}
 	comma := r.Comma
 	for {
-		buf, p, e := r.buf, c.p, c.l.e
-		if p < e && buf[p] == comma {
-			// An empty field: the usual one of a sparse row.
-			r.bounds = append(r.bounds, p-r.rs, p-r.rs)
-			c.p++
-			continue
+		// The fields on c's line, held in locals; a quoted field that
+		// goes on past its line or holds a doubled quote is quoted's.
+		buf, p, e, rs, b := r.buf, c.p, c.l.e, r.rs, r.bounds
+		for {
+			if p < e && buf[p] == comma {
+				// An empty field: the usual one of a sparse row.
+				b = append(b, p-rs, p-rs)
+				p++
+				continue
+			}
+			if p == e || buf[p] != '"' {
+				// Not quoted: to the delimiter or the line's end, and no
+				// quote in it.
+				fe := scanField(buf, p, e, comma)
+				if fe < e && buf[fe] == '"' {
+					r.bounds = b
+					return &csv.ParseError{StartLine: c.recLine, Line: r.numLine, Column: c.col(fe), Err: ErrBareQuote}, c.errRead
+				}
+				b = append(b, p-rs, fe-rs)
+				if fe == e {
+					r.bounds = b
+					return nil, c.errRead
+				}
+				p = fe + 1
+				continue
+			}
+			if q := indexQuote(buf, p+1, e); q >= 0 && (q+1 == e || buf[q+1] == comma) {
+				// Quoted, and closed on its line without a doubled quote.
+				b = append(b, p+1-rs, q-rs)
+				if q+1 == e {
+					r.bounds = b
+					return nil, c.errRead
+				}
+				p = q + 2
+				continue
+			}
+			break
 		}
-		if p == e || buf[p] != '"' {
-			// A field that is not quoted: to the delimiter or the line's
-			// end, and no quote in it.
-			fe := p
-			for fe < e && buf[fe] != comma && buf[fe] != '"' {
-				fe++
-			}
-			if fe < e && buf[fe] == '"' {
-				return &csv.ParseError{StartLine: c.recLine, Line: r.numLine, Column: c.col(fe), Err: ErrBareQuote}, c.errRead
-			}
-			r.bounds = append(r.bounds, p-r.rs, fe-r.rs)
-			if fe == e {
-				return nil, c.errRead
-			}
-			c.p = fe + 1
-			continue
-		}
+		r.bounds, c.p = b, p
 		if more, err := r.quoted(&c); !more {
 			return err, c.errRead
 		}
 	}
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// zeros marks the first byte of x that is 0 (and maybe bytes after it)
+// with its high bit.
+func zeros(x uint64) uint64 { return (x - ones) &^ x & highs }
+
+// scanField returns where the first delimiter or quote of buf[p:e] is, e
+// when there is none. It looks at 8 bytes at a time, reading past e when
+// buf has the bytes.
+func scanField(buf []byte, p, e int, comma byte) int {
+	cs, qs := ones*uint64(comma), uint64(ones*'"')
+	for p < e && p+8 <= len(buf) {
+		x := binary.LittleEndian.Uint64(buf[p:])
+		if m := zeros(x^cs) | zeros(x^qs); m != 0 {
+			return min(e, p+bits.TrailingZeros64(m)>>3)
+		}
+		p += 8
+	}
+	for p < e && buf[p] != comma && buf[p] != '"' {
+		p++
+	}
+	return min(p, e)
+}
+
+// indexQuote returns where the first quote of buf[p:e] is, -1 when there
+// is none: 8 bytes at a time for a short field, bytes.IndexByte past 32.
+func indexQuote(buf []byte, p, e int) int {
+	qs := uint64(ones * '"')
+	k := p
+	for ; k < e && k < p+32 && k+8 <= len(buf); k += 8 {
+		if m := zeros(binary.LittleEndian.Uint64(buf[k:]) ^ qs); m != 0 {
+			if i := k + bits.TrailingZeros64(m)>>3; i < e {
+				return i
+			}
+			return -1
+		}
+	}
+	if k >= e {
+		return -1
+	}
+	if i := bytes.IndexByte(buf[k:e], '"'); i >= 0 {
+		return k + i
+	}
+	return -1
 }
 
 // quoted reads the quoted field whose opening quote is at c.p. Its text is
@@ -355,7 +421,8 @@ func (r *Reader) quoted(c *cursor) (more bool, err error) {
 	wp := start // where the next byte of the text goes, relative to rs
 	for {
 		buf, l := r.buf, c.l
-		if i := indexQuote(buf[p:l.e]); i >= 0 {
+		if i := indexQuote(buf, p, l.e); i >= 0 {
+			i -= p
 			if o := r.rs + wp; o != p {
 				copy(buf[o:], buf[p:p+i])
 			}
@@ -416,21 +483,4 @@ func (r *Reader) quoted(c *cursor) (more bool, err error) {
 		r.bounds = append(r.bounds, start, wp)
 		return false, nil
 	}
-}
-
-// indexQuote is bytes.IndexByte(b, '"'), with the first bytes looked at
-// one by one: most quoted fields are short, and closed within them.
-func indexQuote(b []byte) int {
-	for i, c := range b[:min(len(b), 16)] {
-		if c == '"' {
-			return i
-		}
-	}
-	if len(b) <= 16 {
-		return -1
-	}
-	if i := bytes.IndexByte(b[16:], '"'); i >= 0 {
-		return 16 + i
-	}
-	return -1
 }

@@ -1,6 +1,7 @@
 package csvscan
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -67,20 +68,35 @@ func FuzzDifferential(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string, opt uint8) {
 		comma := []byte{',', ';', '\t', '|'}[opt%4]
 		fields := []int{-1, 0, 2}[int(opt/4)%3]
+		if opt&0x10 != 0 {
+			defer smallBuffer(1 + len(in)%13)()
+		}
 		differ(t, in, comma, fields, int(opt>>6))
 	})
 }
 
 func TestDifferentialSeeds(t *testing.T) {
-	for _, in := range seeds {
-		for _, comma := range []byte{',', ';', '\t'} {
-			for _, fields := range []int{-1, 0, 2} {
-				for chunks := range 3 {
-					differ(t, in, comma, fields, chunks)
+	for _, size := range []int{64 << 10, 1, 2, 3, 5, 8, 9, 13} {
+		restore := smallBuffer(size)
+		for _, in := range seeds {
+			for _, comma := range []byte{',', ';', '\t'} {
+				for _, fields := range []int{-1, 0, 2} {
+					for chunks := range 3 {
+						differ(t, in, comma, fields, chunks)
+					}
 				}
 			}
 		}
+		restore()
 	}
+}
+
+// smallBuffer makes the Readers made until restore start with a buffer of
+// size bytes, so that their scans run at its end and it grows.
+func smallBuffer(size int) (restore func()) {
+	old := bufSize
+	bufSize = size
+	return func() { bufSize = old }
 }
 
 // TestLongRecords crosses the buffer's edge and makes it grow: records
@@ -97,6 +113,8 @@ func TestLongRecords(t *testing.T) {
 	in := b.String()
 	differ(t, in, ',', -1, 0)
 	differ(t, in, ',', 0, 2)
+	defer smallBuffer(7)()
+	differ(t, in, ',', -1, 2)
 }
 
 // differ reads text with encoding/csv and with a Reader that reads its
@@ -238,6 +256,77 @@ func TestInvalidDelimiter(t *testing.T) {
 		r.Comma = c
 		if _, err := r.Read(); err == nil || err == io.EOF {
 			t.Errorf("Comma %q: Read = %v, want an error", c, err)
+		}
+	}
+}
+
+// benchInputs are 20,000 rows shaped as the two sides' files: an Outlook
+// export (92 columns, the values quoted, most cells empty, a note over two
+// lines now and then) and a CRM dump (27 columns, nothing quoted).
+var benchInputs = func() map[string][]byte {
+	var ol, crm bytes.Buffer
+	for i := range 20_000 {
+		fmt.Fprintf(&ol, `,"Xenia",,"Vogel %d",,"Company %d Ltd",,"Engineer","905 Main Street",,,"Springfield",,"10694","United States"`, i, i%3000)
+		ol.WriteString(strings.Repeat(",", 14))
+		fmt.Fprintf(&ol, `"+1 555 2081 %03d",,,,,,,,,"+1 555 4425 %03d"`, i%1000, i%997)
+		ol.WriteString(strings.Repeat(",", 12))
+		fmt.Fprintf(&ol, `"user%d@example.com","SMTP","Xenia Vogel (user%d@example.com)"`, i, i)
+		ol.WriteString(strings.Repeat(",", 10))
+		if i%10 == 0 {
+			ol.WriteString(`"a note, with ""quotes""` + "\r\n" + `and a second line"`)
+		}
+		ol.WriteString(strings.Repeat(",", 14) + "\r\n")
+		fmt.Fprintf(&crm, "C%011d,A%011d,Company %d Ltd,Vogel,Xenia,,,,Engineer,,user%d@example.com,,+1 555 2081 318,+1 555 4425 540,,,905 Main Street,,,Springfield,,10694,United States,SYST00000001,,,2026-01-05 01:28:15\n", i, i%3000, i%3000, i)
+	}
+	return map[string][]byte{"outlook": ol.Bytes(), "crm": crm.Bytes()}
+}()
+
+// BenchmarkRead compares Reader's Read (bytes), ReadViews and ReadStrings
+// with encoding/csv's Read (ReuseRecord) on the same input.
+func BenchmarkRead(b *testing.B) {
+	for _, name := range []string{"outlook", "crm"} {
+		data := benchInputs[name]
+		b.Run(name+"/encoding-csv", func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				r := csv.NewReader(bytes.NewReader(data))
+				r.FieldsPerRecord, r.ReuseRecord = -1, true
+				for {
+					if _, err := r.Read(); err != nil {
+						if err != io.EOF {
+							b.Fatal(err)
+						}
+						break
+					}
+				}
+			}
+		})
+		for _, mode := range []string{"bytes", "views", "strings"} {
+			b.Run(name+"/"+mode, func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				var rec []string
+				for b.Loop() {
+					r := NewReader(bytes.NewReader(data))
+					r.FieldsPerRecord = -1
+					for {
+						var err error
+						switch mode {
+						case "bytes":
+							_, err = r.Read()
+						case "views":
+							rec, err = r.ReadViews(rec)
+						default:
+							rec, err = r.ReadStrings(rec)
+						}
+						if err != nil {
+							if err != io.EOF {
+								b.Fatal(err)
+							}
+							break
+						}
+					}
+				}
+			})
 		}
 	}
 }
