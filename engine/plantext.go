@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -56,7 +55,6 @@ func (ch *Change) appendLine(b []byte) []byte {
 // listed, so the file grows with what the cycle does, not with the
 // address books; and a line is read without reading the rest.
 func (p *Plan) WriteJSON(w io.Writer) error {
-	b := bufio.NewWriter(w)
 	head, err := json.Marshal(struct {
 		Type      string `json:"type"`
 		Cycle     int    `json:"cycle"`
@@ -69,51 +67,66 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b.Write(head)
-	b.WriteByte('\n')
 	// Changes and notices are encoded by hand, byte for byte as
 	// encoding/json would: a million changes through reflection cost
-	// seconds. One buffer is reused for every line.
-	var buf []byte
+	// seconds. The lines are built in one buffer, written to w whenever
+	// it holds jsonFlushSize bytes.
+	out := lineBuffer{w: w, buf: append(head, '\n')}
 	for i := range p.Changes {
-		buf = append(buf[:0], `{"type":"change",`...)
-		n := len(buf)
-		buf = p.Changes[i].appendJSON(buf)
-		buf = append(buf[:n], buf[n+1:]...) // drop the change's own '{'
-		buf = append(buf, '\n')
-		b.Write(buf)
+		out.buf = p.Changes[i].appendJSONFields(append(out.buf, `{"type":"change",`...))
+		out.end()
 	}
 	for i := range p.Conflicts {
-		buf = append(buf[:0], `{"type":"conflict",`...)
-		n := len(buf)
-		var err error
-		if buf, err = p.Conflicts[i].appendJSON(buf); err != nil {
+		if out.buf, err = p.Conflicts[i].appendJSONFields(append(out.buf, `{"type":"conflict",`...)); err != nil {
 			return err
 		}
-		buf = append(buf[:n], buf[n+1:]...)
-		buf = append(buf, '\n')
-		b.Write(buf)
+		out.end()
 	}
 	for i := range p.Notices {
-		buf = append(buf[:0], `{"type":"notice",`...)
-		n := len(buf)
-		buf = p.Notices[i].appendJSON(buf)
-		buf = append(buf[:n], buf[n+1:]...)
-		buf = append(buf, '\n')
-		b.Write(buf)
+		out.buf = p.Notices[i].appendJSONFields(append(out.buf, `{"type":"notice",`...))
+		out.end()
 	}
 	for _, id := range p.Closed {
-		buf = append(buf[:0], `{"type":"closed","link":`...)
-		buf = strconv.AppendInt(buf, id, 10)
-		buf = append(buf, "}\n"...)
-		b.Write(buf)
+		out.buf = strconv.AppendInt(append(out.buf, `{"type":"closed","link":`...), id, 10)
+		out.buf = append(out.buf, '}')
+		out.end()
 	}
-	return b.Flush()
+	return out.flush()
+}
+
+// lineBuffer gathers JSON lines and writes them to w a large buffer at a
+// time.
+type lineBuffer struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+const jsonFlushSize = 256 << 10
+
+// end ends a line, and writes the lines once they are many.
+func (j *lineBuffer) end() {
+	j.buf = append(j.buf, '\n')
+	if len(j.buf) >= jsonFlushSize {
+		j.flush()
+	}
+}
+
+// flush writes the lines built; it returns the first error of w.
+func (j *lineBuffer) flush() error {
+	if len(j.buf) > 0 && j.err == nil {
+		_, j.err = j.w.Write(j.buf)
+	}
+	j.buf = j.buf[:0]
+	return j.err
 }
 
 // appendJSON appends the change as json.Marshal encodes it.
-func (ch *Change) appendJSON(b []byte) []byte {
-	b = append(b, `{"link":`...)
+func (ch *Change) appendJSON(b []byte) []byte { return ch.appendJSONFields(append(b, '{')) }
+
+// appendJSONFields is appendJSON without the opening brace.
+func (ch *Change) appendJSONFields(b []byte) []byte {
+	b = append(b, `"link":`...)
 	b = strconv.AppendInt(b, ch.Link, 10)
 	b = append(b, `,"side":`...)
 	b = AppendJSONString(b, ch.Side.String())
@@ -143,7 +156,12 @@ func (ch *Change) appendJSON(b []byte) []byte {
 // appendJSON appends the conflict as json.Marshal encodes it; a time
 // json.Marshal cannot write (a year beyond 9999) is its error.
 func (k *Conflict) appendJSON(b []byte) ([]byte, error) {
-	b = append(b, `{"link":`...)
+	return k.appendJSONFields(append(b, '{'))
+}
+
+// appendJSONFields is appendJSON without the opening brace.
+func (k *Conflict) appendJSONFields(b []byte) ([]byte, error) {
+	b = append(b, `"link":`...)
 	b = strconv.AppendInt(b, k.Link, 10)
 	b = append(b, `,"field":`...)
 	b = AppendJSONString(b, k.Field)
@@ -175,8 +193,11 @@ func (k *Conflict) appendJSON(b []byte) ([]byte, error) {
 }
 
 // appendJSON appends the notice as json.Marshal encodes it.
-func (n *Notice) appendJSON(b []byte) []byte {
-	b = append(b, `{"kind":`...)
+func (n *Notice) appendJSON(b []byte) []byte { return n.appendJSONFields(append(b, '{')) }
+
+// appendJSONFields is appendJSON without the opening brace.
+func (n *Notice) appendJSONFields(b []byte) []byte {
+	b = append(b, `"kind":`...)
 	b = AppendJSONString(b, string(n.Kind))
 	if n.Link != 0 {
 		b = append(b, `,"link":`...)
