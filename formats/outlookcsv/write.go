@@ -146,6 +146,11 @@ func newEncoder(layout *File, opt Options) (*encoder, error) {
 	for i := range e.byCol {
 		e.byCol[i] = -1
 	}
+	for i, c := range s.cols {
+		if c.kind == kSimple {
+			e.simple = append(e.simple, simpleCol{i, c.field})
+		}
+	}
 	for i := len(s.cols) - 1; i >= 0; i-- {
 		if c := s.cols[i]; c.col >= 0 && c.kind == kUnmapped {
 			e.byCol[c.col] = i
@@ -166,8 +171,15 @@ type encoder struct {
 	extraCol   map[string]int
 	missed     bool  // fill learnt an appended column: run it again
 	byCol      []int // per English column, the layout's unmapped column of it; -1: none
+	simple     []simpleCol
 	res        WriteResult
 	dropped    map[string]bool // names in res.DroppedNames
+}
+
+// simpleCol is a column that holds a canonical field's value as it is.
+type simpleCol struct {
+	col   int
+	field contact.Field
 }
 
 // overflow records value v for appended column name. A name no record
@@ -214,10 +226,8 @@ func (e *encoder) fill(c *contact.Contact) {
 	e.row = e.row[:want]
 	clear(e.row)
 	row := e.row
-	for i := 0; i < n; i++ {
-		if s.cols[i].kind == kSimple {
-			row[i] = c.Values[s.cols[i].field]
-		}
+	for _, sc := range e.simple {
+		row[sc.col] = c.Values[sc.field]
 	}
 	// Extras: into their column, or appended. Shadows are collected for
 	// the groups.
@@ -361,28 +371,68 @@ func (w *cellWriter) cell(v string) {
 		return
 	}
 	w.wrote = true
-	// One pass over the bytes: most values hold neither a quote nor a
-	// line break and are copied whole.
-	w.buf = append(w.buf, '"')
+	w.buf = appendQuoted(w.buf, v)
+}
+
+// row appends the cells of a record: cell for each, without a call for
+// an empty one (most of a row's).
+func (w *cellWriter) row(cells []string) {
+	if w.quoteEmpty {
+		for _, v := range cells {
+			w.cell(v)
+		}
+		return
+	}
+	b := w.buf
+	for k, v := range cells {
+		if k > 0 || w.n > 0 {
+			b = append(b, w.delim)
+		}
+		if v != "" {
+			w.wrote = true
+			b = appendQuoted(b, v)
+		}
+	}
+	w.buf = b
+	w.n += len(cells)
+}
+
+// quotedSpecial marks the bytes a quoted cell writes otherwise: a quote
+// (doubled) and a line feed (a CRLF).
+var quotedSpecial = [256]bool{'"': true, '\n': true}
+
+// appendQuoted appends v in quotes, its quotes doubled and its line breaks
+// CRLF (a CR already before a line feed is that break's). Most values hold
+// neither a quote nor a line break and are copied whole.
+func appendQuoted(b []byte, v string) []byte {
+	b = append(b, '"')
+	i := 0
+	for i < len(v) && !quotedSpecial[v[i]] {
+		i++
+	}
+	if i == len(v) {
+		b = append(b, v...)
+		return append(b, '"')
+	}
 	start := 0
-	for i := 0; i < len(v); i++ {
+	for ; i < len(v); i++ {
 		switch v[i] {
 		case '"':
-			w.buf = append(w.buf, v[start:i+1]...)
-			w.buf = append(w.buf, '"')
+			b = append(b, v[start:i+1]...)
+			b = append(b, '"')
 			start = i + 1
 		case '\n':
-			w.buf = append(w.buf, v[start:i]...)
+			b = append(b, v[start:i]...)
 			if i > 0 && v[i-1] == '\r' {
-				w.buf = append(w.buf, '\n')
+				b = append(b, '\n')
 			} else {
-				w.buf = append(w.buf, "\r\n"...)
+				b = append(b, "\r\n"...)
 			}
 			start = i + 1
 		}
 	}
-	w.buf = append(w.buf, v[start:]...)
-	w.buf = append(w.buf, '"')
+	b = append(b, v[start:]...)
+	return append(b, '"')
 }
 
 // end ends the record and writes it. A record of one empty cell is

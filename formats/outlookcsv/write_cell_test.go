@@ -26,3 +26,26 @@ func TestCellQuoting(t *testing.T) {
 		}
 	}
 }
+
+// row writes a record's cells as cell does one by one.
+func TestCellRow(t *testing.T) {
+	rows := [][]string{{}, {""}, {"", ""}, {"a"}, {"", "a\"b", "", "x\ny", ""}, {"p", "", ""}}
+	for _, quoteEmpty := range []bool{false, true} {
+		for _, r := range rows {
+			for _, before := range [][]string{nil, {"first"}, {""}} {
+				one := cellWriter{delim: ';', quoteEmpty: quoteEmpty}
+				all := cellWriter{delim: ';', quoteEmpty: quoteEmpty}
+				for _, v := range append(append([]string(nil), before...), r...) {
+					one.cell(v)
+				}
+				for _, v := range before {
+					all.cell(v)
+				}
+				all.row(r)
+				if string(all.buf) != string(one.buf) || all.n != one.n || all.wrote != one.wrote {
+					t.Errorf("row(%q) after %q = %q (%d cells, wrote %v), cell by cell %q (%d, %v)", r, before, all.buf, all.n, all.wrote, one.buf, one.n, one.wrote)
+				}
+			}
+		}
+	}
+}

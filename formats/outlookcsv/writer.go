@@ -176,9 +176,7 @@ func (w *Writer) Write(c *contact.Contact) error {
 	}
 	cw := &w.cw
 	cw.buf, cw.n, cw.wrote = cw.buf[:0], 0, false
-	for _, v := range e.row {
-		cw.cell(v)
-	}
+	cw.row(e.row)
 	if w.direct {
 		if err := w.writeDirect(); err != errNotDirect {
 			return err
