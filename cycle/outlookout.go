@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
@@ -205,6 +206,42 @@ type outBatch struct {
 	to   []uint8           // per record, the sinks it goes to
 	n    int
 	left atomic.Int32 // sinks still writing it; the last hands it back
+	// arena holds the text of the records copied from views of a reader's
+	// buffer (copyViews): used again, like the batch, once every sink
+	// wrote the records, so the export read again allocates no text.
+	arena []byte
+}
+
+// arenaChunk is the size of a batch's arena (a batch of an export's
+// records takes less: 256 records of a few hundred bytes).
+const arenaChunk = 128 << 10
+
+// copyViews makes d a copy of c, whose strings are views of a reader's
+// buffer (valid during a call), with its text in the batch's arena. The
+// names of extras are the layout's, not views.
+func (b *outBatch) copyViews(d, c *contact.Contact) {
+	copyContact(d, c)
+	d.Key = b.text(c.Key)
+	for f := range d.Values {
+		d.Values[f] = b.text(d.Values[f])
+	}
+	for i := range d.Extra {
+		d.Extra[i].Value = b.text(d.Extra[i].Value)
+	}
+}
+
+// text returns a copy of s in the arena. A full arena is replaced, not
+// grown: the strings of the records before point into it.
+func (b *outBatch) text(s string) string {
+	if s == "" {
+		return ""
+	}
+	if cap(b.arena)-len(b.arena) < len(s) {
+		b.arena = make([]byte, 0, max(arenaChunk, len(s)))
+	}
+	n := len(b.arena)
+	b.arena = append(b.arena, s...)
+	return unsafe.String(&b.arena[n], len(s))
 }
 
 // sinkPipe runs the sinks of a writeOutlook, each in a goroutine.
@@ -285,6 +322,7 @@ func (p *sinkPipe) slot(to uint8) (*contact.Contact, error) {
 			return nil, errSinkFailed
 		}
 		p.cur = <-p.free
+		p.cur.arena = p.cur.arena[:0]
 	}
 	b := p.cur
 	c := &b.recs[b.n]
@@ -376,17 +414,22 @@ func feedPipe(p *sinkPipe, out *engine.OutlookOutput, ol *OutlookSide, oo Outloo
 		return err
 	}
 	i := 0
-	feed := func(rec *contact.Contact) error {
-		c, err := p.put(rec, toSnapshot)
+	feed := func(rec *contact.Contact, views bool) error {
+		c, err := p.slot(toSnapshot)
 		if err != nil {
 			return err
 		}
+		put := copyContact
+		if views {
+			put = p.cur.copyViews
+		}
+		put(c, rec)
 		pt := out.Apply(i, c)
 		i++
 		switch {
 		case pt != nil && pt.Delete:
 			// Deleted Items gets the record as the export has it.
-			copyContact(c, rec)
+			put(c, rec)
 			p.cur.to[p.cur.n-1] = toDeleted
 		case pt != nil && pt.Updated():
 			p.cur.to[p.cur.n-1] |= toUpdated
@@ -453,11 +496,13 @@ func errChanged(path string) error {
 
 // eachOutlookAgain hands feed the records of the Outlook export in input
 // order: those kept, or, when the cycle let them go, those of the export
-// read again (a CSV file streamed), checked to be the same bytes.
-func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(*contact.Contact) error) error {
+// read again (a CSV file streamed), checked to be the same bytes. With
+// views, the record's strings are valid during the call only (feed copies
+// them).
+func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(c *contact.Contact, views bool) error) error {
 	if !ol.dropped {
 		for i := range ol.Contacts {
-			if err := feed(&ol.Contacts[i]); err != nil {
+			if err := feed(&ol.Contacts[i], false); err != nil {
 				return err
 			}
 		}
@@ -470,15 +515,14 @@ func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(*contact.Con
 			oo.DateFormat = ol.CSV.DateFormat // the order the first read settled on
 		}
 		restarted := false
-		// Not views: the sinks hold the records' strings after the call.
-		again, err = eachOutlookCSV(ol.Path, oo, false, func() { restarted = true }, func(c *contact.Contact) error {
+		again, err = eachOutlookCSV(ol.Path, oo, true, func() { restarted = true }, func(c *contact.Contact) error {
 			if restarted {
 				return errChanged(ol.Path)
 			}
-			return feed(c)
+			return feed(c, true)
 		})
 	} else {
-		again, err = eachOutlookRecord(ol, oo, feed)
+		again, err = eachOutlookRecord(ol, oo, func(c *contact.Contact) error { return feed(c, false) })
 	}
 	if err != nil {
 		return fmt.Errorf("read the Outlook export again to write it: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +116,46 @@ func TestOutlookExportChangedWhileRunning(t *testing.T) {
 	}
 	if _, err := os.Stat(o.Out); !os.IsNotExist(err) {
 		t.Errorf("the output folder exists after the refused cycle (%v)", err)
+	}
+}
+
+// An export of many records (batches of the pipeline used again and
+// again, their text in arenas) comes out of the snapshot with every
+// record's own values and unmapped cells, none of another record's.
+func TestSnapshotOfALargeExport(t *testing.T) {
+	o := fixtureOptions(t)
+	const n = 3 * batchRecords * batchesInFlight
+	cs := make([]contact.Contact, n)
+	for i := range cs {
+		c := &cs[i]
+		c.Values[contact.First], c.Values[contact.Last] = "Given"+strconv.Itoa(i), "Family"
+		c.Values[contact.Email1] = "person" + strconv.Itoa(i) + "@large.example"
+		c.Values[contact.JobTitle] = strings.Repeat("title ", i%40) + strconv.Itoa(i)
+		c.Extra = []contact.Extra{{Name: "Hobby", Value: "hobby " + strconv.Itoa(i) + strings.Repeat("x", i%300), Format: contact.FormatOutlookCSV}}
+	}
+	if _, err := outlookcsv.WriteFile(o.Outlook, cs, nil, outlookcsv.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	out, err := outlookcsv.ReadFile(filepath.Join(o.Out, "outlook", "contacts.csv"), outlookcsv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byEmail := map[string]*contact.Contact{}
+	for i := range out.Contacts {
+		byEmail[out.Contacts[i].Values[contact.Email1]] = &out.Contacts[i]
+	}
+	for i := range cs {
+		got := byEmail[cs[i].Values[contact.Email1]]
+		if got == nil {
+			t.Fatalf("record %d is not in the snapshot", i+1)
+		}
+		hobby, _ := got.ExtraValue("Hobby")
+		if got.Values[contact.First] != cs[i].Values[contact.First] || got.Values[contact.JobTitle] != cs[i].Values[contact.JobTitle] || hobby != cs[i].Extra[0].Value {
+			t.Fatalf("record %d came out as %q, %q, Hobby %q; want %q, %q, %q", i+1, got.Values[contact.First], got.Values[contact.JobTitle], hobby,
+				cs[i].Values[contact.First], cs[i].Values[contact.JobTitle], cs[i].Extra[0].Value)
+		}
 	}
 }
