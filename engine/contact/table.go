@@ -181,25 +181,33 @@ var crmNames = [numCRM]string{"account_id", "owner", "account_manager_id", "type
 
 // appended tells the fields whose values are unique to a record, which a
 // table appends to its own arena in the pool (see Strings) rather than
-// interning them: e-mail addresses and phone numbers are one person's, a
-// street (with its number) is one household's or office's, and notes and
-// web pages are written for one contact. Looking such a value up finds
-// nothing in all but a few records, and costs a miss of the cache or two
-// once the hash set outgrows it. The key (CONTACTID, entry id, UID) is
-// unique by definition, and appended too.
+// interning them: e-mail addresses, direct and mobile phone numbers are
+// one person's, a home or other street (with its number) one household's,
+// and notes and web pages are written for one contact. Postal codes are
+// appended too: short (appended, one costs a few bytes more than its
+// handle) and of tens of thousands of values in a country, up to one per
+// street (a UK postcode), which a lookup would find in a set too large
+// for the cache. Looking a value of these fields up finds nothing in all
+// but a few records, and costs a miss of the cache or two once the set
+// outgrows it. The key (CONTACTID, entry id, UID) is unique by
+// definition, and appended too.
 //
 // The other fields repeat from record to record and are interned: first
 // and middle names, last names (a few thousand cover most people),
 // prefixes and suffixes, companies, departments and job titles, cities,
-// states, postal codes and countries, birthdays (one of 36,525 days of a
-// century) and categories; and so are ModifiedFrom (one per file) and the
-// CRM attributes (accounts and owners have many contacts, types and
-// statuses are a short list). Interned, each distinct value is stored once
-// for both sides, and the hash set stays small enough to stay in the cache.
+// states and countries, birthdays (one of 36,525 days of a century) and
+// categories; and a company's own values, which its contacts share: the
+// business street (a CRM's contacts are people at accounts, at the
+// account's address), the company's main phone and the office's fax. So
+// are ModifiedFrom (one per file) and the CRM attributes (accounts and
+// owners have many contacts, types and statuses are a short list).
+// Interned, each distinct value is stored once for both sides, and the
+// table's index of them (see internIndex) stays small enough for the
+// cache.
 var appended = func() (a [NumFields]bool) {
 	for _, f := range []Field{Email1, Email2, Email3, PhoneBusiness, PhoneBusiness2, PhoneMobile, PhoneHome, PhoneHome2,
-		PhoneFaxBusiness, PhoneFaxHome, PhoneOther, PhonePager, PhoneAssistant, PhoneCompanyMain,
-		BusinessStreet, HomeStreet, OtherStreet, BusinessPostalCode, HomePostalCode, OtherPostalCode, WebPage, Notes} {
+		PhoneFaxHome, PhoneOther, PhonePager, PhoneAssistant, HomeStreet, OtherStreet,
+		BusinessPostalCode, HomePostalCode, OtherPostalCode, WebPage, Notes} {
 		a[f] = true
 	}
 	return a
