@@ -112,6 +112,39 @@ func parseUsualDate(v string) (time.Time, bool) {
 	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC), true
 }
 
+// appendDate appends t in layout, in UTC, as t.UTC().AppendFormat does;
+// the usual layout without the time package's interpreter of layouts (the
+// reader formats every row's date to tell whether the row reads back).
+func appendDate(b []byte, t time.Time, layout string) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if layout != defaultDateLayout || y < 0 || y > 9999 {
+		return t.AppendFormat(b, layout)
+	}
+	h, mi, sec := t.Clock()
+	b = digits(b, y, 4)
+	b = append(b, '-')
+	b = digits(b, int(mo), 2)
+	b = append(b, '-')
+	b = digits(b, d, 2)
+	b = append(b, ' ')
+	b = digits(b, h, 2)
+	b = append(b, ':')
+	b = digits(b, mi, 2)
+	b = append(b, ':')
+	return digits(b, sec, 2)
+}
+
+// digits appends v in n decimal digits, 0 in front.
+func digits(b []byte, v, n int) []byte {
+	b = append(b, "0000"[:n]...)
+	for k := len(b) - 1; k >= len(b)-n; k-- {
+		b[k] = byte('0' + v%10)
+		v /= 10
+	}
+	return b
+}
+
 // formatDate writes t in layout (the dump's own), in UTC.
 func formatDate(t time.Time, layout string) string {
 	if t.IsZero() {

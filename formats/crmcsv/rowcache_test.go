@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"contactsync/engine/contact"
 )
@@ -71,6 +72,30 @@ func TestStreetLine(t *testing.T) {
 				if got := streetLine(street, n, k); got != want[k] {
 					t.Errorf("streetLine(%q, %d, %d) = %q, want %q (splitStreet)", street, n, k, got, want[k])
 				}
+			}
+		}
+	}
+}
+
+// TestAppendDate: the usual layout written without the time package's
+// layout interpreter is what AppendFormat writes, for every year it can
+// hold and for times in other zones; other layouts go to AppendFormat.
+func TestAppendDate(t *testing.T) {
+	zone := time.FixedZone("X", -7*3600-30*60)
+	for _, tm := range []time.Time{
+		time.Date(2026, 1, 5, 1, 28, 15, 0, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(999, 12, 31, 23, 59, 59, 999, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-5, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 1, 0, 30, 0, 0, zone),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.Local),
+	} {
+		for _, layout := range dateLayouts {
+			want := string(tm.UTC().AppendFormat(nil, layout))
+			if got := string(appendDate([]byte("x"), tm, layout)); got != "x"+want {
+				t.Errorf("appendDate(%v, %q) = %q, want %q", tm, layout, got, "x"+want)
 			}
 		}
 	}

@@ -237,7 +237,7 @@ func (l *layout) reproduces(rec []string, c *contact.Contact, dateLayout string)
 			if dateLayout == "" {
 				dateLayout = defaultDateLayout
 			}
-			if string(c.Modified.UTC().AppendFormat(date[:0], dateLayout)) != rec[i] {
+			if string(appendDate(date[:0], c.Modified, dateLayout)) != rec[i] {
 				return false
 			}
 			continue
