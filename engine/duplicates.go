@@ -1,10 +1,12 @@
 package engine
 
 import (
-	"cmp"
+	"bytes"
 	"hash/maphash"
+	"math/bits"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"contactsync/engine/contact"
 )
@@ -24,14 +26,24 @@ import (
 // one group.
 
 // DuplicateReason is one kind of evidence that two contacts are one.
-type DuplicateReason string
+type DuplicateReason uint8
 
-// The reasons.
+// The reasons, in the order a member's matches are listed.
 const (
-	DupEmail       DuplicateReason = "e-mail"
-	DupPhone       DuplicateReason = "phone"
-	DupNameCompany DuplicateReason = "name and company"
+	DupEmail DuplicateReason = iota + 1
+	DupPhone
+	DupNameCompany
 )
+
+var reasonNames = [...]string{DupEmail: "e-mail", DupPhone: "phone", DupNameCompany: "name and company"}
+
+// String is "e-mail", "phone" or "name and company".
+func (r DuplicateReason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return ""
+}
 
 // DuplicateOptions say how values are compared.
 type DuplicateOptions struct {
@@ -54,26 +66,36 @@ type DuplicateGroup struct {
 type DuplicateMember struct {
 	Index int // into the contacts given to FindDuplicates
 	// Matches are the values this contact shares with another member, in
-	// the order e-mail, phone, name and company.
+	// the order e-mail, phone, name and company. The matches of every
+	// member of every group share one array, and a value shared by several
+	// members is stored once.
 	Matches []DuplicateMatch
 }
 
 // DuplicateMatch is one shared value.
 type DuplicateMatch struct {
-	Reason DuplicateReason
 	Value  string // the normalised e-mail, the phone key, or "name / company" as folded
+	Reason DuplicateReason
 }
 
 // String is "e-mail ann@example.com", "phone +4930123456", "name and company ann lee / acme".
-func (m DuplicateMatch) String() string { return string(m.Reason) + " " + m.Value }
+func (m DuplicateMatch) String() string { return m.Reason.String() + " " + m.Value }
 
 // Reason joins the matches of a member: "e-mail a@b.com; phone +1555...".
-func (m *DuplicateMember) Reason() string {
-	parts := make([]string, len(m.Matches))
+func (m *DuplicateMember) Reason() string { return string(m.AppendReason(nil)) }
+
+// AppendReason appends Reason to b: for a writer of a million members,
+// without a string each.
+func (m *DuplicateMember) AppendReason(b []byte) []byte {
 	for i, x := range m.Matches {
-		parts[i] = x.String()
+		if i > 0 {
+			b = append(b, "; "...)
+		}
+		b = append(b, x.Reason.String()...)
+		b = append(b, ' ')
+		b = append(b, x.Value...)
 	}
-	return strings.Join(parts, "; ")
+	return b
 }
 
 var dupPhoneFields = []contact.Field{
@@ -88,171 +110,206 @@ var dupEmailFields = []contact.Field{contact.Email1, contact.Email2, contact.Ema
 // time and memory grow linearly with the contacts.
 //
 // Each contact's keys (its reason's letter and the value) are hashed, not
-// kept: the hashes are sorted, and only contacts whose hashes meet another
-// contact's have their keys made again and compared, so a million unique
-// keys cost a sort, not a map of a million strings.
+// kept: one integer a key, the hash's high bits above the key's contact and
+// place (slot) among the contact's keys. The integers are sorted, and only
+// the keys whose hashes meet another's are made again (once a contact) and
+// compared byte for byte (a hash shared by different keys is not a match):
+// a million unique keys cost a sort of integers, not a map of a million
+// strings nor an arena of them.
 func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
 	n := cs.Len()
-	d := dupFinder{parent: make([]int32, n)}
-	for i := range d.parent {
-		d.parent[i] = int32(i)
-	}
-	kb := dupKeys{cs: cs, o: o, phones: d.phones(cs, o.PhoneKey), companies: map[contact.Handle]string{}}
+	kb := dupKeys{cs: cs, o: o, companies: map[contact.Handle]string{}}
 	kb.t, _ = cs.(*contact.Table)
-	seed := maphash.MakeSeed()
-	type hashed struct {
-		h    uint64
-		i    int32
-		slot int32 // the key's place among the contact's keys
-	}
-	all := make([]hashed, 0, 3*n)
-	for i := range n {
-		kb.each(i, func(slot int, key []byte) {
-			all = append(all, hashed{dupHash(seed, key), int32(i), int32(slot)})
-		})
-	}
-	slices.SortFunc(all, func(a, b hashed) int {
-		if c := cmp.Compare(a.h, b.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
-	// The runs of one hash held by several contacts: their keys made again
-	// and compared (a hash shared by different keys is not a match).
-	type match struct {
-		i, slot int32
-		key     string
-	}
-	var matches []match
-	var keys []string
-	for lo := 0; lo < len(all); {
-		hi := lo + 1
-		for hi < len(all) && all[hi].h == all[lo].h {
-			hi++
-		}
-		run := all[lo:hi]
-		lo = hi
-		if len(run) < 2 {
-			continue
-		}
-		keys = keys[:0]
-		for _, x := range run {
-			keys = append(keys, kb.key(int(x.i), int(x.slot)))
-		}
-		for a := range run {
-			if keys[a] == "" {
-				continue // taken by an earlier key of the run
-			}
-			first, k, count := run[a].i, keys[a], 0
-			for b := a; b < len(run); b++ {
-				if keys[b] == k && (b == a || keys[b] != "") {
-					count++
-				}
-			}
-			if count < 2 {
-				continue
-			}
-			for b := a; b < len(run); b++ {
-				if b != a && keys[b] != k {
-					continue
-				}
-				d.union(first, run[b].i)
-				matches = append(matches, match{run[b].i, run[b].slot, k})
-				if b != a {
-					keys[b] = ""
-				}
-			}
-			keys[a] = ""
-		}
-	}
-	if !d.any {
+	kb.phoneSlots, kb.phoneKeys, kb.tmp = phoneKeys(cs, o.PhoneKey)
+	kb.slotBits = uint(bits.Len(uint(dupMaxKeys - 1)))
+	kb.low = uint64(1)<<(uint(bits.Len(uint(n)))+kb.slotBits) - 1
+	kb.hash(n)
+	if !kb.recheck() {
 		return nil
 	}
-	// Each contact's matches in the order of its keys.
-	slices.SortFunc(matches, func(a, b match) int {
-		if c := cmp.Compare(a.i, b.i); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.slot, b.slot)
-	})
-	members := map[int32][]int{}
-	var roots []int32
-	for i := range n {
-		r := d.find(int32(i))
-		if r == int32(i) && !d.joined[r] {
-			continue
-		}
-		if _, ok := members[r]; !ok {
-			roots = append(roots, r)
-		}
-		members[r] = append(members[r], i)
+	kb.phoneSlots, kb.phoneKeys, kb.companies = nil, nil, nil
+	kb.match(n)
+	if len(kb.matches) == 0 {
+		return nil
 	}
-	var groups []DuplicateGroup
-	for _, r := range roots {
-		idx := members[r]
-		if len(idx) < 2 {
-			continue
-		}
-		g := DuplicateGroup{Number: len(groups) + 1}
-		for _, i := range idx {
-			m := DuplicateMember{Index: i}
-			k, _ := slices.BinarySearchFunc(matches, int32(i), func(x match, i int32) int { return cmp.Compare(x.i, i) })
-			for ; k < len(matches) && matches[k].i == int32(i); k++ {
-				key := matches[k].key
-				m.Matches = append(m.Matches, DuplicateMatch{Reason: keyReasons[key[0]], Value: key[1:]})
-			}
-			slices.SortStableFunc(m.Matches, func(a, b DuplicateMatch) int { return cmp.Compare(reasonOrder(a.Reason), reasonOrder(b.Reason)) })
-			g.Members = append(g.Members, m)
-		}
-		groups = append(groups, g)
-	}
-	return groups
+	return kb.groups()
 }
 
 // dupHash hashes a key of FindDuplicates; a test makes every key collide.
 var dupHash = maphash.Bytes
 
-// dupKeys makes the keys of a contact for FindDuplicates: its e-mails,
-// phone keys and name-and-company, each once, in that order.
+// dupMaxKeys bounds the keys of one contact: its e-mails, its phones and
+// its name.
+const dupMaxKeys = 3 + 6 + 1
+
+// dupKeys makes and matches the keys of the contacts for FindDuplicates:
+// each contact's e-mails, phone keys and name-and-company, each once, in
+// that order (its slots).
 type dupKeys struct {
 	cs        contact.Records
 	t         *contact.Table // cs, when a table: companies folded once
 	o         DuplicateOptions
-	phones    [][]string
 	companies map[contact.Handle]string
-	buf       []byte
-	seen      [][]byte // the keys of the contact so far
-	store     []byte   // their bytes
+	// phoneSlots are the slots (contact × len(dupPhoneFields) + field)
+	// whose number shares its tail with another contact's, ascending, and
+	// phoneKeys their keys; phoneAt is the next one.
+	phoneSlots []uint32
+	phoneKeys  []string
+	phoneAt    int
+
+	// The keys of the contact being made: their bytes in cur, each ending
+	// at its ends; buf is the key being made.
+	cur  []byte
+	ends []int
+	buf  []byte
+
+	// hs holds a key each: the high bits of its hash, then (low) its
+	// contact << slotBits | its slot. After recheck, a key of a run of one
+	// hash held by several keys has its number in need instead of its
+	// contact and slot.
+	hs       []uint64
+	low      uint64
+	slotBits uint
+	// need are the keys of the runs: their length << 32 | contact <<
+	// slotBits | slot, ascending; at is where each one's bytes are in the
+	// chunks (chunk << 32 | offset).
+	need   []uint64
+	at     []uint64
+	chunks [][]byte
+	tmp    []uint64 // scratch space of the sorts
+
+	parent []int32 // union-find of the contacts
+	// matches are the keys another contact shares: contact << slotBits |
+	// slot, << 32, | the class of equal keys (an index into values).
+	matches []uint64
+	values  []int32 // per class, a key of it (an index into need)
 }
 
-// each calls f with every key of contact i and its place (slot); key is
-// valid during the call only.
-func (kb *dupKeys) each(i int, f func(slot int, key []byte)) {
-	kb.seen, kb.store = kb.seen[:0], kb.store[:0]
-	emit := func() {
-		for _, s := range kb.seen {
-			if string(s) == string(kb.buf) {
-				return // the same key in another field
+// dupChunk is the size of a chunk of the bytes of the keys of the runs.
+const dupChunk = 1 << 20
+
+// hash hashes every key of every contact into hs, and sorts them.
+func (kb *dupKeys) hash(n int) {
+	// Room for every key there may be: the e-mails and names (at most
+	// one a contact) counted, and the phone keys.
+	size := len(kb.phoneKeys)
+	for i := range n {
+		for _, f := range dupEmailFields {
+			if kb.t != nil && kb.t.Handle(i, f) != 0 || kb.t == nil && kb.cs.Get(i, f) != "" {
+				size++
 			}
 		}
-		start := len(kb.store)
-		kb.store = append(kb.store, kb.buf...)
-		kb.seen = append(kb.seen, kb.store[start:len(kb.store):len(kb.store)])
-		f(len(kb.seen)-1, kb.buf)
 	}
+	kb.hs = make([]uint64, 0, size+n)
+	seed := maphash.MakeSeed()
+	for i := range n {
+		kb.make(i)
+		start := 0
+		for slot, end := range kb.ends {
+			h := dupHash(seed, kb.cur[start:end])
+			kb.hs = append(kb.hs, h&^kb.low|uint64(i)<<kb.slotBits|uint64(slot))
+			start = end
+		}
+	}
+	if len(kb.tmp) < len(kb.hs) {
+		kb.tmp = make([]uint64, len(kb.hs))
+	}
+	sortUint64s(kb.hs, kb.tmp)
+}
+
+// runs calls f with the bounds in hs of every run of one hash held by
+// several keys.
+func (kb *dupKeys) runs(f func(lo, hi int)) {
+	hs := kb.hs
+	for lo := 0; lo < len(hs); {
+		hi := lo + 1
+		for hi < len(hs) && hs[hi]&^kb.low == hs[lo]&^kb.low {
+			hi++
+		}
+		if hi-lo > 1 {
+			f(lo, hi)
+		}
+		lo = hi
+	}
+}
+
+// recheck makes the keys of the runs again, once a contact, and keeps
+// their bytes; each key of a run gets its number among them (need). It
+// reports whether there is any run.
+func (kb *dupKeys) recheck() bool {
+	n := 0
+	kb.runs(func(lo, hi int) { n += hi - lo })
+	if n == 0 {
+		return false
+	}
+	// The keys of the runs with their place in hs, in contact order.
+	pos := kb.tmp[:0]
+	kb.runs(func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			pos = append(pos, (kb.hs[k]&kb.low)<<32|uint64(k))
+		}
+	})
+	sortUint64s(pos, kb.tmp[n:])
+	kb.need = make([]uint64, len(pos))
+	kb.at = make([]uint64, len(pos))
+	last := -1
+	kb.phoneAt = 0
+	for j, p := range pos {
+		key := p >> 32
+		i, slot := int(key>>kb.slotBits), int(key&(1<<kb.slotBits-1))
+		if i != last {
+			kb.make(i)
+			last = i
+		}
+		start := 0
+		if slot > 0 {
+			start = kb.ends[slot-1]
+		}
+		b := kb.cur[start:kb.ends[slot]]
+		kb.need[j], kb.at[j] = uint64(len(b))<<32|key, kb.store(b)
+		k := uint32(p)
+		kb.hs[k] = kb.hs[k]&^kb.low | uint64(j)
+	}
+	return true
+}
+
+// store keeps b in the chunks and returns where.
+func (kb *dupKeys) store(b []byte) uint64 {
+	last := len(kb.chunks) - 1
+	if last < 0 || cap(kb.chunks[last])-len(kb.chunks[last]) < len(b) {
+		kb.chunks = append(kb.chunks, make([]byte, 0, max(dupChunk, len(b))))
+		last++
+	}
+	c := kb.chunks[last]
+	kb.chunks[last] = append(c, b...)
+	return uint64(last)<<32 | uint64(len(c))
+}
+
+// key returns the bytes of the key of a run numbered j.
+func (kb *dupKeys) key(j int) []byte {
+	a := kb.at[j]
+	return kb.chunks[a>>32][uint32(a):][:kb.need[j]>>32]
+}
+
+// make makes the keys of contact i into cur and ends.
+func (kb *dupKeys) make(i int) {
+	kb.cur, kb.ends = kb.cur[:0], kb.ends[:0]
 	cs := kb.cs
 	for _, fd := range dupEmailFields {
 		if kb.t != nil && kb.t.Handle(i, fd) == 0 {
 			continue
 		}
-		if e := contact.NormalizeEmail(cs.Get(i, fd), kb.o.CaseSensitiveKeys); e != "" {
-			kb.buf = append(append(kb.buf[:0], keyEmail), e...)
-			emit()
+		if kb.buf = appendNormEmail(append(kb.buf[:0], keyEmail), cs.Get(i, fd), kb.o.CaseSensitiveKeys); len(kb.buf) > 1 {
+			kb.emit()
 		}
 	}
-	for _, pk := range kb.phones[i] {
-		kb.buf = append(append(kb.buf[:0], keyPhone), pk...)
-		emit()
+	w := uint32(len(dupPhoneFields))
+	for kb.phoneAt < len(kb.phoneSlots) && kb.phoneSlots[kb.phoneAt]/w < uint32(i) {
+		kb.phoneAt++
+	}
+	for ; kb.phoneAt < len(kb.phoneSlots) && kb.phoneSlots[kb.phoneAt]/w == uint32(i); kb.phoneAt++ {
+		kb.buf = append(append(kb.buf[:0], keyPhone), kb.phoneKeys[kb.phoneAt]...)
+		kb.emit()
 	}
 	// FoldName of "first middle last": the folded parts joined by a space.
 	kb.buf = append(kb.buf[:0], keyName)
@@ -279,19 +336,170 @@ func (kb *dupKeys) each(i int, f func(slot int, key []byte)) {
 		} else {
 			kb.buf = contact.AppendFoldName(kb.buf, cs.Get(i, contact.Company))
 		}
-		emit()
+		kb.emit()
 	}
 }
 
-// key returns the key of contact i at slot.
-func (kb *dupKeys) key(i, slot int) string {
-	var k string
-	kb.each(i, func(s int, key []byte) {
-		if s == slot {
-			k = string(key)
+// emit adds the key in buf to the contact's keys, unless it has it
+// already (the same value in another field).
+func (kb *dupKeys) emit() {
+	start := 0
+	for _, end := range kb.ends {
+		if bytes.Equal(kb.cur[start:end], kb.buf) {
+			return
+		}
+		start = end
+	}
+	kb.cur = append(kb.cur, kb.buf...)
+	kb.ends = append(kb.ends, len(kb.cur))
+}
+
+// appendNormEmail appends contact.NormalizeEmail(v, caseSensitive) to b,
+// lower-casing ASCII in place (an address with other letters goes through
+// strings.ToLower).
+func appendNormEmail(b []byte, v string, caseSensitive bool) []byte {
+	v = contact.NormalizeEmail(v, true)
+	if caseSensitive {
+		return append(b, v...)
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return append(b, strings.ToLower(v)...)
+		}
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// match splits each run of one hash into its classes of equal keys (a hash
+// shared by different keys is not a match): every contact of a class of
+// two or more is joined to its first one, and each of its keys becomes a
+// match.
+func (kb *dupKeys) match(n int) {
+	kb.parent = make([]int32, n)
+	for i := range kb.parent {
+		kb.parent[i] = int32(i)
+	}
+	kb.matches = make([]uint64, 0, len(kb.need))
+	kb.values = make([]int32, 0, len(kb.need)/2) // a class has two keys or more
+	var taken []bool
+	var same []int
+	kb.runs(func(lo, hi int) {
+		run := kb.hs[lo:hi]
+		// The run is in hash order, then by key number: by contact.
+		taken = append(taken[:0], make([]bool, len(run))...)
+		for a := range run {
+			if taken[a] {
+				continue
+			}
+			ja := int(run[a] & kb.low)
+			key := kb.key(ja)
+			same = same[:0]
+			for b := a + 1; b < len(run); b++ {
+				if !taken[b] && bytes.Equal(kb.key(int(run[b]&kb.low)), key) {
+					same = append(same, b)
+				}
+			}
+			if len(same) == 0 {
+				continue
+			}
+			class := uint64(len(kb.values))
+			kb.values = append(kb.values, int32(ja))
+			kb.matches = append(kb.matches, uint64(uint32(kb.need[ja]))<<32|class)
+			ia := int32(uint32(kb.need[ja]) >> kb.slotBits)
+			for _, b := range same {
+				jb := int(run[b] & kb.low)
+				kb.union(ia, int32(uint32(kb.need[jb])>>kb.slotBits))
+				kb.matches = append(kb.matches, uint64(uint32(kb.need[jb]))<<32|class)
+				taken[b] = true
+			}
 		}
 	})
-	return k
+}
+
+// groups makes the groups of the matches found: the contacts with a match,
+// in input order, grouped by their root (the first contact of the group).
+func (kb *dupKeys) groups() []DuplicateGroup {
+	// Each contact's matches in the order of its keys, which is the order
+	// of their reasons.
+	sortUint64s(kb.matches, kb.tmp)
+	kb.tmp = nil
+	contactOf := func(m uint64) int32 { return int32(m >> 32 >> kb.slotBits) }
+	// The value of each class, once: one string for all of them.
+	size := 0
+	for _, j := range kb.values {
+		size += len(kb.key(int(j))) - 1
+	}
+	vb := make([]byte, 0, size)
+	ends := make([]int32, len(kb.values))
+	reasons := make([]DuplicateReason, len(kb.values))
+	for c, j := range kb.values {
+		key := kb.key(int(j))
+		vb = append(vb, key[1:]...)
+		ends[c], reasons[c] = int32(len(vb)), keyReasons[key[0]]
+	}
+	values := string(vb)
+	vb, kb.chunks, kb.at, kb.need = nil, nil, nil, nil
+	// The groups in the order of their roots, which are their first
+	// members; the members of each in input order.
+	// root → its group + 1, in the room of the hashes, which are done.
+	group := kb.hs[:0]
+	if n := len(kb.parent); cap(group) >= n {
+		group = group[:n]
+		clear(group)
+	} else {
+		group = make([]uint64, n)
+	}
+	kb.hs = nil
+	counts := make([]int32, 0, len(kb.values))
+	last := int32(-1)
+	for _, m := range kb.matches {
+		i := contactOf(m)
+		if i == last {
+			continue
+		}
+		last = i
+		r := kb.find(i)
+		if group[r] == 0 {
+			counts = append(counts, 0)
+			group[r] = uint64(len(counts))
+		}
+		counts[group[r]-1]++
+	}
+	total := 0
+	for _, c := range counts {
+		total += int(c)
+	}
+	members := make([]DuplicateMember, total)
+	gs := make([]DuplicateGroup, len(counts))
+	at := 0
+	for g, c := range counts {
+		gs[g] = DuplicateGroup{Number: g + 1, Members: members[at : at : at+int(c)]}
+		at += int(c)
+	}
+	ms := make([]DuplicateMatch, len(kb.matches))
+	for lo := 0; lo < len(kb.matches); {
+		i := contactOf(kb.matches[lo])
+		hi := lo
+		for ; hi < len(kb.matches) && contactOf(kb.matches[hi]) == i; hi++ {
+			c := uint32(kb.matches[hi])
+			start := int32(0)
+			if c > 0 {
+				start = ends[c-1]
+			}
+			ms[hi] = DuplicateMatch{Value: values[start:ends[c]], Reason: reasons[c]}
+		}
+		g := &gs[group[kb.find(i)]-1]
+		g.Members = append(g.Members, DuplicateMember{Index: int(i), Matches: ms[lo:hi:hi]})
+		lo = hi
+	}
+	return gs
 }
 
 // The letters that start a key of FindDuplicates, by reason.
@@ -301,99 +509,110 @@ const (
 	keyName  = 'n'
 )
 
-var keyReasons = map[byte]DuplicateReason{keyEmail: DupEmail, keyPhone: DupPhone, keyName: DupNameCompany}
+var keyReasons = [256]DuplicateReason{keyEmail: DupEmail, keyPhone: DupPhone, keyName: DupNameCompany}
 
-func reasonOrder(r DuplicateReason) int {
-	switch r {
-	case DupEmail:
-		return 0
-	case DupPhone:
-		return 1
-	}
-	return 2
-}
-
-type dupFinder struct {
-	parent []int32
-	joined map[int32]bool // roots with another member
-	any    bool
-}
-
-func (d *dupFinder) find(i int32) int32 {
-	for d.parent[i] != i {
-		d.parent[i] = d.parent[d.parent[i]]
-		i = d.parent[i]
+func (kb *dupKeys) find(i int32) int32 {
+	p := kb.parent
+	for p[i] != i {
+		p[i] = p[p[i]]
+		i = p[i]
 	}
 	return i
 }
 
-func (d *dupFinder) union(a, b int32) {
-	ra, rb := d.find(a), d.find(b)
+// union joins the groups of a and b; the smaller index is the root, so
+// that groups keep input order.
+func (kb *dupKeys) union(a, b int32) {
+	ra, rb := kb.find(a), kb.find(b)
 	if ra == rb {
 		return
 	}
 	if rb < ra {
 		ra, rb = rb, ra
 	}
-	d.parent[rb] = ra // the smaller index is the root: groups keep input order
-	if d.joined == nil {
-		d.joined = map[int32]bool{}
-	}
-	d.joined[ra] = true
-	d.any = true
+	kb.parent[rb] = ra
 }
 
-// phones returns the phone keys of each contact. The canonical form can
-// be costly to compute (a full parse against the numbering plan), so only
-// numbers that share their last seven digits with another contact's number
-// are put in it: two numbers with one canonical form end in the same
-// national number, which is the tail of their digits however written.
-func (d *dupFinder) phones(cs contact.Records, key func(string) string) [][]string {
+// phoneKeys returns the phone keys of the contacts: the slots (contact ×
+// len(dupPhoneFields) + field, ascending) that have one, and their keys.
+// The canonical form can be costly to compute (a full parse against the
+// numbering plan), so only numbers that share their last seven digits
+// with another contact's number are put in it: two numbers with one
+// canonical form end in the same national number, which is the tail of
+// their digits however written.
+//
+// It returns the scratch space its sort used, for the next sort.
+func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, keys []string, tmp []uint64) {
 	n := cs.Len()
-	out := make([][]string, n)
-	// Every number's tail with its slot (contact and field), sorted: a
-	// tail that two contacts share is a run of two contacts or more.
+	// Every number's tail with its slot, sorted: a tail that two contacts
+	// share is a run of two contacts or more.
 	w := len(dupPhoneFields)
-	var tails []uint64
+	t, _ := cs.(*contact.Table)
+	has := func(i int, f contact.Field) bool {
+		if t != nil {
+			return t.Handle(i, f) != 0
+		}
+		return cs.Get(i, f) != ""
+	}
+	size := 0
+	for i := range n {
+		for _, f := range dupPhoneFields {
+			if has(i, f) {
+				size++
+			}
+		}
+	}
+	tails := make([]uint64, 0, size)
 	for i := range n {
 		for k, f := range dupPhoneFields {
-			if t := phoneTail(cs.Get(i, f)); t != 0 {
-				tails = append(tails, uint64(t)<<32|uint64(i*w+k))
+			if !has(i, f) {
+				continue
+			}
+			if tl := phoneTail(cs.Get(i, f)); tl != 0 {
+				tails = append(tails, uint64(tl)<<32|uint64(i*w+k))
 			}
 		}
 	}
-	slices.Sort(tails)
-	shared := make([]bool, n*w)
-	for lo := 0; lo < len(tails); {
-		hi := lo + 1
-		for hi < len(tails) && tails[hi]>>32 == tails[lo]>>32 {
-			hi++
-		}
-		if first, last := uint32(tails[lo])/uint32(w), uint32(tails[hi-1])/uint32(w); first != last {
-			for _, x := range tails[lo:hi] {
-				shared[uint32(x)] = true
+	tmp = make([]uint64, len(tails))
+	sortUint64s(tails, tmp)
+	runs := func(f func(run []uint64)) {
+		for lo := 0; lo < len(tails); {
+			hi := lo + 1
+			for hi < len(tails) && tails[hi]>>32 == tails[lo]>>32 {
+				hi++
 			}
-		}
-		lo = hi
-	}
-	for i := range n {
-		for k, f := range dupPhoneFields {
-			if !shared[i*w+k] {
-				continue // no other contact has a number ending so
+			if first, last := uint32(tails[lo])/uint32(w), uint32(tails[hi-1])/uint32(w); first != last {
+				f(tails[lo:hi])
 			}
-			raw := cs.Get(i, f)
-			var pk string
-			if key != nil {
-				pk = key(raw)
-			} else {
-				pk = phoneDigits(raw)
-			}
-			if pk != "" {
-				out[i] = append(out[i], pk)
-			}
+			lo = hi
 		}
 	}
-	return out
+	shared := 0
+	runs(func(run []uint64) { shared += len(run) })
+	slots = make([]uint32, 0, shared)
+	runs(func(run []uint64) {
+		for _, x := range run {
+			slots = append(slots, uint32(x))
+		}
+	})
+	tails = nil
+	slices.Sort(slots) // in contact order
+	keys = make([]string, 0, len(slots))
+	kept := slots[:0]
+	for _, s := range slots {
+		raw := cs.Get(int(s)/w, dupPhoneFields[int(s)%w])
+		var pk string
+		if key != nil {
+			pk = key(raw)
+		} else {
+			pk = phoneDigits(raw)
+		}
+		if pk != "" {
+			kept = append(kept, s)
+			keys = append(keys, pk)
+		}
+	}
+	return kept, keys, tmp
 }
 
 // phoneDigits returns the digits of a phone number before any extension
@@ -449,4 +668,45 @@ func TableFields(p Policy) []contact.Field {
 		}
 	}
 	return fs
+}
+
+// sortUint64s sorts a, using tmp (at least as long; nil: one is made) as
+// scratch space. A radix sort, eight bits a pass, that skips the passes of
+// the bytes every value shares: the integers FindDuplicates sorts are
+// millions, and pdqsort compares each some twenty times.
+func sortUint64s(a, tmp []uint64) {
+	if len(a) < 256 {
+		slices.Sort(a)
+		return
+	}
+	var counts [8][256]int
+	for _, v := range a {
+		for d := range 8 {
+			counts[d][byte(v>>(8*d))]++
+		}
+	}
+	if len(tmp) < len(a) {
+		tmp = make([]uint64, len(a))
+	}
+	src, dst := a, tmp[:len(a)]
+	for d := range 8 {
+		c := &counts[d]
+		shift := uint(8 * d)
+		if c[byte(src[0]>>shift)] == len(a) {
+			continue // every value has this byte
+		}
+		sum := 0
+		for b := range c {
+			c[b], sum = sum, sum+c[b]
+		}
+		for _, v := range src {
+			b := byte(v >> shift)
+			dst[c[b]] = v
+			c[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &a[0] {
+		copy(a, src)
+	}
 }

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -51,13 +50,13 @@ func someRegions() []string {
 // ";ext=" and the extension when it has one; "digits:" and its digits when
 // it cannot be placed; "" when s holds fewer than five digits (no number).
 func (n *Normalizer) Key(s string) string {
-	digits := Digits(s)
-	if len(digits) < 5 {
+	if countDigits(s) < 5 {
 		return ""
 	}
 	if k, ok := international(s); ok {
 		return k
 	}
+	digits := Digits(s)
 	region := n.Region
 	if region == "" {
 		region = "ZZ" // unknown: only numbers with a country code parse
@@ -86,44 +85,83 @@ func international(s string) (string, bool) {
 	if !strings.HasPrefix(s, "+") {
 		return "", false
 	}
-	d := make([]byte, 0, len(s))
+	// At most 15 digits (E.164): more is no number of this path.
+	var buf [15]byte
+	d := buf[:0]
 	for i := 1; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
+			if len(d) == len(buf) {
+				return "", false
+			}
 			d = append(d, c)
 		case c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')':
 		default:
 			return "", false
 		}
 	}
-	if len(d) < 7 || len(d) > 15 || d[0] == '0' {
+	if len(d) < 7 || d[0] == '0' {
 		return "", false
 	}
+	plan := numberingPlans()
+	cc := 0
 	for l := 1; l <= 3; l++ {
-		cc, _ := strconv.Atoi(string(d[:l]))
-		region := phonenumbers.GetRegionCodeForCountryCode(cc)
+		cc = cc*10 + int(d[l-1]-'0')
+		region := plan.region[cc]
 		if region == "ZZ" {
 			continue
 		}
-		national := string(d[l:])
-		if national == "" || national[0] == '0' {
+		national := d[l:]
+		if len(national) == 0 || national[0] == '0' {
 			return "", false
 		}
 		strip, ok := nationalPrefixes()[region]
-		if !ok || (strip != nil && strip.MatchString(national)) {
+		if !ok || (strip != nil && strip.Match(national)) {
 			return "", false
 		}
-		nn, err := strconv.ParseUint(national, 10, 64)
-		if err != nil {
-			return "", false
-		}
-		cc32 := int32(cc)
-		if !phonenumbers.IsPossibleNumber(&phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &nn}) {
+		if !plan.possible[cc][len(national)] {
 			return "", false
 		}
 		return "+" + string(d), true
 	}
 	return "", false
+}
+
+// numberingPlan is what international asks of the metadata, per country
+// calling code: its region ("ZZ" for none), and which lengths of a
+// national number (without leading zeros) are possible numbers, which is
+// all phonenumbers.IsPossibleNumber looks at.
+type numberingPlan struct {
+	region   [1000]string
+	possible [1000][16]bool
+}
+
+var numberingPlans = sync.OnceValue(func() *numberingPlan {
+	p := &numberingPlan{}
+	for cc := range p.region {
+		p.region[cc] = phonenumbers.GetRegionCodeForCountryCode(cc)
+		if p.region[cc] == "ZZ" {
+			continue
+		}
+		cc32 := int32(cc)
+		nn := uint64(1)
+		for l := 1; l < len(p.possible[cc]); l++ {
+			p.possible[cc][l] = phonenumbers.IsPossibleNumber(&phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &nn})
+			nn *= 10
+		}
+	}
+	return p
+})
+
+// countDigits counts the ASCII digits of s.
+func countDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			n++
+		}
+	}
+	return n
 }
 
 // nationalPrefixes maps each region of the metadata to the pattern of the

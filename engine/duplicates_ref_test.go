@@ -1,0 +1,178 @@
+package engine
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+
+	"contactsync/engine/contact"
+)
+
+// naiveDuplicates is FindDuplicates as the comment above DuplicateReason
+// states it, with a map of every key: the reference the fast search is
+// checked against.
+func naiveDuplicates(cs []contact.Contact, o DuplicateOptions) string {
+	n := len(cs)
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		if parent[i] != i {
+			parent[i] = find(parent[i])
+		}
+		return parent[i]
+	}
+	type key struct {
+		reason DuplicateReason
+		value  string
+	}
+	keys := make([][]key, n)
+	holders := map[key][]int{}
+	for i := range cs {
+		add := func(k key) {
+			if !slices.Contains(keys[i], k) {
+				keys[i] = append(keys[i], k)
+				holders[k] = append(holders[k], i)
+			}
+		}
+		for _, f := range dupEmailFields {
+			if e := contact.NormalizeEmail(cs[i].Values[f], o.CaseSensitiveKeys); e != "" {
+				add(key{DupEmail, e})
+			}
+		}
+		for _, f := range dupPhoneFields {
+			if v := cs[i].Values[f]; phoneTail(v) != 0 {
+				if pk := o.PhoneKey(v); pk != "" {
+					add(key{DupPhone, pk})
+				}
+			}
+		}
+		var parts []string
+		for _, f := range []contact.Field{contact.First, contact.Middle, contact.Last} {
+			if p := contact.FoldName(cs[i].Values[f]); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		if len(parts) > 0 {
+			add(key{DupNameCompany, strings.Join(parts, " ") + " / " + contact.FoldName(cs[i].Values[contact.Company])})
+		}
+	}
+	shared := func(k key) bool { return len(holders[k]) > 1 }
+	for _, hs := range holders {
+		for _, i := range hs[1:] {
+			a, b := find(hs[0]), find(i)
+			parent[max(a, b)] = min(a, b)
+		}
+	}
+	var out []string
+	for r := range n {
+		var ms []string
+		for i := r; i < n; i++ {
+			if find(i) != r {
+				continue
+			}
+			var why []string
+			for _, k := range keys[i] {
+				if shared(k) {
+					why = append(why, k.reason.String()+" "+k.value)
+				}
+			}
+			if len(why) > 0 {
+				ms = append(ms, cs[i].Key+"("+strings.Join(why, "; ")+")")
+			}
+		}
+		if len(ms) > 1 {
+			out = append(out, strings.Join(ms, ","))
+		}
+	}
+	return strings.Join(out, " | ")
+}
+
+// TestFindDuplicatesAgainstReference compares FindDuplicates with the
+// naive search on random sides whose values come from small sets, so that
+// keys repeat, chain and collide: from Contacts and from a table, with the
+// real hash and with every hash alike.
+func TestFindDuplicatesAgainstReference(t *testing.T) {
+	digits := func(s string) string { return "+" + phoneDigits(s) }
+	firsts := []string{"", "Ann", "ann", "José", "Bo", "Lee Ann"}
+	lasts := []string{"", "Müller", "MULLER", "Lee", "Ng"}
+	companies := []string{"", "Acme", "ACME ", "Café AG", "Other"}
+	emails := []string{"", "a@x.com", "A@X.com", "mailto:b@x.com", "Bo <b@x.com>", "c@x.com", "Ü@x.com", "ü@x.com"}
+	phones := []string{"", "112", "+49 30 1234567", "030 1234567", "0301234567", "555 1234", "+1 555 123 4567 x2", "(555) 1234"}
+	for seed := int64(1); seed <= 12; seed++ {
+		r := rand.New(rand.NewSource(seed))
+		n := 50 + r.Intn(700)
+		if seed > 10 {
+			n = 3000 // the radix sort's passes
+		}
+		cs := make([]contact.Contact, n)
+		for i := range cs {
+			c := &cs[i]
+			c.Key = fmt.Sprintf("k%d", i)
+			pick := func(f contact.Field, vs []string) {
+				if r.Intn(3) == 0 {
+					c.Values[f] = vs[r.Intn(len(vs))]
+				}
+			}
+			pick(contact.First, firsts)
+			pick(contact.Middle, firsts)
+			pick(contact.Last, lasts)
+			pick(contact.Company, companies)
+			for _, f := range dupEmailFields {
+				pick(f, emails)
+			}
+			for _, f := range append(slices.Clone(dupPhoneFields), contact.PhoneFaxBusiness) {
+				pick(f, phones)
+			}
+			if seed > 10 && r.Intn(2) == 0 {
+				// Unique values, as most of a real side's are.
+				c.Values[contact.Email1] = fmt.Sprintf("u%d@x.com", i)
+				c.Values[contact.PhoneMobile] = fmt.Sprintf("+1 555 %07d", i)
+			}
+		}
+		for _, caseSensitive := range []bool{false, true} {
+			o := DuplicateOptions{PhoneKey: digits, CaseSensitiveKeys: caseSensitive}
+			want := naiveDuplicates(cs, o)
+			if got := groupsText(cs, FindDuplicates(contact.Contacts(cs), o)); got != want {
+				t.Fatalf("seed %d, case-sensitive %v:\n got %s\nwant %s", seed, caseSensitive, got, want)
+			}
+			table := contact.TableOf(TableFields(DefaultPolicy(specUser)), cs)
+			if got := groupsText(cs, FindDuplicates(table, o)); got != want {
+				t.Fatalf("seed %d, case-sensitive %v, from a table:\n got %s\nwant %s", seed, caseSensitive, got, want)
+			}
+			dupHash = func(maphash.Seed, []byte) uint64 { return 7 }
+			got := groupsText(cs, FindDuplicates(contact.Contacts(cs), o))
+			dupHash = maphash.Bytes
+			if got != want {
+				t.Fatalf("seed %d, case-sensitive %v, every hash alike:\n got %s\nwant %s", seed, caseSensitive, got, want)
+			}
+		}
+	}
+}
+
+func TestSortUint64s(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for _, n := range []int{0, 1, 255, 256, 1000, 5000} {
+		for _, mask := range []uint64{^uint64(0), 0xff00ff, 0xffff_0000_0000_0000, 0} {
+			a := make([]uint64, n)
+			for i := range a {
+				a[i] = r.Uint64()&mask | 3<<40
+			}
+			want := slices.Clone(a)
+			slices.Sort(want)
+			var tmp []uint64
+			if n%2 == 0 {
+				tmp = make([]uint64, n)
+			}
+			sortUint64s(a, tmp)
+			if !slices.Equal(a, want) {
+				t.Fatalf("n %d, mask %x: not sorted", n, mask)
+			}
+		}
+	}
+}
