@@ -48,13 +48,7 @@ func appendDuplicateRows(r *csvRows, side string, cs contact.Records, groups []e
 				r.cell(side)
 			}
 			r.cellBytes(num)
-			cell = cell[:0]
-			for k, x := range m.Matches {
-				if k > 0 {
-					cell = append(cell, "; "...)
-				}
-				cell = append(append(append(cell, x.Reason...), ' '), x.Value...)
-			}
+			cell = m.AppendReason(cell[:0])
 			r.cellBytes(spreadsheetCell(cell))
 			r.cell(contact.SpreadsheetCell(cs.Key(m.Index)))
 			r.cellBytes(spreadsheetCell(appendDisplayName(cell[:0], cs, m.Index)))
