@@ -378,14 +378,11 @@ func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add func(*con
 			f.rowErrs += len(f.errs) - errs
 			return // a row with a problem is set aside (ReadDirLenient)
 		}
-		if rule == keyRequired && hasKey && !lay.reproduces(rec, &c, t.dateLayout) {
-			row := slices.Clone(rec)
-			if f.views {
-				for i := range row {
-					row[i] = strings.Clone(row[i])
-				}
-			}
-			t.rows[strings.Clone(c.Key)] = row
+		// The rows a write would not give back are kept for WriteDump,
+		// which writes a dump's Contacts: handed to add, the contacts are
+		// not the Dump's, and their rows are not kept (nor checked).
+		if add == nil && rule == keyRequired && hasKey && !lay.reproduces(rec, &c, t.dateLayout) {
+			t.rows[c.Key] = slices.Clone(rec) // never views: they come with add only
 		}
 		if add != nil {
 			add(&c)
@@ -605,8 +602,10 @@ func headerList(h []string) string {
 
 // ReadDirEach reads the dump at dir as ReadDir (lenient: ReadDirLenient)
 // does, but hands each contact to add instead of keeping it: the contact
-// is valid only during the call, and Dump.Contacts is nil. A dump that
-// fails to read may have handed some contacts already.
+// is valid only during the call, and Dump.Contacts is nil (so are the
+// cells of the rows a write would not give back, which WriteDump takes
+// for the Dump's Contacts). A dump that fails to read may have handed some
+// contacts already.
 func ReadDirEach(dir string, lenient bool, add func(*contact.Contact)) (*Dump, formats.ErrorList) {
 	return readDirEachOf(dir, lenient, add, false)
 }
