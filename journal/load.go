@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"slices"
 	"strings"
 	"unsafe"
@@ -178,7 +179,20 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 			return st, nil, err
 		}
 	}
-	rows, err := tx.Query(`SELECT id, crm_id, outlook_key, base, base_sum, base_sha256, opened, written FROM links WHERE closed IS NULL ORDER BY id`)
+	// A row's whole base is read only when Load hashes the row (written
+	// after the last check) or needs more than its header: a row of the
+	// JSON form (no base_sum), or a name account (the third byte of a
+	// compact base is the account's length). Of any other row, the first
+	// three bytes, the header, are all Load keeps: reading the values of
+	// every base cost a copy of each through the driver.
+	hashAfter := int64(math.MaxInt64)
+	if !j.ro {
+		hashAfter = int64(loaded.checked)
+	}
+	rows, err := tx.Query(`SELECT id, crm_id, outlook_key,
+		CASE WHEN written <= ?1 AND base_sum IS NOT NULL AND substr(base, 3, 1) = x'00' THEN substr(base, 1, 3) ELSE base END,
+		base_sum, CASE WHEN written > ?1 THEN base_sha256 END, opened, written
+		FROM links WHERE closed IS NULL ORDER BY id`, hashAfter)
 	if err != nil {
 		return st, nil, err
 	}
