@@ -150,6 +150,10 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		reopened[id] = true
 	}
 	var buf []byte
+	// The rows' bases and sums are copied into blobs, which the batches
+	// hold until they are written, and their hashes into sums, kept until
+	// the commit: an allocation per 64 KB instead of three per link.
+	var blobs, sums arena
 	for i := range plan.Links {
 		ls := &plan.Links[i]
 		if !ls.Changed {
@@ -184,12 +188,12 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 			l = &cp
 		}
 		buf = appendCompactBase(buf[:0], l)
-		blob := slices.Clone(buf)
+		blob := blobs.bytes(buf)
 		bs := l.BaseSum
 		if l.Packed == "" || bs.IsZero() {
 			bs = engine.SumValues(l.Values())
 		}
-		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: bs[:], opened: n, written: n}
+		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: blobs.bytes(bs[:]), opened: n, written: n}
 		if old {
 			queued = append(queued, rewrite{l, blob, row})
 			if len(queued) == basesChunk {
@@ -202,7 +206,7 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		if err := insert.add(l.ID, l.CRMID, l.OutlookKey, blob, row.baseSum); err != nil {
 			return nil, nil, fmt.Errorf("new links: %w", err)
 		}
-		writes = append(writes, linkWrite{l.ID, row.sum(rc)})
+		writes = append(writes, linkWrite{l.ID, sums.str(row.sumBytes(rc))})
 	}
 	if err := flush(); err != nil {
 		return nil, nil, err
@@ -297,21 +301,36 @@ func (r *linkRow) compact() bool { return r.baseSum != nil }
 
 // sum returns the row's hash, using c (reset first) to hash it.
 func (r *linkRow) sum(c *chain) string {
-	c.reset()
 	if r.compact() {
-		c.tag("link v2")
-		c.int(r.id)
-		c.str(r.crmID)
-		c.str(r.outlookKey)
-		c.str(string(r.base))
-		c.str(string(r.baseSum))
-		c.int(int64(r.opened))
-		c.int(int64(r.written))
-		c.int(int64(r.closed))
-		c.flush()
-		c.out = c.h.Sum(c.out[:0])
-		return string(c.out[:rowSumSize])
+		return string(r.sumBytes(c))
 	}
+	return r.jsonSum(c)
+}
+
+// sumBytes is sum of a compact row in c's buffer: valid until c hashes
+// again.
+func (r *linkRow) sumBytes(c *chain) []byte {
+	if !r.compact() {
+		return []byte(r.jsonSum(c))
+	}
+	c.reset()
+	c.tag("link v2")
+	c.int(r.id)
+	c.str(r.crmID)
+	c.str(r.outlookKey)
+	c.str(unsafeString(r.base))
+	c.str(unsafeString(r.baseSum))
+	c.int(int64(r.opened))
+	c.int(int64(r.written))
+	c.int(int64(r.closed))
+	c.flush()
+	c.out = c.h.Sum(c.out[:0])
+	return c.out[:rowSumSize]
+}
+
+// jsonSum is sum of a row of the JSON form.
+func (r *linkRow) jsonSum(c *chain) string {
+	c.reset()
 	c.tag("link")
 	c.int(r.id)
 	c.str(r.crmID)

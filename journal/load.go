@@ -138,6 +138,17 @@ func (a *arena) str(b []byte) string {
 	return unsafe.String(&a.chunk[start], len(b))
 }
 
+// bytes returns a copy of b in the arena; a slice that cannot grow into
+// what the arena hands out next.
+func (a *arena) bytes(b []byte) []byte {
+	if len(b) > cap(a.chunk)-len(a.chunk) {
+		a.chunk = make([]byte, 0, max(64<<10, len(b)))
+	}
+	start := len(a.chunk)
+	a.chunk = append(a.chunk, b...)
+	return a.chunk[start:len(a.chunk):len(a.chunk)]
+}
+
 func (j *Journal) load() (engine.State, *loadedState, error) {
 	st := engine.State{NextLinkID: 1}
 	tx, err := j.db.Begin() // one snapshot for the cycle row and the links
