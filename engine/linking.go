@@ -423,14 +423,22 @@ func (r *reconciler) newOutlookRecords() {
 		return
 	}
 	ix := newEmailIndex(n)
+	// The records to decide, in input order, and the entries of their
+	// e-mails (E-mail 1-3; -1 for none), so that deciding them looks no
+	// e-mail up again.
+	todo := make([]int32, 0, n)
+	own := make([]int32, 0, len(emailFields)*n)
 	for i := range r.ot.Len() {
 		if r.olClaimed[i] {
 			continue
 		}
+		todo = append(todo, int32(i))
 		for _, f := range emailFields {
+			k := int32(-1)
 			if e := r.normEmail(r.ot.Get(i, f)); e != "" {
-				ix.add(e)
+				k = ix.add(e)
 			}
+			own = append(own, k)
 		}
 	}
 	// Index the CRM contacts a new Outlook record may link to by e-mail
@@ -494,17 +502,16 @@ func (r *reconciler) newOutlookRecords() {
 	}
 	var emails []int32 // the entries of the record's e-mails
 	var cands, narrowed []int
-	for i := range r.ot.Len() {
+	for t, i32 := range todo {
+		i := int(i32)
 		if r.olClaimed[i] {
 			continue
 		}
 		rec := rec{r.ot, i}
 		emails = emails[:0]
-		for _, f := range emailFields {
-			if e := r.normEmail(rec.get(f)); e != "" {
-				if k, ok := ix.at[e]; ok {
-					emails = append(emails, k)
-				}
+		for _, k := range own[t*len(emailFields) : (t+1)*len(emailFields)] {
+			if k >= 0 {
+				emails = append(emails, k)
 			}
 		}
 		cands = cands[:0]
@@ -572,12 +579,15 @@ func newEmailIndex(n int) *emailIndex {
 	return &emailIndex{at: make(map[string]int32, n), entries: make([]emailEntry, 0, n)}
 }
 
-// add numbers e.
-func (ix *emailIndex) add(e string) {
-	if _, ok := ix.at[e]; !ok {
-		ix.at[e] = int32(len(ix.entries))
+// add numbers e and returns its entry.
+func (ix *emailIndex) add(e string) int32 {
+	k, ok := ix.at[e]
+	if !ok {
+		k = int32(len(ix.entries))
+		ix.at[e] = k
 		ix.entries = append(ix.entries, emailEntry{email: e, head: -1, tail: -1})
 	}
+	return k
 }
 
 // addCRM adds CRM contact i, whose e-mail field k (0 or 1) is e, to the
