@@ -231,6 +231,16 @@ func (s *Strings) Lookup(v string) (Handle, bool) {
 // looking it up, and returns its handle. a must be a table's appender
 // (not a shard's), used by one goroutine at a time.
 func (s *Strings) appendTo(a *appender, v string) (Handle, error) {
+	if n, c := len(v), a.cur; n < longLen && len(c)+1+n <= cap(c) {
+		// The usual case: a short value, with room for it.
+		if n == 0 {
+			return 0, nil
+		}
+		o := len(c)
+		a.cur = append(append(c, byte(n)), v...)
+		a.n++
+		return Handle(a.chunk<<chunkBits | o), nil
+	}
 	if v == "" {
 		return 0, nil
 	}

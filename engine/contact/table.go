@@ -44,6 +44,9 @@ type Table struct {
 
 	own   appender    // where the values unique to a record go (see appended)
 	index internIndex // the handles of the values the table interned
+	// last is the handle each interned column was given last: the cells',
+	// then ModifiedFrom's, then the CRM attributes' (see internAt).
+	last []Handle
 }
 
 // IdentityFields are kept by every Table whatever its mapping: the engine
@@ -82,6 +85,7 @@ func NewTableIn(pool *Strings, fields []Field) *Table {
 		}
 	}
 	t.w = len(t.fields)
+	t.last = make([]Handle, t.w+1+numCRM)
 	t.cells.w, t.crm.w = t.w, numCRM
 	t.keys.w, t.from.w, t.modSec.w, t.modNsec.w, t.modLoc.w, t.lines.w = 1, 1, 1, 1, 1, 1
 	// UTC and Local are locations 0 and 1, the usual ones.
@@ -149,7 +153,7 @@ func (t *Table) addValues(i int, c *Contact) error {
 		if appended[f] {
 			row[k], err = t.pool.appendTo(&t.own, c.Values[f])
 		} else {
-			row[k], err = t.intern(c.Values[f])
+			row[k], err = t.internAt(k, c.Values[f])
 		}
 		if err != nil {
 			return &AddError{Line: c.Line, Field: f.String(), Err: err}
@@ -158,7 +162,7 @@ func (t *Table) addValues(i int, c *Contact) error {
 	if t.keys.add(i)[0], err = t.pool.appendTo(&t.own, c.Key); err != nil {
 		return &AddError{Line: c.Line, Field: "key", Err: err}
 	}
-	if t.from.add(i)[0], err = t.intern(c.ModifiedFrom); err != nil {
+	if t.from.add(i)[0], err = t.internAt(t.w, c.ModifiedFrom); err != nil {
 		return &AddError{Line: c.Line, Field: "modified_from", Err: err}
 	}
 	if c.CRM == (CRM{}) && t.crm.pages == nil {
@@ -169,7 +173,7 @@ func (t *Table) addValues(i int, c *Contact) error {
 	}
 	h := t.crm.add(i)
 	for k, v := range [numCRM]string{c.CRM.AccountID, c.CRM.Owner, c.CRM.AccountManagerID, c.CRM.Type, c.CRM.Status} {
-		if h[k], err = t.intern(v); err != nil {
+		if h[k], err = t.internAt(t.w+1+k, v); err != nil {
 			return &AddError{Line: c.Line, Field: crmNames[k], Err: err}
 		}
 	}
@@ -219,6 +223,19 @@ var appended = func() (a [NumFields]bool) {
 // (see appended): equal handles still mean equal values, but equal values
 // may have different handles.
 func Interned(f Field) bool { return f >= 0 && int(f) < NumFields && !appended[f] }
+
+// internAt is intern of v, a value of column k of t.last: a value the
+// same as the column's last one (a constant column, or a dump sorted by
+// account, whose contacts share its company and address) takes no hash and
+// no look into the index.
+func (t *Table) internAt(k int, v string) (Handle, error) {
+	if h := t.last[k]; h != 0 && t.pool.Get(h) == v {
+		return h, nil
+	}
+	h, err := t.intern(v)
+	t.last[k] = h
+	return h, err
+}
 
 // intern returns the handle of v, interned in the table's pool: found in
 // the table's own index of the values it interned (no lock, no look into
