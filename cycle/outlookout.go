@@ -414,6 +414,7 @@ func feedPipe(p *sinkPipe, out *engine.OutlookOutput, ol *OutlookSide, oo Outloo
 		return err
 	}
 	i := 0
+	apply := out.Applier()
 	feed := func(rec *contact.Contact, views bool) error {
 		c, err := p.slot(toSnapshot)
 		if err != nil {
@@ -424,7 +425,7 @@ func feedPipe(p *sinkPipe, out *engine.OutlookOutput, ol *OutlookSide, oo Outloo
 			put = p.cur.copyViews
 		}
 		put(c, rec)
-		pt := out.Apply(i, c)
+		pt := apply.Apply(i, c)
 		i++
 		switch {
 		case pt != nil && pt.Delete:

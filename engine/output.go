@@ -18,14 +18,46 @@ import (
 // says the record leaves the folder (c is then the record cleaned). Apply
 // finds the patch by binary search: any order of i is fine.
 func (o *OutlookOutput) Apply(i int, c *contact.Contact) *Patch {
+	return o.applyPatch(o.patch(i), c)
+}
+
+// applyPatch cleans c's mapped fields and applies p (nil: none) to it.
+func (o *OutlookOutput) applyPatch(p *Patch, c *contact.Contact) *Patch {
 	for _, f := range o.Fields {
 		c.Values[f] = contact.Clean(f, c.Values[f])
 	}
-	p := o.patch(i)
 	if p != nil {
 		p.apply(c)
 	}
 	return p
+}
+
+// Applier is Apply for records given mostly in input order (an export
+// read again): the patch of record i is found by stepping from the last
+// one's, not by a search through them all. A record before the last one
+// given is found by binary search. An Applier is for one goroutine.
+type Applier struct {
+	o *OutlookOutput
+	k int // the first patch whose record is not before the last one given
+}
+
+// Applier returns an Applier of o's patches.
+func (o *OutlookOutput) Applier() *Applier { return &Applier{o: o} }
+
+// Apply is OutlookOutput.Apply.
+func (a *Applier) Apply(i int, c *contact.Contact) *Patch {
+	ps := a.o.Patches
+	if a.k > 0 && ps[a.k-1].Record >= i {
+		a.k, _ = slices.BinarySearchFunc(ps, i, func(p Patch, i int) int { return cmp.Compare(p.Record, i) })
+	}
+	for a.k < len(ps) && ps[a.k].Record < i {
+		a.k++
+	}
+	var p *Patch
+	if a.k < len(ps) && ps[a.k].Record == i {
+		p = &ps[a.k]
+	}
+	return a.o.applyPatch(p, c)
 }
 
 // patch returns the patch of record i, nil when it has none.
