@@ -94,20 +94,38 @@ type Totals struct {
 	Guards   int   // guards overridden
 }
 
-// Totals counts the plan.
+// Totals counts the plan. Changes come in runs of one operation, rule or
+// field (a link's changes, a rule's links): a run is counted once into
+// its tally (tallyRun), not a map update a change.
 func (p *Plan) Totals() Totals {
 	t := Totals{SideOp: map[string]Tally{}, Rules: Tally{}, Fields: Tally{}, Notices: Tally{}}
+	var ops [3]tallyRun // per side: CRM, Outlook, neither
+	for k := range ops {
+		ops[k].t = Tally{}
+	}
+	rules, fields := tallyRun{t: t.Rules}, tallyRun{t: t.Fields}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if t.SideOp[c.Side.String()] == nil {
-			t.SideOp[c.Side.String()] = Tally{}
+		k := 2
+		switch c.Side {
+		case CRM:
+			k = 0
+		case Outlook:
+			k = 1
 		}
-		t.SideOp[c.Side.String()][string(c.Op)]++
-		t.Rules[string(c.Rule)]++
+		ops[k].add(string(c.Op))
+		rules.add(string(c.Rule))
 		if c.Field != "" {
-			t.Fields[c.Field]++
+			fields.add(c.Field)
 		}
 		t.Sections[SectionOf(c)]++
+	}
+	rules.flush()
+	fields.flush()
+	for k, side := range []Side{CRM, Outlook, NoSide} {
+		if ops[k].flush(); len(ops[k].t) > 0 {
+			t.SideOp[side.String()] = ops[k].t
+		}
 	}
 	for _, n := range p.Notices {
 		t.Notices[string(n.Kind)]++
@@ -119,6 +137,30 @@ func (p *Plan) Totals() Totals {
 		}
 	}
 	return t
+}
+
+// tallyRun counts names into t a run of equal names at a time.
+type tallyRun struct {
+	t    Tally
+	name string
+	n    int
+}
+
+func (r *tallyRun) add(name string) {
+	if r.n > 0 && name == r.name {
+		r.n++
+		return
+	}
+	r.flush()
+	r.name, r.n = name, 1
+}
+
+// flush counts the run so far into t.
+func (r *tallyRun) flush() {
+	if r.n > 0 {
+		r.t[r.name] += r.n
+		r.n = 0
+	}
 }
 
 var sideTitle = map[string]string{"crm": "CRM", "outlook": "Outlook", "-": "links", "user": "the value a person wrote", "later": "the later value"}
@@ -229,7 +271,13 @@ func (p *Plan) writeConflicts(b *bufio.Writer) {
 // index of its creation, so that the account chosen for it is shown with
 // it and not as an update.
 func (p *Plan) creationIndex() map[int64]int {
-	m := map[int64]int{}
+	n := 0
+	for i := range p.Changes {
+		if c := &p.Changes[i]; c.Op == OpCreate && c.Field == "" && c.Link != 0 {
+			n++
+		}
+	}
+	m := make(map[int64]int, n) // sized once: a map grown to hundreds of thousands moves every entry as it doubles
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		if c.Op == OpCreate && c.Field == "" && c.Link != 0 {

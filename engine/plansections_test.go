@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -118,5 +120,39 @@ func TestPlanJSONLines(t *testing.T) {
 	want := map[string]int{"plan": 1, "change": len(p.Changes), "conflict": 1, "notice": 4, "closed": 2}
 	if first != "plan" || fmt.Sprint(types) != fmt.Sprint(want) {
 		t.Errorf("plan.json lines by type %v (first %q), want %v first plan", types, first, want)
+	}
+}
+
+// Totals counts runs of names as a map update a change would.
+func TestTotalsCountsEveryChange(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	ops := []Op{OpCreate, OpUpdate, OpDelete, OpLink}
+	rules := []Rule{"r1", "r2", "r3"}
+	fields := []string{"", "email1", "first"}
+	p := &Plan{}
+	for range 5000 {
+		run := 1 + rnd.IntN(4) // changes come in runs
+		side, op, rule, field := Side(rnd.IntN(4)), ops[rnd.IntN(len(ops))], rules[rnd.IntN(len(rules))], fields[rnd.IntN(len(fields))]
+		for range run {
+			if rnd.IntN(3) == 0 {
+				field = fields[rnd.IntN(len(fields))]
+			}
+			p.Changes = append(p.Changes, Change{Side: side, Op: op, Rule: rule, Field: field})
+		}
+	}
+	want := Totals{SideOp: map[string]Tally{}, Rules: Tally{}, Fields: Tally{}, Notices: Tally{}}
+	for _, c := range p.Changes {
+		if want.SideOp[c.Side.String()] == nil {
+			want.SideOp[c.Side.String()] = Tally{}
+		}
+		want.SideOp[c.Side.String()][string(c.Op)]++
+		want.Rules[string(c.Rule)]++
+		if c.Field != "" {
+			want.Fields[c.Field]++
+		}
+		want.Sections[SectionOf(&c)]++
+	}
+	if got := p.Totals(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Totals = %+v\nwant %+v", got, want)
 	}
 }
