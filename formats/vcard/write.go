@@ -383,12 +383,12 @@ func (cw *cardWriter) card(c *contact.Contact) {
 		cw.esc(x)
 		cw.end()
 	}
-	if cats := contact.SplitCategories(v[contact.Categories]); len(cats) > 0 {
+	if cat, rest := nextCategory(v[contact.Categories]); cat != "" {
+		// contact.SplitCategories, without its slice.
 		cw.begin(form(slotCATEGORIES, "CATEGORIES", fs.categories))
-		for i, cat := range cats {
-			if i > 0 {
-				cw.raw(",")
-			}
+		cw.esc(cat)
+		for cat, rest = nextCategory(rest); cat != ""; cat, rest = nextCategory(rest) {
+			cw.raw(",")
 			cw.esc(cat)
 		}
 		cw.end()
@@ -418,6 +418,20 @@ func (cw *cardWriter) card(c *contact.Contact) {
 	if len(cw.out) >= flushSize {
 		cw.flush()
 	}
+}
+
+// nextCategory returns the first of the categories v holds (as
+// contact.SplitCategories splits them: at ';', blanks trimmed, empty ones
+// dropped), "" when there is none, and the text after it.
+func nextCategory(v string) (cat, rest string) {
+	for v != "" {
+		part, r, _ := strings.Cut(v, ";")
+		if part = strings.TrimSpace(part); part != "" {
+			return part, r
+		}
+		v = r
+	}
+	return "", ""
 }
 
 // slotForms are the default forms (name and parameters) of the slots a

@@ -215,3 +215,16 @@ func TestAppendFN(t *testing.T) {
 		}
 	}
 }
+
+// nextCategory walks the categories contact.SplitCategories gives.
+func TestNextCategory(t *testing.T) {
+	for _, v := range []string{"", ";", " ; ;", "a", "a;b", " a ; ;b c;", ";;x", "\u00a0y\u00a0;z", "Kunde;Kunde"} {
+		var got []string
+		for cat, rest := nextCategory(v); cat != ""; cat, rest = nextCategory(rest) {
+			got = append(got, cat)
+		}
+		if want := contact.SplitCategories(v); !reflect.DeepEqual(got, want) {
+			t.Errorf("nextCategory walks %q as %q, want %q", v, got, want)
+		}
+	}
+}
