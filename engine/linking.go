@@ -500,6 +500,67 @@ func (r *reconciler) newOutlookRecords() {
 			}
 		}
 	}
+	ds := r.decideOutlookRecords(ix, todo, own)
+	// The links the cycle makes from here on are known now: a first cycle
+	// puts them in links of their number instead of chunks to copy.
+	made := r.newCRMCount()
+	for _, d := range ds {
+		switch {
+		case d.kind == olLink:
+			made++
+		case d.kind == olCreate && r.creates(int(d.oi)):
+			made++
+		}
+	}
+	r.reserveLinks(made)
+	for _, d := range ds {
+		i := int(d.oi)
+		if d.amb >= 0 {
+			a := ds[d.amb]
+			r.notice(NoticeAmbiguousEmail, 0, fmt.Sprintf("Outlook contact %q: %d CRM contacts share its e-mail and %d match its name; a new CRM contact is created",
+				displayNameOf(r.ot, i), a.ci, a.aux))
+		}
+		switch d.kind {
+		case olLink:
+			rule := RuleLinkEmail
+			if d.aux == 1 {
+				rule = RuleLinkEmailName
+			}
+			r.linkNew(int(d.ci), i, rule, r.relinked[d.oi])
+		case olDuplicate:
+			r.notice(NoticeLikelyDuplicate, 0, fmt.Sprintf("Outlook contact %q (record %d) has the e-mail %s of a contact that is already linked; it is left as it is — merge the duplicates in Outlook",
+				displayNameOf(r.ot, i), i+1, ix.entries[d.aux].email))
+		case olCreate:
+			r.createInCRM(i)
+		}
+	}
+	r.relinked = nil
+}
+
+// olDecision is what becomes of an Outlook record no link claimed: linked
+// to CRM contact ci (aux 1: narrowed by name), left as a likely duplicate
+// of an e-mail (entry aux), or created in the CRM. amb is the index in the
+// decisions of the counts of an ambiguity to report first (-1: none);
+// such an entry has kind olNone, ci the candidates and aux the names that
+// matched.
+type olDecision struct {
+	oi, ci, aux, amb int32
+	kind             uint8
+}
+
+const (
+	olNone uint8 = iota
+	olLink
+	olDuplicate
+	olCreate
+)
+
+// decideOutlookRecords decides every Outlook record of todo (own: the
+// entries of their e-mails) in input order, claiming the CRM contacts it
+// links them to: the decisions a later record depends on are all taken
+// here, so that the links can be made once their number is known.
+func (r *reconciler) decideOutlookRecords(ix *emailIndex, todo, own []int32) []olDecision {
+	ds := make([]olDecision, 0, len(todo))
 	var emails []int32 // the entries of the record's e-mails
 	var cands, narrowed []int
 	for t, i32 := range todo {
@@ -515,7 +576,7 @@ func (r *reconciler) newOutlookRecords() {
 			}
 		}
 		cands = cands[:0]
-		dupOf := ""
+		dupOf := int32(-1)
 		for _, k := range emails {
 			en := &ix.entries[k]
 			for slot := en.head; slot >= 0; slot = ix.next[slot] {
@@ -524,11 +585,11 @@ func (r *reconciler) newOutlookRecords() {
 					cands = append(cands, j)
 				}
 			}
-			if en.linked && dupOf == "" {
-				dupOf = en.email
+			if en.linked && dupOf < 0 {
+				dupOf = k
 			}
 		}
-		rule := RuleLinkEmail
+		d := olDecision{oi: i32, amb: -1}
 		if len(cands) > 1 {
 			narrowed = narrowed[:0]
 			for _, j := range cands {
@@ -537,25 +598,68 @@ func (r *reconciler) newOutlookRecords() {
 				}
 			}
 			if len(narrowed) != 1 {
-				r.notice(NoticeAmbiguousEmail, 0, fmt.Sprintf("Outlook contact %q: %d CRM contacts share its e-mail and %d match its name; a new CRM contact is created",
-					rec.displayName(), len(cands), len(narrowed)))
+				d.amb = int32(len(ds))
+				ds = append(ds, olDecision{oi: i32, ci: int32(len(cands)), aux: int32(len(narrowed)), amb: -1})
 				cands = cands[:0]
 			} else {
-				cands, rule = append(cands[:0], narrowed[0]), RuleLinkEmailName
+				cands, d.aux = append(cands[:0], narrowed[0]), 1
 			}
 		}
 		switch {
 		case len(cands) == 1:
-			r.linkNew(cands[0], i, rule)
-		case dupOf != "":
-			r.notice(NoticeLikelyDuplicate, 0, fmt.Sprintf("Outlook contact %q (record %d) has the e-mail %s of a contact that is already linked; it is left as it is — merge the duplicates in Outlook",
-				rec.displayName(), i+1, dupOf))
+			ci := cands[0]
+			d.kind, d.ci = olLink, int32(ci)
+			if tp := r.tombCRM[ci]; tp != nil {
+				// The link replaces the detached one (see linkNew).
+				if r.relinked == nil {
+					r.relinked = map[int32]*pair{}
+				}
+				r.relinked[i32] = tp
+				delete(r.tombCRM, ci)
+			}
+			r.crmClaimed[ci] = true
+		case dupOf >= 0:
+			d.kind, d.aux = olDuplicate, dupOf
 		default:
-			r.createInCRM(i)
+			d.kind = olCreate
 		}
+		ds = append(ds, d)
 		for _, k := range emails {
 			ix.entries[k].linked = true
 		}
+	}
+	return ds
+}
+
+// creates reports whether createInCRM makes a link for Outlook record oi.
+func (r *reconciler) creates(oi int) bool {
+	x := rec{r.ot, oi}
+	if x.get(contact.First) == "" && x.get(contact.Last) == "" && x.get(contact.Company) == "" &&
+		x.get(contact.Email1) == "" && x.get(contact.Email2) == "" && x.get(contact.Email3) == "" {
+		return false
+	}
+	return r.p.Direction.allows(CRM) && !r.crm.Incomplete
+}
+
+// newCRMCount is the number of links newCRMRecords makes.
+func (r *reconciler) newCRMCount() int {
+	if !r.p.Direction.allows(Outlook) || r.ol.Incomplete {
+		return 0
+	}
+	n := 0
+	for i := range r.ct.Len() {
+		if !r.crmClaimed[i] && r.crmInScope(i) && r.tombCRM[i] == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// reserveLinks makes room for n more links in the arena when it holds none
+// yet (a first cycle): Plan.Links is then the arena, not a copy of chunks.
+func (r *reconciler) reserveLinks(n int) {
+	if len(r.arena) == 0 && len(r.spill) == 0 && cap(r.arena) < n {
+		r.arena = make([]LinkState, 0, n)
 	}
 }
 
@@ -618,13 +722,12 @@ func (r *reconciler) newLink() Link {
 }
 
 // linkNew joins an unlinked CRM contact and Outlook record found by e-mail.
-func (r *reconciler) linkNew(ci, oi int, rule Rule) {
-	if tp := r.tombCRM[ci]; tp != nil {
-		// The Outlook contact was deleted once and is back: a new link
-		// replaces the detached one.
-		tp.closed = true
-		r.plan.Closed = append(r.plan.Closed, tp.link.ID)
-		delete(r.tombCRM, ci)
+// tomb is the detached link of the CRM contact, when it has one (its
+// Outlook contact was deleted once and is back): the new link replaces it.
+func (r *reconciler) linkNew(ci, oi int, rule Rule, tomb *pair) {
+	if tomb != nil {
+		tomb.closed = true
+		r.plan.Closed = append(r.plan.Closed, tomb.link.ID)
 		rule = RuleRelink
 	}
 	r.crmClaimed[ci], r.olClaimed[oi] = true, true

@@ -135,7 +135,10 @@ type reconciler struct {
 	tombs     []*pair // detached links (Link.Detached != NoSide)
 	// tombCRM marks CRM records held by a detached link, with its side.
 	tombCRM map[int]*pair
-	nextID  int64
+	// relinked are the detached links that new links replace, by the
+	// Outlook record of the new link (see decideOutlookRecords).
+	relinked map[int32]*pair
+	nextID   int64
 	// crmCanon and olCanon are, per record, the first record with its
 	// (trimmed) CRM id or Outlook key, -1 for none; idLinked and keyLinked
 	// mark the first records whose id or key an open link has.
