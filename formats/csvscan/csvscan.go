@@ -8,8 +8,8 @@
 // records, the same errors (*csv.ParseError with csv.ErrQuote,
 // csv.ErrBareQuote or csv.ErrFieldCount, at the same line and byte
 // column), the same FieldPos and InputOffset. CR LF is read as LF, also
-// inside quoted fields; a CR before the end of the input is dropped; empty
-// lines are skipped; the last line needs no line break. FuzzDifferential
+// inside quoted fields; a CR that ends the input is dropped; empty lines
+// are skipped; the last line needs no line break. FuzzDifferential
 // holds it to encoding/csv on every input.
 //
 // The delimiter is one byte (',', ';', tab, ...): the readers detect one of
@@ -53,8 +53,8 @@ type Reader struct {
 
 	src io.Reader
 	buf []byte
-	r   int   // buf[r:w] is read and not yet consumed
-	w   int   //
+	r   int   // buf[r:w] is read from src and not yet consumed
+	w   int   // the end of what was read
 	rs  int   // start of the current record in buf: kept when the buffer is refilled
 	err error // what the last fill returned (io.EOF at the end)
 
