@@ -6,7 +6,6 @@ import (
 	"io"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/transform"
 )
 
@@ -89,7 +88,7 @@ func (s *sniffer) Read(p []byte) (int, error) {
 		return 0, ErrNotUTF8Late
 	}
 	s.t.Encoding = Windows1252
-	s.dec = transform.NewReader(s.br, charmap.Windows1252.NewDecoder())
+	s.dec = transform.NewReader(s.br, windows1252{})
 	return s.dec.Read(p)
 }
 

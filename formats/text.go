@@ -8,7 +8,6 @@ import (
 	"os"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -123,7 +122,7 @@ func newText(h *HashReader, path, force string, valid func() (bool, error)) (*Te
 		}
 		t.Encoding = name
 		if e != nil {
-			dec = e.NewDecoder()
+			dec = decoderOf(e)
 		}
 	case valid == nil:
 		t.Encoding = UTF8
@@ -136,7 +135,7 @@ func newText(h *HashReader, path, force string, valid func() (bool, error)) (*Te
 		}
 		t.Encoding = UTF8
 		if !ok {
-			dec, t.Encoding = charmap.Windows1252.NewDecoder(), Windows1252
+			dec, t.Encoding = windows1252{}, Windows1252
 		}
 	}
 	t.r = br
