@@ -265,3 +265,21 @@ func TestMigration8(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The loaded row of a link is found in id order by stepping, and in any
+// other order by a search; a link Load did not read has none.
+func TestLoadedStateLink(t *testing.T) {
+	s := &loadedState{rows: []loadedRow{{id: 1}, {id: 3}, {id: 5}, {id: 7}}}
+	for _, q := range []struct {
+		id    int64
+		found bool
+	}{{1, true}, {3, true}, {5, true}, {1, true}, {7, true}, {2, false}, {5, true}, {7, true}, {8, false}, {0, false}} {
+		r := s.link(q.id)
+		if (r != nil) != q.found || r != nil && r.id != q.id {
+			t.Errorf("link(%d) = %+v, want found %v", q.id, r, q.found)
+		}
+	}
+	if (*loadedState)(nil).link(1) != nil {
+		t.Error("a nil state has a row")
+	}
+}

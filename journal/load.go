@@ -47,6 +47,7 @@ func (j *Journal) Load() (engine.State, error) {
 type loadedState struct {
 	cycle   int
 	rows    []loadedRow
+	next    int // the row after the one link last found
 	fetched map[int64][16]byte
 	// checked is the last cycle the last recorded chain check covered;
 	// sums are the hashes of the open link rows written after it, in id
@@ -94,15 +95,21 @@ func rowKeysSum(l *engine.Link) [2]uint64 {
 	return out
 }
 
-// link returns the loaded row of link id, or nil.
+// link returns the loaded row of link id, or nil. Commit asks in id
+// order, so the row after the last one found is tried before a search.
 func (s *loadedState) link(id int64) *loadedRow {
 	if s == nil {
 		return nil
+	}
+	if k := s.next; k < len(s.rows) && s.rows[k].id == id {
+		s.next++
+		return &s.rows[k]
 	}
 	k, ok := slices.BinarySearchFunc(s.rows, id, func(r loadedRow, id int64) int { return cmp.Compare(r.id, id) })
 	if !ok {
 		return nil
 	}
+	s.next = k + 1
 	return &s.rows[k]
 }
 
