@@ -156,8 +156,11 @@ type reconciler struct {
 
 	changes [][]Change // the plan's changes, in order, a chunk at a time (change)
 	textBuf []byte     // valuesText's buffer
-	keyBuf  []byte     // nameKeyFrom's buffer
-	packBuf []byte     // pack's buffer
+	// packs, texts and keys hold the packed bases, the text of created
+	// records and the sync keys the plan keeps (see textArena).
+	packs, texts, keys textArena
+	keyBuf             []byte // nameKeyFrom's buffer
+	packBuf            []byte // pack's buffer
 
 	// usedDecisions and decisionProblems check Policy.Decisions.
 	usedDecisions    map[DecisionKey]bool
