@@ -416,7 +416,8 @@ func (l *layout) contactInto(rec []string, c *contact.Contact, extra []contact.E
 		}
 		l.street = street
 	}
-	for i, col := range l.cols {
+	for i := range l.cols {
+		col := &l.cols[i] // not a copy of 56 bytes a cell
 		v := cellValue(col, rec[i])
 		switch col.kind {
 		case kindExtra:
@@ -457,7 +458,7 @@ func (l *layout) contactInto(rec []string, c *contact.Contact, extra []contact.E
 }
 
 // cellValue is the value a cell of col stands for.
-func cellValue(col column, cell string) string {
+func cellValue(col *column, cell string) string {
 	if col.kind.isID() {
 		cell = trimID(cell)
 	}
@@ -520,7 +521,7 @@ func readAccounts(name string, data []byte, collect, requireID bool) (*accountTa
 // account maps one accounts-table record.
 func (l *layout) account(rec []string) (a contact.Account) {
 	for i, col := range l.cols {
-		v := cellValue(col, rec[i])
+		v := cellValue(&col, rec[i])
 		switch col.kind {
 		case kindExtra:
 			a.Extra = append(a.Extra, contact.Extra{Name: col.name, Value: v, Format: contact.FormatCRM})
@@ -568,7 +569,7 @@ func readIDList(name string, data []byte, collect bool) (*idTable, formats.Error
 	seen := map[string]struct{}{}
 	col := lay.first[colContactID]
 	f.each(func(rec []string, line int) {
-		id := cellValue(lay.cols[col], rec[col])
+		id := cellValue(&lay.cols[col], rec[col])
 		if id == "" {
 			f.fieldErr(col, lay.header[col], "blank CONTACTID")
 			return
