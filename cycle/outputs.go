@@ -108,13 +108,16 @@ func writeOutputs(o Options, s outputSet) (*written, error) {
 	hc := &hashCache{m: map[string]hashed{}}
 	// The writers only read the plan, so they all run side by side: at a
 	// million contacts each output takes seconds, and the machine has
-	// more than one core. The Outlook output, the longest, goes first.
-	jobs, err := sideJobs(o, s, stage, &w.outlookCSV, hc)
+	// more than one core. They start the longest first: the Outlook
+	// output (the export read again, three goroutines), duplicates.csv,
+	// the plan files, the CRM's change files, the small files.
+	side, err := sideJobs(o, s, stage, &w.outlookCSV, hc)
 	if err != nil {
 		return nil, err
 	}
-	jobs = append(jobs, planJobs(o, s, stage, hc)...)
-	if err := parallel(append(jobs, fileJobs(o, s, stage, hc)...)); err != nil {
+	files := fileJobs(o, s, stage, hc)
+	jobs := append(append(append(side[:1:1], files[:1]...), planJobs(o, s, stage, hc)...), side[1])
+	if err := parallel(append(jobs, files[1:]...)); err != nil {
 		return nil, err
 	}
 	if s.dups != nil {
@@ -172,10 +175,16 @@ func sideJobs(o Options, s outputSet, stage string, csvFormat *string, hc *hashC
 	return jobs, nil
 }
 
-// fileJobs write the files beside the sides' files: rejected.csv, the
-// decided conflicts.csv, duplicates.csv and the caller's extra files.
+// fileJobs write the files beside the sides' files: duplicates.csv (first,
+// the longest; a job that writes nothing when there is none), rejected.csv,
+// the decided conflicts.csv and the caller's extra files.
 func fileJobs(o Options, s outputSet, stage string, hc *hashCache) []func() error {
-	var jobs []func() error
+	jobs := []func() error{func() error {
+		if s.dups.empty() {
+			return nil
+		}
+		return writeHashed(filepath.Join(stage, duplicatesName), hc, s.dups.writeCSV)
+	}}
 	file := func(name string, data func() ([]byte, error)) {
 		jobs = append(jobs, func() error {
 			b, err := data()
@@ -201,9 +210,6 @@ func fileJobs(o Options, s outputSet, stage string, hc *hashCache) []func() erro
 	for name, data := range o.ExtraFiles {
 		file(name, func() ([]byte, error) { return data, nil })
 	}
-	if !s.dups.empty() {
-		jobs = append(jobs, func() error { return writeHashed(filepath.Join(stage, duplicatesName), hc, s.dups.writeCSV) })
-	}
 	return jobs
 }
 
@@ -215,9 +221,9 @@ func planJobs(o Options, s outputSet, stage string, hc *hashCache) []func() erro
 		name  string
 		write func(io.Writer) error
 	}{
-		{"plan.txt", s.plan.WriteText},
 		{"plan.json", s.plan.WriteJSON},
 		{"report.html", func(w io.Writer) error { return writeReport(w, s.plan, o.chainOK, o.chain, s.dups) }},
+		{"plan.txt", s.plan.WriteText},
 	} {
 		jobs = append(jobs, func() error {
 			path := filepath.Join(stage, pf.name)
