@@ -3,9 +3,12 @@ package cycle
 import (
 	"bytes"
 	"encoding/csv"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
+	"contactsync/engine"
 	"contactsync/engine/contact"
 )
 
@@ -70,6 +73,60 @@ func TestDuplicateCells(t *testing.T) {
 	for _, v := range []string{"", "a", "=a", "+a", "+1 555", "-", "@x", "'=x", "\tx"} {
 		if got, want := string(spreadsheetCell([]byte(v))), contact.SpreadsheetCell(v); got != want {
 			t.Errorf("spreadsheetCell(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// duplicates.csv is what encoding/csv writes of the rows, cell by cell
+// from the records (as the file was written before its rows were read in
+// runs in the records' order), for runs of any length: one row, a group,
+// several groups, all of them.
+func TestDuplicatesCSVIsEncodingCSV(t *testing.T) {
+	var cs contact.Contacts
+	vals := []string{"", "Ann", " Lee", "=cmd", "a,b", "q\"uote", "Zoë", "x\ny"}
+	for i := range 400 {
+		var c contact.Contact
+		c.Key = vals[i%len(vals)] + strconv.Itoa(i)
+		c.Line = i % 37
+		c.Values[contact.First], c.Values[contact.Last] = vals[i%len(vals)], vals[(i/3)%len(vals)]
+		c.Values[contact.Company], c.Values[contact.Email2] = vals[(i/5)%len(vals)], "<Mail"+strconv.Itoa(i%9)+"@x.example>"
+		cs = append(cs, c)
+	}
+	rnd := rand.New(rand.NewPCG(5, 6))
+	var groups []engine.DuplicateGroup
+	for g, at := 1, 0; at < len(cs); g++ {
+		n := 1 + rnd.IntN(7)
+		var members []engine.DuplicateMember
+		for k := range n {
+			idx := rnd.IntN(len(cs)) // anywhere in the records
+			members = append(members, engine.DuplicateMember{Index: idx, Matches: []engine.DuplicateMatch{{Value: "v" + strconv.Itoa(k), Reason: engine.DupEmail}}})
+		}
+		groups = append(groups, engine.DuplicateGroup{Number: g, Members: members})
+		at += n
+	}
+	var want bytes.Buffer
+	cw := csv.NewWriter(&want)
+	cw.Write([]string{"side", "group", "reason", "key", "name", "email", "line"})
+	for _, g := range groups {
+		for _, m := range g.Members {
+			line := ""
+			if l := cs.Line(m.Index); l > 0 {
+				line = strconv.Itoa(l)
+			}
+			cw.Write([]string{"crm", strconv.Itoa(g.Number), contact.SpreadsheetCell(m.Reason()), contact.SpreadsheetCell(cs.Key(m.Index)),
+				contact.SpreadsheetCell(cs.DisplayName(m.Index)), contact.SpreadsheetCell(firstEmail(cs, m.Index)), line})
+		}
+	}
+	cw.Flush()
+	defer func(n int) { dupRunRows = n }(dupRunRows)
+	for _, n := range []int{1, 5, 50, 1 << 18} {
+		dupRunRows = n
+		var got bytes.Buffer
+		if err := writeDuplicatesCSV(&got, "crm", cs, groups); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("runs of %d rows: duplicates.csv is\n%q\nencoding/csv wrote\n%q", n, got.Bytes(), want.Bytes())
 		}
 	}
 }

@@ -2,9 +2,11 @@ package cycle
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"contactsync/engine"
@@ -38,33 +40,93 @@ func writeDuplicatesCSV(w io.Writer, side string, cs contact.Records, groups []e
 }
 
 // appendDuplicateRows writes the rows of writeDuplicatesCSV, without the
-// header, into r.
+// header, into r. A group's members lie anywhere in cs, so the cells read
+// from the records (key, name, e-mail, line) are read first for a run of
+// rows in the records' order (dupRun), where the table is read in the
+// order it is laid out, not a cache miss a value; then the rows are
+// written in the groups' order.
 func appendDuplicateRows(r *csvRows, side string, cs contact.Records, groups []engine.DuplicateGroup) error {
+	run := &dupRun{}
 	var cell, num []byte
-	for _, g := range groups {
-		num = strconv.AppendInt(num[:0], int64(g.Number), 10)
-		for _, m := range g.Members {
-			if side != "" {
-				r.cell(side)
-			}
-			r.cellBytes(num)
-			cell = m.AppendReason(cell[:0])
-			r.cellBytes(spreadsheetCell(cell))
-			r.cell(contact.SpreadsheetCell(cs.Key(m.Index)))
-			r.cellBytes(spreadsheetCell(appendDisplayName(cell[:0], cs, m.Index)))
-			r.cell(contact.SpreadsheetCell(firstEmail(cs, m.Index)))
-			cell = cell[:0]
-			if l := cs.Line(m.Index); l > 0 {
-				cell = strconv.AppendInt(cell, int64(l), 10)
-			}
-			r.cellBytes(cell)
-			r.end()
-			if r.err != nil {
-				return r.err
+	for gi := 0; gi < len(groups); {
+		// The run: the members of whole groups, up to dupRunRows (a
+		// larger group goes whole).
+		run.reset()
+		gj := gi
+		for ; gj < len(groups) && (gj == gi || len(run.refs)+len(groups[gj].Members) <= dupRunRows); gj++ {
+			for _, m := range groups[gj].Members {
+				run.refs = append(run.refs, dupRef{index: int32(m.Index), row: int32(len(run.refs))})
 			}
 		}
+		run.read(cs)
+		row := 0
+		for _, g := range groups[gi:gj] {
+			num = strconv.AppendInt(num[:0], int64(g.Number), 10)
+			for _, m := range g.Members {
+				if side != "" {
+					r.cell(side)
+				}
+				r.cellBytes(num)
+				cell = m.AppendReason(cell[:0])
+				r.cellBytes(spreadsheetCell(cell))
+				r.buf = append(r.buf, run.cells[run.ends[row]:run.ends[row+1]]...)
+				row++
+				r.end()
+				if r.err != nil {
+					return r.err
+				}
+			}
+		}
+		gi = gj
 	}
 	return nil
+}
+
+// dupRunRows is how many rows' record cells a dupRun reads at a time: a
+// few megabytes of text, most of a million contacts' members in order.
+var dupRunRows = 1 << 18
+
+// dupRun holds the record cells of a run of duplicates.csv's rows.
+type dupRun struct {
+	refs  []dupRef
+	text  []byte  // the rows' record cells as CSV, each after a comma, in the records' order
+	cells []byte  // the same in the rows' order
+	ends  []int32 // row k's cells are cells[ends[k]:ends[k+1]]
+	span  [][2]int32
+	name  []byte
+}
+
+// dupRef is a row of a run: its record and its place in the run.
+type dupRef struct{ index, row int32 }
+
+func (d *dupRun) reset() { d.refs = d.refs[:0] }
+
+// read reads the record cells of the run's rows in the records' order,
+// then puts them in the rows' order.
+func (d *dupRun) read(cs contact.Records) {
+	slices.SortFunc(d.refs, func(a, b dupRef) int { return cmp.Compare(a.index, b.index) })
+	d.span = slices.Grow(d.span[:0], len(d.refs))[:len(d.refs)]
+	text := d.text[:0]
+	for _, ref := range d.refs {
+		i := int(ref.index)
+		start := len(text)
+		text = appendCSVCell(text, true, contact.SpreadsheetCell(cs.Key(i)))
+		d.name = spreadsheetCell(appendDisplayName(d.name[:0], cs, i))
+		text = appendCSVCell(text, true, d.name)
+		text = appendCSVCell(text, true, contact.SpreadsheetCell(firstEmail(cs, i)))
+		text = append(text, ',')
+		if l := cs.Line(i); l > 0 {
+			text = strconv.AppendInt(text, int64(l), 10)
+		}
+		d.span[ref.row] = [2]int32{int32(start), int32(len(text))}
+	}
+	d.text = text
+	d.cells = slices.Grow(d.cells[:0], len(text))
+	d.ends = append(d.ends[:0], 0)
+	for _, sp := range d.span {
+		d.cells = append(d.cells, text[sp[0]:sp[1]]...)
+		d.ends = append(d.ends, int32(len(d.cells)))
+	}
 }
 
 // spreadsheetCell is contact.SpreadsheetCell of a cell being built: b, or
