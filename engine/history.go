@@ -106,7 +106,7 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 	for i := range ot.Len() {
 		key := ot.Key(i)
 		id, ok := syncKeyID(key)
-		if !ok || r.olByKey[key] != i {
+		if j, _ := r.olByKey.get(key); !ok || j != i {
 			continue
 		}
 		if taken[id] {

@@ -44,7 +44,7 @@ func (r *reconciler) resolveLinks() error {
 			continue
 		}
 		if l.OutlookKey != "" {
-			if i, ok := r.olByKey[l.OutlookKey]; ok {
+			if i, ok := r.olByKey.get(l.OutlookKey); ok {
 				r.keyLinked[i] = true
 				if !r.olClaimed[i] {
 					claims[k][1] = int32(i)

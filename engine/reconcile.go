@@ -119,7 +119,7 @@ type reconciler struct {
 	// scope says whether each CRM record is in scope (crmInScope); seen,
 	// when the user may not see everything, whether it is visible.
 	scope, seen []bool
-	olByKey     map[string]int
+	olByKey     outlookKeys
 	crmClaimed  []bool
 	olClaimed   []bool
 	pairs       []*pair
@@ -218,7 +218,7 @@ func (r *reconciler) index() {
 		}
 		r.scope[i] = r.visible(i) && (!r.crm.HasSyncGroup || inGroup[trimID(r.ct.Key(i))])
 	}
-	r.olByKey = make(map[string]int, r.ot.Len())
+	r.olByKey = newOutlookKeys(r.st.NextLinkID, r.ot)
 	r.olCanon = make([]int32, r.ot.Len())
 	keyless := 0
 	for i := range r.ot.Len() {
@@ -228,13 +228,13 @@ func (r *reconciler) index() {
 			keyless++
 			continue
 		}
-		if j, dup := r.olByKey[k]; dup {
+		if j, dup := r.olByKey.get(k); dup {
 			r.olCanon[i] = int32(j)
 			r.notice(NoticeDuplicateKey, 0, fmt.Sprintf("Outlook contact %q (record %d) repeats the key %q of an earlier record; it is treated as a new contact",
 				r.ot.DisplayName(i), i+1, k))
 			continue
 		}
-		r.olByKey[k] = i
+		r.olByKey.set(k, i)
 		r.olCanon[i] = int32(i)
 	}
 	// Each keyless record is patched with its sync key, once linked.
