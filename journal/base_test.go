@@ -108,6 +108,9 @@ func FuzzCompact(f *testing.F) {
 		if *got.Base != *l.Base || got.NameAccount != l.NameAccount || got.Detached != l.Detached {
 			t.Fatalf("round trip of %q: %+v", enc, got)
 		}
+		if storedValuesHash(string(enc), got.Base) != valuesHash(engine.PackValues(l.Base)) {
+			t.Fatalf("the stored hash of %q is not that of its values packed", enc)
+		}
 		if p, ok := appendCompactPending(nil, &l); ok {
 			var back engine.Link
 			err := decodePending(string(p), &back)
@@ -121,6 +124,9 @@ func FuzzCompact(f *testing.F) {
 		if decodeCompactBase(doc, &any) == nil {
 			if again := appendCompactBase(nil, &any); string(again) != doc {
 				t.Fatalf("decoded %q, which encodes back as %q", doc, again)
+			}
+			if storedValuesHash(doc, any.Base) != valuesHash(engine.PackValues(any.Base)) {
+				t.Fatalf("the stored hash of %q is not that of its values packed", doc)
 			}
 		}
 		var pend engine.Link

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
@@ -123,6 +124,25 @@ func valuesHash(packed string) [16]byte {
 	h := sha256.Sum256([]byte(packed))
 	return [16]byte(h[:16])
 }
+
+// storedValuesHash is valuesHash of the base a stored row holds, doc,
+// which decoded into base: for a compact base, its values are the packed
+// form after the header (the form is canonical: decoding takes only
+// fields in order, non-empty values and the shortest lengths), hashed
+// where they are; for the JSON form, base packed.
+func storedValuesHash(doc string, base *contact.Values) [16]byte {
+	if !isCompact(doc) {
+		return valuesHash(engine.PackValues(base))
+	}
+	h := sha256.New()
+	h.Write([]byte{1}) // engine.PackValues's form byte
+	h.Write(unsafeBytes(doc[compactHeaderMax(unsafeBytes(doc)):]))
+	var sum [sha256.Size]byte
+	return [16]byte(h.Sum(sum[:0])[:16])
+}
+
+// unsafeBytes is s as bytes without a copy, for bytes only read.
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // compactReader reads the compact forms.
 type compactReader struct {

@@ -335,7 +335,7 @@ func (b *bases) Bases(ids []int64) ([]*contact.Values, error) {
 			}
 			out[k] = l.Base
 			if b.loaded != nil && b.loaded.fetched != nil {
-				b.loaded.fetched[l.ID] = valuesHash(engine.PackValues(l.Base))
+				b.loaded.fetched[l.ID] = storedValuesHash(doc, l.Base)
 			}
 		}
 		err = rows.Err()
