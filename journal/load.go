@@ -216,7 +216,9 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 	}
 	defer rows.Close()
 	var crmID, outlookKey, base, sum, baseSHA sql.RawBytes
-	var opened, written int
+	// int64, as the driver gives them: database/sql scans an int64 into
+	// an int through its decimal text.
+	var opened, written int64
 	var strs arena
 	c := newChain()
 	next := 0 // the first pending row not yet matched
@@ -226,11 +228,11 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 		if err := rows.Scan(&l.ID, &crmID, &outlookKey, &base, &sum, &baseSHA, &opened, &written); err != nil {
 			return st, nil, err
 		}
-		if !j.ro && written > loaded.checked {
+		if !j.ro && written > int64(loaded.checked) {
 			// New since the last check: its hash, for the next one.
 			s := loadedSum{id: l.ID, written: int32(written)}
 			if sum != nil && len(baseSHA) == 0 {
-				r := linkRow{id: l.ID, crmID: unsafeString(crmID), outlookKey: unsafeString(outlookKey), base: base, baseSum: sum, opened: opened, written: written}
+				r := linkRow{id: l.ID, crmID: unsafeString(crmID), outlookKey: unsafeString(outlookKey), base: base, baseSum: sum, opened: int(opened), written: int(written)}
 				r.sum(c)
 				copy(s.sum[:], c.out)
 				s.ok = true
