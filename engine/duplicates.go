@@ -118,7 +118,7 @@ var dupEmailFields = []contact.Field{contact.Email1, contact.Email2, contact.Ema
 // strings nor an arena of them.
 func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
 	n := cs.Len()
-	kb := dupKeys{cs: cs, o: o, companies: map[contact.Handle]string{}}
+	kb := dupKeys{cs: cs, o: o, companies: new(companyCache), folded: map[contact.Handle]string{}}
 	kb.t, _ = cs.(*contact.Table)
 	kb.phoneSlots, kb.phoneKeys, kb.tmp = phoneKeys(cs, o.PhoneKey)
 	kb.slotBits = uint(bits.Len(uint(dupMaxKeys - 1)))
@@ -127,7 +127,7 @@ func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
 	if !kb.recheck() {
 		return nil
 	}
-	kb.phoneSlots, kb.phoneKeys, kb.companies = nil, nil, nil
+	kb.phoneSlots, kb.phoneKeys, kb.companies, kb.folded = nil, nil, nil, nil
 	kb.match(n)
 	if len(kb.matches) == 0 {
 		return nil
@@ -149,7 +149,8 @@ type dupKeys struct {
 	cs        contact.Records
 	t         *contact.Table // cs, when a table: companies folded once
 	o         DuplicateOptions
-	companies map[contact.Handle]string
+	companies *companyCache
+	folded    map[contact.Handle]string // every company folded, by handle
 	// phoneSlots are the slots (contact × len(dupPhoneFields) + field)
 	// whose number shares its tail with another contact's, ascending, and
 	// phoneKeys their keys; phoneAt is the next one.
@@ -184,6 +185,17 @@ type dupKeys struct {
 	matches []uint64
 	values  []int32 // per class, a key of it (an index into need)
 }
+
+// companyCache holds folded companies of a table by their handle, the
+// last one of each slot (a hash of the handle), in front of the map of
+// them all: companies repeat, and a handle names one value of its table.
+type companyCache [1 << companyCacheBits]struct {
+	h      contact.Handle
+	ok     bool
+	folded string
+}
+
+const companyCacheBits = 12
 
 // dupChunk is the size of a chunk of the bytes of the keys of the runs.
 const dupChunk = 1 << 20
@@ -327,11 +339,16 @@ func (kb *dupKeys) make(i int) {
 		if kb.t != nil {
 			// Companies repeat: each folded once.
 			h := kb.t.Handle(i, contact.Company)
-			fc, ok := kb.companies[h]
-			if !ok {
-				fc = contact.FoldName(kb.t.Pool().Get(h))
-				kb.companies[h] = fc
+			c := &kb.companies[uint32(h)*2654435761>>(32-companyCacheBits)]
+			if !c.ok || c.h != h {
+				fc, ok := kb.folded[h]
+				if !ok {
+					fc = contact.FoldName(kb.t.Pool().Get(h))
+					kb.folded[h] = fc
+				}
+				c.h, c.ok, c.folded = h, true, fc
 			}
+			fc := c.folded
 			kb.buf = append(kb.buf, fc...)
 		} else {
 			kb.buf = contact.AppendFoldName(kb.buf, cs.Get(i, contact.Company))
