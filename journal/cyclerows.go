@@ -131,99 +131,85 @@ func pendingOf(plan *engine.Plan) []pendingRow {
 // insertLinkWrites writes the hashes of the link rows cycle n wrote as a
 // set, in link order: each link as the difference to the previous one.
 func insertLinkWrites(tx *sql.Tx, n int, writes []linkWrite) error {
-	w, err := newSetWriter(tx, n, setLinkWrites)
-	if err != nil {
-		return err
-	}
-	var prev int64
-	for _, x := range writes {
-		w.int(x.link - prev)
-		w.str(x.sum)
-		prev = x.link
-		if err := w.end(); err != nil {
-			w.close()
-			return fmt.Errorf("link writes: %w", err)
-		}
-	}
-	if err := w.close(); err != nil {
-		return fmt.Errorf("link writes: %w", err)
-	}
-	return nil
+	return insertLinkSet(tx, n, setLinkWrites, "link writes", len(writes), func(i int) (int64, string) {
+		return writes[i].link, writes[i].sum
+	})
 }
 
 // eachLinkWrite calls fn for every link write of cycle n, in link order:
 // the rows of link_writes (cycles before schema 6), then its set.
 func eachLinkWrite(q querier, n int, fn func(linkWrite) error) error {
-	if err := eachQ(q, `SELECT link, sha256 FROM link_writes WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
-		var w linkWrite
-		if err := rs.Scan(&w.link, &w.sum); err != nil {
-			return err
-		}
-		return fn(w)
-	}); err != nil {
-		return err
-	}
-	var prev int64
-	return eachSet(q, setLinkWrites, n, func(r *setReader) error {
-		d, err := r.int()
-		if err != nil {
-			return err
-		}
-		sum, err := r.str()
-		if err != nil {
-			return err
-		}
-		prev += d
-		return fn(linkWrite{prev, sum})
+	return eachLinkSet(q, n, setLinkWrites, `SELECT link, sha256 FROM link_writes WHERE cycle = ? ORDER BY link`, func(link int64, sum string) error {
+		return fn(linkWrite{link, sum})
 	})
 }
 
 // insertPending writes the cycle's pending work as a set, in link order.
 func insertPending(tx *sql.Tx, n int, pending []pendingRow) error {
-	w, err := newSetWriter(tx, n, setPending)
-	if err != nil {
-		return err
-	}
-	var prev int64
-	for _, p := range pending {
-		w.int(p.link - prev)
-		w.str(p.doc)
-		prev = p.link
-		if err := w.end(); err != nil {
-			w.close()
-			return fmt.Errorf("pending work: %w", err)
-		}
-	}
-	if err := w.close(); err != nil {
-		return fmt.Errorf("pending work: %w", err)
-	}
-	return nil
+	return insertLinkSet(tx, n, setPending, "pending work", len(pending), func(i int) (int64, string) {
+		return pending[i].link, pending[i].doc
+	})
 }
 
 // eachPending calls fn for every pending row of cycle n, in link order:
 // the rows of the pending table (cycles before schema 6), then its set.
 func eachPending(q querier, n int, fn func(pendingRow) error) error {
-	if err := eachQ(q, `SELECT link, doc FROM pending WHERE cycle = ? ORDER BY link`, n, func(rs *sql.Rows) error {
-		var p pendingRow
-		if err := rs.Scan(&p.link, &p.doc); err != nil {
+	return eachLinkSet(q, n, setPending, `SELECT link, doc FROM pending WHERE cycle = ? ORDER BY link`, func(link int64, doc string) error {
+		return fn(pendingRow{link, doc})
+	})
+}
+
+// insertLinkSet writes the set kind of cycle n: count rows of a link and a
+// text, row(i) the i-th in link order, each link as the difference to the
+// previous one. what names the rows in an error.
+func insertLinkSet(tx *sql.Tx, n int, kind, what string, count int, row func(i int) (int64, string)) error {
+	w, err := newSetWriter(tx, n, kind)
+	if err != nil {
+		return err
+	}
+	var prev int64
+	for i := range count {
+		link, text := row(i)
+		w.int(link - prev)
+		w.str(text)
+		prev = link
+		if err := w.end(); err != nil {
+			w.close()
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if err := w.close(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// eachLinkSet calls fn for every row of a link and a text of cycle n, in
+// link order: the rows query selects from the table of cycles before
+// schema 6, then those of its set of kind.
+func eachLinkSet(q querier, n int, kind, query string, fn func(link int64, text string) error) error {
+	if err := eachQ(q, query, n, func(rs *sql.Rows) error {
+		var link int64
+		var text string
+		if err := rs.Scan(&link, &text); err != nil {
 			return err
 		}
-		return fn(p)
+		return fn(link, text)
 	}); err != nil {
 		return err
 	}
 	var prev int64
-	return eachSet(q, setPending, n, func(r *setReader) error {
+	return eachSet(q, kind, n, func(r *setReader) error {
 		d, err := r.int()
 		if err != nil {
 			return err
 		}
-		doc, err := r.str()
+		text, err := r.str()
 		if err != nil {
 			return err
 		}
 		prev += d
-		return fn(pendingRow{prev, doc})
+		return fn(prev, text)
 	})
 }
 
