@@ -74,15 +74,7 @@ func BenchmarkReconcile(b *testing.B) {
 			folder[i].Modified = exported.Add(24 * time.Hour)
 		}
 		crm2 := benchImportCRM(s.CRM, first)
-		st := State{Cycle: 1, User: "U1", Mapping: first.Mapping, NextLinkID: first.NextLinkID}
-		bases := benchBases{}
-		for _, l := range first.Links {
-			bases[l.ID] = l.Packed
-			l := l.Link
-			l.Packed, l.Base = "", nil
-			st.Links = append(st.Links, l)
-		}
-		st.Bases = bases
+		st, _ := benchState(1, first, nil)
 		first = nil
 		crmIn := CRMInput{Accounts: s.Accounts}
 		olIn := OutlookInput{}
@@ -150,6 +142,25 @@ func benchImportCRM(cs []contact.Contact, plan *Plan) []contact.Contact {
 		out = append(out, c)
 	}
 	return out
+}
+
+// benchState is the state the journal gives after committing plan p,
+// cycle n: its links without their bases, which the bases it returns
+// give by id, as the journal does (a link p did not rewrite keeps its base
+// of earlier, the bases of the cycle before).
+func benchState(n int, p *Plan, earlier benchBases) (State, benchBases) {
+	bases := benchBases{}
+	st := State{Cycle: n, User: "U1", Mapping: p.Mapping, NextLinkID: p.NextLinkID, Bases: bases}
+	for _, l := range p.Links {
+		bases[l.ID] = l.Packed
+		if l.Packed == "" {
+			bases[l.ID] = earlier[l.ID]
+		}
+		l := l.Link
+		l.Packed, l.Base = "", nil
+		st.Links = append(st.Links, l)
+	}
+	return st, bases
 }
 
 // benchBases gives the bases of a sums-only state, as the journal does.

@@ -51,15 +51,7 @@ func quietCycle(t *testing.T, n int) (State, CRMInput, OutlookInput, Policy) {
 		t.Fatal(err)
 	}
 	folder := first.Outlook.FolderOf(s.Outlook)
-	st := State{Cycle: 1, User: "U1", Mapping: first.Mapping, NextLinkID: first.NextLinkID}
-	bases := benchBases{}
-	for _, l := range first.Links {
-		bases[l.ID] = l.Packed
-		l := l.Link
-		l.Packed, l.Base = "", nil
-		st.Links = append(st.Links, l)
-	}
-	st.Bases = bases
+	st, bases := benchState(1, first, nil)
 	crm2 := benchImportCRM(s.CRM, first)
 	ct2, ot2 := benchTables(p, crm2, folder)
 	second, err := Reconcile(st, CRMInput{Table: ct2, Accounts: s.Accounts}, OutlookInput{Table: ot2}, p)
@@ -67,17 +59,7 @@ func quietCycle(t *testing.T, n int) (State, CRMInput, OutlookInput, Policy) {
 		t.Fatal(err)
 	}
 	// The third cycle: the second's outputs imported too.
-	bases3 := benchBases{}
-	st3 := State{Cycle: 2, User: "U1", Mapping: second.Mapping, NextLinkID: second.NextLinkID, Bases: bases3}
-	for _, l := range second.Links {
-		bases3[l.ID] = l.Packed
-		if l.Packed == "" {
-			bases3[l.ID] = bases[l.ID]
-		}
-		l := l.Link
-		l.Packed, l.Base = "", nil
-		st3.Links = append(st3.Links, l)
-	}
+	st3, _ := benchState(2, second, bases)
 	ct3, ot3 := benchTables(p, crm2, second.Outlook.FolderOf(folder))
 	return st3, CRMInput{Table: ct3, Accounts: s.Accounts}, OutlookInput{Table: ot3}, p
 }
