@@ -136,7 +136,7 @@ func (l *Link) pack(v *contact.Values) {
 // packed string.
 func (r *reconciler) pack(l *Link, v *contact.Values) {
 	r.packBuf = appendPacked(r.packBuf[:0], v)
-	l.Packed = r.packs.string(r.packBuf)
+	l.Packed = r.packs.String(r.packBuf)
 	r.sums.reset()
 	for f := range v {
 		if v[f] != "" {

@@ -736,7 +736,7 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule, tomb *pair) {
 	l.CRMID = trimID(crmRec.key())
 	l.OutlookKey = olRec.key()
 	if l.OutlookKey == "" {
-		l.OutlookKey = r.keys.syncKey(l.ID)
+		l.OutlookKey = syncKeyIn(&r.keys, l.ID)
 	}
 	if acc := crmRec.get(contact.Company); acc != "" && olRec.get(contact.Company) == "" && isNameAccount(acc, crmRec.get(contact.First), crmRec.get(contact.Last)) {
 		// The CRM keeps a contact without company under an account named

@@ -168,7 +168,7 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 	}
 	newKey := pr.isNew
 	if pr.link.OutlookKey == "" {
-		pr.link.OutlookKey = r.keys.syncKey(pr.link.ID)
+		pr.link.OutlookKey = syncKeyIn(&r.keys, pr.link.ID)
 		pr.changed, newKey = true, true
 	}
 	keyed := r.ot.Key(pr.ol) == pr.link.OutlookKey

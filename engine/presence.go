@@ -155,7 +155,7 @@ func (r *reconciler) createInCRM(oi int) {
 	l := r.newLink()
 	l.OutlookKey = rec.key()
 	if l.OutlookKey == "" {
-		l.OutlookKey = r.keys.syncKey(l.ID)
+		l.OutlookKey = syncKeyIn(&r.keys, l.ID)
 	}
 	var c contact.Contact
 	c.Modified = rec.modified()
@@ -199,7 +199,7 @@ func (r *reconciler) newCRMRecords() {
 		r.crmClaimed[i] = true
 		l := r.newLink()
 		l.CRMID = trimID(rec.key())
-		l.OutlookKey = r.keys.syncKey(l.ID)
+		l.OutlookKey = syncKeyIn(&r.keys, l.ID)
 		var c contact.Contact
 		c.Key = l.OutlookKey
 		r.copyMapped(rec, &c, &l)
@@ -220,7 +220,7 @@ func (r *reconciler) newCRMRecords() {
 // one journal row that still says every value it set.
 func (r *reconciler) valuesText(v *contact.Values) string {
 	r.textBuf = appendValuesJSON(r.textBuf[:0], r.fields, v)
-	return r.texts.string(r.textBuf)
+	return r.texts.String(r.textBuf)
 }
 
 // heldBack reports whether a record to be created on side s is held back,

@@ -157,8 +157,8 @@ type reconciler struct {
 	changes [][]Change // the plan's changes, in order, a chunk at a time (change)
 	textBuf []byte     // valuesText's buffer
 	// packs, texts and keys hold the packed bases, the text of created
-	// records and the sync keys the plan keeps (see textArena).
-	packs, texts, keys textArena
+	// records and the sync keys the plan keeps (see contact.Arena).
+	packs, texts, keys contact.Arena
 	keyBuf             []byte // nameKeyFrom's buffer
 	packBuf            []byte // pack's buffer
 

@@ -132,6 +132,6 @@ func FuzzCompact(f *testing.F) {
 		var pend engine.Link
 		_ = decodeCompactPending(doc, &pend)
 		var hdr engine.Link
-		_ = decodeCompactHeader([]byte(doc), &hdr, &arena{})
+		_ = decodeCompactHeader([]byte(doc), &hdr, &contact.Arena{})
 	})
 }

@@ -252,8 +252,8 @@ func decodeCompactBase(doc string, l *engine.Link) error {
 
 // decodeCompactHeader reads only the name account and the detached side of
 // a compact base: what a link carries without its base.
-func decodeCompactHeader(doc []byte, l *engine.Link, strs *arena) error {
-	d := compactReader{s: strs.str(doc[:min(len(doc), compactHeaderMax(doc))])}
+func decodeCompactHeader(doc []byte, l *engine.Link, strs *contact.Arena) error {
+	d := compactReader{s: strs.String(doc[:min(len(doc), compactHeaderMax(doc))])}
 	return d.header(l)
 }
 

@@ -153,7 +153,7 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 	// The rows' bases and sums are copied into blobs, which the batches
 	// hold until they are written, and their hashes into sums, kept until
 	// the commit: an allocation per 64 KB instead of three per link.
-	var blobs, sums arena
+	var blobs, sums contact.Arena
 	for i := range plan.Links {
 		ls := &plan.Links[i]
 		if !ls.Changed {
@@ -188,12 +188,12 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 			l = &cp
 		}
 		buf = appendCompactBase(buf[:0], l)
-		blob := blobs.bytes(buf)
+		blob := blobs.Bytes(buf)
 		bs := l.BaseSum
 		if l.Packed == "" || bs.IsZero() {
 			bs = engine.SumValues(l.Values())
 		}
-		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: blobs.bytes(bs[:]), opened: n, written: n}
+		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: blobs.Bytes(bs[:]), opened: n, written: n}
 		if old {
 			queued = append(queued, rewrite{l, blob, row})
 			if len(queued) == basesChunk {
@@ -206,7 +206,7 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		if err := insert.add(l.ID, l.CRMID, l.OutlookKey, blob, row.baseSum); err != nil {
 			return nil, nil, fmt.Errorf("new links: %w", err)
 		}
-		writes = append(writes, linkWrite{l.ID, sums.str(row.sumBytes(rc))})
+		writes = append(writes, linkWrite{l.ID, sums.String(row.sumBytes(rc))})
 	}
 	if err := flush(); err != nil {
 		return nil, nil, err

@@ -9,7 +9,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"unsafe"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
@@ -128,34 +127,6 @@ func (s *loadedState) unchanged(l *engine.Link) bool {
 	return ok && valuesHash(packedOf(l)) == h
 }
 
-// arena holds the strings of the loaded links in large chunks: one
-// allocation per 64 KB instead of two per link.
-type arena struct{ chunk []byte }
-
-// str returns b as a string in the arena.
-func (a *arena) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > cap(a.chunk)-len(a.chunk) {
-		a.chunk = make([]byte, 0, max(64<<10, len(b)))
-	}
-	start := len(a.chunk)
-	a.chunk = append(a.chunk, b...)
-	return unsafe.String(&a.chunk[start], len(b))
-}
-
-// bytes returns a copy of b in the arena; a slice that cannot grow into
-// what the arena hands out next.
-func (a *arena) bytes(b []byte) []byte {
-	if len(b) > cap(a.chunk)-len(a.chunk) {
-		a.chunk = make([]byte, 0, max(64<<10, len(b)))
-	}
-	start := len(a.chunk)
-	a.chunk = append(a.chunk, b...)
-	return a.chunk[start:len(a.chunk):len(a.chunk)]
-}
-
 func (j *Journal) load() (engine.State, *loadedState, error) {
 	st := engine.State{NextLinkID: 1}
 	tx, err := j.db.Begin() // one snapshot for the cycle row and the links
@@ -219,7 +190,7 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 	// int64, as the driver gives them: database/sql scans an int64 into
 	// an int through its decimal text.
 	var opened, written int64
-	var strs arena
+	var strs contact.Arena
 	c := newChain()
 	next := 0 // the first pending row not yet matched
 	for rows.Next() {
@@ -239,7 +210,7 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 			}
 			loaded.sums = append(loaded.sums, s)
 		}
-		l.CRMID, l.OutlookKey = strs.str(crmID), strs.str(outlookKey)
+		l.CRMID, l.OutlookKey = strs.String(crmID), strs.String(outlookKey)
 		if err := lightLink(l, base, sum, &strs); err != nil {
 			return st, nil, fmt.Errorf("link %d: %w", l.ID, err)
 		}
@@ -272,7 +243,7 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 // name account and detached side, and the BaseSum (stored with a compact
 // row, computed for a row of the JSON form, whose pending work, in a
 // schema 1 row, it keeps too).
-func lightLink(l *engine.Link, base, sum []byte, strs *arena) error {
+func lightLink(l *engine.Link, base, sum []byte, strs *contact.Arena) error {
 	if len(sum) > 0 || isCompact(string(base[:min(len(base), 1)])) {
 		if len(sum) != len(engine.BaseSum{}) {
 			return fmt.Errorf("base_sum of %d bytes, want %d", len(sum), len(engine.BaseSum{}))
