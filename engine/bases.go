@@ -110,14 +110,19 @@ func uvarintLen(n uint64) int {
 	return k
 }
 
-// Values returns the link's base: Base, or Packed unpacked (a new copy);
-// nil when the link carries neither (its base was not read).
+// Values returns the link's base: Base, or a new copy of the base it holds
+// packed or as a record; nil when the link carries none (its base was not
+// read).
 func (l *Link) Values() *contact.Values {
-	if l.Base != nil {
+	switch {
+	case l.Base != nil:
 		return l.Base
-	}
-	if l.Packed != "" {
-		v, err := UnpackValues(l.Packed)
+	case l.from != nil:
+		v := new(contact.Values)
+		l.from.values(l.row, v)
+		return v
+	case l.packed != "":
+		v, err := UnpackValues(l.packed)
 		if err == nil {
 			return v
 		}
@@ -125,18 +130,109 @@ func (l *Link) Values() *contact.Values {
 	return nil
 }
 
-// pack replaces the link's base by its packed form and sum.
-func (l *Link) pack(v *contact.Values) {
-	l.Packed = PackValues(v)
+// HasBase reports whether the link carries its base, in any form (see
+// Values); false for a link a state gave with only its BaseSum.
+func (l *Link) HasBase() bool { return !l.unread() }
+
+// AppendPacked appends the link's base packed (PackValues) to b; an
+// empty base when it carries none. A base held as a record is packed
+// here, when the journal writes it, not kept packed in the plan.
+func (l *Link) AppendPacked(b []byte) []byte {
+	switch {
+	case l.Base != nil:
+		return appendPacked(b, l.Base)
+	case l.from != nil:
+		var v contact.Values
+		l.from.values(l.row, &v)
+		return appendPacked(b, &v)
+	case l.packed != "":
+		return append(b, l.packed...)
+	}
+	return append(b, packedForm)
+}
+
+// SetPacked makes v the link's base, kept packed, and its BaseSum v's.
+func (l *Link) SetPacked(v *contact.Values) {
+	l.packed = PackValues(v)
 	l.BaseSum = SumValues(v)
+	l.Base, l.from, l.row = nil, nil, 0
+}
+
+// DropBase lets go of the link's base and keeps its BaseSum: the link as a
+// state that gives only sums carries it.
+func (l *Link) DropBase() { l.Base, l.packed, l.from, l.row = nil, "", nil, 0 }
+
+// baseRecords is a side's table whose records are the bases of links
+// (Link.from): a base is a record's values of fields, clean, and no
+// other value.
+type baseRecords struct {
+	t      *contact.Table
+	fields []contact.Field
+}
+
+// values sets v to the base that record i is.
+func (b *baseRecords) values(i int32, v *contact.Values) {
+	for _, f := range b.fields {
+		v[f] = contact.Clean(f, b.t.Get(int(i), f))
+	}
+}
+
+// is reports whether v is the base that record i is.
+func (b *baseRecords) is(i int32, v *contact.Values, mapped *[contact.NumFields]bool) bool {
+	for f := range v {
+		if !mapped[f] {
+			if v[f] != "" {
+				return false
+			}
+		} else if v[f] != contact.Clean(contact.Field(f), b.t.Get(int(i), contact.Field(f))) {
+			return false
+		}
+	}
+	return true
+}
+
+// pack makes v the link's base, packed, with its sum: one allocation, the
+// packed string, in the reconciler's arena.
+func (r *reconciler) pack(l *Link, v *contact.Values) {
+	r.packBuf = appendPacked(r.packBuf[:0], v)
+	l.packed = r.packs.String(r.packBuf)
+	l.from, l.row = nil, 0
+	r.sum(l, v)
 	l.Base = nil
 }
 
-// pack is Link.pack with the reconciler's buffers: one allocation, the
-// packed string.
-func (r *reconciler) pack(l *Link, v *contact.Values) {
-	r.packBuf = appendPacked(r.packBuf[:0], v)
-	l.Packed = r.packs.String(r.packBuf)
+// packFrom makes v the link's base, with its sum: a reference to the
+// first of the records a and b (either may be none) that v is, else
+// packed. Most bases a cycle makes are one of the link's records.
+func (r *reconciler) packFrom(l *Link, v *contact.Values, a, b rec) {
+	for _, x := range [2]rec{a, b} {
+		if !x.ok() {
+			continue
+		}
+		src := r.baseRecordsOf(x.t)
+		if src.is(int32(x.i), v, &r.mapped) {
+			l.from, l.row, l.packed, l.Base = src, int32(x.i), "", nil
+			r.sum(l, v)
+			return
+		}
+	}
+	r.pack(l, v)
+}
+
+// baseRecordsOf is the baseRecords of t (a side's table), made once.
+func (r *reconciler) baseRecordsOf(t *contact.Table) *baseRecords {
+	for _, b := range r.bases {
+		if b.t == t {
+			return b
+		}
+	}
+	b := &baseRecords{t: t, fields: r.fields}
+	r.bases = append(r.bases, b)
+	return b
+}
+
+// sum sets the link's BaseSum to v's.
+func (r *reconciler) sum(l *Link, v *contact.Values) {
 	r.sums.reset()
 	for f := range v {
 		if v[f] != "" {
@@ -144,12 +240,11 @@ func (r *reconciler) pack(l *Link, v *contact.Values) {
 		}
 	}
 	l.BaseSum = r.sums.sum()
-	l.Base = nil
 }
 
 // unread reports whether the link carries no base (a quiet link of a state
 // that gave only sums).
-func (l *Link) unread() bool { return l.Base == nil && l.Packed == "" }
+func (l *Link) unread() bool { return l.Base == nil && l.packed == "" && l.from == nil }
 
 // sumBuilder accumulates the canonical form that SumValues hashes. Values
 // must be added in ascending field order.
@@ -302,8 +397,11 @@ func fetchBases(st *State, ids []int64) ([]*contact.Values, error) {
 // A read that fails is remembered in r.err and reads as an empty base; the
 // cycle then fails with it.
 func (r *reconciler) base(pr *pair) *contact.Values {
-	if pr.link.Base == nil && pr.link.Packed != "" {
-		v, err := UnpackValues(pr.link.Packed)
+	if pr.link.Base == nil && pr.link.from != nil {
+		return pr.link.Values() // not kept: the record is what the link holds
+	}
+	if pr.link.Base == nil && pr.link.packed != "" {
+		v, err := UnpackValues(pr.link.packed)
 		if err != nil {
 			if r.err == nil {
 				r.err = fmt.Errorf("link %d: %w", pr.link.ID, err)
@@ -332,9 +430,9 @@ func fillBases(st *State, links []LinkState, ids map[int64]bool) error {
 	var want []int64
 	var at []int
 	for i := range links {
-		if links[i].Base == nil && links[i].Packed != "" && ids[links[i].ID] {
+		if links[i].HasBase() && ids[links[i].ID] {
 			links[i].Base = links[i].Values()
-			links[i].Packed = ""
+			links[i].packed, links[i].from, links[i].row = "", nil, 0
 		}
 		if links[i].Base == nil && ids[links[i].ID] {
 			want = append(want, links[i].ID)

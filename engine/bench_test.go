@@ -152,12 +152,12 @@ func benchState(n int, p *Plan, earlier benchBases) (State, benchBases) {
 	bases := benchBases{}
 	st := State{Cycle: n, User: "U1", Mapping: p.Mapping, NextLinkID: p.NextLinkID, Bases: bases}
 	for _, l := range p.Links {
-		bases[l.ID] = l.Packed
-		if l.Packed == "" {
-			bases[l.ID] = earlier[l.ID]
+		bases[l.ID] = earlier[l.ID]
+		if l.HasBase() {
+			bases[l.ID] = string(l.AppendPacked(nil))
 		}
 		l := l.Link
-		l.Packed, l.Base = "", nil
+		l.DropBase()
 		st.Links = append(st.Links, l)
 	}
 	return st, bases

@@ -18,7 +18,7 @@
 //   - A state may carry each link's BaseSum instead of its base: the engine
 //     reads the bases of only the links whose records hash differently
 //     (State.Bases; see bases.go), and a plan holds the bases it made or
-//     read packed (Link.Packed).
+//     read as references to the records they are, or packed.
 //   - Pending work: records the last cycle asked a side to create or change.
 //     If the side's new export does not show them, the outputs were not
 //     imported and the cycle stops (a guard) instead of undoing them.
@@ -43,8 +43,9 @@ import (
 	"contactsync/engine/contact"
 )
 
-// Side names one of the two address books.
-type Side int
+// Side names one of the two address books. It is a byte: a link and a
+// change hold one each, a million of them.
+type Side uint8
 
 // The sides. NoSide is used for events that concern a link as a whole.
 const (
@@ -311,10 +312,18 @@ type Link struct {
 	// BaseSum is SumValues of the base; zero when unknown. In a plan it is
 	// the sum of the base after the cycle.
 	BaseSum BaseSum
-	// Packed is the base packed (PackValues) when Base is nil: how a plan
-	// gives the bases it made or changed, in a fifth of the memory of
-	// Values. Neither set: the base was not read (see Bases); use Values.
-	Packed string
+	// When Base is nil, a plan holds the base it made or changed in one of
+	// two forms (Values and AppendPacked read either; HasBase says there
+	// is one):
+	//   - from set: the base is record row of a side's table, its mapped
+	//     fields clean and the others empty. A created record's base is
+	//     its record, and so is a new link's whose records agree: a first
+	//     cycle of a million new links holds no copy of their bases.
+	//   - packed set: the base packed (PackValues), in a fifth of the
+	//     memory of Values.
+	// None: the base was not read (see Bases).
+	packed string
+	from   *baseRecords
 	// NameAccount is set when the CRM account was created from the contact's
 	// name because the Outlook contact had no company: a CRM company equal
 	// to it means "no company" to Outlook.
@@ -337,6 +346,7 @@ type Link struct {
 	//     anew.
 	// A detached link ends when its CRM contact disappears from the dump.
 	Detached Side
+	row      int32 // the record of from
 }
 
 // LinkPending is the pending work of one link.

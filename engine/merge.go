@@ -140,7 +140,7 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 		// The new base is kept packed (a million new links of a first
 		// cycle would hold a million 41-field bases otherwise); a quiet
 		// link allocates nothing here.
-		r.pack(pr.link, &newBase)
+		r.packFrom(pr.link, &newBase, crmRec, olRec)
 		pr.changed = true
 	}
 	if len(crmU.fields) > 0 {

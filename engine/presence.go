@@ -238,14 +238,14 @@ func (r *reconciler) heldBack(s Side, incomplete bool, name string) bool {
 	return true
 }
 
-// copyMapped gives the new record c the mapped values of rec, cleaned, and
-// makes them the base of its new link l.
-func (r *reconciler) copyMapped(rec rec, c *contact.Contact, l *Link) {
+// copyMapped gives the new record c the mapped values of x, cleaned, and
+// makes them the base of its new link l (a reference to x).
+func (r *reconciler) copyMapped(x rec, c *contact.Contact, l *Link) {
 	var base contact.Values
 	for _, f := range r.fields {
-		v := contact.Clean(f, rec.get(f))
+		v := contact.Clean(f, x.get(f))
 		c.Values[f] = v
 		base[f] = v
 	}
-	r.pack(l, &base)
+	r.packFrom(l, &base, x, rec{})
 }

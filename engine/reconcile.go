@@ -159,8 +159,10 @@ type reconciler struct {
 	// packs, texts and keys hold the packed bases, the text of created
 	// records and the sync keys the plan keeps (see contact.Arena).
 	packs, texts, keys contact.Arena
-	keyBuf             []byte // nameKeyFrom's buffer
-	packBuf            []byte // pack's buffer
+	// bases are the sides' tables as links' bases (packFrom).
+	bases   []*baseRecords
+	keyBuf  []byte // nameKeyFrom's buffer
+	packBuf []byte // pack's buffer
 
 	// usedDecisions and decisionProblems check Policy.Decisions.
 	usedDecisions    map[DecisionKey]bool

@@ -95,7 +95,7 @@ func planText(p *Plan) string {
 
 // anySide in hasChange's want matches a change on any side; NoSide (the
 // zero Side) matches only the changes of a link as a whole.
-const anySide Side = -1
+const anySide Side = 255
 
 // hasChange reports whether the plan holds a change that agrees with want
 // on its Side (see anySide) and on every non-zero other field of want

@@ -43,7 +43,7 @@ func benchPlan(n int) *engine.Plan {
 		v[contact.BusinessPostalCode] = fmt.Sprintf("80%03d", i%1000)
 		v[contact.BusinessCountry] = "Germany"
 		// As the engine gives a base it made: packed, with its sum.
-		l.Packed, l.BaseSum, l.Base = engine.PackValues(v), engine.SumValues(v), nil
+		l.SetPacked(v)
 		l.SetPendingOutlook(engine.Pending{Op: engine.OpCreate})
 		p.Changes = append(p.Changes, engine.Change{Link: id, Side: engine.Outlook, Op: engine.OpCreate,
 			New: v[contact.First] + " " + v[contact.Last], Rule: engine.RuleNewInCRM, Name: v[contact.First] + " " + v[contact.Last]})
@@ -185,13 +185,13 @@ func BenchmarkCommitSecond(b *testing.B) {
 	for i := range p1.Links {
 		l := p1.Links[i].Link
 		l.SetPending(engine.Pending{}, engine.Pending{})
-		l.Base, l.Packed = nil, ""
+		l.DropBase()
 		p2.Links[i] = engine.LinkState{Link: l, Changed: true}
 		if i%100 == 0 {
 			old := p1.Links[i].Values()
 			v := *old
 			v[contact.JobTitle] += " (edited)"
-			p2.Links[i].Packed, p2.Links[i].BaseSum = engine.PackValues(&v), engine.SumValues(&v)
+			p2.Links[i].SetPacked(&v)
 			p2.Changes = append(p2.Changes, engine.Change{Link: l.ID, Side: engine.CRM, Op: engine.OpUpdate, Field: "job_title",
 				Old: old[contact.JobTitle], New: v[contact.JobTitle], Rule: engine.RuleChangedInOutlook, Name: v[contact.First]})
 		}

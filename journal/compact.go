@@ -96,26 +96,19 @@ func packedValues(l *engine.Link) *contact.Values {
 func isCompact(doc string) bool { return len(doc) > 0 && doc[0] == compactForm }
 
 // appendCompactBase appends the compact base of l to b: its values are
-// the link's packed base (engine.PackValues, the same encoding after its
-// form byte), or Base packed; none, no values.
+// the link's base packed (engine.PackValues, the same encoding after its
+// form byte); none, no values.
 func appendCompactBase(b []byte, l *engine.Link) []byte {
 	b = append(b, compactForm, byte(l.Detached))
 	b = binary.AppendUvarint(b, uint64(len(l.NameAccount)))
 	b = append(b, l.NameAccount...)
-	return append(b, packedOf(l)[1:]...)
+	n := len(b)
+	b = l.AppendPacked(b)
+	return append(b[:n], b[n+1:]...) // without the packed form's byte
 }
 
-// packedOf is the link's base packed: Packed, or Base packed, or an empty
-// base.
-func packedOf(l *engine.Link) string {
-	switch {
-	case l.Packed != "":
-		return l.Packed
-	case l.Base != nil:
-		return engine.PackValues(l.Base)
-	}
-	return engine.PackValues(&contact.Values{})
-}
+// packedOf is the link's base packed, an empty base when it has none.
+func packedOf(l *engine.Link) string { return string(l.AppendPacked(nil)) }
 
 // valuesHash is an exact hash of a packed base's values (not of what the
 // merge counts as equal, see engine.SumValues): Commit compares it to tell

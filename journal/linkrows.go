@@ -167,7 +167,7 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		if old && loaded != nil && loaded.unchanged(l) {
 			continue // only its pending work changed; see Commit
 		}
-		if l.Base == nil && l.Packed == "" {
+		if !l.HasBase() {
 			// The engine did not read the base: it is the row's.
 			var doc string
 			if err := readBase.QueryRow(l.ID).Scan(&doc); err != nil {
@@ -190,7 +190,7 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		buf = appendCompactBase(buf[:0], l)
 		blob := blobs.Bytes(buf)
 		bs := l.BaseSum
-		if l.Packed == "" || bs.IsZero() {
+		if l.Base != nil || bs.IsZero() { // a packed base has its sum
 			bs = engine.SumValues(l.Values())
 		}
 		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: blobs.Bytes(bs[:]), opened: n, written: n}

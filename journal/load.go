@@ -120,7 +120,7 @@ func (s *loadedState) unchanged(l *engine.Link) bool {
 	if old == nil || old.keys != rowKeysSum(l) {
 		return false
 	}
-	if l.Base == nil && l.Packed == "" {
+	if !l.HasBase() {
 		return true
 	}
 	h, ok := s.fetched[l.ID]
