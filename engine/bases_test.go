@@ -79,3 +79,78 @@ func TestUnpackRefusesLongLengths(t *testing.T) {
 		t.Errorf("UnpackValues = %v, %v", v, err)
 	}
 }
+
+// A plan holds a base that is one of its link's records as a reference to
+// the record, and any other base packed; either reads back as the base the
+// merge made (Values, AppendPacked, BaseSum).
+func TestBasesAsRecords(t *testing.T) {
+	crm := CRMInput{Contacts: []contact.Contact{
+		mk("C1", "Ann", "Lee", "ann@example.com", " Acme ", "111"), // agrees with Outlook but for blanks and letter case
+		mk("C2", "Bob", "Ray", "bob@example.com", "Acme", ""),      // new: created in Outlook
+		mk("C3", "Dee", "Fox", "dee@example.com", "Acme", ""),      // each side fills a field of the other
+	}, Accounts: []contact.Account{{ID: "A1", Name: "Acme"}}}
+	ol := OutlookInput{Contacts: []contact.Contact{
+		mk("", "Ann", "Lee", "ANN@example.com", "Acme", "111"),
+		mk("", "Cy", "Doe", "cy@example.com", "Newco", ""), // new: created in the CRM
+		mk("", "Dee", "Fox", "dee@example.com", "", "333"),
+	}}
+	p, err := Reconcile(State{NextLinkID: 1}, crm, ol, DefaultPolicy("U1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		form  string // "crm", "outlook": a record of that side; "packed"
+		first string
+		phone string
+		comp  string
+	}{
+		"Ann": {"crm", "Ann", "111", "Acme"},
+		"Bob": {"crm", "Bob", "", "Acme"},
+		"Cy":  {"outlook", "Cy", "", "Newco"},
+		"Dee": {"packed", "Dee", "333", "Acme"},
+	}
+	for i := range p.Links {
+		l := &p.Links[i].Link
+		v := l.Values()
+		if v == nil || !l.HasBase() {
+			t.Fatalf("link %d has no base", l.ID)
+		}
+		w, ok := want[v[contact.First]]
+		if !ok {
+			t.Fatalf("link %d: unexpected base %q", l.ID, v[contact.First])
+		}
+		delete(want, v[contact.First])
+		form := "packed"
+		switch {
+		case l.from != nil && l.packed == "" && strings.HasPrefix(l.from.t.Key(int(l.row)), "C"):
+			form = "crm" // the CRM's keys are C1, C2, ...; Outlook's are empty
+		case l.from != nil && l.packed == "":
+			form = "outlook"
+		case l.packed == "":
+			form = "none"
+		}
+		if l.from != nil && l.from.t.Len() != 3 {
+			t.Errorf("link %d: its base refers to a table of %d records, not a side's", l.ID, l.from.t.Len())
+		}
+		if form != w.form || v[contact.PhoneBusiness] != w.phone || v[contact.Company] != w.comp {
+			t.Errorf("link %d (%s): form %s, phone %q, company %q; want %s, %q, %q", l.ID, w.first, form, v[contact.PhoneBusiness], v[contact.Company], w.form, w.phone, w.comp)
+		}
+		if v[contact.Email1] != strings.ToLower(v[contact.Email1]) {
+			t.Errorf("link %d: e-mail %q is not the CRM's", l.ID, v[contact.Email1])
+		}
+		if got, want := string(l.AppendPacked(nil)), PackValues(v); got != want {
+			t.Errorf("link %d: AppendPacked = %q, want %q", l.ID, got, want)
+		}
+		if l.BaseSum != SumValues(v) {
+			t.Errorf("link %d: BaseSum is not the base's", l.ID)
+		}
+		c := *l
+		c.DropBase()
+		if c.HasBase() || c.Values() != nil || string(c.AppendPacked(nil)) != PackValues(&contact.Values{}) {
+			t.Errorf("link %d: DropBase left a base", l.ID)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no link for %v", want)
+	}
+}
