@@ -339,7 +339,7 @@ func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add func(*con
 	if add == nil {
 		t.contacts = make([]contact.Contact, 0, lines)
 	}
-	seen := make(map[string]int, lines)
+	seen := newIDSet()
 	keyCol, hasKey := lay.first[colContactID]
 	// Handed to add, the contact is valid only during the call: one is
 	// reused, and its Extras' room with it.
@@ -361,18 +361,17 @@ func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add func(*con
 			t.dateLayout = dl
 		}
 		if rule == keyRequired && hasKey {
-			switch first, dup := seen[c.Key]; {
-			case c.Key == "":
+			if c.Key == "" {
 				f.fieldErr(keyCol, lay.header[keyCol], "blank CONTACTID: every contact needs its id")
 				f.rowErrs += len(f.errs) - errs
 				return
-			case dup:
+			}
+			// (the set copies the id: c.Key is part of the record's text)
+			if first, ok := seen.add(c.Key, line); !ok {
 				f.fieldErr(keyCol, lay.header[keyCol], "duplicate CONTACTID %q (also on line %d)", c.Key, first)
 				f.rowErrs += len(f.errs) - errs
 				return
 			}
-			// A copy: c.Key is part of the record's text, which it would keep.
-			seen[strings.Clone(c.Key)] = line
 		}
 		if len(f.errs) > errs {
 			f.rowErrs += len(f.errs) - errs
