@@ -212,6 +212,48 @@ func TestStageAbortAndCommit(t *testing.T) {
 	if err := j.Read(func(r *Reader) error { var err error; files, err = r.Files(3); return err }); err != nil || len(files) != 2 || files[1] != out[0] {
 		t.Errorf("cycle 3 files = %v, %v; want the input and %v", files, err, out[0])
 	}
+	checkForeignKeys(t, j)
+}
+
+// checkForeignKeys fails when a row references a cycle that is not there
+// (a cycle is staged with foreign keys not enforced), or when a pooled
+// connection is left without them enforced.
+func checkForeignKeys(t *testing.T, j *Journal) {
+	t.Helper()
+	rows, err := j.db.Query(`PRAGMA foreign_key_check`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table string
+		var rowid, fkid sql.NullInt64
+		var parent string
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("table %s row %v references a missing row of %s", table, rowid.Int64, parent)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// Every connection of the pool (two) enforces them again.
+	ctx := context.Background()
+	var conns []*sql.Conn
+	for range 2 {
+		c, err := j.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var fk int
+		if err := c.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+			t.Errorf("a connection has foreign_keys = %d (%v) after a commit, want 1", fk, err)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
 }
 
 // Migration 8 marks the checks a journal of schema 7 recorded as checks
