@@ -262,6 +262,14 @@ func (s *Staged) Commit(outputs []FileHash) error {
 	}
 	s.done = true
 	release(s.conn)
+	if s.j.walAfterCommit {
+		// The cycle is committed whatever this answers: a journal left in
+		// rollback mode is put in WAL mode by the next Open.
+		var mode string
+		if s.j.db.QueryRow(`PRAGMA journal_mode = WAL`).Scan(&mode) == nil && strings.EqualFold(mode, "wal") {
+			s.j.walAfterCommit = false
+		}
+	}
 	s.j.loaded = nil // the rows moved on
 	s.j.checked = nil
 	return nil

@@ -92,6 +92,9 @@ type Journal struct {
 	checked *CheckRecord
 	// notices are what Open did that the user should hear of.
 	notices []string
+	// walAfterCommit: the journal is in rollback journal mode until its
+	// first commit (setJournalMode).
+	walAfterCommit bool
 }
 
 // Notices returns what Open did that the user should hear of, such as
@@ -219,6 +222,9 @@ func Open(path string, opt Options) (*Journal, error) {
 		j.db = db
 		err = j.migrate()
 		if err == nil && !opt.ReadOnly {
+			err = j.setJournalMode()
+		}
+		if err == nil && !opt.ReadOnly {
 			// A second one, for the chain check a cycle makes while the
 			// engine reads bases (WAL: a reader never waits for another).
 			// Only Commit writes, so they never contend for writing.
@@ -258,7 +264,7 @@ func dsn(path string, ro bool) string {
 		q.Set("_query_only", "true")
 	} else {
 		q.Set("mode", "rwc")
-		q.Set("_journal_mode", "WAL")
+		// The journal mode is the file's (setJournalMode).
 		// FULL: a cycle committed is a cycle kept, even after a power cut;
 		// it costs one fsync per cycle.
 		q.Set("_synchronous", "FULL")
@@ -329,6 +335,40 @@ func (j *Journal) migrate() error {
 		}
 	}
 	return tx.Commit()
+}
+
+// setJournalMode puts a journal that holds no cycle yet in SQLite's
+// rollback journal mode (DELETE) and any other in WAL mode.
+//
+// In WAL mode every page a transaction writes is written twice: into the
+// -wal file, and again into the database when the WAL is checkpointed,
+// which for a first cycle (hundreds of megabytes at a million links) the
+// commit waited for. In rollback mode SQLite writes pages that extend the
+// file straight into it, and keeps only the pages the transaction
+// overwrites (of a new journal, a few) in the -journal file, which a
+// commit deletes: the database is written once, its fsync is the
+// commit's, and a crash is rolled back from the -journal file as it is
+// from the WAL (synchronous=FULL either way). The first commit then turns
+// WAL mode on (walAfterCommit) for the cycles after it, whose rows are
+// mostly rewritten in place and whose journal a reader such as journal
+// log may read while a sync runs.
+func (j *Journal) setJournalMode() error {
+	var cycles int
+	if err := j.db.QueryRow(`SELECT count(*) FROM (SELECT 1 FROM cycles LIMIT 1)`).Scan(&cycles); err != nil {
+		return err
+	}
+	mode := "WAL"
+	if cycles == 0 {
+		mode = "DELETE"
+	}
+	// A journal another process has open in WAL mode stays in it: the
+	// answer is the mode the file is in, which works either way.
+	var got string
+	if err := j.db.QueryRow(`PRAGMA journal_mode = ` + mode).Scan(&got); err != nil {
+		return err
+	}
+	j.walAfterCommit = !strings.EqualFold(got, "wal")
+	return nil
 }
 
 // goMigrations are the steps of a migration that SQL cannot do, run after

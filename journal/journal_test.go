@@ -150,9 +150,11 @@ func TestOpenCreatesPrivateFileWithSchema(t *testing.T) {
 	if err := j.db.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil || v != SchemaVersion() || v < 1 {
 		t.Errorf("schema version = %d, %v; want %d", v, err, SchemaVersion())
 	}
+	// A journal without a cycle is in rollback mode until its first
+	// commit (setJournalMode); see TestFirstCommitTurnsWALOn.
 	var mode string
-	if err := j.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
-		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	if err := j.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "delete" {
+		t.Errorf("journal_mode = %q, %v; want delete", mode, err)
 	}
 	var fk int
 	if err := j.db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
@@ -176,6 +178,76 @@ func TestOpenCreatesPrivateFileWithSchema(t *testing.T) {
 	var rows int
 	if err := j2.db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != SchemaVersion() {
 		t.Errorf("schema_migrations rows after reopen = %d, %v", rows, err)
+	}
+}
+
+// journalMode is the journal's SQLite journal mode.
+func journalMode(t *testing.T, j *Journal) string {
+	t.Helper()
+	var mode string
+	if err := j.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	return mode
+}
+
+// A new journal is written in rollback mode until its first cycle
+// commits, without a -wal file beside it, and in WAL mode from then on,
+// also when opened again; a journal in WAL mode that has no cycle (one
+// of an older contactsync) goes to rollback mode.
+func TestFirstCommitTurnsWALOn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sync.db")
+	j := openTest(t, path)
+	s, err := j.Stage(context.Background(), plan(1, 2, changed(smallLink(1, "Ann", "ann@example.com"))), info(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := journalMode(t, j); m != "delete" {
+		t.Errorf("staging a first cycle in mode %q, want delete", m)
+	}
+	if _, err := os.Stat(path + "-journal"); err != nil {
+		t.Errorf("no rollback journal while the first cycle is staged: %v", err)
+	}
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		t.Error("a -wal file while the first cycle is staged")
+	}
+	if err := s.Commit(nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + "-journal"); err == nil {
+		t.Error("the rollback journal is still there after the commit")
+	}
+	if m := journalMode(t, j); m != "wal" {
+		t.Errorf("after the first commit the mode is %q, want wal", m)
+	}
+	if err := j.Commit(plan(2, 3, engine.LinkState{Link: smallLink(1, "Ann", "ann@example.com")}, changed(smallLink(2, "Bob", "bob@example.com"))), info(2)); err != nil {
+		t.Fatal(err)
+	}
+	checkForeignKeys(t, j)
+	if err := j.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	for _, suffix := range []string{"-journal", "-wal", "-shm"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			t.Errorf("%s is left beside the closed journal", suffix)
+		}
+	}
+	j = openTest(t, path)
+	if m := journalMode(t, j); m != "wal" {
+		t.Errorf("a journal with cycles opens in mode %q, want wal", m)
+	}
+	j.Close()
+
+	old := filepath.Join(t.TempDir(), "old.db")
+	j = openTest(t, old)
+	if _, err := j.db.Exec(`PRAGMA journal_mode = WAL`); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j = openTest(t, old)
+	if m := journalMode(t, j); m != "delete" {
+		t.Errorf("a journal without cycles in WAL mode opens in mode %q, want delete", m)
 	}
 }
 

@@ -56,17 +56,24 @@ func TestEverythingWrittenIsPrivate(t *testing.T) {
 	ol := filepath.Join(fixtures.Dir(), "outlook", "contacts.csv")
 	out1 := filepath.Join(dir, "outs", "c1")
 	var during []string
-	testHookBeforeCommit = func() error {
-		for _, p := range []string{jpath, jpath + "-wal", jpath + "-shm", jpath + ".lock"} {
-			st, err := os.Stat(p)
-			if err != nil {
-				during = append(during, p+": "+err.Error())
-			} else if st.Mode().Perm() != 0o600 {
-				during = append(during, fmt.Sprintf("%s: mode %04o", p, st.Mode().Perm()))
+	// The files of the journal while a cycle commits: a first cycle is
+	// written in SQLite's rollback mode (a -journal file), a later one in
+	// WAL mode (-wal and -shm).
+	hook := func(suffixes ...string) func() error {
+		return func() error {
+			for _, suffix := range append(suffixes, "", ".lock") {
+				p := jpath + suffix
+				st, err := os.Stat(p)
+				if err != nil {
+					during = append(during, p+": "+err.Error())
+				} else if st.Mode().Perm() != 0o600 {
+					during = append(during, fmt.Sprintf("%s: mode %04o", p, st.Mode().Perm()))
+				}
 			}
+			return nil
 		}
-		return nil
 	}
+	testHookBeforeCommit = hook("-journal")
 	mustCLI(t, "sync", "--journal", jpath, "--crm", crm, "--outlook", ol, "--outlook-exported-at", "2026-11-20T09:00:00Z",
 		"--user", "U6UJ9A00000D", "--out", out1)
 	testHookBeforeCommit = nil
@@ -90,8 +97,13 @@ func TestEverythingWrittenIsPrivate(t *testing.T) {
 	if err := os.Chmod(jpath, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	testHookBeforeCommit = hook("-wal", "-shm")
 	stdout := mustCLI(t, "sync", "--journal", jpath, "--crm", filepath.Join(conv, "crm2"), "--outlook", filepath.Join(conv, "ol2.csv"),
 		"--outlook-exported-at", "2026-11-21T09:00:00Z", "--user", "U6UJ9A00000D", "--out", filepath.Join(dir, "outs", "c2"))
+	testHookBeforeCommit = nil
+	if len(during) > 0 {
+		t.Errorf("journal files during the second cycle: %s; want each there and 0600", strings.Join(during, "; "))
+	}
 	if !strings.Contains(stdout, "mode 0644); made private (0600)") {
 		t.Errorf("no notice of the tightened journal in:\n%s", stdout)
 	}
