@@ -261,16 +261,25 @@ func (r *run) prepare() error {
 		}
 		o.Policy.Decisions = r.res.Decisions
 	}
-	if err := r.readSides(); err != nil {
-		return err
-	}
+	// The journal is loaded while the sides are read: a core is free once
+	// the smaller side is read, and a later cycle's Load is seconds at a
+	// million links. An error reading the sides is reported before one
+	// loading the journal, as when they ran in turn.
+	load := make(chan error, 1)
 	if r.j != nil {
-		var err error
-		if r.state, err = r.j.Load(); err != nil {
-			return fmt.Errorf("load journal %q: %w", o.Journal, err)
-		}
+		go func() {
+			var err error
+			r.state, err = r.j.Load()
+			load <- err
+		}()
+	} else {
+		load <- nil
 	}
-	return nil
+	err := r.readSides()
+	if lerr := <-load; err == nil && lerr != nil {
+		err = fmt.Errorf("load journal %q: %w", o.Journal, lerr)
+	}
+	return err
 }
 
 // readSides reads the two exports at the same time (a core each). The CRM
