@@ -26,12 +26,13 @@ func (r *reconciler) resolveLinks() error {
 	// new links of a first cycle go to the spill (see newPair), so that
 	// Plan.Links is not sized for links never made.
 	claims := make([][2]int32, len(r.st.Links))
+	byID := r.crmIDs.findAll(len(r.st.Links), func(k int) string { return trimID(r.st.Links[k].CRMID) })
 	tombs := 0
 	for k := range r.st.Links {
 		l := &r.st.Links[k]
 		claims[k] = [2]int32{-1, -1}
 		if l.CRMID != "" {
-			if i, ok := r.crmByID[trimID(l.CRMID)]; ok {
+			if i := int(byID[k]); i >= 0 {
 				r.idLinked[i] = true
 				if !r.crmClaimed[i] {
 					claims[k][0] = int32(i)
@@ -77,7 +78,7 @@ func (r *reconciler) resolveLinks() error {
 		}
 		r.pairs = append(r.pairs, pr)
 	}
-	claims = nil
+	claims, byID = nil, nil
 	// The arena holds the links now: the reconciler lets go of the state's
 	// (the caller's slice is left as it was), so that a caller that passed
 	// its last reference does not keep a million links twice.

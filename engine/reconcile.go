@@ -115,7 +115,7 @@ type reconciler struct {
 	mapped [contact.NumFields]bool
 	plan   *Plan
 
-	crmByID map[string]int
+	crmIDs *crmIDs // the CRM records by id
 	// scope says whether each CRM record is in scope (crmInScope); seen,
 	// when the user may not see everything, whether it is visible.
 	scope, seen []bool
@@ -184,31 +184,21 @@ type reconciler struct {
 func trimID(s string) string { return strings.TrimRight(s, " ") }
 
 func (r *reconciler) index() {
-	r.crmByID = make(map[string]int, r.ct.Len())
-	r.crmCanon = make([]int32, r.ct.Len())
-	for i := range r.ct.Len() {
-		id := trimID(r.ct.Key(i))
-		r.crmCanon[i] = -1
-		if id == "" {
-			continue
-		}
-		if j, dup := r.crmByID[id]; dup {
-			r.crmCanon[i] = int32(j)
-			continue
-		}
-		r.crmByID[id] = i
-		r.crmCanon[i] = int32(i)
-	}
+	r.crmIDs, r.crmCanon = newCRMIDs(r.ct, max(len(r.st.Links), len(r.crm.SyncGroup)))
 	r.idLinked = make([]bool, r.ct.Len())
 	r.keyLinked = make([]bool, r.ot.Len())
 	// Who is in scope, per record: the sync group's members the user may
 	// see.
 	r.scope = make([]bool, r.ct.Len())
-	var inGroup map[string]bool
+	// A record is in the sync group when its id is: the group's ids are
+	// found as the links' are, and mark the first record with each.
+	var inGroup []bool
 	if r.crm.HasSyncGroup {
-		inGroup = make(map[string]bool, len(r.crm.SyncGroup))
-		for _, id := range r.crm.SyncGroup {
-			inGroup[trimID(id)] = true
+		inGroup = make([]bool, r.ct.Len())
+		for _, i := range r.crmIDs.findAll(len(r.crm.SyncGroup), func(k int) string { return trimID(r.crm.SyncGroup[k]) }) {
+			if i >= 0 {
+				inGroup[i] = true
+			}
 		}
 	}
 	if r.crm.Visible != nil {
@@ -218,7 +208,7 @@ func (r *reconciler) index() {
 		if r.seen != nil {
 			r.seen[i] = r.ownerVisible(r.ct.Owner(i))
 		}
-		r.scope[i] = r.visible(i) && (!r.crm.HasSyncGroup || inGroup[trimID(r.ct.Key(i))])
+		r.scope[i] = r.visible(i) && (!r.crm.HasSyncGroup || r.crmCanon[i] >= 0 && inGroup[r.crmCanon[i]])
 	}
 	r.olByKey = newOutlookKeys(r.st.NextLinkID, r.ot)
 	r.olCanon = make([]int32, r.ot.Len())
