@@ -517,8 +517,14 @@ const (
 
 // Change is one decision of a cycle, as journaled.
 type Change struct {
-	Link  int64  `json:"link"`
-	Side  Side   `json:"side"` // written "crm", "outlook" or "-"
+	Link int64 `json:"link"`
+	Side Side  `json:"side"` // written "crm", "outlook" or "-"
+	// made, for the creation of a record that Reconcile made, is the
+	// record's index + 1 among the plan's new records of Side
+	// (CRMOutput.New, OutlookOutput.New). New is then empty: the record's
+	// values as JSON (see valuesText) are written from there when asked
+	// (Plan.NewText, Plan.ChangeWithNew), not held as text by the plan.
+	made  int32
 	Op    Op     `json:"op"`
 	Field string `json:"field,omitempty"`
 	Old   string `json:"old,omitempty"`

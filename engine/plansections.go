@@ -331,6 +331,11 @@ func (p *Plan) writeSection(b *bufio.Writer, sec Section, title, what string, n 
 			s.skip()
 			continue
 		}
+		if c.made != 0 { // a creation, whose text is written now (NewText)
+			x := *c
+			x.New, x.made = p.NewText(c), 0
+			c = &x
+		}
 		switch {
 		case sec == SectionCreations:
 			s.entry(creationLines(c, accounts[c.Link]))

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
+
+	"contactsync/engine/contact"
 )
 
 // Line renders a change on one line.
@@ -72,8 +75,11 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	// seconds. The lines are built in one buffer, written to w whenever
 	// it holds jsonFlushSize bytes.
 	out := lineBuffer{w: w, buf: append(head, '\n')}
+	var text []byte // the text of a creation (ChangeWithNew)
 	for i := range p.Changes {
-		out.buf = p.Changes[i].appendJSONFields(append(out.buf, `{"type":"change",`...))
+		var c Change
+		c, text = p.ChangeWithNew(i, text)
+		out.buf = c.appendJSONFields(append(out.buf, `{"type":"change",`...))
 		out.end()
 	}
 	for i := range p.Conflicts {
@@ -298,4 +304,48 @@ func stamp(t time.Time) string {
 		return "time unknown"
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// NewText is c's New: for a creation Reconcile made (see Change.made), the
+// created record's mapped values as one JSON object, written from the
+// plan's new records.
+func (p *Plan) NewText(c *Change) string {
+	if c.made == 0 {
+		return c.New
+	}
+	return string(p.appendNew(nil, c))
+}
+
+// ChangeWithNew is change i with its New (see NewText): a creation's text
+// is written into buf, which it returns for the next call; New is valid
+// until then. For writers of every change, without a string each.
+func (p *Plan) ChangeWithNew(i int, buf []byte) (Change, []byte) {
+	c := p.Changes[i]
+	if c.made == 0 {
+		return c, buf
+	}
+	buf = p.appendNew(buf[:0], &c)
+	c.New, c.made = unsafe.String(unsafe.SliceData(buf), len(buf)), 0
+	return c, buf
+}
+
+// appendNew appends the text of the creation c to b.
+func (p *Plan) appendNew(b []byte, c *Change) []byte {
+	t := p.CRM.New
+	if c.Side == Outlook {
+		t = p.Outlook.New
+	}
+	var v contact.Values
+	t.ValuesInto(int(c.made-1), &v)
+	return appendValuesJSON(b, p.Outlook.Fields, &v)
+}
+
+// ChangesWithNew returns a copy of the changes, each with its New (see
+// NewText): the changes as plan.json and the journal give them.
+func (p *Plan) ChangesWithNew() []Change {
+	cs := make([]Change, len(p.Changes))
+	for i := range cs {
+		cs[i], _ = p.ChangeWithNew(i, nil)
+	}
+	return cs
 }

@@ -175,7 +175,8 @@ func (r *reconciler) createInCRM(oi int) {
 		r.plan.CRM.New = r.ct.Sibling()
 	}
 	r.add(r.plan.CRM.New, &c)
-	r.change(Change{Link: l.ID, Side: CRM, Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInOutlook, Name: name})
+	made, text := r.created(r.plan.CRM.New, &c)
+	r.change(Change{Link: l.ID, Side: CRM, Op: OpCreate, made: made, New: text, Rule: RuleNewInOutlook, Name: name})
 	pr := r.newPair(&l)
 	pr.isNew, pr.ol, pr.changed = true, oi, true
 	r.pairs = append(r.pairs, pr)
@@ -208,7 +209,8 @@ func (r *reconciler) newCRMRecords() {
 			r.plan.Outlook.New = r.ot.Sibling()
 		}
 		r.add(r.plan.Outlook.New, &c)
-		r.change(Change{Link: l.ID, Side: Outlook, Op: OpCreate, New: r.valuesText(&c.Values), Rule: RuleNewInCRM, Name: name})
+		made, text := r.created(r.plan.Outlook.New, &c)
+		r.change(Change{Link: l.ID, Side: Outlook, Op: OpCreate, made: made, New: text, Rule: RuleNewInCRM, Name: name})
 		pr := r.newPair(&l)
 		pr.isNew, pr.crm, pr.changed = true, i, true
 		r.pairs = append(r.pairs, pr)
@@ -221,6 +223,18 @@ func (r *reconciler) newCRMRecords() {
 func (r *reconciler) valuesText(v *contact.Values) string {
 	r.textBuf = appendValuesJSON(r.textBuf[:0], r.fields, v)
 	return r.texts.String(r.textBuf)
+}
+
+// created is how the change that creates c, just added to t (a new
+// records table of the plan), gives its values: as the record's index + 1
+// in t (Change.made), or as text when t does not keep every mapped field.
+func (r *reconciler) created(t *contact.Table, c *contact.Contact) (made int32, text string) {
+	for _, f := range r.fields {
+		if !t.Has(f) {
+			return 0, r.valuesText(&c.Values)
+		}
+	}
+	return int32(t.Len()), ""
 }
 
 // heldBack reports whether a record to be created on side s is held back,

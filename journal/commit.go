@@ -223,7 +223,7 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 		VALUES (?, '', '', '', '', '', '', '', '', '', '', '', '', '', 0, 0, '', '', NULL, NULL)`, n); err != nil {
 		return nil, err
 	}
-	if err := insertChanges(tx, n, plan.Changes); err != nil {
+	if err := insertChanges(tx, n, plan); err != nil {
 		return nil, err
 	}
 	if err := insertConflicts(tx, n, plan.Conflicts); err != nil {
@@ -317,9 +317,11 @@ func (s *Staged) commit(outputs []FileHash) error {
 	if err := insertFiles(tx, ch, n, info); err != nil {
 		return err
 	}
+	var text []byte // a creation's text (engine.Plan.ChangeWithNew)
 	for i := range plan.Changes {
-		c := &plan.Changes[i]
-		ch.change(i+1, c.Side.String(), c) // the side's text, as the journal stores it
+		var c engine.Change
+		c, text = plan.ChangeWithNew(i, text)
+		ch.change(i+1, c.Side.String(), &c) // the side's text, as the journal stores it
 	}
 	for i := range plan.Conflicts {
 		r := conflictRowOf(&plan.Conflicts[i])

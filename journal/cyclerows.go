@@ -13,15 +13,18 @@ import (
 	"contactsync/engine"
 )
 
-// insertChanges writes the changes of cycle n as a set, in plan order.
-func insertChanges(tx *sql.Tx, n int, changes []engine.Change) error {
+// insertChanges writes the changes of plan (cycle n) as a set, in plan
+// order.
+func insertChanges(tx *sql.Tx, n int, plan *engine.Plan) error {
 	w, err := newSetWriter(tx, n, setChanges)
 	if err != nil {
 		return err
 	}
-	for i := range changes {
-		c := &changes[i]
-		putChange(w, c.Side.String(), c) // the side's text, as the journal stores it
+	var text []byte // a creation's text (engine.Plan.ChangeWithNew)
+	for i := range plan.Changes {
+		var c engine.Change
+		c, text = plan.ChangeWithNew(i, text)
+		putChange(w, c.Side.String(), &c) // the side's text, as the journal stores it
 		if err := w.end(); err != nil {
 			w.close()
 			return fmt.Errorf("changes: %w", err)

@@ -330,6 +330,7 @@ func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, 
 	var group []engine.Change
 	for k, i := range idx {
 		x := p.Changes[i]
+		x.New = p.NewText(&x) // a creation's text is written when asked
 		group = append(group, x)
 		if k+1 < len(idx) && x.Link != 0 && p.Changes[idx[k+1]].Link == x.Link {
 			continue
