@@ -423,14 +423,14 @@ func (r *run) plan() (*engine.Plan, error) {
 	if crmIn.Table, olIn.Table, crmDups, err = sideTables(r.crmTable, r.ol, crmIn.OwnerVisible, crmIn.Visible != nil); err != nil {
 		return nil, err
 	}
-	dupsDone := r.findDuplicates(crmDups, olIn.Table)
+	dups := r.findDuplicates(crmDups, olIn.Table)
 	// The engine gets the state's links and the run lets go of them: the
 	// plan holds every link (Plan.Links), and Commit compares with what the
 	// journal kept of its rows.
 	st := r.state
 	r.state.Links, r.state.Bases = nil, nil
 	plan, err := engine.Reconcile(st, crmIn, olIn, o.Policy)
-	<-dupsDone
+	dups()
 	var de *engine.DecisionError
 	if errors.As(err, &de) {
 		return nil, &Error{Kind: Usage, Err: fmt.Errorf("%s: %w", o.Resolutions, err),
@@ -443,20 +443,17 @@ func (r *run) plan() (*engine.Plan, error) {
 	return plan, nil
 }
 
-// findDuplicates finds the likely duplicates of each side, for
-// duplicates.csv and the report, while the engine reconciles (both only
-// read); a dry run writes neither. The channel is closed when done.
-func (r *run) findDuplicates(crm, ol contact.Records) chan struct{} {
-	done := make(chan struct{})
+// findDuplicates starts the search for the likely duplicates of each side,
+// for duplicates.csv and the report, while the engine reconciles (both
+// only read); a dry run writes neither. The function it returns, called
+// once Reconcile is done, helps with what is left of the search and waits
+// for it.
+func (r *run) findDuplicates(crm, ol contact.Records) func() {
 	if r.o.DryRun {
-		close(done)
-		return done
+		return func() {}
 	}
-	go func() {
-		defer close(done)
-		r.dups = findSideDuplicates(crm, ol, r.o.Phones, r.o.Policy.CaseSensitiveKeys)
-	}()
-	return done
+	s := startSideSearch(crm, ol, r.o.Phones, r.o.Policy.CaseSensitiveKeys)
+	return func() { r.dups = s.help() }
 }
 
 // notices are what the cycle adds to the engine's notices: decisions

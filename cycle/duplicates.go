@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"contactsync/engine"
 	"contactsync/engine/contact"
@@ -203,21 +206,62 @@ func (d *sideDuplicates) writeCSV(w io.Writer) error {
 // duplicatesName is the list of likely duplicates in a cycle's output folder.
 const duplicatesName = "duplicates.csv"
 
-// findSideDuplicates finds the likely duplicates of both sides, side by side.
-func findSideDuplicates(crm, ol contact.Records, n *phone.Normalizer, caseSensitive bool) sideDuplicates {
+// sideSearch finds the likely duplicates of both sides, a task a side,
+// beside the engine's Reconcile. The phase waits for Reconcile, the longer
+// of the two: on two cores, three goroutines (Reconcile and a search a
+// side) would share them, and Reconcile would get two thirds of one while
+// the searches last. So one goroutine searches the sides in turn (two when
+// there are more cores), and the goroutine that ran Reconcile takes the
+// side not yet begun when it is done first (help).
+type sideSearch struct {
+	d     sideDuplicates
+	next  atomic.Int32 // the next task
+	wg    sync.WaitGroup
+	tasks [2]func()
+}
+
+// startSideSearch starts the search of both sides.
+func startSideSearch(crm, ol contact.Records, n *phone.Normalizer, caseSensitive bool) *sideSearch {
 	if n == nil {
 		n = &phone.Normalizer{}
 	}
-	d := sideDuplicates{CRMContacts: crm, OutlookContacts: ol}
+	s := &sideSearch{d: sideDuplicates{CRMContacts: crm, OutlookContacts: ol}}
 	opt := duplicateOptions(n, caseSensitive)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		d.CRM = engine.FindDuplicates(crm, opt)
-	}()
-	d.Outlook = engine.FindDuplicates(ol, opt)
-	<-done
-	return d
+	s.tasks = [2]func(){
+		func() { s.d.CRM = engine.FindDuplicates(crm, opt) },
+		func() { s.d.Outlook = engine.FindDuplicates(ol, opt) },
+	}
+	s.wg.Add(len(s.tasks))
+	go s.work()
+	if runtime.GOMAXPROCS(0) > 2 {
+		go s.work()
+	}
+	return s
+}
+
+// work runs the tasks not yet taken.
+func (s *sideSearch) work() {
+	for {
+		k := int(s.next.Add(1)) - 1
+		if k >= len(s.tasks) {
+			return
+		}
+		s.tasks[k]()
+		s.wg.Done()
+	}
+}
+
+// help runs the tasks not yet taken, then waits for all of them and
+// returns the duplicates of both sides.
+func (s *sideSearch) help() sideDuplicates {
+	s.work()
+	s.wg.Wait()
+	return s.d
+}
+
+// findSideDuplicates finds the likely duplicates of both sides.
+func findSideDuplicates(crm, ol contact.Records, n *phone.Normalizer, caseSensitive bool) sideDuplicates {
+	return startSideSearch(crm, ol, n, caseSensitive).help()
 }
 
 // summary is what the first cycle says about duplicates: a duplicate on one

@@ -3,6 +3,8 @@ package cycle
 import (
 	"bytes"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"testing"
 
 	"contactsync/engine"
@@ -59,6 +61,32 @@ func TestDuplicatesFromATable(t *testing.T) {
 		}
 		if found.Contacts != len(cs) || found.Groups != len(groups) || !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Errorf("%s: found %+v (%d bytes), read whole: %d contacts, %d groups (%d bytes)", in, found, got.Len(), len(cs), len(groups), want.Len())
+		}
+	}
+}
+
+// The search of both sides beside Reconcile finds what each side's search
+// finds alone, on any number of cores and whichever goroutine takes a
+// side: the one started for it, or the one that calls help.
+func TestSideSearch(t *testing.T) {
+	s := synth.Generate(2000, 3, 0.8, 0.1)
+	crm, ol := contact.Contacts(s.CRM), contact.Contacts(s.Outlook)
+	opt := duplicateOptions(&phone.Normalizer{}, false)
+	want := [2][]engine.DuplicateGroup{engine.FindDuplicates(crm, opt), engine.FindDuplicates(ol, opt)}
+	if len(want[0]) == 0 || len(want[1]) == 0 {
+		t.Fatal("no duplicates on a side: the test checks nothing")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 4} {
+		runtime.GOMAXPROCS(procs)
+		for range 20 {
+			d := startSideSearch(crm, ol, nil, false).help()
+			if !reflect.DeepEqual(d.CRM, want[0]) || !reflect.DeepEqual(d.Outlook, want[1]) {
+				t.Fatalf("GOMAXPROCS %d: the sides' groups differ from each side's search alone", procs)
+			}
+			if d.CRMContacts.Len() != crm.Len() || d.OutlookContacts.Len() != ol.Len() {
+				t.Fatalf("GOMAXPROCS %d: the sides' records are not the ones searched", procs)
+			}
 		}
 	}
 }
