@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"contactsync/engine"
@@ -84,56 +83,11 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		}
 		return nil
 	}
-	// The rows of old links to rewrite, queued until their old versions
-	// are kept (a chunk at a time).
-	type rewrite struct {
-		l    *engine.Link
-		blob []byte
-		row  linkRow
-	}
-	var queued []rewrite
 	var writes []linkWrite
 	rc := newChain()
-	flush := func() error {
-		ids := make([]int64, len(queued))
-		for i, q := range queued {
-			ids[i] = q.l.ID
-		}
-		if err := remember(ids); err != nil {
-			return err
-		}
-		if len(queued) == 0 {
-			return nil
-		}
-		// One UPDATE for the chunk; it gives back the rows it rewrote.
-		args := make([]any, 0, 5*len(queued))
-		for _, q := range queued {
-			args = append(args, q.l.ID, q.l.CRMID, q.l.OutlookKey, q.blob, q.row.baseSum)
-		}
-		opened := make(map[int64]int, len(queued))
-		if err := eachRow(tx, `UPDATE links SET crm_id = v.column2, outlook_key = v.column3, base = v.column4, base_sha256 = '', base_sum = v.column5, written = `+strconv.Itoa(n)+`
-			FROM (VALUES (?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?)", len(queued)-1)+`) AS v
-			WHERE links.id = v.column1 AND links.closed IS NULL RETURNING links.id, links.opened`, args, func(rs *sql.Rows) error {
-			var id int64
-			var o int
-			err := rs.Scan(&id, &o)
-			opened[id] = o
-			return err
-		}); err != nil {
-			return fmt.Errorf("links %d..%d: %w", queued[0].l.ID, queued[len(queued)-1].l.ID, err)
-		}
-		for _, q := range queued {
-			l, row := q.l, q.row
-			o, ok := opened[l.ID]
-			if !ok {
-				return fmt.Errorf("link %d: the journal has no open link with that id (a closed link is never reopened)", l.ID)
-			}
-			row.opened = o
-			writes = append(writes, linkWrite{l.ID, row.sum(rc)})
-		}
-		queued = queued[:0]
-		return nil
-	}
+	rows := &rowMaker{n: n}
+	rewrites := &rewriter{tx: tx, n: n, rows: rows, rc: rc, history: &history, writes: &writes}
+	defer rewrites.close()
 	reopened := map[int64]bool{}
 	for _, id := range reopen {
 		// A link this cycle reopens (a discarded cycle had closed it).
@@ -149,11 +103,8 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		}
 		reopened[id] = true
 	}
-	var buf []byte
-	// The rows' bases and sums are copied into blobs, which the batches
-	// hold until they are written, and their hashes into sums, kept until
-	// the commit: an allocation per 64 KB instead of three per link.
-	var blobs, sums contact.Arena
+	// The hashes of the new rows are kept until the commit, in chunks.
+	var sums contact.Arena
 	for i := range plan.Links {
 		ls := &plan.Links[i]
 		if !ls.Changed {
@@ -167,6 +118,12 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		if old && loaded != nil && loaded.unchanged(l) {
 			continue // only its pending work changed; see Commit
 		}
+		if old {
+			if err := rewrites.add(l); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
 		if !l.HasBase() {
 			// The engine did not read the base: it is the row's.
 			var doc string
@@ -176,39 +133,18 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 				}
 				return nil, nil, fmt.Errorf("link %d: %w", l.ID, err)
 			}
-			var stored engine.Link
-			if err := decodeBase(doc, &stored); err != nil {
-				return nil, nil, fmt.Errorf("link %d: %w", l.ID, err)
+			var err error
+			if l, err = withStoredBase(l, doc); err != nil {
+				return nil, nil, err
 			}
-			cp := *l
-			cp.Base = stored.Base
-			if cp.Base == nil {
-				cp.Base = new(contact.Values)
-			}
-			l = &cp
 		}
-		buf = appendCompactBase(buf[:0], l)
-		blob := blobs.Bytes(buf)
-		bs := l.BaseSum
-		if l.Base != nil || bs.IsZero() { // a packed base has its sum
-			bs = engine.SumValues(l.Values())
-		}
-		row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: blobs.Bytes(bs[:]), opened: n, written: n}
-		if old {
-			queued = append(queued, rewrite{l, blob, row})
-			if len(queued) == basesChunk {
-				if err := flush(); err != nil {
-					return nil, nil, err
-				}
-			}
-			continue
-		}
-		if err := insert.add(l.ID, l.CRMID, l.OutlookKey, blob, row.baseSum); err != nil {
+		row := rows.make(l)
+		if err := insert.add(l.ID, l.CRMID, l.OutlookKey, row.base, row.baseSum); err != nil {
 			return nil, nil, fmt.Errorf("new links: %w", err)
 		}
 		writes = append(writes, linkWrite{l.ID, sums.String(row.sumBytes(rc))})
 	}
-	if err := flush(); err != nil {
+	if err := rewrites.flush(); err != nil {
 		return nil, nil, err
 	}
 	if err := insert.flush(); err != nil {

@@ -77,21 +77,18 @@ type loadedRow struct {
 // life of the process (the sums are compared within one run only).
 var keySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
-// rowKeysSum hashes what a link row holds besides its base.
+// rowKeysSum hashes what a link row holds besides its base: the keys and
+// name account, each with its length, and the detached side, laid out in
+// a buffer and hashed in one call per seed.
 func rowKeysSum(l *engine.Link) [2]uint64 {
-	var out [2]uint64
-	for i, seed := range keySeeds {
-		var h maphash.Hash
-		h.SetSeed(seed)
-		for _, s := range []string{l.CRMID, l.OutlookKey, l.NameAccount} {
-			var n [binary.MaxVarintLen64]byte
-			h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
-			h.WriteString(s)
-		}
-		h.WriteByte(byte(l.Detached))
-		out[i] = h.Sum64()
+	var stack [128]byte
+	b := stack[:0]
+	for _, s := range []string{l.CRMID, l.OutlookKey, l.NameAccount} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
 	}
-	return out
+	b = append(b, byte(l.Detached))
+	return [2]uint64{maphash.Bytes(keySeeds[0], b), maphash.Bytes(keySeeds[1], b)}
 }
 
 // link returns the loaded row of link id, or nil. Commit asks in id
