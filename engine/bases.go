@@ -117,12 +117,12 @@ func (l *Link) Values() *contact.Values {
 	switch {
 	case l.Base != nil:
 		return l.Base
-	case l.from != nil:
+	case l.from != nil && l.from.t != nil:
 		v := new(contact.Values)
 		l.from.values(l.row, v)
 		return v
-	case l.packed != "":
-		v, err := UnpackValues(l.packed)
+	case l.from != nil:
+		v, err := UnpackValues(l.from.packed[l.row])
 		if err == nil {
 			return v
 		}
@@ -141,33 +141,35 @@ func (l *Link) AppendPacked(b []byte) []byte {
 	switch {
 	case l.Base != nil:
 		return appendPacked(b, l.Base)
-	case l.from != nil:
+	case l.from != nil && l.from.t != nil:
 		var v contact.Values
 		l.from.values(l.row, &v)
 		return appendPacked(b, &v)
-	case l.packed != "":
-		return append(b, l.packed...)
+	case l.from != nil:
+		return append(b, l.from.packed[l.row]...)
 	}
 	return append(b, packedForm)
 }
 
 // SetPacked makes v the link's base, kept packed, and its BaseSum v's.
 func (l *Link) SetPacked(v *contact.Values) {
-	l.packed = PackValues(v)
+	l.from, l.row = &baseRecords{packed: []string{PackValues(v)}}, 0
 	l.BaseSum = SumValues(v)
-	l.Base, l.from, l.row = nil, nil, 0
+	l.Base = nil
 }
 
 // DropBase lets go of the link's base and keeps its BaseSum: the link as a
 // state that gives only sums carries it.
-func (l *Link) DropBase() { l.Base, l.packed, l.from, l.row = nil, "", nil, 0 }
+func (l *Link) DropBase() { l.Base, l.from, l.row = nil, nil, 0 }
 
-// baseRecords is a side's table whose records are the bases of links
-// (Link.from): a base is a record's values of fields, clean, and no
-// other value.
+// baseRecords holds bases of links (Link.from, row): the records of a
+// side's table, where a base is a record's values of fields, clean, and no
+// other value; or, without a table, bases packed. A link holds its base in
+// a pointer and an index, the same size whatever the form.
 type baseRecords struct {
 	t      *contact.Table
 	fields []contact.Field
+	packed []string // the bases packed (PackValues), when t is nil
 }
 
 // values sets v to the base that record i is.
@@ -195,8 +197,11 @@ func (b *baseRecords) is(i int32, v *contact.Values, mapped *[contact.NumFields]
 // packed string, in the reconciler's arena.
 func (r *reconciler) pack(l *Link, v *contact.Values) {
 	r.packBuf = appendPacked(r.packBuf[:0], v)
-	l.packed = r.packs.String(r.packBuf)
-	l.from, l.row = nil, 0
+	if r.packed == nil {
+		r.packed = &baseRecords{}
+	}
+	l.from, l.row = r.packed, int32(len(r.packed.packed))
+	r.packed.packed = append(r.packed.packed, r.packs.String(r.packBuf))
 	r.sum(l, v)
 	l.Base = nil
 }
@@ -211,7 +216,7 @@ func (r *reconciler) packFrom(l *Link, v *contact.Values, a, b rec) {
 		}
 		src := r.baseRecordsOf(x.t)
 		if src.is(int32(x.i), v, &r.mapped) {
-			l.from, l.row, l.packed, l.Base = src, int32(x.i), "", nil
+			l.from, l.row, l.Base = src, int32(x.i), nil
 			r.sum(l, v)
 			return
 		}
@@ -244,7 +249,7 @@ func (r *reconciler) sum(l *Link, v *contact.Values) {
 
 // unread reports whether the link carries no base (a quiet link of a state
 // that gave only sums).
-func (l *Link) unread() bool { return l.Base == nil && l.packed == "" && l.from == nil }
+func (l *Link) unread() bool { return l.Base == nil && l.from == nil }
 
 // sumBuilder accumulates the canonical form that SumValues hashes. Values
 // must be added in ascending field order.
@@ -397,11 +402,11 @@ func fetchBases(st *State, ids []int64) ([]*contact.Values, error) {
 // A read that fails is remembered in r.err and reads as an empty base; the
 // cycle then fails with it.
 func (r *reconciler) base(pr *pair) *contact.Values {
-	if pr.link.Base == nil && pr.link.from != nil {
+	if pr.link.Base == nil && pr.link.from != nil && pr.link.from.t != nil {
 		return pr.link.Values() // not kept: the record is what the link holds
 	}
-	if pr.link.Base == nil && pr.link.packed != "" {
-		v, err := UnpackValues(pr.link.packed)
+	if pr.link.Base == nil && pr.link.from != nil {
+		v, err := UnpackValues(pr.link.from.packed[pr.link.row])
 		if err != nil {
 			if r.err == nil {
 				r.err = fmt.Errorf("link %d: %w", pr.link.ID, err)
@@ -432,7 +437,7 @@ func fillBases(st *State, links []LinkState, ids map[int64]bool) error {
 	for i := range links {
 		if links[i].HasBase() && ids[links[i].ID] {
 			links[i].Base = links[i].Values()
-			links[i].packed, links[i].from, links[i].row = "", nil, 0
+			links[i].from, links[i].row = nil, 0
 		}
 		if links[i].Base == nil && ids[links[i].ID] {
 			want = append(want, links[i].ID)

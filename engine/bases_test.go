@@ -122,14 +122,14 @@ func TestBasesAsRecords(t *testing.T) {
 		delete(want, v[contact.First])
 		form := "packed"
 		switch {
-		case l.from != nil && l.packed == "" && strings.HasPrefix(l.from.t.Key(int(l.row)), "C"):
+		case l.from != nil && l.from.t != nil && strings.HasPrefix(l.from.t.Key(int(l.row)), "C"):
 			form = "crm" // the CRM's keys are C1, C2, ...; Outlook's are empty
-		case l.from != nil && l.packed == "":
+		case l.from != nil && l.from.t != nil:
 			form = "outlook"
-		case l.packed == "":
+		case l.from == nil:
 			form = "none"
 		}
-		if l.from != nil && l.from.t.Len() != 3 {
+		if l.from != nil && l.from.t != nil && l.from.t.Len() != 3 {
 			t.Errorf("link %d: its base refers to a table of %d records, not a side's", l.ID, l.from.t.Len())
 		}
 		if form != w.form || v[contact.PhoneBusiness] != w.phone || v[contact.Company] != w.comp {

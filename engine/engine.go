@@ -312,18 +312,16 @@ type Link struct {
 	// BaseSum is SumValues of the base; zero when unknown. In a plan it is
 	// the sum of the base after the cycle.
 	BaseSum BaseSum
-	// When Base is nil, a plan holds the base it made or changed in one of
-	// two forms (Values and AppendPacked read either; HasBase says there
-	// is one):
-	//   - from set: the base is record row of a side's table, its mapped
-	//     fields clean and the others empty. A created record's base is
-	//     its record, and so is a new link's whose records agree: a first
-	//     cycle of a million new links holds no copy of their bases.
-	//   - packed set: the base packed (PackValues), in a fifth of the
-	//     memory of Values.
-	// None: the base was not read (see Bases).
-	packed string
-	from   *baseRecords
+	// When Base is nil, a plan holds the base it made or changed as entry
+	// row of from (Values and AppendPacked read it; HasBase says there is
+	// one), in one of two forms:
+	//   - a record of a side's table, its mapped fields clean and the
+	//     others empty. A created record's base is its record, and so is
+	//     a new link's whose records agree: a first cycle of a million new
+	//     links holds no copy of their bases.
+	//   - the base packed (PackValues), in a fifth of the memory of Values.
+	// from nil: the base was not read (see Bases).
+	from *baseRecords
 	// NameAccount is set when the CRM account was created from the contact's
 	// name because the Outlook contact had no company: a CRM company equal
 	// to it means "no company" to Outlook.

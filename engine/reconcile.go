@@ -159,8 +159,10 @@ type reconciler struct {
 	// packs, texts and keys hold the packed bases, the text of created
 	// records and the sync keys the plan keeps (see contact.Arena).
 	packs, texts, keys contact.Arena
-	// bases are the sides' tables as links' bases (packFrom).
+	// bases are the sides' tables as links' bases (packFrom); packed
+	// holds the other bases the plan makes, packed (pack).
 	bases   []*baseRecords
+	packed  *baseRecords
 	keyBuf  []byte // nameKeyFrom's buffer
 	packBuf []byte // pack's buffer
 
