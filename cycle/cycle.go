@@ -300,8 +300,10 @@ func (r *run) readSides() error {
 		defer wg.Done()
 		var errs formats.ErrorList
 		add := tableAdder{t: r.crmTable, path: crmcsv.ContactsPath(o.CRM)}
-		r.dump, errs = crmcsv.ReadDirEachView(o.CRM, o.OutlookOpts.SkipInvalid, func(c *contact.Contact) {
-			ctl.add(c)
+		r.dump, errs = crmcsv.ReadDirEachViewControls(o.CRM, o.OutlookOpts.SkipInvalid, func(c *contact.Contact, controls bool) {
+			if controls { // else the row's text held none
+				ctl.add(c)
+			}
 			add.add(c)
 		})
 		switch {

@@ -72,17 +72,23 @@ func eachOutlookCSV(path string, o OutlookOptions, views bool, reset func(), add
 	if err != nil {
 		return nil, err
 	}
-	each := outlookcsv.Each
-	if views {
-		each = outlookcsv.EachView
-	}
 	var ctl controls
-	f, rejected, err := each(path, o.csv(), o.SkipInvalid, func() { ctl = controls{}; reset() }, func(c *contact.Contact) error {
+	ready := func(c *contact.Contact, controls bool) error {
 		c.Modified, c.ModifiedFrom = at, from
-		ctl.add(c)
+		if controls { // else the record's text held none
+			ctl.add(c)
+		}
 		cleanEmails(c)
 		return add(c)
-	})
+	}
+	restart := func() { ctl = controls{}; reset() }
+	var f *outlookcsv.File
+	var rejected formats.ErrorList
+	if views {
+		f, rejected, err = outlookcsv.EachView(path, o.csv(), o.SkipInvalid, restart, ready)
+	} else {
+		f, rejected, err = outlookcsv.Each(path, o.csv(), o.SkipInvalid, restart, func(c *contact.Contact) error { return ready(c, true) })
+	}
 	if err != nil {
 		return nil, err
 	}

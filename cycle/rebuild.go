@@ -70,8 +70,10 @@ func rebuildSides(o *Options) (*crmcsv.Dump, *contact.Table, *OutlookSide, error
 	ct := contact.NewTableIn(newPool(), engine.TableFields(o.Policy))
 	var ctl controls
 	add := tableAdder{t: ct, path: crmcsv.ContactsPath(o.CRM)}
-	dump, errs := crmcsv.ReadDirEachView(o.CRM, false, func(c *contact.Contact) {
-		ctl.add(c)
+	dump, errs := crmcsv.ReadDirEachViewControls(o.CRM, false, func(c *contact.Contact, controls bool) {
+		if controls { // else the row's text held none
+			ctl.add(c)
+		}
 		add.add(c)
 	})
 	if len(errs) > 0 {

@@ -74,3 +74,36 @@ func splitLines(b []byte) [][]byte {
 	}
 	return out
 }
+
+// ReadDirEachViewControls says a contact may hold control characters when
+// a cell of its row does, and when it says not, DropControls changes
+// nothing; with an ADDRESS table joined, it says so of every contact.
+func TestReadDirEachViewControls(t *testing.T) {
+	dir := t.TempDir()
+	contacts := "CONTACTID,ACCOUNTID,LASTNAME,FIRSTNAME,ADDRESS1,ADDRESS2,TITLE,USERFIELD1,MODIFYDATE\n" +
+		"C1,A1,Lee,Ann,1 Main St,Floor 2,Engineer,x,2026-01-05 01:28:15\n" +
+		"C2,A1,Lee,Bo\x07b,,,,,2026-01-05 01:28:15\n" +
+		"C3,A1,Lee,Cy,1 Main\x00 St,,,,2026-01-05 01:28:15\n" +
+		"C4,A1,Lee,Di,,\"Floor\r\n\x1b2\",,,2026-01-05 01:28:15\n" +
+		"C5,A1,Lee,Ed,,,,\"user\x1ffield\",2026-01-05 01:28:15\n" +
+		"C6,A1,Lee,Fa,,,\"a \"\"quoted\"\"\ttitle\",,2026-01-05 01:28:15\n"
+	want := []bool{false, true, true, true, true, false}
+	for name, text := range map[string]string{"contacts.csv": contacts, "accounts.csv": "ACCOUNTID,ACCOUNT\nA1,Acme\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	_, errs := ReadDirEachViewControls(dir, false, func(c *contact.Contact, controls bool) {
+		if n < len(want) && controls != want[n] {
+			t.Errorf("row %d: controls %v, want %v", n+2, controls, want[n])
+		}
+		if clone := c.Clone(); len(contact.DropControls(&clone)) > 0 && !controls {
+			t.Errorf("row %d: DropControls changes a contact said to hold no control characters", n+2)
+		}
+		n++
+	})
+	if len(errs) > 0 || n != len(want) {
+		t.Fatalf("%d contacts, %v", n, errs)
+	}
+}

@@ -90,7 +90,7 @@ func ReadDirLenient(dir string) (*Dump, formats.ErrorList) {
 	return readDirLenient(dir, nil, false)
 }
 
-func readDirLenient(dir string, add func(*contact.Contact), views bool) (*Dump, formats.ErrorList) {
+func readDirLenient(dir string, add eachFunc, views bool) (*Dump, formats.ErrorList) {
 	d, errs, fileErrs := readDirEach(dir, true, add, views)
 	if len(errs) == 0 {
 		return d, nil
@@ -122,7 +122,7 @@ func readDir(dir string, collect bool) (*Dump, formats.ErrorList) {
 // With add set, each contact read is handed to add (valid only during the
 // call; with views, its strings too) instead of being kept in
 // Dump.Contacts.
-func readDirEach(dir string, collect bool, add func(*contact.Contact), views bool) (d *Dump, errs formats.ErrorList, fileErrs int) {
+func readDirEach(dir string, collect bool, add eachFunc, views bool) (d *Dump, errs formats.ErrorList, fileErrs int) {
 	d = &Dump{Dir: dir}
 	readFile := func(name string, required bool) ([]byte, *formats.ParseError) {
 		data, err := readFile(name, required)
@@ -314,7 +314,7 @@ func readContactsJoined(name string, data []byte, collect bool, rule keyRule, jo
 // readContactsFrom reads a contacts table from f. With add set, each
 // contact is handed to add (valid only during the call) instead of being
 // kept.
-func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add func(*contact.Contact)) (*contactTable, formats.ErrorList) {
+func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add eachFunc) (*contactTable, formats.ErrorList) {
 	if !f.readHeader("CONTACTID, LASTNAME, FIRSTNAME, ...") {
 		return nil, f.errs
 	}
@@ -384,7 +384,9 @@ func readContactsFrom(f *csvFile, rule keyRule, join *addressJoin, add func(*con
 			t.rows[c.Key] = slices.Clone(rec) // never views: they come with add only
 		}
 		if add != nil {
-			add(&c)
+			// The row's text, or a joined address's, may hold control
+			// characters; without a join, the row's text alone says.
+			add(&c, join != nil || contact.HasControl(f.r.Text()))
 			return
 		}
 		t.contacts = append(t.contacts, c)
@@ -607,18 +609,33 @@ func headerList(h []string) string {
 // for the Dump's Contacts). A dump that fails to read may have handed some
 // contacts already.
 func ReadDirEach(dir string, lenient bool, add func(*contact.Contact)) (*Dump, formats.ErrorList) {
-	return readDirEachOf(dir, lenient, add, false)
+	return readDirEachOf(dir, lenient, func(c *contact.Contact, _ bool) { add(c) }, false)
 }
+
+// eachFunc is what a dump's contacts are handed to one at a time, with
+// whether the contact may hold control characters (see
+// ReadDirEachViewControls).
+type eachFunc func(c *contact.Contact, controls bool)
 
 // ReadDirEachView is ReadDirEach for a caller that copies what it keeps
 // of a contact (a contact.Table, whose string pool copies every value):
 // the contact's strings are views of the reader's buffer, which the next
 // row overwrites, so no row's text is allocated.
 func ReadDirEachView(dir string, lenient bool, add func(*contact.Contact)) (*Dump, formats.ErrorList) {
+	return readDirEachOf(dir, lenient, func(c *contact.Contact, _ bool) { add(c) }, true)
+}
+
+// ReadDirEachViewControls is ReadDirEachView whose add is also told
+// whether the contact may hold control characters: false says that its
+// row's text held none, so that none of its values and Extras does (they
+// are its cells, or streets and dates made of them), and
+// contact.DropControls would change nothing. One look at the row's text
+// instead of one at each of the contact's values.
+func ReadDirEachViewControls(dir string, lenient bool, add func(c *contact.Contact, controls bool)) (*Dump, formats.ErrorList) {
 	return readDirEachOf(dir, lenient, add, true)
 }
 
-func readDirEachOf(dir string, lenient bool, add func(*contact.Contact), views bool) (*Dump, formats.ErrorList) {
+func readDirEachOf(dir string, lenient bool, add eachFunc, views bool) (*Dump, formats.ErrorList) {
 	if lenient {
 		return readDirLenient(dir, add, views)
 	}

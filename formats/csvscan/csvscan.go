@@ -130,6 +130,21 @@ func (r *Reader) ReadViews(dst []string) ([]string, error) {
 	return r.strings(dst, all), err
 }
 
+// Text returns the text of the record last read, from its first field's
+// text to its last field's end, as a view of the reused buffer like
+// ReadViews' fields: every field's text is in it, and nothing but those
+// and the delimiters, quotes and line breaks between them, or bytes of
+// the record's own text that a quoted field was unescaped over. So a
+// byte that no field holds is in it only when the record's input held it
+// (a reader looks for control characters in the record at once).
+func (r *Reader) Text() string {
+	n := len(r.bounds)
+	if n == 0 || r.bounds[n-1] <= r.bounds[0] {
+		return ""
+	}
+	return unsafe.String(&r.buf[r.rs+r.bounds[0]], r.bounds[n-1]-r.bounds[0])
+}
+
 // strings slices all, the record's text from its first field's start,
 // into fields.
 func (r *Reader) strings(dst []string, all string) []string {

@@ -26,6 +26,7 @@ var seeds = []string{
 	"a\r",
 	"a\r\r\n",
 	"a\rb,c\n",
+	"a\x01,\"b\x1b\"\"\n\x00\",c\x1f\n\"\x7f\",d\n",
 	"a,\n",
 	",\n,,\n",
 	`"a","b"` + "\n",
@@ -186,9 +187,32 @@ func differ(t *testing.T, text string, comma byte, fields, chunks int) {
 				t.Fatalf("%q (comma %q, fields %d), record %d field %d at %d:%d, encoding/csv %d:%d", in, comma, fields, n, i, gl, gc, wl, wc)
 			}
 		}
+		if werr == nil {
+			checkText(t, in, n, got.Text(), wrec)
+		}
 		if w, g := want.InputOffset(), got.InputOffset(); w != g {
 			t.Fatalf("%q (comma %q, fields %d), record %d: InputOffset %d, encoding/csv %d", in, comma, fields, n, g, w)
 		}
+	}
+}
+
+// checkText checks Text against the fields of record n: each is in it,
+// and it holds a control character exactly when a field does (the
+// delimiters are not ones).
+func checkText(t *testing.T, in string, n int, text string, fields []string) {
+	t.Helper()
+	ctl := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\r' && r != '\n' })
+	}
+	any := false
+	for i, f := range fields {
+		if !strings.Contains(text, f) {
+			t.Fatalf("%q, record %d: field %d %q is not in Text %q", in, n, i, f, text)
+		}
+		any = any || ctl(f)
+	}
+	if ctl(text) != any {
+		t.Fatalf("%q, record %d: Text %q holds a control character: %v, a field does: %v", in, n, text, ctl(text), any)
 	}
 }
 

@@ -15,14 +15,16 @@ import (
 // called and the records are given again from the first. The File
 // returned has the layout, warnings and input hash, and no records.
 func Each(path string, opt Options, lenient bool, reset func(), add func(*contact.Contact) error) (*File, formats.ErrorList, error) {
-	return each(fileSource(path), path, opt, lenient, reset, add)
+	return each(fileSource(path), path, opt, lenient, reset, func(c *contact.Contact, _ bool) error { return add(c) })
 }
 
 // EachView is Each for a caller that copies what it keeps of a record
 // (a contact.Table, whose string pool copies every value): the record's
 // strings are views of the reader's buffer, which the next record
-// overwrites, so no record's text is allocated.
-func EachView(path string, opt Options, lenient bool, reset func(), add func(*contact.Contact) error) (*File, formats.ErrorList, error) {
+// overwrites, so no record's text is allocated. add is also told whether
+// the record may hold control characters (Reader.Controls): when not,
+// contact.DropControls would change nothing.
+func EachView(path string, opt Options, lenient bool, reset func(), add func(c *contact.Contact, controls bool) error) (*File, formats.ErrorList, error) {
 	opt.views = true
 	return each(fileSource(path), path, opt, lenient, reset, add)
 }
@@ -32,7 +34,7 @@ func EachView(path string, opt Options, lenient bool, reset func(), add func(*co
 // (formats.OpenTextOnce); when the text read as UTF-8 turns out to be
 // Windows-1252 after other characters than ASCII were given, the records
 // are given again from the first, read in Windows-1252.
-func each(src source, name string, opt Options, lenient bool, reset func(), add func(*contact.Contact) error) (*File, formats.ErrorList, error) {
+func each(src source, name string, opt Options, lenient bool, reset func(), add func(*contact.Contact, bool) error) (*File, formats.ErrorList, error) {
 	opt.once = opt.Encoding == ""
 	again := func() (*File, formats.ErrorList, error) {
 		opt.Encoding = formats.Windows1252
@@ -69,7 +71,7 @@ func each(src source, name string, opt Options, lenient bool, reset func(), add 
 		if err != nil {
 			return f, r.sum.Rejected, err
 		}
-		if err := add(c); err != nil {
+		if err := add(c, r.controls); err != nil {
 			return f, r.sum.Rejected, err
 		}
 	}

@@ -147,7 +147,7 @@ func asParseError(path string, err error) *formats.ParseError {
 // read in another one, each gives the records again from the first.
 func readAll(src source, name string, opt Options, lenient bool) (*File, formats.ErrorList, error) {
 	var cs []contact.Contact
-	f, rejected, err := each(src, name, opt, lenient, func() { cs = nil }, func(c *contact.Contact) error {
+	f, rejected, err := each(src, name, opt, lenient, func() { cs = nil }, func(c *contact.Contact, _ bool) error {
 		// The Extras of a record live in blocks the reader never writes
 		// again: the record can be kept as it is.
 		cs = append(cs, *c)
@@ -256,6 +256,88 @@ type decoder struct {
 	userDate bool            // the date format is the user's (Options.DateFormat), not inferred
 	scratch  []contact.Extra // the current record's Extras
 	block    []contact.Extra // shared storage the contacts' Extras point into
+	cells    *cellPlan       // how the cells of s are read (plan)
+}
+
+// cellPlan is how the cells of a record of a schema are read, column by
+// column, without looking at every column's kind for every record (an
+// Outlook export has 92 columns, most of them empty): the columns whose
+// cell is a field's value as is, and the others that may hold something
+// to keep, in column order (the key's, the unmapped ones', the groups').
+//
+// A group whose cells are all empty is read without decoding them when
+// that is known to give every field of the group "" and to encode back
+// to empty cells (emptyClean): most groups of most records (the home and
+// other addresses, the birthday) are empty.
+type cellPlan struct {
+	s          *schema
+	simple     []simpleCell
+	others     []int32
+	emptyClean []bool
+}
+
+type simpleCell struct {
+	col   int32
+	field contact.Field
+}
+
+// plan returns the cellPlan of d.s, made again when the schema changed
+// (the dates' order was settled).
+func (d *decoder) plan() *cellPlan {
+	if d.cells != nil && d.cells.s == d.s {
+		return d.cells
+	}
+	p := &cellPlan{s: d.s}
+	for i, col := range d.s.cols {
+		if col.kind == kSimple {
+			p.simple = append(p.simple, simpleCell{int32(i), col.field})
+		}
+		if i == d.s.keyIdx || col.kind != kSimple {
+			p.others = append(p.others, int32(i))
+		}
+	}
+	p.emptyClean = emptyCleanGroups(d.s)
+	d.cells = p
+	return p
+}
+
+// emptyCleanGroups tells, per group of s, whether a record whose cells of
+// the group are all empty is read as one with the group's fields ""
+// without decoding it: decoding a row of empty cells gives every field
+// of the group "" without a warning, and encoding that gives back empty
+// cells. None is when two groups share a field (the later one's ""
+// would overwrite the earlier one's value).
+func emptyCleanGroups(s *schema) []bool {
+	clean := make([]bool, len(s.groups))
+	var seen [contact.NumFields]bool
+	for _, g := range s.groups {
+		for _, f := range g.fields {
+			if seen[f] {
+				return clean
+			}
+			seen[f] = true
+		}
+	}
+	row, out := make([]string, len(s.cols)), make([]string, len(s.cols))
+	for gi, g := range s.groups {
+		var v contact.Values
+		if g.decode(row, &v) != "" || v != (contact.Values{}) {
+			continue
+		}
+		g.encode(&v, nil, out)
+		clean[gi] = allEmpty(out, g.all)
+	}
+	return clean
+}
+
+// allEmpty reports whether the cells of row at idx are all "".
+func allEmpty(row []string, idx []int) bool {
+	for _, i := range idx {
+		if row[i] != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // pos returns the absolute line and character column of field i of the
@@ -299,7 +381,13 @@ func (d *decoder) record(c *contact.Contact, rec []string, line int, cr *csvscan
 	// Groups first: they decode from the row, and whether a group keeps
 	// its original cells (a shadow) is known before the one pass over the
 	// columns below.
+	p := d.plan()
 	for gi, g := range s.groups {
+		if p.emptyClean[gi] && allEmpty(row, g.all) {
+			// Its fields are "" (c is cleared), and so are its cells.
+			d.shadow[gi] = false
+			continue
+		}
 		if w := g.decode(row, &c.Values); w != "" {
 			_, col := d.pos(cr, g.idx[0])
 			if cell := row[g.idx[0]]; g.kind == gDate && dateShaped(cell) {
@@ -337,15 +425,18 @@ func (d *decoder) record(c *contact.Contact, rec []string, line int, cr *csvscan
 	extra := func(name, v string) {
 		d.scratch = append(d.scratch, contact.Extra{Name: name, Value: v, Format: contact.FormatOutlookCSV})
 	}
-	for i := 0; i < n; i++ {
-		col := &s.cols[i]
+	for _, sc := range p.simple {
+		c.Values[sc.field] = row[sc.col]
+	}
+	// The other cells, in column order: the key, the unmapped columns'
+	// (Extras), and a group's that keeps its original cells (a shadow).
+	for _, i := range p.others {
 		v := row[i]
-		if col.kind == kSimple {
-			c.Values[col.field] = v
+		if v == "" {
+			continue
 		}
-		switch {
-		case v == "":
-		case i == s.keyIdx && strings.HasPrefix(v, KeyPrefix):
+		switch col := &s.cols[i]; {
+		case int(i) == s.keyIdx && strings.HasPrefix(v, KeyPrefix):
 			c.Key = v
 		case col.kind == kUnmapped:
 			extra(col.name, v)

@@ -48,6 +48,9 @@ type Reader struct {
 	// datesFull says that more distinct date cells were met than kept,
 	// so the order can no longer change.
 	datesFull bool
+	// controls says that the record Next returned may hold control
+	// characters (see Controls).
+	controls bool
 }
 
 var _ formats.Reader = (*Reader)(nil)
@@ -204,9 +207,18 @@ func (r *Reader) Next() (*contact.Contact, error) {
 		if r.dates != nil {
 			r.noteDates(rec)
 		}
+		r.controls = contact.HasControl(r.cr.Text())
 		return &r.c, nil
 	}
 }
+
+// Controls reports whether the record Next returned last may hold a
+// control character that contact.DropControls drops: false says that its
+// text held none, so that none of its values and Extras does (they are
+// its cells, parts of them, or dates, streets and lists made of them),
+// and DropControls would change nothing. One look at the record's text
+// instead of one at each of its values.
+func (r *Reader) Controls() bool { return r.controls }
 
 // read reads the next record's cells: views of the CSV reader's buffer,
 // or strings that stay valid.

@@ -151,3 +151,51 @@ func TestEachTellsEncodingOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestEachViewTellsControls: EachView says a record may hold control
+// characters when one of its cells does (a field's, an unmapped column's,
+// a quoted note over lines, a birthday that is no date, a cell beyond the
+// header), and when it says not, DropControls changes nothing.
+func TestEachViewTellsControls(t *testing.T) {
+	header := `"First Name","Last Name","Company","Business Street","Business Street 2","Birthday","Notes","User 4","Hobby"`
+	rows := []struct {
+		row      string
+		controls bool
+	}{
+		{`"Ann","Lee","Acme","1 Main St",,"1/2/1980","a note","contactsync:1","chess"`, false},
+		{`"Ann","Lee","Acme","1 Main St","Floor 2",,"line 1` + "\r\n\tline 2" + `",,`, false},
+		{"\"Bo\x07b\",\"Lee\",,,,,,,", true},
+		{"\"Cy\",\"Lee\",,\"1 Main\x00 St\",\"Floor\x1b 2\",,,,", true},
+		{"\"Di\",\"Lee\",,,,\"1/2/19\x0180\",,,", true},
+		{"\"Ed\",\"Lee\",,,,,\"a\r\n\x1fnote\",,", true},
+		{"\"Fa\",\"Lee\",,,,,,,\"go\x02lf\"", true},
+		{"\"Gu\",\"Lee\",,,,,,,,\"beyond\x03\"", true},
+		{`"Hu","Lee",,,,,,,`, false},
+	}
+	var b strings.Builder
+	b.WriteString(header + "\r\n")
+	for _, r := range rows {
+		b.WriteString(r.row + "\r\n")
+	}
+	path := filepath.Join(t.TempDir(), "c.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	_, _, err := EachView(path, Options{}, true, func() { n = 0 }, func(c *contact.Contact, controls bool) error {
+		if n >= len(rows) {
+			t.Fatalf("record %d: more records than rows", n)
+		}
+		if controls != rows[n].controls {
+			t.Errorf("row %d: controls %v, want %v", n+2, controls, rows[n].controls)
+		}
+		if clone := c.Clone(); len(contact.DropControls(&clone)) > 0 && !controls {
+			t.Errorf("row %d: DropControls changes a record said to hold no control characters", n+2)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != len(rows) {
+		t.Fatalf("EachView: %d records, %v", n, err)
+	}
+}
