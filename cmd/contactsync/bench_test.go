@@ -28,10 +28,12 @@ import (
 // targets of DESIGN §11 and issue 10: a first cycle of a million contacts
 // a side within 15 s and 1.5 GiB, a second cycle with 1% changed within 8 s
 // and 1 GiB, 100,000 a side within 200 MiB. It reports contacts/s and the
-// peak resident memory of the cycle (VmHWM, reset before each run).
+// peak resident memory of the cycle (VmHWM, reset before each run), with
+// the collector set as the command sets it (setCollector).
 // CONTACTSYNC_BENCH_SIZES sets the sizes, CONTACTSYNC_BENCH_MIX the sides'
 // overlap and the share of linked contacts that differ.
 func BenchmarkCycle(b *testing.B) {
+	defer setCollector()() // as the command runs
 	if p := os.Getenv("CONTACTSYNC_HEAP_PROFILE"); p != "" {
 		afterPlan = func() {
 			f, err := os.Create(p)

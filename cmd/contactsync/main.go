@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -21,7 +22,31 @@ import (
 )
 
 func main() {
+	setCollector()
 	os.Exit(runMain(os.Args, os.Stdout, os.Stderr))
+}
+
+// collectorPercent is the GOGC the command runs with, unless the
+// environment sets GOGC. A cycle holds its tables and plan from when they
+// are made to its end (at a million contacts a side, most of a gigabyte,
+// almost all of it without pointers, which a collection marks without
+// reading) and makes far more short-lived garbage around them: reading
+// the exports, writing the outputs and the journal's rows. Go's default
+// (100) lets the heap grow to twice what is live before it collects, and
+// that is the cycle's peak; at 50 the peak is one and a half times what is
+// live. Measured on a first cycle at a million contacts a side: a peak of
+// 1,600 MiB instead of 1,871, for 2.2 s of the collector's CPU instead of
+// 1.1 s (of about 45 s).
+const collectorPercent = 50
+
+// setCollector sets the collector's percent (collectorPercent) unless
+// GOGC is set, and returns what restores it.
+func setCollector() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(collectorPercent)
+	return func() { debug.SetGCPercent(old) }
 }
 
 // runMain runs the command line args as the program does: the first Ctrl-C
