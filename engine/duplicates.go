@@ -109,13 +109,15 @@ var dupEmailFields = []contact.Field{contact.Email1, contact.Email2, contact.Ema
 // comment above DuplicateReason). It is a pure function of its inputs;
 // time and memory grow linearly with the contacts.
 //
-// Each contact's keys (its reason's letter and the value) are hashed, not
-// kept: one integer a key, the hash's high bits above the key's contact and
-// place (slot) among the contact's keys. The integers are sorted, and only
-// the keys whose hashes meet another's are made again (once a contact) and
-// compared byte for byte (a hash shared by different keys is not a match):
-// a million unique keys cost a sort of integers, not a map of a million
-// strings nor an arena of them.
+// Each contact's keys (its reason's letter and the value) are made once,
+// in contact order, their bytes kept side by side in chunks, and hashed:
+// one integer a key, the hash's high bits above the key's contact and
+// place (slot) among the contact's keys. The integers are sorted, and the
+// keys whose hashes meet another's are compared byte for byte (a hash
+// shared by different keys is not a match): a million unique keys cost a
+// sort of integers, not a map of a million strings. (Making the keys of
+// the runs again instead of keeping them all cost a quarter of the
+// search's CPU, for some 60 MB a million contacts held while it runs.)
 func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
 	n := cs.Len()
 	kb := dupKeys{cs: cs, o: o, companies: new(companyCache), folded: map[contact.Handle]string{}}
@@ -124,9 +126,6 @@ func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
 	kb.slotBits = uint(bits.Len(uint(dupMaxKeys - 1)))
 	kb.low = uint64(1)<<(uint(bits.Len(uint(n)))+kb.slotBits) - 1
 	kb.hash(n)
-	if !kb.recheck() {
-		return nil
-	}
 	kb.phoneSlots, kb.phoneKeys, kb.companies, kb.folded = nil, nil, nil, nil
 	kb.match(n)
 	if len(kb.matches) == 0 {
@@ -165,25 +164,23 @@ type dupKeys struct {
 	buf  []byte
 
 	// hs holds a key each: the high bits of its hash, then (low) its
-	// contact << slotBits | its slot. After recheck, a key of a run of one
-	// hash held by several keys has its number in need instead of its
-	// contact and slot.
+	// contact << slotBits | its slot.
 	hs       []uint64
 	low      uint64
 	slotBits uint
-	// need are the keys of the runs: their length << 32 | contact <<
-	// slotBits | slot, ascending; at is where each one's bytes are in the
-	// chunks (chunk << 32 | offset).
-	need   []uint64
-	at     []uint64
+	// The keys' bytes, in contact and slot order, side by side in the
+	// chunks (a contact's in one chunk); at is where each key starts
+	// (chunk << 32 | offset), first the number of each contact's first.
 	chunks [][]byte
+	at     []uint64
+	first  []int32
 	tmp    []uint64 // scratch space of the sorts
 
 	parent []int32 // union-find of the contacts
 	// matches are the keys another contact shares: contact << slotBits |
 	// slot, << 32, | the class of equal keys (an index into values).
 	matches []uint64
-	values  []int32 // per class, a key of it (an index into need)
+	values  []int32 // per class, a key of it (an index into at)
 }
 
 // companyCache holds folded companies of a table by their handle, the
@@ -213,13 +210,18 @@ func (kb *dupKeys) hash(n int) {
 		}
 	}
 	kb.hs = make([]uint64, 0, size+n)
+	kb.at = make([]uint64, 0, size+n)
+	kb.first = make([]int32, n)
 	seed := maphash.MakeSeed()
 	for i := range n {
 		kb.make(i)
+		kb.first[i] = int32(len(kb.at))
+		at := kb.store(kb.cur)
 		start := 0
 		for slot, end := range kb.ends {
 			h := dupHash(seed, kb.cur[start:end])
 			kb.hs = append(kb.hs, h&^kb.low|uint64(i)<<kb.slotBits|uint64(slot))
+			kb.at = append(kb.at, at+uint64(start))
 			start = end
 		}
 	}
@@ -245,46 +247,6 @@ func (kb *dupKeys) runs(f func(lo, hi int)) {
 	}
 }
 
-// recheck makes the keys of the runs again, once a contact, and keeps
-// their bytes; each key of a run gets its number among them (need). It
-// reports whether there is any run.
-func (kb *dupKeys) recheck() bool {
-	n := 0
-	kb.runs(func(lo, hi int) { n += hi - lo })
-	if n == 0 {
-		return false
-	}
-	// The keys of the runs with their place in hs, in contact order.
-	pos := kb.tmp[:0]
-	kb.runs(func(lo, hi int) {
-		for k := lo; k < hi; k++ {
-			pos = append(pos, (kb.hs[k]&kb.low)<<32|uint64(k))
-		}
-	})
-	sortUint64s(pos, kb.tmp[n:])
-	kb.need = make([]uint64, len(pos))
-	kb.at = make([]uint64, len(pos))
-	last := -1
-	kb.phoneAt = 0
-	for j, p := range pos {
-		key := p >> 32
-		i, slot := int(key>>kb.slotBits), int(key&(1<<kb.slotBits-1))
-		if i != last {
-			kb.make(i)
-			last = i
-		}
-		start := 0
-		if slot > 0 {
-			start = kb.ends[slot-1]
-		}
-		b := kb.cur[start:kb.ends[slot]]
-		kb.need[j], kb.at[j] = uint64(len(b))<<32|key, kb.store(b)
-		k := uint32(p)
-		kb.hs[k] = kb.hs[k]&^kb.low | uint64(j)
-	}
-	return true
-}
-
 // store keeps b in the chunks and returns where.
 func (kb *dupKeys) store(b []byte) uint64 {
 	last := len(kb.chunks) - 1
@@ -297,10 +259,21 @@ func (kb *dupKeys) store(b []byte) uint64 {
 	return uint64(last)<<32 | uint64(len(c))
 }
 
-// key returns the bytes of the key of a run numbered j.
+// key returns the bytes of key number j: up to the next key when it is in
+// the same chunk, else to the end of the chunk.
 func (kb *dupKeys) key(j int) []byte {
 	a := kb.at[j]
-	return kb.chunks[a>>32][uint32(a):][:kb.need[j]>>32]
+	c := kb.chunks[a>>32]
+	if j+1 < len(kb.at) && kb.at[j+1]>>32 == a>>32 {
+		return c[uint32(a):uint32(kb.at[j+1])]
+	}
+	return c[uint32(a):]
+}
+
+// keyOf returns the number of the key of an entry of hs.
+func (kb *dupKeys) keyOf(h uint64) int {
+	x := h & kb.low
+	return int(kb.first[x>>kb.slotBits]) + int(x&(1<<kb.slotBits-1))
 }
 
 // make makes the keys of contact i into cur and ends.
@@ -403,8 +376,10 @@ func (kb *dupKeys) match(n int) {
 	for i := range kb.parent {
 		kb.parent[i] = int32(i)
 	}
-	kb.matches = make([]uint64, 0, len(kb.need))
-	kb.values = make([]int32, 0, len(kb.need)/2) // a class has two keys or more
+	inRuns := 0
+	kb.runs(func(lo, hi int) { inRuns += hi - lo })
+	kb.matches = make([]uint64, 0, inRuns)
+	kb.values = make([]int32, 0, inRuns/2) // a class has two keys or more
 	var taken []bool
 	var same []int
 	kb.runs(func(lo, hi int) {
@@ -415,11 +390,11 @@ func (kb *dupKeys) match(n int) {
 			if taken[a] {
 				continue
 			}
-			ja := int(run[a] & kb.low)
+			ja := kb.keyOf(run[a])
 			key := kb.key(ja)
 			same = same[:0]
 			for b := a + 1; b < len(run); b++ {
-				if !taken[b] && bytes.Equal(kb.key(int(run[b]&kb.low)), key) {
+				if !taken[b] && bytes.Equal(kb.key(kb.keyOf(run[b])), key) {
 					same = append(same, b)
 				}
 			}
@@ -428,12 +403,11 @@ func (kb *dupKeys) match(n int) {
 			}
 			class := uint64(len(kb.values))
 			kb.values = append(kb.values, int32(ja))
-			kb.matches = append(kb.matches, uint64(uint32(kb.need[ja]))<<32|class)
-			ia := int32(uint32(kb.need[ja]) >> kb.slotBits)
+			kb.matches = append(kb.matches, (run[a]&kb.low)<<32|class)
+			ia := int32((run[a] & kb.low) >> kb.slotBits)
 			for _, b := range same {
-				jb := int(run[b] & kb.low)
-				kb.union(ia, int32(uint32(kb.need[jb])>>kb.slotBits))
-				kb.matches = append(kb.matches, uint64(uint32(kb.need[jb]))<<32|class)
+				kb.union(ia, int32((run[b]&kb.low)>>kb.slotBits))
+				kb.matches = append(kb.matches, (run[b]&kb.low)<<32|class)
 				taken[b] = true
 			}
 		}
@@ -462,7 +436,7 @@ func (kb *dupKeys) groups() []DuplicateGroup {
 		ends[c], reasons[c] = int32(len(vb)), keyReasons[key[0]]
 	}
 	values := string(vb)
-	vb, kb.chunks, kb.at, kb.need = nil, nil, nil, nil
+	vb, kb.chunks, kb.at, kb.first = nil, nil, nil, nil
 	// The groups in the order of their roots, which are their first
 	// members; the members of each in input order.
 	// root → its group + 1, in the room of the hashes, which are done.
