@@ -420,25 +420,36 @@ func (kb *dupKeys) groups() []DuplicateGroup {
 	// Each contact's matches in the order of its keys, which is the order
 	// of their reasons.
 	sortUint64s(kb.matches, kb.tmp)
-	kb.tmp = nil
 	contactOf := func(m uint64) int32 { return int32(m >> 32 >> kb.slotBits) }
-	// The value of each class, once: one string for all of them.
+	// The value of each class, once: one string for all of them, the
+	// values in the order of their keys (in the order the keys were made
+	// and kept, not a miss of the cache a class).
+	byKey := make([]uint64, len(kb.values))
+	for c, j := range kb.values {
+		byKey[c] = uint64(j)<<32 | uint64(c)
+	}
+	sortUint64s(byKey, kb.tmp)
 	size := 0
-	for _, j := range kb.values {
-		size += len(kb.key(int(j))) - 1
+	for _, x := range byKey {
+		size += len(kb.key(int(x>>32))) - 1
 	}
 	vb := make([]byte, 0, size)
-	ends := make([]int32, len(kb.values))
+	bounds := make([][2]int32, len(kb.values))
 	reasons := make([]DuplicateReason, len(kb.values))
-	for c, j := range kb.values {
-		key := kb.key(int(j))
+	for _, x := range byKey {
+		c := uint32(x)
+		key := kb.key(int(x >> 32))
 		vb = append(vb, key[1:]...)
-		ends[c], reasons[c] = int32(len(vb)), keyReasons[key[0]]
+		bounds[c], reasons[c] = [2]int32{int32(len(vb) - len(key) + 1), int32(len(vb))}, keyReasons[key[0]]
 	}
 	values := string(vb)
-	vb, kb.chunks, kb.at, kb.first = nil, nil, nil, nil
+	vb, byKey, kb.chunks, kb.at, kb.first = nil, nil, nil, nil, nil
 	// The groups in the order of their roots, which are their first
-	// members; the members of each in input order.
+	// members; the members of each in input order. A contact with a match
+	// is numbered u in input order, its matches starting at from[u]; keys
+	// are its group << 32 | u, sorted to lay the members out group after
+	// group (writing each member into its group's place as it came was a
+	// miss of the cache a member).
 	// root → its group + 1, in the room of the hashes, which are done.
 	group := kb.hs[:0]
 	if n := len(kb.parent); cap(group) >= n {
@@ -449,46 +460,44 @@ func (kb *dupKeys) groups() []DuplicateGroup {
 	}
 	kb.hs = nil
 	counts := make([]int32, 0, len(kb.values))
-	last := int32(-1)
-	for _, m := range kb.matches {
-		i := contactOf(m)
-		if i == last {
-			continue
+	keys := make([]uint64, 0, len(kb.matches)) // a contact has a match or more
+	from := make([]int32, 0, len(kb.matches)+1)
+	for lo := 0; lo < len(kb.matches); {
+		i := contactOf(kb.matches[lo])
+		hi := lo + 1
+		for hi < len(kb.matches) && contactOf(kb.matches[hi]) == i {
+			hi++
 		}
-		last = i
 		r := kb.find(i)
 		if group[r] == 0 {
 			counts = append(counts, 0)
 			group[r] = uint64(len(counts))
 		}
-		counts[group[r]-1]++
+		g := group[r] - 1
+		counts[g]++
+		keys = append(keys, g<<32|uint64(len(from)))
+		from = append(from, int32(lo))
+		lo = hi
 	}
-	total := 0
-	for _, c := range counts {
-		total += int(c)
+	from = append(from, int32(len(kb.matches)))
+	ms := make([]DuplicateMatch, len(kb.matches))
+	for k, m := range kb.matches {
+		b := bounds[uint32(m)]
+		ms[k] = DuplicateMatch{Value: values[b[0]:b[1]], Reason: reasons[uint32(m)]}
 	}
-	members := make([]DuplicateMember, total)
+	sortUint64s(keys, kb.tmp)
+	kb.tmp = nil
+	members := make([]DuplicateMember, len(keys))
 	gs := make([]DuplicateGroup, len(counts))
 	at := 0
 	for g, c := range counts {
-		gs[g] = DuplicateGroup{Number: g + 1, Members: members[at : at : at+int(c)]}
+		gs[g] = DuplicateGroup{Number: g + 1, Members: members[at : at+int(c) : at+int(c)]}
 		at += int(c)
 	}
-	ms := make([]DuplicateMatch, len(kb.matches))
-	for lo := 0; lo < len(kb.matches); {
-		i := contactOf(kb.matches[lo])
-		hi := lo
-		for ; hi < len(kb.matches) && contactOf(kb.matches[hi]) == i; hi++ {
-			c := uint32(kb.matches[hi])
-			start := int32(0)
-			if c > 0 {
-				start = ends[c-1]
-			}
-			ms[hi] = DuplicateMatch{Value: values[start:ends[c]], Reason: reasons[c]}
-		}
-		g := &gs[group[kb.find(i)]-1]
-		g.Members = append(g.Members, DuplicateMember{Index: int(i), Matches: ms[lo:hi:hi]})
-		lo = hi
+	for k, key := range keys {
+		u := uint32(key)
+		lo, hi := from[u], from[u+1]
+		members[k] = DuplicateMember{Index: int(contactOf(kb.matches[lo])), Matches: ms[lo:hi:hi]}
 	}
 	return gs
 }
