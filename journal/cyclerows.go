@@ -114,14 +114,34 @@ func insertNotices(tx *sql.Tx, n int, notices []engine.Notice) error {
 }
 
 // pendingOf returns the pending work of the plan's links, in link order.
+// The rows are counted first, and a document of an operation alone (a
+// creation or a sync key to carry: a first cycle's million new links have
+// a handful of different ones) is one string for all the rows that have
+// it, not one each.
 func pendingOf(plan *engine.Plan) []pendingRow {
-	var out []pendingRow
+	n := 0
+	for i := range plan.Links {
+		if p := plan.Links[i].Pending(); !isEmptyPending(&p.CRM) || !isEmptyPending(&p.Outlook) {
+			n++
+		}
+	}
+	out := make([]pendingRow, 0, n)
+	docs := map[string]string{} // the documents of operations alone
 	var buf []byte
 	for i := range plan.Links {
+		l := &plan.Links[i].Link
 		var ok bool
-		if buf, ok = appendCompactPending(buf[:0], &plan.Links[i].Link); ok {
-			out = append(out, pendingRow{plan.Links[i].ID, string(buf)})
+		if buf, ok = appendCompactPending(buf[:0], l); !ok {
+			continue
 		}
+		doc, shared := docs[string(buf)]
+		if !shared {
+			doc = string(buf)
+			if p := l.Pending(); len(docs) < 64 && len(p.CRM.Fields)+len(p.Outlook.Fields)+len(p.CRM.Old)+len(p.Outlook.Old) == 0 {
+				docs[doc] = doc
+			}
+		}
+		out = append(out, pendingRow{l.ID, doc})
 	}
 	// The engine keeps links in id order; sorting anyway keeps the hash
 	// order (by link, as Verify reads them) true for any plan.

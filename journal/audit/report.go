@@ -330,12 +330,14 @@ func WritePlanReport(w io.Writer, p *engine.Plan, verifyOK bool, verify string, 
 	var group []engine.Change
 	for k, i := range idx {
 		x := p.Changes[i]
-		x.New = p.NewText(&x) // a creation's text is written when asked
 		group = append(group, x)
 		if k+1 < len(idx) && x.Link != 0 && p.Changes[idx[k+1]].Link == x.Link {
 			continue
 		}
 		if !set.skipped(group, conflictLinks) {
+			for j := range group {
+				group[j].New = p.NewText(&group[j]) // a creation's text, written for its card
+			}
 			if err := set.add(pg.card(p.Cycle, group, conflicts)); err != nil {
 				return err
 			}
