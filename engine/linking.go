@@ -228,22 +228,34 @@ func (r *reconciler) matchCreatedCRM() {
 	if len(waiting) == 0 {
 		return
 	}
-	byEmail := map[string][]int{}
-	byName := map[string][]int{}
+	// The contacts a link may claim: a contact the user may not see is not
+	// theirs to claim (taking it would name it and add it to the sync
+	// group). By name only when a link without e-mail asks (byName).
+	var free []int32
 	for i := range r.ct.Len() {
-		// A contact the user may not see is not theirs to claim: taking it
-		// would name it and add it to the sync group.
-		if r.crmClaimed[i] || r.crmIDLinked(i) || !r.visible(i) {
-			continue
+		if !r.crmClaimed[i] && !r.crmIDLinked(i) && r.visible(i) {
+			free = append(free, int32(i))
 		}
+	}
+	byEmail := make(map[string][]int, len(free))
+	for _, i := range free {
 		for _, f := range emailFields {
-			if e := r.normEmail(r.ct.Get(i, f)); e != "" {
-				byEmail[e] = append(byEmail[e], i)
+			if e := r.normEmail(r.ct.Get(int(i), f)); e != "" {
+				byEmail[e] = append(byEmail[e], int(i))
 			}
 		}
-		if k := r.nameKeyOf(rec{r.ct, i}); k != "" {
-			byName[k] = append(byName[k], i)
+	}
+	var names map[string][]int
+	byName := func(k string) []int {
+		if names == nil {
+			names = make(map[string][]int, len(free))
+			for _, i := range free {
+				if k := r.nameKeyOf(rec{r.ct, int(i)}); k != "" {
+					names[k] = append(names[k], int(i))
+				}
+			}
 		}
+		return names[k]
 	}
 	groups := map[string]int{} // the candidates → their group in order
 	var order [][]waitingCands
@@ -269,7 +281,7 @@ func (r *reconciler) matchCreatedCRM() {
 		case hasEmail && nk != "":
 			cands = slices.DeleteFunc(cands, func(i int) bool { return !r.sameNameKey(rec{r.ct, i}, nk) })
 		case !hasEmail && nk != "":
-			cands = append(cands, byName[nk]...)
+			cands = append(cands, byName(nk)...)
 		}
 		slices.Sort(cands)
 		cands = slices.Compact(cands)
