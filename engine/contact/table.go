@@ -45,8 +45,10 @@ type Table struct {
 	own   appender    // where the values unique to a record go (see appended)
 	index internIndex // the handles of the values the table interned
 	// last is the handle each interned column was given last: the cells',
-	// then ModifiedFrom's, then the CRM attributes' (see internAt).
-	last []Handle
+	// then ModifiedFrom's, then the CRM attributes' (see internAt); lastV
+	// its value, in the pool.
+	last  []Handle
+	lastV []string
 }
 
 // IdentityFields are kept by every Table whatever its mapping: the engine
@@ -86,6 +88,7 @@ func NewTableIn(pool *Strings, fields []Field) *Table {
 	}
 	t.w = len(t.fields)
 	t.last = make([]Handle, t.w+1+numCRM)
+	t.lastV = make([]string, len(t.last))
 	t.cells.w, t.crm.w = t.w, numCRM
 	t.keys.w, t.from.w, t.modSec.w, t.modNsec.w, t.modLoc.w, t.lines.w = 1, 1, 1, 1, 1, 1
 	// UTC and Local are locations 0 and 1, the usual ones.
@@ -227,26 +230,28 @@ func Interned(f Field) bool { return f >= 0 && int(f) < NumFields && !appended[f
 // internAt is intern of v, a value of column k of t.last: a value the
 // same as the column's last one (a constant column, or a dump sorted by
 // account, whose contacts share its company and address) takes no hash and
-// no look into the index.
+// no look into the index, nor into the pool: its length tells most others
+// apart.
 func (t *Table) internAt(k int, v string) (Handle, error) {
-	if h := t.last[k]; h != 0 && t.pool.Get(h) == v {
-		return h, nil
+	if v == t.lastV[k] {
+		return t.last[k], nil
 	}
-	h, err := t.intern(v)
-	t.last[k] = h
+	h, err := t.intern(v, maphash.String(t.pool.seed, v))
+	if err == nil {
+		t.last[k], t.lastV[k] = h, t.pool.Get(h)
+	}
 	return h, err
 }
 
-// intern returns the handle of v, interned in the table's pool: found in
-// the table's own index of the values it interned (no lock, no look into
-// the pool's hash set, which the other side's reader shares), else interned
-// in the pool and added to the index.
-func (t *Table) intern(v string) (Handle, error) {
+// intern returns the handle of v, whose hash is hash, interned in the
+// table's pool: found in the table's own index of the values it interned
+// (no lock, no look into the pool's hash set, which the other side's
+// reader shares), else interned in the pool and added to the index.
+func (t *Table) intern(v string, hash uint64) (Handle, error) {
 	if v == "" {
 		return 0, nil
 	}
 	p := t.pool
-	hash := maphash.String(p.seed, v)
 	if h := t.index.find(p, v, hash); h != 0 {
 		return h, nil
 	}

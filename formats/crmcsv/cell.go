@@ -106,10 +106,39 @@ func parseUsualDate(v string) (time.Time, bool) {
 	if y < 1 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
 		return time.Time{}, false
 	}
-	if d > time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+	if d > daysIn(y, mo) {
 		return time.Time{}, false
 	}
-	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC), true
+	// time.Date's instant, without its normalising and its zone's look-up.
+	return time.Unix(int64(daysSinceEpoch(y, mo, d))*86400+int64(h*3600+mi*60+sec), 0).UTC(), true
+}
+
+// daysIn is the number of days of month mo (1 to 12) of year y.
+func daysIn(y, mo int) int {
+	switch mo {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysSinceEpoch is the number of days from 1970-01-01 to the date y-mo-d
+// of the proleptic Gregorian calendar, y from 1 (H. Hinnant's
+// days_from_civil): the year taken from March, so that a leap day ends it.
+func daysSinceEpoch(y, mo, d int) int {
+	if mo <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400                     // [0, 399]
+	doy := (153*((mo+9)%12)+2)/5 + d - 1   // [0, 365], from March 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return era*146097 + doe - 719468
 }
 
 // appendDate appends t in layout, in UTC, as t.UTC().AppendFormat does;
