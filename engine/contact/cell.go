@@ -1,5 +1,10 @@
 package contact
 
+import (
+	"encoding/binary"
+	"unsafe"
+)
+
 // FormulaLike reports whether a spreadsheet would evaluate the cell v
 // (DESIGN §10): the one rule of every CSV contactsync writes for people to
 // open in a spreadsheet (CRM import files, the journal's export, rejected
@@ -117,18 +122,18 @@ func isControl(b byte) bool { return b < 0x20 && b != '\t' && b != '\r' && b != 
 // character): every value of every record read is looked at, and a
 // reader may look at a record's whole text at once.
 func HasControl(s string) bool {
+	// The bytes of s, read, not written.
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		b := s[i : i+8]
-		x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
 		// A byte below 0x20 is there exactly when this is not 0 (a
 		// borrow runs only from a byte that is below 0x20).
 		if (x-0x2020202020202020)&^x&0x8080808080808080 == 0 {
 			continue
 		}
-		for j := range 8 {
-			if isControl(b[j]) {
+		for _, c := range b[i : i+8] {
+			if isControl(c) {
 				return true
 			}
 		}
