@@ -175,41 +175,26 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 	if !j.ro {
 		hashAfter = int64(loaded.checked)
 	}
-	rows, err := tx.Query(`SELECT id, crm_id, outlook_key,
-		CASE WHEN written <= ?1 AND base_sum IS NOT NULL AND substr(base, 3, 1) = x'00' THEN substr(base, 1, 3) ELSE base END,
-		base_sum, CASE WHEN written > ?1 THEN base_sha256 END, opened, written
-		FROM links WHERE closed IS NULL ORDER BY id`, hashAfter)
-	if err != nil {
-		return st, nil, err
-	}
-	defer rows.Close()
-	var crmID, outlookKey, base, sum, baseSHA sql.RawBytes
-	// int64, as the driver gives them: database/sql scans an int64 into
-	// an int through its decimal text.
-	var opened, written int64
 	var strs contact.Arena
 	c := newChain()
 	next := 0 // the first pending row not yet matched
-	for rows.Next() {
-		st.Links = append(st.Links, engine.Link{})
+	err = eachLoadRow(tx, hashAfter, func(r *loadRow) error {
+		st.Links = append(st.Links, engine.Link{ID: r.id})
 		l := &st.Links[len(st.Links)-1]
-		if err := rows.Scan(&l.ID, &crmID, &outlookKey, &base, &sum, &baseSHA, &opened, &written); err != nil {
-			return st, nil, err
-		}
-		if !j.ro && written > int64(loaded.checked) {
+		if !j.ro && r.written > int64(loaded.checked) {
 			// New since the last check: its hash, for the next one.
-			s := loadedSum{id: l.ID, written: int32(written)}
-			if sum != nil && len(baseSHA) == 0 {
-				r := linkRow{id: l.ID, crmID: unsafeString(crmID), outlookKey: unsafeString(outlookKey), base: base, baseSum: sum, opened: int(opened), written: int(written)}
-				r.sum(c)
+			s := loadedSum{id: l.ID, written: int32(r.written)}
+			if r.sum != nil && len(r.baseSHA) == 0 {
+				row := linkRow{id: l.ID, crmID: unsafeString(r.crmID), outlookKey: unsafeString(r.outlookKey), base: r.base, baseSum: r.sum, opened: int(r.opened), written: int(r.written)}
+				row.sum(c)
 				copy(s.sum[:], c.out)
 				s.ok = true
 			}
 			loaded.sums = append(loaded.sums, s)
 		}
-		l.CRMID, l.OutlookKey = strs.String(crmID), strs.String(outlookKey)
-		if err := lightLink(l, base, sum, &strs); err != nil {
-			return st, nil, fmt.Errorf("link %d: %w", l.ID, err)
+		l.CRMID, l.OutlookKey = strs.String(r.crmID), strs.String(r.outlookKey)
+		if err := lightLink(l, r.base, r.sum, &strs); err != nil {
+			return fmt.Errorf("link %d: %w", l.ID, err)
 		}
 		if pendingRows.Valid {
 			l.SetPending(engine.Pending{}, engine.Pending{})
@@ -218,7 +203,7 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 			}
 			if next < len(pending) && pending[next].link == l.ID {
 				if err := decodePending(pending[next].doc, l); err != nil {
-					return st, nil, fmt.Errorf("link %d: pending work of cycle %d: %w", l.ID, st.Cycle, err)
+					return fmt.Errorf("link %d: pending work of cycle %d: %w", l.ID, st.Cycle, err)
 				}
 				next++
 			}
@@ -226,8 +211,9 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 		if !j.ro {
 			loaded.rows = append(loaded.rows, loadedRow{l.ID, rowKeysSum(l)})
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return st, nil, err
 	}
 	if st.NextLinkID < 1 {
