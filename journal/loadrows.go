@@ -30,7 +30,9 @@ const loadChunk = 8192
 // per row and column, against 0.3 µs for SQLite's scan.
 func eachLoadRow(tx *sql.Tx, hashAfter int64, fn func(*loadRow) error) error {
 	var minID, maxID sql.NullInt64
-	if err := tx.QueryRow(`SELECT min(id), max(id) FROM links`).Scan(&minID, &maxID); err != nil || !minID.Valid {
+	// Two subqueries: SQLite finds a lone min() or max() of the rowid at
+	// an end of the table, both in one query by scanning all of it.
+	if err := tx.QueryRow(`SELECT (SELECT min(id) FROM links), (SELECT max(id) FROM links)`).Scan(&minID, &maxID); err != nil || !minID.Valid {
 		return err
 	}
 	st, err := tx.Prepare(`SELECT group_concat(concat(id, ',', written, ',', opened, ',',
