@@ -426,34 +426,39 @@ func (r *reconciler) newOutlookRecords() {
 	// The e-mails of the records to decide, each once in ix. With none,
 	// there is nothing to index (the usual later cycle: every record has
 	// its link).
-	n := 0
+	n, emails := 0, 0
 	for i := range r.ot.Len() {
 		if !r.olClaimed[i] {
 			n++
+			for _, f := range emailFields {
+				if r.ot.Handle(i, f) != 0 {
+					emails++
+				}
+			}
 		}
 	}
 	if n == 0 {
 		return
 	}
-	ix := newEmailIndex(n)
+	ix := newEmailIndex(emails)
 	// The records to decide, in input order, and the entries of their
 	// e-mails (E-mail 1-3; -1 for none), so that deciding them looks no
 	// e-mail up again.
 	todo := make([]int32, 0, n)
 	own := make([]int32, 0, len(emailFields)*n)
+	var batch emailBatch
 	for i := range r.ot.Len() {
 		if r.olClaimed[i] {
 			continue
 		}
 		todo = append(todo, int32(i))
 		for _, f := range emailFields {
-			k := int32(-1)
-			if e := r.normEmail(r.ot.Get(i, f)); e != "" {
-				k = ix.add(e)
+			if batch.put(r.normEmail(r.ot.Get(i, f)), 0) {
+				own = ix.addAll(&batch, own)
 			}
-			own = append(own, k)
 		}
 	}
+	own = ix.addAll(&batch, own)
 	// Index the CRM contacts a new Outlook record may link to by e-mail
 	// (EMAIL, SECONDARYEMAIL): those no link holds, and those held by a link
 	// whose Outlook contact was deleted (the user put it back).
@@ -468,11 +473,12 @@ func (r *reconciler) newOutlookRecords() {
 			continue
 		}
 		for k, f := range []contact.Field{contact.Email1, contact.Email2} {
-			if e := r.normEmail(r.ct.Get(i, f)); e != "" {
-				ix.addCRM(e, i, k)
+			if e := r.normEmail(r.ct.Get(i, f)); e != "" && batch.put(e, int32(2*i+k)) {
+				ix.addAllCRM(&batch)
 			}
 		}
 	}
+	ix.addAllCRM(&batch)
 	// The e-mails of the live links as merged this cycle, to tell
 	// duplicates; only those of the records to decide are ever asked for.
 	// A link whose base was left unread (quiet) has the e-mails of its
@@ -486,9 +492,9 @@ func (r *reconciler) newOutlookRecords() {
 		}
 		if pr.link.unread() {
 			if wantedFold == nil {
-				wantedFold = make(map[string]bool, len(ix.at))
-				for e := range ix.at {
-					wantedFold[string(appendFold(nil, e))] = true
+				wantedFold = make(map[string]bool, len(ix.entries))
+				for k := range ix.entries {
+					wantedFold[string(appendFold(nil, ix.entries[k].email))] = true
 				}
 			}
 			maybe := false
@@ -507,7 +513,7 @@ func (r *reconciler) newOutlookRecords() {
 		}
 		for _, f := range emailFields {
 			if e := r.normEmail(r.base(pr)[f]); e != "" {
-				if k, ok := ix.at[e]; ok {
+				if k, ok := ix.lookup(e); ok {
 					ix.entries[k].linked = true
 				}
 			}
@@ -673,58 +679,6 @@ func (r *reconciler) newCRMCount() int {
 func (r *reconciler) reserveLinks(n int) {
 	if len(r.arena) == 0 && len(r.spill) == 0 && cap(r.arena) < n {
 		r.arena = make([]LinkState, 0, n)
-	}
-}
-
-// emailIndex numbers the e-mails of the Outlook records to decide and
-// lists, for each, the CRM contacts that have it (EMAIL or SECONDARYEMAIL)
-// in dump order: a chain through next, by slot (2 per CRM contact).
-type emailIndex struct {
-	at      map[string]int32 // e-mail → entry
-	entries []emailEntry
-	next    []int32 // the next slot of a chain; -1 ends it
-}
-
-type emailEntry struct {
-	email      string
-	head, tail int32 // the first and last slot of its chain; -1: none
-	// linked: the e-mail is a live link's, or a decided record's.
-	linked bool
-}
-
-func newEmailIndex(n int) *emailIndex {
-	return &emailIndex{at: make(map[string]int32, n), entries: make([]emailEntry, 0, n)}
-}
-
-// add numbers e and returns its entry.
-func (ix *emailIndex) add(e string) int32 {
-	k, ok := ix.at[e]
-	if !ok {
-		k = int32(len(ix.entries))
-		ix.at[e] = k
-		ix.entries = append(ix.entries, emailEntry{email: e, head: -1, tail: -1})
-	}
-	return k
-}
-
-// addCRM adds CRM contact i, whose e-mail field k (0 or 1) is e, to the
-// chain of e, when e is numbered and i is not its last contact already.
-func (ix *emailIndex) addCRM(e string, i, k int) {
-	x, ok := ix.at[e]
-	if !ok {
-		return
-	}
-	en := &ix.entries[x]
-	slot := int32(2*i + k)
-	ix.next[slot] = -1
-	switch {
-	case en.head < 0:
-		en.head, en.tail = slot, slot
-	case en.tail/2 == int32(i):
-		// the contact's other e-mail, the same address
-	default:
-		ix.next[en.tail] = slot
-		en.tail = slot
 	}
 }
 

@@ -253,16 +253,17 @@ func checkPure(t *testing.T, w *world) {
 	if !reflect.DeepEqual(p1, p2) {
 		t.Fatalf("same inputs, different plans (outputs or links differ)")
 	}
-	// CRM ids are found by hash, then by value: with every id's hash
-	// alike, the same plan.
+	// CRM ids and e-mails are found by hash, then by value: with every
+	// id's and e-mail's hash alike, the same plan.
 	idHash = func(maphash.Seed, string) uint64 { return 7 }
+	emailHash = func(maphash.Seed, string) uint64 { return 7 }
 	p3, err3 := Reconcile(cloneState(st), cloneCRM(crm), cloneOutlook(ol), w.pol)
-	idHash = maphash.String
+	idHash, emailHash = maphash.String, maphash.String
 	if err3 != nil {
-		t.Fatalf("with every CRM id's hash alike: %v", err3)
+		t.Fatalf("with every CRM id's and e-mail's hash alike: %v", err3)
 	}
 	if !reflect.DeepEqual(p1, p3) {
-		t.Fatalf("with every CRM id's hash alike, a different plan:\n%s\n----\n%s", planJSON(t, p1), planJSON(t, p3))
+		t.Fatalf("with every CRM id's and e-mail's hash alike, a different plan:\n%s\n----\n%s", planJSON(t, p1), planJSON(t, p3))
 	}
 	if !reflect.DeepEqual(st, w.st) || !reflect.DeepEqual(crm, w.crm) || !reflect.DeepEqual(ol, w.ol) {
 		t.Fatalf("Reconcile modified its arguments")
