@@ -720,5 +720,5 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule, tomb *pair) {
 		r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, crmRec.key())
 		r.change(Change{Link: l.ID, Side: CRM, Op: OpGroupAdd, New: l.CRMID, Rule: RuleJoinGroup, Name: name})
 	}
-	r.merge(pr, nil)
+	r.merge(pr, nil, name)
 }

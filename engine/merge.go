@@ -56,8 +56,10 @@ func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
 	return v
 }
 
-// merge does the per-field 3-way merge of a link whose records are both present.
-func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
+// merge does the per-field 3-way merge of a link whose records are both
+// present. olName is the Outlook record's display name when the caller
+// has it already ("": merge reads it).
+func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 	if !pr.isNew && pr.link.unread() && pr.link.OutlookKey != "" && r.ot.Key(pr.ol) == pr.link.OutlookKey {
 		// A quiet link (both records hash to its base) whose Outlook
 		// record carries its key: nothing to merge, nothing to send.
@@ -89,7 +91,10 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending) {
 	newBase = base
 	var name string // the contact's, for the changes; none for a quiet link
 	if fields != nil {
-		if name = olRec.displayName(); name == "" {
+		if name = olName; name == "" {
+			name = olRec.displayName()
+		}
+		if name == "" {
 			name = crmRec.displayName()
 		}
 	}

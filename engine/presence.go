@@ -70,7 +70,7 @@ func (r *reconciler) applyLinks() {
 		}
 		switch {
 		case crmHere && olHere:
-			r.merge(pr, &prev)
+			r.merge(pr, &prev, "")
 		case crmHere && !olHere:
 			// Gone from the Outlook sync folder: leave the CRM contact (and
 			// its edits) alone, take it out of the sync group.
