@@ -441,8 +441,9 @@ func (r *reconciler) finish() {
 			n += len(c)
 		}
 		p.Changes = make([]Change, 0, n)
-		for _, c := range r.changes {
+		for k, c := range r.changes {
 			p.Changes = append(p.Changes, c...)
+			r.changes[k] = nil // copied: collectable while the rest is copied
 		}
 		r.changes = nil
 	}
@@ -470,9 +471,15 @@ func (r *reconciler) finish() {
 		}
 	case len(r.spill) > 0:
 		// The arena and the spill, in id order, into links of their
-		// exact number: the arena was sized for the state's links.
+		// exact number: the arena was sized for the state's links. The
+		// pairs, which point into them, are done with; each chunk copied
+		// is let go, so that a first cycle's million links are not held
+		// twice while they are copied.
+		chunks := append([][]LinkState{r.arena}, r.spill...)
+		r.arena, r.spill = nil, nil
+		r.pairs, r.tombs, r.slab, r.tombCRM, r.relinked = nil, nil, nil, nil, nil
 		n := 0
-		for _, c := range append([][]LinkState{r.arena}, r.spill...) {
+		for _, c := range chunks {
 			for i := range c {
 				if !c[i].closed {
 					n++
@@ -480,14 +487,14 @@ func (r *reconciler) finish() {
 			}
 		}
 		p.Links = make([]LinkState, 0, n)
-		for _, c := range append([][]LinkState{r.arena}, r.spill...) {
+		for k, c := range chunks {
 			for i := range c {
 				if !c[i].closed {
 					p.Links = append(p.Links, c[i])
 				}
 			}
+			chunks[k] = nil
 		}
-		r.arena, r.spill = nil, nil
 	default:
 		// The arena is in id order: the state's links, then the new ones.
 		// Links before the first closed one stay where they are.
