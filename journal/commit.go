@@ -144,7 +144,16 @@ func (j *Journal) stagingConn(ctx context.Context) (*sql.Conn, error) {
 		return nil, err
 	}
 	// A no-op inside a transaction; the connection has none.
-	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+	pragmas := `PRAGMA foreign_keys = OFF`
+	if j.walAfterCommit {
+		// In rollback mode a commit is durable once the -journal file's
+		// removal is: EXTRA syncs the folder after it, as FULL syncs the
+		// WAL in WAL mode. Without it a power cut just after the commit
+		// could bring the -journal file back, and the next open would
+		// roll back a cycle whose outputs are in place.
+		pragmas += `; PRAGMA synchronous = EXTRA`
+	}
+	if _, err := conn.ExecContext(ctx, pragmas); err != nil {
 		release(conn)
 		return nil, err
 	}
@@ -152,10 +161,10 @@ func (j *Journal) stagingConn(ctx context.Context) (*sql.Conn, error) {
 }
 
 // release returns a staging connection to the pool with foreign keys
-// enforced, or, when that fails, closes it (a connection with them off
-// is never reused).
+// enforced and synchronous FULL, or, when that fails, closes it (a
+// connection with them off is never reused).
 func release(conn *sql.Conn) {
-	if _, err := conn.ExecContext(context.Background(), `PRAGMA foreign_keys = ON`); err != nil {
+	if _, err := conn.ExecContext(context.Background(), `PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL`); err != nil {
 		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	conn.Close()

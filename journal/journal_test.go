@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -205,6 +206,11 @@ func TestFirstCommitTurnsWALOn(t *testing.T) {
 	if m := journalMode(t, j); m != "delete" {
 		t.Errorf("staging a first cycle in mode %q, want delete", m)
 	}
+	// Its commit is durable once the -journal file's removal is.
+	var sync int
+	if err := s.conn.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&sync); err != nil || sync != 3 {
+		t.Errorf("a first cycle is staged with synchronous = %d (%v), want 3 (EXTRA)", sync, err)
+	}
 	if _, err := os.Stat(path + "-journal"); err != nil {
 		t.Errorf("no rollback journal while the first cycle is staged: %v", err)
 	}
@@ -226,6 +232,20 @@ func TestFirstCommitTurnsWALOn(t *testing.T) {
 	checkForeignKeys(t, j)
 	if err := j.Verify(); err != nil {
 		t.Fatal(err)
+	}
+	var conns []*sql.Conn // both connections of the pool, busy at once
+	for range 2 {
+		c, err := j.db.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		if err := c.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&sync); err != nil || sync != 2 {
+			t.Errorf("a connection has synchronous = %d (%v) after the commits, want 2 (FULL)", sync, err)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
 	}
 	j.Close()
 	for _, suffix := range []string{"-journal", "-wal", "-shm"} {
