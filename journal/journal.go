@@ -348,7 +348,9 @@ func (j *Journal) migrate() error {
 // overwrites (of a new journal, a few) in the -journal file, which a
 // commit deletes: the database is written once, its fsync is the
 // commit's, and a crash is rolled back from the -journal file as it is
-// from the WAL (synchronous=FULL either way). The first commit then turns
+// from the WAL (synchronous FULL; EXTRA for a commit in rollback mode,
+// which syncs the folder once the -journal file is removed, see
+// stagingConn). The first commit then turns
 // WAL mode on (walAfterCommit) for the cycles after it, whose rows are
 // mostly rewritten in place and whose journal a reader such as journal
 // log may read while a sync runs.
