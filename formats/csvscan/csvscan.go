@@ -71,6 +71,16 @@ type Reader struct {
 	// to rs: FieldPos counts from them.
 	lines  []int
 	fields [][]byte
+	filled []uint64 // see Filled
+}
+
+// setBit sets bit k of the bitmap b, which grows to hold it.
+func setBit(b []uint64, k int) []uint64 {
+	for len(b) <= k>>6 {
+		b = append(b, 0)
+	}
+	b[k>>6] |= 1 << (k & 63)
+	return b
 }
 
 // NewReader returns a Reader of r, with ',' as delimiter.
@@ -154,6 +164,7 @@ func (r *Reader) strings(dst []string, all string) []string {
 	}
 	dst = dst[:n]
 	if n == 0 {
+		r.filled = r.filled[:0]
 		return dst
 	}
 	// The fields lie within all, in order (parse made them so): each is
@@ -165,11 +176,21 @@ func (r *Reader) strings(dst []string, all string) []string {
 	lo := b[0].s
 	if len(all) != b[n-1].e-lo {
 		// Never (all is the record's text); sliced, to be safe.
+		r.filled = r.filled[:0]
 		for k, f := range b {
 			dst[k] = all[f.s-lo : f.e-lo]
+			if f.e > f.s {
+				r.filled = setBit(r.filled, k)
+			}
 		}
 		return dst
 	}
+	words := (n + 63) >> 6
+	if cap(r.filled) < words {
+		r.filled = make([]uint64, words)
+	}
+	r.filled = r.filled[:words]
+	clear(r.filled)
 	for k, f := range b {
 		if f.e == f.s {
 			// Empty: no pointer (an empty field at the end of all
@@ -177,10 +198,17 @@ func (r *Reader) strings(dst []string, all string) []string {
 			dst[k] = ""
 			continue
 		}
+		r.filled[k>>6] |= 1 << (k & 63)
 		dst[k] = unsafe.String((*byte)(unsafe.Add(base, f.s-lo)), f.e-f.s)
 	}
 	return dst
 }
+
+// Filled returns the fields of the record last read by ReadViews or
+// ReadStrings that are not empty, as a bitmap (bit k&63 of word k>>6 is
+// field k) valid until the next read: a reader of records of many
+// columns, most of them empty, looks at the others only.
+func (r *Reader) Filled() []uint64 { return r.filled }
 
 // FieldPos returns the line and the byte column (both from 1) where field
 // i of the record last read starts: its opening quote when it is quoted.

@@ -189,6 +189,9 @@ func differ(t *testing.T, text string, comma byte, fields, chunks int) {
 		}
 		if werr == nil {
 			checkText(t, in, n, got.Text(), wrec)
+			if n%3 != 0 { // ReadStrings, ReadViews
+				checkFilled(t, in, n, got.Filled(), wrec)
+			}
 		}
 		if w, g := want.InputOffset(), got.InputOffset(); w != g {
 			t.Fatalf("%q (comma %q, fields %d), record %d: InputOffset %d, encoding/csv %d", in, comma, fields, n, g, w)
@@ -213,6 +216,21 @@ func checkText(t *testing.T, in string, n int, text string, fields []string) {
 	}
 	if ctl(text) != any {
 		t.Fatalf("%q, record %d: Text %q holds a control character: %v, a field does: %v", in, n, text, ctl(text), any)
+	}
+}
+
+// checkFilled checks Filled against the fields of record n: a bit for
+// each field that is not empty, and none else.
+func checkFilled(t *testing.T, in string, n int, filled []uint64, fields []string) {
+	t.Helper()
+	for k := range 64 * len(filled) {
+		set := filled[k>>6]&(1<<(k&63)) != 0
+		if want := k < len(fields) && fields[k] != ""; set != want {
+			t.Fatalf("%q, record %d: Filled says field %d is filled: %v, want %v", in, n, k, set, want)
+		}
+	}
+	if len(fields) > 64*len(filled) {
+		t.Fatalf("%q, record %d: Filled holds %d fields of %d", in, n, 64*len(filled), len(fields))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -269,11 +270,19 @@ type decoder struct {
 // that is known to give every field of the group "" and to encode back
 // to empty cells (emptyClean): most groups of most records (the home and
 // other addresses, the birthday) are empty.
+//
+// When no field has two sources (two columns, or a column and a group),
+// a record's cells are looked at only where they are not empty
+// (exclusive): per column, the field its cell is (field, -1 for none) and
+// whether it is one of the others.
 type cellPlan struct {
 	s          *schema
 	simple     []simpleCell
 	others     []int32
 	emptyClean []bool
+	exclusive  bool
+	field      []contact.Field
+	other      []bool
 }
 
 type simpleCell struct {
@@ -297,9 +306,34 @@ func (d *decoder) plan() *cellPlan {
 		}
 	}
 	p.emptyClean = emptyCleanGroups(d.s)
+	var sources [contact.NumFields]int
+	p.exclusive = true
+	p.field, p.other = make([]contact.Field, len(d.s.cols)), make([]bool, len(d.s.cols))
+	for i := range p.field {
+		p.field[i] = -1
+	}
+	for _, sc := range p.simple {
+		p.field[sc.col] = sc.field
+		sources[sc.field]++
+	}
+	for _, i := range p.others {
+		p.other[i] = true
+	}
+	for _, g := range d.s.groups {
+		for _, f := range g.fields {
+			sources[f]++
+		}
+	}
+	for _, n := range sources {
+		p.exclusive = p.exclusive && n <= 1
+	}
 	d.cells = p
 	return p
 }
+
+// everyCell makes the decoder look at every cell even where no field has
+// two sources: for the test that holds the two ways to each other.
+var everyCell = false
 
 // emptyCleanGroups tells, per group of s, whether a record whose cells of
 // the group are all empty is read as one with the group's fields ""
@@ -425,23 +459,45 @@ func (d *decoder) record(c *contact.Contact, rec []string, line int, cr *csvscan
 	extra := func(name, v string) {
 		d.scratch = append(d.scratch, contact.Extra{Name: name, Value: v, Format: contact.FormatOutlookCSV})
 	}
-	for _, sc := range p.simple {
-		c.Values[sc.field] = row[sc.col]
-	}
 	// The other cells, in column order: the key, the unmapped columns'
 	// (Extras), and a group's that keeps its original cells (a shadow).
-	for _, i := range p.others {
-		v := row[i]
-		if v == "" {
-			continue
-		}
+	other := func(i int, v string) {
 		switch col := &s.cols[i]; {
-		case int(i) == s.keyIdx && strings.HasPrefix(v, KeyPrefix):
+		case i == s.keyIdx && strings.HasPrefix(v, KeyPrefix):
 			c.Key = v
 		case col.kind == kUnmapped:
 			extra(col.name, v)
 		case col.kind == kGroup && d.shadow[col.group]:
 			extra(col.name, v)
+		}
+	}
+	if p.exclusive && !everyCell {
+		// No field has two sources: only the cells that are not empty
+		// are looked at (c's fields are ""), in column order.
+	filled:
+		for w, m := range cr.Filled() {
+			for m != 0 {
+				i := w<<6 | bits.TrailingZeros64(m)
+				m &= m - 1
+				if i >= n {
+					break filled // beyond the header (below)
+				}
+				if f := p.field[i]; f >= 0 {
+					c.Values[f] = row[i]
+				}
+				if p.other[i] {
+					other(i, row[i])
+				}
+			}
+		}
+	} else {
+		for _, sc := range p.simple {
+			c.Values[sc.field] = row[sc.col]
+		}
+		for _, i := range p.others {
+			if v := row[i]; v != "" {
+				other(int(i), v)
+			}
 		}
 	}
 	for i := n; i < len(rec); i++ {

@@ -1,8 +1,11 @@
 package outlookcsv
 
 import (
+	"bytes"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -187,5 +190,51 @@ func TestRealWorldCSVDates(t *testing.T) {
 	// (tine20's German export writes 0.0.00, no date).
 	if n < 4 || dates < 1 {
 		t.Errorf("%d CSVs, %d birthdays read: the samples are not where they were", n, dates)
+	}
+}
+
+// TestOnlyFilledCells: reading only the cells that are not empty (when no
+// field has two sources) gives every record of every real-world CSV and
+// of the generated samples of each language exactly as looking at every
+// cell does.
+func TestOnlyFilledCells(t *testing.T) {
+	read := func(name string, b []byte, every bool) ([]contact.Contact, error) {
+		everyCell = every
+		defer func() { everyCell = false }()
+		f, err := Read(bytes.NewReader(b), name, Options{})
+		if err != nil {
+			return nil, err
+		}
+		return f.Contacts, nil
+	}
+	check := func(name string, b []byte) {
+		want, werr := read(name, b, true)
+		got, gerr := read(name, b, false)
+		if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: reading the filled cells only gives %d contacts (%v), every cell %d (%v)", name, len(got), gerr, len(want), werr)
+		}
+	}
+	for _, loc := range []string{"en", "de", "fr", "es"} {
+		check("sample-"+loc, []byte(sample(loc, 50, "ł")))
+	}
+	dir, ok := fixtures.RealWorld()
+	if !ok {
+		t.Fatalf("real-world samples not found at %s", dir)
+	}
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.EqualFold(filepath.Ext(p), ".csv") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		check(p, b)
+		n++
+		return nil
+	})
+	if err != nil || n == 0 {
+		t.Fatalf("%d files: %v", n, err)
 	}
 }
