@@ -50,7 +50,8 @@ func errInterrupted() error {
 
 // Classify gives any error of the project its kind and hint: an *Error as
 // it is; a guard of the engine, or a journal another run holds, Guard; a
-// journal another run committed to meanwhile, Failure; input that cannot be
+// journal another run committed to meanwhile, or one another connection
+// held past SQLite's wait, Failure; input that cannot be
 // read or found, a cycle or contact the journal lacks, Usage; anything
 // else Failure.
 func Classify(err error) *Error {
@@ -73,6 +74,8 @@ func Classify(err error) *Error {
 			h = "the run that held the lock is gone; rerun with --break-stale-lock"
 		}
 		return &Error{Kind: Guard, Err: err, Hint: h}
+	case journal.IsBusy(err):
+		return &Error{Kind: Failure, Err: err, Hint: "another contactsync is writing the journal (a sync holds it whole while it writes the journal's first cycle); run this again when it has finished"}
 	case errors.Is(err, journal.ErrNoCycle):
 		return &Error{Kind: Usage, Err: err, Hint: "journal log lists the cycles"}
 	case errors.Is(err, journal.ErrNoContact):

@@ -1,9 +1,12 @@
 package cycle
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -35,6 +38,7 @@ func TestClassify(t *testing.T) {
 		{"missing file", wrap(fs.ErrNotExist), Usage, "fix the input"},
 		{"pool full", wrap(&formats.ParseError{File: "contacts.csv", Line: 9, Field: "notes", Err: contact.ErrFull}), Failure, "in parts"},
 		{"error list", formats.ErrorList{&formats.ParseError{File: "a.csv", Line: 1, Err: errors.New("bad")}}, Usage, ""},
+		{"journal busy", wrap(busyError(t)), Failure, "run this again when it has finished"},
 		{"anything else", errors.New("disk full"), Failure, ""},
 	} {
 		e := Classify(tc.err)
@@ -45,4 +49,39 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%s: hint %q, want one with %q", tc.name, e.Hint, tc.hint)
 		}
 	}
+}
+
+// busyError is SQLite's own error for a read of a database another
+// connection holds with its exclusive lock, as a sync's first cycle holds
+// a journal (the driver is the one the journal registers).
+func busyError(t *testing.T) error {
+	ctx := context.Background()
+	dsn := "file:" + filepath.Join(t.TempDir(), "j.db") + "?_busy_timeout=0&_journal_mode=DELETE"
+	w, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	if _, err := w.Exec(`CREATE TABLE t (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	c, err := w.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.ExecContext(ctx, `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	r, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var n int
+	if err := r.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil {
+		return err
+	}
+	t.Fatal("a read while another connection holds the exclusive lock succeeded")
+	return nil
 }

@@ -210,7 +210,9 @@ func Open(path string, opt Options) (*Journal, error) {
 		// file or its folder, a read-only connection it is.
 		db.SetMaxOpenConns(1)
 		j.db = db
-		if err = j.migrate(); err != nil {
+		// A journal another connection holds would hold the read-only
+		// connection too, after as long a wait.
+		if err = j.migrate(); err != nil && !IsBusy(err) {
 			db.Close()
 			db, err = sql.Open("sqlite3", strings.Replace(dsn(path, true), "mode=rw", "mode=ro", 1))
 		}
@@ -378,6 +380,10 @@ func (j *Journal) setJournalMode() error {
 var goMigrations = map[int]func(*sql.Tx) error{5: compactRows}
 
 func notJournal(err error) error {
+	if IsBusy(err) {
+		// A journal another connection holds is no less a journal.
+		return fmt.Errorf("the journal is held by another connection: %w", err)
+	}
 	return fmt.Errorf("not a readable SQLite journal: %w", err)
 }
 

@@ -1,0 +1,20 @@
+package journal
+
+import (
+	"errors"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// IsBusy reports whether err is SQLite's "database is locked": another
+// connection held the journal past the busy timeout. A read-only command
+// meets it while a sync writes a journal's first cycle (in rollback mode
+// the staging holds the file's exclusive lock until it commits, see
+// setJournalMode).
+func IsBusy(err error) bool {
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+}
