@@ -204,6 +204,11 @@ const (
 type outBatch struct {
 	recs []contact.Contact // batchRecords, filled up to n
 	to   []uint8           // per record, the sinks it goes to
+	// rows, per record, its text in the export when a CSV writer of the
+	// export's layout writes it as that text (outlookcsv.Row, its text in
+	// the arena; the key's cell written again): a record the cycle left
+	// as it was, or gave only a sync key.
+	rows []outlookcsv.Row
 	n    int
 	left atomic.Int32 // sinks still writing it; the last hands it back
 	// arena holds the text of the records copied from views of a reader's
@@ -266,12 +271,13 @@ var errSinkFailed = errors.New("an Outlook output file could not be written")
 func startSinks(s *outlookSinks, end func(sink) error) *sinkPipe {
 	p := &sinkPipe{free: make(chan *outBatch, batchesInFlight)}
 	for range batchesInFlight {
-		p.free <- &outBatch{recs: make([]contact.Contact, batchRecords), to: make([]uint8, batchRecords)}
+		p.free <- &outBatch{recs: make([]contact.Contact, batchRecords), to: make([]uint8, batchRecords), rows: make([]outlookcsv.Row, batchRecords)}
 	}
 	add := func(k sink, bit uint8) {
 		if k == nil {
 			return
 		}
+		rw, _ := k.(rowSink)
 		in := make(chan *outBatch, batchesInFlight)
 		i := len(p.in)
 		p.in, p.bits, p.errs = append(p.in, in), append(p.bits, bit), append(p.errs, nil)
@@ -283,7 +289,13 @@ func startSinks(s *outlookSinks, end func(sink) error) *sinkPipe {
 					if b.to[r]&bit == 0 {
 						continue
 					}
-					if err := k.Write(&b.recs[r]); err != nil {
+					var err error
+					if row := b.rows[r]; rw != nil && row.OK() {
+						err = rw.WriteRead(&b.recs[r], row)
+					} else {
+						err = k.Write(&b.recs[r])
+					}
+					if err != nil {
 						p.errs[i] = err
 						p.failed.Store(true)
 					}
@@ -327,8 +339,15 @@ func (p *sinkPipe) slot(to uint8) (*contact.Contact, error) {
 	b := p.cur
 	c := &b.recs[b.n]
 	b.to[b.n] = to
+	b.rows[b.n] = outlookcsv.Row{}
 	b.n++
 	return c, nil
+}
+
+// rowSink is a sink that writes a record it is given the text of as that
+// text (outlookcsv.Writer.WriteRead).
+type rowSink interface {
+	WriteRead(c *contact.Contact, row outlookcsv.Row) error
 }
 
 // put copies c into the next slot, for the sinks of to.
@@ -339,6 +358,17 @@ func (p *sinkPipe) put(c *contact.Contact, to uint8) (*contact.Contact, error) {
 	}
 	copyContact(d, c)
 	return d, nil
+}
+
+// sameFields reports whether the fields fs of c and rec are the same (the
+// cleaning of Apply changed none).
+func sameFields(c, rec *contact.Contact, fs []contact.Field) bool {
+	for _, f := range fs {
+		if c.Values[f] != rec.Values[f] {
+			return false
+		}
+	}
+	return true
 }
 
 // copyContact makes d a copy of c that shares nothing a reader may reuse
@@ -415,14 +445,15 @@ func feedPipe(p *sinkPipe, out *engine.OutlookOutput, ol *OutlookSide, oo Outloo
 	}
 	i := 0
 	apply := out.Applier()
-	feed := func(rec *contact.Contact, views bool) error {
+	feed := func(rec *contact.Contact, views bool, row outlookcsv.Row) error {
 		c, err := p.slot(toSnapshot)
 		if err != nil {
 			return err
 		}
+		b := p.cur
 		put := copyContact
 		if views {
-			put = p.cur.copyViews
+			put = b.copyViews
 		}
 		put(c, rec)
 		pt := apply.Apply(i, c)
@@ -431,9 +462,12 @@ func feedPipe(p *sinkPipe, out *engine.OutlookOutput, ol *OutlookSide, oo Outloo
 		case pt != nil && pt.Delete:
 			// Deleted Items gets the record as the export has it.
 			put(c, rec)
-			p.cur.to[p.cur.n-1] = toDeleted
+			b.to[b.n-1] = toDeleted
 		case pt != nil && pt.Updated():
-			p.cur.to[p.cur.n-1] |= toUpdated
+			b.to[b.n-1] |= toUpdated
+		case row.OK() && sameFields(c, rec, out.Fields):
+			// As read, but maybe its key: written as its text.
+			b.rows[b.n-1] = row.WithText(b.text(row.Text()))
 		}
 		p.sent()
 		return nil
@@ -500,10 +534,10 @@ func errChanged(path string) error {
 // read again (a CSV file streamed), checked to be the same bytes. With
 // views, the record's strings are valid during the call only (feed copies
 // them).
-func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(c *contact.Contact, views bool) error) error {
+func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(c *contact.Contact, views bool, row outlookcsv.Row) error) error {
 	if !ol.dropped {
 		for i := range ol.Contacts {
-			if err := feed(&ol.Contacts[i], false); err != nil {
+			if err := feed(&ol.Contacts[i], false, outlookcsv.Row{}); err != nil {
 				return err
 			}
 		}
@@ -516,14 +550,14 @@ func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(c *contact.C
 			oo.DateFormat = ol.CSV.DateFormat // the order the first read settled on
 		}
 		restarted := false
-		again, err = eachOutlookCSV(ol.Path, oo, true, func() { restarted = true }, func(c *contact.Contact) error {
+		again, err = eachOutlookCSV(ol.Path, oo, true, func() { restarted = true }, func(c *contact.Contact, row outlookcsv.Row) error {
 			if restarted {
 				return errChanged(ol.Path)
 			}
-			return feed(c, true)
+			return feed(c, true, row)
 		})
 	} else {
-		again, err = eachOutlookRecord(ol, oo, func(c *contact.Contact) error { return feed(c, false) })
+		again, err = eachOutlookRecord(ol, oo, func(c *contact.Contact) error { return feed(c, false, outlookcsv.Row{}) })
 	}
 	if err != nil {
 		return fmt.Errorf("read the Outlook export again to write it: %w", err)

@@ -56,30 +56,38 @@ func (k *controls) warning(path string) string {
 	return fmt.Sprintf("%s: %d values held control characters (NUL, ESC and the like) that no import takes; they were dropped, the first at %s", path, k.n, k.first)
 }
 
-// cleanEmails makes every e-mail field the bare address (see ReadOutlook).
-func cleanEmails(c *contact.Contact) {
+// cleanEmails makes every e-mail field the bare address (see ReadOutlook)
+// and reports whether one changed.
+func cleanEmails(c *contact.Contact) (changed bool) {
 	for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
-		c.Values[f] = contact.Clean(f, c.Values[f])
+		v := c.Values[f]
+		c.Values[f] = contact.Clean(f, v)
+		changed = changed || c.Values[f] != v
 	}
+	return changed
 }
 
 // eachOutlookCSV reads the CSV export at path as ReadOutlook does and
 // hands each record, ready, to add; reset as outlookcsv.Each. With views,
 // the record's strings are valid only during the call too
-// (outlookcsv.EachView): for an add that copies them (a table).
-func eachOutlookCSV(path string, o OutlookOptions, views bool, reset func(), add func(*contact.Contact) error) (*OutlookSide, error) {
+// (outlookcsv.EachView): for an add that copies them (a table), which is
+// also given the record's text when the export's writer writes the
+// record, as add has it, as that text (outlookcsv.Reader.Row; a view).
+func eachOutlookCSV(path string, o OutlookOptions, views bool, reset func(), add func(*contact.Contact, outlookcsv.Row) error) (*OutlookSide, error) {
 	at, from, err := csvStamp(path, o)
 	if err != nil {
 		return nil, err
 	}
 	var ctl controls
-	ready := func(c *contact.Contact, controls bool) error {
+	ready := func(c *contact.Contact, controls bool, row outlookcsv.Row) error {
 		c.Modified, c.ModifiedFrom = at, from
 		if controls { // else the record's text held none
 			ctl.add(c)
 		}
-		cleanEmails(c)
-		return add(c)
+		if cleanEmails(c) {
+			row = outlookcsv.Row{} // c is not the record as read
+		}
+		return add(c, row)
 	}
 	restart := func() { ctl = controls{}; reset() }
 	var f *outlookcsv.File
@@ -87,7 +95,7 @@ func eachOutlookCSV(path string, o OutlookOptions, views bool, reset func(), add
 	if views {
 		f, rejected, err = outlookcsv.EachView(path, o.csv(), o.SkipInvalid, restart, ready)
 	} else {
-		f, rejected, err = outlookcsv.Each(path, o.csv(), o.SkipInvalid, restart, func(c *contact.Contact) error { return ready(c, true) })
+		f, rejected, err = outlookcsv.Each(path, o.csv(), o.SkipInvalid, restart, func(c *contact.Contact) error { return ready(c, true, outlookcsv.Row{}) })
 	}
 	if err != nil {
 		return nil, err
@@ -125,7 +133,7 @@ func readOutlookTable(path string, o OutlookOptions, t *contact.Table) (*Outlook
 	if kind != KindCSV {
 		return readOutlookInto(path, kind, o, t)
 	}
-	s, err := eachOutlookCSV(path, o, true, t.Reset, func(c *contact.Contact) error {
+	s, err := eachOutlookCSV(path, o, true, t.Reset, func(c *contact.Contact, _ outlookcsv.Row) error {
 		if err := t.Add(c); err != nil {
 			return addError(path, err)
 		}

@@ -72,6 +72,9 @@ type Reader struct {
 	lines  []int
 	fields [][]byte
 	filled []uint64 // see Filled
+	// plain is the length of the record last read when it is plain (see
+	// Plain), else -1.
+	plain int
 }
 
 // setBit sets bit k of the bitmap b, which grows to hold it.
@@ -210,6 +213,32 @@ func (r *Reader) strings(dst []string, all string) []string {
 // columns, most of them empty, looks at the others only.
 func (r *Reader) Filled() []uint64 { return r.filled }
 
+// Plain returns the input text of the record last read, without its line
+// break, when the record is plain: one line, each field either empty
+// (nothing between its delimiters) or quoted, not empty and without a
+// quote inside. Such a text is its fields' values joined by Comma, each
+// value that is not empty in quotes: what a writer that quotes every
+// value that is not empty, and no empty one, writes of them. ok is false
+// for any other record. The text is a view of the reused buffer, valid
+// until the next Read, like ReadViews' fields.
+func (r *Reader) Plain() (text string, ok bool) {
+	if r.plain < 0 {
+		return "", false
+	}
+	if r.plain == 0 {
+		return "", true // never: an empty line is no record
+	}
+	return unsafe.String(&r.buf[r.rs], r.plain), true
+}
+
+// FieldSpan returns where the text of field i of the record last read is
+// in the record's text (Plain's, when the record is plain): from s to e,
+// a quoted field's quotes not included. It panics when i is out of range.
+func (r *Reader) FieldSpan(i int) (s, e int) {
+	f := r.bounds[i]
+	return f.s, f.e
+}
+
 // FieldPos returns the line and the byte column (both from 1) where field
 // i of the record last read starts: its opening quote when it is quoted.
 // It panics when i is out of range, as encoding/csv's does.
@@ -333,6 +362,7 @@ func (r *Reader) readRecord() error {
 		return errInvalidDelim
 	}
 	r.bounds, r.lines = r.bounds[:0], r.lines[:0]
+	r.plain = -1
 	var l line
 	var errRead error
 	for errRead == nil {
@@ -350,6 +380,9 @@ func (r *Reader) readRecord() error {
 	err, errRead := r.parse(l, errRead)
 	if err == nil {
 		err = errRead
+	}
+	if err != nil {
+		r.plain = -1
 	}
 	n := len(r.bounds)
 	if r.FieldsPerRecord > 0 {
@@ -383,6 +416,9 @@ func (c *cursor) col(p int) int { return p - c.ls + 1 }
 func (r *Reader) parse(l line, errRead error) (error, error) {
 	c := cursor{p: l.s, l: l, lineNo: r.numLine, ls: l.s, recLine: r.numLine, errRead: errRead}
 	comma := r.Comma
+	// plain: every field so far is empty or quoted without a quote inside
+	// and not empty (see Plain); only the first line's fields can be.
+	plain := true
 	for {
 		// The fields on c's line, held in locals; a quoted field that
 		// goes on past its line or holds a doubled quote is quoted's.
@@ -403,8 +439,12 @@ func (r *Reader) parse(l line, errRead error) (error, error) {
 					return &csv.ParseError{StartLine: c.recLine, Line: r.numLine, Column: c.col(fe), Err: ErrBareQuote}, c.errRead
 				}
 				b = append(b, span{p - rs, fe - rs})
+				plain = plain && fe == p
 				if fe == e {
 					r.bounds = b
+					if plain {
+						r.plain = e - rs
+					}
 					return nil, c.errRead
 				}
 				p = fe + 1
@@ -413,8 +453,12 @@ func (r *Reader) parse(l line, errRead error) (error, error) {
 			if q := indexQuote(buf, p+1, e); q >= 0 && (q+1 == e || buf[q+1] == comma) {
 				// Quoted, and closed on its line without a doubled quote.
 				b = append(b, span{p + 1 - rs, q - rs})
+				plain = plain && q > p+1
 				if q+1 == e {
 					r.bounds = b
+					if plain {
+						r.plain = e - rs
+					}
 					return nil, c.errRead
 				}
 				p = q + 2
@@ -423,6 +467,7 @@ func (r *Reader) parse(l line, errRead error) (error, error) {
 			break
 		}
 		r.bounds, c.p = b, p
+		plain = false
 		if more, err := r.quoted(&c); !more {
 			return err, c.errRead
 		}

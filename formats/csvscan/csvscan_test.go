@@ -56,6 +56,27 @@ var seeds = []string{
 	"a;b;\"c;d\"\n",
 	"a\tb\t\"c\"\n",
 	`"a",,"",` + "\n",
+	"\n" + `"a",,"b c",` + "\n" + `"a,b",""` + "\n" + `,"x"` + "\n" + `"x",y` + "\n",
+	"\n" + `"a",,"b"` + "\r\n" + `,` + "\r\n" + `"a"` + "\r\r\n" + `"a"` + "\r",
+}
+
+// TestPlain: the records of one line whose fields are each empty or
+// quoted (not empty, no quote inside) are plain, and their text is the
+// line's; any other is not.
+func TestPlain(t *testing.T) {
+	in := "\"h\",\"i\"\r\n\"a\",,\"b, c\"\r\n,\n\"\",x\n\"a\"\"\",\n\"x\",y\n\"l\n2\",\n\"é\",\"\x01\"\r"
+	want := []string{`"h","i"`, `"a",,"b, c"`, `,`, "", "", "", "", `"é","` + "\x01" + `"`}
+	r := NewReader(strings.NewReader(in))
+	r.FieldsPerRecord = -1
+	for k, w := range want {
+		if _, err := r.ReadViews(nil); err != nil {
+			t.Fatal(err)
+		}
+		text, ok := r.Plain()
+		if ok != (w != "") || text != w {
+			t.Errorf("record %d: Plain %q, %v; want %q", k, text, ok, w)
+		}
+	}
 }
 
 // FuzzDifferential holds Reader to encoding/csv: on every input, for every
@@ -139,6 +160,7 @@ func differ(t *testing.T, text string, comma byte, fields, chunks int) {
 	got := NewReader(src)
 	got.Comma, got.FieldsPerRecord = comma, fields
 	var dst, views []string
+	prev := int64(0) // where the record starts, its empty lines before it
 	for n := 0; n < 10_000; n++ {
 		wrec, werr := want.Read()
 		var grec []string
@@ -189,6 +211,7 @@ func differ(t *testing.T, text string, comma byte, fields, chunks int) {
 		}
 		if werr == nil {
 			checkText(t, in, n, got.Text(), wrec)
+			checkPlain(t, in, n, got, comma, wrec, text[prev:got.InputOffset()])
 			if n%3 != 0 { // ReadStrings, ReadViews
 				checkFilled(t, in, n, got.Filled(), wrec)
 			}
@@ -196,6 +219,7 @@ func differ(t *testing.T, text string, comma byte, fields, chunks int) {
 		if w, g := want.InputOffset(), got.InputOffset(); w != g {
 			t.Fatalf("%q (comma %q, fields %d), record %d: InputOffset %d, encoding/csv %d", in, comma, fields, n, g, w)
 		}
+		prev = got.InputOffset()
 	}
 }
 
@@ -216,6 +240,44 @@ func checkText(t *testing.T, in string, n int, text string, fields []string) {
 	}
 	if ctl(text) != any {
 		t.Fatalf("%q, record %d: Text %q holds a control character: %v, a field does: %v", in, n, text, ctl(text), any)
+	}
+}
+
+// checkPlain checks Plain against the fields of record n, whose input is
+// raw (with the empty lines before it and its line break): a plain
+// record's text is its fields joined by comma, each one that is not empty
+// quoted, none holding a quote or a line break; a record of such fields
+// whose line is that is plain.
+func checkPlain(t *testing.T, in string, n int, r *Reader, comma byte, fields []string, raw string) {
+	t.Helper()
+	var b strings.Builder
+	plain := true
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(comma)
+		}
+		if f != "" {
+			b.WriteString(`"` + f + `"`)
+		}
+		plain = plain && !strings.ContainsAny(f, "\"\n")
+	}
+	text, ok := r.Plain()
+	if ok && (!plain || text != b.String()) {
+		t.Fatalf("%q, record %d: Plain %q, the fields %q written quoted are %q", in, n, text, fields, b.String())
+	}
+	raw = strings.TrimSuffix(raw, "\n")
+	raw = strings.TrimSuffix(raw, "\r")
+	for {
+		if r := strings.TrimPrefix(raw, "\n"); r != raw {
+			raw = r
+		} else if r := strings.TrimPrefix(raw, "\r\n"); r != raw {
+			raw = r
+		} else {
+			break
+		}
+	}
+	if !ok && plain && raw == b.String() && raw != "" {
+		t.Fatalf("%q, record %d: the fields %q are the plain line %q of the input, Plain says no", in, n, fields, raw)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // called and the records are given again from the first. The File
 // returned has the layout, warnings and input hash, and no records.
 func Each(path string, opt Options, lenient bool, reset func(), add func(*contact.Contact) error) (*File, formats.ErrorList, error) {
-	return each(fileSource(path), path, opt, lenient, reset, func(c *contact.Contact, _ bool) error { return add(c) })
+	return each(fileSource(path), path, opt, lenient, reset, func(c *contact.Contact, _ bool, _ Row) error { return add(c) })
 }
 
 // EachView is Each for a caller that copies what it keeps of a record
@@ -23,8 +23,10 @@ func Each(path string, opt Options, lenient bool, reset func(), add func(*contac
 // strings are views of the reader's buffer, which the next record
 // overwrites, so no record's text is allocated. add is also told whether
 // the record may hold control characters (Reader.Controls): when not,
-// contact.DropControls would change nothing.
-func EachView(path string, opt Options, lenient bool, reset func(), add func(c *contact.Contact, controls bool) error) (*File, formats.ErrorList, error) {
+// contact.DropControls would change nothing, and given the record's text
+// when a Writer of the file's layout would write the record, unchanged,
+// as that text (Reader.Row; a view too).
+func EachView(path string, opt Options, lenient bool, reset func(), add func(c *contact.Contact, controls bool, row Row) error) (*File, formats.ErrorList, error) {
 	opt.views = true
 	return each(fileSource(path), path, opt, lenient, reset, add)
 }
@@ -34,7 +36,7 @@ func EachView(path string, opt Options, lenient bool, reset func(), add func(c *
 // (formats.OpenTextOnce); when the text read as UTF-8 turns out to be
 // Windows-1252 after other characters than ASCII were given, the records
 // are given again from the first, read in Windows-1252.
-func each(src source, name string, opt Options, lenient bool, reset func(), add func(*contact.Contact, bool) error) (*File, formats.ErrorList, error) {
+func each(src source, name string, opt Options, lenient bool, reset func(), add func(*contact.Contact, bool, Row) error) (*File, formats.ErrorList, error) {
 	opt.once = opt.Encoding == ""
 	again := func() (*File, formats.ErrorList, error) {
 		opt.Encoding = formats.Windows1252
@@ -71,7 +73,11 @@ func each(src source, name string, opt Options, lenient bool, reset func(), add 
 		if err != nil {
 			return f, r.sum.Rejected, err
 		}
-		if err := add(c, r.controls); err != nil {
+		var row Row
+		if opt.views {
+			row = r.Row()
+		}
+		if err := add(c, r.controls, row); err != nil {
 			return f, r.sum.Rejected, err
 		}
 	}

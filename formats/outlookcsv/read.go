@@ -148,7 +148,7 @@ func asParseError(path string, err error) *formats.ParseError {
 // read in another one, each gives the records again from the first.
 func readAll(src source, name string, opt Options, lenient bool) (*File, formats.ErrorList, error) {
 	var cs []contact.Contact
-	f, rejected, err := each(src, name, opt, lenient, func() { cs = nil }, func(c *contact.Contact, _ bool) error {
+	f, rejected, err := each(src, name, opt, lenient, func() { cs = nil }, func(c *contact.Contact, _ bool, _ Row) error {
 		// The Extras of a record live in blocks the reader never writes
 		// again: the record can be kept as it is.
 		cs = append(cs, *c)

@@ -182,12 +182,15 @@ func TestEachViewTellsControls(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	_, _, err := EachView(path, Options{}, true, func() { n = 0 }, func(c *contact.Contact, controls bool) error {
+	_, _, err := EachView(path, Options{}, true, func() { n = 0 }, func(c *contact.Contact, controls bool, row Row) error {
 		if n >= len(rows) {
 			t.Fatalf("record %d: more records than rows", n)
 		}
 		if controls != rows[n].controls {
 			t.Errorf("row %d: controls %v, want %v", n+2, controls, rows[n].controls)
+		}
+		if controls && row.OK() {
+			t.Errorf("row %d: a record that may hold control characters has its text to copy", n+2)
 		}
 		if clone := c.Clone(); len(contact.DropControls(&clone)) > 0 && !controls {
 			t.Errorf("row %d: DropControls changes a record said to hold no control characters", n+2)

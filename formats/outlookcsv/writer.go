@@ -51,6 +51,10 @@ type Writer struct {
 	// direct: the rows go straight to atomic, in Windows-1252, each as
 	// wide as the header (see Write); headed: the header is written.
 	direct, headed bool
+	// rowSchema is the last schema of a Row given to WriteRead, and
+	// rowSame whether it is the writer's.
+	rowSchema *schema
+	rowSame   bool
 }
 
 var _ formats.Writer = (*Writer)(nil)
@@ -177,6 +181,14 @@ func (w *Writer) Write(c *contact.Contact) error {
 	cw := &w.cw
 	cw.buf, cw.n, cw.wrote = cw.buf[:0], 0, false
 	cw.row(e.row)
+	return w.put()
+}
+
+// put writes the row in w.cw: straight to the file while it is written
+// directly, else to the spool with its number of cells and whether one
+// is not empty.
+func (w *Writer) put() error {
+	cw := &w.cw
 	if w.direct {
 		if err := w.writeDirect(); err != errNotDirect {
 			return err
