@@ -403,7 +403,8 @@ func (t *Table) CRM(i int) CRM {
 	if t.crm.pages == nil {
 		return CRM{}
 	}
-	h := t.crm.row(i)
+	var buf [numCRM]Handle
+	h := t.crm.row(i, buf[:])
 	p := t.pool
 	return CRM{AccountID: p.Get(h[0]), Owner: p.Get(h[1]), AccountManagerID: p.Get(h[2]), Type: p.Get(h[3]), Status: p.Get(h[4])}
 }
@@ -428,7 +429,8 @@ func (t *Table) Values(i int) Values {
 // others.
 func (t *Table) ValuesInto(i int, v *Values) {
 	*v = Values{}
-	row := t.cells.row(i)
+	var buf [NumFields]Handle
+	row := t.cells.row(i, buf[:])
 	for k, f := range t.fields {
 		v[f] = t.pool.Get(row[k])
 	}
