@@ -251,6 +251,9 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 	if err := insertPending(tx, n, s.pending); err != nil {
 		return nil, err
 	}
+	if err := j.settle(); err != nil {
+		return nil, fmt.Errorf("sync the staged rows: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

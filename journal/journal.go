@@ -95,6 +95,9 @@ type Journal struct {
 	// walAfterCommit: the journal is in rollback journal mode until its
 	// first commit (setJournalMode).
 	walAfterCommit bool
+	// dbFile is the database file as settle opened it, or nil; Close
+	// closes it after SQLite's connections.
+	dbFile *os.File
 }
 
 // Notices returns what Open did that the user should hear of, such as
@@ -390,6 +393,12 @@ func notJournal(err error) error {
 // Close closes the database and releases the lock.
 func (j *Journal) Close() error {
 	err := j.db.Close()
+	if j.dbFile != nil {
+		if ferr := j.dbFile.Close(); err == nil {
+			err = ferr
+		}
+		j.dbFile = nil
+	}
 	if j.lock != nil {
 		if lerr := j.lock.release(); err == nil {
 			err = lerr
