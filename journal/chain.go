@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash"
+	"io"
 	"strconv"
 
 	"contactsync/engine"
@@ -23,6 +24,9 @@ type chain struct {
 	h   hash.Hash
 	buf []byte
 	out []byte // a sum's room
+	// to, when set, takes the encoded bytes instead of h (a staged
+	// cycle's tail, which its commit hashes: see spool).
+	to io.Writer
 }
 
 // chainBlock is how much encoded data the chain gathers before hashing it.
@@ -51,7 +55,11 @@ func (c *chain) int(n int64) {
 
 // flush hashes what the buffer gathered.
 func (c *chain) flush() {
-	c.h.Write(c.buf)
+	if c.to != nil {
+		c.to.Write(c.buf) // a spool keeps its error
+	} else {
+		c.h.Write(c.buf)
+	}
 	c.buf = c.buf[:0]
 }
 

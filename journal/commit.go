@@ -93,10 +93,12 @@ type Staged struct {
 	info     CycleInfo
 	prevHash string
 	open     int64 // the links open after the cycle
-	pending  []pendingRow
-	writes   []linkWrite
-	history  []historyRow
-	done     bool
+	// The cycle's pending and link_history rows, counted for its row.
+	pendingRows, historyRows int
+	// tail is the chain's encoding of every row after the cycle's header
+	// and files (see spool), which Commit hashes after them.
+	tail *spool
+	done bool
 }
 
 // Stage writes the rows of plan's cycle (its changes, conflicts, notices,
@@ -127,6 +129,7 @@ func (s *Staged) Abort() {
 		s.done = true
 		s.tx.Rollback()
 		release(s.conn)
+		s.tail.close()
 	}
 }
 
@@ -180,10 +183,12 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 		release(conn)
 		return nil, err
 	}
+	tail := newSpool(j.path)
 	defer func() {
 		if err != nil {
 			tx.Rollback()
 			release(conn)
+			tail.close()
 		}
 	}()
 	last, prevHash, err := lastCycle(tx)
@@ -220,7 +225,7 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 		return nil, fmt.Errorf("the plan keeps %d links open but the journal would have %d: the plan was not made from this journal's state", len(plan.Links), open)
 	}
 	n := plan.Cycle
-	s := &Staged{j: j, ctx: ctx, conn: conn, tx: tx, plan: plan, info: info, prevHash: prevHash, open: open, pending: pendingOf(plan)}
+	s := &Staged{j: j, ctx: ctx, conn: conn, tx: tx, plan: plan, info: info, prevHash: prevHash, open: open, tail: tail}
 	// The rows reference the cycle's row. It goes in first, as a
 	// placeholder that Commit fills in with the hash over every row: a
 	// row that referenced a cycle not yet there would be a deferred
@@ -232,24 +237,39 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 		VALUES (?, '', '', '', '', '', '', '', '', '', '', '', '', '', 0, 0, '', '', NULL, NULL)`, n); err != nil {
 		return nil, err
 	}
-	if err := insertChanges(tx, n, plan); err != nil {
+	// The chain's tail, in its order, as the rows are written.
+	ch := newChain()
+	ch.to = tail
+	if err := insertChanges(tx, n, plan, ch); err != nil {
 		return nil, err
 	}
-	if err := insertConflicts(tx, n, plan.Conflicts); err != nil {
+	if err := insertConflicts(tx, n, plan.Conflicts, ch); err != nil {
 		return nil, err
 	}
-	if err := insertNotices(tx, n, plan.Notices); err != nil {
+	if err := insertNotices(tx, n, plan.Notices, ch); err != nil {
 		return nil, err
 	}
 	loaded := j.loaded
 	if loaded != nil && loaded.cycle != last {
 		loaded = nil // loaded before another cycle: compare nothing
 	}
-	if s.writes, s.history, err = j.writeLinks(tx, n, firstNew, plan, loaded, info.Reopen); err != nil {
+	writes, history, err := j.writeLinks(tx, n, firstNew, plan, loaded, info.Reopen)
+	if err != nil {
 		return nil, err
 	}
-	if err := insertPending(tx, n, s.pending); err != nil {
+	ch.linkWrites(writes)
+	writes = nil
+	pending := pendingOf(plan)
+	if err := insertPending(tx, n, pending); err != nil {
 		return nil, err
+	}
+	s.pendingRows, s.historyRows = len(pending), len(history)
+	ch.pending(sql.NullInt64{Int64: int64(len(pending)), Valid: true}, pending)
+	pending = nil
+	ch.history(sql.NullInt64{Int64: int64(len(history)), Valid: true}, history)
+	ch.flush()
+	if tail.err != nil {
+		return nil, fmt.Errorf("the cycle's hash: %w", tail.err)
 	}
 	if err := j.settle(); err != nil {
 		return nil, fmt.Errorf("sync the staged rows: %w", err)
@@ -297,8 +317,8 @@ func (s *Staged) commit(outputs []FileHash) error {
 		SyncUser: plan.User, RunBy: info.User, ToolVersion: info.ToolVersion,
 		Mapping: plan.Mapping, Prefer: plan.Prefer.String(), Direction: plan.Direction.String(),
 		OutDir: info.OutDir, NextLinkID: plan.NextLinkID, OpenLinks: s.open, PrevHash: s.prevHash,
-		PendingRows: sql.NullInt64{Int64: int64(len(s.pending)), Valid: true},
-		HistoryRows: sql.NullInt64{Int64: int64(len(s.history)), Valid: true},
+		PendingRows: sql.NullInt64{Int64: int64(s.pendingRows), Valid: true},
+		HistoryRows: sql.NullInt64{Int64: int64(s.historyRows), Valid: true},
 	}
 	if h.Kind == "" {
 		h.Kind = "sync"
@@ -321,30 +341,19 @@ func (s *Staged) commit(outputs []FileHash) error {
 	}
 	h.Counts = string(cb)
 
-	// The hash, in the chain's order: the header, the files, the changes,
-	// conflicts and notices, the link writes, the pending work and the
-	// link history.
+	// The hash, in the chain's order: the header, the files, and the
+	// tail Stage encoded (the changes, conflicts and notices, the link
+	// writes, the pending work and the link history).
 	ch := newChain()
 	ch.header(&h)
 	if err := insertFiles(tx, ch, n, info); err != nil {
 		return err
 	}
-	var text []byte // a creation's text (engine.Plan.ChangeWithNew)
-	for i := range plan.Changes {
-		var c engine.Change
-		c, text = plan.ChangeWithNew(i, text)
-		ch.change(i+1, c.Side.String(), &c) // the side's text, as the journal stores it
+	ch.flush()
+	if err := s.tail.hashInto(ch.h); err != nil {
+		return fmt.Errorf("the cycle's hash: %w", err)
 	}
-	for i := range plan.Conflicts {
-		r := conflictRowOf(&plan.Conflicts[i])
-		ch.conflict(i+1, &r)
-	}
-	for i, x := range plan.Notices {
-		ch.notice(i+1, string(x.Kind), x.Link, x.Message)
-	}
-	ch.linkWrites(s.writes)
-	ch.pending(h.PendingRows, s.pending)
-	ch.history(h.HistoryRows, s.history)
+	s.tail.close()
 	h.Hash = ch.sum()
 	// The placeholder Stage inserted gets the cycle's row; its number, the
 	// key the other rows reference, is not set again (SQLite would look

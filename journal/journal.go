@@ -197,6 +197,7 @@ func Open(path string, opt Options) (*Journal, error) {
 			return nil, err
 		}
 		j.lock = lk
+		removeSpools(path)
 		// The lock created the file; it gets mode 0600 whatever the umask,
 		// and SQLite gives its -wal and -shm files the same mode.
 		if err := j.makePrivate(errors.Is(statErr, fs.ErrNotExist)); err != nil {
