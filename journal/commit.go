@@ -237,6 +237,12 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 		VALUES (?, '', '', '', '', '', '', '', '', '', '', '', '', '', 0, 0, '', '', NULL, NULL)`, n); err != nil {
 		return nil, err
 	}
+	settling := j.startSettling()
+	defer func() {
+		if err != nil {
+			settling.abort()
+		}
+	}()
 	// The chain's tail, in its order, as the rows are written.
 	ch := newChain()
 	ch.to = tail
@@ -271,7 +277,7 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 	if tail.err != nil {
 		return nil, fmt.Errorf("the cycle's hash: %w", tail.err)
 	}
-	if err := j.settle(); err != nil {
+	if err := settling.finish(); err != nil {
 		return nil, fmt.Errorf("sync the staged rows: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
