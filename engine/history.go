@@ -37,9 +37,9 @@ func (r *reconciler) historyGuard() error {
 			continue
 		}
 		if held == nil {
-			held = make(map[string]bool, len(r.st.Links))
-			for i := range r.st.Links {
-				held[r.st.Links[i].OutlookKey] = true
+			held = make(map[string]bool, r.st.numLinks())
+			for i := range r.st.numLinks() {
+				held[r.st.link(i).OutlookKey] = true
 			}
 		}
 		if held[k] {

@@ -25,11 +25,12 @@ func (r *reconciler) resolveLinks() error {
 	// rejoin. The arena holds the state's links and a few new ones; the
 	// new links of a first cycle go to the spill (see newPair), so that
 	// Plan.Links is not sized for links never made.
-	claims := make([][2]int32, len(r.st.Links))
-	byID := r.crmIDs.findAll(len(r.st.Links), func(k int) string { return trimID(r.st.Links[k].CRMID) })
+	n := r.st.numLinks()
+	claims := make([][2]int32, n)
+	byID := r.crmIDs.findAll(n, func(k int) string { return trimID(r.st.link(k).CRMID) })
 	tombs := 0
-	for k := range r.st.Links {
-		l := &r.st.Links[k]
+	for k := range n {
+		l := r.st.link(k)
 		claims[k] = [2]int32{-1, -1}
 		if l.CRMID != "" {
 			if i := int(byID[k]); i >= 0 {
@@ -65,10 +66,16 @@ func (r *reconciler) resolveLinks() error {
 			bound++
 		}
 	}
-	r.arena = make([]LinkState, 0, len(r.st.Links)+min(bound, len(r.st.Links)/16+256))
-	r.pairs = make([]*pair, 0, len(r.st.Links)-tombs+bound)
-	for k := range r.st.Links {
-		l := &r.st.Links[k]
+	if r.st.Links == nil && r.st.Arena != nil {
+		// The state's links are where the plan's are made (State.Arena):
+		// each pair takes its link where it lies.
+		r.arena = r.st.Arena[:0]
+	} else {
+		r.arena = make([]LinkState, 0, n+min(bound, n/16+256))
+	}
+	r.pairs = make([]*pair, 0, n-tombs+bound)
+	for k := range n {
+		l := r.st.link(k)
 		pr := r.newPair(l)
 		pr.crm, pr.ol = int(claims[k][0]), int(claims[k][1])
 		pr.olByKey = pr.ol >= 0
@@ -82,7 +89,7 @@ func (r *reconciler) resolveLinks() error {
 	// The arena holds the links now: the reconciler lets go of the state's
 	// (the caller's slice is left as it was), so that a caller that passed
 	// its last reference does not keep a million links twice.
-	r.st.Links = nil
+	r.st.Links, r.st.Arena = nil, nil
 	if err := r.loadBases(); err != nil {
 		return err
 	}

@@ -186,7 +186,7 @@ type reconciler struct {
 func trimID(s string) string { return strings.TrimRight(s, " ") }
 
 func (r *reconciler) index() {
-	r.crmIDs, r.crmCanon = newCRMIDs(r.ct, max(len(r.st.Links), len(r.crm.SyncGroup)))
+	r.crmIDs, r.crmCanon = newCRMIDs(r.ct, max(r.st.numLinks(), len(r.crm.SyncGroup)))
 	r.idLinked = make([]bool, r.ct.Len())
 	r.keyLinked = make([]bool, r.ot.Len())
 	// Who is in scope, per record: the sync group's members the user may

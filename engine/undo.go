@@ -106,6 +106,7 @@ type AdminRow struct {
 // RuleUndo). st is the journal's state now; only its links, user and
 // mapping are used, so the next cycle's guards see no change of either.
 func Undo(st State, u *UndoInput, p Policy) (*Plan, *UndoReport, error) {
+	st.Links, st.Arena = st.links(), nil
 	if u.Cycle < 1 || u.Cycle > st.Cycle {
 		return nil, nil, fmt.Errorf("cycle %d does not exist (the journal has cycles 1..%d)", u.Cycle, st.Cycle)
 	}
@@ -367,6 +368,7 @@ func countUndo(p *Plan) Counts {
 // cycle u.Cycle, the last one, whose outputs were not imported. It returns
 // the plan and the closed links it opens again.
 func Discard(st State, u *UndoInput) (*Plan, []int64, error) {
+	st.Links, st.Arena = st.links(), nil
 	if u.Cycle != st.Cycle {
 		return nil, nil, fmt.Errorf("only the last cycle (%d) can be discarded, not cycle %d", st.Cycle, u.Cycle)
 	}
