@@ -269,7 +269,7 @@ func (r *run) prepare() error {
 	if r.j != nil {
 		go func() {
 			var err error
-			r.state, err = r.j.Load()
+			r.state, err = r.j.LoadArena()
 			load <- err
 		}()
 	} else {
@@ -426,11 +426,12 @@ func (r *run) plan() (*engine.Plan, error) {
 		return nil, err
 	}
 	dups := r.findDuplicates(crmDups, olIn.Table)
-	// The engine gets the state's links and the run lets go of them: the
-	// plan holds every link (Plan.Links), and Commit compares with what the
-	// journal kept of its rows.
+	// The engine gets the state's links, loaded as the arena it makes the
+	// plan's links in (engine.State.Arena), and the run lets go of them:
+	// the plan holds every link (Plan.Links), and Commit compares with what
+	// the journal kept of its rows.
 	st := r.state
-	r.state.Links, r.state.Bases = nil, nil
+	r.state.Links, r.state.Arena, r.state.Bases = nil, nil, nil
 	plan, err := engine.Reconcile(st, crmIn, olIn, o.Policy)
 	dups()
 	var de *engine.DecisionError

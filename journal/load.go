@@ -27,9 +27,17 @@ import (
 // since), so that Commit can leave alone the rows
 // of links whose only change is their pending work. The state's links are
 // not kept: a caller may drop them once the engine has made its plan.
-func (j *Journal) Load() (engine.State, error) {
+func (j *Journal) Load() (engine.State, error) { return j.loadState(false) }
+
+// LoadArena is Load with the open links given as the state's Arena, with
+// room after them for a sixteenth more (the links a cycle makes), instead
+// of Links: for a sync, whose Reconcile makes its plan's links there
+// rather than copying every link (see engine.State.Arena).
+func (j *Journal) LoadArena() (engine.State, error) { return j.loadState(true) }
+
+func (j *Journal) loadState(arena bool) (engine.State, error) {
 	j.loaded = nil
-	st, loaded, err := j.load()
+	st, loaded, err := j.load(arena)
 	if err != nil {
 		return engine.State{}, fmt.Errorf("load journal %q: %w", j.path, err)
 	}
@@ -124,7 +132,7 @@ func (s *loadedState) unchanged(l *engine.Link) bool {
 	return ok && valuesHash(packedOf(l)) == h
 }
 
-func (j *Journal) load() (engine.State, *loadedState, error) {
+func (j *Journal) load(arena bool) (engine.State, *loadedState, error) {
 	st := engine.State{NextLinkID: 1}
 	tx, err := j.db.Begin() // one snapshot for the cycle row and the links
 	if err != nil {
@@ -155,7 +163,12 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 	}
 	loaded := &loadedState{cycle: st.Cycle, fetched: map[int64][16]byte{}}
 	if open > 0 && open < 1<<26 {
-		st.Links = make([]engine.Link, 0, open) // a size hint; the rows decide
+		// A size hint; the rows decide.
+		if arena {
+			st.Arena = make([]engine.LinkState, 0, open+open/16+256)
+		} else {
+			st.Links = make([]engine.Link, 0, open)
+		}
 		if !j.ro {
 			loaded.rows = make([]loadedRow, 0, open)
 		}
@@ -179,8 +192,14 @@ func (j *Journal) load() (engine.State, *loadedState, error) {
 	c := newChain()
 	next := 0 // the first pending row not yet matched
 	err = eachLoadRow(tx, hashAfter, func(r *loadRow) error {
-		st.Links = append(st.Links, engine.Link{ID: r.id})
-		l := &st.Links[len(st.Links)-1]
+		var l *engine.Link
+		if arena {
+			st.Arena = append(st.Arena, engine.LinkState{Link: engine.Link{ID: r.id}})
+			l = &st.Arena[len(st.Arena)-1].Link
+		} else {
+			st.Links = append(st.Links, engine.Link{ID: r.id})
+			l = &st.Links[len(st.Links)-1]
+		}
 		if !j.ro && r.written > int64(loaded.checked) {
 			// New since the last check: its hash, for the next one.
 			s := loadedSum{id: l.ID, written: int32(r.written)}

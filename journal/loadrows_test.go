@@ -2,6 +2,7 @@ package journal
 
 import (
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -57,6 +58,20 @@ func TestLoadReadsEveryRowAsStored(t *testing.T) {
 		}
 		if len(st.Links) != len(p2.Links) {
 			t.Fatalf("loaded %d links, want %d", len(st.Links), len(p2.Links))
+		}
+		// LoadArena gives the same links as the state's Arena, with room
+		// after them for the links a cycle makes.
+		sa, err := j.LoadArena()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sa.Links != nil || len(sa.Arena) != len(st.Links) || cap(sa.Arena) <= len(sa.Arena) {
+			t.Fatalf("LoadArena: %d links and an arena of %d (room %d), want an arena of %d with room", len(sa.Links), len(sa.Arena), cap(sa.Arena), len(st.Links))
+		}
+		for i := range sa.Arena {
+			if a := sa.Arena[i]; a.Changed || !reflect.DeepEqual(a.Link, st.Links[i]) {
+				t.Fatalf("LoadArena: link %d is %+v, Load gives %+v", i, a, st.Links[i])
+			}
 		}
 		for i := range p2.Links {
 			got, want := st.Links[i], p2.Links[i].Link
