@@ -111,8 +111,8 @@ var dupEmailFields = []contact.Field{contact.Email1, contact.Email2, contact.Ema
 //
 // Each contact's keys (its reason's letter and the value) are made once,
 // in contact order, their bytes kept side by side in chunks, and hashed:
-// one integer a key, the hash's high bits above the key's contact and
-// place (slot) among the contact's keys. The integers are sorted, and the
+// one integer a key, the hash's high bits above the key's number (keys are
+// numbered in contact order). The integers are sorted, and the
 // keys whose hashes meet another's are compared byte for byte (a hash
 // shared by different keys is not a match): a million unique keys cost a
 // sort of integers, not a map of a million strings. (Making the keys of
@@ -120,13 +120,13 @@ var dupEmailFields = []contact.Field{contact.Email1, contact.Email2, contact.Ema
 // search's CPU, for some 60 MB a million contacts held while it runs.)
 func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
 	n := cs.Len()
-	kb := dupKeys{cs: cs, o: o, companies: new(companyCache), folded: map[contact.Handle]string{}}
-	kb.t, _ = cs.(*contact.Table)
+	kb := dupKeys{cs: cs, o: o}
+	if kb.t, _ = cs.(*contact.Table); kb.t != nil {
+		kb.names = new(foldCache)
+	}
 	kb.phoneSlots, kb.phoneKeys, kb.tmp = phoneKeys(cs, o.PhoneKey)
-	kb.slotBits = uint(bits.Len(uint(dupMaxKeys - 1)))
-	kb.low = uint64(1)<<(uint(bits.Len(uint(n)))+kb.slotBits) - 1
 	kb.hash(n)
-	kb.phoneSlots, kb.phoneKeys, kb.companies, kb.folded = nil, nil, nil, nil
+	kb.phoneSlots, kb.phoneKeys, kb.names = nil, nil, nil
 	kb.match(n)
 	if len(kb.matches) == 0 {
 		return nil
@@ -137,19 +137,14 @@ func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
 // dupHash hashes a key of FindDuplicates; a test makes every key collide.
 var dupHash = maphash.Bytes
 
-// dupMaxKeys bounds the keys of one contact: its e-mails, its phones and
-// its name.
-const dupMaxKeys = 3 + 6 + 1
-
 // dupKeys makes and matches the keys of the contacts for FindDuplicates:
 // each contact's e-mails, phone keys and name-and-company, each once, in
 // that order (its slots).
 type dupKeys struct {
-	cs        contact.Records
-	t         *contact.Table // cs, when a table: companies folded once
-	o         DuplicateOptions
-	companies *companyCache
-	folded    map[contact.Handle]string // every company folded, by handle
+	cs    contact.Records
+	t     *contact.Table // cs, when a table: names and companies folded once
+	o     DuplicateOptions
+	names *foldCache
 	// phoneSlots are the slots (contact × len(dupPhoneFields) + field)
 	// whose number shares its tail with another contact's, ascending, and
 	// phoneKeys their keys; phoneAt is the next one.
@@ -164,35 +159,61 @@ type dupKeys struct {
 	buf  []byte
 
 	// hs holds a key each: the high bits of its hash, then (low) its
-	// contact << slotBits | its slot.
-	hs       []uint64
-	low      uint64
-	slotBits uint
-	// The keys' bytes, in contact and slot order, side by side in the
-	// chunks (a contact's in one chunk); at is where each key starts
-	// (chunk << 32 | offset), first the number of each contact's first.
+	// number. Keys are numbered in contact and slot order, so that keys
+	// in number order are in contact order.
+	hs  []uint64
+	low uint64
+	// The keys' bytes, in number order, side by side in the chunks (a
+	// contact's in one chunk); at is where each key starts (chunk << 32 |
+	// offset), owner its contact.
 	chunks [][]byte
 	at     []uint64
-	first  []int32
+	owner  []int32
 	tmp    []uint64 // scratch space of the sorts
 
 	parent []int32 // union-find of the contacts
-	// matches are the keys another contact shares: contact << slotBits |
-	// slot, << 32, | the class of equal keys (an index into values).
+	// matches are the keys another contact shares: the key's number << 32
+	// | the class of equal keys (an index into values).
 	matches []uint64
 	values  []int32 // per class, a key of it (an index into at)
+	sink    byte    // keeps the loads of spans
 }
 
-// companyCache holds folded companies of a table by their handle, the
-// last one of each slot (a hash of the handle), in front of the map of
-// them all: companies repeat, and a handle names one value of its table.
-type companyCache [1 << companyCacheBits]struct {
-	h      contact.Handle
-	ok     bool
-	folded string
+// foldCache holds folded names and companies (contact.AppendFoldName) of
+// a table by their handle, the last one of each slot (a hash of the
+// handle): they repeat (a few thousand last names cover most people, a
+// company has many contacts), are interned (one handle a value), and a
+// value folded again when its slot was taken costs less than a map of
+// them all. A slot holds the folded bytes themselves, up to foldCacheLen
+// (a longer value is folded each time).
+type foldCache [1 << foldCacheBits]struct {
+	h contact.Handle
+	n uint8 // the length; 0: the slot is empty
+	b [foldCacheLen]byte
 }
 
-const companyCacheBits = 12
+const (
+	foldCacheBits = 13
+	foldCacheLen  = 32 - 5
+)
+
+// appendFold appends the folded value of handle h of table t to b.
+func (c *foldCache) appendFold(b []byte, t *contact.Table, h contact.Handle) []byte {
+	if h == 0 {
+		return b
+	}
+	e := &c[uint32(h)*2654435761>>(32-foldCacheBits)]
+	if e.n > 0 && e.h == h {
+		return append(b, e.b[:e.n-1]...)
+	}
+	k := len(b)
+	b = contact.AppendFoldName(b, t.Pool().Get(h))
+	if n := len(b) - k; n < foldCacheLen {
+		e.h, e.n = h, uint8(n+1)
+		copy(e.b[:], b[k:])
+	}
+	return b
+}
 
 // dupChunk is the size of a chunk of the bytes of the keys of the runs.
 const dupChunk = 1 << 20
@@ -211,17 +232,18 @@ func (kb *dupKeys) hash(n int) {
 	}
 	kb.hs = make([]uint64, 0, size+n)
 	kb.at = make([]uint64, 0, size+n)
-	kb.first = make([]int32, n)
+	kb.owner = make([]int32, 0, size+n)
+	kb.low = uint64(1)<<bits.Len(uint(size+n)) - 1
 	seed := maphash.MakeSeed()
 	for i := range n {
 		kb.make(i)
-		kb.first[i] = int32(len(kb.at))
 		at := kb.store(kb.cur)
 		start := 0
-		for slot, end := range kb.ends {
+		for _, end := range kb.ends {
 			h := dupHash(seed, kb.cur[start:end])
-			kb.hs = append(kb.hs, h&^kb.low|uint64(i)<<kb.slotBits|uint64(slot))
+			kb.hs = append(kb.hs, h&^kb.low|uint64(len(kb.at)))
 			kb.at = append(kb.at, at+uint64(start))
+			kb.owner = append(kb.owner, int32(i))
 			start = end
 		}
 	}
@@ -271,10 +293,7 @@ func (kb *dupKeys) key(j int) []byte {
 }
 
 // keyOf returns the number of the key of an entry of hs.
-func (kb *dupKeys) keyOf(h uint64) int {
-	x := h & kb.low
-	return int(kb.first[x>>kb.slotBits]) + int(x&(1<<kb.slotBits-1))
-}
+func (kb *dupKeys) keyOf(h uint64) int { return int(h & kb.low) }
 
 // make makes the keys of contact i into cur and ends.
 func (kb *dupKeys) make(i int) {
@@ -299,35 +318,32 @@ func (kb *dupKeys) make(i int) {
 	// FoldName of "first middle last": the folded parts joined by a space.
 	kb.buf = append(kb.buf[:0], keyName)
 	for _, fd := range []contact.Field{contact.First, contact.Middle, contact.Last} {
-		k := len(kb.buf)
-		if k > 1 {
-			kb.buf = append(kb.buf, ' ')
-		}
-		if kb.buf = contact.AppendFoldName(kb.buf, cs.Get(i, fd)); len(kb.buf) == k+1 && k > 1 {
-			kb.buf = kb.buf[:k] // an empty part
-		}
+		kb.buf = kb.appendNamePart(kb.buf, i, fd, true)
 	}
 	if len(kb.buf) > 1 {
 		kb.buf = append(kb.buf, " / "...)
-		if kb.t != nil {
-			// Companies repeat: each folded once.
-			h := kb.t.Handle(i, contact.Company)
-			c := &kb.companies[uint32(h)*2654435761>>(32-companyCacheBits)]
-			if !c.ok || c.h != h {
-				fc, ok := kb.folded[h]
-				if !ok {
-					fc = contact.FoldName(kb.t.Pool().Get(h))
-					kb.folded[h] = fc
-				}
-				c.h, c.ok, c.folded = h, true, fc
-			}
-			fc := c.folded
-			kb.buf = append(kb.buf, fc...)
-		} else {
-			kb.buf = contact.AppendFoldName(kb.buf, cs.Get(i, contact.Company))
-		}
+		kb.buf = kb.appendNamePart(kb.buf, i, contact.Company, false)
 		kb.emit()
 	}
+}
+
+// appendNamePart appends the folded value of field f of contact i to b,
+// after a space when part and b holds a part already (more than the
+// key's letter). Of a table, each value is folded once (names).
+func (kb *dupKeys) appendNamePart(b []byte, i int, f contact.Field, part bool) []byte {
+	k := len(b)
+	if part && k > 1 {
+		b = append(b, ' ')
+	}
+	if kb.t != nil {
+		b = kb.names.appendFold(b, kb.t, kb.t.Handle(i, f))
+	} else {
+		b = contact.AppendFoldName(b, kb.cs.Get(i, f))
+	}
+	if part && len(b) == k+1 && k > 1 {
+		b = b[:k] // an empty part
+	}
+	return b
 }
 
 // emit adds the key in buf to the contact's keys, unless it has it
@@ -346,8 +362,15 @@ func (kb *dupKeys) emit() {
 
 // appendNormEmail appends contact.NormalizeEmail(v, caseSensitive) to b,
 // lower-casing ASCII in place (an address with other letters goes through
-// strings.ToLower).
+// strings.ToLower). An address of ASCII without '<', spaces at its ends or
+// a "mailto:" is itself: it is looked at once.
 func appendNormEmail(b []byte, v string, caseSensitive bool) []byte {
+	if plainEmail(v) {
+		if caseSensitive {
+			return append(b, v...)
+		}
+		return appendLowerASCII(b, v)
+	}
 	v = contact.NormalizeEmail(v, true)
 	if caseSensitive {
 		return append(b, v...)
@@ -357,12 +380,34 @@ func appendNormEmail(b []byte, v string, caseSensitive bool) []byte {
 			return append(b, strings.ToLower(v)...)
 		}
 	}
+	return appendLowerASCII(b, v)
+}
+
+// plainEmail reports whether contact.NormalizeEmail(v, true) is v: v is
+// ASCII, without '<', does not start or end with a space and does not
+// start with "mailto:" in any case.
+func plainEmail(v string) bool {
+	if len(v) == 0 || asciiSpace[v[0]] || asciiSpace[v[len(v)-1]] {
+		return len(v) == 0
+	}
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+		if c := v[i]; c >= utf8.RuneSelf || c == '<' {
+			return false
 		}
-		b = append(b, c)
+	}
+	return len(v) < 7 || !strings.EqualFold(v[:7], "mailto:")
+}
+
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// appendLowerASCII appends v to b with its ASCII capitals made small.
+func appendLowerASCII(b []byte, v string) []byte {
+	n := len(b)
+	b = append(b, v...)
+	for i := n; i < len(b); i++ {
+		if c := b[i]; 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
 	}
 	return b
 }
@@ -371,47 +416,92 @@ func appendNormEmail(b []byte, v string, caseSensitive bool) []byte {
 // shared by different keys is not a match): every contact of a class of
 // two or more is joined to its first one, and each of its keys becomes a
 // match.
+//
+// The keys of the runs lie anywhere in the chunks: where each one is, and
+// its first byte, are read for all of them first (spans), in a loop whose
+// loads do not wait on one another, so that their misses of the cache
+// overlap; then the runs are split.
 func (kb *dupKeys) match(n int) {
 	kb.parent = make([]int32, n)
 	for i := range kb.parent {
 		kb.parent[i] = int32(i)
 	}
-	inRuns := 0
-	kb.runs(func(lo, hi int) { inRuns += hi - lo })
-	kb.matches = make([]uint64, 0, inRuns)
-	kb.values = make([]int32, 0, inRuns/2) // a class has two keys or more
+	// The entries of the runs, in hs order, in the scratch space of the
+	// sorts (free until the groups are made).
+	inRuns := kb.tmp[:0]
+	kb.runs(func(lo, hi int) { inRuns = append(inRuns, kb.hs[lo:hi]...) })
+	kb.matches = make([]uint64, 0, len(inRuns))
+	kb.values = make([]int32, 0, len(inRuns)/2) // a class has two keys or more
+	spans := kb.spans(inRuns)
 	var taken []bool
 	var same []int
-	kb.runs(func(lo, hi int) {
-		run := kb.hs[lo:hi]
+	for lo := 0; lo < len(inRuns); {
+		hi := lo + 1
+		for hi < len(inRuns) && inRuns[hi]&^kb.low == inRuns[lo]&^kb.low {
+			hi++
+		}
+		run, sp := inRuns[lo:hi], spans[lo:hi]
+		lo = hi
 		// The run is in hash order, then by key number: by contact.
 		taken = append(taken[:0], make([]bool, len(run))...)
 		for a := range run {
 			if taken[a] {
 				continue
 			}
-			ja := kb.keyOf(run[a])
-			key := kb.key(ja)
+			key := kb.span(sp[a])
 			same = same[:0]
 			for b := a + 1; b < len(run); b++ {
-				if !taken[b] && bytes.Equal(kb.key(kb.keyOf(run[b])), key) {
+				if !taken[b] && bytes.Equal(kb.span(sp[b]), key) {
 					same = append(same, b)
 				}
 			}
 			if len(same) == 0 {
 				continue
 			}
+			ja := kb.keyOf(run[a])
 			class := uint64(len(kb.values))
 			kb.values = append(kb.values, int32(ja))
-			kb.matches = append(kb.matches, (run[a]&kb.low)<<32|class)
-			ia := int32((run[a] & kb.low) >> kb.slotBits)
+			kb.matches = append(kb.matches, uint64(ja)<<32|class)
+			ia := kb.owner[ja]
 			for _, b := range same {
-				kb.union(ia, int32((run[b]&kb.low)>>kb.slotBits))
-				kb.matches = append(kb.matches, (run[b]&kb.low)<<32|class)
+				jb := kb.keyOf(run[b])
+				kb.union(ia, kb.owner[jb])
+				kb.matches = append(kb.matches, uint64(jb)<<32|class)
 				taken[b] = true
 			}
 		}
-	})
+	}
+}
+
+// spans returns where the key of each entry of hs is.
+func (kb *dupKeys) spans(hs []uint64) []keySpan {
+	sp := make([]keySpan, len(hs))
+	var first byte
+	for k, h := range hs {
+		j := kb.keyOf(h)
+		a := kb.at[j]
+		c := kb.chunks[a>>32]
+		end := uint32(len(c))
+		if j+1 < len(kb.at) && kb.at[j+1]>>32 == a>>32 {
+			end = uint32(kb.at[j+1])
+		}
+		sp[k] = keySpan{at: a, len: end - uint32(a)}
+		first ^= c[uint32(a)] // a key is never empty: its bytes are read now
+	}
+	kb.sink = first
+	return sp
+}
+
+// keySpan is where a key's bytes are: at (chunk << 32 | offset) and len.
+type keySpan struct {
+	at  uint64
+	len uint32
+}
+
+// span returns the bytes of the key at sp.
+func (kb *dupKeys) span(sp keySpan) []byte {
+	o := uint32(sp.at)
+	return kb.chunks[sp.at>>32][o : o+sp.len]
 }
 
 // groups makes the groups of the matches found: the contacts with a match,
@@ -420,7 +510,7 @@ func (kb *dupKeys) groups() []DuplicateGroup {
 	// Each contact's matches in the order of its keys, which is the order
 	// of their reasons.
 	sortUint64s(kb.matches, kb.tmp)
-	contactOf := func(m uint64) int32 { return int32(m >> 32 >> kb.slotBits) }
+	contactOf := func(m uint64) int32 { return kb.owner[m>>32] }
 	// The value of each class, once: one string for all of them, the
 	// values in the order of their keys (in the order the keys were made
 	// and kept, not a miss of the cache a class).
@@ -443,7 +533,7 @@ func (kb *dupKeys) groups() []DuplicateGroup {
 		bounds[c], reasons[c] = [2]int32{int32(len(vb) - len(key) + 1), int32(len(vb))}, keyReasons[key[0]]
 	}
 	values := string(vb)
-	vb, byKey, kb.chunks, kb.at, kb.first = nil, nil, nil, nil, nil
+	vb, byKey, kb.chunks, kb.at = nil, nil, nil, nil
 	// The groups in the order of their roots, which are their first
 	// members; the members of each in input order. A contact with a match
 	// is numbered u in input order, its matches starting at from[u]; keys
@@ -544,8 +634,8 @@ func (kb *dupKeys) union(a, b int32) {
 // It returns the scratch space its sort used, for the next sort.
 func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, keys []string, tmp []uint64) {
 	n := cs.Len()
-	// Every number's tail with its slot, sorted: a tail that two contacts
-	// share is a run of two contacts or more.
+	// Every number's tail above its slot, sorted: a tail that two
+	// contacts share is a run of two contacts or more.
 	w := len(dupPhoneFields)
 	t, _ := cs.(*contact.Table)
 	has := func(i int, f contact.Field) bool {
@@ -562,6 +652,7 @@ func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, key
 			}
 		}
 	}
+	slotBits := uint(bits.Len(uint(n * w)))
 	tails := make([]uint64, 0, size)
 	for i := range n {
 		for k, f := range dupPhoneFields {
@@ -569,50 +660,51 @@ func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, key
 				continue
 			}
 			if tl := phoneTail(cs.Get(i, f)); tl != 0 {
-				tails = append(tails, uint64(tl)<<32|uint64(i*w+k))
+				tails = append(tails, uint64(tl)<<slotBits|uint64(i*w+k))
 			}
 		}
 	}
 	tmp = make([]uint64, len(tails))
 	sortUint64s(tails, tmp)
-	runs := func(f func(run []uint64)) {
-		for lo := 0; lo < len(tails); {
-			hi := lo + 1
-			for hi < len(tails) && tails[hi]>>32 == tails[lo]>>32 {
-				hi++
-			}
-			if first, last := uint32(tails[lo])/uint32(w), uint32(tails[hi-1])/uint32(w); first != last {
-				f(tails[lo:hi])
-			}
-			lo = hi
+	// The slots of the runs, as bits (in slot order, which is contact
+	// order: no sort).
+	shared := make([]uint64, (n*w+63)/64)
+	count := 0
+	mask := uint64(1)<<slotBits - 1
+	for lo := 0; lo < len(tails); {
+		hi := lo + 1
+		for hi < len(tails) && tails[hi]>>slotBits == tails[lo]>>slotBits {
+			hi++
 		}
+		if first, last := uint32(tails[lo]&mask)/uint32(w), uint32(tails[hi-1]&mask)/uint32(w); first != last {
+			for _, x := range tails[lo:hi] {
+				shared[(x&mask)/64] |= 1 << (x & mask % 64)
+			}
+			count += hi - lo
+		}
+		lo = hi
 	}
-	shared := 0
-	runs(func(run []uint64) { shared += len(run) })
-	slots = make([]uint32, 0, shared)
-	runs(func(run []uint64) {
-		for _, x := range run {
-			slots = append(slots, uint32(x))
-		}
-	})
 	tails = nil
-	slices.Sort(slots) // in contact order
-	keys = make([]string, 0, len(slots))
-	kept := slots[:0]
-	for _, s := range slots {
-		raw := cs.Get(int(s)/w, dupPhoneFields[int(s)%w])
-		var pk string
-		if key != nil {
-			pk = key(raw)
-		} else {
-			pk = phoneDigits(raw)
-		}
-		if pk != "" {
-			kept = append(kept, s)
-			keys = append(keys, pk)
+	slots = make([]uint32, 0, count)
+	keys = make([]string, 0, count)
+	for wi, word := range shared {
+		for word != 0 {
+			s := wi*64 + bits.TrailingZeros64(word)
+			word &= word - 1
+			raw := cs.Get(s/w, dupPhoneFields[s%w])
+			var pk string
+			if key != nil {
+				pk = key(raw)
+			} else {
+				pk = phoneDigits(raw)
+			}
+			if pk != "" {
+				slots = append(slots, uint32(s))
+				keys = append(keys, pk)
+			}
 		}
 	}
-	return kept, keys, tmp
+	return slots, keys, tmp
 }
 
 // phoneDigits returns the digits of a phone number before any extension
@@ -635,26 +727,31 @@ func phoneDigits(s string) string {
 // leading 1 (so that no tail is 0); 0 for fewer than five digits (no
 // number). Extensions are not part of it.
 func phoneTail(s string) uint32 {
-	var t uint32
+	// The digits as one number, whose remainder by 10^7 is the tail: it is
+	// taken only when the number grows large, not a digit at a time.
+	var t uint64
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == '#' || (c|0x20 >= 'a' && c|0x20 <= 'z') {
-			break
-		}
-		if c >= '0' && c <= '9' {
-			t = (t*10 + uint32(c-'0')) % 10000000
+		if d := c - '0'; d <= 9 {
+			if t >= 1<<58 {
+				t %= 10000000
+			}
+			t = t*10 + uint64(d)
 			n++
+		} else if c == '#' || (c|0x20 >= 'a' && c|0x20 <= 'z') {
+			break
 		}
 	}
 	if n < 5 {
 		return 0
 	}
+	t %= 10000000
 	if n < 7 {
 		// Fewer than seven digits: keep the count, so 01234 and 1234x differ.
-		return t + uint32(n)*10000000
+		return uint32(t) + uint32(n)*10000000
 	}
-	return t + 10000000*10
+	return uint32(t) + 10000000*10
 }
 
 // TableFields are the fields a side's table keeps for a cycle under p: the
@@ -671,36 +768,38 @@ func TableFields(p Policy) []contact.Field {
 }
 
 // sortUint64s sorts a, using tmp (at least as long; nil: one is made) as
-// scratch space. A radix sort, eight bits a pass, that skips the passes of
-// the bytes every value shares: the integers FindDuplicates sorts are
+// scratch space. A radix sort, eleven bits a pass (six passes at most,
+// whose 2,048 counters each stay in the cache), that skips the passes of
+// the digits every value shares: the integers FindDuplicates sorts are
 // millions, and pdqsort compares each some twenty times.
 func sortUint64s(a, tmp []uint64) {
-	if len(a) < 256 {
+	if len(a) < 256 || len(a) >= 1<<31 {
 		slices.Sort(a)
 		return
 	}
-	var counts [8][256]int
+	const digit, passes = 11, (64 + 10) / 11
+	var counts [passes][1 << digit]int32
 	for _, v := range a {
-		for d := range 8 {
-			counts[d][byte(v>>(8*d))]++
+		for d := range passes {
+			counts[d][v>>(digit*d)&(1<<digit-1)]++
 		}
 	}
 	if len(tmp) < len(a) {
 		tmp = make([]uint64, len(a))
 	}
 	src, dst := a, tmp[:len(a)]
-	for d := range 8 {
+	for d := range passes {
 		c := &counts[d]
-		shift := uint(8 * d)
-		if c[byte(src[0]>>shift)] == len(a) {
-			continue // every value has this byte
+		shift := uint(digit * d)
+		if int(c[src[0]>>shift&(1<<digit-1)]) == len(a) {
+			continue // every value has this digit
 		}
-		sum := 0
+		var sum int32
 		for b := range c {
 			c[b], sum = sum, sum+c[b]
 		}
 		for _, v := range src {
-			b := byte(v >> shift)
+			b := v >> shift & (1<<digit - 1)
 			dst[c[b]] = v
 			c[b]++
 		}

@@ -176,3 +176,67 @@ func TestSortUint64s(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendNormEmail holds appendNormEmail, with its fast path for plain
+// addresses, to contact.NormalizeEmail.
+func TestAppendNormEmail(t *testing.T) {
+	vs := []string{"", " ", "a", "A@X.COM", "a@x.com ", " a@x.com", "\ta@x.com\n", "mailto:a@x.com", "MailTo:A@x.com", "mailto",
+		"mailt:a@x", "Ann <A@X.com>", "<a@x.com>", "a<b", "Ü@x.com", "a@x.com\u00a0", "\u2003a@x.com", "ÄÖ", "a@x\xff.com", "\v", "x\f"}
+	r := rand.New(rand.NewSource(1))
+	parts := []string{"a", "Z", " ", "<", ">", "mailto:", "@", "ü", "\xc3", "\t", "İ", "K"}
+	for range 5000 {
+		var b strings.Builder
+		for range r.Intn(6) {
+			b.WriteString(parts[r.Intn(len(parts))])
+		}
+		vs = append(vs, b.String())
+	}
+	for _, v := range vs {
+		for _, cs := range []bool{false, true} {
+			got := string(appendNormEmail([]byte("e"), v, cs))
+			if want := "e" + contact.NormalizeEmail(v, cs); got != want {
+				t.Fatalf("appendNormEmail(%q, %v) = %q, want %q", v, cs, got, want)
+			}
+		}
+	}
+}
+
+// TestPhoneTail holds phoneTail to the last seven digits taken a digit at
+// a time, on numbers of any length.
+func TestPhoneTail(t *testing.T) {
+	ref := func(s string) uint32 {
+		var t uint32
+		n := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c == '#' || (c|0x20 >= 'a' && c|0x20 <= 'z') {
+				break
+			}
+			if c >= '0' && c <= '9' {
+				t = (t*10 + uint32(c-'0')) % 10000000
+				n++
+			}
+		}
+		switch {
+		case n < 5:
+			return 0
+		case n < 7:
+			return t + uint32(n)*10000000
+		}
+		return t + 10000000*10
+	}
+	r := rand.New(rand.NewSource(1))
+	vs := []string{"", "1234", "12345", "123456", "1234567", "+49 (30) 123-4567 x12", "0049301234567#3", strings.Repeat("9", 60), "12345678901234567890123"}
+	for range 20000 {
+		b := make([]byte, r.Intn(40))
+		for i := range b {
+			b[i] = "0123456789 +-()x#9"[r.Intn(18)]
+		}
+		vs = append(vs, string(b))
+	}
+	for _, v := range vs {
+		if got, want := phoneTail(v), ref(v); got != want {
+			t.Fatalf("phoneTail(%q) = %d, want %d", v, got, want)
+		}
+	}
+}
