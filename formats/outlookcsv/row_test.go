@@ -181,6 +181,12 @@ func TestWriteReadCopiesExactly(t *testing.T) {
 		"\"First Name\",\"User 4\",\"Notes\"\n\"A\",\"contactsync:2\",\"x, y\"\n\"B\",\"\",\"z\"\n\"C\",,\"\x01\"\n\"D\",,\"line\r\nbreak\"\n\"E\",,\n",
 		"\"First Name\",\"Birthday\",\"Business Street\",\"Business Street 2\",\"User 4\"\r\n\"A\",\"1/2/1990\",\"s1\",\"s2\",\r\n\"B\",\"not a date\",,\"s2\",\r\n\"C\",\"0/0/00\",\"s\",,\"contactsync:3\"\r\n",
 		"\"First Name\",\"X\",\"X\",\"Other\"\r\n\"A\",\"1\",\"2\",\"3\"\r\n\"B\",,,,\"beyond\"\r\n\"C\",\"1\"\r\n",
+		// Thunderbird's birthday in three cells, guessed columns, Dutch,
+		// Google's lists and typed slots
+		"\"First Name\",\"Primary Email\",\"Work Address\",\"Birth Year\",\"Birth Month\",\"Birth Day\"\n\"A\",\"a@b\",\"x\",\"1970\",\"2\",\"3\"\n\"B\",,,,\"13\",\"40\"\n",
+		"\"Nom\",\"Courriel perso\",\"Portable GSM\"\n\"A\",\"a@b\",\"1\"\n\"B\",\"Name <b@c>\",\n",
+		"\"Voornaam\",\"Werkadres, straat\",\"E-mailadres\",\"Verjaardag\"\n\"Jan\",\"s\",\"j@x\",\"1-2-1990\"\n\"Piet\",,,\"0-0-00\"\n",
+		"\"Name\",\"Given Name\",\"E-mail 1 - Value\",\"Phone 1 - Type\",\"Phone 1 - Value\",\"Address 1 - Type\",\"Address 1 - Street\",\"Group Membership\"\n\"A\",\"A\",\"a@b ::: c@d\",\"Mobile\",\"1\",\"Home\",\"x\",\"* myContacts ::: Friends\"\n\"B\",\"B\",\"e@f\",,,\"Work\",\"y\",\n",
 	}
 	for i, p := range plain {
 		if n := writeRead(t, fmt.Sprintf("plain-%d", i), []byte(p), true); n == 0 {
@@ -222,6 +228,8 @@ func FuzzWriteRead(f *testing.F) {
 	f.Add([]byte("\"Vorname\";\"Geburtstag\";\"Benutzer 4\"\r\n\"A\";\"0.0.00\";\"mine\"\r\n"))
 	f.Add([]byte("\"First Name\",\"Birthday\",\"Business Street\",\"Business Street 2\"\r\n\"A\",\"1/2/1990\",\"s1\",\"s2\"\r\n\"B\",\"20/01/1991\",,\"s2\"\r\n"))
 	f.Add([]byte("\"Name\",\"E-mail 1 - Value\",\"Phone 1 - Type\",\"Phone 1 - Value\"\n\"A\",\"a@b ::: c@d\",\"Mobile\",\"1\"\n"))
+	f.Add([]byte("\"First Name\",\"Primary Email\",\"Birth Year\",\"Birth Month\",\"Birth Day\"\n\"A\",\"a@b\",\"1970\",\"2\",\"30\"\n"))
+	f.Add([]byte("\"Nom\";\"Courriel perso\";\"Portable GSM\"\n\"A\";\"a@b\";\"1\"\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		writeRead(t, "fuzz.csv", b, false)
 		if f, err := Read(bytes.NewReader(b), "fuzz.csv", Options{}); err == nil {
