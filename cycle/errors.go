@@ -75,7 +75,7 @@ func Classify(err error) *Error {
 		}
 		return &Error{Kind: Guard, Err: err, Hint: h}
 	case journal.IsBusy(err):
-		return &Error{Kind: Failure, Err: err, Hint: "another contactsync is writing the journal (a sync holds it whole while it writes the journal's first cycle); run this again when it has finished"}
+		return &Error{Kind: Failure, Err: err, Hint: "another contactsync is writing the journal (a sync holds it whole while it writes and commits a cycle, its last seconds); run this again when it has finished"}
 	case errors.Is(err, journal.ErrNoCycle):
 		return &Error{Kind: Usage, Err: err, Hint: "journal log lists the cycles"}
 	case errors.Is(err, journal.ErrNoContact):

@@ -52,7 +52,7 @@ func TestClassify(t *testing.T) {
 }
 
 // busyError is SQLite's own error for a read of a database another
-// connection holds with its exclusive lock, as a sync's first cycle holds
+// connection holds with its exclusive lock, as a sync holds
 // a journal (the driver is the one the journal registers).
 func busyError(t *testing.T) error {
 	ctx := context.Background()

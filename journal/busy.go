@@ -8,9 +8,9 @@ import (
 
 // IsBusy reports whether err is SQLite's "database is locked": another
 // connection held the journal past the busy timeout. A read-only command
-// meets it while a sync writes a journal's first cycle (in rollback mode
-// the staging holds the file's exclusive lock until it commits, see
-// setJournalMode).
+// meets it while a sync stages and commits a cycle (in rollback mode the
+// staging holds the file's exclusive lock from when it first writes into
+// the database until it commits, see setJournalMode).
 func IsBusy(err error) bool {
 	var se sqlite3.Error
 	if !errors.As(err, &se) {

@@ -148,7 +148,7 @@ func (j *Journal) stagingConn(ctx context.Context) (*sql.Conn, error) {
 	}
 	// A no-op inside a transaction; the connection has none.
 	pragmas := `PRAGMA foreign_keys = OFF`
-	if j.walAfterCommit {
+	if j.rollback {
 		// In rollback mode a commit is durable once the -journal file's
 		// removal is: EXTRA syncs the folder after it, as FULL syncs the
 		// WAL in WAL mode. Without it a power cut just after the commit
@@ -300,14 +300,6 @@ func (s *Staged) Commit(outputs []FileHash) error {
 	}
 	s.done = true
 	release(s.conn)
-	if s.j.walAfterCommit {
-		// The cycle is committed whatever this answers: a journal left in
-		// rollback mode is put in WAL mode by the next Open.
-		var mode string
-		if s.j.db.QueryRow(`PRAGMA journal_mode = WAL`).Scan(&mode) == nil && strings.EqualFold(mode, "wal") {
-			s.j.walAfterCommit = false
-		}
-	}
 	s.j.loaded = nil // the rows moved on
 	s.j.checked = nil
 	return nil

@@ -92,9 +92,10 @@ type Journal struct {
 	checked *CheckRecord
 	// notices are what Open did that the user should hear of.
 	notices []string
-	// walAfterCommit: the journal is in rollback journal mode until its
-	// first commit (setJournalMode).
-	walAfterCommit bool
+	// rollback: the journal is in SQLite's rollback journal mode, as a
+	// writable journal is unless another process holds it in WAL mode
+	// (setJournalMode).
+	rollback bool
 	// dbFile is the database file as settle opened it, or nil; Close
 	// closes it after SQLite's connections.
 	dbFile *os.File
@@ -232,7 +233,7 @@ func Open(path string, opt Options) (*Journal, error) {
 		}
 		if err == nil && !opt.ReadOnly {
 			// A second one, for the chain check a cycle makes while the
-			// engine reads bases (WAL: a reader never waits for another).
+			// engine reads bases (readers do not wait for each other).
 			// Only Commit writes, so they never contend for writing.
 			db.SetMaxOpenConns(2)
 		}
@@ -278,8 +279,8 @@ func dsn(path string, ro bool) string {
 		// 8 MiB of page cache: a cycle's commit writes tens of megabytes
 		// of new pages, which a larger cache holds in memory until the
 		// transaction commits; with this one SQLite spills them to the
-		// WAL as the commit is staged (beside the outputs), and the
-		// cycle's peak memory stays lower.
+		// database file (the WAL in WAL mode) as the commit is staged
+		// (beside the outputs), and the cycle's peak memory stays lower.
 		q.Set("_cache_size", "-8192")
 	}
 	return "file://" + u.EscapedPath() + "?" + q.Encode()
@@ -343,39 +344,40 @@ func (j *Journal) migrate() error {
 	return tx.Commit()
 }
 
-// setJournalMode puts a journal that holds no cycle yet in SQLite's
-// rollback journal mode (DELETE) and any other in WAL mode.
+// setJournalMode puts a writable journal in SQLite's rollback journal
+// mode (DELETE), also one an older contactsync left in WAL mode.
 //
-// In WAL mode every page a transaction writes is written twice: into the
-// -wal file, and again into the database when the WAL is checkpointed,
-// which for a first cycle (hundreds of megabytes at a million links) the
-// commit waited for. In rollback mode SQLite writes pages that extend the
-// file straight into it, and keeps only the pages the transaction
-// overwrites (of a new journal, a few) in the -journal file, which a
-// commit deletes: the database is written once, its fsync is the
-// commit's, and a crash is rolled back from the -journal file as it is
-// from the WAL (synchronous FULL; EXTRA for a commit in rollback mode,
-// which syncs the folder once the -journal file is removed, see
-// stagingConn). The first commit then turns
-// WAL mode on (walAfterCommit) for the cycles after it, whose rows are
-// mostly rewritten in place and whose journal a reader such as journal
-// log may read while a sync runs.
+// Both modes write a page a cycle changes twice, and a crash rolls back
+// from either, but not at the same moment. In WAL mode the page goes into
+// the -wal file while the cycle is staged and into the database when the
+// WAL is checkpointed, after the commit: at a million links a second
+// cycle's commit waited a second for the checkpoint (copying some 100 MB
+// of pages and syncing the database), which nothing can overlap. In
+// rollback mode the page's old content goes into the -journal file and
+// the page into the database file as the cycle is staged (SQLite writes
+// the pages its cache cannot hold, which the staging syncs beside the
+// output writers, see settle), and pages that extend the file are not
+// kept in the -journal file at all (a first cycle's are almost all): the
+// commit writes what the cache still holds, syncs, and deletes the
+// -journal file (synchronous EXTRA syncs the folder after that, see
+// stagingConn). The price: from when the staging first writes into the
+// database until its commit, a reader (journal log) waits for the sync,
+// and gives up after 10 s saying so (IsBusy).
+//
+// A journal another process has open in WAL mode stays in it: the answer
+// is the mode the file is in, which works either way.
 func (j *Journal) setJournalMode() error {
-	var cycles int
-	if err := j.db.QueryRow(`SELECT count(*) FROM (SELECT 1 FROM cycles LIMIT 1)`).Scan(&cycles); err != nil {
-		return err
-	}
-	mode := "WAL"
-	if cycles == 0 {
-		mode = "DELETE"
-	}
-	// A journal another process has open in WAL mode stays in it: the
-	// answer is the mode the file is in, which works either way.
 	var got string
-	if err := j.db.QueryRow(`PRAGMA journal_mode = ` + mode).Scan(&got); err != nil {
+	err := j.db.QueryRow(`PRAGMA journal_mode = DELETE`).Scan(&got)
+	if IsBusy(err) {
+		// Leaving WAL mode takes the file whole; SQLite refuses at once
+		// while another connection reads it.
+		err = j.db.QueryRow(`PRAGMA journal_mode`).Scan(&got)
+	}
+	if err != nil {
 		return err
 	}
-	j.walAfterCommit = !strings.EqualFold(got, "wal")
+	j.rollback = !strings.EqualFold(got, "wal")
 	return nil
 }
 

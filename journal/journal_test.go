@@ -192,42 +192,44 @@ func journalMode(t *testing.T, j *Journal) string {
 	return mode
 }
 
-// A new journal is written in rollback mode until its first cycle
-// commits, without a -wal file beside it, and in WAL mode from then on,
-// also when opened again; a journal in WAL mode that has no cycle (one
-// of an older contactsync) goes to rollback mode.
-func TestFirstCommitTurnsWALOn(t *testing.T) {
+// A writable journal is written in rollback mode, every cycle, without a
+// -wal file beside it: a cycle's pages go into the database file as it is
+// staged, and its commit deletes the -journal file (synchronous EXTRA, so
+// that the deletion is durable). A journal an older contactsync left in
+// WAL mode is put in rollback mode by Open; one another process holds in
+// WAL mode stays in it, and its cycles commit there.
+func TestJournalIsInRollbackMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sync.db")
 	j := openTest(t, path)
-	s, err := j.Stage(context.Background(), plan(1, 2, changed(smallLink(1, "Ann", "ann@example.com"))), info(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := journalMode(t, j); m != "delete" {
-		t.Errorf("staging a first cycle in mode %q, want delete", m)
-	}
-	// Its commit is durable once the -journal file's removal is.
-	var sync int
-	if err := s.conn.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&sync); err != nil || sync != 3 {
-		t.Errorf("a first cycle is staged with synchronous = %d (%v), want 3 (EXTRA)", sync, err)
-	}
-	if _, err := os.Stat(path + "-journal"); err != nil {
-		t.Errorf("no rollback journal while the first cycle is staged: %v", err)
-	}
-	if _, err := os.Stat(path + "-wal"); err == nil {
-		t.Error("a -wal file while the first cycle is staged")
-	}
-	if err := s.Commit(nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(path + "-journal"); err == nil {
-		t.Error("the rollback journal is still there after the commit")
-	}
-	if m := journalMode(t, j); m != "wal" {
-		t.Errorf("after the first commit the mode is %q, want wal", m)
-	}
-	if err := j.Commit(plan(2, 3, engine.LinkState{Link: smallLink(1, "Ann", "ann@example.com")}, changed(smallLink(2, "Bob", "bob@example.com"))), info(2)); err != nil {
-		t.Fatal(err)
+	links := []engine.LinkState{changed(smallLink(1, "Ann", "ann@example.com"))}
+	for n := 1; n <= 2; n++ {
+		if n == 2 {
+			links = []engine.LinkState{{Link: smallLink(1, "Ann", "ann@example.com")}, changed(smallLink(2, "Bob", "bob@example.com"))}
+		}
+		s, err := j.Stage(context.Background(), plan(n, int64(n+1), links...), info(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := journalMode(t, j); m != "delete" {
+			t.Errorf("cycle %d staged in mode %q, want delete", n, m)
+		}
+		// Its commit is durable once the -journal file's removal is.
+		var sync int
+		if err := s.conn.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&sync); err != nil || sync != 3 {
+			t.Errorf("cycle %d is staged with synchronous = %d (%v), want 3 (EXTRA)", n, sync, err)
+		}
+		if _, err := os.Stat(path + "-journal"); err != nil {
+			t.Errorf("no rollback journal while cycle %d is staged: %v", n, err)
+		}
+		if _, err := os.Stat(path + "-wal"); err == nil {
+			t.Errorf("a -wal file while cycle %d is staged", n)
+		}
+		if err := s.Commit(nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(path + "-journal"); err == nil {
+			t.Errorf("the rollback journal is still there after cycle %d's commit", n)
+		}
 	}
 	checkForeignKeys(t, j)
 	if err := j.Verify(); err != nil {
@@ -240,12 +242,17 @@ func TestFirstCommitTurnsWALOn(t *testing.T) {
 			t.Fatal(err)
 		}
 		conns = append(conns, c)
+		var sync int
 		if err := c.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&sync); err != nil || sync != 2 {
 			t.Errorf("a connection has synchronous = %d (%v) after the commits, want 2 (FULL)", sync, err)
 		}
 	}
 	for _, c := range conns {
 		c.Close()
+	}
+	// As an older contactsync left it: in WAL mode, with cycles.
+	if _, err := j.db.Exec(`PRAGMA journal_mode = WAL`); err != nil || journalMode(t, j) != "wal" {
+		t.Fatalf("WAL mode: %v", err)
 	}
 	j.Close()
 	for _, suffix := range []string{"-journal", "-wal", "-shm"} {
@@ -254,20 +261,32 @@ func TestFirstCommitTurnsWALOn(t *testing.T) {
 		}
 	}
 	j = openTest(t, path)
-	if m := journalMode(t, j); m != "wal" {
-		t.Errorf("a journal with cycles opens in mode %q, want wal", m)
+	if m := journalMode(t, j); m != "delete" || !j.rollback {
+		t.Errorf("a journal left in WAL mode opens in mode %q (rollback %v), want delete", m, j.rollback)
 	}
 	j.Close()
 
-	old := filepath.Join(t.TempDir(), "old.db")
-	j = openTest(t, old)
-	if _, err := j.db.Exec(`PRAGMA journal_mode = WAL`); err != nil {
+	// Another process holds it in WAL mode (a connection of its own here).
+	other, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL")
+	if err != nil {
 		t.Fatal(err)
 	}
-	j.Close()
-	j = openTest(t, old)
-	if m := journalMode(t, j); m != "delete" {
-		t.Errorf("a journal without cycles in WAL mode opens in mode %q, want delete", m)
+	defer other.Close()
+	other.SetMaxOpenConns(1)
+	var n int
+	if err := other.QueryRow(`SELECT count(*) FROM cycles`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("the other connection reads %d cycles, %v", n, err)
+	}
+	j = openTest(t, path)
+	if m := journalMode(t, j); m != "wal" || j.rollback {
+		t.Errorf("a journal another connection holds in WAL mode opens in mode %q (rollback %v), want wal", m, j.rollback)
+	}
+	links = []engine.LinkState{{Link: smallLink(1, "Ann", "ann@example.com")}, {Link: smallLink(2, "Bob", "bob@example.com")}, changed(smallLink(3, "Cy", "cy@example.com"))}
+	if err := j.Commit(plan(3, 4, links...), info(3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Verify(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -17,8 +17,9 @@ import (
 // belongs to a transaction that a crash still rolls back (from the -journal
 // file, or by ignoring the WAL's frames that no commit closes).
 //
-// In rollback mode (a first cycle) the pages go into the database file;
-// in WAL mode, into the -wal file. The database file is synced through a
+// In rollback mode the pages go into the database file; in WAL mode (a
+// journal another process held in it when it was opened), into the -wal
+// file. The database file is synced through a
 // descriptor of the journal's own that stays open until Close has closed
 // SQLite's (closing any descriptor of a file drops every POSIX lock the
 // process holds on it, SQLite's too); the -wal file holds no lock, and its
@@ -39,7 +40,7 @@ type settler struct {
 
 // startSettling starts syncing the file a staging writes into.
 func (j *Journal) startSettling() *settler {
-	s := &settler{j: j, wal: !j.walAfterCommit, stop: make(chan struct{}), done: make(chan error, 1)}
+	s := &settler{j: j, wal: !j.rollback, stop: make(chan struct{}), done: make(chan error, 1)}
 	go func() {
 		t := time.NewTicker(settleEvery)
 		defer t.Stop()
