@@ -88,8 +88,13 @@ func (w *Writer) WriteRead(c *contact.Contact, row Row) error {
 	// Every cell not empty is quoted: the row has one when its text is
 	// more than its delimiters.
 	cw.buf, cw.n, cw.wrote = buf, int(row.n), len(buf) > int(row.n)-1
+	w.copied++
 	return w.put()
 }
+
+// Copied returns the number of records WriteRead wrote by copying their
+// text.
+func (w *Writer) Copied() int { return w.copied }
 
 // sameSchema reports whether s, a reader's schema, reads and writes the
 // cells as the writer's does (remembered for the last s asked about).

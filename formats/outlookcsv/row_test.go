@@ -109,6 +109,9 @@ func writeRead(t *testing.T, name string, b []byte, files bool) int {
 			t.Fatalf("%s, keys %d: copying the rows read says %q, encoding %q", name, i, w.raw.Describe(), w.enc.Describe())
 		}
 	}
+	if n := ws[0].raw.Copied(); n != rows {
+		t.Fatalf("%s: %d records have their text, %d of them were copied", name, rows, n)
+	}
 	return rows
 }
 

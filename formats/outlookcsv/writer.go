@@ -55,6 +55,7 @@ type Writer struct {
 	// rowSame whether it is the writer's.
 	rowSchema *schema
 	rowSame   bool
+	copied    int // records WriteRead copied
 }
 
 var _ formats.Writer = (*Writer)(nil)
