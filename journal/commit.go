@@ -141,13 +141,19 @@ func (s *Staged) Abort() {
 // still finds rows whose cycle is missing (verifyOrphans), and the tests
 // check foreign_key_check after commits. release gives it back with
 // foreign keys enforced again.
+//
+// It waits up to stagingBusy for readers: in rollback mode the staging
+// takes the file's exclusive lock when SQLite first writes pages into it,
+// and the commit needs it too, which a reader (journal export, report)
+// holds off until it is done. A reader that comes after waits for the
+// commit (IsBusy).
 func (j *Journal) stagingConn(ctx context.Context) (*sql.Conn, error) {
 	conn, err := j.db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// A no-op inside a transaction; the connection has none.
-	pragmas := `PRAGMA foreign_keys = OFF`
+	pragmas := `PRAGMA foreign_keys = OFF; PRAGMA busy_timeout = ` + strconv.Itoa(int(stagingBusy.Milliseconds()))
 	if j.rollback {
 		// In rollback mode a commit is durable once the -journal file's
 		// removal is: EXTRA syncs the folder after it, as FULL syncs the
@@ -163,11 +169,15 @@ func (j *Journal) stagingConn(ctx context.Context) (*sql.Conn, error) {
 	return conn, nil
 }
 
+// stagingBusy is how long a staging waits for readers of the journal; a
+// connection of the pool waits busyTimeout.
+const stagingBusy = time.Minute
+
 // release returns a staging connection to the pool with foreign keys
-// enforced and synchronous FULL, or, when that fails, closes it (a
-// connection with them off is never reused).
+// enforced, synchronous FULL and the pool's busy timeout, or, when that
+// fails, closes it (a connection with them off is never reused).
 func release(conn *sql.Conn) {
-	if _, err := conn.ExecContext(context.Background(), `PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL`); err != nil {
+	if _, err := conn.ExecContext(context.Background(), `PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = `+strconv.Itoa(int(busyTimeout.Milliseconds()))); err != nil {
 		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	conn.Close()

@@ -250,6 +250,10 @@ func Open(path string, opt Options) (*Journal, error) {
 	return j, nil
 }
 
+// busyTimeout is how long a connection waits for another that holds the
+// journal (a staging waits longer, stagingBusy).
+const busyTimeout = 10 * time.Second
+
 // dsn builds a SQLite URI for path. Characters that URIs reserve are
 // escaped so that any file name works.
 func dsn(path string, ro bool) string {
@@ -264,7 +268,7 @@ func dsn(path string, ro bool) string {
 	u := url.URL{Path: p}
 	q := url.Values{}
 	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
+	q.Set("_busy_timeout", strconv.Itoa(int(busyTimeout.Milliseconds())))
 	if ro {
 		// Replaced by mode=ro when the file may not be written (see Open).
 		q.Set("mode", "rw")

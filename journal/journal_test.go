@@ -218,6 +218,11 @@ func TestJournalIsInRollbackMode(t *testing.T) {
 		if err := s.conn.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&sync); err != nil || sync != 3 {
 			t.Errorf("cycle %d is staged with synchronous = %d (%v), want 3 (EXTRA)", n, sync, err)
 		}
+		// It waits a minute for readers, not 10 s.
+		var busy int
+		if err := s.conn.QueryRowContext(context.Background(), `PRAGMA busy_timeout`).Scan(&busy); err != nil || busy != 60000 {
+			t.Errorf("cycle %d is staged with busy_timeout = %d (%v), want 60000", n, busy, err)
+		}
 		if _, err := os.Stat(path + "-journal"); err != nil {
 			t.Errorf("no rollback journal while cycle %d is staged: %v", n, err)
 		}
@@ -245,6 +250,10 @@ func TestJournalIsInRollbackMode(t *testing.T) {
 		var sync int
 		if err := c.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&sync); err != nil || sync != 2 {
 			t.Errorf("a connection has synchronous = %d (%v) after the commits, want 2 (FULL)", sync, err)
+		}
+		var busy int
+		if err := c.QueryRowContext(context.Background(), `PRAGMA busy_timeout`).Scan(&busy); err != nil || busy != 10000 {
+			t.Errorf("a connection has busy_timeout = %d (%v) after the commits, want 10000", busy, err)
 		}
 	}
 	for _, c := range conns {
