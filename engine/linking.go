@@ -86,6 +86,8 @@ func (r *reconciler) resolveLinks() error {
 		r.pairs = append(r.pairs, pr)
 	}
 	claims, byID = nil, nil
+	r.shareKeys(r.pairs)
+	r.shareKeys(r.tombs)
 	// The arena holds the links now: the reconciler lets go of the state's
 	// (the caller's slice is left as it was), so that a caller that passed
 	// its last reference does not keep a million links twice.
