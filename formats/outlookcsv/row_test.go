@@ -38,7 +38,10 @@ func writeRead(t *testing.T, name string, b []byte, files bool) int {
 		t.Fatalf("%s: %v", name, err)
 	}
 	defer r.Close()
-	dir := t.TempDir()
+	dir := ""
+	if files {
+		dir = t.TempDir()
+	}
 	keys := []func(k int, c *contact.Contact){
 		func(int, *contact.Contact) {},
 		func(k int, c *contact.Contact) { c.Key = fmt.Sprintf(KeyPrefix+"%d-\"q\"", k) },
