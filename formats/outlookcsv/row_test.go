@@ -47,6 +47,15 @@ func writeRead(t *testing.T, name string, b []byte, files bool) int {
 		func(k int, c *contact.Contact) { c.Key = fmt.Sprintf(KeyPrefix+"%d-\"q\"", k) },
 		func(_ int, c *contact.Contact) { c.Key = "" },
 		func(_ int, c *contact.Contact) { c.Key = "own" },
+		// Every third record changed (written by Write, the others
+		// copied): a value no column holds, which makes the writer
+		// append a column, and an e-mail with a quote.
+		func(k int, c *contact.Contact) {
+			if k%3 == 1 {
+				c.Extra = append(c.Extra[:len(c.Extra):len(c.Extra)], contact.Extra{Name: "Appended", Value: "x", Format: contact.FormatOutlookCSV})
+				c.Values[contact.Email1] = "a\"b@c"
+			}
+		},
 	}
 	type pair struct {
 		enc, raw       *Writer
@@ -87,7 +96,11 @@ func writeRead(t *testing.T, name string, b []byte, files bool) int {
 			if err := ws[i].enc.Write(&d); err != nil {
 				t.Fatal(err)
 			}
-			if err := ws[i].raw.WriteRead(&d, row); err != nil {
+			write := ws[i].raw.WriteRead
+			if i == 4 && k%3 == 1 {
+				write = func(c *contact.Contact, _ Row) error { return ws[i].raw.Write(c) }
+			}
+			if err := write(&d, row); err != nil {
 				t.Fatal(err)
 			}
 		}
