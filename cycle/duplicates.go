@@ -2,7 +2,6 @@ package cycle
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -44,21 +43,22 @@ func writeDuplicatesCSV(w io.Writer, side string, cs contact.Records, groups []e
 
 // appendDuplicateRows writes the rows of writeDuplicatesCSV, without the
 // header, into r. A group's members lie anywhere in cs, so the cells read
-// from the records (key, name, e-mail, line) are read first for a run of
-// rows in the records' order (dupRun), where the table is read in the
-// order it is laid out, not a cache miss a value; then the rows are
-// written in the groups' order.
+// from the member and its record (reason, key, name, e-mail, line) are
+// made first for a run of rows in the records' order (dupRun), where the
+// table and the members' matches (whose values FindDuplicates keeps in
+// the records' order) are read in the order they are laid out, not a
+// cache miss a value; then the rows are written in the groups' order.
 func appendDuplicateRows(r *csvRows, side string, cs contact.Records, groups []engine.DuplicateGroup) error {
 	run := &dupRun{}
 	var cell, num []byte
 	for gi := 0; gi < len(groups); {
 		// The run: the members of whole groups, up to dupRunRows (a
 		// larger group goes whole).
-		run.reset()
+		run.records = run.records[:0]
 		gj := gi
-		for ; gj < len(groups) && (gj == gi || len(run.refs)+len(groups[gj].Members) <= dupRunRows); gj++ {
+		for ; gj < len(groups) && (gj == gi || len(run.records)+len(groups[gj].Members) <= dupRunRows); gj++ {
 			for _, m := range groups[gj].Members {
-				run.refs = append(run.refs, dupRef{index: int32(m.Index), row: int32(len(run.refs))})
+				run.records = append(run.records, int32(m.Index))
 			}
 		}
 		run.read(cs)
@@ -72,7 +72,8 @@ func appendDuplicateRows(r *csvRows, side string, cs contact.Records, groups []e
 				r.cellBytes(num)
 				cell = m.AppendReason(cell[:0])
 				r.cellBytes(spreadsheetCell(cell))
-				r.buf = append(r.buf, run.cells[run.ends[row]:run.ends[row+1]]...)
+				sp := run.span[row]
+				r.buf = append(r.buf, run.text[sp[0]:sp[1]]...)
 				row++
 				r.end()
 				if r.err != nil {
@@ -85,33 +86,50 @@ func appendDuplicateRows(r *csvRows, side string, cs contact.Records, groups []e
 	return nil
 }
 
-// dupRunRows is how many rows' record cells a dupRun reads at a time: a
-// few megabytes of text, most of a million contacts' members in order.
+// dupRunRows is how many rows' cells a dupRun makes at a time: a few
+// megabytes of text, most of a million contacts' members in order.
 var dupRunRows = 1 << 18
 
 // dupRun holds the record cells of a run of duplicates.csv's rows.
 type dupRun struct {
-	refs  []dupRef
-	text  []byte  // the rows' record cells as CSV, each after a comma, in the records' order
-	cells []byte  // the same in the rows' order
-	ends  []int32 // row k's cells are cells[ends[k]:ends[k+1]]
-	span  [][2]int32
+	records []int32 // each row's record, in the rows' order
+	// The rows' record cells as CSV, each after a comma, in the records'
+	// order (a record shown by several rows once); row k's are
+	// text[span[k][0]:span[k][1]].
+	text []byte
+	span [][2]int32
+	// rowOf is, for each record, the last row of the run that shows it,
+	// plus one (0: none; negative when an earlier row shows it too), and
+	// next the row before of the same record, plus one: the rows in the
+	// records' order without sorting them. rowOf is all 0 between runs.
+	rowOf []int32
+	next  []int32
 	name  []byte
 }
 
-// dupRef is a row of a run: its record and its place in the run.
-type dupRef struct{ index, row int32 }
-
-func (d *dupRun) reset() { d.refs = d.refs[:0] }
-
-// read reads the record cells of the run's rows in the records' order,
-// then puts them in the rows' order.
+// read reads the record cells of the run's rows in the records' order.
 func (d *dupRun) read(cs contact.Records) {
-	slices.SortFunc(d.refs, func(a, b dupRef) int { return cmp.Compare(a.index, b.index) })
-	d.span = slices.Grow(d.span[:0], len(d.refs))[:len(d.refs)]
+	if n := cs.Len(); len(d.rowOf) < n {
+		d.rowOf = make([]int32, n)
+	}
+	d.next = slices.Grow(d.next[:0], len(d.records))[:len(d.records)]
+	d.span = slices.Grow(d.span[:0], len(d.records))[:len(d.records)]
+	lo, hi := len(d.rowOf), -1
+	for row, i := range d.records {
+		if prev := d.rowOf[i]; prev != 0 {
+			d.next[row], d.rowOf[i] = max(prev, -prev), -int32(row+1)
+		} else {
+			d.next[row], d.rowOf[i] = 0, int32(row+1)
+		}
+		lo, hi = min(lo, int(i)), max(hi, int(i))
+	}
 	text := d.text[:0]
-	for _, ref := range d.refs {
-		i := int(ref.index)
+	for i := lo; i <= hi; i++ {
+		row := d.rowOf[i]
+		if row == 0 {
+			continue
+		}
+		d.rowOf[i] = 0
 		start := len(text)
 		text = appendCSVCell(text, true, contact.SpreadsheetCell(cs.Key(i)))
 		d.name = spreadsheetCell(appendDisplayName(d.name[:0], cs, i))
@@ -121,15 +139,16 @@ func (d *dupRun) read(cs contact.Records) {
 		if l := cs.Line(i); l > 0 {
 			text = strconv.AppendInt(text, int64(l), 10)
 		}
-		d.span[ref.row] = [2]int32{int32(start), int32(len(text))}
+		sp := [2]int32{int32(start), int32(len(text))}
+		if row > 0 {
+			d.span[row-1] = sp
+			continue
+		}
+		for row = -row; row != 0; row = d.next[row-1] {
+			d.span[row-1] = sp
+		}
 	}
 	d.text = text
-	d.cells = slices.Grow(d.cells[:0], len(text))
-	d.ends = append(d.ends[:0], 0)
-	for _, sp := range d.span {
-		d.cells = append(d.cells, text[sp[0]:sp[1]]...)
-		d.ends = append(d.ends, int32(len(d.cells)))
-	}
 }
 
 // spreadsheetCell is contact.SpreadsheetCell of a cell being built: b, or
