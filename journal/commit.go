@@ -194,10 +194,14 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 		return nil, err
 	}
 	tail := newSpool(j.path)
+	var head chan error // the tail's head being encoded, until it is done
 	defer func() {
 		if err != nil {
 			tx.Rollback()
 			release(conn)
+			if head != nil {
+				<-head // it writes into tail
+			}
 			tail.close()
 		}
 	}()
@@ -253,16 +257,21 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 			settling.abort()
 		}
 	}()
-	// The chain's tail, in its order, as the rows are written.
+	// The chain's tail, in its order: its head (the changes, conflicts
+	// and notices, which the plan has) beside the rows being written, a
+	// core each (the staging is what the outputs' phase waits for last),
+	// the rest once the rows are written.
 	ch := newChain()
 	ch.to = tail
-	if err := insertChanges(tx, n, plan, ch); err != nil {
+	head = make(chan error, 1)
+	go func() { head <- encodeHead(ch, plan) }()
+	if err := insertChanges(tx, n, plan); err != nil {
 		return nil, err
 	}
-	if err := insertConflicts(tx, n, plan.Conflicts, ch); err != nil {
+	if err := insertConflicts(tx, n, plan.Conflicts); err != nil {
 		return nil, err
 	}
-	if err := insertNotices(tx, n, plan.Notices, ch); err != nil {
+	if err := insertNotices(tx, n, plan.Notices); err != nil {
 		return nil, err
 	}
 	loaded := j.loaded
@@ -273,15 +282,18 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 	if err != nil {
 		return nil, err
 	}
-	ch.linkWrites(writes)
-	writes = nil
 	pending := pendingOf(plan)
 	if err := insertPending(tx, n, pending); err != nil {
 		return nil, err
 	}
 	s.pendingRows, s.historyRows = len(pending), len(history)
+	herr := <-head
+	head = nil
+	if herr != nil {
+		return nil, fmt.Errorf("the cycle's hash: %w", herr)
+	}
+	ch.linkWrites(writes)
 	ch.pending(sql.NullInt64{Int64: int64(len(pending)), Valid: true}, pending)
-	pending = nil
 	ch.history(sql.NullInt64{Int64: int64(len(history)), Valid: true}, history)
 	ch.flush()
 	if tail.err != nil {
@@ -294,6 +306,29 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 		return nil, err
 	}
 	return s, nil
+}
+
+// encodeHead encodes the changes, conflicts and notices of plan into ch,
+// as the chain hashes them, and returns the error of ch's spool.
+func encodeHead(ch *chain, plan *engine.Plan) error {
+	var text []byte // a creation's text (engine.Plan.ChangeWithNew)
+	for i := range plan.Changes {
+		var c engine.Change
+		c, text = plan.ChangeWithNew(i, text)
+		ch.change(i+1, c.Side.String(), &c) // the side's text, as the journal stores it
+	}
+	for i := range plan.Conflicts {
+		r := conflictRowOf(&plan.Conflicts[i])
+		ch.conflict(i+1, &r)
+	}
+	for i, x := range plan.Notices {
+		ch.notice(i+1, string(x.Kind), x.Link, x.Message)
+	}
+	ch.flush()
+	if sp, ok := ch.to.(*spool); ok {
+		return sp.err
+	}
+	return nil
 }
 
 // Commit writes the cycle's row and its files (the inputs Stage was given

@@ -14,9 +14,8 @@ import (
 )
 
 // insertChanges writes the changes of plan (cycle n) as a set, in plan
-// order, and each into ch as the chain hashes it (the text of a creation
-// is made once for both).
-func insertChanges(tx *sql.Tx, n int, plan *engine.Plan, ch *chain) error {
+// order.
+func insertChanges(tx *sql.Tx, n int, plan *engine.Plan) error {
 	w, err := newSetWriter(tx, n, setChanges)
 	if err != nil {
 		return err
@@ -25,9 +24,7 @@ func insertChanges(tx *sql.Tx, n int, plan *engine.Plan, ch *chain) error {
 	for i := range plan.Changes {
 		var c engine.Change
 		c, text = plan.ChangeWithNew(i, text)
-		side := c.Side.String() // the side's text, as the journal stores it
-		putChange(w, side, &c)
-		ch.change(i+1, side, &c)
+		putChange(w, c.Side.String(), &c) // the side's text, as the journal stores it
 		if err := w.end(); err != nil {
 			w.close()
 			return fmt.Errorf("changes: %w", err)
@@ -80,7 +77,7 @@ func getChange(r *setReader, c *engine.Change) (side string, err error) {
 	return
 }
 
-func insertConflicts(tx *sql.Tx, n int, conflicts []engine.Conflict, ch *chain) error {
+func insertConflicts(tx *sql.Tx, n int, conflicts []engine.Conflict) error {
 	b, err := newBatch(tx, "conflicts", "cycle, seq, link, field, base, crm, outlook, crm_time, outlook_time, winner, rule, name")
 	if err != nil {
 		return err
@@ -89,7 +86,6 @@ func insertConflicts(tx *sql.Tx, n int, conflicts []engine.Conflict, ch *chain) 
 	for i := range conflicts {
 		c := &conflicts[i]
 		r := conflictRowOf(c)
-		ch.conflict(i+1, &r)
 		if err := b.add(n, i+1, r.link, r.field, r.base, r.crm, r.outlook, r.crmTime, r.outlookTime, r.winner, r.rule, r.name); err != nil {
 			return fmt.Errorf("conflicts: %w", err)
 		}
@@ -100,14 +96,13 @@ func insertConflicts(tx *sql.Tx, n int, conflicts []engine.Conflict, ch *chain) 
 	return nil
 }
 
-func insertNotices(tx *sql.Tx, n int, notices []engine.Notice, ch *chain) error {
+func insertNotices(tx *sql.Tx, n int, notices []engine.Notice) error {
 	b, err := newBatch(tx, "notices", "cycle, seq, kind, link, message")
 	if err != nil {
 		return err
 	}
 	defer b.close()
 	for i, x := range notices {
-		ch.notice(i+1, string(x.Kind), x.Link, x.Message)
 		if err := b.add(n, i+1, string(x.Kind), x.Link, x.Message); err != nil {
 			return fmt.Errorf("notices: %w", err)
 		}
