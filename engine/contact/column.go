@@ -10,23 +10,31 @@ package contact
 // A page is filled whole (w values a record) and packed once full (or
 // clipped): a value that is the same in every record of the page (most
 // often "", a field the side does not fill, or a file's ModifiedFrom) is
-// kept once in the page, not in each record. An Outlook export fills a
+// kept once in the page, not in each record, and so is one that grows by
+// the same step from record to record (the lines of a file of one line a
+// record; the keys of a dump, of one length, appended one after another). An Outlook export fills a
 // dozen of a table's two dozen fields: its table holds about half of the
 // values it would hold unpacked. A packed page the column adds to again
 // (after a truncate or a clip) is unpacked first.
-type column[T comparable] struct {
+type column[T integer] struct {
 	pages []page[T]
 	w     int
 	spare []T // a full page's room, packed away and kept for the next
 }
 
+// integer is what a column holds.
+type integer interface {
+	~uint8 | ~int32 | ~uint32 | ~int64
+}
+
 // page is one page of a column. Unpacked (keep nil), record o's values
 // are v[o*w : o*w+w]. Packed, its n records' value k of record o is
-// v[o*stride+keep[k]], or same[k] when keep[k] is -1.
-type page[T comparable] struct {
+// v[o*stride+keep[k]], or same[k] + o*step[k] when keep[k] is -1.
+type page[T integer] struct {
 	v      []T
 	keep   []int8
 	same   []T
+	step   []T
 	stride int
 	n      int
 }
@@ -78,18 +86,21 @@ func (c *column[T]) pack(p int) {
 	}
 	n := len(pg.v) / w
 	keep := make([]int8, w)
-	same := make([]T, w)
+	same, step := make([]T, w), make([]T, w)
 	stride := 0
 	for k := range w {
-		x := pg.v[k]
-		for o := k + w; o < len(pg.v); o += w {
-			if pg.v[o] != x {
+		x, d := pg.v[k], T(0)
+		if n > 1 {
+			d = pg.v[w+k] - x
+		}
+		for o := 2; o < n; o++ {
+			if pg.v[o*w+k] != x+T(o)*d {
 				keep[k] = int8(stride)
 				stride++
 				goto next
 			}
 		}
-		keep[k], same[k] = -1, x
+		keep[k], same[k], step[k] = -1, x, d
 	next:
 	}
 	if stride == w {
@@ -108,7 +119,7 @@ func (c *column[T]) pack(p int) {
 	if cap(pg.v) == pageRecords*w {
 		c.spare = pg.v[:0]
 	}
-	*pg = page[T]{v: v, keep: keep, same: same, stride: stride, n: n}
+	*pg = page[T]{v: v, keep: keep, same: same, step: step, stride: stride, n: n}
 }
 
 // unpack undoes pack of page p, for a record to be added to it.
@@ -134,7 +145,7 @@ func (c *column[T]) rowInto(p, o int, dst []T) {
 	}
 	for k, j := range pg.keep {
 		if j < 0 {
-			dst[k] = pg.same[k]
+			dst[k] = pg.same[k] + T(o)*pg.step[k]
 		} else {
 			dst[k] = pg.v[o*pg.stride+int(j)]
 		}
@@ -157,7 +168,7 @@ func (c *column[T]) at(i, k int) T {
 	if j := pg.keep[k]; j >= 0 {
 		return pg.v[o*pg.stride+int(j)]
 	}
-	return pg.same[k]
+	return pg.same[k] + T(o)*pg.step[k]
 }
 
 // fill adds n zero records: a column started after n records were added.
@@ -208,9 +219,9 @@ func (c *column[T]) clip() {
 
 // size returns the bytes the column's pages hold, sz the size of one value.
 func (c *column[T]) size(sz int) int {
-	n := 88*cap(c.pages) + sz*cap(c.spare)
+	n := 112*cap(c.pages) + sz*cap(c.spare)
 	for _, p := range c.pages {
-		n += sz*(cap(p.v)+cap(p.same)) + cap(p.keep)
+		n += sz*(cap(p.v)+cap(p.same)+cap(p.step)) + cap(p.keep)
 	}
 	return n
 }

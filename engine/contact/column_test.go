@@ -7,7 +7,7 @@ import (
 
 // TestColumnPacksPages holds a column to a plain slice of rows through
 // adds, truncates, clips and resets, with values that are the same across
-// a page, the same across part of it, or differ: every value reads back
+// a page, grow by a step (that wraps, too), or differ: every value reads back
 // (at, row) as it was set, whether its page is packed or not.
 func TestColumnPacksPages(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -49,11 +49,15 @@ func TestColumnPacksPages(t *testing.T) {
 					r := c.add(i)
 					row := make([]uint32, w)
 					for k := range w {
-						switch (k + step) % 3 {
+						switch (k + step) % 5 {
 						case 0:
 							row[k] = uint32(step % 2)
 						case 1:
 							row[k] = uint32(i)
+						case 2:
+							row[k] = uint32(i) * 0x9E3779B9 // a step that wraps
+						case 3:
+							row[k] = uint32(i * i)
 						default:
 							row[k] = uint32(i / 1500)
 						}
@@ -79,6 +83,7 @@ func TestTablePacksEmptyFields(t *testing.T) {
 	for i := range n {
 		var c Contact
 		c.Key = "k" + itoa(i)
+		c.Line = 2 + i // a file of one line a record
 		c.Values[First] = "Ann" + itoa(i%97)
 		c.Values[Last] = "Lee" + itoa(i)
 		c.Values[Email1] = "ann" + itoa(i) + "@example.com"
@@ -97,9 +102,15 @@ func TestTablePacksEmptyFields(t *testing.T) {
 		if want := map[bool]string{true: "Jr."}[i%5000 == 3]; tb.Get(i, Suffix) != want {
 			t.Fatalf("record %d: suffix %q, want %q", i, tb.Get(i, Suffix), want)
 		}
+		if tb.Line(i) != 2+i {
+			t.Fatalf("record %d: line %d, want %d", i, tb.Line(i), 2+i)
+		}
 		if v := tb.Values(i); v[Email1] != "ann"+itoa(i)+"@example.com" || v[Suffix] != tb.Get(i, Suffix) {
 			t.Fatalf("record %d: Values %q %q", i, v[Email1], v[Suffix])
 		}
+	}
+	if got := tb.lines.size(4); got > n { // a quarter of 4 bytes a record
+		t.Errorf("the lines of %d records, one after another, hold %d bytes", n, got)
 	}
 	// Unpacked, the cells alone are 4 bytes a kept field a record.
 	unpacked := 4 * len(tb.Fields()) * n
