@@ -560,7 +560,7 @@ func eachOutlookAgain(ol *OutlookSide, oo OutlookOptions, feed func(c *contact.C
 			oo.DateFormat = ol.CSV.DateFormat // the order the first read settled on
 		}
 		restarted := false
-		again, err = eachOutlookCSV(ol.Path, oo, true, func() { restarted = true }, func(c *contact.Contact, row outlookcsv.Row) error {
+		again, err = eachOutlookCSV(ol.Path, oo, true, true, func() { restarted = true }, func(c *contact.Contact, row outlookcsv.Row) error {
 			if restarted {
 				return errChanged(ol.Path)
 			}

@@ -70,10 +70,11 @@ func cleanEmails(c *contact.Contact) (changed bool) {
 // eachOutlookCSV reads the CSV export at path as ReadOutlook does and
 // hands each record, ready, to add; reset as outlookcsv.Each. With views,
 // the record's strings are valid only during the call too
-// (outlookcsv.EachView): for an add that copies them (a table), which is
-// also given the record's text when the export's writer writes the
-// record, as add has it, as that text (outlookcsv.Reader.Row; a view).
-func eachOutlookCSV(path string, o OutlookOptions, views bool, reset func(), add func(*contact.Contact, outlookcsv.Row) error) (*OutlookSide, error) {
+// (outlookcsv.EachView): for an add that copies them (a table). With rows
+// too, add is also given the record's text when the export's writer
+// writes the record, as add has it, as that text (outlookcsv.Reader.Row;
+// a view).
+func eachOutlookCSV(path string, o OutlookOptions, views, rows bool, reset func(), add func(*contact.Contact, outlookcsv.Row) error) (*OutlookSide, error) {
 	at, from, err := csvStamp(path, o)
 	if err != nil {
 		return nil, err
@@ -92,9 +93,14 @@ func eachOutlookCSV(path string, o OutlookOptions, views bool, reset func(), add
 	restart := func() { ctl = controls{}; reset() }
 	var f *outlookcsv.File
 	var rejected formats.ErrorList
-	if views {
-		f, rejected, err = outlookcsv.EachView(path, o.csv(), o.SkipInvalid, restart, ready)
-	} else {
+	switch {
+	case views && rows:
+		f, rejected, err = outlookcsv.EachViewRows(path, o.csv(), o.SkipInvalid, restart, ready)
+	case views:
+		f, rejected, err = outlookcsv.EachView(path, o.csv(), o.SkipInvalid, restart, func(c *contact.Contact, controls bool) error {
+			return ready(c, controls, outlookcsv.Row{})
+		})
+	default:
 		f, rejected, err = outlookcsv.Each(path, o.csv(), o.SkipInvalid, restart, func(c *contact.Contact) error { return ready(c, true, outlookcsv.Row{}) })
 	}
 	if err != nil {
@@ -133,7 +139,7 @@ func readOutlookTable(path string, o OutlookOptions, t *contact.Table) (*Outlook
 	if kind != KindCSV {
 		return readOutlookInto(path, kind, o, t)
 	}
-	s, err := eachOutlookCSV(path, o, true, t.Reset, func(c *contact.Contact, _ outlookcsv.Row) error {
+	s, err := eachOutlookCSV(path, o, true, false, t.Reset, func(c *contact.Contact, _ outlookcsv.Row) error {
 		if err := t.Add(c); err != nil {
 			return addError(path, err)
 		}

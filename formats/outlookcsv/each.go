@@ -23,11 +23,17 @@ func Each(path string, opt Options, lenient bool, reset func(), add func(*contac
 // strings are views of the reader's buffer, which the next record
 // overwrites, so no record's text is allocated. add is also told whether
 // the record may hold control characters (Reader.Controls): when not,
-// contact.DropControls would change nothing, and given the record's text
-// when a Writer of the file's layout would write the record, unchanged,
-// as that text (Reader.Row; a view too).
-func EachView(path string, opt Options, lenient bool, reset func(), add func(c *contact.Contact, controls bool, row Row) error) (*File, formats.ErrorList, error) {
+// contact.DropControls would change nothing.
+func EachView(path string, opt Options, lenient bool, reset func(), add func(c *contact.Contact, controls bool) error) (*File, formats.ErrorList, error) {
 	opt.views = true
+	return each(fileSource(path), path, opt, lenient, reset, func(c *contact.Contact, controls bool, _ Row) error { return add(c, controls) })
+}
+
+// EachViewRows is EachView whose add is also given the record's text when
+// a Writer of the file's layout would write the record, unchanged, as that
+// text (Reader.Row; a view too): for a caller that writes the file again.
+func EachViewRows(path string, opt Options, lenient bool, reset func(), add func(c *contact.Contact, controls bool, row Row) error) (*File, formats.ErrorList, error) {
+	opt.views, opt.rows = true, true
 	return each(fileSource(path), path, opt, lenient, reset, add)
 }
 
@@ -74,7 +80,7 @@ func each(src source, name string, opt Options, lenient bool, reset func(), add 
 			return f, r.sum.Rejected, err
 		}
 		var row Row
-		if opt.views {
+		if opt.rows {
 			row = r.Row()
 		}
 		if err := add(c, r.controls, row); err != nil {

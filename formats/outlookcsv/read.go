@@ -32,6 +32,7 @@ type Options struct {
 	inferring bool // parse is reading again with a date order it inferred
 	once      bool // tell the encoding while reading (formats.OpenTextOnce): for each, which can read again
 	views     bool // the records' strings are views valid during the call (EachView)
+	rows      bool // the records' text is given when it is the writer's (EachViewRows)
 }
 
 // File is one Outlook (or Google) CSV export: its layout and its contacts.

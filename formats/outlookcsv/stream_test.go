@@ -182,7 +182,7 @@ func TestEachViewTellsControls(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	_, _, err := EachView(path, Options{}, true, func() { n = 0 }, func(c *contact.Contact, controls bool, row Row) error {
+	_, _, err := EachViewRows(path, Options{}, true, func() { n = 0 }, func(c *contact.Contact, controls bool, row Row) error {
 		if n >= len(rows) {
 			t.Fatalf("record %d: more records than rows", n)
 		}
