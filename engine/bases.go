@@ -214,14 +214,19 @@ func (r *reconciler) packFrom(l *Link, v *contact.Values, a, b rec) {
 		if !x.ok() {
 			continue
 		}
-		src := r.baseRecordsOf(x.t)
-		if src.is(int32(x.i), v, &r.mapped) {
-			l.from, l.row, l.Base = src, int32(x.i), nil
-			r.sum(l, v)
+		if r.baseRecordsOf(x.t).is(int32(x.i), v, &r.mapped) {
+			r.fromRecord(l, v, x)
 			return
 		}
 	}
 	r.pack(l, v)
+}
+
+// fromRecord makes v, which is the base that record x is (baseRecords.is),
+// the link's base, with its sum.
+func (r *reconciler) fromRecord(l *Link, v *contact.Values, x rec) {
+	l.from, l.row, l.Base = r.baseRecordsOf(x.t), int32(x.i), nil
+	r.sum(l, v)
 }
 
 // baseRecordsOf is the baseRecords of t (a side's table), made once.

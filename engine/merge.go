@@ -81,8 +81,13 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 	// A new link starts from no base.
 	fields := r.fields
 	var base, newBase contact.Values
+	// crmIs is whether newBase is the base that the CRM record is (see
+	// baseRecords.is), known as the fields are merged: a new link's base
+	// starts empty, and the CRM's values are read clean.
+	crmIs := false
 	switch {
 	case pr.isNew && pr.link.unread():
+		crmIs = crmRec.ok() && pr.link.NameAccount == ""
 	case pr.link.unread():
 		fields = nil
 	default:
@@ -140,12 +145,17 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 			u.old = append(u.old, actual)
 			r.change(Change{Link: pr.link.ID, Side: u.side, Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
 		}
+		crmIs = crmIs && newBase[f] == actual[0]
 	}
 	if fields != nil && (newBase != base || pr.isNew) {
 		// The new base is kept packed (a million new links of a first
 		// cycle would hold a million 41-field bases otherwise); a quiet
 		// link allocates nothing here.
-		r.packFrom(pr.link, &newBase, crmRec, olRec)
+		if crmIs {
+			r.fromRecord(pr.link, &newBase, crmRec)
+		} else {
+			r.packFrom(pr.link, &newBase, crmRec, olRec)
+		}
 		pr.changed = true
 	}
 	if len(crmU.fields) > 0 {
