@@ -370,11 +370,12 @@ var copyRows = true
 // over every cycle of the process: the test's proof that the way is taken.
 var copiedRows atomic.Int64
 
-// sameFields reports whether the fields fs of c and rec are the same (the
-// cleaning of Apply changed none).
-func sameFields(c, rec *contact.Contact, fs []contact.Field) bool {
+// sameFields reports whether the fields fs of a and b are the same
+// strings: the same bytes, not only equal ones (the cleaning of Apply,
+// which returns a value it leaves as it is, changed none of them).
+func sameFields(a, b *contact.Values, fs []contact.Field) bool {
 	for _, f := range fs {
-		if c.Values[f] != rec.Values[f] {
+		if len(a[f]) != len(b[f]) || unsafe.StringData(a[f]) != unsafe.StringData(b[f]) {
 			return false
 		}
 	}
@@ -466,6 +467,7 @@ func feedPipe(p *sinkPipe, out *engine.OutlookOutput, ol *OutlookSide, oo Outloo
 			put = b.copyViews
 		}
 		put(c, rec)
+		before := c.Values
 		pt := apply.Apply(i, c)
 		i++
 		switch {
@@ -475,7 +477,7 @@ func feedPipe(p *sinkPipe, out *engine.OutlookOutput, ol *OutlookSide, oo Outloo
 			b.to[b.n-1] = toDeleted
 		case pt != nil && pt.Updated():
 			b.to[b.n-1] |= toUpdated
-		case copyRows && row.OK() && sameFields(c, rec, out.Fields):
+		case copyRows && row.OK() && sameFields(&c.Values, &before, out.Fields):
 			// As read, but maybe its key: written as its text.
 			b.rows[b.n-1] = row.WithText(b.text(row.Text()))
 		}
