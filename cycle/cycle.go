@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -172,6 +173,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 		o.AfterPlan()
 	}
 	<-chain
+	collectReconciled()
 	res, err := r.write(plan)
 	if err != nil {
 		return nil, err
@@ -181,6 +183,17 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	res.Head, res.HeadErr = anchorOutputs(r.j, o.Out, plan.Cycle)
 	return res, nil
 }
+
+// collectReconciled starts a collection beside the output writers. What
+// reconciling and the duplicates search held beside the plan (their keys,
+// pairs and indexes: a couple of hundred MB at a million a side) is
+// garbage once the plan is made, but the collector's goal is still the
+// live heap it last found times 1 + GOGC/100, found while they lived: the
+// outputs would grow the heap to it before the next collection. One
+// started now sets the goal from what lives on (a second cycle at a
+// million a side peaked at 1,061 MiB instead of 1,176, for one collection
+// more).
+func collectReconciled() { go runtime.GC() }
 
 // run is one cycle under way: what Run has learnt so far.
 type run struct {
