@@ -19,11 +19,11 @@ import (
 //
 // In rollback mode the pages go into the database file; in WAL mode (a
 // journal another process held in it when it was opened), into the -wal
-// file. The database file is synced through a
-// descriptor of the journal's own that stays open until Close has closed
-// SQLite's (closing any descriptor of a file drops every POSIX lock the
-// process holds on it, SQLite's too); the -wal file holds no lock, and its
-// descriptor is closed when the staging is done.
+// file. The database file is synced through a descriptor of the journal's
+// own that stays open until Close has closed SQLite's (closing any
+// descriptor of a file drops every POSIX lock the process holds on it,
+// SQLite's too); the -wal file holds no lock, and its descriptor is closed
+// when the staging is done.
 
 // settleEvery is how often a staging syncs what it has written.
 const settleEvery = 250 * time.Millisecond
