@@ -41,7 +41,7 @@ func newCRMIDs(t *contact.Table, queries int) (x *crmIDs, canon []int32) {
 		canon[i] = int32(i)
 		x.hs = append(x.hs, idHash(x.seed, id)&^x.low|uint64(i))
 	}
-	sortUint64s(x.hs, nil)
+	sortUint64sFrom(x.hs, nil, uint(bits.Len64(x.low))) // records ascending
 	// Records whose ids share a hash: those with equal ids take the first
 	// one's (the run is in record order).
 	for lo := 0; lo < len(x.hs); {
@@ -80,7 +80,7 @@ func (x *crmIDs) findAll(n int, id func(k int) string) []int32 {
 		}
 	}
 	tmp := make([]uint64, len(qs))
-	sortUint64s(qs, tmp)
+	sortUint64sFrom(qs, tmp, uint(bits.Len64(x.low))) // queries ascending
 	// The candidates of each id, those whose hashes meet its hash: query
 	// << 32 | record + 1.
 	cands := tmp[:0]

@@ -250,7 +250,7 @@ func (kb *dupKeys) hash(n int) {
 	if len(kb.tmp) < len(kb.hs) {
 		kb.tmp = make([]uint64, len(kb.hs))
 	}
-	sortUint64s(kb.hs, kb.tmp)
+	sortUint64sFrom(kb.hs, kb.tmp, uint(bits.Len64(kb.low))) // numbers ascending
 }
 
 // runs calls f with the bounds in hs of every run of one hash held by
@@ -509,7 +509,7 @@ func (kb *dupKeys) span(sp keySpan) []byte {
 func (kb *dupKeys) groups() []DuplicateGroup {
 	// Each contact's matches in the order of its keys, which is the order
 	// of their reasons.
-	sortUint64s(kb.matches, kb.tmp)
+	sortUint64sFrom(kb.matches, kb.tmp, 32) // a key is matched once
 	contactOf := func(m uint64) int32 { return kb.owner[m>>32] }
 	// The value of each class, once: one string for all of them, the
 	// values in the order of their keys (in the order the keys were made
@@ -518,7 +518,7 @@ func (kb *dupKeys) groups() []DuplicateGroup {
 	for c, j := range kb.values {
 		byKey[c] = uint64(j)<<32 | uint64(c)
 	}
-	sortUint64s(byKey, kb.tmp)
+	sortUint64sFrom(byKey, kb.tmp, 32) // a key is a class's once
 	size := 0
 	for _, x := range byKey {
 		size += len(kb.key(int(x>>32))) - 1
@@ -575,7 +575,7 @@ func (kb *dupKeys) groups() []DuplicateGroup {
 		b := bounds[uint32(m)]
 		ms[k] = DuplicateMatch{Value: values[b[0]:b[1]], Reason: reasons[uint32(m)]}
 	}
-	sortUint64s(keys, kb.tmp)
+	sortUint64sFrom(keys, kb.tmp, 32) // members numbered in order
 	kb.tmp = nil
 	members := make([]DuplicateMember, len(keys))
 	gs := make([]DuplicateGroup, len(counts))
@@ -665,7 +665,7 @@ func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, key
 		}
 	}
 	tmp = make([]uint64, len(tails))
-	sortUint64s(tails, tmp)
+	sortUint64sFrom(tails, tmp, slotBits) // slots ascending
 	// The slots of the runs, as bits (in slot order, which is contact
 	// order: no sort).
 	shared := make([]uint64, (n*w+63)/64)
@@ -768,18 +768,28 @@ func TableFields(p Policy) []contact.Field {
 }
 
 // sortUint64s sorts a, using tmp (at least as long; nil: one is made) as
-// scratch space. A radix sort, eleven bits a pass (six passes at most,
-// whose 2,048 counters each stay in the cache), that skips the passes of
-// the digits every value shares: the integers FindDuplicates sorts are
-// millions, and pdqsort compares each some twenty times.
-func sortUint64s(a, tmp []uint64) {
+// scratch space: sortUint64sFrom(a, tmp, 0).
+func sortUint64s(a, tmp []uint64) { sortUint64sFrom(a, tmp, 0) }
+
+// sortUint64sFrom sorts a, whose values are in ascending order of their
+// bits below from (their low bits an index they were appended in order
+// of, or unique), looking at the bits from from up only, using tmp (at
+// least as long; nil: one is made) as scratch space. A radix sort, eleven
+// bits a pass, whose passes keep the order of values with equal digits:
+// the integers FindDuplicates sorts are millions, and pdqsort compares
+// each some twenty times. It skips the passes of the digits every value
+// shares, and of the bits below from (two passes of six for a million
+// keys' numbers under their hashes).
+func sortUint64sFrom(a, tmp []uint64, from uint) {
 	if len(a) < 256 || len(a) >= 1<<31 {
-		slices.Sort(a)
+		slices.Sort(a) // the same order, a's low bits being ascending
 		return
 	}
-	const digit, passes = 11, (64 + 10) / 11
-	var counts [passes][1 << digit]int32
+	const digit = 11
+	passes := int(64-from+digit-1) / digit
+	var counts [(64 + digit - 1) / digit][1 << digit]int32
 	for _, v := range a {
+		v >>= from
 		for d := range passes {
 			counts[d][v>>(digit*d)&(1<<digit-1)]++
 		}
@@ -790,7 +800,7 @@ func sortUint64s(a, tmp []uint64) {
 	src, dst := a, tmp[:len(a)]
 	for d := range passes {
 		c := &counts[d]
-		shift := uint(digit * d)
+		shift := from + uint(digit*d)
 		if int(c[src[0]>>shift&(1<<digit-1)]) == len(a) {
 			continue // every value has this digit
 		}

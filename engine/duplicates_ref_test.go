@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"hash/maphash"
 	"math/rand"
@@ -172,6 +173,19 @@ func TestSortUint64s(t *testing.T) {
 			sortUint64s(a, tmp)
 			if !slices.Equal(a, want) {
 				t.Fatalf("n %d, mask %x: not sorted", n, mask)
+			}
+			// The low bits an index in order, as FindDuplicates keeps
+			// them: only the bits above are looked at.
+			for _, from := range []uint{13, 22, 32, 63} { // above the index (n < 1<<13)
+				for i := range a {
+					a[i] = r.Uint64()&mask<<from | uint64(i)
+				}
+				want := slices.Clone(a)
+				slices.SortStableFunc(want, func(x, y uint64) int { return cmp.Compare(x>>from, y>>from) })
+				sortUint64sFrom(a, tmp, from)
+				if !slices.Equal(a, want) {
+					t.Fatalf("n %d, mask %x, from %d: not sorted", n, mask, from)
+				}
 			}
 		}
 	}
