@@ -331,26 +331,56 @@ func (r *reconciler) sideSum(pr *pair, s Side) BaseSum {
 // hash to the link's BaseSum, so the merge would change no field.
 func (r *reconciler) quiet(pr *pair) bool {
 	l := pr.link
-	return l.BaseSum != BaseSum{} && pr.crm >= 0 && pr.ol >= 0 && l.CRMID != "" && r.crmInScope(pr.crm) &&
-		l.PendingCRM().Op != OpUpdate && l.PendingOutlook().Op != OpUpdate && // still the last cycle's
-		r.sideSum(pr, CRM) == l.BaseSum && (r.sameHandles(pr) || r.sideSum(pr, Outlook) == l.BaseSum)
+	if !(l.BaseSum != BaseSum{} && pr.crm >= 0 && pr.ol >= 0 && l.CRMID != "" && r.crmInScope(pr.crm) &&
+		l.PendingCRM().Op != OpUpdate && l.PendingOutlook().Op != OpUpdate) { // still the last cycle's
+		return false
+	}
+	sum, same := r.crmSumSame(pr)
+	return sum == l.BaseSum && (same || r.sideSum(pr, Outlook) == l.BaseSum)
 }
 
-// sameHandles reports whether both records of pr hold the same value in
-// every mapped field, so that the merge reads them alike: then their sums
-// are equal too. An interned value is compared by its handle (one handle
+// crmSumSame returns sideSum(pr, CRM) and whether both records of pr hold
+// the same value in every mapped field, so that the merge reads them
+// alike (then their sums are equal too), reading the CRM record's values
+// once for both. An interned value is compared by its handle (one handle
 // of the shared pool), a value unique to a record by its bytes (see
-// contact.Table.SameValue), which costs less than the Outlook record's sum.
-func (r *reconciler) sameHandles(pr *pair) bool {
-	if pr.link.NameAccount != "" {
-		return false // the CRM's company may read as empty
-	}
+// contact.Table.SameValue), which costs less than the Outlook record's
+// sum.
+func (r *reconciler) crmSumSame(pr *pair) (BaseSum, bool) {
+	ct, ot, i, j := r.ct, r.ot, pr.crm, pr.ol
+	acc := pr.link.NameAccount
+	same := acc == "" // else the CRM's company may read as empty
+	pool := ct.Pool()
+	r.sums.reset()
 	for _, f := range r.sortedFields {
-		if !r.ct.SameValue(pr.crm, f, r.ot, pr.ol) {
+		h := ct.Handle(i, f)
+		raw := pool.Get(h)
+		v := contact.Clean(f, raw)
+		if f == contact.Company && acc != "" && v == acc {
+			v = "" // actualValue
+		}
+		r.sums.add(f, v)
+		same = same && sameAs(ct, h, raw, f, ot, j)
+	}
+	return r.sums.sum(), same
+}
+
+// sameAs is contact.Table.SameValue(i, f, u, j) of a record i of t whose
+// field f has handle h and value v.
+func sameAs(t *contact.Table, h contact.Handle, v string, f contact.Field, u *contact.Table, j int) bool {
+	g := u.Handle(j, f)
+	if t.Pool() == u.Pool() {
+		if h == g {
+			return true
+		}
+		if contact.Interned(f) {
 			return false
 		}
 	}
-	return true
+	if h == 0 || g == 0 { // "" is 0, and only ""
+		return h == g
+	}
+	return v == u.Pool().Get(g)
 }
 
 // loadBases reads the base of every state link that is not quiet, in one

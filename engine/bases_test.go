@@ -154,3 +154,51 @@ func TestBasesAsRecords(t *testing.T) {
 		t.Errorf("no link for %v", want)
 	}
 }
+
+// TestSameAsIsSameValue holds sameAs, which quiet asks with the CRM
+// record's handle and value already read, to contact.Table.SameValue, on
+// tables that share a pool and tables that do not, for interned and
+// appended fields.
+func TestSameAsIsSameValue(t *testing.T) {
+	vals := []string{"", "Ann", "ann", "a@x.example", "+1 555 0100", "Acme"}
+	fields := []contact.Field{contact.First, contact.Company, contact.Email1, contact.PhoneMobile, contact.BusinessPostalCode}
+	var cs []contact.Contact
+	for i := range len(vals) * len(vals) {
+		var c contact.Contact
+		c.Key = "k" + strings.Repeat("x", i)
+		for k, f := range fields {
+			c.Values[f] = vals[(i+k*(i/len(vals)))%len(vals)]
+		}
+		cs = append(cs, c)
+	}
+	shared := contact.NewStrings()
+	a, b := contact.NewTableIn(shared, fields), contact.NewTableIn(shared, fields)
+	own := contact.NewTable(fields)
+	for i := range cs {
+		for _, tb := range []*contact.Table{a, b, own} {
+			if err := tb.Add(&cs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	checked := 0
+	for _, u := range []*contact.Table{a, b, own} {
+		for i := range cs {
+			for j := range cs {
+				for _, f := range fields {
+					h := a.Handle(i, f)
+					want := a.SameValue(i, f, u, j)
+					if got := sameAs(a, h, a.Get(i, f), f, u, j); got != want {
+						t.Fatalf("field %s, records %d and %d: sameAs %v, SameValue %v", f, i, j, got, want)
+					}
+					if want {
+						checked++
+					}
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no equal values compared")
+	}
+}
