@@ -93,8 +93,9 @@ func (c *column[T]) pack(p int) {
 		if n > 1 {
 			d = pg.v[w+k] - x
 		}
-		for o := 2; o < n; o++ {
-			if pg.v[o*w+k] != x+T(o)*d {
+		y := x + d
+		for o := 2*w + k; o < len(pg.v); o += w {
+			if y += d; pg.v[o] != y {
 				keep[k] = int8(stride)
 				stride++
 				goto next
@@ -106,14 +107,18 @@ func (c *column[T]) pack(p int) {
 	if stride == w {
 		return
 	}
+	ks := make([]int, 0, stride) // the columns kept, in their order in v
+	for k, j := range keep {
+		if j >= 0 {
+			ks = append(ks, k)
+		}
+	}
 	v := make([]T, n*stride)
 	for o := range n {
 		row := pg.v[o*w : o*w+w]
 		dst := v[o*stride : o*stride+stride]
-		for k, j := range keep {
-			if j >= 0 {
-				dst[j] = row[k]
-			}
+		for j, k := range ks {
+			dst[j] = row[k]
 		}
 	}
 	if cap(pg.v) == pageRecords*w {
