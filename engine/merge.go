@@ -109,8 +109,14 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 	for _, f := range fields {
 		b := contact.Clean(f, base[f])
 		var actual [2]string
-		actual[0] = r.actualValue(pr, CRM, f)
-		if crmRec.t.SameValue(crmRec.i, f, olRec.t, olRec.i) && !(f == contact.Company && pr.link.NameAccount != "") {
+		// actualValue of the CRM record, its value read once for the
+		// comparison too.
+		h := crmRec.t.Handle(crmRec.i, f)
+		raw := crmRec.t.Pool().Get(h)
+		if actual[0] = contact.Clean(f, raw); f == contact.Company && pr.link.NameAccount != "" && actual[0] == pr.link.NameAccount {
+			actual[0] = ""
+		}
+		if sameAs(crmRec.t, h, raw, f, olRec.t, olRec.i) && !(f == contact.Company && pr.link.NameAccount != "") {
 			actual[1] = actual[0]
 		} else {
 			actual[1] = r.actualValue(pr, Outlook, f)
