@@ -94,6 +94,10 @@ func (p *progress) begin(what string, bytes bool, total int64) {
 			progressbar.OptionSetWriter(p.w),
 			progressbar.OptionSetDescription(what),
 			progressbar.OptionSpinnerType(14),
+			// The spinner turns as the goroutine below adds to it: the
+			// library's own turning goroutine reads the bar's state
+			// without its lock (a data race under -race).
+			progressbar.OptionSetSpinnerChangeInterval(0),
 			progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionThrottle(100*time.Millisecond),
