@@ -133,3 +133,20 @@ func TestDuplicatesCSVIsEncodingCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestSpreadsheetCellBytes holds spreadsheetCell, which asks FormulaLike
+// only of cells whose first byte may start a formula, to
+// contact.SpreadsheetCell on every first byte.
+func TestSpreadsheetCellBytes(t *testing.T) {
+	for c := range 256 {
+		for _, rest := range []string{"", "1", "1-1", "A1", " x", "49 (170) 1234567", "é"} {
+			v := string([]byte{byte(c)}) + rest
+			if got, want := string(spreadsheetCell([]byte(v))), contact.SpreadsheetCell(v); got != want {
+				t.Fatalf("spreadsheetCell(%q) = %q, want %q", v, got, want)
+			}
+		}
+	}
+	if got := spreadsheetCell(nil); len(got) != 0 {
+		t.Fatalf("spreadsheetCell of nothing = %q", got)
+	}
+}

@@ -152,9 +152,11 @@ func (d *dupRun) read(cs contact.Records) {
 }
 
 // spreadsheetCell is contact.SpreadsheetCell of a cell being built: b, or
-// b with a leading "'" (moved in place).
+// b with a leading "'" (moved in place). A cell whose first byte can start
+// no formula is not made a string to ask (a string a cell, most of them
+// reasons and names).
 func spreadsheetCell(b []byte) []byte {
-	if !contact.FormulaLike(string(b)) {
+	if len(b) == 0 || !formulaFirst[b[0]] || !contact.FormulaLike(string(b)) {
 		return b
 	}
 	b = append(b, 0)
@@ -162,6 +164,10 @@ func spreadsheetCell(b []byte) []byte {
 	b[0] = '\''
 	return b
 }
+
+// formulaFirst are the first bytes of a cell contact.FormulaLike may call
+// a formula.
+var formulaFirst = [256]bool{'=': true, '@': true, '\t': true, '\r': true, '+': true, '-': true}
 
 // appendDisplayName appends cs.DisplayName(i) to b: the first, middle and
 // last names, else the company, else the first e-mail.
