@@ -153,20 +153,13 @@ func TestGoogleLegacyTine20(t *testing.T) {
 // is an error now), its dates in the language's usual order, without a
 // date warning.
 func TestRealWorldCSVDates(t *testing.T) {
-	dir, ok := fixtures.RealWorld()
-	if !ok {
-		t.Fatalf("real-world samples not found at %s", dir)
-	}
-	n, dates := 0, 0
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.EqualFold(filepath.Ext(p), ".csv") {
-			return err
-		}
-		n++
+	csvs := realWorldCSVs(t)
+	dates := 0
+	for _, p := range csvs {
 		f, err := ReadFile(p, Options{})
 		if err != nil {
 			t.Errorf("%s: %v", p, err)
-			return nil
+			continue
 		}
 		if f.DateInferred {
 			t.Errorf("%s: dates inferred as %s", p, f.DateFormat)
@@ -181,16 +174,43 @@ func TestRealWorldCSVDates(t *testing.T) {
 				dates++
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	// 4 CSVs today; the one birthday is Roundcube's gmail.csv 1975-12-12
 	// (tine20's German export writes 0.0.00, no date).
-	if n < 4 || dates < 1 {
-		t.Errorf("%d CSVs, %d birthdays read: the samples are not where they were", n, dates)
+	if len(csvs) < 4 || dates < 1 {
+		t.Errorf("%d CSVs, %d birthdays read: the samples are not where they were", len(csvs), dates)
 	}
+}
+
+// realWorldCSVs are the paths of the real-world CSV samples; the test
+// fails when there are none.
+func realWorldCSVs(t *testing.T) []string {
+	t.Helper()
+	dir, ok := fixtures.RealWorld()
+	if !ok {
+		t.Fatalf("real-world samples not found at %s", dir)
+	}
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() && strings.EqualFold(filepath.Ext(p), ".csv") {
+			paths = append(paths, p)
+		}
+		return err
+	})
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("real-world CSVs in %s: %d found (%v)", dir, len(paths), err)
+	}
+	return paths
+}
+
+// readFile is a sample's bytes.
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestOnlyFilledCells: reading only the cells that are not empty (when no
@@ -217,24 +237,7 @@ func TestOnlyFilledCells(t *testing.T) {
 	for _, loc := range []string{"en", "de", "fr", "es"} {
 		check("sample-"+loc, []byte(sample(loc, 50, "ł")))
 	}
-	dir, ok := fixtures.RealWorld()
-	if !ok {
-		t.Fatalf("real-world samples not found at %s", dir)
-	}
-	n := 0
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.EqualFold(filepath.Ext(p), ".csv") {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		check(p, b)
-		n++
-		return nil
-	})
-	if err != nil || n == 0 {
-		t.Fatalf("%d files: %v", n, err)
+	for _, p := range realWorldCSVs(t) {
+		check(p, readFile(t, p))
 	}
 }

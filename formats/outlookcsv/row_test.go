@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"contactsync/engine/contact"
-	"contactsync/fixtures"
 )
 
 // writeRead reads the CSV b as EachView does and writes every record four
@@ -213,28 +211,12 @@ func TestWriteReadCopiesExactly(t *testing.T) {
 		}
 		writeRead(t, fmt.Sprintf("plain-%d-again", i), writtenAgain(t, []byte(p)), false)
 	}
-	dir, ok := fixtures.RealWorld()
-	if !ok {
-		t.Fatalf("real-world samples not found at %s", dir)
-	}
-	n := 0
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.EqualFold(filepath.Ext(p), ".csv") {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
+	for _, p := range realWorldCSVs(t) {
+		b := readFile(t, p)
 		writeRead(t, p, b, true)
 		if _, err := Read(bytes.NewReader(b), p, Options{}); err == nil {
 			writeRead(t, p+" written again", writtenAgain(t, b), false)
 		}
-		n++
-		return nil
-	})
-	if err != nil || n == 0 {
-		t.Fatalf("%d files: %v", n, err)
 	}
 }
 
