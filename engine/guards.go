@@ -8,6 +8,72 @@ import (
 	"contactsync/engine/contact"
 )
 
+// Guard is one of the safety guards that stop a cycle. Guards are compared
+// as values; their names (String) are what their messages print and what
+// --allow takes (ParseGuard).
+type Guard uint8
+
+// The guards. The zero Guard is none.
+const (
+	GuardMaxDelete Guard = iota + 1
+	GuardEmptyInput
+	GuardNotImported
+	GuardMappingChanged
+	GuardUserChanged
+	// GuardUnknownHistory stops a cycle whose Outlook export holds sync
+	// keys the journal never issued (see historyGuard).
+	GuardUnknownHistory
+)
+
+var guardNames = [...]string{
+	GuardMaxDelete:      "max-delete",
+	GuardEmptyInput:     "empty-input",
+	GuardNotImported:    "not-imported",
+	GuardMappingChanged: "mapping-changed",
+	GuardUserChanged:    "user-changed",
+	GuardUnknownHistory: "unknown-history",
+}
+
+// Guards lists the guards a policy can override (Policy.Allow), in the
+// order --help names them.
+var Guards = []Guard{GuardMaxDelete, GuardEmptyInput, GuardNotImported, GuardMappingChanged, GuardUserChanged, GuardUnknownHistory}
+
+// String is the guard's name, e.g. "max-delete"; "-" for no guard.
+func (g Guard) String() string {
+	if int(g) < len(guardNames) && guardNames[g] != "" {
+		return guardNames[g]
+	}
+	return "-"
+}
+
+// ParseGuard returns the guard named name (letter case ignored).
+func ParseGuard(name string) (Guard, error) {
+	for _, g := range Guards {
+		if strings.EqualFold(name, g.String()) {
+			return g, nil
+		}
+	}
+	return 0, fmt.Errorf("no such guard %q (the guards are %s)", name, GuardNames())
+}
+
+// GuardNames is the names of Guards, comma-separated.
+func GuardNames() string {
+	names := make([]string, len(Guards))
+	for i, g := range Guards {
+		names[i] = g.String()
+	}
+	return strings.Join(names, ", ")
+}
+
+// GuardError is a safety guard that stopped the cycle.
+type GuardError struct {
+	Guard   Guard
+	Message string
+	Hint    string // what to do next
+}
+
+func (e *GuardError) Error() string { return e.Guard.String() + ": " + e.Message }
+
 // Guards: the checks that stop a cycle when its inputs look wrong.
 
 func (r *reconciler) preGuards() error {
