@@ -30,15 +30,12 @@ func realWorld(t *testing.T) string {
 	return dir
 }
 
-func findFiles(t *testing.T, root, ext string) []string {
+func findFiles(t *testing.T, ext string) []string {
 	t.Helper()
-	var out []string
-	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(p), ext) {
-			out = append(out, p)
-		}
-		return nil
-	})
+	root, out, err := fixtures.RealWorldFiles(ext)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(out) == 0 {
 		t.Fatalf("no %s files under %s", ext, root)
 	}
@@ -53,7 +50,7 @@ var wrote = regexp.MustCompile(`^(\d+) contacts written to `)
 func TestConvertEveryPST(t *testing.T) {
 	dir := t.TempDir()
 	converted := 0
-	for _, p := range findFiles(t, realWorld(t), ".pst") {
+	for _, p := range findFiles(t, ".pst") {
 		st, err := pst.ReadFile(p, pst.Options{})
 		if err != nil || len(st.Contacts) == 0 {
 			// Unreadable or without a contacts folder: convert must fail

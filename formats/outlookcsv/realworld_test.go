@@ -2,7 +2,6 @@ package outlookcsv
 
 import (
 	"bytes"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -186,17 +185,7 @@ func TestRealWorldCSVDates(t *testing.T) {
 // fails when there are none.
 func realWorldCSVs(t *testing.T) []string {
 	t.Helper()
-	dir, ok := fixtures.RealWorld()
-	if !ok {
-		t.Fatalf("real-world samples not found at %s", dir)
-	}
-	var paths []string
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err == nil && !e.IsDir() && strings.EqualFold(filepath.Ext(p), ".csv") {
-			paths = append(paths, p)
-		}
-		return err
-	})
+	dir, paths, err := fixtures.RealWorldFiles(".csv")
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("real-world CSVs in %s: %d found (%v)", dir, len(paths), err)
 	}

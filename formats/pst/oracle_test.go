@@ -15,20 +15,7 @@ import (
 // the folder is missing (CI always has it).
 func realPSTs(t testing.TB) (string, []string) {
 	t.Helper()
-	dir, ok := fixtures.RealWorld()
-	if !ok {
-		t.Fatalf("realworld folder %s is missing", dir)
-	}
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.EqualFold(filepath.Ext(p), ".pst") {
-			files = append(files, p)
-		}
-		return nil
-	})
+	dir, files, err := fixtures.RealWorldFiles(".pst")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,24 +48,14 @@ var lenient = map[string][]string{
 // realWorldVCards lists every .vcf (and KContacts' .vcf.ref outputs) under
 // the shared real-world folder, relative to it.
 func realWorldVCards(t testing.TB) (string, []string) {
-	root, ok := fixtures.RealWorld()
-	if !ok {
-		t.Fatalf("real-world samples missing at %s", root)
-	}
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		n := strings.ToLower(d.Name())
-		if !d.IsDir() && (strings.HasSuffix(n, ".vcf") || strings.HasSuffix(n, ".vcf.ref")) {
-			rel, _ := filepath.Rel(root, p)
-			files = append(files, filepath.ToSlash(rel))
-		}
-		return nil
-	})
+	root, paths, err := fixtures.RealWorldFiles(".vcf", ".vcf.ref")
 	if err != nil {
 		t.Fatal(err)
+	}
+	files := make([]string, len(paths))
+	for i, p := range paths {
+		rel, _ := filepath.Rel(root, p)
+		files[i] = filepath.ToSlash(rel)
 	}
 	if len(files) < 70 {
 		t.Fatalf("found only %d vCard files under %s", len(files), root)
