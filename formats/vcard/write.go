@@ -119,11 +119,13 @@ func windowsReserved(s string) bool {
 
 // cardWriter builds the cards in out, a line at a time, and hands out to
 // w once it holds flushSize bytes (flush): one write per large buffer, no
-// string made per line.
+// string made per line. A card is built in a local copy of out (card),
+// passed through the helpers and returned by them: a store of the slice
+// into the writer, in the heap, costs a write barrier while the collector
+// runs (as it does beside a million-card output), a local's does not.
 type cardWriter struct {
 	w     io.Writer
 	out   []byte // the cards built, not yet written to w
-	start int    // where in out the content line being built starts
 	err   error  // the first error of w
 	v4    bool
 	fold  []byte    // a long line, while it is folded
@@ -154,47 +156,52 @@ func (cw *cardWriter) flush() error {
 	return cw.err
 }
 
-// line writes one content line, folded.
-func (cw *cardWriter) line(s string) {
-	cw.start = len(cw.out)
-	cw.out = append(cw.out, s...)
-	cw.end()
+// line appends one content line s to b, folded.
+func (cw *cardWriter) line(b []byte, s string) []byte {
+	start := len(b)
+	return cw.end(append(b, s...), start)
 }
 
-// begin starts a content line: name and parameters, then ':'. The value
-// is appended with esc and raw, and end ends the line.
-func (cw *cardWriter) begin(form string) {
-	cw.start = len(cw.out)
-	cw.out = append(append(cw.out, form...), ':')
+// begin appends the start of a content line to b: name and parameters
+// (form), then ':'. The value is appended to what it returns, and end
+// ends the line (given len(b) before begin: the line's start).
+func begin(b []byte, form string) []byte {
+	b = append(b, form...)
+	return append(b, ':')
 }
 
-// esc appends s with text escaping.
-func (cw *cardWriter) esc(s string) { cw.out = appendEscape(cw.out, s) }
+// prop appends a content line of one text value, escaped.
+func (cw *cardWriter) prop(b []byte, form, v string) []byte {
+	start := len(b)
+	return cw.end(appendEscape(begin(b, form), v), start)
+}
 
-// raw appends s as it is.
-func (cw *cardWriter) raw(s string) { cw.out = append(cw.out, s...) }
-
-// end ends the line built, folded at 75 octets without splitting a UTF-8
-// character.
-func (cw *cardWriter) end() {
-	if len(cw.out)-cw.start > 75 {
-		cw.fold = append(cw.fold[:0], cw.out[cw.start:]...)
-		cw.out = cw.out[:cw.start]
-		s := cw.fold
-		limit := 75
-		for len(s) > limit {
-			cut := limit
-			for cut > 0 && !utf8.RuneStart(s[cut]) {
-				cut--
-			}
-			cw.out = append(cw.out, s[:cut]...)
-			cw.out = append(cw.out, "\r\n "...)
-			s = s[cut:]
-			limit = 74
-		}
-		cw.out = append(cw.out, s...)
+// end ends the line of b that starts at start, folded at 75 octets
+// without splitting a UTF-8 character.
+func (cw *cardWriter) end(b []byte, start int) []byte {
+	if len(b)-start > 75 {
+		b = cw.foldLine(b, start)
 	}
-	cw.out = append(cw.out, "\r\n"...)
+	return append(b, "\r\n"...)
+}
+
+// foldLine folds the line of b that starts at start (see end).
+func (cw *cardWriter) foldLine(b []byte, start int) []byte {
+	cw.fold = append(cw.fold[:0], b[start:]...)
+	b = b[:start]
+	s := cw.fold
+	limit := 75
+	for len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		b = append(b, s[:cut]...)
+		b = append(b, "\r\n "...)
+		s = s[cut:]
+		limit = 74
+	}
+	return append(b, s...)
 }
 
 // escape applies vCard 3.0/4.0 text escaping to a value of the model.
@@ -257,82 +264,112 @@ func (cw *cardWriter) card(c *contact.Contact) {
 			carriers[e.Name[1:]] = e.Value
 		}
 	}
-	// form returns the name and parameters for a slot: the carrier's if it
-	// is a well-formed header of the expected property, else the default.
 	fs := cw.forms
-	form := func(slot, prop, def string) string {
-		if carriers == nil {
-			return def
-		}
-		if f, ok := carriers[slot]; ok {
-			if h, _, _, msg := parseHeader(f + ":"); msg == "" && strings.EqualFold(h.Name, prop) {
-				return cw.convert(f)
-			}
-		}
-		return def
-	}
 	v := &c.Values
-	cw.line("BEGIN:VCARD")
+	b := cw.out
 	if cw.v4 {
-		cw.line("VERSION:4.0")
+		b = append(b, "BEGIN:VCARD\r\nVERSION:4.0\r\n"...)
 	} else {
-		cw.line("VERSION:3.0")
+		b = append(b, "BEGIN:VCARD\r\nVERSION:3.0\r\n"...)
 	}
 
 	cw.fn = appendFN(cw.fn[:0], c)
-	cw.begin(form(slotFN, "FN", fs.fn))
+	start := len(b)
+	b = begin(b, cw.form(carriers, slotFN, "FN", fs.fn))
 	if t, ok := carriers["FN.text"]; ok && carriers["FN.from"] == string(cw.fn) {
-		cw.esc(t)
+		b = appendEscape(b, t)
 	} else {
-		cw.out = appendEscape(cw.out, cw.fn)
+		b = appendEscape(b, cw.fn)
 	}
-	cw.end()
+	b = cw.end(b, start)
 
-	cw.begin(form(slotN, "N", fs.n))
-	cw.esc(v[contact.Last])
-	for _, f := range []contact.Field{contact.First, contact.Middle, contact.Prefix, contact.Suffix} {
-		cw.raw(";")
-		cw.esc(v[f])
+	start = len(b)
+	b = appendEscape(begin(b, cw.form(carriers, slotN, "N", fs.n)), v[contact.Last])
+	for _, f := range [...]contact.Field{contact.First, contact.Middle, contact.Prefix, contact.Suffix} {
+		b = appendEscape(append(b, ';'), v[f])
 	}
 	if r, ok := carriers["N.rest"]; ok {
-		cw.raw(";")
-		cw.raw(noBreaks(r))
+		b = append(append(b, ';'), noBreaks(r)...)
 	}
-	cw.end()
+	b = cw.end(b, start)
 
 	if v[contact.Company] != "" || v[contact.Department] != "" {
-		cw.begin(form(slotORG, "ORG", fs.org))
-		cw.esc(v[contact.Company])
+		start = len(b)
+		b = appendEscape(begin(b, cw.form(carriers, slotORG, "ORG", fs.org)), v[contact.Company])
 		r, hasRest := carriers["ORG.rest"]
 		if v[contact.Department] != "" || hasRest {
-			cw.raw(";")
-			cw.esc(v[contact.Department])
+			b = appendEscape(append(b, ';'), v[contact.Department])
 		}
 		if hasRest {
-			cw.raw(";")
-			cw.raw(noBreaks(r))
+			b = append(append(b, ';'), noBreaks(r)...)
 		}
-		cw.end()
+		b = cw.end(b, start)
 	}
 	if x := v[contact.JobTitle]; x != "" {
-		cw.begin(form(slotTITLE, "TITLE", fs.title))
-		cw.esc(x)
-		cw.end()
+		b = cw.prop(b, cw.form(carriers, slotTITLE, "TITLE", fs.title), x)
 	}
 	for _, f := range emailFields {
 		if x := v[f]; x != "" {
-			cw.begin(form(f.String(), "EMAIL", fs.field[f]))
-			cw.esc(x)
-			cw.end()
+			b = cw.prop(b, cw.form(carriers, f.String(), "EMAIL", fs.field[f]), x)
 		}
 	}
 	for _, s := range telSlots {
 		if x := v[s.field]; x != "" {
-			cw.begin(form(s.field.String(), "TEL", fs.field[s.field]))
-			cw.esc(x)
-			cw.end()
+			b = cw.prop(b, cw.form(carriers, s.field.String(), "TEL", fs.field[s.field]), x)
 		}
 	}
+	b = cw.adrs(b, v, carriers)
+	if x := v[contact.WebPage]; x != "" {
+		b = cw.prop(b, cw.form(carriers, slotURL, "URL", fs.url), x)
+	}
+	if x := v[contact.Notes]; x != "" {
+		b = cw.prop(b, cw.form(carriers, slotNOTE, "NOTE", fs.note), x)
+	}
+	if x := v[contact.Birthday]; x != "" {
+		if cw.v4 {
+			x = strings.Replace(strings.TrimPrefix(x, "--"), "-", "", -1)
+			if len(x) == 4 {
+				x = "--" + x
+			}
+		}
+		b = cw.prop(b, cw.form(carriers, slotBDAY, "BDAY", fs.bday), x)
+	}
+	if cat, rest := nextCategory(v[contact.Categories]); cat != "" {
+		// contact.SplitCategories, without its slice.
+		start = len(b)
+		b = appendEscape(begin(b, cw.form(carriers, slotCATEGORIES, "CATEGORIES", fs.categories)), cat)
+		for cat, rest = nextCategory(rest); cat != ""; cat, rest = nextCategory(rest) {
+			b = appendEscape(append(b, ','), cat)
+		}
+		b = cw.end(b, start)
+	}
+	if c.Key != "" {
+		b = cw.prop(b, cw.form(carriers, slotUID, "UID", fs.uid), c.Key)
+	}
+	if !c.Modified.IsZero() {
+		start = len(b)
+		b = begin(b, cw.form(carriers, slotREV, "REV", fs.rev))
+		if cw.rev == nil || !c.Modified.Equal(cw.revAt) {
+			// Formatted once for the records of one time (an export's).
+			cw.revAt = c.Modified
+			cw.rev = c.Modified.UTC().AppendFormat(cw.rev[:0], "20060102T150405Z")
+		}
+		b = cw.end(append(b, cw.rev...), start)
+	}
+	for _, e := range c.Extra {
+		if isSlotCarrier(e) {
+			continue
+		}
+		b = cw.extra(b, e)
+	}
+	cw.out = append(b, "END:VCARD\r\n"...)
+	if len(cw.out) >= flushSize {
+		cw.flush()
+	}
+}
+
+// adrs appends the ADR lines of the card of v.
+func (cw *cardWriter) adrs(b []byte, v *contact.Values, carriers map[string]string) []byte {
 	for ai, a := range adrSlots {
 		any := false
 		for k := range 5 {
@@ -348,76 +385,36 @@ func (cw *cardWriter) card(c *contact.Contact) {
 		if !any && !hasBox && !hasExt {
 			continue
 		}
-		cw.begin(form(a.slot, "ADR", fs.adr[ai]))
-		cw.esc(pobox)
-		cw.raw(";")
-		cw.esc(ext)
+		start := len(b)
+		b = appendEscape(begin(b, cw.form(carriers, a.slot, "ADR", cw.forms.adr[ai])), pobox)
+		b = appendEscape(append(b, ';'), ext)
 		for k := range 5 {
-			cw.raw(";")
-			cw.esc(v[a.street+contact.Field(k)])
+			b = appendEscape(append(b, ';'), v[a.street+contact.Field(k)])
 		}
 		if hasRest {
-			cw.raw(";")
-			cw.raw(noBreaks(rest))
+			b = append(append(b, ';'), noBreaks(rest)...)
 		}
-		cw.end()
+		b = cw.end(b, start)
 	}
-	if x := v[contact.WebPage]; x != "" {
-		cw.begin(form(slotURL, "URL", fs.url))
-		cw.esc(x)
-		cw.end()
+	return b
+}
+
+// form returns the name and parameters for a slot: the carrier's if it
+// is a well-formed header of the expected property, else the default.
+func (cw *cardWriter) form(carriers map[string]string, slot, prop, def string) string {
+	if carriers == nil {
+		return def
 	}
-	if x := v[contact.Notes]; x != "" {
-		cw.begin(form(slotNOTE, "NOTE", fs.note))
-		cw.esc(x)
-		cw.end()
-	}
-	if x := v[contact.Birthday]; x != "" {
-		if cw.v4 {
-			x = strings.Replace(strings.TrimPrefix(x, "--"), "-", "", -1)
-			if len(x) == 4 {
-				x = "--" + x
-			}
+	return cw.carrierForm(carriers, slot, prop, def)
+}
+
+func (cw *cardWriter) carrierForm(carriers map[string]string, slot, prop, def string) string {
+	if f, ok := carriers[slot]; ok {
+		if h, _, _, msg := parseHeader(f + ":"); msg == "" && strings.EqualFold(h.Name, prop) {
+			return cw.convert(f)
 		}
-		cw.begin(form(slotBDAY, "BDAY", fs.bday))
-		cw.esc(x)
-		cw.end()
 	}
-	if cat, rest := nextCategory(v[contact.Categories]); cat != "" {
-		// contact.SplitCategories, without its slice.
-		cw.begin(form(slotCATEGORIES, "CATEGORIES", fs.categories))
-		cw.esc(cat)
-		for cat, rest = nextCategory(rest); cat != ""; cat, rest = nextCategory(rest) {
-			cw.raw(",")
-			cw.esc(cat)
-		}
-		cw.end()
-	}
-	if c.Key != "" {
-		cw.begin(form(slotUID, "UID", fs.uid))
-		cw.esc(c.Key)
-		cw.end()
-	}
-	if !c.Modified.IsZero() {
-		cw.begin(form(slotREV, "REV", fs.rev))
-		if cw.rev == nil || !c.Modified.Equal(cw.revAt) {
-			// Formatted once for the records of one time (an export's).
-			cw.revAt = c.Modified
-			cw.rev = c.Modified.UTC().AppendFormat(cw.rev[:0], "20060102T150405Z")
-		}
-		cw.out = append(cw.out, cw.rev...)
-		cw.end()
-	}
-	for _, e := range c.Extra {
-		if isSlotCarrier(e) {
-			continue
-		}
-		cw.extra(e)
-	}
-	cw.line("END:VCARD")
-	if len(cw.out) >= flushSize {
-		cw.flush()
-	}
+	return def
 }
 
 // nextCategory returns the first of the categories v holds (as
@@ -506,7 +503,7 @@ var knownCarriers = func() map[string]bool {
 // extra writes one kept property: an own Extra whose name is a property
 // with parameters natively, anything else (a foreign Extra, an own name that
 // is no property) in the X-CONTACTSYNC-EXTRA carrier.
-func (cw *cardWriter) extra(e contact.Extra) {
+func (cw *cardWriter) extra(b []byte, e contact.Extra) []byte {
 	if isOwn(e) && !strings.HasPrefix(e.Name, "=") {
 		h, _, _, msg := parseHeader(e.Name + ":")
 		up := h.upper()
@@ -515,41 +512,34 @@ func (cw *cardWriter) extra(e contact.Extra) {
 			!strings.ContainsAny(e.Name, "\r\n") &&
 			!(up == foreignName && h.Group == "" && named) // would read back as a carrier
 		if native {
-			cw.line(cw.convert(e.Name) + ":" + cw.dataURI(h, noBreaks(e.Value)))
-			return
+			return cw.line(b, cw.convert(e.Name)+":"+cw.dataURI(h, noBreaks(e.Value)))
 		}
 	}
-	cw.carry(e)
+	return cw.carry(b, e)
 }
 
 // carry writes e as X-CONTACTSYNC-EXTRA[;X-FORMAT=f];X-NAME="name"[;ENCODING=b]:value
 // (the encoding is in the package doc), from which the reader restores
 // Name, Value and Format exactly.
-func (cw *cardWriter) carry(e contact.Extra) {
-	var b strings.Builder
-	b.Grow(len(foreignName) + len(e.Name) + len(e.Value) + 32)
-	b.WriteString(foreignName)
+func (cw *cardWriter) carry(b []byte, e contact.Extra) []byte {
+	start := len(b)
+	b = append(b, foreignName...)
 	if !isOwn(e) {
-		b.WriteString(";X-FORMAT=")
+		b = append(b, ";X-FORMAT="...)
 		if isToken(e.Format) {
-			b.WriteString(e.Format)
+			b = append(b, e.Format...)
 		} else {
-			b.WriteByte('"')
-			b.WriteString(encodeParam(e.Format))
-			b.WriteByte('"')
+			b = append(append(append(b, '"'), encodeParam(e.Format)...), '"')
 		}
 	}
-	b.WriteString(`;X-NAME="`)
-	b.WriteString(encodeParam(e.Name))
-	b.WriteByte('"')
+	b = append(append(append(b, `;X-NAME="`...), encodeParam(e.Name)...), '"')
 	if textSafe(e.Value) {
-		b.WriteByte(':')
-		b.WriteString(escape(e.Value))
+		b = appendEscape(append(b, ':'), e.Value)
 	} else {
-		b.WriteString(";ENCODING=b:")
-		b.WriteString(base64.StdEncoding.EncodeToString([]byte(e.Value)))
+		b = append(b, ";ENCODING=b:"...)
+		b = base64.StdEncoding.AppendEncode(b, []byte(e.Value))
 	}
-	cw.line(b.String())
+	return cw.end(b, start)
 }
 
 // isToken reports whether s can be an unquoted parameter value that needs
