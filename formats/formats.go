@@ -256,8 +256,19 @@ func Append1252[T ~string | ~[]byte](dst []byte, s T) ([]byte, bool) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			dst = append(dst, c)
-			i++
+			j := i + 1
+			for j < len(s) && s[j] < utf8.RuneSelf {
+				j++
+			}
+			dst = append(dst, s[i:j]...)
+			i = j
+			continue
+		}
+		// U+00A0-U+00FF (C2 A0-BF, C3 80-BF) are the same byte in
+		// Windows-1252: the letters of Western names, without a look-up.
+		if i+1 < len(s) && (c == 0xC2 && s[i+1] >= 0xA0 || c == 0xC3 && s[i+1] >= 0x80) && s[i+1] <= 0xBF {
+			dst = append(dst, (c&0x03)<<6|s[i+1]&0x3F)
+			i += 2
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 func TestParseErrorMessage(t *testing.T) {
@@ -99,6 +101,32 @@ func TestEncodeTextRoundTrips(t *testing.T) {
 	}
 	if !Fits1252("Zoë Øster €") || Fits1252("Łódź") {
 		t.Error("Fits1252 is wrong about Western or Polish letters")
+	}
+}
+
+// TestAppend1252EveryRune holds Append1252 (with its shortcut for
+// U+00A0-U+00FF) to the Windows-1252 encoder, a rune at a time between
+// ASCII text, and on bytes that are no UTF-8.
+func TestAppend1252EveryRune(t *testing.T) {
+	enc := charmap.Windows1252.NewEncoder()
+	for r := rune(0); r <= 0x10FFFF; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		s := "a" + string(r) + "bc"
+		want, werr := enc.String(s)
+		got, ok := Append1252([]byte("x"), s)
+		if ok != (werr == nil) || ok && string(got) != "x"+want {
+			t.Fatalf("U+%04X: Append1252 gave %q, %v; the encoder %q, %v", r, got, ok, want, werr)
+		}
+		if gb, okb := Append1252(nil, []byte(s)); okb != ok || ok && string(gb) != want {
+			t.Fatalf("U+%04X as bytes: Append1252 gave %q, %v", r, gb, okb)
+		}
+	}
+	for _, bad := range []string{"\xC2", "a\xC3", "\xC3\x7F", "\xC2\x9F", "\xC3\xC0", "\xFF", "\xE2\x82"} {
+		if got, ok := Append1252(nil, bad); ok && !utf8.ValidString(bad) {
+			t.Errorf("%q is no UTF-8, Append1252 gave %q, true", bad, got)
+		}
 	}
 }
 
