@@ -125,7 +125,7 @@ func TestDuplicatesCSVIsEncodingCSV(t *testing.T) {
 	for _, n := range []int{1, 5, 50, 1 << 18} {
 		dupRunRows = n
 		var got bytes.Buffer
-		if err := writeDuplicatesCSV(&got, "crm", cs, groups); err != nil {
+		if err := writeDuplicatesCSV(&got, "crm", cs, engine.NewDuplicates(groups)); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {

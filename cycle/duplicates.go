@@ -26,7 +26,7 @@ func duplicateOptions(n *phone.Normalizer, caseSensitive bool) engine.DuplicateO
 // reason, key, name, e-mail, line (and first the side, when side is not
 // empty, for the cycle's duplicates.csv). Cells a spreadsheet would take
 // for a formula get a leading "'". The CSV is encoding/csv's (csvRows).
-func writeDuplicatesCSV(w io.Writer, side string, cs contact.Records, groups []engine.DuplicateGroup) error {
+func writeDuplicatesCSV(w io.Writer, side string, cs contact.Records, groups *engine.Duplicates) error {
 	r := &csvRows{w: w}
 	if side != "" {
 		r.cell("side")
@@ -48,29 +48,35 @@ func writeDuplicatesCSV(w io.Writer, side string, cs contact.Records, groups []e
 // table and the members' matches (whose values FindDuplicates keeps in
 // the records' order) are read in the order they are laid out, not a
 // cache miss a value; then the rows are written in the groups' order.
-func appendDuplicateRows(r *csvRows, side string, cs contact.Records, groups []engine.DuplicateGroup) error {
+func appendDuplicateRows(r *csvRows, side string, cs contact.Records, groups *engine.Duplicates) error {
 	run := &dupRun{}
 	var cell, num []byte
-	for gi := 0; gi < len(groups); {
+	for gi := 0; gi < groups.Len(); {
 		// The run: the members of whole groups, up to dupRunRows (a
 		// larger group goes whole).
-		run.records = run.records[:0]
-		gj := gi
-		for ; gj < len(groups) && (gj == gi || len(run.records)+len(groups[gj].Members) <= dupRunRows); gj++ {
-			for _, m := range groups[gj].Members {
-				run.records = append(run.records, int32(m.Index))
+		first, _ := groups.Group(gi)
+		gj := gi + 1
+		for ; gj < groups.Len(); gj++ {
+			if _, hi := groups.Group(gj); hi-first > dupRunRows {
+				break
 			}
+		}
+		_, last := groups.Group(gj - 1)
+		run.records = run.records[:0]
+		for m := first; m < last; m++ {
+			run.records = append(run.records, int32(groups.Index(m)))
 		}
 		run.read(cs)
 		row := 0
-		for _, g := range groups[gi:gj] {
-			num = strconv.AppendInt(num[:0], int64(g.Number), 10)
-			for _, m := range g.Members {
+		for g := gi; g < gj; g++ {
+			num = strconv.AppendInt(num[:0], int64(g+1), 10)
+			lo, hi := groups.Group(g)
+			for m := lo; m < hi; m++ {
 				if side != "" {
 					r.cell(side)
 				}
 				r.cellBytes(num)
-				cell = m.AppendReason(cell[:0])
+				cell = groups.AppendReason(cell[:0], m)
 				r.cellBytes(spreadsheetCell(cell))
 				sp := run.span[row]
 				r.buf = append(r.buf, run.text[sp[0]:sp[1]]...)
@@ -202,11 +208,11 @@ func firstEmail(cs contact.Records, i int) string {
 
 // sideDuplicates are the likely duplicates of both sides of a cycle.
 type sideDuplicates struct {
-	CRM, Outlook                 []engine.DuplicateGroup
+	CRM, Outlook                 *engine.Duplicates
 	CRMContacts, OutlookContacts contact.Records
 }
 
-func (d *sideDuplicates) empty() bool { return d == nil || len(d.CRM) == 0 && len(d.Outlook) == 0 }
+func (d *sideDuplicates) empty() bool { return d == nil || d.CRM.Len() == 0 && d.Outlook.Len() == 0 }
 
 // writeCSV writes duplicates.csv: both sides' groups with a side column,
 // after a byte-order mark.
@@ -253,8 +259,8 @@ func startSideSearch(crm, ol contact.Records, n *phone.Normalizer, caseSensitive
 	s := &sideSearch{d: sideDuplicates{CRMContacts: crm, OutlookContacts: ol}}
 	opt := duplicateOptions(n, caseSensitive)
 	s.tasks = [2]func(){
-		func() { s.d.CRM = engine.FindDuplicates(crm, opt) },
-		func() { s.d.Outlook = engine.FindDuplicates(ol, opt) },
+		func() { s.d.CRM = engine.SearchDuplicates(crm, opt) },
+		func() { s.d.Outlook = engine.SearchDuplicates(ol, opt) },
 	}
 	s.wg.Add(len(s.tasks))
 	go s.work()
@@ -296,15 +302,9 @@ func (d *sideDuplicates) summary(path string) string {
 	if d.empty() {
 		return "likely duplicates: none on either side\n"
 	}
-	count := func(gs []engine.DuplicateGroup) (n int) {
-		for _, g := range gs {
-			n += len(g.Members)
-		}
-		return n
-	}
 	return fmt.Sprintf("likely duplicates: CRM %d groups (%d contacts), Outlook %d groups (%d contacts); listed in %s and report.html\n"+
 		"  a duplicate on one side can be linked to only one contact on the other: merge them on their side, or run 'contactsync duplicates' on an export\n",
-		len(d.CRM), count(d.CRM), len(d.Outlook), count(d.Outlook), path)
+		d.CRM.Len(), d.CRM.Members(), d.Outlook.Len(), d.Outlook.Members(), path)
 }
 
 // reportGroup is one group of the report's duplicates section.
@@ -323,22 +323,23 @@ func (d *sideDuplicates) reportGroups(limit int) ([]reportGroup, bool) {
 	for _, side := range []struct {
 		name string
 		cs   contact.Records
-		gs   []engine.DuplicateGroup
+		gs   *engine.Duplicates
 	}{{"CRM", d.CRMContacts, d.CRM}, {"Outlook", d.OutlookContacts, d.Outlook}} {
-		for _, g := range side.gs {
-			if n+len(g.Members) > limit {
+		for g := range side.gs.Len() {
+			lo, hi := side.gs.Group(g)
+			if n+hi-lo > limit {
 				return out, true
 			}
-			rg := reportGroup{Side: side.name, Number: strconv.Itoa(g.Number)}
-			for _, m := range g.Members {
-				i := m.Index
+			rg := reportGroup{Side: side.name, Number: strconv.Itoa(g + 1)}
+			for m := lo; m < hi; m++ {
+				i := side.gs.Index(m)
 				line := ""
 				if l := side.cs.Line(i); l > 0 {
 					line = strconv.Itoa(l)
 				}
-				rg.Members = append(rg.Members, reportMember{Key: side.cs.Key(i), Line: line, Name: side.cs.DisplayName(i), Email: firstEmail(side.cs, i), Reason: m.Reason()})
+				rg.Members = append(rg.Members, reportMember{Key: side.cs.Key(i), Line: line, Name: side.cs.DisplayName(i), Email: firstEmail(side.cs, i), Reason: string(side.gs.AppendReason(nil, m))})
 			}
-			n += len(g.Members)
+			n += hi - lo
 			out = append(out, rg)
 		}
 	}
@@ -389,15 +390,11 @@ func Duplicates(w io.Writer, path string, o DuplicatesOptions) (*DuplicatesFound
 	if o.Phones == nil {
 		o.Phones = &phone.Normalizer{}
 	}
-	groups := engine.FindDuplicates(t, duplicateOptions(o.Phones, o.CaseSensitiveKeys))
+	groups := engine.SearchDuplicates(t, duplicateOptions(o.Phones, o.CaseSensitiveKeys))
 	if err := writeDuplicatesCSV(w, "", t, groups); err != nil {
 		return nil, err
 	}
-	found := &DuplicatesFound{Groups: len(groups), Contacts: t.Len()}
-	for _, g := range groups {
-		found.InGroups += len(g.Members)
-	}
-	return found, nil
+	return &DuplicatesFound{Groups: groups.Len(), InGroups: groups.Members(), Contacts: t.Len()}, nil
 }
 
 // outlookTable reads the Outlook export at path into the empty table t,

@@ -51,16 +51,16 @@ func TestDuplicatesFromATable(t *testing.T) {
 			}
 			cs = side.Contacts
 		}
-		groups := engine.FindDuplicates(contact.Contacts(cs), duplicateOptions(&phone.Normalizer{}, false))
+		groups := engine.SearchDuplicates(contact.Contacts(cs), duplicateOptions(&phone.Normalizer{}, false))
 		var want bytes.Buffer
 		if err := writeDuplicatesCSV(&want, "", contact.Contacts(cs), groups); err != nil {
 			t.Fatal(err)
 		}
-		if len(groups) == 0 {
+		if groups.Len() == 0 {
 			t.Fatalf("%s: no duplicates: the test checks nothing", in)
 		}
-		if found.Contacts != len(cs) || found.Groups != len(groups) || !bytes.Equal(got.Bytes(), want.Bytes()) {
-			t.Errorf("%s: found %+v (%d bytes), read whole: %d contacts, %d groups (%d bytes)", in, found, got.Len(), len(cs), len(groups), want.Len())
+		if found.Contacts != len(cs) || found.Groups != groups.Len() || !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: found %+v (%d bytes), read whole: %d contacts, %d groups (%d bytes)", in, found, got.Len(), len(cs), groups.Len(), want.Len())
 		}
 	}
 }
@@ -72,8 +72,8 @@ func TestSideSearch(t *testing.T) {
 	s := synth.Generate(2000, 3, 0.8, 0.1)
 	crm, ol := contact.Contacts(s.CRM), contact.Contacts(s.Outlook)
 	opt := duplicateOptions(&phone.Normalizer{}, false)
-	want := [2][]engine.DuplicateGroup{engine.FindDuplicates(crm, opt), engine.FindDuplicates(ol, opt)}
-	if len(want[0]) == 0 || len(want[1]) == 0 {
+	want := [2]*engine.Duplicates{engine.SearchDuplicates(crm, opt), engine.SearchDuplicates(ol, opt)}
+	if want[0].Len() == 0 || want[1].Len() == 0 {
 		t.Fatal("no duplicates on a side: the test checks nothing")
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))

@@ -119,6 +119,12 @@ var dupEmailFields = []contact.Field{contact.Email1, contact.Email2, contact.Ema
 // the runs again instead of keeping them all cost a quarter of the
 // search's CPU, for some 60 MB a million contacts held while it runs.)
 func FindDuplicates(cs contact.Records, o DuplicateOptions) []DuplicateGroup {
+	return SearchDuplicates(cs, o).Groups()
+}
+
+// SearchDuplicates is FindDuplicates, its groups in the compact form
+// (nil: none).
+func SearchDuplicates(cs contact.Records, o DuplicateOptions) *Duplicates {
 	n := cs.Len()
 	kb := dupKeys{cs: cs, o: o}
 	if kb.t, _ = cs.(*contact.Table); kb.t != nil {
@@ -502,94 +508,6 @@ type keySpan struct {
 func (kb *dupKeys) span(sp keySpan) []byte {
 	o := uint32(sp.at)
 	return kb.chunks[sp.at>>32][o : o+sp.len]
-}
-
-// groups makes the groups of the matches found: the contacts with a match,
-// in input order, grouped by their root (the first contact of the group).
-func (kb *dupKeys) groups() []DuplicateGroup {
-	// Each contact's matches in the order of its keys, which is the order
-	// of their reasons.
-	sortUint64sFrom(kb.matches, kb.tmp, 32) // a key is matched once
-	contactOf := func(m uint64) int32 { return kb.owner[m>>32] }
-	// The value of each class, once: one string for all of them, the
-	// values in the order of their keys (in the order the keys were made
-	// and kept, not a miss of the cache a class).
-	byKey := make([]uint64, len(kb.values))
-	for c, j := range kb.values {
-		byKey[c] = uint64(j)<<32 | uint64(c)
-	}
-	sortUint64sFrom(byKey, kb.tmp, 32) // a key is a class's once
-	size := 0
-	for _, x := range byKey {
-		size += len(kb.key(int(x>>32))) - 1
-	}
-	vb := make([]byte, 0, size)
-	bounds := make([][2]int32, len(kb.values))
-	reasons := make([]DuplicateReason, len(kb.values))
-	for _, x := range byKey {
-		c := uint32(x)
-		key := kb.key(int(x >> 32))
-		vb = append(vb, key[1:]...)
-		bounds[c], reasons[c] = [2]int32{int32(len(vb) - len(key) + 1), int32(len(vb))}, keyReasons[key[0]]
-	}
-	values := string(vb)
-	vb, byKey, kb.chunks, kb.at = nil, nil, nil, nil
-	// The groups in the order of their roots, which are their first
-	// members; the members of each in input order. A contact with a match
-	// is numbered u in input order, its matches starting at from[u]; keys
-	// are its group << 32 | u, sorted to lay the members out group after
-	// group (writing each member into its group's place as it came was a
-	// miss of the cache a member).
-	// root → its group + 1, in the room of the hashes, which are done.
-	group := kb.hs[:0]
-	if n := len(kb.parent); cap(group) >= n {
-		group = group[:n]
-		clear(group)
-	} else {
-		group = make([]uint64, n)
-	}
-	kb.hs = nil
-	counts := make([]int32, 0, len(kb.values))
-	keys := make([]uint64, 0, len(kb.matches)) // a contact has a match or more
-	from := make([]int32, 0, len(kb.matches)+1)
-	for lo := 0; lo < len(kb.matches); {
-		i := contactOf(kb.matches[lo])
-		hi := lo + 1
-		for hi < len(kb.matches) && contactOf(kb.matches[hi]) == i {
-			hi++
-		}
-		r := kb.find(i)
-		if group[r] == 0 {
-			counts = append(counts, 0)
-			group[r] = uint64(len(counts))
-		}
-		g := group[r] - 1
-		counts[g]++
-		keys = append(keys, g<<32|uint64(len(from)))
-		from = append(from, int32(lo))
-		lo = hi
-	}
-	from = append(from, int32(len(kb.matches)))
-	ms := make([]DuplicateMatch, len(kb.matches))
-	for k, m := range kb.matches {
-		b := bounds[uint32(m)]
-		ms[k] = DuplicateMatch{Value: values[b[0]:b[1]], Reason: reasons[uint32(m)]}
-	}
-	sortUint64sFrom(keys, kb.tmp, 32) // members numbered in order
-	kb.tmp = nil
-	members := make([]DuplicateMember, len(keys))
-	gs := make([]DuplicateGroup, len(counts))
-	at := 0
-	for g, c := range counts {
-		gs[g] = DuplicateGroup{Number: g + 1, Members: members[at : at+int(c) : at+int(c)]}
-		at += int(c)
-	}
-	for k, key := range keys {
-		u := uint32(key)
-		lo, hi := from[u], from[u+1]
-		members[k] = DuplicateMember{Index: int(contactOf(kb.matches[lo])), Matches: ms[lo:hi:hi]}
-	}
-	return gs
 }
 
 // The letters that start a key of FindDuplicates, by reason.

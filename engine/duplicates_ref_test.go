@@ -143,8 +143,20 @@ func TestFindDuplicatesAgainstReference(t *testing.T) {
 				t.Fatalf("seed %d, case-sensitive %v:\n got %s\nwant %s", seed, caseSensitive, got, want)
 			}
 			table := contact.TableOf(TableFields(DefaultPolicy(specUser)), cs)
-			if got := groupsText(cs, FindDuplicates(table, o)); got != want {
+			d := SearchDuplicates(table, o)
+			if got := groupsText(cs, d.Groups()); got != want {
 				t.Fatalf("seed %d, case-sensitive %v, from a table:\n got %s\nwant %s", seed, caseSensitive, got, want)
+			}
+			// The compact form made again from its groups (each match its
+			// own value) says the same, member by member.
+			again := NewDuplicates(d.Groups())
+			if got := groupsText(cs, again.Groups()); got != want || again.Members() != d.Members() {
+				t.Fatalf("seed %d: NewDuplicates of the groups:\n got %s\nwant %s", seed, got, want)
+			}
+			for m := range d.Members() {
+				if r, r2 := string(d.AppendReason(nil, m)), string(again.AppendReason(nil, m)); r != r2 || again.Index(m) != d.Index(m) {
+					t.Fatalf("seed %d: member %d: %q (contact %d), made again %q (contact %d)", seed, m, r, d.Index(m), r2, again.Index(m))
+				}
 			}
 			dupHash = func(maphash.Seed, []byte) uint64 { return 7 }
 			got := groupsText(cs, FindDuplicates(contact.Contacts(cs), o))
