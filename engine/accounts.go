@@ -41,7 +41,7 @@ func (r *reconciler) accountsNamed(name string) []int {
 
 // assignAccount sets the account of a CRM contact from its company (DESIGN §6)
 // and returns the account's name.
-func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) string {
+func (r *reconciler) assignAccount(c *contact.Contact, link int64, name string) string {
 	company := c.Values[contact.Company]
 	accName := company
 	if accName == "" {
@@ -60,9 +60,9 @@ func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) st
 		rule := RuleAccountExact
 		if len(idx) > 1 {
 			rule = RuleAccountFirst
-			r.notice(NoticeSeveralAccounts, pr.link.ID, fmt.Sprintf("%q: %d accounts are named %q; the first in the dump (%s) is used", name, len(idx), accName, trimID(a.ID)))
+			r.notice(NoticeSeveralAccounts, link, fmt.Sprintf("%q: %d accounts are named %q; the first in the dump (%s) is used", name, len(idx), accName, trimID(a.ID)))
 		}
-		r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpUpdate, Field: "account", New: trimID(a.ID) + " " + a.Name, Rule: rule, Name: name})
+		r.change(Change{Link: link, Side: CRM, Op: OpUpdate, Field: "account", New: trimID(a.ID) + " " + a.Name, Rule: rule, Name: name})
 		return accName
 	}
 	c.CRM.AccountID, c.CRM.Owner = "", contact.Everyone
@@ -71,9 +71,9 @@ func (r *reconciler) assignAccount(c *contact.Contact, pr *pair, name string) st
 		r.plan.CRM.NewAccounts = append(r.plan.CRM.NewAccounts, contact.Account{
 			Name: accName, Type: "Prospect", Status: "Active", Owner: contact.Everyone, AccountManagerID: r.p.User,
 		})
-		r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpCreate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
+		r.change(Change{Link: link, Side: CRM, Op: OpCreate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
 	} else {
-		r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpUpdate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
+		r.change(Change{Link: link, Side: CRM, Op: OpUpdate, Field: "account", New: accName, Rule: RuleAccountNew, Name: name})
 	}
 	return accName
 }

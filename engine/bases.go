@@ -83,22 +83,32 @@ func UnpackValues(s string) (*contact.Values, error) {
 		return nil, fmt.Errorf("packed base: not the packed form")
 	}
 	v := new(contact.Values)
+	if err := unpackInto(s, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// unpackInto sets *v to the base s packs (see UnpackValues), a form byte
+// first; v is left in part set when s is not a packed base.
+func unpackInto(s string, v *contact.Values) error {
+	*v = contact.Values{}
 	last := -1
 	for i := 1; i < len(s); {
 		f := int(s[i])
 		if f >= contact.NumFields || f <= last {
-			return nil, fmt.Errorf("packed base: field %d out of order or unknown at byte %d", f, i)
+			return fmt.Errorf("packed base: field %d out of order or unknown at byte %d", f, i)
 		}
 		last = f
 		n, k := binary.Uvarint([]byte(s[i+1 : min(len(s), i+1+binary.MaxVarintLen64)]))
 		if k <= 0 || n == 0 || n > uint64(len(s)-i-1-k) || k != uvarintLen(n) {
-			return nil, fmt.Errorf("packed base: bad length at byte %d", i+1)
+			return fmt.Errorf("packed base: bad length at byte %d", i+1)
 		}
 		i += 1 + k
 		v[f] = s[i : i+int(n)]
 		i += int(n)
 	}
-	return v, nil
+	return nil
 }
 
 // uvarintLen is the length of n's shortest uvarint.
@@ -330,8 +340,8 @@ func (r *reconciler) sideSum(pr *pair, s Side) BaseSum {
 // then reads the base to tell an update not imported), and both records
 // hash to the link's BaseSum, so the merge would change no field.
 func (r *reconciler) quiet(pr *pair) bool {
-	l := pr.link
-	if !(l.BaseSum != BaseSum{} && pr.crm >= 0 && pr.ol >= 0 && l.CRMID != "" && r.crmInScope(pr.crm) &&
+	l := pr.link()
+	if !(l.BaseSum != BaseSum{} && pr.crm >= 0 && pr.ol >= 0 && l.CRMID != "" && r.crmInScope(int(pr.crm)) &&
 		l.PendingCRM().Op != OpUpdate && l.PendingOutlook().Op != OpUpdate) { // still the last cycle's
 		return false
 	}
@@ -348,19 +358,19 @@ func (r *reconciler) quiet(pr *pair) bool {
 // sum.
 func (r *reconciler) crmSumSame(pr *pair) (BaseSum, bool) {
 	ct, ot, i, j := r.ct, r.ot, pr.crm, pr.ol
-	acc := pr.link.NameAccount
+	acc := pr.link().NameAccount
 	same := acc == "" // else the CRM's company may read as empty
 	pool := ct.Pool()
 	r.sums.reset()
 	for _, f := range r.sortedFields {
-		h := ct.Handle(i, f)
+		h := ct.Handle(int(i), f)
 		raw := pool.Get(h)
 		v := contact.Clean(f, raw)
 		if f == contact.Company && acc != "" && v == acc {
 			v = "" // actualValue
 		}
 		r.sums.add(f, v)
-		same = same && sameAs(ct, h, raw, f, ot, j)
+		same = same && sameAs(ct, h, raw, f, ot, int(j))
 	}
 	return r.sums.sum(), same
 }
@@ -389,10 +399,10 @@ func (r *reconciler) loadBases() error {
 	var ids []int64
 	var need []*pair
 	for _, pr := range r.pairs {
-		if !pr.link.unread() || r.quiet(pr) {
+		if !pr.link().unread() || r.quiet(pr) {
 			continue
 		}
-		ids = append(ids, pr.link.ID)
+		ids = append(ids, pr.link().ID)
 		need = append(need, pr)
 	}
 	if len(ids) == 0 {
@@ -412,7 +422,7 @@ func (r *reconciler) loadBases() error {
 			return err
 		}
 		for i, pr := range need[start:end] {
-			r.pack(pr.link, vs[i])
+			r.pack(pr.link(), vs[i])
 			vs[i] = nil
 		}
 	}
@@ -451,31 +461,53 @@ func fetchBases(st *State, ids []int64) ([]*contact.Values, error) {
 // A read that fails is remembered in r.err and reads as an empty base; the
 // cycle then fails with it.
 func (r *reconciler) base(pr *pair) *contact.Values {
-	if pr.link.Base == nil && pr.link.from != nil && pr.link.from.t != nil {
-		return pr.link.Values() // not kept: the record is what the link holds
+	if pr.link().Base == nil && pr.link().from != nil && pr.link().from.t != nil {
+		return pr.link().Values() // not kept: the record is what the link holds
 	}
-	if pr.link.Base == nil && pr.link.from != nil {
-		v, err := UnpackValues(pr.link.from.packed[pr.link.row])
+	if pr.link().Base == nil && pr.link().from != nil {
+		v, err := UnpackValues(pr.link().from.packed[pr.link().row])
 		if err != nil {
 			if r.err == nil {
-				r.err = fmt.Errorf("link %d: %w", pr.link.ID, err)
+				r.err = fmt.Errorf("link %d: %w", pr.link().ID, err)
 			}
 			return &contact.Values{}
 		}
 		return v // not kept: the packed form is what the link holds
 	}
-	if pr.link.Base == nil {
-		vs, err := r.fetchBases([]int64{pr.link.ID})
+	if pr.link().Base == nil {
+		vs, err := r.fetchBases([]int64{pr.link().ID})
 		if err != nil {
 			if r.err == nil {
 				r.err = err
 			}
 			return &contact.Values{}
 		}
-		r.pack(pr.link, vs[0]) // kept packed, as loadBases keeps what it reads
+		r.pack(pr.link(), vs[0]) // kept packed, as loadBases keeps what it reads
 		return vs[0]
 	}
-	return pr.link.Base
+	return pr.link().Base
+}
+
+// baseTo sets *v to the base of pr's link, as base returns it, without
+// the copy base makes of a base held packed or as a record: for the steps
+// that read a base into a Values of their own (the merge of every link
+// whose records changed, the links waiting for the CRM's new records).
+func (r *reconciler) baseTo(pr *pair, v *contact.Values) {
+	l := pr.link()
+	switch {
+	case l.Base == nil && l.from != nil && l.from.t != nil:
+		*v = contact.Values{}
+		l.from.values(l.row, v)
+	case l.Base == nil && l.from != nil:
+		if err := unpackInto(l.from.packed[l.row], v); err != nil {
+			if r.err == nil {
+				r.err = fmt.Errorf("link %d: %w", l.ID, err)
+			}
+			*v = contact.Values{}
+		}
+	default:
+		*v = *r.base(pr)
+	}
 }
 
 // FillBases gives every link of links whose id is in ids its base, read

@@ -70,11 +70,11 @@ func (r *reconciler) decided(pr *pair, f contact.Field, b, c, o string) (string,
 	if r.p.Decisions == nil {
 		return "", NoSide, false
 	}
-	k := DecisionKey{pr.link.ID, f}
+	k := DecisionKey{pr.link().ID, f}
 	d, ok := r.p.Decisions[k]
 	if !ok {
 		r.decisionProblems = append(r.decisionProblems, fmt.Sprintf("link %d %s (%s): this conflict has no row; base %q, CRM %q, Outlook %q",
-			pr.link.ID, f, baseNameOr(pr), b, c, o))
+			pr.link().ID, f, baseNameOr(pr), b, c, o))
 		return "", NoSide, false
 	}
 	if r.usedDecisions == nil {
@@ -83,7 +83,7 @@ func (r *reconciler) decided(pr *pair, f contact.Field, b, c, o string) (string,
 	r.usedDecisions[k] = true
 	if d.Base != b || d.CRM != c || d.Outlook != o {
 		r.decisionProblems = append(r.decisionProblems, fmt.Sprintf("%s: link %d %s: the row has base %q, CRM %q, Outlook %q but this cycle has %q, %q, %q: the inputs changed since the conflicts were listed",
-			d.Row, pr.link.ID, f, d.Base, d.CRM, d.Outlook, b, c, o))
+			d.Row, pr.link().ID, f, d.Base, d.CRM, d.Outlook, b, c, o))
 		return "", NoSide, false
 	}
 	switch d.Choice {
@@ -96,7 +96,7 @@ func (r *reconciler) decided(pr *pair, f contact.Field, b, c, o string) (string,
 }
 
 func baseNameOr(pr *pair) string {
-	if n := baseName(pr.link); n != "" {
+	if n := baseName(pr.link()); n != "" {
 		return n
 	}
 	return "no name"

@@ -176,7 +176,7 @@ func (r *reconciler) notImportedGuard() error {
 	}
 	var by [3]sent // by Side
 	for _, pr := range r.pairs {
-		l := pr.link
+		l := pr.link()
 		for _, s := range []Side{CRM, Outlook} {
 			pd, incomplete := l.PendingCRM(), r.crm.Incomplete
 			if s == Outlook {
@@ -207,7 +207,7 @@ func (r *reconciler) notImportedGuard() error {
 	}
 	for _, pr := range r.tombs {
 		// A removal from the sync group that shows is evidence too.
-		if pr.link.PendingCRM().Op == OpGroupRemove && r.crm.HasSyncGroup && (pr.crm < 0 || !r.crmInScope(pr.crm)) {
+		if pr.link().PendingCRM().Op == OpGroupRemove && r.crm.HasSyncGroup && (pr.crm < 0 || !r.crmInScope(int(pr.crm))) {
 			by[CRM].otherSeen++
 		}
 	}
@@ -244,7 +244,7 @@ func (r *reconciler) notImportedGuard() error {
 					names = append(names, fmt.Sprintf("and %d more", len(b.missing)-i))
 					break
 				}
-				names = append(names, fmt.Sprintf("%q (link %d)", baseName(pr.link), pr.link.ID))
+				names = append(names, fmt.Sprintf("%q (link %d)", baseName(pr.link()), pr.link().ID))
 			}
 			msg += " (missing: " + strings.Join(names, ", ") + ")"
 		}
@@ -265,7 +265,7 @@ func (r *reconciler) notImportedGuard() error {
 		for _, pr := range by[s].missing {
 			if !pr.closed {
 				pr.closed = true
-				r.change(Change{Link: pr.link.ID, Side: NoSide, Op: OpUnlink, Rule: RuleNotImportedForced, Name: baseName(pr.link)})
+				r.change(Change{Link: pr.link().ID, Side: NoSide, Op: OpUnlink, Rule: RuleNotImportedForced, Name: baseName(pr.link())})
 			}
 		}
 	}

@@ -119,7 +119,7 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 			l.Base[f] = contact.Clean(f, ot.Get(i, f))
 		}
 		pr := r.newPair(&l)
-		pr.ol, pr.isNew, pr.changed = i, true, true
+		pr.ol, pr.isNew, pr.changed = int32(i), true, true
 		r.olClaimed[i] = true
 		r.pairs = append(r.pairs, pr)
 	}
@@ -127,8 +127,8 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 	r.matchByPerson()
 	var lonely, differing int
 	for _, pr := range r.pairs {
-		l := pr.link
-		olRec := rec{ot, pr.ol}
+		l := pr.link()
+		olRec := rec{ot, int(pr.ol)}
 		name := olRec.displayName()
 		if pr.crm < 0 {
 			lonely++
@@ -136,12 +136,12 @@ func Rebuild(crm CRMInput, ol OutlookInput, p Policy) (*Plan, error) {
 			r.notice(NoticeRebuild, l.ID, fmt.Sprintf("Outlook contact %q (%s) has no CRM contact: deleted in the CRM, or not visible to the user; the next cycle moves it to Deleted Items", name, l.OutlookKey))
 			continue
 		}
-		crmRec := rec{ct, pr.crm}
+		crmRec := rec{ct, int(pr.crm)}
 		l.CRMID = trimID(crmRec.key())
 		if acc := crmRec.get(contact.Company); acc != "" && olRec.get(contact.Company) == "" && isNameAccount(acc, crmRec.get(contact.First), crmRec.get(contact.Last)) {
 			l.NameAccount = acc
 		}
-		pr.inGroup = r.crmInScope(pr.crm)
+		pr.inGroup = r.crmInScope(int(pr.crm))
 		var diff []string
 		for _, f := range r.fields {
 			c := r.actualValue(pr, CRM, f)
@@ -205,7 +205,7 @@ func (r *reconciler) matchByPerson() {
 		if pr.crm >= 0 {
 			continue
 		}
-		ov := r.ot.Values(pr.ol)
+		ov := r.ot.Values(int(pr.ol))
 		v := &ov
 		var cands []int
 		for _, i := range byPerson[person(v)] {
@@ -218,7 +218,7 @@ func (r *reconciler) matchByPerson() {
 			cands = append(cands, i)
 		}
 		if len(cands) == 1 {
-			pr.crm = cands[0]
+			pr.crm = int32(cands[0])
 			r.crmClaimed[cands[0]] = true
 		}
 	}

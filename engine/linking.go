@@ -77,7 +77,7 @@ func (r *reconciler) resolveLinks() error {
 	for k := range n {
 		l := r.st.link(k)
 		pr := r.newPair(l)
-		pr.crm, pr.ol = int(claims[k][0]), int(claims[k][1])
+		pr.crm, pr.ol = claims[k][0], claims[k][1]
 		pr.olByKey = pr.ol >= 0
 		if l.Detached != NoSide {
 			r.tombs = append(r.tombs, pr)
@@ -103,24 +103,24 @@ func (r *reconciler) resolveLinks() error {
 			pr.crmGone = goneDeletedInCRM
 			continue
 		}
-		pr.inGroup = r.crmInScope(pr.crm)
-		if pr.link.CRMID == "" {
-			rec := rec{r.ct, pr.crm}
-			pr.link.CRMID = trimID(rec.key())
-			r.setIDLinked(pr.crm, true)
+		pr.inGroup = r.crmInScope(int(pr.crm))
+		if pr.link().CRMID == "" {
+			rec := rec{r.ct, int(pr.crm)}
+			pr.link().CRMID = trimID(rec.key())
+			r.setIDLinked(int(pr.crm), true)
 			pr.changed = true
-			r.notice(NoticeArrived, pr.link.ID, fmt.Sprintf("the CRM created %q as %s", rec.displayName(), pr.link.CRMID))
+			r.notice(NoticeArrived, pr.link().ID, fmt.Sprintf("the CRM created %q as %s", rec.displayName(), pr.link().CRMID))
 			if !pr.inGroup {
 				// The import did not put it in the sync group: do it now
 				// rather than read it as having left the group.
 				r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, rec.key())
-				r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpGroupAdd, New: pr.link.CRMID, Rule: RuleJoinGroup, Name: rec.displayName()})
+				r.change(Change{Link: pr.link().ID, Side: CRM, Op: OpGroupAdd, New: pr.link().CRMID, Rule: RuleJoinGroup, Name: rec.displayName()})
 				pr.inGroup = true
 			}
 		}
 		if !pr.inGroup {
 			pr.crmGone = goneLeftSyncGroup
-			if !r.visible(pr.crm) {
+			if !r.visible(int(pr.crm)) {
 				pr.crmGone = goneNotVisible
 			}
 		}
@@ -135,29 +135,29 @@ func (r *reconciler) resolveTombs() {
 		if pr.crm < 0 {
 			// The CRM contact is gone: nothing left to remember.
 			pr.closed = true
-			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+			r.plan.Closed = append(r.plan.Closed, pr.link().ID)
 			continue
 		}
-		in := r.crmInScope(pr.crm)
+		in := r.crmInScope(int(pr.crm))
 		switch {
-		case pr.link.Detached == Outlook && r.crm.HasSyncGroup && in && pr.link.PendingCRM().Op == OpGroupRemove:
+		case pr.link().Detached == Outlook && r.crm.HasSyncGroup && in && pr.link().PendingCRM().Op == OpGroupRemove:
 			// Our removal from the sync group is not imported yet: keep
 			// the contact out of Outlook.
-			r.notice(NoticeNotImported, pr.link.ID, fmt.Sprintf("%q is still in the sync group; import crm/syncgroup-remove.csv of cycle %d", r.ct.DisplayName(pr.crm), r.st.Cycle))
-			r.tombCRM[pr.crm] = pr
-		case in && (r.crm.HasSyncGroup || pr.link.Detached == CRM):
+			r.notice(NoticeNotImported, pr.link().ID, fmt.Sprintf("%q is still in the sync group; import crm/syncgroup-remove.csv of cycle %d", r.ct.DisplayName(int(pr.crm)), r.st.Cycle))
+			r.tombCRM[int(pr.crm)] = pr
+		case in && (r.crm.HasSyncGroup || pr.link().Detached == CRM):
 			// Back in the sync group: the user wants it synced again.
 			pr.closed = true
-			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+			r.plan.Closed = append(r.plan.Closed, pr.link().ID)
 			r.crmClaimed[pr.crm] = false
-			r.setIDLinked(pr.crm, false)
-			r.notice(NoticeRejoined, pr.link.ID, fmt.Sprintf("%q is in the sync group again and is synced anew", r.ct.DisplayName(pr.crm)))
+			r.setIDLinked(int(pr.crm), false)
+			r.notice(NoticeRejoined, pr.link().ID, fmt.Sprintf("%q is in the sync group again and is synced anew", r.ct.DisplayName(int(pr.crm))))
 		default:
-			if pr.link.PendingCRM().Op != "" {
-				pr.link.SetPendingCRM(Pending{})
+			if pr.link().PendingCRM().Op != "" {
+				pr.link().SetPendingCRM(Pending{})
 				pr.changed = true
 			}
-			r.tombCRM[pr.crm] = pr
+			r.tombCRM[int(pr.crm)] = pr
 		}
 	}
 }
@@ -169,16 +169,18 @@ func (r *reconciler) matchOutlookByBase() {
 	byEmail := map[string][]*pair{}
 	byName := map[string][]*pair{}
 	want := func(pr *pair) bool { return pr.ol < 0 }
+	var base contact.Values
 	for _, pr := range r.pairs {
 		if !want(pr) {
 			continue
 		}
+		r.baseTo(pr, &base)
 		for _, f := range emailFields {
-			if e := r.normEmail(r.base(pr)[f]); e != "" {
+			if e := r.normEmail(base[f]); e != "" {
 				byEmail[e] = append(byEmail[e], pr)
 			}
 		}
-		if k := r.nameKey(r.base(pr)); k != "" {
+		if k := r.nameKey(&base); k != "" {
 			byName[k] = append(byName[k], pr)
 		}
 	}
@@ -190,9 +192,9 @@ func (r *reconciler) matchOutlookByBase() {
 			if !want(pr) {
 				continue
 			}
-			pr.ol = i
-			if k := r.ot.Key(i); k != "" && k != pr.link.OutlookKey {
-				pr.link.OutlookKey = k
+			pr.ol = int32(i)
+			if k := r.ot.Key(i); k != "" && k != pr.link().OutlookKey {
+				pr.link().OutlookKey = k
 				pr.changed = true
 			}
 			r.olClaimed[i] = true
@@ -230,7 +232,7 @@ func (r *reconciler) matchOutlookByBase() {
 func (r *reconciler) matchCreatedCRM() {
 	var waiting []*pair
 	for _, pr := range r.pairs {
-		if pr.crm < 0 && pr.link.CRMID == "" {
+		if pr.crm < 0 && pr.link().CRMID == "" {
 			waiting = append(waiting, pr)
 		}
 	}
@@ -268,10 +270,11 @@ func (r *reconciler) matchCreatedCRM() {
 	}
 	groups := map[string]int{} // the candidates → their group in order
 	var order [][]waitingCands
+	var base contact.Values
 	for _, pr := range waiting {
-		base := *r.base(pr)
+		r.baseTo(pr, &base)
 		if base[contact.Company] == "" {
-			base[contact.Company] = pr.link.NameAccount
+			base[contact.Company] = pr.link().NameAccount
 		}
 		var cands []int
 		hasEmail := false
@@ -325,7 +328,7 @@ func (r *reconciler) matchCreatedCRM() {
 		}
 		for j, w := range g {
 			if j < len(cands) && !r.crmClaimed[cands[j]] {
-				w.pr.crm = cands[j]
+				w.pr.crm = int32(cands[j])
 				r.crmClaimed[cands[j]] = true
 			}
 		}
@@ -476,7 +479,7 @@ func (r *reconciler) newOutlookRecords() {
 		if !r.visible(i) {
 			continue
 		}
-		if tp, ok := r.tombCRM[i]; ok && tp.link.Detached != Outlook {
+		if tp, ok := r.tombCRM[i]; ok && tp.link().Detached != Outlook {
 			continue
 		} else if !ok && (r.crmClaimed[i] || r.crmIDLinked(i)) {
 			continue
@@ -496,10 +499,10 @@ func (r *reconciler) newOutlookRecords() {
 	var wantedFold map[string]bool
 	var fold []byte
 	for _, pr := range r.pairs {
-		if pr.closed || pr.link.Detached != NoSide {
+		if pr.closed || pr.link().Detached != NoSide {
 			continue
 		}
-		if pr.link.unread() {
+		if pr.link().unread() {
 			if wantedFold == nil {
 				wantedFold = make(map[string]bool, len(ix.entries))
 				for k := range ix.entries {
@@ -703,7 +706,7 @@ func (r *reconciler) newLink() Link {
 func (r *reconciler) linkNew(ci, oi int, rule Rule, tomb *pair) {
 	if tomb != nil {
 		tomb.closed = true
-		r.plan.Closed = append(r.plan.Closed, tomb.link.ID)
+		r.plan.Closed = append(r.plan.Closed, tomb.link().ID)
 		rule = RuleRelink
 	}
 	r.crmClaimed[ci], r.olClaimed[oi] = true, true
@@ -721,7 +724,7 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule, tomb *pair) {
 		l.NameAccount = acc
 	}
 	pr := r.newPair(&l)
-	pr.isNew, pr.crm, pr.ol, pr.inGroup, pr.changed = true, ci, oi, r.crmInScope(ci), true
+	pr.isNew, pr.crm, pr.ol, pr.inGroup, pr.changed = true, int32(ci), int32(oi), r.crmInScope(ci), true
 	r.pairs = append(r.pairs, pr)
 	name := olRec.displayName()
 	r.change(Change{Link: l.ID, Side: NoSide, Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: rule, Name: name})

@@ -50,7 +50,7 @@ func same(f contact.Field, a, b string) bool {
 // actualValue is the value of f in the side's record, clean (contact.Clean).
 func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
 	v := contact.Clean(f, r.record(s, pr).get(f))
-	if s == CRM && f == contact.Company && pr.link.NameAccount != "" && v == pr.link.NameAccount {
+	if s == CRM && f == contact.Company && pr.link().NameAccount != "" && v == pr.link().NameAccount {
 		return ""
 	}
 	return v
@@ -60,7 +60,7 @@ func (r *reconciler) actualValue(pr *pair, s Side, f contact.Field) string {
 // present. olName is the Outlook record's display name when the caller
 // has it already ("": merge reads it).
 func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
-	if !pr.isNew && pr.link.unread() && pr.link.OutlookKey != "" && r.ot.Key(pr.ol) == pr.link.OutlookKey {
+	if !pr.isNew && pr.link().unread() && pr.link().OutlookKey != "" && r.ot.Key(int(pr.ol)) == pr.link().OutlookKey {
 		// A quiet link (both records hash to its base) whose Outlook
 		// record carries its key: nothing to merge, nothing to send.
 		return
@@ -86,12 +86,12 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 	// starts empty, and the CRM's values are read clean.
 	crmIs := false
 	switch {
-	case pr.isNew && pr.link.unread():
-		crmIs = crmRec.ok() && pr.link.NameAccount == ""
-	case pr.link.unread():
+	case pr.isNew && pr.link().unread():
+		crmIs = crmRec.ok() && pr.link().NameAccount == ""
+	case pr.link().unread():
 		fields = nil
 	default:
-		base = *r.base(pr)
+		r.baseTo(pr, &base)
 	}
 	newBase = base
 	var name string // the contact's, for the changes; none for a quiet link
@@ -113,10 +113,10 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 		// comparison too.
 		h := crmRec.t.Handle(crmRec.i, f)
 		raw := crmRec.t.Pool().Get(h)
-		if actual[0] = contact.Clean(f, raw); f == contact.Company && pr.link.NameAccount != "" && actual[0] == pr.link.NameAccount {
+		if actual[0] = contact.Clean(f, raw); f == contact.Company && pr.link().NameAccount != "" && actual[0] == pr.link().NameAccount {
 			actual[0] = ""
 		}
-		if sameAs(crmRec.t, h, raw, f, olRec.t, olRec.i) && !(f == contact.Company && pr.link.NameAccount != "") {
+		if sameAs(crmRec.t, h, raw, f, olRec.t, olRec.i) && !(f == contact.Company && pr.link().NameAccount != "") {
 			actual[1] = actual[0]
 		} else {
 			actual[1] = r.actualValue(pr, Outlook, f)
@@ -143,13 +143,13 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 			}
 			if !r.p.dir(f).allows(u.side) {
 				newBase[f] = effective[k]
-				r.change(Change{Link: pr.link.ID, Side: u.side, Op: OpHeld, Field: f.String(), Old: actual, New: res, Rule: RuleDirection, Name: name})
+				r.change(Change{Link: pr.link().ID, Side: u.side, Op: OpHeld, Field: f.String(), Old: actual, New: res, Rule: RuleDirection, Name: name})
 				continue
 			}
 			u.set = append(u.set, Setting{f, res})
 			u.fields = append(u.fields, f)
 			u.old = append(u.old, actual)
-			r.change(Change{Link: pr.link.ID, Side: u.side, Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
+			r.change(Change{Link: pr.link().ID, Side: u.side, Op: OpUpdate, Field: f.String(), Old: actual, New: res, Rule: rule, Name: name})
 		}
 		crmIs = crmIs && newBase[f] == actual[0]
 	}
@@ -158,9 +158,9 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 		// cycle would hold a million 41-field bases otherwise); a quiet
 		// link allocates nothing here.
 		if crmIs {
-			r.fromRecord(pr.link, &newBase, crmRec)
+			r.fromRecord(pr.link(), &newBase, crmRec)
 		} else {
-			r.packFrom(pr.link, &newBase, crmRec, olRec)
+			r.packFrom(pr.link(), &newBase, crmRec, olRec)
 		}
 		pr.changed = true
 	}
@@ -174,39 +174,39 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 			u.Values[fv.Field] = fv.Value
 		}
 		if slices.Contains(crmU.fields, contact.Company) {
-			pr.link.NameAccount = ""
-			if acc := r.assignAccount(&u, pr, name); u.Values[contact.Company] == "" {
+			pr.link().NameAccount = ""
+			if acc := r.assignAccount(&u, pr.link().ID, name); u.Values[contact.Company] == "" {
 				u.Values[contact.Company] = acc
-				pr.link.NameAccount = acc
+				pr.link().NameAccount = acc
 			}
 		}
 		if r.plan.CRM.Updates == nil {
 			r.plan.CRM.Updates = r.ct.Sibling()
 		}
 		r.add(r.plan.CRM.Updates, &u)
-		pr.link.SetPendingCRM(Pending{Op: OpUpdate, Fields: crmU.fields, Old: crmU.old})
+		pr.link().SetPendingCRM(Pending{Op: OpUpdate, Fields: crmU.fields, Old: crmU.old})
 		pr.changed = true
 	}
 	newKey := pr.isNew
-	if pr.link.OutlookKey == "" {
-		pr.link.OutlookKey = syncKeyIn(&r.keys, pr.link.ID)
+	if pr.link().OutlookKey == "" {
+		pr.link().OutlookKey = syncKeyIn(&r.keys, pr.link().ID)
 		pr.changed, newKey = true, true
 	}
-	keyed := r.ot.Key(pr.ol) == pr.link.OutlookKey
+	keyed := r.ot.Key(int(pr.ol)) == pr.link().OutlookKey
 	if newKey && len(olU.fields) == 0 && !keyed {
 		// The record is to carry its new sync key: once it does, the
 		// next cycle knows the import happened.
-		pr.link.SetPendingOutlook(Pending{Op: OpKey})
+		pr.link().SetPendingOutlook(Pending{Op: OpKey})
 	}
 	if !keyed || len(olU.set) > 0 {
-		pt := Patch{Record: pr.ol, Set: olU.set}
+		pt := Patch{Record: int(pr.ol), Set: olU.set}
 		if !keyed {
-			pt.Key = pr.link.OutlookKey
+			pt.Key = pr.link().OutlookKey
 		}
 		r.patches = append(r.patches, pt)
 	}
 	if len(olU.fields) > 0 {
-		pr.link.SetPendingOutlook(Pending{Op: OpUpdate, Fields: olU.fields, Old: olU.old})
+		pr.link().SetPendingOutlook(Pending{Op: OpUpdate, Fields: olU.fields, Old: olU.old})
 		pr.changed = true
 	}
 }
@@ -266,7 +266,7 @@ func (r *reconciler) conflict(pr *pair, f contact.Field, b, c, o string, crmRec,
 		}
 	}
 	r.plan.Conflicts = append(r.plan.Conflicts, Conflict{
-		Link: pr.link.ID, Field: f.String(), Base: b, CRM: c, Outlook: o,
+		Link: pr.link().ID, Field: f.String(), Base: b, CRM: c, Outlook: o,
 		CRMTime: ct, OutlookTime: ot, Winner: winnerName(winner, rule), Rule: rule, Name: name,
 	})
 	return res, winner, rule

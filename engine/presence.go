@@ -43,16 +43,16 @@ func (in *CRMInput) OwnerVisible(owner string) bool {
 func (r *reconciler) applyLinks() {
 	for _, pr := range r.pairs {
 		if pr.closed {
-			r.plan.Closed = append(r.plan.Closed, pr.link.ID)
+			r.plan.Closed = append(r.plan.Closed, pr.link().ID)
 			continue
 		}
-		if pr.link.PendingCRM().Op != "" || pr.link.PendingOutlook().Op != "" {
+		if pr.link().PendingCRM().Op != "" || pr.link().PendingOutlook().Op != "" {
 			pr.changed = true
 		}
 		// What the last cycle asked each side to import; the link's own
 		// pendings become this cycle's.
-		prev := [2]Pending{pr.link.PendingCRM(), pr.link.PendingOutlook()}
-		pr.link.SetPending(Pending{}, Pending{})
+		prev := [2]Pending{pr.link().PendingCRM(), pr.link().PendingOutlook()}
+		pr.link().SetPending(Pending{}, Pending{})
 		crmHere := pr.crm >= 0 && pr.inGroup
 		olHere := pr.ol >= 0
 		var name string
@@ -63,9 +63,9 @@ func (r *reconciler) applyLinks() {
 		// may be one of them: the link waits for the next cycle.
 		if held := (pr.ol < 0 && r.ol.Incomplete) || (pr.crm < 0 && r.crm.Incomplete); held && !(crmHere && olHere) {
 			if prev[0].Op != "" || prev[1].Op != "" {
-				pr.link.SetPending(prev[0], prev[1])
+				pr.link().SetPending(prev[0], prev[1])
 			}
-			r.change(Change{Link: pr.link.ID, Side: NoSide, Op: OpHeld, New: "presence", Rule: RuleIncomplete, Name: name})
+			r.change(Change{Link: pr.link().ID, Side: NoSide, Op: OpHeld, New: "presence", Rule: RuleIncomplete, Name: name})
 			continue
 		}
 		switch {
@@ -75,28 +75,28 @@ func (r *reconciler) applyLinks() {
 			// Gone from the Outlook sync folder: leave the CRM contact (and
 			// its edits) alone, take it out of the sync group.
 			if !r.p.Direction.allows(CRM) {
-				r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpHeld, New: "group-remove", Rule: RuleDirection, Name: name})
+				r.change(Change{Link: pr.link().ID, Side: CRM, Op: OpHeld, New: "group-remove", Rule: RuleDirection, Name: name})
 				continue
 			}
 			rule := RuleDeletedInOutlook
 			if pr.olGone != goneNone {
 				rule = pr.olGone.rule()
 			}
-			id := r.ct.Key(pr.crm)
+			id := r.ct.Key(int(pr.crm))
 			if r.crm.HasSyncGroup {
 				r.plan.CRM.GroupRemove = append(r.plan.CRM.GroupRemove, id)
-				r.change(Change{Link: pr.link.ID, Side: CRM, Op: OpGroupRemove, Old: trimID(id), Rule: rule, Name: name})
-				pr.link.SetPendingCRM(Pending{Op: OpGroupRemove})
+				r.change(Change{Link: pr.link().ID, Side: CRM, Op: OpGroupRemove, Old: trimID(id), Rule: rule, Name: name})
+				pr.link().SetPendingCRM(Pending{Op: OpGroupRemove})
 			}
 			r.detach(pr, Outlook, rule, name)
 		case !crmHere && olHere:
 			if !r.p.Direction.allows(Outlook) {
-				r.change(Change{Link: pr.link.ID, Side: Outlook, Op: OpHeld, New: "delete", Rule: RuleDirection, Name: name})
+				r.change(Change{Link: pr.link().ID, Side: Outlook, Op: OpHeld, New: "delete", Rule: RuleDirection, Name: name})
 				continue
 			}
-			r.patches = append(r.patches, Patch{Record: pr.ol, Delete: true})
+			r.patches = append(r.patches, Patch{Record: int(pr.ol), Delete: true})
 			rule := pr.crmGone.rule()
-			r.change(Change{Link: pr.link.ID, Side: Outlook, Op: OpDelete, Old: r.ot.Key(pr.ol), Rule: rule, Name: name})
+			r.change(Change{Link: pr.link().ID, Side: Outlook, Op: OpDelete, Old: r.ot.Key(int(pr.ol)), Rule: rule, Name: name})
 			r.lostEdits(pr, Outlook, rule, &prev)
 			if pr.crm >= 0 {
 				r.detach(pr, CRM, rule, name)
@@ -118,23 +118,23 @@ func (r *reconciler) lostEdits(pr *pair, s Side, rule Rule, prev *[2]Pending) {
 	base := r.base(pr)
 	for _, f := range r.fields {
 		if v := r.sideValue(pr, s, f, base, prev); v != base[f] {
-			r.change(Change{Link: pr.link.ID, Side: s, Op: OpLost, Field: f.String(), Old: base[f], New: v, Rule: rule, Name: r.pairName(pr)})
+			r.change(Change{Link: pr.link().ID, Side: s, Op: OpLost, Field: f.String(), Old: base[f], New: v, Rule: rule, Name: r.pairName(pr)})
 		}
 	}
 }
 
 func (r *reconciler) close(pr *pair, rule Rule, name string) {
 	pr.closed = true
-	r.plan.Closed = append(r.plan.Closed, pr.link.ID)
-	r.change(Change{Link: pr.link.ID, Side: NoSide, Op: OpUnlink, Rule: rule, Name: name})
+	r.plan.Closed = append(r.plan.Closed, pr.link().ID)
+	r.change(Change{Link: pr.link().ID, Side: NoSide, Op: OpUnlink, Rule: rule, Name: name})
 }
 
 // detach ends a link whose record left side gone, keeping it as a detached
 // link that holds the CRM contact (see Link.Detached).
 func (r *reconciler) detach(pr *pair, gone Side, rule Rule, name string) {
-	pr.link.Detached = gone
+	pr.link().Detached = gone
 	pr.changed = true
-	r.change(Change{Link: pr.link.ID, Side: NoSide, Op: OpUnlink, Rule: rule, Name: name})
+	r.change(Change{Link: pr.link().ID, Side: NoSide, Op: OpUnlink, Rule: rule, Name: name})
 }
 
 // createInCRM asks the CRM to create the Outlook record at index oi.
@@ -160,7 +160,7 @@ func (r *reconciler) createInCRM(oi int) {
 	var c contact.Contact
 	c.Modified = rec.modified()
 	r.copyMapped(rec, &c, &l)
-	if acc := r.assignAccount(&c, &pair{link: &l}, name); c.Values[contact.Company] == "" {
+	if acc := r.assignAccount(&c, l.ID, name); c.Values[contact.Company] == "" {
 		// The account is named after the contact; in the CRM its company
 		// reads as that name, which means "no company" to Outlook.
 		c.Values[contact.Company] = acc
@@ -178,7 +178,7 @@ func (r *reconciler) createInCRM(oi int) {
 	made, text := r.created(r.plan.CRM.New, &c)
 	r.change(Change{Link: l.ID, Side: CRM, Op: OpCreate, made: made, New: text, Rule: RuleNewInOutlook, Name: name})
 	pr := r.newPair(&l)
-	pr.isNew, pr.ol, pr.changed = true, oi, true
+	pr.isNew, pr.ol, pr.changed = true, int32(oi), true
 	r.pairs = append(r.pairs, pr)
 }
 
@@ -212,7 +212,7 @@ func (r *reconciler) newCRMRecords() {
 		made, text := r.created(r.plan.Outlook.New, &c)
 		r.change(Change{Link: l.ID, Side: Outlook, Op: OpCreate, made: made, New: text, Rule: RuleNewInCRM, Name: name})
 		pr := r.newPair(&l)
-		pr.isNew, pr.crm, pr.changed = true, i, true
+		pr.isNew, pr.crm, pr.changed = true, int32(i), true
 		r.pairs = append(r.pairs, pr)
 	}
 }

@@ -76,9 +76,8 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 // which becomes Plan.Links: a million links are stored once, not twice.
 type pair struct {
 	ls      *LinkState
-	link    *Link // &ls.Link
-	crm     int   // index into the CRM table, -1 when absent
-	ol      int   // index into the Outlook table, -1 when absent
+	crm     int32 // index into the CRM table, -1 when absent
+	ol      int32 // index into the Outlook table, -1 when absent
 	crmGone gone  // why the CRM record is absent (deleted, left group)
 	olGone  gone  // why the Outlook record is absent, when not RuleDeletedInOutlook
 	isNew   bool  // made this cycle (no base yet)
@@ -87,6 +86,10 @@ type pair struct {
 	changed bool
 	closed  bool
 }
+
+// link is the pair's link, &ls.Link (a method, not a field: a million
+// pairs are held at once while the cycle's memory is at its peak).
+func (pr *pair) link() *Link { return &pr.ls.Link }
 
 // gone is why a link's record is absent, a Rule in a byte (a million
 // pairs are decided at once).
@@ -260,7 +263,7 @@ func (r *reconciler) newPair(l *Link) *pair {
 	if len(r.slab) == cap(r.slab) {
 		r.slab = make([]pair, 0, 4096)
 	}
-	r.slab = append(r.slab, pair{ls: ls, link: &ls.Link, crm: -1, ol: -1})
+	r.slab = append(r.slab, pair{ls: ls, crm: -1, ol: -1})
 	return &r.slab[len(r.slab)-1]
 }
 
@@ -296,7 +299,8 @@ func baseName(l *Link) string {
 // pairName is the display name of pr's base, read when the link carries
 // none.
 func (r *reconciler) pairName(pr *pair) string {
-	c := contact.Contact{Values: *r.base(pr)}
+	var c contact.Contact
+	r.baseTo(pr, &c.Values)
 	return c.DisplayName()
 }
 
@@ -332,12 +336,12 @@ func (r *reconciler) record(s Side, pr *pair) rec {
 		if pr.crm < 0 {
 			return rec{}
 		}
-		return rec{r.ct, pr.crm}
+		return rec{r.ct, int(pr.crm)}
 	}
 	if pr.ol < 0 {
 		return rec{}
 	}
-	return rec{r.ot, pr.ol}
+	return rec{r.ot, int(pr.ol)}
 }
 
 // inputTables returns the tables of both inputs, made from their Contacts
@@ -452,17 +456,17 @@ func (r *reconciler) finish() {
 	for _, pr := range r.pairs {
 		pr.ls.Changed = pr.changed || pr.isNew
 		pr.ls.closed = pr.closed
-		if pr.link.Base != nil && !pr.closed {
+		if pr.link().Base != nil && !pr.closed {
 			// A base read this cycle goes into the plan packed.
-			r.pack(pr.link, pr.link.Base)
+			r.pack(pr.link(), pr.link().Base)
 		}
-		if !pr.closed && pr.link.Detached == NoSide {
+		if !pr.closed && pr.link().Detached == NoSide {
 			live++
 		}
 	}
 	switch {
 	case r.unordered:
-		slices.SortFunc(r.pairs, func(a, b *pair) int { return cmp.Compare(a.link.ID, b.link.ID) })
+		slices.SortFunc(r.pairs, func(a, b *pair) int { return cmp.Compare(a.link().ID, b.link().ID) })
 		p.Links = make([]LinkState, 0, len(r.pairs))
 		for _, pr := range r.pairs {
 			if !pr.closed {

@@ -10,16 +10,16 @@ import "strings"
 // the links of the plan would otherwise keep to the end of the cycle.
 func (r *reconciler) shareKeys(pairs []*pair) {
 	for _, pr := range pairs {
-		l := pr.link
+		l := pr.link()
 		switch {
-		case pr.crm >= 0 && trimID(r.ct.Key(pr.crm)) == l.CRMID:
-			l.CRMID = trimID(r.ct.Key(pr.crm))
+		case pr.crm >= 0 && trimID(r.ct.Key(int(pr.crm))) == l.CRMID:
+			l.CRMID = trimID(r.ct.Key(int(pr.crm)))
 		default:
 			l.CRMID = strings.Clone(l.CRMID)
 		}
 		switch {
-		case pr.ol >= 0 && r.ot.Key(pr.ol) == l.OutlookKey:
-			l.OutlookKey = r.ot.Key(pr.ol)
+		case pr.ol >= 0 && r.ot.Key(int(pr.ol)) == l.OutlookKey:
+			l.OutlookKey = r.ot.Key(int(pr.ol))
 		default:
 			l.OutlookKey = strings.Clone(l.OutlookKey)
 		}
