@@ -335,12 +335,21 @@ func appendValuesJSON(b []byte, fields []contact.Field, v *contact.Values) []byt
 			b = append(b, ',')
 		}
 		empty = false
-		b = AppendJSONString(b, f.String())
-		b = append(b, ':')
+		b = append(b, jsonFieldKeys[f]...)
 		b = AppendJSONString(b, v[f])
 	}
 	return append(b, '}')
 }
+
+// jsonFieldKeys are the fields' names as keys of a JSON object ("name":),
+// encoded once: appendValuesJSON writes one for each value of a million
+// creations.
+var jsonFieldKeys = func() (k [contact.NumFields]string) {
+	for f := range contact.Field(contact.NumFields) {
+		k[f] = string(append(AppendJSONString(nil, f.String()), ':'))
+	}
+	return k
+}()
 
 // createdIn reports whether cycle's changes created link's record on side.
 func createdIn(changes []Change, link int64, side Side) bool {
