@@ -177,3 +177,51 @@ func TestDecode1252(t *testing.T) {
 		t.Errorf("DecodeText = %q, %s, %v", text, enc, err)
 	}
 }
+
+// TestAtomicFileSyncsBehind writes files of many times syncEvery (lowered),
+// so that syncs run in the background while the bytes are written: the
+// file committed is every byte, its hash theirs; a Rewind, and an Abort
+// while a sync may run, leave nothing behind. Run under -race too.
+func TestAtomicFileSyncsBehind(t *testing.T) {
+	defer func(n int64) { syncEvery = n }(syncEvery)
+	syncEvery = 64 << 10
+	dir := t.TempDir()
+	path := filepath.Join(dir, "contacts.vcf")
+	f, err := CreateAtomic(path, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Hash()
+	f.WriteString(strings.Repeat("dropped\n", 200000))
+	if f.synced == 0 {
+		t.Error("1.6 MB written, no sync started")
+	}
+	if err := f.Rewind(); err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for i := range 300000 {
+		line := "BEGIN:VCARD " + strings.Repeat("x", i%97) + "\r\n"
+		want.WriteString(line)
+		f.WriteString(line)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || string(b) != want.String() {
+		t.Fatalf("file: %d bytes, err %v; want %d bytes", len(b), err, want.Len())
+	}
+	sum, size, ok := f.Sum()
+	h := sha256.Sum256(b)
+	if !ok || sum != hex.EncodeToString(h[:]) || size != int64(len(b)) {
+		t.Errorf("Sum = %s, %d, %v; want %x, %d, true", sum, size, ok, h, len(b))
+	}
+	g, err := CreateAtomic(filepath.Join(dir, "aborted"), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.WriteString(strings.Repeat("y", 1<<20))
+	g.Abort()
+	assertOnly(t, dir, "contacts.vcf")
+}

@@ -325,19 +325,67 @@ type AtomicFile struct {
 	done bool
 	h    hash.Hash // the SHA-256 of the bytes written, once Hash asked for it
 	n    int64     // the bytes written to f
+	// The file is synced in the background as it grows (see syncEvery):
+	// synced is n when the last sync started, syncing its end (nil: none
+	// runs), syncErr the first error of one.
+	synced  int64
+	syncing chan struct{}
+	syncErr error
 }
+
+// syncEvery is how many bytes an AtomicFile takes between two syncs in the
+// background: the system writes a large output (the hundreds of megabytes
+// of a million contacts) to the disk while it is being written, so that
+// Commit's sync waits only for the last bytes, not for the file whole. (A
+// variable for the test.)
+var syncEvery int64 = 32 << 20
 
 // atomicOut is the file under an AtomicFile's buffer: it counts, and
 // hashes when asked, the bytes as they go to the file, a buffer at a time.
 type atomicOut struct{ a *AtomicFile }
 
 func (o atomicOut) Write(p []byte) (int, error) {
-	n, err := o.a.f.Write(p)
-	if o.a.h != nil {
-		o.a.h.Write(p[:n])
+	a := o.a
+	n, err := a.f.Write(p)
+	if a.h != nil {
+		a.h.Write(p[:n])
 	}
-	o.a.n += int64(n)
+	a.n += int64(n)
+	if a.n-a.synced >= syncEvery {
+		a.syncBehind()
+	}
 	return n, err
+}
+
+// syncBehind starts a sync of what is written, unless the last one still
+// runs.
+func (a *AtomicFile) syncBehind() {
+	if a.syncing != nil {
+		select {
+		case <-a.syncing:
+		default:
+			return
+		}
+	}
+	a.synced = a.n
+	done := make(chan struct{})
+	a.syncing = done
+	go func() {
+		defer close(done)
+		if err := a.f.Sync(); err != nil && a.syncErr == nil {
+			a.syncErr = err // read once done is closed
+		}
+	}()
+}
+
+// waitSync waits for the sync in the background, if one runs, and returns
+// the first error of those that ran.
+func (a *AtomicFile) waitSync() error {
+	if a.syncing != nil {
+		<-a.syncing
+		a.syncing = nil
+	}
+	return a.syncErr
 }
 
 // FilePerm and DirPerm are the modes of every file and folder contactsync
@@ -422,7 +470,7 @@ func (a *AtomicFile) Written() (io.Reader, error) {
 // wrong encoding).
 func (a *AtomicFile) Rewind() error {
 	a.w.Reset(atomicOut{a})
-	a.n = 0
+	a.n, a.synced = 0, 0
 	if a.h != nil {
 		a.h.Reset()
 	}
@@ -442,6 +490,11 @@ func (a *AtomicFile) Commit() error {
 	a.done = true
 	tmp := a.f.Name()
 	err := a.w.Flush()
+	if serr := a.waitSync(); err == nil {
+		// A sync that failed may have lost bytes that a later one
+		// reports as synced.
+		err = serr
+	}
 	if err == nil {
 		err = a.f.Chmod(a.perm)
 	}
@@ -468,6 +521,7 @@ func (a *AtomicFile) Abort() {
 		return
 	}
 	a.done = true
+	a.waitSync()
 	a.f.Close()
 	os.Remove(a.f.Name())
 }
