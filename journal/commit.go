@@ -282,6 +282,13 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 	if err != nil {
 		return nil, err
 	}
+	// The link pages: kept while what was written since their cycle is
+	// small, else made anew from the plan's open links.
+	if loaded == nil || len(info.Reopen) > 0 || !loaded.pages.keep(n, len(writes), open) {
+		if err := writePages(tx, n, plan.Links); err != nil {
+			return nil, fmt.Errorf("link pages: %w", err)
+		}
+	}
 	pending := pendingOf(plan)
 	if err := insertPending(tx, n, pending); err != nil {
 		return nil, err

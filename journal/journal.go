@@ -20,7 +20,9 @@
 //     changed, and the pending imports of the links have rows of their own.
 //     Load gives the links without their bases and reads a base only when
 //     the engine asks (engine.Bases). Closed links keep their last row,
-//     marked with the cycle that closed them.
+//     marked with the cycle that closed them. What Load reads of the open
+//     links is also kept in link pages (pages.go, schema 9), derived from
+//     the rows: Load reads the pages and the rows written since them.
 //   - The hash chain: each cycle stores a sha256 over its own rows (header,
 //     files, changes, conflicts, notices, and the hash of every link row it
 //     wrote, kept in link_writes: 16 raw bytes for a compact row, which it

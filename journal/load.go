@@ -62,6 +62,9 @@ type loadedState struct {
 	// cycles recorded instead of reading every row again.
 	checked int
 	sums    []loadedSum
+	// pages is what Load found of the link pages.
+	pages loadedPages
+	chain *chain // hashes the rows noteRow keeps the hashes of
 }
 
 // loadedSum is the hash of a link row as Load read it (linkRow.sum), for
@@ -139,7 +142,7 @@ func (j *Journal) load(arena bool) (engine.State, *loadedState, error) {
 		return st, nil, err
 	}
 	defer tx.Rollback()
-	var open int
+	var open int64
 	var pendingRows sql.NullInt64
 	err = tx.QueryRow(`SELECT number, sync_user, mapping, next_link_id, open_links, pending_rows FROM cycles ORDER BY number DESC LIMIT 1`).
 		Scan(&st.Cycle, &st.User, &st.Mapping, &st.NextLinkID, &open, &pendingRows)
@@ -149,96 +152,160 @@ func (j *Journal) load(arena bool) (engine.State, *loadedState, error) {
 	if err != nil {
 		return st, nil, err
 	}
+	s := &linkSink{st: &st, arena: arena, withPending: pendingRows.Valid, open: open}
 	// The pending work after the last cycle: its pending rows, or, for a
 	// cycle of schema 1 (pending_rows NULL), what the link rows hold.
-	var pending []pendingRow
 	if pendingRows.Valid {
-		pending = make([]pendingRow, 0, min(max(pendingRows.Int64, 0), 1<<26))
+		s.pending = make([]pendingRow, 0, min(max(pendingRows.Int64, 0), 1<<26))
 		if err := eachPending(tx, st.Cycle, func(p pendingRow) error {
-			pending = append(pending, p)
+			s.pending = append(s.pending, p)
 			return nil
 		}); err != nil {
 			return st, nil, err
 		}
 	}
 	loaded := &loadedState{cycle: st.Cycle, fetched: map[int64][16]byte{}}
-	if open > 0 && open < 1<<26 {
-		// A size hint; the rows decide.
-		if arena {
-			st.Arena = make([]engine.LinkState, 0, open+open/16+256)
-		} else {
-			st.Links = make([]engine.Link, 0, open)
-		}
-		if !j.ro {
-			loaded.rows = make([]loadedRow, 0, open)
-		}
-	}
 	if !j.ro {
+		s.rows = &loaded.rows
 		if err := tx.QueryRow(`SELECT coalesce(max(through), 0) FROM checks`).Scan(&loaded.checked); err != nil {
 			return st, nil, err
 		}
 	}
-	// A row's whole base is read only when Load hashes the row (written
-	// after the last check) or needs more than its header: a row of the
-	// JSON form (no base_sum), or a name account (the third byte of a
-	// compact base is the account's length). Of any other row, the first
-	// three bytes, the header, are all Load keeps: reading the values of
-	// every base cost a copy of each through the driver.
-	hashAfter := int64(math.MaxInt64)
-	if !j.ro {
-		hashAfter = int64(loaded.checked)
+	s.reset()
+	// The link pages hold what Load keeps of a link, but not a schema 1
+	// row's pending work.
+	if pendingRows.Valid {
+		if loaded.pages, err = j.loadPages(tx, st.Cycle, s, loaded, false); err != nil {
+			return st, nil, err
+		}
+		if loaded.pages.ok {
+			return st, loaded, tx.Commit()
+		}
+		s.reset() // no pages, or pages that do not add up: the rows
+		loaded.sums = nil
 	}
-	var strs contact.Arena
-	c := newChain()
-	next := 0 // the first pending row not yet matched
-	err = eachLoadRow(tx, hashAfter, func(r *loadRow) error {
-		var l *engine.Link
-		if arena {
-			st.Arena = append(st.Arena, engine.LinkState{Link: engine.Link{ID: r.id}})
-			l = &st.Arena[len(st.Arena)-1].Link
-		} else {
-			st.Links = append(st.Links, engine.Link{ID: r.id})
-			l = &st.Links[len(st.Links)-1]
-		}
-		if !j.ro && r.written > int64(loaded.checked) {
-			// New since the last check: its hash, for the next one.
-			s := loadedSum{id: l.ID, written: int32(r.written)}
-			if r.sum != nil && len(r.baseSHA) == 0 {
-				row := linkRow{id: l.ID, crmID: unsafeString(r.crmID), outlookKey: unsafeString(r.outlookKey), base: r.base, baseSum: r.sum, opened: int(r.opened), written: int(r.written)}
-				row.sum(c)
-				copy(s.sum[:], c.out)
-				s.ok = true
-			}
-			loaded.sums = append(loaded.sums, s)
-		}
-		l.CRMID, l.OutlookKey = strs.String(r.crmID), strs.String(r.outlookKey)
-		if err := lightLink(l, r.base, r.sum, &strs); err != nil {
+	if err := eachLoadRow(tx, j.hashAfter(loaded), func(r *loadRow) error {
+		j.noteRow(loaded, r)
+		l := s.add(r.id, r.crmID, r.outlookKey)
+		if err := lightLink(l, r.base, r.sum, &s.strs); err != nil {
 			return fmt.Errorf("link %d: %w", l.ID, err)
 		}
-		if pendingRows.Valid {
-			l.SetPending(engine.Pending{}, engine.Pending{})
-			for next < len(pending) && pending[next].link < l.ID {
-				next++ // pending work of a link that is not open: ignored
-			}
-			if next < len(pending) && pending[next].link == l.ID {
-				if err := decodePending(pending[next].doc, l); err != nil {
-					return fmt.Errorf("link %d: pending work of cycle %d: %w", l.ID, st.Cycle, err)
-				}
-				next++
-			}
-		}
-		if !j.ro {
-			loaded.rows = append(loaded.rows, loadedRow{l.ID, rowKeysSum(l)})
-		}
-		return nil
-	})
-	if err != nil {
+		return s.done(l)
+	}); err != nil {
 		return st, nil, err
 	}
-	if st.NextLinkID < 1 {
-		st.NextLinkID = 1
-	}
 	return st, loaded, tx.Commit()
+}
+
+// hashAfter is the last cycle whose link rows Load does not hash: the
+// last checked, for a writable journal. A row's whole base is read only
+// when Load hashes the row (written after it) or needs more than its
+// header: a row of the JSON form (no base_sum), or a name account (the
+// third byte of a compact base is the account's length). Of any other
+// row, the first three bytes, the header, are all Load keeps: reading
+// the values of every base cost a copy of each through the driver.
+func (j *Journal) hashAfter(loaded *loadedState) int64 {
+	if j.ro {
+		return math.MaxInt64
+	}
+	return int64(loaded.checked)
+}
+
+// noteRow keeps the hash of a row written after the last check, for the
+// next one (CheckNew); rows come in id order.
+func (j *Journal) noteRow(loaded *loadedState, r *loadRow) {
+	if j.ro || r.written <= int64(loaded.checked) {
+		return
+	}
+	s := loadedSum{id: r.id, written: int32(r.written)}
+	if r.sum != nil && len(r.baseSHA) == 0 {
+		if loaded.chain == nil {
+			loaded.chain = newChain()
+		}
+		c := loaded.chain
+		row := linkRow{id: r.id, crmID: unsafeString(r.crmID), outlookKey: unsafeString(r.outlookKey), base: r.base, baseSum: r.sum, opened: int(r.opened), written: int(r.written)}
+		row.sum(c)
+		copy(s.sum[:], c.out)
+		s.ok = true
+	}
+	loaded.sums = append(loaded.sums, s)
+}
+
+// linkSink gathers the open links as Load reads them, in id order, into
+// the state, with their pending work and, for a writable journal, what
+// Commit compares their rows with (rowKeysSum).
+type linkSink struct {
+	st    *engine.State
+	arena bool
+	// pending is the last cycle's pending work, in link order; without
+	// withPending (schema 1) the link rows hold it.
+	pending     []pendingRow
+	withPending bool
+	next        int          // the first pending row not yet matched
+	rows        *[]loadedRow // nil: read-only
+	open        int64        // the links the last cycle left open
+	strs        contact.Arena
+}
+
+// reset empties the sink for a read from the start.
+func (s *linkSink) reset() {
+	s.next = 0
+	s.strs = contact.Arena{}
+	n := 0
+	if s.open > 0 && s.open < 1<<26 {
+		n = int(s.open) // a size hint; the rows decide
+	}
+	if s.arena {
+		s.st.Arena, s.st.Links = make([]engine.LinkState, 0, n+n/16+256), nil
+	} else {
+		s.st.Links, s.st.Arena = make([]engine.Link, 0, n), nil
+	}
+	if s.rows != nil {
+		*s.rows = make([]loadedRow, 0, n)
+	}
+}
+
+// count is the number of links added.
+func (s *linkSink) count() int64 {
+	if s.arena {
+		return int64(len(s.st.Arena))
+	}
+	return int64(len(s.st.Links))
+}
+
+// add adds link id with its keys, copied, and returns it for its row's
+// other values; done finishes it.
+func (s *linkSink) add(id int64, crmID, outlookKey []byte) *engine.Link {
+	var l *engine.Link
+	if s.arena {
+		s.st.Arena = append(s.st.Arena, engine.LinkState{Link: engine.Link{ID: id}})
+		l = &s.st.Arena[len(s.st.Arena)-1].Link
+	} else {
+		s.st.Links = append(s.st.Links, engine.Link{ID: id})
+		l = &s.st.Links[len(s.st.Links)-1]
+	}
+	l.CRMID, l.OutlookKey = s.strs.String(crmID), s.strs.String(outlookKey)
+	return l
+}
+
+// done gives l, added last, its pending work and remembers its row.
+func (s *linkSink) done(l *engine.Link) error {
+	if s.withPending {
+		l.SetPending(engine.Pending{}, engine.Pending{})
+		for s.next < len(s.pending) && s.pending[s.next].link < l.ID {
+			s.next++ // pending work of a link that is not open: ignored
+		}
+		if s.next < len(s.pending) && s.pending[s.next].link == l.ID {
+			if err := decodePending(s.pending[s.next].doc, l); err != nil {
+				return fmt.Errorf("link %d: pending work of cycle %d: %w", l.ID, s.st.Cycle, err)
+			}
+			s.next++
+		}
+	}
+	if s.rows != nil {
+		*s.rows = append(*s.rows, loadedRow{l.ID, rowKeysSum(l)})
+	}
+	return nil
 }
 
 // lightLink fills l from its row's base without keeping the values: the

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // loadRow is an open link row as Load reads it. Its byte slices are valid
@@ -35,51 +36,93 @@ func eachLoadRow(tx *sql.Tx, hashAfter int64, fn func(*loadRow) error) error {
 	if err := tx.QueryRow(`SELECT (SELECT min(id) FROM links), (SELECT max(id) FROM links)`).Scan(&minID, &maxID); err != nil || !minID.Valid {
 		return err
 	}
-	st, err := tx.Prepare(`SELECT group_concat(concat(id, ',', written, ',', opened, ',',
-			octet_length(crm_id), ',', octet_length(outlook_key), ',', octet_length(b), ',',
-			coalesce(octet_length(base_sum), -1), ',', coalesce(octet_length(sha), -1), ',',
-			crm_id, outlook_key, b, base_sum, sha), '')
-		FROM (SELECT id, written, opened, crm_id, outlook_key,
-			CASE WHEN written <= ?1 AND base_sum IS NOT NULL AND substr(base, 3, 1) = x'00' THEN substr(base, 1, 3) ELSE base END AS b,
-			base_sum, CASE WHEN written > ?1 THEN base_sha256 END AS sha
-			FROM links WHERE closed IS NULL AND id >= ?2 AND id <= ?3)`)
+	st, err := tx.Prepare(loadRowsQuery(`id >= ?2 AND id <= ?3`))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	var text sql.RawBytes
-	var r loadRow
 	last := int64(math.MinInt64)
 	for lo := minID.Int64; ; lo += loadChunk {
 		hi := lo + loadChunk - 1
 		if hi < lo || hi >= maxID.Int64 {
 			hi = maxID.Int64
 		}
-		if err := eachRow(stmtQuerier{st}, "", []any{hashAfter, lo, hi}, func(rs *sql.Rows) error {
-			if err := rs.Scan(&text); err != nil {
-				return err
-			}
-			p := rowText{s: text}
-			for len(p.s) > 0 {
-				if err := p.row(&r); err != nil {
-					return fmt.Errorf("link rows %d..%d: %w", lo, hi, err)
-				}
-				if r.id <= last || r.id < lo || r.id > hi {
-					return fmt.Errorf("link rows %d..%d: link %d after link %d", lo, hi, r.id, last)
-				}
-				last = r.id
-				if err := fn(&r); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
+		if err := eachLoadText(stmtQuerier{st}, []any{hashAfter, lo, hi}, lo, hi, &last, fn); err != nil {
 			return err
 		}
 		if hi == maxID.Int64 {
 			return nil
 		}
 	}
+}
+
+// eachLoadRowOf is eachLoadRow for the open rows among the links ids
+// (ascending).
+func eachLoadRowOf(tx *sql.Tx, hashAfter int64, ids []int64, fn func(*loadRow) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	st, err := tx.Prepare(loadRowsQuery(`id IN (SELECT value FROM json_each(?2))`))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	last := int64(math.MinInt64)
+	var list []byte
+	for start := 0; start < len(ids); start += loadChunk {
+		chunk := ids[start:min(len(ids), start+loadChunk)]
+		list = append(list[:0], '[')
+		for i, id := range chunk {
+			if i > 0 {
+				list = append(list, ',')
+			}
+			list = strconv.AppendInt(list, id, 10)
+		}
+		list = append(list, ']')
+		if err := eachLoadText(stmtQuerier{st}, []any{hashAfter, string(list)}, chunk[0], chunk[len(chunk)-1], &last, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadRowsQuery is the query of the open link rows that where selects
+// (?1 is hashAfter), as one text in id order.
+func loadRowsQuery(where string) string {
+	return `SELECT group_concat(concat(id, ',', written, ',', opened, ',',
+			octet_length(crm_id), ',', octet_length(outlook_key), ',', octet_length(b), ',',
+			coalesce(octet_length(base_sum), -1), ',', coalesce(octet_length(sha), -1), ',',
+			crm_id, outlook_key, b, base_sum, sha), '')
+		FROM (SELECT id, written, opened, crm_id, outlook_key,
+			CASE WHEN written <= ?1 AND base_sum IS NOT NULL AND substr(base, 3, 1) = x'00' THEN substr(base, 1, 3) ELSE base END AS b,
+			base_sum, CASE WHEN written > ?1 THEN base_sha256 END AS sha
+			FROM links WHERE closed IS NULL AND ` + where + ` ORDER BY id)`
+}
+
+// eachLoadText runs the query of loadRowsQuery with args and calls fn for
+// each row of its text, which must be of ids lo..hi and after last.
+func eachLoadText(q querier, args []any, lo, hi int64, last *int64, fn func(*loadRow) error) error {
+	var text sql.RawBytes
+	var r loadRow
+	return eachRow(q, "", args, func(rs *sql.Rows) error {
+		if err := rs.Scan(&text); err != nil {
+			return err
+		}
+		p := rowText{s: text}
+		for len(p.s) > 0 {
+			if err := p.row(&r); err != nil {
+				return fmt.Errorf("link rows %d..%d: %w", lo, hi, err)
+			}
+			if r.id <= *last || r.id < lo || r.id > hi {
+				return fmt.Errorf("link rows %d..%d: link %d after link %d", lo, hi, r.id, *last)
+			}
+			*last = r.id
+			if err := fn(&r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // rowText reads the rows of eachLoadRow's text.

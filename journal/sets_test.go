@@ -82,7 +82,7 @@ func toTables(t *testing.T, tx *sql.Tx) {
 func toSchema5(t *testing.T, tx *sql.Tx) {
 	t.Helper()
 	toTables(t, tx)
-	for _, q := range []string{`DELETE FROM schema_migrations WHERE version >= 6`, `DROP TABLE checks`} {
+	for _, q := range []string{`DELETE FROM schema_migrations WHERE version >= 6`, `DROP TABLE checks`, `DROP TABLE link_pages`} {
 		if _, err := tx.Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -57,7 +57,10 @@ func (j *Journal) Verify() error {
 	if err := j.verifyOrphans(tx); err != nil {
 		return err
 	}
-	return j.verifyLinks(tx, last)
+	if err := j.verifyLinks(tx, last); err != nil {
+		return err
+	}
+	return j.verifyPages(tx, last)
 }
 
 // verifyMigrations checks schema_migrations against the migrations this
@@ -110,6 +113,7 @@ func (j *Journal) verifyOrphans(tx *sql.Tx) error {
 		{"link_history", "link", `SELECT cycle AS c, link AS k FROM link_history`},
 		{"sets", "part", `SELECT cycle AS c, part AS k FROM sets`},
 		{"checks", "through", `SELECT through AS c, through AS k FROM checks`},
+		{"link_pages", "page", `SELECT cycle AS c, page AS k FROM link_pages`},
 		{"links", "link", `SELECT opened AS c, id AS k FROM links UNION ALL SELECT written, id FROM links UNION ALL SELECT closed, id FROM links WHERE closed IS NOT NULL`},
 	} {
 		var cycle int

@@ -155,7 +155,7 @@ func TestVerifyDetectsInsertionsAndDeletions(t *testing.T) {
 		{"last cycle row deleted, rows kept", `DELETE FROM cycles WHERE number = 2`, 2, "files", "seq 1"},
 		{"last cycle deleted with its rows", `DELETE FROM changes WHERE cycle = 2; DELETE FROM conflicts WHERE cycle = 2; DELETE FROM notices WHERE cycle = 2;
 			DELETE FROM files WHERE cycle = 2; DELETE FROM link_writes WHERE cycle = 2; DELETE FROM pending WHERE cycle = 2;
-			DELETE FROM link_history WHERE cycle = 2; DELETE FROM sets WHERE cycle = 2; DELETE FROM cycles WHERE number = 2`, 2, "links", "link 1"},
+			DELETE FROM link_history WHERE cycle = 2; DELETE FROM sets WHERE cycle = 2; DELETE FROM link_pages WHERE cycle = 2; DELETE FROM cycles WHERE number = 2`, 2, "links", "link 1"},
 		{"set under a missing cycle", `INSERT INTO sets (kind, cycle, part, data) VALUES ('changes', 5, 0, X'01')`, 5, "sets", "part 0"},
 	} {
 		t.Run(e.name, func(t *testing.T) {
@@ -200,7 +200,7 @@ func TestVerifyAnchorsProveTheLastCycle(t *testing.T) {
 		t.Fatalf("VerifyAnchors of an untouched journal: %v", err)
 	}
 	if _, err := j.db.Exec(`PRAGMA foreign_keys = off; DELETE FROM files WHERE cycle = 3; DELETE FROM notices WHERE cycle = 3;
-		DELETE FROM changes WHERE cycle = 3; DELETE FROM pending WHERE cycle = 3; DELETE FROM link_writes WHERE cycle = 3; DELETE FROM sets WHERE cycle = 3; DELETE FROM cycles WHERE number = 3`); err != nil {
+		DELETE FROM changes WHERE cycle = 3; DELETE FROM pending WHERE cycle = 3; DELETE FROM link_writes WHERE cycle = 3; DELETE FROM sets WHERE cycle = 3; DELETE FROM link_pages WHERE cycle = 3; DELETE FROM cycles WHERE number = 3`); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.Verify(); err != nil {
