@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"slices"
+	"unsafe"
 
 	"contactsync/engine/contact"
 )
@@ -24,7 +25,14 @@ func (o *OutlookOutput) Apply(i int, c *contact.Contact) *Patch {
 // applyPatch cleans c's mapped fields and applies p (nil: none) to it.
 func (o *OutlookOutput) applyPatch(p *Patch, c *contact.Contact) *Patch {
 	for _, f := range o.Fields {
-		c.Values[f] = contact.Clean(f, c.Values[f])
+		// Most values are clean, and many empty: the record is written only
+		// where one changes (a string Clean leaves as it is is the same
+		// string), which spares a write barrier while the collector runs.
+		if v := c.Values[f]; v != "" {
+			if cv := contact.Clean(f, v); len(cv) != len(v) || unsafe.StringData(cv) != unsafe.StringData(v) {
+				c.Values[f] = cv
+			}
+		}
 	}
 	if p != nil {
 		p.apply(c)
