@@ -236,6 +236,49 @@ func (b *outBatch) copyViews(d, c *contact.Contact) {
 	}
 }
 
+// copyRecord makes c a copy of rec, read as row, whose strings are views
+// of a reader's buffer when views; it returns row's text copied into the
+// arena ("" when row is not copied: see copyViewsIn).
+func (b *outBatch) copyRecord(c, rec *contact.Contact, views bool, row outlookcsv.Row) string {
+	switch {
+	case views && copyRows && row.OK():
+		text := b.text(row.Text())
+		b.copyViewsIn(c, rec, row.Text(), text)
+		return text
+	case views:
+		b.copyViews(c, rec)
+	default:
+		copyContact(c, rec)
+	}
+	return ""
+}
+
+// copyViewsIn is copyViews of a record the reader read as the text row (a
+// view of its buffer too), whose copy in the arena is t: a value that is a
+// view of row (most: a plain row's cells are its values) becomes the same
+// view of t instead of a copy of its own, so the record's text is copied
+// once, not once as the row and again as its values.
+func (b *outBatch) copyViewsIn(d, c *contact.Contact, row, t string) {
+	copyContact(d, c)
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(row)))
+	in := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		if k := uintptr(unsafe.Pointer(unsafe.StringData(s))) - lo; k < uintptr(len(row)) && uintptr(len(s)) <= uintptr(len(row))-k {
+			return t[k : k+uintptr(len(s))]
+		}
+		return b.text(s)
+	}
+	d.Key = in(c.Key)
+	for f := range d.Values {
+		d.Values[f] = in(d.Values[f])
+	}
+	for i := range d.Extra {
+		d.Extra[i].Value = in(d.Extra[i].Value)
+	}
+}
+
 // text returns a copy of s in the arena. A full arena is replaced, not
 // grown: the strings of the records before point into it.
 func (b *outBatch) text(s string) string {
@@ -462,24 +505,20 @@ func feedPipe(p *sinkPipe, out *engine.OutlookOutput, ol *OutlookSide, oo Outloo
 			return err
 		}
 		b := p.cur
-		put := copyContact
-		if views {
-			put = b.copyViews
-		}
-		put(c, rec)
+		text := b.copyRecord(c, rec, views, row)
 		before := c.Values
 		pt := apply.Apply(i, c)
 		i++
 		switch {
 		case pt != nil && pt.Delete:
 			// Deleted Items gets the record as the export has it.
-			put(c, rec)
+			b.copyRecord(c, rec, views, outlookcsv.Row{})
 			b.to[b.n-1] = toDeleted
 		case pt != nil && pt.Updated():
 			b.to[b.n-1] |= toUpdated
 		case copyRows && row.OK() && sameFields(&c.Values, &before, out.Fields):
 			// As read, but maybe its key: written as its text.
-			b.rows[b.n-1] = row.WithText(b.text(row.Text()))
+			b.rows[b.n-1] = row.WithText(text)
 		}
 		p.sent()
 		return nil
