@@ -534,7 +534,8 @@ func (r *reconciler) newOutlookRecords() {
 	ds := r.decideOutlookRecords(ix, todo, own)
 	// The links the cycle makes from here on are known now: a first cycle
 	// puts them in links of their number instead of chunks to copy.
-	made := r.newCRMCount()
+	crmMade := r.newCRMCount()
+	made := crmMade
 	for _, d := range ds {
 		switch {
 		case d.kind == olLink:
@@ -543,7 +544,7 @@ func (r *reconciler) newOutlookRecords() {
 			made++
 		}
 	}
-	r.reserveLinks(made)
+	r.reserveLinks(made, made-crmMade)
 	for _, d := range ds {
 		i := int(d.oi)
 		if d.amb >= 0 {
@@ -688,9 +689,16 @@ func (r *reconciler) newCRMCount() int {
 
 // reserveLinks makes room for n more links in the arena when it holds none
 // yet (a first cycle): Plan.Links is then the arena, not a copy of chunks.
-func (r *reconciler) reserveLinks(n int) {
+// Of those links, fromOutlook are made from Outlook records, each of which
+// is given its link's sync key by a patch when it does not carry it yet
+// (as in a first cycle): the patches get room for them too, rather than
+// growing a million of them by copying.
+func (r *reconciler) reserveLinks(n, fromOutlook int) {
 	if len(r.arena) == 0 && len(r.spill) == 0 && cap(r.arena) < n {
 		r.arena = make([]LinkState, 0, n)
+		if len(r.patches) == 0 {
+			r.patches = make([]Patch, 0, fromOutlook)
+		}
 	}
 }
 

@@ -80,7 +80,12 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 	// base) has no field to merge.
 	// A new link starts from no base.
 	fields := r.fields
-	var base, newBase contact.Values
+	// base and newBase are the reconciler's, not zeroed each time (a
+	// Values is 656 bytes, and a first cycle merges a million new links):
+	// a new link's base is empty, and its merge writes every mapped field
+	// of newBase and no other, so both stay empty but for those until a
+	// link with a base is merged (mergeDirty).
+	base, newBase := &r.mergeBufs[0], &r.mergeBufs[1]
 	// crmIs is whether newBase is the base that the CRM record is (see
 	// baseRecords.is), known as the fields are merged: a new link's base
 	// starts empty, and the CRM's values are read clean.
@@ -88,12 +93,17 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 	switch {
 	case pr.isNew && pr.link().unread():
 		crmIs = crmRec.ok() && pr.link().NameAccount == ""
+		if r.mergeDirty {
+			*base, *newBase = contact.Values{}, contact.Values{}
+			r.mergeDirty = false
+		}
 	case pr.link().unread():
 		fields = nil
 	default:
-		r.baseTo(pr, &base)
+		r.baseTo(pr, base)
+		*newBase = *base
+		r.mergeDirty = true
 	}
-	newBase = base
 	var name string // the contact's, for the changes; none for a quiet link
 	if fields != nil {
 		if name = olName; name == "" {
@@ -107,7 +117,10 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 	// bytes: see contact.Table.SameValue) is read once, unless the CRM's
 	// company may be the name account (which reads as empty there).
 	for _, f := range fields {
-		b := contact.Clean(f, base[f])
+		b := base[f]
+		if b != "" {
+			b = contact.Clean(f, b)
+		}
 		var actual [2]string
 		// actualValue of the CRM record, its value read once for the
 		// comparison too.
@@ -153,14 +166,14 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 		}
 		crmIs = crmIs && newBase[f] == actual[0]
 	}
-	if fields != nil && (newBase != base || pr.isNew) {
+	if fields != nil && (pr.isNew || *newBase != *base) {
 		// The new base is kept packed (a million new links of a first
 		// cycle would hold a million 41-field bases otherwise); a quiet
 		// link allocates nothing here.
 		if crmIs {
-			r.fromRecord(pr.link(), &newBase, crmRec)
+			r.fromRecord(pr.link(), newBase, crmRec)
 		} else {
-			r.packFrom(pr.link(), &newBase, crmRec, olRec)
+			r.packFrom(pr.link(), newBase, crmRec, olRec)
 		}
 		pr.changed = true
 	}

@@ -185,7 +185,7 @@ func (r *reconciler) createInCRM(oi int) {
 // newCRMRecords creates in Outlook every sync group member no link claimed.
 func (r *reconciler) newCRMRecords() {
 	if len(r.arena) == 0 && len(r.spill) == 0 {
-		r.reserveLinks(r.newCRMCount())
+		r.reserveLinks(r.newCRMCount(), 0)
 	}
 	for i := range r.ct.Len() {
 		if r.crmClaimed[i] || !r.crmInScope(i) || r.tombCRM[i] != nil {

@@ -177,6 +177,11 @@ type reconciler struct {
 	// links are a few hundred allocations instead of a million.
 	slab []pair
 
+	// mergeBufs are merge's base and new base; mergeDirty says they may
+	// hold more than the mapped fields of a new link (see merge).
+	mergeBufs  [2]contact.Values
+	mergeDirty bool
+
 	// sortedFields are the mapped fields in field order, for sideSum;
 	// sums is its buffer.
 	sortedFields []contact.Field
