@@ -1,9 +1,9 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -268,22 +268,26 @@ func (r *reconciler) matchCreatedCRM() {
 		}
 		return names[k]
 	}
-	groups := map[string]int{} // the candidates → their group in order
-	var order [][]waitingCands
+	// Each waiting link's candidates, sorted, one after another in cands:
+	// link k's are cands[at[k]:at[k+1]] (a hundred thousand links waiting
+	// held a slice, a map entry and a group each).
+	cands := make([]int32, 0, len(waiting))
+	at := make([]int32, 1, len(waiting)+1)
 	var base contact.Values
+	var one []int
 	for _, pr := range waiting {
 		r.baseTo(pr, &base)
 		if base[contact.Company] == "" {
 			base[contact.Company] = pr.link().NameAccount
 		}
-		var cands []int
+		one = one[:0]
 		hasEmail := false
 		for _, f := range emailFields {
 			if e := r.normEmail(base[f]); e != "" {
 				hasEmail = true
 				for _, i := range byEmail[e] {
-					if !slices.Contains(cands, i) {
-						cands = append(cands, i)
+					if !slices.Contains(one, i) {
+						one = append(one, i)
 					}
 				}
 			}
@@ -291,32 +295,51 @@ func (r *reconciler) matchCreatedCRM() {
 		nk := r.nameKey(&base)
 		switch {
 		case hasEmail && nk != "":
-			cands = slices.DeleteFunc(cands, func(i int) bool { return !r.sameNameKey(rec{r.ct, i}, nk) })
+			one = slices.DeleteFunc(one, func(i int) bool { return !r.sameNameKey(rec{r.ct, i}, nk) })
 		case !hasEmail && nk != "":
-			cands = append(cands, byName(nk)...)
+			one = append(one, byName(nk)...)
 		}
-		slices.Sort(cands)
-		cands = slices.Compact(cands)
-		r.keyBuf = r.keyBuf[:0]
-		for _, i := range cands {
-			r.keyBuf = strconv.AppendInt(append(r.keyBuf, ' '), int64(i), 10)
+		slices.Sort(one)
+		for _, i := range slices.Compact(one) {
+			cands = append(cands, int32(i))
 		}
-		g, ok := groups[string(r.keyBuf)]
-		if !ok {
-			g = len(order)
-			groups[string(r.keyBuf)] = g
-			order = append(order, nil)
-		}
-		order[g] = append(order[g], waitingCands{pr, cands})
+		at = append(at, int32(len(cands)))
 	}
-	// Links waiting with the same candidates take the last ones in dump
-	// order (an import appends), the sync group's members first, in link
-	// order, which is the order they were written to contacts-new.csv.
-	for _, g := range order {
-		cands := g[0].cands
-		var in []int
+	r.claimCreated(waiting, cands, at)
+}
+
+// claimCreated gives the links waiting for the CRM to create their
+// contacts the candidates matchCreatedCRM found (link k's are
+// cands[at[k]:at[k+1]], sorted). Links waiting with the same candidates
+// are a group, and the groups are decided in the order of their first
+// link: a group's links take the last candidates in dump order (an import
+// appends), the sync group's members first, in link order, which is the
+// order they were written to contacts-new.csv.
+func (r *reconciler) claimCreated(waiting []*pair, cands, at []int32) {
+	of := func(k int32) []int32 { return cands[at[k]:at[k+1]] }
+	// The links by their candidates, in link order among equal ones: a
+	// group is a run of them.
+	byCands := make([]int32, len(waiting))
+	for k := range byCands {
+		byCands[k] = int32(k)
+	}
+	slices.SortStableFunc(byCands, func(a, b int32) int { return slices.Compare(of(a), of(b)) })
+	var groups [][]int32
+	for s := 0; s < len(byCands); {
+		e := s + 1
+		for e < len(byCands) && slices.Equal(of(byCands[e]), of(byCands[s])) {
+			e++
+		}
+		groups = append(groups, byCands[s:e])
+		s = e
+	}
+	slices.SortFunc(groups, func(a, b []int32) int { return cmp.Compare(a[0], b[0]) })
+	var in []int32
+	for _, g := range groups {
+		cands := of(g[0])
+		in = in[:0]
 		for _, i := range cands {
-			if r.crmInScope(i) {
+			if r.crmInScope(int(i)) {
 				in = append(in, i)
 			}
 		}
@@ -326,18 +349,13 @@ func (r *reconciler) matchCreatedCRM() {
 		if len(cands) > len(g) {
 			cands = cands[len(cands)-len(g):]
 		}
-		for j, w := range g {
+		for j, k := range g {
 			if j < len(cands) && !r.crmClaimed[cands[j]] {
-				w.pr.crm = int32(cands[j])
+				waiting[k].crm = cands[j]
 				r.crmClaimed[cands[j]] = true
 			}
 		}
 	}
-}
-
-type waitingCands struct {
-	pr    *pair
-	cands []int
 }
 
 var emailFields = []contact.Field{contact.Email1, contact.Email2, contact.Email3}

@@ -327,3 +327,45 @@ func TestIncompleteSideHoldsPresence(t *testing.T) {
 		t.Errorf("Dee was not created in the complete CRM:\n%s", planText(p))
 	}
 }
+
+// TestCreatedTwinsLinkBackInOrder: Outlook contacts that read alike (the
+// same name and company, no e-mail) are created in the CRM one after another;
+// when they arrive, links waiting with the same candidates take them in
+// link order, the order contacts-new.csv listed them, and a link waiting
+// with other candidates takes its own.
+func TestCreatedTwinsLinkBackInOrder(t *testing.T) {
+	crm := dump(person("C1", "first=Hal", "last=Ito", "company=Acme", "email1=hal@acme.example"))
+	crm.Accounts = []contact.Account{{ID: "A1", Name: "Acme"}}
+	ann := person("", "first=Ann", "last=Lee", "company=Acme", "phone_mobile=1")
+	bo := person("", "first=Bo", "last=Lin", "email1=bo@example.com")
+	ann2 := person("", "first=Ann", "last=Lee", "company=Acme", "phone_mobile=2")
+	w := newWorld(t, crm, folder(ann, bo, ann2))
+	p := w.sync()
+	if n := len(p.CRM.New.Contacts()); n != 3 {
+		t.Fatalf("cycle 1 created %d CRM contacts, want 3:\n%s", n, planText(p))
+	}
+	p2, err := w.plan()
+	if err != nil {
+		t.Fatalf("cycle 2 after importing cycle 1: %v", err)
+	}
+	if q := quiet(p2); q != "" {
+		t.Fatalf("cycle 2 does %s, want nothing:\n%s", q, planText(p2))
+	}
+	// The CRM made its contacts in the order contacts-new.csv gave them,
+	// the links' order: each link has the one made from its row.
+	var made []string
+	for _, c := range w.crm.Contacts {
+		if c.Key != "C1" {
+			made = append(made, trimID(c.Key))
+		}
+	}
+	var got []string
+	for _, l := range p2.Links {
+		if l.CRMID != "C1" {
+			got = append(got, l.CRMID)
+		}
+	}
+	if !slices.Equal(got, made) {
+		t.Errorf("the links (in id order) found CRM contacts %q, want %q, the order they were made in", got, made)
+	}
+}
