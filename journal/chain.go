@@ -44,13 +44,28 @@ func (c *chain) str(s string) {
 
 // int hashes n as its decimal text, as str would.
 func (c *chain) int(n int64) {
-	var d [24]byte
-	t := strconv.AppendInt(d[:0], n, 10)
-	c.buf = binary.AppendUvarint(c.buf, uint64(len(t)))
-	c.buf = append(c.buf, t...)
+	c.buf = appendChainInt(c.buf, n)
 	if len(c.buf) >= chainBlock {
 		c.flush()
 	}
+}
+
+// appendChainInt appends n as int encodes it: its decimal text, length
+// first.
+func appendChainInt(b []byte, n int64) []byte {
+	if 0 <= n && n < 10 {
+		return append(b, 1, '0'+byte(n))
+	}
+	var d [24]byte
+	t := strconv.AppendInt(d[:0], n, 10)
+	b = append(b, byte(len(t))) // at most 20: one byte of uvarint
+	return append(b, t...)
+}
+
+// appendChainTag appends t as tag encodes it.
+func appendChainTag(b []byte, t string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(t)+1))
+	return append(append(b, 0), t...)
 }
 
 // flush hashes what the buffer gathered.
@@ -70,10 +85,7 @@ func (c *chain) reset() {
 }
 
 // tag hashes "\x00" + t as str would.
-func (c *chain) tag(t string) {
-	c.buf = binary.AppendUvarint(c.buf, uint64(len(t)+1))
-	c.buf = append(append(c.buf, 0), t...)
-}
+func (c *chain) tag(t string) { c.buf = appendChainTag(c.buf, t) }
 
 func (c *chain) sum() string {
 	c.flush()

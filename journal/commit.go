@@ -264,8 +264,14 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 	ch := newChain()
 	ch.to = tail
 	head = make(chan error, 1)
-	go func() { head <- encodeHead(ch, plan) }()
-	if err := insertChanges(tx, n, plan); err != nil {
+	cp := newChangeParts()
+	defer func() {
+		if err != nil {
+			close(cp.stop) // before the deferred wait for head
+		}
+	}()
+	go func() { head <- encodeHead(ch, plan, cp) }()
+	if err := cp.insert(tx, n); err != nil {
 		return nil, err
 	}
 	if err := insertConflicts(tx, n, plan.Conflicts); err != nil {
@@ -316,13 +322,21 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 }
 
 // encodeHead encodes the changes, conflicts and notices of plan into ch,
-// as the chain hashes them, and returns the error of ch's spool.
-func encodeHead(ch *chain, plan *engine.Plan) error {
-	var text []byte // a creation's text (engine.Plan.ChangeWithNew)
-	for i := range plan.Changes {
-		var c engine.Change
-		c, text = plan.ChangeWithNew(i, text)
-		ch.change(i+1, c.Side.String(), &c) // the side's text, as the journal stores it
+// as the chain hashes them, and the changes into the parts of their set
+// (cp: the staging inserts them as they come; nil: none), and returns the
+// error of ch's spool or of the parts. Each change is read from the plan
+// once for both.
+func encodeHead(ch *chain, plan *engine.Plan, cp *changeParts) error {
+	var w *setWriter
+	if cp != nil {
+		w = cp.writer()
+	}
+	err := encodeChanges(ch, plan, w)
+	if cp != nil {
+		cp.done()
+	}
+	if err != nil {
+		return err
 	}
 	for i := range plan.Conflicts {
 		r := conflictRowOf(&plan.Conflicts[i])
@@ -334,6 +348,30 @@ func encodeHead(ch *chain, plan *engine.Plan) error {
 	ch.flush()
 	if sp, ok := ch.to.(*spool); ok {
 		return sp.err
+	}
+	return nil
+}
+
+// encodeChanges encodes the plan's changes into ch and, unless nil, w.
+func encodeChanges(ch *chain, plan *engine.Plan, w *setWriter) error {
+	var text []byte // a creation's text (engine.Plan.ChangeWithNew)
+	for i := range plan.Changes {
+		var c engine.Change
+		c, text = plan.ChangeWithNew(i, text)
+		side := c.Side.String() // the side's text, as the journal stores it
+		ch.change(i+1, side, &c)
+		if w == nil {
+			continue
+		}
+		putChange(w, side, &c)
+		if err := w.end(); err != nil {
+			return fmt.Errorf("changes: %w", err)
+		}
+	}
+	if w != nil {
+		if err := w.close(); err != nil {
+			return fmt.Errorf("changes: %w", err)
+		}
 	}
 	return nil
 }

@@ -7,31 +7,76 @@ package journal
 import (
 	"cmp"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 
 	"contactsync/engine"
 )
 
-// insertChanges writes the changes of plan (cycle n) as a set, in plan
-// order.
-func insertChanges(tx *sql.Tx, n int, plan *engine.Plan) error {
-	w, err := newSetWriter(tx, n, setChanges)
+// setPart is a part of a set, made by one goroutine for another to
+// insert.
+type setPart struct {
+	part int
+	data []byte
+}
+
+// changeParts makes the parts of a cycle's set of changes (encodeHead,
+// which encodes the changes for the hash chain from the same values) and
+// hands them to the staging, which inserts them (insertParts) and gives
+// their buffers back.
+type changeParts struct {
+	parts chan setPart
+	free  chan []byte
+	stop  chan struct{} // closed: the staging failed, make no more parts
+}
+
+func newChangeParts() *changeParts {
+	return &changeParts{parts: make(chan setPart, 2), free: make(chan []byte, 4), stop: make(chan struct{})}
+}
+
+// writer returns the set writer of the changes, for the goroutine that
+// makes them; it closes the parts once its last is written (done).
+func (cp *changeParts) writer() *setWriter {
+	return newSetEncoder(setChanges, func(part int, data []byte) error {
+		select {
+		case cp.parts <- setPart{part, data}:
+			return nil
+		case <-cp.stop:
+			return errStopped
+		}
+	}, func() []byte {
+		select {
+		case b := <-cp.free:
+			return b[:0]
+		default:
+			return nil
+		}
+	})
+}
+
+// done ends the parts: the writer has written its last.
+func (cp *changeParts) done() { close(cp.parts) }
+
+// errStopped is what a goroutine of a staging that failed returns.
+var errStopped = errors.New("the staging stopped")
+
+// insert inserts the parts of cycle n's changes as they come, until the
+// writer is done.
+func (cp *changeParts) insert(tx *sql.Tx, n int) error {
+	st, err := tx.Prepare(`INSERT INTO sets (kind, cycle, part, data) VALUES (?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
-	var text []byte // a creation's text (engine.Plan.ChangeWithNew)
-	for i := range plan.Changes {
-		var c engine.Change
-		c, text = plan.ChangeWithNew(i, text)
-		putChange(w, c.Side.String(), &c) // the side's text, as the journal stores it
-		if err := w.end(); err != nil {
-			w.close()
-			return fmt.Errorf("changes: %w", err)
+	defer st.Close()
+	for p := range cp.parts {
+		if _, err := st.Exec(setChanges, n, p.part, p.data); err != nil {
+			return fmt.Errorf("changes part %d: %w", p.part, err)
 		}
-	}
-	if err := w.close(); err != nil {
-		return fmt.Errorf("changes: %w", err)
+		select {
+		case cp.free <- p.data:
+		default:
+		}
 	}
 	return nil
 }

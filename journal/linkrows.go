@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -298,9 +299,8 @@ func (r *linkRow) matches(c *chain, recorded string) bool {
 	case r.baseSHA != "":
 		return false
 	case len(recorded) == sha256.Size:
-		r.sum(c)
-		c.flush()
-		return string(c.h.Sum(nil)) == recorded
+		r.sumBytes(c)
+		return string(c.out) == recorded
 	}
 	return r.sum(c) == recorded
 }
@@ -317,23 +317,24 @@ func (r *linkRow) sum(c *chain) string {
 }
 
 // sumBytes is sum of a compact row in c's buffer: valid until c hashes
-// again.
+// again (c.out holds the whole sha256). The row is encoded as chain's
+// str, int and tag encode it and hashed in one call.
 func (r *linkRow) sumBytes(c *chain) []byte {
 	if !r.compact() {
 		return []byte(r.jsonSum(c))
 	}
-	c.reset()
-	c.tag("link v2")
-	c.int(r.id)
-	c.str(r.crmID)
-	c.str(r.outlookKey)
-	c.str(unsafeString(r.base))
-	c.str(unsafeString(r.baseSum))
-	c.int(int64(r.opened))
-	c.int(int64(r.written))
-	c.int(int64(r.closed))
-	c.flush()
-	c.out = c.h.Sum(c.out[:0])
+	b := appendChainTag(c.buf[:0], "link v2")
+	b = appendChainInt(b, r.id)
+	for _, s := range [...]string{r.crmID, r.outlookKey, unsafeString(r.base), unsafeString(r.baseSum)} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = appendChainInt(b, int64(r.opened))
+	b = appendChainInt(b, int64(r.written))
+	b = appendChainInt(b, int64(r.closed))
+	sum := sha256.Sum256(b)
+	c.buf = b[:0]
+	c.out = append(c.out[:0], sum[:]...)
 	return c.out[:rowSumSize]
 }
 

@@ -48,6 +48,29 @@ func (j *Journal) loadState(arena bool) (engine.State, error) {
 	return st, nil
 }
 
+// decodePending is decodePending, remembering the documents of an
+// operation alone on each side (a sync key to carry, a creation: most of
+// a million links have one of a handful), which it decodes once.
+func (s *linkSink) decodePending(doc string, l *engine.Link) error {
+	if len(doc) > 16 {
+		return decodePending(doc, l)
+	}
+	if p, ok := s.opOnly[doc]; ok {
+		l.SetPending(p.CRM, p.Outlook)
+		return nil
+	}
+	if err := decodePending(doc, l); err != nil {
+		return err
+	}
+	if p := l.Pending(); len(p.CRM.Fields)+len(p.CRM.Old)+len(p.Outlook.Fields)+len(p.Outlook.Old) == 0 {
+		if s.opOnly == nil {
+			s.opOnly = map[string]engine.LinkPending{}
+		}
+		s.opOnly[strings.Clone(doc)] = p
+	}
+	return nil
+}
+
 // loadedState is what Load read, for Commit: the rows of cycle's open
 // links, in id order, and the exact hash of each base read through Bases
 // since.
@@ -245,6 +268,7 @@ type linkSink struct {
 	rows        *[]loadedRow // nil: read-only
 	open        int64        // the links the last cycle left open
 	strs        contact.Arena
+	opOnly      map[string]engine.LinkPending // see decodePending
 }
 
 // reset empties the sink for a read from the start.
@@ -296,7 +320,7 @@ func (s *linkSink) done(l *engine.Link) error {
 			s.next++ // pending work of a link that is not open: ignored
 		}
 		if s.next < len(s.pending) && s.pending[s.next].link == l.ID {
-			if err := decodePending(s.pending[s.next].doc, l); err != nil {
+			if err := s.decodePending(s.pending[s.next].doc, l); err != nil {
 				return fmt.Errorf("link %d: pending work of cycle %d: %w", l.ID, s.st.Cycle, err)
 			}
 			s.next++

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"contactsync/engine"
@@ -388,4 +390,36 @@ func FuzzLinkPage(f *testing.F) {
 			t.Fatalf("a page written does not read: %v", err)
 		}
 	})
+}
+
+// TestRowSumIsTheChainsEncoding holds a compact row's hash, encoded and
+// hashed in one call, to the chain's encoding of the row's values (tag,
+// id, keys, base, base_sum, opened, written, closed) hashed as a cycle's
+// rows are: what the hashes cycles recorded cover.
+func TestRowSumIsTheChainsEncoding(t *testing.T) {
+	for _, r := range []linkRow{
+		{id: 1, crmID: "C1", outlookKey: "OL1", base: []byte{1, 0, 0}, baseSum: make([]byte, 16), opened: 1, written: 1},
+		{id: 123456789, crmID: "CDEMO\xff", outlookKey: "", base: []byte(strings.Repeat("b", 300)), baseSum: make([]byte, 16), opened: 9, written: 12, closed: 12},
+		{id: -3, crmID: strings.Repeat("k", 200), outlookKey: "x", base: []byte{}, baseSum: []byte("0123456789abcdef"), opened: 10, written: 100000},
+	} {
+		ref := newChain() // a tag and an int are strings to the chain
+		ref.str("\x00link v2")
+		ref.str(strconv.FormatInt(r.id, 10))
+		ref.str(r.crmID)
+		ref.str(r.outlookKey)
+		ref.str(string(r.base))
+		ref.str(string(r.baseSum))
+		for _, n := range []int{r.opened, r.written, r.closed} {
+			ref.str(strconv.Itoa(n))
+		}
+		ref.flush()
+		want := ref.h.Sum(nil)
+		c := newChain()
+		if got := r.sumBytes(c); string(got) != string(want[:rowSumSize]) || string(c.out) != string(want) {
+			t.Errorf("row %d: hash %x, want %x", r.id, c.out, want)
+		}
+		if !r.matches(c, string(want)) || !r.matches(c, string(want[:rowSumSize])) {
+			t.Errorf("row %d does not match its own hash", r.id)
+		}
+	}
 }

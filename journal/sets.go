@@ -41,9 +41,12 @@ const (
 	setPending    = "pending"
 )
 
-// setWriter writes one set of a cycle.
+// setWriter writes one set of a cycle: each part through st, or, made
+// by newSetEncoder, hands it to emit.
 type setWriter struct {
 	st    *sql.Stmt
+	emit  func(part int, data []byte) error
+	fresh func() []byte // a buffer for the next part, after one was emitted
 	cycle int
 	kind  string
 	part  int
@@ -61,6 +64,13 @@ func newSetWriter(tx *sql.Tx, cycle int, kind string) (*setWriter, error) {
 		return nil, err
 	}
 	return &setWriter{st: st, cycle: cycle, kind: kind, dict: map[string]int{}}, nil
+}
+
+// newSetEncoder returns a setWriter that gives each part it makes to
+// emit, which owns the part's bytes from then on; fresh gives the buffer
+// the next part is made in (nil: a new one).
+func newSetEncoder(kind string, emit func(part int, data []byte) error, fresh func() []byte) *setWriter {
+	return &setWriter{emit: emit, fresh: fresh, kind: kind, dict: map[string]int{}}
 }
 
 func (w *setWriter) int(v int64) { w.body = binary.AppendVarint(w.body, v) }
@@ -113,7 +123,13 @@ func (w *setWriter) flush() error {
 		w.data = append(w.data, s...)
 	}
 	w.data = append(w.data, w.body...)
-	if _, err := w.st.Exec(w.kind, w.cycle, w.part, w.data); err != nil {
+	if w.emit != nil {
+		data := w.data
+		w.data = w.fresh()
+		if err := w.emit(w.part, data); err != nil {
+			return err
+		}
+	} else if _, err := w.st.Exec(w.kind, w.cycle, w.part, w.data); err != nil {
 		return fmt.Errorf("%s part %d: %w", w.kind, w.part, err)
 	}
 	w.part++
@@ -128,7 +144,9 @@ func (w *setWriter) flush() error {
 // close writes what is left and releases the statement.
 func (w *setWriter) close() error {
 	err := w.flush()
-	w.st.Close()
+	if w.st != nil {
+		w.st.Close()
+	}
 	return err
 }
 
