@@ -163,6 +163,7 @@ type dupKeys struct {
 	cur  []byte
 	ends []int
 	buf  []byte
+	row  [8]contact.Handle // the handles of the fields being read
 
 	// hs holds a key each: the high bits of its hash, then (low) its
 	// number. Keys are numbered in contact and slot order, so that keys
@@ -230,8 +231,9 @@ func (kb *dupKeys) hash(n int) {
 	// one a contact) counted, and the phone keys.
 	size := len(kb.phoneKeys)
 	for i := range n {
-		for _, f := range dupEmailFields {
-			if kb.t != nil && kb.t.Handle(i, f) != 0 || kb.t == nil && kb.cs.Get(i, f) != "" {
+		readHandles(kb.cs, kb.t, i, dupEmailFields, kb.row[:len(dupEmailFields)])
+		for _, h := range kb.row[:len(dupEmailFields)] {
+			if h != 0 {
 				size++
 			}
 		}
@@ -304,12 +306,13 @@ func (kb *dupKeys) keyOf(h uint64) int { return int(h & kb.low) }
 // make makes the keys of contact i into cur and ends.
 func (kb *dupKeys) make(i int) {
 	kb.cur, kb.ends = kb.cur[:0], kb.ends[:0]
-	cs := kb.cs
-	for _, fd := range dupEmailFields {
-		if kb.t != nil && kb.t.Handle(i, fd) == 0 {
+	row := kb.row[:len(dupKeyFields)]
+	readHandles(kb.cs, kb.t, i, dupKeyFields, row)
+	for k, fd := range dupEmailFields {
+		if row[k] == 0 {
 			continue
 		}
-		if kb.buf = appendNormEmail(append(kb.buf[:0], keyEmail), cs.Get(i, fd), kb.o.CaseSensitiveKeys); len(kb.buf) > 1 {
+		if kb.buf = appendNormEmail(append(kb.buf[:0], keyEmail), readValue(kb.cs, kb.t, i, fd, row[k]), kb.o.CaseSensitiveKeys); len(kb.buf) > 1 {
 			kb.emit()
 		}
 	}
@@ -323,27 +326,33 @@ func (kb *dupKeys) make(i int) {
 	}
 	// FoldName of "first middle last": the folded parts joined by a space.
 	kb.buf = append(kb.buf[:0], keyName)
-	for _, fd := range []contact.Field{contact.First, contact.Middle, contact.Last} {
-		kb.buf = kb.appendNamePart(kb.buf, i, fd, true)
+	names := row[len(dupEmailFields):]
+	for k := range 3 {
+		kb.buf = kb.appendNamePart(kb.buf, i, dupKeyFields[len(dupEmailFields)+k], names[k], true)
 	}
 	if len(kb.buf) > 1 {
 		kb.buf = append(kb.buf, " / "...)
-		kb.buf = kb.appendNamePart(kb.buf, i, contact.Company, false)
+		kb.buf = kb.appendNamePart(kb.buf, i, contact.Company, names[3], false)
 		kb.emit()
 	}
 }
 
-// appendNamePart appends the folded value of field f of contact i to b,
-// after a space when part and b holds a part already (more than the
-// key's letter). Of a table, each value is folded once (names).
-func (kb *dupKeys) appendNamePart(b []byte, i int, f contact.Field, part bool) []byte {
+// dupKeyFields are the fields make reads: the e-mails, then the names and
+// the company.
+var dupKeyFields = append(slices.Clone(dupEmailFields), contact.First, contact.Middle, contact.Last, contact.Company)
+
+// appendNamePart appends the folded value of field f of contact i, whose
+// handle readHandles read as h, to b, after a space when part and b holds
+// a part already (more than the key's letter). Of a table, each value is
+// folded once (names).
+func (kb *dupKeys) appendNamePart(b []byte, i int, f contact.Field, h contact.Handle, part bool) []byte {
 	k := len(b)
 	if part && k > 1 {
 		b = append(b, ' ')
 	}
 	if kb.t != nil {
-		b = kb.names.appendFold(b, kb.t, kb.t.Handle(i, f))
-	} else {
+		b = kb.names.appendFold(b, kb.t, h)
+	} else if h != 0 {
 		b = contact.AppendFoldName(b, kb.cs.Get(i, f))
 	}
 	if part && len(b) == k+1 && k > 1 {

@@ -22,16 +22,12 @@ func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, key
 	// contacts share is a run of two contacts or more.
 	w := len(dupPhoneFields)
 	t, _ := cs.(*contact.Table)
-	has := func(i int, f contact.Field) bool {
-		if t != nil {
-			return t.Handle(i, f) != 0
-		}
-		return cs.Get(i, f) != ""
-	}
+	hs := make([]contact.Handle, w)
 	size := 0
 	for i := range n {
-		for _, f := range dupPhoneFields {
-			if has(i, f) {
+		readHandles(cs, t, i, dupPhoneFields, hs)
+		for _, h := range hs {
+			if h != 0 {
 				size++
 			}
 		}
@@ -39,11 +35,12 @@ func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, key
 	slotBits := uint(bits.Len(uint(n * w)))
 	tails := make([]uint64, 0, size)
 	for i := range n {
-		for k, f := range dupPhoneFields {
-			if !has(i, f) {
+		readHandles(cs, t, i, dupPhoneFields, hs)
+		for k, h := range hs {
+			if h == 0 {
 				continue
 			}
-			if tl := phoneTail(cs.Get(i, f)); tl != 0 {
+			if tl := phoneTail(readValue(cs, t, i, dupPhoneFields[k], h)); tl != 0 {
 				tails = append(tails, uint64(tl)<<slotBits|uint64(i*w+k))
 			}
 		}
@@ -89,6 +86,33 @@ func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, key
 		}
 	}
 	return slots, keys, tmp
+}
+
+// readHandles reads fields fs of contact i into hs: of a table t (cs),
+// their handles, read at once; else 1 for a value and 0 for none.
+func readHandles(cs contact.Records, t *contact.Table, i int, fs []contact.Field, hs []contact.Handle) {
+	if t != nil {
+		t.Handles(i, fs, hs)
+		return
+	}
+	for k, f := range fs {
+		hs[k] = 0
+		if cs.Get(i, f) != "" {
+			hs[k] = 1
+		}
+	}
+}
+
+// readValue returns the value of field f of contact i, whose handle
+// readHandles read as h.
+func readValue(cs contact.Records, t *contact.Table, i int, f contact.Field, h contact.Handle) string {
+	if t != nil {
+		return t.Pool().Get(h)
+	}
+	if h == 0 {
+		return ""
+	}
+	return cs.Get(i, f)
 }
 
 // phoneDigits returns the digits of a phone number before any extension

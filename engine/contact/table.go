@@ -379,6 +379,32 @@ func (t *Table) Handle(i int, f Field) Handle {
 	return t.cells.at(i, int(t.col[f]))
 }
 
+// Handles sets dst[k] to Handle(i, fs[k]) for each field of fs (dst is at
+// least as long): the fields of a record read at once, its page found
+// once, for a reader of a few fields of every record.
+func (t *Table) Handles(i int, fs []Field, dst []Handle) {
+	c := &t.cells
+	pg := &c.pages[i>>pageBits]
+	o := i & (pageRecords - 1)
+	dst = dst[:len(fs)]
+	for k, f := range fs {
+		j := int8(-1)
+		if f >= 0 && int(f) < NumFields {
+			j = t.col[f]
+		}
+		switch {
+		case j < 0:
+			dst[k] = 0
+		case pg.keep == nil:
+			dst[k] = pg.v[o*c.w+int(j)]
+		case pg.keep[j] >= 0:
+			dst[k] = pg.v[o*pg.stride+int(pg.keep[j])]
+		default:
+			dst[k] = pg.same[j] + Handle(o)*pg.step[j]
+		}
+	}
+}
+
 // SameValue reports whether field f of record i holds the same value as
 // field f of record j of u: from the handles alone when they are equal, or
 // when the field is Interned in one pool; else by the values.

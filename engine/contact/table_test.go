@@ -230,3 +230,42 @@ func TestTableTimesLate(t *testing.T) {
 		times[3] = times[0] // after Reset, whole seconds only
 	}
 }
+
+// TestTableHandles holds Handles to Handle on every field, kept or not, of
+// records in full pages packed (fields the same in every record, a value
+// stepping), in the page being filled, and after Clip.
+func TestTableHandles(t *testing.T) {
+	rnd := rand.New(rand.NewSource(7))
+	tb := NewTable([]Field{First, Last, Company, Email1, PhoneMobile, BusinessCity})
+	fs := append(AllFields(), Field(-1), Field(NumFields))
+	check := func(when string) {
+		dst := make([]Handle, len(fs))
+		for i := range tb.Len() {
+			tb.Handles(i, fs, dst)
+			for k, f := range fs {
+				if want := tb.Handle(i, f); dst[k] != want {
+					t.Fatalf("%s: record %d field %d: Handles %d, Handle %d", when, i, f, dst[k], want)
+				}
+			}
+		}
+	}
+	for i := range 3000 {
+		var c Contact
+		c.Key = fmt.Sprint("K", i)
+		c.Values[First] = []string{"Ann", "Bo", "Cy"}[rnd.Intn(3)]
+		c.Values[Company] = "Acme" // the same in every record of a page
+		if i >= 2048 {
+			c.Values[Company] = fmt.Sprint("Co", rnd.Intn(5))
+		}
+		c.Values[Email1] = fmt.Sprint("u", i, "@x.example") // appended: a handle stepping
+		if rnd.Intn(4) == 0 {
+			c.Values[PhoneMobile] = fmt.Sprint("+1 555 ", rnd.Intn(1e7))
+		}
+		if err := tb.Add(&c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("filling")
+	tb.Clip()
+	check("clipped")
+}
