@@ -130,8 +130,9 @@ func SearchDuplicates(cs contact.Records, o DuplicateOptions) *Duplicates {
 	if kb.t, _ = cs.(*contact.Table); kb.t != nil {
 		kb.names = new(foldCache)
 	}
-	kb.phoneSlots, kb.phoneKeys, kb.tmp = phoneKeys(cs, o.PhoneKey)
-	kb.hash(n)
+	var emails int
+	kb.phoneSlots, kb.phoneKeys, kb.tmp, emails = phoneKeys(cs, o.PhoneKey)
+	kb.hash(n, emails)
 	kb.phoneSlots, kb.phoneKeys, kb.names = nil, nil, nil
 	kb.match(n)
 	if len(kb.matches) == 0 {
@@ -225,23 +226,16 @@ func (c *foldCache) appendFold(b []byte, t *contact.Table, h contact.Handle) []b
 // dupChunk is the size of a chunk of the bytes of the keys of the runs.
 const dupChunk = 1 << 20
 
-// hash hashes every key of every contact into hs, and sorts them.
-func (kb *dupKeys) hash(n int) {
-	// Room for every key there may be: the e-mails and names (at most
-	// one a contact) counted, and the phone keys.
-	size := len(kb.phoneKeys)
-	for i := range n {
-		readHandles(kb.cs, kb.t, i, dupEmailFields, kb.row[:len(dupEmailFields)])
-		for _, h := range kb.row[:len(dupEmailFields)] {
-			if h != 0 {
-				size++
-			}
-		}
-	}
+// hash hashes every key of every contact into hs, and sorts them. There
+// is room for every key there may be: the e-mails (counted by phoneKeys),
+// the phone keys and the names (at most one a contact).
+func (kb *dupKeys) hash(n, emails int) {
+	size := len(kb.phoneKeys) + emails
 	kb.hs = make([]uint64, 0, size+n)
 	kb.at = make([]uint64, 0, size+n)
 	kb.owner = make([]int32, 0, size+n)
 	kb.low = uint64(1)<<bits.Len(uint(size+n)) - 1
+	high := hashBits(uint(bits.Len64(kb.low)), size+n)
 	seed := maphash.MakeSeed()
 	for i := range n {
 		kb.make(i)
@@ -249,7 +243,7 @@ func (kb *dupKeys) hash(n int) {
 		start := 0
 		for _, end := range kb.ends {
 			h := dupHash(seed, kb.cur[start:end])
-			kb.hs = append(kb.hs, h&^kb.low|uint64(len(kb.at)))
+			kb.hs = append(kb.hs, h&high|uint64(len(kb.at)))
 			kb.at = append(kb.at, at+uint64(start))
 			kb.owner = append(kb.owner, int32(i))
 			start = end
@@ -259,6 +253,21 @@ func (kb *dupKeys) hash(n int) {
 		kb.tmp = make([]uint64, len(kb.hs))
 	}
 	sortUint64sFrom(kb.hs, kb.tmp, uint(bits.Len64(kb.low))) // numbers ascending
+}
+
+// hashBits returns the mask of the bits of a key's hash that hs keeps
+// above the keys' numbers (their from bits): the sort's top digits
+// (counted from from), as few as hold log2(keys)+8 bits or more. A hash
+// shared by different keys is rare still (they are compared byte for
+// byte), and the sort skips the digits below, which are all 0: three
+// passes instead of four for a million contacts' keys.
+func hashBits(from uint, keys int) uint64 {
+	need := uint(bits.Len(uint(keys))) + 8
+	keep := 64 - from
+	for keep >= sortDigit+need {
+		keep -= sortDigit
+	}
+	return ^uint64(0) << (64 - keep)
 }
 
 // runs calls f with the bounds in hs of every run of one hash held by

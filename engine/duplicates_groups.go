@@ -137,15 +137,9 @@ func (kb *dupKeys) groups() *Duplicates {
 	// is numbered u in input order, its matches starting at from[u]; keys
 	// are its group << 32 | u, sorted to lay the members out group after
 	// group (writing each member into its group's place as it came was a
-	// miss of the cache a member).
-	// root → its group + 1, in the room of the hashes, which are done.
-	group := kb.hs[:0]
-	if n := len(kb.parent); cap(group) >= n {
-		group = group[:n]
-		clear(group)
-	} else {
-		group = make([]uint64, n)
-	}
+	// miss of the cache a member). A root is its group's first contact
+	// (union keeps the smaller index), met before its other members: it
+	// is then marked in parent as its group (groupOf).
 	kb.hs = nil
 	var counts []int32
 	keys := make([]uint64, 0, len(kb.matches)) // a contact has a match or more
@@ -157,12 +151,10 @@ func (kb *dupKeys) groups() *Duplicates {
 		for hi < len(kb.matches) && kb.owner[kb.matches[hi]>>32] == i {
 			hi++
 		}
-		r := kb.find(i)
-		if group[r] == 0 {
+		g := uint64(kb.groupOf(i, len(counts)))
+		if int(g) == len(counts) {
 			counts = append(counts, 0)
-			group[r] = uint64(len(counts))
 		}
-		g := group[r] - 1
 		counts[g]++
 		keys = append(keys, g<<32|uint64(len(from)))
 		from = append(from, int32(lo))
@@ -188,6 +180,22 @@ func (kb *dupKeys) groups() *Duplicates {
 		d.from[k+1] = int32(len(d.classes))
 	}
 	return d
+}
+
+// groupOf returns the group of contact i, whose root was met, or next when
+// i is a root not met before.
+func (kb *dupKeys) groupOf(i int32, next int) int32 {
+	p := kb.parent
+	r := i
+	for p[r] >= 0 && p[r] != r {
+		r = p[r]
+	}
+	if p[r] >= 0 {
+		p[r] = -int32(next) - 1
+		return int32(next)
+	}
+	p[i] = r
+	return -p[r] - 1
 }
 
 // classValues returns the value of each class, once, in the order of

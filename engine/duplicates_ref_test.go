@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"math/rand"
 	"slices"
 	"strings"
@@ -263,6 +264,26 @@ func TestPhoneTail(t *testing.T) {
 	for _, v := range vs {
 		if got, want := phoneTail(v), ref(v); got != want {
 			t.Fatalf("phoneTail(%q) = %d, want %d", v, got, want)
+		}
+	}
+}
+
+// TestHashBits: the hash bits kept above the keys' numbers are the top
+// digits of the sort, at least log2(keys)+8 of them (or all there are), so
+// that the digits below are 0 in every entry and the sort skips them.
+func TestHashBits(t *testing.T) {
+	for _, keys := range []int{0, 1, 255, 256, 1000, 1 << 20, 2_650_000, 1<<31 - 1} {
+		from := uint(bits.Len(uint(keys)))
+		m := hashBits(from, keys)
+		kept := uint(bits.OnesCount64(m))
+		if m != 0 && bits.LeadingZeros64(m) != 0 || m>>(64-kept) != 1<<kept-1 {
+			t.Fatalf("%d keys: mask %#x is not the top bits", keys, m)
+		}
+		if below := 64 - from - kept; below%sortDigit != 0 {
+			t.Errorf("%d keys: %d bits between the number and the hash: not whole digits", keys, below)
+		}
+		if need := uint(bits.Len(uint(keys))) + 8; kept < min(need, 64-from) || kept >= need+sortDigit {
+			t.Errorf("%d keys: %d hash bits kept, want %d or more, fewer than %d", keys, kept, need, need+sortDigit)
 		}
 	}
 }

@@ -15,33 +15,31 @@ import (
 // canonical form end in the same national number, which is the tail of
 // their digits however written.
 //
-// It returns the scratch space its sort used, for the next sort.
-func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, keys []string, tmp []uint64) {
+// It returns the scratch space its sort used, for the next sort, and the
+// number of e-mails the contacts hold.
+func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, keys []string, tmp []uint64, emails int) {
 	n := cs.Len()
 	// Every number's tail above its slot, sorted: a tail that two
 	// contacts share is a run of two contacts or more.
 	w := len(dupPhoneFields)
 	t, _ := cs.(*contact.Table)
-	hs := make([]contact.Handle, w)
-	size := 0
-	for i := range n {
-		readHandles(cs, t, i, dupPhoneFields, hs)
-		for _, h := range hs {
-			if h != 0 {
-				size++
-			}
-		}
-	}
+	// The fields are read once: the phones for their tails, the e-mails
+	// counted for the keys' room (hash). Room for two numbers a contact
+	// (a business and a mobile number) is made first.
+	hs := make([]contact.Handle, len(dupCountFields))
 	slotBits := uint(bits.Len(uint(n * w)))
-	tails := make([]uint64, 0, size)
+	tails := make([]uint64, 0, 2*n)
 	for i := range n {
-		readHandles(cs, t, i, dupPhoneFields, hs)
+		readHandles(cs, t, i, dupCountFields, hs)
 		for k, h := range hs {
-			if h == 0 {
-				continue
-			}
-			if tl := phoneTail(readValue(cs, t, i, dupPhoneFields[k], h)); tl != 0 {
-				tails = append(tails, uint64(tl)<<slotBits|uint64(i*w+k))
+			switch {
+			case h == 0:
+			case k >= w:
+				emails++
+			default:
+				if tl := phoneTail(readValue(cs, t, i, dupPhoneFields[k], h)); tl != 0 {
+					tails = append(tails, uint64(tl)<<slotBits|uint64(i*w+k))
+				}
 			}
 		}
 	}
@@ -85,8 +83,12 @@ func phoneKeys(cs contact.Records, key func(string) string) (slots []uint32, key
 			}
 		}
 	}
-	return slots, keys, tmp
+	return slots, keys, tmp, emails
 }
+
+// dupCountFields are the fields phoneKeys counts: the phones, then the
+// e-mails.
+var dupCountFields = append(slices.Clone(dupPhoneFields), dupEmailFields...)
 
 // readHandles reads fields fs of contact i into hs: of a table t (cs),
 // their handles, read at once; else 1 for a value and 0 for none.
@@ -162,6 +164,9 @@ func phoneTail(s string) uint32 {
 	return uint32(t) + 10000000*10
 }
 
+// sortDigit is the bits of a digit of sortUint64sFrom.
+const sortDigit = 11
+
 // sortUint64s sorts a, using tmp (at least as long; nil: one is made) as
 // scratch space: sortUint64sFrom(a, tmp, 0).
 func sortUint64s(a, tmp []uint64) { sortUint64sFrom(a, tmp, 0) }
@@ -180,7 +185,7 @@ func sortUint64sFrom(a, tmp []uint64, from uint) {
 		slices.Sort(a) // the same order, a's low bits being ascending
 		return
 	}
-	const digit = 11
+	const digit = sortDigit
 	passes := int(64-from+digit-1) / digit
 	var counts [(64 + digit - 1) / digit][1 << digit]int32
 	for _, v := range a {
