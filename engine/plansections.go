@@ -203,10 +203,11 @@ func (p *Plan) WriteText(w io.Writer) error {
 
 	p.writeConflicts(b)
 	creations := p.creationIndex()
-	p.writeSection(b, SectionDeletions, "Deletions", "what leaves a side, links that end, edits a deletion discards", t.Sections[SectionDeletions], creations)
-	p.writeSection(b, SectionCreations, "Creations", "records created on a side, with every field they get", t.Sections[SectionCreations], creations)
-	p.writeSection(b, SectionUpdates, "Updates", "field values written to a side", t.Sections[SectionUpdates], creations)
-	p.writeSection(b, SectionHeld, "Held back", "changes not sent this cycle, by the direction or because an input was incomplete", t.Sections[SectionHeld], creations)
+	ls := p.listedSections(creations)
+	ls.write(b, SectionDeletions, "Deletions", "what leaves a side, links that end, edits a deletion discards", t.Sections[SectionDeletions])
+	ls.write(b, SectionCreations, "Creations", "records created on a side, with every field they get", t.Sections[SectionCreations])
+	ls.write(b, SectionUpdates, "Updates", "field values written to a side", t.Sections[SectionUpdates])
+	ls.write(b, SectionHeld, "Held back", "changes not sent this cycle, by the direction or because an input was incomplete", t.Sections[SectionHeld])
 	p.writeNotices(b, len(p.Notices)-t.Routine)
 	return b.Flush()
 }
@@ -297,15 +298,45 @@ func accountOfCreation(c *Change, creations map[int64]int) bool {
 	return ok
 }
 
-func (p *Plan) writeSection(b *bufio.Writer, sec Section, title, what string, n int, creations map[int64]int) {
-	// Accounts of new contacts are listed with the contact, not here.
-	if sec != SectionRoutine {
-		for i := range p.Changes {
-			c := &p.Changes[i]
-			if SectionOf(c) == sec && accountOfCreation(c, creations) {
-				n--
-			}
+// listedSections is where plan.txt lists each change, found in one pass
+// over the changes (a million in a first cycle) for the four sections.
+type listedSections struct {
+	p         *Plan
+	creations map[int64]int
+	of        []uint8              // per change, its Section, or sectionWithCreation
+	withIn    [SectionHeld + 1]int // per section, its changes listed with a creation
+	accounts  map[int64][]*Change  // the accounts of creations, by link
+}
+
+// sectionWithCreation marks a change listed with its creation: the account
+// of a new contact (see accountOfCreation).
+const sectionWithCreation = 0xff
+
+func (p *Plan) listedSections(creations map[int64]int) *listedSections {
+	ls := &listedSections{p: p, creations: creations, of: make([]uint8, len(p.Changes)), accounts: map[int64][]*Change{}}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		sec := SectionOf(c)
+		if accountOfCreation(c, creations) {
+			// Accounts of new contacts are listed with the contact, not
+			// in their section.
+			ls.withIn[sec]++
+			ls.accounts[c.Link] = append(ls.accounts[c.Link], c)
+			ls.of[i] = sectionWithCreation
+			continue
 		}
+		ls.of[i] = uint8(sec)
+	}
+	return ls
+}
+
+// write writes section sec of plan.txt: title, the number of its changes
+// listed (n, less those listed with a creation), and at most
+// TextSectionLines lines of them.
+func (ls *listedSections) write(b *bufio.Writer, sec Section, title, what string, n int) {
+	p, creations, accounts := ls.p, ls.creations, ls.accounts
+	if sec != SectionRoutine {
+		n -= ls.withIn[sec]
 	}
 	fmt.Fprintf(b, "\n%s (%d): %s\n", title, n, what)
 	if n == 0 {
@@ -313,20 +344,11 @@ func (p *Plan) writeSection(b *bufio.Writer, sec Section, title, what string, n 
 		return
 	}
 	s := bounded{b: b}
-	accounts := map[int64][]*Change{}
-	if sec == SectionCreations {
-		for i := range p.Changes {
-			c := &p.Changes[i]
-			if accountOfCreation(c, creations) {
-				accounts[c.Link] = append(accounts[c.Link], c)
-			}
-		}
-	}
 	for i := 0; i < len(p.Changes); i++ {
-		c := &p.Changes[i]
-		if SectionOf(c) != sec || accountOfCreation(c, creations) {
+		if ls.of[i] != uint8(sec) {
 			continue
 		}
+		c := &p.Changes[i]
 		if s.skipping() {
 			s.skip()
 			continue
