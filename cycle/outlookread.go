@@ -59,10 +59,14 @@ func (k *controls) warning(path string) string {
 // cleanEmails makes every e-mail field the bare address (see ReadOutlook)
 // and reports whether one changed.
 func cleanEmails(c *contact.Contact) (changed bool) {
-	for _, f := range []contact.Field{contact.Email1, contact.Email2, contact.Email3} {
-		v := c.Values[f]
-		c.Values[f] = contact.Clean(f, v)
-		changed = changed || c.Values[f] != v
+	for _, f := range [...]contact.Field{contact.Email1, contact.Email2, contact.Email3} {
+		// Written back only when the cleaning changed it (most are bare
+		// addresses already, or empty): no store a field of every record.
+		if v := c.Values[f]; v != "" {
+			if cv := contact.Clean(f, v); cv != v {
+				c.Values[f], changed = cv, true
+			}
+		}
 	}
 	return changed
 }
