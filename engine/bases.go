@@ -357,20 +357,28 @@ func (r *reconciler) quiet(pr *pair) bool {
 // contact.Table.SameValue), which costs less than the Outlook record's
 // sum.
 func (r *reconciler) crmSumSame(pr *pair) (BaseSum, bool) {
-	ct, ot, i, j := r.ct, r.ot, pr.crm, pr.ol
+	ct, ot := r.ct, r.ot
 	acc := pr.link().NameAccount
 	same := acc == "" // else the CRM's company may read as empty
 	pool := ct.Pool()
+	// Both records' handles of the fields, each record's page found once.
+	n := len(r.sortedFields)
+	if len(r.sumHandles) < 2*n {
+		r.sumHandles = make([]contact.Handle, 2*n)
+	}
+	hs, gs := r.sumHandles[:n], r.sumHandles[n:2*n]
+	ct.Handles(int(pr.crm), r.sortedFields, hs)
+	ot.Handles(int(pr.ol), r.sortedFields, gs)
 	r.sums.reset()
-	for _, f := range r.sortedFields {
-		h := ct.Handle(int(i), f)
+	for k, f := range r.sortedFields {
+		h := hs[k]
 		raw := pool.Get(h)
 		v := contact.Clean(f, raw)
 		if f == contact.Company && acc != "" && v == acc {
 			v = "" // actualValue
 		}
 		r.sums.add(f, v)
-		same = same && sameAs(ct, h, raw, f, ot, int(j))
+		same = same && sameHandle(ct, h, raw, f, ot, gs[k])
 	}
 	return r.sums.sum(), same
 }
@@ -378,7 +386,11 @@ func (r *reconciler) crmSumSame(pr *pair) (BaseSum, bool) {
 // sameAs is contact.Table.SameValue(i, f, u, j) of a record i of t whose
 // field f has handle h and value v.
 func sameAs(t *contact.Table, h contact.Handle, v string, f contact.Field, u *contact.Table, j int) bool {
-	g := u.Handle(j, f)
+	return sameHandle(t, h, v, f, u, u.Handle(j, f))
+}
+
+// sameHandle is sameAs of the record of u whose handle of f is g.
+func sameHandle(t *contact.Table, h contact.Handle, v string, f contact.Field, u *contact.Table, g contact.Handle) bool {
 	if t.Pool() == u.Pool() {
 		if h == g {
 			return true

@@ -116,7 +116,17 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 	// A value both records hold (one handle of the shared pool, or equal
 	// bytes: see contact.Table.SameValue) is read once, unless the CRM's
 	// company may be the name account (which reads as empty there).
-	for _, f := range fields {
+	// Both records' handles of the fields, each record's page found once.
+	var hs, gs []contact.Handle
+	if n := len(fields); n > 0 {
+		if len(r.mergeHandles) < 2*n {
+			r.mergeHandles = make([]contact.Handle, 2*n)
+		}
+		hs, gs = r.mergeHandles[:n], r.mergeHandles[n:2*n]
+		crmRec.t.Handles(crmRec.i, fields, hs)
+		olRec.t.Handles(olRec.i, fields, gs)
+	}
+	for k, f := range fields {
 		b := base[f]
 		if b != "" {
 			b = contact.Clean(f, b)
@@ -124,12 +134,12 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 		var actual [2]string
 		// actualValue of the CRM record, its value read once for the
 		// comparison too.
-		h := crmRec.t.Handle(crmRec.i, f)
+		h := hs[k]
 		raw := crmRec.t.Pool().Get(h)
 		if actual[0] = contact.Clean(f, raw); f == contact.Company && pr.link().NameAccount != "" && actual[0] == pr.link().NameAccount {
 			actual[0] = ""
 		}
-		if sameAs(crmRec.t, h, raw, f, olRec.t, olRec.i) && !(f == contact.Company && pr.link().NameAccount != "") {
+		if sameHandle(crmRec.t, h, raw, f, olRec.t, gs[k]) && !(f == contact.Company && pr.link().NameAccount != "") {
 			actual[1] = actual[0]
 		} else {
 			actual[1] = r.actualValue(pr, Outlook, f)

@@ -181,11 +181,15 @@ type reconciler struct {
 	// hold more than the mapped fields of a new link (see merge).
 	mergeBufs  [2]contact.Values
 	mergeDirty bool
+	// mergeHandles is merge's buffer of both records' handles.
+	mergeHandles []contact.Handle
 
 	// sortedFields are the mapped fields in field order, for sideSum;
 	// sums is its buffer.
 	sortedFields []contact.Field
 	sums         sumBuilder
+	// sumHandles is crmSumSame's buffer of both records' handles.
+	sumHandles []contact.Handle
 	// err is the first failure to read a base (see base) or to add a
 	// record to a table of the plan (add); the cycle fails with it.
 	err error
