@@ -102,9 +102,13 @@ func appendCompactBase(b []byte, l *engine.Link) []byte {
 	b = append(b, compactForm, byte(l.Detached))
 	b = binary.AppendUvarint(b, uint64(len(l.NameAccount)))
 	b = append(b, l.NameAccount...)
+	// The packed form's byte goes over the header's last, which is put
+	// back: the values follow the header without being moved.
 	n := len(b)
-	b = l.AppendPacked(b)
-	return append(b[:n], b[n+1:]...) // without the packed form's byte
+	last := b[n-1]
+	b = l.AppendPacked(b[:n-1])
+	b[n-1] = last
+	return b
 }
 
 // packedOf is the link's base packed, an empty base when it has none.

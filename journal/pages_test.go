@@ -3,6 +3,7 @@ package journal
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -420,6 +421,21 @@ func TestRowSumIsTheChainsEncoding(t *testing.T) {
 		}
 		if !r.matches(c, string(want)) || !r.matches(c, string(want[:rowSumSize])) {
 			t.Errorf("row %d does not match its own hash", r.id)
+		}
+	}
+}
+
+// TestCompactBaseLayout holds appendCompactBase to its layout: the form,
+// the detached side, the name account with its length, and the packed
+// base's values (engine.PackValues without its form byte).
+func TestCompactBaseLayout(t *testing.T) {
+	for _, l := range []engine.Link{fullLink(7), smallLink(8, "Ann", "a@example.com"), {ID: 9, NameAccount: strings.Repeat("n", 200), Detached: engine.Outlook}} {
+		want := []byte{compactForm, byte(l.Detached)}
+		want = binary.AppendUvarint(want, uint64(len(l.NameAccount)))
+		want = append(want, l.NameAccount...)
+		want = append(want, engine.PackValues(packedValues(&l))[1:]...)
+		if got := appendCompactBase([]byte("prefix"), &l); string(got) != "prefix"+string(want) {
+			t.Errorf("link %d: compact base %q, want %q", l.ID, got, want)
 		}
 	}
 }
