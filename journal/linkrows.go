@@ -84,7 +84,9 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 		}
 		return nil
 	}
-	var writes []linkWrite
+	// Room for a row of each new link and each closed one (a first
+	// cycle's million writes grew the slice twenty times).
+	writes := make([]linkWrite, 0, min(max(plan.NextLinkID-firstNew, 0), int64(len(plan.Links)))+int64(len(plan.Closed)))
 	rc := newChain()
 	rows := &rowMaker{n: n}
 	rewrites := &rewriter{tx: tx, n: n, rows: rows, rc: rc, history: &history, writes: &writes}
