@@ -220,6 +220,7 @@ func (j *Journal) verifyNewOrphans(tx *sql.Tx, n int) error {
 		{"pending", "link", `SELECT cycle, link FROM pending WHERE cycle > ?1 OR cycle < 1`},
 		{"link_history", "link", `SELECT cycle, link FROM link_history WHERE cycle > ?1 OR cycle < 1`},
 		{"sets", "part", `SELECT cycle, part FROM sets WHERE cycle > ?1 OR cycle < 1`},
+		{"link_pages", "page", `SELECT cycle, page FROM link_pages WHERE cycle > ?1 OR cycle < 1`},
 	} {
 		var cycle int
 		var key int64

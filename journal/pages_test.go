@@ -268,6 +268,9 @@ func TestLinkPagesEditedOrStale(t *testing.T) {
 		if _, err := j.Load(); err != nil || j.loaded.pages.ok {
 			t.Fatalf("Load with pages of a cycle to come: %v, pages used %v", err, j.loaded.pages.ok)
 		}
+		if _, err := j.CheckNew(); !errors.As(err, &ve) || ve.Table != "link_pages" || ve.Cycle != 9 {
+			t.Fatalf("CheckNew = %v, want an error of table link_pages, cycle 9", err)
+		}
 	})
 }
 
