@@ -84,18 +84,24 @@ func (m DuplicateMatch) String() string { return m.Reason.String() + " " + m.Val
 // Reason joins the matches of a member: "e-mail a@b.com; phone +1555...".
 func (m *DuplicateMember) Reason() string { return string(m.AppendReason(nil)) }
 
-// AppendReason appends Reason to b: for a writer of a million members,
-// without a string each.
+// AppendReason appends Reason to b.
 func (m *DuplicateMember) AppendReason(b []byte) []byte {
 	for i, x := range m.Matches {
-		if i > 0 {
-			b = append(b, "; "...)
-		}
-		b = append(b, x.Reason.String()...)
-		b = append(b, ' ')
-		b = append(b, x.Value...)
+		b = appendMatch(b, i, x.Reason, x.Value)
 	}
 	return b
+}
+
+// appendMatch appends the k-th match of a member's reason to b: its
+// reason and value, after "; " unless it is the first. Both forms of the
+// groups (DuplicateMember, Duplicates) write a reason with it.
+func appendMatch(b []byte, k int, r DuplicateReason, v string) []byte {
+	if k > 0 {
+		b = append(b, "; "...)
+	}
+	b = append(b, r.String()...)
+	b = append(b, ' ')
+	return append(b, v...)
 }
 
 var dupPhoneFields = []contact.Field{

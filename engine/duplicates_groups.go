@@ -64,13 +64,8 @@ func (d *Duplicates) match(c int32) DuplicateMatch {
 // AppendReason appends the reason of member m (DuplicateMember.Reason) to b.
 func (d *Duplicates) AppendReason(b []byte, m int) []byte {
 	for k, c := range d.classes[d.from[m]:d.from[m+1]] {
-		if k > 0 {
-			b = append(b, "; "...)
-		}
 		v := d.values[d.at[c]:d.at[c+1]]
-		b = append(b, keyReasons[v[0]].String()...)
-		b = append(b, ' ')
-		b = append(b, v[1:]...)
+		b = appendMatch(b, k, keyReasons[v[0]], v[1:])
 	}
 	return b
 }
