@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Field names one canonical contact field.
@@ -256,7 +257,19 @@ func Clean(f Field, v string) string {
 	if f.IsEmail() {
 		return NormalizeEmail(v, true)
 	}
+	if trimmed(v) {
+		// The usual value: no blank to trim, and no call to find out.
+		return v
+	}
 	return strings.TrimSpace(v)
+}
+
+// trimmed reports, from its first and last bytes alone, that v has no
+// surrounding blank for strings.TrimSpace to take: both are ASCII and no
+// space (a non-ASCII byte may begin or end a Unicode space, which
+// TrimSpace takes too). False says nothing.
+func trimmed(v string) bool {
+	return len(v) == 0 || v[0] > ' ' && v[0] < utf8.RuneSelf && v[len(v)-1] > ' ' && v[len(v)-1] < utf8.RuneSelf
 }
 
 // CleanValues cleans every value of v (see Clean) and reports whether any

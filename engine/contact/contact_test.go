@@ -2,6 +2,7 @@ package contact
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -87,5 +88,24 @@ func TestDisplayNameAndClone(t *testing.T) {
 	}
 	if v, ok := c.ExtraValue("Gender"); !ok || v != "Unspecified" {
 		t.Errorf("ExtraValue = %q, %v", v, ok)
+	}
+}
+
+// TestCleanTrimsAsTrimSpace holds Clean of a field that is no e-mail to
+// strings.TrimSpace, whose call its check of the first and last bytes
+// spares: blanks of every kind at either end, bytes that are not UTF-8,
+// and values without a blank.
+func TestCleanTrimsAsTrimSpace(t *testing.T) {
+	parts := []string{"", "a", "Zoë", " ", "\t", "\n", "\v", "\f", "\r", "\u0085", "\u00a0", "\u2003", "\u3000",
+		"\x7f", "\xc2", "\xa0", "~", "!", "ü"}
+	for _, a := range parts {
+		for _, b := range parts {
+			for _, c := range parts {
+				v := a + b + c
+				if got, want := Clean(Company, v), strings.TrimSpace(v); got != want {
+					t.Errorf("Clean(%q) = %q, want %q", v, got, want)
+				}
+			}
+		}
 	}
 }
