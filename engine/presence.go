@@ -252,14 +252,13 @@ func (r *reconciler) heldBack(s Side, incomplete bool, name string) bool {
 	return true
 }
 
-// copyMapped gives the new record c the mapped values of x, cleaned, and
-// makes them the base of its new link l (a reference to x).
+// copyMapped gives the new record c, which holds no value yet, the mapped
+// values of x, cleaned, and makes them the base of its new link l: a
+// reference to x, which that base is (baseRecords.is) by its making, so
+// nothing compares them.
 func (r *reconciler) copyMapped(x rec, c *contact.Contact, l *Link) {
-	var base contact.Values
 	for _, f := range r.fields {
-		v := contact.Clean(f, x.get(f))
-		c.Values[f] = v
-		base[f] = v
+		c.Values[f] = contact.Clean(f, x.get(f))
 	}
-	r.packFrom(l, &base, x, rec{})
+	r.fromRecord(l, &c.Values, x)
 }
