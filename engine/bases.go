@@ -405,20 +405,35 @@ func sameHandle(t *contact.Table, h contact.Handle, v string, f contact.Field, u
 	return v == u.Pool().Get(g)
 }
 
-// loadBases reads the base of every state link that is not quiet, in one
-// call to State.Bases. Links the state gave with their base keep it.
+// loadBases reads the base of every state link that is not quiet, a
+// chunk at a time (see readBases). Links the state gave with their base
+// keep it. A link that waits for the CRM to create its contact while its
+// Outlook record still holds its base (waitsQuietly) is left unread too:
+// that record tells its contact (matchCreatedCRM), and readWaited reads
+// the bases of those that are not quiet once it is found.
 func (r *reconciler) loadBases() error {
-	var ids []int64
 	var need []*pair
 	for _, pr := range r.pairs {
-		if !pr.link().unread() || r.quiet(pr) {
-			continue
+		switch {
+		case !pr.link().unread() || r.quiet(pr):
+		case r.waitsQuietly(pr):
+			pr.waits = true
+		default:
+			need = append(need, pr)
 		}
-		ids = append(ids, pr.link().ID)
-		need = append(need, pr)
 	}
-	if len(ids) == 0 {
+	return r.readBases(need)
+}
+
+// readBases reads the bases of the links of need (in id order) in calls
+// to State.Bases.
+func (r *reconciler) readBases(need []*pair) error {
+	if len(need) == 0 {
 		return nil
+	}
+	ids := make([]int64, len(need))
+	for i, pr := range need {
+		ids[i] = pr.link().ID
 	}
 	// A base read whole is 41 strings (656 bytes) and the text they are
 	// read from; it is kept packed, in a fifth of that (a second cycle at a
@@ -439,6 +454,69 @@ func (r *reconciler) loadBases() error {
 		}
 	}
 	return nil
+}
+
+// waitsQuietly reports whether pr's link waits for the CRM to create its
+// contact (it has no CRM id yet) while its Outlook record holds its base:
+// no update of the last cycle is pending (the guards read the base to
+// tell it imported), and the record hashes to the link's BaseSum, so that
+// its mapped values are the base's (an e-mail's but for letter case) and
+// the base holds no other. Its contact is then found by the record's
+// values as by the base's (matchCreatedCRM), which a first cycle's tenth
+// of a million links from Outlook records would otherwise read, merge and
+// rewrite for nothing. Not when keys compare case-sensitively (a base's
+// e-mail is its identifier then, letter case and all), nor when a mapped
+// e-mail of the record is not ASCII: an ASCII address lower-cases as any
+// address that folds like it (but for a long s, U+017F, in the base), so
+// that the CRM's contacts are looked up by the same address.
+func (r *reconciler) waitsQuietly(pr *pair) bool {
+	l := pr.link()
+	if r.p.CaseSensitiveKeys || l.CRMID != "" || pr.crm >= 0 || pr.ol < 0 || l.BaseSum.IsZero() ||
+		l.PendingCRM().Op == OpUpdate || l.PendingOutlook().Op == OpUpdate {
+		return false
+	}
+	for _, f := range emailFields {
+		if r.mapped[f] && !isASCII(r.ot.Get(int(pr.ol), f)) {
+			return false
+		}
+	}
+	return r.sideSum(pr, Outlook) == l.BaseSum
+}
+
+// isASCII reports whether v is ASCII only.
+func isASCII(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// waitedBase sets *v to the base of a link that waitsQuietly: its Outlook
+// record's mapped values as the merge reads them.
+func (r *reconciler) waitedBase(pr *pair, v *contact.Values) {
+	*v = contact.Values{}
+	for _, f := range r.fields {
+		v[f] = r.actualValue(pr, Outlook, f)
+	}
+}
+
+// readWaited reads the bases that loadBases left to the links waiting for
+// their CRM contact (waitsQuietly), but for those found now and quiet:
+// both records hold the base, and there is nothing to merge. It runs once
+// matchCreatedCRM found their contacts and gave them their ids.
+func (r *reconciler) readWaited() error {
+	var need []*pair
+	for _, pr := range r.pairs {
+		if pr.waits {
+			pr.waits = false
+			if !(pr.crm >= 0 && r.quiet(pr)) {
+				need = append(need, pr)
+			}
+		}
+	}
+	return r.readBases(need)
 }
 
 // loadChunk is how many bases loadBases reads at a time.

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"bytes"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -200,5 +203,96 @@ func TestSameAsIsSameValue(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no equal values compared")
+	}
+}
+
+// askedBases serves bases from a map and records the ids asked for.
+type askedBases struct {
+	m     map[int64]contact.Values
+	asked []int64
+}
+
+func (b *askedBases) Bases(ids []int64) ([]*contact.Values, error) {
+	out := make([]*contact.Values, len(ids))
+	for i, id := range ids {
+		v, ok := b.m[id]
+		if !ok {
+			return nil, fmt.Errorf("no link %d", id)
+		}
+		out[i] = &v
+		b.asked = append(b.asked, id)
+	}
+	return out, nil
+}
+
+// TestWaitingLinksReadNoBase holds the links that wait for the CRM to
+// create their contacts (made from Outlook records) to their bases read
+// only when needed: not for a link whose Outlook record and new CRM
+// contact both hold its base; for a link whose CRM contact differs, whose
+// Outlook record changed, or whose contact the CRM did not create. The
+// plan is the one made from a state that carries every base.
+func TestWaitingLinksReadNoBase(t *testing.T) {
+	ol := OutlookInput{Contacts: []contact.Contact{
+		mk("O1", "Ann", "Lee", "ann@example.com", "Acme", "111"),
+		mk("O2", "Bob", "Ray", "Bob@Example.com", "Acme", "222"),
+		mk("O3", "Cy", "Doe", "cy@example.com", "Newco", ""),
+		mk("O4", "Dee", "Fox", "dee@example.com", "Acme", "444"),
+	}}
+	crm := CRMInput{Accounts: []contact.Account{{ID: "A1", Name: "Acme"}}}
+	p, err := Reconcile(State{NextLinkID: 1}, crm, ol, DefaultPolicy("U1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.CRM.New.Len() != 4 {
+		t.Fatalf("%d contacts created in the CRM, want 4", p.CRM.New.Len())
+	}
+	// The CRM created Ann and Dee as sent, Bob with another phone, and
+	// not Cy; Dee's Outlook record changed since.
+	created := p.CRM.New.Contacts()
+	created[1].Values[contact.PhoneBusiness] = "999"
+	crm2 := CRMInput{Accounts: crm.Accounts}
+	for i, k := range []int{0, 1, 3} {
+		c := created[k]
+		c.Key = fmt.Sprintf("N%d", i+1)
+		crm2.Contacts = append(crm2.Contacts, c)
+	}
+	ol2 := OutlookInput{Contacts: slices.Clone(ol.Contacts)}
+	ol2.Contacts[3].Values[contact.JobTitle] = "Buyer"
+	light := &askedBases{m: map[int64]contact.Values{}}
+	full := State{Cycle: 1, User: "U1", Mapping: p.Mapping, NextLinkID: p.NextLinkID}
+	st := full
+	for _, ls := range p.Links {
+		l := ls.Link
+		v := *l.Values()
+		light.m[l.ID] = v
+		l.BaseSum = SumValues(&v)
+		l.DropBase()
+		st.Links = append(st.Links, l)
+		l.Base = &v
+		full.Links = append(full.Links, l)
+	}
+	st.Bases = light
+	want, err := Reconcile(full, crm2, ol2, DefaultPolicy("U1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Reconcile(st, crm2, ol2, DefaultPolicy("U1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j1, j2 := planJSON(t, want), planJSON(t, got); !bytes.Equal(j1, j2) {
+		t.Fatalf("the plan of the state of sums differs:\n%s\n----\n%s", j2, j1)
+	}
+	byName := map[string]int64{}
+	for _, l := range p.Links {
+		byName[l.Values()[contact.First]] = l.ID
+	}
+	if wantAsked := []int64{byName["Dee"], byName["Bob"], byName["Cy"]}; !slices.Equal(light.asked, wantAsked) {
+		t.Errorf("bases read for links %v, want %v (Dee, then Bob and Cy once the CRM's contacts are known)", light.asked, wantAsked)
+	}
+	for _, l := range got.Links {
+		if l.ID == byName["Ann"] && (l.CRMID != "N1" || l.HasBase() || !l.Changed) {
+			t.Errorf("Ann's link: CRM id %q, base read %v, changed %v; want N1, false, true", l.CRMID, l.HasBase(), l.Changed)
+		}
 	}
 }

@@ -125,6 +125,9 @@ func (r *reconciler) resolveLinks() error {
 			}
 		}
 	}
+	if err := r.readWaited(); err != nil {
+		return err
+	}
 	r.resolveTombs()
 	return nil
 }
@@ -276,7 +279,11 @@ func (r *reconciler) matchCreatedCRM() {
 	var base contact.Values
 	var one []int
 	for _, pr := range waiting {
-		r.baseTo(pr, &base)
+		if pr.waits {
+			r.waitedBase(pr, &base)
+		} else {
+			r.baseTo(pr, &base)
+		}
 		if base[contact.Company] == "" {
 			base[contact.Company] = pr.link().NameAccount
 		}

@@ -83,6 +83,7 @@ type pair struct {
 	isNew   bool  // made this cycle (no base yet)
 	inGroup bool
 	olByKey bool // the Outlook record was found by the link's key
+	waits   bool // its base is read once its CRM contact is found (waitsQuietly)
 	changed bool
 	closed  bool
 }
