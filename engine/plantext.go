@@ -214,9 +214,10 @@ func (n *Notice) appendJSONFields(b []byte) []byte {
 	return append(b, '}')
 }
 
-// htmlSafe marks the ASCII bytes encoding/json writes as they are (it
-// escapes <, > and & for HTML).
-var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+// htmlSafe marks the bytes encoding/json writes as they are: ASCII (a
+// byte of 0x80 or more is part of a character to check), not a control
+// character, not <, > or & (escaped for HTML), " or a backslash.
+var htmlSafe = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 	}
@@ -234,11 +235,14 @@ func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// The usual run: bytes written as they are, one look each.
+		for i < len(s) && htmlSafe[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		if c := s[i]; c < utf8.RuneSelf {
-			if htmlSafe[c] {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '\\', '"':
