@@ -28,6 +28,7 @@ type Text struct {
 	path     string
 	Encoding string // as DecodeText names it
 	Size     int64  // the file's size in bytes; 0 when unknown
+	ahead    *ahead // see ReadAhead
 }
 
 // peekSize is what Text looks at before decoding: the BOM, and the start
@@ -146,13 +147,42 @@ func newText(h *HashReader, path, force string, valid func() (bool, error)) (*Te
 }
 
 // Read reads UTF-8 text.
-func (t *Text) Read(p []byte) (int, error) { return t.r.Read(p) }
+func (t *Text) Read(p []byte) (int, error) {
+	if t.ahead != nil {
+		return t.ahead.Read(p)
+	}
+	return t.r.Read(p)
+}
+
+// ReadAhead makes the text of a file read, hashed and decoded in a
+// goroutine of its own, a few hundred KiB ahead of Read (see ahead): for
+// a reader that parses as it reads, on a machine with a core to spare.
+// Encoding may then change while the text is read (a file told to be
+// Windows-1252 late): it is settled once Input or Close returned. Text
+// held in memory is read as it is.
+func (t *Text) ReadAhead() {
+	if t.file != nil && t.ahead == nil {
+		t.ahead = newAhead(t.r)
+	}
+}
+
+// stopAhead ends the reading ahead: what was read ahead is hashed, and
+// the rest of the file is the hash's to read.
+func (t *Text) stopAhead() {
+	if t.ahead != nil {
+		t.ahead.stop()
+	}
+}
 
 // Input reads what is left unread and returns the file's size and hash.
-func (t *Text) Input() (InputFile, error) { return t.hash.Input(t.path) }
+func (t *Text) Input() (InputFile, error) {
+	t.stopAhead()
+	return t.hash.Input(t.path)
+}
 
 // Close closes the file (nothing for bytes).
 func (t *Text) Close() error {
+	t.stopAhead()
 	if t.file == nil {
 		return nil
 	}

@@ -14,16 +14,26 @@ import (
 
 // readOnce reads the file at path as a reader of OpenTextOnce does: in one
 // read, or, told ErrNotUTF8Late, again as Windows-1252. oneByte reads a
-// byte at a time (characters cut between reads).
-func readOnce(path string, oneByte bool) (text []byte, enc string, again bool, err error) {
+// byte at a time (characters cut between reads); ahead reads the text
+// ahead (Text.ReadAhead) after its first 10 bytes.
+func readOnce(path string, oneByte, ahead bool) (text []byte, enc string, again bool, err error) {
 	t, err := OpenTextOnce(path, "")
 	if err != nil {
 		return nil, "", false, err
 	}
 	defer t.Close()
 	var r io.Reader = t
+	if ahead {
+		head := make([]byte, 10)
+		n, err := io.ReadFull(t, head)
+		t.ReadAhead()
+		r = io.MultiReader(bytes.NewReader(head[:n]), t)
+		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+			r = io.MultiReader(bytes.NewReader(head[:n]), iotest.ErrReader(err))
+		}
+	}
 	if oneByte {
-		r = iotest.OneByteReader(t)
+		r = iotest.OneByteReader(r)
 	}
 	text, err = io.ReadAll(r)
 	if errors.Is(err, ErrNotUTF8Late) {
@@ -54,13 +64,14 @@ func checkOnce(t *testing.T, dir string, b []byte) {
 	if CheckText(b[:min(len(b), peekSize)]) != nil {
 		return // not text: OpenText refuses it either way
 	}
-	for _, oneByte := range []bool{false, true} {
-		got, enc, again, err := readOnce(path, oneByte)
+	for k := range 4 {
+		oneByte, ahead := k&1 == 1, k&2 == 2
+		got, enc, again, err := readOnce(path, oneByte, ahead)
 		if err != nil {
 			t.Fatalf("%.40q: %v", b, err)
 		}
 		if !bytes.Equal(got, want) || enc != wantEnc {
-			t.Fatalf("%.40q (one byte a read: %v): %s %.60q, DecodeText %s %.60q", b, oneByte, enc, got, wantEnc, want)
+			t.Fatalf("%.40q (one byte a read: %v, ahead: %v): %s %.60q, DecodeText %s %.60q", b, oneByte, ahead, enc, got, wantEnc, want)
 		}
 		bad := validPrefix(b) // the first byte that is not UTF-8
 		wantAgain := bad < len(b) && asciiPrefix(b) < bad

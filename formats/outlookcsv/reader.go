@@ -137,6 +137,9 @@ func (r *Reader) start(name string) error {
 	if sch.date != nil && opt.DateFormat == "" && !opt.inferring {
 		r.dates = map[dateCell]bool{}
 	}
+	// The records' text is read, hashed and decoded on another core while
+	// they are parsed (its Encoding is read again once it is all read).
+	r.text.ReadAhead()
 	return nil
 }
 
