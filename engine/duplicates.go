@@ -165,12 +165,15 @@ type dupKeys struct {
 	phoneKeys  []string
 	phoneAt    int
 
-	// The keys of the contact being made: their bytes in cur, each ending
-	// at its ends; buf is the key being made.
+	// The keys of the contact being made, made in place at the end of the
+	// last chunk, cur (from base), each ending at its ends (offsets in
+	// cur).
 	cur  []byte
+	base int
 	ends []int
-	buf  []byte
-	row  [8]contact.Handle // the handles of the fields being read
+	// The handles of the fields make reads (dupKeyFields) of a block of
+	// contacts (readBlock).
+	block [dupBlock * len(dupKeyFields)]contact.Handle
 
 	// hs holds a key each: the high bits of its hash, then (low) its
 	// number. Keys are numbered in contact and slot order, so that keys
@@ -200,23 +203,31 @@ type dupKeys struct {
 // value folded again when its slot was taken costs less than a map of
 // them all. A slot holds the folded bytes themselves, up to foldCacheLen
 // (a longer value is folded each time).
-type foldCache [1 << foldCacheBits]struct {
+type foldCache [1 << foldCacheBits]foldEntry
+
+// foldEntry is a slot of a foldCache.
+type foldEntry struct {
 	h contact.Handle
 	n uint8 // the length; 0: the slot is empty
 	b [foldCacheLen]byte
 }
 
 const (
-	foldCacheBits = 13
+	foldCacheBits = 16
 	foldCacheLen  = 32 - 5
 )
+
+// slot returns the slot of handle h.
+func (c *foldCache) slot(h contact.Handle) *foldEntry {
+	return &c[uint32(h)*2654435761>>(32-foldCacheBits)]
+}
 
 // appendFold appends the folded value of handle h of table t to b.
 func (c *foldCache) appendFold(b []byte, t *contact.Table, h contact.Handle) []byte {
 	if h == 0 {
 		return b
 	}
-	e := &c[uint32(h)*2654435761>>(32-foldCacheBits)]
+	e := c.slot(h)
 	if e.n > 0 && e.h == h {
 		return append(b, e.b[:e.n-1]...)
 	}
@@ -244,13 +255,17 @@ func (kb *dupKeys) hash(n, emails int) {
 	high := hashBits(uint(bits.Len64(kb.low)), size+n)
 	seed := maphash.MakeSeed()
 	for i := range n {
+		if i%dupBlock == 0 {
+			kb.readBlock(i, min(n, i+dupBlock))
+		}
+		chunk := kb.begin()
 		kb.make(i)
-		at := kb.store(kb.cur)
-		start := 0
+		kb.chunks[chunk] = kb.cur
+		start := kb.base
 		for _, end := range kb.ends {
 			h := dupHash(seed, kb.cur[start:end])
 			kb.hs = append(kb.hs, h&high|uint64(len(kb.at)))
-			kb.at = append(kb.at, at+uint64(start))
+			kb.at = append(kb.at, uint64(chunk)<<32|uint64(start))
 			kb.owner = append(kb.owner, int32(i))
 			start = end
 		}
@@ -292,17 +307,25 @@ func (kb *dupKeys) runs(f func(lo, hi int)) {
 	}
 }
 
-// store keeps b in the chunks and returns where.
-func (kb *dupKeys) store(b []byte) uint64 {
+// begin readies the making of a contact's keys in place at the end of the
+// last chunk (cur, from base), a new one when it has less than
+// dupKeysRoom left, and returns the chunk's number. A contact's keys that
+// outgrow the chunk's room move it whole (append), and are kept there:
+// the chunk is cur once they are made.
+func (kb *dupKeys) begin() int {
 	last := len(kb.chunks) - 1
-	if last < 0 || cap(kb.chunks[last])-len(kb.chunks[last]) < len(b) {
-		kb.chunks = append(kb.chunks, make([]byte, 0, max(dupChunk, len(b))))
+	if last < 0 || cap(kb.chunks[last])-len(kb.chunks[last]) < dupKeysRoom {
+		kb.chunks = append(kb.chunks, make([]byte, 0, dupChunk))
 		last++
 	}
-	c := kb.chunks[last]
-	kb.chunks[last] = append(c, b...)
-	return uint64(last)<<32 | uint64(len(c))
+	kb.cur, kb.ends = kb.chunks[last], kb.ends[:0]
+	kb.base = len(kb.cur)
+	return last
 }
+
+// dupKeysRoom is the room begin leaves for a contact's keys: more than
+// most contacts' keys take.
+const dupKeysRoom = 4 << 10
 
 // key returns the bytes of key number j: up to the next key when it is in
 // the same chunk, else to the end of the chunk.
@@ -318,51 +341,86 @@ func (kb *dupKeys) key(j int) []byte {
 // keyOf returns the number of the key of an entry of hs.
 func (kb *dupKeys) keyOf(h uint64) int { return int(h & kb.low) }
 
-// make makes the keys of contact i into cur and ends.
+// dupBlock is how many contacts' fields readBlock reads at a time.
+const dupBlock = 256
+
+// readBlock reads the handles of the fields make reads of contacts lo up
+// to hi (at most dupBlock of them) into block. Of a table, it then looks
+// at the folded names' slots of the names and companies (foldCache) in a
+// loop of loads that do not wait on one another, so that their misses of
+// the cache overlap instead of coming one after another as each key is
+// made (a company's slot was missed in a third of the search's time spent
+// on names, the contacts' companies being many and in no order).
+func (kb *dupKeys) readBlock(lo, hi int) {
+	w := len(dupKeyFields)
+	rows := kb.block[:(hi-lo)*w]
+	for i := lo; i < hi; i++ {
+		readHandles(kb.cs, kb.t, i, dupKeyFields[:], rows[(i-lo)*w:])
+	}
+	if kb.t == nil {
+		return
+	}
+	var sink uint8
+	for r := 0; r < len(rows); r += w {
+		for _, h := range rows[r+len(dupEmailFields) : r+w] {
+			sink += kb.names.slot(h).n
+		}
+	}
+	kb.sink ^= sink
+}
+
+// make makes the keys of contact i at the end of cur (begin), each ended
+// in ends, from its handles that readBlock read.
 func (kb *dupKeys) make(i int) {
-	kb.cur, kb.ends = kb.cur[:0], kb.ends[:0]
-	row := kb.row[:len(dupKeyFields)]
-	readHandles(kb.cs, kb.t, i, dupKeyFields, row)
+	r := i % dupBlock * len(dupKeyFields)
+	row := kb.block[r : r+len(dupKeyFields)]
 	for k, fd := range dupEmailFields {
 		if row[k] == 0 {
 			continue
 		}
-		if kb.buf = appendNormEmail(append(kb.buf[:0], keyEmail), readValue(kb.cs, kb.t, i, fd, row[k]), kb.o.CaseSensitiveKeys); len(kb.buf) > 1 {
-			kb.emit()
-		}
+		at := len(kb.cur)
+		kb.cur = appendNormEmail(append(kb.cur, keyEmail), readValue(kb.cs, kb.t, i, fd, row[k]), kb.o.CaseSensitiveKeys)
+		kb.keep(at)
 	}
 	w := uint32(len(dupPhoneFields))
 	for kb.phoneAt < len(kb.phoneSlots) && kb.phoneSlots[kb.phoneAt]/w < uint32(i) {
 		kb.phoneAt++
 	}
 	for ; kb.phoneAt < len(kb.phoneSlots) && kb.phoneSlots[kb.phoneAt]/w == uint32(i); kb.phoneAt++ {
-		kb.buf = append(append(kb.buf[:0], keyPhone), kb.phoneKeys[kb.phoneAt]...)
-		kb.emit()
+		at := len(kb.cur)
+		kb.cur = append(append(kb.cur, keyPhone), kb.phoneKeys[kb.phoneAt]...)
+		kb.keep(at)
 	}
 	// FoldName of "first middle last": the folded parts joined by a space.
-	kb.buf = append(kb.buf[:0], keyName)
+	// It is the contact's only key of its letter: no other is compared.
+	at := len(kb.cur)
+	kb.cur = append(kb.cur, keyName)
 	names := row[len(dupEmailFields):]
 	for k := range 3 {
-		kb.buf = kb.appendNamePart(kb.buf, i, dupKeyFields[len(dupEmailFields)+k], names[k], true)
+		kb.cur = kb.appendNamePart(kb.cur, at, i, dupKeyFields[len(dupEmailFields)+k], names[k], true)
 	}
-	if len(kb.buf) > 1 {
-		kb.buf = append(kb.buf, " / "...)
-		kb.buf = kb.appendNamePart(kb.buf, i, contact.Company, names[3], false)
-		kb.emit()
+	if len(kb.cur) == at+1 {
+		kb.cur = kb.cur[:at] // no name
+		return
 	}
+	kb.cur = append(kb.cur, " / "...)
+	kb.cur = kb.appendNamePart(kb.cur, at, i, contact.Company, names[3], false)
+	kb.ends = append(kb.ends, len(kb.cur))
 }
 
 // dupKeyFields are the fields make reads: the e-mails, then the names and
 // the company.
-var dupKeyFields = append(slices.Clone(dupEmailFields), contact.First, contact.Middle, contact.Last, contact.Company)
+// (TestDupKeyFields holds the e-mails to dupEmailFields).
+var dupKeyFields = [...]contact.Field{contact.Email1, contact.Email2, contact.Email3, contact.First, contact.Middle, contact.Last, contact.Company}
 
 // appendNamePart appends the folded value of field f of contact i, whose
-// handle readHandles read as h, to b, after a space when part and b holds
-// a part already (more than the key's letter). Of a table, each value is
-// folded once (names).
-func (kb *dupKeys) appendNamePart(b []byte, i int, f contact.Field, h contact.Handle, part bool) []byte {
+// handle readHandles read as h, to b, the key that starts at key, after a
+// space when part and the key holds a part already (more than its
+// letter). Of a table, each value is folded once (names).
+func (kb *dupKeys) appendNamePart(b []byte, key, i int, f contact.Field, h contact.Handle, part bool) []byte {
 	k := len(b)
-	if part && k > 1 {
+	held := k > key+1
+	if part && held {
 		b = append(b, ' ')
 	}
 	if kb.t != nil {
@@ -370,23 +428,32 @@ func (kb *dupKeys) appendNamePart(b []byte, i int, f contact.Field, h contact.Ha
 	} else if h != 0 {
 		b = contact.AppendFoldName(b, kb.cs.Get(i, f))
 	}
-	if part && len(b) == k+1 && k > 1 {
+	if part && held && len(b) == k+1 {
 		b = b[:k] // an empty part
 	}
 	return b
 }
 
-// emit adds the key in buf to the contact's keys, unless it has it
-// already (the same value in another field).
-func (kb *dupKeys) emit() {
-	start := 0
-	for _, end := range kb.ends {
-		if bytes.Equal(kb.cur[start:end], kb.buf) {
-			return
+// keep makes the key made at the end of cur, from at, one of the
+// contact's keys (ends), unless it is empty (its letter alone) or the
+// contact has it already (the same value in another field): then it is
+// taken off cur.
+func (kb *dupKeys) keep(at int) {
+	key := kb.cur[at:]
+	if len(key) > 1 {
+		start := kb.base
+		for _, end := range kb.ends {
+			if bytes.Equal(kb.cur[start:end], key) {
+				key = nil
+				break
+			}
+			start = end
 		}
-		start = end
 	}
-	kb.cur = append(kb.cur, kb.buf...)
+	if len(key) <= 1 {
+		kb.cur = kb.cur[:at]
+		return
+	}
 	kb.ends = append(kb.ends, len(kb.cur))
 }
 

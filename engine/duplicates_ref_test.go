@@ -106,6 +106,10 @@ func TestFindDuplicatesAgainstReference(t *testing.T) {
 	companies := []string{"", "Acme", "ACME ", "Café AG", "Other"}
 	emails := []string{"", "a@x.com", "A@X.com", "mailto:b@x.com", "Bo <b@x.com>", "c@x.com", "Ü@x.com", "ü@x.com"}
 	phones := []string{"", "112", "+49 30 1234567", "030 1234567", "0301234567", "555 1234", "+1 555 123 4567 x2", "(555) 1234"}
+	// Values longer than the room the keys are made in (dupKeysRoom): a
+	// contact's keys then move their chunk.
+	companies = append(companies, strings.Repeat("Long Company ", dupKeysRoom/13+1))
+	emails = append(emails, strings.Repeat("l", dupKeysRoom)+"@x.com")
 	for seed := int64(1); seed <= 12; seed++ {
 		r := rand.New(rand.NewSource(seed))
 		n := 50 + r.Intn(700)
@@ -285,5 +289,13 @@ func TestHashBits(t *testing.T) {
 		if need := uint(bits.Len(uint(keys))) + 8; kept < min(need, 64-from) || kept >= need+sortDigit {
 			t.Errorf("%d keys: %d hash bits kept, want %d or more, fewer than %d", keys, kept, need, need+sortDigit)
 		}
+	}
+}
+
+// TestDupKeyFields: the fields the keys are made of start with the
+// e-mails, which make reads as dupEmailFields.
+func TestDupKeyFields(t *testing.T) {
+	if got := dupKeyFields[:len(dupEmailFields)]; !slices.Equal(got, dupEmailFields) {
+		t.Errorf("dupKeyFields start with %v, want the e-mails %v", got, dupEmailFields)
 	}
 }
