@@ -253,12 +253,13 @@ func (r *reconciler) baseRecordsOf(t *contact.Table) *baseRecords {
 
 // sum sets the link's BaseSum to v's.
 func (r *reconciler) sum(l *Link, v *contact.Values) {
-	r.sums.reset()
+	buf := r.sums.buf[:0] // in a local, kept in a register as it grows
 	for f := range v {
 		if v[f] != "" {
-			r.sums.add(contact.Field(f), contact.Clean(contact.Field(f), v[f]))
+			buf = appendSumValue(buf, contact.Field(f), contact.Clean(contact.Field(f), v[f]))
 		}
 	}
+	r.sums.buf = buf
 	l.BaseSum = r.sums.sum()
 }
 
@@ -270,23 +271,25 @@ func (l *Link) unread() bool { return l.Base == nil && l.from == nil }
 // must be added in ascending field order.
 type sumBuilder struct{ buf []byte }
 
-func (s *sumBuilder) reset() { s.buf = s.buf[:0] }
-
 // add adds the clean value v of f; empty values are left out.
-func (s *sumBuilder) add(f contact.Field, v string) {
+func (s *sumBuilder) add(f contact.Field, v string) { s.buf = appendSumValue(s.buf, f, v) }
+
+// appendSumValue appends what sumBuilder.add adds to b: f's number, the
+// value's length (4 bytes, big-endian) and the value, an e-mail folded;
+// nothing for an empty value.
+func appendSumValue(b []byte, f contact.Field, v string) []byte {
 	if v == "" {
-		return
+		return b
 	}
-	s.buf = append(s.buf, byte(f))
 	if f.IsEmail() {
-		start := len(s.buf)
-		s.buf = append(s.buf, 0, 0, 0, 0) // room for the length
-		s.buf = appendFold(s.buf, v)
-		binary.BigEndian.PutUint32(s.buf[start:], uint32(len(s.buf)-start-4))
-		return
+		b = append(b, byte(f), 0, 0, 0, 0) // room for the length
+		start := len(b)
+		b = appendFold(b, v)
+		binary.BigEndian.PutUint32(b[start-4:], uint32(len(b)-start))
+		return b
 	}
-	s.buf = binary.BigEndian.AppendUint32(s.buf, uint32(len(v)))
-	s.buf = append(s.buf, v...)
+	b = append(b, byte(f), byte(len(v)>>24), byte(len(v)>>16), byte(len(v)>>8), byte(len(v)))
+	return append(b, v...)
 }
 
 func (s *sumBuilder) sum() BaseSum {
@@ -297,8 +300,25 @@ func (s *sumBuilder) sum() BaseSum {
 // appendFold appends v with every rune replaced by the smallest rune of
 // its case-folding orbit (unicode.SimpleFold), bytes that are not UTF-8 by
 // U+FFFD: two strings fold alike exactly when strings.EqualFold says they
-// are equal.
+// are equal. An ASCII value (most addresses) is copied and upper-cased in
+// place.
 func appendFold(b []byte, v string) []byte {
+	start := len(b)
+	b = append(b, v...)
+	for i := start; i < len(b); i++ {
+		c := b[i]
+		if c >= utf8.RuneSelf {
+			return appendFoldRunes(b[:i], v[i-start:])
+		}
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return b
+}
+
+// appendFoldRunes is appendFold of a value that is not ASCII.
+func appendFoldRunes(b []byte, v string) []byte {
 	for i := 0; i < len(v); {
 		c := v[i]
 		if c < utf8.RuneSelf {
@@ -328,10 +348,11 @@ func foldMin(r rune) rune {
 // sideSum is the BaseSum of the record of pr on side s as the merge reads
 // it (actualValue), over the mapped fields.
 func (r *reconciler) sideSum(pr *pair, s Side) BaseSum {
-	r.sums.reset()
+	buf := r.sums.buf[:0]
 	for _, f := range r.sortedFields {
-		r.sums.add(f, r.actualValue(pr, s, f))
+		buf = appendSumValue(buf, f, r.actualValue(pr, s, f))
 	}
+	r.sums.buf = buf
 	return r.sums.sum()
 }
 
@@ -369,7 +390,7 @@ func (r *reconciler) crmSumSame(pr *pair) (BaseSum, bool) {
 	hs, gs := r.sumHandles[:n], r.sumHandles[n:2*n]
 	ct.Handles(int(pr.crm), r.sortedFields, hs)
 	ot.Handles(int(pr.ol), r.sortedFields, gs)
-	r.sums.reset()
+	buf := r.sums.buf[:0] // in a local, kept in a register as it grows
 	for k, f := range r.sortedFields {
 		h := hs[k]
 		raw := pool.Get(h)
@@ -377,9 +398,10 @@ func (r *reconciler) crmSumSame(pr *pair) (BaseSum, bool) {
 		if f == contact.Company && acc != "" && v == acc {
 			v = "" // actualValue
 		}
-		r.sums.add(f, v)
+		buf = appendSumValue(buf, f, v)
 		same = same && sameHandle(ct, h, raw, f, ot, gs[k])
 	}
+	r.sums.buf = buf
 	return r.sums.sum(), same
 }
 

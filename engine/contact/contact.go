@@ -269,7 +269,8 @@ func Clean(f Field, v string) string {
 // space (a non-ASCII byte may begin or end a Unicode space, which
 // TrimSpace takes too). False says nothing.
 func trimmed(v string) bool {
-	return len(v) == 0 || v[0] > ' ' && v[0] < utf8.RuneSelf && v[len(v)-1] > ' ' && v[len(v)-1] < utf8.RuneSelf
+	// '!' to DEL, the ASCII bytes above the space, in one comparison each.
+	return len(v) == 0 || v[0]-'!' < utf8.RuneSelf-'!' && v[len(v)-1]-'!' < utf8.RuneSelf-'!'
 }
 
 // CleanValues cleans every value of v (see Clean) and reports whether any
