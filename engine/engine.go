@@ -415,8 +415,8 @@ func (l *Link) PendingOutlook() Pending {
 // SetPending sets the pending work of both sides.
 func (l *Link) SetPending(crm, outlook Pending) {
 	if crm.opOnly() && outlook.opOnly() {
-		if p, ok := sharedPending[[2]Op{crm.Op, outlook.Op}]; ok {
-			l.pending = p
+		if i, j := sharedOp(crm.Op), sharedOp(outlook.Op); i >= 0 && j >= 0 {
+			l.pending = sharedPending[i][j]
 			return
 		}
 	}
@@ -433,22 +433,43 @@ func (l *Link) SetPendingOutlook(p Pending) { l.SetPending(l.PendingCRM(), p) }
 func (p *Pending) opOnly() bool { return len(p.Fields) == 0 && len(p.Old) == 0 }
 
 // sharedPending are the pendings without fields, one of each pair of
-// operations, shared by the links that have them (nil for none); never
-// written.
-var sharedPending = func() map[[2]Op]*LinkPending {
-	ops := []Op{"", OpCreate, OpUpdate, OpKey, OpGroupRemove, OpGroupAdd, OpDelete}
-	m := make(map[[2]Op]*LinkPending, len(ops)*len(ops))
-	for _, a := range ops {
-		for _, b := range ops {
-			if a == "" && b == "" {
-				m[[2]Op{a, b}] = nil
-				continue
+// operations (by their index in sharedOps), shared by the links that have
+// them (nil for none); never written. An array, not a map keyed by the
+// operations' names: every link of a cycle sets its pendings.
+var sharedPending = func() (m [len(sharedOps)][len(sharedOps)]*LinkPending) {
+	for i, a := range sharedOps {
+		for j, b := range sharedOps {
+			if a != "" || b != "" {
+				m[i][j] = &LinkPending{Pending{Op: a}, Pending{Op: b}}
 			}
-			m[[2]Op{a, b}] = &LinkPending{Pending{Op: a}, Pending{Op: b}}
 		}
 	}
 	return m
 }()
+
+// sharedOps are the operations of the shared pendings.
+var sharedOps = [...]Op{"", OpCreate, OpUpdate, OpKey, OpGroupRemove, OpGroupAdd, OpDelete}
+
+// sharedOp is the index of op in sharedOps; -1 for another operation.
+func sharedOp(op Op) int {
+	switch op {
+	case "":
+		return 0
+	case OpCreate:
+		return 1
+	case OpUpdate:
+		return 2
+	case OpKey:
+		return 3
+	case OpGroupRemove:
+		return 4
+	case OpGroupAdd:
+		return 5
+	case OpDelete:
+		return 6
+	}
+	return -1
+}
 
 // Pending records one side's outstanding import for a link.
 type Pending struct {

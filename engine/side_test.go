@@ -92,3 +92,34 @@ func TestDisplayNameOf(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedPendings: a link's pendings without fields are the shared ones
+// of their operations (one pointer for every link that has them, none for
+// no pending work), and read back as set; others are the link's own.
+func TestSharedPendings(t *testing.T) {
+	for i, op := range sharedOps {
+		if sharedOp(op) != i {
+			t.Errorf("sharedOp(%q) = %d, want %d", op, sharedOp(op), i)
+		}
+	}
+	ops := append(sharedOps[:], OpLink, OpLost)
+	for _, a := range ops {
+		for _, b := range ops {
+			var l, m Link
+			l.SetPending(Pending{Op: a}, Pending{Op: b})
+			m.SetPending(Pending{Op: a}, Pending{Op: b})
+			if got := l.Pending(); got.CRM.Op != a || got.Outlook.Op != b {
+				t.Errorf("SetPending(%q, %q) reads back as %q, %q", a, b, got.CRM.Op, got.Outlook.Op)
+			}
+			shared := sharedOp(a) >= 0 && sharedOp(b) >= 0
+			if (l.pending == m.pending) != shared || (l.pending == nil) != (a == "" && b == "") {
+				t.Errorf("SetPending(%q, %q): shared %v, nil %v", a, b, l.pending == m.pending, l.pending == nil)
+			}
+		}
+	}
+	var l Link
+	l.SetPending(Pending{Op: OpUpdate, Fields: []contact.Field{contact.First}, Old: []string{"Ann"}}, Pending{})
+	if l.pending == sharedPending[sharedOp(OpUpdate)][0] || l.PendingCRM().Old[0] != "Ann" {
+		t.Errorf("an update with fields is shared or lost its fields")
+	}
+}
