@@ -288,13 +288,16 @@ func CleanValues(v *Values) bool {
 // NormalizeEmail returns the form of an address used for matching: trimmed,
 // "mailto:" and "Name <addr>" unwrapped, and lower-cased unless caseSensitive.
 func NormalizeEmail(v string, caseSensitive bool) string {
-	v = strings.TrimSpace(v)
+	if !trimmed(v) {
+		v = strings.TrimSpace(v)
+	}
 	if i := strings.LastIndexByte(v, '<'); i >= 0 {
 		if j := strings.IndexByte(v[i:], '>'); j > 0 {
 			v = strings.TrimSpace(v[i+1 : i+j])
 		}
 	}
-	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
+	// ':' has no other case: most addresses are told from "mailto:" by it.
+	if len(v) >= 7 && v[6] == ':' && strings.EqualFold(v[:7], "mailto:") {
 		v = strings.TrimSpace(v[7:])
 	}
 	if !caseSensitive {

@@ -109,3 +109,38 @@ func TestCleanTrimsAsTrimSpace(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeEmailAsWritten holds NormalizeEmail, whose checks spare
+// calls for an address without blanks or "mailto:", to its rule written out
+// plainly, on values made of blanks, brackets, "mailto:" in either case and
+// addresses.
+func TestNormalizeEmailAsWritten(t *testing.T) {
+	plain := func(v string, caseSensitive bool) string {
+		v = strings.TrimSpace(v)
+		if i := strings.LastIndexByte(v, '<'); i >= 0 {
+			if j := strings.IndexByte(v[i:], '>'); j > 0 {
+				v = strings.TrimSpace(v[i+1 : i+j])
+			}
+		}
+		if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
+			v = strings.TrimSpace(v[7:])
+		}
+		if !caseSensitive {
+			v = strings.ToLower(v)
+		}
+		return v
+	}
+	parts := []string{"", " ", "\u00a0", "mailto:", "MailTo:", "mailto", ":", "<", ">", "Ann", "a@b.example", "é"}
+	for _, a := range parts {
+		for _, b := range parts {
+			for _, c := range parts {
+				v := a + b + c
+				for _, cs := range []bool{false, true} {
+					if got, want := NormalizeEmail(v, cs), plain(v, cs); got != want {
+						t.Errorf("NormalizeEmail(%q, %v) = %q, want %q", v, cs, got, want)
+					}
+				}
+			}
+		}
+	}
+}
