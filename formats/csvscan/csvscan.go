@@ -198,7 +198,14 @@ func (r *Reader) strings(dst []string, all string) []string {
 		if f.e == f.s {
 			// Empty: no pointer (an empty field at the end of all
 			// would point past it, which the collector must not see).
-			dst[k] = ""
+			// Stored only when dst holds another value: the same
+			// fields of a sparse export are empty record after record
+			// (an Outlook export's 92 columns, most of them empty), and
+			// a store of a pointer in dst, on the heap, is a write
+			// barrier's while the collector runs.
+			if len(dst[k]) != 0 {
+				dst[k] = ""
+			}
 			continue
 		}
 		r.filled[k>>6] |= 1 << (k & 63)
