@@ -259,7 +259,6 @@ func (b *outBatch) copyRecord(c, rec *contact.Contact, views bool, row outlookcs
 // view of t instead of a copy of its own, so the record's text is copied
 // once, not once as the row and again as its values.
 func (b *outBatch) copyViewsIn(d, c *contact.Contact, row, t string) {
-	copyContact(d, c)
 	lo := uintptr(unsafe.Pointer(unsafe.StringData(row)))
 	in := func(s string) string {
 		if s == "" {
@@ -270,13 +269,19 @@ func (b *outBatch) copyViewsIn(d, c *contact.Contact, row, t string) {
 		}
 		return b.text(s)
 	}
-	d.Key = in(c.Key)
-	for f := range d.Values {
-		d.Values[f] = in(d.Values[f])
+	// Made on the stack, then stored in the batch once: a record's 41
+	// values stored into the batch one by one again, after the copy,
+	// each pass a write barrier's while the collector runs.
+	e := *c
+	e.Key = in(e.Key)
+	for f := range e.Values {
+		e.Values[f] = in(e.Values[f])
 	}
-	for i := range d.Extra {
-		d.Extra[i].Value = in(d.Extra[i].Value)
+	e.Extra = append(d.Extra[:0], c.Extra...)
+	for i := range e.Extra {
+		e.Extra[i].Value = in(e.Extra[i].Value)
 	}
+	*d = e
 }
 
 // text returns a copy of s in the arena. A full arena is replaced, not
