@@ -336,3 +336,39 @@ func TestSumIsItsCanonicalForm(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordBasePacked holds the packing of a base that is a record
+// (baseRecords.appendPacked, which reads the record's handles) to
+// PackValues of the base's values, on a table of several pages (packed
+// ones and the page being filled), with fields in no order, values to
+// clean, values that clean to "", and fields the record leaves empty.
+func TestRecordBasePacked(t *testing.T) {
+	fields := []contact.Field{contact.Email1, contact.Last, contact.First, contact.Company, contact.PhoneBusiness, contact.JobTitle}
+	tab := contact.NewTable(fields)
+	for i := range 2600 {
+		var c contact.Contact
+		c.Values[contact.First] = fmt.Sprintf("First%d", i%7)
+		if i%3 != 0 {
+			c.Values[contact.Last] = fmt.Sprintf(" Last%d ", i)
+		}
+		c.Values[contact.Company] = []string{"", "Acme", "   ", "Acme GmbH "}[i%4]
+		if i%5 != 0 {
+			c.Values[contact.Email1] = fmt.Sprintf("Name <P%d@Example.COM>", i)
+		}
+		if i < 1500 {
+			c.Values[contact.JobTitle] = "Buyer" // the same in every record of the first page
+		}
+		c.Values[contact.Notes] = "not a field of the table"
+		if err := tab.Add(&c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := &baseRecords{t: tab, fields: fields}
+	for i := range int32(tab.Len()) {
+		var v contact.Values
+		b.values(i, &v)
+		if got, want := string(b.appendPacked([]byte("x"), i)), "x"+PackValues(&v); got != want {
+			t.Fatalf("record %d: appendPacked = %q, want %q", i, got, want)
+		}
+	}
+}
