@@ -63,6 +63,9 @@ func (b *batch) add(values ...any) error {
 	return nil
 }
 
+// empty reports whether no row is queued: every row added is written.
+func (b *batch) empty() bool { return len(b.args) == 0 }
+
 // flush writes the queued rows and closes the statement.
 func (b *batch) flush() error {
 	defer b.full.Close()

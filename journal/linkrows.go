@@ -110,15 +110,17 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 	// sha256 of each row: some 1.5 s of CPU at a million) by a goroutine
 	// of their own, beside SQLite's inserts, a batch ahead; the rest goes
 	// through SQLite here, in link order.
-	jobs, stop := makeLinkRows(plan, n, firstNew, loaded, reopened)
+	made := makeLinkRows(plan, n, firstNew, loaded, reopened)
 	defer func() {
-		close(stop)
-		for range jobs { // it reads loaded: done before writeLinks returns
+		close(made.stop)
+		for range made.jobs { // it reads loaded: done before writeLinks returns
 		}
 	}()
 	var sums contact.Arena // the hashes of rows made here, until the commit
-	for batch := range jobs {
-		for _, job := range batch {
+	// held are the batches whose rows insert may hold, not yet written.
+	var held []*linkBatch
+	for batch := range made.jobs {
+		for _, job := range batch.jobs {
 			if job.err != nil {
 				return nil, nil, job.err
 			}
@@ -128,6 +130,12 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 					return nil, nil, fmt.Errorf("new links: %w", err)
 				}
 				writes = append(writes, linkWrite{l.ID, job.sum})
+				if insert.empty() { // written: so are the batches before
+					for _, b := range held {
+						made.done(b)
+					}
+					held = held[:0]
+				}
 				continue
 			}
 			if l.ID < firstNew && !reopened[l.ID] {
@@ -154,6 +162,7 @@ func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Pla
 			}
 			writes = append(writes, linkWrite{l.ID, sums.String(row.sumBytes(rc))})
 		}
+		held = append(held, batch)
 	}
 	if err := rewrites.flush(); err != nil {
 		return nil, nil, err
@@ -203,29 +212,63 @@ type linkJob struct {
 	err   error
 }
 
+// linkBatch is a batch of linkJobs and the bytes of their rows (bases and
+// sums), which the rows point into until they are written.
+type linkBatch struct {
+	jobs  []linkJob
+	blobs []byte
+}
+
+// linkRows is makeLinkRows under way: jobs brings the batches, free takes
+// back those whose rows are written, for the batches to come (a first
+// cycle's million rows made some 400 MB of batches and row bytes that
+// lived only until SQLite had copied them), and closing stop stops it.
+type linkRows struct {
+	jobs <-chan *linkBatch
+	free chan<- *linkBatch
+	stop chan struct{}
+}
+
+// done gives b back for the batches to come; every row of b is written.
+func (r *linkRows) done(b *linkBatch) {
+	select {
+	case r.free <- b:
+	default: // enough batches wait: b goes to the collector
+	}
+}
+
 // makeLinkRows sends the changed links of plan whose rows writeLinks
 // writes, in link order, in batches: a new link with its base is sent
 // with its row (opened and written by cycle n) and the row's hash. A link
 // whose row is what loaded read (only its pending work changed) is not
-// sent. It stops when stop is closed, and closes the channel it returns
-// when it is done.
-func makeLinkRows(plan *engine.Plan, n int, firstNew int64, loaded *loadedState, reopened map[int64]bool) (<-chan []linkJob, chan struct{}) {
+// sent. It stops when stop is closed, and closes jobs when it is done.
+func makeLinkRows(plan *engine.Plan, n int, firstNew int64, loaded *loadedState, reopened map[int64]bool) *linkRows {
 	const batchSize = 256
-	jobs, stop := make(chan []linkJob, 4), make(chan struct{})
+	jobs, free, stop := make(chan *linkBatch, 4), make(chan *linkBatch, 8), make(chan struct{})
 	go func() {
 		defer close(jobs)
 		rows, rc := &rowMaker{n: n}, newChain()
 		var sums contact.Arena
-		batch := make([]linkJob, 0, batchSize)
+		var batch *linkBatch
+		next := func() {
+			select {
+			case batch = <-free:
+				batch.jobs, batch.blobs = batch.jobs[:0], batch.blobs[:0]
+			default:
+				batch = &linkBatch{jobs: make([]linkJob, 0, batchSize), blobs: make([]byte, 0, 64<<10)}
+			}
+			rows.to = &batch.blobs
+		}
 		send := func() bool {
 			select {
 			case jobs <- batch:
-				batch = make([]linkJob, 0, batchSize)
+				next()
 				return true
 			case <-stop:
 				return false
 			}
 		}
+		next()
 		for i := range plan.Links {
 			ls := &plan.Links[i]
 			if !ls.Changed {
@@ -243,18 +286,18 @@ func makeLinkRows(plan *engine.Plan, n int, firstNew int64, loaded *loadedState,
 				job.row = rows.make(l)
 				job.sum, job.ready = sums.String(job.row.sumBytes(rc)), true
 			}
-			batch = append(batch, job)
-			if job.err != nil || len(batch) == batchSize {
+			batch.jobs = append(batch.jobs, job)
+			if job.err != nil || len(batch.jobs) == batchSize {
 				if !send() || job.err != nil {
 					return
 				}
 			}
 		}
-		if len(batch) > 0 {
+		if len(batch.jobs) > 0 {
 			send()
 		}
 	}()
-	return jobs, stop
+	return &linkRows{jobs: jobs, free: free, stop: stop}
 }
 
 // linkRow is what a link row's hash covers. A row of the compact form

@@ -213,15 +213,29 @@ type rowMaker struct {
 	n     int
 	buf   []byte
 	blobs contact.Arena
+	// to, when set, takes the rows' bytes instead of blobs: the buffer of
+	// a batch of rows, used again once they are written (makeLinkRows).
+	to *[]byte
 }
 
 // make returns the row of l written by cycle n, opened by it.
 func (m *rowMaker) make(l *engine.Link) linkRow {
-	m.buf = appendCompactBase(m.buf[:0], l)
-	blob := m.blobs.Bytes(m.buf)
 	bs := l.BaseSum
 	if l.Base != nil || bs.IsZero() { // a packed base has its sum
 		bs = engine.SumValues(l.Values())
 	}
-	return linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, base: blob, baseSum: m.blobs.Bytes(bs[:]), opened: m.n, written: m.n}
+	row := linkRow{id: l.ID, crmID: l.CRMID, outlookKey: l.OutlookKey, opened: m.n, written: m.n}
+	if m.to != nil {
+		b := *m.to
+		start := len(b)
+		b = appendCompactBase(b, l)
+		mid := len(b)
+		b = append(b, bs[:]...)
+		row.base, row.baseSum = b[start:mid:mid], b[mid:len(b):len(b)]
+		*m.to = b
+		return row
+	}
+	m.buf = appendCompactBase(m.buf[:0], l)
+	row.base, row.baseSum = m.blobs.Bytes(m.buf), m.blobs.Bytes(bs[:])
+	return row
 }
