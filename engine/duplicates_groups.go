@@ -1,6 +1,9 @@
 package engine
 
-import "slices"
+import (
+	"slices"
+	"sync/atomic"
+)
 
 // Duplicates are the groups of likely duplicates of one side in a compact
 // form: integers and the values' bytes, no pointer a member or a match. A
@@ -69,6 +72,28 @@ func (d *Duplicates) AppendReason(b []byte, m int) []byte {
 	}
 	return b
 }
+
+// AppendReasons appends the reasons of members lo up to hi to b one after
+// another (AppendReason), and where each ends in b to ends. The values of
+// a run of members' matches lie anywhere (they are kept in the order of
+// the contacts, the members are in the groups'): they are looked at first
+// in a loop of loads that do not wait on one another, so that their
+// misses of the cache overlap instead of coming one a member.
+func (d *Duplicates) AppendReasons(b []byte, ends []int, lo, hi int) ([]byte, []int) {
+	var sink byte
+	for _, c := range d.classes[d.from[lo]:d.from[hi]] {
+		sink ^= d.values[d.at[c]]
+	}
+	touched.Add(uint32(sink))
+	for m := lo; m < hi; m++ {
+		b = d.AppendReason(b, m)
+		ends = append(ends, len(b))
+	}
+	return b, ends
+}
+
+// touched keeps the loads of AppendReasons.
+var touched atomic.Uint32
 
 // Groups returns the groups as DuplicateGroups (their matches share the
 // values' string).

@@ -163,6 +163,21 @@ func TestFindDuplicatesAgainstReference(t *testing.T) {
 					t.Fatalf("seed %d: member %d: %q (contact %d), made again %q (contact %d)", seed, m, r, d.Index(m), r2, again.Index(m))
 				}
 			}
+			// AppendReasons of a run of members is their reasons one
+			// after another.
+			if lo, hi := d.Members()/3, d.Members(); hi > lo {
+				rs, ends := d.AppendReasons([]byte("x"), []int{7}, lo, hi)
+				from := 1
+				for m := lo; m < hi; m++ {
+					if got, want := string(rs[from:ends[m-lo+1]]), string(d.AppendReason(nil, m)); got != want {
+						t.Fatalf("seed %d: AppendReasons: member %d's reason %q, want %q", seed, m, got, want)
+					}
+					from = ends[m-lo+1]
+				}
+				if len(ends) != hi-lo+1 || from != len(rs) {
+					t.Fatalf("seed %d: AppendReasons of %d members: %d ends, up to %d of %d bytes", seed, hi-lo, len(ends)-1, from, len(rs))
+				}
+			}
 			dupHash = func(maphash.Seed, []byte) uint64 { return 7 }
 			got := groupsText(cs, FindDuplicates(contact.Contacts(cs), o))
 			dupHash = maphash.Bytes
