@@ -155,6 +155,11 @@ func readDirEach(dir string, collect bool, add eachFunc, views bool) (d *Dump, e
 		errs = append(errs, err)
 		fileErrs++
 	} else {
+		if text.t != nil {
+			// Read, hashed and decoded on another core while it is
+			// parsed; input stops that before it hashes the rest.
+			text.t.ReadAhead()
+		}
 		f := newCSVText(name, text.t, text.err, collect)
 		f.views = views && add != nil
 		t, es := readContactsFrom(f, keyRequired, join, add)
