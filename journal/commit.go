@@ -284,7 +284,7 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 	if loaded != nil && loaded.cycle != last {
 		loaded = nil // loaded before another cycle: compare nothing
 	}
-	writes, history, err := j.writeLinks(tx, n, firstNew, plan, loaded, info.Reopen)
+	writes, history, err := j.writeLinks(conn, tx, n, firstNew, plan, loaded, info.Reopen)
 	if err != nil {
 		return nil, err
 	}

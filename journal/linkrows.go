@@ -37,12 +37,9 @@ func (w linkWrite) value() any {
 // every row it rewrites, closes or reopens is kept in link_history first.
 // The writes and the history come back in link order, as the chain hashes
 // them. Rows are written in the compact form (schema 4).
-func (j *Journal) writeLinks(tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *loadedState, reopen []int64) ([]linkWrite, []historyRow, error) {
-	insert, err := newBatchOf(tx, "links", "id, crm_id, outlook_key, base, base_sha256, base_sum, opened, written",
+func (j *Journal) writeLinks(conn *sql.Conn, tx *sql.Tx, n int, firstNew int64, plan *engine.Plan, loaded *loadedState, reopen []int64) ([]linkWrite, []historyRow, error) {
+	insert := newRawBatch(conn, tx, "links", "id, crm_id, outlook_key, base, base_sha256, base_sum, opened, written",
 		fmt.Sprintf("(?, ?, ?, ?, '', ?, %d, %d)", n, n))
-	if err != nil {
-		return nil, nil, err
-	}
 	defer insert.close()
 	closeSt, err := tx.Prepare(`UPDATE links SET closed = ?, written = ?,
 		base_sha256 = CASE WHEN base_sum IS NULL THEN base_sha256 ELSE '' END
