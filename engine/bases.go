@@ -264,6 +264,38 @@ func (r *reconciler) fromRecord(l *Link, v *contact.Values, x rec) {
 	r.sum(l, v)
 }
 
+// setRecordBase makes record x the base of l, with its sum: the record's
+// mapped values, clean, whose handles of r.fields (in field order, see
+// fieldsSorted) are hs. The sum is fromRecord's, which cleans the clean
+// values once more.
+func (r *reconciler) setRecordBase(l *Link, x rec, hs []contact.Handle) {
+	l.from, l.row, l.Base = r.baseRecordsOf(x.t), int32(x.i), nil
+	pool := x.t.Pool()
+	buf := r.sums.buf[:0]
+	for k, f := range r.fields {
+		raw := pool.Get(hs[k])
+		v := contact.Clean(f, raw)
+		if v != raw {
+			v = contact.Clean(f, v)
+		}
+		buf = appendSumValue(buf, f, v)
+	}
+	r.sums.buf = buf
+	l.BaseSum = r.sums.sum()
+}
+
+// sameRecords reports whether the records whose handles of fields are hs
+// (of t) and gs (of u) hold the same value in each field (sameHandle).
+func sameRecords(t *contact.Table, hs []contact.Handle, u *contact.Table, gs []contact.Handle, fields []contact.Field) bool {
+	pool := t.Pool()
+	for k, f := range fields {
+		if h, g := hs[k], gs[k]; !(h == g && pool == u.Pool()) && !sameHandle(t, h, pool.Get(h), f, u, g) {
+			return false
+		}
+	}
+	return true
+}
+
 // baseRecordsOf is the baseRecords of t (a side's table), made once.
 func (r *reconciler) baseRecordsOf(t *contact.Table) *baseRecords {
 	for _, b := range r.bases {

@@ -37,6 +37,7 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 			r.sortedFields = append(r.sortedFields, contact.Field(f))
 		}
 	}
+	r.fieldsSorted = slices.Equal(r.fields, r.sortedFields)
 	var err error
 	if r.ct, r.ot, err = inputTables(&r.crm, &r.ol, r.fields); err != nil {
 		return nil, err
@@ -188,6 +189,9 @@ type reconciler struct {
 	// sortedFields are the mapped fields in field order, for sideSum;
 	// sums is its buffer.
 	sortedFields []contact.Field
+	// fieldsSorted says the mapping's fields are sortedFields (the default
+	// mapping's are): a record's handles of them are in a sum's order.
+	fieldsSorted bool
 	sums         sumBuilder
 	// sumHandles is crmSumSame's buffer of both records' handles.
 	sumHandles []contact.Handle
