@@ -724,6 +724,12 @@ func (r *reconciler) reserveLinks(n, fromOutlook int) {
 		if len(r.patches) == 0 {
 			r.patches = make([]Patch, 0, fromOutlook)
 		}
+		if len(r.changes) == 0 {
+			// Each link made is one change, and a few have more (the
+			// updates of records that differ): with room for them, the
+			// changes are one chunk that becomes Plan.Changes as it is.
+			r.changes = [][]Change{make([]Change, 0, n+n/16)}
+		}
 	}
 }
 

@@ -453,7 +453,11 @@ func (r *reconciler) finish() {
 	}
 	p.Outlook.SortPatches()
 	r.patches = nil
-	if len(r.changes) > 0 {
+	switch {
+	case len(r.changes) == 1:
+		p.Changes = fit(r.changes[0]) // room made for them (reserveLinks)
+		r.changes = nil
+	case len(r.changes) > 0:
 		n := 0
 		for _, c := range r.changes {
 			n += len(c)
