@@ -765,7 +765,7 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule, tomb *pair) {
 	pr := r.newPair(&l)
 	pr.isNew, pr.crm, pr.ol, pr.inGroup, pr.changed = true, int32(ci), int32(oi), r.crmInScope(ci), true
 	r.pairs = append(r.pairs, pr)
-	name := olRec.displayName()
+	name := r.name(olRec)
 	r.change(Change{Link: l.ID, Side: NoSide, Op: OpLink, Old: l.CRMID, New: l.OutlookKey, Rule: rule, Name: name})
 	if !pr.inGroup && r.crm.HasSyncGroup {
 		r.plan.CRM.GroupAdd = append(r.plan.CRM.GroupAdd, crmRec.key())

@@ -107,10 +107,10 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 	var name string // the contact's, for the changes; none for a quiet link
 	if fields != nil {
 		if name = olName; name == "" {
-			name = olRec.displayName()
+			name = r.name(olRec)
 		}
 		if name == "" {
-			name = crmRec.displayName()
+			name = r.name(crmRec)
 		}
 	}
 	// A value both records hold (one handle of the shared pool, or equal

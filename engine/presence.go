@@ -140,7 +140,7 @@ func (r *reconciler) detach(pr *pair, gone Side, rule Rule, name string) {
 // createInCRM asks the CRM to create the Outlook record at index oi.
 func (r *reconciler) createInCRM(oi int) {
 	rec := rec{r.ot, oi}
-	name := rec.displayName()
+	name := r.name(rec)
 	if rec.get(contact.First) == "" && rec.get(contact.Last) == "" && rec.get(contact.Company) == "" &&
 		rec.get(contact.Email1) == "" && rec.get(contact.Email2) == "" && rec.get(contact.Email3) == "" {
 		r.notice(NoticeNotCreated, 0, fmt.Sprintf("Outlook record %d has no name, company or e-mail; it is not created in the CRM", oi+1))
@@ -192,7 +192,7 @@ func (r *reconciler) newCRMRecords() {
 			continue
 		}
 		rec := rec{r.ct, i}
-		name := rec.displayName()
+		name := r.name(rec)
 		// It may be one of the Outlook records that were set aside.
 		if r.heldBack(Outlook, r.ol.Incomplete, name) {
 			continue

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -164,6 +165,10 @@ type reconciler struct {
 	// packs, texts and keys hold the packed bases, the text of created
 	// records and the sync keys the plan keeps (see contact.Arena).
 	packs, texts, keys contact.Arena
+	// names hold the contacts' names of the changes (see name); nameBuf
+	// is where one is made.
+	names   contact.Arena
+	nameBuf []byte
 	// bases are the sides' tables as links' bases (packFrom); packed
 	// holds the other bases the plan makes, packed (pack).
 	bases   []*baseRecords
@@ -200,7 +205,14 @@ type reconciler struct {
 	err error
 }
 
-func trimID(s string) string { return strings.TrimRight(s, " ") }
+// trimID is a CRM id without the blanks a fixed-width column pads it
+// with; most have none (it is inlined, and calls nothing then).
+func trimID(s string) string {
+	if len(s) > 0 && s[len(s)-1] == ' ' {
+		return strings.TrimRight(s, " ")
+	}
+	return s
+}
 
 func (r *reconciler) index() {
 	r.crmIDs, r.crmCanon = newCRMIDs(r.ct, max(r.st.numLinks(), len(r.crm.SyncGroup)))
@@ -330,6 +342,21 @@ func (x rec) key() string                { return x.t.Key(x.i) }
 func (x rec) displayName() string        { return displayNameOf(x.t, x.i) }
 func (x rec) modified() time.Time        { return x.t.Modified(x.i) }
 func (x rec) values() contact.Values     { return x.t.Values(x.i) }
+
+// name is x.displayName() in the reconciler's arena of names for the
+// usual record with a first and a last name and no middle name: the name
+// of every change a cycle makes, a million in a first cycle, costs its
+// bytes and no allocation.
+func (r *reconciler) name(x rec) string {
+	first, last := x.get(contact.First), x.get(contact.Last)
+	if first != "" && last != "" && x.get(contact.Middle) == "" {
+		r.nameBuf = append(append(append(r.nameBuf[:0], first...), ' '), last...)
+		if n := bytes.TrimSpace(r.nameBuf); len(n) > 0 {
+			return r.names.String(n)
+		}
+	}
+	return x.t.DisplayName(x.i)
+}
 
 // displayNameOf is t.DisplayName(i) in one allocation for the usual
 // record with a first and a last name and no middle name.
