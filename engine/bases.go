@@ -273,6 +273,9 @@ func (r *reconciler) setRecordBase(l *Link, x rec, hs []contact.Handle) {
 	pool := x.t.Pool()
 	buf := r.sums.buf[:0]
 	for k, f := range r.fields {
+		if hs[k] == 0 { // "": no value to sum
+			continue
+		}
 		raw := pool.Get(hs[k])
 		v := contact.Clean(f, raw)
 		if v != raw {
@@ -450,6 +453,10 @@ func (r *reconciler) crmSumSame(pr *pair) (BaseSum, bool) {
 	buf := r.sums.buf[:0] // in a local, kept in a register as it grows
 	for k, f := range r.sortedFields {
 		h := hs[k]
+		if h == 0 { // "", and only "": no value to sum, the same only as ""
+			same = same && gs[k] == 0
+			continue
+		}
 		raw := pool.Get(h)
 		v := contact.Clean(f, raw)
 		if f == contact.Company && acc != "" && v == acc {
