@@ -1,7 +1,10 @@
 package journal
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"unicode/utf8"
@@ -134,4 +137,89 @@ func FuzzCompact(f *testing.F) {
 		var hdr engine.Link
 		_ = decodeCompactHeader([]byte(doc), &hdr, &contact.Arena{})
 	})
+}
+
+// A row rewritten for a link whose base the engine did not read (its CRM
+// id arrived, its name account changed) keeps the stored values as they
+// are after the link's new header (rowMaker.makeStored): the row is the
+// one that decoding the stored base and packing it again gives, base_sum
+// included, and the journal verifies.
+func TestRewrittenRowKeepsItsStoredBase(t *testing.T) {
+	j := openTest(t, filepath.Join(t.TempDir(), "sync.db"))
+	p1 := benchPlan(1300)
+	for i := range p1.Links {
+		if i%3 == 0 {
+			p1.Links[i].CRMID = "" // the CRM creates it
+		}
+		if i%7 == 0 {
+			p1.Links[i].NameAccount = "Old Account"
+		}
+	}
+	if err := j.Commit(p1, info(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Load(); err != nil {
+		t.Fatal(err)
+	}
+	p2 := &engine.Plan{Cycle: 2, User: p1.User, Mapping: p1.Mapping, Prefer: p1.Prefer, Direction: p1.Direction, NextLinkID: p1.NextLinkID}
+	want := map[int64]linkRow{}
+	m := &rowMaker{n: 2}
+	for i := range p1.Links {
+		l := p1.Links[i].Link
+		l.SetPending(engine.Pending{}, engine.Pending{})
+		l.DropBase()
+		ls := engine.LinkState{Link: l}
+		if i%3 == 0 || i%5 == 0 {
+			ls.Changed = true
+			if i%3 == 0 {
+				ls.CRMID = fmt.Sprintf("C-%d", i)
+			}
+			if i%5 == 0 {
+				ls.NameAccount = fmt.Sprint("Account ", i)
+			}
+			var doc string
+			if err := j.db.QueryRow(`SELECT base FROM links WHERE id = ?`, l.ID).Scan(&doc); err != nil {
+				t.Fatal(err)
+			}
+			old, err := withStoredBase(&ls.Link, doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[l.ID] = m.make(old)
+		}
+		p2.Links = append(p2.Links, ls)
+	}
+	if err := j.Commit(p2, info(2)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := j.db.Query(`SELECT id, base, base_sum FROM links WHERE written = 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int64
+		var base, sum []byte
+		if err := rows.Scan(&id, &base, &sum); err != nil {
+			t.Fatal(err)
+		}
+		w, ok := want[id]
+		if !ok {
+			t.Fatalf("link %d rewritten, not changed", id)
+		}
+		if !bytes.Equal(base, w.base) || !bytes.Equal(sum, w.baseSum) {
+			t.Errorf("link %d: base %q, sum %x; want %q, %x", id, base, sum, w.base, w.baseSum)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(want) {
+		t.Errorf("%d rows rewritten, want %d", n, len(want))
+	}
+	if err := j.Verify(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -99,9 +99,7 @@ func isCompact(doc string) bool { return len(doc) > 0 && doc[0] == compactForm }
 // the link's base packed (engine.PackValues, the same encoding after its
 // form byte); none, no values.
 func appendCompactBase(b []byte, l *engine.Link) []byte {
-	b = append(b, compactForm, byte(l.Detached))
-	b = binary.AppendUvarint(b, uint64(len(l.NameAccount)))
-	b = append(b, l.NameAccount...)
+	b = appendCompactHeader(b, l)
 	// The packed form's byte goes over the header's last, which is put
 	// back: the values follow the header without being moved.
 	n := len(b)
@@ -109,6 +107,14 @@ func appendCompactBase(b []byte, l *engine.Link) []byte {
 	b = l.AppendPacked(b[:n-1])
 	b[n-1] = last
 	return b
+}
+
+// appendCompactHeader appends the header of l's compact base: the form
+// byte, the detached side and the name account.
+func appendCompactHeader(b []byte, l *engine.Link) []byte {
+	b = append(b, compactForm, byte(l.Detached))
+	b = binary.AppendUvarint(b, uint64(len(l.NameAccount)))
+	return append(b, l.NameAccount...)
 }
 
 // packedOf is the link's base packed, an empty base when it has none.
@@ -227,6 +233,12 @@ func decodeCompactBase(doc string, l *engine.Link) error {
 		return err
 	}
 	l.Base = new(contact.Values)
+	return d.values(l.Base)
+}
+
+// values reads the values of a compact base after its header into v
+// (nil: only checks them).
+func (d *compactReader) values(v *contact.Values) error {
 	last := -1
 	for d.i < len(d.s) {
 		c, _ := d.byte()
@@ -235,14 +247,16 @@ func decodeCompactBase(doc string, l *engine.Link) error {
 			return d.errorf("field %d out of order or unknown", f)
 		}
 		last = f
-		v, err := d.str()
+		s, err := d.str()
 		if err != nil {
 			return err
 		}
-		if v == "" {
+		if s == "" {
 			return d.errorf("empty value of %s", contact.Field(f))
 		}
-		l.Base[f] = v
+		if v != nil {
+			v[f] = s
+		}
 	}
 	return nil
 }
