@@ -4,9 +4,7 @@ package cycle
 
 import (
 	"io"
-	"os"
 	"runtime"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -23,13 +21,7 @@ import (
 // CONTACTSYNC_BENCH_DUPS contacts a side (200,000 unless set), the
 // benchmark's synthetic sides (2% differing); it reports the rows written.
 func BenchmarkSideDuplicates(b *testing.B) {
-	n := 200_000
-	if s := os.Getenv("CONTACTSYNC_BENCH_DUPS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatalf("CONTACTSYNC_BENCH_DUPS: %v", err)
-		}
-	}
+	n := benchSize(b, "CONTACTSYNC_BENCH_DUPS", 200_000)
 	s := synth.Generate(n, 1, 0.8, 0.02)
 	pool := contact.NewStrings()
 	fields := engine.TableFields(engine.DefaultPolicy("U6UJ9A00000D"))

@@ -21,13 +21,7 @@ import (
 // reports the megabytes written per second and the heap the phase
 // allocates (-benchmem).
 func BenchmarkOutputs(b *testing.B) {
-	n := 100_000
-	if s := os.Getenv("CONTACTSYNC_BENCH_OUTPUTS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatalf("CONTACTSYNC_BENCH_OUTPUTS: %v", err)
-		}
-	}
+	n := benchSize(b, "CONTACTSYNC_BENCH_OUTPUTS", 100_000)
 	dir := b.TempDir()
 	crmDir, olPath := filepath.Join(dir, "crm"), filepath.Join(dir, "outlook.csv")
 	s := synth.Generate(n, 1, 0.8, 0.1)
@@ -75,4 +69,18 @@ func BenchmarkOutputs(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(bytes)/1e6/b.Elapsed().Seconds(), "MB/s")
+}
+
+// benchSize is the number of contacts a side a benchmark of this package
+// makes: the environment variable env's, else def.
+func benchSize(b *testing.B, env string, def int) int {
+	s := os.Getenv(env)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		b.Fatalf("%s: %v", env, err)
+	}
+	return n
 }
