@@ -64,14 +64,19 @@ func PackValues(v *contact.Values) string {
 func appendPacked(b []byte, v *contact.Values) []byte {
 	b = append(b, packedForm)
 	for f := range v {
-		if v[f] == "" {
-			continue
+		if v[f] != "" {
+			b = appendPackedValue(b, contact.Field(f), v[f])
 		}
-		b = append(b, byte(f))
-		b = binary.AppendUvarint(b, uint64(len(v[f])))
-		b = append(b, v[f]...)
 	}
 	return b
+}
+
+// appendPackedValue appends the non-empty value v of f as a packed base
+// holds it: the field's number, a uvarint length and the value.
+func appendPackedValue(b []byte, f contact.Field, v string) []byte {
+	b = append(b, byte(f))
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
 }
 
 const packedForm = 1
@@ -203,13 +208,9 @@ func (b *baseRecords) appendPacked(dst []byte, i int32) []byte {
 		if h == 0 { // "" is 0, and only ""
 			continue
 		}
-		v := contact.Clean(contact.Field(f), pool.Get(h))
-		if v == "" {
-			continue
+		if v := contact.Clean(contact.Field(f), pool.Get(h)); v != "" {
+			dst = appendPackedValue(dst, contact.Field(f), v)
 		}
-		dst = append(dst, byte(f))
-		dst = binary.AppendUvarint(dst, uint64(len(v)))
-		dst = append(dst, v...)
 	}
 	return dst
 }

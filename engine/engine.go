@@ -452,21 +452,10 @@ var sharedOps = [...]Op{"", OpCreate, OpUpdate, OpKey, OpGroupRemove, OpGroupAdd
 
 // sharedOp is the index of op in sharedOps; -1 for another operation.
 func sharedOp(op Op) int {
-	switch op {
-	case "":
-		return 0
-	case OpCreate:
-		return 1
-	case OpUpdate:
-		return 2
-	case OpKey:
-		return 3
-	case OpGroupRemove:
-		return 4
-	case OpGroupAdd:
-		return 5
-	case OpDelete:
-		return 6
+	for i, o := range sharedOps {
+		if o == op {
+			return i
+		}
 	}
 	return -1
 }

@@ -348,12 +348,9 @@ func (x rec) values() contact.Values     { return x.t.Values(x.i) }
 // of every change a cycle makes, a million in a first cycle, costs its
 // bytes and no allocation.
 func (r *reconciler) name(x rec) string {
-	first, last := x.get(contact.First), x.get(contact.Last)
-	if first != "" && last != "" && x.get(contact.Middle) == "" {
-		r.nameBuf = append(append(append(r.nameBuf[:0], first...), ' '), last...)
-		if n := bytes.TrimSpace(r.nameBuf); len(n) > 0 {
-			return r.names.String(n)
-		}
+	var n []byte
+	if r.nameBuf, n = usualName(r.nameBuf, x.t, x.i); n != nil {
+		return r.names.String(n)
 	}
 	return x.t.DisplayName(x.i)
 }
@@ -361,13 +358,27 @@ func (r *reconciler) name(x rec) string {
 // displayNameOf is t.DisplayName(i) in one allocation for the usual
 // record with a first and a last name and no middle name.
 func displayNameOf(t *contact.Table, i int) string {
-	first, last := t.Get(i, contact.First), t.Get(i, contact.Last)
-	if first != "" && last != "" && t.Get(i, contact.Middle) == "" {
-		if n := strings.TrimSpace(first + " " + last); n != "" {
-			return n
-		}
+	var a [64]byte
+	if _, n := usualName(a[:0], t, i); n != nil {
+		return string(n)
 	}
 	return t.DisplayName(i)
+}
+
+// usualName makes in b (returned, grown) the display name of record i of
+// t when it is the usual one, a first and a last name and no middle name,
+// and returns it trimmed; nil for another record, whose name
+// t.DisplayName makes.
+func usualName(b []byte, t *contact.Table, i int) (buf, name []byte) {
+	first, last := t.Get(i, contact.First), t.Get(i, contact.Last)
+	if first == "" || last == "" || t.Get(i, contact.Middle) != "" {
+		return b, nil
+	}
+	b = append(append(append(b[:0], first...), ' '), last...)
+	if n := bytes.TrimSpace(b); len(n) > 0 {
+		return b, n
+	}
+	return b, nil
 }
 
 // record returns the record of side s that pr holds; the zero rec when it

@@ -133,13 +133,13 @@ func (w *rewriter) flush() error {
 		}
 		old := &w.olds[k]
 		row, stored := w.rows.makeStored(l, old.base)
-		if !stored && !l.HasBase() {
-			// The engine did not read the base: it is the row's.
-			if l, err = withStoredBase(l, old.base); err != nil {
-				return err
-			}
-		}
 		if !stored {
+			if !l.HasBase() {
+				// The engine did not read the base: it is the row's.
+				if l, err = withStoredBase(l, old.base); err != nil {
+					return err
+				}
+			}
 			row = w.rows.make(l)
 		}
 		row.opened = old.opened
