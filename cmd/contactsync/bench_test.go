@@ -92,12 +92,14 @@ func BenchmarkCycle(b *testing.B) {
 				firstJournal = filepath.Join(dir, fmt.Sprintf("j%d.db", i))
 				firstOut = filepath.Join(dir, fmt.Sprintf("out%d", i))
 				var res *cycle.Result
+				o := opts(firstJournal, crmDir, olPath, firstOut)
 				measure(b, 2*n, func() {
 					var err error
-					if res, err = cycle.Run(context.Background(), opts(firstJournal, crmDir, olPath, firstOut)); err != nil {
+					if res, err = cycle.Run(context.Background(), o); err != nil {
 						b.Fatal(err)
 					}
 				})
+				o.Progress.(*benchPhases).report(b)
 				reportOutputSizes(b, firstOut)
 				reportJournalSize(b, firstJournal, 0, len(res.Plan.Links))
 			}
@@ -132,14 +134,15 @@ func BenchmarkCycle(b *testing.B) {
 				b.StartTimer()
 				before := fileSize(j)
 				var res *cycle.Result
+				o := opts(j, crm2, ol2, filepath.Join(dir, fmt.Sprintf("out2-%d", i)))
+				o.OutlookOpts.ExportedAt = t1.Add(24 * time.Hour)
 				measure(b, 2*n, func() {
-					o := opts(j, crm2, ol2, filepath.Join(dir, fmt.Sprintf("out2-%d", i)))
-					o.OutlookOpts.ExportedAt = t1.Add(24 * time.Hour)
 					var err error
 					if res, err = cycle.Run(context.Background(), o); err != nil {
 						b.Fatal(err)
 					}
 				})
+				o.Progress.(*benchPhases).report(b)
 				reportJournalSize(b, j, before, len(res.Plan.Links))
 				reportOutputSizes(b, filepath.Join(dir, fmt.Sprintf("out2-%d", i)))
 			}
@@ -152,7 +155,7 @@ func BenchmarkCycle(b *testing.B) {
 var afterPlan func()
 
 func benchOptions(journal, crm, ol, out string, exported time.Time) (cycle.Options, error) {
-	o := cycle.Options{Journal: journal, CRM: crm, Outlook: ol, Out: out, Flags: map[string]string{}, AfterPlan: afterPlan}
+	o := cycle.Options{Journal: journal, CRM: crm, Outlook: ol, Out: out, Flags: map[string]string{}, AfterPlan: afterPlan, Progress: &benchPhases{}}
 	o.Policy.User = "U6UJ9A00000D"
 	o.Policy.MaxDeletePercent, o.Policy.MaxDeleteMin = 10, 5
 	o.OutlookOpts.ExportedAt = exported
@@ -217,6 +220,42 @@ func fileSize(path string) int64 {
 		}
 	}
 	return n
+}
+
+// benchPhases times a cycle's phases (reading, reconciling, writing,
+// committing), so that the benchmark says where a cycle's time went.
+type benchPhases struct {
+	what  string
+	start time.Time
+	took  []phaseTime
+}
+
+type phaseTime struct {
+	what string // the phase's first word
+	took time.Duration
+}
+
+func (p *benchPhases) Phase(what string, _ int, _ string) { p.begin(what) }
+func (p *benchPhases) PhaseBytes(what string, _ int64)    { p.begin(what) }
+func (p *benchPhases) End()                               { p.begin("") }
+func (p *benchPhases) Cancel()                            { p.what = "" }
+
+func (p *benchPhases) begin(what string) {
+	now := time.Now()
+	if p.what != "" {
+		p.took = append(p.took, phaseTime{p.what, now.Sub(p.start)})
+	}
+	p.what, p.start = "", now
+	if w, _, _ := strings.Cut(what, " "); w != "" {
+		p.what = w
+	}
+}
+
+// report reports each phase's seconds ("reading-s", ...).
+func (p *benchPhases) report(b *testing.B) {
+	for _, t := range p.took {
+		b.ReportMetric(t.took.Seconds(), t.what+"-s")
+	}
 }
 
 // flushFiles writes the system's dirty file pages to the disk (sync(1);
