@@ -279,25 +279,30 @@ func (r *run) prepare() error {
 	// million links. An error reading the sides is reported before one
 	// loading the journal, as when they ran in turn.
 	load := make(chan error, 1)
+	tasks := newCores(2) // the sides
 	if r.j != nil {
+		tasks = newCores(3)
 		go func() {
 			var err error
 			r.state, err = r.j.LoadArena()
+			tasks.done()
 			load <- err
 		}()
 	} else {
 		load <- nil
 	}
-	err := r.readSides()
+	err := r.readSides(tasks)
 	if lerr := <-load; err == nil && lerr != nil {
 		err = fmt.Errorf("load journal %q: %w", o.Journal, lerr)
 	}
 	return err
 }
 
-// readSides reads the two exports at the same time (a core each). The CRM
-// dump's error is reported first, as when they were read in turn.
-func (r *run) readSides() error {
+// readSides reads the two exports at the same time (a core each), tasks
+// among those that share the cores: the side that reads longer splits its
+// work once a core is idle. The CRM dump's error is reported first, as
+// when they were read in turn.
+func (r *run) readSides(tasks *cores) error {
 	o := r.o
 	r.pg.PhaseBytes("reading the CRM dump "+o.CRM+" and the Outlook export "+o.Outlook, inputSize(o.CRM)+inputSize(o.Outlook))
 	var crmErr, olErr error
@@ -311,14 +316,16 @@ func (r *run) readSides() error {
 	var ctl controls
 	go func() {
 		defer wg.Done()
+		defer tasks.done()
 		var errs formats.ErrorList
-		add := tableAdder{t: r.crmTable, path: crmcsv.ContactsPath(o.CRM)}
+		add := tableAdder{t: r.crmTable, path: crmcsv.ContactsPath(o.CRM), cores: tasks}
 		r.dump, errs = crmcsv.ReadDirEachViewControls(o.CRM, o.OutlookOpts.SkipInvalid, func(c *contact.Contact, controls bool) {
 			if controls { // else the row's text held none
 				ctl.add(c)
 			}
 			add.add(c)
 		})
+		add.finish()
 		switch {
 		case add.err != nil:
 			crmErr = add.err
@@ -330,7 +337,8 @@ func (r *run) readSides() error {
 			r.crmRejected = errs
 		}
 	}()
-	r.ol, olErr = readOutlookTable(o.Outlook, o.OutlookOpts, contact.NewTableIn(pool, fields))
+	r.ol, olErr = readOutlookTableOn(o.Outlook, o.OutlookOpts, contact.NewTableIn(pool, fields), tasks)
+	tasks.done()
 	wg.Wait()
 	if crmErr != nil {
 		return fmt.Errorf("read CRM dump: %w", crmErr)

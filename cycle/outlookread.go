@@ -133,6 +133,13 @@ func eachOutlookCSV(path string, o OutlookOptions, views, rows bool, reset func(
 // export again). A pipe, which cannot be read again, is read whole, its
 // records kept.
 func readOutlookTable(path string, o OutlookOptions, t *contact.Table) (*OutlookSide, error) {
+	return readOutlookTableOn(path, o, t, nil)
+}
+
+// readOutlookTableOn is readOutlookTable among tasks that share the cores
+// (nil: none): a CSV export read once a core is idle is read on two (see
+// tableAdder).
+func readOutlookTableOn(path string, o OutlookOptions, t *contact.Table, tasks *cores) (*OutlookSide, error) {
 	kind, err := DetectKind(path, o.From)
 	if err != nil {
 		return nil, err
@@ -143,12 +150,15 @@ func readOutlookTable(path string, o OutlookOptions, t *contact.Table) (*Outlook
 	if kind != KindCSV {
 		return readOutlookInto(path, kind, o, t)
 	}
-	s, err := eachOutlookCSV(path, o, true, false, t.Reset, func(c *contact.Contact, _ outlookcsv.Row) error {
-		if err := t.Add(c); err != nil {
-			return addError(path, err)
-		}
-		return nil
+	add := tableAdder{t: t, path: path, cores: tasks}
+	s, err := eachOutlookCSV(path, o, true, false, add.reset, func(c *contact.Contact, _ outlookcsv.Row) error {
+		return add.put(c)
 	})
+	// An error of Table.Add comes first: added as they came, the records
+	// after it would not have been read.
+	if aerr := add.finish(); aerr != nil {
+		return nil, aerr
+	}
 	if err != nil {
 		return nil, err
 	}
