@@ -69,20 +69,23 @@ func Rebuild(ctx context.Context, o Options) (*engine.Plan, error) {
 func rebuildSides(o *Options) (*crmcsv.Dump, *contact.Table, *OutlookSide, error) {
 	ct := contact.NewTableIn(newPool(), engine.TableFields(o.Policy))
 	var ctl controls
-	add := tableAdder{t: ct, path: crmcsv.ContactsPath(o.CRM)}
+	// Read one after the other, each side's work is split across the
+	// cores (see tableAdder).
+	add := tableAdder{t: ct, path: crmcsv.ContactsPath(o.CRM), cores: newCores(1)}
 	dump, errs := crmcsv.ReadDirEachViewControls(o.CRM, false, func(c *contact.Contact, controls bool) {
 		if controls { // else the row's text held none
 			ctl.add(c)
 		}
 		add.add(c)
 	})
+	add.finish()
 	if len(errs) > 0 {
 		return nil, nil, nil, fmt.Errorf("read CRM dump: %w", errs[0])
 	}
 	if add.err != nil {
 		return nil, nil, nil, fmt.Errorf("read CRM dump: %w", add.err)
 	}
-	ol, err := readOutlookTable(o.Outlook, o.OutlookOpts, ct.Sibling())
+	ol, err := readOutlookTableOn(o.Outlook, o.OutlookOpts, ct.Sibling(), newCores(1))
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read Outlook export: %w", err)
 	}
