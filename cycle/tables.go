@@ -87,7 +87,7 @@ type tableAdder struct {
 }
 
 const (
-	feedBatchLen = 256 // records a batch
+	feedBatchLen = 1024 // records a batch
 	feedBatches  = 4
 )
 
