@@ -151,6 +151,9 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	if r.j != nil {
 		defer r.j.Close()
 	}
+	// The staging folder made before the plan, unless writeOutputs took
+	// it and renamed it into place.
+	defer func() { r.stage.drop() }()
 	defer r.pg.Cancel() // a phase that failed prints no line
 	if err := r.prepare(); err != nil {
 		return nil, err
@@ -212,6 +215,7 @@ type run struct {
 	mode        OutlookMode // the Outlook output
 	unmapped    []string
 	dups        sideDuplicates
+	stage       *earlyStage // the outputs' staging folder, made before reconciling
 }
 
 // openJournal opens the journal (read-only for a dry run, which needs
@@ -472,12 +476,27 @@ func (r *run) plan() (*engine.Plan, error) {
 // only read); a dry run writes neither. The function it returns, called
 // once Reconcile is done, helps with what is left of the search and waits
 // for it.
+//
+// The staging folder of the outputs is made now (r.stage), and when the
+// search ends before Reconcile, as in a first cycle, its goroutine writes
+// duplicates.csv there while Reconcile finishes, on the core that would
+// idle; otherwise writeOutputs writes it among the outputs.
 func (r *run) findDuplicates(crm, ol contact.Records) func() {
 	if r.o.DryRun {
 		return func() {}
 	}
-	s := startSideSearch(crm, ol, r.o.Phones, r.o.Policy.CaseSensitiveKeys)
-	return func() { r.dups = s.help() }
+	r.stage = newEarlyStage(r.o.Out)
+	var then func(sideDuplicates)
+	if r.stage != nil {
+		then = func(d sideDuplicates) { r.stage.writeDuplicates(&d) }
+	}
+	s := startSideSearch(crm, ol, r.o.Phones, r.o.Policy.CaseSensitiveKeys, then)
+	return func() {
+		r.dups = s.help()
+		if r.stage != nil && !s.thenRan {
+			r.stage.done = nil // writeOutputs writes duplicates.csv
+		}
+	}
 }
 
 // notices are what the cycle adds to the engine's notices: decisions
@@ -550,7 +569,7 @@ func (r *run) write(plan *engine.Plan) (*Result, error) {
 		s, err := r.j.Stage(o.context(), plan, info)
 		stage <- staged{s, err}
 	}()
-	outputs, err := writeOutputs(*o, outputSet{plan: plan, dump: r.dump, ol: r.ol, mode: r.mode, rejected: r.rejected(), dups: &r.dups, res: r.res})
+	outputs, err := writeOutputs(*o, outputSet{plan: plan, dump: r.dump, ol: r.ol, mode: r.mode, rejected: r.rejected(), dups: &r.dups, res: r.res, early: r.stage})
 	st := <-stage
 	if st.s != nil {
 		defer st.s.Abort() // when not committed

@@ -275,55 +275,74 @@ const duplicatesName = "duplicates.csv"
 // the searches last. So one goroutine searches the sides in turn (two when
 // there are more cores), and the goroutine that ran Reconcile takes the
 // side not yet begun when it is done first (help).
+//
+// then, when set, runs once the search is done, in the goroutine that
+// finished it when that is a searcher of its own (not help): the core the
+// search had is free while Reconcile finishes, and duplicates.csv, which
+// needs only the groups and the records, is written there (see
+// earlyStage). thenRan says it did; help's caller reads it.
 type sideSearch struct {
-	d     sideDuplicates
-	next  atomic.Int32 // the next task
-	wg    sync.WaitGroup
-	tasks [2]func()
+	d       sideDuplicates
+	next    atomic.Int32 // the next task
+	left    atomic.Int32 // the tasks not done
+	wg      sync.WaitGroup
+	tasks   [2]func()
+	then    func(sideDuplicates)
+	thenRan bool
 }
 
 // startSideSearch starts the search of both sides.
-func startSideSearch(crm, ol contact.Records, n *phone.Normalizer, caseSensitive bool) *sideSearch {
+func startSideSearch(crm, ol contact.Records, n *phone.Normalizer, caseSensitive bool, then func(sideDuplicates)) *sideSearch {
 	if n == nil {
 		n = &phone.Normalizer{}
 	}
-	s := &sideSearch{d: sideDuplicates{CRMContacts: crm, OutlookContacts: ol}}
+	s := &sideSearch{d: sideDuplicates{CRMContacts: crm, OutlookContacts: ol}, then: then}
 	opt := duplicateOptions(n, caseSensitive)
 	s.tasks = [2]func(){
 		func() { s.d.CRM = engine.SearchDuplicates(crm, opt) },
 		func() { s.d.Outlook = engine.SearchDuplicates(ol, opt) },
 	}
 	s.wg.Add(len(s.tasks))
-	go s.work()
+	s.left.Store(int32(len(s.tasks)))
+	go s.work(true)
 	if runtime.GOMAXPROCS(0) > 2 {
-		go s.work()
+		go s.work(true)
 	}
 	return s
 }
 
-// work runs the tasks not yet taken.
-func (s *sideSearch) work() {
+// work runs the tasks not yet taken; a searcher of its own (own) that
+// finishes the last task runs then.
+func (s *sideSearch) work(own bool) {
 	for {
 		k := int(s.next.Add(1)) - 1
 		if k >= len(s.tasks) {
 			return
 		}
 		s.tasks[k]()
+		last := s.left.Add(-1) == 0 // every task's results are in s.d
+		run := last && own && s.then != nil
+		if last {
+			s.thenRan = run // read by help's caller, after wg.Wait
+		}
 		s.wg.Done()
+		if run {
+			s.then(s.d)
+		}
 	}
 }
 
 // help runs the tasks not yet taken, then waits for all of them and
-// returns the duplicates of both sides.
+// returns the duplicates of both sides. then, if any, may still run.
 func (s *sideSearch) help() sideDuplicates {
-	s.work()
+	s.work(false)
 	s.wg.Wait()
 	return s.d
 }
 
 // findSideDuplicates finds the likely duplicates of both sides.
 func findSideDuplicates(crm, ol contact.Records, n *phone.Normalizer, caseSensitive bool) sideDuplicates {
-	return startSideSearch(crm, ol, n, caseSensitive).help()
+	return startSideSearch(crm, ol, n, caseSensitive, nil).help()
 }
 
 // summary is what the first cycle says about duplicates: a duplicate on one

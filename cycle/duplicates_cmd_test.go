@@ -80,7 +80,7 @@ func TestSideSearch(t *testing.T) {
 	for _, procs := range []int{1, 2, 4} {
 		runtime.GOMAXPROCS(procs)
 		for range 20 {
-			d := startSideSearch(crm, ol, nil, false).help()
+			d := startSideSearch(crm, ol, nil, false, nil).help()
 			if !reflect.DeepEqual(d.CRM, want[0]) || !reflect.DeepEqual(d.Outlook, want[1]) {
 				t.Fatalf("GOMAXPROCS %d: the sides' groups differ from each side's search alone", procs)
 			}

@@ -79,6 +79,65 @@ type outputSet struct {
 	rejected formats.ErrorList
 	dups     *sideDuplicates
 	res      *resolutions
+	early    *earlyStage // the staging folder made before the plan, or nil
+}
+
+// earlyStage is a cycle's staging folder made before it reconciles, so
+// that duplicates.csv, which needs only the duplicates search's groups
+// and the records, is written there on the core the search leaves free
+// while Reconcile finishes (a first cycle at a million a side: ~1 s of a
+// core otherwise idle), instead of among the outputs. writeOutputs takes
+// the folder and waits for the file as one of its jobs; a cycle that does
+// not get there (a failed or interrupted plan, a dry run has none,
+// --conflicts ask) drops it.
+type earlyStage struct {
+	dir  string
+	hc   *hashCache
+	done chan struct{} // closed once duplicates.csv is written; nil: it is not written here
+	err  error
+}
+
+// newEarlyStage makes the staging folder of out when the folder above it
+// exists (else nothing is made before the plan, and writeOutputs makes
+// both as before): nil when it does not, or cannot be made now.
+func newEarlyStage(out string) *earlyStage {
+	parent := filepath.Dir(filepath.Clean(out))
+	if !isDir(parent) {
+		return nil
+	}
+	dir, err := os.MkdirTemp(parent, stagePrefix(out))
+	if err != nil {
+		return nil // writeOutputs tries again, and says why
+	}
+	return &earlyStage{dir: dir, hc: &hashCache{m: map[string]hashed{}}, done: make(chan struct{})}
+}
+
+// writeDuplicates writes duplicates.csv of d into the folder (a file
+// written only when there are duplicates), at most once; when it is not
+// called, done is set to nil before writeOutputs.
+func (e *earlyStage) writeDuplicates(d *sideDuplicates) {
+	defer close(e.done)
+	if !d.empty() {
+		e.err = writeHashed(filepath.Join(e.dir, duplicatesName), e.hc, d.writeCSV)
+	}
+}
+
+// wait waits for what was started in the folder.
+func (e *earlyStage) wait() error {
+	if e == nil || e.done == nil {
+		return nil
+	}
+	<-e.done
+	return e.err
+}
+
+// drop waits for what was started in the folder and removes it (after
+// writeOutputs renamed it into place there is nothing left to remove).
+func (e *earlyStage) drop() {
+	if e != nil {
+		e.wait()
+		os.RemoveAll(e.dir)
+	}
 }
 
 // written is what writeOutputs wrote.
@@ -93,19 +152,23 @@ func writeOutputs(o Options, s outputSet) (*written, error) {
 	if m, err := ReadMarker(o.Out); err == nil && m.Cycle != s.plan.Cycle {
 		return nil, usagef("output folder %q holds the committed outputs of cycle %d; give a new --out for cycle %d", o.Out, m.Cycle, s.plan.Cycle)
 	}
-	parent := filepath.Dir(filepath.Clean(o.Out))
-	if err := formats.MkdirPrivate(parent); err != nil {
-		return nil, err
+	e := s.early
+	if e == nil {
+		parent := filepath.Dir(filepath.Clean(o.Out))
+		if err := formats.MkdirPrivate(parent); err != nil {
+			return nil, err
+		}
+		// MkdirTemp makes the folder 0700 whatever the umask: contacts are
+		// personal data. Once renamed into place it is the output folder.
+		stage, err := os.MkdirTemp(parent, stagePrefix(o.Out))
+		if err != nil {
+			return nil, err
+		}
+		e = &earlyStage{dir: stage, hc: &hashCache{m: map[string]hashed{}}}
 	}
-	// MkdirTemp makes the folder 0700 whatever the umask: contacts are
-	// personal data. Once renamed into place it is the output folder.
-	stage, err := os.MkdirTemp(parent, stagePrefix(o.Out))
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(stage)
+	defer e.drop()
+	stage, hc := e.dir, e.hc
 	w := &written{}
-	hc := &hashCache{m: map[string]hashed{}}
 	// The writers only read the plan, so they all run side by side: at a
 	// million contacts each output takes seconds, and the machine has
 	// more than one core. They start the longest first: the Outlook
@@ -116,6 +179,9 @@ func writeOutputs(o Options, s outputSet) (*written, error) {
 		return nil, err
 	}
 	files := fileJobs(o, s, stage, hc)
+	if e.done != nil {
+		files[0] = e.wait // duplicates.csv, under way or written
+	}
 	jobs := append(append(append(side[:1:1], files[:1]...), planJobs(o, s, stage, hc)...), side[1])
 	if err := parallel(append(jobs, files[1:]...)); err != nil {
 		return nil, err

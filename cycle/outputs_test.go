@@ -1,8 +1,24 @@
 package cycle
 
 import (
+	"bytes"
 	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"contactsync/engine"
+	"contactsync/engine/contact"
+	"contactsync/fixtures/synth"
+	"contactsync/formats/crmcsv"
+	"contactsync/formats/outlookcsv"
+	"contactsync/journal"
 )
 
 // The hashes a cycle journals for its outputs, taken as each file was
@@ -24,5 +40,130 @@ func TestOutputHashesAreTheFiles(t *testing.T) {
 		if sum != h.SHA256 || n != h.Size || n == 0 {
 			t.Errorf("%s: journaled sha256 %s (%d bytes), the file has %s (%d bytes)", h.Path, h.SHA256, h.Size, sum, n)
 		}
+	}
+}
+
+// duplicates.csv written into the staging folder while Reconcile finishes
+// (earlyStage) makes the same output folder, byte for byte and hash for
+// hash, as duplicates.csv written among the outputs.
+func TestEarlyDuplicatesAreTheSame(t *testing.T) {
+	dir := t.TempDir()
+	crmDir, olPath := filepath.Join(dir, "crm"), filepath.Join(dir, "outlook.csv")
+	s := synth.Generate(3000, 3, 0.8, 0.1)
+	if err := crmcsv.WriteDump(crmDir, &crmcsv.Dump{Contacts: s.CRM, Accounts: s.Accounts}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outlookcsv.WriteFile(olPath, s.Outlook, nil, outlookcsv.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	o := Options{Journal: filepath.Join(dir, "j.db"), CRM: crmDir, Outlook: olPath, Out: filepath.Join(dir, "out"),
+		Policy: engine.DefaultPolicy("U6UJ9A00000D"), Flags: map[string]string{}, Now: func() time.Time { return t1 }}
+	o.Policy.MaxDeletePercent, o.Policy.MaxDeleteMin = 10, 5
+	o.OutlookOpts.ExportedAt = t1
+	r := &run{o: &o, started: t1, pg: progressOf(nil)}
+	if _, err := r.openJournal(); err != nil {
+		t.Fatal(err)
+	}
+	defer r.j.Close()
+	if err := r.prepare(); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := r.plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.stage.drop() // made by plan; each write below makes its own
+	if r.dups.empty() {
+		t.Fatal("no duplicates: the test checks nothing")
+	}
+	write := func(early bool) (map[string][]byte, []journal.FileHash) {
+		t.Helper()
+		os.RemoveAll(o.Out)
+		dups := r.dups // the outputs let go of its records
+		set := outputSet{plan: plan, dump: r.dump, ol: r.ol, mode: r.mode, rejected: r.rejected(), dups: &dups, res: r.res}
+		if early {
+			set.early = newEarlyStage(o.Out)
+			if set.early == nil {
+				t.Fatal("no staging folder made")
+			}
+			go set.early.writeDuplicates(&dups)
+		}
+		w, err := writeOutputs(o, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := map[string][]byte{}
+		err = filepath.WalkDir(o.Out, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files[p], err = os.ReadFile(p)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files, w.hashes
+	}
+	late, lateHashes := write(false)
+	early, earlyHashes := write(true)
+	if len(early[filepath.Join(o.Out, duplicatesName)]) < 1000 {
+		t.Fatalf("duplicates.csv has %d bytes", len(early[filepath.Join(o.Out, duplicatesName)]))
+	}
+	if len(late) != len(early) {
+		t.Fatalf("%d files written among the outputs, %d with duplicates.csv early", len(late), len(early))
+	}
+	for p, b := range late {
+		if !bytes.Equal(b, early[p]) && filepath.Base(p) != MarkerName {
+			t.Errorf("%s differs when duplicates.csv is written early", p)
+		}
+	}
+	if !reflect.DeepEqual(lateHashes, earlyHashes) {
+		t.Errorf("hashes differ:\n%v\n%v", lateHashes, earlyHashes)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".partial-") {
+			t.Errorf("%s left beside the outputs", e.Name())
+		}
+	}
+}
+
+// The search runs then once, in its own goroutine, exactly when it ended
+// the search (thenRan), with both sides' groups; never in help's caller.
+func TestSideSearchThen(t *testing.T) {
+	s := synth.Generate(2000, 3, 0.8, 0.1)
+	crm, ol := contact.Contacts(s.CRM), contact.Contacts(s.Outlook)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	ran := map[bool]int{}
+	for _, procs := range []int{1, 2, 4} {
+		runtime.GOMAXPROCS(procs)
+		for i := range 30 {
+			var calls atomic.Int32
+			got := make(chan sideDuplicates, 2)
+			ss := startSideSearch(crm, ol, nil, false, func(d sideDuplicates) { calls.Add(1); got <- d })
+			if i%2 == 0 {
+				time.Sleep(time.Millisecond) // let the searcher take the tasks
+			}
+			d := ss.help()
+			ran[ss.thenRan]++
+			if !ss.thenRan {
+				time.Sleep(time.Millisecond)
+				if n := calls.Load(); n != 0 {
+					t.Fatalf("GOMAXPROCS %d: then ran %d times, thenRan false", procs, n)
+				}
+				continue
+			}
+			g := <-got
+			if n := calls.Load(); n != 1 {
+				t.Fatalf("GOMAXPROCS %d: then ran %d times", procs, n)
+			}
+			if g.CRM == nil || g.Outlook == nil || !reflect.DeepEqual(g.CRM, d.CRM) || !reflect.DeepEqual(g.Outlook, d.Outlook) {
+				t.Fatalf("GOMAXPROCS %d: then got other groups than help", procs)
+			}
+		}
+	}
+	if ran[true] == 0 {
+		t.Errorf("then never ran in %d searches", ran[false])
 	}
 }

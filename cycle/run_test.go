@@ -81,4 +81,8 @@ func TestRunNotifiesAndStops(t *testing.T) {
 			t.Errorf("%s is there after an interrupted first cycle: %v", p, err)
 		}
 	}
+	// Nor the staging folder made before the plan.
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 { // the Outlook export
+		t.Errorf("left after an interrupted first cycle: %v", ents)
+	}
 }

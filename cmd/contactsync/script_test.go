@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -32,6 +33,20 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// "nostaging DIR": DIR holds no staging folder of outputs
+			// (".NAME.partial-*"): a cycle that stops leaves none behind.
+			"nostaging": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: nostaging DIR")
+				}
+				ents, err := os.ReadDir(ts.MkAbs(args[0]))
+				ts.Check(err)
+				for _, e := range ents {
+					if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), ".partial-") {
+						ts.Fatalf("%s is left in %s", e.Name(), args[0])
+					}
+				}
+			},
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) < 2 {
 					ts.Fatalf("usage: exits CODE command [args...]")
