@@ -148,7 +148,7 @@ func readOutlookTableOn(path string, o OutlookOptions, t *contact.Table, tasks *
 		return ReadOutlook(path, o)
 	}
 	if kind != KindCSV {
-		return readOutlookInto(path, kind, o, t)
+		return readOutlookInto(path, kind, o, t, tasks)
 	}
 	add := tableAdder{t: t, path: path, cores: tasks}
 	s, err := eachOutlookCSV(path, o, true, false, add.reset, func(c *contact.Contact, _ outlookcsv.Row) error {
@@ -171,8 +171,8 @@ func readOutlookTableOn(path string, o OutlookOptions, t *contact.Table, tasks *
 // record as ReadOutlook gives it: the export time for a format without
 // modification times, control characters dropped (and counted, Deleted
 // Items after the records, as ReadOutlook does), e-mail fields the bare
-// address. The Deleted Items are kept.
-func readOutlookInto(path, kind string, o OutlookOptions, t *contact.Table) (*OutlookSide, error) {
+// address. The Deleted Items are kept. tasks are readOutlookTableOn's.
+func readOutlookInto(path, kind string, o OutlookOptions, t *contact.Table, tasks *cores) (*OutlookSide, error) {
 	var at time.Time
 	var from string
 	stamp := noTimes(kind)
@@ -184,7 +184,7 @@ func readOutlookInto(path, kind string, o OutlookOptions, t *contact.Table) (*Ou
 	}
 	var ctl controls
 	s := &OutlookSide{Kind: kind, Path: path, dropped: true}
-	add := tableAdder{t: t, path: path}
+	add := tableAdder{t: t, path: path, cores: tasks}
 	err := readSideEach(s, o, func(c *contact.Contact) {
 		if stamp {
 			c.Modified, c.ModifiedFrom = at, from
@@ -193,8 +193,8 @@ func readOutlookInto(path, kind string, o OutlookOptions, t *contact.Table) (*Ou
 		cleanEmails(c)
 		add.add(c)
 	})
-	if err == nil {
-		err = add.err
+	if aerr := add.finish(); err == nil {
+		err = aerr
 	}
 	if err != nil {
 		return nil, err

@@ -296,3 +296,30 @@ func TestReadSidesSplitPoolFull(t *testing.T) {
 		t.Errorf("Outlook side split: %v, want %q", err, want)
 	}
 }
+
+// An export of another format than CSV (here a vCard file) read with its
+// work split gives the table of a read that adds each record as it comes.
+func TestReadOutlookIntoSplit(t *testing.T) {
+	vcf := filepath.Join(t.TempDir(), "contacts.vcf")
+	o := OutlookOptions{ExportedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := WriteContacts(vcf, "", synth.Generate(2500, 13, 0.8, 0.02).Outlook, nil, o); err != nil {
+		t.Fatal(err)
+	}
+	want := contact.NewTable(contact.AllFields())
+	ws, err := readOutlookTableOn(vcf, o, want, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := contact.NewTable(contact.AllFields())
+	gs, err := readOutlookTableOn(vcf, o, got, newCores(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.Kind != KindVCard || want.Len() < 2000 {
+		t.Fatalf("read %d records as %s", want.Len(), ws.Kind)
+	}
+	sameTables(t, "vCard", got, want)
+	if !reflect.DeepEqual(gs.Warnings, ws.Warnings) {
+		t.Errorf("warnings %q, want %q", gs.Warnings, ws.Warnings)
+	}
+}

@@ -37,11 +37,15 @@ func TestReadOutlookPoolFull(t *testing.T) {
 		"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bob Ray\r\nN:Ray;Bob;;;\r\nNOTE:"+bigValue+"\r\nEND:VCARD\r\n")
 	o := OutlookOptions{ExportedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	for path, line := range map[string]int{csvPath: 3, vcf: 6} {
-		tab := contact.NewTableIn(smallPool(), contact.AllFields())
-		_, err := readOutlookTable(path, o, tab)
-		want := path + ":" + strconv.Itoa(line) + ": notes: " + contact.ErrFull.Error()
-		if err == nil || err.Error() != want || !errors.Is(err, contact.ErrFull) || !formats.IsParseError(err) {
-			t.Errorf("%s: %v, want the error %q", filepath.Base(path), err, want)
+		// Each record added as it comes, and added by a goroutine of
+		// their own (a core idle: see tableAdder).
+		for _, tasks := range []*cores{nil, newCores(0)} {
+			tab := contact.NewTableIn(smallPool(), contact.AllFields())
+			_, err := readOutlookTableOn(path, o, tab, tasks)
+			want := path + ":" + strconv.Itoa(line) + ": notes: " + contact.ErrFull.Error()
+			if err == nil || err.Error() != want || !errors.Is(err, contact.ErrFull) || !formats.IsParseError(err) {
+				t.Errorf("%s (split %v): %v, want the error %q", filepath.Base(path), tasks != nil, err, want)
+			}
 		}
 	}
 }
