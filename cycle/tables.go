@@ -3,6 +3,7 @@ package cycle
 import (
 	"errors"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -231,16 +232,25 @@ func (a *tableAdder) reset() {
 
 // put copies into the batch what Table.Add reads of c.
 func (b *feedBatch) put(c *contact.Contact, fields []contact.Field) {
-	text, ends := b.text, b.ends
-	for _, v := range [feedSlots]string{c.Key, c.ModifiedFrom, c.CRM.AccountID, c.CRM.Owner, c.CRM.AccountManagerID, c.CRM.Type, c.CRM.Status} {
-		text = append(text, v...)
-		ends = append(ends, len(text))
+	text := b.text
+	at := len(b.ends)
+	b.ends = slices.Grow(b.ends, feedSlots+len(fields))[:at+feedSlots+len(fields)]
+	ends := b.ends[at:]
+	for k, v := range [feedSlots]string{c.Key, c.ModifiedFrom, c.CRM.AccountID, c.CRM.Owner, c.CRM.AccountManagerID, c.CRM.Type, c.CRM.Status} {
+		if v != "" {
+			text = append(text, v...)
+		}
+		ends[k] = len(text)
 	}
-	for _, f := range fields {
-		text = append(text, c.Values[f]...)
-		ends = append(ends, len(text))
+	ends = ends[feedSlots:]
+	for k, f := range fields {
+		// (about half a record's fields are empty: no copy called)
+		if v := c.Values[f]; v != "" {
+			text = append(text, v...)
+		}
+		ends[k] = len(text)
 	}
-	b.text, b.ends = text, ends
+	b.text = text
 	b.mods, b.lines = append(b.mods, c.Modified), append(b.lines, c.Line)
 	b.n++
 }
