@@ -194,13 +194,17 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 		return nil, err
 	}
 	tail := newSpool(j.path)
-	var head chan error // the tail's head being encoded, until it is done
+	var head chan error      // the tail's head being encoded, until it is done
+	var hashed chan struct{} // the tail's rest being encoded, until it is done
 	defer func() {
 		if err != nil {
 			tx.Rollback()
 			release(conn)
 			if head != nil {
 				<-head // it writes into tail
+			}
+			if hashed != nil {
+				<-hashed // so does it
 			}
 			tail.close()
 		}
@@ -284,19 +288,18 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 	if loaded != nil && loaded.cycle != last {
 		loaded = nil // loaded before another cycle: compare nothing
 	}
+	// The staging's end is the last of a first cycle's outputs phase (a
+	// million links: the link rows are written after the outputs), and
+	// its steps are spread over the cores: the pending work is made from
+	// the plan while the link rows are written, and the chain's tail
+	// after the head (the link writes, the pending work, the history:
+	// hashing and spooling) is encoded while SQLite writes the pages and
+	// the pending rows.
+	pendingC := make(chan []pendingRow, 1)
+	go func() { pendingC <- pendingOf(plan) }()
 	writes, history, err := j.writeLinks(conn, tx, n, firstNew, plan, loaded, info.Reopen)
+	pending := <-pendingC
 	if err != nil {
-		return nil, err
-	}
-	// The link pages: kept while what was written since their cycle is
-	// small, else made anew from the plan's open links.
-	if loaded == nil || len(info.Reopen) > 0 || !loaded.pages.keep(n, len(writes), open) {
-		if err := writePages(tx, n, plan.Links); err != nil {
-			return nil, fmt.Errorf("link pages: %w", err)
-		}
-	}
-	pending := pendingOf(plan)
-	if err := insertPending(tx, n, pending); err != nil {
 		return nil, err
 	}
 	s.pendingRows, s.historyRows = len(pending), len(history)
@@ -305,10 +308,26 @@ func (j *Journal) stage(ctx context.Context, plan *engine.Plan, info CycleInfo) 
 	if herr != nil {
 		return nil, fmt.Errorf("the cycle's hash: %w", herr)
 	}
-	ch.linkWrites(writes)
-	ch.pending(sql.NullInt64{Int64: int64(len(pending)), Valid: true}, pending)
-	ch.history(sql.NullInt64{Int64: int64(len(history)), Valid: true}, history)
-	ch.flush()
+	hashed = make(chan struct{})
+	go func() {
+		defer close(hashed)
+		ch.linkWrites(writes)
+		ch.pending(sql.NullInt64{Int64: int64(len(pending)), Valid: true}, pending)
+		ch.history(sql.NullInt64{Int64: int64(len(history)), Valid: true}, history)
+		ch.flush()
+	}()
+	// The link pages: kept while what was written since their cycle is
+	// small, else made anew from the plan's open links.
+	if loaded == nil || len(info.Reopen) > 0 || !loaded.pages.keep(n, len(writes), open) {
+		if err := writePages(tx, n, plan.Links); err != nil {
+			return nil, fmt.Errorf("link pages: %w", err)
+		}
+	}
+	if err := insertPending(tx, n, pending); err != nil {
+		return nil, err
+	}
+	<-hashed
+	hashed = nil
 	if tail.err != nil {
 		return nil, fmt.Errorf("the cycle's hash: %w", tail.err)
 	}
