@@ -23,15 +23,7 @@ import (
 func BenchmarkOutputs(b *testing.B) {
 	n := benchSize(b, "CONTACTSYNC_BENCH_OUTPUTS", 100_000)
 	dir := b.TempDir()
-	crmDir, olPath := filepath.Join(dir, "crm"), filepath.Join(dir, "outlook.csv")
-	s := synth.Generate(n, 1, 0.8, 0.1)
-	if err := crmcsv.WriteDump(crmDir, &crmcsv.Dump{Contacts: s.CRM, Accounts: s.Accounts}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := outlookcsv.WriteFile(olPath, s.Outlook, nil, outlookcsv.Options{}); err != nil {
-		b.Fatal(err)
-	}
-	s = nil
+	crmDir, olPath := writeSides(b, dir, n, 1, 0.1)
 	t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	o := Options{Journal: filepath.Join(dir, "j.db"), CRM: crmDir, Outlook: olPath, Out: filepath.Join(dir, "out"),
 		Policy: engine.DefaultPolicy("U6UJ9A00000D"), Flags: map[string]string{}, Now: func() time.Time { return t1 }}
@@ -70,6 +62,22 @@ func BenchmarkOutputs(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(bytes)/1e6/b.Elapsed().Seconds(), "MB/s")
+}
+
+// writeSides writes the synthetic sides of n contacts (synth.Generate
+// with seed, 80% on both sides, diff of those differing) into dir: a CRM
+// dump and an Outlook CSV export, whose paths it returns.
+func writeSides(tb testing.TB, dir string, n int, seed int64, diff float64) (crmDir, olPath string) {
+	tb.Helper()
+	crmDir, olPath = filepath.Join(dir, "crm"), filepath.Join(dir, "outlook.csv")
+	s := synth.Generate(n, seed, 0.8, diff)
+	if err := crmcsv.WriteDump(crmDir, &crmcsv.Dump{Contacts: s.CRM, Accounts: s.Accounts}); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := outlookcsv.WriteFile(olPath, s.Outlook, nil, outlookcsv.Options{}); err != nil {
+		tb.Fatal(err)
+	}
+	return crmDir, olPath
 }
 
 // benchSize is the number of contacts a side a benchmark of this package

@@ -16,8 +16,6 @@ import (
 	"contactsync/engine"
 	"contactsync/engine/contact"
 	"contactsync/fixtures/synth"
-	"contactsync/formats/crmcsv"
-	"contactsync/formats/outlookcsv"
 	"contactsync/journal"
 )
 
@@ -48,14 +46,7 @@ func TestOutputHashesAreTheFiles(t *testing.T) {
 // hash, as duplicates.csv written among the outputs.
 func TestEarlyDuplicatesAreTheSame(t *testing.T) {
 	dir := t.TempDir()
-	crmDir, olPath := filepath.Join(dir, "crm"), filepath.Join(dir, "outlook.csv")
-	s := synth.Generate(3000, 3, 0.8, 0.1)
-	if err := crmcsv.WriteDump(crmDir, &crmcsv.Dump{Contacts: s.CRM, Accounts: s.Accounts}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := outlookcsv.WriteFile(olPath, s.Outlook, nil, outlookcsv.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	crmDir, olPath := writeSides(t, dir, 3000, 3, 0.1)
 	t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	o := Options{Journal: filepath.Join(dir, "j.db"), CRM: crmDir, Outlook: olPath, Out: filepath.Join(dir, "out"),
 		Policy: engine.DefaultPolicy("U6UJ9A00000D"), Flags: map[string]string{}, Now: func() time.Time { return t1 }}

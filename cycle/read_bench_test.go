@@ -1,15 +1,11 @@
 package cycle
 
 import (
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
 	"contactsync/engine"
-	"contactsync/fixtures/synth"
-	"contactsync/formats/crmcsv"
-	"contactsync/formats/outlookcsv"
 )
 
 // BenchmarkReadSides measures the "reading" phase of a first cycle alone:
@@ -19,16 +15,7 @@ import (
 // record added as it comes ("inline").
 func BenchmarkReadSides(b *testing.B) {
 	n := benchSize(b, "CONTACTSYNC_BENCH_READ", 100_000)
-	dir := b.TempDir()
-	crmDir, olPath := filepath.Join(dir, "crm"), filepath.Join(dir, "outlook.csv")
-	s := synth.Generate(n, 1, 0.8, 0.02)
-	if err := crmcsv.WriteDump(crmDir, &crmcsv.Dump{Contacts: s.CRM, Accounts: s.Accounts}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := outlookcsv.WriteFile(olPath, s.Outlook, nil, outlookcsv.Options{}); err != nil {
-		b.Fatal(err)
-	}
-	s = nil
+	crmDir, olPath := writeSides(b, b.TempDir(), n, 1, 0.02)
 	o := Options{CRM: crmDir, Outlook: olPath, Policy: engine.DefaultPolicy("U6UJ9A00000D"), Flags: map[string]string{}}
 	o.OutlookOpts.ExportedAt = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	for _, bc := range []struct {

@@ -15,7 +15,6 @@ import (
 	"contactsync/fixtures/synth"
 	"contactsync/formats"
 	"contactsync/formats/crmcsv"
-	"contactsync/formats/outlookcsv"
 )
 
 // sameTables fails unless got holds the records of want, in its order.
@@ -182,15 +181,7 @@ func TestTableAdderSplitError(t *testing.T) {
 // cannot be read, Outlook records with a quote in an unquoted cell.
 func splitInputs(t *testing.T, n int) (crm, ol string) {
 	t.Helper()
-	dir := t.TempDir()
-	s := synth.Generate(n, 11, 0.8, 0.02)
-	crm, ol = filepath.Join(dir, "crm"), filepath.Join(dir, "outlook.csv")
-	if err := crmcsv.WriteDump(crm, &crmcsv.Dump{Contacts: s.CRM, Accounts: s.Accounts}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := outlookcsv.WriteFile(ol, s.Outlook, nil, outlookcsv.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	crm, ol = writeSides(t, t.TempDir(), n, 11, 0.02)
 	edit := func(path string, lines []int, f func(string) string) {
 		b, err := os.ReadFile(path)
 		if err != nil {
