@@ -268,11 +268,11 @@ func (r *reconciler) fromRecord(l *Link, v *contact.Values, x rec) {
 // setRecordBase makes record x the base of l, with its sum: the record's
 // mapped values, clean, whose handles of r.fields (in field order, see
 // fieldsSorted) are hs. The sum is fromRecord's, which cleans the clean
-// values once more.
+// values once more; it is hashed beside the reconciling (recordSums).
 func (r *reconciler) setRecordBase(l *Link, x rec, hs []contact.Handle) {
 	l.from, l.row, l.Base = r.baseRecordsOf(x.t), int32(x.i), nil
 	pool := x.t.Pool()
-	buf := r.sums.buf[:0]
+	buf := r.recSums.input()
 	for k, f := range r.fields {
 		if hs[k] == 0 { // "": no value to sum
 			continue
@@ -284,8 +284,7 @@ func (r *reconciler) setRecordBase(l *Link, x rec, hs []contact.Handle) {
 		}
 		buf = appendSumValue(buf, f, v)
 	}
-	r.sums.buf = buf
-	l.BaseSum = r.sums.sum()
+	r.recSums.later(&l.BaseSum, buf)
 }
 
 // sameRecords reports whether the records whose handles of fields are hs

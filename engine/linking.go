@@ -725,10 +725,15 @@ func (r *reconciler) reserveLinks(n, fromOutlook int) {
 			r.patches = make([]Patch, 0, fromOutlook)
 		}
 		if len(r.changes) == 0 {
-			// Each link made is one change, and a few have more (the
+			// Each link made is one change, and some have more (the
 			// updates of records that differ): with room for them, the
 			// changes are one chunk that becomes Plan.Changes as it is.
-			r.changes = [][]Change{make([]Change, 0, n+n/16)}
+			// Past it, finish copies them all into one slice, both copies
+			// held at once: a first cycle of a million links at 2%
+			// differing has 10.5% more changes than links (1.1 million,
+			// 124 MB), so the room is a quarter more than the links, whose
+			// part left unused is never written (see changesSlack).
+			r.changes = [][]Change{make([]Change, 0, n+n/4)}
 		}
 	}
 }

@@ -159,7 +159,7 @@ func (r *reconciler) createInCRM(oi int) {
 	}
 	var c contact.Contact
 	c.Modified = rec.modified()
-	r.copyMapped(rec, &c, &l)
+	sumInput := r.copyMapped(rec, &c, &l)
 	if acc := r.assignAccount(&c, l.ID, name); c.Values[contact.Company] == "" {
 		// The account is named after the contact; in the CRM its company
 		// reads as that name, which means "no company" to Outlook.
@@ -178,6 +178,7 @@ func (r *reconciler) createInCRM(oi int) {
 	made, text := r.created(r.plan.CRM.New, &c)
 	r.change(Change{Link: l.ID, Side: CRM, Op: OpCreate, made: made, New: text, Rule: RuleNewInOutlook, Name: name})
 	pr := r.newPair(&l)
+	r.recSums.later(&pr.link().BaseSum, sumInput) // the base copyMapped gave it
 	pr.isNew, pr.ol, pr.changed = true, int32(oi), true
 	r.pairs = append(r.pairs, pr)
 }
@@ -203,7 +204,7 @@ func (r *reconciler) newCRMRecords() {
 		l.OutlookKey = syncKeyIn(&r.keys, l.ID)
 		var c contact.Contact
 		c.Key = l.OutlookKey
-		r.copyMapped(rec, &c, &l)
+		sumInput := r.copyMapped(rec, &c, &l)
 		l.SetPendingOutlook(Pending{Op: OpCreate})
 		if r.plan.Outlook.New == nil {
 			r.plan.Outlook.New = r.ot.Sibling()
@@ -212,6 +213,7 @@ func (r *reconciler) newCRMRecords() {
 		made, text := r.created(r.plan.Outlook.New, &c)
 		r.change(Change{Link: l.ID, Side: Outlook, Op: OpCreate, made: made, New: text, Rule: RuleNewInCRM, Name: name})
 		pr := r.newPair(&l)
+		r.recSums.later(&pr.link().BaseSum, sumInput) // the base copyMapped gave it
 		pr.isNew, pr.crm, pr.changed = true, int32(i), true
 		r.pairs = append(r.pairs, pr)
 	}
@@ -255,10 +257,19 @@ func (r *reconciler) heldBack(s Side, incomplete bool, name string) bool {
 // copyMapped gives the new record c, which holds no value yet, the mapped
 // values of x, cleaned, and makes them the base of its new link l: a
 // reference to x, which that base is (baseRecords.is) by its making, so
-// nothing compares them.
-func (r *reconciler) copyMapped(x rec, c *contact.Contact, l *Link) {
+// nothing compares them. What its sum hashes (fromRecord's) is returned,
+// for the caller to pass to recSums.later once the link is in the arena
+// (newPair): it is hashed beside the reconciling (see recordSums).
+func (r *reconciler) copyMapped(x rec, c *contact.Contact, l *Link) (sumInput []byte) {
 	for _, f := range r.fields {
 		c.Values[f] = contact.Clean(f, x.get(f))
 	}
-	r.fromRecord(l, &c.Values, x)
+	l.from, l.row, l.Base = r.baseRecordsOf(x.t), int32(x.i), nil
+	buf := r.recSums.input()
+	for f := range c.Values {
+		if v := c.Values[f]; v != "" {
+			buf = appendSumValue(buf, contact.Field(f), contact.Clean(contact.Field(f), v))
+		}
+	}
+	return buf
 }

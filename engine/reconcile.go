@@ -64,6 +64,7 @@ func Reconcile(st State, crm CRMInput, ol OutlookInput, p Policy) (*Plan, error)
 	r.applyLinks()
 	r.newOutlookRecords()
 	r.newCRMRecords()
+	r.recSums.wait() // the new links' sums are made
 	if err := r.checkDecisions(); err != nil {
 		return nil, err
 	}
@@ -198,6 +199,9 @@ type reconciler struct {
 	// mapping's are): a record's handles of them are in a sum's order.
 	fieldsSorted bool
 	sums         sumBuilder
+	// recSums makes the BaseSums of new links whose base is a record,
+	// beside the reconciling (see recordSums).
+	recSums recordSums
 	// sumHandles is crmSumSame's buffer of both records' handles.
 	sumHandles []contact.Handle
 	// err is the first failure to read a base (see base) or to add a
@@ -481,8 +485,16 @@ func fit[S ~[]E, E any](s S) S {
 	return append(make(S, 0, len(s)), s...)
 }
 
+// changesSlack is the room a plan's n changes may keep unused, as
+// reserveLinks made it: at most a quarter of n. Copying them into a slice
+// of their number would hold both at once, and the room left was never
+// written to (a first cycle's changes are a new allocation of the growing
+// heap, which the system gives as it is written).
+func changesSlack(n int) int { return n / 4 }
+
 // finish assembles the outputs, the link states and the counts.
 func (r *reconciler) finish() {
+	r.recSums.wait() // before a link is read or moved
 	p := r.plan
 	// The Outlook output: the patches in input order.
 	p.Outlook.Fields = r.fields
@@ -492,8 +504,11 @@ func (r *reconciler) finish() {
 	p.Outlook.SortPatches()
 	r.patches = nil
 	switch {
+	case len(r.changes) == 1 && cap(r.changes[0])-len(r.changes[0]) <= changesSlack(len(r.changes[0])):
+		p.Changes = r.changes[0] // room made for them (reserveLinks)
+		r.changes = nil
 	case len(r.changes) == 1:
-		p.Changes = fit(r.changes[0]) // room made for them (reserveLinks)
+		p.Changes = fit(r.changes[0])
 		r.changes = nil
 	case len(r.changes) > 0:
 		n := 0
