@@ -261,14 +261,24 @@ func (r *reconciler) heldBack(s Side, incomplete bool, name string) bool {
 // for the caller to pass to recSums.later once the link is in the arena
 // (newPair): it is hashed beside the reconciling (see recordSums).
 func (r *reconciler) copyMapped(x rec, c *contact.Contact, l *Link) (sumInput []byte) {
-	for _, f := range r.fields {
-		c.Values[f] = contact.Clean(f, x.get(f))
+	// The record's handles read at once (its page found once); a field
+	// whose handle is 0 is "" (and only "" is 0), nothing to read.
+	if len(r.copyHandles) < len(r.fields) {
+		r.copyHandles = make([]contact.Handle, len(r.fields))
+	}
+	hs := r.copyHandles[:len(r.fields)]
+	x.t.Handles(x.i, r.fields, hs)
+	pool := x.t.Pool()
+	for k, f := range r.fields {
+		if hs[k] != 0 {
+			c.Values[f] = contact.Clean(f, pool.Get(hs[k]))
+		}
 	}
 	l.from, l.row, l.Base = r.baseRecordsOf(x.t), int32(x.i), nil
 	buf := r.recSums.input()
-	for f := range c.Values {
+	for _, f := range r.sortedFields {
 		if v := c.Values[f]; v != "" {
-			buf = appendSumValue(buf, contact.Field(f), contact.Clean(contact.Field(f), v))
+			buf = appendSumValue(buf, f, contact.Clean(f, v))
 		}
 	}
 	return buf

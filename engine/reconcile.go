@@ -202,6 +202,8 @@ type reconciler struct {
 	// recSums makes the BaseSums of new links whose base is a record,
 	// beside the reconciling (see recordSums).
 	recSums recordSums
+	// copyHandles is copyMapped's buffer of a record's handles.
+	copyHandles []contact.Handle
 	// sumHandles is crmSumSame's buffer of both records' handles.
 	sumHandles []contact.Handle
 	// err is the first failure to read a base (see base) or to add a
