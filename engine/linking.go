@@ -761,11 +761,15 @@ func (r *reconciler) linkNew(ci, oi int, rule Rule, tomb *pair) {
 	if l.OutlookKey == "" {
 		l.OutlookKey = syncKeyIn(&r.keys, l.ID)
 	}
-	if acc := crmRec.get(contact.Company); acc != "" && olRec.get(contact.Company) == "" && isNameAccount(acc, crmRec.get(contact.First), crmRec.get(contact.Last)) {
-		// The CRM keeps a contact without company under an account named
-		// after the person (as its own Outlook sync creates them): that is
-		// no company to Outlook.
-		l.NameAccount = acc
+	// The CRM keeps a contact without company under an account named
+	// after the person (as its own Outlook sync creates them): that is no
+	// company to Outlook. The companies' handles are asked first ("" is 0,
+	// and only ""): the usual pair, whose Outlook record has a company,
+	// reads no value.
+	if r.ct.Handle(ci, contact.Company) != 0 && r.ot.Handle(oi, contact.Company) == 0 {
+		if acc := crmRec.get(contact.Company); isNameAccount(acc, crmRec.get(contact.First), crmRec.get(contact.Last)) {
+			l.NameAccount = acc
+		}
 	}
 	pr := r.newPair(&l)
 	pr.isNew, pr.crm, pr.ol, pr.inGroup, pr.changed = true, int32(ci), int32(oi), r.crmInScope(ci), true
