@@ -265,37 +265,38 @@ func (r *reconciler) fromRecord(l *Link, v *contact.Values, x rec) {
 	r.sum(l, v)
 }
 
-// setRecordBase makes record x the base of l, with its sum: the record's
-// mapped values, clean, whose handles of r.fields (in field order, see
-// fieldsSorted) are hs. The sum is fromRecord's, which cleans the clean
-// values once more; it is hashed beside the reconciling (recordSums).
-func (r *reconciler) setRecordBase(l *Link, x rec, hs []contact.Handle) {
-	l.from, l.row, l.Base = r.baseRecordsOf(x.t), int32(x.i), nil
-	pool := x.t.Pool()
-	buf := r.recSums.input()
-	for k, f := range r.fields {
-		if hs[k] == 0 { // "": no value to sum
+// sameRecordBase reports whether the records whose handles of fields are
+// hs (record x of t) and gs (of u) hold the same value in each field
+// (sameHandle), and when they do makes x the base of l, with its sum: the
+// record's mapped values, clean (fields are r.fields, in field order: see
+// fieldsSorted). The sum is fromRecord's, which cleans the clean values
+// once more; it is hashed beside the reconciling (recordSums), from what
+// is written while each value is read for the comparison.
+func (r *reconciler) sameRecordBase(l *Link, x rec, hs []contact.Handle, u *contact.Table, gs []contact.Handle, fields []contact.Field) bool {
+	t := x.t
+	pool := t.Pool()
+	samePool := pool == u.Pool()
+	buf := r.recSums.input() // left as it was (not passed to later) when they differ
+	for k, f := range fields {
+		h, g := hs[k], gs[k]
+		if h == 0 { // "" is 0, and only "": no value to sum
+			if !(g == 0 && samePool) && !sameHandle(t, h, "", f, u, g) {
+				return false
+			}
 			continue
 		}
-		raw := pool.Get(hs[k])
+		raw := pool.Get(h)
+		if !(h == g && samePool) && !sameHandle(t, h, raw, f, u, g) {
+			return false
+		}
 		v := contact.Clean(f, raw)
 		if v != raw {
 			v = contact.Clean(f, v)
 		}
 		buf = appendSumValue(buf, f, v)
 	}
+	l.from, l.row, l.Base = r.baseRecordsOf(t), int32(x.i), nil
 	r.recSums.later(&l.BaseSum, buf)
-}
-
-// sameRecords reports whether the records whose handles of fields are hs
-// (of t) and gs (of u) hold the same value in each field (sameHandle).
-func sameRecords(t *contact.Table, hs []contact.Handle, u *contact.Table, gs []contact.Handle, fields []contact.Field) bool {
-	pool := t.Pool()
-	for k, f := range fields {
-		if h, g := hs[k], gs[k]; !(h == g && pool == u.Pool()) && !sameHandle(t, h, pool.Get(h), f, u, g) {
-			return false
-		}
-	}
 	return true
 }
 

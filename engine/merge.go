@@ -126,11 +126,10 @@ func (r *reconciler) merge(pr *pair, prev *[2]Pending, olName string) {
 		crmRec.t.Handles(crmRec.i, fields, hs)
 		olRec.t.Handles(olRec.i, fields, gs)
 	}
-	if crmIs && prev == nil && len(fields) > 0 && r.fieldsSorted && sameRecords(crmRec.t, hs, olRec.t, gs, fields) {
+	if crmIs && prev == nil && len(fields) > 0 && r.fieldsSorted && r.sameRecordBase(pr.link(), crmRec, hs, olRec.t, gs, fields) {
 		// A new link whose records agree on every field (most of a first
 		// cycle's): its base is the CRM record, and neither side changes.
 		// The merge below would find that a field at a time.
-		r.setRecordBase(pr.link(), crmRec, hs)
 		pr.changed = true
 		fields = nil
 	}
