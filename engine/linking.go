@@ -721,6 +721,7 @@ func (r *reconciler) newCRMCount() int {
 func (r *reconciler) reserveLinks(n, fromOutlook int) {
 	if len(r.arena) == 0 && len(r.spill) == 0 && cap(r.arena) < n {
 		r.arena = make([]LinkState, 0, n)
+		prefault(r.arena, n)
 		if len(r.patches) == 0 {
 			r.patches = make([]Patch, 0, fromOutlook)
 		}
@@ -734,6 +735,7 @@ func (r *reconciler) reserveLinks(n, fromOutlook int) {
 			// 124 MB), so the room is a quarter more than the links, whose
 			// part left unused is never written (see changesSlack).
 			r.changes = [][]Change{make([]Change, 0, n+n/4)}
+			prefault(r.changes[0], n) // the room beyond them may stay unwritten
 		}
 	}
 }
