@@ -23,26 +23,8 @@ import (
 func BenchmarkOutputs(b *testing.B) {
 	n := benchSize(b, "CONTACTSYNC_BENCH_OUTPUTS", 100_000)
 	dir := b.TempDir()
-	crmDir, olPath := writeSides(b, dir, n, 1, 0.1)
-	t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	o := Options{Journal: filepath.Join(dir, "j.db"), CRM: crmDir, Outlook: olPath, Out: filepath.Join(dir, "out"),
-		Policy: engine.DefaultPolicy("U6UJ9A00000D"), Flags: map[string]string{}, Now: func() time.Time { return t1 }}
-	o.Policy.MaxDeletePercent, o.Policy.MaxDeleteMin = 10, 5
-	o.OutlookOpts.ExportedAt = t1
-	o.chainOK, o.chain = true, "no earlier cycles"
-	r := &run{o: &o, started: t1, pg: progressOf(nil)}
-	if _, err := r.openJournal(); err != nil {
-		b.Fatal(err)
-	}
-	defer r.j.Close()
-	if err := r.prepare(); err != nil {
-		b.Fatal(err)
-	}
-	plan, err := r.plan()
-	if err != nil {
-		b.Fatal(err)
-	}
-	r.stage.drop() // the outputs below make their own
+	r, plan := firstPlan(b, dir, n, 1, 0.1)
+	o := *r.o
 	runtime.GC()
 	b.ResetTimer()
 	var bytes int64
@@ -62,6 +44,36 @@ func BenchmarkOutputs(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(bytes)/1e6/b.Elapsed().Seconds(), "MB/s")
+}
+
+// firstPlan makes the plan of a first cycle of synthetic sides (see
+// writeSides), its journal and outputs in dir, as Run does up to its
+// outputs: the run (its Options, its sides) and the plan. The staging
+// folder the plan made is dropped: each write of the outputs makes its
+// own. The journal is closed when tb ends.
+func firstPlan(tb testing.TB, dir string, n int, seed int64, diff float64) (*run, *engine.Plan) {
+	tb.Helper()
+	crmDir, olPath := writeSides(tb, dir, n, seed, diff)
+	t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	o := Options{Journal: filepath.Join(dir, "j.db"), CRM: crmDir, Outlook: olPath, Out: filepath.Join(dir, "out"),
+		Policy: engine.DefaultPolicy("U6UJ9A00000D"), Flags: map[string]string{}, Now: func() time.Time { return t1 }}
+	o.Policy.MaxDeletePercent, o.Policy.MaxDeleteMin = 10, 5
+	o.OutlookOpts.ExportedAt = t1
+	o.chainOK, o.chain = true, "no earlier cycles"
+	r := &run{o: &o, started: t1, pg: progressOf(nil)}
+	if _, err := r.openJournal(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { r.j.Close() })
+	if err := r.prepare(); err != nil {
+		tb.Fatal(err)
+	}
+	plan, err := r.plan()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r.stage.drop()
+	return r, plan
 }
 
 // writeSides writes the synthetic sides of n contacts (synth.Generate

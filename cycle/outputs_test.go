@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"contactsync/engine"
 	"contactsync/engine/contact"
 	"contactsync/fixtures/synth"
 	"contactsync/journal"
@@ -46,25 +45,8 @@ func TestOutputHashesAreTheFiles(t *testing.T) {
 // hash, as duplicates.csv written among the outputs.
 func TestEarlyDuplicatesAreTheSame(t *testing.T) {
 	dir := t.TempDir()
-	crmDir, olPath := writeSides(t, dir, 3000, 3, 0.1)
-	t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	o := Options{Journal: filepath.Join(dir, "j.db"), CRM: crmDir, Outlook: olPath, Out: filepath.Join(dir, "out"),
-		Policy: engine.DefaultPolicy("U6UJ9A00000D"), Flags: map[string]string{}, Now: func() time.Time { return t1 }}
-	o.Policy.MaxDeletePercent, o.Policy.MaxDeleteMin = 10, 5
-	o.OutlookOpts.ExportedAt = t1
-	r := &run{o: &o, started: t1, pg: progressOf(nil)}
-	if _, err := r.openJournal(); err != nil {
-		t.Fatal(err)
-	}
-	defer r.j.Close()
-	if err := r.prepare(); err != nil {
-		t.Fatal(err)
-	}
-	plan, err := r.plan()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.stage.drop() // made by plan; each write below makes its own
+	r, plan := firstPlan(t, dir, 3000, 3, 0.1)
+	o := *r.o
 	if r.dups.empty() {
 		t.Fatal("no duplicates: the test checks nothing")
 	}

@@ -30,6 +30,18 @@ func sameTables(t *testing.T, what string, got, want *contact.Table) {
 	}
 }
 
+// tableOf is a table of fields holding recs, each added as it comes.
+func tableOf(t *testing.T, fields []contact.Field, recs []contact.Contact) *contact.Table {
+	t.Helper()
+	tb := contact.NewTable(fields)
+	for i := range recs {
+		if err := tb.Add(&recs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tb
+}
+
 // viewed returns a copy of c whose strings are views of buf, as a reader's
 // records are views of its buffer: scribbling over buf after the record
 // is handed out changes them.
@@ -77,12 +89,7 @@ func scribble(buf []byte) {
 func TestTableAdderSplits(t *testing.T) {
 	recs := synth.Generate(3000, 7, 0.8, 0.02).CRM
 	fields := contact.AllFields()
-	want := contact.NewTable(fields)
-	for i := range recs {
-		if err := want.Add(&recs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	want := tableOf(t, fields, recs)
 	for _, at := range []int{0, 1, feedBatchLen - 1, feedBatchLen, 1000, len(recs) - 1, len(recs)} {
 		got := contact.NewTable(fields)
 		busy := newCores(runtimeProcs()) // a task a core: none idle
@@ -115,12 +122,7 @@ func runtimeProcs() int { return newCores(0).count() }
 func TestTableAdderResetWhileSplit(t *testing.T) {
 	recs := synth.Generate(1500, 3, 0.8, 0.02).Outlook
 	fields := contact.AllFields()
-	want := contact.NewTable(fields)
-	for i := range recs {
-		if err := want.Add(&recs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	want := tableOf(t, fields, recs)
 	got := contact.NewTable(fields)
 	a := tableAdder{t: got, path: "contacts.csv", cores: newCores(0)}
 	var buf []byte
