@@ -314,14 +314,19 @@ func (r *reconciler) baseRecordsOf(t *contact.Table) *baseRecords {
 
 // sum sets the link's BaseSum to v's.
 func (r *reconciler) sum(l *Link, v *contact.Values) {
-	buf := r.sums.buf[:0] // in a local, kept in a register as it grows
+	r.sums.buf = appendValuesSum(r.sums.buf[:0], v)
+	l.BaseSum = r.sums.sum()
+}
+
+// appendValuesSum appends to b what the sum of v hashes: each value that
+// is not empty, in field order, cleaned (once more, for a base's values).
+func appendValuesSum(b []byte, v *contact.Values) []byte {
 	for f := range v {
 		if v[f] != "" {
-			buf = appendSumValue(buf, contact.Field(f), contact.Clean(contact.Field(f), v[f]))
+			b = appendSumValue(b, contact.Field(f), contact.Clean(contact.Field(f), v[f]))
 		}
 	}
-	r.sums.buf = buf
-	l.BaseSum = r.sums.sum()
+	return b
 }
 
 // unread reports whether the link carries no base (a quiet link of a state

@@ -275,11 +275,5 @@ func (r *reconciler) copyMapped(x rec, c *contact.Contact, l *Link) (sumInput []
 		}
 	}
 	l.from, l.row, l.Base = r.baseRecordsOf(x.t), int32(x.i), nil
-	buf := r.recSums.input()
-	for _, f := range r.sortedFields {
-		if v := c.Values[f]; v != "" {
-			buf = appendSumValue(buf, f, contact.Clean(f, v))
-		}
-	}
-	return buf
+	return appendValuesSum(r.recSums.input(), &c.Values) // c holds the mapped values alone
 }
