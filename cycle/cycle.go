@@ -128,6 +128,7 @@ const maxInputWarnings = 1000
 // inputs writes to plan.txt.
 func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	o.ctx = ctx
+	defer adviseHugePages()()
 	if o.Now == nil {
 		o.Now = time.Now
 	}
