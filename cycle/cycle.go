@@ -128,7 +128,7 @@ const maxInputWarnings = 1000
 // inputs writes to plan.txt.
 func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	o.ctx = ctx
-	defer adviseHugePages()()
+	defer adviseHugePages()() // see hugepages_linux.go
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -152,10 +152,8 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	if r.j != nil {
 		defer r.j.Close()
 	}
-	// The staging folder made before the plan, unless writeOutputs took
-	// it and renamed it into place.
-	defer func() { r.stage.drop() }()
-	defer r.pg.Cancel() // a phase that failed prints no line
+	defer func() { r.stage.drop() }() // the staging folder, unless writeOutputs renamed it into place
+	defer r.pg.Cancel()               // a phase that failed prints no line
 	if err := r.prepare(); err != nil {
 		return nil, err
 	}

@@ -417,6 +417,7 @@ type DuplicatesFound struct {
 // Duplicates lists the groups of likely duplicates within the side at path
 // to w as CSV: one row per contact of a group.
 func Duplicates(w io.Writer, path string, o DuplicatesOptions) (*DuplicatesFound, error) {
+	defer adviseHugePages()() // as a cycle: see hugepages_linux.go
 	// A CRM dump, named or found by the registry (as validate finds it);
 	// else an Outlook export of the kind From names or the input says.
 	crm, _ := otherSide(path, o.From)

@@ -56,7 +56,8 @@ func heapWindow() (lo, n uintptr) {
 
 // adviseHugePages starts advising the heap's range for huge pages (see
 // above) and returns what stops it; it does nothing where the system's
-// setting does not ask for it.
+// setting does not ask for it. Run, Rebuild and Duplicates, which hold a
+// side or both in tables, advise while they run.
 func adviseHugePages() (stop func()) {
 	if !thpAdvised() {
 		return func() {}

@@ -16,6 +16,7 @@ import (
 // and writes no outputs.
 func Rebuild(ctx context.Context, o Options) (*engine.Plan, error) {
 	o.ctx = ctx
+	defer adviseHugePages()() // as a cycle: see hugepages_linux.go
 	if o.Now == nil {
 		o.Now = time.Now
 	}
