@@ -48,7 +48,7 @@ var thpAdvised = sync.OnceValue(func() bool {
 // madvise (which then returns ENOMEM, ignored).
 func heapWindow() (lo, n uintptr) {
 	const arena, below, span = 64 << 20, 4 << 30, 64 << 30
-	p := new([arena / 4]byte) // a large object: from the heap's arenas
+	p := new([128 << 10]byte) // past what the compiler keeps on a stack: from the heap's arenas
 	a := uintptr(unsafe.Pointer(p)) &^ (arena - 1)
 	lo = a - min(a, below)
 	return lo, span
