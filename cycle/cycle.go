@@ -280,9 +280,8 @@ func (r *run) prepare() error {
 	// The journal is loaded while the sides are read: a core is free once
 	// the smaller side is read, and a later cycle's Load is seconds at a
 	// million links. An error reading the sides is reported before one
-	// loading the journal, as when they ran in turn.
-	// The load counts among the tasks that share the cores with the sides
-	// (see cores).
+	// loading the journal, as when they ran in turn. The load counts among
+	// the tasks that share the cores with the sides (see cores).
 	load := make(chan error, 1)
 	tasks := newCores(2)
 	if r.j != nil {

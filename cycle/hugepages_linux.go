@@ -65,9 +65,7 @@ func adviseHugePages() (stop func()) {
 	lo, n := heapWindow()
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		t := time.NewTicker(hugeTick)
 		defer t.Stop()
 		for {
@@ -78,7 +76,7 @@ func adviseHugePages() (stop func()) {
 			case <-t.C:
 			}
 		}
-	}()
+	})
 	return func() {
 		close(done)
 		wg.Wait()

@@ -61,8 +61,8 @@ func anonHugeBytes(t *testing.T) int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "AnonHugePages:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == "AnonHugePages:" { // "AnonHugePages:  2048 kB"
+			kb, err := strconv.ParseInt(f[1], 10, 64)
 			if err != nil {
 				t.Fatal(err)
 			}
